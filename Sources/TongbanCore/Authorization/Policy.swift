@@ -1,0 +1,141 @@
+import Foundation
+
+/// Who is acting: the account, its kind and roles, and for staff the department and region
+/// they work in.
+public struct Actor: Sendable, Equatable {
+    public let accountID: UUID
+    public let kind: AccountKind
+    public let roles: Set<Role>
+    public let departmentID: UUID?
+    public let regionCode: RegionCode?
+
+    public init(accountID: UUID, kind: AccountKind, roles: Set<Role> = [], departmentID: UUID? = nil, regionCode: RegionCode? = nil) {
+        self.accountID = accountID
+        self.kind = kind
+        self.roles = kind == .staff ? roles : []
+        self.departmentID = departmentID
+        self.regionCode = regionCode
+    }
+
+    public func has(_ role: Role) -> Bool { roles.contains(role) }
+
+    /// Staff act within their region: it and everything inside it.
+    func governs(_ region: RegionCode?) -> Bool {
+        guard let own = regionCode, let region else { return false }
+        return own.contains(region)
+    }
+}
+
+/// What an action is done to.
+public enum Resource: Sendable, Equatable {
+    /// An account: its kind, and for staff where they work.
+    case account(id: UUID, kind: AccountKind, departmentID: UUID? = nil, regionCode: RegionCode? = nil)
+    /// The list of accounts an actor may browse.
+    case accountDirectory
+    case department(regionCode: RegionCode)
+    case region
+    case auditLog
+
+    public var kindName: String {
+        switch self {
+        case .account: "account"
+        case .accountDirectory: "accountDirectory"
+        case .department: "department"
+        case .region: "region"
+        case .auditLog: "auditLog"
+        }
+    }
+}
+
+public enum Action: String, Sendable, CaseIterable {
+    case view
+    /// Reading identity and mobile numbers unmasked.
+    case viewPersonalData
+    case changePassword
+    case create
+    case changeRoles
+    case disable
+    case list
+    case verify
+}
+
+/// Why an action was refused; the raw value is the message key.
+public enum DenyReason: String, Error, Sendable, Equatable {
+    case loginRequired = "auth.loginRequired"
+    case notOwner = "auth.notOwner"
+    case roleMissing = "auth.roleMissing"
+    case outsideJurisdiction = "auth.outsideJurisdiction"
+    case ownAccount = "auth.ownAccount"
+    case notApplicable = "auth.notApplicable"
+}
+
+public enum Decision: Sendable, Equatable {
+    case allow
+    case deny(DenyReason)
+
+    public var isAllowed: Bool { self == .allow }
+}
+
+/// The one authorisation policy: `(actor, action, resource) → allow | deny(reason)`. Every route
+/// asks it; nothing else decides access.
+///
+/// | resource            | allowed                                                                 |
+/// |---------------------|-------------------------------------------------------------------------|
+/// | region, department  | anyone may view                                                         |
+/// | own account         | view, viewPersonalData, changePassword                                  |
+/// | person / enterprise | window clerk: view and viewPersonalData (serving them at the window)    |
+/// | staff account       | system admin of a region containing it: view, create, changeRoles, disable (not on themselves); supervisor of the region: view |
+/// | account directory   | system admin, supervisor: list (staff of their region)                  |
+/// | department          | system admin of a region containing it: create                          |
+/// | audit log           | system admin and supervisor: view; system admin: verify                 |
+public enum Policy {
+    public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
+        if case .region = resource, action == .view { return .allow }
+        if case .department = resource, action == .view { return .allow }
+        guard let actor else { return .deny(.loginRequired) }
+
+        switch resource {
+        case .region:
+            return .deny(.roleMissing)
+
+        case let .department(region):
+            guard action == .create else { return .deny(.notApplicable) }
+            guard actor.has(.systemAdmin) else { return .deny(.roleMissing) }
+            return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+
+        case .accountDirectory:
+            guard action == .list else { return .deny(.notApplicable) }
+            return actor.has(.systemAdmin) || actor.has(.supervisor) ? .allow : .deny(.roleMissing)
+
+        case .auditLog:
+            switch action {
+            case .view: return actor.has(.systemAdmin) || actor.has(.supervisor) ? .allow : .deny(.roleMissing)
+            case .verify: return actor.has(.systemAdmin) ? .allow : .deny(.roleMissing)
+            default: return .deny(.notApplicable)
+            }
+
+        case let .account(id, kind, _, region):
+            if id == actor.accountID {
+                switch action {
+                case .view, .viewPersonalData, .changePassword: return .allow
+                case .changeRoles, .disable: return .deny(.ownAccount)
+                default: return .deny(.notApplicable)
+                }
+            }
+            switch (kind, action) {
+            case (.person, .view), (.person, .viewPersonalData), (.enterprise, .view), (.enterprise, .viewPersonalData):
+                return actor.has(.windowClerk) ? .allow : .deny(.notOwner)
+            case (.staff, .view):
+                guard actor.has(.systemAdmin) || actor.has(.supervisor) else { return .deny(.notOwner) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            case (.staff, .create), (.staff, .changeRoles), (.staff, .disable):
+                guard actor.has(.systemAdmin) else { return .deny(.roleMissing) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            case (.staff, .viewPersonalData):
+                return .deny(.notOwner)
+            default:
+                return .deny(.notOwner)
+            }
+        }
+    }
+}

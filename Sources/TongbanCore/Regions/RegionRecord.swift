@@ -1,0 +1,77 @@
+/// One row of the region reference data, after padding and level assignment.
+public struct RegionRecord: Hashable, Sendable, Codable {
+    public let code: RegionCode
+    public let name: String
+
+    public init(code: RegionCode, name: String) {
+        self.code = code
+        self.name = name
+    }
+
+    public var level: RegionLevel { code.level }
+    public var parent: RegionCode? { code.parent }
+}
+
+/// Reads the four CSV files of the reference data (`provinces.csv`, `cities.csv`, `areas.csv`,
+/// `streets.csv`): each row starts with `code,"name"`.
+public enum RegionCSV {
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public let file: String
+        public let line: Int
+        public let reason: String
+        public var description: String { "\(file):\(line): \(reason)" }
+    }
+
+    /// Parses one file's text. `keep` filters by code before anything is allocated for a row.
+    public static func parse(_ text: String, file: String, keep: (String) -> Bool = { _ in true }) throws(Problem) -> [RegionRecord] {
+        var records: [RegionRecord] = []
+        var lineNumber = 0
+        for line in text.split(whereSeparator: \.isNewline) {
+            lineNumber += 1
+            if lineNumber == 1 {
+                guard line.hasPrefix("code,name") else {
+                    throw Problem(file: file, line: 1, reason: "expected the header code,name,…")
+                }
+                continue
+            }
+            let fields = splitCSV(line)
+            guard fields.count >= 2 else { throw Problem(file: file, line: lineNumber, reason: "expected at least code and name") }
+            guard keep(fields[0]) else { continue }
+            let code: RegionCode
+            do { code = try RegionCode.padded(fields[0]) } catch {
+                throw Problem(file: file, line: lineNumber, reason: "invalid region code \(fields[0])")
+            }
+            let name = fields[1]
+            guard !name.isEmpty, name.count <= 100 else { throw Problem(file: file, line: lineNumber, reason: "empty or over-long name") }
+            records.append(RegionRecord(code: code, name: name))
+        }
+        return records
+    }
+
+    /// Splits one CSV line, honouring double quotes (`""` is a literal quote).
+    static func splitCSV(_ line: Substring) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var iterator = line.makeIterator()
+        var pending: Character? = nil
+        while let c = pending ?? iterator.next() {
+            pending = nil
+            if quoted {
+                if c == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
+                    } else { quoted = false }
+                } else { current.append(c) }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                fields.append(current); current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        fields.append(current)
+        return fields
+    }
+}

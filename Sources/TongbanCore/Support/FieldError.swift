@@ -1,0 +1,64 @@
+import Foundation
+
+/// A problem with one input field: which field, and the message key that explains it.
+/// Messages live in the server's localisation tables; the core only names them.
+public struct FieldError: Error, Sendable, Equatable {
+    public let field: String
+    public let key: String
+
+    public init(field: String, key: String) {
+        self.field = field
+        self.key = key
+    }
+}
+
+/// Collects field problems so that a form reports all of them at once.
+public struct FieldErrors: Error, Sendable, Equatable {
+    public private(set) var errors: [FieldError] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { errors.isEmpty }
+
+    public mutating func add(_ field: String, _ key: String) {
+        errors.append(FieldError(field: field, key: key))
+    }
+
+    /// Runs a parse and records its problem, if any, under `field`.
+    public mutating func check<T, E: Error & RawRepresentable>(_ field: String, _ parse: () throws(E) -> T) -> T? where E.RawValue == String {
+        do { return try parse() } catch { add(field, error.rawValue); return nil }
+    }
+
+    /// Requires a non-empty value of at most `maxLength` characters.
+    public mutating func text(_ field: String, _ value: String?, maxLength: Int, required: Bool = true) -> String? {
+        let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if trimmed.isEmpty {
+            if required { add(field, "field.required") }
+            return nil
+        }
+        if trimmed.count > maxLength {
+            add(field, "field.tooLong")
+            return nil
+        }
+        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            add(field, "field.controlCharacters")
+            return nil
+        }
+        return trimmed
+    }
+
+    /// Passwords: 10 to 128 characters, not all of one class of character.
+    public mutating func newPassword(_ field: String, _ value: String?) -> String? {
+        guard let value, !value.isEmpty else { add(field, "field.required"); return nil }
+        guard value.count >= 10 else { add(field, "password.tooShort"); return nil }
+        guard value.count <= 128 else { add(field, "field.tooLong"); return nil }
+        let classes = [value.contains(where: \.isLetter), value.contains(where: \.isNumber),
+                       value.contains(where: { !$0.isLetter && !$0.isNumber })].filter { $0 }.count
+        guard classes >= 2 else { add(field, "password.tooSimple"); return nil }
+        return value
+    }
+
+    public func throwIfAny() throws(FieldErrors) {
+        if !errors.isEmpty { throw self }
+    }
+}

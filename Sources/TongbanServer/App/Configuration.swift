@@ -1,0 +1,103 @@
+import Foundation
+import Vapor
+import FluentPostgresDriver
+
+/// Settings read from `TONGBAN_*` environment variables. A wrong value stops the start with a
+/// message naming the variable; nothing falls back silently to a secret or a guess.
+public struct TongbanConfiguration: Sendable {
+    public enum DatabaseChoice: Sendable, Equatable {
+        /// A file path, or nil for an in-memory database (tests).
+        case sqlite(path: String?)
+        case postgres(url: String, searchPath: String? = nil)
+
+        public var isSQLite: Bool { if case .sqlite = self { true } else { false } }
+        public var engineName: String { isSQLite ? "SQLite" : "PostgreSQL" }
+    }
+
+    public var database: DatabaseChoice
+    public var dataDirectory: String
+    public var hostname: String
+    public var port: Int
+    public var logLevel: Logger.Level
+    public var keyFile: String
+    /// bcrypt cost. Tests lower it; production keeps the default.
+    public var passwordCost: Int = 11
+    public var sessionIdleTimeout: TimeInterval = 30 * 60
+    public var sessionLifetime: TimeInterval = 12 * 3600
+    public var accessTokenLifetime: TimeInterval = 15 * 60
+    public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
+    public var loginFailureLimit = 5
+    public var loginFailureWindow: TimeInterval = 15 * 60
+
+    public init(database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
+                logLevel: Logger.Level = .info, keyFile: String? = nil) {
+        self.database = database
+        self.dataDirectory = dataDirectory
+        self.hostname = hostname
+        self.port = port
+        self.logLevel = logLevel
+        self.keyFile = keyFile ?? (dataDirectory as NSString).appendingPathComponent("keys.json")
+    }
+
+    public struct Problems: Error, CustomStringConvertible {
+        public let lines: [String]
+        public var description: String {
+            "Tongban cannot start; fix these settings:\n" + lines.map { "  - \($0)" }.joined(separator: "\n")
+        }
+    }
+
+    /// Reads the environment; collects every problem before failing so one start shows them all.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> TongbanConfiguration {
+        var problems: [String] = []
+        func value(_ name: String) -> String? {
+            guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+
+        let dataDirectory = value("TONGBAN_DATA_DIR") ?? "./tongban-data"
+        var database = DatabaseChoice.sqlite(path: (dataDirectory as NSString).appendingPathComponent("tongban.sqlite"))
+        if let url = value("TONGBAN_DATABASE_URL") {
+            if url.hasPrefix("sqlite://") {
+                let path = String(url.dropFirst("sqlite://".count))
+                if path.isEmpty { problems.append("TONGBAN_DATABASE_URL: sqlite:// needs a file path, e.g. sqlite:///var/lib/tongban/tongban.sqlite") }
+                database = .sqlite(path: path)
+            } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+                if (try? SQLPostgresConfiguration(url: url)) == nil {
+                    problems.append("TONGBAN_DATABASE_URL: not a valid PostgreSQL URL (postgres://user:password@host:5432/database)")
+                }
+                database = .postgres(url: url)
+            } else {
+                problems.append("TONGBAN_DATABASE_URL: must start with sqlite:// or postgres:// (got \"\(url.prefix(12))…\")")
+            }
+        }
+
+        var port = 8080
+        if let raw = value("TONGBAN_PORT") {
+            if let parsed = Int(raw), (1...65535).contains(parsed) { port = parsed } else {
+                problems.append("TONGBAN_PORT: \"\(raw)\" is not a port number between 1 and 65535")
+            }
+        }
+
+        let hostname = value("TONGBAN_HOSTNAME") ?? "127.0.0.1"
+        if hostname.contains(where: { $0.isWhitespace || $0 == "/" }) {
+            problems.append("TONGBAN_HOSTNAME: \"\(hostname)\" is not a host name or address")
+        }
+
+        var logLevel = Logger.Level.info
+        if let raw = value("TONGBAN_LOG_LEVEL") {
+            if let parsed = Logger.Level(rawValue: raw.lowercased()) { logLevel = parsed } else {
+                problems.append("TONGBAN_LOG_LEVEL: \"\(raw)\" is not one of trace, debug, info, notice, warning, error, critical")
+            }
+        }
+
+        guard problems.isEmpty else { throw Problems(lines: problems) }
+        return TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
+                                    logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
+    }
+
+    /// Where the public pages say the server is.
+    public var baseURL: String {
+        let host = hostname == "0.0.0.0" ? "127.0.0.1" : hostname
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+}

@@ -1,0 +1,32 @@
+import Fluent
+import SQLKit
+import Foundation
+import Vapor
+
+extension Application {
+    /// What `serve` does before it listens: migrate, and on SQLite seed the demo data into an
+    /// empty database. On PostgreSQL demo accounts are never created by themselves.
+    public func prepareForServing(keyFileCreated: Bool) async throws {
+        try await autoMigrate()
+        var logins: [DemoSeed.Login]?
+        if tongban.database.isSQLite {
+            try await db.sql.raw("PRAGMA journal_mode=WAL").run()
+            if try await Account.query(on: db).count() == 0 {
+                logins = try await DemoSeed.run(app: self, db: db, regionsFolder: TongbanResources.regions)
+            }
+        }
+        var lines = ["", "Tongban 一网通办 — \(tongban.database.engineName)"]
+        if keyFileCreated { lines.append("created secret keys: \(tongban.keyFile) (mode 0600; keep it, back it up)") }
+        lines.append("open: \(tongban.baseURL)/")
+        if let logins { lines.append(DemoSeed.banner(logins)) }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+extension DemoSeed {
+    static func banner(_ logins: [Login]) -> String {
+        var lines = ["demo logins (password for all: \(password)):"]
+        for login in logins { lines.append("  \(login.login.padding(toLength: 20, withPad: " ", startingAt: 0))  \(login.who)") }
+        return lines.joined(separator: "\n")
+    }
+}

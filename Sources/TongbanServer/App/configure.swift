@@ -1,0 +1,67 @@
+import Fluent
+import Foundation
+import JWT
+import Leaf
+import LeafKit
+import Prometheus
+import Vapor
+
+/// Sets the application up. Everything a test overrides (database, keys, metrics registry)
+/// comes in as a parameter; nothing is read from the environment here.
+public func configure(_ app: Application, configuration: TongbanConfiguration, keys: KeyRing,
+                      metrics: PrometheusCollectorRegistry? = nil) async throws {
+    app.tongban = configuration
+    app.keys = keys
+    app.logger.logLevel = configuration.logLevel
+    app.http.server.configuration.hostname = configuration.hostname
+    app.http.server.configuration.port = configuration.port
+    app.routes.defaultMaxBodySize = "1mb"
+
+    let resources = TongbanResources.directory
+    app.localizer = try Localizer.load(from: resources + "/Localization")
+    app.views.use(.leaf)
+    app.leaf.configuration.rootDirectory = resources + "/Views/"
+    // The bundle may sit under a hidden folder (.build); the sandbox still keeps reads inside Views.
+    app.leaf.sources = .singleSource(NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
+                                                  sandboxDirectory: resources + "/Views/", viewDirectory: resources + "/Views/"))
+    app.leaf.cache.isEnabled = app.environment != .development
+
+    await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
+
+    try app.useDatabase(configuration.database)
+    app.migrations.addTongbanMigrations()
+
+    // Outermost first: every response, errors included, gets the request id and the headers.
+    app.middleware = Middlewares()
+    app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(TongbanErrorMiddleware())
+
+    try routes(app, metrics: metrics)
+    registerCommands(app)
+}
+
+func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
+    HealthRoutes(registry: metrics).register(app)
+    StaticFiles().register(app)
+    app.get("openapi.json") { _ in OpenAPIDocument.response() }
+
+    let api = app.grouped("api", "v1").grouped(BearerAuthenticator())
+    IdentityAPI().register(api)
+    RegionsAPI().register(api)
+    AuditAPI().register(api)
+
+    let web = app.grouped(SessionAuthenticator()).grouped(CSRFMiddleware())
+    SitePages().register(web)
+    IdentityPages().register(web)
+}
+
+/// Where the bundled templates, message tables, stylesheets and reference data are, wherever
+/// the binary is started from.
+enum TongbanResources {
+    static var directory: String {
+        Bundle.module.resourceURL!.path
+    }
+
+    static var regions: String { directory + "/Regions" }
+}

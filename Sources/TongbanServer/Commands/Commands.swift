@@ -1,0 +1,161 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+func registerCommands(_ app: Application) {
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
+    app.asyncCommands.use(SeedCommand(), as: "seed")
+    app.asyncCommands.use(ImportCommand(), as: "import")
+    app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(UserCommand(), as: "user")
+}
+
+/// `tongban migrate`: brings the schema up to date, without asking (migrations are append-only).
+struct MigrateCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Migrates the database to the latest schema." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        try await context.application.autoMigrate()
+        context.console.print("migrated: \(context.application.tongban.database.engineName)")
+    }
+}
+
+/// `tongban seed --demo`: the demo regions, departments and accounts (published password).
+struct SeedCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Flag(name: "demo", help: "Create the demo data and accounts (their password is public).")
+        var demo: Bool
+    }
+    var help: String { "Seeds data. Only --demo exists: it never runs by itself on PostgreSQL." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.demo else {
+            context.console.error("nothing to do: pass --demo to create the demo data (accounts with a published password)")
+            throw ExitCode(1)
+        }
+        let app = context.application
+        try await app.autoMigrate()
+        if try await Account.query(on: app.db).filter(\.$loginKey == Account.loginKey(staffUsername: "admin")).count() > 0 {
+            context.console.print("demo data already present; nothing changed")
+            return
+        }
+        let logins = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions)
+        context.console.print(DemoSeed.banner(logins))
+    }
+}
+
+/// `tongban import regions <folder>`: loads the four region CSV files; existing codes are kept.
+struct ImportCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "kind", help: "What to import: regions")
+        var kind: String
+        @Argument(name: "folder", help: "Folder with provinces.csv, cities.csv, areas.csv, streets.csv")
+        var folder: String
+        @Option(name: "province", help: "Only this province (two digits, e.g. 33)")
+        var province: String?
+    }
+    var help: String { "Imports reference data: `tongban import regions <csv folder>`." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.kind == "regions" else {
+            context.console.error("unknown import \"\(signature.kind)\"; known: regions")
+            throw ExitCode(1)
+        }
+        let app = context.application
+        try await app.autoMigrate()
+        do {
+            let summary = try await RegionImport.run(folder: signature.folder, provincePrefix: signature.province, on: app.db)
+            context.console.print("regions: \(summary.read) read, \(summary.added) added, \(summary.read - summary.added) already present")
+        } catch let error as TongbanError {
+            context.console.error(app.localizer.text(error.code, .en, error.arguments))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `tongban audit verify`: walks the hash chain; prints `ok: N entries` or the first bad entry.
+struct AuditCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "verify")
+        var action: String
+    }
+    var help: String { "Checks the audit trail: `tongban audit verify`." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.action == "verify" else {
+            context.console.error("unknown audit action \"\(signature.action)\"; known: verify")
+            throw ExitCode(1)
+        }
+        switch try await AuditLog.verify(on: context.application.db) {
+        case let .ok(entries):
+            context.console.print("ok: \(entries) entries")
+        case let .broken(sequence, reason):
+            context.console.error("broken at entry \(sequence): \(reason.rawValue)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `tongban user create --username … --name … --role … --department …`: staff accounts for operators.
+struct UserCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "create")
+        var action: String
+        @Option(name: "username", help: "sign-in name, 3–32 of a-z 0-9 . _ -")
+        var username: String?
+        @Option(name: "name", help: "display name")
+        var name: String?
+        @Option(name: "role", help: "roles, comma-separated: window_clerk, reviewer, supervisor, catalog_admin, data_admin, system_admin")
+        var role: String?
+        @Option(name: "department", help: "the department's unified social credit code or id")
+        var department: String?
+        @Option(name: "password-env", help: "name of an environment variable holding the password; without it one is generated and printed")
+        var passwordEnv: String?
+    }
+    var help: String { "Creates a staff account: `tongban user create --username u --name n --role r --department code`." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.action == "create" else {
+            context.console.error("unknown user action \"\(signature.action)\"; known: create")
+            throw ExitCode(1)
+        }
+        let app = context.application
+        var department: Department?
+        if let key = signature.department {
+            if let id = UUID(uuidString: key) { department = try await Department.find(id, on: app.db) }
+            else { department = try await Department.query(on: app.db).filter(\.$creditCode == key.uppercased()).first() }
+            if department == nil { context.console.error("--department: no department with code or id \(key)"); throw ExitCode(1) }
+        }
+        var password = signature.passwordEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+        let generated = password == nil
+        if generated { password = SecretToken.make().prefix(20) + "-1a" }
+        let input = StaffCreation(username: signature.username, displayName: signature.name, departmentID: department?.id,
+                                  roles: signature.role.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+                                  password: password)
+        do {
+            let account = try await AccountService(app: app, db: app.db).createStaff(
+                input, audit: AuditEvent(actorLabel: "operator:cli", action: "account.create", resource: "account"), authorize: { _ in })
+            context.console.print("created staff account \(account.displayName) (\(signature.username ?? "")), id \(try account.requireID())")
+            if generated, let password { context.console.print("password: \(password)  (shown once; change it after signing in)") }
+        } catch let error as TongbanError {
+            let problems = error.fields.map { "--\($0.field): \(app.localizer.text($0.key, .en, ["field": $0.field]))" }
+            context.console.error(([app.localizer.text(error.code, .en, error.arguments)] + problems).joined(separator: "\n"))
+            throw ExitCode(1)
+        } catch let errors as FieldErrors {
+            context.console.error(errors.errors.map { "--\($0.field): \(app.localizer.text($0.key, .en, ["field": $0.field]))" }.joined(separator: "\n"))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// A non-zero exit without a backtrace; the command has already said what went wrong.
+public protocol ExitCodeError: Error {
+    var exitCode: Int32 { get }
+}
+
+struct ExitCode: ExitCodeError {
+    let exitCode: Int32
+    init(_ code: Int32) { exitCode = code }
+}

@@ -1,0 +1,43 @@
+import Fluent
+import SQLKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Vapor
+
+extension Application {
+    /// Connects Fluent to the configured engine. Every model and migration is the same on both.
+    func useDatabase(_ choice: TongbanConfiguration.DatabaseChoice) throws {
+        switch choice {
+        case let .sqlite(path):
+            if let path {
+                let folder = (path as NSString).deletingLastPathComponent
+                if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+                databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+            } else {
+                databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
+            }
+        case let .postgres(url, searchPath):
+            var configuration = try SQLPostgresConfiguration(url: url)
+            if let searchPath { configuration.searchPath = [searchPath] }
+            databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+        }
+    }
+}
+
+extension Database {
+    var sql: any SQLDatabase {
+        guard let sql = self as? any SQLDatabase else { fatalError("Tongban runs on SQL databases only") }
+        return sql
+    }
+
+    var isPostgres: Bool { sql.dialect.name == "postgresql" }
+}
+
+extension Error {
+    /// A unique or foreign-key constraint refused the write (a concurrent duplicate, usually).
+    var isConstraintViolation: Bool {
+        if let error = self as? any DatabaseError { return error.isConstraintFailure }
+        return false
+    }
+}

@@ -1,0 +1,17 @@
+import Fluent
+
+extension Migrations {
+    /// Every schema change, in order. Append only: a released migration is never edited.
+    func addTongbanMigrations() {
+        // 1. regions and departments
+        add(CreateRegion())
+        add(CreateDepartment())
+        // 2. accounts and what signs them in
+        add(CreateAccount())
+        add(CreateWebSession())
+        add(CreateRefreshToken())
+        add(CreateLoginFailure())
+        // 3. the audit trail and its chain head
+        add(CreateAuditEntry())
+    }
+}

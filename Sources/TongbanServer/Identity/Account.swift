@@ -1,0 +1,104 @@
+import Fluent
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// A person (自然人), an enterprise (法人) or a staff member (工作人员). Personal identifiers are
+/// kept encrypted, with a keyed hash for exact lookup.
+final class Account: Model, @unchecked Sendable {
+    static let schema = "accounts"
+
+    enum Status: String, Codable { case active, disabled }
+
+    // managed fields
+    @ID(key: .id) var id: UUID?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    /// Optimistic locking: every change checks and bumps it.
+    @Field(key: "version") var version: Int
+
+    // data fields
+    @Field(key: "kind") var kind: AccountKind
+    /// What the account signs in with, normalised: a staff user name, a credit code, or the
+    /// keyed hash of an identity number (never the number itself).
+    @Field(key: "login_key") var loginKey: String
+    @Field(key: "display_name") var displayName: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "status") var status: Status
+    @Field(key: "roles") var roles: [Role]
+    @OptionalParent(key: "department_id") var department: Department?
+    @OptionalField(key: "region_code") var regionCode: String?
+    @OptionalField(key: "id_number_cipher") var idNumberCipher: String?
+    @OptionalField(key: "id_number_hash") var idNumberHash: String?
+    @OptionalField(key: "mobile_cipher") var mobileCipher: String?
+    @OptionalField(key: "mobile_hash") var mobileHash: String?
+    @OptionalField(key: "credit_code") var creditCode: String?
+    @OptionalField(key: "legal_representative") var legalRepresentative: String?
+    /// Tokens issued before this instant are no longer accepted (password change, role change).
+    @Field(key: "credentials_changed_at") var credentialsChangedAt: Date
+
+    init() {}
+
+    init(kind: AccountKind, loginKey: String, displayName: String, passwordHash: String) {
+        self.kind = kind
+        self.loginKey = loginKey
+        self.displayName = displayName
+        self.passwordHash = passwordHash
+        self.status = .active
+        self.roles = []
+        self.version = 1
+        self.credentialsChangedAt = Date()
+    }
+
+    var actor: Actor {
+        get throws {
+            Actor(accountID: try requireID(), kind: kind, roles: Set(roles), departmentID: $department.id,
+                  regionCode: regionCode.flatMap { try? RegionCode($0) })
+        }
+    }
+
+    var resource: Resource {
+        get throws {
+            .account(id: try requireID(), kind: kind, departmentID: $department.id, regionCode: regionCode.flatMap { try? RegionCode($0) })
+        }
+    }
+
+    /// Login keys: the three kinds sign in with different identifiers, kept apart by a prefix.
+    static func loginKey(staffUsername: String) -> String { "staff:" + staffUsername.lowercased() }
+    static func loginKey(creditCode: CreditCode) -> String { "uscc:" + creditCode.value }
+    static func loginKey(identityNumberHash: String) -> String { "idn:" + identityNumberHash }
+}
+
+struct CreateAccount: AsyncMigration {
+    func prepare(on database: Database) async throws {
+        try await database.schema(Account.schema)
+            .id()
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .field("version", .int, .required)
+            .field("kind", .string, .required)
+            .field("login_key", .string, .required)
+            .field("display_name", .string, .required)
+            .field("password_hash", .string, .required)
+            .field("status", .string, .required)
+            .field("roles", .array(of: .string), .required)
+            .field("department_id", .uuid, .references(Department.schema, "id"))
+            .field("region_code", .string, .references(Region.schema, "code"))
+            .field("id_number_cipher", .string)
+            .field("id_number_hash", .string)
+            .field("mobile_cipher", .string)
+            .field("mobile_hash", .string)
+            .field("credit_code", .string)
+            .field("legal_representative", .string)
+            .field("credentials_changed_at", .datetime, .required)
+            .unique(on: "login_key")
+            .unique(on: "id_number_hash")
+            .unique(on: "credit_code")
+            .create()
+        try await database.sql.create(index: "accounts_department_id").on(Account.schema).column("department_id").run()
+    }
+
+    func revert(on database: Database) async throws {
+        try await database.schema(Account.schema).delete()
+    }
+}

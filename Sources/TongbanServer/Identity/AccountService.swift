@@ -1,0 +1,177 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+struct PersonRegistration: Content {
+    var name: String?
+    var identityNumber: String?
+    var mobile: String?
+    var password: String?
+}
+
+struct EnterpriseRegistration: Content {
+    var name: String?
+    var creditCode: String?
+    var legalRepresentative: String?
+    var password: String?
+}
+
+struct StaffCreation: Content {
+    var username: String?
+    var displayName: String?
+    var departmentID: UUID?
+    var roles: [String]?
+    var password: String?
+}
+
+/// Creating accounts and changing their credentials: validation, duplicate checks, the write
+/// and its audit entry in one transaction.
+struct AccountService {
+    let app: Application
+    let db: any Database
+
+    func registerPerson(_ input: PersonRegistration, audit: AuditEvent) async throws -> Account {
+        var errors = FieldErrors()
+        let name = errors.text("name", input.name, maxLength: 50)
+        let idNumber = errors.check("identityNumber") { () throws(IdentityNumber.Problem) in
+            try IdentityNumber(input.identityNumber ?? "", today: app.today)
+        }
+        let mobile = errors.check("mobile") { () throws(MobileNumber.Problem) in try MobileNumber(input.mobile ?? "") }
+        let password = errors.newPassword("password", input.password)
+        try errors.throwIfAny()
+        guard let name, let idNumber, let mobile, let password else { throw errors }
+
+        let keys = app.keys
+        let idHash = keys.lookupHash(idNumber.value, field: "identity_number")
+        if try await Account.query(on: db).filter(\.$idNumberHash == idHash).count() > 0 {
+            throw TongbanError(status: .conflict, code: "register.duplicatePerson",
+                               fields: [FieldError(field: "identityNumber", key: "register.duplicatePerson")])
+        }
+        let account = Account(kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: name,
+                              passwordHash: try await app.hashPassword(password))
+        account.idNumberHash = idHash
+        account.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
+        account.mobileHash = keys.lookupHash(mobile.value, field: "mobile")
+        account.mobileCipher = keys.encrypt(mobile.value, field: "mobile")
+        account.regionCode = try await knownRegion(for: idNumber.addressCode)
+        try await save(account, audit: audit, duplicateCode: "register.duplicatePerson", duplicateField: "identityNumber")
+        return account
+    }
+
+    func registerEnterprise(_ input: EnterpriseRegistration, audit: AuditEvent) async throws -> Account {
+        var errors = FieldErrors()
+        let name = errors.text("name", input.name, maxLength: 100)
+        let code = errors.check("creditCode") { () throws(CreditCode.Problem) in try CreditCode(input.creditCode ?? "") }
+        let representative = errors.text("legalRepresentative", input.legalRepresentative, maxLength: 50)
+        let password = errors.newPassword("password", input.password)
+        try errors.throwIfAny()
+        guard let name, let code, let representative, let password else { throw errors }
+
+        if try await Account.query(on: db).filter(\.$creditCode == code.value).count() > 0 {
+            throw TongbanError(status: .conflict, code: "register.duplicateEnterprise",
+                               fields: [FieldError(field: "creditCode", key: "register.duplicateEnterprise")])
+        }
+        let account = Account(kind: .enterprise, loginKey: Account.loginKey(creditCode: code), displayName: name,
+                              passwordHash: try await app.hashPassword(password))
+        account.creditCode = code.value
+        account.legalRepresentative = representative
+        account.regionCode = try await knownRegion(for: code.regionCode)
+        try await save(account, audit: audit, duplicateCode: "register.duplicateEnterprise", duplicateField: "creditCode")
+        return account
+    }
+
+    /// Staff are created by a system admin (checked by the caller) or by an operator's command.
+    func createStaff(_ input: StaffCreation, audit: AuditEvent, authorize: (Resource) throws -> Void) async throws -> Account {
+        var errors = FieldErrors()
+        let username = errors.text("username", input.username, maxLength: 32)?.lowercased()
+        if let username, !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) || username.count < 3 {
+            errors.add("username", "username.invalid")
+        }
+        let displayName = errors.text("displayName", input.displayName, maxLength: 50)
+        var roles = Set<Role>()
+        for name in input.roles ?? [] {
+            if let role = Role(rawValue: name) { roles.insert(role) } else { errors.add("roles", "roles.unknown") }
+        }
+        if roles.isEmpty, errors.errors.allSatisfy({ $0.field != "roles" }) { errors.add("roles", "roles.empty") }
+        let password = errors.newPassword("password", input.password)
+        var department: Department?
+        if let id = input.departmentID {
+            department = try await Department.find(id, on: db)
+            if department == nil { errors.add("departmentID", "department.unknown") }
+        } else {
+            errors.add("departmentID", "field.required")
+        }
+        try errors.throwIfAny()
+        guard let username, let displayName, let password, let department, let region = department.region else { throw errors }
+
+        let departmentID = try department.requireID()
+        try authorize(.account(id: UUID(), kind: .staff, departmentID: departmentID, regionCode: region))
+        let loginKey = Account.loginKey(staffUsername: username)
+        if try await Account.query(on: db).filter(\.$loginKey == loginKey).count() > 0 {
+            throw TongbanError(status: .conflict, code: "staff.duplicateUsername",
+                               fields: [FieldError(field: "username", key: "staff.duplicateUsername")])
+        }
+        let account = Account(kind: .staff, loginKey: loginKey, displayName: displayName, passwordHash: try await app.hashPassword(password))
+        account.roles = roles.sorted()
+        account.$department.id = departmentID
+        account.regionCode = region.value
+        var event = audit
+        event.details = "roles=\(account.roles.map(\.rawValue).joined(separator: ",")); department=\(department.name)"
+        try await save(account, audit: event, duplicateCode: "staff.duplicateUsername", duplicateField: "username")
+        return account
+    }
+
+    /// Checks the current password, stores the new one, and ends every other sign-in.
+    func changePassword(of account: Account, current: String?, new: String?, keepSession: String?, audit: AuditEvent) async throws {
+        var errors = FieldErrors()
+        if (current ?? "").isEmpty { errors.add("currentPassword", "field.required") }
+        let newPassword = errors.newPassword("newPassword", new)
+        try errors.throwIfAny()
+        guard let current, let newPassword else { throw errors }
+        guard try await app.verifyPassword(current, against: account.passwordHash) else {
+            throw TongbanError.invalid(field: "currentPassword", "password.wrongCurrent")
+        }
+        let hash = try await app.hashPassword(newPassword)
+        let id = try account.requireID()
+        try await db.transaction { tx in
+            account.passwordHash = hash
+            account.credentialsChangedAt = Date()
+            account.version += 1
+            try await account.update(on: tx)
+            var sessions = WebSession.query(on: tx).filter(\.$account.$id == id)
+            if let keepSession { sessions = sessions.filter(\.$id != keepSession) }
+            try await sessions.delete()
+            try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil)
+                .set(\.$revokedAt, to: Date()).update()
+            var event = audit
+            event.resource = "account:\(id)"
+            try await AuditLog.append(event, on: tx)
+        }
+    }
+
+    private func save(_ account: Account, audit: AuditEvent, duplicateCode: String, duplicateField: String) async throws {
+        do {
+            try await db.transaction { tx in
+                try await account.create(on: tx)
+                var event = audit
+                event.resource = "account:\(try account.requireID())"
+                try await AuditLog.append(event, on: tx)
+            }
+        } catch where error.isConstraintViolation {
+            // A concurrent registration of the same identifier won the race.
+            throw TongbanError(status: .conflict, code: duplicateCode, fields: [FieldError(field: duplicateField, key: duplicateCode)])
+        }
+    }
+
+    /// The account's home region when the code names one we know (county, else city, else province).
+    private func knownRegion(for code: String) async throws -> String? {
+        guard let region = try? RegionCode(code) else { return nil }
+        var candidate: RegionCode? = region
+        while let current = candidate {
+            if try await Region.find(current.value, on: db) != nil { return current.value }
+            candidate = current.parent
+        }
+        return nil
+    }
+}

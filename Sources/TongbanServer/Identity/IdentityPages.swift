@@ -1,0 +1,204 @@
+import Fluent
+import TongbanCore
+import Vapor
+
+/// The web pages of identity: sign in and out, registration of persons and enterprises, and
+/// the signed-in user's own account page.
+struct IdentityPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("login", use: loginForm)
+        routes.post("login", use: login)
+        routes.post("logout", use: logout)
+        routes.get("register", use: registerChoice)
+        routes.get("register", "person", use: personForm)
+        routes.post("register", "person", use: registerPerson)
+        routes.get("register", "enterprise", use: enterpriseForm)
+        routes.post("register", "enterprise", use: registerEnterprise)
+        routes.get("account", use: account)
+        routes.post("account", "password", use: changePassword)
+    }
+
+    struct FormContext: Encodable {
+        let page: PageContext
+        let values: [String: String]
+        let errors: [String: String]
+        let summary: String?
+    }
+
+    func form(_ req: Request, _ template: String, title: String, values: [String: String] = [:], failure: (any Error)? = nil) async throws -> Response {
+        var errors: [String: String] = [:]
+        var summary: String?
+        var status = HTTPResponseStatus.ok
+        switch failure {
+        case let failure as TongbanError:
+            status = failure.status
+            summary = req.t(failure.code, failure.arguments)
+            for field in failure.fields { errors[field.field] = req.t(field.key, ["field": req.t("label.\(field.field)")]) }
+        case let failure as FieldErrors:
+            status = .unprocessableEntity
+            summary = req.t("validation.failed")
+            for field in failure.errors where errors[field.field] == nil {
+                errors[field.field] = req.t(field.key, ["field": req.t("label.\(field.field)")])
+            }
+        case let failure?:
+            throw failure
+        case nil:
+            break
+        }
+        let view = try await req.view.render(template, FormContext(page: req.pageContext(title: title), values: values, errors: errors, summary: summary))
+        let response = try await view.encodeResponse(status: status, for: req)
+        if let failure = failure as? TongbanError {
+            for (name, value) in failure.headers { response.headers.replaceOrAdd(name: name, value: value) }
+        }
+        return response
+    }
+
+    func loginForm(req: Request) async throws -> Response {
+        if req.currentAccount != nil { return req.redirect(to: "/account") }
+        return try await form(req, "login", title: req.t("login.title"))
+    }
+
+    struct LoginForm: Content { var login: String?; var password: String? }
+
+    func login(req: Request) async throws -> Response {
+        let input = try req.content.decode(LoginForm.self)
+        let signIn = SignIn(request: req)
+        do {
+            let account = try await signIn.authenticate(login: input.login, password: input.password)
+            let cookie = try await signIn.startSession(for: account)
+            let response = req.redirect(to: "/account")
+            response.cookies[SessionAuthenticator.cookieName] = cookie
+            return response
+        } catch {
+            return try await form(req, "login", title: req.t("login.title"), values: ["login": input.login ?? ""], failure: error)
+        }
+    }
+
+    func logout(req: Request) async throws -> Response {
+        try await SignIn(request: req).endSession(token: req.cookies[SessionAuthenticator.cookieName]?.string)
+        let response = req.redirect(to: "/")
+        response.cookies[SessionAuthenticator.cookieName] = SignIn.sessionCookie("", maxAge: 0)
+        return response
+    }
+
+    func registerChoice(req: Request) async throws -> Response {
+        try await form(req, "register", title: req.t("register.title"))
+    }
+
+    func personForm(req: Request) async throws -> Response {
+        try await form(req, "register-person", title: req.t("register.person.title"))
+    }
+
+    func enterpriseForm(req: Request) async throws -> Response {
+        try await form(req, "register-enterprise", title: req.t("register.enterprise.title"))
+    }
+
+    struct PersonForm: Content { var name: String?; var identityNumber: String?; var mobile: String?; var password: String?; var passwordConfirm: String? }
+
+    func registerPerson(req: Request) async throws -> Response {
+        let input = try req.content.decode(PersonForm.self)
+        let values = ["name": input.name ?? "", "identityNumber": input.identityNumber ?? "", "mobile": input.mobile ?? ""]
+        do {
+            if input.password != input.passwordConfirm { throw TongbanError.invalid(field: "passwordConfirm", "password.mismatch") }
+            let account = try await AccountService(app: req.application, db: req.db).registerPerson(
+                PersonRegistration(name: input.name, identityNumber: input.identityNumber, mobile: input.mobile, password: input.password),
+                audit: req.auditEvent("account.register", resource: "account"))
+            return try await signedIn(req, account)
+        } catch {
+            return try await form(req, "register-person", title: req.t("register.person.title"), values: values, failure: error)
+        }
+    }
+
+    struct EnterpriseForm: Content { var name: String?; var creditCode: String?; var legalRepresentative: String?; var password: String?; var passwordConfirm: String? }
+
+    func registerEnterprise(req: Request) async throws -> Response {
+        let input = try req.content.decode(EnterpriseForm.self)
+        let values = ["name": input.name ?? "", "creditCode": input.creditCode ?? "", "legalRepresentative": input.legalRepresentative ?? ""]
+        do {
+            if input.password != input.passwordConfirm { throw TongbanError.invalid(field: "passwordConfirm", "password.mismatch") }
+            let account = try await AccountService(app: req.application, db: req.db).registerEnterprise(
+                EnterpriseRegistration(name: input.name, creditCode: input.creditCode, legalRepresentative: input.legalRepresentative, password: input.password),
+                audit: req.auditEvent("account.register", resource: "account"))
+            return try await signedIn(req, account)
+        } catch {
+            return try await form(req, "register-enterprise", title: req.t("register.enterprise.title"), values: values, failure: error)
+        }
+    }
+
+    /// A new registrant is signed in straight away.
+    private func signedIn(_ req: Request, _ account: Account) async throws -> Response {
+        let cookie = try await SignIn(request: req).startSession(for: account)
+        let response = req.redirect(to: "/account?done=registered")
+        response.cookies[SessionAuthenticator.cookieName] = cookie
+        return response
+    }
+
+    struct AccountContext: Encodable {
+        let page: PageContext
+        let account: AccountDTO
+        let kindLabel: String
+        let roleLabels: [String]
+        let departmentName: String?
+        let regionName: String?
+        let errors: [String: String]
+        let summary: String?
+    }
+
+    /// Notices named by `?done=`; only known keys are shown, so the query cannot inject text.
+    static let notices = ["registered": "notice.registered", "password": "notice.passwordChanged"]
+
+    func account(req: Request) async throws -> Response {
+        try await accountPage(req, failure: nil)
+    }
+
+    func accountPage(_ req: Request, failure: (any Error)?) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login") }
+        try req.authorize(.view, account.resource)
+        let department = try await account.$department.get(on: req.db)
+        let region = try await account.regionCode.asyncFlatMap { try await Region.find($0, on: req.db) }
+        var errors: [String: String] = [:]
+        var summary: String?
+        var status = HTTPResponseStatus.ok
+        if let failure = failure as? TongbanError {
+            status = failure.status
+            summary = req.t(failure.code, failure.arguments)
+            for field in failure.fields { errors[field.field] = req.t(field.key, ["field": req.t("label.\(field.field)")]) }
+        } else if let failure = failure as? FieldErrors {
+            status = .unprocessableEntity
+            summary = req.t("validation.failed")
+            for field in failure.errors where errors[field.field] == nil { errors[field.field] = req.t(field.key, ["field": req.t("label.\(field.field)")]) }
+        } else if let failure { throw failure }
+        let notice = req.query[String.self, at: "done"].flatMap { Self.notices[$0] }.map { req.t($0) }
+        let context = AccountContext(
+            page: req.pageContext(title: req.t("account.title"), notice: notice),
+            account: try account.toDTO(keys: req.application.keys, reveal: true),
+            kindLabel: req.t("kind.\(account.kind.rawValue)"), roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
+            departmentName: department?.name, regionName: region?.name, errors: errors, summary: summary)
+        return try await req.view.render("account", context).encodeResponse(status: status, for: req)
+    }
+
+    struct PasswordForm: Content { var currentPassword: String?; var newPassword: String?; var newPasswordConfirm: String? }
+
+    func changePassword(req: Request) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login") }
+        let input = try req.content.decode(PasswordForm.self)
+        do {
+            try req.authorize(.changePassword, account.resource)
+            if input.newPassword != input.newPasswordConfirm { throw TongbanError.invalid(field: "newPasswordConfirm", "password.mismatch") }
+            try await AccountService(app: req.application, db: req.db).changePassword(
+                of: account, current: input.currentPassword, new: input.newPassword,
+                keepSession: req.cookies[SessionAuthenticator.cookieName].map { SecretToken.digest($0.string) },
+                audit: req.auditEvent("account.passwordChanged", resource: "account"))
+            return req.redirect(to: "/account?done=password")
+        } catch {
+            return try await accountPage(req, failure: error)
+        }
+    }
+}
+
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

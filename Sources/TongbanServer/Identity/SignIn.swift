@@ -1,0 +1,157 @@
+import Fluent
+import SQLKit
+import Foundation
+import JWT
+import TongbanCore
+import Vapor
+
+/// Signing in: the throttle, the password check, the audit entries, and what a successful
+/// sign-in hands out (a browser session, or an access and a refresh token).
+struct SignIn {
+    let request: Request
+
+    var db: any Database { request.db }
+    var config: TongbanConfiguration { request.application.tongban }
+
+    /// People type an identity number, a credit code, or a staff user name into one field.
+    func loginKey(for login: String) -> String {
+        let trimmed = login.trimmingCharacters(in: .whitespaces)
+        if let id = try? IdentityNumber(trimmed, today: request.application.today) {
+            return Account.loginKey(identityNumberHash: request.application.keys.lookupHash(id.value, field: "identity_number"))
+        }
+        if let code = try? CreditCode(trimmed) { return Account.loginKey(creditCode: code) }
+        return Account.loginKey(staffUsername: trimmed)
+    }
+
+    /// The account, or a refusal: 429 while throttled, 401 for a wrong login or password.
+    func authenticate(login: String?, password: String?) async throws -> Account {
+        var errors = FieldErrors()
+        let login = errors.text("login", login, maxLength: 64)
+        if (password ?? "").isEmpty { errors.add("password", "field.required") }
+        if (password ?? "").count > 128 { errors.add("password", "field.tooLong") }
+        try errors.throwIfAny()
+        guard let login, let password else { throw errors }
+
+        let key = loginKey(for: login)
+        if let wait = try await LoginThrottle.retryAfter(loginKey: key, config: config, on: db) {
+            throw LoginThrottle.tooMany(retryAfter: wait)
+        }
+        let account = try await Account.query(on: db).filter(\.$loginKey == key).first()
+        // An unknown login costs the same bcrypt time as a known one, so timing reveals nothing.
+        let matches = try await request.application.verifyPassword(password, against: account?.passwordHash ?? Self.decoyHash)
+        guard let account, matches, account.status == .active else {
+            try await db.transaction { tx in
+                try await LoginFailure(loginKey: key, at: Date()).create(on: tx)
+                try await AuditLog.append(request.auditEvent("auth.signIn.failed", resource: account.map { "account:\($0.id?.uuidString ?? "")" } ?? "login:unknown",
+                                                            details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx)
+            }
+            throw TongbanError(status: .unauthorized, code: "auth.wrongCredentials")
+        }
+        return account
+    }
+
+    /// A bcrypt hash of a random string at the production cost, checked against when the login
+    /// is unknown. Made once per process, on first use.
+    static let decoyHash: String = (try? Bcrypt.hash(SecretToken.make(), cost: 11)) ?? ""
+
+    /// Starts a browser session and returns the cookie to set.
+    func startSession(for account: Account) async throws -> HTTPCookies.Value {
+        let token = SecretToken.make()
+        let id = try account.requireID()
+        try await db.transaction { tx in
+            try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: Date(), lifetime: config.sessionLifetime).create(on: tx)
+            var event = request.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
+            event.actorID = id
+            event.actorLabel = "\(account.kind.rawValue):\(account.displayName)"
+            try await AuditLog.append(event, on: tx)
+        }
+        return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime))
+    }
+
+    static func sessionCookie(_ token: String, maxAge: Int) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: token, maxAge: maxAge, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    func endSession(token: String?) async throws {
+        guard let token, let account = request.currentAccount else { return }
+        try await db.transaction { tx in
+            try await WebSession.query(on: tx).filter(\.$id == SecretToken.digest(token)).delete()
+            try await AuditLog.append(request.auditEvent("auth.signOut", resource: "account:\(try account.requireID())"), on: tx)
+        }
+    }
+
+    struct Tokens: Content {
+        let accessToken: String
+        let tokenType: String
+        let expiresIn: Int
+        let refreshToken: String
+        let refreshExpiresIn: Int
+    }
+
+    /// An access token and a new refresh token (of `family`, or of a new family for a new sign-in).
+    func issueTokens(for account: Account, family: UUID = UUID(), on tx: any Database) async throws -> Tokens {
+        let id = try account.requireID()
+        let now = Date()
+        let payload = AccessTokenPayload(sub: .init(value: id.uuidString), exp: .init(value: now.addingTimeInterval(config.accessTokenLifetime)),
+                                         iat: .init(value: now), kind: account.kind.rawValue)
+        let access = try await request.jwt.sign(payload)
+        let refresh = SecretToken.make()
+        try await RefreshToken(accountID: id, tokenHash: SecretToken.digest(refresh), family: family,
+                               expiresAt: now.addingTimeInterval(config.refreshTokenLifetime)).create(on: tx)
+        return Tokens(accessToken: access, tokenType: "Bearer", expiresIn: Int(config.accessTokenLifetime),
+                      refreshToken: refresh, refreshExpiresIn: Int(config.refreshTokenLifetime))
+    }
+
+    func signInForTokens(_ account: Account) async throws -> Tokens {
+        try await db.transaction { tx in
+            let tokens = try await issueTokens(for: account, on: tx)
+            var event = request.auditEvent("auth.signIn", resource: "account:\(try account.requireID())", details: "api token")
+            event.actorID = account.id
+            event.actorLabel = "\(account.kind.rawValue):\(account.displayName)"
+            try await AuditLog.append(event, on: tx)
+            return tokens
+        }
+    }
+
+    /// Rotates a refresh token. A token used twice means it leaked: its whole family is revoked.
+    func refresh(_ token: String?) async throws -> Tokens {
+        guard let token, !token.isEmpty, token.count <= 100 else { throw TongbanError.invalid(field: "refreshToken", "field.required") }
+        let digest = SecretToken.digest(token)
+        guard let stored = try await RefreshToken.query(on: db).filter(\.$tokenHash == digest).with(\.$account).first() else {
+            throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid")
+        }
+        let now = Date()
+        if stored.revokedAt != nil {
+            try await revokeFamily(stored.family, reason: "refresh token reused")
+            throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid")
+        }
+        guard stored.expiresAt > now, stored.account.status == .active else {
+            throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid")
+        }
+        return try await db.transaction { tx in
+            // Only one of two concurrent refreshes may rotate the token.
+            let claimed = try await tx.sql.update(RefreshToken.schema)
+                .set("revoked_at", to: SQLBind(now))
+                .where("id", .equal, SQLBind(try stored.requireID()))
+                .where("revoked_at", .is, SQLLiteral.null)
+                .returning("id").all()
+            guard !claimed.isEmpty else { throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid") }
+            return try await issueTokens(for: stored.account, family: stored.family, on: tx)
+        }
+    }
+
+    func revoke(_ token: String?) async throws {
+        guard let token, !token.isEmpty, token.count <= 100 else { throw TongbanError.invalid(field: "refreshToken", "field.required") }
+        guard let stored = try await RefreshToken.query(on: db).filter(\.$tokenHash == SecretToken.digest(token)).first(),
+              stored.$account.id == request.currentAccount?.id || request.currentAccount == nil
+        else { throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid") }
+        try await revokeFamily(stored.family, reason: "signed out")
+    }
+
+    private func revokeFamily(_ family: UUID, reason: String) async throws {
+        try await db.transaction { tx in
+            try await RefreshToken.query(on: tx).filter(\.$family == family).filter(\.$revokedAt == nil).set(\.$revokedAt, to: Date()).update()
+            try await AuditLog.append(request.auditEvent("auth.tokensRevoked", resource: "tokenFamily:\(family)", details: reason), on: tx)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Vapor
+
+/// The OpenAPI 3.1 description of `/api/v1`. A test compares its operations with the routes the
+/// application registers, so neither can drift from the other.
+enum OpenAPIDocument {
+    struct Operation {
+        let method: String
+        let path: String
+        let id: String
+        let summary: String
+        let tag: String
+        var auth = false
+        var body: String? = nil
+        var response: JSONValue? = nil
+        var success = 200
+        var errors: [Int] = [400, 422]
+        var parameters: [JSONValue] = []
+    }
+
+    static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+    static func query(_ name: String, _ type: String = "string", _ description: String) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": ["type": .string(type)]]
+    }
+    static func pathParameter(_ name: String, format: String? = nil) -> JSONValue {
+        var schema: [(String, JSONValue)] = [("type", "string")]
+        if let format { schema.append(("format", .string(format))) }
+        return ["name": .string(name), "in": "path", "required": true, "schema": .object(schema)]
+    }
+
+    static let operations: [Operation] = [
+        Operation(method: "post", path: "/api/v1/auth/login", id: "login", summary: "Sign in; returns an access token and a refresh token", tag: "identity",
+                  body: "LoginRequest", response: ref("Tokens"), errors: [400, 401, 422, 429]),
+        Operation(method: "post", path: "/api/v1/auth/refresh", id: "refreshTokens", summary: "Rotate a refresh token", tag: "identity",
+                  body: "RefreshRequest", response: ref("Tokens"), errors: [400, 401, 422]),
+        Operation(method: "post", path: "/api/v1/auth/logout", id: "logout", summary: "Revoke a refresh token and its family", tag: "identity",
+                  body: "RefreshRequest", success: 204, errors: [400, 401, 422]),
+        Operation(method: "post", path: "/api/v1/register/person", id: "registerPerson", summary: "Register a natural person", tag: "identity",
+                  body: "PersonRegistration", response: ref("Account"), success: 201, errors: [400, 409, 415, 422]),
+        Operation(method: "post", path: "/api/v1/register/enterprise", id: "registerEnterprise", summary: "Register a legal person (enterprise)", tag: "identity",
+                  body: "EnterpriseRegistration", response: ref("Account"), success: 201, errors: [400, 409, 415, 422]),
+        Operation(method: "get", path: "/api/v1/me", id: "getMe", summary: "The signed-in account, unmasked", tag: "identity", auth: true,
+                  response: ref("Account"), errors: [401]),
+        Operation(method: "post", path: "/api/v1/me/password", id: "changePassword", summary: "Change the password; ends other sign-ins", tag: "identity", auth: true,
+                  body: "PasswordChange", success: 204, errors: [400, 401, 422]),
+        Operation(method: "get", path: "/api/v1/accounts", id: "listAccounts", summary: "Staff accounts in the caller's region", tag: "identity", auth: true,
+                  response: ref("AccountPage"), errors: [401, 403], parameters: [query("page", "integer", "page, from 1"), query("per", "integer", "page size, 1–100")]),
+        Operation(method: "post", path: "/api/v1/accounts", id: "createStaff", summary: "Create a staff account (system admin)", tag: "identity", auth: true,
+                  body: "StaffCreation", response: ref("Account"), success: 201, errors: [400, 401, 403, 409, 422]),
+        Operation(method: "get", path: "/api/v1/accounts/{accountID}", id: "getAccount",
+                  summary: "Another account; reading personal data needs a purpose and is audited", tag: "identity", auth: true,
+                  response: ref("Account"), errors: [401, 403, 404, 422],
+                  parameters: [pathParameter("accountID", format: "uuid"), query("purpose", "string", "why the data is read (required for another person's data)")]),
+        Operation(method: "put", path: "/api/v1/accounts/{accountID}/roles", id: "changeRoles", summary: "Replace a staff member's roles (optimistic locking)", tag: "identity", auth: true,
+                  body: "RolesChange", response: ref("Account"), errors: [400, 401, 403, 404, 409, 422], parameters: [pathParameter("accountID", format: "uuid")]),
+        Operation(method: "get", path: "/api/v1/regions", id: "listRegions", summary: "Provinces, or the children of a region", tag: "regions",
+                  response: ["type": "array", "items": ref("Region")], errors: [422], parameters: [query("parent", "string", "parent region code")]),
+        Operation(method: "get", path: "/api/v1/regions/{code}", id: "getRegion", summary: "One region", tag: "regions",
+                  response: ref("Region"), errors: [404], parameters: [pathParameter("code")]),
+        Operation(method: "get", path: "/api/v1/departments", id: "listDepartments", summary: "Departments, optionally within a region", tag: "regions",
+                  response: ["type": "array", "items": ref("Department")], errors: [422], parameters: [query("region", "string", "region code")]),
+        Operation(method: "post", path: "/api/v1/departments", id: "createDepartment", summary: "Create a department (system admin)", tag: "regions", auth: true,
+                  body: "DepartmentCreation", response: ref("Department"), success: 201, errors: [400, 401, 403, 409, 422]),
+        Operation(method: "get", path: "/api/v1/audit", id: "listAudit", summary: "Newest audit entries (system admin, supervisor)", tag: "audit", auth: true,
+                  response: ["type": "array", "items": ref("AuditEntry")], errors: [401, 403],
+                  parameters: [query("limit", "integer", "1–200"), query("before", "integer", "entries before this sequence number")]),
+        Operation(method: "get", path: "/api/v1/audit/verify", id: "verifyAudit", summary: "Check the audit hash chain (system admin)", tag: "audit", auth: true,
+                  response: ref("AuditVerification"), errors: [401, 403]),
+    ]
+
+    static func string(_ description: String? = nil, format: String? = nil, maxLength: Int? = nil) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [("type", "string")]
+        if let format { pairs.append(("format", .string(format))) }
+        if let maxLength { pairs.append(("maxLength", .int(maxLength))) }
+        if let description { pairs.append(("description", .string(description))) }
+        return .object(pairs)
+    }
+
+    static func object(_ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
+        ["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) })]
+    }
+
+    static let nullableString: JSONValue = ["type": ["string", "null"]]
+
+    static let schemas: [(String, JSONValue)] = [
+        ("Error", object([("error", object([("code", string()), ("message", string("in the request's language")),
+                                            ("details", ["type": "array", "items": object([("field", string()), ("code", string()), ("message", string())],
+                                                                                          required: ["field", "code", "message"])])],
+                                           required: ["code", "message"]))], required: ["error"])),
+        ("LoginRequest", object([("login", string("identity number, credit code or staff user name", maxLength: 64)), ("password", string(maxLength: 128))],
+                                required: ["login", "password"])),
+        ("RefreshRequest", object([("refreshToken", string())], required: ["refreshToken"])),
+        ("Tokens", object([("accessToken", string("JWT, HS256")), ("tokenType", string()), ("expiresIn", ["type": "integer"]),
+                           ("refreshToken", string()), ("refreshExpiresIn", ["type": "integer"])],
+                          required: ["accessToken", "tokenType", "expiresIn", "refreshToken", "refreshExpiresIn"])),
+        ("PersonRegistration", object([("name", string(maxLength: 50)), ("identityNumber", string("GB 11643, 18 characters")),
+                                       ("mobile", string("mainland mobile number")), ("password", string("10–128 characters, two kinds of character"))],
+                                      required: ["name", "identityNumber", "mobile", "password"])),
+        ("EnterpriseRegistration", object([("name", string(maxLength: 100)), ("creditCode", string("GB 32100, 18 characters")),
+                                           ("legalRepresentative", string(maxLength: 50)), ("password", string())],
+                                          required: ["name", "creditCode", "legalRepresentative", "password"])),
+        ("PasswordChange", object([("currentPassword", string()), ("newPassword", string())], required: ["currentPassword", "newPassword"])),
+        ("StaffCreation", object([("username", string(maxLength: 32)), ("displayName", string(maxLength: 50)), ("departmentID", string(format: "uuid")),
+                                  ("roles", ["type": "array", "items": ref("Role")]), ("password", string())],
+                                 required: ["username", "displayName", "departmentID", "roles", "password"])),
+        ("RolesChange", object([("roles", ["type": "array", "items": ref("Role")]), ("version", ["type": "integer"])], required: ["roles", "version"])),
+        ("Role", ["type": "string", "enum": ["window_clerk", "reviewer", "supervisor", "catalog_admin", "data_admin", "system_admin"]]),
+        ("Account", object([("id", string(format: "uuid")), ("kind", ["type": "string", "enum": ["person", "enterprise", "staff"]]),
+                            ("displayName", string()), ("status", string()), ("roles", ["type": "array", "items": ref("Role")]),
+                            ("departmentID", ["type": ["string", "null"], "format": "uuid"]), ("regionCode", nullableString),
+                            ("identityNumber", ["type": ["string", "null"], "description": "masked unless personalDataVisible"]),
+                            ("mobile", nullableString), ("creditCode", nullableString), ("legalRepresentative", nullableString),
+                            ("personalDataVisible", ["type": "boolean"]), ("version", ["type": "integer"])],
+                           required: ["id", "kind", "displayName", "status", "roles", "personalDataVisible", "version"])),
+        ("AccountPage", object([("items", ["type": "array", "items": ref("Account")]), ("total", ["type": "integer"]),
+                                ("page", ["type": "integer"]), ("per", ["type": "integer"])], required: ["items", "total", "page", "per"])),
+        ("Region", object([("code", string()), ("name", string()), ("level", ["type": "string", "enum": ["province", "city", "county", "town", "village"]]),
+                           ("parentCode", nullableString), ("statisticalZone", ["type": "boolean"])],
+                          required: ["code", "name", "level", "statisticalZone"])),
+        ("Department", object([("id", string(format: "uuid")), ("creditCode", string()), ("name", string()), ("regionCode", string())],
+                              required: ["id", "creditCode", "name", "regionCode"])),
+        ("DepartmentCreation", object([("creditCode", string()), ("name", string(maxLength: 100)), ("regionCode", string())],
+                                      required: ["creditCode", "name", "regionCode"])),
+        ("AuditEntry", object([("sequence", ["type": "integer"]), ("at", string(format: "date-time")), ("actorID", nullableString),
+                               ("actorLabel", string()), ("action", string()), ("resource", string()), ("purpose", nullableString),
+                               ("requestID", nullableString), ("details", nullableString), ("hash", string())],
+                              required: ["sequence", "at", "actorLabel", "action", "resource", "hash"])),
+        ("AuditVerification", object([("ok", ["type": "boolean"]), ("entries", ["type": ["integer", "null"]]),
+                                      ("brokenAt", ["type": ["integer", "null"]]), ("reason", nullableString)], required: ["ok"])),
+    ]
+
+    static func operationJSON(_ op: Operation) -> JSONValue {
+        var responses: [(String, JSONValue)] = []
+        if let response = op.response {
+            responses.append((String(op.success), ["description": "success", "content": ["application/json": ["schema": response]]]))
+        } else {
+            responses.append((String(op.success), ["description": "success"]))
+        }
+        for code in op.errors {
+            responses.append((String(code), ["description": .string(HTTPResponseStatus(statusCode: code).reasonPhrase),
+                                              "content": ["application/json": ["schema": ref("Error")]]]))
+        }
+        var pairs: [(String, JSONValue)] = [("operationId", .string(op.id)), ("summary", .string(op.summary)), ("tags", [.string(op.tag)])]
+        if !op.parameters.isEmpty { pairs.append(("parameters", .array(op.parameters))) }
+        if let body = op.body {
+            pairs.append(("requestBody", ["required": true, "content": ["application/json": ["schema": ref(body)]]]))
+        }
+        pairs.append(("responses", .object(responses)))
+        if op.auth { pairs.append(("security", [["bearer": []]])) }
+        return .object(pairs)
+    }
+
+    static var document: JSONValue {
+        var paths: [(String, [(String, JSONValue)])] = []
+        for op in operations {
+            if let index = paths.firstIndex(where: { $0.0 == op.path }) {
+                paths[index].1.append((op.method, operationJSON(op)))
+            } else {
+                paths.append((op.path, [(op.method, operationJSON(op))]))
+            }
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "Tongban 一网通办 API", "version": "1.0.0",
+                     "description": "Errors share one shape: {\"error\": {\"code\", \"message\", \"details\"}}; messages follow Accept-Language or ?lang= (zh-CN by default, en)."],
+            "paths": .object(paths.map { ($0.0, .object($0.1)) }),
+            "components": ["schemas": .object(schemas),
+                           "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]],
+        ]
+    }
+
+    static let encoded: Data = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? encoder.encode(document)) ?? Data()
+    }()
+
+    static func response() -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(data: encoded))
+    }
+}

@@ -1,0 +1,130 @@
+import Leaf
+import TongbanCore
+import Vapor
+
+/// The one place errors become responses: the JSON error shape under `/api`, an HTML page
+/// elsewhere. 5xx are logged as critical; they are bugs, never a way to report bad input.
+struct TongbanErrorMiddleware: AsyncMiddleware {
+    struct Body: Content {
+        struct Detail: Content {
+            let field: String
+            let code: String
+            let message: String
+        }
+        struct Inner: Content {
+            let code: String
+            let message: String
+            let details: [Detail]?
+        }
+        let error: Inner
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let failure = describe(error, for: request)
+            if failure.status.code >= 500 {
+                request.logger.critical("\(String(reflecting: error))")
+            } else {
+                request.logger.info("\(failure.status.code) \(failure.code)")
+            }
+            let response = request.wantsJSONErrors ? jsonResponse(failure, request) : try await htmlResponse(failure, request)
+            for (name, value) in failure.headers { response.headers.replaceOrAdd(name: name, value: value) }
+            return response
+        }
+    }
+
+    private func describe(_ error: any Error, for request: Request) -> TongbanError {
+        switch error {
+        case let error as TongbanError:
+            return error
+        case let error as FieldErrors:
+            return .invalid(error)
+        case let reason as DenyReason:
+            return .denied(reason)
+        case let error as DecodingError:
+            return decoding(error)
+        case is RouteNotFound:
+            return .notFound(request.url.path)
+        case let abort as any AbortError:
+            switch abort.status {
+            case .unsupportedMediaType: return TongbanError(status: .unsupportedMediaType, code: "request.unsupportedMediaType")
+            case .payloadTooLarge: return TongbanError(status: .payloadTooLarge, code: "request.tooLarge")
+            case .notFound: return .notFound(request.url.path)
+            case .badRequest where abort.reason.contains("JSON") || abort.reason.contains("decode"):
+                return TongbanError(status: .badRequest, code: "request.malformed")
+            default:
+                var failure = TongbanError(status: abort.status, code: abort.status.code >= 500 ? "server.error" : "http.\(abort.status.code)")
+                failure.headers = abort.headers
+                return failure
+            }
+        default:
+            return TongbanError(status: .internalServerError, code: "server.error")
+        }
+    }
+
+    private func decoding(_ error: DecodingError) -> TongbanError {
+        func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
+            (codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            return .invalid(field: path(context.codingPath, key), "field.required")
+        case let .valueNotFound(_, context):
+            return .invalid(field: path(context.codingPath), "field.required")
+        case let .typeMismatch(_, context):
+            return context.codingPath.isEmpty ? TongbanError(status: .badRequest, code: "request.malformed")
+                : .invalid(field: path(context.codingPath), "field.wrongType")
+        case let .dataCorrupted(context):
+            return context.codingPath.isEmpty ? TongbanError(status: .badRequest, code: "request.malformed")
+                : .invalid(field: path(context.codingPath), "field.wrongType")
+        @unknown default:
+            return TongbanError(status: .badRequest, code: "request.malformed")
+        }
+    }
+
+    private func details(_ failure: TongbanError, _ request: Request) -> [Body.Detail] {
+        failure.fields.map { field in
+            let label = request.t("label.\(field.field)")
+            let name = label == "label.\(field.field)" ? field.field : label
+            return Body.Detail(field: field.field, code: field.key, message: request.t(field.key, ["field": name]))
+        }
+    }
+
+    private func jsonResponse(_ failure: TongbanError, _ request: Request) -> Response {
+        let fieldDetails = details(failure, request)
+        let body = Body(error: .init(code: failure.code, message: request.t(failure.code, failure.arguments),
+                                     details: fieldDetails.isEmpty ? nil : fieldDetails))
+        let response = Response(status: failure.status)
+        try? response.content.encode(body, as: .json)
+        response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+        return response
+    }
+
+    private func htmlResponse(_ failure: TongbanError, _ request: Request) async throws -> Response {
+        struct ErrorPage: Encodable {
+            let page: PageContext
+            let status: UInt
+            let message: String
+            let details: [Body.Detail]
+        }
+        let context = ErrorPage(page: request.pageContext(title: request.t("error.title")), status: failure.status.code,
+                                message: request.t(failure.code, failure.arguments), details: details(failure, request))
+        do {
+            let view = try await request.view.render("error", context)
+            let response = try await view.encodeResponse(status: failure.status, for: request)
+            return response
+        } catch {
+            request.logger.critical("error page failed to render: \(error)")
+            return jsonResponse(failure, request)
+        }
+    }
+}
+
+extension Request {
+    /// API clients get JSON errors; browsers get a page.
+    var wantsJSONErrors: Bool {
+        url.path.hasPrefix("/api/") || url.path == "/openapi.json"
+    }
+}

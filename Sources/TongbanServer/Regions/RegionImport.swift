@@ -1,0 +1,40 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// Loads region CSV files (the reference data's four files) into the `regions` table. Rows
+/// already present are left alone, so an import can be repeated.
+enum RegionImport {
+    static let files = ["provinces.csv", "cities.csv", "areas.csv", "streets.csv"]
+
+    struct Summary: Sendable { var read = 0; var added = 0 }
+
+    /// `provincePrefix` ("33") limits the import to one province.
+    static func run(folder: String, provincePrefix: String? = nil, on db: any Database) async throws -> Summary {
+        var records: [RegionRecord] = []
+        for file in files {
+            let path = (folder as NSString).appendingPathComponent(file)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw TongbanError(status: .badRequest, code: "import.missingFile", arguments: ["file": path])
+            }
+            do {
+                records += try RegionCSV.parse(text, file: file, keep: { provincePrefix == nil || $0.hasPrefix(provincePrefix!) })
+            } catch {
+                throw TongbanError(status: .badRequest, code: "import.badRow", arguments: ["problem": error.description])
+            }
+        }
+        var summary = Summary(read: records.count)
+        let existing = Set(try await Region.query(on: db).field(\.$id).all().compactMap(\.id))
+        let fresh = records.filter { !existing.contains($0.code.value) }
+        // Parents before children; the CSV order already is, but an explicit sort keeps it true.
+        let ordered = fresh.sorted { ($0.level, $0.code) < ($1.level, $1.code) }
+        try await db.transaction { tx in
+            for chunk in stride(from: 0, to: ordered.count, by: 500).map({ ordered[$0..<min($0 + 500, ordered.count)] }) {
+                try await chunk.map(Region.init).create(on: tx)
+            }
+        }
+        summary.added = ordered.count
+        return summary
+    }
+}

@@ -1,0 +1,106 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The demo data: all of Zhejiang's regions (province, cities, counties and every town), five
+/// departments in Hangzhou, and one account for every role. Its accounts share one published
+/// password, so it is created on SQLite's first start, and on PostgreSQL only by an operator's
+/// `tongban seed --demo`.
+enum DemoSeed {
+    static let password = "Tongban-demo-2026"
+
+    struct Login: Sendable {
+        let login: String
+        let who: String
+    }
+
+    struct DemoDepartment {
+        let key: String
+        let name: String
+        let region: String
+        let creditCodeStem: String
+    }
+
+    static let departments = [
+        DemoDepartment(key: "center", name: "杭州市西湖区政务服务中心", region: "330106", creditCodeStem: "11330106MB1734520"),
+        DemoDepartment(key: "amr", name: "杭州市西湖区市场监督管理局", region: "330106", creditCodeStem: "11330106002489110"),
+        DemoDepartment(key: "health", name: "杭州市西湖区卫生健康局", region: "330106", creditCodeStem: "11330106002489233"),
+        DemoDepartment(key: "office", name: "杭州市西湖区人民政府办公室", region: "330106", creditCodeStem: "11330106002489006"),
+        DemoDepartment(key: "data", name: "杭州市数据资源管理局", region: "330100", creditCodeStem: "11330100MB1B12345"),
+    ]
+
+    struct DemoStaff {
+        let username: String
+        let name: String
+        let department: String
+        let roles: [Role]
+    }
+
+    static let staff = [
+        DemoStaff(username: "clerk", name: "王晓窗", department: "center", roles: [.windowClerk]),
+        DemoStaff(username: "reviewer.amr", name: "陈审批", department: "amr", roles: [.reviewer]),
+        DemoStaff(username: "reviewer.health", name: "刘卫审", department: "health", roles: [.reviewer]),
+        DemoStaff(username: "supervisor", name: "赵监察", department: "office", roles: [.supervisor]),
+        DemoStaff(username: "catalog", name: "孙事项", department: "center", roles: [.catalogAdmin]),
+        DemoStaff(username: "data", name: "周数据", department: "data", roles: [.dataAdmin]),
+        DemoStaff(username: "admin", name: "吴系统", department: "data", roles: [.systemAdmin]),
+    ]
+
+    static let personIDStem = "33010619900307123"
+    static let personMobile = "13800138000"
+    static let enterpriseCodeStem = "91330106MA2KXTW08"
+
+    /// Creates the demo data (the callers decide whether it is wanted) and returns the logins.
+    static func run(app: Application, db: any Database, regionsFolder: String) async throws -> [Login] {
+        let today = app.today
+        guard let idNumber = IdentityNumber.completing(personIDStem, today: today),
+              let enterpriseCode = CreditCode.completing(enterpriseCodeStem) else {
+            throw Abort(.internalServerError, reason: "demo identifiers do not validate")
+        }
+        _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "33", on: db)
+        let hash = try await app.hashPassword(password)
+        let keys = app.keys
+        return try await db.transaction { tx in
+            var logins: [Login] = []
+            var departmentIDs: [String: (UUID, String)] = [:]
+            for item in departments {
+                guard let code = CreditCode.completing(item.creditCodeStem), let region = try? RegionCode(item.region) else {
+                    throw Abort(.internalServerError, reason: "demo department \(item.name) does not validate")
+                }
+                let department = try await Department.query(on: tx).filter(\.$creditCode == code.value).first()
+                    ?? Department(creditCode: code, name: item.name, regionCode: region)
+                if department.id == nil { try await department.create(on: tx) }
+                departmentIDs[item.key] = (try department.requireID(), item.region)
+            }
+            for member in staff {
+                guard let (departmentID, region) = departmentIDs[member.department] else { continue }
+                let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: member.username), displayName: member.name, passwordHash: hash)
+                account.roles = member.roles
+                account.$department.id = departmentID
+                account.regionCode = region
+                try await account.create(on: tx)
+                logins.append(Login(login: member.username, who: "\(member.name) — \(member.roles.map(\.rawValue).joined(separator: ","))"))
+            }
+            let person = Account(kind: .person, loginKey: Account.loginKey(identityNumberHash: keys.lookupHash(idNumber.value, field: "identity_number")),
+                                 displayName: "张晓明", passwordHash: hash)
+            person.idNumberHash = keys.lookupHash(idNumber.value, field: "identity_number")
+            person.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
+            person.mobileHash = keys.lookupHash(personMobile, field: "mobile")
+            person.mobileCipher = keys.encrypt(personMobile, field: "mobile")
+            person.regionCode = "330106"
+            try await person.create(on: tx)
+            logins.insert(Login(login: idNumber.value, who: "张晓明 — person (自然人)"), at: 0)
+            let enterprise = Account(kind: .enterprise, loginKey: Account.loginKey(creditCode: enterpriseCode),
+                                     displayName: "杭州西湖云帆科技有限公司", passwordHash: hash)
+            enterprise.creditCode = enterpriseCode.value
+            enterprise.legalRepresentative = "李云帆"
+            enterprise.regionCode = "330106"
+            try await enterprise.create(on: tx)
+            logins.insert(Login(login: enterpriseCode.value, who: "杭州西湖云帆科技有限公司 — enterprise (法人)"), at: 1)
+            try await AuditLog.append(AuditEvent(actorID: nil, actorLabel: "system:seed", action: "seed.demo", resource: "database",
+                                                 details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx)
+            return logins
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Crypto
+import Vapor
+
+/// CSRF protection for every form: a random token in an HttpOnly, SameSite=Strict cookie that
+/// each form repeats in a hidden `_csrf` field (double submit). A cross-site page can neither
+/// read the cookie nor make the browser send it, so it cannot forge the pair.
+struct CSRFMiddleware: AsyncMiddleware {
+    static let cookieName = "tb_csrf"
+    static let fieldName = "_csrf"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let existing = request.cookies[Self.cookieName].map(\.string).flatMap { $0.count == 43 ? $0 : nil }
+        if request.method != .GET, request.method != .HEAD {
+            let sent = try? request.content.get(String.self, at: Self.fieldName)
+            guard let existing, let sent, Self.constantTimeEqual(existing, sent) else {
+                throw TongbanError(status: .forbidden, code: "csrf.invalid")
+            }
+        }
+        let token = existing ?? SecretToken.make()
+        request.storage[TokenKey.self] = token
+        let response = try await next.respond(to: request)
+        if existing == nil {
+            response.cookies[Self.cookieName] = HTTPCookies.Value(string: token, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .strict)
+        }
+        return response
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    struct TokenKey: StorageKey { typealias Value = String }
+}
+
+extension Request {
+    var csrfToken: String { storage[CSRFMiddleware.TokenKey.self] ?? "" }
+}

@@ -1,0 +1,35 @@
+import TongbanCore
+import Vapor
+
+/// What every page template gets: the language and its message table, the signed-in user, the
+/// CSRF token for its forms, and the link to the other language.
+struct PageContext: Encodable {
+    struct User: Encodable {
+        let name: String
+        let kind: String
+        let isStaff: Bool
+    }
+
+    let title: String
+    let lang: String
+    let t: [String: String]
+    let user: User?
+    let csrf: String
+    let otherLanguage: String
+    let otherLanguageLabel: String
+    let path: String
+    let notice: String?
+}
+
+extension Request {
+    func pageContext(title: String, notice: String? = nil) -> PageContext {
+        let language = self.language
+        let other: Language = language == .zhCN ? .en : .zhCN
+        let user = currentAccount.map {
+            PageContext.User(name: $0.displayName, kind: t("kind.\($0.kind.rawValue)"), isStaff: $0.kind == .staff)
+        }
+        return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
+                           csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),
+                           path: url.path, notice: notice)
+    }
+}

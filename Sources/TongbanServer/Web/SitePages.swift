@@ -1,0 +1,38 @@
+import Fluent
+import Vapor
+
+/// The public pages that are not about one feature: home, catalog entry, language switch.
+struct SitePages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get(use: home)
+        routes.get("catalog", use: catalog)
+        routes.get("lang", ":code", use: switchLanguage)
+    }
+
+    struct HomeContext: Encodable {
+        let page: PageContext
+        let stats: String
+    }
+
+    func home(req: Request) async throws -> View {
+        let stats = req.t("home.stats", ["regions": String(try await Region.query(on: req.db).count()),
+                                         "departments": String(try await Department.query(on: req.db).count())])
+        let context = HomeContext(page: req.pageContext(title: req.t("home.title")), stats: stats)
+        return try await req.view.render("home", context)
+    }
+
+    struct CatalogContext: Encodable { let page: PageContext }
+
+    func catalog(req: Request) async throws -> View {
+        try await req.view.render("catalog", CatalogContext(page: req.pageContext(title: req.t("catalog.title"))))
+    }
+
+    /// Remembers the choice in a cookie and goes back to a local page only.
+    func switchLanguage(req: Request) throws -> Response {
+        guard let language = req.parameters.get("code").flatMap(Language.init(tag:)) else { throw TongbanError.notFound("language") }
+        let back = req.query[String.self, at: "back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
+        let response = req.redirect(to: back)
+        response.cookies["lang"] = HTTPCookies.Value(string: language.rawValue, maxAge: 365 * 24 * 3600, path: "/", isHTTPOnly: true, sameSite: .lax)
+        return response
+    }
+}
