@@ -46,12 +46,12 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     StaticFiles().register(app)
     app.get("openapi.json") { _ in OpenAPIDocument.response() }
 
-    let api = app.grouped("api", "v1").grouped(BearerAuthenticator())
+    let api = app.grouped("api", "v1").grouped(RequireContentType.json).grouped(BearerAuthenticator())
     IdentityAPI().register(api)
     RegionsAPI().register(api)
     AuditAPI().register(api)
 
-    let web = app.grouped(SessionAuthenticator()).grouped(CSRFMiddleware())
+    let web = app.grouped(RequireContentType.form).grouped(SessionAuthenticator()).grouped(CSRFMiddleware())
     SitePages().register(web)
     IdentityPages().register(web)
 }

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import TongbanCore
+
+@Suite("the authorisation policy")
+struct PolicyTests {
+    let westLake = try! RegionCode("330106")
+    let hangzhou = try! RegionCode("330100")
+    let ningbo = try! RegionCode("330200")
+
+    func staff(_ roles: Set<Role>, in region: RegionCode) -> Actor {
+        Actor(accountID: UUID(), kind: .staff, roles: roles, departmentID: UUID(), regionCode: region)
+    }
+
+    @Test("anonymous callers may only read public reference data")
+    func anonymous() {
+        #expect(Policy.decide(nil, .view, .region) == .allow)
+        #expect(Policy.decide(nil, .view, .department(regionCode: westLake)) == .allow)
+        for action in Action.allCases {
+            #expect(Policy.decide(nil, action, .account(id: UUID(), kind: .person)) == .deny(.loginRequired))
+            #expect(Policy.decide(nil, action, .auditLog) == .deny(.loginRequired))
+        }
+    }
+
+    @Test("persons and enterprises reach only their own account")
+    func ownData() {
+        for kind in [AccountKind.person, .enterprise] {
+            let me = Actor(accountID: UUID(), kind: kind)
+            let mine = Resource.account(id: me.accountID, kind: kind)
+            #expect(Policy.decide(me, .view, mine) == .allow)
+            #expect(Policy.decide(me, .viewPersonalData, mine) == .allow)
+            #expect(Policy.decide(me, .changePassword, mine) == .allow)
+            #expect(Policy.decide(me, .changeRoles, mine) == .deny(.ownAccount))
+            for otherKind in AccountKind.allCases {
+                let other = Resource.account(id: UUID(), kind: otherKind, regionCode: westLake)
+                for action in Action.allCases {
+                    #expect(!Policy.decide(me, action, other).isAllowed, "\(kind) \(action) \(otherKind)")
+                }
+            }
+            #expect(Policy.decide(me, .list, .accountDirectory) == .deny(.roleMissing))
+            #expect(Policy.decide(me, .view, .auditLog) == .deny(.roleMissing))
+        }
+    }
+
+    @Test("roles given to persons are ignored")
+    func rolesOnlyForStaff() {
+        let sneaky = Actor(accountID: UUID(), kind: .person, roles: [.systemAdmin], regionCode: hangzhou)
+        #expect(sneaky.roles.isEmpty)
+        #expect(Policy.decide(sneaky, .view, .auditLog) == .deny(.roleMissing))
+    }
+
+    @Test("the full matrix: every role × action on another staff account, inside and outside the region")
+    func staffMatrix() {
+        for role in Role.allCases {
+            let actor = staff([role], in: hangzhou)
+            for action in Action.allCases {
+                for (region, inside) in [(westLake, true), (ningbo, false)] {
+                    let target = Resource.account(id: UUID(), kind: .staff, departmentID: UUID(), regionCode: region)
+                    let decision = Policy.decide(actor, action, target)
+                    let expected: Bool = switch (role, action) {
+                    case (.systemAdmin, .view), (.systemAdmin, .create), (.systemAdmin, .changeRoles), (.systemAdmin, .disable): inside
+                    case (.supervisor, .view): inside
+                    default: false
+                    }
+                    #expect(decision.isAllowed == expected, "\(role) \(action) staff in \(region)")
+                    if !inside, [Action.view, .create, .changeRoles, .disable].contains(action), [.systemAdmin, .supervisor].contains(role),
+                       role == .systemAdmin || action == .view {
+                        #expect(decision == .deny(.outsideJurisdiction))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("window clerks see applicants' data; other roles do not")
+    func clerks() {
+        for role in Role.allCases {
+            let actor = staff([role], in: westLake)
+            let person = Resource.account(id: UUID(), kind: .person, regionCode: westLake)
+            #expect(Policy.decide(actor, .view, person).isAllowed == (role == .windowClerk))
+            #expect(Policy.decide(actor, .viewPersonalData, person).isAllowed == (role == .windowClerk))
+            #expect(!Policy.decide(actor, .changePassword, person).isAllowed)
+        }
+    }
+
+    @Test("audit log, directory and departments")
+    func administration() {
+        for role in Role.allCases {
+            let actor = staff([role], in: hangzhou)
+            #expect(Policy.decide(actor, .view, .auditLog).isAllowed == [.systemAdmin, .supervisor].contains(role))
+            #expect(Policy.decide(actor, .verify, .auditLog).isAllowed == (role == .systemAdmin))
+            #expect(Policy.decide(actor, .list, .accountDirectory).isAllowed == [.systemAdmin, .supervisor].contains(role))
+            #expect(Policy.decide(actor, .create, .department(regionCode: westLake)).isAllowed == (role == .systemAdmin))
+            #expect(!Policy.decide(actor, .create, .department(regionCode: ningbo)).isAllowed)
+        }
+    }
+
+    @Test("a multi-role account has the union of its roles")
+    func union() {
+        let actor = staff([.windowClerk, .supervisor], in: westLake)
+        #expect(Policy.decide(actor, .view, .account(id: UUID(), kind: .person)).isAllowed)
+        #expect(Policy.decide(actor, .view, .auditLog).isAllowed)
+        #expect(!Policy.decide(actor, .verify, .auditLog).isAllowed)
+    }
+}
