@@ -3,6 +3,7 @@ import SQLKit
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import NIOPosix
 import Vapor
 
 extension Application {
@@ -10,6 +11,10 @@ extension Application {
     func useDatabase(_ choice: TongbanConfiguration.DatabaseChoice) throws {
         switch choice {
         case let .sqlite(path):
+            // SQLite waits for its write lock by blocking a pool thread. With the shared pool of
+            // one thread per core, two waiting connections could starve the one holding the lock;
+            // a pool of its own, larger than the number of connections, always leaves a thread free.
+            threadPool = NIOThreadPool(numberOfThreads: max(4, 2 * System.coreCount))
             if let path {
                 let folder = (path as NSString).deletingLastPathComponent
                 if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }

@@ -67,6 +67,16 @@ final class Account: Model, @unchecked Sendable {
     static func loginKey(staffUsername: String) -> String { "staff:" + staffUsername.lowercased() }
     static func loginKey(creditCode: CreditCode) -> String { "uscc:" + creditCode.value }
     static func loginKey(identityNumberHash: String) -> String { "idn:" + identityNumberHash }
+
+    /// People type an identity number, a credit code, or a staff user name into one field.
+    static func loginKey(typed login: String, app: Application) -> String {
+        let trimmed = login.trimmingCharacters(in: .whitespaces)
+        if let id = try? IdentityNumber(trimmed, today: app.today) {
+            return loginKey(identityNumberHash: app.keys.lookupHash(id.value, field: "identity_number"))
+        }
+        if let code = try? CreditCode(trimmed) { return loginKey(creditCode: code) }
+        return loginKey(staffUsername: trimmed)
+    }
 }
 
 struct CreateAccount: AsyncMigration {

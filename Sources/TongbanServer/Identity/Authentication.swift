@@ -90,7 +90,8 @@ struct BearerAuthenticator: AsyncMiddleware {
             }
             guard let id = UUID(uuidString: payload.sub.value),
                   let account = try await Account.find(id, on: request.db), account.status == .active,
-                  payload.iat.value.timeIntervalSince1970 + 1 >= account.credentialsChangedAt.timeIntervalSince1970.rounded(.down)
+                  // Tokens issued before a password change are void.
+                  payload.iat.value.timeIntervalSince1970 >= account.credentialsChangedAt.timeIntervalSince1970 - 0.001
             else {
                 throw TongbanError(status: .unauthorized, code: "auth.tokenInvalid", headers: ["WWW-Authenticate": "Bearer"])
             }

@@ -13,16 +13,6 @@ struct SignIn {
     var db: any Database { request.db }
     var config: TongbanConfiguration { request.application.tongban }
 
-    /// People type an identity number, a credit code, or a staff user name into one field.
-    func loginKey(for login: String) -> String {
-        let trimmed = login.trimmingCharacters(in: .whitespaces)
-        if let id = try? IdentityNumber(trimmed, today: request.application.today) {
-            return Account.loginKey(identityNumberHash: request.application.keys.lookupHash(id.value, field: "identity_number"))
-        }
-        if let code = try? CreditCode(trimmed) { return Account.loginKey(creditCode: code) }
-        return Account.loginKey(staffUsername: trimmed)
-    }
-
     /// The account, or a refusal: 429 while throttled, 401 for a wrong login or password.
     func authenticate(login: String?, password: String?) async throws -> Account {
         var errors = FieldErrors()
@@ -32,7 +22,7 @@ struct SignIn {
         try errors.throwIfAny()
         guard let login, let password else { throw errors }
 
-        let key = loginKey(for: login)
+        let key = Account.loginKey(typed: login, app: request.application)
         if let wait = try await LoginThrottle.retryAfter(loginKey: key, config: config, on: db) {
             throw LoginThrottle.tooMany(retryAfter: wait)
         }

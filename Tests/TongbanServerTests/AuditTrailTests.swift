@@ -1,0 +1,92 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+@testable import TongbanCore
+@testable import TongbanServer
+
+@Suite("the audit trail in the database")
+struct AuditTrailTests {
+    @Test("sign-ins, failures and account changes are chained, and the chain verifies", arguments: TestDatabase.available)
+    func chain(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            _ = try await app.token("admin")
+            _ = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "admin", "password": "wrong-password-9"])
+            let entries = try await AuditEntry.query(on: app.db).sort(\.$id).all()
+            #expect(entries.map(\.action) == ["seed.demo", "auth.signIn", "auth.signIn.failed"])
+            #expect(entries.map(\.id) == [1, 2, 3])
+            #expect(entries[1].previousHash == entries[0].hash)
+            #expect(entries[1].requestID?.isEmpty == false)
+            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: 3))
+        }
+    }
+
+    @Test("tampering with one stored entry is found at that entry", arguments: TestDatabase.available)
+    func tampering(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            for login in ["clerk", "supervisor", "admin", "data", "catalog"] { _ = try await app.token(login) }
+            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: 6))
+            try await app.db.sql.raw("UPDATE audit_entries SET actor_label = 'staff:someone else' WHERE sequence = 4").run()
+            #expect(try await AuditLog.verify(on: app.db) == .broken(sequence: 4, reason: .hashMismatch))
+            let admin = try await app.token("admin")
+            let verdict = try await app.send(.GET, "/api/v1/audit/verify", bearer: admin).content.decode(AuditAPI.VerifyResult.self)
+            #expect(!verdict.ok && verdict.brokenAt == 4)
+        }
+    }
+
+    @Test("deleting the newest entry is found too", arguments: TestDatabase.available)
+    func truncation(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            _ = try await app.token("clerk")
+            try await app.db.sql.raw("DELETE FROM audit_entries WHERE sequence = 2").run()
+            #expect(try await AuditLog.verify(on: app.db) == .broken(sequence: 2, reason: .sequenceGap))
+        }
+    }
+
+    @Test("two applications writing at once (two server processes) never fork the chain", arguments: TestDatabase.available)
+    func concurrentWriters(database: TestDatabase) async throws {
+        try await withTongban(database, seed: false) { first, store in
+            let second = try await store.makeApp(migrate: false)
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // Six writers in each application, each appending five entries one after another.
+                    for writer in 0..<12 {
+                        let app = writer % 2 == 0 ? first : second
+                        group.addTask {
+                            for index in 0..<5 {
+                                try await AuditLog.append(AuditEvent(actorLabel: "test:\(writer)", action: "test.concurrent", resource: "r\(index)"), on: app.db)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            } catch {
+                try? await second.asyncShutdown()
+                throw error
+            }
+            try await second.asyncShutdown()
+            #expect(try await AuditLog.verify(on: first.db) == .ok(entries: 60))
+            let sequences = try await AuditEntry.query(on: first.db).all().compactMap(\.id).sorted()
+            #expect(sequences == Array(1...60))
+        }
+    }
+
+    @Test("a failed change leaves no audit entry behind", arguments: TestDatabase.available)
+    func atomicity(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let before = try await AuditEntry.query(on: app.db).count()
+            do {
+                try await app.db.transaction { tx in
+                    try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.rolledBack", resource: "x"), on: tx)
+                    throw Abort(.conflict)
+                }
+                Issue.record("the transaction did not fail")
+            } catch {}
+            #expect(try await AuditEntry.query(on: app.db).count() == before)
+            try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.after", resource: "x"), on: app.db)
+            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: before + 1))
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import TongbanServer
+
+@Suite("health, metrics, headers, OpenAPI")
+struct OperationsTests {
+    @Test("healthz and readyz answer; every response carries a request id and the security headers", arguments: TestDatabase.available)
+    func health(database: TestDatabase) async throws {
+        try await withTongban(database, seed: false) { app, _ in
+            for path in ["/healthz", "/readyz", "/", "/login", "/api/v1/me", "/nowhere", "/api/v1/nowhere"] {
+                let response = try await app.send(.GET, path)
+                #expect(response.headers.first(name: "X-Request-Id")?.isEmpty == false, "\(path)")
+                let csp = response.headers.first(name: "Content-Security-Policy") ?? ""
+                #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "\(path)")
+                #expect(response.headers.first(name: "X-Content-Type-Options") == "nosniff")
+                #expect(response.headers.first(name: "X-Frame-Options") == "DENY")
+                #expect(response.headers.first(name: "Referrer-Policy") == "same-origin")
+                #expect(response.status != .internalServerError, "\(path)")
+            }
+            #expect(try await app.send(.GET, "/healthz").status == .ok)
+            #expect(try await app.send(.GET, "/readyz").body.string.contains("ready"))
+        }
+    }
+
+    @Test("a caller's own request id is kept")
+    func incomingRequestID() async throws {
+        try await withTongban(.sqlite, seed: false) { app, _ in
+            let response = try await app.send(.GET, "/healthz", headers: ["X-Request-Id": "trace-abc-123"])
+            #expect(response.headers.first(name: "X-Request-Id") == "trace-abc-123")
+        }
+    }
+
+    @Test("unknown routes get the JSON error shape under /api and a page elsewhere")
+    func notFound() async throws {
+        try await withTongban(.sqlite, seed: false) { app, _ in
+            let api = try await app.send(.GET, "/api/v1/nowhere")
+            #expect(api.status == .notFound)
+            #expect(api.errorBody?.error.code == "notFound")
+            let page = try await app.send(.GET, "/nowhere", headers: ["Accept-Language": "en"])
+            #expect(page.status == .notFound)
+            #expect(page.body.string.contains("<html") && page.body.string.contains("Not found"))
+        }
+    }
+
+    @Test("the stylesheet is served locally; paths cannot leave the folder")
+    func staticFiles() async throws {
+        try await withTongban(.sqlite, seed: false) { app, _ in
+            let css = try await app.send(.GET, "/static/app.css")
+            #expect(css.status == .ok && css.headers.contentType == .css)
+            #expect(try await app.send(.GET, "/static/../Localization/en.json").status == .notFound)
+            #expect(try await app.send(.GET, "/static/.hidden.css").status == .notFound)
+        }
+    }
+
+    @Test("/openapi.json describes exactly the registered /api/v1 routes")
+    func openAPIMatchesRoutes() async throws {
+        try await withTongban(.sqlite, seed: false) { app, _ in
+            let registered = Set(app.routes.all.compactMap { route -> String? in
+                let path = "/" + route.path.map { component -> String in
+                    if case let .parameter(name) = component { return "{\(name)}" }
+                    return component.description
+                }.joined(separator: "/")
+                return path.hasPrefix("/api/v1/") ? "\(route.method.rawValue.lowercased()) \(path)" : nil
+            })
+            let response = try await app.send(.GET, "/openapi.json")
+            #expect(response.status == .ok)
+            let document = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = document["paths"] as! [String: [String: Any]]
+            var documented = Set<String>()
+            for (path, operations) in paths {
+                for method in operations.keys { documented.insert("\(method) \(path)") }
+            }
+            #expect(documented == registered, "only documented: \(documented.subtracting(registered)); only registered: \(registered.subtracting(documented))")
+            // Every operation references schemas that exist.
+            let schemas = ((document["components"] as! [String: Any])["schemas"] as! [String: Any]).keys
+            let text = response.body.string
+            for match in text.split(separator: "#/components/schemas/").dropFirst() {
+                let name = match.prefix { $0 != "\"" }
+                #expect(schemas.contains(String(name)), "missing schema \(name)")
+            }
+        }
+    }
+
+    @Test("metrics count requests by route and status")
+    func metrics() async throws {
+        // The metrics backend is process-global and not bootstrapped in tests; the route must
+        // still answer in the Prometheus text format.
+        try await withTongban(.sqlite, seed: false) { app, _ in
+            let response = try await app.send(.GET, "/metrics")
+            #expect(response.status == .ok)
+            #expect(response.headers.contentType?.description.hasPrefix("text/plain") == true)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import TongbanServer
+
+@Suite("sign-in, tokens and throttling")
+struct SignInTests {
+    @Test("every demo account signs in and sees itself", arguments: TestDatabase.available)
+    func demoAccounts(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            for login in [app.demoPersonLogin, app.demoEnterpriseLogin] + DemoSeed.staff.map(\.username) {
+                let token = try await app.token(login)
+                let me = try await app.send(.GET, "/api/v1/me", bearer: token)
+                #expect(me.status == .ok, "\(login)")
+            }
+        }
+    }
+
+    @Test("a wrong password is a 401 and an audited failure", arguments: TestDatabase.available)
+    func wrongPassword(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let response = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "clerk", "password": "wrong-password-1"])
+            #expect(response.status == .unauthorized)
+            #expect(response.errorBody?.error.code == "auth.wrongCredentials")
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "auth.signIn.failed").count() == 1)
+            let unknown = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "nobody", "password": "wrong-password-1"])
+            #expect(unknown.status == .unauthorized)
+        }
+    }
+
+    @Test("after 5 failures in 15 minutes: 429 with Retry-After, even with the right password", arguments: TestDatabase.available)
+    func throttling(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            for _ in 0..<5 {
+                #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "clerk", "password": "guess-password-1"]).status == .unauthorized)
+            }
+            let blocked = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "clerk", "password": demoPassword])
+            #expect(blocked.status == .tooManyRequests)
+            let retry = Int(blocked.headers.first(name: "Retry-After") ?? "") ?? 0
+            #expect(retry > 14 * 60 && retry <= 15 * 60)
+            // other accounts are not affected
+            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "admin", "password": demoPassword]).status == .ok)
+            // the web form is throttled alike (the count lives in the database, not in a process)
+            let failures = try await LoginFailure.query(on: app.db).all()
+            #expect(failures.count == 5)
+            // when the window has passed, sign-in works again
+            for failure in failures {
+                failure.at = failure.at.addingTimeInterval(-15 * 60 - 1)
+                try await failure.update(on: app.db)
+            }
+            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "clerk", "password": demoPassword]).status == .ok)
+        }
+    }
+
+    @Test("refresh rotates; a reused refresh token revokes its family; logout revokes", arguments: TestDatabase.available)
+    func refreshAndRevocation(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let first = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "supervisor", "password": demoPassword]).content.decode(SignIn.Tokens.self)
+            let second = try await app.send(.POST, "/api/v1/auth/refresh", json: ["refreshToken": first.refreshToken])
+            #expect(second.status == .ok)
+            let rotated = try second.content.decode(SignIn.Tokens.self)
+            #expect(rotated.refreshToken != first.refreshToken)
+            #expect(try await app.send(.GET, "/api/v1/me", bearer: rotated.accessToken).status == .ok)
+
+            // reuse of the old one: refused, and the new one dies with it
+            #expect(try await app.send(.POST, "/api/v1/auth/refresh", json: ["refreshToken": first.refreshToken]).status == .unauthorized)
+            #expect(try await app.send(.POST, "/api/v1/auth/refresh", json: ["refreshToken": rotated.refreshToken]).status == .unauthorized)
+
+            // logout
+            let again = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "supervisor", "password": demoPassword]).content.decode(SignIn.Tokens.self)
+            #expect(try await app.send(.POST, "/api/v1/auth/logout", json: ["refreshToken": again.refreshToken]).status == .noContent)
+            #expect(try await app.send(.POST, "/api/v1/auth/refresh", json: ["refreshToken": again.refreshToken]).status == .unauthorized)
+            #expect(try await app.send(.POST, "/api/v1/auth/refresh", json: ["refreshToken": "not-a-token"]).status == .unauthorized)
+        }
+    }
+
+    @Test("bad, expired and superseded access tokens are refused", arguments: TestDatabase.available)
+    func accessTokens(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            #expect(try await app.send(.GET, "/api/v1/me", bearer: "garbage").status == .unauthorized)
+            let token = try await app.token("admin")
+            var parts = token.split(separator: ".").map(String.init)
+            parts[1] = parts[1].dropLast(2) + (parts[1].hasSuffix("A") ? "BB" : "AA")
+            #expect(try await app.send(.GET, "/api/v1/me", bearer: parts.joined(separator: ".")).status == .unauthorized)
+            #expect(try await app.send(.GET, "/api/v1/me").status == .unauthorized)
+
+            // expired
+            let expired = AccessTokenPayload(sub: .init(value: try await app.accountID(login: "admin").uuidString),
+                                             exp: .init(value: Date().addingTimeInterval(-5)), iat: .init(value: Date().addingTimeInterval(-905)), kind: "staff")
+            let signed = try await app.jwt.keys.sign(expired)
+            #expect(try await app.send(.GET, "/api/v1/me", bearer: signed).status == .unauthorized)
+
+            // a password change ends tokens issued before it
+            let change = try await app.send(.POST, "/api/v1/me/password", json: ["currentPassword": demoPassword, "newPassword": "Brand-new-pass-2"], bearer: token)
+            #expect(change.status == .noContent)
+            #expect(try await app.send(.GET, "/api/v1/me", bearer: token).status == .unauthorized)
+            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "admin", "password": demoPassword]).status == .unauthorized)
+            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "admin", "password": "Brand-new-pass-2"]).status == .ok)
+        }
+    }
+
+    @Test("a wrong current password does not change the password")
+    func wrongCurrentPassword() async throws {
+        try await withTongban(.sqlite) { app, _ in
+            let token = try await app.token("clerk")
+            let response = try await app.send(.POST, "/api/v1/me/password", json: ["currentPassword": "not-it-at-all-1", "newPassword": "Brand-new-pass-2"], bearer: token)
+            #expect(response.status == .unprocessableEntity)
+            #expect(response.errorBody?.error.details?.first?.field == "currentPassword")
+            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "clerk", "password": demoPassword]).status == .ok)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import NIOHTTP1
+import Testing
+import Vapor
+import VaporTesting
+@testable import TongbanServer
+
+/// The databases the server suite runs on: SQLite always, PostgreSQL when
+/// `TONGBAN_TEST_POSTGRES_URL` is set (CI sets it).
+enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["TONGBAN_TEST_POSTGRES_URL"] }
+    static var available: [TestDatabase] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    var testDescription: String { rawValue }
+}
+
+/// One isolated database: a fresh SQLite file, or a fresh PostgreSQL schema. Several
+/// applications (standing in for several server processes) can share it.
+struct TestStore: Sendable {
+    let database: TestDatabase
+    let choice: TongbanConfiguration.DatabaseChoice
+    let folder: String
+    let schema: String?
+    let keys: KeyRing
+
+    static func make(_ database: TestDatabase) -> TestStore {
+        let name = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let folder = NSTemporaryDirectory() + "tongban-test-" + name
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        switch database {
+        case .sqlite:
+            return TestStore(database: database, choice: .sqlite(path: folder + "/test.sqlite"), folder: folder, schema: nil, keys: .random())
+        case .postgres:
+            return TestStore(database: database, choice: .postgres(url: TestDatabase.postgresURL!, searchPath: name), folder: folder,
+                             schema: name, keys: .random())
+        }
+    }
+
+    var configuration: TongbanConfiguration {
+        var configuration = TongbanConfiguration(database: choice, dataDirectory: folder, logLevel: .warning)
+        configuration.passwordCost = 4
+        return configuration
+    }
+
+    func makeApp(migrate: Bool) async throws -> Application {
+        let app = try await Application.make(.testing)
+        do {
+            try await configure(app, configuration: configuration, keys: keys)
+            if let schema, migrate { try await app.db.sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run() }
+            if migrate {
+                try await app.autoMigrate()
+                if database == .sqlite { try await app.db.sql.raw("PRAGMA journal_mode=WAL").run() }
+            }
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        return app
+    }
+
+    func destroy(using app: Application?) async {
+        if let schema, let app { _ = try? await app.db.sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run() }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+/// Runs a test against a migrated (and, unless told otherwise, demo-seeded) application, and
+/// always tears it down.
+func withTongban(_ database: TestDatabase, seed: Bool = true, _ body: (Application, TestStore) async throws -> Void) async throws {
+    let store = TestStore.make(database)
+    let app = try await store.makeApp(migrate: true)
+    do {
+        if seed { _ = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions) }
+        try await body(app, store)
+    } catch {
+        await store.destroy(using: app)
+        try? await app.asyncShutdown()
+        throw error
+    }
+    await store.destroy(using: app)
+    try await app.asyncShutdown()
+}
+
+let demoPassword = DemoSeed.password
+
+extension Application {
+    @discardableResult
+    func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], json: (any Encodable & Sendable)? = nil,
+              bearer: String? = nil, raw: String? = nil) async throws -> TestingHTTPResponse {
+        var headers = headers
+        if let bearer { headers.bearerAuthorization = BearerAuthorization(token: bearer) }
+        let finalHeaders = headers
+        return try await testing().sendRequest(method, path, headers: finalHeaders) { request in
+            if let json {
+                request.headers.contentType = .json
+                request.body = ByteBuffer(data: try JSONEncoder().encode(json))
+            } else if let raw {
+                request.body = ByteBuffer(string: raw)
+            }
+        }
+    }
+
+    /// Signs in through the API and returns the access token.
+    func token(_ login: String, password: String = demoPassword) async throws -> String {
+        let response = try await send(.POST, "/api/v1/auth/login", json: ["login": login, "password": password])
+        guard response.status == .ok else {
+            Issue.record("sign-in of \(login) failed: \(response.status) \(response.body.string)")
+            throw Abort(.unauthorized)
+        }
+        return try response.content.decode(SignIn.Tokens.self).accessToken
+    }
+
+    func accountID(login: String) async throws -> UUID {
+        guard let account = try await Account.query(on: db).filter(\.$loginKey == Account.loginKey(typed: login, app: self)).first() else {
+            throw Abort(.notFound, reason: "no account \(login)")
+        }
+        return try account.requireID()
+    }
+
+    var demoPersonLogin: String { IdentityNumber.completing(DemoSeed.personIDStem, today: today)!.value }
+    var demoEnterpriseLogin: String { CreditCode.completing(DemoSeed.enterpriseCodeStem)!.value }
+}
+
+import Fluent
+import TongbanCore
+
+struct ErrorBody: Decodable {
+    struct Inner: Decodable {
+        struct Detail: Decodable { let field: String; let code: String; let message: String }
+        let code: String
+        let message: String
+        let details: [Detail]?
+    }
+    let error: Inner
+}
+
+extension TestingHTTPResponse {
+    var errorBody: ErrorBody? { try? JSONDecoder().decode(ErrorBody.self, from: Data(body.readableBytesView)) }
+}
+
+/// Counts of what a bad request must leave unchanged.
+struct WriteCounts: Equatable {
+    let accounts: Int
+    let audit: Int
+    let departments: Int
+
+    static func read(_ app: Application) async throws -> WriteCounts {
+        WriteCounts(accounts: try await Account.query(on: app.db).count(), audit: try await AuditEntry.query(on: app.db).count(),
+                    departments: try await Department.query(on: app.db).count())
+    }
+}

@@ -1,0 +1,167 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import TongbanServer
+
+/// A tiny browser: keeps cookies, reads the CSRF field out of forms, posts forms.
+final class Browser: @unchecked Sendable {
+    let app: Application
+    var cookies: [String: String] = [:]
+    var language = "zh-CN"
+
+    init(_ app: Application) { self.app = app }
+
+    @discardableResult
+    func get(_ path: String) async throws -> TestingHTTPResponse {
+        let response = try await app.send(.GET, path, headers: headers())
+        keep(response)
+        return response
+    }
+
+    @discardableResult
+    func post(_ path: String, _ fields: [String: String], csrf: String? = nil) async throws -> TestingHTTPResponse {
+        var form = fields
+        form["_csrf"] = csrf ?? cookies[CSRFMiddleware.cookieName] ?? ""
+        let body = form.map { "\($0.key.formEncoded)=\($0.value.formEncoded)" }.joined(separator: "&")
+        var headers = headers()
+        headers.contentType = .urlEncodedForm
+        let response = try await app.send(.POST, path, headers: headers, raw: body)
+        keep(response)
+        return response
+    }
+
+    private func headers() -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        if !cookies.isEmpty { headers.add(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+        headers.add(name: .acceptLanguage, value: language)
+        return headers
+    }
+
+    private func keep(_ response: TestingHTTPResponse) {
+        for (name, cookie) in response.headers.setCookie?.all ?? [:] {
+            if cookie.expires.map({ $0 < Date() }) == true || cookie.maxAge == 0 { cookies[name] = nil } else { cookies[name] = cookie.string }
+        }
+    }
+}
+
+extension String {
+    var formEncoded: String {
+        addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? self
+    }
+}
+
+@Suite("web pages")
+struct WebPagesTests {
+    @Test("home, catalog, login and registration pages render in Chinese and in English", arguments: TestDatabase.available)
+    func pages(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let browser = Browser(app)
+            for path in ["/", "/catalog", "/login", "/register", "/register/person", "/register/enterprise"] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path)")
+                #expect(page.body.string.contains("<html lang=\"zh-CN\">"), "\(path)")
+                #expect(page.body.string.contains("viewport"), "\(path)")
+                #expect(!page.body.string.contains("http://") && !page.body.string.contains("https://"), "\(path) links outside")
+            }
+            #expect(try await browser.get("/").body.string.contains("一网通办"))
+            let english = try await browser.get("/lang/en?back=/login")
+            #expect(english.status == .seeOther && english.headers.first(name: .location) == "/login")
+            let login = try await browser.get("/login")
+            #expect(login.body.string.contains("<html lang=\"en\">") && login.body.string.contains("Sign in to Tongban"))
+            #expect(try await browser.get("/lang/en?back=//evil.example").headers.first(name: .location) == "/")
+        }
+    }
+
+    @Test("every form carries a CSRF token; a post without it is refused and changes nothing", arguments: TestDatabase.available)
+    func csrf(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let browser = Browser(app)
+            let page = try await browser.get("/register/person")
+            let token = try #require(browser.cookies[CSRFMiddleware.cookieName])
+            #expect(page.body.string.contains("name=\"_csrf\" value=\"\(token)\""))
+            let before = try await WriteCounts.read(app)
+            let fields = ["name": "王五", "identityNumber": "11010519491231002X", "mobile": "13912345678", "password": "Wangwu-pass-1", "passwordConfirm": "Wangwu-pass-1"]
+            let forged = try await browser.post("/register/person", fields, csrf: "forged-token-forged-token-forged-token-abc")
+            #expect(forged.status == .forbidden)
+            let noCookie = Browser(app)
+            #expect(try await noCookie.post("/login", ["login": "admin", "password": demoPassword], csrf: token).status == .forbidden)
+            #expect(try await WriteCounts.read(app) == before)
+            let accepted = try await browser.post("/register/person", fields)
+            #expect(accepted.status == .seeOther && accepted.headers.first(name: .location) == "/account?done=registered")
+            let account = try await browser.get("/account?done=registered")
+            #expect(account.body.string.contains("王五") && account.body.string.contains("注册成功"))
+        }
+    }
+
+    @Test("sign in and out with a database session; sessions expire", arguments: TestDatabase.available)
+    func sessions(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let browser = Browser(app)
+            try await browser.get("/login")
+            let wrong = try await browser.post("/login", ["login": "clerk", "password": "nope-nope-nope-1"])
+            #expect(wrong.status == .unauthorized && wrong.body.string.contains("账号或密码不正确"))
+            let signedIn = try await browser.post("/login", ["login": "clerk", "password": demoPassword])
+            #expect(signedIn.status == .seeOther)
+            #expect(browser.cookies[SessionAuthenticator.cookieName] != nil)
+            let account = try await browser.get("/account")
+            #expect(account.status == .ok && account.body.string.contains("王晓窗") && account.body.string.contains("综合窗口"))
+            #expect(try await WebSession.query(on: app.db).count() == 1)
+
+            // idle for longer than 30 minutes: signed out
+            let session = try #require(try await WebSession.query(on: app.db).first())
+            session.lastSeenAt = Date().addingTimeInterval(-31 * 60)
+            try await session.update(on: app.db)
+            #expect(try await browser.get("/account").headers.first(name: .location) == "/login")
+            #expect(try await WebSession.query(on: app.db).count() == 0)
+
+            // past the absolute lifetime: signed out too
+            try await browser.post("/login", ["login": "clerk", "password": demoPassword])
+            let second = try #require(try await WebSession.query(on: app.db).first())
+            second.expiresAt = Date().addingTimeInterval(-1)
+            try await second.update(on: app.db)
+            #expect(try await browser.get("/account").headers.first(name: .location) == "/login")
+
+            // sign out ends the session in the database
+            try await browser.post("/login", ["login": "clerk", "password": demoPassword])
+            #expect(try await browser.get("/account").status == .ok)
+            #expect(try await browser.post("/logout", [:]).status == .seeOther)
+            #expect(try await WebSession.query(on: app.db).count() == 0)
+            #expect(try await browser.get("/account").headers.first(name: .location) == "/login")
+        }
+    }
+
+    @Test("registration form errors name the field and keep what was typed, except passwords")
+    func formErrors() async throws {
+        try await withTongban(.sqlite) { app, _ in
+            let browser = Browser(app)
+            try await browser.get("/register/enterprise")
+            let response = try await browser.post("/register/enterprise", ["name": "示例<b>公司</b>", "creditCode": "91330000142916567X",
+                                                                          "legalRepresentative": "", "password": "Short1", "passwordConfirm": "Short1"])
+            #expect(response.status == .unprocessableEntity)
+            let html = response.body.string
+            #expect(html.contains("统一社会信用代码校验位不正确"))
+            #expect(html.contains("请填写法定代表人"))
+            #expect(html.contains("示例&lt;b&gt;公司&lt;/b&gt;"))
+            #expect(!html.contains("Short1"))
+        }
+    }
+
+    @Test("the password change form: mismatch, wrong current password, success")
+    func passwordChange() async throws {
+        try await withTongban(.sqlite) { app, _ in
+            let browser = Browser(app)
+            try await browser.get("/login")
+            try await browser.post("/login", ["login": "data", "password": demoPassword])
+            let mismatch = try await browser.post("/account/password", ["currentPassword": demoPassword, "newPassword": "New-password-42", "newPasswordConfirm": "New-password-43"])
+            #expect(mismatch.status == .unprocessableEntity && mismatch.body.string.contains("两次输入的密码不一致"))
+            let wrong = try await browser.post("/account/password", ["currentPassword": "Not-the-one-1", "newPassword": "New-password-42", "newPasswordConfirm": "New-password-42"])
+            #expect(wrong.status == .unprocessableEntity && wrong.body.string.contains("当前密码不正确"))
+            let done = try await browser.post("/account/password", ["currentPassword": demoPassword, "newPassword": "New-password-42", "newPasswordConfirm": "New-password-42"])
+            #expect(done.headers.first(name: .location) == "/account?done=password")
+            #expect(try await browser.get("/account").status == .ok)
+            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "data", "password": "New-password-42"]).status == .ok)
+        }
+    }
+}
