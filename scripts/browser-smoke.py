@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Drives the pages in a real headless Chromium and saves phone-sized screenshots.
+
+Usage: scripts/browser-smoke.py BASE_URL OUT_DIR   (needs Debian's chromium, chromium-driver,
+fonts-wqy-zenhei and `pip install selenium`). Exits non-zero when a page does not behave.
+"""
+import os
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+base, out = sys.argv[1].rstrip("/"), sys.argv[2]
+os.makedirs(out, exist_ok=True)
+options = webdriver.ChromeOptions()
+options.binary_location = "/usr/bin/chromium"
+for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=390,900", "--lang=zh-CN"]:
+    options.add_argument(flag)
+options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+failures = []
+
+
+def check(condition, what):
+    print(("ok   " if condition else "FAIL ") + what)
+    if not condition:
+        failures.append(what)
+
+
+def shot(name):
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(390, max(900, height))
+    driver.save_screenshot(os.path.join(out, name + ".png"))
+    driver.set_window_size(390, 900)
+
+
+try:
+    driver.get(base + "/")
+    check("一网通办" in driver.page_source, "home page in Chinese")
+    shot("home")
+
+    # a registration with mistakes: field messages, values kept
+    driver.get(base + "/register/person")
+    driver.find_element(By.ID, "name").send_keys("测试用户")
+    driver.find_element(By.ID, "identityNumber").send_keys("110105194912310021")
+    driver.find_element(By.ID, "mobile").send_keys("12345")
+    driver.find_element(By.ID, "password").send_keys("short")
+    driver.find_element(By.ID, "passwordConfirm").send_keys("short")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    check("校验位不正确" in driver.page_source, "wrong check character explained")
+    check(driver.find_element(By.ID, "name").get_attribute("value") == "测试用户", "typed name kept")
+    shot("register-errors")
+
+    # sign in as the demo person and see the account page
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "login").send_keys("330106199003071236")
+    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    check(driver.current_url.endswith("/account"), "signed in lands on the account page")
+    check("张晓明" in driver.page_source and "330106199003071236" in driver.page_source, "owner sees own identity number")
+    shot("account")
+
+    # English
+    driver.find_element(By.CSS_SELECTOR, "a.lang").click()
+    check("My account" in driver.page_source, "language switch to English keeps the page")
+    shot("account-en")
+
+    driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    check("/account" not in driver.current_url, "signed out")
+finally:
+    driver.quit()
+
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)
