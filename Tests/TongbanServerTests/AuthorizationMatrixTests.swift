@@ -57,6 +57,8 @@ struct AuthorizationMatrixTests {
                 Case(name: "create staff", method: .POST, path: "/api/v1/accounts", body: [:], allowed: [.admin], success: .created),
                 Case(name: "change a reviewer's roles", method: .PUT, path: "/api/v1/accounts/\(reviewerID)/roles",
                      body: ["roles": .array([.string("reviewer")]), "version": .int(1)], allowed: [.admin]),
+                Case(name: "change a reviewer's status", method: .PUT, path: "/api/v1/accounts/\(reviewerID)/status",
+                     body: ["status": .string("active"), "version": .int(1)], allowed: [.admin]),
                 Case(name: "change own roles", method: .PUT, path: "/api/v1/accounts/\(adminID)/roles",
                      body: ["roles": .array([.string("system_admin")]), "version": .int(1)], allowed: []),
                 Case(name: "read the audit trail", method: .GET, path: "/api/v1/audit", allowed: [.supervisor, .admin]),
@@ -125,6 +127,31 @@ struct AuthorizationMatrixTests {
             let person = try await app.token(app.demoPersonLogin)
             #expect(try await app.send(.GET, "/api/v1/accounts/\(personID)", bearer: person).status == .ok)
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "personalData.read").count() == before + 1)
+        }
+    }
+
+    @Test("a disabled account is signed out everywhere and cannot sign in; re-enabled, it can", arguments: TestDatabase.available)
+    func disabling(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let admin = try await app.token("admin")
+            let reviewer = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword]).content.decode(SignIn.Tokens.self)
+            let reviewerID = try await app.accountID(login: "reviewer.amr")
+
+            let wrongVersion = try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("disabled"), "version": .int(7)], bearer: admin)
+            #expect(wrongVersion.status == .conflict && wrongVersion.errorBody?.error.code == "account.versionConflict")
+            let unknown = try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("sleeping"), "version": .int(1)], bearer: admin)
+            #expect(unknown.status == .unprocessableEntity && unknown.errorBody?.error.details?.first?.field == "status")
+
+            let disabled = try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("disabled"), "version": .int(1)], bearer: admin)
+            #expect(disabled.status == .ok)
+            #expect(try await app.send(.GET, "/api/v1/me", bearer: reviewer.accessToken).status == .unauthorized)
+            #expect(try await app.send(.POST, "/api/v1/auth/refresh", json: ["refreshToken": reviewer.refreshToken]).status == .unauthorized)
+            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword]).status == .unauthorized)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "account.disabled").count() == 1)
+
+            let enabled = try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("active"), "version": .int(2)], bearer: admin)
+            #expect(enabled.status == .ok)
+            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword]).status == .ok)
         }
     }
 

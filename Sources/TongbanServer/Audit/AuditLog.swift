@@ -20,7 +20,7 @@ enum AuditLog {
     /// land or neither does.
     static func append(_ event: AuditEvent, on db: any Database, now: Date = Date()) async throws {
         guard db.inTransaction else {
-            return try await db.transaction { try await append(event, on: $0, now: now) }
+            return try await db.write { try await append(event, on: $0, now: now) }
         }
         let sql = db.sql
         // Writing first takes the lock (a row lock on PostgreSQL, the write lock on SQLite):

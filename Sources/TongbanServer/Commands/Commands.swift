@@ -9,6 +9,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(UserCommand(), as: "user")
+    app.asyncCommands.use(DepartmentCommand(), as: "department")
 }
 
 /// `tongban migrate`: brings the schema up to date, without asking (migrations are append-only).
@@ -114,6 +115,7 @@ struct UserCommand: AsyncCommand {
         @Option(name: "password-env", help: "name of an environment variable holding the password; without it one is generated and printed")
         var passwordEnv: String?
     }
+    static let options = ["displayName": "name", "departmentID": "department", "roles": "role", "password": "password-env"]
     var help: String { "Creates a staff account: `tongban user create --username u --name n --role r --department code`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
@@ -140,13 +142,61 @@ struct UserCommand: AsyncCommand {
             context.console.print("created staff account \(account.displayName) (\(signature.username ?? "")), id \(try account.requireID())")
             if generated, let password { context.console.print("password: \(password)  (shown once; change it after signing in)") }
         } catch let error as TongbanError {
-            let problems = error.fields.map { "--\($0.field): \(app.localizer.text($0.key, .en, ["field": $0.field]))" }
-            context.console.error(([app.localizer.text(error.code, .en, error.arguments)] + problems).joined(separator: "\n"))
+            context.console.error(([app.localizer.text(error.code, .en, error.arguments)] + optionProblems(error.fields, app, options: Self.options)).joined(separator: "\n"))
             throw ExitCode(1)
         } catch let errors as FieldErrors {
-            context.console.error(errors.errors.map { "--\($0.field): \(app.localizer.text($0.key, .en, ["field": $0.field]))" }.joined(separator: "\n"))
+            context.console.error(optionProblems(errors.errors, app, options: Self.options).joined(separator: "\n"))
             throw ExitCode(1)
         }
+    }
+}
+
+/// `tongban department create --credit-code … --name … --region …`: the first departments of a
+/// production database, before any system admin exists to create them through the API.
+struct DepartmentCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "create")
+        var action: String
+        @Option(name: "credit-code", help: "the department's unified social credit code")
+        var creditCode: String?
+        @Option(name: "name", help: "the department's name")
+        var name: String?
+        @Option(name: "region", help: "its region code (imported first with `tongban import regions`)")
+        var region: String?
+    }
+    var help: String { "Creates a department: `tongban department create --credit-code c --name n --region 330106`." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.action == "create" else {
+            context.console.error("unknown department action \"\(signature.action)\"; known: create")
+            throw ExitCode(1)
+        }
+        let app = context.application
+        var errors = FieldErrors()
+        let code = errors.check("credit-code") { () throws(CreditCode.Problem) in try CreditCode(signature.creditCode ?? "") }
+        let name = errors.text("name", signature.name, maxLength: 100)
+        let region = errors.check("region") { () throws(RegionCode.Problem) in try RegionCode(signature.region ?? "") }
+        if let region, try await Region.find(region.value, on: app.db) == nil { errors.add("region", "region.unknown") }
+        if let code, try await Department.query(on: app.db).filter(\.$creditCode == code.value).count() > 0 { errors.add("credit-code", "department.duplicate") }
+        guard errors.isEmpty, let code, let name, let region else {
+            context.console.error(optionProblems(errors.errors, app).joined(separator: "\n"))
+            throw ExitCode(1)
+        }
+        let department = Department(creditCode: code, name: name, regionCode: region)
+        try await app.db.write { tx in
+            try await department.create(on: tx)
+            try await AuditLog.append(AuditEvent(actorLabel: "operator:cli", action: "department.create",
+                                                 resource: "department:\(try department.requireID())", details: "\(name) \(code.value)"), on: tx)
+        }
+        context.console.print("created department \(name) (\(code.value)) in \(region.value), id \(try department.requireID())")
+    }
+}
+
+/// Field problems as the command line names them: `--name: name is required`.
+func optionProblems(_ errors: [FieldError], _ app: Application, options: [String: String] = [:]) -> [String] {
+    errors.map { error in
+        let option = options[error.field] ?? error.field
+        return "--\(option): \(app.localizer.text(error.key, .en, ["field": option]))"
     }
 }
 

@@ -134,7 +134,7 @@ struct AccountService {
         }
         let hash = try await app.hashPassword(newPassword)
         let id = try account.requireID()
-        try await db.transaction { tx in
+        try await db.write { tx in
             account.passwordHash = hash
             account.credentialsChangedAt = Date()
             account.version += 1
@@ -152,7 +152,7 @@ struct AccountService {
 
     private func save(_ account: Account, audit: AuditEvent, duplicateCode: String, duplicateField: String) async throws {
         do {
-            try await db.transaction { tx in
+            try await db.write { tx in
                 try await account.create(on: tx)
                 var event = audit
                 event.resource = "account:\(try account.requireID())"

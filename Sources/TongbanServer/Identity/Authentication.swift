@@ -64,13 +64,13 @@ struct SessionAuthenticator: AsyncMiddleware {
                 .with(\.$account).first() {
                 if session.expiresAt <= now || session.lastSeenAt.addingTimeInterval(config.sessionIdleTimeout) <= now
                     || session.account.status != .active {
-                    try await session.delete(on: request.db)
+                    try await request.db.write { try await session.delete(on: $0) }
                 } else {
                     request.currentAccount = session.account
                     // One write a minute is enough to keep an active session alive.
                     if now.timeIntervalSince(session.lastSeenAt) > 60 {
                         session.lastSeenAt = now
-                        try await session.update(on: request.db)
+                        try await request.db.write { try await session.update(on: $0) }
                     }
                 }
             }

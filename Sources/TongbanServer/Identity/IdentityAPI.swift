@@ -10,6 +10,7 @@ struct IdentityAPI {
     struct RefreshBody: Content { var refreshToken: String? }
     struct PasswordBody: Content { var currentPassword: String?; var newPassword: String? }
     struct RolesBody: Content { var roles: [String]?; var version: Int? }
+    struct StatusBody: Content { var status: String?; var version: Int? }
     struct AccountPage: Content { let items: [AccountDTO]; let total: Int; let page: Int; let per: Int }
 
     func register(_ api: any RoutesBuilder) {
@@ -24,6 +25,7 @@ struct IdentityAPI {
         api.post("accounts", use: createStaff)
         api.get("accounts", ":accountID", use: account)
         api.put("accounts", ":accountID", "roles", use: changeRoles)
+        api.put("accounts", ":accountID", "status", use: changeStatus)
     }
 
     func login(req: Request) async throws -> SignIn.Tokens {
@@ -131,19 +133,51 @@ struct IdentityAPI {
         guard let version = body.version else { throw errors }
         let newRoles = roles.sorted()
         let oldRoles = target.roles.map(\.rawValue).joined(separator: ",")
-        try await req.db.transaction { tx in
-            let updated = try await tx.sql.update(Account.schema)
-                .set("roles", to: SQLBind(newRoles.map(\.rawValue)))
-                .set("version", to: SQLBind(version + 1))
-                .where("id", .equal, SQLBind(id)).where("version", .equal, SQLBind(version))
-                .returning("id").all()
-            guard !updated.isEmpty else {
-                throw TongbanError.conflict("account.versionConflict", ["version": String(target.version)])
-            }
+        try await req.db.write { tx in
+            try await Self.versionedUpdate(target, expected: version, on: tx) { $0.set("roles", to: SQLBind(newRoles.map(\.rawValue))) }
             try await AuditLog.append(req.auditEvent("account.rolesChanged", resource: "account:\(id)",
                                                      details: "from \(oldRoles) to \(newRoles.map(\.rawValue).joined(separator: ","))"), on: tx)
         }
         guard let fresh = try await Account.find(id, on: req.db) else { throw TongbanError.notFound("account") }
         return try fresh.toDTO(keys: req.application.keys, reveal: false)
+    }
+
+    /// Disables or re-enables a staff account; disabling ends its sessions and tokens at once.
+    func changeStatus(req: Request) async throws -> AccountDTO {
+        guard let id = req.parameters.get("accountID", as: UUID.self), let target = try await Account.find(id, on: req.db) else {
+            throw TongbanError.notFound("account")
+        }
+        try req.authorize(.disable, target.resource)
+        let body = try req.content.decode(StatusBody.self)
+        var errors = FieldErrors()
+        let status = body.status.flatMap(Account.Status.init(rawValue:))
+        if status == nil { errors.add("status", body.status == nil ? "field.required" : "status.unknown") }
+        if body.version == nil { errors.add("version", "field.required") }
+        try errors.throwIfAny()
+        guard let status, let version = body.version else { throw errors }
+        try await req.db.write { tx in
+            try await Self.versionedUpdate(target, expected: version, on: tx) { $0.set("status", to: SQLBind(status.rawValue)) }
+            if status == .disabled {
+                try await WebSession.query(on: tx).filter(\.$account.$id == id).delete()
+                try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil).set(\.$revokedAt, to: Date()).update()
+            }
+            try await AuditLog.append(req.auditEvent(status == .disabled ? "account.disabled" : "account.enabled", resource: "account:\(id)"), on: tx)
+        }
+        guard let fresh = try await Account.find(id, on: req.db) else { throw TongbanError.notFound("account") }
+        return try fresh.toDTO(keys: req.application.keys, reveal: false)
+    }
+
+    /// Applies a change only if the account is still at `expected`, bumping the version; a
+    /// concurrent change that got there first makes this one a 409.
+    static func versionedUpdate(_ account: Account, expected version: Int, on tx: any Database,
+                                _ change: (SQLUpdateBuilder) -> SQLUpdateBuilder) async throws {
+        let id = try account.requireID()
+        let builder = tx.sql.update(Account.schema).set("version", to: SQLBind(version + 1))
+        let updated = try await change(builder)
+            .where("id", .equal, SQLBind(id)).where("version", .equal, SQLBind(version))
+            .returning("id").all()
+        guard !updated.isEmpty else {
+            throw TongbanError.conflict("account.versionConflict", ["version": String(account.version)])
+        }
     }
 }

@@ -26,31 +26,10 @@ struct IdentityPages {
     }
 
     func form(_ req: Request, _ template: String, title: String, values: [String: String] = [:], failure: (any Error)? = nil) async throws -> Response {
-        var errors: [String: String] = [:]
-        var summary: String?
-        var status = HTTPResponseStatus.ok
-        switch failure {
-        case let failure as TongbanError:
-            status = failure.status
-            summary = req.t(failure.code, failure.arguments)
-            for field in failure.fields { errors[field.field] = req.t(field.key, ["field": req.t("label.\(field.field)")]) }
-        case let failure as FieldErrors:
-            status = .unprocessableEntity
-            summary = req.t("validation.failed")
-            for field in failure.errors where errors[field.field] == nil {
-                errors[field.field] = req.t(field.key, ["field": req.t("label.\(field.field)")])
-            }
-        case let failure?:
-            throw failure
-        case nil:
-            break
-        }
-        let view = try await req.view.render(template, FormContext(page: req.pageContext(title: title), values: values, errors: errors, summary: summary))
-        let response = try await view.encodeResponse(status: status, for: req)
-        if let failure = failure as? TongbanError {
-            for (name, value) in failure.headers { response.headers.replaceOrAdd(name: name, value: value) }
-        }
-        return response
+        let shown = try FormFailure(failure, req)
+        let view = try await req.view.render(template, FormContext(page: req.pageContext(title: title), values: values,
+                                                                   errors: shown.fields, summary: shown.summary))
+        return shown.apply(to: try await view.encodeResponse(status: shown.status, for: req))
     }
 
     func loginForm(req: Request) async throws -> Response {
@@ -77,7 +56,7 @@ struct IdentityPages {
     func logout(req: Request) async throws -> Response {
         try await SignIn(request: req).endSession(token: req.cookies[SessionAuthenticator.cookieName]?.string)
         let response = req.redirect(to: "/")
-        response.cookies[SessionAuthenticator.cookieName] = SignIn.sessionCookie("", maxAge: 0)
+        response.cookies[SessionAuthenticator.cookieName] = SignIn.sessionCookie("", maxAge: 0, secure: req.isHTTPS)
         return response
     }
 
@@ -156,25 +135,14 @@ struct IdentityPages {
         try req.authorize(.view, account.resource)
         let department = try await account.$department.get(on: req.db)
         let region = try await account.regionCode.asyncFlatMap { try await Region.find($0, on: req.db) }
-        var errors: [String: String] = [:]
-        var summary: String?
-        var status = HTTPResponseStatus.ok
-        if let failure = failure as? TongbanError {
-            status = failure.status
-            summary = req.t(failure.code, failure.arguments)
-            for field in failure.fields { errors[field.field] = req.t(field.key, ["field": req.t("label.\(field.field)")]) }
-        } else if let failure = failure as? FieldErrors {
-            status = .unprocessableEntity
-            summary = req.t("validation.failed")
-            for field in failure.errors where errors[field.field] == nil { errors[field.field] = req.t(field.key, ["field": req.t("label.\(field.field)")]) }
-        } else if let failure { throw failure }
+        let shown = try FormFailure(failure, req)
         let notice = req.query[String.self, at: "done"].flatMap { Self.notices[$0] }.map { req.t($0) }
         let context = AccountContext(
             page: req.pageContext(title: req.t("account.title"), notice: notice),
             account: try account.toDTO(keys: req.application.keys, reveal: true),
             kindLabel: req.t("kind.\(account.kind.rawValue)"), roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
-            departmentName: department?.name, regionName: region?.name, errors: errors, summary: summary)
-        return try await req.view.render("account", context).encodeResponse(status: status, for: req)
+            departmentName: department?.name, regionName: region?.name, errors: shown.fields, summary: shown.summary)
+        return shown.apply(to: try await req.view.render("account", context).encodeResponse(status: shown.status, for: req))
     }
 
     struct PasswordForm: Content { var currentPassword: String?; var newPassword: String?; var newPasswordConfirm: String? }

@@ -30,7 +30,7 @@ struct SignIn {
         // An unknown login costs the same bcrypt time as a known one, so timing reveals nothing.
         let matches = try await request.application.verifyPassword(password, against: account?.passwordHash ?? Self.decoyHash)
         guard let account, matches, account.status == .active else {
-            try await db.transaction { tx in
+            try await db.write { tx in
                 try await LoginFailure(loginKey: key, at: Date()).create(on: tx)
                 try await AuditLog.append(request.auditEvent("auth.signIn.failed", resource: account.map { "account:\($0.id?.uuidString ?? "")" } ?? "login:unknown",
                                                             details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx)
@@ -48,23 +48,23 @@ struct SignIn {
     func startSession(for account: Account) async throws -> HTTPCookies.Value {
         let token = SecretToken.make()
         let id = try account.requireID()
-        try await db.transaction { tx in
+        try await db.write { tx in
             try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: Date(), lifetime: config.sessionLifetime).create(on: tx)
             var event = request.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
             event.actorID = id
             event.actorLabel = "\(account.kind.rawValue):\(account.displayName)"
             try await AuditLog.append(event, on: tx)
         }
-        return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime))
+        return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime), secure: request.isHTTPS)
     }
 
-    static func sessionCookie(_ token: String, maxAge: Int) -> HTTPCookies.Value {
-        HTTPCookies.Value(string: token, maxAge: maxAge, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
+    static func sessionCookie(_ token: String, maxAge: Int, secure: Bool) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: token, maxAge: maxAge, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
 
     func endSession(token: String?) async throws {
         guard let token, let account = request.currentAccount else { return }
-        try await db.transaction { tx in
+        try await db.write { tx in
             try await WebSession.query(on: tx).filter(\.$id == SecretToken.digest(token)).delete()
             try await AuditLog.append(request.auditEvent("auth.signOut", resource: "account:\(try account.requireID())"), on: tx)
         }
@@ -93,7 +93,7 @@ struct SignIn {
     }
 
     func signInForTokens(_ account: Account) async throws -> Tokens {
-        try await db.transaction { tx in
+        try await db.write { tx in
             let tokens = try await issueTokens(for: account, on: tx)
             var event = request.auditEvent("auth.signIn", resource: "account:\(try account.requireID())", details: "api token")
             event.actorID = account.id
@@ -118,7 +118,7 @@ struct SignIn {
         guard stored.expiresAt > now, stored.account.status == .active else {
             throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid")
         }
-        return try await db.transaction { tx in
+        return try await db.write { tx in
             // Only one of two concurrent refreshes may rotate the token.
             let claimed = try await tx.sql.update(RefreshToken.schema)
                 .set("revoked_at", to: SQLBind(now))
@@ -139,7 +139,7 @@ struct SignIn {
     }
 
     private func revokeFamily(_ family: UUID, reason: String) async throws {
-        try await db.transaction { tx in
+        try await db.write { tx in
             try await RefreshToken.query(on: tx).filter(\.$family == family).filter(\.$revokedAt == nil).set(\.$revokedAt, to: Date()).update()
             try await AuditLog.append(request.auditEvent("auth.tokensRevoked", resource: "tokenFamily:\(family)", details: reason), on: tx)
         }

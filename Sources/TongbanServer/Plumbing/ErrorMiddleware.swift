@@ -85,11 +85,7 @@ struct TongbanErrorMiddleware: AsyncMiddleware {
     }
 
     private func details(_ failure: TongbanError, _ request: Request) -> [Body.Detail] {
-        failure.fields.map { field in
-            let label = request.t("label.\(field.field)")
-            let name = label == "label.\(field.field)" ? field.field : label
-            return Body.Detail(field: field.field, code: field.key, message: request.t(field.key, ["field": name]))
-        }
+        failure.fields.map { Body.Detail(field: $0.field, code: $0.key, message: request.fieldMessage($0)) }
     }
 
     private func jsonResponse(_ failure: TongbanError, _ request: Request) -> Response {

@@ -41,3 +41,11 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         return response
     }
 }
+
+extension Request {
+    /// Behind a TLS-terminating proxy the scheme arrives as `X-Forwarded-Proto`; cookies are
+    /// then marked Secure.
+    var isHTTPS: Bool {
+        url.scheme == "https" || headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
+    }
+}

@@ -29,7 +29,7 @@ enum RegionImport {
         let fresh = records.filter { !existing.contains($0.code.value) }
         // Parents before children; the CSV order already is, but an explicit sort keeps it true.
         let ordered = fresh.sorted { ($0.level, $0.code) < ($1.level, $1.code) }
-        try await db.transaction { tx in
+        try await db.write { tx in
             for chunk in stride(from: 0, to: ordered.count, by: 500).map({ ordered[$0..<min($0 + 500, ordered.count)] }) {
                 try await chunk.map(Region.init).create(on: tx)
             }

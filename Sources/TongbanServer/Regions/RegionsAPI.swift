@@ -59,7 +59,7 @@ struct RegionsAPI {
         }
         let department = Department(creditCode: code, name: name, regionCode: region)
         do {
-            try await req.db.transaction { tx in
+            try await req.db.write { tx in
                 try await department.create(on: tx)
                 try await AuditLog.append(req.auditEvent("department.create", resource: "department:\(try department.requireID())",
                                                          details: "\(name) \(code.value)"), on: tx)

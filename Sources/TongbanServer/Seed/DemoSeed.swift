@@ -61,7 +61,7 @@ enum DemoSeed {
         _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "33", on: db)
         let hash = try await app.hashPassword(password)
         let keys = app.keys
-        return try await db.transaction { tx in
+        return try await db.write { tx in
             var logins: [Login] = []
             var departmentIDs: [String: (UUID, String)] = [:]
             for item in departments {

@@ -20,7 +20,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         request.storage[TokenKey.self] = token
         let response = try await next.respond(to: request)
         if existing == nil {
-            response.cookies[Self.cookieName] = HTTPCookies.Value(string: token, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .strict)
+            response.cookies[Self.cookieName] = HTTPCookies.Value(string: token, path: "/", isSecure: request.isHTTPS, isHTTPOnly: true, sameSite: .strict)
         }
         return response
     }
