@@ -70,5 +70,8 @@ struct RegionTests {
             try RegionCSV.parse("code,name\n330106,\"西湖区\"\n33x108,\"x\"\n", file: "areas.csv")
         }
         #expect(throws: RegionCSV.Problem.self) { try RegionCSV.parse("wrong,header\n", file: "x.csv") }
+        // a province filter keeps only its rows; Windows line ends are fine
+        let mixed = "code,name,provinceCode\r\n330106,\"西湖区\",33\r\n110105,\"朝阳区\",11\r\n"
+        #expect(try RegionCSV.parse(mixed, file: "areas.csv", codePrefix: "33").map(\.name) == ["西湖区"])
     }
 }

@@ -4,7 +4,7 @@ import Vapor
 
 /// The one place errors become responses: the JSON error shape under `/api`, an HTML page
 /// elsewhere. 5xx are logged as critical; they are bugs, never a way to report bad input.
-struct TongbanErrorMiddleware: AsyncMiddleware {
+struct TongbanErrorMiddleware: Middleware {
     struct Body: Content {
         struct Detail: Content {
             let field: String
@@ -19,19 +19,22 @@ struct TongbanErrorMiddleware: AsyncMiddleware {
         let error: Inner
     }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
+    /// Future-based: the success path, taken by nearly every request, costs no task hop.
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapError { error in
             let failure = describe(error, for: request)
             if failure.status.code >= 500 {
                 request.logger.critical("\(String(reflecting: error))")
             } else {
                 request.logger.info("\(failure.status.code) \(failure.code)")
             }
-            let response = request.wantsJSONErrors ? jsonResponse(failure, request) : try await htmlResponse(failure, request)
-            for (name, value) in failure.headers { response.headers.replaceOrAdd(name: name, value: value) }
-            return response
+            let rendered: EventLoopFuture<Response> = request.wantsJSONErrors
+                ? request.eventLoop.makeSucceededFuture(jsonResponse(failure, request))
+                : request.eventLoop.makeFutureWithTask { await htmlResponse(failure, request) }
+            return rendered.map { response in
+                for (name, value) in failure.headers { response.headers.replaceOrAdd(name: name, value: value) }
+                return response
+            }
         }
     }
 
@@ -98,7 +101,7 @@ struct TongbanErrorMiddleware: AsyncMiddleware {
         return response
     }
 
-    private func htmlResponse(_ failure: TongbanError, _ request: Request) async throws -> Response {
+    private func htmlResponse(_ failure: TongbanError, _ request: Request) async -> Response {
         struct ErrorPage: Encodable {
             let page: PageContext
             let status: UInt
@@ -109,8 +112,7 @@ struct TongbanErrorMiddleware: AsyncMiddleware {
                                 message: request.t(failure.code, failure.arguments), details: details(failure, request))
         do {
             let view = try await request.view.render("error", context)
-            let response = try await view.encodeResponse(status: failure.status, for: request)
-            return response
+            return try await view.encodeResponse(status: failure.status, for: request)
         } catch {
             request.logger.critical("error page failed to render: \(error)")
             return jsonResponse(failure, request)

@@ -58,8 +58,10 @@ enum DemoSeed {
               let enterpriseCode = CreditCode.completing(enterpriseCodeStem) else {
             throw Abort(.internalServerError, reason: "demo identifiers do not validate")
         }
+        // bcrypt runs on the thread pool while the regions are imported.
+        async let passwordHash = app.hashPassword(password)
         _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "33", on: db)
-        let hash = try await app.hashPassword(password)
+        let hash = try await passwordHash
         let keys = app.keys
         return try await db.write { tx in
             var logins: [Login] = []
