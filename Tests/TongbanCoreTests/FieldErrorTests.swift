@@ -31,9 +31,14 @@ struct FieldErrorTests {
         #expect(errors.isEmpty)
     }
 
-    @Test("roles parse from a comma list")
-    func roles() throws {
-        #expect(try Role.parseList("reviewer, supervisor").get() == [.reviewer, .supervisor])
-        #expect(throws: Role.UnknownRole(name: "king")) { try Role.parseList("reviewer,king").get() }
+    @Test("roles: at least one, each one that exists")
+    func roles() {
+        var errors = FieldErrors()
+        #expect(errors.roles("roles", ["reviewer", "supervisor", "reviewer"]) == [.reviewer, .supervisor])
+        #expect(errors.isEmpty)
+        #expect(errors.roles("roles", ["reviewer", "king"]) == nil)
+        #expect(errors.roles("roles", []) == nil)
+        #expect(errors.roles("roles", nil) == nil)
+        #expect(errors.errors.map(\.key) == ["roles.unknown", "roles.empty", "roles.empty"])
     }
 }

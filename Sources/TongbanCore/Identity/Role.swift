@@ -25,17 +25,4 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     public static func < (a: Role, b: Role) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
-
-    /// Parses a comma-separated list such as `reviewer,supervisor`; nil names the first unknown role.
-    public static func parseList(_ text: String) -> Result<Set<Role>, UnknownRole> {
-        var roles = Set<Role>()
-        for part in text.split(separator: ",") {
-            let name = part.trimmingCharacters(in: .whitespaces)
-            guard let role = Role(rawValue: name) else { return .failure(UnknownRole(name: name)) }
-            roles.insert(role)
-        }
-        return .success(roles)
-    }
-
-    public struct UnknownRole: Error, Sendable, Equatable { public let name: String }
 }

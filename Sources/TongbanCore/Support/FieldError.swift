@@ -58,6 +58,17 @@ public struct FieldErrors: Error, Sendable, Equatable {
         return value
     }
 
+    /// At least one role, each one that exists.
+    public mutating func roles(_ field: String, _ names: [String]?) -> Set<Role>? {
+        var roles = Set<Role>()
+        for name in names ?? [] {
+            guard let role = Role(rawValue: name) else { add(field, "roles.unknown"); return nil }
+            roles.insert(role)
+        }
+        if roles.isEmpty { add(field, "roles.empty"); return nil }
+        return roles
+    }
+
     public func throwIfAny() throws(FieldErrors) {
         if !errors.isEmpty { throw self }
     }

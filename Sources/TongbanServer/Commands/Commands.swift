@@ -60,10 +60,7 @@ struct ImportCommand: AsyncCommand {
     var help: String { "Imports reference data: `tongban import regions <csv folder>`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.kind == "regions" else {
-            context.console.error("unknown import \"\(signature.kind)\"; known: regions")
-            throw ExitCode(1)
-        }
+        try expect(signature.kind, "regions", of: "import", context)
         let app = context.application
         try await app.autoMigrate()
         do {
@@ -85,10 +82,7 @@ struct AuditCommand: AsyncCommand {
     var help: String { "Checks the audit trail: `tongban audit verify`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.action == "verify" else {
-            context.console.error("unknown audit action \"\(signature.action)\"; known: verify")
-            throw ExitCode(1)
-        }
+        try expect(signature.action, "verify", of: "audit", context)
         switch try await AuditLog.verify(on: context.application.db) {
         case let .ok(entries):
             context.console.print("ok: \(entries) entries")
@@ -119,10 +113,7 @@ struct UserCommand: AsyncCommand {
     var help: String { "Creates a staff account: `tongban user create --username u --name n --role r --department code`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.action == "create" else {
-            context.console.error("unknown user action \"\(signature.action)\"; known: create")
-            throw ExitCode(1)
-        }
+        try expect(signature.action, "create", of: "user", context)
         let app = context.application
         var department: Department?
         if let key = signature.department {
@@ -167,10 +158,7 @@ struct DepartmentCommand: AsyncCommand {
     var help: String { "Creates a department: `tongban department create --credit-code c --name n --region 330106`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.action == "create" else {
-            context.console.error("unknown department action \"\(signature.action)\"; known: create")
-            throw ExitCode(1)
-        }
+        try expect(signature.action, "create", of: "department", context)
         let app = context.application
         var errors = FieldErrors()
         let code = errors.check("credit-code") { () throws(CreditCode.Problem) in try CreditCode(signature.creditCode ?? "") }
@@ -189,6 +177,14 @@ struct DepartmentCommand: AsyncCommand {
                                                  resource: "department:\(try department.requireID())", details: "\(name) \(code.value)"), on: tx)
         }
         context.console.print("created department \(name) (\(code.value)) in \(region.value), id \(try department.requireID())")
+    }
+}
+
+/// Refuses a sub-command other than the one known (`tongban audit verify`).
+func expect(_ given: String, _ known: String, of command: String, _ context: CommandContext) throws {
+    guard given == known else {
+        context.console.error("unknown \(command) \"\(given)\"; known: \(known)")
+        throw ExitCode(1)
     }
 }
 

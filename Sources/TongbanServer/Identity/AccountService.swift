@@ -89,11 +89,7 @@ struct AccountService {
             errors.add("username", "username.invalid")
         }
         let displayName = errors.text("displayName", input.displayName, maxLength: 50)
-        var roles = Set<Role>()
-        for name in input.roles ?? [] {
-            if let role = Role(rawValue: name) { roles.insert(role) } else { errors.add("roles", "roles.unknown") }
-        }
-        if roles.isEmpty, errors.errors.allSatisfy({ $0.field != "roles" }) { errors.add("roles", "roles.empty") }
+        let roles = errors.roles("roles", input.roles)
         let password = errors.newPassword("password", input.password)
         var department: Department?
         if let id = input.departmentID {
@@ -103,7 +99,7 @@ struct AccountService {
             errors.add("departmentID", "field.required")
         }
         try errors.throwIfAny()
-        guard let username, let displayName, let password, let department, let region = department.region else { throw errors }
+        guard let username, let displayName, let roles, let password, let department, let region = department.region else { throw errors }
 
         let departmentID = try department.requireID()
         try authorize(.account(id: UUID(), kind: .staff, departmentID: departmentID, regionCode: region))

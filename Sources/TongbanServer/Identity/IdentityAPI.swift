@@ -88,11 +88,18 @@ struct IdentityAPI {
                            total: total, page: page, per: per)
     }
 
+    /// The account named in the path, if the caller may do `action` to it.
+    static func target(_ req: Request, for action: Action) async throws -> (UUID, Account) {
+        guard let id = req.parameters.get("accountID", as: UUID.self), let target = try await Account.find(id, on: req.db) else {
+            throw TongbanError.notFound("account")
+        }
+        try req.authorize(action, target.resource)
+        return (id, target)
+    }
+
     /// Reading another person's account requires a stated purpose and leaves an audit entry.
     func account(req: Request) async throws -> AccountDTO {
-        guard let id = req.parameters.get("accountID", as: UUID.self) else { throw TongbanError.notFound("account") }
-        guard let target = try await Account.find(id, on: req.db) else { throw TongbanError.notFound("account") }
-        try req.authorize(.view, target.resource)
+        let (id, target) = try await Self.target(req, for: .view)
         let viewer = try req.requireAccount()
         let reveal = Policy.decide(try viewer.actor, .viewPersonalData, try target.resource).isAllowed
         if viewer.id != target.id, target.holdsPersonalData {
@@ -117,20 +124,13 @@ struct IdentityAPI {
 
     /// Replaces a staff member's roles; `version` must match, so two admins cannot overwrite each other.
     func changeRoles(req: Request) async throws -> AccountDTO {
-        guard let id = req.parameters.get("accountID", as: UUID.self), let target = try await Account.find(id, on: req.db) else {
-            throw TongbanError.notFound("account")
-        }
-        try req.authorize(.changeRoles, target.resource)
+        let (id, target) = try await Self.target(req, for: .changeRoles)
         let body = try req.content.decode(RolesBody.self)
         var errors = FieldErrors()
-        var roles = Set<Role>()
-        for name in body.roles ?? [] {
-            if let role = Role(rawValue: name) { roles.insert(role) } else { errors.add("roles", "roles.unknown") }
-        }
-        if roles.isEmpty, errors.isEmpty { errors.add("roles", "roles.empty") }
+        let roles = errors.roles("roles", body.roles)
         if body.version == nil { errors.add("version", "field.required") }
         try errors.throwIfAny()
-        guard let version = body.version else { throw errors }
+        guard let roles, let version = body.version else { throw errors }
         let newRoles = roles.sorted()
         let oldRoles = target.roles.map(\.rawValue).joined(separator: ",")
         try await req.db.write { tx in
@@ -144,10 +144,7 @@ struct IdentityAPI {
 
     /// Disables or re-enables a staff account; disabling ends its sessions and tokens at once.
     func changeStatus(req: Request) async throws -> AccountDTO {
-        guard let id = req.parameters.get("accountID", as: UUID.self), let target = try await Account.find(id, on: req.db) else {
-            throw TongbanError.notFound("account")
-        }
-        try req.authorize(.disable, target.resource)
+        let (id, target) = try await Self.target(req, for: .disable)
         let body = try req.content.decode(StatusBody.self)
         var errors = FieldErrors()
         let status = body.status.flatMap(Account.Status.init(rawValue:))
