@@ -71,5 +71,5 @@ try:
 finally:
     driver.quit()
 
-print(f"{len(failures)} failed")
+print(f"browser smoke: {len(failures)} of the checks failed")
 sys.exit(1 if failures else 0)
