@@ -44,6 +44,22 @@ struct OperationsTests {
         }
     }
 
+    @Test("a known path with another method is a 405 with Allow; bad query numbers are 422s")
+    func methodsAndQueries() async throws {
+        try await withTongban(.sqlite) { app, _ in
+            let trace = try await app.send(.DELETE, "/api/v1/regions")
+            #expect(trace.status == .methodNotAllowed && trace.headers.first(name: "Allow") == "GET")
+            #expect(try await app.send(.PATCH, "/api/v1/accounts/\(UUID())/roles").headers.first(name: "Allow") == "PUT")
+            let admin = try await app.token("admin")
+            for query in ["per=0", "per=101", "page=abc", "page=-1"] {
+                let response = try await app.send(.GET, "/api/v1/accounts?\(query)", bearer: admin)
+                #expect(response.status == .unprocessableEntity, "\(query)")
+            }
+            #expect(try await app.send(.GET, "/api/v1/audit?limit=500", bearer: admin).status == .unprocessableEntity)
+            #expect(try await app.send(.GET, "/api/v1/audit?limit=5&before=3", bearer: admin).status == .ok)
+        }
+    }
+
     @Test("the stylesheet is served locally; paths cannot leave the folder")
     func staticFiles() async throws {
         try await withTongban(.sqlite, seed: false) { app, _ in

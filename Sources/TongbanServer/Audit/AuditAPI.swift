@@ -31,8 +31,9 @@ struct AuditAPI {
 
     func list(req: Request) async throws -> [EntryDTO] {
         try req.authorize(.view, .auditLog)
-        let limit = min(200, max(1, req.query[Int.self, at: "limit"] ?? 50))
-        let entries = try await AuditLog.recent(on: req.db, limit: limit, before: req.query[Int64.self, at: "before"])
+        let limit = try req.integerQuery("limit", in: 1...200, default: 50) ?? 50
+        let before = try req.integerQuery("before", in: 1...OpenAPIDocument.maxSafeInteger, default: nil).map(Int64.init)
+        let entries = try await AuditLog.recent(on: req.db, limit: limit, before: before)
         return entries.map {
             EntryDTO(sequence: $0.id ?? 0, at: Date(timeIntervalSince1970: Double($0.atMillis) / 1000), actorID: $0.actorID,
                      actorLabel: $0.actorLabel, action: $0.action, resource: $0.resource, purpose: $0.purpose,

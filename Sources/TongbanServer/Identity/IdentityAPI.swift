@@ -77,8 +77,8 @@ struct IdentityAPI {
     func directory(req: Request) async throws -> AccountPage {
         try req.authorize(.list, .accountDirectory)
         let actor = try req.requireAccount().actor
-        let page = max(1, req.query[Int.self, at: "page"] ?? 1)
-        let per = min(100, max(1, req.query[Int.self, at: "per"] ?? 50))
+        let page = try req.integerQuery("page", in: 1...100_000, default: 1) ?? 1
+        let per = try req.integerQuery("per", in: 1...100, default: 50) ?? 50
         guard let region = actor.regionCode else { return AccountPage(items: [], total: 0, page: page, per: per) }
         let query = Account.query(on: req.db).filter(\.$kind == .staff)
             .filter(\.$regionCode, .custom("LIKE"), region.significantPrefix + "%")
@@ -102,10 +102,13 @@ struct IdentityAPI {
         let (id, target) = try await Self.target(req, for: .view)
         let viewer = try req.requireAccount()
         let reveal = Policy.decide(try viewer.actor, .viewPersonalData, try target.resource).isAllowed
-        if viewer.id != target.id, target.holdsPersonalData {
-            var errors = FieldErrors()
-            let purpose = errors.text("purpose", req.query[String.self, at: "purpose"], maxLength: 200)
-            try errors.throwIfAny()
+        let readsAnothersData = viewer.id != target.id && target.holdsPersonalData
+        var errors = FieldErrors()
+        // Required for another's personal data; checked whenever it is given.
+        let rawPurpose = req.query[String.self, at: "purpose"]
+        let purpose = errors.text("purpose", rawPurpose, maxLength: 200, required: readsAnothersData || rawPurpose != nil)
+        try errors.throwIfAny()
+        if readsAnothersData {
             let roles = viewer.roles.map(\.rawValue).joined(separator: ",")
             try await AuditLog.append(req.auditEvent("personalData.read", resource: "account:\(id)", purpose: purpose,
                                                      details: "authorisation: roles \(roles); unmasked=\(reveal)"), on: req.db)

@@ -19,9 +19,23 @@ enum OpenAPIDocument {
     }
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
-    static func query(_ name: String, _ type: String = "string", _ description: String) -> JSONValue {
-        ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": ["type": .string(type)]]
+    static func query(_ name: String, _ type: String = "string", _ description: String, range: ClosedRange<Int>? = nil,
+                      pattern: String? = nil) -> JSONValue {
+        var schema: [(String, JSONValue)] = [("type", .string(type))]
+        if let range { schema += [("minimum", .int(range.lowerBound)), ("maximum", .int(range.upperBound))] }
+        if let pattern { schema.append(("pattern", .string(pattern))) }
+        return ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": .object(schema)]
     }
+
+    /// The largest integer every JSON client reads exactly.
+    static let maxSafeInteger = 9_007_199_254_740_991
+
+    // What a schema can say of our checks; check characters it cannot, so those stay 422s.
+    static let identityPattern = "^[0-9]{17}[0-9Xx]$"
+    static let creditCodePattern = "^[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{10}$"
+    static let regionPattern = "^[1-9][0-9]{5}([0-9]{3}){0,2}$"
+    /// Some visible character, no control characters (surrounding spaces are trimmed).
+    static let textPattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u001F\\u007F-\\u009F\\s][^\\u0000-\\u001F\\u007F-\\u009F]*$"
     static func pathParameter(_ name: String, format: String? = nil) -> JSONValue {
         var schema: [(String, JSONValue)] = [("type", "string")]
         if let format { schema.append(("format", .string(format))) }
@@ -44,37 +58,40 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/me/password", id: "changePassword", summary: "Change the password; ends other sign-ins", tag: "identity", auth: true,
                   body: "PasswordChange", success: 204, errors: [400, 401, 422]),
         Operation(method: "get", path: "/api/v1/accounts", id: "listAccounts", summary: "Staff accounts in the caller's region", tag: "identity", auth: true,
-                  response: ref("AccountPage"), errors: [401, 403], parameters: [query("page", "integer", "page, from 1"), query("per", "integer", "page size, 1–100")]),
+                  response: ref("AccountPage"), errors: [401, 403, 422], parameters: [query("page", "integer", "page, from 1", range: 1...100_000), query("per", "integer", "page size", range: 1...100)]),
         Operation(method: "post", path: "/api/v1/accounts", id: "createStaff", summary: "Create a staff account (system admin)", tag: "identity", auth: true,
                   body: "StaffCreation", response: ref("Account"), success: 201, errors: [400, 401, 403, 409, 422]),
         Operation(method: "get", path: "/api/v1/accounts/{accountID}", id: "getAccount",
                   summary: "Another account; reading personal data needs a purpose and is audited", tag: "identity", auth: true,
                   response: ref("Account"), errors: [401, 403, 404, 422],
-                  parameters: [pathParameter("accountID", format: "uuid"), query("purpose", "string", "why the data is read (required for another person's data)")]),
+                  parameters: [pathParameter("accountID", format: "uuid"), query("purpose", "string", "why the data is read (required for another person's data)", pattern: textPattern)]),
         Operation(method: "put", path: "/api/v1/accounts/{accountID}/roles", id: "changeRoles", summary: "Replace a staff member's roles (optimistic locking)", tag: "identity", auth: true,
                   body: "RolesChange", response: ref("Account"), errors: [400, 401, 403, 404, 409, 422], parameters: [pathParameter("accountID", format: "uuid")]),
         Operation(method: "put", path: "/api/v1/accounts/{accountID}/status", id: "changeStatus",
                   summary: "Disable or re-enable a staff account (optimistic locking); disabling ends its sign-ins", tag: "identity", auth: true,
                   body: "StatusChange", response: ref("Account"), errors: [400, 401, 403, 404, 409, 422], parameters: [pathParameter("accountID", format: "uuid")]),
         Operation(method: "get", path: "/api/v1/regions", id: "listRegions", summary: "Provinces, or the children of a region", tag: "regions",
-                  response: ["type": "array", "items": ref("Region")], errors: [422], parameters: [query("parent", "string", "parent region code")]),
+                  response: ["type": "array", "items": ref("Region")], errors: [422], parameters: [query("parent", "string", "parent region code", pattern: regionPattern)]),
         Operation(method: "get", path: "/api/v1/regions/{code}", id: "getRegion", summary: "One region", tag: "regions",
                   response: ref("Region"), errors: [404], parameters: [pathParameter("code")]),
         Operation(method: "get", path: "/api/v1/departments", id: "listDepartments", summary: "Departments, optionally within a region", tag: "regions",
-                  response: ["type": "array", "items": ref("Department")], errors: [422], parameters: [query("region", "string", "region code")]),
+                  response: ["type": "array", "items": ref("Department")], errors: [422], parameters: [query("region", "string", "region code", pattern: regionPattern)]),
         Operation(method: "post", path: "/api/v1/departments", id: "createDepartment", summary: "Create a department (system admin)", tag: "regions", auth: true,
                   body: "DepartmentCreation", response: ref("Department"), success: 201, errors: [400, 401, 403, 409, 422]),
         Operation(method: "get", path: "/api/v1/audit", id: "listAudit", summary: "Newest audit entries (system admin, supervisor)", tag: "audit", auth: true,
-                  response: ["type": "array", "items": ref("AuditEntry")], errors: [401, 403],
-                  parameters: [query("limit", "integer", "1–200"), query("before", "integer", "entries before this sequence number")]),
+                  response: ["type": "array", "items": ref("AuditEntry")], errors: [401, 403, 422],
+                  parameters: [query("limit", "integer", "how many", range: 1...200), query("before", "integer", "entries before this sequence number", range: 1...maxSafeInteger)]),
         Operation(method: "get", path: "/api/v1/audit/verify", id: "verifyAudit", summary: "Check the audit hash chain (system admin)", tag: "audit", auth: true,
                   response: ref("AuditVerification"), errors: [401, 403]),
     ]
 
-    static func string(_ description: String? = nil, format: String? = nil, maxLength: Int? = nil) -> JSONValue {
+    static func string(_ description: String? = nil, format: String? = nil, minLength: Int? = nil, maxLength: Int? = nil,
+                       pattern: String? = nil) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("type", "string")]
         if let format { pairs.append(("format", .string(format))) }
+        if let minLength { pairs.append(("minLength", .int(minLength))) }
         if let maxLength { pairs.append(("maxLength", .int(maxLength))) }
+        if let pattern { pairs.append(("pattern", .string(pattern))) }
         if let description { pairs.append(("description", .string(description))) }
         return .object(pairs)
     }
@@ -90,23 +107,29 @@ enum OpenAPIDocument {
                                             ("details", ["type": "array", "items": object([("field", string()), ("code", string()), ("message", string())],
                                                                                           required: ["field", "code", "message"])])],
                                            required: ["code", "message"]))], required: ["error"])),
-        ("LoginRequest", object([("login", string("identity number, credit code or staff user name", maxLength: 64)), ("password", string(maxLength: 128))],
+        ("LoginRequest", object([("login", string("identity number, credit code or staff user name", maxLength: 64, pattern: textPattern)),
+                                 ("password", string(minLength: 1, maxLength: 128))],
                                 required: ["login", "password"])),
-        ("RefreshRequest", object([("refreshToken", string())], required: ["refreshToken"])),
+        ("RefreshRequest", object([("refreshToken", string(minLength: 1, maxLength: 100))], required: ["refreshToken"])),
         ("Tokens", object([("accessToken", string("JWT, HS256")), ("tokenType", string()), ("expiresIn", ["type": "integer"]),
                            ("refreshToken", string()), ("refreshExpiresIn", ["type": "integer"])],
                           required: ["accessToken", "tokenType", "expiresIn", "refreshToken", "refreshExpiresIn"])),
-        ("PersonRegistration", object([("name", string(maxLength: 50)), ("identityNumber", string("GB 11643, 18 characters")),
-                                       ("mobile", string("mainland mobile number")), ("password", string("10–128 characters, two kinds of character"))],
+        ("PersonRegistration", object([("name", string(maxLength: 50, pattern: textPattern)),
+                                       ("identityNumber", string("GB 11643, 18 characters, with its check character", pattern: identityPattern)),
+                                       ("mobile", string("mainland mobile number", pattern: "^(\\+?86)?1[3-9][0-9]{9}$")),
+                                       ("password", string("10–128 characters, two kinds of character", minLength: 10, maxLength: 128))],
                                       required: ["name", "identityNumber", "mobile", "password"])),
-        ("EnterpriseRegistration", object([("name", string(maxLength: 100)), ("creditCode", string("GB 32100, 18 characters")),
-                                           ("legalRepresentative", string(maxLength: 50)), ("password", string())],
+        ("EnterpriseRegistration", object([("name", string(maxLength: 100, pattern: textPattern)),
+                                           ("creditCode", string("GB 32100, 18 characters, with its check character", pattern: creditCodePattern)),
+                                           ("legalRepresentative", string(maxLength: 50, pattern: textPattern)),
+                                           ("password", string(minLength: 10, maxLength: 128))],
                                           required: ["name", "creditCode", "legalRepresentative", "password"])),
-        ("PasswordChange", object([("currentPassword", string()), ("newPassword", string())], required: ["currentPassword", "newPassword"])),
-        ("StaffCreation", object([("username", string(maxLength: 32)), ("displayName", string(maxLength: 50)), ("departmentID", string(format: "uuid")),
-                                  ("roles", ["type": "array", "items": ref("Role")]), ("password", string())],
+        ("PasswordChange", object([("currentPassword", string(minLength: 1, maxLength: 128)), ("newPassword", string(minLength: 10, maxLength: 128))], required: ["currentPassword", "newPassword"])),
+        ("StaffCreation", object([("username", string(pattern: "^[a-zA-Z0-9._-]{3,32}$")), ("displayName", string(maxLength: 50, pattern: textPattern)),
+                                  ("departmentID", string(format: "uuid")), ("roles", ["type": "array", "items": ref("Role"), "minItems": 1]),
+                                  ("password", string(minLength: 10, maxLength: 128))],
                                  required: ["username", "displayName", "departmentID", "roles", "password"])),
-        ("RolesChange", object([("roles", ["type": "array", "items": ref("Role")]), ("version", ["type": "integer"])], required: ["roles", "version"])),
+        ("RolesChange", object([("roles", ["type": "array", "items": ref("Role"), "minItems": 1]), ("version", ["type": "integer"])], required: ["roles", "version"])),
         ("StatusChange", object([("status", ["type": "string", "enum": ["active", "disabled"]]), ("version", ["type": "integer"])],
                                 required: ["status", "version"])),
         ("Role", ["type": "string", "enum": ["window_clerk", "reviewer", "supervisor", "catalog_admin", "data_admin", "system_admin"]]),
@@ -124,7 +147,8 @@ enum OpenAPIDocument {
                           required: ["code", "name", "level", "statisticalZone"])),
         ("Department", object([("id", string(format: "uuid")), ("creditCode", string()), ("name", string()), ("regionCode", string())],
                               required: ["id", "creditCode", "name", "regionCode"])),
-        ("DepartmentCreation", object([("creditCode", string()), ("name", string(maxLength: 100)), ("regionCode", string())],
+        ("DepartmentCreation", object([("creditCode", string(pattern: creditCodePattern)), ("name", string(maxLength: 100, pattern: textPattern)),
+                                       ("regionCode", string(pattern: regionPattern))],
                                       required: ["creditCode", "name", "regionCode"])),
         ("AuditEntry", object([("sequence", ["type": "integer"]), ("at", string(format: "date-time")), ("actorID", nullableString),
                                ("actorLabel", string()), ("action", string()), ("resource", string()), ("purpose", nullableString),
@@ -141,7 +165,9 @@ enum OpenAPIDocument {
         } else {
             responses.append((String(op.success), ["description": "success"]))
         }
-        for code in op.errors {
+        // Every body must be JSON (415 otherwise); 400 for JSON that does not parse.
+        let codes = Set(op.errors + (op.body != nil ? [400, 415] : [])).sorted()
+        for code in codes {
             responses.append((String(code), ["description": .string(HTTPResponseStatus(statusCode: code).reasonPhrase),
                                               "content": ["application/json": ["schema": ref("Error")]]]))
         }

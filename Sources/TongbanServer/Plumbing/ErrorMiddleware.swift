@@ -49,7 +49,10 @@ struct TongbanErrorMiddleware: Middleware {
         case let error as DecodingError:
             return decoding(error)
         case is RouteNotFound:
-            return .notFound(request.url.path)
+            let allowed = request.application.routes.methods(matching: request.url.path)
+            guard !allowed.isEmpty else { return .notFound(request.url.path) }
+            return TongbanError(status: .methodNotAllowed, code: "http.405",
+                                headers: ["Allow": allowed.sorted().joined(separator: ", ")])
         case let abort as any AbortError:
             switch abort.status {
             case .unsupportedMediaType: return TongbanError(status: .unsupportedMediaType, code: "request.unsupportedMediaType")
@@ -124,5 +127,24 @@ extension Request {
     /// API clients get JSON errors; browsers get a page.
     var wantsJSONErrors: Bool {
         url.path.hasPrefix("/api/") || url.path == "/openapi.json"
+    }
+}
+
+extension Routes {
+    /// The methods registered for a concrete path, to answer 405 with `Allow` instead of 404.
+    func methods(matching path: String) -> Set<String> {
+        let parts = path.split(separator: "/").map(String.init)
+        return Set(all.filter { Self.matches($0.path, parts) }.map(\.method.rawValue))
+    }
+
+    static func matches(_ pattern: [PathComponent], _ parts: [String]) -> Bool {
+        for (index, component) in pattern.enumerated() {
+            switch component {
+            case .catchall: return parts.count > index
+            case .anything, .parameter: if index >= parts.count { return false }
+            case let .constant(value): if index >= parts.count || parts[index] != value { return false }
+            }
+        }
+        return pattern.count == parts.count
     }
 }
