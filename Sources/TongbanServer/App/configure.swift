@@ -24,7 +24,8 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     // The bundle may sit under a hidden folder (.build); the sandbox still keeps reads inside Views.
     app.leaf.sources = .singleSource(NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
                                                   sandboxDirectory: resources + "/Views/", viewDirectory: resources + "/Views/"))
-    app.leaf.cache.isEnabled = app.environment != .development
+    // Templates are bundled at build time, so a cache never serves a stale one.
+    app.leaf.cache.isEnabled = true
 
     await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
 
@@ -46,12 +47,13 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     StaticFiles().register(app)
     app.get("openapi.json") { _ in OpenAPIDocument.response() }
 
-    let api = app.grouped("api", "v1").grouped(RequireContentType.json).grouped(BearerAuthenticator())
+    // Users' routes are access-logged; the probes above are not.
+    let api = app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType.json, BearerAuthenticator())
     IdentityAPI().register(api)
     RegionsAPI().register(api)
     AuditAPI().register(api)
 
-    let web = app.grouped(RequireContentType.form).grouped(SessionAuthenticator()).grouped(CSRFMiddleware())
+    let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
     SitePages().register(web)
     IdentityPages().register(web)
 }

@@ -26,7 +26,7 @@ struct TongbanErrorMiddleware: Middleware {
             if failure.status.code >= 500 {
                 request.logger.critical("\(String(reflecting: error))")
             } else {
-                request.logger.info("\(failure.status.code) \(failure.code)")
+                request.logger.info("\(request.method) \(request.url.path) \(failure.status.code) \(failure.code)")
             }
             let rendered: EventLoopFuture<Response> = request.wantsJSONErrors
                 ? request.eventLoop.makeSucceededFuture(jsonResponse(failure, request))

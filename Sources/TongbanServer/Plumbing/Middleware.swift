@@ -54,3 +54,22 @@ extension Request {
         url.scheme == "https" || headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
     }
 }
+
+/// One structured line per request — method, path, status, milliseconds — carrying the
+/// request id in its metadata. Used on the pages and the API, not on the probes (/healthz,
+/// /readyz, /metrics), which come every few seconds and say nothing about users. It sits inside
+/// the error middleware, so a failed request is logged by that one instead.
+struct AccessLogMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard request.logger.logLevel <= .info else { return next.respond(to: request) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        return next.respond(to: request).map { response in
+            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+            request.logger.info("\(request.method) \(request.url.path) \(response.status.code)", metadata: [
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(String(format: "%.1f", milliseconds)),
+            ])
+            return response
+        }
+    }
+}
