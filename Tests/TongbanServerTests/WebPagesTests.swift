@@ -164,4 +164,48 @@ struct WebPagesTests {
             #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "data", "password": "New-password-42"]).status == .ok)
         }
     }
+
+    @Test("the staff page: system admins list and add staff of their region, supervisors only list, others are refused", arguments: TestDatabase.available)
+    func staffPage(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            #expect(try await Browser(app).get("/admin/staff").headers.first(name: .location) == "/login")
+
+            let reviewer = Browser(app)
+            try await reviewer.get("/login")
+            try await reviewer.post("/login", ["login": "reviewer.amr", "password": demoPassword])
+            #expect(try await reviewer.get("/admin/staff").status == .forbidden)
+            #expect(!(try await reviewer.get("/account").body.string.contains("/admin/staff")))
+
+            let supervisor = Browser(app)
+            try await supervisor.get("/login")
+            try await supervisor.post("/login", ["login": "supervisor", "password": demoPassword])
+            let listed = try await supervisor.get("/admin/staff")
+            #expect(listed.status == .ok && listed.body.string.contains("陈审批") && !listed.body.string.contains("action=\"/admin/staff\""))
+            #expect(try await supervisor.post("/admin/staff", ["username": "x.y", "displayName": "某人", "password": "Staff-password-1"]).status == .forbidden)
+
+            let admin = Browser(app)
+            try await admin.get("/login")
+            try await admin.post("/login", ["login": "admin", "password": demoPassword])
+            let page = try await admin.get("/admin/staff")
+            #expect(page.status == .ok && page.body.string.contains("action=\"/admin/staff\"") && page.body.string.contains("杭州市西湖区卫生健康局"))
+            let health = try #require(try await Department.query(on: app.db).filter(\.$name == "杭州市西湖区卫生健康局").first())
+
+            let before = try await WriteCounts.read(app)
+            let missing = try await admin.post("/admin/staff", ["username": "new.reviewer", "displayName": "新审批", "departmentID": health.id!.uuidString,
+                                                                "password": "Staff-password-1"])
+            #expect(missing.status == .unprocessableEntity && missing.body.string.contains("请至少选择一个角色") && missing.body.string.contains("new.reviewer"))
+            #expect(try await WriteCounts.read(app) == before)
+
+            let body = "username=new.reviewer&displayName=%E6%96%B0%E5%AE%A1%E6%89%B9&departmentID=\(health.id!.uuidString)"
+                + "&roles%5B%5D=reviewer&roles%5B%5D=supervisor&password=Staff-password-1&_csrf=\(admin.cookies[CSRFMiddleware.cookieName] ?? "")"
+            var headers = HTTPHeaders()
+            headers.contentType = .urlEncodedForm
+            headers.add(name: .cookie, value: admin.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+            let created = try await app.send(.POST, "/admin/staff", headers: headers, raw: body)
+            #expect(created.status == .seeOther && created.headers.first(name: .location) == "/admin/staff?done=created")
+            let account = try #require(try await Account.query(on: app.db).filter(\.$loginKey == "staff:new.reviewer").first())
+            #expect(Set(account.roles) == [.reviewer, .supervisor] && account.$department.id == health.id)
+            #expect(try await admin.get("/admin/staff?done=created").body.string.contains("新审批"))
+        }
+    }
 }

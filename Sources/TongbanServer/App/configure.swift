@@ -56,6 +56,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
     SitePages().register(web)
     IdentityPages().register(web)
+    StaffPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

@@ -171,3 +171,13 @@ struct AccountService {
         return nil
     }
 }
+
+extension Request {
+    /// Whether the caller may create staff at all (in their own region), asked before the input
+    /// is read, so that a caller without the role learns nothing from validation messages. The
+    /// chosen department's region is checked again once it is known.
+    func authorizeStaffCreation() throws {
+        let actor = try requireAccount().actor
+        try authorize(.create, .account(id: UUID(), kind: .staff, regionCode: actor.regionCode))
+    }
+}

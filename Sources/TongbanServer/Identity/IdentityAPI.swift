@@ -117,7 +117,7 @@ struct IdentityAPI {
     }
 
     func createStaff(req: Request) async throws -> Response {
-        _ = try req.requireAccount()
+        try req.authorizeStaffCreation()
         let input = try req.content.decode(StaffCreation.self)
         let account = try await AccountService(app: req.application, db: req.db).createStaff(
             input, audit: req.auditEvent("account.create", resource: "account"),

@@ -8,6 +8,8 @@ struct PageContext: Encodable {
         let name: String
         let kind: String
         let isStaff: Bool
+        /// System admins and supervisors get the staff directory in the menu.
+        let seesStaff: Bool
     }
 
     let title: String
@@ -26,7 +28,8 @@ extension Request {
         let language = self.language
         let other: Language = language == .zhCN ? .en : .zhCN
         let user = currentAccount.map {
-            PageContext.User(name: $0.displayName, kind: t("kind.\($0.kind.rawValue)"), isStaff: $0.kind == .staff)
+            PageContext.User(name: $0.displayName, kind: t("kind.\($0.kind.rawValue)"), isStaff: $0.kind == .staff,
+                             seesStaff: (try? $0.actor).map { Policy.decide($0, .list, .accountDirectory).isAllowed } ?? false)
         }
         return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
                            csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),
