@@ -68,6 +68,21 @@ try:
 
     driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
     check("/account" not in driver.current_url, "signed out")
+
+    # the system admin's staff page: add a reviewer through the form
+    driver.get(base + "/lang/zh-CN?back=/login")
+    driver.find_element(By.ID, "login").send_keys("admin")
+    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    driver.find_element(By.CSS_SELECTOR, "a[href='/admin/staff']").click()
+    check("陈审批" in driver.page_source, "staff directory lists the region's staff")
+    driver.find_element(By.ID, "username").send_keys("smoke.reviewer")
+    driver.find_element(By.ID, "displayName").send_keys("冒烟测试")
+    driver.find_element(By.CSS_SELECTOR, "input[name='roles[]'][value='reviewer']").click()
+    driver.find_element(By.ID, "password").send_keys("Smoke-test-2026")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/admin/staff'] button").click()
+    check("done=created" in driver.current_url and "冒烟测试" in driver.page_source, "staff member added through the form")
+    shot("staff")
 finally:
     driver.quit()
 
