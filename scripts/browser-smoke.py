@@ -10,6 +10,8 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 base, out = sys.argv[1].rstrip("/"), sys.argv[2]
 os.makedirs(out, exist_ok=True)
@@ -26,6 +28,14 @@ def check(condition, what):
     print(("ok   " if condition else "FAIL ") + what)
     if not condition:
         failures.append(what)
+
+
+def submit(selector):
+    """Clicks a button or link and waits for the next page: a sign-in spends a bcrypt check, and
+    reading the page before it arrives would test the old one."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
 
 
 def shot(name):
@@ -47,7 +57,7 @@ try:
     driver.find_element(By.ID, "mobile").send_keys("12345")
     driver.find_element(By.ID, "password").send_keys("short")
     driver.find_element(By.ID, "passwordConfirm").send_keys("short")
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit("button[type=submit]")
     check("校验位不正确" in driver.page_source, "wrong check character explained")
     check(driver.find_element(By.ID, "name").get_attribute("value") == "测试用户", "typed name kept")
     shot("register-errors")
@@ -56,31 +66,31 @@ try:
     driver.get(base + "/login")
     driver.find_element(By.ID, "login").send_keys("330106199003071236")
     driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    submit("form[action='/login'] button")
     check(driver.current_url.endswith("/account"), "signed in lands on the account page")
     check("张晓明" in driver.page_source and "330106199003071236" in driver.page_source, "owner sees own identity number")
     shot("account")
 
     # English
-    driver.find_element(By.CSS_SELECTOR, "a.lang").click()
+    submit("a.lang")
     check("My account" in driver.page_source, "language switch to English keeps the page")
     shot("account-en")
 
-    driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    submit("form[action='/logout'] button")
     check("/account" not in driver.current_url, "signed out")
 
     # the system admin's staff page: add a reviewer through the form
     driver.get(base + "/lang/zh-CN?back=/login")
     driver.find_element(By.ID, "login").send_keys("admin")
     driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    driver.find_element(By.CSS_SELECTOR, "a[href='/admin/staff']").click()
+    submit("form[action='/login'] button")
+    submit("a[href='/admin/staff']")
     check("陈审批" in driver.page_source, "staff directory lists the region's staff")
     driver.find_element(By.ID, "username").send_keys("smoke.reviewer")
     driver.find_element(By.ID, "displayName").send_keys("冒烟测试")
     driver.find_element(By.CSS_SELECTOR, "input[name='roles[]'][value='reviewer']").click()
     driver.find_element(By.ID, "password").send_keys("Smoke-test-2026")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/admin/staff'] button").click()
+    submit("form[action='/admin/staff'] button")
     check("done=created" in driver.current_url and "冒烟测试" in driver.page_source, "staff member added through the form")
     shot("staff")
 finally:

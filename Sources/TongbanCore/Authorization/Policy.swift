@@ -35,16 +35,6 @@ public enum Resource: Sendable, Equatable {
     case department(regionCode: RegionCode)
     case region
     case auditLog
-
-    public var kindName: String {
-        switch self {
-        case .account: "account"
-        case .accountDirectory: "accountDirectory"
-        case .department: "department"
-        case .region: "region"
-        case .auditLog: "auditLog"
-        }
-    }
 }
 
 public enum Action: String, Sendable, CaseIterable {
