@@ -6,8 +6,6 @@ import Vapor
 struct PageContext: Encodable {
     struct User: Encodable {
         let name: String
-        let kind: String
-        let isStaff: Bool
         /// System admins and supervisors get the staff directory in the menu.
         let seesStaff: Bool
     }
@@ -28,7 +26,7 @@ extension Request {
         let language = self.language
         let other: Language = language == .zhCN ? .en : .zhCN
         let user = currentAccount.map {
-            PageContext.User(name: $0.displayName, kind: t("kind.\($0.kind.rawValue)"), isStaff: $0.kind == .staff,
+            PageContext.User(name: $0.displayName,
                              seesStaff: (try? $0.actor).map { Policy.decide($0, .list, .accountDirectory).isAllowed } ?? false)
         }
         return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
