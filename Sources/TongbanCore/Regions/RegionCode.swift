@@ -77,6 +77,19 @@ public struct RegionCode: Hashable, Sendable, Codable, CustomStringConvertible, 
         other.value.hasPrefix(significantPrefix)
     }
 
+    /// In JSON a region code is its digits, checked when read.
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(raw) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.rawValue))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+
     public var description: String { value }
     public static func < (a: RegionCode, b: RegionCode) -> Bool { a.value < b.value }
 }
