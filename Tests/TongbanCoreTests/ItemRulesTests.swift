@@ -74,7 +74,7 @@ struct ItemRulesTests {
             #expect(broken != json)
             let problem = DecodingProblem(decoding: ServiceItem.self, from: Data(broken.utf8))
             #expect(problem?.field == path)
-            #expect(problem?.key == "catalog.unknownValue")
+            #expect(problem?.key == "field.unknownValue")
         }
         #expect(DecodingProblem(decoding: ServiceItem.self, from: Data(json.utf8)) == nil)
         var object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]

@@ -35,6 +35,8 @@ public enum Resource: Sendable, Equatable {
     case department(regionCode: RegionCode)
     case region
     case auditLog
+    /// A service item or bundle implemented in a region (draft, published or retired).
+    case catalogEntry(regionCode: RegionCode)
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -47,6 +49,10 @@ public enum Action: String, Sendable, CaseIterable {
     case disable
     case list
     case verify
+    /// Writing a draft of a catalog entry.
+    case edit
+    case publish
+    case retire
 }
 
 /// Why an action was refused; the raw value is the message key.
@@ -78,15 +84,22 @@ public enum Decision: Sendable, Equatable {
 /// | account directory   | system admin, supervisor: list (staff of their region)                  |
 /// | department          | system admin of a region containing it: create                          |
 /// | audit log           | system admin and supervisor: view; system admin: verify                 |
+/// | catalog entry       | anyone may view what is published; catalog admin of a region containing it: edit, publish, retire (and view drafts) |
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }
         if case .department = resource, action == .view { return .allow }
+        if case .catalogEntry = resource, action == .view { return .allow }
         guard let actor else { return .deny(.loginRequired) }
 
         switch resource {
         case .region:
             return .deny(.roleMissing)
+
+        case let .catalogEntry(region):
+            guard [.edit, .publish, .retire].contains(action) else { return .deny(.notApplicable) }
+            guard actor.has(.catalogAdmin) else { return .deny(.roleMissing) }
+            return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
 
         case let .department(region):
             guard action == .create else { return .deny(.notApplicable) }

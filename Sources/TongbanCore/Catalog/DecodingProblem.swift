@@ -4,7 +4,7 @@ import Foundation
 /// (`materials[2].source`) and what is wrong with it.
 public struct DecodingProblem: Error, Sendable, Equatable {
     public let field: String
-    /// `field.required`, `field.wrongType`, `catalog.unknownValue`, a code's own key, or `json.malformed`.
+    /// `field.required`, `field.wrongType`, `field.unknownValue`, a code's own key, or `json.malformed`.
     public let key: String
 
     public init(field: String, key: String) { self.field = field; self.key = key }
@@ -29,7 +29,7 @@ public struct DecodingProblem: Error, Sendable, Equatable {
             } else if context.debugDescription.hasPrefix("catalog.") || context.debugDescription.hasPrefix("region.") {
                 self.init(field: Self.path(context.codingPath), key: context.debugDescription)
             } else {
-                self.init(field: Self.path(context.codingPath), key: "catalog.unknownValue")
+                self.init(field: Self.path(context.codingPath), key: "field.unknownValue")
             }
         @unknown default:
             self.init(field: "", key: "json.malformed")

@@ -166,7 +166,8 @@ public struct Material: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        key = try c.decode(String.self, forKey: .key)
+        // A missing key reads as empty, which the rules then name (shared definitions omit it).
+        key = try c.decodeIfPresent(String.self, forKey: .key) ?? ""
         name = try c.decode(String.self, forKey: .name)
         required = try c.decodeIfPresent(Bool.self, forKey: .required) ?? true
         tolerable = try c.decodeIfPresent(Bool.self, forKey: .tolerable) ?? false

@@ -29,6 +29,7 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
 
     await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
 
+    app.catalogIndex = CatalogIndexHolder()
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
 
@@ -52,6 +53,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     IdentityAPI().register(api)
     RegionsAPI().register(api)
     AuditAPI().register(api)
+    CatalogAPI().register(api)
 
     let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
     SitePages().register(web)

@@ -13,5 +13,7 @@ extension Migrations {
         add(CreateLoginFailure())
         // 3. the audit trail and its chain head
         add(CreateAuditEntry())
+        // 4. the service catalog: items and bundles, versioned
+        add(CreateCatalogEntry())
     }
 }

@@ -1,7 +1,8 @@
 import Vapor
 
 /// Requests with a body must say what it is: JSON for the API, a form for pages. Anything else
-/// is refused with 415 before a handler tries (and fails less clearly) to decode it.
+/// is refused with 415 before a handler tries (and fails less clearly) to decode it. A request
+/// with no body at all (retiring an entry) needs no type.
 struct RequireContentType: AsyncMiddleware {
     let accepted: [HTTPMediaType]
 
@@ -9,7 +10,9 @@ struct RequireContentType: AsyncMiddleware {
     static let form = RequireContentType(accepted: [.urlEncodedForm, .formData])
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if [.POST, .PUT, .PATCH].contains(request.method) {
+        let bodyless = request.headers.first(name: .contentLength) == "0"
+            || (request.headers.first(name: .contentLength) == nil && request.headers.first(name: .transferEncoding) == nil && request.body.data == nil)
+        if [.POST, .PUT, .PATCH].contains(request.method), !bodyless {
             guard let type = request.headers.contentType,
                   accepted.contains(where: { $0.type == type.type && $0.subType == type.subType }) else {
                 throw TongbanError(status: .unsupportedMediaType, code: "request.unsupportedMediaType")

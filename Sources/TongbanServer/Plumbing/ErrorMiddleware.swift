@@ -71,23 +71,9 @@ struct TongbanErrorMiddleware: Middleware {
     }
 
     private func decoding(_ error: DecodingError) -> TongbanError {
-        func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
-            (codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case let .keyNotFound(key, context):
-            return .invalid(field: path(context.codingPath, key), "field.required")
-        case let .valueNotFound(_, context):
-            return .invalid(field: path(context.codingPath), "field.required")
-        case let .typeMismatch(_, context):
-            return context.codingPath.isEmpty ? TongbanError(status: .badRequest, code: "request.malformed")
-                : .invalid(field: path(context.codingPath), "field.wrongType")
-        case let .dataCorrupted(context):
-            return context.codingPath.isEmpty ? TongbanError(status: .badRequest, code: "request.malformed")
-                : .invalid(field: path(context.codingPath), "field.wrongType")
-        @unknown default:
-            return TongbanError(status: .badRequest, code: "request.malformed")
-        }
+        let problem = DecodingProblem(error)
+        guard !problem.field.isEmpty else { return TongbanError(status: .badRequest, code: "request.malformed") }
+        return .invalid(field: problem.field, problem.key)
     }
 
     private func details(_ failure: TongbanError, _ request: Request) -> [Body.Detail] {

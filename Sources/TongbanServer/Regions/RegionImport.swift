@@ -12,7 +12,7 @@ enum RegionImport {
     struct Summary: Sendable { var read = 0; var added = 0 }
 
     /// `provincePrefix` ("33") limits the import to one province.
-    static func run(folder: String, provincePrefix: String? = nil, on db: any Database) async throws -> Summary {
+    static func run(folder: String, provincePrefix: String? = nil, files: [String] = RegionImport.files, on db: any Database) async throws -> Summary {
         var records: [RegionRecord] = []
         for file in files {
             let path = (folder as NSString).appendingPathComponent(file)

@@ -63,7 +63,7 @@ enum DemoSeed {
         _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "33", on: db)
         let hash = try await passwordHash
         let keys = app.keys
-        return try await db.write { tx in
+        let logins = try await db.write { tx in
             var logins: [Login] = []
             var departmentIDs: [String: (UUID, String)] = [:]
             for item in departments {
@@ -104,5 +104,27 @@ enum DemoSeed {
                                                  details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx)
             return logins
         }
+        try await seedCatalog(db: db, regionsFolder: regionsFolder)
+        return logins
+    }
+
+    /// The demo catalog (Zhejiang items with their departments, and the bundles) and, as a second
+    /// region, the real implementation list of Guang'an District, Sichuan, with its regions.
+    static func seedCatalog(db: any Database, regionsFolder: String) async throws {
+        let catalog = try DemoCatalog.load(from: TongbanResources.directory + "/Catalog/demo-catalog.json")
+        try await db.write { tx in
+            for department in catalog.departments
+            where try await Department.query(on: tx).filter(\.$creditCode == department.code.value).count() == 0 {
+                try await Department(creditCode: department.code, name: department.name, regionCode: department.region).create(on: tx)
+            }
+        }
+        _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "51", files: ["provinces.csv", "cities.csv"], on: db)
+        _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "5116", files: ["areas.csv", "streets.csv"], on: db)
+        // Basic items before their implementations, so the standard-field rule sees them.
+        let rows = catalog.items.sorted { !$0.isImplementation && $1.isImplementation }.enumerated().map { ItemFiles.Row(line: $0.offset + 1, item: $0.element) }
+        _ = try await CatalogImport.write(rows, by: "system:seed", on: db)
+        try await CatalogImport.publishBundles(catalog.bundles, by: "system:seed", on: db)
+        let guangAn = try String(contentsOfFile: TongbanResources.directory + "/Catalog/guang-an-district-items.csv", encoding: .utf8)
+        _ = try await CatalogImport.importFile(text: guangAn, csv: true, by: "system:seed", on: db)
     }
 }

@@ -1,0 +1,94 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// This process's search index of the published items. Every server process keeps its own and
+/// rebuilds it when the catalog revision in the database moves on; it looks at the revision at
+/// most once a second, and at once after a change made here.
+final class CatalogIndexHolder: Sendable {
+    struct State {
+        var index = CatalogSearchIndex(documents: [])
+        var revision = -1
+        var checkedAt = Date.distantPast
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let rebuilding = AsyncSerialGate()
+    let recheckInterval: TimeInterval
+
+    init(recheckInterval: TimeInterval = 1) { self.recheckInterval = recheckInterval }
+
+    func invalidate() { state.withLockedValue { $0.checkedAt = .distantPast } }
+
+    func index(on db: any Database) async throws -> CatalogSearchIndex {
+        let (index, fresh) = state.withLockedValue { ($0.index, Date().timeIntervalSince($0.checkedAt) < recheckInterval) }
+        if fresh { return index }
+        return try await rebuilding.run {
+            let known = self.state.withLockedValue { $0 }
+            if Date().timeIntervalSince(known.checkedAt) < self.recheckInterval { return known.index }
+            let revision = try await CatalogRevision.current(on: db)
+            if revision == known.revision {
+                self.state.withLockedValue { $0.checkedAt = Date() }
+                return known.index
+            }
+            let rebuilt = CatalogSearchIndex(documents: try await Self.documents(on: db))
+            self.state.withLockedValue { $0 = State(index: rebuilt, revision: revision, checkedAt: Date()) }
+            return rebuilt
+        }
+    }
+
+    /// The published items as search documents, read from the columns beside the documents.
+    static func documents(on db: any Database) async throws -> [SearchDocument] {
+        struct Row: Decodable {
+            let code: String, name: String, region_code: String, kind: String?, department_code: String?, department_name: String?
+            let level: String?, online: Bool, promised_days: Int?, visits: Int, search_text: String, version: Int
+        }
+        let rows = try await db.sql.select()
+            .columns("code", "name", "region_code", "kind", "department_code", "department_name", "level", "online",
+                     "promised_days", "visits", "search_text", "version")
+            .from(CatalogEntry.schema)
+            .where("entry_type", .equal, CatalogEntry.Kind.item.rawValue)
+            .where("status", .equal, CatalogEntry.Status.published.rawValue)
+            .orderBy("code")
+            .all(decoding: Row.self)
+        return rows.compactMap { row in
+            guard let kind = row.kind.flatMap(ItemKind.init(rawValue:)), let region = try? RegionCode(row.region_code),
+                  let level = row.level.flatMap(RegionLevel.init(rawValue:)) else { return nil }
+            let lines = row.search_text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let line = { (i: Int) in i < lines.count ? lines[i] : "" }
+            return SearchDocument(code: row.code, name: row.name, subItemName: line(0).isEmpty ? nil : line(0),
+                                  keywords: line(1).isEmpty ? [] : [line(1)], departmentName: row.department_name ?? "",
+                                  departmentCode: row.department_code ?? "", materials: line(2).isEmpty ? [] : [line(2)],
+                                  kind: kind, regionCode: region, level: level, online: row.online,
+                                  promisedDays: row.promised_days, visits: row.visits, version: row.version)
+        }
+    }
+}
+
+/// Runs one body at a time, in order; the others wait without blocking a thread.
+actor AsyncSerialGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        while busy { await withCheckedContinuation { waiters.append($0) } }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}
+
+extension Application {
+    private struct CatalogIndexKey: StorageKey { typealias Value = CatalogIndexHolder }
+
+    var catalogIndex: CatalogIndexHolder {
+        get { storage[CatalogIndexKey.self]! }
+        set { storage[CatalogIndexKey.self] = newValue }
+    }
+}
