@@ -66,12 +66,13 @@ struct TestStore: Sendable {
 }
 
 /// Runs a test against a migrated (and, unless told otherwise, demo-seeded) application, and
-/// always tears it down.
-func withTongban(_ database: TestDatabase, seed: Bool = true, _ body: (Application, TestStore) async throws -> Void) async throws {
+/// always tears it down. The demo catalog (1,211 items) is seeded only for tests that read it.
+func withTongban(_ database: TestDatabase, seed: Bool = true, catalog: Bool = false,
+                 _ body: (Application, TestStore) async throws -> Void) async throws {
     let store = TestStore.make(database)
     let app = try await store.makeApp(migrate: true)
     do {
-        if seed { _ = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions) }
+        if seed { _ = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions, catalog: catalog) }
         try await body(app, store)
     } catch {
         await store.destroy(using: app)

@@ -41,7 +41,7 @@ public enum ItemFiles {
                 all.append(RowProblem(line: row.line, field: error.field, key: error.key))
             }
             if let first = seen[row.item.code] {
-                all.append(RowProblem(line: row.line, field: "code", key: "import.duplicateCode(\(first))"))
+                all.append(RowProblem(line: row.line, field: "code", key: "import.duplicateCode"))
             } else {
                 seen[row.item.code] = row.line
             }
@@ -53,7 +53,8 @@ public enum ItemFiles {
     static func readJSONLines(_ text: String) -> ([Row], [RowProblem]) {
         var rows: [Row] = [], problems: [RowProblem] = []
         let decoder = JSONDecoder()
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift, so split on line ends of either kind.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             do {

@@ -7,6 +7,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(SeedCommand(), as: "seed")
     app.asyncCommands.use(ImportCommand(), as: "import")
+    app.asyncCommands.use(ExportCommand(), as: "export")
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(DepartmentCommand(), as: "department")
@@ -48,19 +49,24 @@ struct SeedCommand: AsyncCommand {
 }
 
 /// `tongban import regions <folder>`: loads the four region CSV files; existing codes are kept.
+/// `tongban import items <file>`: see `importItems`.
 struct ImportCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "kind", help: "What to import: regions")
+        @Argument(name: "kind", help: "What to import: regions or items")
         var kind: String
-        @Argument(name: "folder", help: "Folder with provinces.csv, cities.csv, areas.csv, streets.csv")
+        @Argument(name: "folder", help: "regions: folder with provinces.csv, cities.csv, areas.csv, streets.csv; items: a .jsonl or .csv file")
         var folder: String
         @Option(name: "province", help: "Only this province (two digits, e.g. 33)")
         var province: String?
     }
-    var help: String { "Imports reference data: `tongban import regions <csv folder>`." }
+    var help: String { "Imports reference data: `tongban import regions <csv folder>` or `tongban import items <file.jsonl|file.csv>`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        try expect(signature.kind, "regions", of: "import", context)
+        if signature.kind == "items" { return try await importItems(path: signature.folder, context) }
+        guard signature.kind == "regions" else {
+            context.console.error("unknown import \"\(signature.kind)\"; known: regions, items")
+            throw ExitCode(1)
+        }
         let app = context.application
         try await app.autoMigrate()
         do {

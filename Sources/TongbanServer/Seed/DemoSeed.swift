@@ -52,7 +52,7 @@ enum DemoSeed {
     static let enterpriseCodeStem = "91330106MA2KXTW08"
 
     /// Creates the demo data (the callers decide whether it is wanted) and returns the logins.
-    static func run(app: Application, db: any Database, regionsFolder: String) async throws -> [Login] {
+    static func run(app: Application, db: any Database, regionsFolder: String, catalog: Bool = true) async throws -> [Login] {
         let today = app.today
         guard let idNumber = IdentityNumber.completing(personIDStem, today: today),
               let enterpriseCode = CreditCode.completing(enterpriseCodeStem) else {
@@ -104,7 +104,7 @@ enum DemoSeed {
                                                  details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx)
             return logins
         }
-        try await seedCatalog(db: db, regionsFolder: regionsFolder)
+        if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder) }
         return logins
     }
 
