@@ -121,4 +121,23 @@ struct BundleCompositionTests {
         #expect(BundleComposer.problems(bundle, items: items).contains(.unknownItem("330X0000000000")))
         #expect(BundleComposer.problems(bundle, items: items).contains(.unknownQuestion("alcohol")))
     }
+
+    @Test("a licence one item of the bundle issues is passed on by its department, not asked of the applicant")
+    func resultsPassedOn() throws {
+        var rng = SplitMix64(seed: 25)
+        var licence = Generate.item(&rng, index: 1), food = Generate.item(&rng, index: 2)
+        licence.result = ItemResult(kind: .license, name: "营业执照", licenseType: "yyzz", delivery: [.electronic])
+        licence.materials = [Material(key: "id_card", name: "身份证", source: .applicant)]
+        food.materials = [Material(key: "business_license", name: "营业执照", source: .eLicense, licenseType: "yyzz")]
+        let bundle = ServiceBundle(code: "B-3", name: "开店", category: .enterpriseStart, summary: "开店", leadDepartment: Generate.department,
+                                   regionCode: Generate.hangzhou, members: [BundleMember(itemCode: licence.code), BundleMember(itemCode: food.code)])
+        let together = try BundleComposer.evaluate(bundle, answers: [:], items: [licence.code: licence, food.code: food])
+        let passed = try #require(together.materials.first { $0.material.key == "business_license" })
+        #expect(passed.material.source == .department && passed.material.producedBy?.contains(licence.department.name) == true)
+        #expect(together.cost.materialsReplacedByData == 0 && together.cost.materialsFromDepartments == 1)
+        var alone = bundle
+        alone.members = [BundleMember(itemCode: food.code)]
+        let foodOnly = try BundleComposer.evaluate(alone, answers: [:], items: [food.code: food])
+        #expect(foodOnly.materials.first?.material.source == .eLicense)
+    }
 }

@@ -136,7 +136,7 @@ public enum BundleComposer {
         }
         let (form, conflicts) = mergeForm(applicable)
         if let conflict = conflicts.first { throw conflict }
-        let materials = mergeMaterials(applicable)
+        let materials = passResultsOn(mergeMaterials(applicable), applicable)
         let (criticalDays, path) = try criticalPath(applicable)
         let cost = BundleEvaluation.Cost(
             items: applicable.count,
@@ -196,6 +196,26 @@ public enum BundleComposer {
         }
         let order = MaterialSource.allCases
         return merged.enumerated().sorted {
+            let a = order.firstIndex(of: $0.element.material.source)!, b = order.firstIndex(of: $1.element.material.source)!
+            return a != b ? a < b : $0.offset < $1.offset
+        }.map(\.element)
+    }
+
+    /// A licence that one of the bundle's own items issues is not asked of the applicant: the
+    /// issuing department passes it on (e.g. the business licence to the food licence).
+    static func passResultsOn(_ materials: [BundleEvaluation.MergedMaterial], _ items: [ServiceItem]) -> [BundleEvaluation.MergedMaterial] {
+        var issuers: [String: ServiceItem] = [:]
+        for item in items { if let type = item.result?.licenseType, issuers[type] == nil { issuers[type] = item } }
+        let passed = materials.map { merged -> BundleEvaluation.MergedMaterial in
+            guard merged.material.source == .eLicense, let type = merged.material.licenseType, let issuer = issuers[type],
+                  !merged.neededBy.allSatisfy({ $0 == issuer.code }) else { return merged }
+            var changed = merged
+            changed.material.source = .department
+            changed.material.producedBy = "\(issuer.department.name)（\(issuer.displayName)）"
+            return changed
+        }
+        let order = MaterialSource.allCases
+        return passed.enumerated().sorted {
             let a = order.firstIndex(of: $0.element.material.source)!, b = order.firstIndex(of: $1.element.material.source)!
             return a != b ? a < b : $0.offset < $1.offset
         }.map(\.element)

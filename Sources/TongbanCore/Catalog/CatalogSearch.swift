@@ -34,6 +34,7 @@ public struct SearchDocument: Sendable, Equatable {
 
 public struct SearchFilter: Sendable, Equatable {
     public var kind: ItemKind?
+    /// A department's code, or its name (one name may carry several codes in imported lists).
     public var departmentCode: String?
     /// The region and everything inside it.
     public var region: RegionCode?
@@ -48,6 +49,7 @@ public struct SearchFilter: Sendable, Equatable {
 public struct SearchResults: Sendable {
     public var total: Int
     public var hits: [SearchDocument]
+    public init(total: Int, hits: [SearchDocument]) { self.total = total; self.hits = hits }
 }
 
 /// Chinese full-text search over the catalog, held in memory.
@@ -80,6 +82,8 @@ public final class CatalogSearchIndex: Sendable {
     let nameLengths: [UInt16]
 
     public var count: Int { documents.count }
+    /// Every indexed document, in index (code) order.
+    public var allDocuments: [SearchDocument] { documents }
 
     public init(documents: [SearchDocument]) {
         self.documents = documents
@@ -179,7 +183,7 @@ public final class CatalogSearchIndex: Sendable {
         if let kind = filter.kind, doc.kind != kind { return false }
         if let level = filter.level, doc.level != level { return false }
         if filter.onlineOnly, !doc.online { return false }
-        if let department = filter.departmentCode, doc.departmentCode != department { return false }
+        if let department = filter.departmentCode, doc.departmentCode != department, doc.departmentName != department { return false }
         if let region = filter.region {
             let prefix = region.significantPrefix
             let low = UInt64(prefix + String(repeating: "0", count: 12 - prefix.count))!

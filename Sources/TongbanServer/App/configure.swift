@@ -57,6 +57,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
 
     let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
     SitePages().register(web)
+    CatalogPages().register(web)
     IdentityPages().register(web)
     StaffPages().register(web)
 }

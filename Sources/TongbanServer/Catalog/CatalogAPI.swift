@@ -173,7 +173,7 @@ extension Request {
             filter.region = region
         }
         if let raw = query[String.self, at: "department"], !raw.isEmpty {
-            guard raw.count <= 30 else { throw TongbanError.invalid(field: "department", "field.tooLong") }
+            guard raw.count <= 100 else { throw TongbanError.invalid(field: "department", "field.tooLong") }
             filter.departmentCode = raw.uppercased()
         }
         if let raw = query[String.self, at: "online"], !raw.isEmpty {

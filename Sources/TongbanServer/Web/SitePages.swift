@@ -1,11 +1,10 @@
 import Fluent
 import Vapor
 
-/// The public pages that are not about one feature: home, catalog entry, language switch.
+/// The public pages that are not about one feature: home and the language switch.
 struct SitePages {
     func register(_ routes: any RoutesBuilder) {
         routes.get(use: home)
-        routes.get("catalog", use: catalog)
         routes.get("lang", ":code", use: switchLanguage)
     }
 
@@ -19,12 +18,6 @@ struct SitePages {
                                          "departments": String(try await Department.query(on: req.db).count())])
         let context = HomeContext(page: req.pageContext(title: req.t("home.title")), stats: stats)
         return try await req.view.render("home", context)
-    }
-
-    struct CatalogContext: Encodable { let page: PageContext }
-
-    func catalog(req: Request) async throws -> View {
-        try await req.view.render("catalog", CatalogContext(page: req.pageContext(title: req.t("catalog.title"))))
     }
 
     /// Remembers the choice in a cookie and goes back to a local page only.

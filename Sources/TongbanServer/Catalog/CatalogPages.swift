@@ -1,0 +1,147 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The public guide pages (办事指南): the catalog home with search and browsing, each item's
+/// guide and printable one-time notice, and each bundle with its questionnaire. No login needed.
+struct CatalogPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("catalog", use: home)
+        routes.get("catalog", "items", ":code", use: guide)
+        routes.get("catalog", "items", ":code", "notice", use: notice)
+        routes.get("catalog", "bundles", ":code", use: bundle)
+    }
+
+    struct Link: Encodable { let href: String; let label: String; let detail: String? }
+    struct Group: Encodable { let title: String; let links: [Link] }
+
+    struct HomeContext: Encodable {
+        let page: PageContext
+        let query: String
+        let searched: Bool
+        let total: Int
+        let summary: String
+        let results: [ItemLine]
+        let kinds: [SelectOption]
+        let regions: [SelectOption]
+        let onlineOnly: Bool
+        let previous: String?
+        let next: String?
+        let eventGroups: [Group]
+        let departmentGroups: [Group]
+        let kindLinks: [Link]
+        let error: String?
+    }
+
+    static func href(_ path: String, _ parameters: [(String, String?)]) -> String {
+        let pairs = parameters.compactMap { key, value -> String? in
+            guard let value, !value.isEmpty else { return nil }
+            return key + "=" + (value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        }
+        return pairs.isEmpty ? path : path + "?" + pairs.joined(separator: "&")
+    }
+
+    func home(req: Request) async throws -> View {
+        let query = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
+        var problem: String? = nil
+        var filter = SearchFilter()
+        do { filter = try req.searchFilter() } catch { problem = req.t("catalog.badFilter") }
+        if query.count > 50 { problem = req.t("field.tooLong", ["field": req.t("catalog.searchLabel")]) }
+        let error = problem
+        let page = max(1, min(10_000, req.query[Int.self, at: "page"] ?? 1))
+        let per = 20
+        let index = try await req.application.catalogIndex.index(on: req.db)
+        let searched = error == nil && (!query.isEmpty || filter != SearchFilter())
+        let results = searched ? index.search(query, filter: filter, offset: (page - 1) * per, limit: per) : SearchResults(total: 0, hits: [])
+        let raw = { (name: String) in req.query[String.self, at: name] }
+        let link = { (p: Int) in Self.href("/catalog", [("q", query), ("kind", raw("kind")), ("region", raw("region")), ("department", raw("department")),
+                                                        ("level", raw("level")), ("online", raw("online")), ("page", p > 1 ? String(p) : nil)]) }
+        let documents = index.allDocuments
+        let regionNames = try await Self.regionNames(Set(documents.map { $0.regionCode.value }), on: req.db)
+        let regionCodes = Set(documents.flatMap { doc in [doc.regionCode] + sequence(first: doc.regionCode, next: \.parent).map { $0 } })
+            .filter { $0.level <= .county }.sorted()
+        let allRegionNames = try await Self.regionNames(Set(regionCodes.map(\.value)), on: req.db).merging(regionNames) { a, _ in a }
+        // Departments by province, by name: imported lists give one department several codes.
+        var departments: [String: [String: Int]] = [:]
+        for doc in documents {
+            departments[String(doc.regionCode.value.prefix(2)) + "0000", default: [:]][doc.departmentName, default: 0] += 1
+        }
+        let provinceNames = try await Self.regionNames(Set(departments.keys), on: req.db)
+        let departmentGroups = departments.keys.sorted().map { province in
+            Group(title: provinceNames[province] ?? province, links: departments[province]!.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
+                Link(href: Self.href("/catalog", [("department", $0.key)]), label: $0.key, detail: String($0.value))
+            })
+        }
+        let context = HomeContext(
+            page: req.pageContext(title: query.isEmpty ? req.t("catalog.title") : "\(query) · \(req.t("catalog.title"))"),
+            query: query, searched: searched, total: results.total,
+            summary: req.t("catalog.resultCount", ["count": String(results.total)]),
+            results: results.hits.map { ItemLine($0, req: req) },
+            kinds: [SelectOption(value: "", label: req.t("catalog.allKinds"), selected: filter.kind == nil)]
+                + ItemKind.allCases.map { SelectOption(value: $0.rawValue, label: $0.chineseName, selected: filter.kind == $0) },
+            regions: [SelectOption(value: "", label: req.t("catalog.allRegions"), selected: filter.region == nil)]
+                + regionCodes.map { SelectOption(value: $0.value, label: String(repeating: "　", count: $0.level == .province ? 0 : $0.level == .city ? 1 : 2) + (allRegionNames[$0.value] ?? $0.value),
+                                           selected: filter.region == $0) },
+            onlineOnly: filter.onlineOnly,
+            previous: searched && page > 1 ? link(page - 1) : nil,
+            next: searched && page * per < results.total ? link(page + 1) : nil,
+            eventGroups: try await Self.bundleGroups(req),
+            departmentGroups: departmentGroups,
+            kindLinks: ItemKind.allCases.compactMap { kind in
+                let count = documents.filter { $0.kind == kind }.count
+                return count == 0 ? nil : Link(href: Self.href("/catalog", [("kind", kind.rawValue)]), label: kind.chineseName, detail: String(count))
+            },
+            error: error)
+        return try await req.view.render("catalog", context)
+    }
+
+    static func regionNames(_ codes: Set<String>, on db: any Database) async throws -> [String: String] {
+        guard !codes.isEmpty else { return [:] }
+        let regions = try await Region.query(on: db).filter(\.$id ~~ Array(codes)).all()
+        return Dictionary(uniqueKeysWithValues: regions.compactMap { r in r.id.map { ($0, r.name) } })
+    }
+
+    /// The published bundles as life events and business events.
+    static func bundleGroups(_ req: Request) async throws -> [Group] {
+        let rows = try await CatalogEntry.query(on: req.db).filter(\.$kind == .bundle).filter(\.$status == .published).sort(\.$code).all()
+        let bundles = try rows.map { try $0.bundle() }
+        return [(false, "catalog.lifeEvents"), (true, "catalog.businessEvents")].map { business, title in
+            Group(title: req.t(title), links: bundles.filter { $0.category.isBusinessEvent == business }.map {
+                Link(href: "/catalog/bundles/\($0.code)", label: $0.name, detail: $0.category.chineseName)
+            })
+        }
+    }
+
+    struct GuideContext: Encodable {
+        let page: PageContext
+        let item: ItemGuideView
+    }
+
+    func guideView(_ req: Request) async throws -> ItemGuideView {
+        let code = try req.parameters.require("code")
+        let version = req.query[Int.self, at: "version"]
+        guard let entry = try await CatalogStore.entry(.item, code: code, version: version, on: req.db) else { throw TongbanError.notFound("item") }
+        let item = try entry.item()
+        let versions = try await CatalogStore.versions(.item, code: entry.code, on: req.db)
+        let names = try await Self.regionNames([item.regionCode.value], on: req.db)
+        return ItemGuideView(item: item, entry: entry, versions: versions, regionName: names[item.regionCode.value] ?? item.regionCode.value, req: req)
+    }
+
+    func guide(req: Request) async throws -> View {
+        let view = try await guideView(req)
+        return try await req.view.render("guide", GuideContext(page: req.pageContext(title: view.name), item: view))
+    }
+
+    struct NoticeContext: Encodable {
+        let page: PageContext
+        let item: ItemGuideView
+        let printedOn: String
+    }
+
+    func notice(req: Request) async throws -> View {
+        let view = try await guideView(req)
+        return try await req.view.render("notice", NoticeContext(page: req.pageContext(title: req.t("notice.title") + " · " + view.name), item: view,
+                                                                 printedOn: req.application.today.description))
+    }
+}
