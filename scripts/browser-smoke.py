@@ -93,6 +93,47 @@ try:
     submit("form[action='/admin/staff'] button")
     check("done=created" in driver.current_url and "冒烟测试" in driver.page_source, "staff member added through the form")
     shot("staff")
+    submit("form[action='/logout'] button")
+
+    # the catalog: a two-character search, a guide, a bundle's questionnaire
+    driver.get(base + "/catalog?q=社保&region=330000")
+    check("社会保障卡申领" in driver.page_source, "two-character search finds the social security card")
+    shot("catalog-search")
+    submit("ul.results a.result-name")
+    check("申请材料" in driver.page_source and "办理流程" in driver.page_source, "a guide shows materials and procedure")
+    shot("guide")
+    driver.get(base + "/catalog/bundles/ZJ-YJS-CYDK")
+    for name, value in [("entity", "company"), ("signboard", "no"), ("gathering", "yes"), ("tobacco", "yes")]:
+        driver.find_element(By.CSS_SELECTOR, f"input[name='{name}'][value='{value}']").click()
+    submit("form[action='/catalog/bundles/ZJ-YJS-CYDK'] button")
+    check("烟草专卖零售许可证核发" in driver.page_source and "为您节省" in driver.page_source, "bundle questionnaire yields the items and the saving")
+    shot("bundle")
+
+    # a catalog administrator edits an item: draft, diff, a refused standard-field change, publication
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "login").send_keys("catalog")
+    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
+    submit("form[action='/login'] button")
+    submit("a[href='/admin/catalog']")
+    driver.get(base + "/admin/catalog?q=食品经营许可")
+    submit("ul.results a.result-name")
+    edit_url = driver.current_url
+    driver.execute_script("const t = document.getElementById('document'); t.value = t.value.replace(/\"promisedDays\" : \\d+/, '\"promisedDays\" : 2');")
+    submit("form[action^='/admin/catalog/items?'] button")
+    check("草稿已保存" in driver.page_source and "promisedDays" in driver.page_source, "draft saved and the change shown against the published version")
+    shot("admin-catalog-draft")
+    # the item's own name (two spaces in), not the department's
+    driver.execute_script("const t = document.getElementById('document'); t.value = t.value.replace(/\\n  \"name\" : \"[^\"]+\"/, '\\n  \"name\" : \"改过的名称\"');")
+    submit("form[action^='/admin/catalog/items?'] button")
+    submit("form[action$='/publish'] button")
+    check("不能发布" in driver.page_source and "不能修改基本目录的标准要素“名称”" in driver.page_source,
+          "publishing a changed standard field is refused with the field named")
+    shot("admin-catalog-refused")
+    driver.get(edit_url)
+    driver.execute_script("const t = document.getElementById('document'); t.value = t.value.replace('\"name\" : \"改过的名称\"', '\"name\" : \"食品经营许可\"');")
+    submit("form[action^='/admin/catalog/items?'] button")
+    submit("form[action$='/publish'] button")
+    check("已发布。" in driver.page_source and "现行版本 2" in driver.page_source, "the corrected draft is published as version 2")
 finally:
     driver.quit()
 

@@ -60,6 +60,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     CatalogPages().register(web)
     IdentityPages().register(web)
     StaffPages().register(web)
+    CatalogAdminPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

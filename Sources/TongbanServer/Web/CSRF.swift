@@ -11,6 +11,11 @@ struct CSRFMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let existing = request.cookies[Self.cookieName].map(\.string).flatMap { $0.count == 43 ? $0 : nil }
         if request.method != .GET, request.method != .HEAD {
+            // A body larger than one network read is still streaming when middleware runs;
+            // collect it (within the route limit) so the token field can be read.
+            if request.body.data == nil {
+                _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+            }
             let sent = try? request.content.get(String.self, at: Self.fieldName)
             guard let existing, let sent, Self.constantTimeEqual(existing, sent) else {
                 throw TongbanError(status: .forbidden, code: "csrf.invalid")

@@ -8,6 +8,7 @@ struct PageContext: Encodable {
         let name: String
         /// System admins and supervisors get the staff directory in the menu.
         let seesStaff: Bool
+        let seesCatalog: Bool
     }
 
     let title: String
@@ -27,7 +28,8 @@ extension Request {
         let other: Language = language == .zhCN ? .en : .zhCN
         let user = currentAccount.map {
             PageContext.User(name: $0.displayName,
-                             seesStaff: (try? $0.actor).map { Policy.decide($0, .list, .accountDirectory).isAllowed } ?? false)
+                             seesStaff: (try? $0.actor).map { Policy.decide($0, .list, .accountDirectory).isAllowed } ?? false,
+                             seesCatalog: (try? $0.actor).map { $0.has(.catalogAdmin) } ?? false)
         }
         return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
                            csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),
