@@ -54,10 +54,10 @@ public struct SearchResults: Sendable {
 
 /// Chinese full-text search over the catalog, held in memory.
 ///
-/// Chinese has no spaces between words, so the index keeps every character (for one-character
-/// queries) and every pair of neighbouring characters (bigrams) of each field. A query term of
-/// two characters is one bigram lookup; a longer term intersects its bigrams' postings and then
-/// checks that the term really occurs in the document. Terms separated by spaces must all match.
+/// Chinese has no spaces between words, so the index keeps every character, every pair and every
+/// run of three neighbouring characters of each field. A term of one to three characters is one
+/// lookup; a longer term intersects its trigrams' postings and then checks that the term really
+/// occurs in the document. Terms separated by spaces must all match.
 /// Each posting carries which fields hold the gram, so ranking needs no second pass: a match in
 /// the name weighs most, then the code, sub-item, keywords, department and materials; an exact
 /// or leading match in the name adds a bonus; shorter names win ties.
@@ -74,12 +74,25 @@ public final class CatalogSearchIndex: Sendable {
     }
 
     let documents: [SearchDocument]
-    /// Normalised text of each field of each document, for checking longer terms.
-    let texts: [[String]]
+    /// The normalised UTF-8 text of each document's own fields (name, code, sub-item), end to
+    /// end, and where each starts (`document × 3 + field`, one past the end last).
+    let textBytes: [UInt8]
+    let fieldStarts: [Int]
+    static let textFields = 3
+    /// Keywords, department names and material names repeat across thousands of items, so each
+    /// distinct one is kept once (`phrases`) and documents refer to them: checking a longer term
+    /// scans the distinct phrases once per search, not every document's materials.
+    let phrases: [[UInt8]]
+    let phraseRefs: [UInt32]
+    /// Where each document's keywords, department and materials start in `phraseRefs`
+    /// (`document × 3 + field − 3`, one past the end last).
+    let phraseStarts: [Int]
     /// gram → postings, each `document index << 8 | field mask`, in document order.
     let postings: [UInt64: [UInt32]]
     let regionNumbers: [UInt64]
     let nameLengths: [UInt16]
+    /// Each normalised name as Unicode scalar values, for the exact and leading-match bonus.
+    let nameScalars: [[UInt32]]
 
     public var count: Int { documents.count }
     /// Every indexed document, in index (code) order.
@@ -87,23 +100,48 @@ public final class CatalogSearchIndex: Sendable {
 
     public init(documents: [SearchDocument]) {
         self.documents = documents
-        var texts: [[String]] = []
-        texts.reserveCapacity(documents.count)
+        var textBytes: [UInt8] = [], fieldStarts: [Int] = []
+        fieldStarts.reserveCapacity(documents.count * Self.textFields + 1)
+        var phrases: [[UInt8]] = [], phraseIDs: [String: UInt32] = [:], phraseRefs: [UInt32] = [], phraseStarts: [Int] = []
+        phraseStarts.reserveCapacity(documents.count * 3 + 1)
+        var nameScalars: [[UInt32]] = []
+        nameScalars.reserveCapacity(documents.count)
         var postings: [UInt64: [UInt32]] = [:]
         var grams: [UInt64: UInt8] = [:]
         for (index, doc) in documents.enumerated() {
-            let fields = [doc.name, doc.code, doc.subItemName ?? "", doc.keywords.joined(separator: " "),
-                          doc.departmentName, doc.materials.joined(separator: " ")].map(Self.normalise)
-            texts.append(fields)
+            let own = [doc.name, doc.code, doc.subItemName ?? ""].map(Self.normalise)
+            let shared = [doc.keywords, [doc.departmentName], doc.materials].map { $0.map(Self.normalise).filter { !$0.isEmpty } }
+            for field in own {
+                fieldStarts.append(textBytes.count)
+                textBytes.append(contentsOf: field.utf8)
+            }
+            for list in shared {
+                phraseStarts.append(phraseRefs.count)
+                for phrase in list {
+                    if let id = phraseIDs[phrase] { phraseRefs.append(id); continue }
+                    let id = UInt32(phrases.count)
+                    phraseIDs[phrase] = id
+                    phrases.append(Array(phrase.utf8))
+                    phraseRefs.append(id)
+                }
+            }
+            nameScalars.append(own[0].unicodeScalars.map(\.value))
             grams.removeAll(keepingCapacity: true)
-            for (f, text) in fields.enumerated() {
+            for (f, text) in (own + shared.map { $0.joined(separator: "\t") }).enumerated() {
                 let bit = UInt8(1 << f)
                 Self.forEachGram(in: text) { grams[$0, default: 0] |= bit }
             }
             let docBits = UInt32(index) << 8
             for (gram, mask) in grams { postings[gram, default: []].append(docBits | UInt32(mask)) }
         }
-        self.texts = texts
+        fieldStarts.append(textBytes.count)
+        phraseStarts.append(phraseRefs.count)
+        self.textBytes = textBytes
+        self.fieldStarts = fieldStarts
+        self.phrases = phrases
+        self.phraseRefs = phraseRefs
+        self.phraseStarts = phraseStarts
+        self.nameScalars = nameScalars
         self.postings = postings
         regionNumbers = documents.map { UInt64($0.regionCode.twelveDigits) ?? 0 }
         nameLengths = documents.map { UInt16(min($0.name.count, 1023)) }
@@ -126,49 +164,57 @@ public final class CatalogSearchIndex: Sendable {
 
     static func isSeparator(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace }
 
-    /// Calls `body` with each character (`scalar << 32`) and each neighbouring pair (`a << 32 | b`).
+    /// Calls `body` with each character (`a << 32`), each neighbouring pair (`a << 32 | b`) and
+    /// each run of three (`1 << 63 | a << 42 | b << 21 | c`; scalars fit in 21 bits).
     static func forEachGram(in text: String, _ body: (UInt64) -> Void) {
-        var previous: UInt32 = 0
+        var previous: UInt32 = 0, beforePrevious: UInt32 = 0
         for scalar in text.unicodeScalars {
-            if isSeparator(scalar) { previous = 0; continue }
+            if isSeparator(scalar) { previous = 0; beforePrevious = 0; continue }
             let value = scalar.value
             body(UInt64(value) << 32)
             if previous != 0 { body(UInt64(previous) << 32 | UInt64(value)) }
+            if beforePrevious != 0 { body(trigram(beforePrevious, previous, value)) }
+            beforePrevious = previous
             previous = value
         }
+    }
+
+    static func trigram(_ a: UInt32, _ b: UInt32, _ c: UInt32) -> UInt64 {
+        1 << 63 | UInt64(a) << 42 | UInt64(b) << 21 | UInt64(c)
     }
 
     /// The documents matching every term of `query` and the filter, best first. An empty query
     /// lists the filtered documents in index order.
     public func search(_ query: String, filter: SearchFilter = SearchFilter(), offset: Int = 0, limit: Int = 20) -> SearchResults {
-        let terms = Self.normalise(query).unicodeScalars.split(whereSeparator: Self.isSeparator).map { Array($0) }
+        let terms = Self.normalise(query).unicodeScalars.split(whereSeparator: Self.isSeparator).map { $0.map(\.value) }
         let want = max(0, offset) + max(0, limit)
         var top = TopK(capacity: want)
         var total = 0
+        let check = PreparedFilter(filter)
         if terms.isEmpty {
-            for index in documents.indices where passes(index, filter) {
+            for index in documents.indices where check.isEmpty || passes(index, check) {
                 total += 1
                 top.offer(score: Int.max - index, index: index)
             }
         } else if terms.count == 1 {
-            for (index, mask) in match(terms[0]) where passes(index, filter) {
+            let term = terms[0]
+            forEachMatch(term) { index, mask in
+                guard check.isEmpty || passes(index, check) else { return }
                 total += 1
-                top.offer(score: score(index, mask, terms[0]) << 10 | (1023 - Int(nameLengths[index])), index: index)
+                top.offer(score: score(index, mask, term) << 10 | (1023 - Int(nameLengths[index])), index: index)
             }
         } else {
             var scores: [Int: Int]? = nil
             for term in terms {
-                let matches = match(term)
                 var next: [Int: Int] = [:]
-                next.reserveCapacity(matches.count)
-                for (index, mask) in matches {
-                    if let previous = scores { guard let s = previous[index] else { continue }; next[index] = s + score(index, mask, term) }
+                forEachMatch(term) { index, mask in
+                    if let previous = scores { guard let s = previous[index] else { return }; next[index] = s + score(index, mask, term) }
                     else { next[index] = score(index, mask, term) }
                 }
                 scores = next
                 if next.isEmpty { break }
             }
-            for (index, score) in scores ?? [:] where passes(index, filter) {
+            for (index, score) in scores ?? [:] where check.isEmpty || passes(index, check) {
                 total += 1
                 top.offer(score: score << 10 | (1023 - Int(nameLengths[index])), index: index)
             }
@@ -178,61 +224,118 @@ public final class CatalogSearchIndex: Sendable {
         return SearchResults(total: total, hits: page.map { documents[$0] })
     }
 
-    func passes(_ index: Int, _ filter: SearchFilter) -> Bool {
-        let doc = documents[index]
+    /// A filter with its region turned into a range of twelve-digit codes once per search.
+    struct PreparedFilter {
+        let filter: SearchFilter
+        let regionRange: ClosedRange<UInt64>?
+        let isEmpty: Bool
+
+        init(_ filter: SearchFilter) {
+            self.filter = filter
+            regionRange = filter.region.map { region in
+                let prefix = region.significantPrefix
+                return UInt64(prefix + String(repeating: "0", count: 12 - prefix.count))!...UInt64(prefix + String(repeating: "9", count: 12 - prefix.count))!
+            }
+            isEmpty = filter == SearchFilter()
+        }
+    }
+
+    func passes(_ index: Int, _ check: PreparedFilter) -> Bool {
+        let doc = documents[index], filter = check.filter
         if let kind = filter.kind, doc.kind != kind { return false }
         if let level = filter.level, doc.level != level { return false }
         if filter.onlineOnly, !doc.online { return false }
         if let department = filter.departmentCode, doc.departmentCode != department, doc.departmentName != department { return false }
-        if let region = filter.region {
-            let prefix = region.significantPrefix
-            let low = UInt64(prefix + String(repeating: "0", count: 12 - prefix.count))!
-            let high = UInt64(prefix + String(repeating: "9", count: 12 - prefix.count))!
-            if !(low...high).contains(regionNumbers[index]) { return false }
-        }
+        if let range = check.regionRange, !range.contains(regionNumbers[index]) { return false }
         return true
     }
 
-    func score(_ index: Int, _ mask: UInt8, _ term: [Unicode.Scalar]) -> Int {
-        var score = 0
-        for (field, weight) in Field.all where mask & field.rawValue != 0 { score += weight }
+    /// Field weights summed for every combination of fields.
+    static let maskWeights: [Int] = (0..<256).map { mask in Field.all.reduce(0) { mask & Int($1.0.rawValue) != 0 ? $0 + $1.1 : $0 } }
+
+    func score(_ index: Int, _ mask: UInt8, _ term: [UInt32]) -> Int {
+        var score = Self.maskWeights[Int(mask)]
         if mask & Field.name.rawValue != 0 {
-            let name = texts[index][0]
-            if name.unicodeScalars.count == term.count { score += 200 }
-            else if name.unicodeScalars.starts(with: term) { score += 50 }
+            let name = nameScalars[index]
+            if name.count >= term.count, name.prefix(term.count).elementsEqual(term) {
+                score += name.count == term.count ? 200 : 50
+            }
         }
         return score
     }
 
-    /// Documents holding `term`, with the fields that hold it.
-    func match(_ term: [Unicode.Scalar]) -> [(Int, UInt8)] {
+    /// Calls `body` with each document holding `term` and the fields that hold it, in document
+    /// order, without building a list for the common one- and two-character terms.
+    func forEachMatch(_ term: [UInt32], _ body: (Int, UInt8) -> Void) {
         if term.count == 1 {
-            return (postings[UInt64(term[0].value) << 32] ?? []).map { (Int($0 >> 8), UInt8($0 & 0xFF)) }
+            for posting in postings[UInt64(term[0]) << 32] ?? [] { body(Int(posting >> 8), UInt8(posting & 0xFF)) }
+            return
         }
+        // Two characters: one bigram. Three: one trigram, exact. Longer: the trigrams, which
+        // together nearly always mean the term; the text is checked below to make sure.
         var lists: [[UInt32]] = []
-        for i in 1..<term.count {
-            guard let list = postings[UInt64(term[i - 1].value) << 32 | UInt64(term[i].value)] else { return [] }
+        if term.count == 2 {
+            guard let list = postings[UInt64(term[0]) << 32 | UInt64(term[1])] else { return }
             lists.append(list)
+        } else {
+            for i in 2..<term.count {
+                guard let list = postings[Self.trigram(term[i - 2], term[i - 1], term[i])] else { return }
+                lists.append(list)
+            }
         }
         lists.sort { $0.count < $1.count }
+        if term.count <= 3 {
+            for posting in lists[0] { body(Int(posting >> 8), UInt8(posting & 0xFF)) }
+            return
+        }
         var current = lists[0]
         for other in lists.dropFirst() {
             current = Self.intersect(current, other)
-            if current.isEmpty { return [] }
+            if current.isEmpty { return }
         }
-        guard term.count > 2 else { return current.map { (Int($0 >> 8), UInt8($0 & 0xFF)) } }
-        // Bigrams anywhere in a field do not make the term; check that it occurs.
-        let needle = String(String.UnicodeScalarView(term))
-        var verified: [(Int, UInt8)] = []
-        for posting in current {
-            let index = Int(posting >> 8)
-            var mask: UInt8 = 0
-            for (f, text) in texts[index].enumerated() where posting & UInt32(1 << f) != 0 && text.contains(needle) {
-                mask |= UInt8(1 << f)
+        // Trigrams apart in a field do not make the term; check that it occurs: in the document's
+        // own text, or among the distinct phrases it refers to (checked once, here).
+        let needle = Array(String(String.UnicodeScalarView(term.compactMap(Unicode.Scalar.init))).utf8)
+        var phraseHolds = [Bool](repeating: false, count: phrases.count)
+        for (id, phrase) in phrases.enumerated() where phrase.count >= needle.count {
+            phraseHolds[id] = phrase.withUnsafeBufferPointer { Self.contains($0, from: 0, to: phrase.count, needle) }
+        }
+        textBytes.withUnsafeBufferPointer { bytes in
+            for posting in current {
+                let index = Int(posting >> 8)
+                var mask: UInt8 = 0
+                for f in 0..<Self.textFields where posting & UInt32(1 << f) != 0 {
+                    let slot = index * Self.textFields + f
+                    if Self.contains(bytes, from: fieldStarts[slot], to: fieldStarts[slot + 1], needle) { mask |= UInt8(1 << f) }
+                }
+                for f in Self.textFields..<(Self.textFields + 3) where posting & UInt32(1 << f) != 0 {
+                    let slot = index * 3 + f - Self.textFields
+                    if phraseRefs[phraseStarts[slot]..<phraseStarts[slot + 1]].contains(where: { phraseHolds[Int($0)] }) { mask |= UInt8(1 << f) }
+                }
+                if mask != 0 { body(index, mask) }
             }
-            if mask != 0 { verified.append((index, mask)) }
         }
-        return verified
+    }
+
+    /// Whether `bytes[start..<end]` holds `needle` (at least two bytes). It compares two bytes
+    /// at a time before the rest: Chinese characters share few lead bytes in UTF-8, so a one-byte
+    /// first check would match almost everywhere. UTF-8 is self-synchronising, so a byte match is
+    /// a character match.
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, _ needle: [UInt8]) -> Bool {
+        guard needle.count >= 2, end - start >= needle.count, let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        let head = UInt16(needle[0]) | UInt16(needle[1]) << 8
+        var i = start
+        let last = end - needle.count
+        while i <= last {
+            if raw.loadUnaligned(fromByteOffset: i, as: UInt16.self).littleEndian == head {
+                var j = 2
+                while j < needle.count, base[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     /// Postings of documents in both lists, with the fields that hold both grams.

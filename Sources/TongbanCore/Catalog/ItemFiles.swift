@@ -40,7 +40,7 @@ public enum ItemFiles {
             for error in ItemRules.problems(row.item).errors {
                 all.append(RowProblem(line: row.line, field: error.field, key: error.key))
             }
-            if let first = seen[row.item.code] {
+            if seen[row.item.code] != nil {
                 all.append(RowProblem(line: row.line, field: "code", key: "import.duplicateCode"))
             } else {
                 seen[row.item.code] = row.line

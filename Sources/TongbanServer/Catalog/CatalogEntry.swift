@@ -106,10 +106,12 @@ final class CatalogEntry: Model, @unchecked Sendable {
         SHA256.hash(data: Data(document.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Line 1: sub-item; 2: keywords; 3: material names.
+    /// Line 1: sub-item; 2: keywords; 3: material names; the entries of a line separated by tabs
+    /// (names never hold control characters).
     static func searchText(_ item: ServiceItem) -> String {
-        [item.subItemName ?? "", item.keywords.joined(separator: " "), item.materials.map(\.name).joined(separator: " ")]
-            .map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
+        [[item.subItemName ?? ""], item.keywords, item.materials.map(\.name)]
+            .map { $0.map { $0.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ") }.joined(separator: "\t") }
+            .joined(separator: "\n")
     }
 
     func item() throws -> ServiceItem { try JSONDecoder().decode(ServiceItem.self, from: Data(document.utf8)) }

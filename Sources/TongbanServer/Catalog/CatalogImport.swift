@@ -37,7 +37,10 @@ enum CatalogImport {
             // Basic items come from this file or from what is published.
             var basics: [String: ServiceItem] = [:]
             for row in rows where !row.item.isImplementation { basics[row.item.code] = row.item }
+            // Only codes published now can be basic items here; asking for the others would
+            // scan the table once per chunk.
             let wanted = Set(rows.filter(\.item.isImplementation).map(\.item.basicCode.value)).subtracting(basics.keys)
+                .filter { publishedDigest[$0] != nil }
             for chunk in Array(wanted).chunked(500) {
                 let published = try await CatalogEntry.query(on: tx).filter(\.$kind == .item).filter(\.$status == .published)
                     .filter(\.$code ~~ chunk).all()

@@ -59,9 +59,10 @@ final class CatalogIndexHolder: Sendable {
                   let level = row.level.flatMap(RegionLevel.init(rawValue:)) else { return nil }
             let lines = row.search_text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let line = { (i: Int) in i < lines.count ? lines[i] : "" }
+            let list = { (i: Int) in line(i).split(separator: "\t").map(String.init) }
             return SearchDocument(code: row.code, name: row.name, subItemName: line(0).isEmpty ? nil : line(0),
-                                  keywords: line(1).isEmpty ? [] : [line(1)], departmentName: row.department_name ?? "",
-                                  departmentCode: row.department_code ?? "", materials: line(2).isEmpty ? [] : [line(2)],
+                                  keywords: list(1), departmentName: row.department_name ?? "",
+                                  departmentCode: row.department_code ?? "", materials: list(2),
                                   kind: kind, regionCode: region, level: level, online: row.online,
                                   promisedDays: row.promised_days, visits: row.visits, version: row.version)
         }

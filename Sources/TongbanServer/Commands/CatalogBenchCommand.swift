@@ -16,6 +16,8 @@ struct CatalogBenchCommand: AsyncCommand {
         var items: Int?
         @Flag(name: "skip-import", help: "only the in-process figures")
         var skipImport: Bool
+        @Option(name: "write-queries", help: "also write 1,200 sample queries (URL-encoded, one per line) to this file, for the HTTP benchmark")
+        var writeQueries: String?
     }
     var help: String { "Measures the catalog budgets in process: `tongban bench catalog --items 100000`." }
 
@@ -47,6 +49,10 @@ struct CatalogBenchCommand: AsyncCommand {
                        length, Self.percentile(times, 0.5), Self.percentile(times, 0.99), times.max() ?? 0, hits))
         }
         say(String(format: "search, all 12000 queries: p50 %.3f ms, p99 %.3f ms", Self.percentile(all, 0.5), Self.percentile(all, 0.99)))
+        if let path = signature.writeQueries {
+            let lines = (1...6).flatMap { length in (0..<200).map { _ in SyntheticCatalog.query(length: length, using: &rng) } }
+            try lines.map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
 
         let (bundle, members) = SyntheticCatalog.bundle(from: Array(items.prefix(10)))
         var evaluations: [Double] = []
