@@ -4,7 +4,7 @@
 /// all. Real catalogs use shapes such as `511A0138000000` (province 51, task type 1, department
 /// letter A, main item 01380, sub-item 00000), `512012002012` or `G-000007-001`; Tongban's demo
 /// codes follow the first shape with the province `33`.
-public struct BasicCode: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+public struct BasicCode: Hashable, CheckedCode {
     public let value: String
 
     public enum Problem: String, Error, Sendable {
@@ -23,20 +23,6 @@ public struct BasicCode: Hashable, Sendable, Comparable, Codable, CustomStringCo
     static func isSymbol(_ c: Character) -> Bool { c.isASCII && (c.isNumber || c.isUppercase) }
     static func isRegionGroup(_ group: Substring) -> Bool { group.count == 12 && group.allSatisfy(\.isASCIIDigit) }
 
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(raw) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.rawValue))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
-
-    public var description: String { value }
-    public static func < (a: BasicCode, b: BasicCode) -> Bool { a.value < b.value }
 }
 
 /// 实施编码: an item's basic code plus where and by whom it is implemented.
@@ -50,7 +36,7 @@ public struct BasicCode: Hashable, Sendable, Comparable, Codable, CustomStringCo
 /// code (5–22 symbols, optionally followed by `-` and one check symbol, e.g. `00877868-5`).
 /// Short form, seen in real lists for some public services: `<basic code>-<department code>`
 /// (`E-000004-001-11511301008778386B`), with no region in the code.
-public struct ImplementationCode: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+public struct ImplementationCode: Hashable, CheckedCode {
     public let value: String
     public let basic: BasicCode
     /// The implementing region, normalised (`511602000000` → `511602`); nil in the short form.
@@ -108,20 +94,6 @@ public struct ImplementationCode: Hashable, Sendable, Comparable, Codable, Custo
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(raw) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.rawValue))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
-
-    public var description: String { value }
-    public static func < (a: ImplementationCode, b: ImplementationCode) -> Bool { a.value < b.value }
 }
 
 extension RegionCode {

@@ -12,7 +12,7 @@ public enum RegionLevel: String, Codable, Sendable, CaseIterable, Comparable {
 ///
 /// The level and the parent follow from the digits, and one region contains another when the
 /// other's code starts with its significant prefix (`33` for `330000`, `3301` for `330100`).
-public struct RegionCode: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+public struct RegionCode: Hashable, CheckedCode {
     public let value: String
 
     public enum Problem: String, Error, Sendable {
@@ -77,19 +77,4 @@ public struct RegionCode: Hashable, Sendable, Codable, CustomStringConvertible, 
         other.value.hasPrefix(significantPrefix)
     }
 
-    /// In JSON a region code is its digits, checked when read.
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(raw) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.rawValue))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
-
-    public var description: String { value }
-    public static func < (a: RegionCode, b: RegionCode) -> Bool { a.value < b.value }
 }

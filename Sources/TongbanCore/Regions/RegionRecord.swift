@@ -40,7 +40,10 @@ public enum RegionCSV {
             guard !rawLine.isEmpty, rawLine.starts(with: prefix) else { continue }
             var line = Substring(rawLine)
             if line.last == "\r" { line = line.dropLast() }
-            let fields = splitCSV(line)
+            let fields: [String]
+            do { fields = try CSV.parse(String(line)).first?.fields ?? [] } catch {
+                throw Problem(file: file, line: lineNumber, reason: error.reason)
+            }
             guard fields.count >= 2 else { throw Problem(file: file, line: lineNumber, reason: "expected at least code and name") }
             let code: RegionCode
             do { code = try RegionCode.padded(fields[0]) } catch {
@@ -51,32 +54,5 @@ public enum RegionCSV {
             records.append(RegionRecord(code: code, name: name))
         }
         return records
-    }
-
-    /// Splits one CSV line, honouring double quotes (`""` is a literal quote).
-    static func splitCSV(_ line: Substring) -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        var iterator = line.makeIterator()
-        var pending: Character? = nil
-        while let c = pending ?? iterator.next() {
-            pending = nil
-            if quoted {
-                if c == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
-                    } else { quoted = false }
-                } else { current.append(c) }
-            } else if c == "\"" {
-                quoted = true
-            } else if c == "," {
-                fields.append(current); current = ""
-            } else {
-                current.append(c)
-            }
-        }
-        fields.append(current)
-        return fields
     }
 }

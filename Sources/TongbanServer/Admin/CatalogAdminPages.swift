@@ -142,22 +142,19 @@ struct CatalogAdminPages {
         do {
             switch kind {
             case .item:
-                let item = try JSONDecoder().decode(ServiceItem.self, from: data)
+                let item = try Request.decodeDocument(ServiceItem.self, from: data, wholeDocumentField: "document")
                 code = item.code
                 try req.authorize(.edit, .catalogEntry(regionCode: item.regionCode))
                 _ = try await CatalogStore.saveDraft(item, on: req)
             case .bundle:
-                let bundle = try JSONDecoder().decode(ServiceBundle.self, from: data)
+                let bundle = try Request.decodeDocument(ServiceBundle.self, from: data, wholeDocumentField: "document")
                 code = bundle.code
                 try req.authorize(.edit, .catalogEntry(regionCode: bundle.regionCode))
                 _ = try await CatalogStore.saveDraft(bundle, on: req)
             }
-        } catch let error as DecodingError {
-            let problem = DecodingProblem(error)
-            let failure = TongbanError.invalid(field: problem.field.isEmpty ? "document" : problem.field, problem.key)
-            return try await render(req, kind: kind, code: req.query[String.self, at: "code"] ?? "-", submitted: text, failure: failure)
         } catch let error as TongbanError where error.status == .unprocessableEntity || error.status == .conflict {
-            let code = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap { $0?["implementationCode"] as? String ?? $0?["code"] as? String ?? $0?["basicCode"] as? String } ?? "-"
+            let code = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap { $0?["implementationCode"] as? String ?? $0?["code"] as? String ?? $0?["basicCode"] as? String }
+                ?? req.query[String.self, at: "code"] ?? "-"
             return try await render(req, kind: kind, code: code, submitted: text, failure: error)
         }
         return req.redirect(to: "/admin/catalog/\(kind == .item ? "items" : "bundles")/\(code)?done=saved")

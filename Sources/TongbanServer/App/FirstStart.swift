@@ -15,6 +15,9 @@ extension Application {
                 logins = try await DemoSeed.run(app: self, db: db, regionsFolder: TongbanResources.regions)
             }
         }
+        // Built now rather than by the first search, which would otherwise wait for it (seconds
+        // with a large catalog).
+        _ = try await catalogIndex.index(on: db)
         var lines = ["", "Tongban 一网通办 — \(tongban.database.engineName)"]
         if keyFileCreated { lines.append("created secret keys: \(tongban.keyFile) (mode 0600; keep it, back it up)") }
         lines.append("open: \(tongban.baseURL)/")

@@ -110,12 +110,21 @@ extension Request {
     /// (`materials[2].source`), JSON that does not parse a 400.
     func decodeDocument<T: Decodable>(_ type: T.Type) throws -> T {
         guard let buffer = body.data else { throw TongbanError(status: .badRequest, code: "request.malformed") }
+        return try Self.decodeDocument(type, from: Data(buffer: buffer))
+    }
+
+    /// A problem at a field of the document is a 422 naming that field. A document that is not
+    /// JSON at all is `request.malformed`, or, when the document was itself a form field, a
+    /// problem of `wholeDocumentField`.
+    static func decodeDocument<T: Decodable>(_ type: T.Type, from data: Data, wholeDocumentField: String? = nil) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(buffer: buffer))
+            return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
             let problem = DecodingProblem(error)
-            guard !problem.field.isEmpty else { throw TongbanError(status: .badRequest, code: "request.malformed") }
-            throw TongbanError.invalid(field: problem.field, problem.key)
+            guard let field = problem.field.isEmpty ? wholeDocumentField : problem.field else {
+                throw TongbanError(status: .badRequest, code: "request.malformed")
+            }
+            throw TongbanError.invalid(field: field, problem.key)
         }
     }
 }

@@ -9,8 +9,9 @@ import Vapor
 /// rebuilds it when the catalog revision in the database moves on; it looks at the revision at
 /// most once a second, and at once after a change made here.
 final class CatalogIndexHolder: Sendable {
-    struct State {
+    struct State: Sendable {
         var index = CatalogSearchIndex(documents: [])
+        var overview = CatalogOverview(documents: [])
         var revision = -1
         var checkedAt = Date.distantPast
     }
@@ -24,18 +25,28 @@ final class CatalogIndexHolder: Sendable {
     func invalidate() { state.withLockedValue { $0.checkedAt = .distantPast } }
 
     func index(on db: any Database) async throws -> CatalogSearchIndex {
-        let (index, fresh) = state.withLockedValue { ($0.index, Date().timeIntervalSince($0.checkedAt) < recheckInterval) }
-        if fresh { return index }
+        try await current(on: db).index
+    }
+
+    func overview(on db: any Database) async throws -> CatalogOverview {
+        try await current(on: db).overview
+    }
+
+    private func current(on db: any Database) async throws -> State {
+        let (known, fresh) = state.withLockedValue { ($0, Date().timeIntervalSince($0.checkedAt) < recheckInterval) }
+        if fresh { return known }
         return try await rebuilding.run {
             let known = self.state.withLockedValue { $0 }
-            if Date().timeIntervalSince(known.checkedAt) < self.recheckInterval { return known.index }
+            if Date().timeIntervalSince(known.checkedAt) < self.recheckInterval { return known }
             let revision = try await CatalogRevision.current(on: db)
             if revision == known.revision {
                 self.state.withLockedValue { $0.checkedAt = Date() }
-                return known.index
+                return known
             }
-            let rebuilt = CatalogSearchIndex(documents: try await Self.documents(on: db))
-            self.state.withLockedValue { $0 = State(index: rebuilt, revision: revision, checkedAt: Date()) }
+            let documents = try await Self.documents(on: db)
+            let rebuilt = State(index: CatalogSearchIndex(documents: documents), overview: CatalogOverview(documents: documents),
+                                revision: revision, checkedAt: Date())
+            self.state.withLockedValue { $0 = rebuilt }
             return rebuilt
         }
     }

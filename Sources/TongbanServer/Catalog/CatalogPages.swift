@@ -57,16 +57,10 @@ struct CatalogPages {
         let raw = { (name: String) in req.query[String.self, at: name] }
         let link = { (p: Int) in Self.href("/catalog", [("q", query), ("kind", raw("kind")), ("region", raw("region")), ("department", raw("department")),
                                                         ("level", raw("level")), ("online", raw("online")), ("page", p > 1 ? String(p) : nil)]) }
-        let documents = index.allDocuments
-        let regionNames = try await Self.regionNames(Set(documents.map { $0.regionCode.value }), on: req.db)
-        let regionCodes = Set(documents.flatMap { doc in [doc.regionCode] + sequence(first: doc.regionCode, next: \.parent).map { $0 } })
-            .filter { $0.level <= .county }.sorted()
-        let allRegionNames = try await Self.regionNames(Set(regionCodes.map(\.value)), on: req.db).merging(regionNames) { a, _ in a }
-        // Departments by province, by name: imported lists give one department several codes.
-        var departments: [String: [String: Int]] = [:]
-        for doc in documents {
-            departments[String(doc.regionCode.value.prefix(2)) + "0000", default: [:]][doc.departmentName, default: 0] += 1
-        }
+        let overview = try await req.application.catalogIndex.overview(on: req.db)
+        let regionCodes = overview.regionsWithParents.filter { $0.level <= .county }.sorted()
+        let allRegionNames = try await Self.regionNames(Set(regionCodes.map(\.value)), on: req.db)
+        let departments = overview.itemsByProvinceAndDepartment
         let provinceNames = try await Self.regionNames(Set(departments.keys), on: req.db)
         let departmentGroups = departments.keys.sorted().map { province in
             Group(title: provinceNames[province] ?? province, links: departments[province]!.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
@@ -89,7 +83,7 @@ struct CatalogPages {
             eventGroups: try await Self.bundleGroups(req),
             departmentGroups: departmentGroups,
             kindLinks: ItemKind.allCases.compactMap { kind in
-                let count = documents.filter { $0.kind == kind }.count
+                let count = overview.itemsByKind[kind] ?? 0
                 return count == 0 ? nil : Link(href: Self.href("/catalog", [("kind", kind.rawValue)]), label: kind.chineseName, detail: String(count))
             },
             error: error)
