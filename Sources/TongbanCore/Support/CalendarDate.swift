@@ -49,3 +49,38 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         String(format: "%04d-%02d-%02d", year, month, day)
     }
 }
+
+extension CalendarDate {
+    /// Days since 1970-01-01 (negative before it), by Howard Hinnant's `days_from_civil`.
+    public var dayNumber: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The date of a day number; nil outside years 1–9999.
+    public init?(dayNumber: Int) {
+        let z = dayNumber + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let d = dayOfYear - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yearOfEra + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+    }
+
+    /// ISO weekday: 1 Monday … 7 Sunday.
+    public var weekday: Int {
+        let n = (dayNumber + 3) % 7   // 1970-01-01 was a Thursday
+        return (n < 0 ? n + 7 : n) + 1
+    }
+
+    public var isWeekend: Bool { weekday >= 6 }
+
+    public func adding(days: Int) -> CalendarDate? { CalendarDate(dayNumber: dayNumber + days) }
+}

@@ -4,6 +4,7 @@ import JWT
 import Leaf
 import LeafKit
 import Prometheus
+import TongbanCore
 import Vapor
 
 /// Sets the application up. Everything a test overrides (database, keys, metrics registry)
@@ -30,6 +31,7 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
 
     app.catalogIndex = CatalogIndexHolder()
+    app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
 
@@ -54,6 +56,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     RegionsAPI().register(api)
     AuditAPI().register(api)
     CatalogAPI().register(api)
+    CalendarAPI().register(api)
 
     let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
     SitePages().register(web)

@@ -10,7 +10,7 @@ import Vapor
 /// item unchanged). Prints figures; `Benchmarks/catalog.sh` adds the HTTP side. Not a test.
 struct CatalogBenchCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "what", help: "catalog")
+        @Argument(name: "what", help: "catalog or calendar")
         var what: String
         @Option(name: "items", help: "how many items to generate (default 100000)")
         var items: Int?
@@ -19,10 +19,13 @@ struct CatalogBenchCommand: AsyncCommand {
         @Option(name: "write-queries", help: "also write 1,200 sample queries (URL-encoded, one per line) to this file, for the HTTP benchmark")
         var writeQueries: String?
     }
-    var help: String { "Measures the catalog budgets in process: `tongban bench catalog --items 100000`." }
+    var help: String { "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        try expect(signature.what, "catalog", of: "bench", context)
+        if signature.what == "calendar" {
+            return try CalendarBench.run(context.application.workingDays) { context.console.print($0) }
+        }
+        try expect(signature.what, "catalog", of: "bench", context, alsoKnown: ["calendar"])
         let count = signature.items ?? 100_000
         let items = SyntheticCatalog.items(count)
         let say = { (line: String) in context.console.print(line) }

@@ -12,6 +12,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(DepartmentCommand(), as: "department")
+    app.asyncCommands.use(CalendarCommand(), as: "calendar")
 }
 
 /// `tongban migrate`: brings the schema up to date, without asking (migrations are append-only).
@@ -188,9 +189,9 @@ struct DepartmentCommand: AsyncCommand {
 }
 
 /// Refuses a sub-command other than the one known (`tongban audit verify`).
-func expect(_ given: String, _ known: String, of command: String, _ context: CommandContext) throws {
+func expect(_ given: String, _ known: String, of command: String, _ context: CommandContext, alsoKnown: [String] = []) throws {
     guard given == known else {
-        context.console.error("unknown \(command) \"\(given)\"; known: \(known)")
+        context.console.error("unknown \(command) \"\(given)\"; known: \(([known] + alsoKnown).joined(separator: ", "))")
         throw ExitCode(1)
     }
 }

@@ -33,6 +33,7 @@ enum OpenAPIDocument {
     // What a schema can say of our checks; check characters it cannot, so those stay 422s.
     static let identityPattern = "^[0-9]{17}[0-9Xx]$"
     static let creditCodePattern = "^[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{10}$"
+    static let datePattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
     static let regionPattern = "^[1-9][0-9]{5}([0-9]{3}){0,2}$"
     /// Some visible character, no control characters (surrounding spaces are trimmed).
     static let textPattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u001F\\u007F-\\u009F\\s][^\\u0000-\\u001F\\u007F-\\u009F]*$"
@@ -114,6 +115,15 @@ enum OpenAPIDocument {
                   body: "PublishRequest", response: ref("Entry"), errors: [401, 403, 404, 409, 422], parameters: [pathParameter("code")]),
         Operation(method: "post", path: "/api/v1/catalog/bundles/{code}/retire", id: "retireBundle", summary: "Retire the published bundle", tag: "catalog", auth: true,
                   success: 204, errors: [401, 403, 404, 409], parameters: [pathParameter("code")]),
+        Operation(method: "get", path: "/api/v1/calendar/add", id: "addWorkingDays",
+                  summary: "The date a number of working days after a date (the date itself not counted), on the official calendar", tag: "calendar",
+                  response: ref("CalendarAnswer"), errors: [422],
+                  parameters: [query("from", "string", "start date, YYYY-MM-DD", pattern: datePattern), query("days", "integer", "working days to add", range: 0...2_000)]),
+        Operation(method: "get", path: "/api/v1/calendar/between", id: "countWorkingDays",
+                  summary: "Working days after one date up to and including another (negative when the second is earlier)", tag: "calendar",
+                  response: ref("CalendarAnswer"), errors: [422],
+                  parameters: [query("from", "string", "start date, YYYY-MM-DD (not counted)", pattern: datePattern),
+                               query("to", "string", "end date, YYYY-MM-DD (counted)", pattern: datePattern)]),
     ]
 
     static func string(_ description: String? = nil, format: String? = nil, minLength: Int? = nil, maxLength: Int? = nil,
@@ -200,6 +210,10 @@ enum OpenAPIDocument {
                             ("publishedAt", ["type": ["string", "null"], "format": "date-time"])], required: ["version", "status"])),
         ("BundleSummary", object([("code", string()), ("name", string()), ("category", string()), ("categoryName", string()), ("leadDepartment", string()),
                                   ("regionCode", string()), ("version", ["type": "integer"])], required: ["code", "name", "category", "categoryName", "leadDepartment", "regionCode", "version"])),
+        ("CalendarAnswer", object([("from", string(format: "date")), ("days", ["type": "integer"]), ("to", string(format: "date")),
+                                   ("date", string("the resulting date (add)", format: "date")), ("workingDays", ["type": "integer", "description": "the count (between)"]),
+                                   ("official", ["type": "boolean", "description": "false when some date counted has no official holiday notice yet (counted as Monday to Friday)"]),
+                                   ("assumedFrom", string(format: "date")), ("assumedThrough", string(format: "date"))], required: ["from", "official"])),
         ("PublishRequest", object([("version", ["type": "integer", "minimum": 1, "maximum": .int(maxSafeInteger)])], required: ["version"])),
         ("AnswersRequest", object([("answers", ["type": "object", "additionalProperties": ["type": "string"]])], required: ["answers"])),
         ("Evaluation", object([("bundle", string()), ("items", ["type": "array", "items": ["type": "object"]]), ("form", ["type": "array", "items": ["type": "object"]]),
