@@ -37,6 +37,9 @@ public enum Resource: Sendable, Equatable {
     case auditLog
     /// A service item or bundle implemented in a region (draft, published or retired).
     case catalogEntry(regionCode: RegionCode)
+    /// An application: its applicant, the region it is made in, and the departments that have
+    /// review tasks in it.
+    case application(applicantID: UUID, regionCode: RegionCode, departmentIDs: Set<UUID> = [])
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -53,6 +56,10 @@ public enum Action: String, Sendable, CaseIterable {
     case edit
     case publish
     case retire
+    /// Window-clerk work on an application: prereview, acceptance, correction, refusal, delivery.
+    case handle
+    /// Reviewer work: tasks, procedures, decisions.
+    case review
 }
 
 /// Why an action was refused; the raw value is the message key.
@@ -95,6 +102,31 @@ public enum Policy {
         switch resource {
         case .region:
             return .deny(.roleMissing)
+
+        case let .application(applicantID, region, departments):
+            let own = actor.accountID == applicantID && actor.kind != .staff
+            switch action {
+            case .create:
+                // the applicant, or a window clerk entering it for them (帮办)
+                if own { return .allow }
+                guard actor.has(.windowClerk) else { return .deny(.notOwner) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            case .view:
+                if own { return .allow }
+                guard actor.kind == .staff else { return .deny(.notOwner) }
+                if actor.has(.reviewer), let department = actor.departmentID, departments.contains(department), actor.governs(region) { return .allow }
+                guard actor.has(.windowClerk) || actor.has(.supervisor) else { return .deny(.notOwner) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            case .handle:
+                guard actor.has(.windowClerk) else { return .deny(.roleMissing) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            case .review:
+                guard actor.has(.reviewer) else { return .deny(.roleMissing) }
+                guard let department = actor.departmentID, departments.contains(department) else { return .deny(.notOwner) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            default:
+                return .deny(.notApplicable)
+            }
 
         case let .catalogEntry(region):
             guard [.edit, .publish, .retire].contains(action) else { return .deny(.notApplicable) }

@@ -28,6 +28,8 @@ public struct TongbanConfiguration: Sendable {
     public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
     public var loginFailureLimit = 5
     public var loginFailureWindow: TimeInterval = 15 * 60
+    /// The share of a case's time limit after which it is flagged yellow (TONGBAN_WARN_AT).
+    public var warnAt: Double = 0.8
 
     public init(database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, keyFile: String? = nil) {
@@ -90,9 +92,18 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var warnAt = 0.8
+        if let raw = value("TONGBAN_WARN_AT") {
+            if let parsed = Double(raw), parsed > 0, parsed < 1 { warnAt = parsed } else {
+                problems.append("TONGBAN_WARN_AT: \"\(raw)\" is not a share between 0 and 1 (e.g. 0.8 for a yellow warning at 80 % of the time used)")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(lines: problems) }
-        return TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
-                                    logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
+        var configuration = TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
+                                                 logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
+        configuration.warnAt = warnAt
+        return configuration
     }
 
     /// Where the public pages say the server is.

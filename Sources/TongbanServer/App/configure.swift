@@ -57,6 +57,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     AuditAPI().register(api)
     CatalogAPI().register(api)
     CalendarAPI().register(api)
+    ApplicationAPI().register(api)
 
     let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
     SitePages().register(web)

@@ -15,5 +15,7 @@ extension Migrations {
         add(CreateAuditEntry())
         // 4. the service catalog: items and bundles, versioned
         add(CreateCatalogEntry())
+        // 5. applications: cases, review tasks, timeline, outbox, materials, visits
+        add(CreateApplications())
     }
 }

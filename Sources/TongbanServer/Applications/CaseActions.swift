@@ -1,0 +1,235 @@
+import Fluent
+import Foundation
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// An action on a case, as the API takes it: the action's name and what it carries.
+struct CaseActionBody: Content {
+    var action: String
+    var reasons: [String]?
+    var reason: String?
+    var legalBasis: String?
+    var materials: [String]?
+    var owed: [String]?
+    var due: String?
+    var approved: Bool?
+    var method: String?
+    var trackingNumber: String?
+    var procedure: String?
+    /// The case version the caller saw; when given, a case changed since is a 409.
+    var version: Int?
+
+    func action(today: CalendarDate, calendar: WorkingDayCalendar, item: ServiceItem) throws -> CaseAction {
+        guard let kind = CaseActionKind(rawValue: action) else { throw TongbanError.invalid(field: "action", "field.unknownValue") }
+        func date(_ raw: String?, _ field: String) throws -> CalendarDate {
+            guard let raw else { throw TongbanError.invalid(field: field, "field.required") }
+            guard let date = CalendarDate(iso: raw) else { throw TongbanError.invalid(field: field, "field.invalidDate") }
+            return date
+        }
+        func text(_ value: String?, _ field: String) throws -> String {
+            var problems = FieldErrors()
+            guard let clean = problems.text(field, value, maxLength: 2_000) else { throw TongbanError.invalid(problems) }
+            return clean
+        }
+        func list(_ values: [String]?, _ field: String) throws -> [String] {
+            let clean = (values ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            guard !clean.isEmpty else { throw TongbanError.invalid(field: field, "field.required") }
+            guard clean.count <= 50, clean.allSatisfy({ $0.count <= 500 }) else { throw TongbanError.invalid(field: field, "field.tooLong") }
+            return clean
+        }
+        switch kind {
+        case .submit: return .submit
+        case .passPrereview: return .passPrereview
+        case .returnForCorrection: return .returnForCorrection(reasons: try list(reasons, "reasons"))
+        case .accept: return .accept
+        case .acceptTolerantly: return .acceptTolerantly(owed: try list(owed, "owed"), due: try date(due, "due"))
+        case .approveOnCommitment:
+            // verification within the item's promised days, on the working-day calendar
+            let verifyBy = (try? calendar.adding(workingDays: max(item.workingDays, 20), to: today).value) ?? today
+            return .approveOnCommitment(verifyBy: verifyBy)
+        case .approveInstantly: throw TongbanError.invalid(field: "action", "case.systemOnly")
+        case .requestCorrection: return .requestCorrection(materials: try list(materials, "materials"))
+        case .supplyCorrection: return .supplyCorrection
+        case .refuse: return .refuse(reason: try text(reason, "reason"), legalBasis: try text(legalBasis, "legalBasis"))
+        case .supplyOwed: return .supplyOwed
+        case .suspendForOwed: throw TongbanError.invalid(field: "action", "case.systemOnly")
+        case .startProcedure:
+            guard let procedure, let kind = ProcedureKind(rawValue: procedure) else { throw TongbanError.invalid(field: "procedure", "field.unknownValue") }
+            let step = item.steps.first { $0.kind.rawValue == kind.rawValue }
+            return .startProcedure(kind, pausesClock: step?.pausesClock ?? false)
+        case .finishProcedure: return .finishProcedure
+        case .decide:
+            guard let approved else { throw TongbanError.invalid(field: "approved", "field.required") }
+            return .decide(approved: approved, reasons: try text(reason, "reason"), legalBasis: try text(legalBasis, "legalBasis"))
+        case .deliver:
+            guard let method, let delivery = DeliveryMethod(rawValue: method) else { throw TongbanError.invalid(field: "method", "field.unknownValue") }
+            if delivery == .post { _ = try text(trackingNumber, "trackingNumber") }
+            return .deliver(delivery, trackingNumber: trackingNumber?.trimmingCharacters(in: .whitespaces))
+        case .conclude: return .conclude
+        case .withdraw: return .withdraw
+        case .passVerification: return .passVerification
+        case .failVerification: return .failVerification(reason: try text(reason, "reason"))
+        }
+    }
+}
+
+enum CaseWork {
+    /// Everything about one case that an action needs, read before the transaction.
+    struct Loaded {
+        let row: CaseRow
+        let record: CaseRecord
+        let application: ApplicationRecord
+        let item: ServiceItem
+        let tasks: [ReviewTask]
+    }
+
+    static func load(caseID: UUID, on db: any Database) async throws -> Loaded {
+        guard let row = try await CaseRow.find(caseID, on: db),
+              let application = try await ApplicationRecord.find(row.applicationID, on: db),
+              let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: db) else {
+            throw TongbanError.notFound("case")
+        }
+        let tasks = try await ReviewTask.query(on: db).filter(\.$caseID == caseID).sort(\.$position).all()
+        return Loaded(row: row, record: try row.caseRecord(), application: application, item: try ApplicationCatalogCache.item(entry), tasks: tasks)
+    }
+
+    static func resource(_ loaded: Loaded) throws -> Resource {
+        .application(applicantID: loaded.application.applicantID, regionCode: try RegionCode(loaded.application.regionCode),
+                     departmentIDs: Set(loaded.tasks.compactMap(\.departmentID) + [loaded.row.departmentID].compactMap { $0 }))
+    }
+
+    /// Which of the roles the table allows for this action the caller holds here: the
+    /// applicant for their own case, a clerk of the region, a reviewer of a department with a
+    /// task in it. Someone who cannot even see the case is told it does not exist.
+    static func actor(for kind: CaseActionKind, _ loaded: Loaded, on req: Request) throws -> CaseActor {
+        let resource = try resource(loaded)
+        let actor = req.currentActor
+        guard Policy.decide(actor, .view, resource).isAllowed else { throw TongbanError.notFound("case") }
+        let allowed = CaseMachine.rules.filter { $0.action == kind }.flatMap(\.by)
+        if allowed.contains(.applicant), actor?.accountID == loaded.application.applicantID, actor?.kind != .staff { return .applicant }
+        if allowed.contains(.clerk), Policy.decide(actor, .handle, resource).isAllowed { return .clerk }
+        if allowed.contains(.reviewer), Policy.decide(actor, .review, resource).isAllowed { return .reviewer }
+        throw TongbanError.denied(.roleMissing)
+    }
+
+    /// Applies one action: the state machine decides, then the new record, the tasks it opens,
+    /// a timeline entry, an outbox event and the audit entry are written in one transaction,
+    /// only if the case is still at the version read (else 409: somebody else acted first).
+    static func act(caseID: UUID, _ body: CaseActionBody, on req: Request) async throws -> Loaded {
+        let loaded = try await load(caseID: caseID, on: req.db)
+        guard let kind = CaseActionKind(rawValue: body.action) else { throw TongbanError.invalid(field: "action", "field.unknownValue") }
+        let role = try actor(for: kind, loaded, on: req)
+        if let version = body.version, version != loaded.row.version { throw conflict(loaded, role) }
+        let today = req.application.today
+        let calendar = req.application.workingDays
+        let action = try body.action(today: today, calendar: calendar, item: loaded.item)
+        let context = CaseMachine.Context(actor: role, today: today,
+                                          openReviewTasks: loaded.tasks.filter { $0.status != .done && $0.kind == .review }.count,
+                                          commitmentAllowed: loaded.item.commitmentAllowed,
+                                          tolerableMaterials: Set(loaded.item.materials.filter(\.tolerable).flatMap { [$0.key, $0.name] }))
+        let next: CaseRecord
+        do {
+            next = try CaseMachine.apply(action, to: loaded.record, context)
+        } catch {
+            throw refusal(error)
+        }
+        let reading = try next.clock.map { try $0.reading(on: today, calendar: calendar, warnAt: req.application.tongban.warnAt) }
+        let opened = openTasks(loaded.tasks, after: loaded.record, next, today: today, calendar: calendar)
+        let account = req.currentAccount
+        let label = account.map { "\($0.kind.rawValue):\($0.displayName)" } ?? "system"
+        var auditEvent = req.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")",
+                                   details: "\(loaded.row.itemCode): \(loaded.record.state.rawValue) → \(next.state.rawValue)")
+        auditEvent.purpose = role.rawValue
+        let audit = auditEvent
+        let encoded = String(decoding: try CatalogEntry.encoder.encode(next), as: UTF8.self)
+        let detail = detailText(action)
+        try await req.db.write { tx in
+            let now = Date()
+            let updated = try await tx.sql.update(CaseRow.schema)
+                .set("state", to: next.state.rawValue).set("record", to: encoded)
+                .set("version", to: SQLRaw("version + 1"))
+                .set("due_on", to: reading?.dueDate.description).set("warning", to: (reading?.warning ?? .none).rawValue)
+                .set("updated_at", to: now)
+                .where("id", .equal, caseID).where("version", .equal, loaded.row.version)
+                .returning("id").all()
+            guard updated.count == 1 else { throw conflict(loaded, role) }
+            for task in opened { try await task.save(on: tx) }
+            try await CaseEvent(applicationID: loaded.application.id!, caseID: caseID, at: now, actor: label, action: kind.rawValue,
+                                from: loaded.record.state, to: next.state, detail: detail).create(on: tx)
+            try await refreshApplication(loaded.application.id!, on: tx)
+            try await OutboxEvent(topic: "case.\(kind.rawValue)", subject: loaded.application.number ?? "-",
+                                  payload: ["application": loaded.application.number ?? "", "item": loaded.row.itemCode,
+                                            "from": loaded.record.state.rawValue, "to": next.state.rawValue], at: now).create(on: tx)
+            try await AuditLog.append(audit, on: tx)
+        }
+        return try await load(caseID: caseID, on: req.db)
+    }
+
+    /// After acceptance, the first review tasks open: the first task and every task of its
+    /// parallel group, each with its own due date.
+    static func openTasks(_ tasks: [ReviewTask], after before: CaseRecord, _ next: CaseRecord, today: CalendarDate,
+                          calendar: WorkingDayCalendar) -> [ReviewTask] {
+        guard !before.state.isAccepted, next.state.isAccepted else { return [] }
+        return nextWave(tasks, today: today, calendar: calendar)
+    }
+
+    /// The waiting tasks to open now that no earlier one is open: the first waiting task and
+    /// the others of its parallel group.
+    static func nextWave(_ tasks: [ReviewTask], today: CalendarDate, calendar: WorkingDayCalendar) -> [ReviewTask] {
+        guard !tasks.contains(where: { $0.status == .open }), let first = tasks.first(where: { $0.status == .waiting }) else { return [] }
+        let wave = tasks.filter { $0.status == .waiting && ($0.id == first.id || (first.parallelGroup != nil && $0.parallelGroup == first.parallelGroup)) }
+        for task in wave {
+            task.status = .open
+            task.openedOn = today.description
+            task.dueOn = (try? calendar.adding(workingDays: task.limitDays, to: today).value)?.description
+        }
+        return wave
+    }
+
+    /// The application's status and due date follow its cases.
+    static func refreshApplication(_ id: UUID, on db: any Database) async throws {
+        let cases = try await CaseRow.query(on: db).filter(\.$applicationID == id).all()
+        let states = cases.map(\.state)
+        let status: String
+        if states.allSatisfy({ $0.isFinal || $0 == .concluded }) { status = "closed" }
+        else if states.allSatisfy({ $0 == .draft }) { status = "draft" }
+        else if states.contains(where: { $0.isAccepted || $0 == .decided || $0 == .delivered }) { status = "inProgress" }
+        else { status = "submitted" }
+        try await ApplicationRecord.query(on: db).filter(\.$id == id)
+            .set(\.$status, to: status).set(\.$dueOn, to: cases.compactMap(\.dueOn).max()).update()
+    }
+
+    static func conflict(_ loaded: Loaded, _ role: CaseActor) -> TongbanError {
+        TongbanError(status: .conflict, code: "case.changedMeanwhile",
+                     arguments: ["state": loaded.record.state.rawValue])
+    }
+
+    static func refusal(_ refusal: CaseMachine.Refusal) -> TongbanError {
+        let allowed = refusal.allowed.map(\.rawValue).joined(separator: ", ")
+        switch refusal.reason {
+        case .wrongState:
+            return TongbanError(status: .conflict, code: "case.wrongState",
+                                arguments: ["state": refusal.state.rawValue, "action": refusal.action.rawValue, "allowed": allowed.isEmpty ? "-" : allowed])
+        case .notYourAction:
+            return TongbanError.denied(.roleMissing)
+        case .condition:
+            return TongbanError(status: .conflict, code: refusal.condition ?? "case.condition",
+                                arguments: ["state": refusal.state.rawValue, "action": refusal.action.rawValue, "allowed": allowed.isEmpty ? "-" : allowed])
+        }
+    }
+
+    static func detailText(_ action: CaseAction) -> String? {
+        switch action {
+        case let .returnForCorrection(reasons): reasons.joined(separator: "；")
+        case let .acceptTolerantly(owed, due): "\(owed.joined(separator: "、")) → \(due)"
+        case let .requestCorrection(materials): materials.joined(separator: "、")
+        case let .refuse(reason, basis): "\(reason)（\(basis)）"
+        case let .decide(approved, reasons, basis): "\(approved ? "准予" : "不予")：\(reasons)（\(basis)）"
+        case let .deliver(method, tracking): tracking.map { "\(method.rawValue) \($0)" } ?? method.rawValue
+        case let .startProcedure(kind, pauses): "\(kind.rawValue)\(pauses ? " (clock paused)" : "")"
+        case let .failVerification(reason): reason
+        default: nil
+        }
+    }
+}
