@@ -59,6 +59,10 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     CalendarAPI().register(api)
     ApplicationAPI().register(api)
 
+    // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
+    app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())
+        .on(.POST, "applications", ":id", "materials", ":key", body: .collect(maxSize: "10mb"), use: MaterialStore.upload)
+
     let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
     SitePages().register(web)
     CatalogPages().register(web)

@@ -11,6 +11,7 @@ struct ApplicationAPI {
         api.get("applications", use: mine)
         api.get("applications", ":id", use: detail)
         api.post("applications", ":id", "visits", use: recordVisit)
+        api.post("applications", ":id", "submit", use: submitDraft)
         api.post("cases", ":id", "actions", use: act)
         api.get("tasks", use: inbox)
         api.post("tasks", ":id", ":verb", use: task)
@@ -25,6 +26,14 @@ struct ApplicationAPI {
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/applications/\(dto.id)")
         if !created.isNew { response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true") }
         return response
+    }
+
+    struct SubmitBody: Content { var form: [String: String]? }
+
+    func submitDraft(req: Request) async throws -> ApplicationDTO {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        let body = req.body.data == nil ? SubmitBody() : try req.content.decode(SubmitBody.self)
+        return try await Self.dto(try await ApplicationSubmission.submitDraft(id: id, form: body.form, on: req), on: req)
     }
 
     func mine(req: Request) async throws -> [ApplicationSummaryDTO] {

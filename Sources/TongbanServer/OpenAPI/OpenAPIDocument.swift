@@ -17,6 +17,8 @@ enum OpenAPIDocument {
         var success = 200
         var errors: [Int] = [400, 422]
         var parameters: [JSONValue] = []
+        /// A body that is a file, in one of these media types, instead of JSON.
+        var fileTypes: [String] = []
     }
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
@@ -137,6 +139,14 @@ enum OpenAPIDocument {
                   response: ref("Application"), errors: [401, 404], parameters: [pathParameter("id", format: "uuid")]),
         Operation(method: "post", path: "/api/v1/applications/{id}/visits", id: "recordVisit", summary: "Record an in-person visit (window clerk)", tag: "applications", auth: true,
                   body: "VisitRequest", response: ref("Application"), errors: [400, 401, 403, 404, 422], parameters: [pathParameter("id", format: "uuid")]),
+        Operation(method: "post", path: "/api/v1/applications/{id}/submit", id: "submitDraft",
+                  summary: "Submit a saved draft (optionally with its final form): checked in full, numbered, every case submitted", tag: "applications", auth: true,
+                  body: "SubmitRequest", response: ref("Application"), errors: [400, 401, 403, 404, 409, 422], parameters: [pathParameter("id", format: "uuid")]),
+        Operation(method: "post", path: "/api/v1/applications/{id}/materials/{key}", id: "uploadMaterial",
+                  summary: "Upload one material (PDF, JPEG or PNG, at most 10 MB), kept under its SHA-256", tag: "applications", auth: true,
+                  response: ["type": "object"], success: 201, errors: [400, 401, 403, 404, 409, 413, 415, 422],
+                  parameters: [pathParameter("id", format: "uuid"), pathParameter("key"), query("filename", "string", "the file's name, shown to clerks")],
+                  fileTypes: ["application/pdf", "image/jpeg", "image/png"]),
         Operation(method: "post", path: "/api/v1/cases/{id}/actions", id: "actOnCase",
                   summary: "Act on a case: the state machine allows it or answers 409 with the current state and the allowed actions", tag: "applications", auth: true,
                   body: "CaseAction", response: ref("Application"), errors: [400, 401, 403, 404, 409, 422], parameters: [pathParameter("id", format: "uuid")]),
@@ -256,6 +266,7 @@ enum OpenAPIDocument {
                                ("due", string(format: "date")), ("approved", ["type": "boolean"]), ("method", ["type": "string", "enum": ["window", "post", "electronic"]]),
                                ("trackingNumber", string()), ("procedure", ["type": "string", "enum": ["inspection", "hearing", "expertReview"]]),
                                ("version", ["type": "integer"])], required: ["action"])),
+        ("SubmitRequest", object([("form", ["type": "object", "additionalProperties": ["type": "string"]])], required: [])),
         ("VisitRequest", object([("purpose", string(maxLength: 200))], required: ["purpose"])),
         ("TaskRequest", object([("opinion", string(maxLength: 2000)), ("version", ["type": "integer"])], required: [])),
         ("ApplicationStatus", object([("number", string()), ("target", string()), ("status", string()), ("submittedOn", nullableString),
@@ -326,6 +337,8 @@ enum OpenAPIDocument {
         if !op.parameters.isEmpty { pairs.append(("parameters", .array(op.parameters))) }
         if let body = op.body {
             pairs.append(("requestBody", ["required": true, "content": ["application/json": ["schema": ref(body)]]]))
+        } else if !op.fileTypes.isEmpty {
+            pairs.append(("requestBody", ["required": true, "content": .object(op.fileTypes.map { ($0, ["schema": ["type": "string", "format": "binary"]]) })]))
         }
         pairs.append(("responses", .object(responses)))
         if op.auth { pairs.append(("security", [["bearer": []]])) }

@@ -1,0 +1,107 @@
+import Crypto
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// Uploaded materials: PDF, JPEG or PNG (checked by their first bytes, not only by the header
+/// that claims them), at most 10 MB, kept in the data folder under their SHA-256. The file is
+/// written to a temporary name, synced, renamed into place and the folder synced before the row
+/// that acknowledges it is committed, so an acknowledged upload survives a crash.
+enum MaterialStore {
+    static let maxBytes = 10 * 1024 * 1024
+    static let kinds: [(type: HTTPMediaType, magic: [UInt8])] = [
+        (.pdf, Array("%PDF-".utf8)), (.jpeg, [0xFF, 0xD8, 0xFF]), (.png, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+    ]
+
+    struct MaterialDTO: Content {
+        let id: UUID
+        let key: String
+        let filename: String
+        let contentType: String
+        let size: Int
+        let sha256: String
+    }
+
+    static func folder(_ app: Application) -> String { app.tongban.dataDirectory + "/materials" }
+
+    static func path(_ app: Application, sha256: String) -> String { "\(folder(app))/\(sha256.prefix(2))/\(sha256)" }
+
+    /// The states in which the applicant (or a clerk) may still add materials.
+    static let acceptingStates: Set<CaseState> = [.draft, .returned, .submitted, .prereviewed, .awaitingCorrection, .underReview, .suspended]
+
+    static func upload(req: Request) async throws -> Response {
+        let account = try req.requireAccount()
+        guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
+            throw TongbanError.notFound("application")
+        }
+        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        guard Policy.decide(req.currentActor, .view, resource).isAllowed else { throw TongbanError.notFound("application") }
+        let own = application.applicantID == account.id && account.kind != .staff
+        if !own { try req.authorize(.handle, resource) }
+        let key = try req.parameters.require("key")
+        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).all()
+        var materialKeys: Set<String> = []
+        for row in cases {
+            guard let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: req.db) else { continue }
+            materialKeys.formUnion(try ApplicationCatalogCache.item(entry).materials.map(\.key))
+        }
+        guard materialKeys.contains(key) else { throw TongbanError.invalid(field: "key", "material.unknownKey") }
+        guard cases.contains(where: { acceptingStates.contains($0.state) }) else {
+            throw TongbanError.conflict("material.closed", ["state": cases.first?.state.rawValue ?? "-"])
+        }
+        var problems = FieldErrors()
+        let filename = problems.text("filename", req.query[String.self, at: "filename"], maxLength: 200) ?? ""
+        if filename.contains("/") || filename.contains("\\") { problems.add("filename", "field.wrongType") }
+        if !problems.isEmpty { throw TongbanError.invalid(problems) }
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw TongbanError.invalid(field: "file", "material.empty") }
+        guard buffer.readableBytes <= maxBytes else { throw TongbanError(status: .payloadTooLarge, code: "material.tooLarge") }
+        let bytes = Array(buffer.readableBytesView)
+        guard let declared = req.headers.contentType,
+              let kind = kinds.first(where: { $0.type.type == declared.type && $0.type.subType == declared.subType }),
+              bytes.starts(with: kind.magic) else { throw TongbanError(status: .unsupportedMediaType, code: "material.forbiddenType") }
+        let sha = SHA256.hash(data: bytes).hex
+        try await req.application.threadPool.runIfActive { try durableWrite(bytes, to: path(req.application, sha256: sha)) }
+        let material = StoredMaterial()
+        material.id = UUID()
+        material.applicationID = id
+        material.materialKey = key
+        material.filename = filename
+        material.contentType = "\(kind.type.type)/\(kind.type.subType)"
+        material.size = bytes.count
+        material.sha256 = sha
+        material.uploadedAt = Date()
+        let audit = req.auditEvent("material.upload", resource: "application:\(application.number ?? id.uuidString)", details: "\(key) \(sha.prefix(12)) \(bytes.count) B")
+        try await req.db.write { tx in
+            try await material.create(on: tx)
+            try await CaseEvent(applicationID: id, caseID: nil, at: material.uploadedAt, actor: audit.actorLabel, action: "material.upload",
+                                from: nil, to: nil, detail: "\(key)：\(filename)").create(on: tx)
+            try await AuditLog.append(audit, on: tx)
+        }
+        let dto = MaterialDTO(id: material.id!, key: key, filename: filename, contentType: material.contentType, size: bytes.count, sha256: sha)
+        return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    /// Write, fsync, rename, fsync the folder. A file already there under its hash is the same
+    /// bytes, so it is kept.
+    static func durableWrite(_ bytes: [UInt8], to path: String) throws {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path) { return }
+        let folder = (path as NSString).deletingLastPathComponent
+        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = "\(path).\(UUID().uuidString).part"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw Abort(.internalServerError, reason: "cannot write \(temporary)") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            guard n > 0 else { close(fd); unlink(temporary); throw Abort(.internalServerError, reason: "short write") }
+            written += n
+        }
+        guard fsync(fd) == 0, close(fd) == 0, rename(temporary, path) == 0 else {
+            unlink(temporary); throw Abort(.internalServerError, reason: "cannot store \(path)")
+        }
+        let dir = open(folder, O_RDONLY)
+        if dir >= 0 { _ = fsync(dir); close(dir) }
+    }
+}
