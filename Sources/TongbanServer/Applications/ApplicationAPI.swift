@@ -20,7 +20,7 @@ struct ApplicationAPI {
 
     func apply(req: Request) async throws -> Response {
         let body = try req.content.decode(ApplyBody.self)
-        let created = try await ApplicationSubmission.apply(body, rawBody: req.body.data, idempotencyKey: req.headers.first(name: "Idempotency-Key"), on: req)
+        let created = try await ApplicationSubmission.apply(body, idempotencyKey: req.headers.first(name: "Idempotency-Key"), on: req)
         let dto = try await Self.dto(created.application, on: req)
         let response = try await dto.encodeResponse(status: .created, for: req)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/applications/\(dto.id)")

@@ -98,7 +98,7 @@ enum ApplicationSubmission {
     /// tasks, a timeline entry, a visit (帮办 in person), an outbox event and the audit entry in
     /// one transaction. A repeated `Idempotency-Key` with the same body returns the application
     /// it made; with another body it is a 409.
-    static func apply(_ body: ApplyBody, rawBody: ByteBuffer?, idempotencyKey: String?, on req: Request) async throws -> Created {
+    static func apply(_ body: ApplyBody, idempotencyKey: String?, on req: Request) async throws -> Created {
         let caller = try req.requireAccount()
         let callerID = try caller.requireID()
         let applicant: Account
@@ -120,7 +120,9 @@ enum ApplicationSubmission {
             }
             return key
         }
-        let digest = SHA256.hash(data: Data(buffer: rawBody ?? ByteBuffer())).hex
+        // The body as decoded and re-encoded with sorted keys: a retry that orders its keys or
+        // spaces its JSON differently is still the same request.
+        let digest = SHA256.hash(data: try CatalogEntry.encoder.encode(body)).hex
         if let key, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {
             return Created(application: earlier, isNew: false)
         }

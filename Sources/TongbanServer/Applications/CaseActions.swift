@@ -214,10 +214,17 @@ enum CaseWork {
         case .notYourAction:
             return TongbanError.denied(.roleMissing)
         case .condition:
-            return TongbanError(status: .conflict, code: refusal.condition ?? "case.condition",
+            // what the caller wrote is wrong (422), or the case is not ready for it yet (409)
+            let status: HTTPResponseStatus = inputConditions.contains(refusal.condition ?? "") ? .unprocessableEntity : .conflict
+            return TongbanError(status: status, code: refusal.condition ?? "case.condition",
                                 arguments: ["state": refusal.state.rawValue, "action": refusal.action.rawValue, "allowed": allowed.isEmpty ? "-" : allowed])
         }
     }
+
+    static let inputConditions: Set<String> = [
+        "case.reasonsRequired", "case.owedRequired", "case.notTolerable", "case.owedDueInPast", "case.materialsRequired",
+        "case.reasonAndBasisRequired", "case.trackingNumberRequired", "case.verificationDueInPast", "case.traceRequired",
+    ]
 
     static func detailText(_ action: CaseAction) -> String? {
         switch action {
