@@ -162,6 +162,9 @@ struct CaseClockTests {
             var counted = 0; d = start
             while counted < limit { d = d.adding(days: 1)!; if walk.isWorking(d) && !paused(d, until: today) { counted += 1 } }
             #expect(reading.dueDate == d, "\(clock) on \(today)")
+            var yellow = 0; var y = start
+            while yellow < CaseClock.yellowThreshold(limit: limit, warnAt: 0.8) { y = y.adding(days: 1)!; if walk.isWorking(y) && !paused(y, until: today) { yellow += 1 } }
+            #expect(reading.yellowDate == y, "\(clock) on \(today)")
             #expect(reading.warning == (today > d ? .red : Double(used) >= 0.8 * Double(limit) && (limit > 0 || used > 0) ? .yellow : CaseClock.Warning.none))
         }
     }

@@ -13,12 +13,12 @@ struct ApplicationRulesTests {
     typealias Flow = ApplicationFlowTests
 
     /// A published item of the demo catalog with no materials the applicant must upload.
-    static func simpleItem(_ app: Application) async throws -> ServiceItem {
+    static func simpleItem(_ app: Application, minimumDays: Int = 0) async throws -> ServiceItem {
         let rows = try await CatalogEntry.query(on: app.db).filter(\.$kind == .item).filter(\.$status == .published)
             .filter(\.$regionCode == "330106").sort(\.$code).all()
         let items = try rows.map { try $0.item() }
         return try #require(items.first { item in
-            !item.form.isEmpty && ApplicationSubmission.requiredUploads(ApplicationTarget(kind: .item, code: item.code, version: 1, name: "", regionCode: item.regionCode,
+            item.workingDays >= minimumDays && !item.form.isEmpty && ApplicationSubmission.requiredUploads(ApplicationTarget(kind: .item, code: item.code, version: 1, name: "", regionCode: item.regionCode,
                                                                                               items: [(item, 1)], form: item.form)).isEmpty
         })
     }

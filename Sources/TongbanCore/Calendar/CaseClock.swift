@@ -20,6 +20,8 @@ public struct CaseClock: Sendable, Equatable, Codable {
 
     public struct Reading: Sendable, Equatable {
         public let dueDate: CalendarDate
+        /// The day the yellow warning starts, if the clock runs on without a new pause.
+        public let yellowDate: CalendarDate
         /// Working days counted so far (after the start, up to today, outside pauses).
         public let used: Int
         /// Working days left; negative when overdue.
@@ -46,42 +48,47 @@ public struct CaseClock: Sendable, Equatable, Codable {
             guard let range else { return }
             assumed = assumed.map { min($0.lowerBound, range.lowerBound)...max($0.upperBound, range.upperBound) } ?? range
         }
+        let merged = Self.merged(pauses, today: today).filter { $0.until > $0.from && $0.until > start }
         var pausedTotal = 0, pausedToDate = 0
-        // The due date is the day the limit-th counted working day falls on: walk the pauses in
-        // order, spending the limit on the working days between them.
-        var remaining = limit, cursor = start, due: CalendarDate? = nil
-        for pause in Self.merged(pauses, today: today) where pause.until > pause.from && pause.until > start {
+        for pause in merged {
             let from = max(pause.from, start)
             let whole = try calendar.workingDays(after: from, through: pause.until)
             note(whole.assumed)
             pausedTotal += whole.value
             if from < today { pausedToDate += try calendar.workingDays(after: from, through: min(pause.until, today)).value }
-            guard due == nil else { continue }
-            let before = try calendar.workingDays(after: cursor, through: max(cursor, from))
-            note(before.assumed)
-            if before.value >= remaining {
-                let reached = try calendar.adding(workingDays: remaining, to: cursor)
-                note(reached.assumed)
-                due = reached.value
-            } else {
-                remaining -= before.value
-                cursor = max(cursor, pause.until)
-            }
         }
-        if due == nil {
-            let reached = try calendar.adding(workingDays: remaining, to: cursor)
-            note(reached.assumed)
-            due = reached.value
-        }
-        let dueDate = due!
+        let dueDate = try countedDay(limit, merged, calendar, note)
+        let yellowDate = try countedDay(Self.yellowThreshold(limit: limit, warnAt: warnAt), merged, calendar, note)
         let elapsed = try calendar.workingDays(after: start, through: max(start, today))
         note(elapsed.assumed)
         let used = max(0, elapsed.value - pausedToDate)
         let isPaused = pauses.contains { $0.from <= today && ($0.until.map { today < $0 } ?? true) }
-        let warning: Warning = today > dueDate ? .red
-            : (limit == 0 ? used > 0 : Double(used) >= warnAt * Double(limit)) ? .yellow : .none
-        return Reading(dueDate: dueDate, used: used, left: limit - used, pausedDays: pausedTotal,
+        let warning: Warning = today > dueDate ? .red : used >= Self.yellowThreshold(limit: limit, warnAt: warnAt) ? .yellow : .none
+        return Reading(dueDate: dueDate, yellowDate: yellowDate, used: used, left: limit - used, pausedDays: pausedTotal,
                        isPaused: isPaused, warning: warning, assumed: assumed)
+    }
+
+    /// Working days used from which a case is yellow: the share `warnAt` of the limit, rounded
+    /// up, and at least one (an instant item is yellow as soon as a day is used).
+    public static func yellowThreshold(limit: Int, warnAt: Double) -> Int {
+        max(1, Int((warnAt * Double(limit)).rounded(.up)))
+    }
+
+    /// The day the `n`-th counted working day falls on: walk the pauses in order, spending the
+    /// days on the working days between them.
+    private func countedDay(_ n: Int, _ merged: [(from: CalendarDate, until: CalendarDate)], _ calendar: WorkingDayCalendar,
+                            _ note: (ClosedRange<CalendarDate>?) -> Void) throws(WorkingDayCalendar.Problem) -> CalendarDate {
+        var remaining = n, cursor = start
+        for pause in merged {
+            let before = try calendar.workingDays(after: cursor, through: max(cursor, pause.from))
+            note(before.assumed)
+            if before.value >= remaining { break }
+            remaining -= before.value
+            cursor = max(cursor, pause.until)
+        }
+        let reached = try calendar.adding(workingDays: remaining, to: cursor)
+        note(reached.assumed)
+        return reached.value
     }
 
     /// Pauses as disjoint closed intervals in date order, open ones ending today.

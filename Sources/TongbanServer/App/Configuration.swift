@@ -30,6 +30,8 @@ public struct TongbanConfiguration: Sendable {
     public var loginFailureWindow: TimeInterval = 15 * 60
     /// The share of a case's time limit after which it is flagged yellow (TONGBAN_WARN_AT).
     public var warnAt: Double = 0.8
+    /// Seconds between runs of the deadline watch in a serving process (TONGBAN_DEADLINE_WATCH_SECONDS).
+    public var deadlineWatchInterval: TimeInterval = 60
 
     public init(database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, keyFile: String? = nil) {
@@ -99,10 +101,18 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var watchInterval: TimeInterval = 60
+        if let raw = value("TONGBAN_DEADLINE_WATCH_SECONDS") {
+            if let parsed = Double(raw), parsed >= 1, parsed <= 86_400 { watchInterval = parsed } else {
+                problems.append("TONGBAN_DEADLINE_WATCH_SECONDS: \"\(raw)\" is not a number of seconds between 1 and 86400")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
                                                  logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
         configuration.warnAt = warnAt
+        configuration.deadlineWatchInterval = watchInterval
         return configuration
     }
 

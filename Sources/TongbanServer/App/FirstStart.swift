@@ -18,6 +18,7 @@ extension Application {
         // Built now rather than by the first search, which would otherwise wait for it (seconds
         // with a large catalog).
         _ = try await catalogIndex.index(on: db)
+        DeadlineWatch.schedule(self, every: tongban.deadlineWatchInterval)
         var lines = ["", "Tongban 一网通办 — \(tongban.database.engineName)"]
         if keyFileCreated { lines.append("created secret keys: \(tongban.keyFile) (mode 0600; keep it, back it up)") }
         lines.append("open: \(tongban.baseURL)/")

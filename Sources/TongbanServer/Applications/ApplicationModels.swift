@@ -66,6 +66,12 @@ final class CaseRow: Model, @unchecked Sendable {
     @Field(key: "record") var record: String
     @Field(key: "version") var version: Int
     @OptionalField(key: "due_on") var dueOn: String?
+    /// The day the yellow warning starts while the clock runs (see `DeadlineWatch`).
+    @OptionalField(key: "yellow_on") var yellowOn: String?
+    /// True while accepted and not paused: only these cases' warnings move with the days.
+    @Field(key: "clock_running") var clockRunning: Bool
+    /// 容缺: the date owed materials are due, while any are owed.
+    @OptionalField(key: "owed_due") var owedDue: String?
     @Field(key: "warning") var warning: CaseClock.Warning
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -219,6 +225,9 @@ struct CreateApplications: AsyncMigration {
             .field("record", .string, .required)
             .field("version", .int, .required)
             .field("due_on", .string)
+            .field("yellow_on", .string)
+            .field("clock_running", .bool, .required)
+            .field("owed_due", .string)
             .field("warning", .string, .required)
             .field("updated_at", .datetime, .required)
             .create()
@@ -281,7 +290,8 @@ struct CreateApplications: AsyncMigration {
         for statement in [
             "CREATE INDEX applications_by_applicant ON applications (applicant_id, created_at)",
             "CREATE INDEX cases_by_application ON cases (application_id, position)",
-            "CREATE INDEX cases_open_by_due ON cases (state, due_on)",
+            "CREATE INDEX cases_running ON cases (clock_running, warning)",
+            "CREATE INDEX cases_owed ON cases (owed_due)",
             "CREATE INDEX cases_by_department ON cases (department_id, state)",
             "CREATE INDEX tasks_by_case ON case_tasks (case_id, position)",
             "CREATE INDEX tasks_open_by_department ON case_tasks (department_id, status, due_on)",

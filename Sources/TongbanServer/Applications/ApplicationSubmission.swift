@@ -201,6 +201,7 @@ enum ApplicationSubmission {
                     row.state = record.state
                     row.record = String(decoding: try encoder.encode(record), as: UTF8.self)
                     row.version = 1
+                    row.clockRunning = false
                     row.warning = .none
                     row.updatedAt = now
                     try await row.create(on: tx)

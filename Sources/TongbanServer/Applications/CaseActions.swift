@@ -121,11 +121,23 @@ enum CaseWork {
         guard let kind = CaseActionKind(rawValue: body.action) else { throw TongbanError.invalid(field: "action", "field.unknownValue") }
         let role = try actor(for: kind, loaded, on: req)
         if let version = body.version, version != loaded.row.version { throw conflict(loaded, role) }
-        let today = req.application.today
-        let calendar = req.application.workingDays
-        let action = try body.action(today: today, calendar: calendar, item: loaded.item)
+        let action = try body.action(today: req.application.today, calendar: req.application.workingDays, item: loaded.item)
+        let account = req.currentAccount
+        try await perform(action, on: loaded, as: role, actorLabel: account.map { "\($0.kind.rawValue):\($0.displayName)" } ?? "system",
+                          audit: req.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")"),
+                          app: req.application, db: req.db)
+        return try await load(caseID: caseID, on: req.db)
+    }
+
+    /// The transition itself, for people (through `act`) and for the platform (deadline watch).
+    static func perform(_ action: CaseAction, on loaded: Loaded, as role: CaseActor, actorLabel label: String, audit auditBase: AuditEvent,
+                        app: Application, db: any Database, today: CalendarDate? = nil) async throws {
+        let today = today ?? app.today
+        let calendar = app.workingDays
+        let kind = action.kind
+        let caseID = try loaded.row.requireID()
         let context = CaseMachine.Context(actor: role, today: today,
-                                          openReviewTasks: loaded.tasks.filter { $0.status != .done && $0.kind == .review }.count,
+                                          openReviewTasks: loaded.tasks.filter { $0.status != .done }.count,
                                           commitmentAllowed: loaded.item.commitmentAllowed,
                                           tolerableMaterials: Set(loaded.item.materials.filter(\.tolerable).flatMap { [$0.key, $0.name] }))
         let next: CaseRecord
@@ -134,22 +146,25 @@ enum CaseWork {
         } catch {
             throw refusal(error)
         }
-        let reading = try next.clock.map { try $0.reading(on: today, calendar: calendar, warnAt: req.application.tongban.warnAt) }
+        let reading = try next.clock.map { try $0.reading(on: today, calendar: calendar, warnAt: app.tongban.warnAt) }
         let opened = openTasks(loaded.tasks, after: loaded.record, next, today: today, calendar: calendar)
-        let account = req.currentAccount
-        let label = account.map { "\($0.kind.rawValue):\($0.displayName)" } ?? "system"
-        var auditEvent = req.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")",
-                                   details: "\(loaded.row.itemCode): \(loaded.record.state.rawValue) → \(next.state.rawValue)")
+        var auditEvent = auditBase
+        auditEvent.details = "\(loaded.row.itemCode): \(loaded.record.state.rawValue) → \(next.state.rawValue)"
         auditEvent.purpose = role.rawValue
         let audit = auditEvent
         let encoded = String(decoding: try CatalogEntry.encoder.encode(next), as: UTF8.self)
         let detail = detailText(action)
-        try await req.db.write { tx in
+        try await db.write { tx in
             let now = Date()
+            let running = next.state.isAccepted && !(reading?.isPaused ?? true)
             let updated = try await tx.sql.update(CaseRow.schema)
                 .set("state", to: next.state.rawValue).set("record", to: encoded)
                 .set("version", to: SQLRaw("version + 1"))
-                .set("due_on", to: reading?.dueDate.description).set("warning", to: (reading?.warning ?? .none).rawValue)
+                .set("due_on", to: next.state.isAccepted ? reading?.dueDate.description : loaded.row.dueOn)
+                .set("yellow_on", to: reading?.yellowDate.description)
+                .set("clock_running", to: running)
+                .set("owed_due", to: next.owed.isEmpty ? nil : next.owedDue?.description)
+                .set("warning", to: (next.state.isAccepted ? reading?.warning ?? .none : .none).rawValue)
                 .set("updated_at", to: now)
                 .where("id", .equal, caseID).where("version", .equal, loaded.row.version)
                 .returning("id").all()
@@ -163,7 +178,6 @@ enum CaseWork {
                                             "from": loaded.record.state.rawValue, "to": next.state.rawValue], at: now).create(on: tx)
             try await AuditLog.append(audit, on: tx)
         }
-        return try await load(caseID: caseID, on: req.db)
     }
 
     /// After acceptance, the first review tasks open: the first task and every task of its

@@ -13,6 +13,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(DepartmentCommand(), as: "department")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
+    app.asyncCommands.use(DeadlinesCommand(), as: "deadlines")
 }
 
 /// `tongban migrate`: brings the schema up to date, without asking (migrations are append-only).

@@ -1,0 +1,119 @@
+import Fluent
+import Foundation
+import NIOCore
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// The deadline warnings (电子监察 yellow and red) and the 容缺 deadlines, moved on as the days
+/// pass. Each case carries its due date and the day its yellow warning starts, computed on the
+/// working-day calendar whenever it changes state; what is left for the passing days is one
+/// statement over the cases whose clock runs. Paused cases keep their colour: their clock
+/// stands still.
+///
+/// Several server processes may run this at once on one PostgreSQL: an update only touches rows
+/// whose colour is not yet the new one, so each change is made (and reported in the outbox)
+/// once, by whichever process gets the row first; a suspension is a case transition under the
+/// case's optimistic lock, so it too happens once.
+enum DeadlineWatch {
+    struct Summary: Sendable, Equatable {
+        var yellow = 0
+        var red = 0
+        var cleared = 0
+        var suspended = 0
+    }
+
+    static func run(app: Application, today: CalendarDate? = nil) async throws -> Summary {
+        let today = today ?? app.today
+        let day = today.description
+        var summary = Summary()
+        struct Changed: Decodable { let id: UUID; let application_id: UUID; let warning: String }
+        let colour = SQLQueryString("CASE WHEN due_on < \(bind: day) THEN 'red' WHEN yellow_on <= \(bind: day) THEN 'yellow' ELSE 'none' END")
+        let changed = try await app.db.write { tx in
+            let rows = try await tx.sql.raw("""
+                UPDATE cases SET warning = \(colour)
+                WHERE clock_running = \(bind: true) AND warning <> \(colour)
+                RETURNING id, application_id, warning
+                """).all(decoding: Changed.self)
+            let now = Date()
+            for chunk in stride(from: 0, to: rows.count, by: 500).map({ Array(rows[$0..<min($0 + 500, rows.count)]) }) {
+                let events = chunk.filter { $0.warning != "none" }.map {
+                    OutboxEvent(topic: "case.warning", subject: $0.id.uuidString,
+                                payload: ["case": $0.id.uuidString, "application": $0.application_id.uuidString, "warning": $0.warning], at: now)
+                }
+                if !events.isEmpty { try await events.create(on: tx) }
+            }
+            return rows
+        }
+        for row in changed {
+            switch row.warning {
+            case "yellow": summary.yellow += 1
+            case "red": summary.red += 1
+            default: summary.cleared += 1
+            }
+        }
+        // 容缺 materials past their due date: the case is suspended and both sides are told (outbox)
+        let overdue = try await CaseRow.query(on: app.db).filter(\.$owedDue < day).filter(\.$state == .underReview).all()
+        for row in overdue {
+            let loaded = try await CaseWork.load(caseID: try row.requireID(), on: app.db)
+            let audit = AuditEvent(actorID: nil, actorLabel: "system:deadline-watch", action: "case.suspendForOwed",
+                                   resource: "application:\(loaded.application.number ?? "-")")
+            do {
+                try await CaseWork.perform(.suspendForOwed, on: loaded, as: .system, actorLabel: "system", audit: audit, app: app, db: app.db, today: today)
+                summary.suspended += 1
+            } catch let error as TongbanError where error.status == .conflict {
+                continue   // another process, or the applicant, got there first
+            }
+        }
+        return summary
+    }
+
+    /// Runs every `interval` seconds in a serving process, from a minute after it starts.
+    static func schedule(_ app: Application, every interval: TimeInterval) {
+        let task = app.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(Int64(min(interval, 60))),
+                                                                        delay: .milliseconds(Int64(interval * 1000))) { _ in
+            app.eventLoopGroup.next().makeFutureWithTask {
+                do {
+                    let summary = try await run(app: app)
+                    if summary != Summary() {
+                        app.logger.info("deadline watch: \(summary.yellow) yellow, \(summary.red) red, \(summary.cleared) cleared, \(summary.suspended) suspended")
+                    }
+                } catch {
+                    app.logger.error("deadline watch failed: \(error)")
+                }
+            }
+        }
+        app.lifecycle.use(StopOnShutdown(task: task))
+    }
+
+    struct StopOnShutdown: LifecycleHandler {
+        let task: RepeatedTask
+        func shutdown(_ application: Application) { task.cancel() }
+    }
+}
+
+/// `tongban deadlines [--today YYYY-MM-DD]`: moves the warnings on once, now (operators, and the
+/// benchmark).
+struct DeadlinesCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "today", help: "reckon as of this date (YYYY-MM-DD) instead of today")
+        var today: String?
+    }
+    var help: String { "Moves the deadline warnings and the tolerant-acceptance deadlines on, once." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        var today: CalendarDate? = nil
+        if let raw = signature.today {
+            guard let date = CalendarDate(iso: raw) else {
+                context.console.error("--today \(raw) is not a date (YYYY-MM-DD)")
+                throw ExitCode(1)
+            }
+            today = date
+        }
+        try await app.autoMigrate()
+        let clock = ContinuousClock.now
+        let summary = try await DeadlineWatch.run(app: app, today: today)
+        context.console.print("deadlines: \(summary.yellow) turned yellow, \(summary.red) turned red, \(summary.cleared) cleared, \(summary.suspended) suspended (\(ContinuousClock.now - clock))")
+    }
+}
