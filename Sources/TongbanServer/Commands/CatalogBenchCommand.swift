@@ -19,13 +19,16 @@ struct CatalogBenchCommand: AsyncCommand {
         @Option(name: "write-queries", help: "also write 1,200 sample queries (URL-encoded, one per line) to this file, for the HTTP benchmark")
         var writeQueries: String?
     }
-    var help: String { "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`." }
+    var help: String { "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark)." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         if signature.what == "calendar" {
             return try CalendarBench.run(context.application.workingDays) { context.console.print($0) }
         }
-        try expect(signature.what, "catalog", of: "bench", context, alsoKnown: ["calendar"])
+        if signature.what == "applications" {
+            return try await ApplicationBench.prepare(context.application) { context.console.print($0) }
+        }
+        try expect(signature.what, "catalog", of: "bench", context, alsoKnown: ["calendar", "applications"])
         let count = signature.items ?? 100_000
         let items = SyntheticCatalog.items(count)
         let say = { (line: String) in context.console.print(line) }
