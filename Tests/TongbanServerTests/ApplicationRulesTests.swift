@@ -125,9 +125,13 @@ struct ApplicationRulesTests {
             let entry = try #require(try await CatalogStore.published(.item, code: item.code, on: app.db))
             entry.status = .retired
             try await entry.save(on: app.db)
+            try await CatalogRevision.bump(on: app.db)
+            app.catalogIndex.invalidate()
             try await expectRefused(ApplyBody(item: item.code, form: good), .unprocessableEntity, field: "item", "retired item")
             entry.status = .published
             try await entry.save(on: app.db)
+            try await CatalogRevision.bump(on: app.db)
+            app.catalogIndex.invalidate()
             for raw in ["{", "[]", "{\"item\": 5}", "{\"form\": {\"a\": [1]}}"] {
                 let r = try await app.send(.POST, "/api/v1/applications", headers: ["Content-Type": "application/json"], bearer: person, raw: raw)
                 #expect([400, 422].contains(r.status.code), "\(raw): \(r.status)")

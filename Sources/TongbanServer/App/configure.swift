@@ -31,6 +31,7 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
 
     app.catalogIndex = CatalogIndexHolder()
+    app.applicationCaches = ApplicationCaches()
     app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()

@@ -21,7 +21,12 @@ struct ApplicationAPI {
     func apply(req: Request) async throws -> Response {
         let body = try req.content.decode(ApplyBody.self)
         let created = try await ApplicationSubmission.apply(body, idempotencyKey: req.headers.first(name: "Idempotency-Key"), on: req)
-        let dto = try await Self.dto(created.application, on: req)
+        let dto: ApplicationDTO
+        if let written = created.written {
+            dto = try Self.dto(created.application, cases: written.cases, tasks: written.tasks, events: written.events, on: req)
+        } else {
+            dto = try await Self.dto(created.application, on: req)
+        }
         let response = try await dto.encodeResponse(status: .created, for: req)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/applications/\(dto.id)")
         if !created.isNew { response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true") }
@@ -56,10 +61,24 @@ struct ApplicationAPI {
         let id = try application.requireID()
         let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
         let tasks = try await ReviewTask.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
-        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
-                                            departmentIDs: Set(tasks.compactMap(\.departmentID) + cases.compactMap(\.departmentID)))
-        guard Policy.decide(req.currentActor, .view, resource).isAllowed else { throw TongbanError.notFound("application") }
+        try checkVisible(application, cases: cases, tasks: tasks, on: req)
         let events = try await CaseEvent.query(on: req.db).filter(\.$applicationID == id).sort(\.$at).all()
+        return try dto(application, cases: cases, tasks: tasks, events: events, on: req)
+    }
+
+    static func resource(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask]) throws -> Resource {
+        .application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
+                     departmentIDs: Set(tasks.compactMap(\.departmentID) + cases.compactMap(\.departmentID)))
+    }
+
+    static func checkVisible(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], on req: Request) throws {
+        guard Policy.decide(req.currentActor, .view, try resource(application, cases: cases, tasks: tasks)).isAllowed else {
+            throw TongbanError.notFound("application")
+        }
+    }
+
+    static func dto(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], events: [CaseEvent], on req: Request) throws -> ApplicationDTO {
+        let resource = try resource(application, cases: cases, tasks: tasks)
         let actor = req.currentActor
         let roles: [CaseActor] = [
             actor?.accountID == application.applicantID && actor?.kind != .staff ? .applicant : nil,

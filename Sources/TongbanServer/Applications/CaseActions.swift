@@ -84,14 +84,14 @@ enum CaseWork {
         let tasks: [ReviewTask]
     }
 
-    static func load(caseID: UUID, on db: any Database) async throws -> Loaded {
+    static func load(caseID: UUID, app: Application, on db: any Database) async throws -> Loaded {
         guard let row = try await CaseRow.find(caseID, on: db),
               let application = try await ApplicationRecord.find(row.applicationID, on: db),
               let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: db) else {
             throw TongbanError.notFound("case")
         }
         let tasks = try await ReviewTask.query(on: db).filter(\.$caseID == caseID).sort(\.$position).all()
-        return Loaded(row: row, record: try row.caseRecord(), application: application, item: try ApplicationCatalogCache.item(entry), tasks: tasks)
+        return Loaded(row: row, record: try row.caseRecord(), application: application, item: try app.applicationCaches.item(entry), tasks: tasks)
     }
 
     static func resource(_ loaded: Loaded) throws -> Resource {
@@ -117,7 +117,7 @@ enum CaseWork {
     /// a timeline entry, an outbox event and the audit entry are written in one transaction,
     /// only if the case is still at the version read (else 409: somebody else acted first).
     static func act(caseID: UUID, _ body: CaseActionBody, on req: Request) async throws -> Loaded {
-        let loaded = try await load(caseID: caseID, on: req.db)
+        let loaded = try await load(caseID: caseID, app: req.application, on: req.db)
         guard let kind = CaseActionKind(rawValue: body.action) else { throw TongbanError.invalid(field: "action", "field.unknownValue") }
         let role = try actor(for: kind, loaded, on: req)
         if let version = body.version, version != loaded.row.version { throw conflict(loaded, role) }
@@ -126,7 +126,7 @@ enum CaseWork {
         try await perform(action, on: loaded, as: role, actorLabel: account.map { "\($0.kind.rawValue):\($0.displayName)" } ?? "system",
                           audit: req.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")"),
                           app: req.application, db: req.db)
-        return try await load(caseID: caseID, on: req.db)
+        return try await load(caseID: caseID, app: req.application, on: req.db)
     }
 
     /// The transition itself, for people (through `act`) and for the platform (deadline watch).

@@ -55,7 +55,7 @@ enum DeadlineWatch {
         // 容缺 materials past their due date: the case is suspended and both sides are told (outbox)
         let overdue = try await CaseRow.query(on: app.db).filter(\.$owedDue < day).filter(\.$state == .underReview).all()
         for row in overdue {
-            let loaded = try await CaseWork.load(caseID: try row.requireID(), on: app.db)
+            let loaded = try await CaseWork.load(caseID: try row.requireID(), app: app, on: app.db)
             let audit = AuditEvent(actorID: nil, actorLabel: "system:deadline-watch", action: "case.suspendForOwed",
                                    resource: "application:\(loaded.application.number ?? "-")")
             do {

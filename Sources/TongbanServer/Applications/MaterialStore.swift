@@ -44,7 +44,7 @@ enum MaterialStore {
         var materialKeys: Set<String> = []
         for row in cases {
             guard let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: req.db) else { continue }
-            materialKeys.formUnion(try ApplicationCatalogCache.item(entry).materials.map(\.key))
+            materialKeys.formUnion(try req.application.applicationCaches.item(entry).materials.map(\.key))
         }
         guard materialKeys.contains(key) else { throw TongbanError.invalid(field: "key", "material.unknownKey") }
         guard cases.contains(where: { acceptingStates.contains($0.state) }) else {

@@ -28,6 +28,11 @@ final class CatalogIndexHolder: Sendable {
         try await current(on: db).index
     }
 
+    /// The catalog revision this process has seen (rechecked at most once a second).
+    func revision(on db: any Database) async throws -> Int {
+        try await current(on: db).revision
+    }
+
     func overview(on db: any Database) async throws -> CatalogOverview {
         try await current(on: db).overview
     }

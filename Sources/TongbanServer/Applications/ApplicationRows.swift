@@ -1,0 +1,55 @@
+import Foundation
+
+/// The models of a new application as rows of an `InsertBatch`: one statement for all of them
+/// on PostgreSQL instead of one round trip each. The column lists are the migration's.
+extension InsertBatch {
+    mutating func add(_ a: ApplicationRecord) {
+        add(ApplicationRecord.schema, [
+            ("id", a.id), ("number", a.number), ("applicant_id", a.applicantID), ("applicant_name", a.applicantName),
+            ("applicant_tail", a.applicantTail), ("entered_by", a.enteredBy), ("applicant_present", a.applicantPresent),
+            ("target", a.target.rawValue), ("target_code", a.targetCode), ("target_version", a.targetVersion),
+            ("target_name", a.targetName), ("region_code", a.regionCode), ("channel", a.channel.rawValue), ("status", a.status),
+            ("form", a.form), ("answers", a.answers), ("idempotency_key", a.idempotencyKey), ("request_digest", a.requestDigest),
+            ("submitted_on", a.submittedOn), ("due_on", a.dueOn), ("visits", a.visits), ("created_at", a.createdAt),
+            ("submitted_at", a.submittedAt),
+        ])
+    }
+
+    mutating func add(_ c: CaseRow) {
+        add(CaseRow.schema, [
+            ("id", c.id), ("application_id", c.applicationID), ("position", c.position), ("item_code", c.itemCode),
+            ("item_version", c.itemVersion), ("item_name", c.itemName), ("department_name", c.departmentName),
+            ("department_id", c.departmentID), ("state", c.state.rawValue), ("record", c.record), ("version", c.version),
+            ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue),
+            ("warning", c.warning.rawValue), ("updated_at", c.updatedAt),
+        ])
+    }
+
+    mutating func add(_ t: ReviewTask) {
+        add(ReviewTask.schema, [
+            ("id", t.id), ("case_id", t.caseID), ("application_id", t.applicationID), ("position", t.position),
+            ("kind", t.kind.rawValue), ("name", t.name), ("department_name", t.departmentName), ("department_id", t.departmentID),
+            ("parallel_group", t.parallelGroup), ("limit_days", t.limitDays), ("status", t.status.rawValue),
+            ("opened_on", t.openedOn), ("due_on", t.dueOn), ("claimed_by", t.claimedBy), ("opinion", t.opinion),
+            ("version", t.version), ("completed_at", t.completedAt),
+        ])
+    }
+
+    mutating func add(_ e: CaseEvent) {
+        add(CaseEvent.schema, [
+            ("id", e.id), ("application_id", e.applicationID), ("case_id", e.caseID), ("at", e.at), ("actor_label", e.actorLabel),
+            ("action", e.action), ("from_state", e.fromState), ("to_state", e.toState), ("detail", e.detail),
+        ])
+    }
+
+    mutating func add(_ o: OutboxEvent) {
+        add(OutboxEvent.schema, [
+            ("id", o.id), ("topic", o.topic), ("subject", o.subject), ("payload", o.payload), ("created_at", o.createdAt),
+            ("delivered_at", o.deliveredAt),
+        ])
+    }
+
+    mutating func add(_ v: ApplicationVisit) {
+        add(ApplicationVisit.schema, [("id", v.id), ("application_id", v.applicationID), ("at", v.at), ("purpose", v.purpose), ("recorded_by", v.recordedBy)])
+    }
+}

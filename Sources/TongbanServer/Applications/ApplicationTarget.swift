@@ -1,0 +1,129 @@
+import Crypto
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// What an applicant (or a clerk on their behalf) sends to apply.
+struct ApplyBody: Content {
+    /// The item's code, or
+    var item: String?
+    /// the bundle's code (then `answers` are the questionnaire's).
+    var bundle: String?
+    var answers: [String: String]?
+    var form: [String: String]?
+    /// A clerk entering the application for someone (帮办): that person's or enterprise's account.
+    var applicantID: UUID?
+    /// 帮办 only: the applicant is at the window (recorded as a visit).
+    var applicantPresent: Bool?
+    /// false: save a draft to finish later; true (default): submit now.
+    var submit: Bool?
+}
+
+/// What the platform applies for: the items (with their published versions) and the form they
+/// ask, for one item or for a bundle and a set of answers.
+struct ApplicationTarget {
+    var kind: ApplicationRecord.Target
+    var code: String
+    var version: Int
+    var name: String
+    var regionCode: RegionCode
+    var items: [(item: ServiceItem, version: Int)]
+    var form: [FormField]
+
+    static func resolve(_ body: ApplyBody, on req: Request) async throws -> ApplicationTarget {
+        let db = req.db
+        switch (body.item, body.bundle) {
+        case let (code?, nil):
+            guard body.answers?.isEmpty ?? true else { throw TongbanError.invalid(field: "answers", "application.answersForBundleOnly") }
+            let revision = try await req.application.catalogIndex.revision(on: db)
+            if let (version, item) = req.application.applicationCaches.published(code, revision: revision) {
+                return ApplicationTarget(kind: .item, code: code, version: version, name: item.displayName,
+                                         regionCode: item.regionCode, items: [(item, version)], form: item.form)
+            }
+            guard let entry = try await CatalogStore.published(.item, code: code, on: db) else {
+                // retired or never published: say which, so the applicant is not left guessing
+                let exists = try await CatalogStore.entry(.item, code: code, version: nil, on: db) != nil
+                throw TongbanError.invalid(field: "item", exists ? "application.itemNotAvailable" : "application.unknownItem")
+            }
+            let item = try req.application.applicationCaches.item(entry)
+            req.application.applicationCaches.remember(code, version: entry.version, item: item, revision: revision)
+            return ApplicationTarget(kind: .item, code: entry.code, version: entry.version, name: item.displayName,
+                                     regionCode: item.regionCode, items: [(item, entry.version)], form: item.form)
+        case let (nil, code?):
+            guard let entry = try await CatalogStore.published(.bundle, code: code, on: db) else {
+                throw TongbanError.invalid(field: "bundle", "application.unknownBundle")
+            }
+            let bundle = try entry.bundle()
+            let rows = try await CatalogEntry.query(on: db).filter(\.$kind == .item).filter(\.$status == .published)
+                .filter(\.$code ~~ bundle.members.map(\.itemCode)).all()
+            var byCode: [String: (ServiceItem, Int)] = [:]
+            for row in rows { byCode[row.code] = (try req.application.applicationCaches.item(row), row.version) }
+            let evaluation: BundleEvaluation
+            do {
+                evaluation = try BundleComposer.evaluate(bundle, answers: body.answers ?? [:], items: byCode.mapValues(\.0))
+            } catch {
+                let field = switch error {
+                case let .missingAnswer(key), let .unknownQuestion(key): "answers.\(key)"
+                case let .unknownOption(question, _): "answers.\(question)"
+                default: "bundle"
+                }
+                throw TongbanError.invalid(field: field, error.messageKey)
+            }
+            let items = evaluation.items.compactMap { item in byCode[item.code].map { (item: $0.0, version: $0.1) } }
+            return ApplicationTarget(kind: .bundle, code: entry.code, version: entry.version, name: bundle.name,
+                                     regionCode: bundle.regionCode, items: items, form: evaluation.form.map(\.field))
+        default:
+            throw TongbanError.invalid(field: "item", "application.itemOrBundle")
+        }
+    }
+}
+
+/// Per-process memory for applying, one per application (each test has its own database):
+/// published item versions never change, so each is decoded once; which version of a code is
+/// the published one is remembered while the catalog revision stays the same (a change made by
+/// another process is seen within a second); departments by name are remembered for ten
+/// seconds (they are created rarely; a new one is routed to within that time).
+final class ApplicationCaches: Sendable {
+    private let decoded = NIOLockedValueBox([String: ServiceItem]())
+    private let published = NIOLockedValueBox((revision: -1, items: [String: (Int, ServiceItem)]()))
+    private let departments = NIOLockedValueBox((at: Date.distantPast, ids: [String: UUID]()))
+
+    func item(_ entry: CatalogEntry) throws -> ServiceItem {
+        let key = "\(entry.code)#\(entry.version)"
+        if entry.status != .draft, let hit = decoded.withLockedValue({ $0[key] }) { return hit }
+        let item = try entry.item()
+        if entry.status != .draft { decoded.withLockedValue { if $0.count > 5_000 { $0.removeAll() }; $0[key] = item } }
+        return item
+    }
+
+    func published(_ code: String, revision: Int) -> (Int, ServiceItem)? {
+        published.withLockedValue { $0.revision == revision ? $0.items[code] : nil }
+    }
+
+    func remember(_ code: String, version: Int, item: ServiceItem, revision: Int) {
+        published.withLockedValue {
+            if $0.revision != revision || $0.items.count > 5_000 { $0 = (revision, [:]) }
+            $0.items[code] = (version, item)
+        }
+    }
+
+    func departmentIDs(on db: any Database) async throws -> [String: UUID] {
+        if let known = departments.withLockedValue({ Date().timeIntervalSince($0.at) < 10 ? $0.ids : nil }) { return known }
+        var ids: [String: UUID] = [:]
+        for row in try await Department.query(on: db).all() { if let id = row.id, ids[row.name] == nil { ids[row.name] = id } }
+        departments.withLockedValue { $0 = (Date(), ids) }
+        return ids
+    }
+}
+
+extension Application {
+    private struct ApplicationCachesKey: StorageKey { typealias Value = ApplicationCaches }
+
+    var applicationCaches: ApplicationCaches {
+        get { storage[ApplicationCachesKey.self]! }
+        set { storage[ApplicationCachesKey.self] = newValue }
+    }
+}

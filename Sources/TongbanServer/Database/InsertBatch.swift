@@ -1,0 +1,56 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Rows for several tables written together. On PostgreSQL they go in one statement (data-
+/// modifying common table expressions), one round trip however many tables; on SQLite, which is
+/// in-process and has no round trips to save, one multi-row INSERT per table. Foreign keys are
+/// checked at the end of the statement, so parents and children may travel together.
+struct InsertBatch {
+    /// A column value: a bind, or NULL.
+    enum Value {
+        case bind(any Encodable & Sendable)
+        case null
+    }
+
+    private(set) var tables: [(table: String, columns: [String], rows: [[Value]])] = []
+
+    var isEmpty: Bool { tables.isEmpty }
+
+    /// Adds one row; rows of one table must name the same columns in the same order.
+    mutating func add(_ table: String, _ values: [(String, (any Encodable & Sendable)?)]) {
+        let columns = values.map(\.0)
+        let row: [Value] = values.map { $0.1.map(Value.bind) ?? .null }
+        if let index = tables.firstIndex(where: { $0.table == table && $0.columns == columns }) {
+            tables[index].rows.append(row)
+        } else {
+            tables.append((table, columns, [row]))
+        }
+    }
+
+    /// Writes the rows, and then `last` (an UPDATE, say) in the same statement on PostgreSQL.
+    func run(on db: any Database, followedBy last: SQLQueryString? = nil) async throws {
+        if db.isPostgres {
+            var inserts = tables.map { Self.insert($0.table, $0.columns, $0.rows) }
+            guard let main = last ?? inserts.popLast() else { return }
+            let ctes = inserts.enumerated().map { index, insert -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(insert))" }
+            try await db.sql.raw(ctes.isEmpty ? main : "WITH \(ctes.joined(separator: ", ")) \(main)").run()
+        } else {
+            for table in tables { try await db.sql.raw(Self.insert(table.table, table.columns, table.rows)).run() }
+            if let last { try await db.sql.raw(last).run() }
+        }
+    }
+
+    static func insert(_ table: String, _ columns: [String], _ rows: [[Value]]) -> SQLQueryString {
+        let values: [SQLQueryString] = rows.map { row in
+            let cells: [SQLQueryString] = row.map { value in
+                switch value {
+                case let .bind(v): "\(bind: v)"
+                case .null: "NULL"
+                }
+            }
+            return "(\(cells.joined(separator: ", ")))"
+        }
+        return "INSERT INTO \(ident: table) (\(idents: columns, joinedBy: ", ")) VALUES \(values.joined(separator: ", "))"
+    }
+}
