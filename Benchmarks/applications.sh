@@ -74,30 +74,35 @@ echo "endpoint, 16 connections: $wrk_pg"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 applicant=$(psql "${pg%%\?*}" -Atc "select id from accounts where kind = 'enterprise' limit 1")
+# The statements the endpoint sends, in the same order (the serial first, outside the
+# transaction; the chain head locked; every row and the audit entry in one statement).
 cat >"$work/submit.sql" <<SQL
-BEGIN;
 SELECT nextval('application_serial') AS serial \gset
-INSERT INTO applications (id, number, applicant_id, applicant_name, applicant_tail, applicant_present, target, target_code, target_version,
-  target_name, region_code, channel, status, form, answers, submitted_on, visits, created_at, submitted_at)
-  VALUES (gen_random_uuid(), '330106-20261123-' || lpad(CAST(:serial AS text), 8, '0') || '-P', '$applicant', '杭州西湖云帆科技有限公司', '0001', false, 'item',
-  'BENCH', 1, '基准测试事项', '330106', 'online', 'submitted',
-  '{"category":"乙","count":"12","mobile":"13800138000","name":"基准测试","startDate":"2026-12-01"}', '{}', '2026-11-23', 0, now(), now())
-  RETURNING id AS app \gset
-INSERT INTO cases (id, application_id, position, item_code, item_version, item_name, department_name, state, record, version, clock_running,
-  warning, updated_at)
-  VALUES (gen_random_uuid(), ':app', 0, 'BENCH', 1, '基准测试事项', '杭州市西湖区市场监督管理局', 'submitted',
-  '{"correction":[],"limit":5,"owed":[],"pauses":[],"procedurePauses":false,"returnReasons":[],"state":"submitted","submittedOn":"2026-11-23"}',
-  1, false, 'none', now()) RETURNING id AS c \gset
-INSERT INTO case_tasks (id, case_id, application_id, position, kind, name, department_name, limit_days, status, version)
-  VALUES (gen_random_uuid(), ':c', ':app', 0, 'review', '审查', '杭州市西湖区市场监督管理局', 5, 'waiting', 1);
-INSERT INTO case_events (id, application_id, case_id, at, actor_label, action, from_state, to_state)
-  VALUES (gen_random_uuid(), ':app', ':c', now(), 'enterprise:pgbench', 'submit', 'draft', 'submitted');
-INSERT INTO outbox_events (id, topic, subject, payload, created_at)
-  VALUES (gen_random_uuid(), 'application.submitted', ':app', '{"cases":"1","region":"330106","target":"BENCH"}', now());
-UPDATE audit_head SET last_sequence = last_sequence + 1 WHERE id = 1;
-SELECT last_sequence AS seq, last_hash AS prev FROM audit_head WHERE id = 1 \gset
-INSERT INTO audit_entries (sequence, at_millis, actor_label, action, resource, details, previous_hash, hash)
-  VALUES (:seq, 0, 'enterprise:pgbench', 'application.submit', 'application:pgbench', 'item BENCH v1, 1 case(s)', ':prev', md5(random()::text));
+BEGIN;
+UPDATE audit_head SET last_sequence = last_sequence + 1 WHERE id = 1 RETURNING last_sequence AS seq, last_hash AS prev \gset
+WITH a AS (INSERT INTO applications (id, number, applicant_id, applicant_name, applicant_tail, entered_by, applicant_present, target,
+    target_code, target_version, target_name, region_code, channel, status, form, answers, idempotency_key, request_digest,
+    submitted_on, due_on, visits, created_at, submitted_at)
+  VALUES (gen_random_uuid(), '330106-20261123-' || lpad(CAST(:serial AS text), 8, '0') || '-P', '$applicant', '杭州西湖云帆科技有限公司',
+    'W08L', NULL, false, 'item', 'BENCH', 1, '基准测试事项', '330106', 'online', 'submitted',
+    '{"category":"乙","count":"12","mobile":"13800138000","name":"基准测试","startDate":"2026-12-01"}', '{}', NULL, NULL,
+    '2026-11-23', NULL, 0, now(), now()) RETURNING id),
+c AS (INSERT INTO cases (id, application_id, position, item_code, item_version, item_name, department_name, department_id, state, record,
+    version, due_on, yellow_on, clock_running, owed_due, warning, updated_at)
+  SELECT gen_random_uuid(), a.id, 0, 'BENCH', 1, '基准测试事项', '杭州市西湖区市场监督管理局', NULL, 'submitted',
+    '{"correction":[],"limit":5,"owed":[],"pauses":[],"procedurePauses":false,"returnReasons":[],"state":"submitted","submittedOn":"2026-11-23"}',
+    1, NULL, NULL, false, NULL, 'none', now() FROM a RETURNING id, application_id),
+t AS (INSERT INTO case_tasks (id, case_id, application_id, position, kind, name, department_name, department_id, parallel_group,
+    limit_days, status, opened_on, due_on, claimed_by, opinion, version, completed_at)
+  SELECT gen_random_uuid(), c.id, c.application_id, 0, 'review', '审查', '杭州市西湖区市场监督管理局', NULL, NULL, 5, 'waiting',
+    NULL, NULL, NULL, NULL, 1, NULL FROM c),
+e AS (INSERT INTO case_events (id, application_id, case_id, at, actor_label, action, from_state, to_state, detail)
+  SELECT gen_random_uuid(), c.application_id, c.id, now(), 'enterprise:杭州西湖云帆科技有限公司', 'submit', 'draft', 'submitted', NULL FROM c),
+o AS (INSERT INTO outbox_events (id, topic, subject, payload, created_at, delivered_at)
+  VALUES (gen_random_uuid(), 'application.submitted', 'pgbench', '{"application":"pgbench","cases":"1","region":"330106","target":"BENCH"}', now(), NULL)),
+x AS (INSERT INTO audit_entries (sequence, at_millis, actor_id, actor_label, action, resource, purpose, request_id, details, previous_hash, hash)
+  VALUES (:seq, 0, NULL, 'enterprise:杭州西湖云帆科技有限公司', 'application.submit', 'application:pgbench', NULL, NULL,
+    'item BENCH v1, 1 case(s)', ':prev', md5(random()::text)))
 UPDATE audit_head SET last_hash = md5(random()::text) WHERE id = 1;
 COMMIT;
 SQL

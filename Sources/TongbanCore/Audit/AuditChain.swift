@@ -50,7 +50,11 @@ public enum AuditChain {
                 canonical += "|-"
             }
         }
-        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(canonical.utf8)) { hex.append(digits[Int(byte >> 4)]); hex.append(digits[Int(byte & 0x0F)]) }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// Fills in the hash of a record that follows `previousHash`.

@@ -143,7 +143,7 @@ enum ApplicationSubmission {
         let serial = submit && req.db.isPostgres ? try await req.db.nextApplicationSerial() : nil
         let rows = written
         do {
-            try await req.db.write { tx in
+            try await req.application.groupCommit.write(on: req.db) { tx in
                 if submit {
                     let taken: Int
                     if let serial { taken = serial } else { taken = try await tx.nextApplicationSerial() }

@@ -51,6 +51,8 @@ struct InsertBatch {
             }
             return "(\(cells.joined(separator: ", ")))"
         }
-        return "INSERT INTO \(ident: table) (\(idents: columns, joinedBy: ", ")) VALUES \(values.joined(separator: ", "))"
+        // the table and column names are this program's own constants: quoted here once, not escaped
+        let names = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        return "INSERT INTO \(unsafeRaw: "\"\(table)\"") (\(unsafeRaw: names)) VALUES \(values.joined(separator: ", "))"
     }
 }

@@ -1,0 +1,35 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+@testable import TongbanServer
+
+@Suite("group commit")
+struct GroupCommitTests {
+    struct Planned: Error {}
+
+    @Test("concurrent writes share commits; one that fails is rolled back alone and hears of it; the others are stored", arguments: TestDatabase.available)
+    func savepoints(database: TestDatabase) async throws {
+        try await withTongban(database, seed: false) { app, _ in
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for i in 0..<60 {
+                    group.addTask {
+                        do {
+                            try await app.groupCommit.write(on: app.db) { tx in
+                                try await OutboxEvent(topic: "test.group", subject: String(i), payload: [:], at: Date()).create(on: tx)
+                                if i % 5 == 0 { throw Planned() }
+                            }
+                            return (i, true)
+                        } catch is Planned {
+                            return (i, false)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes.count == 60 && outcomes.filter { !$0.value }.map(\.key).sorted() == Array(stride(from: 0, to: 60, by: 5)))
+            let stored = try await OutboxEvent.query(on: app.db).filter(\.$topic == "test.group").all().map { Int($0.subject)! }.sorted()
+            #expect(stored == (0..<60).filter { $0 % 5 != 0 })
+        }
+    }
+}
