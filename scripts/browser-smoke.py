@@ -134,6 +134,61 @@ try:
     submit("form[action^='/admin/catalog/items?'] button")
     submit("form[action$='/publish'] button")
     check("已发布。" in driver.page_source and "现行版本 2" in driver.page_source, "the corrected draft is published as version 2")
+
+    # applying online and being accepted at the window: the person applies for a residence
+    # permit with its form and materials, the clerk prereviews and accepts, the clock starts
+    pdf = os.path.join(out, "material.pdf")
+    with open(pdf, "wb") as f:
+        f.write(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    submit("form[action='/logout'] button")
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "login").send_keys("330106199003071236")
+    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
+    submit("form[action='/login'] button")
+    driver.get(base + "/catalog?q=居住证&region=330106")
+    submit("ul.results a.result-name")
+    submit("a[href^='/apply?item=']")
+    check("在线申请" in driver.title or "申请表" in driver.page_source, "the apply page shows the item's form")
+    submit("form[action='/apply'] button")
+    check("请填写" in driver.page_source and "请先上传" in driver.page_source, "an empty application is refused, each field and material named")
+    shot("apply-errors")
+    values = {"identityNumber": "330106199003071236", "creditCode": "91330106MA2KXTW08L", "mobile": "13800138000", "region": "330106",
+              "address": "杭州市西湖区文三路90号", "number": "10", "date": "2026-12-01", "text": "张晓明"}
+    for field in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[data-kind], form[action='/apply'] select[data-kind]"):
+        kind = field.get_attribute("data-kind")
+        if field.tag_name == "select":
+            field.find_elements(By.TAG_NAME, "option")[1].click()
+        else:
+            field.clear()
+            driver.execute_script("arguments[0].value = arguments[1]", field, values.get(kind, "测试"))
+    for upload in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[type=file]"):
+        upload.send_keys(pdf)
+    shot("apply-filled")
+    submit("form[action='/apply'] button")
+    check("/applications/" in driver.current_url and "已提交，待预审" in driver.page_source, "submitted: the application page shows its number and state")
+    number = driver.find_element(By.CSS_SELECTOR, "p.lead strong").text
+    check(len(number) == 26 and number.startswith("330106-"), f"application number {number}")
+    shot("application-submitted")
+    submit("form[action='/logout'] button")
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "login").send_keys("clerk")
+    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
+    submit("form[action='/login'] button")
+    submit("a[href='/desk']")
+    check(number in driver.page_source, "the clerk's desk lists the new application")
+    shot("desk")
+    driver.find_element(By.LINK_TEXT, number).click()
+    submit("form.action input[value='passPrereview'] ~ button")
+    submit("form.action input[value='accept'] ~ button")
+    check("审查中" in driver.page_source and "个工作日" in driver.page_source, "accepted: under review, with working days used and left")
+    shot("application-accepted")
+    driver.get(base + f"/applications/{driver.current_url.split('/applications/')[1].split('?')[0]}/notices/acceptance")
+    check("受理通知书" in driver.page_source and number in driver.page_source, "the acceptance notice carries the number")
+    shot("notice-acceptance")
+    submit("form[action='/logout'] button")
+    driver.get(base + f"/status?number={number}&tail=1236")
+    check("审查中" in driver.page_source and "张晓明" not in driver.page_source, "public status lookup: the state, nothing personal")
+    shot("status")
 finally:
     driver.quit()
 

@@ -129,6 +129,8 @@ struct ApplicationFlowTests {
             let amr = try await app.token("reviewer.amr")
             let early = try await Self.act(app, application.cases[0].id, amr, CaseActionBody(action: "decide", reason: "符合条件", legalBasis: "《市场主体登记管理条例》第十九条"), expect: .unprocessableEntity)
             #expect(early.errorBody?.error.details?.first?.field == "approved")
+            let inbox = try await app.send(.GET, "/api/v1/tasks", bearer: amr)
+            #expect(inbox.status == .ok && inbox.body.string.contains(number.value), "the AMR reviewer's inbox lists the open tasks")
             let tobaccoCase = try #require(application.cases.first { $0.department.contains("烟草") })
             let tobacco = try await Self.reviewer(app, department: tobaccoCase.department, username: "reviewer.tobacco")
 

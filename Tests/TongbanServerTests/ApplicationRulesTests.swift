@@ -146,7 +146,7 @@ struct ApplicationRulesTests {
             #expect(try await app.send(.GET, "/api/v1/applications/\(application.id)", bearer: enterprise).status == .notFound)
             _ = try await Flow.act(app, application.cases[0].id, enterprise, CaseActionBody(action: "withdraw"), expect: .notFound)
             let wrong = try await Flow.act(app, application.cases[0].id, clerk, CaseActionBody(action: "accept"), expect: .conflict)
-            #expect(wrong.errorBody?.error.code == "case.wrongState" && wrong.errorBody?.error.message.contains("passPrereview") == true)
+            #expect(wrong.errorBody?.error.code == "case.wrongState" && wrong.errorBody?.error.message.contains("预审通过") == true)
             _ = try await Flow.act(app, application.cases[0].id, clerk, CaseActionBody(action: "refuse", reason: "不属于本机关职责范围"), expect: .unprocessableEntity)
             _ = try await Flow.act(app, application.cases[0].id, clerk, CaseActionBody(action: "teleport"), expect: .unprocessableEntity)
             _ = try await Flow.act(app, application.cases[0].id, person, CaseActionBody(action: "passPrereview"), expect: .forbidden)

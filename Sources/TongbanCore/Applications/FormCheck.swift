@@ -19,6 +19,7 @@ public enum FormCheck {
             guard let raw = problems.text(path, answers[field.key], maxLength: field.validation?.maxLength ?? maxAnswerLength, required: field.required) else { continue }
             if let value = check(raw, field, path: path, today: today, problems: &problems) { clean[field.key] = value }
         }
+        for field in form { problems.label("form.\(field.key)", field.label, field.labelEn) }
         return problems.isEmpty ? .success(clean) : .failure(problems)
     }
 

@@ -5,10 +5,16 @@ import Foundation
 public struct FieldError: Error, Sendable, Equatable {
     public let field: String
     public let key: String
+    /// The field's name as the user saw it, when it is not one of the platform's own labels (the
+    /// fields of an item's form, its materials), in Chinese and in English.
+    public var label: String?
+    public var labelEn: String?
 
-    public init(field: String, key: String) {
+    public init(field: String, key: String, label: String? = nil, labelEn: String? = nil) {
         self.field = field
         self.key = key
+        self.label = label
+        self.labelEn = labelEn
     }
 }
 
@@ -22,6 +28,15 @@ public struct FieldErrors: Error, Sendable, Equatable {
 
     public mutating func add(_ field: String, _ key: String) {
         errors.append(FieldError(field: field, key: key))
+    }
+
+    public mutating func add(_ error: FieldError) {
+        errors.append(error)
+    }
+
+    /// Gives the problems recorded under `field` the user's own name for it.
+    public mutating func label(_ field: String, _ label: String, _ labelEn: String) {
+        for i in errors.indices where errors[i].field == field { errors[i].label = label; errors[i].labelEn = labelEn }
     }
 
     /// Runs a parse and records its problem, if any, under `field`.

@@ -71,6 +71,9 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     IdentityPages().register(web)
     StaffPages().register(web)
     CatalogAdminPages().register(web)
+    ApplicationPages().register(web)
+    ApplicationNotices().register(web)
+    ApplyPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

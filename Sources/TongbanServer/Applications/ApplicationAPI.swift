@@ -136,20 +136,9 @@ struct ApplicationAPI {
 
     /// A reviewer's inbox: the open tasks of their department, soonest due first.
     func inbox(req: Request) async throws -> [InboxLine] {
-        let actor = try req.requireAccount().actor
-        guard actor.has(.reviewer) else { throw TongbanError.denied(.roleMissing) }
-        guard let department = actor.departmentID else { return [] }
-        let tasks = try await ReviewTask.query(on: req.db).filter(\.$departmentID == department).filter(\.$status == .open)
-            .sort(\.$dueOn).limit(200).all()
-        let cases = try await CaseRow.query(on: req.db).filter(\.$id ~~ tasks.map(\.caseID)).all()
-        let applications = try await ApplicationRecord.query(on: req.db).filter(\.$id ~~ cases.map(\.applicationID)).all()
-        let today = req.application.today.description
-        return tasks.compactMap { task in
-            guard let row = cases.first(where: { $0.id == task.caseID }) else { return nil }
-            let overdue = task.dueOn.map { $0 < today } ?? false
-            return InboxLine(task: .init(task), caseID: row.id!, applicationID: row.applicationID,
-                             applicationNumber: applications.first { $0.id == row.applicationID }?.number, itemName: row.itemName,
-                             warning: overdue ? CaseClock.Warning.red.rawValue : row.warning.rawValue)
+        try await ReviewerInbox.entries(req).map { entry in
+            InboxLine(task: .init(entry.task), caseID: entry.row.id!, applicationID: entry.row.applicationID,
+                      applicationNumber: entry.application.number, itemName: entry.row.itemName, warning: entry.warning.rawValue)
         }
     }
 

@@ -68,7 +68,7 @@ enum ApplicationSubmission {
             let missing = requiredUploads(target).map { "materials.\($0)" }
             if !missing.isEmpty {
                 var problems = FieldErrors()
-                for field in missing { problems.add(field, "application.materialMissing") }
+                for field in missing { problems.add(materialProblem(field, target)) }
                 throw TongbanError.invalid(problems)
             }
         }
@@ -181,6 +181,13 @@ enum ApplicationSubmission {
             .filter(\.$idempotencyKey == key).first() else { return nil }
         guard earlier.requestDigest == digest else { throw TongbanError.conflict("application.idempotencyKeyReused") }
         return earlier
+    }
+
+    /// "Upload the required material first: <its name>".
+    static func materialProblem(_ field: String, _ target: ApplicationTarget) -> FieldError {
+        let key = field.hasPrefix("materials.") ? String(field.dropFirst("materials.".count)) : field
+        let name = target.items.flatMap(\.item.materials).first { $0.key == key }?.name
+        return FieldError(field: field, key: "application.materialMissing", label: name, labelEn: name)
     }
 
     /// Materials the applicant must upload before submitting online: required, brought by the

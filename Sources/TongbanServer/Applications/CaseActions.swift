@@ -123,9 +123,19 @@ enum CaseWork {
         if let version = body.version, version != loaded.row.version { throw conflict(loaded, role) }
         let action = try body.action(today: req.application.today, calendar: req.application.workingDays, item: loaded.item)
         let account = req.currentAccount
-        try await perform(action, on: loaded, as: role, actorLabel: account.map { "\($0.kind.rawValue):\($0.displayName)" } ?? "system",
+        do {
+            try await perform(action, on: loaded, as: role, actorLabel: account.map { "\($0.kind.rawValue):\($0.displayName)" } ?? "system",
                           audit: req.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")"),
                           app: req.application, db: req.db)
+        } catch var error as TongbanError where error.arguments["state"] != nil {
+            // the states and actions in the user's language
+            error.arguments["state"] = error.arguments["state"].map { req.t("caseState.\($0)") }
+            error.arguments["action"] = error.arguments["action"].map { req.t("caseAction.\($0)") }
+            error.arguments["allowed"] = error.arguments["allowed"].map { list in
+                list == "-" ? "—" : list.split(separator: ",").map { req.t("caseAction.\($0.trimmingCharacters(in: .whitespaces))") }.joined(separator: "、")
+            }
+            throw error
+        }
         return try await load(caseID: caseID, app: req.application, on: req.db)
     }
 

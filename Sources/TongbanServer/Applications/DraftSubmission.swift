@@ -34,7 +34,7 @@ extension ApplicationSubmission {
             let missing = requiredUploads(target).filter { !uploaded.contains($0) }
             if !missing.isEmpty {
                 var problems = FieldErrors()
-                for key in missing { problems.add("materials.\(key)", "application.materialMissing") }
+                for key in missing { problems.add(materialProblem("materials.\(key)", target)) }
                 throw TongbanError.invalid(problems)
             }
         }

@@ -54,12 +54,32 @@ enum MaterialStore {
         let filename = problems.text("filename", req.query[String.self, at: "filename"], maxLength: 200) ?? ""
         if filename.contains("/") || filename.contains("\\") { problems.add("filename", "field.wrongType") }
         if !problems.isEmpty { throw TongbanError.invalid(problems) }
-        guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw TongbanError.invalid(field: "file", "material.empty") }
-        guard buffer.readableBytes <= maxBytes else { throw TongbanError(status: .payloadTooLarge, code: "material.tooLarge") }
-        let bytes = Array(buffer.readableBytesView)
-        guard let declared = req.headers.contentType,
-              let kind = kinds.first(where: { $0.type.type == declared.type && $0.type.subType == declared.subType }),
-              bytes.starts(with: kind.magic) else { throw TongbanError(status: .unsupportedMediaType, code: "material.forbiddenType") }
+        guard let buffer = req.body.data else { throw TongbanError.invalid(field: "file", "material.empty") }
+        switch problem(bytes: buffer, contentType: req.headers.contentType) {
+        case "material.tooLarge"?: throw TongbanError(status: .payloadTooLarge, code: "material.tooLarge")
+        case "material.forbiddenType"?: throw TongbanError(status: .unsupportedMediaType, code: "material.forbiddenType")
+        case let other?: throw TongbanError.invalid(field: "file", other)
+        case nil: break
+        }
+        let dto = try await store(Array(buffer.readableBytesView), contentType: req.headers.contentType!, filename: filename, key: key,
+                                  application: application, on: req)
+        return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    /// What is wrong with a file offered as a material, as a message key; nil when nothing is.
+    static func problem(bytes: ByteBuffer, contentType: HTTPMediaType?) -> String? {
+        guard bytes.readableBytes > 0 else { return "material.empty" }
+        guard bytes.readableBytes <= maxBytes else { return "material.tooLarge" }
+        guard let declared = contentType, let kind = kinds.first(where: { $0.type.type == declared.type && $0.type.subType == declared.subType }),
+              bytes.readableBytesView.starts(with: kind.magic) else { return "material.forbiddenType" }
+        return nil
+    }
+
+    /// Stores checked bytes: the file durably first, then its row, a timeline entry and the
+    /// audit entry in one transaction.
+    static func store(_ bytes: [UInt8], contentType: HTTPMediaType, filename: String, key: String, application: ApplicationRecord,
+                      on req: Request) async throws -> MaterialDTO {
+        let id = try application.requireID()
         let sha = SHA256.hash(data: bytes).hex
         try await req.application.threadPool.runIfActive { try durableWrite(bytes, to: path(req.application, sha256: sha)) }
         let material = StoredMaterial()
@@ -67,7 +87,7 @@ enum MaterialStore {
         material.applicationID = id
         material.materialKey = key
         material.filename = filename
-        material.contentType = "\(kind.type.type)/\(kind.type.subType)"
+        material.contentType = "\(contentType.type)/\(contentType.subType)"
         material.size = bytes.count
         material.sha256 = sha
         material.uploadedAt = Date()
@@ -78,8 +98,7 @@ enum MaterialStore {
                                 from: nil, to: nil, detail: "\(key)：\(filename)").create(on: tx)
             try await AuditLog.append(audit, on: tx)
         }
-        let dto = MaterialDTO(id: material.id!, key: key, filename: filename, contentType: material.contentType, size: bytes.count, sha256: sha)
-        return try await dto.encodeResponse(status: .created, for: req)
+        return MaterialDTO(id: material.id!, key: key, filename: filename, contentType: material.contentType, size: bytes.count, sha256: sha)
     }
 
     /// Write, fsync, rename, fsync the folder. A file already there under its hash is the same

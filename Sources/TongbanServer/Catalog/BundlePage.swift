@@ -31,6 +31,7 @@ extension CatalogPages {
         let hasQuestions: Bool
         let members: [MemberLine]
         let evaluation: EvaluationView?
+        var applyHref: String? = nil
     }
 
     func bundle(req: Request) async throws -> View {
@@ -66,7 +67,10 @@ extension CatalogPages {
         return try await req.view.render("bundle", BundleContext(
             page: req.pageContext(title: bundle.name), code: bundle.code, name: bundle.name, category: bundle.category.chineseName,
             summary: bundle.summary, lead: bundle.leadDepartment.name, source: bundle.source, questions: questions,
-            hasQuestions: !questions.isEmpty, members: members, evaluation: evaluation))
+            hasQuestions: !questions.isEmpty, members: members, evaluation: evaluation,
+            applyHref: evaluation == nil ? nil : "/apply?bundle=\(bundle.code)" + answers.sorted { $0.key < $1.key }.map {
+                "&\($0.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }.joined()))
     }
 
     static func evaluationView(_ e: BundleEvaluation, req: Request) -> EvaluationView {

@@ -35,6 +35,7 @@ struct FormFailure {
 extension Request {
     /// "身份证号码校验位不正确…": the field's label in the message; the raw name when it has none.
     func fieldMessage(_ error: FieldError) -> String {
+        if let own = language == .en ? error.labelEn ?? error.label : error.label { return t(error.key, ["field": own]) }
         let labelKey = "label.\(error.field)"
         let label = t(labelKey)
         return t(error.key, ["field": label == labelKey ? error.field : label])

@@ -9,6 +9,10 @@ struct PageContext: Encodable {
         /// System admins and supervisors get the staff directory in the menu.
         let seesStaff: Bool
         let seesCatalog: Bool
+        /// Persons and enterprises: their applications. Clerks: the window desk. Reviewers: their tasks.
+        let isApplicant: Bool
+        let seesDesk: Bool
+        let seesInbox: Bool
     }
 
     let title: String
@@ -29,7 +33,10 @@ extension Request {
         let user = currentAccount.map {
             PageContext.User(name: $0.displayName,
                              seesStaff: (try? $0.actor).map { Policy.decide($0, .list, .accountDirectory).isAllowed } ?? false,
-                             seesCatalog: (try? $0.actor).map { $0.has(.catalogAdmin) } ?? false)
+                             seesCatalog: (try? $0.actor).map { $0.has(.catalogAdmin) } ?? false,
+                             isApplicant: $0.kind != .staff,
+                             seesDesk: (try? $0.actor).map { $0.has(.windowClerk) } ?? false,
+                             seesInbox: (try? $0.actor).map { $0.has(.reviewer) } ?? false)
         }
         return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
                            csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),

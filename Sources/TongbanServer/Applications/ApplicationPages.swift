@@ -1,0 +1,276 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The pages of applying and handling: my applications, one application with its cases, clock,
+/// timeline and the actions the viewer may take; the clerk's desk; the reviewer's inbox; the
+/// public status lookup. Server-rendered forms, no JavaScript; every action goes through the
+/// same `CaseWork` as the API.
+struct ApplicationPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("applications", use: mine)
+        routes.get("applications", ":id", use: detail)
+        routes.post("applications", ":id", "cases", ":caseID", "act", use: act)
+        routes.get("desk", use: desk)
+        routes.get("inbox", use: inbox)
+        routes.get("status", use: status)
+    }
+
+    struct Line: Encodable {
+        let href: String
+        let number: String
+        let title: String
+        let state: String
+        let dueOn: String
+        let warning: String
+        var warningLabel: String? = nil
+    }
+
+    struct ListContext: Encodable {
+        let page: PageContext
+        let heading: String
+        let lines: [Line]
+        let hasLines: Bool
+        let empty: String
+    }
+
+    func mine(req: Request) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/applications") }
+        let rows = try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == account.requireID())
+            .sort(\.$createdAt, .descending).limit(100).all()
+        let lines = rows.map { a in
+            Line(href: "/applications/\(a.id!)", number: a.number ?? req.t("application.draftLabel"), title: a.targetName,
+                 state: req.t("applicationStatus.\(a.status)"), dueOn: a.dueOn ?? "—", warning: "none")
+        }
+        return try await req.view.render("applications", ListContext(page: req.pageContext(title: req.t("applications.mine")),
+                                                                       heading: req.t("applications.mine"), lines: lines,
+                                                                       hasLines: !lines.isEmpty, empty: req.t("applications.none"))).encodeResponse(for: req)
+    }
+
+    /// 综合窗口: the cases of the clerk's region waiting at the window, oldest first.
+    func desk(req: Request) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/desk") }
+        let actor = try account.actor
+        guard actor.has(.windowClerk), let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        let waiting: [CaseState] = [.submitted, .prereviewed, .awaitingCorrection, .returned, .decided]
+        let applications = try await ApplicationRecord.query(on: req.db).filter(\.$regionCode, .custom("LIKE"), region.significantPrefix + "%")
+            .filter(\.$status != "draft").filter(\.$status != "closed").sort(\.$submittedAt).limit(300).all()
+        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID ~~ applications.compactMap(\.id)).filter(\.$state ~~ waiting).all()
+        let lines = cases.compactMap { row -> Line? in
+            guard let a = applications.first(where: { $0.id == row.applicationID }) else { return nil }
+            return Line(href: "/applications/\(a.id!)", number: a.number ?? "—", title: "\(row.itemName) · \(a.applicantName)",
+                        state: req.t("caseState.\(row.state.rawValue)"), dueOn: row.dueOn ?? "—", warning: row.warning.rawValue,
+                        warningLabel: row.warning == .none ? nil : req.t("warning.\(row.warning.rawValue)"))
+        }
+        return try await req.view.render("applications", ListContext(page: req.pageContext(title: req.t("desk.title")), heading: req.t("desk.title"),
+                                                                       lines: lines, hasLines: !lines.isEmpty, empty: req.t("desk.none"))).encodeResponse(for: req)
+    }
+
+    /// A reviewer's open tasks, soonest due first, with the warning colour.
+    func inbox(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/inbox") }
+        let lines = try await ReviewerInbox.entries(req).map { entry in
+            Line(href: "/applications/\(entry.application.id!)", number: entry.application.number ?? "—", title: "\(entry.task.name) · \(entry.row.itemName)",
+                 state: req.t(entry.task.claimedBy == nil ? "task.unclaimed" : "task.claimed"), dueOn: entry.task.dueOn ?? "—",
+                 warning: entry.warning.rawValue, warningLabel: entry.warning == .none ? nil : req.t("warning.\(entry.warning.rawValue)"))
+        }
+        return try await req.view.render("applications", ListContext(page: req.pageContext(title: req.t("inbox.title")), heading: req.t("inbox.title"),
+                                                                       lines: lines, hasLines: !lines.isEmpty, empty: req.t("inbox.none"))).encodeResponse(for: req)
+    }
+
+    // MARK: one application
+
+    struct ActionForm: Encodable {
+        let action: String
+        let label: String
+        let version: Int
+        let reason: Bool
+        let legalBasis: Bool
+        let materials: Bool
+        let owed: Bool
+        let owedChoices: [String]
+        let approved: Bool
+        let method: Bool
+        let procedure: Bool
+        let danger: Bool
+    }
+
+    struct TaskView: Encodable { let name: String; let department: String; let status: String; let dueOn: String; let opinion: String }
+
+    struct CaseView: Encodable {
+        let applicationID: String
+        let id: String
+        let itemName: String
+        let department: String
+        let state: String
+        let warning: String
+        let warningLabel: String?
+        let clock: String?
+        let facts: [String]
+        let tasks: [TaskView]
+        let hasTasks: Bool
+        let actions: [ActionForm]
+        let hasActions: Bool
+    }
+
+    struct EventView: Encodable { let at: String; let actor: String; let text: String }
+
+    struct DetailContext: Encodable {
+        let page: PageContext
+        let number: String
+        let title: String
+        let status: String
+        let facts: [String]
+        let cases: [CaseView]
+        let events: [EventView]
+        let notices: [CatalogPages.Link]
+        let hasNotices: Bool
+        let error: String?
+    }
+
+    func detail(req: Request) async throws -> Response {
+        try await renderDetail(req, failure: nil)
+    }
+
+    func renderDetail(_ req: Request, failure: String?) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
+        guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
+            throw TongbanError.notFound("application")
+        }
+        let dto = try await ApplicationAPI.dto(application, on: req)
+        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
+        var views: [CaseView] = []
+        for (row, c) in zip(cases, dto.cases) {
+            let item = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: req.db)
+                .map { try req.application.applicationCaches.item($0) }
+            views.append(caseView(c, applicationID: id, item: item, req: req))
+        }
+        let formatter = DateFormatter()
+        formatter.timeZone = CalendarDate.shanghai
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let events = dto.events.reversed().map { e in
+            EventView(at: formatter.string(from: e.at), actor: e.actor,
+                      text: [req.t("event.\(e.action)"), e.to.map { "→ " + req.t("caseState.\($0)") }, e.detail].compactMap { $0 }.joined(separator: " "))
+        }
+        var facts = [req.t("application.applicant", ["name": dto.applicantName]),
+                     req.t("application.channel.\(dto.channel)"),
+                     req.t("application.visits", ["count": String(dto.visits)])]
+        if let submitted = dto.submittedOn { facts.append(req.t("application.submittedOn", ["date": submitted])) }
+        if let due = dto.dueOn { facts.append(req.t("application.dueOn", ["date": due])) }
+        let states = Set(cases.map(\.state))
+        let notices = [("acceptance", states.contains { $0.isAccepted || [.decided, .delivered, .concluded].contains($0) }),
+                       ("correction", states.contains(.awaitingCorrection)), ("refusal", states.contains(.refused)),
+                       ("decision", states.contains { [.decided, .delivered, .concluded].contains($0) })]
+            .filter(\.1).map { CatalogPages.Link(href: "/applications/\(id)/notices/\($0.0)", label: req.t("notice.\($0.0)"), detail: "") }
+        let context = DetailContext(page: req.pageContext(title: dto.number ?? dto.target.name), number: dto.number ?? req.t("application.draftLabel"),
+                                    title: dto.target.name, status: req.t("applicationStatus.\(dto.status)"), facts: facts, cases: views,
+                                    events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure)
+        let response = try await req.view.render("application", context).encodeResponse(for: req)
+        if failure != nil { response.status = .unprocessableEntity }
+        return response
+    }
+
+    func caseView(_ c: ApplicationDTO.CaseDTO, applicationID: UUID, item: ServiceItem?, req: Request) -> CaseView {
+        var facts: [String] = []
+        let r = c.record
+        if !r.returnReasons.isEmpty { facts.append(req.t("case.fact.returned", ["list": r.returnReasons.joined(separator: "；")])) }
+        if !r.correction.isEmpty { facts.append(req.t("case.fact.correction", ["list": r.correction.joined(separator: "、")])) }
+        if !r.owed.isEmpty { facts.append(req.t("case.fact.owed", ["list": r.owed.joined(separator: "、"), "date": r.owedDue?.description ?? "—"])) }
+        if let d = r.decision {
+            facts.append(req.t(d.approved ? "case.fact.approved" : "case.fact.denied", ["date": d.on.description, "reasons": d.reasons, "basis": d.legalBasis]))
+            if !d.trace.isEmpty { facts.append(req.t("case.fact.trace", ["list": d.trace.joined(separator: "；")])) }
+        }
+        if let f = r.refusal { facts.append(req.t("case.fact.refused", ["reason": f.reason, "basis": f.legalBasis])) }
+        if let v = r.delivery { facts.append(req.t("case.fact.delivered.\(v.method.rawValue)", ["date": v.on.description, "tracking": v.trackingNumber ?? ""])) }
+        if case let .pending(due)? = r.verification { facts.append(req.t("case.fact.verifyBy", ["date": due.description])) }
+        let clock = c.usedDays.map { used in
+            req.t("case.clock", ["used": String(used), "limit": String(c.limitDays), "left": String(c.leftDays ?? 0), "due": c.dueOn ?? "—"])
+                + (c.dueDateOfficial == false ? " " + req.t("case.clockEstimate") : "")
+        }
+        let tolerable = item?.materials.filter(\.tolerable).map(\.name) ?? []
+        var pendingVerification = false
+        if case .pending? = r.verification { pendingVerification = true }
+        let shown = c.allowedActions.compactMap(CaseActionKind.init(rawValue:)).filter { kind in
+            switch kind {
+            case .approveInstantly, .suspendForOwed: false
+            case .supplyOwed: !r.owed.isEmpty
+            case .passVerification, .failVerification: pendingVerification
+            case .approveOnCommitment: item?.commitmentAllowed ?? false
+            case .acceptTolerantly: !(item?.materials.filter(\.tolerable).isEmpty ?? true)
+            default: true
+            }
+        }
+        let actions = shown.map { kind in
+            ActionForm(action: kind.rawValue, label: req.t("caseAction.\(kind.rawValue)"), version: c.version,
+                       reason: [.refuse, .decide, .failVerification].contains(kind), legalBasis: [.refuse, .decide].contains(kind),
+                       materials: [.requestCorrection, .returnForCorrection].contains(kind), owed: kind == .acceptTolerantly, owedChoices: tolerable,
+                       approved: kind == .decide, method: kind == .deliver, procedure: kind == .startProcedure,
+                       danger: [.refuse, .withdraw, .failVerification].contains(kind))
+        }
+        return CaseView(applicationID: applicationID.uuidString, id: c.id.uuidString, itemName: c.itemName, department: c.department, state: req.t("caseState.\(c.state)"),
+                        warning: c.warning, warningLabel: c.warning == "none" ? nil : req.t("warning.\(c.warning)"), clock: clock, facts: facts,
+                        tasks: c.tasks.map { TaskView(name: $0.name, department: $0.department, status: req.t("taskStatus.\($0.status)"),
+                                                      dueOn: $0.dueOn ?? "—", opinion: $0.opinion ?? "") },
+                        hasTasks: !c.tasks.isEmpty, actions: actions, hasActions: !actions.isEmpty)
+    }
+
+    struct ActForm: Content {
+        var action: String
+        var version: Int?
+        var reason: String?
+        var legalBasis: String?
+        var materials: String?
+        var owed: [String]?
+        var due: String?
+        var approved: String?
+        var method: String?
+        var trackingNumber: String?
+        var procedure: String?
+    }
+
+    func act(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self), let caseID = req.parameters.get("caseID", as: UUID.self) else {
+            throw TongbanError.notFound("case")
+        }
+        let form = try req.content.decode(ActForm.self)
+        let lines = form.materials?.split(whereSeparator: \.isNewline).map(String.init)
+        let body = CaseActionBody(action: form.action, reasons: [.returnForCorrection].contains(CaseActionKind(rawValue: form.action)) ? lines : nil,
+                                  reason: form.reason, legalBasis: form.legalBasis, materials: lines, owed: form.owed, due: form.due,
+                                  approved: form.approved.map { $0 == "true" }, method: form.method, trackingNumber: form.trackingNumber,
+                                  procedure: form.procedure, version: form.version)
+        do {
+            _ = try await CaseWork.act(caseID: caseID, body, on: req)
+        } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
+            let details = error.fields.map { req.fieldMessage($0) }
+            return try await renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+        }
+        return req.redirect(to: "/applications/\(id)?done=\(form.action)")
+    }
+
+    // MARK: public status lookup
+
+    struct StatusContext: Encodable {
+        let page: PageContext
+        let number: String
+        let tail: String
+        let result: ApplicationAPI.StatusDTO?
+        let states: [String]
+        let error: String?
+    }
+
+    func status(req: Request) async throws -> View {
+        let number = req.query[String.self, at: "number"] ?? "", tail = req.query[String.self, at: "tail"] ?? ""
+        var result: ApplicationAPI.StatusDTO? = nil
+        var error: String? = nil
+        if !number.isEmpty || !tail.isEmpty {
+            do { result = try await ApplicationAPI().status(req: req) } catch let failure as TongbanError {
+                error = failure.fields.isEmpty ? req.t(failure.code, failure.arguments) : failure.fields.map { req.fieldMessage($0) }.joined(separator: " ")
+            }
+        }
+        let states = result?.cases.map { "\($0.item)：\(req.t("caseState.\($0.state)"))\($0.dueOn.map { "（" + req.t("application.dueOn", ["date": $0]) + "）" } ?? "")" } ?? []
+        return try await req.view.render("status", StatusContext(page: req.pageContext(title: req.t("status.title")), number: number, tail: tail,
+                                                                 result: result, states: states, error: error))
+    }
+}

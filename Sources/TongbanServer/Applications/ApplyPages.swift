@@ -1,0 +1,159 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// Applying on the web, without JavaScript: one page with the item's (or the bundle's merged)
+/// form and a file field for each material the applicant brings. Everything is checked before
+/// anything is written; then the draft is made, the files stored, and the draft submitted.
+struct ApplyPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("apply", use: page)
+        routes.on(.POST, "apply", body: .collect(maxSize: "40mb"), use: submit)
+    }
+
+    struct Field: Encodable {
+        let name: String
+        let label: String
+        /// The field type, for scripts that fill the form (and assistive tools).
+        let kind: String
+        let inputType: String
+        let required: Bool
+        let choices: [String]
+        let isChoice: Bool
+        let value: String
+        let error: String?
+    }
+
+    struct Upload: Encodable {
+        let name: String
+        let label: String
+        let required: Bool
+        let note: String
+        let error: String?
+    }
+
+    struct Hidden: Encodable { let name: String; let value: String }
+
+    struct Context: Encodable {
+        let page: PageContext
+        let title: String
+        let hidden: [Hidden]
+        let fields: [Field]
+        let uploads: [Upload]
+        let hasUploads: Bool
+        let summary: String?
+    }
+
+    /// The target named by the query or the form: `item`, or `bundle` with the questionnaire's
+    /// answers as the other parameters.
+    static func body(_ values: [String: String]) -> ApplyBody {
+        var answers: [String: String] = [:]
+        for (key, value) in values where key.hasPrefix("a_") { answers[String(key.dropFirst(2))] = value }
+        return ApplyBody(item: values["item"], bundle: values["bundle"], answers: values["bundle"] == nil ? nil : answers)
+    }
+
+    static func inputType(_ type: FieldType) -> String {
+        switch type {
+        case .number: "number"
+        case .date: "date"
+        case .mobile: "tel"
+        default: "text"
+        }
+    }
+
+    func page(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.string.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")") }
+        var values: [String: String] = [:]
+        for key in ["item", "bundle"] { if let v = req.query[String.self, at: key] { values[key] = v } }
+        if let raw = req.url.query {
+            for pair in raw.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                if parts.count == 2, parts[0] != "item", parts[0] != "bundle" { values["a_" + parts[0]] = parts[1] }
+            }
+        }
+        return try await render(req, values: values, failure: nil)
+    }
+
+    func render(_ req: Request, values: [String: String], failure: (any Error)?) async throws -> Response {
+        let target = try await ApplicationTarget.resolve(Self.body(values), on: req)
+        let shown = try FormFailure(failure, req)
+        let english = req.language == .en
+        let fields = target.form.filter { $0.type != .file }.map { f in
+            Field(name: "f_\(f.key)", label: english ? f.labelEn : f.label, kind: f.type.rawValue,
+                  inputType: Self.inputType(f.type),
+                  required: f.required, choices: f.choices, isChoice: f.type == .choice, value: values["f_\(f.key)"] ?? "",
+                  error: shown.fields["form.\(f.key)"])
+        }
+        var seen: Set<String> = []
+        let uploads = target.items.flatMap(\.item.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map { m in
+            Upload(name: "m_\(m.key)", label: m.name, required: m.required && !m.tolerable,
+                   note: m.tolerable ? req.t("apply.tolerable") : (m.required ? "" : req.t("apply.optional")), error: shown.fields["materials.\(m.key)"])
+        }
+        var hidden = [Hidden(name: target.kind == .item ? "item" : "bundle", value: target.code)]
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("a_") { hidden.append(Hidden(name: key, value: value)) }
+        let context = Context(page: req.pageContext(title: req.t("apply.title", ["name": target.name])), title: target.name,
+                              hidden: hidden, fields: fields, uploads: uploads, hasUploads: !uploads.isEmpty, summary: shown.summary)
+        let response = try await req.view.render("apply", context).encodeResponse(for: req)
+        if failure != nil { response.status = .unprocessableEntity }
+        return response
+    }
+
+    func submit(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        var values: [String: String] = [:]
+        var files: [String: File] = [:]
+        struct Keys: Decodable { let keys: [String: String] }
+        // multipart: text parts are values, file parts are materials
+        if let data = req.body.data, let boundary = req.headers.contentType?.parameters["boundary"] {
+            let parts = try FormDataDecoder().decode([String: MultipartValue].self, from: data, boundary: boundary)
+            for (name, part) in parts {
+                switch part {
+                case let .text(text): values[name] = text
+                case let .file(file): if file.data.readableBytes > 0 { files[String(name.dropFirst(2))] = file }
+                }
+            }
+        } else {
+            values = try req.content.decode([String: String].self)
+        }
+        var form: [String: String] = [:]
+        for (key, value) in values where key.hasPrefix("f_") && !value.trimmingCharacters(in: .whitespaces).isEmpty { form[String(key.dropFirst(2))] = value }
+        var body = Self.body(values)
+        body.form = form
+        // everything checked first: the whole form, and a file for every material required now
+        do {
+            let target = try await ApplicationTarget.resolve(body, on: req)
+            var problems = FieldErrors()
+            if case let .failure(formProblems) = FormCheck.check(form, against: target.form, today: req.application.today) {
+                for e in formProblems.errors { problems.add(e) }
+            }
+            for key in ApplicationSubmission.requiredUploads(target) where files[key] == nil { problems.add(ApplicationSubmission.materialProblem("materials.\(key)", target)) }
+            for (key, file) in files {
+                if let problem = MaterialStore.problem(bytes: file.data, contentType: file.contentType) { problems.add("materials.\(key)", problem) }
+            }
+            if !problems.isEmpty { throw TongbanError.invalid(problems) }
+            body.submit = false
+            let draft = try await ApplicationSubmission.apply(body, idempotencyKey: nil, on: req).application
+            for (key, file) in files.sorted(by: { $0.key < $1.key }) {
+                _ = try await MaterialStore.store(Array(file.data.readableBytesView), contentType: file.contentType!, filename: file.filename,
+                                                  key: key, application: draft, on: req)
+            }
+            let submitted = try await ApplicationSubmission.submitDraft(id: draft.requireID(), form: form, on: req)
+            return req.redirect(to: "/applications/\(try submitted.requireID())?done=submitted")
+        } catch let error as TongbanError where error.status == .unprocessableEntity {
+            return try await render(req, values: values, failure: error)
+        }
+    }
+}
+
+/// One part of a multipart form: text, or a file.
+enum MultipartValue: Decodable {
+    case text(String)
+    case file(File)
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let file = try? container.decode(File.self), file.filename != "" || file.contentType != nil { self = .file(file); return }
+        self = .text(try container.decode(String.self))
+    }
+}

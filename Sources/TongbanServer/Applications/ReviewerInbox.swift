@@ -1,0 +1,32 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The open review tasks of the signed-in reviewer's department, soonest due first, each with
+/// its case and application and its warning colour (a task past its own due date is red).
+enum ReviewerInbox {
+    struct Entry {
+        let task: ReviewTask
+        let row: CaseRow
+        let application: ApplicationRecord
+        let warning: CaseClock.Warning
+    }
+
+    static func entries(_ req: Request) async throws -> [Entry] {
+        let actor = try req.requireAccount().actor
+        guard actor.has(.reviewer) else { throw TongbanError.denied(.roleMissing) }
+        guard let department = actor.departmentID else { return [] }
+        let tasks = try await ReviewTask.query(on: req.db).filter(\.$departmentID == department).filter(\.$status == .open)
+            .sort(\.$dueOn).limit(300).all()
+        let cases = try await CaseRow.query(on: req.db).filter(\.$id ~~ tasks.map(\.caseID)).all()
+        let applications = try await ApplicationRecord.query(on: req.db).filter(\.$id ~~ cases.map(\.applicationID)).all()
+        let today = req.application.today.description
+        return tasks.compactMap { task in
+            guard let row = cases.first(where: { $0.id == task.caseID }),
+                  let application = applications.first(where: { $0.id == row.applicationID }) else { return nil }
+            let overdue = task.dueOn.map { $0 < today } ?? false
+            return Entry(task: task, row: row, application: application, warning: overdue ? .red : row.warning)
+        }
+    }
+}
