@@ -88,6 +88,9 @@ try:
     check("陈审批" in driver.page_source, "staff directory lists the region's staff")
     driver.find_element(By.ID, "username").send_keys("smoke.reviewer")
     driver.find_element(By.ID, "displayName").send_keys("冒烟测试")
+    for option in driver.find_elements(By.CSS_SELECTOR, "#departmentID option"):
+        if option.text == "杭州市公安局西湖区分局":
+            option.click()
     driver.find_element(By.CSS_SELECTOR, "input[name='roles[]'][value='reviewer']").click()
     driver.find_element(By.ID, "password").send_keys("Smoke-test-2026")
     submit("form[action='/admin/staff'] button")
@@ -185,9 +188,27 @@ try:
     driver.get(base + f"/applications/{driver.current_url.split('/applications/')[1].split('?')[0]}/notices/acceptance")
     check("受理通知书" in driver.page_source and number in driver.page_source, "the acceptance notice carries the number")
     shot("notice-acceptance")
+    application_url = driver.current_url.split("/notices/")[0]
+    submit("form[action='/logout'] button")
+    # the police reviewer added above finds the task in the inbox, completes it and decides
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "login").send_keys("smoke.reviewer")
+    driver.find_element(By.ID, "password").send_keys("Smoke-test-2026")
+    submit("form[action='/login'] button")
+    submit("a[href='/inbox']")
+    check(number in driver.page_source, "the reviewer's inbox lists the task")
+    shot("inbox")
+    driver.find_element(By.LINK_TEXT, number).click()
+    driver.find_element(By.CSS_SELECTOR, "form.task-complete textarea").send_keys("材料齐全，居住地址经核实无误")
+    submit("form.task-complete button")
+    driver.find_element(By.CSS_SELECTOR, "form.action input[value='decide'] ~ label textarea[name=reason]").send_keys("符合居住证申领条件")
+    driver.find_element(By.CSS_SELECTOR, "form.action input[value='decide'] ~ label input[name=legalBasis]").send_keys("《居住证暂行条例》第九条")
+    submit("form.action input[value='decide'] ~ button")
+    check("已决定" in driver.page_source and "准予" in driver.page_source, "the reviewer completes the task and approves")
+    shot("application-decided")
     submit("form[action='/logout'] button")
     driver.get(base + f"/status?number={number}&tail=1236")
-    check("审查中" in driver.page_source and "张晓明" not in driver.page_source, "public status lookup: the state, nothing personal")
+    check("已决定" in driver.page_source and "张晓明" not in driver.page_source, "public status lookup: the state, nothing personal")
     shot("status")
 finally:
     driver.quit()

@@ -147,10 +147,15 @@ struct ApplicationAPI {
     /// `claim`, `release`, `complete` (with an opinion): the next wave of tasks opens when the
     /// last open one completes.
     func task(req: Request) async throws -> ApplicationDTO {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("task") }
+        return try await Self.dto(try await Self.workOnTask(req, taskID: id, verb: try req.parameters.require("verb")), on: req)
+    }
+
+    /// Claims, releases or completes a task for the signed-in reviewer (API and pages alike).
+    static func workOnTask(_ req: Request, taskID id: UUID, verb: String) async throws -> ApplicationRecord {
         let account = try req.requireAccount()
-        guard let id = req.parameters.get("id", as: UUID.self), let task = try await ReviewTask.find(id, on: req.db),
+        guard let task = try await ReviewTask.find(id, on: req.db),
               let application = try await ApplicationRecord.find(task.applicationID, on: req.db) else { throw TongbanError.notFound("task") }
-        let verb = try req.parameters.require("verb")
         guard ["claim", "release", "complete"].contains(verb) else { throw TongbanError.notFound("task") }
         let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
                                             departmentIDs: Set([task.departmentID].compactMap { $0 }))
@@ -193,7 +198,7 @@ struct ApplicationAPI {
             }
             try await AuditLog.append(audit, on: tx)
         }
-        return try await Self.dto(application, on: req)
+        return application
     }
 
     struct StatusDTO: Content {

@@ -16,12 +16,13 @@ struct ApplicationDTO: Content {
         let dueOn: String?
         let claimed: Bool
         let opinion: String?
+        let departmentID: UUID?
         let version: Int
 
         init(_ task: ReviewTask) {
             id = task.id!; name = task.name; kind = task.kind.rawValue; department = task.departmentName; status = task.status.rawValue
             parallelGroup = task.parallelGroup; openedOn = task.openedOn; dueOn = task.dueOn; claimed = task.claimedBy != nil
-            opinion = task.opinion; version = task.version
+            opinion = task.opinion; version = task.version; departmentID = task.departmentID
         }
     }
 

@@ -12,6 +12,7 @@ struct ApplicationPages {
         routes.get("applications", use: mine)
         routes.get("applications", ":id", use: detail)
         routes.post("applications", ":id", "cases", ":caseID", "act", use: act)
+        routes.post("applications", ":id", "tasks", ":taskID", ":verb", use: workOnTask)
         routes.get("desk", use: desk)
         routes.get("inbox", use: inbox)
         routes.get("status", use: status)
@@ -96,7 +97,18 @@ struct ApplicationPages {
         let danger: Bool
     }
 
-    struct TaskView: Encodable { let name: String; let department: String; let status: String; let dueOn: String; let opinion: String }
+    struct TaskView: Encodable {
+        let id: String
+        let name: String
+        let department: String
+        let status: String
+        let dueOn: String
+        let opinion: String
+        let version: Int
+        /// What the viewer (a reviewer of the task's department) may do with it now.
+        let canClaim: Bool
+        let canComplete: Bool
+    }
 
     struct CaseView: Encodable {
         let applicationID: String
@@ -172,6 +184,8 @@ struct ApplicationPages {
     }
 
     func caseView(_ c: ApplicationDTO.CaseDTO, applicationID: UUID, item: ServiceItem?, req: Request) -> CaseView {
+        let actor = req.currentActor
+        let reviewerDepartment = actor?.has(.reviewer) == true ? actor?.departmentID : nil
         var facts: [String] = []
         let r = c.record
         if !r.returnReasons.isEmpty { facts.append(req.t("case.fact.returned", ["list": r.returnReasons.joined(separator: "；")])) }
@@ -210,8 +224,12 @@ struct ApplicationPages {
         }
         return CaseView(applicationID: applicationID.uuidString, id: c.id.uuidString, itemName: c.itemName, department: c.department, state: req.t("caseState.\(c.state)"),
                         warning: c.warning, warningLabel: c.warning == "none" ? nil : req.t("warning.\(c.warning)"), clock: clock, facts: facts,
-                        tasks: c.tasks.map { TaskView(name: $0.name, department: $0.department, status: req.t("taskStatus.\($0.status)"),
-                                                      dueOn: $0.dueOn ?? "—", opinion: $0.opinion ?? "") },
+                        tasks: c.tasks.map { t in
+                            let mine = reviewerDepartment != nil && t.departmentID == reviewerDepartment && t.status == "open"
+                            return TaskView(id: t.id.uuidString, name: t.name, department: t.department, status: req.t("taskStatus.\(t.status)"),
+                                            dueOn: t.dueOn ?? "—", opinion: t.opinion ?? "", version: t.version,
+                                            canClaim: mine && !t.claimed, canComplete: mine)
+                        },
                         hasTasks: !c.tasks.isEmpty, actions: actions, hasActions: !actions.isEmpty)
     }
 
@@ -247,6 +265,22 @@ struct ApplicationPages {
             return try await renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
         }
         return req.redirect(to: "/applications/\(id)?done=\(form.action)")
+    }
+
+    struct TaskForm: Content { var opinion: String? }
+
+    func workOnTask(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self), let taskID = req.parameters.get("taskID", as: UUID.self) else {
+            throw TongbanError.notFound("task")
+        }
+        do {
+            _ = try await ApplicationAPI.workOnTask(req, taskID: taskID, verb: try req.parameters.require("verb"))
+        } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
+            let details = error.fields.map { req.fieldMessage($0) }
+            return try await renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+        }
+        return req.redirect(to: "/applications/\(id)")
     }
 
     // MARK: public status lookup
