@@ -8,16 +8,18 @@ import Vapor
 struct GroupCommitTests {
     struct Planned: Error {}
 
-    @Test("concurrent writes share commits; one that fails is rolled back alone and hears of it; the others are stored", arguments: TestDatabase.available)
+    @Test("concurrent writes share commits; one that fails is retried alone and hears of it; the others are stored with their audit entries", arguments: TestDatabase.available)
     func savepoints(database: TestDatabase) async throws {
         try await withTongban(database, seed: false) { app, _ in
             let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
                 for i in 0..<60 {
                     group.addTask {
                         do {
-                            try await app.groupCommit.write(on: app.db) { tx in
-                                try await OutboxEvent(topic: "test.group", subject: String(i), payload: [:], at: Date()).create(on: tx)
+                            try await app.groupCommit.write(on: app.db) { _ in
                                 if i % 5 == 0 { throw Planned() }
+                                var rows = InsertBatch()
+                                rows.add(OutboxEvent(topic: "test.group", subject: String(i), payload: [:], at: Date()))
+                                return (rows, AuditEvent(actorLabel: "test", action: "test.group", resource: String(i)))
                             }
                             return (i, true)
                         } catch is Planned {
@@ -30,6 +32,10 @@ struct GroupCommitTests {
             #expect(outcomes.count == 60 && outcomes.filter { !$0.value }.map(\.key).sorted() == Array(stride(from: 0, to: 60, by: 5)))
             let stored = try await OutboxEvent.query(on: app.db).filter(\.$topic == "test.group").all().map { Int($0.subject)! }.sorted()
             #expect(stored == (0..<60).filter { $0 % 5 != 0 })
+            // one audit entry per stored write, chained without a gap
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "test.group").all().map { Int($0.resource)! }.sorted()
+            #expect(audited == stored)
+            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: try await AuditEntry.query(on: app.db).count()))
         }
     }
 }

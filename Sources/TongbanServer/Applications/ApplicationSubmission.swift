@@ -164,7 +164,7 @@ enum ApplicationSubmission {
                 var audit = event
                 audit.resource = "application:\(application.number ?? applicationID.uuidString)"
                 audit.details = "\(target.kind.rawValue) \(target.code) v\(target.version), \(target.items.count) case(s)\(onBehalf ? ", 帮办" : "")"
-                try await AuditLog.append(audit, on: tx, with: batch)
+                return (batch, audit)
             }
             return Created(application: application, isNew: true, written: rows)
         } catch where error.isConstraintViolation && key != nil {

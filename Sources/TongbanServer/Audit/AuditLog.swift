@@ -23,27 +23,38 @@ enum AuditLog {
     /// `batch`: rows of the change itself, written in the same statement as the entry (one
     /// round trip fewer while the chain's head is locked).
     static func append(_ event: AuditEvent, on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date = Date()) async throws {
+        try await append([event], on: db, with: batch, now: now)
+    }
+
+    /// Appends entries in order, chained to each other, with one update of the chain's head.
+    static func append(_ events: [AuditEvent], on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date = Date()) async throws {
         guard db.inTransaction else {
-            return try await db.write { try await append(event, on: $0, with: batch, now: now) }
+            return try await db.write { try await append(events, on: $0, with: batch, now: now) }
         }
+        guard !events.isEmpty else { return try await batch.run(on: db) }
         // Writing first takes the lock (a row lock on PostgreSQL, the write lock on SQLite):
         // concurrent appenders queue here rather than both reading the same head. The lock is
         // held to the commit, so the chain's part of the transaction is two statements.
-        guard let head = try await db.sql.raw("UPDATE audit_head SET last_sequence = last_sequence + 1 WHERE id = 1 RETURNING last_sequence, last_hash")
+        guard let head = try await db.sql.raw("UPDATE audit_head SET last_sequence = last_sequence + \(bind: events.count) WHERE id = 1 RETURNING last_sequence, last_hash")
             .first(decoding: AuditHead.self) else {
             throw Abort(.internalServerError, reason: "audit chain head missing")
         }
-        let record = AuditChain.seal(AuditRecord(
-            sequence: head.last_sequence, atMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)),
-            actorID: event.actorID?.uuidString, actorLabel: event.actorLabel, action: event.action,
-            resource: event.resource, purpose: event.purpose, requestID: event.requestID, details: event.details,
-            previousHash: head.last_hash))
+        let atMillis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        var previousHash = head.last_hash
         var batch = batch
-        batch.add(AuditEntry.schema, [("sequence", record.sequence), ("at_millis", record.atMillis), ("actor_id", record.actorID),
-                                      ("actor_label", record.actorLabel), ("action", record.action), ("resource", record.resource),
-                                      ("purpose", record.purpose), ("request_id", record.requestID), ("details", record.details),
-                                      ("previous_hash", record.previousHash), ("hash", record.hash)])
-        try await batch.run(on: db, followedBy: "UPDATE audit_head SET last_hash = \(bind: record.hash) WHERE id = 1")
+        for (offset, event) in events.enumerated() {
+            let record = AuditChain.seal(AuditRecord(
+                sequence: head.last_sequence - Int64(events.count) + 1 + Int64(offset), atMillis: atMillis,
+                actorID: event.actorID?.uuidString, actorLabel: event.actorLabel, action: event.action,
+                resource: event.resource, purpose: event.purpose, requestID: event.requestID, details: event.details,
+                previousHash: previousHash))
+            batch.add(AuditEntry.schema, [("sequence", record.sequence), ("at_millis", record.atMillis), ("actor_id", record.actorID),
+                                          ("actor_label", record.actorLabel), ("action", record.action), ("resource", record.resource),
+                                          ("purpose", record.purpose), ("request_id", record.requestID), ("details", record.details),
+                                          ("previous_hash", record.previousHash), ("hash", record.hash)])
+            previousHash = record.hash
+        }
+        try await batch.run(on: db, followedBy: "UPDATE audit_head SET last_hash = \(bind: previousHash) WHERE id = 1")
     }
 
     /// Walks the whole chain in pages of `pageSize`, oldest first.

@@ -3,33 +3,48 @@ import Foundation
 import SQLKit
 import Vapor
 
-/// Group commit for SQLite's hot writes. SQLite takes one writer at a time and makes each commit
-/// durable with an fsync; with every submission its own transaction, the disk's sync rate would
-/// be the platform's submission rate. Here the writes that arrive while one transaction is
-/// running wait, and then all of them run in the next transaction, each inside its own
-/// savepoint: one that fails is rolled back alone, and every caller hears of its own outcome
-/// only after the shared commit — so nothing is acknowledged before it is durable.
+/// One audited write that may share its transaction with others: `prepare` runs inside the
+/// transaction and returns the rows to insert and the audit entry recording them. It may run a
+/// second time, alone, if the group it was in failed.
+struct GroupWrite: Sendable {
+    let prepare: @Sendable (any Database) async throws -> (rows: InsertBatch, audit: AuditEvent)
+}
+
+/// Group commit for the hot audited writes (submissions). Each audited write locks the audit
+/// chain's head until its commit, so on either database such writes run one after another, and
+/// each pays its statements, its lock hand-over and its commit. Here the writes that arrive while
+/// one transaction is running wait, and then all of them go in the next transaction: their rows
+/// in one statement, their audit entries chained in one head update — a handful of statements
+/// however many writes. Every caller hears of its outcome only after the shared commit, so
+/// nothing is acknowledged before it is durable.
 ///
-/// On PostgreSQL, which syncs concurrent commits together by itself, a write is simply its own
-/// transaction.
+/// If the group's transaction fails (one write's `prepare` refused, a unique key raced), nothing
+/// of it is stored and each write is retried alone in its own transaction, so one bad write
+/// cannot sink the others and each caller gets its own answer.
 actor GroupCommit {
     private struct Job {
-        let body: @Sendable (any Database) async throws -> any Sendable
-        let done: CheckedContinuation<any Sendable, any Error>
+        let write: GroupWrite
+        let done: CheckedContinuation<Void, any Error>
     }
 
     private var waiting: [Job] = []
     private var running = false
     let maxBatch: Int
+    /// Bound parameters per statement stay well under both databases' limits (PostgreSQL 65,535;
+    /// SQLite 32,766).
+    static let maxBinds = 20_000
 
-    init(maxBatch: Int = 128) { self.maxBatch = maxBatch }
+    init(maxBatch: Int = 64) { self.maxBatch = maxBatch }
 
-    nonisolated func write<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        if db.isPostgres || db.inTransaction { return try await db.write(body) }
-        let result = try await withCheckedThrowingContinuation { (done: CheckedContinuation<any Sendable, any Error>) in
-            Task { await self.enqueue(Job(body: { try await body($0) }, done: done), db: db) }
+    nonisolated func write(on db: any Database, _ write: GroupWrite) async throws {
+        if db.inTransaction { return try await Self.run([write], on: db) }
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Task { await self.enqueue(Job(write: write, done: done), db: db) }
         }
-        return result as! T
+    }
+
+    nonisolated func write(on db: any Database, _ prepare: @escaping @Sendable (any Database) async throws -> (rows: InsertBatch, audit: AuditEvent)) async throws {
+        try await write(on: db, GroupWrite(prepare: prepare))
     }
 
     private func enqueue(_ job: Job, db: any Database) {
@@ -43,44 +58,48 @@ actor GroupCommit {
         while !waiting.isEmpty {
             let batch = Array(waiting.prefix(maxBatch))
             waiting.removeFirst(batch.count)
-            let outcomes: [Result<any Sendable, any Error>]
             do {
-                outcomes = try await db.write { tx in
-                    var outcomes: [Result<any Sendable, any Error>] = []
-                    for (index, job) in batch.enumerated() {
-                        let savepoint = SQLQueryString("s\(unsafeRaw: String(index))")
-                        try await tx.sql.raw("SAVEPOINT \(savepoint)").run()
-                        do {
-                            outcomes.append(.success(try await job.body(tx)))
-                            try await tx.sql.raw("RELEASE \(savepoint)").run()
-                        } catch {
-                            try await tx.sql.raw("ROLLBACK TO \(savepoint)").run()
-                            try await tx.sql.raw("RELEASE \(savepoint)").run()
-                            outcomes.append(.failure(error))
-                        }
-                    }
-                    return outcomes.map { ResultBox($0) }
-                }.map(\.result)
+                try await db.write { tx in try await Self.run(batch.map(\.write), on: tx) }
+                for job in batch { job.done.resume() }
             } catch {
-                // the commit itself failed: nothing of this batch is stored
-                outcomes = batch.map { _ in .failure(error) }
+                if batch.count == 1 {
+                    batch[0].done.resume(throwing: error)
+                    continue
+                }
+                for job in batch {
+                    do {
+                        try await db.write { tx in try await Self.run([job.write], on: tx) }
+                        job.done.resume()
+                    } catch {
+                        job.done.resume(throwing: error)
+                    }
+                }
             }
-            for (job, outcome) in zip(batch, outcomes) { job.done.resume(with: outcome) }
         }
         running = false
     }
-}
 
-/// A result that crosses the transaction's Sendable boundary.
-private struct ResultBox: @unchecked Sendable {
-    let result: Result<any Sendable, any Error>
-    init(_ result: Result<any Sendable, any Error>) { self.result = result }
+    /// The writes' rows and their audit entries, inside one transaction.
+    private static func run(_ writes: [GroupWrite], on tx: any Database) async throws {
+        var rows = InsertBatch()
+        var audits: [AuditEvent] = []
+        for write in writes {
+            let made = try await write.prepare(tx)
+            if rows.bindCount + made.rows.bindCount > maxBinds {
+                try await rows.run(on: tx)
+                rows = InsertBatch()
+            }
+            rows.append(made.rows)
+            audits.append(made.audit)
+        }
+        try await AuditLog.append(audits, on: tx, with: rows)
+    }
 }
 
 extension Application {
     private struct GroupCommitKey: StorageKey { typealias Value = GroupCommit }
 
-    /// One per application, so each SQLite file has its own.
+    /// One per application, so each database has its own.
     var groupCommit: GroupCommit {
         get { storage[GroupCommitKey.self]! }
         set { storage[GroupCommitKey.self] = newValue }

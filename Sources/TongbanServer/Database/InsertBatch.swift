@@ -6,9 +6,9 @@ import SQLKit
 /// modifying common table expressions), one round trip however many tables; on SQLite, which is
 /// in-process and has no round trips to save, one multi-row INSERT per table. Foreign keys are
 /// checked at the end of the statement, so parents and children may travel together.
-struct InsertBatch {
+struct InsertBatch: Sendable {
     /// A column value: a bind, or NULL.
-    enum Value {
+    enum Value: Sendable {
         case bind(any Encodable & Sendable)
         case null
     }
@@ -17,10 +17,23 @@ struct InsertBatch {
 
     var isEmpty: Bool { tables.isEmpty }
 
+    /// Cells so far: at most this many parameters are bound.
+    private(set) var bindCount = 0
+
+    /// Adds another batch's rows after these.
+    mutating func append(_ other: InsertBatch) {
+        for table in other.tables {
+            for row in table.rows { add(table.table, table.columns, row) }
+        }
+    }
+
     /// Adds one row; rows of one table must name the same columns in the same order.
     mutating func add(_ table: String, _ values: [(String, (any Encodable & Sendable)?)]) {
-        let columns = values.map(\.0)
-        let row: [Value] = values.map { $0.1.map(Value.bind) ?? .null }
+        add(table, values.map(\.0), values.map { $0.1.map(Value.bind) ?? .null })
+    }
+
+    private mutating func add(_ table: String, _ columns: [String], _ row: [Value]) {
+        bindCount += row.count
         if let index = tables.firstIndex(where: { $0.table == table && $0.columns == columns }) {
             tables[index].rows.append(row)
         } else {
