@@ -24,7 +24,8 @@ public struct ApplicationNumber: Hashable, CheckedCode {
 
     public init(region: RegionCode, date: CalendarDate, serial: Int) {
         let county = String(region.value.prefix(6))
-        let day = String(format: "%04d%02d%02d", date.year, date.month, date.day), number = String(format: "%08d", serial)
+        let day = date.year.zeroPadded(to: 4) + date.month.zeroPadded(to: 2) + date.day.zeroPadded(to: 2)
+        let number = serial.zeroPadded(to: 8)
         value = "\(county)-\(day)-\(number)-\(ISO7064.mod37_36(county + day + number)!)"
         self.region = county
         self.date = date

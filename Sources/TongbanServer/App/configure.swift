@@ -33,6 +33,7 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     app.catalogIndex = CatalogIndexHolder()
     app.applicationCaches = ApplicationCaches()
     app.groupCommit = GroupCommit()
+    app.signedInAccounts = SignedInAccounts()
     app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()

@@ -49,8 +49,8 @@ enum ApplicationSubmission {
         }
         // The body as decoded and re-encoded with sorted keys: a retry that orders its keys or
         // spaces its JSON differently is still the same request.
-        let digest = SHA256.hash(data: try CatalogEntry.encoder.encode(body)).hex
-        if let key, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {
+        let digest = try key.map { _ in SHA256.hash(data: try CatalogEntry.encoder.encode(body)).hex }
+        if let key, let digest, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {
             return Created(application: earlier, isNew: false)
         }
 
@@ -100,7 +100,7 @@ enum ApplicationSubmission {
         application.form = String(decoding: try encoder.encode(form), as: UTF8.self)
         application.answers = String(decoding: try encoder.encode(body.answers ?? [:]), as: UTF8.self)
         application.idempotencyKey = key
-        application.requestDigest = key == nil ? nil : digest
+        application.requestDigest = digest
         application.visits = present ? 1 : 0
         application.createdAt = now
         if submit {
@@ -169,7 +169,7 @@ enum ApplicationSubmission {
             return Created(application: application, isNew: true, written: rows)
         } catch where error.isConstraintViolation && key != nil {
             // the same key raced in from another request: answer as the winner did
-            if let key, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {
+            if let key, let digest, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {
                 return Created(application: earlier, isNew: false)
             }
             throw error

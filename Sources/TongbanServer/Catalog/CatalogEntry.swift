@@ -103,7 +103,7 @@ final class CatalogEntry: Model, @unchecked Sendable {
     }
 
     static func digest(_ document: String) -> String {
-        SHA256.hash(data: Data(document.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(document.utf8)).hex
     }
 
     /// Line 1: sub-item; 2: keywords; 3: material names; the entries of a line separated by tabs

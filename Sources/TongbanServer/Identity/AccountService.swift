@@ -131,6 +131,8 @@ struct AccountService {
         let hash = try await app.hashPassword(newPassword)
         let id = try account.requireID()
         try await db.write { tx in
+            // a copy of its own: the signed-in account may be shared with other requests
+            guard let account = try await Account.find(id, on: tx) else { throw TongbanError.notFound("account") }
             account.passwordHash = hash
             account.credentialsChangedAt = Date()
             account.version += 1

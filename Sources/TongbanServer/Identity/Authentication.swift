@@ -4,8 +4,8 @@ import JWT
 import TongbanCore
 import Vapor
 
-/// The claims of an API access token. Short-lived; the account is loaded on every request, so a
-/// disabled account or changed roles take effect at once.
+/// The claims of an API access token. Short-lived; the account's status and version are read on
+/// every request (`SignedInAccounts`), so a disabled account or changed roles take effect at once.
 struct AccessTokenPayload: JWTPayload {
     var sub: SubjectClaim
     var exp: ExpirationClaim
@@ -89,7 +89,7 @@ struct BearerAuthenticator: AsyncMiddleware {
                 throw TongbanError(status: .unauthorized, code: "auth.tokenInvalid", headers: ["WWW-Authenticate": "Bearer"])
             }
             guard let id = UUID(uuidString: payload.sub.value),
-                  let account = try await Account.find(id, on: request.db), account.status == .active,
+                  let account = try await request.application.signedInAccounts.active(id, on: request.db),
                   // Tokens issued before a password change are void.
                   payload.iat.value.timeIntervalSince1970 >= account.credentialsChangedAt.timeIntervalSince1970 - 0.001
             else {
