@@ -45,6 +45,39 @@ def shot(name):
     driver.set_window_size(390, 900)
 
 
+def sign_in(login, password="Tongban-demo-2026"):
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "login").send_keys(login)
+    driver.find_element(By.ID, "password").send_keys(password)
+    submit("form[action='/login'] button")
+
+
+def apply_for_residence_permit(first_time):
+    """The signed-in person applies for a residence permit with its form and materials."""
+    driver.get(base + "/catalog?q=居住证&region=330106")
+    submit("ul.results a.result-name")
+    submit("a[href^='/apply?item=']")
+    check("在线申请" in driver.title or "申请表" in driver.page_source, "the apply page shows the item's form")
+    submit("form[action='/apply'] button")
+    if first_time:
+        check("请填写" in driver.page_source and "请先上传" in driver.page_source, "an empty application is refused, each field and material named")
+        shot("apply-errors")
+    values = {"identityNumber": "330106199003071236", "creditCode": "91330106MA2KXTW08L", "mobile": "13800138000", "region": "330106",
+              "address": "杭州市西湖区文三路90号", "number": "10", "date": "2026-12-01", "text": "张晓明"}
+    for field in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[data-kind], form[action='/apply'] select[data-kind]"):
+        kind = field.get_attribute("data-kind")
+        if field.tag_name == "select":
+            field.find_elements(By.TAG_NAME, "option")[1].click()
+        else:
+            field.clear()
+            driver.execute_script("arguments[0].value = arguments[1]", field, values.get(kind, "测试"))
+    for upload in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[type=file]"):
+        upload.send_keys(pdf)
+    if first_time:
+        shot("apply-filled")
+    submit("form[action='/apply'] button")
+
+
 try:
     driver.get(base + "/")
     check("一网通办" in driver.page_source, "home page in Chinese")
@@ -63,10 +96,7 @@ try:
     shot("register-errors")
 
     # sign in as the demo person and see the account page
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "login").send_keys("330106199003071236")
-    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
-    submit("form[action='/login'] button")
+    sign_in("330106199003071236", "Tongban-demo-2026")
     check(driver.current_url.endswith("/account"), "signed in lands on the account page")
     check("张晓明" in driver.page_source and "330106199003071236" in driver.page_source, "owner sees own identity number")
     shot("account")
@@ -113,10 +143,7 @@ try:
     shot("bundle")
 
     # a catalog administrator edits an item: draft, diff, a refused standard-field change, publication
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "login").send_keys("catalog")
-    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
-    submit("form[action='/login'] button")
+    sign_in("catalog", "Tongban-demo-2026")
     submit("a[href='/admin/catalog']")
     driver.get(base + "/admin/catalog?q=食品经营许可")
     submit("ul.results a.result-name")
@@ -144,39 +171,14 @@ try:
     with open(pdf, "wb") as f:
         f.write(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
     submit("form[action='/logout'] button")
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "login").send_keys("330106199003071236")
-    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
-    submit("form[action='/login'] button")
-    driver.get(base + "/catalog?q=居住证&region=330106")
-    submit("ul.results a.result-name")
-    submit("a[href^='/apply?item=']")
-    check("在线申请" in driver.title or "申请表" in driver.page_source, "the apply page shows the item's form")
-    submit("form[action='/apply'] button")
-    check("请填写" in driver.page_source and "请先上传" in driver.page_source, "an empty application is refused, each field and material named")
-    shot("apply-errors")
-    values = {"identityNumber": "330106199003071236", "creditCode": "91330106MA2KXTW08L", "mobile": "13800138000", "region": "330106",
-              "address": "杭州市西湖区文三路90号", "number": "10", "date": "2026-12-01", "text": "张晓明"}
-    for field in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[data-kind], form[action='/apply'] select[data-kind]"):
-        kind = field.get_attribute("data-kind")
-        if field.tag_name == "select":
-            field.find_elements(By.TAG_NAME, "option")[1].click()
-        else:
-            field.clear()
-            driver.execute_script("arguments[0].value = arguments[1]", field, values.get(kind, "测试"))
-    for upload in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[type=file]"):
-        upload.send_keys(pdf)
-    shot("apply-filled")
-    submit("form[action='/apply'] button")
+    sign_in("330106199003071236", "Tongban-demo-2026")
+    apply_for_residence_permit(True)
     check("/applications/" in driver.current_url and "已提交，待预审" in driver.page_source, "submitted: the application page shows its number and state")
     number = driver.find_element(By.CSS_SELECTOR, "p.lead strong").text
     check(len(number) == 26 and number.startswith("330106-"), f"application number {number}")
     shot("application-submitted")
     submit("form[action='/logout'] button")
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "login").send_keys("clerk")
-    driver.find_element(By.ID, "password").send_keys("Tongban-demo-2026")
-    submit("form[action='/login'] button")
+    sign_in("clerk", "Tongban-demo-2026")
     submit("a[href='/desk']")
     check(number in driver.page_source, "the clerk's desk lists the new application")
     shot("desk")
@@ -191,10 +193,7 @@ try:
     application_url = driver.current_url.split("/notices/")[0]
     submit("form[action='/logout'] button")
     # the police reviewer added above finds the task in the inbox, completes it and decides
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "login").send_keys("smoke.reviewer")
-    driver.find_element(By.ID, "password").send_keys("Smoke-test-2026")
-    submit("form[action='/login'] button")
+    sign_in("smoke.reviewer", "Smoke-test-2026")
     submit("a[href='/inbox']")
     check(number in driver.page_source, "the reviewer's inbox lists the task")
     shot("inbox")
@@ -210,6 +209,35 @@ try:
     driver.get(base + f"/status?number={number}&tail=1236")
     check("已决定" in driver.page_source and "张晓明" not in driver.page_source, "public status lookup: the state, nothing personal")
     shot("status")
+
+    # 补正 on the page: the clerk asks for a corrected material, the person uploads it on the
+    # application page and says it is supplied; the case is back at prereview
+    sign_in("330106199003071236", "Tongban-demo-2026")
+    apply_for_residence_permit(False)
+    second = driver.find_element(By.CSS_SELECTOR, "p.lead strong").text
+    check("补交材料" not in driver.page_source, "nothing to supply while nothing is asked for")
+    submit("form[action='/logout'] button")
+    sign_in("clerk", "Tongban-demo-2026")
+    submit("a[href='/desk']")
+    driver.find_element(By.LINK_TEXT, second).click()
+    submit("form.action input[value='passPrereview'] ~ button")
+    driver.find_element(By.CSS_SELECTOR, "form.action input[value='requestCorrection'] ~ label textarea[name=materials]").send_keys("居住地住址证明（租赁合同或房屋产权信息）")
+    submit("form.action input[value='requestCorrection'] ~ button")
+    check("待补正" in driver.page_source, "the clerk requests a correction")
+    submit("form[action='/logout'] button")
+    sign_in("330106199003071236", "Tongban-demo-2026")
+    submit("a[href='/applications']")
+    driver.find_element(By.LINK_TEXT, second).click()
+    check("补交材料" in driver.page_source and "居住地住址证明" in driver.page_source, "the applicant is offered the upload, the material named")
+    for option in driver.find_elements(By.CSS_SELECTOR, "#materials select[name=key] option"):
+        if "居住地住址证明" in option.text:
+            option.click()
+    driver.find_element(By.CSS_SELECTOR, "#materials input[type=file]").send_keys(pdf)
+    submit("#materials button")
+    check("已上传的材料" in driver.page_source and "material.pdf" in driver.page_source, "the uploaded material is listed on the application page")
+    shot("application-correction")
+    submit("form.action input[value='supplyCorrection'] ~ button")
+    check("预审通过，待受理" in driver.page_source, "supplied: the case is back at the window")
 finally:
     driver.quit()
 

@@ -237,6 +237,11 @@ public struct CaseRecord: Codable, Sendable, Equatable {
     public var refusal: Refusal?
     public var delivery: Delivery?
     public var verification: Verification?
+    /// When a pending commitment verification is due.
+    public var verificationDue: CalendarDate? {
+        if case let .pending(due)? = verification { return due }
+        return nil
+    }
     public var concludedOn: CalendarDate?
     public var withdrawnOn: CalendarDate?
 

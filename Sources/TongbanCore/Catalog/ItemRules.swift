@@ -34,6 +34,7 @@ public enum ItemRules {
         checkChannels(item, &errors)
         checkMaterials(item.materials, &errors)
         checkForm(item.form, &errors)
+        InstantRules.check(item.instantRules, form: item.form, &errors)
         checkSteps(item.steps, &errors)
         if let result = item.result {
             _ = errors.text("result.name", result.name, maxLength: 100)

@@ -22,6 +22,8 @@ public struct ServiceItem: Codable, Sendable, Equatable {
     public var handlingMode: HandlingMode
     /// 告知承诺: the item may be approved on the applicant's signed commitment.
     public var commitmentAllowed: Bool
+    /// 秒批: when every rule holds over the form answers, a case is decided at once.
+    public var instantRules: [InstantRule]
     /// Empty means free of charge.
     public var fees: [Fee]
     public var channels: [Channel]
@@ -44,6 +46,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
                 kind: ItemKind, department: ItemDepartment, regionCode: RegionCode, level: RegionLevel,
                 legalBasis: [LegalBasis] = [], acceptanceConditions: [String] = [], statutoryDays: Int? = nil,
                 promisedDays: Int? = nil, handlingMode: HandlingMode = .promised, commitmentAllowed: Bool = false,
+                instantRules: [InstantRule] = [],
                 fees: [Fee] = [], channels: [Channel] = [.window], visits: [Visit] = [], materials: [Material] = [],
                 form: [FormField] = [], steps: [ProcessStep] = [], result: ItemResult? = nil,
                 prerequisites: [BasicCode] = [], keywords: [String] = [], windows: [ServiceWindow] = [], source: String? = nil) {
@@ -51,7 +54,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
         self.subItemName = subItemName; self.kind = kind; self.department = department; self.regionCode = regionCode
         self.level = level; self.legalBasis = legalBasis; self.acceptanceConditions = acceptanceConditions
         self.statutoryDays = statutoryDays; self.promisedDays = promisedDays; self.handlingMode = handlingMode
-        self.commitmentAllowed = commitmentAllowed; self.fees = fees; self.channels = channels; self.visits = visits
+        self.commitmentAllowed = commitmentAllowed; self.instantRules = instantRules; self.fees = fees; self.channels = channels; self.visits = visits
         self.materials = materials; self.form = form; self.steps = steps; self.result = result
         self.prerequisites = prerequisites; self.keywords = keywords; self.windows = windows; self.source = source
     }
@@ -67,7 +70,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case basicCode, implementationCode, name, subItemName, kind, department, regionCode, level, legalBasis
-        case acceptanceConditions, statutoryDays, promisedDays, handlingMode, commitmentAllowed, fees, channels, visits
+        case acceptanceConditions, statutoryDays, promisedDays, handlingMode, commitmentAllowed, instantRules, fees, channels, visits
         case materials, form, steps, result, prerequisites, keywords, windows, source
     }
 
@@ -88,6 +91,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
         promisedDays = try c.decodeIfPresent(Int.self, forKey: .promisedDays)
         handlingMode = try c.decodeIfPresent(HandlingMode.self, forKey: .handlingMode) ?? .promised
         commitmentAllowed = try c.decodeIfPresent(Bool.self, forKey: .commitmentAllowed) ?? false
+        instantRules = try c.decodeIfPresent([InstantRule].self, forKey: .instantRules) ?? []
         fees = try c.decodeIfPresent([Fee].self, forKey: .fees) ?? []
         channels = try c.decodeIfPresent([Channel].self, forKey: .channels) ?? [.window]
         visits = try c.decodeIfPresent([Visit].self, forKey: .visits) ?? []

@@ -75,6 +75,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ApplicationPages().register(web)
     ApplicationNotices().register(web)
     ApplyPages().register(web)
+    MaterialPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

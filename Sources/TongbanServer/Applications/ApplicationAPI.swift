@@ -14,6 +14,7 @@ struct ApplicationAPI {
         api.post("applications", ":id", "submit", use: submitDraft)
         api.post("cases", ":id", "actions", use: act)
         api.get("tasks", use: inbox)
+        api.get("verifications", use: verifications)
         api.post("tasks", ":id", ":verb", use: task)
         api.get("status", use: status)
     }
@@ -139,6 +140,25 @@ struct ApplicationAPI {
         try await ReviewerInbox.entries(req).map { entry in
             InboxLine(task: .init(entry.task), caseID: entry.row.id!, applicationID: entry.row.applicationID,
                       applicationNumber: entry.application.number, itemName: entry.row.itemName, warning: entry.warning.rawValue)
+        }
+    }
+
+    struct VerificationLine: Content {
+        let caseID: UUID
+        let applicationID: UUID
+        let applicationNumber: String?
+        let itemName: String
+        let applicantName: String
+        let dueOn: String
+        let overdue: Bool
+    }
+
+    /// A reviewer's 告知承诺 verifications to make: their department's commitment approvals not
+    /// yet verified, soonest due first.
+    func verifications(req: Request) async throws -> [VerificationLine] {
+        try await ReviewerInbox.verifications(req).map { v in
+            VerificationLine(caseID: v.row.id!, applicationID: v.application.id!, applicationNumber: v.application.number,
+                             itemName: v.row.itemName, applicantName: v.application.applicantName, dueOn: v.due, overdue: v.overdue)
         }
     }
 

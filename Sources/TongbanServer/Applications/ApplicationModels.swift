@@ -72,6 +72,8 @@ final class CaseRow: Model, @unchecked Sendable {
     @Field(key: "clock_running") var clockRunning: Bool
     /// 容缺: the date owed materials are due, while any are owed.
     @OptionalField(key: "owed_due") var owedDue: String?
+    /// 告知承诺: the date the commitment's verification is due, while it is pending.
+    @OptionalField(key: "verify_due") var verifyDue: String?
     @Field(key: "warning") var warning: CaseClock.Warning
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -332,3 +334,37 @@ extension Database {
 }
 
 private struct SerialRow: Decodable { let serial: Int }
+
+/// 告知承诺 verifications are due on a date: kept beside the case so a department's list of
+/// verifications to make is one indexed read. Cases by item, for each item's actual visits.
+struct AddCaseVerificationDue: AsyncMigration {
+    func prepare(on database: Database) async throws {
+        try await database.schema(CaseRow.schema).field("verify_due", .string).update()
+        try await database.sql.raw("CREATE INDEX cases_verify_due ON cases (department_id, verify_due)").run()
+        // each item's actual visits (guide page)
+        try await database.sql.raw("CREATE INDEX cases_by_item ON cases (item_code)").run()
+    }
+
+    func revert(on database: Database) async throws {
+        try await database.sql.raw("DROP INDEX cases_by_item").run()
+        try await database.sql.raw("DROP INDEX cases_verify_due").run()
+        try await database.schema(CaseRow.schema).deleteField("verify_due").update()
+    }
+}
+
+/// 实际跑动: how many in-person visits the submitted applications for an item really took — the
+/// honest measure of "at most one visit", shown on the item's guide.
+struct ActualVisits: Decodable {
+    let applications: Int
+    let visits: Int
+
+    var average: Double { applications == 0 ? 0 : Double(visits) / Double(applications) }
+
+    static func of(itemCode: String, on db: any Database) async throws -> ActualVisits {
+        try await db.sql.raw("""
+            SELECT COUNT(*) AS applications, CAST(COALESCE(SUM(a.visits), 0) AS BIGINT) AS visits
+            FROM applications a WHERE a.status <> 'draft'
+              AND a.id IN (SELECT c.application_id FROM cases c WHERE c.item_code = \(bind: itemCode))
+            """).first(decoding: ActualVisits.self) ?? ActualVisits(applications: 0, visits: 0)
+    }
+}

@@ -34,6 +34,18 @@ struct ApplicationPages {
         let lines: [Line]
         let hasLines: Bool
         let empty: String
+        /// A second list under its own heading (the reviewer's verifications).
+        var extraHeading: String? = nil
+        var extra: [Line] = []
+        var hasExtra: Bool { !extra.isEmpty }
+
+        enum CodingKeys: String, CodingKey { case page, heading, lines, hasLines, empty, extraHeading, extra, hasExtra }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(page, forKey: .page); try c.encode(heading, forKey: .heading); try c.encode(lines, forKey: .lines)
+            try c.encode(hasLines, forKey: .hasLines); try c.encode(empty, forKey: .empty)
+            try c.encodeIfPresent(extraHeading, forKey: .extraHeading); try c.encode(extra, forKey: .extra); try c.encode(hasExtra, forKey: .hasExtra)
+        }
     }
 
     func mine(req: Request) async throws -> Response {
@@ -76,8 +88,15 @@ struct ApplicationPages {
                  state: req.t(entry.task.claimedBy == nil ? "task.unclaimed" : "task.claimed"), dueOn: entry.task.dueOn ?? "—",
                  warning: entry.warning.rawValue, warningLabel: entry.warning == .none ? nil : req.t("warning.\(entry.warning.rawValue)"))
         }
+        let verifications = try await ReviewerInbox.verifications(req).map { v in
+            Line(href: "/applications/\(v.application.id!)", number: v.application.number ?? "—",
+                 title: "\(req.t("inbox.verification")) · \(v.row.itemName) · \(v.application.applicantName)",
+                 state: req.t("inbox.verificationPending"), dueOn: v.due, warning: v.overdue ? "red" : "none",
+                 warningLabel: v.overdue ? req.t("warning.red") : nil)
+        }
         return try await req.view.render("applications", ListContext(page: req.pageContext(title: req.t("inbox.title")), heading: req.t("inbox.title"),
-                                                                       lines: lines, hasLines: !lines.isEmpty, empty: req.t("inbox.none"))).encodeResponse(for: req)
+                                                                       lines: lines, hasLines: !lines.isEmpty, empty: req.t("inbox.none"),
+                                                                       extraHeading: req.t("inbox.verifications"), extra: verifications)).encodeResponse(for: req)
     }
 
     // MARK: one application
@@ -139,6 +158,12 @@ struct ApplicationPages {
         let notices: [CatalogPages.Link]
         let hasNotices: Bool
         let error: String?
+        /// Materials the viewer may supply now (补正, 容缺), and what was uploaded so far.
+        let applicationID: String
+        let uploads: [MaterialPages.Choice]
+        let hasUploads: Bool
+        let uploaded: [String]
+        let hasUploaded: Bool
     }
 
     func detail(req: Request) async throws -> Response {
@@ -153,11 +178,17 @@ struct ApplicationPages {
         let dto = try await ApplicationAPI.dto(application, on: req)
         let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
         var views: [CaseView] = []
+        var items: [ServiceItem] = []
         for (row, c) in zip(cases, dto.cases) {
             let item = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: req.db)
                 .map { try req.application.applicationCaches.item($0) }
+            if let item { items.append(item) }
             views.append(caseView(c, applicationID: id, item: item, req: req))
         }
+        let uploads = try MaterialPages.choices(req, application: application, cases: cases, items: items)
+        let names = Dictionary(items.flatMap(\.materials).map { ($0.key, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let uploaded = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
+            .map { "\(names[$0.materialKey] ?? $0.materialKey)：\($0.filename)" }
         let formatter = DateFormatter()
         formatter.timeZone = CalendarDate.shanghai
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
@@ -177,7 +208,8 @@ struct ApplicationPages {
             .filter(\.1).map { CatalogPages.Link(href: "/applications/\(id)/notices/\($0.0)", label: req.t("notice.\($0.0)"), detail: "") }
         let context = DetailContext(page: req.pageContext(title: dto.number ?? dto.target.name), number: dto.number ?? req.t("application.draftLabel"),
                                     title: dto.target.name, status: req.t("applicationStatus.\(dto.status)"), facts: facts, cases: views,
-                                    events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure)
+                                    events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure,
+                                    applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty, uploaded: uploaded, hasUploaded: !uploaded.isEmpty)
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response

@@ -20,7 +20,7 @@ extension InsertBatch {
             ("id", c.id), ("application_id", c.applicationID), ("position", c.position), ("item_code", c.itemCode),
             ("item_version", c.itemVersion), ("item_name", c.itemName), ("department_name", c.departmentName),
             ("department_id", c.departmentID), ("state", c.state.rawValue), ("record", c.record), ("version", c.version),
-            ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue),
+            ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue), ("verify_due", c.verifyDue),
             ("warning", c.warning.rawValue), ("updated_at", c.updatedAt),
         ])
     }

@@ -96,7 +96,7 @@ enum ApplicationSubmission {
         application.targetName = target.name
         application.regionCode = target.regionCode.value
         application.channel = onBehalf ? .window : .online
-        application.status = submit ? "submitted" : "draft"
+        application.status = submit ? "submitted" : "draft"  // "inProgress" below once a case is decided at once
         application.form = String(decoding: try encoder.encode(form), as: UTF8.self)
         application.answers = String(decoding: try encoder.encode(body.answers ?? [:]), as: UTF8.self)
         application.idempotencyKey = key
@@ -111,7 +111,11 @@ enum ApplicationSubmission {
         var written = Written()
         for (position, (item, version)) in target.items.enumerated() {
             var record = CaseRecord(limit: item.workingDays)
-            if submit { record = try CaseMachine.apply(.submit, to: record, .init(actor: onBehalf ? .clerk : .applicant, today: today)) }
+            var instant: InstantRules.Outcome? = nil
+            if submit {
+                record = try CaseMachine.apply(.submit, to: record, .init(actor: onBehalf ? .clerk : .applicant, today: today))
+                (record, instant) = InstantRules.decide(record, item: item, form: form, today: today)
+            }
             let row = CaseRow()
             row.id = UUID()
             row.applicationID = applicationID
@@ -128,12 +132,20 @@ enum ApplicationSubmission {
             row.warning = .none
             row.updatedAt = now
             written.cases.append(row)
-            written.tasks += reviewTasks(item, caseID: row.id!, applicationID: applicationID, departments: departments)
+            // a case decided by its rules needs no reviewer
+            if record.state != .decided {
+                written.tasks += reviewTasks(item, caseID: row.id!, applicationID: applicationID, departments: departments)
+            }
             if submit {
                 written.events.append(CaseEvent(applicationID: applicationID, caseID: row.id, at: now, actor: actorLabel, action: "submit",
-                                                from: .draft, to: record.state))
+                                                from: .draft, to: .submitted, detail: instant.flatMap(Self.instantDetail)))
+                if record.state == .decided {
+                    written.events.append(CaseEvent(applicationID: applicationID, caseID: row.id, at: now, actor: "system", action: "approveInstantly",
+                                                    from: .submitted, to: .decided, detail: record.decision?.trace.joined(separator: "\n")))
+                }
             }
         }
+        if written.cases.contains(where: { $0.state == .decided }) { application.status = "inProgress" }
         let visit: ApplicationVisit? = present ? {
             let v = ApplicationVisit()
             v.id = UUID(); v.applicationID = applicationID; v.at = now; v.purpose = "submit"; v.recordedBy = callerID
@@ -174,6 +186,11 @@ enum ApplicationSubmission {
             }
             throw error
         }
+    }
+
+    /// The timeline's note when an item's 秒批 rules did not all hold: which did not.
+    static func instantDetail(_ outcome: InstantRules.Outcome) -> String? {
+        outcome.passed ? nil : "秒批未通过 / not approved instantly:\n" + outcome.trace.filter { $0.hasSuffix("✗") }.joined(separator: "\n")
     }
 
     static func replay(key: String, digest: String, applicantID: UUID, on db: any Database) async throws -> ApplicationRecord? {

@@ -174,6 +174,7 @@ enum CaseWork {
                 .set("yellow_on", to: reading?.yellowDate.description)
                 .set("clock_running", to: running)
                 .set("owed_due", to: next.owed.isEmpty ? nil : next.owedDue?.description)
+                .set("verify_due", to: next.verificationDue?.description)
                 .set("warning", to: (next.state.isAccepted ? reading?.warning ?? .none : .none).rawValue)
                 .set("updated_at", to: now)
                 .where("id", .equal, caseID).where("version", .equal, loaded.row.version)

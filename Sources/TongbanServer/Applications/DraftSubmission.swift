@@ -39,6 +39,7 @@ extension ApplicationSubmission {
             }
         }
         let versions = Dictionary(target.items.map { ($0.item.code, $0.version) }, uniquingKeysWith: { a, _ in a })
+        let items = Dictionary(target.items.map { ($0.item.code, $0.item) }, uniquingKeysWith: { a, _ in a })
         let label = "\(caller.kind.rawValue):\(caller.displayName)"
         let encodedForm = String(decoding: try CatalogEntry.encoder.encode(form), as: UTF8.self)
         var audit = req.auditEvent("application.submit", resource: "application")
@@ -57,14 +58,25 @@ extension ApplicationSubmission {
             fresh.submittedAt = now
             try await fresh.save(on: tx)
             for row in try await CaseRow.query(on: tx).filter(\.$applicationID == id).all() {
-                let record = try CaseMachine.apply(.submit, to: try row.caseRecord(), .init(actor: onBehalf ? .clerk : .applicant, today: today))
+                var record = try CaseMachine.apply(.submit, to: try row.caseRecord(), .init(actor: onBehalf ? .clerk : .applicant, today: today))
+                var instant: InstantRules.Outcome? = nil
+                if let item = items[row.itemCode] { (record, instant) = InstantRules.decide(record, item: item, form: form, today: today) }
                 row.record = String(decoding: try CatalogEntry.encoder.encode(record), as: UTF8.self)
                 row.state = record.state
                 row.itemVersion = versions[row.itemCode] ?? row.itemVersion
                 row.version += 1
                 row.updatedAt = now
                 try await row.save(on: tx)
-                try await CaseEvent(applicationID: id, caseID: row.id, at: now, actor: label, action: "submit", from: .draft, to: record.state).create(on: tx)
+                try await CaseEvent(applicationID: id, caseID: row.id, at: now, actor: label, action: "submit", from: .draft, to: .submitted,
+                                    detail: instant.flatMap(ApplicationSubmission.instantDetail)).create(on: tx)
+                if record.state == .decided {
+                    // decided by its rules: no reviewer will take its tasks
+                    try await ReviewTask.query(on: tx).filter(\.$caseID == row.requireID()).delete()
+                    try await CaseEvent(applicationID: id, caseID: row.id, at: now, actor: "system", action: "approveInstantly",
+                                        from: .submitted, to: .decided, detail: record.decision?.trace.joined(separator: "\n")).create(on: tx)
+                    fresh.status = "inProgress"
+                    try await fresh.save(on: tx)
+                }
             }
             try await OutboxEvent(topic: "application.submitted", subject: number.value,
                                   payload: ["application": number.value, "target": fresh.targetCode, "region": fresh.regionCode], at: now).create(on: tx)

@@ -31,25 +31,9 @@ enum MaterialStore {
     static let acceptingStates: Set<CaseState> = [.draft, .returned, .submitted, .prereviewed, .awaitingCorrection, .underReview, .suspended]
 
     static func upload(req: Request) async throws -> Response {
-        let account = try req.requireAccount()
-        guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
-            throw TongbanError.notFound("application")
-        }
-        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
-        guard Policy.decide(req.currentActor, .view, resource).isAllowed else { throw TongbanError.notFound("application") }
-        let own = application.applicantID == account.id && account.kind != .staff
-        if !own { try req.authorize(.handle, resource) }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        let application = try await checkUpload(req, applicationID: id, key: try req.parameters.require("key"))
         let key = try req.parameters.require("key")
-        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).all()
-        var materialKeys: Set<String> = []
-        for row in cases {
-            guard let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: req.db) else { continue }
-            materialKeys.formUnion(try req.application.applicationCaches.item(entry).materials.map(\.key))
-        }
-        guard materialKeys.contains(key) else { throw TongbanError.invalid(field: "key", "material.unknownKey") }
-        guard cases.contains(where: { acceptingStates.contains($0.state) }) else {
-            throw TongbanError.conflict("material.closed", ["state": cases.first?.state.rawValue ?? "-"])
-        }
         var problems = FieldErrors()
         let filename = problems.text("filename", req.query[String.self, at: "filename"], maxLength: 200) ?? ""
         if filename.contains("/") || filename.contains("\\") { problems.add("filename", "field.wrongType") }
@@ -64,6 +48,30 @@ enum MaterialStore {
         let dto = try await store(Array(buffer.readableBytesView), contentType: req.headers.contentType!, filename: filename, key: key,
                                   application: application, on: req)
         return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    /// The application, if the caller may add material `key` to it now: its applicant or a clerk
+    /// of its region, a material one of its items asks for, a case still open to materials.
+    static func checkUpload(_ req: Request, applicationID id: UUID, key: String) async throws -> ApplicationRecord {
+        let account = try req.requireAccount()
+        guard let application = try await ApplicationRecord.find(id, on: req.db) else {
+            throw TongbanError.notFound("application")
+        }
+        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        guard Policy.decide(req.currentActor, .view, resource).isAllowed else { throw TongbanError.notFound("application") }
+        let own = application.applicantID == account.id && account.kind != .staff
+        if !own { try req.authorize(.handle, resource) }
+        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).all()
+        var materialKeys: Set<String> = []
+        for row in cases {
+            guard let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: req.db) else { continue }
+            materialKeys.formUnion(try req.application.applicationCaches.item(entry).materials.map(\.key))
+        }
+        guard materialKeys.contains(key) else { throw TongbanError.invalid(field: "key", "material.unknownKey") }
+        guard cases.contains(where: { acceptingStates.contains($0.state) }) else {
+            throw TongbanError.conflict("material.closed", ["state": cases.first?.state.rawValue ?? "-"])
+        }
+        return application
     }
 
     /// What is wrong with a file offered as a material, as a message key; nil when nothing is.

@@ -13,6 +13,29 @@ enum ReviewerInbox {
         let warning: CaseClock.Warning
     }
 
+    /// A 告知承诺 approval of the department whose commitment is still to be verified.
+    struct Verification {
+        let row: CaseRow
+        let application: ApplicationRecord
+        let due: String
+        let overdue: Bool
+    }
+
+    /// The department's pending commitment verifications, soonest due first (red once due).
+    static func verifications(_ req: Request) async throws -> [Verification] {
+        let actor = try req.requireAccount().actor
+        guard actor.has(.reviewer) else { throw TongbanError.denied(.roleMissing) }
+        guard let department = actor.departmentID else { return [] }
+        let rows = try await CaseRow.query(on: req.db).filter(\.$departmentID == department).filter(\.$verifyDue != nil)
+            .sort(\.$verifyDue).limit(300).all()
+        let applications = try await ApplicationRecord.query(on: req.db).filter(\.$id ~~ rows.map(\.applicationID)).all()
+        let today = req.application.today.description
+        return rows.compactMap { row in
+            guard let due = row.verifyDue, let application = applications.first(where: { $0.id == row.applicationID }) else { return nil }
+            return Verification(row: row, application: application, due: due, overdue: due < today)
+        }
+    }
+
     static func entries(_ req: Request) async throws -> [Entry] {
         let actor = try req.requireAccount().actor
         guard actor.has(.reviewer) else { throw TongbanError.denied(.roleMissing) }

@@ -110,6 +110,8 @@ struct CatalogPages {
     struct GuideContext: Encodable {
         let page: PageContext
         let item: ItemGuideView
+        /// "N applications so far took X visits on average", or nil before the first.
+        var actualVisits: String? = nil
     }
 
     func guideView(_ req: Request) async throws -> ItemGuideView {
@@ -124,7 +126,10 @@ struct CatalogPages {
 
     func guide(req: Request) async throws -> View {
         let view = try await guideView(req)
-        return try await req.view.render("guide", GuideContext(page: req.pageContext(title: view.name), item: view))
+        let actual = try await ActualVisits.of(itemCode: view.code, on: req.db)
+        let summary = actual.applications == 0 ? nil
+            : req.t("guide.actualVisits", ["count": String(actual.applications), "average": String(format: "%.2f", actual.average)])
+        return try await req.view.render("guide", GuideContext(page: req.pageContext(title: view.name), item: view, actualVisits: summary))
     }
 
     struct NoticeContext: Encodable {

@@ -39,6 +39,8 @@ struct ItemGuideView: Encodable {
     let versions: [VersionLine]
     let source: String?
     let online: Bool
+    /// 秒批: the item publishes rules that decide a case at once.
+    let instant: Bool
     let hasVisits: Bool, hasConditions: Bool, hasMaterials: Bool, hasSteps: Bool, hasForm: Bool, hasLegal: Bool, hasWindows: Bool
 
     init(item: ServiceItem, entry: CatalogEntry, versions: [CatalogEntry], regionName: String, req: Request) {
@@ -54,6 +56,7 @@ struct ItemGuideView: Encodable {
         status = t("status.\(entry.status.rawValue)")
         outdated = entry.status != .published
         online = item.isOnline
+        instant = !item.instantRules.isEmpty
         let days = { (value: Int?) in value.map { req.t("guide.workingDays", ["days": String($0)]) } ?? t("guide.notStated") }
         facts = [
             Line(label: t("guide.kind"), value: "\(item.kind.chineseName)（\(item.kind.rawValue)）"),

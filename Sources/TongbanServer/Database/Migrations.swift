@@ -17,5 +17,7 @@ extension Migrations {
         add(CreateCatalogEntry())
         // 5. applications: cases, review tasks, timeline, outbox, materials, visits
         add(CreateApplications())
+        // 6. commitment verifications due, per department
+        add(AddCaseVerificationDue())
     }
 }

@@ -45,7 +45,7 @@ struct DemoCatalog {
     struct ItemSpec: Decodable {
         let basic: String; let name: String; let sub: String?; let kind: String; let dept: String; let level: RegionLevel?
         let legal: [[String]]; let conditions: [String]; let statutory: Int?; let promised: Int?; let mode: HandlingMode?
-        let commitment: Bool?; let fees: [Fee]?; let channels: [Channel]; let visits: [String]?
+        let commitment: Bool?; let instant: [InstantRule]?; let fees: [Fee]?; let channels: [Channel]; let visits: [String]?
         let materials: [MaterialRef]; let form: [FieldRef]; let steps: String?; let stepDays: Int?; let reviewers: [String]?
         let result: ItemResult?; let prereq: [String]?; let keywords: [String]?; let windows: [ServiceWindow]?; let source: String
         let basicDept: String?; let alsoIn: [Elsewhere]?
@@ -150,7 +150,7 @@ struct DemoCatalog {
             regionCode: department.region, level: s.level ?? department.region.level,
             legalBasis: s.legal.map { LegalBasis(law: $0[0], article: $0.count > 1 ? $0[1] : nil) },
             acceptanceConditions: s.conditions, statutoryDays: s.statutory, promisedDays: s.promised, handlingMode: mode,
-            commitmentAllowed: s.commitment ?? false, fees: s.fees ?? [], channels: s.channels, visits: (s.visits ?? []).map(Visit.init),
+            commitmentAllowed: s.commitment ?? false, instantRules: s.instant ?? [], fees: s.fees ?? [], channels: s.channels, visits: (s.visits ?? []).map(Visit.init),
             materials: materials, form: form, steps: steps(s, department.name, mode), result: s.result,
             prerequisites: try (s.prereq ?? []).map { try BasicCode($0) }, keywords: s.keywords ?? [], windows: s.windows ?? [],
             source: s.source)

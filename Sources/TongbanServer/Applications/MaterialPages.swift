@@ -1,0 +1,57 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// Supplying materials after submission on the application page, without JavaScript: what a
+/// correction notice (补正) asks for, or what a tolerant acceptance (容缺) left owed. The file is
+/// checked like any upload; then the applicant tells the case it is supplied with the case's own
+/// action button.
+struct MaterialPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.on(.POST, "applications", ":id", "materials", body: .collect(maxSize: "12mb"), use: upload)
+    }
+
+    struct Choice: Encodable { let key: String; let name: String }
+
+    /// The materials the viewer may supply now, or none: the applicant (or a clerk of the region)
+    /// while a case waits for a correction or still owes a material.
+    static func choices(_ req: Request, application: ApplicationRecord, cases: [CaseRow], items: [ServiceItem]) throws -> [Choice] {
+        let waiting = cases.contains { row in
+            if row.state == .awaitingCorrection { return true }
+            let owes = (try? row.caseRecord().owed.isEmpty == false) ?? false
+            return owes && MaterialStore.acceptingStates.contains(row.state)
+        }
+        guard waiting, let account = req.currentAccount else { return [] }
+        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        let own = application.applicantID == account.id && account.kind != .staff
+        guard own || Policy.decide(req.currentActor, .handle, resource).isAllowed else { return [] }
+        var seen = Set<String>()
+        return items.flatMap(\.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map { Choice(key: $0.key, name: $0.name) }
+    }
+
+    struct UploadForm: Decodable {
+        var key: String?
+        var file: File?
+    }
+
+    func upload(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        let form = try req.content.decode(UploadForm.self)
+        do {
+            guard let key = form.key, !key.isEmpty else { throw TongbanError.invalid(field: "key", "field.required") }
+            let application = try await MaterialStore.checkUpload(req, applicationID: id, key: key)
+            guard let file = form.file, file.data.readableBytes > 0 else { throw TongbanError.invalid(field: "file", "material.empty") }
+            if let problem = MaterialStore.problem(bytes: file.data, contentType: file.contentType) { throw TongbanError.invalid(field: "file", problem) }
+            var names = FieldErrors()
+            let filename = names.text("filename", file.filename, maxLength: 200) ?? "upload"
+            _ = try await MaterialStore.store(Array(file.data.readableBytesView), contentType: file.contentType!,
+                                              filename: filename.replacingOccurrences(of: "/", with: "_"), key: key, application: application, on: req)
+        } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
+            let details = error.fields.map { req.fieldMessage($0) }
+            return try await ApplicationPages().renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+        }
+        return req.redirect(to: "/applications/\(id)?uploaded=1#materials")
+    }
+}
