@@ -67,6 +67,27 @@ struct ApplicationRulesTests {
         }
     }
 
+    @Test("application numbers continue after a restart: the next process never gives a stored number again", arguments: TestDatabase.available)
+    func numbersAfterRestart(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, store in
+            let item = try await Self.simpleItem(app)
+            let person = try await app.token(app.demoPersonLogin)
+            var serials: [Int] = []
+            for _ in 0..<3 {
+                let r = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app)), bearer: person)
+                serials.append(try ApplicationNumber(try #require(try r.content.decode(Flow.Application_.self).number)).serial)
+            }
+            #expect(serials == serials.sorted() && Set(serials).count == 3)
+            // the same data, as a newly started server sees it
+            let restarted = try await store.makeApp(migrate: false)
+            let token = try await restarted.token(restarted.demoPersonLogin)
+            let r = try await restarted.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: restarted)), bearer: token)
+            let next = try ApplicationNumber(try #require(try r.content.decode(Flow.Application_.self).number)).serial
+            try await restarted.asyncShutdown()
+            #expect(next > serials.max()!)
+        }
+    }
+
     @Test("two clerks accept the same case at once: exactly one wins, the other gets a 409 naming the state", arguments: TestDatabase.available)
     func concurrentAcceptance(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in

@@ -6,23 +6,24 @@ import Vapor
 
 @Suite("group commit")
 struct GroupCommitTests {
-    struct Planned: Error {}
-
     @Test("concurrent writes share commits; one that fails is retried alone and hears of it; the others are stored with their audit entries", arguments: TestDatabase.available)
     func savepoints(database: TestDatabase) async throws {
         try await withTongban(database, seed: false) { app, _ in
+            let existing = OutboxEvent(topic: "test.existing", subject: "-", payload: [:], at: Date())
+            try await existing.create(on: app.db)
+            let taken = try existing.requireID()
             let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
                 for i in 0..<60 {
                     group.addTask {
                         do {
-                            try await app.groupCommit.write(on: app.db) { _ in
-                                if i % 5 == 0 { throw Planned() }
-                                var rows = InsertBatch()
-                                rows.add(OutboxEvent(topic: "test.group", subject: String(i), payload: [:], at: Date()))
-                                return (rows, AuditEvent(actorLabel: "test", action: "test.group", resource: String(i)))
-                            }
+                            // every fifth write reuses the id of a stored row: its insert fails
+                            let event = OutboxEvent(topic: "test.group", subject: String(i), payload: [:], at: Date())
+                            if i % 5 == 0 { event.id = taken }
+                            var rows = InsertBatch()
+                            rows.add(event)
+                            try await app.groupCommit.write(on: app.db, GroupWrite(rows: rows, audit: AuditEvent(actorLabel: "test", action: "test.group", resource: String(i))))
                             return (i, true)
-                        } catch is Planned {
+                        } catch where error.isConstraintViolation {
                             return (i, false)
                         }
                     }

@@ -34,6 +34,7 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     app.applicationCaches = ApplicationCaches()
     app.groupCommit = GroupCommit()
     app.signedInAccounts = SignedInAccounts()
+    app.applicationSerials = ApplicationSerials()
     app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()

@@ -1,4 +1,5 @@
 import Fluent
+import NIOConcurrencyHelpers
 import Foundation
 import SQLKit
 import TongbanCore
@@ -319,17 +320,43 @@ struct CreateApplications: AsyncMigration {
     }
 }
 
-extension Database {
-    /// The next application serial: a PostgreSQL sequence (never rolled back, so numbers may
-    /// skip, never repeat), or on SQLite a counter row inside the current transaction.
-    func nextApplicationSerial() async throws -> Int {
-        let query: SQLQueryString = isPostgres
-            ? "SELECT nextval('application_serial') AS serial"
-            : "UPDATE application_serial SET last_value = last_value + 1 WHERE id = 1 RETURNING last_value AS serial"
-        guard let row = try await sql.raw(query).first(decoding: SerialRow.self) else {
-            throw Abort(.internalServerError, reason: "application serial missing")
+/// The serials in application numbers, unique across the platform. On PostgreSQL a sequence
+/// that every server process shares (never rolled back: numbers may skip, never repeat). On
+/// SQLite, which one process serves (see `WriteGate`), they are counted in memory from the
+/// highest serial stored, so taking one costs no statement: a number taken by a submission that
+/// then failed is simply never stored, and may be given again after a restart.
+final class ApplicationSerials: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var last: Int?
+
+    func next(on db: any Database) async throws -> Int {
+        if db.isPostgres {
+            guard let row = try await db.sql.raw("SELECT nextval('application_serial') AS serial").first(decoding: SerialRow.self) else {
+                throw Abort(.internalServerError, reason: "application serial missing")
+            }
+            return row.serial
         }
-        return row.serial
+        if let taken = lock.withLock({ () -> Int? in last.map { last = $0 + 1; return $0 + 1 } }) { return taken }
+        // the counter row of older versions, and the numbers themselves (RRRRRR-YYYYMMDD-NNNNNNNN-C)
+        let stored = try await db.sql.raw("""
+            SELECT MAX(s) AS serial FROM (SELECT last_value AS s FROM application_serial
+              UNION ALL SELECT CAST(substr(number, 17, 8) AS INTEGER) FROM applications WHERE number IS NOT NULL
+              UNION ALL SELECT 0)
+            """).first(decoding: SerialRow.self)?.serial ?? 0
+        return lock.withLock {
+            let taken = max(last ?? 0, stored) + 1
+            last = taken
+            return taken
+        }
+    }
+}
+
+extension Application {
+    private struct ApplicationSerialsKey: StorageKey { typealias Value = ApplicationSerials }
+
+    var applicationSerials: ApplicationSerials {
+        get { storage[ApplicationSerialsKey.self]! }
+        set { storage[ApplicationSerialsKey.self] = newValue }
     }
 }
 

@@ -80,8 +80,8 @@ enum ApplicationSubmission {
         let actorLabel = "\(caller.kind.rawValue):\(caller.displayName)"
         let event = req.auditEvent(submit ? "application.submit" : "application.draft", resource: "application")
         let encoder = CatalogEntry.encoder
-        // Everything is made in memory first; the transaction is then one statement for the
-        // rows and two for the audit chain (its head is a hot row, locked until the commit).
+        // Everything is made in memory first; the transaction (shared with other submissions by
+        // group commit) is then one statement for the rows and two for the audit chain.
         let now = Date()
         let application = ApplicationRecord()
         application.id = UUID()
@@ -151,34 +151,27 @@ enum ApplicationSubmission {
             v.id = UUID(); v.applicationID = applicationID; v.at = now; v.purpose = "submit"; v.recordedBy = callerID
             return v
         }() : nil
-        // PostgreSQL's sequence needs no transaction; SQLite's counter row is taken inside it.
-        let serial = submit && req.db.isPostgres ? try await req.db.nextApplicationSerial() : nil
-        let rows = written
+        if submit {
+            let serial = try await req.application.applicationSerials.next(on: req.db)
+            application.number = ApplicationNumber(region: target.regionCode, date: today, serial: serial).value
+        }
+        var batch = InsertBatch()
+        batch.add(application)
+        for row in written.cases { batch.add(row) }
+        for task in written.tasks { batch.add(task) }
+        for event in written.events { batch.add(event) }
+        if let visit { batch.add(visit) }
+        if let number = application.number {
+            batch.add(OutboxEvent(topic: "application.submitted", subject: number,
+                                  payload: ["application": number, "target": target.code, "region": target.regionCode.value,
+                                            "cases": String(target.items.count)], at: now))
+        }
+        var audit = event
+        audit.resource = "application:\(application.number ?? applicationID.uuidString)"
+        audit.details = "\(target.kind.rawValue) \(target.code) v\(target.version), \(target.items.count) case(s)\(onBehalf ? ", 帮办" : "")"
         do {
-            try await req.application.groupCommit.write(on: req.db) { tx in
-                if submit {
-                    let taken: Int
-                    if let serial { taken = serial } else { taken = try await tx.nextApplicationSerial() }
-                    let number = ApplicationNumber(region: target.regionCode, date: today, serial: taken)
-                    application.number = number.value
-                }
-                var batch = InsertBatch()
-                batch.add(application)
-                for row in rows.cases { batch.add(row) }
-                for task in rows.tasks { batch.add(task) }
-                for event in rows.events { batch.add(event) }
-                if let visit { batch.add(visit) }
-                if let number = application.number {
-                    batch.add(OutboxEvent(topic: "application.submitted", subject: number,
-                                          payload: ["application": number, "target": target.code, "region": target.regionCode.value,
-                                                    "cases": String(target.items.count)], at: now))
-                }
-                var audit = event
-                audit.resource = "application:\(application.number ?? applicationID.uuidString)"
-                audit.details = "\(target.kind.rawValue) \(target.code) v\(target.version), \(target.items.count) case(s)\(onBehalf ? ", 帮办" : "")"
-                return (batch, audit)
-            }
-            return Created(application: application, isNew: true, written: rows)
+            try await req.application.groupCommit.write(on: req.db, GroupWrite(rows: batch, audit: audit))
+            return Created(application: application, isNew: true, written: written)
         } catch where error.isConstraintViolation && key != nil {
             // the same key raced in from another request: answer as the winner did
             if let key, let digest, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {

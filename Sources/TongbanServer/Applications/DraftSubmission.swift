@@ -45,12 +45,13 @@ extension ApplicationSubmission {
         var audit = req.auditEvent("application.submit", resource: "application")
         audit.details = "draft \(id.uuidString) submitted"
         let event = audit
+        let serial = try await req.application.applicationSerials.next(on: req.db)
         return try await req.db.write { tx in
             let now = Date()
             guard let fresh = try await ApplicationRecord.find(id, on: tx), fresh.status == "draft" else {
                 throw TongbanError.conflict("application.notDraft", ["state": "submitted"])
             }
-            let number = ApplicationNumber(region: try RegionCode(fresh.regionCode), date: today, serial: try await tx.nextApplicationSerial())
+            let number = ApplicationNumber(region: try RegionCode(fresh.regionCode), date: today, serial: serial)
             fresh.number = number.value
             fresh.status = "submitted"
             fresh.form = encodedForm

@@ -3,11 +3,12 @@ import Foundation
 import SQLKit
 import Vapor
 
-/// One audited write that may share its transaction with others: `prepare` runs inside the
-/// transaction and returns the rows to insert and the audit entry recording them. It may run a
-/// second time, alone, if the group it was in failed.
+/// One audited write that may share its transaction with others: the rows to insert and the
+/// audit entry recording them, made in full before it queues (so the queue's one transaction at
+/// a time spends nothing on building them).
 struct GroupWrite: Sendable {
-    let prepare: @Sendable (any Database) async throws -> (rows: InsertBatch, audit: AuditEvent)
+    let rows: InsertBatch
+    let audit: AuditEvent
 }
 
 /// Group commit for the hot audited writes (submissions). Each audited write locks the audit
@@ -18,7 +19,7 @@ struct GroupWrite: Sendable {
 /// however many writes. Every caller hears of its outcome only after the shared commit, so
 /// nothing is acknowledged before it is durable.
 ///
-/// If the group's transaction fails (one write's `prepare` refused, a unique key raced), nothing
+/// If the group's transaction fails (a unique key raced, say), nothing
 /// of it is stored and each write is retried alone in its own transaction, so one bad write
 /// cannot sink the others and each caller gets its own answer.
 actor GroupCommit {
@@ -41,10 +42,6 @@ actor GroupCommit {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             Task { await self.enqueue(Job(write: write, done: done), db: db) }
         }
-    }
-
-    nonisolated func write(on db: any Database, _ prepare: @escaping @Sendable (any Database) async throws -> (rows: InsertBatch, audit: AuditEvent)) async throws {
-        try await write(on: db, GroupWrite(prepare: prepare))
     }
 
     private func enqueue(_ job: Job, db: any Database) {
@@ -82,17 +79,14 @@ actor GroupCommit {
     /// The writes' rows and their audit entries, inside one transaction.
     private static func run(_ writes: [GroupWrite], on tx: any Database) async throws {
         var rows = InsertBatch()
-        var audits: [AuditEvent] = []
         for write in writes {
-            let made = try await write.prepare(tx)
-            if rows.bindCount + made.rows.bindCount > maxBinds {
+            if rows.bindCount + write.rows.bindCount > maxBinds {
                 try await rows.run(on: tx)
                 rows = InsertBatch()
             }
-            rows.append(made.rows)
-            audits.append(made.audit)
+            rows.append(write.rows)
         }
-        try await AuditLog.append(audits, on: tx, with: rows)
+        try await AuditLog.append(writes.map(\.audit), on: tx, with: rows)
     }
 }
 
