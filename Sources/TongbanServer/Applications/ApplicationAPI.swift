@@ -103,15 +103,21 @@ struct ApplicationAPI {
 
     /// A clerk records that the applicant came in person (跑动一次).
     func recordVisit(req: Request) async throws -> ApplicationDTO {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        try await Self.recordVisit(req, applicationID: id, purpose: try req.content.decode(VisitBody.self).purpose)
+        return try await Self.dto(try await ApplicationRecord.find(id, on: req.db)!, on: req)
+    }
+
+    /// Records one in-person visit (a clerk of the region), with its purpose, the timeline entry
+    /// and the audit entry; the application's count follows.
+    static func recordVisit(_ req: Request, applicationID id: UUID, purpose raw: String?) async throws {
         _ = try req.requireAccount()
-        guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
-            throw TongbanError.notFound("application")
-        }
+        guard let application = try await ApplicationRecord.find(id, on: req.db) else { throw TongbanError.notFound("application") }
         let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
         guard Policy.decide(req.currentActor, .view, resource).isAllowed else { throw TongbanError.notFound("application") }
         try req.authorize(.handle, resource)
         var problems = FieldErrors()
-        guard let purpose = problems.text("purpose", try req.content.decode(VisitBody.self).purpose, maxLength: 200) else { throw TongbanError.invalid(problems) }
+        guard let purpose = problems.text("purpose", raw, maxLength: 200) else { throw TongbanError.invalid(problems) }
         let clerk = try req.requireAccount().requireID()
         let audit = req.auditEvent("application.visit", resource: "application:\(application.number ?? id.uuidString)", details: purpose)
         try await req.db.write { tx in
@@ -123,7 +129,6 @@ struct ApplicationAPI {
             try await CaseEvent(applicationID: id, caseID: nil, at: visit.at, actor: audit.actorLabel, action: "visit", from: nil, to: nil, detail: purpose).create(on: tx)
             try await AuditLog.append(audit, on: tx)
         }
-        return try await Self.dto(try await ApplicationRecord.find(id, on: req.db)!, on: req)
     }
 
     struct InboxLine: Content {

@@ -162,8 +162,9 @@ struct ApplicationPages {
         let applicationID: String
         let uploads: [MaterialPages.Choice]
         let hasUploads: Bool
-        let uploaded: [String]
-        let hasUploaded: Bool
+        let checklist: [MaterialPages.ChecklistLine]
+        let hasChecklist: Bool
+        let mayRecordVisit: Bool
     }
 
     func detail(req: Request) async throws -> Response {
@@ -186,9 +187,8 @@ struct ApplicationPages {
             views.append(caseView(c, applicationID: id, item: item, req: req))
         }
         let uploads = try MaterialPages.choices(req, application: application, cases: cases, items: items)
-        let names = Dictionary(items.flatMap(\.materials).map { ($0.key, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let uploaded = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
-            .map { "\(names[$0.materialKey] ?? $0.materialKey)：\($0.filename)" }
+        let stored = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
+        let checklist = MaterialPages.checklist(req, items: items, uploads: stored)
         let formatter = DateFormatter()
         formatter.timeZone = CalendarDate.shanghai
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
@@ -209,7 +209,9 @@ struct ApplicationPages {
         let context = DetailContext(page: req.pageContext(title: dto.number ?? dto.target.name), number: dto.number ?? req.t("application.draftLabel"),
                                     title: dto.target.name, status: req.t("applicationStatus.\(dto.status)"), facts: facts, cases: views,
                                     events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure,
-                                    applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty, uploaded: uploaded, hasUploaded: !uploaded.isEmpty)
+                                    applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty,
+                                    checklist: checklist, hasChecklist: !checklist.isEmpty,
+                                    mayRecordVisit: try MaterialPages.mayRecordVisit(req, application: application))
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response

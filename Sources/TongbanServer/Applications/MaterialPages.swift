@@ -10,9 +10,58 @@ import Vapor
 struct MaterialPages {
     func register(_ routes: any RoutesBuilder) {
         routes.on(.POST, "applications", ":id", "materials", body: .collect(maxSize: "12mb"), use: upload)
+        routes.post("applications", ":id", "visits", use: visit)
     }
 
     struct Choice: Encodable { let key: String; let name: String }
+
+    /// One line of the items' material checklist beside what was uploaded: the window clerk's
+    /// side-by-side view, and the applicant's view of what is still missing.
+    struct ChecklistLine: Encodable {
+        let name: String
+        /// 必须 / 容缺 / 可选, or where the platform gets it instead.
+        let kind: String
+        let files: String
+        let hasFiles: Bool
+        /// ok, missing, owed, optional, fetched
+        let status: String
+        let statusLabel: String
+    }
+
+    static func checklist(_ req: Request, items: [ServiceItem], uploads: [StoredMaterial]) -> [ChecklistLine] {
+        var seen = Set<String>()
+        return items.flatMap(\.materials).filter { seen.insert($0.key).inserted }.map { m in
+            let files = uploads.filter { $0.materialKey == m.key }.map(\.filename)
+            let status = m.source != .applicant ? "fetched"
+                : !files.isEmpty ? "ok" : !m.required ? "optional" : m.tolerable ? "owed" : "missing"
+            let kind = m.source != .applicant ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
+                : req.t(!m.required ? "checklist.optional" : m.tolerable ? "checklist.tolerable" : "checklist.required")
+            return ChecklistLine(name: m.name, kind: kind, files: files.joined(separator: "、"), hasFiles: !files.isEmpty, status: status,
+                                 statusLabel: req.t("checklist.\(status)"))
+        }
+    }
+
+    /// Whether the viewer may record the applicant's visits: a clerk of the application's region.
+    static func mayRecordVisit(_ req: Request, application: ApplicationRecord) throws -> Bool {
+        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        return req.currentActor?.kind == .staff && Policy.decide(req.currentActor, .handle, resource).isAllowed
+    }
+
+    struct VisitForm: Decodable { var purpose: String? }
+
+    /// 到场登记: the clerk records that the applicant came in person (every visit counts against
+    /// "at most one visit").
+    func visit(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        do {
+            try await ApplicationAPI.recordVisit(req, applicationID: id, purpose: try req.content.decode(VisitForm.self).purpose)
+        } catch let error as TongbanError where error.status == .unprocessableEntity {
+            let details = error.fields.map { req.fieldMessage($0) }
+            return try await ApplicationPages().renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+        }
+        return req.redirect(to: "/applications/\(id)?visit=1")
+    }
 
     /// The materials the viewer may supply now, or none: the applicant (or a clerk of the region)
     /// while a case waits for a correction or still owes a material.
