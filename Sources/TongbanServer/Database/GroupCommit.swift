@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Metrics
 import SQLKit
 import Vapor
 
@@ -35,6 +36,10 @@ actor GroupCommit {
     /// SQLite 32,766).
     static let maxBinds = 20_000
 
+    // for operators (and for tuning): how many writes share a commit, and how long it takes
+    private static let groupSize = Recorder(label: "tongban_group_commit_writes")
+    private static let groupTime = Metrics.Timer(label: "tongban_group_commit_seconds")
+
     init(maxBatch: Int = 64) { self.maxBatch = maxBatch }
 
     nonisolated func write(on db: any Database, _ write: GroupWrite) async throws {
@@ -55,8 +60,11 @@ actor GroupCommit {
         while !waiting.isEmpty {
             let batch = Array(waiting.prefix(maxBatch))
             waiting.removeFirst(batch.count)
+            let started = DispatchTime.now().uptimeNanoseconds
             do {
                 try await db.write { tx in try await Self.run(batch.map(\.write), on: tx) }
+                Self.groupTime.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+                Self.groupSize.record(batch.count)
                 for job in batch { job.done.resume() }
             } catch {
                 if batch.count == 1 {
