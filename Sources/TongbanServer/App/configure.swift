@@ -35,6 +35,8 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     app.groupCommit = GroupCommit()
     app.signedInAccounts = SignedInAccounts()
     app.applicationSerials = ApplicationSerials()
+    app.licenseKeys = LicenseKeys()
+    app.licenseTypes = try LicenseTypeFile.load(TongbanResources.directory + "/Catalog/license-types.json")
     app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
@@ -62,6 +64,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     CatalogAPI().register(api)
     CalendarAPI().register(api)
     ApplicationAPI().register(api)
+    LicenseAPI().register(app, api: api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())

@@ -164,6 +164,9 @@ enum CaseWork {
         let audit = auditEvent
         let encoded = String(decoding: try CatalogEntry.encoder.encode(next), as: UTF8.self)
         let detail = detailText(action)
+        // an approval whose result is an e-licence issues it, signed before the transaction
+        let license = next.state == .decided && loaded.record.state != .decided && next.decision?.approved == true
+            ? try await LicenseIssuance.prepare(for: loaded, on: today, app: app, db: db) : nil
         try await db.write { tx in
             let now = Date()
             let running = next.state.isAccepted && !(reading?.isPaused ?? true)
@@ -187,7 +190,22 @@ enum CaseWork {
             try await OutboxEvent(topic: "case.\(kind.rawValue)", subject: loaded.application.number ?? "-",
                                   payload: ["application": loaded.application.number ?? "", "item": loaded.row.itemCode,
                                             "from": loaded.record.state.rawValue, "to": next.state.rawValue], at: now).create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            var audits = [audit]
+            if let license {
+                try await license.create(on: tx)
+                try await OutboxEvent(topic: "license.issued", subject: license.identifier,
+                                      payload: ["license": license.identifier, "type": license.typeCode, "application": loaded.application.number ?? ""],
+                                      at: now).create(on: tx)
+                audits.append(AuditEvent(actorID: auditBase.actorID, actorLabel: auditBase.actorLabel, action: "license.issue",
+                                         resource: "license:\(license.identifier)", requestID: auditBase.requestID,
+                                         details: "\(license.typeName) for application \(loaded.application.number ?? "-")"))
+            }
+            if next.state == .revoked {
+                // failed verification of a commitment: the licence it brought is revoked too
+                try await LicenseRecord.query(on: tx).filter(\.$caseID == caseID).filter(\.$status == LicenseStatus.valid.rawValue)
+                    .set(\.$status, to: LicenseStatus.revoked.rawValue).set(\.$statusReason, to: detail).set(\.$updatedAt, to: now).update()
+            }
+            try await AuditLog.append(audits, on: tx)
         }
     }
 

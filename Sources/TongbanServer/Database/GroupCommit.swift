@@ -53,7 +53,8 @@ actor GroupCommit {
         waiting.append(job)
         guard !running else { return }
         running = true
-        Task { await self.drain(db: db) }
+        // The queue is the one place every submission waits for: ahead of request handling.
+        Task(priority: .high) { await self.drain(db: db) }
     }
 
     private func drain(db: any Database) async {

@@ -19,5 +19,7 @@ extension Migrations {
         add(CreateApplications())
         // 6. commitment verifications due, per department
         add(AddCaseVerificationDue())
+        // 7. e-licences and their signing keys
+        add(CreateLicenses())
     }
 }

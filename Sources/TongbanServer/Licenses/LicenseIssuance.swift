@@ -1,0 +1,62 @@
+import Fluent
+import Foundation
+import JWT
+import TongbanCore
+import Vapor
+
+/// Issuing: approving a case whose item's result is an e-licence issues it, its fields filled
+/// from the case. The licence is made and signed before the transaction that stores it with the
+/// decision, so both land or neither does.
+enum LicenseIssuance {
+    static func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, app: Application, db: any Database) async throws -> LicenseRecord? {
+        guard let result = loaded.item.result, result.kind == .license, let code = result.licenseType, let type = app.licenseTypes[code],
+              // lists imported with old agency codes name no credit code: no identifier can be made
+              let issuer = try? CreditCode(loaded.item.department.code),
+              let holder = try await Account.find(loaded.application.applicantID, on: db) else { return nil }
+        let holderCode = holder.creditCode
+            ?? holder.idNumberCipher.flatMap { app.keys.decrypt($0, field: "identity_number") }.map(Masking.identityNumber) ?? ""
+        let facts = ["applicant.name": holder.displayName, "applicant.code": holder.creditCode ?? "", "item.name": loaded.item.name,
+                     "item.sub": loaded.item.subItemName ?? loaded.item.name, "decision.on": day.description]
+        let fields = type.fill(form: loaded.application.formAnswers, facts: facts)
+        let serial = day.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
+        let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer, serial: serial.uppercased())
+        let validUntil = type.validUntil(issuedOn: day)
+        let kid = try await app.licenseKeys.signingKid(issuerCode: issuer.value, issuerName: loaded.item.department.name, app: app)
+        let now = Date()
+        let claims = LicenseClaims(
+            jti: IDClaim(value: identifier.value), iss: IssuerClaim(value: issuer.value), sub: SubjectClaim(value: holderCode),
+            iat: IssuedAtClaim(value: now), nbf: NotBeforeClaim(value: startOfDay(day)),
+            exp: validUntil.map { ExpirationClaim(value: startOfDay($0).addingTimeInterval(86_400)) },
+            typeCode: type.typeCode, typeName: type.name, holderName: holder.displayName, issuerName: loaded.item.department.name,
+            issuedOn: day.description, validUntil: validUntil?.description, fields: fields)
+        let license = LicenseRecord()
+        license.id = UUID()
+        license.identifier = identifier.value
+        license.typeCode = type.code
+        license.typeName = type.name
+        license.holderID = try holder.requireID()
+        license.holderName = holder.displayName
+        license.holderCode = holderCode
+        license.issuerCode = issuer.value
+        license.issuerName = loaded.item.department.name
+        license.departmentID = loaded.row.departmentID
+        license.fields = String(decoding: try CatalogEntry.encoder.encode(fields), as: UTF8.self)
+        license.issuedOn = day.description
+        license.validUntil = validUntil?.description
+        license.status = LicenseStatus.valid.rawValue
+        license.token = try await app.licenseKeys.sign(claims, kid: kid)
+        license.kid = kid
+        license.applicationID = loaded.application.id
+        license.caseID = loaded.row.id
+        license.createdAt = now
+        license.updatedAt = now
+        return license
+    }
+
+    /// Midnight at the start of a day in Asia/Shanghai.
+    static func startOfDay(_ day: CalendarDate) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDate.shanghai
+        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
+    }
+}

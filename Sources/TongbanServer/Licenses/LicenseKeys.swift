@@ -1,0 +1,182 @@
+import Crypto
+import Fluent
+import Foundation
+import JWT
+import NIOConcurrencyHelpers
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// What a licence's compact JWS carries. Status is not in it (it changes after issue): a
+/// verifier asks the registry, or reads the verification page the link opens.
+struct LicenseClaims: JWTPayload, Equatable {
+    /// The GB/T 36904 identifier.
+    var jti: IDClaim
+    /// The issuing department's credit code.
+    var iss: IssuerClaim
+    /// The holder's credit code, or masked identity number.
+    var sub: SubjectClaim
+    var iat: IssuedAtClaim
+    var nbf: NotBeforeClaim
+    /// The end of the last valid day (Asia/Shanghai); absent for a long-term licence.
+    var exp: ExpirationClaim?
+    var typeCode: String
+    var typeName: String
+    var holderName: String
+    var issuerName: String
+    var issuedOn: String
+    var validUntil: String?
+    var fields: [String: String]
+
+    /// Expiry and status are the verdict's business, reported rather than thrown.
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// The departments' licence signing keys (Ed25519, JWS `EdDSA`), loaded from the database into
+/// one JWT key collection per process. Each issuer has one key in use at a time; rotating it
+/// retires the old key, which stays in the collection and in the published JWK Set.
+final class LicenseKeys: @unchecked Sendable {
+    private let lock = NIOLock()
+    private let collection = JWTKeyCollection()
+    private var loaded: Set<String> = []
+    private var inUse: [String: String] = [:]
+
+    /// The key an issuer signs with now, made on first use (one per issuer even with several
+    /// processes: a unique index lets only one be in use).
+    func signingKid(issuerCode: String, issuerName: String, app: Application) async throws -> String {
+        if let kid = lock.withLock({ inUse[issuerCode] }) { return kid }
+        if let key = try await LicenseSigningKey.query(on: app.db).filter(\.$issuerCode == issuerCode).filter(\.$retiredAt == nil).first() {
+            try await load(key, app: app)
+            lock.withLock { inUse[issuerCode] = key.id! }
+            return key.id!
+        }
+        let key = Self.newKey(issuerCode: issuerCode, issuerName: issuerName, app: app)
+        do {
+            try await app.db.write { tx in
+                try await key.create(on: tx)
+                try await AuditLog.append(AuditEvent(actorLabel: "system", action: "license.keyCreated", resource: "license-key:\(key.id!)",
+                                                     details: "\(issuerName) \(issuerCode)"), on: tx)
+            }
+        } catch where error.isConstraintViolation {
+            return try await signingKid(issuerCode: issuerCode, issuerName: issuerName, app: app)  // another process made one first
+        }
+        try await load(key, app: app)
+        lock.withLock { inUse[issuerCode] = key.id! }
+        return key.id!
+    }
+
+    /// Retires the issuer's key in use; the next licence is signed with a new one.
+    func rotate(issuerCode: String, app: Application) async throws {
+        try await app.db.write { tx in
+            try await LicenseSigningKey.query(on: tx).filter(\.$issuerCode == issuerCode).filter(\.$retiredAt == nil)
+                .set(\.$retiredAt, to: Date()).update()
+            try await AuditLog.append(AuditEvent(actorLabel: "system", action: "license.keyRotated", resource: "license-issuer:\(issuerCode)"), on: tx)
+        }
+        lock.withLock { _ = inUse.removeValue(forKey: issuerCode) }
+    }
+
+    func sign(_ claims: LicenseClaims, kid: String) async throws -> String {
+        try await collection.sign(claims, kid: JWKIdentifier(string: kid))
+    }
+
+    enum Failure: Error { case malformed, unknownKey, badSignature }
+
+    /// The claims of a token signed by one of the platform's keys (in use or retired).
+    func verify(_ token: String, app: Application) async throws(Failure) -> LicenseClaims {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerData = Data(base64URL: String(parts[0])),
+              let header = try? JSONDecoder().decode(Header.self, from: headerData), let kid = header.kid else { throw .malformed }
+        guard header.alg == "EdDSA" else { throw .badSignature }
+        if !lock.withLock({ loaded.contains(kid) }) {
+            // a key another process made, or none of ours
+            guard let key = try? await LicenseSigningKey.find(kid, on: app.db) else { throw .unknownKey }
+            do { try await load(key, app: app) } catch { throw .unknownKey }
+        }
+        do {
+            return try await collection.verify(token, as: LicenseClaims.self)
+        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+            throw .badSignature
+        } catch {
+            throw .malformed
+        }
+    }
+
+    private struct Header: Decodable { let alg: String?; let kid: String? }
+
+    /// The public keys of every signing key, in use or retired, as a JWK Set.
+    static func jwks(on db: any Database) async throws -> String {
+        let keys = try await LicenseSigningKey.query(on: db).sort(\.$createdAt).all()
+        let entries = keys.map { key in
+            ["kty": "OKP", "crv": "Ed25519", "x": key.publicX, "kid": key.id!, "alg": "EdDSA", "use": "sig"]
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["keys": entries], options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func load(_ key: LicenseSigningKey, app: Application) async throws {
+        let kid = JWKIdentifier(string: key.id!)
+        if key.retiredAt == nil, let raw = app.keys.decrypt(key.privateCipher, field: "license_key"), let bytes = Data(base64Encoded: raw) {
+            await collection.add(eddsa: EdDSA.PrivateKey(backing: try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)), kid: kid)
+        } else {
+            await collection.add(eddsa: try EdDSA.PublicKey(x: key.publicX, curve: .ed25519), kid: kid)
+        }
+        lock.withLock { _ = loaded.insert(key.id!) }
+    }
+
+    private static func newKey(issuerCode: String, issuerName: String, app: Application) -> LicenseSigningKey {
+        let secret = Curve25519.Signing.PrivateKey()
+        let key = LicenseSigningKey()
+        key.id = "\(issuerCode)-\(CalendarDate(Date()).description.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(8).lowercased())"
+        key.issuerCode = issuerCode
+        key.issuerName = issuerName
+        key.publicX = secret.publicKey.rawRepresentation.base64URLEncodedString()
+        key.privateCipher = app.keys.encrypt(secret.rawRepresentation.base64EncodedString(), field: "license_key")
+        key.createdAt = Date()
+        return key
+    }
+}
+
+extension Data {
+    init?(base64URL text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        guard !base64.contains("=") else { return nil }
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+
+    func base64URLEncodedString() -> String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+extension Application {
+    private struct LicenseKeysKey: StorageKey { typealias Value = LicenseKeys }
+    var licenseKeys: LicenseKeys {
+        get { storage[LicenseKeysKey.self]! }
+        set { storage[LicenseKeysKey.self] = newValue }
+    }
+
+    private struct LicenseTypesKey: StorageKey { typealias Value = [String: LicenseType] }
+    /// The e-licence types by their short code (`Resources/Catalog/license-types.json`).
+    var licenseTypes: [String: LicenseType] {
+        get { storage[LicenseTypesKey.self] ?? [:] }
+        set { storage[LicenseTypesKey.self] = newValue }
+    }
+}
+
+enum LicenseTypeFile {
+    struct File: Decodable { let types: [LicenseType] }
+
+    static func load(_ path: String) throws -> [String: LicenseType] {
+        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        var types: [String: LicenseType] = [:]
+        for type in file.types {
+            let problems = type.problems()
+            guard problems.isEmpty else {
+                throw Abort(.internalServerError, reason: "licence type \(type.code): " + problems.errors.map { "\($0.field) \($0.key)" }.joined(separator: "; "))
+            }
+            types[type.code] = type
+        }
+        return types
+    }
+}

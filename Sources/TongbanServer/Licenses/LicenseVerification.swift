@@ -1,0 +1,107 @@
+import Fluent
+import Foundation
+import JWT
+import TongbanCore
+import Vapor
+
+/// What anyone holding a licence token learns from the platform: whether its signature is one of
+/// ours and untouched, and what the issuer's registry says of it now.
+struct LicenseVerdict: Content {
+    struct Field: Content { let key: String; let label: String; let value: String }
+
+    /// valid, invalid, suspended, withdrawn, cancelled, expired, revoked
+    let outcome: String
+    /// For `invalid`: malformed, unknownKey, badSignature, tampered, notRegistered.
+    let reason: String?
+    let message: String
+    let identifier: String?
+    let typeName: String?
+    let holderName: String?
+    let holderCode: String?
+    let issuerName: String?
+    let issuerCode: String?
+    let issuedOn: String?
+    let validUntil: String?
+    /// The standard's status code (01 有效 …) in the registry.
+    let status: String?
+    let fields: [Field]
+    /// For `tampered`: what differs from the licence as issued.
+    let tamperedFields: [String]
+}
+
+enum LicenseVerification {
+    static func verify(_ raw: String, req: Request) async throws -> LicenseVerdict {
+        let token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty, token.count <= 20_000 else { return invalid("malformed", req) }
+        let claims: LicenseClaims
+        do {
+            claims = try await req.application.licenseKeys.verify(token, app: req.application)
+        } catch .malformed {
+            return invalid("malformed", req)
+        } catch .unknownKey {
+            return invalid("unknownKey", req)
+        } catch .badSignature {
+            // a token that reads as one of ours but was changed: name what was changed
+            guard let unverified = unverifiedClaims(token), let record = try await registry(unverified.jti.value, req) else {
+                return invalid("badSignature", req)
+            }
+            let changed = differences(unverified, record)
+            return invalid(changed.isEmpty ? "badSignature" : "tampered", req, record: record, tampered: changed)
+        }
+        guard (try? LicenseIdentifier(claims.jti.value)) != nil else { return invalid("malformed", req) }
+        guard let record = try await registry(claims.jti.value, req) else { return invalid("notRegistered", req) }
+        var outcome = switch record.licenseStatus {
+        case .valid: "valid"
+        case .suspended: "suspended"
+        case .withdrawn: "withdrawn"
+        case .cancelled: "cancelled"
+        case .expired: "expired"
+        case .revoked: "revoked"
+        }
+        if outcome == "valid", let until = record.validUntil, until < req.application.today.description { outcome = "expired" }
+        return verdict(outcome, reason: nil, req, record: record, tampered: [])
+    }
+
+    static func registry(_ identifier: String, _ req: Request) async throws -> LicenseRecord? {
+        try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier).first()
+    }
+
+    static func unverifiedClaims(_ token: String) -> LicenseClaims? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let data = Data(base64URL: String(parts[1])) else { return nil }
+        return try? JSONDecoder().decode(LicenseClaims.self, from: data)
+    }
+
+    /// The claims that differ from the registry's licence.
+    static func differences(_ claims: LicenseClaims, _ record: LicenseRecord) -> [String] {
+        var changed: [String] = []
+        if claims.sub.value != record.holderCode { changed.append("holderCode") }
+        if claims.holderName != record.holderName { changed.append("holderName") }
+        if claims.iss.value != record.issuerCode { changed.append("issuerCode") }
+        if claims.issuerName != record.issuerName { changed.append("issuerName") }
+        if claims.issuedOn != record.issuedOn { changed.append("issuedOn") }
+        if claims.validUntil != record.validUntil { changed.append("validUntil") }
+        if claims.typeName != record.typeName { changed.append("typeName") }
+        let stored = record.fieldValues
+        for key in Set(stored.keys).union(claims.fields.keys).sorted() where stored[key] != claims.fields[key] { changed.append("fields.\(key)") }
+        return changed
+    }
+
+    static func invalid(_ reason: String, _ req: Request, record: LicenseRecord? = nil, tampered: [String] = []) -> LicenseVerdict {
+        verdict("invalid", reason: reason, req, record: record, tampered: tampered)
+    }
+
+    static func verdict(_ outcome: String, reason: String?, _ req: Request, record: LicenseRecord?, tampered: [String]) -> LicenseVerdict {
+        let type = record.flatMap { req.application.licenseTypes[$0.typeCode] }
+        let english = req.language == .en
+        let values = record?.fieldValues ?? [:]
+        let fields = (type?.fields ?? []).compactMap { f in values[f.key].map { LicenseVerdict.Field(key: f.key, label: english ? f.labelEn : f.label, value: $0) } }
+        // an invalid token's contents are not vouched for: only the registry's identity of what it claims to be
+        return LicenseVerdict(
+            outcome: outcome, reason: reason, message: req.t(reason.map { "license.verdict.\($0)" } ?? "license.verdict.\(outcome)"),
+            identifier: record?.identifier, typeName: record?.typeName, holderName: outcome == "invalid" ? nil : record?.holderName,
+            holderCode: outcome == "invalid" ? nil : record?.holderCode, issuerName: record?.issuerName, issuerCode: record?.issuerCode,
+            issuedOn: record?.issuedOn, validUntil: record?.validUntil, status: record?.status,
+            fields: outcome == "invalid" ? [] : fields, tamperedFields: tampered)
+    }
+}

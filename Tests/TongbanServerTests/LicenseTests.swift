@@ -1,0 +1,135 @@
+import Crypto
+import Fluent
+import Foundation
+import JWTKit
+import Testing
+import Vapor
+import VaporTesting
+@testable import TongbanCore
+@testable import TongbanServer
+
+/// E-licences: issued on approval, signed by the department's Ed25519 key, verifiable by anyone
+/// with the JWK Set alone; every change to a token is caught and named.
+@Suite("e-licences over HTTP")
+struct LicenseTests {
+    typealias Flow = ApplicationFlowTests
+
+    struct Wallet: Decodable { let identifier: String; let typeCode: String; let status: String; let fields: [String: String]; let token: String }
+    struct Verdict: Decodable { let outcome: String; let reason: String?; let message: String; let identifier: String?; let holderName: String?; let tamperedFields: [String] }
+
+    /// 公共场所卫生许可 for the demo enterprise, approved at once on its commitment: a licence.
+    static func approveOnCommitment(_ app: Application, clerk: String) async throws -> (caseID: UUID, form: [String: String]) {
+        let item = try await InstantApprovalTests.item(app, named: "公共场所卫生许可")
+        let enterpriseID = try #require(try await Account.query(on: app.db).filter(\.$kind == .enterprise).first()?.id)
+        let form = Flow.fill(item.form, app: app)
+        let created = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, applicantID: enterpriseID), bearer: clerk)
+        let caseID = try created.content.decode(Flow.Application_.self).cases[0].id
+        _ = try await Flow.act(app, caseID, clerk, CaseActionBody(action: "passPrereview"))
+        _ = try await Flow.act(app, caseID, clerk, CaseActionBody(action: "approveOnCommitment"))
+        return (caseID, form)
+    }
+
+    static func verify(_ app: Application, _ token: String) async throws -> Verdict {
+        let response = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": token])
+        #expect(response.status == .ok, "\(response.body.string)")
+        return try response.content.decode(Verdict.self)
+    }
+
+    /// The token with its payload rewritten (and the signature left as it was).
+    static func rewrite(_ token: String, _ change: (inout [String: Any]) -> Void) throws -> String {
+        let parts = token.split(separator: ".").map(String.init)
+        struct Unreadable: Error {}
+        guard let data = Data(base64URL: parts[1]), var payload = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw Unreadable() }
+        change(&payload)
+        let changed = try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])
+        return [parts[0], changed.base64URLEncodedString(), parts[2]].joined(separator: ".")
+    }
+
+    @Test("issued on approval; valid by the API and by any JOSE library with the JWK Set; every change caught; revoked with the approval", arguments: TestDatabase.available)
+    func lifecycle(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let clerk = try await app.token("clerk")
+            let enterprise = try await app.token(app.demoEnterpriseLogin)
+            let (caseID, form) = try await Self.approveOnCommitment(app, clerk: clerk)
+
+            let wallet = try await app.send(.GET, "/api/v1/licenses", bearer: enterprise).content.decode([Wallet].self)
+            let license = try #require(wallet.first)
+            #expect(wallet.count == 1 && license.typeCode == "ggcswsxkz" && license.status == "01")
+            #expect(license.fields["operator"] == form["enterpriseName"] && license.fields["creditCode"] == app.demoEnterpriseLogin)
+            let identifier = try LicenseIdentifier(license.identifier)
+            #expect(identifier.issuer.value.count == 18 && identifier.version == 1)
+            #expect(try await app.send(.GET, "/api/v1/licenses", bearer: clerk).status == .forbidden)
+
+            let audits = try await AuditEntry.query(on: app.db).count()
+            let valid = try await Self.verify(app, license.token)
+            #expect(valid.outcome == "valid" && valid.identifier == license.identifier && valid.holderName != nil)
+
+            // any standard JOSE library, given only the published JWK Set
+            let jwks = try await app.send(.GET, "/.well-known/jwks.json")
+            #expect(jwks.headers.contentType?.subType == "jwk-set+json")
+            let outside = JWTKeyCollection()
+            try await outside.add(jwksJSON: jwks.body.string)
+            let claims = try await outside.verify(license.token, as: LicenseClaims.self)
+            #expect(claims.jti.value == license.identifier && claims.fields == license.fields)
+
+            // every claim changed is named; every signature byte changed is refused
+            let changes: [(String, (inout [String: Any]) -> Void)] = [
+                ("holderName", { $0["holderName"] = "别人的公司" }), ("holderCode", { $0["sub"] = "91110108MA01ABCD2X" }),
+                ("issuedOn", { $0["issuedOn"] = "2020-01-01" }), ("validUntil", { $0["validUntil"] = "2099-12-31" }),
+                ("issuerName", { $0["issuerName"] = "某某局" }), ("typeName", { $0["typeName"] = "营业执照" }),
+            ] + license.fields.keys.sorted().map { key in ("fields.\(key)", { (p: inout [String: Any]) in
+                var fields = p["fields"] as! [String: Any]; fields[key] = "改" + (fields[key] as! String); p["fields"] = fields }) }
+            for (name, change) in changes {
+                let verdict = try await Self.verify(app, try Self.rewrite(license.token, change))
+                #expect(verdict.outcome == "invalid" && verdict.reason == "tampered" && verdict.tamperedFields == [name], "\(name): \(verdict)")
+                #expect(verdict.holderName == nil)
+            }
+            let parts = license.token.split(separator: ".").map(String.init)
+            let signature = try #require(Data(base64URL: parts[2]))
+            #expect(signature.count == 64)
+            for index in 0..<signature.count {
+                var bytes = [UInt8](signature)
+                bytes[index] ^= 0x01
+                let forged = [parts[0], parts[1], Data(bytes).base64URLEncodedString()].joined(separator: ".")
+                let verdict = try await Self.verify(app, forged)
+                #expect(verdict.outcome == "invalid" && verdict.reason == "badSignature", "byte \(index): \(verdict)")
+            }
+            // truncated, garbage, another key
+            #expect(try await Self.verify(app, String(license.token.dropLast(20))).reason == "badSignature")
+            #expect(try await Self.verify(app, String(license.token.prefix(40))).reason == "malformed")
+            #expect(try await Self.verify(app, "not a licence").reason == "malformed")
+            let stranger = JWTKeyCollection()
+            await stranger.add(eddsa: EdDSA.PrivateKey(backing: Curve25519.Signing.PrivateKey()), kid: "stranger-key")
+            #expect(try await Self.verify(app, try await stranger.sign(claims, kid: "stranger-key")).reason == "unknownKey")
+            #expect(try await app.send(.POST, "/api/v1/licenses/verify", json: ["nothing": "here"]).status == .unprocessableEntity)
+            // verifying writes nothing
+            #expect(try await AuditEntry.query(on: app.db).count() == audits)
+
+            // key rotation: the next licence has a new key; both verify, both keys are published
+            try await app.licenseKeys.rotate(issuerCode: identifier.issuer.value, app: app)
+            _ = try await Self.approveOnCommitment(app, clerk: clerk)
+            let both = try await app.send(.GET, "/api/v1/licenses", bearer: enterprise).content.decode([Wallet].self)
+            #expect(both.count == 2)
+            let kids = Set(try both.map { try #require(JWTHeaderKid.of($0.token)) })
+            #expect(kids.count == 2)
+            for l in both { #expect(try await Self.verify(app, l.token).outcome == "valid") }
+            let rotated = JWTKeyCollection()
+            try await rotated.add(jwksJSON: try await app.send(.GET, "/.well-known/jwks.json").body.string)
+            for l in both { _ = try await rotated.verify(l.token, as: LicenseClaims.self) }
+
+            // a failed commitment verification revokes the approval and its licence
+            let health = try await app.token("reviewer.health")
+            _ = try await Flow.act(app, caseID, health, CaseActionBody(action: "failVerification", reason: "现场核查：卫生设施与承诺不符"))
+            #expect(try await Self.verify(app, license.token).outcome == "revoked")
+        }
+    }
+}
+
+/// The `kid` in a compact JWS's header.
+enum JWTHeaderKid {
+    static func of(_ token: String) -> String? {
+        guard let header = token.split(separator: ".").first, let data = Data(base64URL: String(header)),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return object["kid"] as? String
+    }
+}
