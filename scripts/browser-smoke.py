@@ -9,8 +9,8 @@ import sys
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, out = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -35,7 +35,16 @@ def submit(selector):
     reading the page before it arrives would test the old one."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+
+    def replaced(_):
+        # mid-navigation Chromium may also answer "node does not belong to the document"
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 20).until(replaced)
 
 
 def shot(name):
@@ -242,6 +251,23 @@ try:
     shot("application-correction")
     submit("form.action input[value='supplyCorrection'] ~ button")
     check("预审通过，待受理" in driver.page_source, "supplied: the case is back at the window")
+
+    # the first permit was approved: an e-licence in the person's wallet, verifiable by anyone
+    submit("a[href='/licenses']")
+    check("居住证" in driver.page_source and "有效" in driver.page_source, "the wallet holds the residence permit, valid")
+    shot("wallet")
+    submit("ul.results a.result-name")
+    check("核验地址" in driver.page_source and "/verify?id=1.2.156.3005.2." in driver.page_source, "the printable licence carries its verification link")
+    shot("license-print")
+    link = driver.find_element(By.CSS_SELECTOR, "article a.code").get_attribute("href")
+    submit("form[action='/logout'] button")
+    driver.get(link.replace("http://127.0.0.1:8080", base))
+    check("证照有效" in driver.page_source and "张晓明" in driver.page_source, "the verification link shows a valid licence to anyone")
+    shot("verify-valid")
+    driver.find_element(By.ID, "token").send_keys("eyJhbGciOiJFZERTQSJ9.e30.AAAA")
+    submit("form[action='/verify'] button")
+    check("签名" in driver.page_source or "不是一份完整" in driver.page_source, "a forged token is refused with its reason")
+    shot("verify-invalid")
 finally:
     driver.quit()
 

@@ -16,7 +16,8 @@ public struct LicenseType: Codable, Sendable, Hashable {
         public var label: String
         public var labelEn: String
         /// Where issuance fills it from, first found wins: form answer keys, or `applicant.name`,
-        /// `applicant.code`, `item.name`, `item.sub`, `decision.on`.
+        /// `applicant.code`, `applicant.maskedId`, `item.name`, `item.sub`, `item.department`,
+        /// `decision.on`.
         public var from: [String]
         public init(key: String, label: String, labelEn: String, from: [String] = []) {
             self.key = key; self.label = label; self.labelEn = labelEn; self.from = from

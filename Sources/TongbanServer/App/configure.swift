@@ -80,6 +80,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ApplicationNotices().register(web)
     ApplyPages().register(web)
     MaterialPages().register(web)
+    LicensePages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

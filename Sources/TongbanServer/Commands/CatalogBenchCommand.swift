@@ -10,7 +10,7 @@ import Vapor
 /// item unchanged). Prints figures; `Benchmarks/catalog.sh` adds the HTTP side. Not a test.
 struct CatalogBenchCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "what", help: "catalog or calendar")
+        @Argument(name: "what", help: "catalog, calendar, applications or licenses")
         var what: String
         @Option(name: "items", help: "how many items to generate (default 100000)")
         var items: Int?
@@ -19,7 +19,7 @@ struct CatalogBenchCommand: AsyncCommand {
         @Option(name: "write-queries", help: "also write 1,200 sample queries (URL-encoded, one per line) to this file, for the HTTP benchmark")
         var writeQueries: String?
     }
-    var help: String { "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark)." }
+    var help: String { "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark), `tongban bench licenses`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         if signature.what == "calendar" {
@@ -28,7 +28,10 @@ struct CatalogBenchCommand: AsyncCommand {
         if signature.what == "applications" {
             return try await ApplicationBench.prepare(context.application) { context.console.print($0) }
         }
-        try expect(signature.what, "catalog", of: "bench", context, alsoKnown: ["calendar", "applications"])
+        if signature.what == "licenses" {
+            return try await LicenseBench.run(context.application) { context.console.print($0) }
+        }
+        try expect(signature.what, "catalog", of: "bench", context, alsoKnown: ["calendar", "applications", "licenses"])
         let count = signature.items ?? 100_000
         let items = SyntheticCatalog.items(count)
         let say = { (line: String) in context.console.print(line) }

@@ -15,8 +15,10 @@ enum LicenseIssuance {
               let holder = try await Account.find(loaded.application.applicantID, on: db) else { return nil }
         let holderCode = holder.creditCode
             ?? holder.idNumberCipher.flatMap { app.keys.decrypt($0, field: "identity_number") }.map(Masking.identityNumber) ?? ""
-        let facts = ["applicant.name": holder.displayName, "applicant.code": holder.creditCode ?? "", "item.name": loaded.item.name,
-                     "item.sub": loaded.item.subItemName ?? loaded.item.name, "decision.on": day.description]
+        let facts = ["applicant.name": holder.displayName, "applicant.code": holder.creditCode ?? "",
+                     "applicant.maskedId": holder.creditCode == nil ? holderCode : "", "item.name": loaded.item.name,
+                     "item.sub": loaded.item.subItemName ?? loaded.item.name, "item.department": loaded.item.department.name,
+                     "decision.on": day.description]
         let fields = type.fill(form: loaded.application.formAnswers, facts: facts)
         let serial = day.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
         let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer, serial: serial.uppercased())

@@ -1,0 +1,103 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The licence pages, without JavaScript: verification for anyone (paste a token, or open a
+/// licence's verification link), and the holder's wallet with each licence's token to download
+/// and a printable page carrying the verification link.
+struct LicensePages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("verify", use: verifyPage)
+        routes.on(.POST, "verify", body: .collect(maxSize: "64kb"), use: verifyPage)
+        routes.get("licenses", use: wallet)
+        routes.get("licenses", ":identifier", "jws", use: download)
+        routes.get("licenses", ":identifier", use: printable)
+    }
+
+    struct VerifyContext: Encodable {
+        let page: PageContext
+        let token: String
+        let verdict: LicenseVerdict?
+        let statusLabel: String?
+        let good: Bool
+    }
+
+    struct TokenForm: Decodable { var token: String? }
+
+    func verifyPage(req: Request) async throws -> View {
+        var token = req.method == .POST ? (try req.content.decode(TokenForm.self).token ?? "") : (req.query[String.self, at: "token"] ?? "")
+        if token.isEmpty, let identifier = req.query[String.self, at: "id"],
+           let record = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier.uppercased()).first() {
+            token = record.token  // the verification link: the registry's own copy, checked like any other
+        }
+        let verdict = token.isEmpty ? nil : try await LicenseVerification.verify(token, req: req)
+        return try await req.view.render("verify", VerifyContext(
+            page: req.pageContext(title: req.t("verify.title")), token: req.method == .POST ? token : "", verdict: verdict,
+            statusLabel: verdict?.status.map { req.t("licenseStatus.\($0)") }, good: verdict?.outcome == "valid"))
+    }
+
+    struct WalletLine: Encodable {
+        let identifier: String
+        let typeName: String
+        let issuerName: String
+        let issuedOn: String
+        let validUntil: String
+        let status: String
+        let good: Bool
+    }
+
+    struct WalletContext: Encodable {
+        let page: PageContext
+        let lines: [WalletLine]
+        let hasLines: Bool
+    }
+
+    func wallet(req: Request) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/licenses") }
+        guard account.kind != .staff else { throw TongbanError.denied(.roleMissing) }
+        let today = req.application.today.description
+        let lines = try await LicenseRecord.query(on: req.db).filter(\.$holderID == account.requireID()).sort(\.$createdAt, .descending).all().map { l in
+            let expired = l.licenseStatus == .valid && (l.validUntil.map { $0 < today } ?? false)
+            return WalletLine(identifier: l.identifier, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,
+                              validUntil: l.validUntil ?? req.t("license.longTerm"),
+                              status: expired ? req.t("licenseStatus.05") : req.t("licenseStatus.\(l.status)"), good: l.licenseStatus == .valid && !expired)
+        }
+        return try await req.view.render("licenses", WalletContext(page: req.pageContext(title: req.t("licenses.title")), lines: lines,
+                                                                    hasLines: !lines.isEmpty)).encodeResponse(for: req)
+    }
+
+    /// One of the holder's own licences (anyone else is told there is none).
+    func own(_ req: Request) async throws -> LicenseRecord {
+        let account = try req.requireAccount()
+        let identifier = try req.parameters.require("identifier").uppercased()
+        guard let record = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier).first(),
+              record.holderID == account.id else { throw TongbanError.notFound("license") }
+        return record
+    }
+
+    func download(req: Request) async throws -> Response {
+        let record = try await own(req)
+        let response = Response(status: .ok, body: .init(string: record.token))
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "jose")
+        response.headers.contentDisposition = .init(.attachment, filename: "\(record.typeCode)-\(record.issuedOn).jws")
+        return response
+    }
+
+    struct PrintContext: Encodable {
+        let page: PageContext
+        let license: LicenseVerdict
+        let verifyURL: String
+        let statusLabel: String
+    }
+
+    func printable(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
+        let record = try await own(req)
+        let verdict = try await LicenseVerification.verify(record.token, req: req)
+        let base = req.application.tongban.baseURL
+        return try await req.view.render("license-print", PrintContext(
+            page: req.pageContext(title: record.typeName), license: verdict, verifyURL: "\(base)/verify?id=\(record.identifier)",
+            statusLabel: req.t("licenseStatus.\(record.status)"))).encodeResponse(for: req)
+    }
+}
