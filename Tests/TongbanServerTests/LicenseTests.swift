@@ -72,6 +72,21 @@ struct LicenseTests {
             let claims = try await outside.verify(license.token, as: LicenseClaims.self)
             #expect(claims.jti.value == license.identifier && claims.fields == license.fields)
 
+            // offline, with the saved JWK Set: `tongban license verify FILE --jwks FILE`
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("licence-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try jwks.body.string.write(toFile: folder + "/jwks.json", atomically: true, encoding: .utf8)
+            try license.token.write(toFile: folder + "/good.jws", atomically: true, encoding: .utf8)
+            try (license.token.dropLast(3) + "AAA").write(toFile: folder + "/bad.jws", atomically: true, encoding: .utf8)
+            let offline = await LicenseCommand.verify(license.token, jwks: jwks.body.string, today: app.today)
+            #expect(offline.good && offline.lines.contains("identifier: \(license.identifier)"))
+            app.environment.arguments = ["tongban", "license", "verify", folder + "/good.jws", "--jwks", folder + "/jwks.json"]
+            try await app.execute()
+            app.environment.arguments = ["tongban", "license", "verify", folder + "/bad.jws", "--jwks", folder + "/jwks.json"]
+            await #expect(throws: ExitCode.self) { try await app.execute() }
+            #expect(await LicenseCommand.verify(String(license.token.dropLast(3)) + "AAA", jwks: jwks.body.string, today: app.today).lines == ["invalid: bad signature (altered, or not signed by the key it names)"])
+
             // every claim changed is named; every signature byte changed is refused
             let changes: [(String, (inout [String: Any]) -> Void)] = [
                 ("holderName", { $0["holderName"] = "别人的公司" }), ("holderCode", { $0["sub"] = "91110108MA01ABCD2X" }),

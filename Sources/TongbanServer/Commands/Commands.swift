@@ -13,6 +13,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(DepartmentCommand(), as: "department")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
+    app.asyncCommands.use(LicenseCommand(), as: "license")
     app.asyncCommands.use(DeadlinesCommand(), as: "deadlines")
 }
 
