@@ -78,4 +78,15 @@ struct LicenseIdentifierTests {
         type.validityYears = nil
         #expect(type.validUntil(issuedOn: CalendarDate(year: 2026, month: 11, day: 23)!) == nil)
     }
+
+    @Test("status changes: from valid and suspended only, never to expired, never out of an end")
+    func statusChanges() {
+        for from in LicenseStatus.allCases {
+            for to in LicenseStatus.allCases {
+                let expected = (from == .valid && [.suspended, .withdrawn, .cancelled, .revoked].contains(to))
+                    || (from == .suspended && [.valid, .withdrawn, .cancelled, .revoked].contains(to))
+                #expect(from.canChange(to: to) == expected, "\(from) → \(to)")
+            }
+        }
+    }
 }

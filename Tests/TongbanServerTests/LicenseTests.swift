@@ -132,10 +132,23 @@ struct LicenseTests {
             try await rotated.add(jwksJSON: try await app.send(.GET, "/.well-known/jwks.json").body.string)
             for l in both { _ = try await rotated.verify(l.token, as: LicenseClaims.self) }
 
-            // a failed commitment verification revokes the approval and its licence
+            // the issuing department suspends and restores it, with a reason; others may not; an end is final
             let health = try await app.token("reviewer.health")
+            let statusPath = "/api/v1/licenses/\(license.identifier)/status"
+            #expect(try await app.send(.POST, statusPath, json: ["status": "02", "reason": "整改期间暂扣"], bearer: try await app.token("reviewer.amr")).status == .forbidden)
+            #expect(try await app.send(.POST, statusPath, json: ["status": "02"], bearer: health).status == .unprocessableEntity)
+            #expect(try await app.send(.POST, statusPath, json: ["status": "05", "reason": "x"], bearer: health).status == .conflict)
+            let suspended = try await app.send(.POST, statusPath, json: ["status": "02", "reason": "整改期间暂扣"], bearer: health)
+            #expect(suspended.status == .ok, "\(suspended.body.string)")
+            #expect(try suspended.content.decode(Verdict.self).outcome == "suspended")
+            #expect(try await Self.verify(app, license.token).outcome == "suspended")
+            #expect(try await app.send(.POST, statusPath, json: ["status": "01", "reason": "整改完成"], bearer: health).status == .ok)
+            #expect(try await Self.verify(app, license.token).outcome == "valid")
+
+            // a failed commitment verification revokes the approval and its licence
             _ = try await Flow.act(app, caseID, health, CaseActionBody(action: "failVerification", reason: "现场核查：卫生设施与承诺不符"))
             #expect(try await Self.verify(app, license.token).outcome == "revoked")
+            #expect(try await app.send(.POST, statusPath, json: ["status": "01", "reason": "x"], bearer: health).status == .conflict)
         }
     }
 }

@@ -57,4 +57,15 @@ public enum LicenseStatus: String, Codable, Sendable, CaseIterable {
     case cancelled = "04"
     case expired = "05"
     case revoked = "07"
+
+    /// Whether staff may move a licence from this status to `next`: a valid licence may be
+    /// suspended, withdrawn, cancelled or revoked; a suspended one restored or ended; an ended
+    /// one (withdrawn, cancelled, revoked) stays ended. Expiry follows the dates, not staff.
+    public func canChange(to next: LicenseStatus) -> Bool {
+        switch (self, next) {
+        case (.valid, .suspended), (.valid, .withdrawn), (.valid, .cancelled), (.valid, .revoked): true
+        case (.suspended, .valid), (.suspended, .withdrawn), (.suspended, .cancelled), (.suspended, .revoked): true
+        default: false
+        }
+    }
 }

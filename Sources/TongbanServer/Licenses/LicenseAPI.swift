@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import TongbanCore
 import Vapor
 
@@ -9,6 +10,46 @@ struct LicenseAPI {
         app.get(".well-known", "jwks.json", use: jwks)
         api.post("licenses", "verify", use: verify)
         api.get("licenses", use: wallet)
+        api.post("licenses", ":identifier", "status", use: changeStatus)
+    }
+
+    struct StatusBody: Content { var status: String?; var reason: String? }
+
+    /// Suspends, restores, withdraws, cancels or revokes a licence, with a reason: a reviewer of
+    /// the issuing department. Verification says so at once.
+    func changeStatus(req: Request) async throws -> LicenseVerdict {
+        let actor = try req.requireAccount().actor
+        let identifier = try req.parameters.require("identifier").uppercased()
+        guard let license = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier).first() else {
+            throw TongbanError.notFound("license")
+        }
+        guard actor.kind == .staff, actor.has(.reviewer), let department = actor.departmentID, department == license.departmentID else {
+            throw TongbanError.denied(.roleMissing)
+        }
+        let body = try req.content.decode(StatusBody.self)
+        var problems = FieldErrors()
+        let next = body.status.flatMap(LicenseStatus.init(rawValue:))
+        if next == nil { problems.add("status", body.status == nil ? "field.required" : "field.unknownValue") }
+        let reason = problems.text("reason", body.reason, maxLength: 500)
+        try problems.throwIfAny()
+        guard let next, let reason else { throw problems }
+        let current = license.licenseStatus
+        guard current.canChange(to: next) else {
+            throw TongbanError.conflict("license.statusChangeRefused", ["from": req.t("licenseStatus.\(current.rawValue)"), "to": req.t("licenseStatus.\(next.rawValue)")])
+        }
+        let audit = req.auditEvent("license.status", resource: "license:\(identifier)", details: "\(current.rawValue) → \(next.rawValue): \(reason)")
+        try await req.db.write { tx in
+            // only if nobody changed it since it was read: else a 409
+            let changed = try await tx.sql.update(LicenseRecord.schema)
+                .set("status", to: next.rawValue).set("status_reason", to: reason).set("updated_at", to: Date())
+                .where("identifier", .equal, identifier).where("status", .equal, current.rawValue)
+                .returning("id").all()
+            guard changed.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
+            try await OutboxEvent(topic: "license.status", subject: identifier, payload: ["license": identifier, "from": current.rawValue, "to": next.rawValue],
+                                  at: Date()).create(on: tx)
+            try await AuditLog.append(audit, on: tx)
+        }
+        return try await LicenseVerification.verify(license.token, req: req)
     }
 
     /// Every licence signing key, in use or retired, so that any JOSE library can check any
