@@ -171,6 +171,12 @@ struct ApplicationPages {
         try await renderDetail(req, failure: nil)
     }
 
+    /// The application page again, with what was refused and why, field by field.
+    func renderDetail(_ req: Request, refused error: TongbanError) async throws -> Response {
+        let details = error.fields.map { req.fieldMessage($0) }
+        return try await renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+    }
+
     func renderDetail(_ req: Request, failure: String?) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
         guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
@@ -295,8 +301,7 @@ struct ApplicationPages {
         do {
             _ = try await CaseWork.act(caseID: caseID, body, on: req)
         } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
-            let details = error.fields.map { req.fieldMessage($0) }
-            return try await renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+            return try await renderDetail(req, refused: error)
         }
         return req.redirect(to: "/applications/\(id)?done=\(form.action)")
     }
@@ -311,8 +316,7 @@ struct ApplicationPages {
         do {
             _ = try await ApplicationAPI.workOnTask(req, taskID: taskID, verb: try req.parameters.require("verb"))
         } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
-            let details = error.fields.map { req.fieldMessage($0) }
-            return try await renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+            return try await renderDetail(req, refused: error)
         }
         return req.redirect(to: "/applications/\(id)")
     }

@@ -137,12 +137,7 @@ enum ApplicationSubmission {
                 written.tasks += reviewTasks(item, caseID: row.id!, applicationID: applicationID, departments: departments)
             }
             if submit {
-                written.events.append(CaseEvent(applicationID: applicationID, caseID: row.id, at: now, actor: actorLabel, action: "submit",
-                                                from: .draft, to: .submitted, detail: instant.flatMap(Self.instantDetail)))
-                if record.state == .decided {
-                    written.events.append(CaseEvent(applicationID: applicationID, caseID: row.id, at: now, actor: "system", action: "approveInstantly",
-                                                    from: .submitted, to: .decided, detail: record.decision?.trace.joined(separator: "\n")))
-                }
+                written.events += submitEvents(applicationID: applicationID, caseID: row.id!, at: now, actor: actorLabel, record: record, instant: instant)
             }
         }
         if written.cases.contains(where: { $0.state == .decided }) { application.status = "inProgress" }
@@ -181,9 +176,17 @@ enum ApplicationSubmission {
         }
     }
 
-    /// The timeline's note when an item's 秒批 rules did not all hold: which did not.
-    static func instantDetail(_ outcome: InstantRules.Outcome) -> String? {
-        outcome.passed ? nil : "秒批未通过 / not approved instantly:\n" + outcome.trace.filter { $0.hasSuffix("✗") }.joined(separator: "\n")
+    /// The timeline of a case just submitted: the submission (naming the 秒批 rules that did not
+    /// hold, if any did not), and the platform's instant approval when they all did.
+    static func submitEvents(applicationID: UUID, caseID: UUID, at now: Date, actor: String, record: CaseRecord,
+                             instant: InstantRules.Outcome?) -> [CaseEvent] {
+        let failed = instant.flatMap { $0.passed ? nil : "秒批未通过 / not approved instantly:\n" + $0.trace.filter { $0.hasSuffix("✗") }.joined(separator: "\n") }
+        var events = [CaseEvent(applicationID: applicationID, caseID: caseID, at: now, actor: actor, action: "submit", from: .draft, to: .submitted, detail: failed)]
+        if record.state == .decided {
+            events.append(CaseEvent(applicationID: applicationID, caseID: caseID, at: now, actor: "system", action: "approveInstantly",
+                                    from: .submitted, to: .decided, detail: record.decision?.trace.joined(separator: "\n")))
+        }
+        return events
     }
 
     static func replay(key: String, digest: String, applicantID: UUID, on db: any Database) async throws -> ApplicationRecord? {

@@ -68,13 +68,13 @@ extension ApplicationSubmission {
                 row.version += 1
                 row.updatedAt = now
                 try await row.save(on: tx)
-                try await CaseEvent(applicationID: id, caseID: row.id, at: now, actor: label, action: "submit", from: .draft, to: .submitted,
-                                    detail: instant.flatMap(ApplicationSubmission.instantDetail)).create(on: tx)
+                for event in ApplicationSubmission.submitEvents(applicationID: id, caseID: try row.requireID(), at: now, actor: label,
+                                                                record: record, instant: instant) {
+                    try await event.create(on: tx)
+                }
                 if record.state == .decided {
                     // decided by its rules: no reviewer will take its tasks
                     try await ReviewTask.query(on: tx).filter(\.$caseID == row.requireID()).delete()
-                    try await CaseEvent(applicationID: id, caseID: row.id, at: now, actor: "system", action: "approveInstantly",
-                                        from: .submitted, to: .decided, detail: record.decision?.trace.joined(separator: "\n")).create(on: tx)
                     fresh.status = "inProgress"
                     try await fresh.save(on: tx)
                 }

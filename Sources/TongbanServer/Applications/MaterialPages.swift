@@ -57,8 +57,7 @@ struct MaterialPages {
         do {
             try await ApplicationAPI.recordVisit(req, applicationID: id, purpose: try req.content.decode(VisitForm.self).purpose)
         } catch let error as TongbanError where error.status == .unprocessableEntity {
-            let details = error.fields.map { req.fieldMessage($0) }
-            return try await ApplicationPages().renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+            return try await ApplicationPages().renderDetail(req, refused: error)
         }
         return req.redirect(to: "/applications/\(id)?visit=1")
     }
@@ -98,8 +97,7 @@ struct MaterialPages {
             _ = try await MaterialStore.store(Array(file.data.readableBytesView), contentType: file.contentType!,
                                               filename: filename.replacingOccurrences(of: "/", with: "_"), key: key, application: application, on: req)
         } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
-            let details = error.fields.map { req.fieldMessage($0) }
-            return try await ApplicationPages().renderDetail(req, failure: ([req.t(error.code, error.arguments)] + details).joined(separator: " "))
+            return try await ApplicationPages().renderDetail(req, refused: error)
         }
         return req.redirect(to: "/applications/\(id)?uploaded=1#materials")
     }

@@ -32,8 +32,8 @@ enum MaterialStore {
 
     static func upload(req: Request) async throws -> Response {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
-        let application = try await checkUpload(req, applicationID: id, key: try req.parameters.require("key"))
         let key = try req.parameters.require("key")
+        let application = try await checkUpload(req, applicationID: id, key: key)
         var problems = FieldErrors()
         let filename = problems.text("filename", req.query[String.self, at: "filename"], maxLength: 200) ?? ""
         if filename.contains("/") || filename.contains("\\") { problems.add("filename", "field.wrongType") }

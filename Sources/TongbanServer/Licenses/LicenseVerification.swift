@@ -42,7 +42,7 @@ enum LicenseVerification {
             return invalid("unknownKey", req)
         } catch .badSignature {
             // a token that reads as one of ours but was changed: name what was changed
-            guard let unverified = unverifiedClaims(token), let record = try await registry(unverified.jti.value, req) else {
+            guard let unverified = LicenseKeys.claims(of: token), let record = try await registry(unverified.jti.value, req) else {
                 return invalid("badSignature", req)
             }
             let changed = differences(unverified, record)
@@ -85,12 +85,6 @@ enum LicenseVerification {
             SELECT identifier, type_code, type_name, holder_name, holder_code, issuer_code, issuer_name, fields, issued_on, valid_until, status
             FROM licenses WHERE identifier = \(bind: identifier)
             """).first(decoding: Entry.self)
-    }
-
-    static func unverifiedClaims(_ token: String) -> LicenseClaims? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let data = Data(base64URL: String(parts[1])) else { return nil }
-        return try? JSONDecoder().decode(LicenseClaims.self, from: data)
     }
 
     /// The claims that differ from the registry's licence.
