@@ -65,6 +65,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     CalendarAPI().register(api)
     ApplicationAPI().register(api)
     LicenseAPI().register(app, api: api)
+    SharingAPI().register(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())
@@ -81,6 +82,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ApplyPages().register(web)
     MaterialPages().register(web)
     LicensePages().register(web)
+    DataAccessPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

@@ -165,6 +165,8 @@ struct ApplicationPages {
         let checklist: [MaterialPages.ChecklistLine]
         let hasChecklist: Bool
         let mayRecordVisit: Bool
+        let shared: [SharedMaterials.Entry]
+        let hasShared: Bool
     }
 
     func detail(req: Request) async throws -> Response {
@@ -194,7 +196,10 @@ struct ApplicationPages {
         }
         let uploads = try MaterialPages.choices(req, application: application, cases: cases, items: items)
         let stored = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
-        let checklist = MaterialPages.checklist(req, items: items, uploads: stored)
+        let tasks = try await ReviewTask.query(on: req.db).filter(\.$applicationID == id).all()
+        let reuses = try await SharedMaterials.reuses(of: id, on: req.db)
+        let shared = try await SharedMaterials.view(req, application: application, cases: cases, tasks: tasks, reuses: reuses)
+        let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses)
         let formatter = DateFormatter()
         formatter.timeZone = CalendarDate.shanghai
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
@@ -207,6 +212,8 @@ struct ApplicationPages {
                      req.t("application.visits", ["count": String(dto.visits)])]
         if let submitted = dto.submittedOn { facts.append(req.t("application.submittedOn", ["date": submitted])) }
         if let due = dto.dueOn { facts.append(req.t("application.dueOn", ["date": due])) }
+        let saved = Set(shared.map(\.materialKey)).count
+        if saved > 0 { facts.append(req.t("shared.saved", ["count": String(saved)])) }
         let states = Set(cases.map(\.state))
         let notices = [("acceptance", states.contains { $0.isAccepted || [.decided, .delivered, .concluded].contains($0) }),
                        ("correction", states.contains(.awaitingCorrection)), ("refusal", states.contains(.refused)),
@@ -217,7 +224,8 @@ struct ApplicationPages {
                                     events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure,
                                     applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty,
                                     checklist: checklist, hasChecklist: !checklist.isEmpty,
-                                    mayRecordVisit: try MaterialPages.mayRecordVisit(req, application: application))
+                                    mayRecordVisit: try MaterialPages.mayRecordVisit(req, application: application),
+                                    shared: shared, hasShared: !shared.isEmpty)
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response

@@ -74,6 +74,8 @@ enum ApplicationSubmission {
         }
 
         let onBehalf = caller.kind == .staff
+        let offered = try await LicenseUse.resolve(body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
+                                                   today: today, on: req.db)
         let present = onBehalf && (body.applicantPresent ?? false)
         let tail = applicantTail(applicant, keys: req.application.keys)
         let departments = try await req.application.applicationCaches.departmentIDs(on: req.db)
@@ -150,9 +152,12 @@ enum ApplicationSubmission {
             let serial = try await req.application.applicationSerials.next(on: req.db)
             application.number = ApplicationNumber(region: target.regionCode, date: today, serial: serial).value
         }
+        let purpose = "办理「\(target.name)」"
+        let reuses = LicenseUse.reuses(offered, cases: Array(zip(written.cases, target.items.map(\.item))), purpose: purpose, at: now)
         var batch = InsertBatch()
         batch.add(application)
         for row in written.cases { batch.add(row) }
+        for reuse in reuses { batch.add(reuse) }
         for task in written.tasks { batch.add(task) }
         for event in written.events { batch.add(event) }
         if let visit { batch.add(visit) }

@@ -20,6 +20,9 @@ struct ApplyBody: Content {
     var applicantPresent: Bool?
     /// false: save a draft to finish later; true (default): submit now.
     var submit: Bool?
+    /// 免提交: material key → the identifier of an e-licence the applicant holds, offered instead
+    /// of a copy (the applicant's consent for the case's department to read it).
+    var licenses: [String: String]? = nil
 }
 
 /// What the platform applies for: the items (with their published versions) and the form they

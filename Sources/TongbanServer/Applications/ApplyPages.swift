@@ -35,6 +35,20 @@ struct ApplyPages {
 
     struct Hidden: Encodable { let name: String; let value: String }
 
+    /// A material an e-licence can satisfy: the applicant's licence to tick (if they hold one),
+    /// and a file field for a copy instead.
+    struct LicenseChoice: Encodable {
+        let material: String
+        let name: String
+        let held: Bool
+        let identifier: String
+        let label: String
+        let consent: String
+        let checked: Bool
+        let upload: String
+        let error: String?
+    }
+
     struct Context: Encodable {
         let page: PageContext
         let title: String
@@ -42,6 +56,8 @@ struct ApplyPages {
         let fields: [Field]
         let uploads: [Upload]
         let hasUploads: Bool
+        let licenseChoices: [LicenseChoice]
+        let hasLicenseChoices: Bool
         let summary: String?
     }
 
@@ -90,13 +106,38 @@ struct ApplyPages {
             Upload(name: "m_\(m.key)", label: m.name, required: m.required && !m.tolerable,
                    note: m.tolerable ? req.t("apply.tolerable") : (m.required ? "" : req.t("apply.optional")), error: shown.fields["materials.\(m.key)"])
         }
+        let choices = try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
         var hidden = [Hidden(name: target.kind == .item ? "item" : "bundle", value: target.code)]
         for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("a_") { hidden.append(Hidden(name: key, value: value)) }
         let context = Context(page: req.pageContext(title: req.t("apply.title", ["name": target.name])), title: target.name,
-                              hidden: hidden, fields: fields, uploads: uploads, hasUploads: !uploads.isEmpty, summary: shown.summary)
+                              hidden: hidden, fields: fields, uploads: uploads, hasUploads: !uploads.isEmpty,
+                              licenseChoices: choices, hasLicenseChoices: !choices.isEmpty, summary: shown.summary)
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response
+    }
+
+    /// The licence materials of the target, each with the applicant's usable licence of its type
+    /// (ticked on the first view; afterwards as the applicant left it).
+    func licenseChoices(_ req: Request, target: ApplicationTarget, values: [String: String], shown: FormFailure,
+                        firstView: Bool) async throws -> [LicenseChoice] {
+        let materials = LicenseUse.licenseMaterials(target)
+        guard !materials.isEmpty, let account = req.currentAccount, account.kind != .staff else { return [] }
+        let held = try await LicenseUse.usable(holderID: try account.requireID(), types: Set(materials.compactMap(\.licenseType)),
+                                               today: req.application.today, on: req.db)
+        let departments = target.items.map(\.item.department.name)
+        return materials.map { m in
+            let license = held.first { $0.typeCode == m.licenseType }
+            let until = license?.validUntil ?? req.t("license.longTerm")
+            let readers = Array(Set(target.items.filter { $0.item.materials.contains { $0.key == m.key } }.map(\.item.department.name)))
+                .sorted { departments.firstIndex(of: $0)! < departments.firstIndex(of: $1)! }
+            return LicenseChoice(
+                material: m.name, name: "l_\(m.key)", held: license != nil, identifier: license?.identifier ?? "",
+                label: license.map { req.t("apply.useLicense", ["type": $0.typeName, "identifier": $0.identifier, "until": until]) } ?? "",
+                consent: req.t("apply.licenseConsent", ["departments": readers.joined(separator: "、"), "days": String(LicenseUse.consentDays)]),
+                checked: license != nil && (firstView || values["l_\(m.key)"] != nil), upload: "m_\(m.key)",
+                error: shown.fields["licenses.\(m.key)"] ?? shown.fields["materials.\(m.key)"])
+        }
     }
 
     func submit(req: Request) async throws -> Response {
@@ -120,6 +161,9 @@ struct ApplyPages {
         for (key, value) in values where key.hasPrefix("f_") && !value.trimmingCharacters(in: .whitespaces).isEmpty { form[String(key.dropFirst(2))] = value }
         var body = Self.body(values)
         body.form = form
+        var offered: [String: String] = [:]
+        for (key, value) in values where key.hasPrefix("l_") && !value.isEmpty { offered[String(key.dropFirst(2))] = value }
+        body.licenses = offered.isEmpty ? nil : offered
         // everything checked first: the whole form, and a file for every material required now
         do {
             let target = try await ApplicationTarget.resolve(body, on: req)
@@ -130,6 +174,12 @@ struct ApplyPages {
             for key in ApplicationSubmission.requiredUploads(target) where files[key] == nil { problems.add(ApplicationSubmission.materialProblem("materials.\(key)", target)) }
             for (key, file) in files {
                 if let problem = MaterialStore.problem(bytes: file.data, contentType: file.contentType) { problems.add("materials.\(key)", problem) }
+            }
+            if let account = req.currentAccount {
+                do {
+                    _ = try await LicenseUse.resolve(body.licenses, target: target, applicantID: try account.requireID(), byHolder: account.kind != .staff,
+                                                     today: req.application.today, on: req.db)
+                } catch let error as TongbanError { for field in error.fields { problems.add(field) } }
             }
             if !problems.isEmpty { throw TongbanError.invalid(problems) }
             body.submit = false

@@ -28,15 +28,21 @@ struct MaterialPages {
         let statusLabel: String
     }
 
-    static func checklist(_ req: Request, items: [ServiceItem], uploads: [StoredMaterial]) -> [ChecklistLine] {
+    static func checklist(_ req: Request, items: [ServiceItem], uploads: [StoredMaterial], reuses: [MaterialReuse]) -> [ChecklistLine] {
         var seen = Set<String>()
         return items.flatMap(\.materials).filter { seen.insert($0.key).inserted }.map { m in
             let files = uploads.filter { $0.materialKey == m.key }.map(\.filename)
-            let status = m.source != .applicant ? "fetched"
-                : !files.isEmpty ? "ok" : !m.required ? "optional" : m.tolerable ? "owed" : "missing"
+            let reused = reuses.first { $0.materialKey == m.key }
+            let status: String
+            switch m.source {
+            case .applicant: status = !files.isEmpty ? "ok" : !m.required ? "optional" : m.tolerable ? "owed" : "missing"
+            case .eLicense: status = reused != nil ? "license" : !files.isEmpty ? "ok" : !m.required ? "optional" : "toVerify"
+            case .sharedData, .department: status = "fetched"
+            }
             let kind = m.source != .applicant ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
                 : req.t(!m.required ? "checklist.optional" : m.tolerable ? "checklist.tolerable" : "checklist.required")
-            return ChecklistLine(name: m.name, kind: kind, files: files.joined(separator: "、"), hasFiles: !files.isEmpty, status: status,
+            let shown = (reused.map { ["\($0.sourceName) \($0.sourceRef)"] } ?? []) + files
+            return ChecklistLine(name: m.name, kind: kind, files: shown.joined(separator: "、"), hasFiles: !shown.isEmpty, status: status,
                                  statusLabel: req.t("checklist.\(status)"))
         }
     }

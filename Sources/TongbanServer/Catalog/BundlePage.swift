@@ -32,6 +32,7 @@ extension CatalogPages {
         let members: [MemberLine]
         let evaluation: EvaluationView?
         var applyHref: String? = nil
+        var saved: String? = nil
     }
 
     func bundle(req: Request) async throws -> View {
@@ -64,13 +65,15 @@ extension CatalogPages {
            let result = try? BundleComposer.evaluate(bundle, answers: answers.compactMapValues { $0 }, items: items) {
             evaluation = Self.evaluationView(result, req: req)
         }
+        let saved = try await MaterialsSaved.of(bundleCode: bundle.code, on: req.db)
         return try await req.view.render("bundle", BundleContext(
             page: req.pageContext(title: bundle.name), code: bundle.code, name: bundle.name, category: bundle.category.chineseName,
             summary: bundle.summary, lead: bundle.leadDepartment.name, source: bundle.source, questions: questions,
             hasQuestions: !questions.isEmpty, members: members, evaluation: evaluation,
             applyHref: evaluation == nil ? nil : "/apply?bundle=\(bundle.code)" + answers.sorted { $0.key < $1.key }.map {
                 "&\($0.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-            }.joined()))
+            }.joined(),
+            saved: saved.materials == 0 ? nil : req.t("guide.materialsSaved", ["count": String(saved.applications), "materials": String(saved.materials)])))
     }
 
     static func evaluationView(_ e: BundleEvaluation, req: Request) -> EvaluationView {

@@ -127,8 +127,10 @@ struct CatalogPages {
     func guide(req: Request) async throws -> View {
         let view = try await guideView(req)
         let actual = try await ActualVisits.of(itemCode: view.code, on: req.db)
+        let saved = try await MaterialsSaved.of(itemCode: view.code, on: req.db)
         let summary = actual.applications == 0 ? nil
             : req.t("guide.actualVisits", ["count": String(actual.applications), "average": String(format: "%.2f", actual.average)])
+            + (saved.materials == 0 ? "" : "；" + req.t("guide.materialsSaved", ["count": String(saved.applications), "materials": String(saved.materials)]))
         return try await req.view.render("guide", GuideContext(page: req.pageContext(title: view.name), item: view, actualVisits: summary))
     }
 

@@ -21,5 +21,7 @@ extension Migrations {
         add(AddCaseVerificationDue())
         // 7. e-licences and their signing keys
         add(CreateLicenses())
+        // 8. materials satisfied by e-licences and shared data (the consents), and reads of personal data
+        add(CreateMaterialReuses())
     }
 }

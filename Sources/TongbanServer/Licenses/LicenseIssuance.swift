@@ -8,28 +8,54 @@ import Vapor
 /// from the case. The licence is made and signed before the transaction that stores it with the
 /// decision, so both land or neither does.
 enum LicenseIssuance {
+    /// Who issues: the department's credit code and name (and its account group, if any).
+    struct Issuer {
+        let code: CreditCode
+        let name: String
+        var departmentID: UUID? = nil
+    }
+
     static func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, app: Application, db: any Database) async throws -> LicenseRecord? {
         guard let result = loaded.item.result, result.kind == .license, let code = result.licenseType, let type = app.licenseTypes[code],
               // lists imported with old agency codes name no credit code: no identifier can be made
               let issuer = try? CreditCode(loaded.item.department.code),
               let holder = try await Account.find(loaded.application.applicantID, on: db) else { return nil }
-        let holderCode = holder.creditCode
-            ?? holder.idNumberCipher.flatMap { app.keys.decrypt($0, field: "identity_number") }.map(Masking.identityNumber) ?? ""
-        let facts = ["applicant.name": holder.displayName, "applicant.code": holder.creditCode ?? "",
-                     "applicant.maskedId": holder.creditCode == nil ? holderCode : "", "item.name": loaded.item.name,
-                     "item.sub": loaded.item.subItemName ?? loaded.item.name, "item.department": loaded.item.department.name,
-                     "decision.on": day.description]
-        let fields = type.fill(form: loaded.application.formAnswers, facts: facts)
+        let facts = ["item.name": loaded.item.name, "item.sub": loaded.item.subItemName ?? loaded.item.name,
+                     "item.department": loaded.item.department.name]
+        let license = try await make(type, holder: holder, form: loaded.application.formAnswers, facts: facts,
+                                     issuer: Issuer(code: issuer, name: loaded.item.department.name, departmentID: loaded.row.departmentID),
+                                     on: day, app: app)
+        license.applicationID = loaded.application.id
+        license.caseID = loaded.row.id
+        return license
+    }
+
+    /// The holder's code as licences carry it: a credit code, or the identity number masked.
+    static func holderCode(_ holder: Account, keys: KeyRing) -> String {
+        holder.creditCode ?? holder.idNumberCipher.flatMap { keys.decrypt($0, field: "identity_number") }.map(Masking.identityNumber) ?? ""
+    }
+
+    /// A new licence of `type` for `holder`, signed with the issuer's key in use; its fields
+    /// filled from `form` and `facts` (the applicant's name and code are always known).
+    static func make(_ type: LicenseType, holder: Account, form: [String: String], facts: [String: String], issuer: Issuer,
+                     on day: CalendarDate, app: Application) async throws -> LicenseRecord {
+        let code = holderCode(holder, keys: app.keys)
+        var facts = facts
+        facts["applicant.name"] = holder.displayName
+        facts["applicant.code"] = holder.creditCode ?? ""
+        facts["applicant.maskedId"] = holder.creditCode == nil ? code : ""
+        facts["decision.on"] = day.description
+        let fields = type.fill(form: form, facts: facts)
         let serial = day.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
-        let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer, serial: serial.uppercased())
+        let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer.code, serial: serial.uppercased())
         let validUntil = type.validUntil(issuedOn: day)
-        let kid = try await app.licenseKeys.signingKid(issuerCode: issuer.value, issuerName: loaded.item.department.name, app: app)
+        let kid = try await app.licenseKeys.signingKid(issuerCode: issuer.code.value, issuerName: issuer.name, app: app)
         let now = Date()
         let claims = LicenseClaims(
-            jti: IDClaim(value: identifier.value), iss: IssuerClaim(value: issuer.value), sub: SubjectClaim(value: holderCode),
+            jti: IDClaim(value: identifier.value), iss: IssuerClaim(value: issuer.code.value), sub: SubjectClaim(value: code),
             iat: IssuedAtClaim(value: now), nbf: NotBeforeClaim(value: startOfDay(day)),
             exp: validUntil.map { ExpirationClaim(value: startOfDay($0).addingTimeInterval(86_400)) },
-            typeCode: type.typeCode, typeName: type.name, holderName: holder.displayName, issuerName: loaded.item.department.name,
+            typeCode: type.typeCode, typeName: type.name, holderName: holder.displayName, issuerName: issuer.name,
             issuedOn: day.description, validUntil: validUntil?.description, fields: fields)
         let license = LicenseRecord()
         license.id = UUID()
@@ -38,18 +64,16 @@ enum LicenseIssuance {
         license.typeName = type.name
         license.holderID = try holder.requireID()
         license.holderName = holder.displayName
-        license.holderCode = holderCode
-        license.issuerCode = issuer.value
-        license.issuerName = loaded.item.department.name
-        license.departmentID = loaded.row.departmentID
+        license.holderCode = code
+        license.issuerCode = issuer.code.value
+        license.issuerName = issuer.name
+        license.departmentID = issuer.departmentID
         license.fields = String(decoding: try CatalogEntry.encoder.encode(fields), as: UTF8.self)
         license.issuedOn = day.description
         license.validUntil = validUntil?.description
         license.status = LicenseStatus.valid.rawValue
         license.token = try await app.licenseKeys.sign(claims, kid: kid)
         license.kid = kid
-        license.applicationID = loaded.application.id
-        license.caseID = loaded.row.id
         license.createdAt = now
         license.updatedAt = now
         return license

@@ -63,7 +63,7 @@ enum DemoSeed {
         _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "33", on: db)
         let hash = try await passwordHash
         let keys = app.keys
-        let logins = try await db.write { tx in
+        let (logins, person, enterprise) = try await db.write { tx in
             var logins: [Login] = []
             var departmentIDs: [String: (UUID, String)] = [:]
             for item in departments {
@@ -102,8 +102,9 @@ enum DemoSeed {
             logins.insert(Login(login: enterpriseCode.value, who: "杭州西湖云帆科技有限公司 — enterprise (法人)"), at: 1)
             try await AuditLog.append(AuditEvent(actorID: nil, actorLabel: "system:seed", action: "seed.demo", resource: "database",
                                                  details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx)
-            return logins
+            return (logins, person, enterprise)
         }
+        try await DemoLicenses.issue(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder) }
         return logins
     }

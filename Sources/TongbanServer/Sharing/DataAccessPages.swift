@@ -1,0 +1,68 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// 数据使用记录: a person's or an enterprise's own page listing, side by side, the consents they
+/// gave and every read of their data by a department — who, when, which fields, for what, on
+/// what basis — as Estonia's data tracker shows its citizens.
+struct DataAccessPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("account", "data", use: page)
+    }
+
+    struct ConsentLine: Encodable {
+        let given: String
+        let material: String
+        let source: String
+        let department: String
+        let purpose: String
+        let until: String
+        let active: Bool
+        let applicationHref: String
+    }
+
+    struct ReadLine: Encodable {
+        let at: String
+        let reader: String
+        let source: String
+        let fields: String
+        let purpose: String
+        let basis: String
+    }
+
+    struct Context: Encodable {
+        let page: PageContext
+        let consents: [ConsentLine]
+        let hasConsents: Bool
+        let reads: [ReadLine]
+        let hasReads: Bool
+    }
+
+    func page(req: Request) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/account/data") }
+        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        let access = try await SharingAPI.access(of: try account.requireID(), on: req.db)
+        let formatter = DateFormatter()
+        formatter.timeZone = CalendarDate.shanghai
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let now = Date()
+        let english = req.language == .en
+        let types = req.application.licenseTypes.values
+        let consents = access.consents.map { c in
+            ConsentLine(given: formatter.string(from: c.givenAt), material: c.material, source: "\(c.sourceName) \(c.source)",
+                        department: c.department, purpose: c.purpose, until: CalendarDate(c.expiresAt).description, active: c.expiresAt > now,
+                        applicationHref: "/applications/\(c.applicationID)")
+        }
+        let reads = access.reads.map { r in
+            // the licence type's own labels for the fields read, where the source is a licence
+            let type = types.first { $0.name == r.sourceName }
+            let labels = r.fields.map { key in type?.fields.first { $0.key == key }.map { english ? $0.labelEn : $0.label } ?? key }
+            return ReadLine(at: formatter.string(from: r.at), reader: r.reader, source: r.sourceName, fields: labels.joined(separator: "、"),
+                            purpose: r.purpose, basis: req.t(r.basis.hasPrefix("consent:") ? "access.basisConsent" : "access.basisGrant"))
+        }
+        return try await req.view.render("data-access", Context(page: req.pageContext(title: req.t("access.title")), consents: consents,
+                                                                hasConsents: !consents.isEmpty, reads: reads, hasReads: !reads.isEmpty))
+            .encodeResponse(for: req)
+    }
+}

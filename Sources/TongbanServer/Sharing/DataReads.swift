@@ -1,0 +1,50 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// Reads of personal data under a consent or a grant. Each is written twice in one transaction:
+/// a row the data subject's access view lists, and an entry in the tamper-evident audit chain
+/// (action `data.read`, the purpose in its purpose) — so the view can be checked against the
+/// chain, and neither exists without the other.
+enum DataReads {
+    struct Read {
+        let subjectID: UUID
+        let readerID: UUID?
+        let readerLabel: String
+        let source: String
+        let sourceName: String
+        let fields: [String]
+        let purpose: String
+        let basis: String
+    }
+
+    static func record(_ reads: [Read], requestID: String?, on db: any Database, at now: Date = Date()) async throws {
+        guard !reads.isEmpty else { return }
+        var batch = InsertBatch()
+        var events: [AuditEvent] = []
+        for read in reads {
+            let fields = read.fields.joined(separator: ",")
+            batch.add(DataRead.schema, [("id", UUID()), ("subject_id", read.subjectID), ("reader_id", read.readerID),
+                                        ("reader_label", read.readerLabel), ("source", read.source), ("source_name", read.sourceName),
+                                        ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now)])
+            events.append(AuditEvent(actorID: read.readerID, actorLabel: read.readerLabel, action: "data.read", resource: read.source,
+                                     purpose: read.purpose, requestID: requestID,
+                                     details: "subject \(read.subjectID.uuidString); fields \(fields); basis \(read.basis)"))
+        }
+        try await AuditLog.append(events, on: db, with: batch, now: now)
+    }
+
+    /// The reads of a subject's data, newest first.
+    static func of(subjectID: UUID, limit: Int = 200, on db: any Database) async throws -> [DataRead] {
+        try await DataRead.query(on: db).filter(\.$subjectID == subjectID).sort(\.$at, .descending).limit(limit).all()
+    }
+
+    /// "杭州市西湖区市场监督管理局 · 陈审批" for a staff reader.
+    static func readerLabel(_ req: Request) async throws -> String {
+        guard let account = req.currentAccount else { return "anonymous" }
+        guard let departmentID = account.$department.id, let department = try await Department.find(departmentID, on: req.db) else {
+            return account.displayName
+        }
+        return "\(department.name) · \(account.displayName)"
+    }
+}

@@ -1,0 +1,69 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The API side of reuse and of the data subject's view: which materials of an application
+/// were satisfied by licences (with their data for those allowed to read it), and, for a person
+/// or an enterprise, every consent they gave and every read of their data.
+struct SharingAPI {
+    func register(_ api: any RoutesBuilder) {
+        api.get("applications", ":id", "licenses", use: applicationLicenses)
+        api.get("me", "data-access", use: dataAccess)
+    }
+
+    func applicationLicenses(req: Request) async throws -> [SharedMaterials.Entry] {
+        _ = try req.requireAccount()
+        guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
+            throw TongbanError.notFound("application")
+        }
+        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).all()
+        let tasks = try await ReviewTask.query(on: req.db).filter(\.$applicationID == id).all()
+        try ApplicationAPI.checkVisible(application, cases: cases, tasks: tasks, on: req)
+        return try await SharedMaterials.view(req, application: application, cases: cases, tasks: tasks,
+                                             reuses: try await SharedMaterials.reuses(of: id, on: req.db))
+    }
+
+    struct AccessDTO: Content {
+        struct Consent: Content {
+            let applicationID: UUID
+            let material: String
+            let via: String
+            let source: String
+            let sourceName: String
+            let department: String
+            let purpose: String
+            let givenAt: Date
+            let expiresAt: Date
+        }
+        struct Read: Content {
+            let at: Date
+            let reader: String
+            let source: String
+            let sourceName: String
+            let fields: [String]
+            let purpose: String
+            let basis: String
+        }
+        let consents: [Consent]
+        let reads: [Read]
+    }
+
+    func dataAccess(req: Request) async throws -> AccessDTO {
+        let account = try req.requireAccount()
+        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        return try await Self.access(of: try account.requireID(), on: req.db)
+    }
+
+    static func access(of subjectID: UUID, on db: any Database) async throws -> AccessDTO {
+        let consents = try await MaterialReuse.query(on: db).filter(\.$holderID == subjectID).filter(\.$consented == true)
+            .sort(\.$createdAt, .descending).limit(500).all()
+        let reads = try await DataReads.of(subjectID: subjectID, on: db)
+        return AccessDTO(
+            consents: consents.map { .init(applicationID: $0.applicationID, material: $0.materialName, via: $0.via.rawValue, source: $0.sourceRef,
+                                           sourceName: $0.sourceName, department: $0.departmentName, purpose: $0.purpose,
+                                           givenAt: $0.createdAt, expiresAt: $0.expiresAt) },
+            reads: reads.map { .init(at: $0.at, reader: $0.readerLabel, source: $0.source, sourceName: $0.sourceName,
+                                     fields: $0.fields.split(separator: ",").map(String.init), purpose: $0.purpose, basis: $0.basis) })
+    }
+}
