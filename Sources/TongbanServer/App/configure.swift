@@ -37,6 +37,7 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     app.applicationSerials = ApplicationSerials()
     app.licenseKeys = LicenseKeys()
     app.licenseTypes = try LicenseTypeFile.load(TongbanResources.directory + "/Catalog/license-types.json")
+    app.dataResources = try DataResourceFile.load(TongbanResources.directory + "/Catalog/data-resources.json")
     app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
@@ -66,6 +67,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ApplicationAPI().register(api)
     LicenseAPI().register(app, api: api)
     SharingAPI().register(api)
+    DataSharingAPI().register(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())

@@ -23,5 +23,7 @@ extension Migrations {
         add(CreateLicenses())
         // 8. materials satisfied by e-licences and shared data (the consents), and reads of personal data
         add(CreateMaterialReuses())
+        // 9. the data-sharing catalog: records, grants, client systems
+        add(CreateDataSharing())
     }
 }

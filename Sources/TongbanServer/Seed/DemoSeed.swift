@@ -28,6 +28,7 @@ enum DemoSeed {
         DemoDepartment(key: "health", name: "杭州市西湖区卫生健康局", region: "330106", creditCodeStem: "11330106002489233"),
         DemoDepartment(key: "office", name: "杭州市西湖区人民政府办公室", region: "330106", creditCodeStem: "11330106002489006"),
         DemoDepartment(key: "data", name: "杭州市数据资源管理局", region: "330100", creditCodeStem: "11330100MB1B12345"),
+        DemoDepartment(key: "police", name: "杭州市公安局西湖区分局", region: "330106", creditCodeStem: "11330106002489487"),
     ]
 
     struct DemoStaff {
@@ -45,6 +46,9 @@ enum DemoSeed {
         DemoStaff(username: "catalog", name: "孙事项", department: "center", roles: [.catalogAdmin]),
         DemoStaff(username: "data", name: "周数据", department: "data", roles: [.dataAdmin]),
         DemoStaff(username: "admin", name: "吴系统", department: "data", roles: [.systemAdmin]),
+        // the owners' data administrators decide on requests to share their departments' data
+        DemoStaff(username: "data.police", name: "钱户政", department: "police", roles: [.dataAdmin]),
+        DemoStaff(username: "data.amr", name: "孙登记", department: "amr", roles: [.dataAdmin]),
     ]
 
     static let personIDStem = "33010619900307123"
@@ -105,6 +109,7 @@ enum DemoSeed {
             return (logins, person, enterprise)
         }
         try await DemoLicenses.issue(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
+        try await DemoSharedData.seed(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder) }
         return logins
     }

@@ -8,7 +8,8 @@ import Vapor
 /// chain, and neither exists without the other.
 enum DataReads {
     struct Read {
-        let subjectID: UUID
+        /// nil when the subject has no account: the audit chain still records the read.
+        let subjectID: UUID?
         let readerID: UUID?
         let readerLabel: String
         let source: String
@@ -24,12 +25,14 @@ enum DataReads {
         var events: [AuditEvent] = []
         for read in reads {
             let fields = read.fields.joined(separator: ",")
-            batch.add(DataRead.schema, [("id", UUID()), ("subject_id", read.subjectID), ("reader_id", read.readerID),
-                                        ("reader_label", read.readerLabel), ("source", read.source), ("source_name", read.sourceName),
-                                        ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now)])
+            if let subject = read.subjectID {
+                batch.add(DataRead.schema, [("id", UUID()), ("subject_id", subject), ("reader_id", read.readerID),
+                                            ("reader_label", read.readerLabel), ("source", read.source), ("source_name", read.sourceName),
+                                            ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now)])
+            }
             events.append(AuditEvent(actorID: read.readerID, actorLabel: read.readerLabel, action: "data.read", resource: read.source,
                                      purpose: read.purpose, requestID: requestID,
-                                     details: "subject \(read.subjectID.uuidString); fields \(fields); basis \(read.basis)"))
+                                     details: "subject \(read.subjectID?.uuidString ?? "-"); fields \(fields); basis \(read.basis)"))
         }
         try await AuditLog.append(events, on: db, with: batch, now: now)
     }

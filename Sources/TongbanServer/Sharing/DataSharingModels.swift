@@ -1,0 +1,141 @@
+import Fluent
+import Foundation
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// One subject's record in a data resource, as its owner keeps it: found by the keyed hash of
+/// the subject's identity number or credit code (the plain number is not stored here).
+final class SharedRecord: Model, @unchecked Sendable {
+    static let schema = "shared_records"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "resource_code") var resourceCode: String
+    @Field(key: "subject_key") var subjectKey: String
+    /// The subject's account, when they have one: their access record lists reads of this row.
+    @OptionalField(key: "subject_id") var subjectID: UUID?
+    /// The fields as JSON (sorted keys).
+    @Field(key: "data") var data: String
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var values: [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(data.utf8))) ?? [:] }
+}
+
+/// 共享申请 and, once approved, 共享授权: a department's request to read some fields of another
+/// department's resource, for a purpose, under a legal basis, for a number of days.
+final class SharingGrant: Model, @unchecked Sendable {
+    static let schema = "sharing_grants"
+
+    enum Status: String, Codable, Sendable { case pending, approved, refused, revoked }
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "resource_code") var resourceCode: String
+    @Field(key: "requester_id") var requesterID: UUID
+    @Field(key: "requester_name") var requesterName: String
+    @Field(key: "owner_name") var ownerName: String
+    /// Comma-separated field keys.
+    @Field(key: "fields") var fields: String
+    @Field(key: "purpose") var purpose: String
+    @Field(key: "legal_basis") var legalBasis: String
+    @Field(key: "days") var days: Int
+    @Enum(key: "status") var status: Status
+    @Field(key: "requested_by") var requestedBy: UUID
+    @OptionalField(key: "decided_by") var decidedBy: UUID?
+    @OptionalField(key: "decision_reason") var decisionReason: String?
+    /// The last day it may be used (set on approval).
+    @OptionalField(key: "last_day") var lastDay: String?
+    @Field(key: "version") var version: Int
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "decided_at") var decidedAt: Date?
+
+    init() {}
+
+    var fieldKeys: [String] { fields.split(separator: ",").map(String.init) }
+
+    var scope: GrantScope? {
+        guard let lastDay, let day = CalendarDate(iso: lastDay) else { return nil }
+        return GrantScope(resource: resourceCode, fields: Set(fieldKeys), purpose: purpose, lastDay: day, active: status == .approved)
+    }
+}
+
+/// A department's system that reads shared data through the API: its key is shown once and
+/// stored only as a SHA-256 hash (the key is 256 random bits, so a slow hash adds nothing but
+/// latency); found by its public prefix.
+final class APIClient: Model, @unchecked Sendable {
+    static let schema = "api_clients"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "department_id") var departmentID: UUID
+    @Field(key: "department_name") var departmentName: String
+    @Field(key: "name") var name: String
+    @Field(key: "key_prefix") var keyPrefix: String
+    @Field(key: "key_hash") var keyHash: String
+    /// The highest sensitivity it may read unmasked.
+    @Enum(key: "clearance") var clearance: Sensitivity
+    @Field(key: "rate_per_minute") var ratePerMinute: Int
+    @Field(key: "created_by") var createdBy: UUID
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+
+    init() {}
+}
+
+struct CreateDataSharing: AsyncMigration {
+    func prepare(on database: Database) async throws {
+        try await database.schema(SharedRecord.schema)
+            .id()
+            .field("resource_code", .string, .required)
+            .field("subject_key", .string, .required)
+            .field("subject_id", .uuid)
+            .field("data", .string, .required)
+            .field("updated_at", .datetime, .required)
+            .unique(on: "resource_code", "subject_key")
+            .create()
+        try await database.schema(SharingGrant.schema)
+            .id()
+            .field("resource_code", .string, .required)
+            .field("requester_id", .uuid, .required, .references(Department.schema, "id"))
+            .field("requester_name", .string, .required)
+            .field("owner_name", .string, .required)
+            .field("fields", .string, .required)
+            .field("purpose", .string, .required)
+            .field("legal_basis", .string, .required)
+            .field("days", .int, .required)
+            .field("status", .string, .required)
+            .field("requested_by", .uuid, .required)
+            .field("decided_by", .uuid)
+            .field("decision_reason", .string)
+            .field("last_day", .string)
+            .field("version", .int, .required)
+            .field("created_at", .datetime, .required)
+            .field("decided_at", .datetime)
+            .create()
+        try await database.schema(APIClient.schema)
+            .id()
+            .field("department_id", .uuid, .required, .references(Department.schema, "id"))
+            .field("department_name", .string, .required)
+            .field("name", .string, .required)
+            .field("key_prefix", .string, .required)
+            .field("key_hash", .string, .required)
+            .field("clearance", .string, .required)
+            .field("rate_per_minute", .int, .required)
+            .field("created_by", .uuid, .required)
+            .field("created_at", .datetime, .required)
+            .field("revoked_at", .datetime)
+            .unique(on: "key_prefix")
+            .create()
+        for statement in [
+            "CREATE INDEX sharing_grants_by_requester ON sharing_grants (requester_id, resource_code, status)",
+            "CREATE INDEX sharing_grants_by_owner ON sharing_grants (owner_name, status)",
+            "CREATE INDEX shared_records_by_subject ON shared_records (subject_id)",
+        ] { try await database.sql.raw(SQLQueryString(statement)).run() }
+    }
+
+    func revert(on database: Database) async throws {
+        try await database.schema(APIClient.schema).delete()
+        try await database.schema(SharingGrant.schema).delete()
+        try await database.schema(SharedRecord.schema).delete()
+    }
+}

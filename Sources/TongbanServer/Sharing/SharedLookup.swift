@@ -1,0 +1,88 @@
+import Fluent
+import Foundation
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// A client system reads one subject's record of a resource: its key names the department, a
+/// grant of that department must cover the resource, the fields and the purpose (unless the
+/// resource is shared unconditionally), the client's clearance decides what is masked. The read
+/// and its audit entry are one transaction; a refusal is logged in the audit chain and nothing
+/// else is written.
+enum SharedLookup {
+    static func run(_ req: Request) async throws -> DataSharingAPI.LookupResult {
+        guard let key = req.headers.first(name: "X-Api-Key") ?? req.headers.bearerAuthorization.map(\.token).flatMap({ $0.hasPrefix("tbk_") ? $0 : nil }),
+              let client = try await req.application.sharingClients.authenticate(key, on: req.db) else {
+            throw TongbanError(status: .unauthorized, code: "sharing.badKey")
+        }
+        guard req.application.sharingClients.admit(client) else {
+            throw TongbanError(status: .tooManyRequests, code: "sharing.rateLimited", headers: ["Retry-After": "60"])
+        }
+        let body = try req.content.decode(DataSharingAPI.LookupBody.self)
+        var problems = FieldErrors()
+        let resource = body.resource.flatMap { req.application.dataResources[$0] }
+        if resource == nil { problems.add("resource", body.resource == nil ? "field.required" : "sharing.unknownResource") }
+        let purpose = problems.text("purpose", body.purpose, maxLength: 300)
+        let subject = body.subject?.trimmingCharacters(in: .whitespaces) ?? ""
+        if subject.isEmpty { problems.add("subject", "field.required") }
+        else if let resource {
+            if resource.subject == .enterprise {
+                do { _ = try CreditCode(subject) } catch { problems.add("subject", error.rawValue) }
+            } else {
+                do { _ = try IdentityNumber(subject, today: req.application.today) } catch { problems.add("subject", error.rawValue) }
+            }
+        }
+        guard problems.isEmpty, let resource, let purpose else { throw TongbanError.invalid(problems) }
+        let fields = body.fields.map { Array(Set($0)).sorted() } ?? []
+        for key in fields where resource.field(key) == nil { problems.add(FieldError(field: "fields", key: "sharing.unknownField", label: key, labelEn: key)) }
+        if !problems.isEmpty { throw TongbanError.invalid(problems) }
+
+        let reader = "\(client.departmentName) · \(client.name)"
+        let today = req.application.today
+        var grantID: UUID? = nil
+        var allowed = fields.isEmpty ? resource.fields.map(\.key) : fields
+        switch resource.sharing {
+        case .notShared:
+            try await refuse("sharing.notShared", resource: resource, client: client, reader: reader, purpose: purpose, on: req)
+        case .unconditional:
+            break
+        case .conditional:
+            let grants = try await SharingGrant.query(on: req.db).filter(\.$requesterID == client.departmentID)
+                .filter(\.$resourceCode == resource.code).filter(\.$status == .approved).all()
+            var refusal = GrantScope.Refusal.notGranted
+            for grant in grants {
+                guard let scope = grant.scope else { continue }
+                switch scope.check(resource: resource.code, fields: fields.isEmpty ? scope.fields.sorted() : fields, purpose: purpose, today: today) {
+                case .success:
+                    grantID = grant.id
+                    if fields.isEmpty { allowed = grant.fieldKeys }
+                case let .failure(reason): refusal = reason
+                }
+                if grantID != nil { break }
+            }
+            if grantID == nil { try await refuse(refusal.rawValue, resource: resource, client: client, reader: reader, purpose: purpose, on: req) }
+        }
+
+        let subjectKey = DataResourceFile.subjectKey(subject, kind: resource.subject, keys: req.application.keys)
+        guard let record = try await SharedRecord.query(on: req.db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == subjectKey).first() else {
+            throw TongbanError(status: .notFound, code: "sharing.noRecord")
+        }
+        let shown = resource.view(record.values, fields: allowed, clearance: client.clearance)
+        let masked = allowed.filter { key in resource.field(key).map { $0.sensitivity > client.clearance } ?? false && shown[key] != nil }
+        let now = Date()
+        try await DataReads.record([DataReads.Read(subjectID: record.subjectID, readerID: client.id, readerLabel: reader,
+                                                   source: "data:\(resource.code)", sourceName: resource.name, fields: allowed.filter { shown[$0] != nil },
+                                                   purpose: purpose, basis: grantID.map { "grant:\($0.uuidString)" } ?? "unconditional")],
+                                   requestID: req.requestID, on: req.db, at: now)
+        let maskedSubject = resource.subject == .enterprise ? subject : Masking.identityNumber(subject)
+        return DataSharingAPI.LookupResult(resource: resource.code, subject: maskedSubject, fields: shown, masked: masked, grant: grantID, readAt: now)
+    }
+
+    /// Logs the refused request in the audit chain, then refuses it.
+    static func refuse(_ reason: String, resource: DataResource, client: SharingClients.Known, reader: String, purpose: String,
+                       on req: Request) async throws -> Never {
+        try await AuditLog.append(AuditEvent(actorID: client.id, actorLabel: reader, action: "data.refused", resource: "data:\(resource.code)",
+                                             purpose: purpose, requestID: req.requestID, details: reason), on: req.db)
+        throw TongbanError(status: .forbidden, code: reason)
+    }
+}

@@ -1,0 +1,114 @@
+import Crypto
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import TongbanCore
+import Vapor
+
+/// Client systems' keys and rate limits. A key is `tbk_<prefix>_<secret>`: the prefix finds the
+/// client, the SHA-256 of the whole key must match. Clients are cached for a few seconds so a
+/// lookup costs no extra read, and a revoked key stops working within that time in every process.
+final class SharingClients: Sendable {
+    struct Known: Sendable {
+        let id: UUID
+        let departmentID: UUID
+        let departmentName: String
+        let name: String
+        let keyHash: String
+        let clearance: Sensitivity
+        let ratePerMinute: Int
+        let revoked: Bool
+        let loadedAt: Date
+    }
+
+    private let cache = NIOLockedValueBox<[String: Known]>([:])
+    /// Requests per client in the current minute: (minute, count).
+    private let windows = NIOLockedValueBox<[UUID: (minute: Int, count: Int)]>([:])
+    static let freshFor: TimeInterval = 5
+
+    /// A new key: shown once to whoever made the client.
+    static func newKey() -> (key: String, prefix: String, hash: String) {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
+        var generator = SystemRandomNumberGenerator()
+        let prefix = String((0..<10).map { _ in alphabet.randomElement(using: &generator)! })
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64URLEncodedString()
+        let key = "tbk_\(prefix)_\(secret)"
+        return (key, prefix, hash(key))
+    }
+
+    static func hash(_ key: String) -> String { SHA256.hash(data: Data(key.utf8)).hex }
+
+    /// The client a key belongs to, or nil for a malformed, unknown or revoked key.
+    func authenticate(_ key: String, on db: any Database) async throws -> Known? {
+        let parts = key.split(separator: "_", maxSplits: 2)
+        guard parts.count == 3, parts[0] == "tbk", parts[1].count == 10 else { return nil }
+        let prefix = String(parts[1])
+        var known = cache.withLockedValue { $0[prefix] }.flatMap { Date().timeIntervalSince($0.loadedAt) < Self.freshFor ? $0 : nil }
+        if known == nil {
+            guard let row = try await APIClient.query(on: db).filter(\.$keyPrefix == prefix).first() else { return nil }
+            let fresh = Known(id: try row.requireID(), departmentID: row.departmentID, departmentName: row.departmentName, name: row.name,
+                              keyHash: row.keyHash, clearance: row.clearance, ratePerMinute: row.ratePerMinute, revoked: row.revokedAt != nil,
+                              loadedAt: Date())
+            cache.withLockedValue { $0[prefix] = fresh }
+            known = fresh
+        }
+        guard let client = known, !client.revoked else { return nil }
+        // constant-time comparison of the hashes
+        let given = Array(Self.hash(key).utf8), stored = Array(client.keyHash.utf8)
+        guard given.count == stored.count, zip(given, stored).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        return client
+    }
+
+    /// Counts a request against the client's limit for this minute; false when it is spent.
+    func admit(_ client: Known, at now: Date = Date()) -> Bool {
+        let minute = Int(now.timeIntervalSince1970 / 60)
+        return windows.withLockedValue { windows in
+            var window: (minute: Int, count: Int) = windows[client.id].flatMap { $0.minute == minute ? $0 : nil } ?? (minute, 0)
+            guard window.count < client.ratePerMinute else { return false }
+            window.count += 1
+            windows[client.id] = window
+            return true
+        }
+    }
+
+    func forget(prefix: String) { cache.withLockedValue { _ = $0.removeValue(forKey: prefix) } }
+}
+
+extension Application {
+    private struct SharingClientsKey: StorageKey { typealias Value = SharingClients }
+    var sharingClients: SharingClients {
+        if let existing = storage[SharingClientsKey.self] { return existing }
+        let made = SharingClients()
+        storage[SharingClientsKey.self] = made
+        return made
+    }
+
+    private struct DataResourcesKey: StorageKey { typealias Value = [String: DataResource] }
+    /// The data-sharing catalog by resource code (`Resources/Catalog/data-resources.json`).
+    var dataResources: [String: DataResource] {
+        get { storage[DataResourcesKey.self] ?? [:] }
+        set { storage[DataResourcesKey.self] = newValue }
+    }
+}
+
+enum DataResourceFile {
+    struct File: Decodable { let resources: [DataResource] }
+
+    static func load(_ path: String) throws -> [String: DataResource] {
+        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        var resources: [String: DataResource] = [:]
+        for resource in file.resources {
+            guard (try? CreditCode(resource.owner.code)) != nil, !resource.fields.isEmpty, resources[resource.code] == nil else {
+                throw Abort(.internalServerError, reason: "data resource \(resource.code): owner code, fields or code invalid")
+            }
+            resources[resource.code] = resource
+        }
+        return resources
+    }
+
+    /// The key a subject's records are found by: the keyed hash of their identity number or
+    /// credit code.
+    static func subjectKey(_ value: String, kind: AccountKind, keys: KeyRing) -> String {
+        keys.lookupHash(value, field: kind == .enterprise ? "credit_code" : "identity_number")
+    }
+}

@@ -1,0 +1,157 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import TongbanCore
+@testable import TongbanServer
+
+/// 数据共享: a department asks, the owner decides, the asking department's system reads under
+/// the grant with its key — masked above its clearance, every read audited and shown to the
+/// person it concerns, every request outside the grant refused and logged.
+@Suite("data sharing over HTTP")
+struct DataSharingTests {
+    struct Grant: Decodable { let id: UUID; let status: String; let fields: [String]; let lastDay: String?; let version: Int }
+    struct Client: Decodable { let id: UUID; let key: String }
+    struct Lookup: Decodable { let fields: [String: String]; let masked: [String]; let grant: UUID?; let subject: String }
+
+    static let purpose = "失业保险金申领：核验参保缴费情况"
+
+    @Test("ask, decide (one decision wins), read under the grant with a key; outside the grant refused and logged; the person sees each read", arguments: TestDatabase.available)
+    func grantAndLookup(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let amr = try await app.token("data.amr")
+            let personID = try await app.accountID(login: app.demoPersonLogin)
+            let hrssOwner = try await Self.dataAdmin(app, department: "杭州市西湖区人力资源和社会保障局", username: "data.hrss")
+            let police = try await app.token("data.police")
+            let grantsBefore = try await SharingGrant.query(on: app.db).count()
+            let auditBefore = try await AuditEntry.query(on: app.db).count()
+
+            // a not-shared resource cannot be asked for; bad requests name every problem; nothing is written
+            let notShared = try await app.send(.POST, "/api/v1/data/grants", json: DataSharingAPI.GrantRequest(
+                resource: "tax_payment_detail", fields: ["annualIncome"], purpose: "核验收入", legalBasis: "无", days: 30), bearer: amr)
+            #expect(notShared.status == .unprocessableEntity && notShared.errorBody?.error.details?.contains { $0.code == "sharing.notShared" } == true)
+            let bad = try await app.send(.POST, "/api/v1/data/grants", json: DataSharingAPI.GrantRequest(
+                resource: "social_security_status", fields: ["nonsense"], purpose: " ", legalBasis: nil, days: 0), bearer: amr)
+            #expect(Set(bad.errorBody?.error.details?.map(\.field) ?? []) == ["fields", "purpose", "legalBasis", "days"])
+            #expect(try await app.send(.POST, "/api/v1/data/grants", json: DataSharingAPI.GrantRequest(
+                resource: "population_basic", fields: ["name"], purpose: "x", legalBasis: "y", days: 1), bearer: police).errorBody?.error.details?.first?.code == "sharing.ownResource")
+            #expect(try await SharingGrant.query(on: app.db).count() == grantsBefore)
+            #expect(try await AuditEntry.query(on: app.db).count() == auditBefore)
+
+            let asked = try await app.send(.POST, "/api/v1/data/grants", json: DataSharingAPI.GrantRequest(
+                resource: "social_security_status", fields: ["name", "insured", "monthsPaid", "identityNumber"], purpose: Self.purpose,
+                legalBasis: "《失业保险条例》第十六条", days: 90), bearer: amr)
+            #expect(asked.status == .created, "\(asked.body.string)")
+            let grant = try asked.content.decode(Grant.self)
+            #expect(grant.status == "pending")
+
+            // only the owner's data administrator decides; two at once: one wins
+            #expect(try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": true], bearer: police).status == .forbidden)
+            #expect(try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": false], bearer: hrssOwner).status == .unprocessableEntity)
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for _ in 0..<2 {
+                    group.addTask { try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": true], bearer: hrssOwner).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.sorted { $0.code < $1.code } == [.ok, .conflict])
+            let approved = try #require(try await app.send(.GET, "/api/v1/data/grants", bearer: amr).content.decode([Grant].self).first { $0.id == grant.id })
+            #expect(approved.status == "approved" && approved.lastDay == app.today.adding(days: 89)?.description)
+
+            // the asking department's system, cleared to "internal"
+            let created = try await app.send(.POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "登记审批系统", clearance: "internal", ratePerMinute: 600), bearer: amr)
+            #expect(created.status == .created, "\(created.body.string)")
+            let client = try created.content.decode(Client.self)
+            #expect(try await APIClient.find(client.id, on: app.db)?.keyHash == SharingClients.hash(client.key))
+            #expect(try await app.send(.POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "x", clearance: "internal"),
+                                       bearer: try await app.token("reviewer.amr")).status == .forbidden)
+
+            func lookup(_ body: DataSharingAPI.LookupBody, key: String? = nil) async throws -> TestingHTTPResponse {
+                try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": key ?? client.key], json: body)
+            }
+            let subject = app.demoPersonLogin
+            let read = try await lookup(.init(resource: "social_security_status", subject: subject, fields: ["name", "insured", "monthsPaid", "identityNumber"], purpose: Self.purpose))
+            #expect(read.status == .ok, "\(read.body.string)")
+            let result = try read.content.decode(Lookup.self)
+            #expect(result.grant == grant.id && result.fields["name"] == "张晓明" && result.fields["insured"] == "参保缴费")
+            #expect(Set(result.masked) == ["monthsPaid", "identityNumber"] && result.fields["identityNumber"] == Masking.identityNumber(subject))
+            #expect(result.fields["monthsPaid"] != "96" && result.subject == Masking.identityNumber(subject))
+
+            // outside the grant: refused with the reason, logged, nothing read
+            let readsBefore = try await DataRead.query(on: app.db).count()
+            let refusedBefore = try await AuditEntry.query(on: app.db).filter(\.$action == "data.refused").count()
+            let outside: [(DataSharingAPI.LookupBody, String)] = [
+                (.init(resource: "social_security_status", subject: subject, fields: ["employer"], purpose: Self.purpose), "sharing.fieldsOutside"),
+                (.init(resource: "social_security_status", subject: subject, fields: ["name"], purpose: "顺便看看"), "sharing.otherPurpose"),
+                (.init(resource: "real_estate_registration", subject: subject, fields: ["location"], purpose: Self.purpose), "sharing.notGranted"),
+                (.init(resource: "tax_payment_detail", subject: subject, fields: ["annualIncome"], purpose: Self.purpose), "sharing.notShared"),
+            ]
+            for (body, code) in outside {
+                let response = try await lookup(body)
+                #expect(response.status == .forbidden && response.errorBody?.error.code == code, "\(code): \(response.body.string)")
+            }
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "data.refused").count() == refusedBefore + outside.count)
+            #expect(try await DataRead.query(on: app.db).count() == readsBefore)
+            // a bad key, a malformed subject
+            #expect(try await lookup(.init(resource: "social_security_status", subject: subject, purpose: Self.purpose), key: "tbk_aaaaaaaaaa_forged").status == .unauthorized)
+            #expect(try await lookup(.init(resource: "social_security_status", subject: "33010619900307123X", purpose: Self.purpose)).errorBody?.error.details?.first?.field == "subject")
+            // enterprise registration is shared unconditionally: no grant needed
+            let open = try await lookup(.init(resource: "enterprise_registration", subject: app.demoEnterpriseLogin, purpose: "核验企业登记状态"))
+            let openResult = try open.content.decode(Lookup.self)
+            #expect(open.status == .ok && openResult.fields["status"] == "存续")
+
+            // the grant expires: refused
+            let row = try #require(try await SharingGrant.find(grant.id, on: app.db))
+            row.lastDay = app.today.adding(days: -1)?.description
+            try await row.save(on: app.db)
+            #expect(try await lookup(.init(resource: "social_security_status", subject: subject, fields: ["name"], purpose: Self.purpose)).errorBody?.error.code == "sharing.grantExpired")
+
+            // the person's access record lists the read, as the audit chain has it
+            let person = try await app.token(app.demoPersonLogin)
+            let access = try await app.send(.GET, "/api/v1/me/data-access", bearer: person).content.decode(LicenseReuseTests.Access.self)
+            #expect(access.reads.count == 1 && access.reads[0].reader == "杭州市西湖区市场监督管理局 · 登记审批系统" && access.reads[0].purpose == Self.purpose)
+            #expect(Set(access.reads[0].fields) == ["name", "insured", "monthsPaid", "identityNumber"] && access.reads[0].basis == "grant:\(grant.id.uuidString)")
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").all().filter { ($0.details ?? "").contains(personID.uuidString) }
+            #expect(audited.count == 1 && audited[0].purpose == Self.purpose && audited[0].resource == "data:social_security_status")
+            let entries = try await AuditEntry.query(on: app.db).count()
+            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: entries))
+        }
+    }
+
+    @Test("a client's per-minute limit is kept; a revoked key stops working", arguments: TestDatabase.available)
+    func limits(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let amr = try await app.token("data.amr")
+            let client = try await app.send(.POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "批量核验", clearance: "public", ratePerMinute: 3),
+                                            bearer: amr).content.decode(Client.self)
+            let body = DataSharingAPI.LookupBody(resource: "enterprise_registration", subject: app.demoEnterpriseLogin, purpose: "核验企业登记状态")
+            var statuses: [HTTPStatus] = []
+            for _ in 0..<4 { statuses.append(try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": client.key], json: body).status) }
+            #expect(statuses == [.ok, .ok, .ok, .tooManyRequests])
+            // the demo grant: the market regulator reads the population data it was granted
+            let second = try await app.send(.POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "个体登记系统", clearance: "sensitive"),
+                                            bearer: amr).content.decode(Client.self)
+            let population = try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key], json: DataSharingAPI.LookupBody(
+                resource: "population_basic", subject: app.demoPersonLogin, purpose: "个体工商户设立登记：核验经营者身份与户籍信息"))
+            #expect(population.status == .ok, "\(population.body.string)")
+            #expect(try population.content.decode(Lookup.self).fields.keys.sorted() == ["birthDate", "gender", "householdAddress", "name"])
+            let row = try #require(try await APIClient.find(second.id, on: app.db))
+            row.revokedAt = Date()
+            try await row.save(on: app.db)
+            app.sharingClients.forget(prefix: row.keyPrefix)
+            #expect(try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key], json: body).status == .unauthorized)
+        }
+    }
+
+    static func dataAdmin(_ app: Application, department name: String, username: String) async throws -> String {
+        let department = try #require(try await Department.query(on: app.db).filter(\.$name == name).first())
+        let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "数据管理员\(username)",
+                              passwordHash: try await app.hashPassword(demoPassword))
+        account.roles = [.dataAdmin]
+        account.$department.id = department.id
+        account.regionCode = department.regionCode
+        try await account.create(on: app.db)
+        return try await app.token(username)
+    }
+}
