@@ -28,7 +28,8 @@ trial() { # $1 label, $2 port; TONGBAN_* exported by the caller
   key=$(curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
     -d '{"name":"基准测试系统","clearance":"sensitive","ratePerMinute":600000}' "$base/api/v1/data/clients" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-  subject=$(grep -oE '^  [0-9]{17}[0-9X] ' "$work/$1.log" "$work/seed.txt" 2>/dev/null | head -n 1 | grep -oE '[0-9]{17}[0-9X]')
+  # the demo person's identity number, from the first-start banner (or the seed command's)
+  subject=$(cat "$work/$1.log" "$work"/seed.txt 2>/dev/null | grep -oE '^  [0-9]{17}[0-9X] ' | head -n 1 | tr -d ' ' || true)
   python3 -c 'import json,sys; print(json.dumps({"resource": "population_basic", "subject": sys.argv[1], "purpose": "个体工商户设立登记：核验经营者身份与户籍信息"}, ensure_ascii=False))' \
     "$subject" >"$work/body.json"
   curl -sf -H 'Content-Type: application/json' -H "X-Api-Key: $key" --data-binary @"$work/body.json" "$base/api/v1/data/lookup" |

@@ -155,3 +155,56 @@ struct DataSharingTests {
         return try await app.token(username)
     }
 }
+
+/// 免提交 with shared data: the platform fetches what a material names for each asking case whose
+/// department may read it, with the applicant's consent where the resource asks for it.
+@Suite("shared data for applications")
+struct SharedDataApplicationTests {
+    typealias Flow = ApplicationFlowTests
+
+    static func draft(_ app: Application, item name: String, token: String, consent: Bool?) async throws -> UUID {
+        let item = try await InstantApprovalTests.item(app, named: name)
+        let response = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app), submit: false,
+                                                                                        dataConsent: consent), bearer: token)
+        #expect(response.status == .created, "\(response.body.string)")
+        return try response.content.decode(Flow.Application_.self).id
+    }
+
+    @Test("fetched with consent for the owner's own case; unconditional data without; nothing without consent or without the right to read; the reviewer sees it masked to their level and the person sees the read", arguments: TestDatabase.available)
+    func fetch(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let person = try await app.token(app.demoPersonLogin)
+            let personID = try await app.accountID(login: app.demoPersonLogin)
+            // 失业保险金申领 at the district's HRSS, which owns the social-security data: with consent, fetched
+            let consented = try await Self.draft(app, item: "失业保险金申领", token: person, consent: true)
+            let reuses = try await MaterialReuse.query(on: app.db).filter(\.$applicationID == consented).all()
+            #expect(reuses.count == 1 && reuses[0].via == .data && reuses[0].sourceRef == "social_security_status" && reuses[0].consented)
+            // without consent: nothing fetched
+            let refused = try await Self.draft(app, item: "失业保险金申领", token: person, consent: nil)
+            #expect(try await MaterialReuse.query(on: app.db).filter(\.$applicationID == refused).count() == 0)
+            // 契税申报 at the tax bureau, which holds no grant on the population data: not fetched even with consent
+            let noGrant = try await Self.draft(app, item: "契税申报", token: person, consent: true)
+            #expect(try await MaterialReuse.query(on: app.db).filter(\.$applicationID == noGrant).count() == 0)
+            // the enterprise's registration is shared unconditionally and asks no consent
+            let enterprise = try await app.token(app.demoEnterpriseLogin)
+            let open = try await Self.draft(app, item: "单位社会保险登记", token: enterprise, consent: nil)
+            let openReuses = try await MaterialReuse.query(on: app.db).filter(\.$applicationID == open).all()
+            #expect(openReuses.count == 1 && openReuses[0].sourceRef == "enterprise_registration" && !openReuses[0].consented)
+
+            // the holder sees all of it; an HRSS reviewer sees it with the core fields masked, and the read is recorded
+            let (ownStatus, own) = try await LicenseReuseTests.entries(app, consented, person)
+            #expect(ownStatus == .ok && own.count == 1 && own[0].readable && own[0].fields.contains { $0.value == app.demoPersonLogin })
+            #expect(try await DataRead.query(on: app.db).count() == 0)
+            let hrss = try await Flow.reviewer(app, department: "杭州市西湖区人力资源和社会保障局", username: "reviewer.hrss")
+            let (status, seen) = try await LicenseReuseTests.entries(app, consented, hrss)
+            #expect(status == .ok && seen.count == 1 && seen[0].readable)
+            #expect(seen[0].fields.contains { $0.value == Masking.identityNumber(app.demoPersonLogin) } && seen[0].fields.contains { $0.value == "参保缴费" })
+            let reads = try await DataRead.query(on: app.db).all()
+            #expect(reads.count == 1 && reads[0].subjectID == personID && reads[0].source == "data:social_security_status"
+                    && reads[0].basis == "consent:\(reuses[0].id!.uuidString)")
+            // the clerk learns only that it was fetched
+            let (_, byClerk) = try await LicenseReuseTests.entries(app, consented, try await app.token("clerk"))
+            #expect(byClerk.count == 1 && !byClerk[0].readable)
+        }
+    }
+}

@@ -153,7 +153,10 @@ enum ApplicationSubmission {
             application.number = ApplicationNumber(region: target.regionCode, date: today, serial: serial).value
         }
         let purpose = "办理「\(target.name)」"
-        let reuses = LicenseUse.reuses(offered, cases: Array(zip(written.cases, target.items.map(\.item))), purpose: purpose, at: now)
+        let asking = Array(zip(written.cases, target.items.map(\.item)))
+        let reuses = LicenseUse.reuses(offered, cases: asking, purpose: purpose, at: now)
+            + (try await DataFetch.reuses(target: target, cases: asking, applicant: applicant, consented: (body.dataConsent ?? false) && (!onBehalf || present),
+                                          purpose: purpose, at: now, app: req.application, on: req.db))
         var batch = InsertBatch()
         batch.add(application)
         for row in written.cases { batch.add(row) }

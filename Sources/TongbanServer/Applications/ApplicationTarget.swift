@@ -23,6 +23,9 @@ struct ApplyBody: Content {
     /// 免提交: material key → the identifier of an e-licence the applicant holds, offered instead
     /// of a copy (the applicant's consent for the case's department to read it).
     var licenses: [String: String]? = nil
+    /// The applicant allows the asking departments to fetch the shared data the materials name
+    /// (for resources that ask for consent); a clerk may record it only with the applicant present.
+    var dataConsent: Bool? = nil
 }
 
 /// What the platform applies for: the items (with their published versions) and the form they

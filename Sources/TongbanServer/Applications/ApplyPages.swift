@@ -58,6 +58,12 @@ struct ApplyPages {
         let hasUploads: Bool
         let licenseChoices: [LicenseChoice]
         let hasLicenseChoices: Bool
+        /// The shared data the platform would fetch, and the consent asked for it.
+        let dataLines: [String]
+        let hasData: Bool
+        let dataConsentNeeded: Bool
+        let dataConsentLabel: String
+        let dataConsentChecked: Bool
         let summary: String?
     }
 
@@ -107,11 +113,17 @@ struct ApplyPages {
                    note: m.tolerable ? req.t("apply.tolerable") : (m.required ? "" : req.t("apply.optional")), error: shown.fields["materials.\(m.key)"])
         }
         let choices = try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
+        let fetched = DataFetch.materials(target, resources: req.application.dataResources)
+        let dataLines = fetched.map { m, r in req.t("apply.dataLine", ["material": m.name, "resource": english ? r.nameEn : r.name, "owner": r.owner.name]) }
+        let needConsent = Array(Set(fetched.filter { $0.1.consentRequired }.map { english ? $0.1.nameEn : $0.1.name })).sorted()
         var hidden = [Hidden(name: target.kind == .item ? "item" : "bundle", value: target.code)]
         for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("a_") { hidden.append(Hidden(name: key, value: value)) }
         let context = Context(page: req.pageContext(title: req.t("apply.title", ["name": target.name])), title: target.name,
                               hidden: hidden, fields: fields, uploads: uploads, hasUploads: !uploads.isEmpty,
-                              licenseChoices: choices, hasLicenseChoices: !choices.isEmpty, summary: shown.summary)
+                              licenseChoices: choices, hasLicenseChoices: !choices.isEmpty,
+                              dataLines: dataLines, hasData: !dataLines.isEmpty, dataConsentNeeded: !needConsent.isEmpty,
+                              dataConsentLabel: req.t("apply.dataConsent", ["resources": needConsent.joined(separator: "、")]),
+                              dataConsentChecked: values["dataConsent"] != nil, summary: shown.summary)
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response
@@ -164,6 +176,7 @@ struct ApplyPages {
         var offered: [String: String] = [:]
         for (key, value) in values where key.hasPrefix("l_") && !value.isEmpty { offered[String(key.dropFirst(2))] = value }
         body.licenses = offered.isEmpty ? nil : offered
+        body.dataConsent = values["dataConsent"] == nil ? nil : true
         // everything checked first: the whole form, and a file for every material required now
         do {
             let target = try await ApplicationTarget.resolve(body, on: req)

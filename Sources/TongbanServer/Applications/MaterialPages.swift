@@ -37,7 +37,8 @@ struct MaterialPages {
             switch m.source {
             case .applicant: status = !files.isEmpty ? "ok" : !m.required ? "optional" : m.tolerable ? "owed" : "missing"
             case .eLicense: status = reused != nil ? "license" : !files.isEmpty ? "ok" : !m.required ? "optional" : "toVerify"
-            case .sharedData, .department: status = "fetched"
+            case .sharedData: status = reused != nil ? "data" : !m.required ? "optional" : "toVerify"
+            case .department: status = "fetched"
             }
             let kind = m.source != .applicant ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
                 : req.t(!m.required ? "checklist.optional" : m.tolerable ? "checklist.tolerable" : "checklist.required")

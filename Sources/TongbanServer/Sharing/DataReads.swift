@@ -19,7 +19,10 @@ enum DataReads {
         let basis: String
     }
 
-    static func record(_ reads: [Read], requestID: String?, on db: any Database, at now: Date = Date()) async throws {
+    /// Writes the reads with their audit entries. A single read outside a transaction (a
+    /// client system's lookup) shares its commit with the others arriving meanwhile, as
+    /// submissions do: one head update and one fsync for the lot, each caller answered after it.
+    static func record(_ reads: [Read], requestID: String?, on db: any Database, groupCommit: GroupCommit? = nil, at now: Date = Date()) async throws {
         guard !reads.isEmpty else { return }
         var batch = InsertBatch()
         var events: [AuditEvent] = []
@@ -33,6 +36,9 @@ enum DataReads {
             events.append(AuditEvent(actorID: read.readerID, actorLabel: read.readerLabel, action: "data.read", resource: read.source,
                                      purpose: read.purpose, requestID: requestID,
                                      details: "subject \(read.subjectID?.uuidString ?? "-"); fields \(fields); basis \(read.basis)"))
+        }
+        if let groupCommit, events.count == 1, !db.inTransaction {
+            return try await groupCommit.write(on: db, GroupWrite(rows: batch, audit: events[0]))
         }
         try await AuditLog.append(events, on: db, with: batch, now: now)
     }

@@ -73,7 +73,7 @@ enum SharedLookup {
         try await DataReads.record([DataReads.Read(subjectID: record.subjectID, readerID: client.id, readerLabel: reader,
                                                    source: "data:\(resource.code)", sourceName: resource.name, fields: allowed.filter { shown[$0] != nil },
                                                    purpose: purpose, basis: grantID.map { "grant:\($0.uuidString)" } ?? "unconditional")],
-                                   requestID: req.requestID, on: req.db, at: now)
+                                   requestID: req.requestID, on: req.db, groupCommit: req.application.groupCommit, at: now)
         let maskedSubject = resource.subject == .enterprise ? subject : Masking.identityNumber(subject)
         return DataSharingAPI.LookupResult(resource: resource.code, subject: maskedSubject, fields: shown, masked: masked, grant: grantID, readAt: now)
     }

@@ -3,10 +3,11 @@ import Foundation
 import TongbanCore
 import Vapor
 
-/// The materials of an application satisfied by e-licences (免提交), as the viewer may see them:
-/// the holder sees their own licences; a reviewer of a case the consent names sees the licence's
-/// data while the consent lasts, and that read is recorded for the holder to see; anyone else
-/// (the window clerk, another department) learns only that the material was satisfied.
+/// The materials of an application satisfied by e-licences or shared data (免提交), as the viewer
+/// may see them: the holder sees their own; a reviewer of a case the consent names sees the data
+/// while the consent lasts (and, for shared data, while the department may still read the
+/// resource), and that read is recorded for the holder to see; anyone else (the window clerk,
+/// another department) learns only that the material was satisfied.
 enum SharedMaterials {
     struct Entry: Content {
         struct Field: Content { let label: String; let value: String }
@@ -44,6 +45,7 @@ enum SharedMaterials {
         let licenseIDs = Set(reuses.compactMap(\.licenseID))
         let licenses = try await licenseIDs.isEmpty ? [] : LicenseRecord.query(on: req.db).filter(\.$id ~~ licenseIDs).all()
         let english = req.language == .en
+        let reader = actor?.kind == .staff ? try await DataReads.readerLabel(req) : ""
         var entries: [Entry] = []
         var reads: [DataReads.Read] = []
         let grouped = Dictionary(grouping: reuses) { "\($0.materialKey)|\($0.sourceRef)" }
@@ -51,24 +53,53 @@ enum SharedMaterials {
             let group = grouped[key]!
             let first = group[0]
             let license = licenses.first { $0.id == first.licenseID }
-            let readable = holder || group.contains { reviewable.contains($0.caseID) && $0.expiresAt > now }
+            // the consent (and, for shared data, the department's right to read) must still hold
+            var basis: (reuse: MaterialReuse, access: String?)? = nil
+            if !holder {
+                for reuse in group where reviewable.contains(reuse.caseID) && reuse.expiresAt > now {
+                    if reuse.via == .license { basis = (reuse, nil); break }
+                    guard let resource = req.application.dataResources[reuse.sourceRef],
+                          let access = try await DataFetch.basis(department: reuse.departmentName,
+                                                                 departmentID: cases.first { $0.id == reuse.caseID }?.departmentID,
+                                                                 resource: resource, today: req.application.today, on: req.db) else { continue }
+                    basis = (reuse, access)
+                    break
+                }
+            }
             var fields: [Entry.Field]? = nil
-            if readable, let license {
-                let type = req.application.licenseTypes[license.typeCode]
-                let values = license.fieldValues
-                let keys = (type?.fields.map(\.key) ?? values.keys.sorted()).filter { values[$0] != nil }
-                fields = keys.compactMap { fieldKey in
-                    guard let value = values[fieldKey] else { return nil }
-                    let field = type?.fields.first { $0.key == fieldKey }
-                    return Entry.Field(label: (english ? field?.labelEn : field?.label) ?? fieldKey, value: value)
+            var read: (subject: UUID?, source: String, name: String, keys: [String])? = nil
+            if holder || basis != nil {
+                if let license {
+                    let type = req.application.licenseTypes[license.typeCode]
+                    let values = license.fieldValues
+                    let keys = (type?.fields.map(\.key) ?? values.keys.sorted()).filter { values[$0] != nil }
+                    fields = keys.map { fieldKey in
+                        let field = type?.fields.first { $0.key == fieldKey }
+                        return Entry.Field(label: (english ? field?.labelEn : field?.label) ?? fieldKey, value: values[fieldKey]!)
+                    }
+                    read = (license.holderID, "license:\(license.identifier)", license.typeName, keys)
+                } else if first.via == .data, let resource = req.application.dataResources[first.sourceRef],
+                          let record = try await DataFetch.record(of: first.holderID, resource: resource, app: req.application, on: req.db) {
+                    // a grant limits the fields; reviewers see up to "sensitive", the subject everything
+                    var keys = resource.fields.map(\.key)
+                    if let grantID = basis?.access.flatMap({ $0.hasPrefix("grant:") ? UUID(uuidString: String($0.dropFirst(6))) : nil }),
+                       let grant = try await SharingGrant.find(grantID, on: req.db) {
+                        keys = keys.filter(grant.fieldKeys.contains)
+                    }
+                    let shown = resource.view(record.values, fields: keys, clearance: holder ? .core : .sensitive)
+                    keys = keys.filter { shown[$0] != nil }
+                    fields = keys.map { fieldKey in
+                        let field = resource.field(fieldKey)!
+                        return Entry.Field(label: english ? field.labelEn : field.label, value: shown[fieldKey]!)
+                    }
+                    read = (record.subjectID, "data:\(resource.code)", resource.name, keys)
                 }
-                if !holder {
-                    let basis = group.first { reviewable.contains($0.caseID) && $0.expiresAt > now }!
-                    reads.append(DataReads.Read(subjectID: license.holderID, readerID: actor?.accountID, readerLabel: try await DataReads.readerLabel(req),
-                                                source: "license:\(license.identifier)", sourceName: license.typeName,
-                                                fields: keys, purpose: "\(basis.purpose)（申请编号 \(application.number ?? "-")）",
-                                                basis: "consent:\(basis.id!.uuidString)"))
-                }
+            }
+            if let basis, let read {
+                let grounds = basis.reuse.consented ? "consent:\(basis.reuse.id!.uuidString)" : (basis.access ?? "consent:\(basis.reuse.id!.uuidString)")
+                reads.append(DataReads.Read(subjectID: read.subject, readerID: actor?.accountID, readerLabel: reader, source: read.source,
+                                            sourceName: read.name, fields: read.keys,
+                                            purpose: "\(basis.reuse.purpose)（申请编号 \(application.number ?? "-")）", basis: grounds))
             }
             let until = CalendarDate(group.map(\.expiresAt).max()!).description
             let departments = Array(Set(group.map(\.departmentName))).sorted()

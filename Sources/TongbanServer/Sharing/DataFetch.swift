@@ -1,0 +1,79 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// 免提交 with shared data: a material whose source is a data resource is fetched for each case
+/// that asks for it — when the resource holds the applicant's record, the case's department may
+/// read it (it owns the resource, the resource is shared unconditionally, or it holds a grant),
+/// and the applicant consented where the resource asks for consent. Otherwise the material is
+/// checked at acceptance as before.
+enum DataFetch {
+    /// The shared-data materials of `target`, each once, with their resource.
+    static func materials(_ target: ApplicationTarget, resources: [String: DataResource]) -> [(Material, DataResource)] {
+        var seen = Set<String>()
+        return target.items.flatMap(\.item.materials).compactMap { m in
+            guard m.source == .sharedData, let code = m.dataResource, let resource = resources[code], seen.insert(m.key).inserted else { return nil }
+            return (m, resource)
+        }
+    }
+
+    /// The key the applicant's records are found by in `resource`, if they are its kind of subject.
+    static func subjectKey(_ applicant: Account, resource: DataResource, keys: KeyRing) -> String? {
+        guard resource.subject == applicant.kind else { return nil }
+        if applicant.kind == .enterprise { return applicant.creditCode.map { DataResourceFile.subjectKey($0, kind: .enterprise, keys: keys) } }
+        return applicant.idNumberHash
+    }
+
+    /// The subject's record in `resource`, if it holds one.
+    static func record(of holderID: UUID, resource: DataResource, app: Application, on db: any Database) async throws -> SharedRecord? {
+        guard let holder = try await Account.find(holderID, on: db), let key = subjectKey(holder, resource: resource, keys: app.keys) else { return nil }
+        return try await SharedRecord.query(on: db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == key).first()
+    }
+
+    /// Why a department may read a resource without the subject's consent being the only basis:
+    /// "owner", "unconditional", "grant:<id>", or nil.
+    static func basis(department: String, departmentID: UUID?, resource: DataResource, today: CalendarDate, on db: any Database) async throws -> String? {
+        if department == resource.owner.name { return "owner" }
+        if resource.sharing == .unconditional { return "unconditional" }
+        guard resource.sharing == .conditional, let departmentID else { return nil }
+        let grants = try await SharingGrant.query(on: db).filter(\.$requesterID == departmentID).filter(\.$resourceCode == resource.code)
+            .filter(\.$status == .approved).all()
+        return grants.first { grant in grant.scope.map { today <= $0.lastDay } ?? false }.map { "grant:\($0.id!.uuidString)" }
+    }
+
+    /// The reuses to record for a new application: one per asking case that may fetch.
+    static func reuses(target: ApplicationTarget, cases: [(row: CaseRow, item: ServiceItem)], applicant: Account, consented: Bool,
+                       purpose: String, at now: Date, app: Application, on db: any Database) async throws -> [MaterialReuse] {
+        let wanted = materials(target, resources: app.dataResources)
+        guard !wanted.isEmpty else { return [] }
+        var reuses: [MaterialReuse] = []
+        for (material, resource) in wanted {
+            if resource.consentRequired && !consented { continue }
+            guard let key = subjectKey(applicant, resource: resource, keys: app.keys),
+                  try await SharedRecord.query(on: db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == key).count() > 0 else { continue }
+            for entry in cases where entry.item.materials.contains(where: { $0.key == material.key }) {
+                guard try await basis(department: entry.row.departmentName, departmentID: entry.row.departmentID, resource: resource,
+                                      today: app.today, on: db) != nil else { continue }
+                let reuse = MaterialReuse()
+                reuse.id = UUID()
+                reuse.applicationID = entry.row.applicationID
+                reuse.caseID = entry.row.id!
+                reuse.itemCode = entry.item.code
+                reuse.materialKey = material.key
+                reuse.materialName = material.name
+                reuse.via = .data
+                reuse.sourceRef = resource.code
+                reuse.sourceName = resource.name
+                reuse.holderID = try applicant.requireID()
+                reuse.departmentName = entry.row.departmentName
+                reuse.consented = resource.consentRequired
+                reuse.purpose = purpose
+                reuse.createdAt = now
+                reuse.expiresAt = now.addingTimeInterval(Double(LicenseUse.consentDays) * 86_400)
+                reuses.append(reuse)
+            }
+        }
+        return reuses
+    }
+}
