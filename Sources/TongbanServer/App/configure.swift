@@ -85,6 +85,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     MaterialPages().register(web)
     LicensePages().register(web)
     DataAccessPages().register(web)
+    DataSharingPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

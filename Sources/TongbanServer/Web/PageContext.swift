@@ -13,6 +13,8 @@ struct PageContext: Encodable {
         let isApplicant: Bool
         let seesDesk: Bool
         let seesInbox: Bool
+        /// Data administrators and reviewers: the data-sharing catalog and grants.
+        let seesSharing: Bool
     }
 
     let title: String
@@ -36,7 +38,8 @@ extension Request {
                              seesCatalog: (try? $0.actor).map { $0.has(.catalogAdmin) } ?? false,
                              isApplicant: $0.kind != .staff,
                              seesDesk: (try? $0.actor).map { $0.has(.windowClerk) } ?? false,
-                             seesInbox: (try? $0.actor).map { $0.has(.reviewer) } ?? false)
+                             seesInbox: (try? $0.actor).map { $0.has(.reviewer) } ?? false,
+                             seesSharing: (try? $0.actor).map { $0.has(.dataAdmin) || $0.has(.reviewer) } ?? false)
         }
         return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
                            csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),

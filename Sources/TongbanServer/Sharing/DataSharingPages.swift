@@ -1,0 +1,144 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// 数据共享 for staff, without JavaScript: the catalog of resources (each with a request form for
+/// its fields), the department's requests and grants, the requests awaiting the owner's data
+/// administrator, and the department's client systems (a new key shown once).
+struct DataSharingPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("data", use: page)
+        routes.post("data", "grants", use: request)
+        routes.post("data", "grants", ":id", "decision", use: decide)
+        routes.post("data", "clients", use: createClient)
+    }
+
+    struct FieldView: Encodable { let key: String; let label: String; let sensitivity: String; let level: String }
+    struct ResourceView: Encodable {
+        let code: String; let name: String; let owner: String; let sharing: String; let shareable: Bool; let consent: String
+        let frequency: String; let legalBasis: String; let fields: [FieldView]; let mayAsk: Bool
+    }
+    struct GrantView: Encodable {
+        let id: String; let resource: String; let requester: String; let fields: String; let purpose: String; let legalBasis: String
+        let days: Int; let status: String; let statusLabel: String; let lastDay: String?; let reason: String?; let version: Int
+    }
+    struct ClientView: Encodable { let name: String; let prefix: String; let clearance: String; let rate: Int; let revoked: Bool }
+    struct Context: Encodable {
+        let page: PageContext
+        let department: String
+        let resources: [ResourceView]
+        let mayRequest: Bool
+        let requested: [GrantView]
+        let hasRequested: Bool
+        let pending: [GrantView]
+        let hasPending: Bool
+        let isDataAdmin: Bool
+        let clients: [ClientView]
+        let hasClients: Bool
+        let newKey: String?
+        let summary: String?
+    }
+
+    func page(req: Request) async throws -> Response {
+        try await render(req, failure: nil, newKey: nil)
+    }
+
+    func render(_ req: Request, failure: (any Error)?, newKey: String?) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/data") }
+        let (account, department) = try await DataSharingAPI.department(req)
+        guard account.roles.contains(.dataAdmin) || account.roles.contains(.reviewer) else { throw TongbanError.denied(.roleMissing) }
+        let shown = try FormFailure(failure, req)
+        let english = req.language == .en
+        let resources = req.application.dataResources.values.sorted { $0.code < $1.code }
+        let views = resources.map { r in
+            ResourceView(code: r.code, name: english ? r.nameEn : r.name, owner: r.owner.name, sharing: req.t("sharing.class.\(r.sharing.rawValue)"),
+                         shareable: r.sharing != .notShared, consent: req.t(r.consentRequired ? "sharing.consentYes" : "sharing.consentNo"),
+                         frequency: req.t("sharing.frequency.\(r.updateFrequency)"), legalBasis: r.legalBasis,
+                         fields: r.fields.map { FieldView(key: $0.key, label: english ? $0.labelEn : $0.label, sensitivity: $0.sensitivity.rawValue,
+                                                          level: req.t("sensitivity.\($0.sensitivity.rawValue)")) },
+                         mayAsk: r.sharing != .notShared && r.owner.code != department.creditCode)
+        }
+        let departmentID = try department.requireID()
+        let grants = try await SharingGrant.query(on: req.db).group(.or) {
+            $0.filter(\.$requesterID == departmentID).filter(\.$ownerName == department.name)
+        }.sort(\.$createdAt, .descending).limit(200).all()
+        func view(_ g: SharingGrant) -> GrantView {
+            let resource = req.application.dataResources[g.resourceCode]
+            let labels = g.fieldKeys.map { key in resource?.field(key).map { english ? $0.labelEn : $0.label } ?? key }
+            return GrantView(id: g.id!.uuidString, resource: resource.map { english ? $0.nameEn : $0.name } ?? g.resourceCode, requester: g.requesterName,
+                             fields: labels.joined(separator: "、"), purpose: g.purpose, legalBasis: g.legalBasis, days: g.days, status: g.status.rawValue,
+                             statusLabel: req.t("grantStatus.\(g.status.rawValue)"), lastDay: g.lastDay, reason: g.decisionReason, version: g.version)
+        }
+        let requested = grants.filter { $0.requesterID == departmentID }.map(view)
+        let isDataAdmin = account.roles.contains(.dataAdmin)
+        let pending = isDataAdmin ? grants.filter { $0.ownerName == department.name && $0.status == .pending }.map(view) : []
+        let clients = isDataAdmin ? try await APIClient.query(on: req.db).filter(\.$departmentID == departmentID).sort(\.$createdAt, .descending).all()
+            .map { ClientView(name: $0.name, prefix: "tbk_\($0.keyPrefix)_…", clearance: req.t("sensitivity.\($0.clearance.rawValue)"),
+                              rate: $0.ratePerMinute, revoked: $0.revokedAt != nil) } : []
+        let context = Context(page: req.pageContext(title: req.t("sharing.title")), department: department.name, resources: views,
+                              mayRequest: true, requested: requested, hasRequested: !requested.isEmpty, pending: pending, hasPending: !pending.isEmpty,
+                              isDataAdmin: isDataAdmin, clients: clients, hasClients: !clients.isEmpty, newKey: newKey, summary: shown.summary.map { s in
+                                  ([s] + shown.fields.values.sorted()).joined(separator: " ") })
+        let response = try await req.view.render("data-sharing", context).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+
+    struct RequestForm: Decodable {
+        var resource: String?
+        var fields: [String]?
+        var purpose: String?
+        var legalBasis: String?
+        var days: String?
+    }
+
+    func request(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        let (account, department) = try await DataSharingAPI.department(req)
+        guard account.roles.contains(.dataAdmin) || account.roles.contains(.reviewer) else { throw TongbanError.denied(.roleMissing) }
+        let form = try req.content.decode(RequestForm.self)
+        do {
+            _ = try await DataSharingAPI.makeRequest(.init(resource: form.resource, fields: form.fields ?? [], purpose: form.purpose, legalBasis: form.legalBasis,
+                                                           days: form.days.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }),
+                                                     by: account, of: department, on: req)
+        } catch let error as TongbanError where error.status == .unprocessableEntity {
+            return try await render(req, failure: error, newKey: nil)
+        }
+        return req.redirect(to: "/data?done=requested#requested")
+    }
+
+    struct DecisionForm: Decodable { var decision: String?; var reason: String?; var version: String? }
+
+    func decide(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("grant") }
+        let form = try req.content.decode(DecisionForm.self)
+        do {
+            _ = try await DataSharingAPI.decide(id, .init(approve: form.decision.map { $0 == "approve" }, reason: form.reason,
+                                                          version: form.version.flatMap { Int($0) }), on: req)
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await render(req, failure: error, newKey: nil)
+        }
+        return req.redirect(to: "/data?done=decided#pending")
+    }
+
+    struct ClientForm: Decodable { var name: String?; var clearance: String?; var ratePerMinute: String? }
+
+    func createClient(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        let (account, department) = try await DataSharingAPI.department(req)
+        guard account.roles.contains(.dataAdmin) else { throw TongbanError.denied(.roleMissing) }
+        let form = try req.content.decode(ClientForm.self)
+        do {
+            let created = try await DataSharingAPI.createClient(.init(name: form.name, clearance: form.clearance,
+                                                                      ratePerMinute: form.ratePerMinute.flatMap { Int($0) }), by: account, of: department, on: req)
+            // the key is shown on this answer only; a reload does not show it again
+            let response = try await render(req, failure: nil, newKey: created.key)
+            response.headers.cacheControl = .init(noStore: true)
+            return response
+        } catch let error as TongbanError where error.status == .unprocessableEntity {
+            return try await render(req, failure: error, newKey: nil)
+        }
+    }
+}
