@@ -47,6 +47,8 @@ struct CaseMachineTests {
             #expect(r.decision != nil && r.acceptedOn != nil)
             if r.decision?.route == .reviewed { #expect(r.owed.isEmpty) }
             if r.decision?.route != .reviewed { #expect(r.decision?.approved == true) }
+            // approved on a commitment only with an intact signed text
+            if r.decision?.route == .commitment { #expect(r.commitment?.isIntact == true) }
         case .refused:
             #expect(r.refusal.map { !$0.reason.isBlank && !$0.legalBasis.isBlank } == true && r.acceptedOn == nil)
         case .draft, .submitted, .returned, .prereviewed, .awaitingCorrection:
@@ -67,8 +69,14 @@ struct CaseMachineTests {
     func randomSequences() throws {
         var rng = SplitMix64(seed: 4)
         var applied: [CaseActionKind: Int] = [:], refusedCount = 0
+        var signing = SplitMix64(seed: 5)  // its own stream: the action sequences stay as they were
         for _ in 0..<5_000 {
             var record = CaseRecord(limit: Int.random(in: 0...20, using: &rng))
+            // most applicants signed the commitment; a few signed texts were altered since
+            if Int.random(in: 0..<10, using: &signing) > 0 {
+                record.commitment = SignedCommitment(text: "告知承诺书", signedBy: "张晓明", signedOn: CalendarDate(iso: "2016-01-01")!, inPerson: false)
+                if Int.random(in: 0..<10, using: &signing) == 0 { record.commitment?.text += "（改）" }
+            }
             var today = CalendarDate(dayNumber: Int.random(in: CalendarDate(iso: "2016-01-01")!.dayNumber...CalendarDate(iso: "2025-06-30")!.dayNumber, using: &rng))!
             // (day, running at the end of that day): the clock's truth, kept beside the machine
             var timeline: [(CalendarDate, Bool)] = []
@@ -116,7 +124,7 @@ struct CaseMachineTests {
         }
         // the generator reaches every action, and refusals are common enough to matter
         #expect(Set(applied.keys) == Set(CaseActionKind.allCases), "never applied: \(Set(CaseActionKind.allCases).subtracting(applied.keys))")
-        #expect(refusedCount > 10_000 && applied.values.allSatisfy { $0 >= 10 }, "\(applied)")
+        #expect(refusedCount > 10_000 && applied.values.allSatisfy { $0 >= 10 }, "\(applied.sorted { $0.value < $1.value })")
     }
 
     @Test("the table: every state reachable from a draft, final states allow nothing, each action has one rule per state")
@@ -166,6 +174,10 @@ struct CaseMachineTests {
         c = try CaseMachine.apply(.submit, to: c, ctx(.clerk, monday))
         c = try CaseMachine.apply(.passPrereview, to: c, ctx(.clerk, monday))
         #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: c, ctx(.clerk, monday)) }
+        // allowed by the item, but nobody signed: refused, naming the missing signature
+        #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: c, ctx(.clerk, monday, commitment: true)) }
+        c.commitment = SignedCommitment(text: "告知承诺书……", signedBy: "张晓明", signedOn: monday, inPerson: true)
+        #expect(c.commitment?.isIntact == true && c.commitment?.sha256.count == 64)
         c = try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: c, ctx(.clerk, monday, commitment: true))
         #expect(c.state == .decided && c.verification == .pending(due: monday.adding(days: 30)!))
         c = try CaseMachine.apply(.deliver(.electronic, trackingNumber: nil), to: c, ctx(.system, monday))

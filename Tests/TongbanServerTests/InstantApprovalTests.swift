@@ -90,14 +90,30 @@ struct InstantApprovalTests {
             let health = try await app.token("reviewer.health")
             let amr = try await app.token("reviewer.amr")
             let enterpriseID = try #require(try await Account.query(on: app.db).filter(\.$kind == .enterprise).first()?.id)
+            // without the applicant's signed commitment the window cannot approve on one
+            let unsigned = try await app.send(.POST, "/api/v1/applications",
+                                              json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app), applicantID: enterpriseID, applicantPresent: true), bearer: clerk)
+            let unsignedCase = try unsigned.content.decode(Flow.Application_.self).cases[0].id
+            _ = try await Flow.act(app, unsignedCase, clerk, CaseActionBody(action: "passPrereview"))
+            let refused = try await Flow.act(app, unsignedCase, clerk, CaseActionBody(action: "approveOnCommitment"), expect: .conflict)
+            #expect(refused.errorBody?.error.code == "case.commitmentNotSigned")
+            // a clerk cannot sign for an absent applicant
+            let absent = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app),
+                                                                                          applicantID: enterpriseID, commitment: true), bearer: clerk)
+            #expect(absent.status == .unprocessableEntity && absent.errorBody?.error.details?.first?.code == "application.commitmentNeedsApplicant")
             let created = try await app.send(.POST, "/api/v1/applications",
-                                             json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app), applicantID: enterpriseID, applicantPresent: true), bearer: clerk)
+                                             json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app), applicantID: enterpriseID, applicantPresent: true,
+                                                             commitment: true), bearer: clerk)
             #expect(created.status == .created, "\(created.body.string)")
             let application = try created.content.decode(Flow.Application_.self)
             let caseID = application.cases[0].id
             // the applicant came to the window: the item's guide counts the visit
             let guide = try await app.send(.GET, "/catalog/items/\(item.code)", headers: ["Accept-Language": "zh-CN"]).body.string
-            #expect(guide.contains("实际跑动：已提交 1 件，平均每件到现场 1.00 次"))
+            #expect(guide.contains("实际跑动：已提交 2 件，平均每件到现场 1.00 次"))
+            // the signed text is kept with the case, intact, signed in person
+            let row = try #require(try await CaseRow.find(caseID, on: app.db))
+            let signed = try #require(try row.caseRecord().commitment)
+            #expect(signed.isIntact && signed.inPerson && signed.text.contains(item.name) && signed.text.contains("告知承诺书"))
             _ = try await Flow.act(app, caseID, clerk, CaseActionBody(action: "passPrereview"))
             _ = try await Flow.act(app, caseID, clerk, CaseActionBody(action: "approveOnCommitment"))
 

@@ -22,7 +22,9 @@ struct LicenseTests {
         let item = try await InstantApprovalTests.item(app, named: "公共场所卫生许可")
         let enterpriseID = try #require(try await Account.query(on: app.db).filter(\.$kind == .enterprise).first()?.id)
         let form = Flow.fill(item.form, app: app)
-        let created = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, applicantID: enterpriseID), bearer: clerk)
+        // the enterprise's representative signs the commitment at the window
+        let created = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, applicantID: enterpriseID, applicantPresent: true,
+                                                                                       commitment: true), bearer: clerk)
         let caseID = try created.content.decode(Flow.Application_.self).cases[0].id
         _ = try await Flow.act(app, caseID, clerk, CaseActionBody(action: "passPrereview"))
         _ = try await Flow.act(app, caseID, clerk, CaseActionBody(action: "approveOnCommitment"))

@@ -10,7 +10,7 @@
 /// | submitted                             | approveInstantly    | decided            | system             | 秒批: all rules passed; trace kept; approved                |
 /// | prereviewed                           | accept              | underReview        | clerk              | the clock starts (acceptance date not counted)             |
 /// | prereviewed                           | acceptTolerantly    | underReview        | clerk              | 容缺: owed materials listed, due date after acceptance      |
-/// | prereviewed                           | approveOnCommitment | decided            | clerk              | 告知承诺: item allows it; verification due; approved        |
+/// | prereviewed                           | approveOnCommitment | decided            | clerk              | 告知承诺: item allows it; applicant signed; approved        |
 /// | prereviewed                           | requestCorrection   | awaitingCorrection | clerk              | 补正: materials listed                                      |
 /// | prereviewed, awaitingCorrection       | refuse              | refused            | clerk              | reason and legal basis                                     |
 /// | awaitingCorrection                    | supplyCorrection    | prereviewed        | applicant, clerk   |                                                            |
@@ -131,6 +131,7 @@ public enum CaseMachine {
             next.owedDue = due
         case let .approveOnCommitment(verifyBy):
             guard context.commitmentAllowed else { throw refuse(.condition, "case.commitmentNotAllowed") }
+            guard record.commitment?.isIntact == true else { throw refuse(.condition, "case.commitmentNotSigned") }
             guard verifyBy > today else { throw refuse(.condition, "case.verificationDueInPast") }
             next.acceptedOn = today
             next.decision = CaseRecord.Decision(approved: true, route: .commitment, on: today, reasons: "", legalBasis: "")
@@ -237,6 +238,8 @@ public struct CaseRecord: Codable, Sendable, Equatable {
     public var refusal: Refusal?
     public var delivery: Delivery?
     public var verification: Verification?
+    /// 告知承诺书 the applicant signed (required before approving on commitment).
+    public var commitment: SignedCommitment?
     /// When a pending commitment verification is due.
     public var verificationDue: CalendarDate? {
         if case let .pending(due)? = verification { return due }

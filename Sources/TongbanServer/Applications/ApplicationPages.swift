@@ -246,6 +246,10 @@ struct ApplicationPages {
         if let f = r.refusal { facts.append(req.t("case.fact.refused", ["reason": f.reason, "basis": f.legalBasis])) }
         if let v = r.delivery { facts.append(req.t("case.fact.delivered.\(v.method.rawValue)", ["date": v.on.description, "tracking": v.trackingNumber ?? ""])) }
         if case let .pending(due)? = r.verification { facts.append(req.t("case.fact.verifyBy", ["date": due.description])) }
+        if let signed = r.commitment {
+            facts.append(req.t(signed.inPerson ? "case.fact.commitmentAtWindow" : "case.fact.commitmentOnline",
+                               ["name": signed.signedBy, "date": signed.signedOn.description, "hash": String(signed.sha256.prefix(16))]))
+        }
         let clock = c.usedDays.map { used in
             req.t("case.clock", ["used": String(used), "limit": String(c.limitDays), "left": String(c.leftDays ?? 0), "due": c.dueOn ?? "—"])
                 + (c.dueDateOfficial == false ? " " + req.t("case.clockEstimate") : "")

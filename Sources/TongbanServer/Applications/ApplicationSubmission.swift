@@ -74,6 +74,10 @@ enum ApplicationSubmission {
         }
 
         let onBehalf = caller.kind == .staff
+        if body.commitment == true {
+            if !target.items.contains(where: \.item.commitmentAllowed) { throw TongbanError.invalid(field: "commitment", "application.commitmentNotOffered") }
+            if onBehalf && !(body.applicantPresent ?? false) { throw TongbanError.invalid(field: "commitment", "application.commitmentNeedsApplicant") }
+        }
         let offered = try await LicenseUse.resolve(body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
                                                    today: today, on: req.db)
         let present = onBehalf && (body.applicantPresent ?? false)
@@ -113,6 +117,10 @@ enum ApplicationSubmission {
         var written = Written()
         for (position, (item, version)) in target.items.enumerated() {
             var record = CaseRecord(limit: item.workingDays)
+            if body.commitment == true, item.commitmentAllowed {
+                record.commitment = SignedCommitment(text: SignedCommitment.text(for: item, applicant: applicant.displayName),
+                                                     signedBy: applicant.displayName, signedOn: today, inPerson: onBehalf)
+            }
             var instant: InstantRules.Outcome? = nil
             if submit {
                 record = try CaseMachine.apply(.submit, to: record, .init(actor: onBehalf ? .clerk : .applicant, today: today))

@@ -26,6 +26,9 @@ struct ApplyBody: Content {
     /// The applicant allows the asking departments to fetch the shared data the materials name
     /// (for resources that ask for consent); a clerk may record it only with the applicant present.
     var dataConsent: Bool? = nil
+    /// 告知承诺: the applicant signs the commitment of every item that allows approval on one (the
+    /// text the apply page shows); a clerk may record it only with the applicant present.
+    var commitment: Bool? = nil
 }
 
 /// What the platform applies for: the items (with their published versions) and the form they

@@ -64,6 +64,11 @@ struct ApplyPages {
         let dataConsentNeeded: Bool
         let dataConsentLabel: String
         let dataConsentChecked: Bool
+        /// 告知承诺书 of the items that allow approval on one, to read and sign.
+        let commitments: [String]
+        let hasCommitments: Bool
+        let commitmentChecked: Bool
+        let commitmentError: String?
         let summary: String?
     }
 
@@ -114,6 +119,8 @@ struct ApplyPages {
         }
         let choices = try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
         let fetched = DataFetch.materials(target, resources: req.application.dataResources)
+        let signer = req.currentAccount.map { $0.kind == .staff ? req.t("apply.theApplicant") : $0.displayName } ?? ""
+        let commitments = target.items.map(\.item).filter(\.commitmentAllowed).map { SignedCommitment.text(for: $0, applicant: signer) }
         let dataLines = fetched.map { m, r in req.t("apply.dataLine", ["material": m.name, "resource": english ? r.nameEn : r.name, "owner": r.owner.name]) }
         let needConsent = Array(Set(fetched.filter { $0.1.consentRequired }.map { english ? $0.1.nameEn : $0.1.name })).sorted()
         var hidden = [Hidden(name: target.kind == .item ? "item" : "bundle", value: target.code)]
@@ -123,7 +130,9 @@ struct ApplyPages {
                               licenseChoices: choices, hasLicenseChoices: !choices.isEmpty,
                               dataLines: dataLines, hasData: !dataLines.isEmpty, dataConsentNeeded: !needConsent.isEmpty,
                               dataConsentLabel: req.t("apply.dataConsent", ["resources": needConsent.joined(separator: "、")]),
-                              dataConsentChecked: values["dataConsent"] != nil, summary: shown.summary)
+                              dataConsentChecked: values["dataConsent"] != nil,
+                              commitments: commitments, hasCommitments: !commitments.isEmpty, commitmentChecked: values["commitment"] != nil,
+                              commitmentError: shown.fields["commitment"], summary: shown.summary)
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response
@@ -177,6 +186,7 @@ struct ApplyPages {
         for (key, value) in values where key.hasPrefix("l_") && !value.isEmpty { offered[String(key.dropFirst(2))] = value }
         body.licenses = offered.isEmpty ? nil : offered
         body.dataConsent = values["dataConsent"] == nil ? nil : true
+        body.commitment = values["commitment"] == nil ? nil : true
         // everything checked first: the whole form, and a file for every material required now
         do {
             let target = try await ApplicationTarget.resolve(body, on: req)
