@@ -167,3 +167,50 @@ struct LicenseReuseTests {
         }
     }
 }
+
+@Suite("e-licence renewal and change")
+struct LicenseReissueTests {
+    typealias Flow = ApplicationFlowTests
+
+    @Test("a change or a renewal issues the next version and cancels the old one, naming it; wrong hands and wrong input refused", arguments: TestDatabase.available)
+    func reissue(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let enterprise = try await app.token(app.demoEnterpriseLogin)
+            let amr = try await app.token("reviewer.amr")
+            let old = try #require(try await LicenseReuseTests.wallet(app, enterprise).first { $0.typeCode == "yyzz" })
+            let path = "/api/v1/licenses/\(old.identifier)/reissue"
+            // only the issuing department; only real changes of the type's fields
+            #expect(try await app.send(.POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": "800 万元人民币"], reason: "增资"),
+                                       bearer: try await app.token("reviewer.health")).status == .forbidden)
+            let same = try await app.send(.POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": old.fields["capital"] ?? ""], reason: "无"), bearer: amr)
+            #expect(same.status == .unprocessableEntity && same.errorBody?.error.details?.first?.code == "license.nothingChanged")
+            let unknown = try await app.send(.POST, path, json: LicenseReissue.Body(kind: "change", fields: ["shoeSize": "42"], reason: "x"), bearer: amr)
+            #expect(unknown.status == .unprocessableEntity && unknown.errorBody?.error.details?.first?.field == "fields.shoeSize")
+            #expect(try await app.send(.POST, "/api/v1/licenses/1.2.156.3005.2.X/reissue", json: LicenseReissue.Body(kind: "renew", reason: "x"), bearer: amr).status == .unprocessableEntity)
+
+            let changed = try await app.send(.POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": "800 万元人民币"], reason: "增加注册资本"), bearer: amr)
+            #expect(changed.status == .ok, "\(changed.body.string)")
+            let verdict = try changed.content.decode(LicenseTests.Verdict.self)
+            let next = try LicenseIdentifier(try #require(verdict.identifier))
+            let previous = try LicenseIdentifier(old.identifier)
+            #expect(verdict.outcome == "valid" && next.version == previous.version + 1 && next.serial == previous.serial && next.issuer == previous.issuer)
+            #expect(try await LicenseTests.verify(app, old.token).outcome == "cancelled")
+            let wallet = try await LicenseReuseTests.wallet(app, enterprise).filter { $0.typeCode == "yyzz" }
+            let current = try #require(wallet.first { $0.identifier == next.value })
+            #expect(wallet.count == 2 && current.fields["capital"] == "800 万元人民币" && current.fields["name"] == old.fields["name"])
+            let record = try #require(try await LicenseRecord.query(on: app.db).filter(\.$identifier == old.identifier).first())
+            #expect(record.statusReason?.contains(next.value) == true)
+            // the old version is cancelled: it cannot be reissued again
+            #expect(try await app.send(.POST, path, json: LicenseReissue.Body(kind: "renew", reason: "x"), bearer: amr).status == .conflict)
+
+            // renewal: the person's ID card gets a new ten-year period from today
+            let police = try await Flow.reviewer(app, department: "杭州市公安局西湖区分局", username: "reviewer.police")
+            let card = try #require(try await LicenseReuseTests.wallet(app, try await app.token(app.demoPersonLogin)).first { $0.typeCode == "jmsfz" })
+            let renewed = try await app.send(.POST, "/api/v1/licenses/\(card.identifier)/reissue", json: LicenseReissue.Body(kind: "renew", reason: "有效期满换领"), bearer: police)
+            #expect(renewed.status == .ok, "\(renewed.body.string)")
+            let renewedID = try #require(try renewed.content.decode(LicenseTests.Verdict.self).identifier)
+            let stored = try #require(try await LicenseRecord.query(on: app.db).filter(\.$identifier == renewedID).first())
+            #expect(stored.issuedOn == app.today.description && stored.validUntil == app.licenseTypes["jmsfz"]?.validUntil(issuedOn: app.today)?.description)
+        }
+    }
+}

@@ -11,6 +11,7 @@ struct LicenseAPI {
         api.post("licenses", "verify", use: verify)
         api.get("licenses", use: wallet)
         api.post("licenses", ":identifier", "status", use: changeStatus)
+        api.post("licenses", ":identifier", "reissue") { req in try await LicenseReissue.run(req) }
     }
 
     struct StatusBody: Content { var status: String?; var reason: String? }

@@ -48,7 +48,14 @@ enum LicenseIssuance {
         let fields = type.fill(form: form, facts: facts)
         let serial = day.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
         let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer.code, serial: serial.uppercased())
-        let validUntil = type.validUntil(issuedOn: day)
+        return try await sign(type, holder: holder, holderCode: code, fields: fields, identifier: identifier, issuer: issuer, on: day,
+                              validUntil: type.validUntil(issuedOn: day), app: app)
+    }
+
+    /// A licence with exactly these fields and this identifier (a new one, or the next version of
+    /// one), signed with the issuer's key in use.
+    static func sign(_ type: LicenseType, holder: Account, holderCode code: String, fields: [String: String], identifier: LicenseIdentifier,
+                     issuer: Issuer, on day: CalendarDate, validUntil: CalendarDate?, app: Application) async throws -> LicenseRecord {
         let kid = try await app.licenseKeys.signingKid(issuerCode: issuer.code.value, issuerName: issuer.name, app: app)
         let now = Date()
         let claims = LicenseClaims(

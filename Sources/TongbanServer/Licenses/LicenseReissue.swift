@@ -1,0 +1,76 @@
+import Fluent
+import Foundation
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// 延续 and 变更: the issuing department renews a licence (a new period from today) or changes
+/// its fields; either way the holder gets the next version (same serial, version + 1, new
+/// signature) and the old version is cancelled (注销) naming its successor — both in one
+/// transaction, and only if nobody changed the old one meanwhile.
+enum LicenseReissue {
+    enum Kind: String, Codable { case renew, change }
+
+    struct Body: Content {
+        var kind: String?
+        var fields: [String: String]?
+        var reason: String?
+    }
+
+    static func run(_ req: Request) async throws -> LicenseVerdict {
+        let actor = try req.requireAccount().actor
+        let raw = try req.parameters.require("identifier").uppercased()
+        let identifier: LicenseIdentifier
+        do { identifier = try LicenseIdentifier(raw) } catch { throw TongbanError.invalid(field: "identifier", error.rawValue) }
+        guard let old = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier.value).first() else {
+            throw TongbanError.notFound("license")
+        }
+        guard actor.kind == .staff, actor.has(.reviewer), let department = actor.departmentID, department == old.departmentID else {
+            throw TongbanError.denied(.roleMissing)
+        }
+        guard let type = req.application.licenseTypes[old.typeCode] else { throw TongbanError.notFound("license") }
+        let body = try req.content.decode(Body.self)
+        var problems = FieldErrors()
+        let kind = body.kind.flatMap(Kind.init(rawValue:))
+        if kind == nil { problems.add("kind", body.kind == nil ? "field.required" : "field.unknownValue") }
+        let reason = problems.text("reason", body.reason, maxLength: 500)
+        var fields = old.fieldValues
+        for (key, value) in (body.fields ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard type.fields.contains(where: { $0.key == key }) else { problems.add(FieldError(field: "fields.\(key)", key: "license.unknownField", label: key, labelEn: key)); continue }
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty || trimmed.count > 500 { problems.add("fields.\(key)", "field.required") } else { fields[key] = trimmed }
+        }
+        if kind == .change && fields == old.fieldValues { problems.add("fields", "license.nothingChanged") }
+        try problems.throwIfAny()
+        guard let kind, let reason else { throw problems }
+        guard old.licenseStatus == .valid else {
+            throw TongbanError.conflict("license.statusChangeRefused", ["from": req.t("licenseStatus.\(old.status)"), "to": req.t("licenseStatus.04")])
+        }
+        guard identifier.version < 999, let holder = try await Account.find(old.holderID, on: req.db), let issuer = try? CreditCode(old.issuerCode) else {
+            throw TongbanError.conflict("license.cannotReissue")
+        }
+        let today = req.application.today
+        let next = try LicenseIdentifier.make(typeCode: identifier.typeCode, issuer: identifier.issuer, serial: identifier.serial, version: identifier.version + 1)
+        let validUntil = kind == .renew ? type.validUntil(issuedOn: today) : old.validUntil.flatMap(CalendarDate.init(iso:))
+        let license = try await LicenseIssuance.sign(type, holder: holder, holderCode: old.holderCode, fields: fields, identifier: next,
+                                                     issuer: .init(code: issuer, name: old.issuerName, departmentID: old.departmentID),
+                                                     on: today, validUntil: validUntil, app: req.application)
+        license.applicationID = old.applicationID
+        license.caseID = old.caseID
+        let changed = fields.keys.filter { fields[$0] != old.fieldValues[$0] }.sorted()
+        let audit = req.auditEvent("license.\(kind.rawValue)", resource: "license:\(next.value)",
+                                   details: "replaces \(old.identifier)\(changed.isEmpty ? "" : "; changed \(changed.joined(separator: ","))"): \(reason)")
+        try await req.db.write { tx in
+            let cancelled = try await tx.sql.update(LicenseRecord.schema)
+                .set("status", to: LicenseStatus.cancelled.rawValue).set("status_reason", to: "换发新版本 \(next.value)：\(reason)").set("updated_at", to: Date())
+                .where("identifier", .equal, old.identifier).where("status", .equal, LicenseStatus.valid.rawValue)
+                .returning("id").all()
+            guard cancelled.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
+            try await license.create(on: tx)
+            try await OutboxEvent(topic: "license.\(kind.rawValue)", subject: next.value,
+                                  payload: ["license": next.value, "replaces": old.identifier, "holder": old.holderID.uuidString], at: Date()).create(on: tx)
+            try await AuditLog.append(audit, on: tx)
+        }
+        return try await LicenseVerification.verify(license.token, req: req)
+    }
+}
