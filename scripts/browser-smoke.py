@@ -226,6 +226,8 @@ try:
     check("杭州市公安局西湖区分局 · 冒烟测试" in driver.page_source and "居民身份证" in driver.page_source and "依您的授权" in driver.page_source,
           "the person's data access record names the reviewer who read the ID card, and why")
     shot("data-access")
+    submit("#consents form button")
+    check("已失效" in driver.page_source and "done=withdrawn" in driver.current_url, "the person withdraws the consent from the access record")
     submit("form[action='/logout'] button")
     driver.get(base + f"/status?number={number}&tail=1236")
     check("已决定" in driver.page_source and "张晓明" not in driver.page_source, "public status lookup: the state, nothing personal")

@@ -136,6 +136,18 @@ struct DataSharingTests {
                 resource: "population_basic", subject: app.demoPersonLogin, purpose: "个体工商户设立登记：核验经营者身份与户籍信息"))
             #expect(population.status == .ok, "\(population.body.string)")
             #expect(try population.content.decode(Lookup.self).fields.keys.sorted() == ["birthDate", "gender", "householdAddress", "name"])
+            // the owner's data administrator revokes the demo grant: the next read is refused; only the owner may, only once
+            let demoGrant = try #require(try await SharingGrant.query(on: app.db).filter(\.$resourceCode == "population_basic").first())
+            let police = try await app.token("data.police")
+            #expect(try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "x"], bearer: amr).status == .forbidden)
+            #expect(try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": " "], bearer: police).status == .unprocessableEntity)
+            let revoked = try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "核查发现超范围使用"], bearer: police)
+            #expect(revoked.status == .ok, "\(revoked.body.string)")
+            #expect(try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "again"], bearer: police).status == .conflict)
+            let afterRevoke = try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key], json: DataSharingAPI.LookupBody(
+                resource: "population_basic", subject: app.demoPersonLogin, purpose: "个体工商户设立登记：核验经营者身份与户籍信息"))
+            #expect(afterRevoke.status == .forbidden && afterRevoke.errorBody?.error.code == "sharing.notGranted")
+
             let row = try #require(try await APIClient.find(second.id, on: app.db))
             row.revokedAt = Date()
             try await row.save(on: app.db)
@@ -205,6 +217,16 @@ struct SharedDataApplicationTests {
             // the clerk learns only that it was fetched
             let (_, byClerk) = try await LicenseReuseTests.entries(app, consented, try await app.token("clerk"))
             #expect(byClerk.count == 1 && !byClerk[0].readable)
+
+            // the person withdraws the consent: the reviewer no longer sees the data; nobody else can withdraw it; only once
+            let consentID = try reuses[0].requireID()
+            #expect(try await app.send(.POST, "/api/v1/me/consents/\(consentID)/withdraw", bearer: enterprise).status == .notFound)
+            let withdrawn = try await app.send(.POST, "/api/v1/me/consents/\(consentID)/withdraw", bearer: person)
+            #expect(withdrawn.status == .ok, "\(withdrawn.body.string)")
+            #expect(try await app.send(.POST, "/api/v1/me/consents/\(consentID)/withdraw", bearer: person).status == .conflict)
+            let (_, afterWithdrawal) = try await LicenseReuseTests.entries(app, consented, hrss)
+            #expect(afterWithdrawal.count == 1 && !afterWithdrawal[0].readable)
+            #expect(try await DataRead.query(on: app.db).count() == 1)
         }
     }
 }

@@ -149,12 +149,12 @@ struct ApplyPages {
         let departments = target.items.map(\.item.department.name)
         return materials.map { m in
             let license = held.first { $0.typeCode == m.licenseType }
-            let until = license?.validUntil ?? req.t("license.longTerm")
+            let validity = license?.validUntil.map { req.t("apply.licenseValidUntil", ["date": $0]) } ?? req.t("apply.licenseLongTerm")
             let readers = Array(Set(target.items.filter { $0.item.materials.contains { $0.key == m.key } }.map(\.item.department.name)))
                 .sorted { departments.firstIndex(of: $0)! < departments.firstIndex(of: $1)! }
             return LicenseChoice(
                 material: m.name, name: "l_\(m.key)", held: license != nil, identifier: license?.identifier ?? "",
-                label: license.map { req.t("apply.useLicense", ["type": $0.typeName, "identifier": $0.identifier, "until": until]) } ?? "",
+                label: license.map { req.t("apply.useLicense", ["type": $0.typeName, "identifier": $0.identifier, "validity": validity]) } ?? "",
                 consent: req.t("apply.licenseConsent", ["departments": readers.joined(separator: "、"), "days": String(LicenseUse.consentDays)]),
                 checked: license != nil && (firstView || values["l_\(m.key)"] != nil), upload: "m_\(m.key)",
                 error: shown.fields["licenses.\(m.key)"] ?? shown.fields["materials.\(m.key)"])

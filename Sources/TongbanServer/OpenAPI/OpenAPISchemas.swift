@@ -107,6 +107,7 @@ extension OpenAPIDocument {
         ("GrantRequest", object([("resource", string()), ("fields", ["type": "array", "items": ["type": "string"]]), ("purpose", string()),
                                  ("legalBasis", string()), ("days", ["type": "integer", "minimum": 1, "maximum": 1096])],
                                 required: ["resource", "fields", "purpose", "legalBasis", "days"])),
+        ("GrantRevoke", object([("reason", string())], required: ["reason"])),
         ("GrantDecision", object([("approve", ["type": "boolean"]), ("reason", nullableString), ("version", ["type": "integer"])], required: ["approve"])),
         ("ClientRequest", object([("name", string()), ("clearance", ["type": "string", "enum": ["public", "internal", "sensitive", "core"]]),
                                   ("ratePerMinute", ["type": "integer"])], required: ["name", "clearance"])),

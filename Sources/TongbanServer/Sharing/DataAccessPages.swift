@@ -9,6 +9,19 @@ import Vapor
 struct DataAccessPages {
     func register(_ routes: any RoutesBuilder) {
         routes.get("account", "data", use: page)
+        routes.post("account", "data", "consents", ":id", "withdraw", use: withdraw)
+    }
+
+    func withdraw(req: Request) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/account/data") }
+        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("consent") }
+        do {
+            try await SharingAPI.withdraw(id, holderID: try account.requireID(), on: req)
+        } catch let error as TongbanError where error.status == .conflict {
+            return req.redirect(to: "/account/data#consents")
+        }
+        return req.redirect(to: "/account/data?done=withdrawn#consents")
     }
 
     struct ConsentLine: Encodable {
@@ -20,6 +33,7 @@ struct DataAccessPages {
         let until: String
         let active: Bool
         let applicationHref: String
+        let withdrawHref: String
     }
 
     struct ReadLine: Encodable {
@@ -52,7 +66,7 @@ struct DataAccessPages {
         let consents = access.consents.map { c in
             ConsentLine(given: formatter.string(from: c.givenAt), material: c.material, source: "\(c.sourceName) \(c.source)",
                         department: c.department, purpose: c.purpose, until: CalendarDate(c.expiresAt).description, active: c.expiresAt > now,
-                        applicationHref: "/applications/\(c.applicationID)")
+                        applicationHref: "/applications/\(c.applicationID)", withdrawHref: "/account/data/consents/\(c.id)/withdraw")
         }
         let reads = access.reads.map { r in
             // the licence type's own labels for the fields read, where the source is a licence

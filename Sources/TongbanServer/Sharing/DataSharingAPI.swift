@@ -14,6 +14,7 @@ struct DataSharingAPI {
         api.get("data", "grants", use: grants)
         api.post("data", "grants", use: requestGrant)
         api.post("data", "grants", ":id", "decision", use: decide)
+        api.post("data", "grants", ":id", "revoke", use: revoke)
         api.post("data", "clients", use: createClient)
         api.post("data", "lookup", use: lookup)
     }
@@ -160,6 +161,37 @@ struct DataSharingAPI {
             try await AuditLog.append(audit, on: tx)
         }
         grant.status = status; grant.decisionReason = reason; grant.lastDay = lastDay; grant.decidedAt = now; grant.version += 1
+        return grant
+    }
+
+    struct RevokeBody: Content { var reason: String? }
+
+    /// The owner's data administrator ends an approved grant early: the next read under it is
+    /// refused.
+    func revoke(req: Request) async throws -> GrantDTO {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("grant") }
+        return GrantDTO(try await Self.revoke(id, reason: try req.content.decode(RevokeBody.self).reason, on: req), resources: req.application.dataResources)
+    }
+
+    static func revoke(_ id: UUID, reason raw: String?, on req: Request) async throws -> SharingGrant {
+        let (account, department) = try await department(req)
+        guard let grant = try await SharingGrant.find(id, on: req.db) else { throw TongbanError.notFound("grant") }
+        guard let resource = req.application.dataResources[grant.resourceCode], resource.owner.code == department.creditCode,
+              account.roles.contains(.dataAdmin) else { throw TongbanError.denied(.roleMissing) }
+        var problems = FieldErrors()
+        let reason = problems.text("reason", raw, maxLength: 300)
+        guard let reason else { throw TongbanError.invalid(problems) }
+        let audit = req.auditEvent("sharing.grantRevoked", resource: "grant:\(id.uuidString)", purpose: grant.purpose,
+                                   details: "\(grant.resourceCode) for \(grant.requesterName): \(reason)")
+        try await req.db.write { tx in
+            let changed = try await tx.sql.raw("""
+                UPDATE sharing_grants SET status = 'revoked', decision_reason = \(bind: reason), version = version + 1
+                WHERE id = \(bind: id) AND status = 'approved' RETURNING id
+                """).all()
+            guard !changed.isEmpty else { throw TongbanError.conflict("sharing.alreadyDecided", ["status": grant.status.rawValue]) }
+            try await AuditLog.append(audit, on: tx)
+        }
+        grant.status = .revoked; grant.decisionReason = reason; grant.version += 1
         return grant
     }
 

@@ -11,6 +11,7 @@ struct DataSharingPages {
         routes.get("data", use: page)
         routes.post("data", "grants", use: request)
         routes.post("data", "grants", ":id", "decision", use: decide)
+        routes.post("data", "grants", ":id", "revoke", use: revoke)
         routes.post("data", "clients", use: createClient)
     }
 
@@ -33,6 +34,8 @@ struct DataSharingPages {
         let hasRequested: Bool
         let pending: [GrantView]
         let hasPending: Bool
+        let granted: [GrantView]
+        let hasGranted: Bool
         let isDataAdmin: Bool
         let clients: [ClientView]
         let hasClients: Bool
@@ -73,11 +76,13 @@ struct DataSharingPages {
         let requested = grants.filter { $0.requesterID == departmentID }.map(view)
         let isDataAdmin = account.roles.contains(.dataAdmin)
         let pending = isDataAdmin ? grants.filter { $0.ownerName == department.name && $0.status == .pending }.map(view) : []
+        let granted = isDataAdmin ? grants.filter { $0.ownerName == department.name && $0.status == .approved }.map(view) : []
         let clients = isDataAdmin ? try await APIClient.query(on: req.db).filter(\.$departmentID == departmentID).sort(\.$createdAt, .descending).all()
             .map { ClientView(name: $0.name, prefix: "tbk_\($0.keyPrefix)_…", clearance: req.t("sensitivity.\($0.clearance.rawValue)"),
                               rate: $0.ratePerMinute, revoked: $0.revokedAt != nil) } : []
         let context = Context(page: req.pageContext(title: req.t("sharing.title")), department: department.name, resources: views,
                               mayRequest: true, requested: requested, hasRequested: !requested.isEmpty, pending: pending, hasPending: !pending.isEmpty,
+                              granted: granted, hasGranted: !granted.isEmpty,
                               isDataAdmin: isDataAdmin, clients: clients, hasClients: !clients.isEmpty, newKey: newKey, summary: shown.summary.map { s in
                                   ([s] + shown.fields.values.sorted()).joined(separator: " ") })
         let response = try await req.view.render("data-sharing", context).encodeResponse(for: req)
@@ -121,6 +126,19 @@ struct DataSharingPages {
             return try await render(req, failure: error, newKey: nil)
         }
         return req.redirect(to: "/data?done=decided#pending")
+    }
+
+    struct RevokeForm: Decodable { var reason: String? }
+
+    func revoke(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("grant") }
+        do {
+            _ = try await DataSharingAPI.revoke(id, reason: try req.content.decode(RevokeForm.self).reason, on: req)
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await render(req, failure: error, newKey: nil)
+        }
+        return req.redirect(to: "/data?done=revoked#granted")
     }
 
     struct ClientForm: Decodable { var name: String?; var clearance: String?; var ratePerMinute: String? }

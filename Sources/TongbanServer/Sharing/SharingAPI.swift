@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import TongbanCore
 import Vapor
@@ -10,6 +11,34 @@ struct SharingAPI {
     func register(_ api: any RoutesBuilder) {
         api.get("applications", ":id", "licenses", use: applicationLicenses)
         api.get("me", "data-access", use: dataAccess)
+        api.post("me", "consents", ":id", "withdraw", use: withdraw)
+    }
+
+    /// The holder withdraws a consent (撤回授权): from now on the department no longer reads the
+    /// licence or data for that case. What was read before stays in the record.
+    func withdraw(req: Request) async throws -> AccessDTO {
+        let account = try req.requireAccount()
+        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("consent") }
+        try await Self.withdraw(id, holderID: try account.requireID(), on: req)
+        return try await Self.access(of: try account.requireID(), on: req.db)
+    }
+
+    static func withdraw(_ id: UUID, holderID: UUID, on req: Request) async throws {
+        guard let consent = try await MaterialReuse.find(id, on: req.db), consent.holderID == holderID, consent.consented else {
+            throw TongbanError.notFound("consent")
+        }
+        let now = Date()
+        guard consent.expiresAt > now else { throw TongbanError.conflict("access.alreadyEnded") }
+        let audit = req.auditEvent("consent.withdrawn", resource: "consent:\(id.uuidString)",
+                                   details: "\(consent.sourceName) \(consent.sourceRef) for \(consent.departmentName)")
+        try await req.db.write { tx in
+            let changed = try await tx.sql.raw("""
+                UPDATE material_reuses SET expires_at = \(bind: now) WHERE id = \(bind: id) AND holder_id = \(bind: holderID) AND expires_at > \(bind: now) RETURNING id
+                """).all()
+            guard !changed.isEmpty else { throw TongbanError.conflict("access.alreadyEnded") }
+            try await AuditLog.append(audit, on: tx)
+        }
     }
 
     func applicationLicenses(req: Request) async throws -> [SharedMaterials.Entry] {
@@ -26,6 +55,7 @@ struct SharingAPI {
 
     struct AccessDTO: Content {
         struct Consent: Content {
+            let id: UUID
             let applicationID: UUID
             let material: String
             let via: String
@@ -60,7 +90,7 @@ struct SharingAPI {
             .sort(\.$createdAt, .descending).limit(500).all()
         let reads = try await DataReads.of(subjectID: subjectID, on: db)
         return AccessDTO(
-            consents: consents.map { .init(applicationID: $0.applicationID, material: $0.materialName, via: $0.via.rawValue, source: $0.sourceRef,
+            consents: consents.map { .init(id: $0.id!, applicationID: $0.applicationID, material: $0.materialName, via: $0.via.rawValue, source: $0.sourceRef,
                                            sourceName: $0.sourceName, department: $0.departmentName, purpose: $0.purpose,
                                            givenAt: $0.createdAt, expiresAt: $0.expiresAt) },
             reads: reads.map { .init(at: $0.at, reader: $0.readerLabel, source: $0.source, sourceName: $0.sourceName,
