@@ -203,6 +203,30 @@ struct LicenseReissueTests {
             // the old version is cancelled: it cannot be reissued again
             #expect(try await app.send(.POST, path, json: LicenseReissue.Body(kind: "renew", reason: "x"), bearer: amr).status == .conflict)
 
+            // issuing by hand: every field of the type, a holder who is not staff, a reason; signed by the reviewer's department
+            let type = try #require(app.licenseTypes["ggcswsxkz"])
+            let enterpriseID = try await app.accountID(login: app.demoEnterpriseLogin)
+            var fields = Dictionary(uniqueKeysWithValues: type.fields.map { ($0.key, "纸质证照转换：\($0.label)") })
+            let health = try await app.token("reviewer.health")
+            let missing = try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID,
+                                                                                                    fields: fields.filter { $0.key != type.fields[0].key }, reason: "存量纸质证照转换"), bearer: health)
+            #expect(missing.status == .unprocessableEntity && missing.errorBody?.error.details?.map(\.field) == ["fields.\(type.fields[0].key)"])
+            #expect(try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: try await app.accountID(login: "clerk"),
+                                                                                              fields: fields, reason: "x"), bearer: health).status == .unprocessableEntity)
+            #expect(try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID, fields: fields, reason: "x"),
+                                       bearer: enterprise).status == .forbidden)
+            fields["extra"] = "x"
+            #expect(try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID, fields: fields, reason: "x"),
+                                       bearer: health).errorBody?.error.details?.first?.field == "fields.extra")
+            fields["extra"] = nil
+            let issued = try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID, fields: fields,
+                                                                                                   reason: "存量纸质证照转换"), bearer: health)
+            #expect(issued.status == .created, "\(issued.body.string)")
+            let issuedVerdict = try issued.content.decode(LicenseTests.Verdict.self)
+            let issuedID = try LicenseIdentifier(try #require(issuedVerdict.identifier))
+            #expect(issuedVerdict.outcome == "valid" && issuedID.issuer.value.hasPrefix("11330106002489233"))
+            #expect(try await LicenseReuseTests.wallet(app, enterprise).contains { $0.identifier == issuedID.value && $0.fields == fields })
+
             // renewal: the person's ID card gets a new ten-year period from today
             let police = try await Flow.reviewer(app, department: "杭州市公安局西湖区分局", username: "reviewer.police")
             let card = try #require(try await LicenseReuseTests.wallet(app, try await app.token(app.demoPersonLogin)).first { $0.typeCode == "jmsfz" })

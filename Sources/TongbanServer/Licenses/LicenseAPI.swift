@@ -10,6 +10,7 @@ struct LicenseAPI {
         app.get(".well-known", "jwks.json", use: jwks)
         api.post("licenses", "verify", use: verify)
         api.get("licenses", use: wallet)
+        api.post("licenses") { req in try await LicenseDirectIssue.run(req) }
         api.post("licenses", ":identifier", "status", use: changeStatus)
         api.post("licenses", ":identifier", "reissue") { req in try await LicenseReissue.run(req) }
     }

@@ -74,3 +74,66 @@ enum LicenseReissue {
         return try await LicenseVerification.verify(license.token, req: req)
     }
 }
+
+/// 颁发 by hand: a reviewer of a department issues a licence of a type to a person or an
+/// enterprise without a case (a licence converted from paper, say), every field of the type
+/// given, with a reason; the department signs it like any other.
+enum LicenseDirectIssue {
+    struct Body: Content {
+        var type: String?
+        var holderID: UUID?
+        var fields: [String: String]?
+        var reason: String?
+    }
+
+    static func run(_ req: Request) async throws -> Response {
+        let actor = try req.requireAccount().actor
+        guard actor.kind == .staff, actor.has(.reviewer), let departmentID = actor.departmentID,
+              let department = try await Department.find(departmentID, on: req.db), let issuer = try? CreditCode(department.creditCode) else {
+            throw TongbanError.denied(.roleMissing)
+        }
+        let body = try req.content.decode(Body.self)
+        var problems = FieldErrors()
+        let type = body.type.flatMap { req.application.licenseTypes[$0] }
+        if type == nil { problems.add("type", body.type == nil ? "field.required" : "field.unknownValue") }
+        let holder = try await body.holderID.asyncMap { try await Account.find($0, on: req.db) } ?? nil
+        if holder == nil || holder?.kind == .staff { problems.add("holderID", body.holderID == nil ? "field.required" : "application.unknownApplicant") }
+        let reason = problems.text("reason", body.reason, maxLength: 500)
+        var fields: [String: String] = [:]
+        if let type {
+            let given = body.fields ?? [:]
+            for key in given.keys.sorted() where !type.fields.contains(where: { $0.key == key }) {
+                problems.add(FieldError(field: "fields.\(key)", key: "license.unknownField", label: key, labelEn: key))
+            }
+            for field in type.fields {
+                let value = given[field.key]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                if value.isEmpty || value.count > 500 { problems.add(FieldError(field: "fields.\(field.key)", key: "field.required", label: field.label, labelEn: field.labelEn)) }
+                else { fields[field.key] = value }
+            }
+        }
+        try problems.throwIfAny()
+        guard let type, let holder, let reason else { throw problems }
+        let today = req.application.today
+        let serial = today.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
+        let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer, serial: serial.uppercased())
+        let license = try await LicenseIssuance.sign(type, holder: holder, holderCode: LicenseIssuance.holderCode(holder, keys: req.application.keys),
+                                                     fields: fields, identifier: identifier,
+                                                     issuer: .init(code: issuer, name: department.name, departmentID: departmentID),
+                                                     on: today, validUntil: type.validUntil(issuedOn: today), app: req.application)
+        let audit = req.auditEvent("license.issue", resource: "license:\(identifier.value)", details: "\(type.code) to \(holder.displayName): \(reason)")
+        try await req.db.write { tx in
+            try await license.create(on: tx)
+            try await OutboxEvent(topic: "license.issued", subject: identifier.value,
+                                  payload: ["license": identifier.value, "holder": holder.id!.uuidString, "type": type.code], at: Date()).create(on: tx)
+            try await AuditLog.append(audit, on: tx)
+        }
+        return try await LicenseVerification.verify(license.token, req: req).encodeResponse(status: .created, for: req)
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
