@@ -19,6 +19,10 @@ extension Application {
                 let folder = (path as NSString).deletingLastPathComponent
                 if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
                 databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+                // The driver keeps one connection per event loop, and a write transaction holds it
+                // to the commit: hot reads get connections of their own (WAL lets them read while
+                // another connection writes), so they do not queue behind the writes.
+                databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqliteReads, isDefault: false)
             } else {
                 databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
             }
@@ -27,6 +31,18 @@ extension Application {
             if let searchPath { configuration.searchPath = [searchPath] }
             databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
         }
+    }
+}
+
+extension DatabaseID {
+    static let sqliteReads = DatabaseID(string: "sqlite-reads")
+}
+
+extension Request {
+    /// For hot read-only queries: on a SQLite file, connections that never wait behind a write
+    /// transaction; elsewhere the usual database.
+    var readDB: any Database {
+        application.databases.ids().contains(.sqliteReads) ? db(.sqliteReads) : db
     }
 }
 

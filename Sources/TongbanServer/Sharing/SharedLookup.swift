@@ -12,7 +12,7 @@ import Vapor
 enum SharedLookup {
     static func run(_ req: Request) async throws -> DataSharingAPI.LookupResult {
         guard let key = req.headers.first(name: "X-Api-Key") ?? req.headers.bearerAuthorization.map(\.token).flatMap({ $0.hasPrefix("tbk_") ? $0 : nil }),
-              let client = try await req.application.sharingClients.authenticate(key, on: req.db) else {
+              let client = try await req.application.sharingClients.authenticate(key, on: req.readDB) else {
             throw TongbanError(status: .unauthorized, code: "sharing.badKey")
         }
         guard req.application.sharingClients.admit(client) else {
@@ -47,7 +47,7 @@ enum SharedLookup {
         case .unconditional:
             break
         case .conditional:
-            let grants = try await SharingGrant.query(on: req.db).filter(\.$requesterID == client.departmentID)
+            let grants = try await SharingGrant.query(on: req.readDB).filter(\.$requesterID == client.departmentID)
                 .filter(\.$resourceCode == resource.code).filter(\.$status == .approved).all()
             var refusal = GrantScope.Refusal.notGranted
             for grant in grants {
@@ -64,7 +64,7 @@ enum SharedLookup {
         }
 
         let subjectKey = DataResourceFile.subjectKey(subject, kind: resource.subject, keys: req.application.keys)
-        guard let record = try await SharedRecord.query(on: req.db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == subjectKey).first() else {
+        guard let record = try await SharedRecord.query(on: req.readDB).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == subjectKey).first() else {
             throw TongbanError(status: .notFound, code: "sharing.noRecord")
         }
         let shown = resource.view(record.values, fields: allowed, clearance: client.clearance)
