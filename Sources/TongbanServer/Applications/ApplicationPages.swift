@@ -184,8 +184,12 @@ struct ApplicationPages {
         guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
             throw TongbanError.notFound("application")
         }
-        let dto = try await ApplicationAPI.dto(application, on: req)
+        // each read once: the DTO and the page's own parts share them
         let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
+        let tasks = try await ReviewTask.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
+        try ApplicationAPI.checkVisible(application, cases: cases, tasks: tasks, on: req)
+        let caseEvents = try await CaseEvent.query(on: req.db).filter(\.$applicationID == id).sort(\.$at).all()
+        let dto = try ApplicationAPI.dto(application, cases: cases, tasks: tasks, events: caseEvents, on: req)
         var views: [CaseView] = []
         var items: [ServiceItem] = []
         for (row, c) in zip(cases, dto.cases) {
@@ -196,7 +200,6 @@ struct ApplicationPages {
         }
         let uploads = try MaterialPages.choices(req, application: application, cases: cases, items: items)
         let stored = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
-        let tasks = try await ReviewTask.query(on: req.db).filter(\.$applicationID == id).all()
         let reuses = try await SharedMaterials.reuses(of: id, on: req.db)
         let shared = try await SharedMaterials.view(req, application: application, cases: cases, tasks: tasks, reuses: reuses)
         let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses)

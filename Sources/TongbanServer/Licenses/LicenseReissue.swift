@@ -96,7 +96,8 @@ enum LicenseDirectIssue {
         var problems = FieldErrors()
         let type = body.type.flatMap { req.application.licenseTypes[$0] }
         if type == nil { problems.add("type", body.type == nil ? "field.required" : "field.unknownValue") }
-        let holder = try await body.holderID.asyncMap { try await Account.find($0, on: req.db) } ?? nil
+        var holder: Account? = nil
+        if let id = body.holderID { holder = try await Account.find(id, on: req.db) }
         if holder == nil || holder?.kind == .staff { problems.add("holderID", body.holderID == nil ? "field.required" : "application.unknownApplicant") }
         let reason = problems.text("reason", body.reason, maxLength: 500)
         var fields: [String: String] = [:]
@@ -128,12 +129,5 @@ enum LicenseDirectIssue {
             try await AuditLog.append(audit, on: tx)
         }
         return try await LicenseVerification.verify(license.token, req: req).encodeResponse(status: .created, for: req)
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

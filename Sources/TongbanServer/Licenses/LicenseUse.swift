@@ -67,24 +67,9 @@ enum LicenseUse {
     static func reuses(_ choices: [Choice], cases: [(row: CaseRow, item: ServiceItem)], purpose: String, at now: Date) -> [MaterialReuse] {
         choices.flatMap { choice in
             cases.filter { $0.item.materials.contains { $0.key == choice.material.key } }.map { entry in
-                let reuse = MaterialReuse()
-                reuse.id = UUID()
-                reuse.applicationID = entry.row.applicationID
-                reuse.caseID = entry.row.id!
-                reuse.itemCode = entry.item.code
-                reuse.materialKey = choice.material.key
-                reuse.materialName = choice.material.name
-                reuse.via = .license
-                reuse.sourceRef = choice.license.identifier
-                reuse.sourceName = choice.license.typeName
-                reuse.licenseID = choice.license.id
-                reuse.holderID = choice.license.holderID
-                reuse.departmentName = entry.row.departmentName
-                reuse.consented = true
-                reuse.purpose = purpose
-                reuse.createdAt = now
-                reuse.expiresAt = now.addingTimeInterval(Double(consentDays) * 86_400)
-                return reuse
+                MaterialReuse(case: entry.row, item: entry.item, material: choice.material, via: .license, sourceRef: choice.license.identifier,
+                              sourceName: choice.license.typeName, licenseID: choice.license.id, holderID: choice.license.holderID,
+                              consented: true, purpose: purpose, at: now)
             }
         }
     }

@@ -37,8 +37,8 @@ enum DemoSharedData {
                 try await record.create(on: tx)
             }
             guard let amr = try await Department.query(on: tx).filter(\.$name == "杭州市西湖区市场监督管理局").first(),
-                  let police = try await Account.query(on: tx).filter(\.$displayName == "钱户政").first(),
-                  let requester = try await Account.query(on: tx).filter(\.$displayName == "孙登记").first() else { return }
+                  let police = try await Account.query(on: tx).filter(\.$loginKey == Account.loginKey(staffUsername: "data.police")).first(),
+                  let requester = try await Account.query(on: tx).filter(\.$loginKey == Account.loginKey(staffUsername: "data.amr")).first() else { return }
             let grant = SharingGrant()
             grant.resourceCode = "population_basic"
             grant.requesterID = try amr.requireID()

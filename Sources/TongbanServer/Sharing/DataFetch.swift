@@ -31,15 +31,20 @@ enum DataFetch {
         return try await SharedRecord.query(on: db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == key).first()
     }
 
-    /// Why a department may read a resource without the subject's consent being the only basis:
-    /// "owner", "unconditional", "grant:<id>", or nil.
-    static func basis(department: String, departmentID: UUID?, resource: DataResource, today: CalendarDate, on db: any Database) async throws -> String? {
-        if department == resource.owner.name { return "owner" }
-        if resource.sharing == .unconditional { return "unconditional" }
+    /// Why a department may read a resource: it owns it, it is shared unconditionally, or a live
+    /// grant (which also limits the fields).
+    struct Basis {
+        let label: String
+        var grant: SharingGrant? = nil
+    }
+
+    static func basis(department: String, departmentID: UUID?, resource: DataResource, today: CalendarDate, on db: any Database) async throws -> Basis? {
+        if department == resource.owner.name { return Basis(label: "owner") }
+        if resource.sharing == .unconditional { return Basis(label: "unconditional") }
         guard resource.sharing == .conditional, let departmentID else { return nil }
         let grants = try await SharingGrant.query(on: db).filter(\.$requesterID == departmentID).filter(\.$resourceCode == resource.code)
             .filter(\.$status == .approved).all()
-        return grants.first { grant in grant.scope.map { today <= $0.lastDay } ?? false }.map { "grant:\($0.id!.uuidString)" }
+        return grants.first { grant in grant.scope.map { today <= $0.lastDay } ?? false }.map { Basis(label: "grant:\($0.id!.uuidString)", grant: $0) }
     }
 
     /// The reuses to record for a new application: one per asking case that may fetch.
@@ -55,23 +60,9 @@ enum DataFetch {
             for entry in cases where entry.item.materials.contains(where: { $0.key == material.key }) {
                 guard try await basis(department: entry.row.departmentName, departmentID: entry.row.departmentID, resource: resource,
                                       today: app.today, on: db) != nil else { continue }
-                let reuse = MaterialReuse()
-                reuse.id = UUID()
-                reuse.applicationID = entry.row.applicationID
-                reuse.caseID = entry.row.id!
-                reuse.itemCode = entry.item.code
-                reuse.materialKey = material.key
-                reuse.materialName = material.name
-                reuse.via = .data
-                reuse.sourceRef = resource.code
-                reuse.sourceName = resource.name
-                reuse.holderID = try applicant.requireID()
-                reuse.departmentName = entry.row.departmentName
-                reuse.consented = resource.consentRequired
-                reuse.purpose = purpose
-                reuse.createdAt = now
-                reuse.expiresAt = now.addingTimeInterval(Double(LicenseUse.consentDays) * 86_400)
-                reuses.append(reuse)
+                reuses.append(MaterialReuse(case: entry.row, item: entry.item, material: material, via: .data, sourceRef: resource.code,
+                                            sourceName: resource.name, holderID: try applicant.requireID(), consented: resource.consentRequired,
+                                            purpose: purpose, at: now))
             }
         }
         return reuses

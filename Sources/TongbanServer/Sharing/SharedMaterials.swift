@@ -54,7 +54,7 @@ enum SharedMaterials {
             let first = group[0]
             let license = licenses.first { $0.id == first.licenseID }
             // the consent (and, for shared data, the department's right to read) must still hold
-            var basis: (reuse: MaterialReuse, access: String?)? = nil
+            var basis: (reuse: MaterialReuse, access: DataFetch.Basis?)? = nil
             if !holder {
                 for reuse in group where reviewable.contains(reuse.caseID) && reuse.expiresAt > now {
                     if reuse.via == .license { basis = (reuse, nil); break }
@@ -82,10 +82,7 @@ enum SharedMaterials {
                           let record = try await DataFetch.record(of: first.holderID, resource: resource, app: req.application, on: req.db) {
                     // a grant limits the fields; reviewers see up to "sensitive", the subject everything
                     var keys = resource.fields.map(\.key)
-                    if let grantID = basis?.access.flatMap({ $0.hasPrefix("grant:") ? UUID(uuidString: String($0.dropFirst(6))) : nil }),
-                       let grant = try await SharingGrant.find(grantID, on: req.db) {
-                        keys = keys.filter(grant.fieldKeys.contains)
-                    }
+                    if let grant = basis?.access?.grant { keys = keys.filter(grant.fieldKeys.contains) }
                     let shown = resource.view(record.values, fields: keys, clearance: holder ? .core : .sensitive)
                     keys = keys.filter { shown[$0] != nil }
                     fields = keys.map { fieldKey in
@@ -96,7 +93,7 @@ enum SharedMaterials {
                 }
             }
             if let basis, let read {
-                let grounds = basis.reuse.consented ? "consent:\(basis.reuse.id!.uuidString)" : (basis.access ?? "consent:\(basis.reuse.id!.uuidString)")
+                let grounds = basis.reuse.consented ? "consent:\(basis.reuse.id!.uuidString)" : (basis.access?.label ?? "consent:\(basis.reuse.id!.uuidString)")
                 reads.append(DataReads.Read(subjectID: read.subject, readerID: actor?.accountID, readerLabel: reader, source: read.source,
                                             sourceName: read.name, fields: read.keys,
                                             purpose: "\(basis.reuse.purpose)（申请编号 \(application.number ?? "-")）", basis: grounds))

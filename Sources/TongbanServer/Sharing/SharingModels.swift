@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import TongbanCore
 import Vapor
 
 /// 免提交: one material of one case satisfied by what the government already holds instead of a
@@ -35,6 +36,28 @@ final class MaterialReuse: Model, @unchecked Sendable {
     @Field(key: "expires_at") var expiresAt: Date
 
     init() {}
+
+    /// A consent (or basis) for one case's material, for the case's department, from `now`
+    /// for `LicenseUse.consentDays`.
+    init(case row: CaseRow, item: ServiceItem, material: Material, via: Via, sourceRef: String, sourceName: String, licenseID: UUID? = nil,
+         holderID: UUID, consented: Bool, purpose: String, at now: Date) {
+        id = UUID()
+        applicationID = row.applicationID
+        caseID = row.id!
+        itemCode = item.code
+        materialKey = material.key
+        materialName = material.name
+        self.via = via
+        self.sourceRef = sourceRef
+        self.sourceName = sourceName
+        self.licenseID = licenseID
+        self.holderID = holderID
+        departmentName = row.departmentName
+        self.consented = consented
+        self.purpose = purpose
+        createdAt = now
+        expiresAt = now.addingTimeInterval(Double(LicenseUse.consentDays) * 86_400)
+    }
 }
 
 /// One read of a person's or an enterprise's data under a consent or a sharing grant: the data
