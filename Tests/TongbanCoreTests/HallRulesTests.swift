@@ -248,3 +248,22 @@ struct HallRulesTests {
         #expect(StaffingTarget(share: 1, withinMinutes: 15) == nil && StaffingTarget(share: 0.8, withinMinutes: -1) == nil)
     }
 }
+
+@Suite("Hall local time")
+struct LocalTimeTests {
+    @Test("instants and Shanghai wall-clock minutes convert both ways, against Foundation's calendar")
+    func roundTrip() {
+        var rng = SplitMix64(seed: 76)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDate.shanghai
+        for _ in 0..<5_000 {
+            let instant = Date(timeIntervalSince1970: Double(Int.random(in: 700_000_000...2_000_000_000, using: &rng)))  // 1992 on: China kept daylight saving time 1986–1991
+            let local = LocalTime(instant)
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: instant)
+            #expect(local.date == CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!))
+            #expect(local.minute == parts.hour! * 60 + parts.minute!)
+            #expect(abs(local.instant.timeIntervalSince(instant)) < 60 && local.instant <= instant)
+        }
+        #expect(LocalTime(date: CalendarDate(iso: "2026-11-24")!, minute: 600).instant == Date(timeIntervalSince1970: 1_795_485_600))
+    }
+}

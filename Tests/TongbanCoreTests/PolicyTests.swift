@@ -95,6 +95,32 @@ struct PolicyTests {
         }
     }
 
+    @Test("halls: anyone sees them; clerks of the region staff the windows; clerks and supervisors there read the figures")
+    func halls() {
+        let hall = Resource.hall(regionCode: westLake)
+        for action in Action.allCases {
+            #expect(Policy.decide(nil, action, hall) == (action == .view ? .allow : .deny(.loginRequired)))
+            for kind in [AccountKind.person, .enterprise] where action != .view {
+                #expect(!Policy.decide(Actor(accountID: UUID(), kind: kind), action, hall).isAllowed)
+            }
+        }
+        for role in Role.allCases {
+            for (region, inside) in [(westLake, true), (hangzhou, true), (ningbo, false)] {
+                let actor = staff([role], in: region)
+                for action in Action.allCases {
+                    let allowed = switch action {
+                    case .view: true
+                    case .handle: role == .windowClerk && inside
+                    case .supervise: [.windowClerk, .supervisor].contains(role) && inside
+                    default: false
+                    }
+                    #expect(Policy.decide(actor, action, hall).isAllowed == allowed, "\(role) in \(region): \(action)")
+                }
+                if role == .windowClerk && !inside { #expect(Policy.decide(actor, .handle, hall) == .deny(.outsideJurisdiction)) }
+            }
+        }
+    }
+
     @Test("a multi-role account has the union of its roles")
     func union() {
         let actor = staff([.windowClerk, .supervisor], in: westLake)

@@ -40,6 +40,8 @@ public enum Resource: Sendable, Equatable {
     /// An application: its applicant, the region it is made in, and the departments that have
     /// review tasks in it.
     case application(applicantID: UUID, regionCode: RegionCode, departmentIDs: Set<UUID> = [])
+    /// A service hall (政务服务大厅) of a region: its windows, queue and figures.
+    case hall(regionCode: RegionCode)
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -60,6 +62,8 @@ public enum Action: String, Sendable, CaseIterable {
     case handle
     /// Reviewer work: tasks, procedures, decisions.
     case review
+    /// Reading the figures of a hall or department: waits, staffing, rates.
+    case supervise
 }
 
 /// Why an action was refused; the raw value is the message key.
@@ -92,11 +96,13 @@ public enum Decision: Sendable, Equatable {
 /// | department          | system admin of a region containing it: create                          |
 /// | audit log           | system admin and supervisor: view; system admin: verify                 |
 /// | catalog entry       | anyone may view what is published; catalog admin of a region containing it: edit, publish, retire (and view drafts) |
+/// | hall                | anyone may view (hours, queue, display); window clerk of a region containing it: handle (staff a window, call, serve); window clerk or supervisor there: supervise (figures, staffing) |
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }
         if case .department = resource, action == .view { return .allow }
         if case .catalogEntry = resource, action == .view { return .allow }
+        if case .hall = resource, action == .view { return .allow }
         guard let actor else { return .deny(.loginRequired) }
 
         switch resource {
@@ -123,6 +129,18 @@ public enum Policy {
             case .review:
                 guard actor.has(.reviewer) else { return .deny(.roleMissing) }
                 guard let department = actor.departmentID, departments.contains(department) else { return .deny(.notOwner) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            default:
+                return .deny(.notApplicable)
+            }
+
+        case let .hall(region):
+            switch action {
+            case .handle:
+                guard actor.has(.windowClerk) else { return .deny(.roleMissing) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            case .supervise:
+                guard actor.has(.windowClerk) || actor.has(.supervisor) else { return .deny(.roleMissing) }
                 return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
             default:
                 return .deny(.notApplicable)

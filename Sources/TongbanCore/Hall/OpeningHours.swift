@@ -153,3 +153,36 @@ public enum AppointmentSlots {
         return nil
     }
 }
+
+/// A wall-clock moment in Asia/Shanghai (no daylight saving since 1992: always UTC+8): the date and the
+/// minute of the day, the terms halls and slots are stated in.
+public struct LocalTime: Sendable, Equatable, Comparable {
+    public let date: CalendarDate
+    public let minute: Int
+
+    static let offset = 8 * 3600
+
+    public init(date: CalendarDate, minute: Int) {
+        self.date = date
+        self.minute = minute
+    }
+
+    public init(_ instant: Date) {
+        let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + Self.offset
+        let day = Int((Double(seconds) / 86_400).rounded(.down))
+        date = CalendarDate(dayNumber: day - Self.epochDayNumber)!
+        minute = (seconds - day * 86_400) / 60
+    }
+
+    /// The instant this wall-clock minute begins.
+    public var instant: Date {
+        Date(timeIntervalSince1970: Double((date.dayNumber + Self.epochDayNumber) * 86_400 + minute * 60 - Self.offset))
+    }
+
+    public var hour: Int { minute / 60 }
+
+    /// Day numbers count from some fixed day; this makes 1970-01-01 zero.
+    static let epochDayNumber = -CalendarDate(year: 1970, month: 1, day: 1)!.dayNumber
+
+    public static func < (a: LocalTime, b: LocalTime) -> Bool { (a.date, a.minute) < (b.date, b.minute) }
+}

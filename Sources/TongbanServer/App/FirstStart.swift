@@ -12,7 +12,7 @@ extension Application {
         if tongban.database.isSQLite {
             try await db.sql.raw("PRAGMA journal_mode=WAL").run()
             if try await Account.query(on: db).count() == 0 {
-                logins = try await DemoSeed.run(app: self, db: db, regionsFolder: TongbanResources.regions)
+                logins = try await DemoSeed.run(app: self, db: db, regionsFolder: TongbanResources.regions, hallHistory: true)
             }
         }
         // Built now rather than by the first search, which would otherwise wait for it (seconds

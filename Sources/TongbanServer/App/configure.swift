@@ -68,6 +68,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     LicenseAPI().register(app, api: api)
     SharingAPI().register(api)
     DataSharingAPI().register(api)
+    HallAPI().register(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())

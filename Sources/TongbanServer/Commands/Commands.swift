@@ -47,7 +47,7 @@ struct SeedCommand: AsyncCommand {
             context.console.print("demo data already present; nothing changed")
             return
         }
-        let logins = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions)
+        let logins = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions, hallHistory: true)
         context.console.print(DemoSeed.banner(logins))
     }
 }

@@ -25,5 +25,7 @@ extension Migrations {
         add(CreateMaterialReuses())
         // 9. the data-sharing catalog: records, grants, client systems
         add(CreateDataSharing())
+        // 10. service halls: windows, appointments, queue tickets, window sessions
+        add(CreateHalls())
     }
 }

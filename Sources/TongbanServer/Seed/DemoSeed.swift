@@ -40,6 +40,7 @@ enum DemoSeed {
 
     static let staff = [
         DemoStaff(username: "clerk", name: "王晓窗", department: "center", roles: [.windowClerk]),
+        DemoStaff(username: "clerk.hall", name: "李叫号", department: "center", roles: [.windowClerk]),
         DemoStaff(username: "reviewer.amr", name: "陈审批", department: "amr", roles: [.reviewer]),
         DemoStaff(username: "reviewer.health", name: "刘卫审", department: "health", roles: [.reviewer]),
         DemoStaff(username: "supervisor", name: "赵监察", department: "office", roles: [.supervisor]),
@@ -56,7 +57,7 @@ enum DemoSeed {
     static let enterpriseCodeStem = "91330106MA2KXTW08"
 
     /// Creates the demo data (the callers decide whether it is wanted) and returns the logins.
-    static func run(app: Application, db: any Database, regionsFolder: String, catalog: Bool = true) async throws -> [Login] {
+    static func run(app: Application, db: any Database, regionsFolder: String, catalog: Bool = true, hallHistory: Bool = false) async throws -> [Login] {
         let today = app.today
         guard let idNumber = IdentityNumber.completing(personIDStem, today: today),
               let enterpriseCode = CreditCode.completing(enterpriseCodeStem) else {
@@ -110,6 +111,7 @@ enum DemoSeed {
         }
         try await DemoLicenses.issue(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         try await DemoSharedData.seed(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
+        try await DemoHall.seed(app: app, db: db, history: hallHistory)
         if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder) }
         return logins
     }

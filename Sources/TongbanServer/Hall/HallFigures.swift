@@ -1,0 +1,93 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// A hall's figures over a period — per hour of the day and category: arrivals, waits, service,
+/// no-shows, windows open — and the Erlang C staffing advice beside the windows actually open.
+enum HallFigures {
+    struct Report: Content {
+        let hall: String
+        let from: String
+        let to: String
+        let target: StaffingTarget
+        let figures: [HourFigures]
+        let advice: [StaffingAdvice]
+    }
+
+    /// The longest period one report covers.
+    static let maxDays = 93
+
+    static func period(from rawFrom: String?, to rawTo: String?, today: CalendarDate) throws -> (CalendarDate, CalendarDate) {
+        var problems = FieldErrors()
+        let to = rawTo.map { CalendarDate(iso: $0) } ?? today
+        let from = rawFrom.map { CalendarDate(iso: $0) } ?? to.flatMap { $0.adding(days: -6) }
+        if to == nil { problems.add("to", "field.invalidDate") }
+        if from == nil { problems.add("from", "field.invalidDate") }
+        guard problems.isEmpty, let from, let to else { throw TongbanError.invalid(problems) }
+        if from > to { throw TongbanError.invalid(field: "from", "hall.periodReversed") }
+        if to.dayNumber - from.dayNumber >= maxDays { throw TongbanError.invalid(field: "from", "hall.periodTooLong") }
+        return (from, to)
+    }
+
+    static func target(share rawShare: String?, within rawWithin: String?) throws -> StaffingTarget {
+        guard rawShare != nil || rawWithin != nil else { return .standard }
+        var problems = FieldErrors()
+        let share = rawShare.map { Double($0).map { $0 > 1 ? $0 / 100 : $0 } } ?? StaffingTarget.standard.share
+        let within = rawWithin.map { Double($0) } ?? StaffingTarget.standard.withinMinutes
+        if share == nil { problems.add("share", "hall.badTarget") }
+        if within == nil { problems.add("within", "hall.badTarget") }
+        guard problems.isEmpty, let share, let within, let target = StaffingTarget(share: share, withinMinutes: within) else {
+            if problems.isEmpty { problems.add("share", "hall.badTarget") }
+            throw TongbanError.invalid(problems)
+        }
+        return target
+    }
+
+    static func report(_ hall: Hall, from: CalendarDate, to: CalendarDate, target: StaffingTarget, on req: Request) async throws -> Report {
+        let hallID = try hall.requireID()
+        let now = req.application.hallNow()
+        let tickets = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID)
+            .filter(\.$day >= from.description).filter(\.$day <= to.description).all()
+        let outcomes = tickets.map { t -> TicketOutcome in
+            let local = LocalTime(t.queuedAt)
+            let ending: TicketOutcome.Ending = switch t.status {
+            case .waiting: .waiting
+            case .called: .called
+            case .served: .served
+            case .noShow: .noShow
+            case .cancelled: .cancelled
+            }
+            return TicketOutcome(date: local.date, hour: local.hour, category: t.category,
+                                 waitMinutes: t.firstCalledAt.map { $0.timeIntervalSince(t.queuedAt) / 60 },
+                                 serviceMinutes: t.status == .served ? t.finishedAt.flatMap { f in t.calledAt.map { f.timeIntervalSince($0) / 60 } } : nil,
+                                 ending: ending)
+        }
+        let start = LocalTime(date: from, minute: 0).instant, end = LocalTime(date: to.adding(days: 1)!, minute: 0).instant
+        let sessions = try await WindowSession.query(on: req.db).filter(\.$hallID == hallID).filter(\.$openedAt < end).all()
+            .filter { ($0.closedAt ?? now) > start }
+        let windows = Dictionary(uniqueKeysWithValues: try await HallWindow.query(on: req.db).filter(\.$hallID == hallID).all().map { ($0.id!, $0) })
+        var hours: [WindowHour] = []
+        for s in sessions {
+            let categories = windows[s.windowID]?.categories ?? []
+            hours += windowHours(from: max(s.openedAt, start), until: min(s.closedAt ?? now, end), categories: categories)
+        }
+        let figures = HallStatistics.figures(tickets: outcomes, windows: hours, categories: hall.categories.map(\.code))
+        return Report(hall: req.language == .en ? hall.nameEn : hall.name, from: from.description, to: to.description, target: target, figures: figures,
+                      advice: StaffingPlan.advise(figures, target: target, defaultServiceMinutes: hall.defaultServiceMinutes))
+    }
+
+    /// A window's open time cut at each local hour.
+    static func windowHours(from: Date, until: Date, categories: Set<String>) -> [WindowHour] {
+        var pieces: [WindowHour] = []
+        var at = from
+        while at < until {
+            let local = LocalTime(at)
+            let hourEnd = LocalTime(date: local.date, minute: local.hour * 60).instant.addingTimeInterval(3600)
+            let pieceEnd = min(hourEnd, until)
+            pieces.append(WindowHour(date: local.date, hour: local.hour, categories: categories, minutesOpen: pieceEnd.timeIntervalSince(at) / 60))
+            at = pieceEnd
+        }
+        return pieces
+    }
+}

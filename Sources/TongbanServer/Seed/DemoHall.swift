@@ -1,0 +1,121 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The demo service hall of the West Lake district centre: "5+2" hours (weekday service without
+/// a lunch break, Wednesday evenings, Saturday and Sunday mornings), one comprehensive category
+/// and three dedicated ones, six windows. On first start it also gets the past week's queue,
+/// simulated, so its figures and staffing advice have something to show.
+enum DemoHall {
+    static let hours = OpeningHours(weekdays: [
+        1: [DaySpan("08:30-17:30")!], 2: [DaySpan("08:30-17:30")!], 3: [DaySpan("08:30-19:30")!], 4: [DaySpan("08:30-17:30")!],
+        5: [DaySpan("08:30-17:30")!], 6: [DaySpan("09:00-12:00")!], 7: [DaySpan("09:00-12:00")!],
+    ])
+
+    static func categories() -> [HallCategory] {
+        func code(_ key: String) -> String {
+            let stem = DemoSeed.departments.first { $0.key == key }!.creditCodeStem
+            return CreditCode.completing(stem)!.value
+        }
+        return [
+            HallCategory(code: "A", name: "综合受理", nameEn: "General services", departments: []),
+            HallCategory(code: "B", name: "商事登记", nameEn: "Business registration", departments: [code("amr")]),
+            HallCategory(code: "C", name: "卫生健康", nameEn: "Health permits", departments: [code("health")]),
+            HallCategory(code: "D", name: "户政出入境", nameEn: "Household & travel documents", departments: [code("police")]),
+        ]
+    }
+
+    static let windows: [(Int, String, [String])] = [
+        (1, "1号 综合窗口", ["A", "B", "C", "D"]), (2, "2号 综合窗口", ["A", "B", "C", "D"]), (3, "3号 商事登记", ["B"]),
+        (4, "4号 卫生健康", ["C"]), (5, "5号 户政出入境", ["D"]), (6, "6号 综合窗口", ["A", "B", "C", "D"]),
+    ]
+
+    @discardableResult
+    static func seed(app: Application, db: any Database, history: Bool) async throws -> Hall {
+        let hall = Hall()
+        hall.id = UUID()
+        hall.name = "杭州市西湖区政务服务中心"
+        hall.nameEn = "West Lake District Government Service Centre"
+        hall.regionCode = "330106"
+        hall.address = "杭州市西湖区 · 政务服务中心一楼综合服务大厅（演示）"
+        hall.hoursJSON = String(decoding: try JSONEncoder().encode(hours), as: UTF8.self)
+        hall.categoriesJSON = String(decoding: try CatalogEntry.encoder.encode(categories()), as: UTF8.self)
+        hall.slotMinutes = 30
+        hall.slotCapacity = 4
+        hall.bookingDays = 14
+        hall.defaultServiceMinutes = 12
+        hall.createdAt = Date()
+        let rows = windows.map { number, name, categories in
+            let w = HallWindow()
+            w.id = UUID(); w.hallID = hall.id!; w.number = number; w.name = name; w.categoryCodes = categories.joined(separator: ",")
+            return w
+        }
+        try await db.write { tx in
+            try await hall.create(on: tx)
+            try await rows.create(on: tx)
+        }
+        if history { try await simulateWeek(hall, windows: rows, clerks: try await clerks(db), app: app, db: db) }
+        return hall
+    }
+
+    static func clerks(_ db: any Database) async throws -> [Account] {
+        try await Account.query(on: db).filter(\.$loginKey ~~ ["clerk", "clerk.hall"].map(Account.loginKey(staffUsername:))).all()
+    }
+
+    /// The last seven days before today: arrivals at a typical daily profile, each served at the
+    /// first window free that serves its category, with exponential service times; 4 % no-shows.
+    static func simulateWeek(_ hall: Hall, windows: [HallWindow], clerks: [Account], app: Application, db: any Database) async throws {
+        var rng = SystemRandomNumberGenerator()
+        let today = LocalTime(app.hallNow()).date
+        let service: [String: Double] = ["A": 9, "B": 16, "C": 12, "D": 8]
+        let share: [String: Double] = ["A": 0.4, "B": 0.25, "C": 0.15, "D": 0.2]
+        var tickets: [HallTicket] = [], sessions: [WindowSession] = []
+        for back in stride(from: 7, through: 1, by: -1) {
+            guard let date = today.adding(days: -back), let spans = try? hall.hours.spans(on: date, calendar: app.workingDays), !spans.isEmpty else { continue }
+            let weekend = date.isWeekend
+            // the windows staffed that day: all six on weekdays, the comprehensive ones at weekends
+            let staffed = windows.filter { !weekend || $0.categories.count > 1 }
+            var freeAt: [UUID: Date] = [:]
+            for span in spans {
+                let open = LocalTime(date: date, minute: span.start).instant, close = LocalTime(date: date, minute: span.end).instant
+                for (i, w) in staffed.enumerated() {
+                    let s = WindowSession()
+                    s.id = UUID(); s.hallID = hall.id!; s.windowID = w.id!; s.clerkID = clerks.isEmpty ? UUID() : clerks[i % clerks.count].id!
+                    s.clerkName = "演示"; s.openedAt = open; s.closedAt = close
+                    sessions.append(s)
+                    freeAt[w.id!] = open
+                }
+                var numbers: [String: Int] = [:]
+                var at = open
+                while true {
+                    // busier mid-morning and mid-afternoon: 8–28 arrivals an hour on weekdays, 10 at weekends
+                    let hour = LocalTime(at).hour
+                    let rate = (weekend ? 10.0 : [8: 12, 9: 24, 10: 28, 11: 22, 12: 12, 13: 14, 14: 26, 15: 27, 16: 18, 17: 10, 18: 8][hour].map(Double.init) ?? 8)
+                    at = at.addingTimeInterval(-log(Double.random(in: Double.ulpOfOne..<1, using: &rng)) / rate * 3600)
+                    guard at < close.addingTimeInterval(-15 * 60) else { break }
+                    var pick = Double.random(in: 0..<1, using: &rng), category = "A"
+                    for code in ["A", "B", "C", "D"] { pick -= share[code]!; if pick < 0 { category = code; break } }
+                    guard let window = staffed.filter({ $0.categories.contains(category) }).min(by: { freeAt[$0.id!]! < freeAt[$1.id!]! }) else { continue }
+                    numbers[category, default: 0] += 1
+                    let called = max(at, freeAt[window.id!]!)
+                    let noShow = Double.random(in: 0..<1, using: &rng) < 0.04
+                    let minutes = noShow ? 1 : -log(Double.random(in: Double.ulpOfOne..<1, using: &rng)) * service[category]!
+                    let finished = called.addingTimeInterval(minutes * 60)
+                    freeAt[window.id!] = finished
+                    let t = HallTicket()
+                    t.id = UUID(); t.hallID = hall.id!; t.day = date.description; t.category = category; t.number = numbers[category]!
+                    t.label = HallCategory.label(code: category, number: t.number); t.channel = Bool.random(using: &rng) ? .online : .kiosk
+                    t.queuedAt = at; t.status = noShow ? .noShow : .served; t.windowID = window.id; t.windowName = window.name
+                    t.firstCalledAt = called; t.calledAt = called; t.finishedAt = finished; t.transfers = 0
+                    tickets.append(t)
+                }
+            }
+        }
+        let (allTickets, allSessions) = (tickets, sessions)
+        try await db.write { tx in
+            for chunk in stride(from: 0, to: allTickets.count, by: 500) { try await Array(allTickets[chunk..<min(chunk + 500, allTickets.count)]).create(on: tx) }
+            try await allSessions.create(on: tx)
+        }
+    }
+}
