@@ -267,3 +267,28 @@ struct LocalTimeTests {
         #expect(LocalTime(date: CalendarDate(iso: "2026-11-24")!, minute: 600).instant == Date(timeIntervalSince1970: 1_795_485_600))
     }
 }
+
+@Suite("Hall staffing totals")
+struct HallTotalsTests {
+    @Test("pooling every category needs no more windows than dedicating windows to each, and windows count once")
+    func pooledAgainstDedicated() {
+        var rng = SplitMix64(seed: 77)
+        let d = CalendarDate(iso: "2026-11-24")!
+        for _ in 0..<300 {
+            var figures: [HourFigures] = []
+            for category in ["A", "B", "C"] {
+                let rate = Double(Int.random(in: 0...40, using: &rng))
+                figures.append(HourFigures(hour: 10, category: category, days: 2, arrivals: Int(rate) * 2, arrivalsPerHour: rate, meanWaitMinutes: nil,
+                                           p90WaitMinutes: nil, meanServiceMinutes: Double(Int.random(in: 3...20, using: &rng)), served: 1, noShows: 0, windowsOpen: 2))
+            }
+            let advice = StaffingPlan.advise(figures, target: .standard, defaultServiceMinutes: 10)
+            let windows = [WindowHour(date: d, hour: 10, categories: ["A", "B", "C"], minutesOpen: 60),
+                           WindowHour(date: d.adding(days: 1)!, hour: 10, categories: ["A", "B", "C"], minutesOpen: 60),
+                           WindowHour(date: d, hour: 10, categories: ["B"], minutesOpen: 30)]
+            let total = StaffingPlan.totals(advice, figures: figures, windows: windows, target: .standard)[0]
+            #expect(total.windowsOpen == 1.25)  // (60 + 60 + 30) / 60 / 2 days: the shared window counts once
+            #expect(abs(total.arrivalsPerHour - figures.reduce(0) { $0 + $1.arrivalsPerHour }) < 1e-9)
+            if let pooled = total.pooled, let dedicated = total.dedicated { #expect(pooled <= dedicated) } else { Issue.record("no advice") }
+        }
+    }
+}

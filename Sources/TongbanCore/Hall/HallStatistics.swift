@@ -155,3 +155,37 @@ public enum StaffingPlan {
         }
     }
 }
+
+/// The whole hall in one hour: every category pooled, as comprehensive windows (无差别综合窗口)
+/// serve them. Pooling needs fewer windows than dedicating some to each category, which is the
+/// reform's case for comprehensive windows; both are shown.
+public struct HourTotal: Sendable, Equatable, Codable {
+    public let hour: Int
+    public let arrivalsPerHour: Double
+    /// Mean service time weighted by each category's arrivals.
+    public let serviceMinutes: Double
+    /// Distinct windows open on average (a window serving several categories counts once).
+    public let windowsOpen: Double
+    /// Windows needed if every window served every category.
+    public let pooled: Int?
+    /// Windows needed if each category had windows of its own (the sum of the categories').
+    public let dedicated: Int?
+}
+
+extension StaffingPlan {
+    public static func totals(_ advice: [StaffingAdvice], figures: [HourFigures], windows: [WindowHour], target: StaffingTarget) -> [HourTotal] {
+        var days: [Int: Int] = [:]
+        for f in figures { days[f.hour] = f.days }
+        var minutes: [Int: Double] = [:]
+        for w in windows { minutes[w.hour, default: 0] += w.minutesOpen }
+        return Dictionary(grouping: advice, by: \.hour).keys.sorted().map { hour in
+            let rows = advice.filter { $0.hour == hour }
+            let rate = rows.reduce(0) { $0 + $1.arrivalsPerHour }
+            let service = rate > 0 ? rows.reduce(0) { $0 + $1.arrivalsPerHour * $1.serviceMinutes } / rate : (rows.first?.serviceMinutes ?? 0)
+            let pooled = ErlangC.windowsNeeded(arrivalsPerHour: rate, serviceMinutes: service, target: target.share, within: target.withinMinutes)
+            let dedicated = rows.contains { $0.recommended == nil } ? nil : rows.reduce(0) { $0 + ($1.recommended ?? 0) }
+            return HourTotal(hour: hour, arrivalsPerHour: rate, serviceMinutes: service,
+                             windowsOpen: (minutes[hour] ?? 0) / 60 / Double(max(1, days[hour] ?? 1)), pooled: pooled, dedicated: dedicated)
+        }
+    }
+}

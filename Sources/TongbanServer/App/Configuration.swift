@@ -1,5 +1,6 @@
 import Foundation
 import Vapor
+import TongbanCore
 import FluentPostgresDriver
 
 /// Settings read from `TONGBAN_*` environment variables. A wrong value stops the start with a
@@ -32,6 +33,9 @@ public struct TongbanConfiguration: Sendable {
     public var warnAt: Double = 0.8
     /// Seconds between runs of the deadline watch in a serving process (TONGBAN_DEADLINE_WATCH_SECONDS).
     public var deadlineWatchInterval: TimeInterval = 60
+    /// For demonstrations and browser checks outside office hours: the halls' clock starts at
+    /// this Shanghai wall-clock time (TONGBAN_HALL_CLOCK, "2026-11-24T10:00") and runs on from it.
+    public var hallClockStart: LocalTime? = nil
 
     public init(database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, keyFile: String? = nil) {
@@ -108,11 +112,22 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var hallClock: LocalTime?
+        if let raw = value("TONGBAN_HALL_CLOCK") {
+            let parts = raw.split(separator: "T")
+            if parts.count == 2, let date = CalendarDate(iso: String(parts[0])), let minute = DaySpan.minutes(parts[1]), minute < 1440 {
+                hallClock = LocalTime(date: date, minute: minute)
+            } else {
+                problems.append("TONGBAN_HALL_CLOCK: \"\(raw)\" is not a Shanghai date and time like 2026-11-24T10:00")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
                                                  logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
         configuration.warnAt = warnAt
         configuration.deadlineWatchInterval = watchInterval
+        configuration.hallClockStart = hallClock
         return configuration
     }
 

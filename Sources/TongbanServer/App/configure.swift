@@ -39,6 +39,10 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     app.licenseTypes = try LicenseTypeFile.load(TongbanResources.directory + "/Catalog/license-types.json")
     app.dataResources = try DataResourceFile.load(TongbanResources.directory + "/Catalog/data-resources.json")
     app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
+    if let start = configuration.hallClockStart?.instant {
+        let offset = start.timeIntervalSinceNow
+        app.hallNow = { Date().addingTimeInterval(offset) }
+    }
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
 
@@ -87,6 +91,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     LicensePages().register(web)
     DataAccessPages().register(web)
     DataSharingPages().register(web)
+    HallPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

@@ -13,6 +13,7 @@ enum HallFigures {
         let target: StaffingTarget
         let figures: [HourFigures]
         let advice: [StaffingAdvice]
+        let totals: [HourTotal]
     }
 
     /// The longest period one report covers.
@@ -73,8 +74,9 @@ enum HallFigures {
             hours += windowHours(from: max(s.openedAt, start), until: min(s.closedAt ?? now, end), categories: categories)
         }
         let figures = HallStatistics.figures(tickets: outcomes, windows: hours, categories: hall.categories.map(\.code))
+        let advice = StaffingPlan.advise(figures, target: target, defaultServiceMinutes: hall.defaultServiceMinutes)
         return Report(hall: req.language == .en ? hall.nameEn : hall.name, from: from.description, to: to.description, target: target, figures: figures,
-                      advice: StaffingPlan.advise(figures, target: target, defaultServiceMinutes: hall.defaultServiceMinutes))
+                      advice: advice, totals: StaffingPlan.totals(advice, figures: figures, windows: hours, target: target))
     }
 
     /// A window's open time cut at each local hour.

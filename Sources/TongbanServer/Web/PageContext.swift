@@ -26,6 +26,8 @@ struct PageContext: Encodable {
     let otherLanguageLabel: String
     let path: String
     let notice: String?
+    /// Pages that follow something live (a queue ticket) reload themselves without JavaScript.
+    var refreshSeconds: Int? = nil
 }
 
 extension Request {

@@ -1,0 +1,187 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The clerk's calling desk (open a window, call the next, end the call) and the hall's figures
+/// with the staffing advice, for its clerks and supervisors.
+struct HallDeskPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("halls", ":hall", "desk", use: desk)
+        routes.post("halls", ":hall", "desk", use: act)
+        routes.get("halls", ":hall", "statistics", use: statistics)
+    }
+
+    struct WindowOption: Encodable { let id: UUID; let label: String; let taken: Bool }
+    struct CategoryOption: Encodable { let code: String; let name: String }
+
+    struct DeskContext: Encodable {
+        let page: PageContext
+        let id: UUID
+        let hallName: String
+        let windows: [WindowOption]
+        let window: String?
+        let windowID: UUID?
+        let current: HallAPI.TicketDTO?
+        let transferTo: [CategoryOption]
+        let queues: [HallQueue.Board.Queue]
+        let error: String?
+    }
+
+    func desk(req: Request) async throws -> Response { try await render(req, failure: nil) }
+
+    func render(_ req: Request, failure: (any Error)?, notice: String? = nil) async throws -> Response {
+        let hall = try await HallQueue.hall(req)
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)/desk") }
+        let clerk = try HallCalling.clerk(for: hall, req)
+        let shown = try FormFailure(failure, req)
+        let english = req.language == .en
+        let session = try await HallCalling.session(of: clerk, at: hall, on: req.db)
+        let windows = try await HallWindow.query(on: req.db).filter(\.$hallID == hall.requireID()).sort(\.$number).all()
+        let taken = Set(try await HallQueue.openWindows(hall: hall.requireID(), on: req.db).map(\.id))
+        let mine = session.flatMap { s in windows.first { $0.id == s.windowID } }
+        var current: HallAPI.TicketDTO?
+        if let mine, let ticket = try await HallCalling.current(at: mine, on: req.db) { current = try await HallAPI.ticketDTO(ticket, hall: hall, req: req) }
+        let board = try await HallQueue.board(hall, on: req)
+        let response = try await req.view.render("hall-desk", DeskContext(
+            page: req.pageContext(title: req.t("hall.desk"), notice: notice), id: hall.id!, hallName: board.hall,
+            windows: windows.map { WindowOption(id: $0.id!, label: "\($0.name)（\($0.categories.sorted().joined(separator: " "))）", taken: taken.contains($0.id)) },
+            window: mine?.name, windowID: mine?.id, current: current,
+            transferTo: hall.categories.filter { $0.code != current?.category }.map { CategoryOption(code: $0.code, name: english ? $0.nameEn : $0.name) },
+            queues: board.queues, error: shown.summary)).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+
+    struct ActionForm: Decodable { var action: String?; var window: UUID?; var ticket: UUID?; var category: String? }
+
+    func act(req: Request) async throws -> Response {
+        let hall = try await HallQueue.hall(req)
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)/desk") }
+        let clerk = try HallCalling.clerk(for: hall, req)
+        let form = try req.content.decode(ActionForm.self)
+        func window(_ id: UUID?) async throws -> HallWindow {
+            guard let id else { throw TongbanError.invalid(field: "window", "field.required") }
+            req.parameters.set("window", to: id.uuidString)
+            return try await HallCalling.window(of: hall, req)
+        }
+        do {
+            switch form.action {
+            case "open": _ = try await HallCalling.open(try await window(form.window), of: hall, by: clerk, on: req)
+            case "close": try await HallCalling.close(try await window(form.window), by: clerk, on: req)
+            case "call":
+                if try await HallCalling.callNext(at: try await window(form.window), of: hall, by: clerk, on: req) == nil {
+                    return try await render(req, failure: nil, notice: req.t("hall.queueEmpty"))
+                }
+            case "served", "noShow", "transfer":
+                guard let ticket = form.ticket else { throw TongbanError.notFound("ticket") }
+                _ = try await HallCalling.finish(ticket, ending: form.action, transferTo: form.category, by: clerk, on: req)
+            default: throw TongbanError.invalid(field: "action", "field.unknownValue")
+            }
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await render(req, failure: error)
+        }
+        return req.redirect(to: "/halls/\(hall.id!)/desk")
+    }
+
+    struct FigureRow: Encodable {
+        let hour: String
+        let category: String
+        let arrivals: String
+        let meanWait: String
+        let p90Wait: String
+        let service: String
+        let noShows: Int
+        let windowsOpen: String
+        let recommended: String
+        let state: String
+    }
+
+    struct TotalRow: Encodable { let hour: String; let arrivals: String; let windowsOpen: String; let pooled: String; let dedicated: String; let state: String }
+
+    struct StatisticsContext: Encodable {
+        let page: PageContext
+        let id: UUID
+        let hallName: String
+        let from: String
+        let to: String
+        let share: String
+        let within: String
+        let rows: [FigureRow]
+        let totals: [TotalRow]
+        let hasRows: Bool
+        let understaffed: Int
+        let chart: String
+        let error: String?
+    }
+
+    func statistics(req: Request) async throws -> Response {
+        let hall = try await HallQueue.hall(req)
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)/statistics") }
+        guard let region = hall.region else { throw TongbanError.notFound("hall") }
+        try req.authorize(.supervise, .hall(regionCode: region))
+        let raw = (from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"),
+                   share: try? req.query.get(String.self, at: "share"), within: try? req.query.get(String.self, at: "within"))
+        var failure: (any Error)?
+        var report: HallFigures.Report?
+        do {
+            let (from, to) = try HallFigures.period(from: raw.from?.nonEmpty, to: raw.to?.nonEmpty, today: LocalTime(req.application.hallNow()).date)
+            let target = try HallFigures.target(share: raw.share?.nonEmpty, within: raw.within?.nonEmpty)
+            report = try await HallFigures.report(hall, from: from, to: to, target: target, on: req)
+        } catch let error as TongbanError where error.status == .unprocessableEntity { failure = error }
+        let shown = try FormFailure(failure, req)
+        let names = Dictionary(uniqueKeysWithValues: hall.categories.map { ($0.code, req.language == .en ? $0.nameEn : $0.name) })
+        func minutes(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "—" }
+        let rows = (report?.advice ?? []).enumerated().compactMap { i, a -> FigureRow? in
+            let f = report!.figures[i]
+            guard f.arrivals > 0 || f.windowsOpen > 0 else { return nil }
+            return FigureRow(hour: String(format: "%02d:00", f.hour), category: "\(f.category) \(names[f.category] ?? "")",
+                             arrivals: String(format: "%.1f", f.arrivalsPerHour), meanWait: minutes(f.meanWaitMinutes), p90Wait: minutes(f.p90WaitMinutes),
+                             service: minutes(a.serviceMinutes), noShows: f.noShows, windowsOpen: String(format: "%.1f", f.windowsOpen),
+                             recommended: a.recommended.map(String.init) ?? "—", state: a.isUnderstaffed ? "under" : a.isOverstaffed ? "over" : "ok")
+        }
+        let totals = (report?.totals ?? []).filter { $0.arrivalsPerHour > 0 || $0.windowsOpen > 0 }.map { t in
+            TotalRow(hour: String(format: "%02d:00", t.hour), arrivals: String(format: "%.1f", t.arrivalsPerHour), windowsOpen: String(format: "%.1f", t.windowsOpen),
+                     pooled: t.pooled.map(String.init) ?? "—", dedicated: t.dedicated.map(String.init) ?? "—",
+                     state: t.pooled.map { t.windowsOpen + 1e-9 < Double($0) ? "under" : t.windowsOpen >= Double($0) + 1 ? "over" : "ok" } ?? "under")
+        }
+        let target = report?.target ?? .standard
+        let response = try await req.view.render("hall-statistics", StatisticsContext(
+            page: req.pageContext(title: req.t("hall.statistics")), id: hall.id!, hallName: req.language == .en ? hall.nameEn : hall.name,
+            from: report?.from ?? raw.from ?? "", to: report?.to ?? raw.to ?? "", share: String(format: "%.0f", target.share * 100),
+            within: String(format: "%.0f", target.withinMinutes), rows: rows, totals: totals, hasRows: !rows.isEmpty, understaffed: totals.count { $0.state == "under" },
+            chart: report.map { HallChart.svg($0, title: req.t("hall.chartTitle")) } ?? "", error: shown.summary)).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+}
+
+/// An inline SVG made on the server: per hour, the distinct windows open (bars) against the
+/// windows the whole hall needs with every category pooled (line).
+enum HallChart {
+    static func svg(_ report: HallFigures.Report, title: String) -> String {
+        var open: [Int: Double] = [:], needed: [Int: Int] = [:]
+        for t in report.totals {
+            open[t.hour] = t.windowsOpen
+            needed[t.hour] = t.pooled ?? 0
+        }
+        let hours = open.keys.sorted()
+        guard !hours.isEmpty else { return "" }
+        let top = max(1, (hours.map { max(open[$0]!, Double(needed[$0]!)) }.max() ?? 1).rounded(.up))
+        let width = 40 * hours.count + 40, height = 180
+        func y(_ v: Double) -> Int { 150 - Int(v / top * 130) }
+        var parts = ["<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" class=\"chart\"><title>\(title)</title>"]
+        parts.append("<line x1=\"30\" y1=\"150\" x2=\"\(width)\" y2=\"150\" stroke=\"#888\"/>")
+        parts.append("<text x=\"2\" y=\"\(y(top) + 4)\" font-size=\"10\">\(Int(top))</text><text x=\"2\" y=\"154\" font-size=\"10\">0</text>")
+        var points: [String] = []
+        for (i, h) in hours.enumerated() {
+            let x = 40 + i * 40
+            parts.append("<rect x=\"\(x)\" y=\"\(y(open[h]!))\" width=\"24\" height=\"\(150 - y(open[h]!))\" fill=\"#5b8def\"><title>\(h):00 \(String(format: "%.1f", open[h]!))</title></rect>")
+            parts.append("<text x=\"\(x + 2)\" y=\"166\" font-size=\"10\">\(h)</text>")
+            points.append("\(x + 12),\(y(Double(needed[h]!)))")
+        }
+        parts.append("<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>")
+        parts.append("</svg>")
+        return parts.joined()
+    }
+}

@@ -1,0 +1,257 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The hall's pages: the hall (hours, queues, taking a ticket, booking), the kiosk, a ticket's
+/// standing, the public display, the clerk's calling desk and the figures with staffing advice.
+/// Each works without JavaScript; the display and the ticket reload themselves.
+struct HallPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("halls", use: list)
+        routes.get("halls", ":hall", use: hall)
+        routes.post("halls", ":hall", "tickets", use: take)
+        routes.post("halls", ":hall", "appointments", use: book)
+        routes.post("appointments", ":id", "cancel", use: cancel)
+        routes.post("appointments", ":id", "check-in", use: checkIn)
+        routes.get("halls", ":hall", "kiosk", use: kiosk)
+        routes.post("halls", ":hall", "kiosk", use: kioskTake)
+        routes.get("hall-tickets", ":id", use: ticket)
+        routes.get("halls", ":hall", "display", use: display)
+        HallDeskPages().register(routes)
+    }
+
+    static let weekdayKeys = ["", "hall.mon", "hall.tue", "hall.wed", "hall.thu", "hall.fri", "hall.sat", "hall.sun"]
+
+    func list(req: Request) async throws -> Response {
+        guard let first = try await Hall.query(on: req.db).sort(\.$name).first() else { throw TongbanError.notFound("hall") }
+        return req.redirect(to: "/halls/\(first.id!)")
+    }
+
+    struct HoursLine: Encodable { let day: String; let hours: String }
+    struct QueueLine: Encodable { let code: String; let name: String; let waiting: Int; let windows: Int; let estimate: String }
+    struct SlotLine: Encodable { let start: String; let label: String; let available: Int; let enabled: Bool }
+    struct AppointmentLine: Encodable { let id: UUID; let when: String; let item: String; let status: String; let canCancel: Bool; let canCheckIn: Bool; let ticketHref: String? }
+    struct DateOption: Encodable { let value: String; let label: String; let selected: Bool }
+
+    struct HallContext: Encodable {
+        let page: PageContext
+        let id: UUID
+        let name: String
+        let address: String
+        let openNow: Bool
+        let today: String
+        let hours: [HoursLine]
+        let queues: [QueueLine]
+        let signedIn: Bool
+        let applicant: Bool
+        let clerk: Bool
+        let supervisor: Bool
+        let myTicketHref: String?
+        let dates: [DateOption]
+        let date: String
+        let dayClosed: Bool
+        let slots: [SlotLine]
+        let hasSlots: Bool
+        let item: String
+        let appointments: [AppointmentLine]
+        let hasAppointments: Bool
+        let error: String?
+        let fieldErrors: [String: String]
+    }
+
+    func hall(req: Request) async throws -> Response { try await render(req, failure: nil) }
+
+    func render(_ req: Request, failure: (any Error)?, item: String? = nil, date rawDate: String? = nil) async throws -> Response {
+        let hall = try await HallQueue.hall(req)
+        let hallID = try hall.requireID()
+        let shown = try FormFailure(failure, req)
+        let english = req.language == .en
+        let now = LocalTime(req.application.hallNow())
+        let calendar = req.application.workingDays
+        let todaySpans = (try? hall.hours.spans(on: now.date, calendar: calendar)) ?? []
+        let waiting = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == now.date.description).filter(\.$status == .waiting).all()
+        let open = try await HallQueue.openWindows(hall: hallID, on: req.db)
+        var queues: [QueueLine] = []
+        for c in hall.categories {
+            let people = waiting.count { $0.category == c.code }
+            let windows = open.count { $0.categories.contains(c.code) }
+            let service = try await HallQueue.meanServiceMinutes(hall: hall, day: now.date.description, category: c.code, on: req.db)
+            let estimate = TicketQueue.estimatedWaitMinutes(ahead: max(0, people - 1), openWindows: windows, serviceMinutes: service)
+            queues.append(QueueLine(code: c.code, name: english ? c.nameEn : c.name, waiting: people, windows: windows,
+                                    estimate: estimate.map { req.t("hall.minutes", ["n": String($0)]) } ?? "—"))
+        }
+        let account = req.currentAccount
+        let actor = try? account?.actor
+        let region = hall.region
+        let applicant = account.map { $0.kind != .staff } ?? false
+        var myTicket: String?
+        var appointments: [AppointmentLine] = []
+        if applicant, let accountID = account?.id {
+            myTicket = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
+                .filter(\.$status ~~ [.waiting, .called]).first().map { "/hall-tickets/\($0.id!)" }
+            let mine = try await Appointment.query(on: req.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
+                .filter(\.$day >= now.date.description).sort(\.$day).sort(\.$startMinute).all()
+            appointments = mine.map { a in
+                AppointmentLine(id: a.id!, when: "\(a.day) \(DaySpan.clock(a.startMinute))–\(DaySpan.clock(a.endMinute))", item: a.itemName,
+                                status: req.t("hall.appointment.\(a.status.rawValue)"), canCancel: a.status == .booked,
+                                canCheckIn: a.status == .booked && a.day == now.date.description, ticketHref: a.ticketID.map { "/hall-tickets/\($0)" })
+            }
+        }
+        // booking: the days bookings are open for, and the chosen day's slots
+        var dates: [DateOption] = []
+        let wanted = (rawDate ?? (try? req.query.get(String.self, at: "date"))).flatMap { CalendarDate(iso: $0) }
+        for offset in 0...hall.bookingDays {
+            guard let d = now.date.adding(days: offset), let spans = try? hall.hours.spans(on: d, calendar: calendar), !spans.isEmpty else { continue }
+            dates.append(DateOption(value: d.description, label: "\(d.description) \(req.t(Self.weekdayKeys[d.weekday]))", selected: false))
+        }
+        let date = wanted.map(\.description) ?? dates.first { $0.value > now.date.description }?.value ?? dates.first?.value ?? now.date.description
+        dates = dates.map { DateOption(value: $0.value, label: $0.label, selected: $0.value == date) }
+        var slots: [SlotLine] = []
+        var dayClosed = false
+        if let day = CalendarDate(iso: date), let listed = try? await HallAppointments.day(hall, date: day, on: req) {
+            dayClosed = !listed.open
+            slots = listed.slots.map { s in
+                SlotLine(start: s.start, label: "\(s.start)–\(s.end)（\(req.t("hall.placesLeft", ["n": String(s.available)]))）",
+                         available: s.available, enabled: !s.past && s.available > 0)
+            }
+        }
+        let hours = (1...7).map { d in
+            HoursLine(day: req.t(Self.weekdayKeys[d]), hours: (hall.hours.weekdays[d] ?? []).map(\.description).joined(separator: ", ").nonEmpty ?? req.t("hall.closed"))
+        } + [HoursLine(day: req.t("hall.holidays"), hours: hall.hours.holidays.map(\.description).joined(separator: ", ").nonEmpty ?? req.t("hall.closed"))]
+        let context = HallContext(
+            page: req.pageContext(title: english ? hall.nameEn : hall.name, notice: (try? req.query.get(String.self, at: "done")).map { req.t("hall.done.\($0)") }),
+            id: hallID, name: english ? hall.nameEn : hall.name, address: hall.address, openNow: todaySpans.contains { $0.contains(now.minute) },
+            today: todaySpans.isEmpty ? req.t("hall.closedToday") : todaySpans.map(\.description).joined(separator: ", "),
+            hours: hours, queues: queues, signedIn: account != nil, applicant: applicant,
+            clerk: region.map { r in actor.map { Policy.decide($0, .handle, .hall(regionCode: r)).isAllowed } ?? false } ?? false,
+            supervisor: region.map { r in actor.map { Policy.decide($0, .supervise, .hall(regionCode: r)).isAllowed } ?? false } ?? false,
+            myTicketHref: myTicket, dates: dates, date: date, dayClosed: dayClosed, slots: slots, hasSlots: slots.contains { $0.enabled },
+            item: item ?? "", appointments: appointments, hasAppointments: !appointments.isEmpty, error: shown.summary, fieldErrors: shown.fields)
+        let response = try await req.view.render("hall", context).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return shown.apply(to: response)
+    }
+
+    struct TakeForm: Decodable { var category: String? }
+
+    func take(req: Request) async throws -> Response {
+        let hall = try await HallQueue.hall(req)
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/halls/\(hall.id!)") }
+        do {
+            let ticket = try await HallQueue.take(hall, category: try req.content.decode(TakeForm.self).category, channel: .online, account: account, on: req)
+            return req.redirect(to: "/hall-tickets/\(ticket.id!)")
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict, .forbidden].contains(error.status) {
+            return try await render(req, failure: error)
+        }
+    }
+
+    func book(req: Request) async throws -> Response {
+        let hall = try await HallQueue.hall(req)
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/halls/\(hall.id!)") }
+        let form = try req.content.decode(HallAppointments.BookBody.self)
+        do {
+            _ = try await HallAppointments.book(hall, form, by: account, on: req)
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict, .forbidden].contains(error.status) {
+            return try await render(req, failure: error, item: form.item, date: form.date)
+        }
+        return req.redirect(to: "/halls/\(hall.id!)?done=booked#appointments")
+    }
+
+    func cancel(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        let (appointment, hall, _) = try await HallAppointments.owned(req)
+        do { try await HallAppointments.cancel(appointment, hall: hall, on: req) } catch let error as TongbanError where error.status == .conflict {
+            return req.redirect(to: "/halls/\(hall.id!)#appointments")
+        }
+        return req.redirect(to: "/halls/\(hall.id!)?done=cancelled#appointments")
+    }
+
+    func checkIn(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        let (appointment, hall, _) = try await HallAppointments.owned(req)
+        req.parameters.set("hall", to: hall.id!.uuidString)
+        do {
+            let ticket = try await HallAppointments.checkIn(appointment, hall: hall, on: req)
+            return req.redirect(to: "/hall-tickets/\(ticket.id!)")
+        } catch let error as TongbanError where error.status == .conflict {
+            return try await render(req, failure: error)
+        }
+    }
+
+    struct KioskContext: Encodable {
+        struct Button: Encodable { let code: String; let name: String; let waiting: Int }
+        let page: PageContext
+        let id: UUID
+        let name: String
+        let openNow: Bool
+        let buttons: [Button]
+        let error: String?
+    }
+
+    func kiosk(req: Request) async throws -> Response { try await renderKiosk(req, failure: nil) }
+
+    func renderKiosk(_ req: Request, failure: (any Error)?) async throws -> Response {
+        let hall = try await HallQueue.hall(req)
+        let board = try await HallQueue.board(hall, on: req)
+        let shown = try FormFailure(failure, req)
+        let response = try await req.view.render("hall-kiosk", KioskContext(
+            page: req.pageContext(title: req.t("hall.kiosk")), id: hall.id!, name: board.hall, openNow: board.open,
+            buttons: board.queues.map { .init(code: $0.code, name: $0.name, waiting: $0.waiting) }, error: shown.summary)).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+
+    func kioskTake(req: Request) async throws -> Response {
+        let hall = try await HallQueue.hall(req)
+        do {
+            let ticket = try await HallQueue.take(hall, category: try req.content.decode(TakeForm.self).category, channel: .kiosk, account: nil, on: req)
+            return req.redirect(to: "/hall-tickets/\(ticket.id!)")
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await renderKiosk(req, failure: error)
+        }
+    }
+
+    struct TicketContext: Encodable {
+        var page: PageContext
+        let ticket: HallAPI.TicketDTO
+        let hallHref: String
+        let status: String
+        let waiting: Bool
+        let called: Bool
+        let estimate: String
+        let link: String
+    }
+
+    func ticket(req: Request) async throws -> View {
+        guard let id = req.parameters.get("id", as: UUID.self), let ticket = try await HallTicket.find(id, on: req.db),
+              let hall = try await Hall.find(ticket.hallID, on: req.db) else { throw TongbanError.notFound("ticket") }
+        let dto = try await HallAPI.ticketDTO(ticket, hall: hall, req: req)
+        var page = req.pageContext(title: "\(req.t("hall.ticket")) \(dto.label)")
+        if ticket.status == .waiting || ticket.status == .called { page.refreshSeconds = 20 }
+        return try await req.view.render("hall-ticket", TicketContext(
+            page: page, ticket: dto, hallHref: "/halls/\(hall.id!)", status: req.t("hall.ticket.\(ticket.status.rawValue)"),
+            waiting: ticket.status == .waiting, called: ticket.status == .called,
+            estimate: dto.estimatedWaitMinutes.map { req.t("hall.minutes", ["n": String($0)]) } ?? req.t("hall.noWindowOpen"),
+            link: "\(req.application.tongban.baseURL)/hall-tickets/\(id)"))
+    }
+
+    struct DisplayContext: Encodable {
+        let page: PageContext
+        let id: UUID
+        let board: HallQueue.Board
+        let current: [HallQueue.Board.Call]
+        let earlier: [HallQueue.Board.Call]
+    }
+
+    func display(req: Request) async throws -> View {
+        let hall = try await HallQueue.hall(req)
+        let board = try await HallQueue.board(hall, on: req)
+        return try await req.view.render("hall-display", DisplayContext(page: req.pageContext(title: req.t("hall.display")), id: hall.id!, board: board,
+                                                                        current: board.calls.filter(\.current), earlier: board.calls.filter { !$0.current }))
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}
