@@ -352,4 +352,52 @@ struct HallTests {
             #expect(try await app.send(.GET, "/api/v1/halls/\(hall.id)/statistics?share=150&within=15", bearer: supervisor).status == .unprocessableEntity)
         }
     }
+
+    @Test("generated queues: the database's people-ahead and calling order are the core's", arguments: TestDatabase.available)
+    func queueMatchesTheCore(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let now = Self.at("11:00")
+            Self.setClock(app, now)
+            let hall = try await Self.hall(app)
+            var rng = SystemRandomNumberGenerator()
+            for round in 0..<3 {
+                try await HallTicket.query(on: app.db).delete()
+                var numbers: [String: Int] = [:]
+                var rows: [HallTicket] = []
+                for _ in 0..<40 {
+                    let t = HallTicket()
+                    t.id = UUID(); t.hallID = hall.id; t.day = "2026-11-24"
+                    t.category = ["A", "B", "C", "D"].randomElement(using: &rng)!
+                    numbers[t.category, default: 0] += 1
+                    t.number = numbers[t.category]!; t.label = HallCategory.label(code: t.category, number: t.number)
+                    t.channel = .kiosk; t.status = .waiting; t.transfers = 0
+                    // whole minutes, so equal instants (ties) occur
+                    t.queuedAt = now.addingTimeInterval(-60 * Double(Int.random(in: 0...20, using: &rng)))
+                    if Int.random(in: 0..<3, using: &rng) == 0 {
+                        t.channel = .appointment
+                        t.slotStart = now.addingTimeInterval(1800 * Double(Int.random(in: -3...2, using: &rng)))
+                    }
+                    rows.append(t)
+                }
+                try await rows.create(on: app.db)
+                let waiting = rows.map(\.waiting)
+                for t in rows {
+                    let standing = try await app.send(.GET, "/api/v1/hall-tickets/\(t.id!)").content.decode(Ticket.self)
+                    #expect(standing.ahead == TicketQueue.ahead(of: t.waiting, in: waiting, now: now), "round \(round): \(t.label)")
+                }
+                let clerk = try await app.token("clerk")
+                let w1 = try Self.window(hall, 1)
+                _ = try await app.send(.POST, "/api/v1/halls/\(hall.id)/windows/\(w1)/open", bearer: clerk)
+                var called: [UUID] = []
+                while true {
+                    let r = try await app.send(.POST, "/api/v1/halls/\(hall.id)/windows/\(w1)/call", bearer: clerk)
+                    guard r.status == .ok else { break }
+                    let t = try r.content.decode(Ticket.self)
+                    called.append(t.id)
+                    _ = try await app.send(.POST, "/api/v1/hall-tickets/\(t.id)/finish", json: ["outcome": "served"], bearer: clerk)
+                }
+                #expect(called == TicketQueue.ordered(waiting, now: now).map(\.id), "round \(round)")
+            }
+        }
+    }
 }

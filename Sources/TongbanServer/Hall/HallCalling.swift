@@ -89,7 +89,7 @@ enum HallCalling {
                     """).all()
                 guard !held.isEmpty else { throw TongbanError.conflict("hall.windowNotYours") }
                 if let current = try await current(at: window, on: tx) { throw TongbanError.conflict("hall.finishCurrent", ["ticket": current.label]) }
-                let waiting = try await HallTicket.query(on: tx).filter(\.$hallID == hallID).filter(\.$day == day).filter(\.$status == .waiting).all()
+                let waiting = try await HallQueue.candidates(hall: hallID, day: day, categories: window.categories, now: now, on: tx)
                 guard let next = TicketQueue.next(waiting.map(\.waiting), serving: window.categories, now: now) else { return .some(nil) }
                 let claimed = try await tx.sql.raw("""
                     UPDATE hall_tickets SET status = 'called', window_id = \(bind: windowID), window_name = \(bind: window.name), clerk_id = \(bind: clerkID),

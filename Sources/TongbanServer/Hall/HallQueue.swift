@@ -92,14 +92,46 @@ enum HallQueue {
 
     static func standing(of ticket: HallTicket, hall: Hall, on req: Request) async throws -> Standing {
         guard ticket.status == .waiting else { return Standing(ahead: nil, openWindows: 0, estimatedWaitMinutes: nil) }
-        let waiting = try await HallTicket.query(on: req.db).filter(\.$hallID == ticket.hallID).filter(\.$day == ticket.day)
-            .filter(\.$status == .waiting).filter(\.$category == ticket.category).all().map(\.waiting)
-        let now = req.application.hallNow()
-        let ahead = TicketQueue.ahead(of: ticket.waiting, in: waiting, now: now)
+        let ahead = try await aheadCount(ticket, now: req.application.hallNow(), on: req.db)
         let open = try await openWindows(hall: ticket.hallID, on: req.db).filter { $0.categories.contains(ticket.category) }.count
         let service = try await meanServiceMinutes(hall: hall, day: ticket.day, category: ticket.category, on: req.db)
         return Standing(ahead: ahead, openWindows: open,
                         estimatedWaitMinutes: TicketQueue.estimatedWaitMinutes(ahead: ahead, openWindows: open, serviceMinutes: service))
+    }
+
+    /// `TicketQueue.ahead` counted by the database, so a long queue is not read row by row: due
+    /// appointments by slot, then everyone by the time they joined and their number. (The core's
+    /// last tie-breaks — category and id — matter only between two tickets of one category with
+    /// the same instant and number, which only a transfer can make; they are not counted here.)
+    static func aheadCount(_ t: HallTicket, now: Date, on db: any Database) async throws -> Int {
+        let base = HallTicket.query(on: db).filter(\.$hallID == t.hallID).filter(\.$day == t.day).filter(\.$status == .waiting)
+            .filter(\.$category == t.category).filter(\.$id != t.id!)
+        if let slot = t.slotStart, slot <= now {
+            return try await base.filter(\.$slotStart <= now).group(.or) { or in
+                or.filter(\.$slotStart < slot)
+                or.group(.and) { $0.filter(\.$slotStart == slot).filter(\.$queuedAt < t.queuedAt) }
+                or.group(.and) { $0.filter(\.$slotStart == slot).filter(\.$queuedAt == t.queuedAt).filter(\.$number < t.number) }
+            }.count()
+        }
+        return try await base.group(.or) { or in
+            or.filter(\.$slotStart <= now)
+            or.filter(\.$queuedAt < t.queuedAt)
+            or.group(.and) { $0.filter(\.$queuedAt == t.queuedAt).filter(\.$number < t.number) }
+        }.count()
+    }
+
+    /// The few waiting tickets one of which a window serving `categories` calls next: the first
+    /// due appointments by slot and the first tickets by arrival. The core's order picks among
+    /// them; a long queue is not read.
+    static func candidates(hall: UUID, day: String, categories: Set<String>, now: Date, on db: any Database) async throws -> [HallTicket] {
+        let codes = Array(categories)
+        func waiting() -> QueryBuilder<HallTicket> {
+            HallTicket.query(on: db).filter(\.$hallID == hall).filter(\.$day == day).filter(\.$status == .waiting).filter(\.$category ~~ codes)
+        }
+        let due = try await waiting().filter(\.$slotStart <= now).sort(\.$slotStart).sort(\.$queuedAt).sort(\.$number).limit(30).all()
+        let first = try await waiting().sort(\.$queuedAt).sort(\.$number).limit(30).all()
+        var seen = Set<UUID>()
+        return (due + first).filter { seen.insert($0.id!).inserted }
     }
 
     static func openWindows(hall: UUID, on db: any Database) async throws -> [HallWindow] {
