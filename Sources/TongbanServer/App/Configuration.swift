@@ -36,6 +36,8 @@ public struct TongbanConfiguration: Sendable {
     /// For demonstrations and browser checks outside office hours: the halls' clock starts at
     /// this Shanghai wall-clock time (TONGBAN_HALL_CLOCK, "2026-11-24T10:00") and runs on from it.
     public var hallClockStart: LocalTime? = nil
+    /// Working days a department has to follow a bad rating up (TONGBAN_FOLLOW_UP_DAYS).
+    public var followUpDays = FollowUpDeadline.defaultDays
 
     public init(database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, keyFile: String? = nil) {
@@ -122,12 +124,20 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var followUpDays = FollowUpDeadline.defaultDays
+        if let raw = value("TONGBAN_FOLLOW_UP_DAYS") {
+            if let parsed = Int(raw), (1...60).contains(parsed) { followUpDays = parsed } else {
+                problems.append("TONGBAN_FOLLOW_UP_DAYS: \"\(raw)\" is not a number of working days between 1 and 60")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
                                                  logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
         configuration.warnAt = warnAt
         configuration.deadlineWatchInterval = watchInterval
         configuration.hallClockStart = hallClock
+        configuration.followUpDays = followUpDays
         return configuration
     }
 

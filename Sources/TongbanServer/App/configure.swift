@@ -73,6 +73,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     SharingAPI().register(api)
     DataSharingAPI().register(api)
     HallAPI().register(api)
+    RatingAPI().register(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())

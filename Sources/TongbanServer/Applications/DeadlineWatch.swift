@@ -21,6 +21,8 @@ enum DeadlineWatch {
         var red = 0
         var cleared = 0
         var suspended = 0
+        /// Follow-ups of bad ratings past their deadline, escalated to supervisors.
+        var escalated = 0
     }
 
     static func run(app: Application, today: CalendarDate? = nil) async throws -> Summary {
@@ -65,6 +67,7 @@ enum DeadlineWatch {
                 continue   // another process, or the applicant, got there first
             }
         }
+        summary.escalated = try await FollowUpWork.escalate(app: app, today: today)
         return summary
     }
 

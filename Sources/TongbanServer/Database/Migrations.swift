@@ -27,5 +27,7 @@ extension Migrations {
         add(CreateDataSharing())
         // 10. service halls: windows, appointments, queue tickets, window sessions
         add(CreateHalls())
+        // 11. 好差评: ratings and the follow-ups of bad ones
+        add(CreateRatings())
     }
 }
