@@ -322,6 +322,7 @@ try:
     submit("a[href*='/halls/'][href$='/kiosk']")
     submit(".kiosk form:nth-of-type(2) button")
     kiosk_ticket = driver.find_element(By.CSS_SELECTOR, ".ticket-number").text
+    kiosk_url = driver.current_url
     check(kiosk_ticket.startswith("B0"), "the kiosk hands out a B ticket")
     check("前面还有" in driver.page_source, "the ticket shows the people ahead")
     shot("hall-ticket")
@@ -357,6 +358,25 @@ try:
     submit("a[href*='/halls/'][href$='/statistics']")
     check("建议窗口" in driver.page_source and "<svg" in driver.page_source, "the figures show the staffing advice and its chart")
     shot("hall-statistics")
+
+    # 一次一评: the kiosk ticket's holder rates the served visit through its link; the bad rating
+    # reaches the centre's follow-up desk
+    submit("form[action='/logout'] button")
+    driver.get(kiosk_url)
+    submit("a[href$='/rating']")
+    driver.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    submit("form[action$='/rating'] button")
+    check("不满意的原因" in driver.page_source and "至少选择一项原因" in driver.page_source, "a bad rating without a reason is refused, in Chinese")
+    driver.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    driver.find_element(By.CSS_SELECTOR, "input[name='reasons[]'][value='attitude']").click()
+    driver.find_element(By.CSS_SELECTOR, "textarea[name=comment]").send_keys("窗口人员未说明补正要求")
+    submit("form[action$='/rating'] button")
+    check("感谢您的评价" in driver.page_source and "待回访" in driver.page_source, "the rating is saved and its follow-up opened")
+    shot("rating")
+    sign_in("clerk.hall", "Tongban-demo-2026")
+    submit("a[href='/follow-ups']")
+    check("窗口人员未说明补正要求" in driver.page_source and "记录回访" in driver.page_source, "the centre's clerk sees the follow-up to call back")
+    shot("follow-ups")
 finally:
     driver.quit()
 

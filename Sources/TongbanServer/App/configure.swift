@@ -93,6 +93,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     DataAccessPages().register(web)
     DataSharingPages().register(web)
     HallPages().register(web)
+    RatingPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

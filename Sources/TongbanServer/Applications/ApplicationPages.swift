@@ -167,6 +167,8 @@ struct ApplicationPages {
         let mayRecordVisit: Bool
         let shared: [SharedMaterials.Entry]
         let hasShared: Bool
+        /// 一事一评: the applicant's link to rate the application once it is concluded.
+        let rateHref: String?
     }
 
     func detail(req: Request) async throws -> Response {
@@ -228,7 +230,8 @@ struct ApplicationPages {
                                     applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty,
                                     checklist: checklist, hasChecklist: !checklist.isEmpty,
                                     mayRecordVisit: try MaterialPages.mayRecordVisit(req, application: application),
-                                    shared: shared, hasShared: !shared.isEmpty)
+                                    shared: shared, hasShared: !shared.isEmpty,
+                                    rateHref: application.status == "closed" && application.applicantID == req.currentAccount?.id ? "/applications/\(id)/rating" : nil)
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response

@@ -29,5 +29,7 @@ extension Migrations {
         add(CreateHalls())
         // 11. 好差评: ratings and the follow-ups of bad ones
         add(CreateRatings())
+        // 12. the hall queue's counts from an index
+        add(IndexHallQueue())
     }
 }

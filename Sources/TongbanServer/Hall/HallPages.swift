@@ -219,6 +219,7 @@ struct HallPages {
         let status: String
         let waiting: Bool
         let called: Bool
+        let served: Bool
         let estimate: String
         let link: String
     }
@@ -231,7 +232,7 @@ struct HallPages {
         if ticket.status == .waiting || ticket.status == .called { page.refreshSeconds = 20 }
         return try await req.view.render("hall-ticket", TicketContext(
             page: page, ticket: dto, hallHref: "/halls/\(hall.id!)", status: req.t("hall.ticket.\(ticket.status.rawValue)"),
-            waiting: ticket.status == .waiting, called: ticket.status == .called,
+            waiting: ticket.status == .waiting, called: ticket.status == .called, served: ticket.status == .served,
             estimate: dto.estimatedWaitMinutes.map { req.t("hall.minutes", ["n": String($0)]) } ?? req.t("hall.noWindowOpen"),
             link: "\(req.application.tongban.baseURL)/hall-tickets/\(id)"))
     }

@@ -92,7 +92,7 @@ enum HallQueue {
 
     static func standing(of ticket: HallTicket, hall: Hall, on req: Request) async throws -> Standing {
         guard ticket.status == .waiting else { return Standing(ahead: nil, openWindows: 0, estimatedWaitMinutes: nil) }
-        let ahead = try await aheadCount(ticket, now: req.application.hallNow(), on: req.db)
+        let ahead = try await aheadCount(ticket, now: req.application.hallNow(), on: req.readDB)
         let open = try await openWindows(hall: ticket.hallID, on: req.db).filter { $0.categories.contains(ticket.category) }.count
         let service = try await meanServiceMinutes(hall: hall, day: ticket.day, category: ticket.category, on: req.db)
         return Standing(ahead: ahead, openWindows: open,

@@ -15,6 +15,8 @@ struct PageContext: Encodable {
         let seesInbox: Bool
         /// Data administrators and reviewers: the data-sharing catalog and grants.
         let seesSharing: Bool
+        /// Staff of a department (bad ratings to follow up) and supervisors (appeals, escalations).
+        let seesFollowUps: Bool
     }
 
     let title: String
@@ -41,7 +43,8 @@ extension Request {
                              isApplicant: $0.kind != .staff,
                              seesDesk: (try? $0.actor).map { $0.has(.windowClerk) } ?? false,
                              seesInbox: (try? $0.actor).map { $0.has(.reviewer) } ?? false,
-                             seesSharing: (try? $0.actor).map { $0.has(.dataAdmin) || $0.has(.reviewer) } ?? false)
+                             seesSharing: (try? $0.actor).map { $0.has(.dataAdmin) || $0.has(.reviewer) } ?? false,
+                             seesFollowUps: $0.kind == .staff && ($0.$department.id != nil || $0.roles.contains(.supervisor)))
         }
         return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
                            csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),

@@ -1,0 +1,181 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// 好差评 on the pages: the rating form of a concluded application or a served window visit
+/// (the rating, its follow-up and the one revision once given), and the follow-up desk of the
+/// answerable department and the supervisors.
+struct RatingPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("applications", ":id", "rating", use: applicationRating)
+        routes.post("applications", ":id", "rating", use: rateApplication)
+        routes.get("hall-tickets", ":id", "rating", use: visitRating)
+        routes.post("hall-tickets", ":id", "rating", use: rateVisit)
+        routes.post("ratings", ":id", "revise", use: revise)
+        routes.get("follow-ups", use: followUps)
+        routes.post("follow-ups", ":id", "actions", use: act)
+    }
+
+    struct Choice: Encodable { let value: String; let label: String }
+    struct ReasonGroup: Encodable { let title: String; let reasons: [Choice] }
+
+    struct RatingContext: Encodable {
+        let page: PageContext
+        let subject: String
+        let action: String
+        let levels: [Choice]
+        let groups: [ReasonGroup]
+        let given: RatingAPI.RatingDTO?
+        let givenLevel: String?
+        let givenReasons: String?
+        let followUpState: String?
+        let mayRevise: Bool
+        let reviseAction: String?
+        let error: String?
+        let fieldErrors: [String: String]
+    }
+
+    static func levels(_ req: Request) -> [Choice] {
+        RatingLevel.allCases.reversed().map { Choice(value: String($0.rawValue), label: req.t("rating.level.\($0.rawValue)")) }
+    }
+
+    static func groups(_ req: Request) -> [ReasonGroup] {
+        [(RatingLevel.good, "rating.group.good"), (.fair, "rating.group.fair"), (.poor, "rating.group.bad")].map { level, title in
+            ReasonGroup(title: req.t(title), reasons: level.reasons.map { Choice(value: $0, label: req.t("rating.reason.\($0)")) })
+        }
+    }
+
+    func render(_ req: Request, subject: String, action: String, occasion: RatingOccasion, failure: (any Error)?) async throws -> Response {
+        let shown = try FormFailure(failure, req)
+        let rating = try await RatingRecord.query(on: req.db).filter(\.$occasion == occasion.kind).filter(\.$subjectID == occasion.subject).first()
+        var followUp: FollowUp?
+        if let id = rating?.id { followUp = try await FollowUp.query(on: req.db).filter(\.$ratingID == id).first() }
+        let dto = rating.map { RatingAPI.RatingDTO($0, followUp: followUp, today: req.application.today) }
+        let mine = rating.map { $0.raterID != nil && $0.raterID == req.currentAccount?.id } ?? false
+        let context = RatingContext(
+            page: req.pageContext(title: req.t("rating.title"), notice: (try? req.query.get(String.self, at: "done")).map { req.t("rating.done.\($0)") }),
+            subject: subject, action: action, levels: Self.levels(req), groups: Self.groups(req), given: dto,
+            givenLevel: rating.map { req.t("rating.level.\($0.level)") }, givenReasons: rating.map { $0.reasonCodes.map { req.t("rating.reason.\($0)") }.joined(separator: "、") },
+            followUpState: followUp.map { req.t("followUp.state.\($0.state.rawValue)") },
+            mayRevise: mine && RatingRules.mayRevise(revisions: rating?.revisions ?? 1, followUp: followUp?.state),
+            reviseAction: rating.map { "/ratings/\($0.id!)/revise" }, error: shown.summary, fieldErrors: shown.fields)
+        let response = try await req.view.render("rating", context).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+
+    struct RatingForm: Decodable {
+        var level: String?
+        var reasons: [String]?
+        var comment: String?
+        var body: RatingService.RatingBody { .init(level: level.flatMap { Int($0) } ?? 0, reasons: reasons ?? [], comment: comment) }
+    }
+
+    func applicationRating(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        let subject = try await RatingService.applicationSubject(id, on: req)
+        return try await render(req, subject: subject.name, action: "/applications/\(id)/rating", occasion: subject.occasion, failure: nil)
+    }
+
+    func rateApplication(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        let subject = try await RatingService.applicationSubject(id, on: req)
+        do {
+            _ = try await RatingService.rate(subject, try req.content.decode(RatingForm.self).body, on: req)
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await render(req, subject: subject.name, action: "/applications/\(id)/rating", occasion: subject.occasion, failure: error)
+        }
+        return req.redirect(to: "/applications/\(id)/rating?done=rated")
+    }
+
+    func visitRating(req: Request) async throws -> Response {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("ticket") }
+        let subject = try await RatingService.visitSubject(id, on: req)
+        return try await render(req, subject: subject.name, action: "/hall-tickets/\(id)/rating", occasion: subject.occasion, failure: nil)
+    }
+
+    func rateVisit(req: Request) async throws -> Response {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("ticket") }
+        let subject = try await RatingService.visitSubject(id, on: req)
+        do {
+            _ = try await RatingService.rate(subject, try req.content.decode(RatingForm.self).body, on: req)
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await render(req, subject: subject.name, action: "/hall-tickets/\(id)/rating", occasion: subject.occasion, failure: error)
+        }
+        return req.redirect(to: "/hall-tickets/\(id)/rating?done=rated")
+    }
+
+    func revise(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("rating") }
+        let rating = try await RatingService.revise(id, try req.content.decode(RatingForm.self).body, on: req)
+        let back = rating.occasion == "application" ? "/applications/\(rating.subjectID)/rating" : "/hall-tickets/\(rating.subjectID)/rating"
+        return req.redirect(to: back + "?done=revised")
+    }
+
+    struct FollowUpLine: Encodable {
+        let id: UUID
+        let subject: String
+        let level: String
+        let reasons: String
+        let comment: String?
+        let department: String
+        let state: String
+        let dueOn: String
+        let overdue: Bool
+        let notes: [String]
+        let actions: [Choice]
+        let hasActions: Bool
+        let needsDue: Bool
+        let version: Int
+    }
+
+    struct FollowUpsContext: Encodable {
+        let page: PageContext
+        let lines: [FollowUpLine]
+        let hasLines: Bool
+        let error: String?
+    }
+
+    func followUps(req: Request) async throws -> Response { try await renderFollowUps(req, failure: nil) }
+
+    func renderFollowUps(_ req: Request, failure: (any Error)?) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/follow-ups") }
+        let actor = try req.requireAccount().actor
+        let shown = try FormFailure(failure, req)
+        let rows = try await RatingAPI().followUps(req: req)
+        let lines = rows.map { f in
+            // supervisors decide appeals; the department does the rest
+            let actions = f.allowed.filter { actor.has(.supervisor) ? $0.bySupervisor : !$0.bySupervisor }
+            let notes = [f.callNote.map { "\(req.t("followUp.callNote"))：\($0)" }, f.resolution.map { "\(req.t("followUp.resolution"))：\($0)" },
+                         f.ledgerDue.map { "\(req.t("label.due"))：\($0)" }, f.appealReason.map { "\(req.t("followUp.appealReason"))：\($0)" },
+                         f.appealDecision.map { "\(req.t("followUp.appealDecision"))：\($0)" }].compactMap { $0 }
+            return FollowUpLine(id: f.id, subject: f.subjectName ?? "", level: f.level.map { req.t("rating.level.\($0)") } ?? "",
+                                reasons: (f.reasons ?? []).map { req.t("rating.reason.\($0)") }.joined(separator: "、"), comment: f.comment,
+                                department: f.department, state: req.t("followUp.state.\(f.state.rawValue)"), dueOn: f.dueOn, overdue: f.overdue || f.escalated,
+                                notes: notes, actions: actions.map { Choice(value: $0.rawValue, label: req.t("followUp.action.\($0.rawValue)")) }, hasActions: !actions.isEmpty,
+                                needsDue: actions.contains(.schedule), version: f.version)
+        }
+        let response = try await req.view.render("follow-ups", FollowUpsContext(page: req.pageContext(title: req.t("followUp.title")), lines: lines,
+                                                                               hasLines: !lines.isEmpty, error: shown.summary)).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+
+    func act(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/follow-ups") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("followUp") }
+        struct Form: Decodable { var action: String?; var note: String?; var due: String?; var version: String? }
+        let form = try req.content.decode(Form.self)
+        do {
+            _ = try await FollowUpWork.act(id, .init(action: form.action, note: form.note, due: form.due?.isEmpty == true ? nil : form.due,
+                                                     version: form.version.flatMap { Int($0) }), on: req)
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await renderFollowUps(req, failure: error)
+        }
+        return req.redirect(to: "/follow-ups")
+    }
+}
