@@ -400,4 +400,34 @@ struct HallTests {
             }
         }
     }
+
+    @Test("many takers at once: each category numbered 1…n without gaps or repeats; one person's two tickets at once: one is refused", arguments: TestDatabase.available)
+    func concurrentTaking(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            Self.setClock(app, Self.at("10:00"))
+            let hall = try await Self.hall(app)
+            let labels = try await withThrowingTaskGroup(of: String?.self) { group in
+                for i in 0..<120 {
+                    group.addTask {
+                        let r = try await app.send(.POST, "/api/v1/halls/\(hall.id)/tickets", json: ["category": ["A", "B", "C"][i % 3], "channel": "kiosk"])
+                        return r.status == .created ? try r.content.decode(Ticket.self).label : nil
+                    }
+                }
+                return try await group.reduce(into: [String]()) { if let label = $1 { $0.append(label) } }
+            }
+            #expect(labels.count == 120)
+            for code in ["A", "B", "C"] {
+                #expect(labels.filter { $0.hasPrefix(code) }.sorted() == (1...40).map { HallCategory.label(code: code, number: $0) })
+            }
+            let person = try await app.token(app.demoPersonLogin)
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for code in ["A", "D"] {
+                    group.addTask { try await app.send(.POST, "/api/v1/halls/\(hall.id)/tickets", json: ["category": code], bearer: person).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.sorted { $0.code < $1.code } == [.created, .conflict])
+            #expect(try await HallTicket.query(on: app.db).count() == 121)
+        }
+    }
 }

@@ -243,7 +243,7 @@ struct CreateHalls: AsyncMigration {
 /// The queue's counts read only an index: a category's waiting tickets in calling order.
 struct IndexHallQueue: AsyncMigration {
     func prepare(on database: Database) async throws {
-        try await database.sql.raw("CREATE INDEX hall_tickets_waiting ON hall_tickets (hall_id, day, category, status, queued_at, number)").run()
+        try await database.sql.raw("CREATE INDEX hall_tickets_waiting ON hall_tickets (hall_id, day, category, status, queued_at, number, slot_start)").run()
     }
 
     func revert(on database: Database) async throws {

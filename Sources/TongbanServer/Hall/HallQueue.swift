@@ -62,21 +62,18 @@ enum HallQueue {
         ticket.status = .waiting
         ticket.transfers = 0
         do {
-            try await req.db.write { tx in
-                ticket.number = try await nextNumber(hall: hallID, day: ticket.day, category: code, on: tx)
-                ticket.label = HallCategory.label(code: code, number: ticket.number)
-                try await ticket.create(on: tx)
-            }
+            try await req.application.ticketDispenser.dispense(ticket, on: req.db)
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyWaiting", ["ticket": "?"])
         }
         return ticket
     }
 
-    static func nextNumber(hall: UUID, day: String, category: String, on db: any Database) async throws -> Int {
+    /// Takes `count` numbers of the day's counter at once and returns the last of them.
+    static func nextNumber(hall: UUID, day: String, category: String, count: Int = 1, on db: any Database) async throws -> Int {
         let row = try await db.sql.raw("""
-            INSERT INTO hall_counters (id, hall_id, day, category, last) VALUES (\(bind: UUID()), \(bind: hall), \(bind: day), \(bind: category), 1)
-            ON CONFLICT (hall_id, day, category) DO UPDATE SET last = hall_counters.last + 1 RETURNING last
+            INSERT INTO hall_counters (id, hall_id, day, category, last) VALUES (\(bind: UUID()), \(bind: hall), \(bind: day), \(bind: category), \(bind: count))
+            ON CONFLICT (hall_id, day, category) DO UPDATE SET last = hall_counters.last + \(bind: count) RETURNING last
             """).first()
         guard let last = try row?.decode(column: "last", as: Int.self) else { throw Abort(.internalServerError, reason: "no ticket number") }
         return last
