@@ -50,6 +50,7 @@ enum HallCalling {
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.windowTaken", ["clerk": "?"])
         }
+        req.application.hallEstimates.forget(hall: session.hallID)
         return session
     }
 
@@ -67,6 +68,7 @@ enum HallCalling {
                 WHERE window_id = \(bind: windowID) AND status = 'called'
                 """).run()
         }
+        req.application.hallEstimates.forget(hall: window.hallID)
     }
 
     /// The ticket called at a window and not yet ended.

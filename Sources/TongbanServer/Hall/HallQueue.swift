@@ -90,10 +90,9 @@ enum HallQueue {
     static func standing(of ticket: HallTicket, hall: Hall, on req: Request) async throws -> Standing {
         guard ticket.status == .waiting else { return Standing(ahead: nil, openWindows: 0, estimatedWaitMinutes: nil) }
         let ahead = try await aheadCount(ticket, now: req.application.hallNow(), on: req.readDB)
-        let open = try await openWindows(hall: ticket.hallID, on: req.db).filter { $0.categories.contains(ticket.category) }.count
-        let service = try await meanServiceMinutes(hall: hall, day: ticket.day, category: ticket.category, on: req.db)
-        return Standing(ahead: ahead, openWindows: open,
-                        estimatedWaitMinutes: TicketQueue.estimatedWaitMinutes(ahead: ahead, openWindows: open, serviceMinutes: service))
+        let estimate = try await req.application.hallEstimates.entry(hall: hall, day: ticket.day, category: ticket.category, on: req.readDB)
+        return Standing(ahead: ahead, openWindows: estimate.openWindows,
+                        estimatedWaitMinutes: TicketQueue.estimatedWaitMinutes(ahead: ahead, openWindows: estimate.openWindows, serviceMinutes: estimate.serviceMinutes))
     }
 
     /// `TicketQueue.ahead` counted by the database, so a long queue is not read row by row: due

@@ -1,0 +1,43 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import TongbanCore
+import Vapor
+
+/// What every ticket's standing needs besides its own queue — how many windows serve its
+/// category and the day's mean service time — read at most once every two seconds per hall and
+/// category, in each process. They feed an estimate, which two seconds do not change; a hot
+/// hall's ticket takers then cost one count each, not three more queries.
+final class HallEstimates: Sendable {
+    struct Entry: Sendable { let openWindows: Int; let serviceMinutes: Double; let at: Date }
+
+    private let cache = NIOLockedValueBox<[String: Entry]>([:])
+    static let lifetime: TimeInterval = 2
+
+    func entry(hall: Hall, day: String, category: String, on db: any Database) async throws -> Entry {
+        let key = "\(try hall.requireID())|\(day)|\(category)"
+        let now = Date()
+        if let known = cache.withLockedValue({ $0[key] }), now.timeIntervalSince(known.at) < Self.lifetime { return known }
+        let open = try await HallQueue.openWindows(hall: hall.requireID(), on: db).filter { $0.categories.contains(category) }.count
+        let service = try await HallQueue.meanServiceMinutes(hall: hall, day: day, category: category, on: db)
+        let entry = Entry(openWindows: open, serviceMinutes: service, at: now)
+        cache.withLockedValue { $0[key] = entry }
+        return entry
+    }
+
+    /// A window opened or closed here is seen at once by this process's estimates.
+    func forget(hall: UUID) {
+        cache.withLockedValue { $0 = $0.filter { !$0.key.hasPrefix(hall.uuidString) } }
+    }
+}
+
+extension Application {
+    private struct HallEstimatesKey: StorageKey { typealias Value = HallEstimates }
+
+    var hallEstimates: HallEstimates {
+        if let existing = storage[HallEstimatesKey.self] { return existing }
+        let made = HallEstimates()
+        storage[HallEstimatesKey.self] = made
+        return made
+    }
+}
