@@ -134,6 +134,11 @@ public struct FollowUpDeadline: Sendable, Equatable {
 
     /// Overdue from the day after the last day.
     public func isOverdue(on today: CalendarDate, state: FollowUpState) -> Bool {
-        !state.isEnded && state != .appealed && today > dueOn
+        Self.isOverdue(due: dueOn, on: today, state: state)
+    }
+
+    /// The same, for a deadline already stored; an appeal stops the clock.
+    public static func isOverdue(due: CalendarDate, on today: CalendarDate, state: FollowUpState) -> Bool {
+        !state.isEnded && state != .appealed && today > due
     }
 }

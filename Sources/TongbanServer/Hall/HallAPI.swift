@@ -49,9 +49,7 @@ struct HallAPI {
         var windows: [HallDTO.Window]?
         if detailed {
             let hallID = try hall.requireID()
-            for t in try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == local.date.description).filter(\.$status == .waiting).all() {
-                waiting[t.category, default: 0] += 1
-            }
+            waiting = try await HallQueue.waitingCounts(hall: hallID, day: local.date.description, on: req.readDB)
             let open = Set(try await HallQueue.openWindows(hall: hallID, on: req.db).map(\.id))
             windows = try await HallWindow.query(on: req.db).filter(\.$hallID == hallID).sort(\.$number).all()
                 .map { HallDTO.Window(id: $0.id!, number: $0.number, name: $0.name, categories: $0.categories.sorted(), open: open.contains($0.id)) }

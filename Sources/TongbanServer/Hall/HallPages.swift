@@ -70,15 +70,13 @@ struct HallPages {
         let now = LocalTime(req.application.hallNow())
         let calendar = req.application.workingDays
         let todaySpans = (try? hall.hours.spans(on: now.date, calendar: calendar)) ?? []
-        let waiting = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == now.date.description).filter(\.$status == .waiting).all()
-        let open = try await HallQueue.openWindows(hall: hallID, on: req.db)
+        let waiting = try await HallQueue.waitingCounts(hall: hallID, day: now.date.description, on: req.readDB)
         var queues: [QueueLine] = []
         for c in hall.categories {
-            let people = waiting.count { $0.category == c.code }
-            let windows = open.count { $0.categories.contains(c.code) }
-            let service = try await HallQueue.meanServiceMinutes(hall: hall, day: now.date.description, category: c.code, on: req.db)
-            let estimate = TicketQueue.estimatedWaitMinutes(ahead: max(0, people - 1), openWindows: windows, serviceMinutes: service)
-            queues.append(QueueLine(code: c.code, name: english ? c.nameEn : c.name, waiting: people, windows: windows,
+            let people = waiting[c.code] ?? 0
+            let inputs = try await req.application.hallEstimates.entry(hall: hall, day: now.date.description, category: c.code, on: req.readDB)
+            let estimate = TicketQueue.estimatedWaitMinutes(ahead: max(0, people - 1), openWindows: inputs.openWindows, serviceMinutes: inputs.serviceMinutes)
+            queues.append(QueueLine(code: c.code, name: english ? c.nameEn : c.name, waiting: people, windows: inputs.openWindows,
                                     estimate: estimate.map { req.t("hall.minutes", ["n": String($0)]) } ?? "—"))
         }
         let account = req.currentAccount

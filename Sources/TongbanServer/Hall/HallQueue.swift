@@ -130,6 +130,16 @@ enum HallQueue {
         return (due + first).filter { seen.insert($0.id!).inserted }
     }
 
+    /// People waiting per category today, counted from the queue's index rather than read.
+    static func waitingCounts(hall: UUID, day: String, on db: any Database) async throws -> [String: Int] {
+        struct Row: Decodable { let category: String; let waiting: Int }
+        let rows = try await db.sql.raw("""
+            SELECT category, COUNT(*) AS waiting FROM hall_tickets
+            WHERE hall_id = \(bind: hall) AND day = \(bind: day) AND status = 'waiting' GROUP BY category
+            """).all(decoding: Row.self)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.category, $0.waiting) })
+    }
+
     static func openWindows(hall: UUID, on db: any Database) async throws -> [HallWindow] {
         let open = Set(try await WindowSession.query(on: db).filter(\.$hallID == hall).filter(\.$closedAt == nil).all().map(\.windowID))
         guard !open.isEmpty else { return [] }
@@ -161,11 +171,11 @@ enum HallQueue {
         let day = local.date.description
         let recent = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == day)
             .filter(\.$calledAt != nil).sort(\.$calledAt, .descending).limit(12).all()
-        let waiting = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == day).filter(\.$status == .waiting).all()
+        let waiting = try await waitingCounts(hall: hallID, day: day, on: req.readDB)
         let english = req.language == .en
         let spans = (try? hall.hours.spans(on: local.date, calendar: req.application.workingDays)) ?? []
         return Board(hall: english ? hall.nameEn : hall.name, open: spans.contains { $0.contains(local.minute) },
                      calls: recent.map { Board.Call(label: $0.label, window: $0.windowName ?? "", at: $0.calledAt!, current: $0.status == .called) },
-                     queues: hall.categories.map { c in Board.Queue(code: c.code, name: english ? c.nameEn : c.name, waiting: waiting.count { $0.category == c.code }) })
+                     queues: hall.categories.map { c in Board.Queue(code: c.code, name: english ? c.nameEn : c.name, waiting: waiting[c.code] ?? 0) })
     }
 }

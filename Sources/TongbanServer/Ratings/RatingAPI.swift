@@ -61,7 +61,7 @@ struct RatingAPI {
         init(_ f: FollowUp, rating: RatingRecord?, today: CalendarDate) {
             id = f.id!; self.rating = f.ratingID; department = f.departmentName; state = f.state; allowed = FollowUpMachine.allowed(from: f.state)
             openedOn = f.openedOn; dueOn = f.dueOn
-            overdue = CalendarDate(iso: f.dueOn).map { !f.state.isEnded && f.state != .appealed && today > $0 } ?? false
+            overdue = CalendarDate(iso: f.dueOn).map { FollowUpDeadline.isOverdue(due: $0, on: today, state: f.state) } ?? false
             escalated = f.escalated; callNote = f.callNote; resolution = f.resolution; ledgerDue = f.ledgerDue
             appealReason = f.appealReason; appealDecision = f.appealDecision; version = f.version
             level = rating?.level; reasons = rating?.reasonCodes; comment = rating?.comment; subjectName = rating?.subjectName
