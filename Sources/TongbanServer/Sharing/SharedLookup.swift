@@ -15,8 +15,8 @@ enum SharedLookup {
               let client = try await req.application.sharingClients.authenticate(key, on: req.readDB) else {
             throw TongbanError(status: .unauthorized, code: "sharing.badKey")
         }
-        guard req.application.sharingClients.admit(client) else {
-            throw TongbanError(status: .tooManyRequests, code: "sharing.rateLimited", headers: ["Retry-After": "60"])
+        if case let .refused(retryAfter) = req.application.sharingClients.admit(client) {
+            throw TongbanError(status: .tooManyRequests, code: "sharing.rateLimited", headers: ["Retry-After": String(retryAfter)])
         }
         let body = try req.content.decode(DataSharingAPI.LookupBody.self)
         var problems = FieldErrors()

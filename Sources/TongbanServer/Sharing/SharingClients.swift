@@ -22,8 +22,8 @@ final class SharingClients: Sendable {
     }
 
     private let cache = NIOLockedValueBox<[String: Known]>([:])
-    /// Requests per client in the current minute: (minute, count).
-    private let windows = NIOLockedValueBox<[UUID: (minute: Int, count: Int)]>([:])
+    /// Each client's allowance: its per-minute limit, refilled continuously.
+    private let buckets = NIOLockedValueBox<[UUID: TokenBucket]>([:])
     static let freshFor: TimeInterval = 5
 
     /// A new key: shown once to whoever made the client.
@@ -59,15 +59,14 @@ final class SharingClients: Sendable {
         return client
     }
 
-    /// Counts a request against the client's limit for this minute; false when it is spent.
-    func admit(_ client: Known, at now: Date = Date()) -> Bool {
-        let minute = Int(now.timeIntervalSince1970 / 60)
-        return windows.withLockedValue { windows in
-            var window: (minute: Int, count: Int) = windows[client.id].flatMap { $0.minute == minute ? $0 : nil } ?? (minute, 0)
-            guard window.count < client.ratePerMinute else { return false }
-            window.count += 1
-            windows[client.id] = window
-            return true
+    /// Counts a request against the client's per-minute limit: admitted, or the seconds to wait.
+    func admit(_ client: Known, at now: Date = Date()) -> TokenBucket.Admission {
+        buckets.withLockedValue { buckets in
+            var bucket = buckets[client.id].flatMap { $0.capacity == Double(client.ratePerMinute) ? $0 : nil }
+                ?? TokenBucket(capacity: client.ratePerMinute, period: 60, now: now)
+            let admission = bucket.take(at: now)
+            buckets[client.id] = bucket
+            return admission
         }
     }
 
