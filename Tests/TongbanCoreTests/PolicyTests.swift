@@ -121,6 +121,26 @@ struct PolicyTests {
         }
     }
 
+    @Test("supervision figures: supervisors of a region containing it see any department's; other staff only their own department's; nobody outside staff")
+    func figures() {
+        for role in Role.allCases {
+            for (region, inside) in [(westLake, true), (hangzhou, true), (ningbo, false)] {
+                let actor = staff([role], in: region)
+                for (department, own) in [(nil, false), (UUID(), false), (actor.departmentID, true)] {
+                    let resource = Resource.figures(regionCode: westLake, departmentID: department)
+                    for action in Action.allCases {
+                        let allowed = action == .supervise && inside && (role == .supervisor || own)
+                        #expect(Policy.decide(actor, action, resource).isAllowed == allowed, "\(role) in \(region), own \(own): \(action)")
+                    }
+                }
+            }
+        }
+        for kind in [AccountKind.person, .enterprise] {
+            #expect(!Policy.decide(Actor(accountID: UUID(), kind: kind), .supervise, .figures(regionCode: westLake, departmentID: nil)).isAllowed)
+        }
+        #expect(Policy.decide(nil, .supervise, .figures(regionCode: westLake, departmentID: nil)) == .deny(.loginRequired))
+    }
+
     @Test("a multi-role account has the union of its roles")
     func union() {
         let actor = staff([.windowClerk, .supervisor], in: westLake)

@@ -42,6 +42,8 @@ public enum Resource: Sendable, Equatable {
     case application(applicantID: UUID, regionCode: RegionCode, departmentIDs: Set<UUID> = [])
     /// A service hall (政务服务大厅) of a region: its windows, queue and figures.
     case hall(regionCode: RegionCode)
+    /// The supervision figures (电子监察) of a region, or of one department in it.
+    case figures(regionCode: RegionCode, departmentID: UUID?)
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -97,6 +99,7 @@ public enum Decision: Sendable, Equatable {
 /// | audit log           | system admin and supervisor: view; system admin: verify                 |
 /// | catalog entry       | anyone may view what is published; catalog admin of a region containing it: edit, publish, retire (and view drafts) |
 /// | hall                | anyone may view (hours, queue, display); window clerk of a region containing it: handle (staff a window, call, serve); window clerk or supervisor there: supervise (figures, staffing) |
+/// | figures             | supervisor of a region containing it: supervise (any department); other staff there: supervise their own department's (the public page needs no permission: it holds no personal data) |
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }
@@ -145,6 +148,14 @@ public enum Policy {
             default:
                 return .deny(.notApplicable)
             }
+
+        case let .figures(region, department):
+            guard action == .supervise else { return .deny(.notApplicable) }
+            guard actor.kind == .staff else { return .deny(.roleMissing) }
+            if !actor.has(.supervisor) {
+                guard let department, department == actor.departmentID else { return .deny(.roleMissing) }
+            }
+            return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
 
         case let .catalogEntry(region):
             guard [.edit, .publish, .retire].contains(action) else { return .deny(.notApplicable) }

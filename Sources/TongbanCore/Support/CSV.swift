@@ -14,6 +14,20 @@ public enum CSV {
         public let reason: String
     }
 
+    /// Records as RFC 4180 text with CRLF line ends; a field is quoted when it holds a comma, a
+    /// quote or a line break. A text field a spreadsheet would run as a formula (starting with
+    /// `=`, `+`, `-` or `@`, unless it is a number) gets a leading apostrophe.
+    public static func format(_ rows: [[String]]) -> String {
+        rows.map { row in
+            row.map { field -> String in
+                var text = field
+                if let first = text.first, "=+-@".contains(first), Double(text) == nil { text = "'" + text }
+                guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+                return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }.joined(separator: ",")
+        }.joined(separator: "\r\n") + "\r\n"
+    }
+
     public static func parse(_ text: String) throws(Problem) -> [Record] {
         var records: [Record] = []
         var fields: [String] = []

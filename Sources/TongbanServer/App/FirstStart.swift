@@ -19,6 +19,7 @@ extension Application {
         // with a large catalog).
         _ = try await catalogIndex.index(on: db)
         DeadlineWatch.schedule(self, every: tongban.deadlineWatchInterval)
+        SupervisionRollup.schedule(self, every: SupervisionRollup.interval)
         var lines = ["", "Tongban 一网通办 — \(tongban.database.engineName)"]
         if keyFileCreated { lines.append("created secret keys: \(tongban.keyFile) (mode 0600; keep it, back it up)") }
         lines.append("open: \(tongban.baseURL)/")

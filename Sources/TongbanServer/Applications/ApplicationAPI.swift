@@ -126,6 +126,8 @@ struct ApplicationAPI {
             try await visit.create(on: tx)
             let count = try await ApplicationVisit.query(on: tx).filter(\.$applicationID == id).count()
             try await ApplicationRecord.query(on: tx).filter(\.$id == id).set(\.$visits, to: count).update()
+            // the visit changes what the application's cases count for (一次办, 零跑腿)
+            try await CaseRow.query(on: tx).filter(\.$applicationID == id).set(\.$updatedAt, to: visit.at).update()
             try await CaseEvent(applicationID: id, caseID: nil, at: visit.at, actor: audit.actorLabel, action: "visit", from: nil, to: nil, detail: purpose).create(on: tx)
             try await AuditLog.append(audit, on: tx)
         }

@@ -77,6 +77,11 @@ final class CaseRow: Model, @unchecked Sendable {
     @OptionalField(key: "verify_due") var verifyDue: String?
     @Field(key: "warning") var warning: CaseClock.Warning
     @Field(key: "updated_at") var updatedAt: Date
+    /// The day it was decided (approved or denied), for the supervision figures.
+    @OptionalField(key: "decided_on") var decidedOn: String?
+    /// Working days its clock ran until the decision.
+    @OptionalField(key: "days_used") var daysUsed: Int?
+    @OptionalField(key: "promised_days") var promisedDays: Int?
 
     init() {}
 

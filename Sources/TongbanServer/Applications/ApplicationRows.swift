@@ -21,7 +21,8 @@ extension InsertBatch {
             ("item_version", c.itemVersion), ("item_name", c.itemName), ("department_name", c.departmentName),
             ("department_id", c.departmentID), ("state", c.state.rawValue), ("record", c.record), ("version", c.version),
             ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue), ("verify_due", c.verifyDue),
-            ("warning", c.warning.rawValue), ("updated_at", c.updatedAt),
+            ("warning", c.warning.rawValue), ("updated_at", c.updatedAt), ("decided_on", c.decidedOn), ("days_used", c.daysUsed),
+            ("promised_days", c.promisedDays),
         ])
     }
 

@@ -141,6 +141,9 @@ enum ApplicationSubmission {
             row.clockRunning = false
             row.warning = .none
             row.updatedAt = now
+            row.promisedDays = record.limit
+            row.decidedOn = record.decision?.on.description
+            row.daysUsed = record.decision == nil ? nil : 0
             written.cases.append(row)
             // a case decided by its rules needs no reviewer
             if record.state != .decided {

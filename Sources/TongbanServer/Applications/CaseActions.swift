@@ -180,6 +180,8 @@ enum CaseWork {
                 .set("verify_due", to: next.verificationDue?.description)
                 .set("warning", to: (next.state.isAccepted ? reading?.warning ?? .none : .none).rawValue)
                 .set("updated_at", to: now)
+                .set("decided_on", to: next.decision?.on.description)
+                .set("days_used", to: next.decision == nil ? nil : loaded.record.decision == nil ? reading?.used ?? 0 : loaded.row.daysUsed)
                 .where("id", .equal, caseID).where("version", .equal, loaded.row.version)
                 .returning("id").all()
             guard updated.count == 1 else { throw conflict(loaded, role) }

@@ -31,5 +31,7 @@ extension Migrations {
         add(CreateRatings())
         // 12. the hall queue's counts from an index
         add(IndexHallQueue())
+        // 13. supervision: what each case and rating adds to the figures, the daily rollup
+        add(CreateSupervision())
     }
 }

@@ -28,6 +28,8 @@ final class RatingRecord: Model, @unchecked Sendable {
     /// False once an appeal against it was upheld.
     @Field(key: "counts") var counts: Bool
     @Field(key: "created_at") var createdAt: Date
+    /// The day it was given (Shanghai), for the supervision figures.
+    @OptionalField(key: "rated_on") var ratedOn: String?
     @OptionalField(key: "revised_at") var revisedAt: Date?
 
     init() {}

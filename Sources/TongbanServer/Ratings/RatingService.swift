@@ -79,6 +79,7 @@ enum RatingService {
         rating.revisions = 0
         rating.counts = true
         rating.createdAt = now
+        rating.ratedOn = req.application.today.description
         var followUp: FollowUp?
         if level.isBad {
             let today = req.application.today

@@ -1,0 +1,137 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// Everything a dashboard shows for one scope, read from the rollup: the totals, the trend, the
+/// departments ranked and the items; the same for supervisors, the API, the CSV and the public.
+struct SupervisionReport: Sendable {
+    let scope: SupervisionScope
+    let step: TrendStep
+    let totals: SupervisionTotals
+    let trend: [(start: CalendarDate, totals: SupervisionTotals)]
+    let departments: [SupervisionQuery.Group]
+    let items: [SupervisionQuery.Group]
+    let asOf: Date?
+
+    /// Longest period a dashboard covers (three years of daily rows).
+    static let maxDays = 1_100
+
+    static func make(_ scope: SupervisionScope, on db: any Database) async throws -> SupervisionReport {
+        async let totals = SupervisionQuery.totals(scope, on: db)
+        async let daily = SupervisionQuery.daily(scope, on: db)
+        async let departments = SupervisionQuery.byDepartment(scope, on: db)
+        async let items = SupervisionQuery.byItem(scope, on: db)
+        async let asOf = SupervisionRollup.lastRefresh(on: db)
+        let step = TrendStep.fitting(from: scope.from, to: scope.to)
+        // ranked: on time first, then the most cases; departments with nothing decided last
+        let ranked = try await departments.sorted {
+            ($0.totals.onTimeRate.value ?? -1, $0.totals.cases, $1.name) > ($1.totals.onTimeRate.value ?? -1, $1.totals.cases, $0.name)
+        }
+        return SupervisionReport(scope: scope, step: step, totals: try await totals,
+                                 trend: step.series(try await daily, from: scope.from, to: scope.to), departments: ranked,
+                                 items: try await items.sorted { ($0.totals.cases, $1.key) > ($1.totals.cases, $0.key) }, asOf: try await asOf)
+    }
+
+    /// The scope a request asks for: `from`, `to` (default: the 90 days to today), `region`,
+    /// `department`, `item`. Every problem is named at once.
+    static func scope(_ req: Request, defaultRegion: RegionCode?) throws -> SupervisionScope {
+        struct Query: Decodable { var from: String?; var to: String?; var region: String?; var department: String?; var item: String? }
+        let q = (try? req.query.decode(Query.self)) ?? Query()
+        var problems = FieldErrors()
+        let today = req.application.today
+        let to = q.to?.nonEmpty.map { CalendarDate(iso: $0) } ?? today
+        let from = q.from?.nonEmpty.map { CalendarDate(iso: $0) } ?? to?.adding(days: -89)
+        if to == nil { problems.add("to", "field.invalidDate") }
+        if from == nil { problems.add("from", "field.invalidDate") }
+        var region = defaultRegion
+        if let raw = q.region?.nonEmpty {
+            do { region = try RegionCode(raw) } catch { problems.add("region", error.rawValue) }
+        }
+        var department: UUID? = nil
+        if let raw = q.department?.nonEmpty {
+            if let id = UUID(uuidString: raw) { department = id } else { problems.add("department", "supervision.unknownDepartment") }
+        }
+        let item = q.item?.nonEmpty
+        if let item, item.count > 40 { problems.add("item", "supervision.unknownItem") }
+        guard problems.isEmpty, let from, let to else { throw TongbanError.invalid(problems) }
+        if from > to { throw TongbanError.invalid(field: "from", "supervision.periodReversed") }
+        if to.dayNumber - from.dayNumber >= maxDays { throw TongbanError.invalid(field: "from", "supervision.periodTooLong") }
+        return SupervisionScope(from: from, to: to, region: region, departmentID: department, itemCode: item)
+    }
+}
+
+/// The figures as JSON: rates with their parts and wholes, never a bare percentage.
+struct SupervisionFiguresDTO: Content {
+    struct Figures: Content {
+        let cases: Int
+        let applications: Int
+        let decided: Int
+        let refused: Int
+        let withdrawn: Int
+        let online: Rate
+        let immediate: Rate
+        let near: Rate
+        let oneVisit: Rate
+        let zeroVisit: Rate
+        let onTime: Rate
+        let averageDaysUsed: Double?
+        let averageDaysPromised: Double?
+        let materialsSaved: Int
+        let ratings: [String: Int]
+        let satisfaction: Rate
+        let badFollowedUp: Rate
+        let complaintsOnTime: Rate
+
+        init(_ t: SupervisionTotals) {
+            cases = t.cases; applications = t.applications; decided = t.decided; refused = t.refused; withdrawn = t.withdrawn
+            online = t.onlineRate; immediate = t.immediateRate; near = t.nearRate; oneVisit = t.oneVisitRate; zeroVisit = t.zeroVisitRate
+            onTime = t.onTimeRate; averageDaysUsed = t.averageDaysUsed; averageDaysPromised = t.averageDaysPromised; materialsSaved = t.saved
+            ratings = ["veryGood": t.veryGood, "good": t.good, "fair": t.fair, "poor": t.poor, "veryPoor": t.veryPoor]
+            satisfaction = t.satisfactionRate; badFollowedUp = t.followUpRate; complaintsOnTime = t.complaintsOnTimeRate
+        }
+    }
+    struct Point: Content { let start: String; let figures: Figures }
+    struct Line: Content { let key: String; let name: String; let figures: Figures }
+
+    let from: String
+    let to: String
+    let region: String?
+    let department: String?
+    let item: String?
+    let step: String
+    let asOf: Date?
+    let totals: Figures
+    let trend: [Point]
+    let departments: [Line]
+    let items: [Line]
+
+    init(_ r: SupervisionReport) {
+        from = r.scope.from.description; to = r.scope.to.description; region = r.scope.region?.value
+        department = r.scope.departmentID?.uuidString; item = r.scope.itemCode; step = r.step.rawValue; asOf = r.asOf
+        totals = Figures(r.totals)
+        trend = r.trend.map { Point(start: $0.start.description, figures: Figures($0.totals)) }
+        departments = r.departments.map { Line(key: $0.key, name: $0.name, figures: Figures($0.totals)) }
+        items = r.items.map { Line(key: $0.key, name: $0.name, figures: Figures($0.totals)) }
+    }
+}
+
+/// The department and item lines as CSV (UTF-8 with a byte-order mark, which spreadsheet
+/// programs need to read Chinese correctly).
+enum SupervisionCSV {
+    static func make(_ r: SupervisionReport, req: Request) -> String {
+        let header = ["level", "code", "name", "cases", "applications", "decided", "online", "immediate", "near", "oneVisit", "zeroVisit",
+                      "onTime", "averageDaysUsed", "averageDaysPromised", "materialsSaved", "ratings", "satisfaction", "badFollowedUp"]
+        func line(_ level: String, _ key: String, _ name: String, _ t: SupervisionTotals) -> [String] {
+            func share(_ rate: Rate) -> String { rate.value.map { String(format: "%.4f", $0) } ?? "" }
+            return [level, key, name, String(t.cases), String(t.applications), String(t.decided), share(t.onlineRate), share(t.immediateRate),
+                    share(t.nearRate), share(t.oneVisitRate), share(t.zeroVisitRate), share(t.onTimeRate),
+                    t.averageDaysUsed.map { String(format: "%.2f", $0) } ?? "", t.averageDaysPromised.map { String(format: "%.2f", $0) } ?? "",
+                    String(t.saved), String(t.ratings), share(t.satisfactionRate), share(t.followUpRate)]
+        }
+        var rows = [header, line("total", r.scope.region?.value ?? "", req.t("supervision.total"), r.totals)]
+        rows += r.departments.map { line("department", $0.key, $0.name, $0.totals) }
+        rows += r.items.map { line("item", $0.key, $0.name, $0.totals) }
+        return "\u{FEFF}" + CSV.format(rows)
+    }
+}
