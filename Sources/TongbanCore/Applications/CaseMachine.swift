@@ -202,6 +202,10 @@ public struct CaseRecord: Codable, Sendable, Equatable {
         public var reasons: String
         public var legalBasis: String
         public var trace: [String] = []
+
+        public init(approved: Bool, route: DecisionRoute, on: CalendarDate, reasons: String, legalBasis: String, trace: [String] = []) {
+            self.approved = approved; self.route = route; self.on = on; self.reasons = reasons; self.legalBasis = legalBasis; self.trace = trace
+        }
     }
 
     public struct Refusal: Codable, Sendable, Equatable {

@@ -74,6 +74,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     DataSharingAPI().register(api)
     HallAPI().register(api)
     RatingAPI().register(api)
+    SupervisionPages().registerAPI(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())
@@ -94,6 +95,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     DataSharingPages().register(web)
     HallPages().register(web)
     RatingPages().register(web)
+    SupervisionPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

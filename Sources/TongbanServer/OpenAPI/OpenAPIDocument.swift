@@ -237,7 +237,7 @@ enum OpenAPIDocument {
 
     static var document: JSONValue {
         var paths: [(String, [(String, JSONValue)])] = []
-        for op in operations + hallOperations + ratingOperations {
+        for op in operations + hallOperations + ratingOperations + supervisionOperations {
             if let index = paths.firstIndex(where: { $0.0 == op.path }) {
                 paths[index].1.append((op.method, operationJSON(op)))
             } else {

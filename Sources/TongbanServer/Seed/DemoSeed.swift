@@ -113,6 +113,7 @@ enum DemoSeed {
         try await DemoSharedData.seed(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         try await DemoHall.seed(app: app, db: db, history: hallHistory)
         if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder) }
+        if catalog && hallHistory { try await DemoFigures.seed(app: app, db: db) }
         return logins
     }
 

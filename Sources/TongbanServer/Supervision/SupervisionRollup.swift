@@ -75,7 +75,7 @@ enum SupervisionRollup {
     static func recompute(days: [String], on db: any Database) async throws -> Int {
         guard !days.isEmpty else { return 0 }
         let list = SQLList(days.map { SQLBind($0) })
-        try await db.sql.raw("DELETE FROM supervision_daily WHERE day IN \(list)").run()
+        try await db.sql.raw("DELETE FROM supervision_daily WHERE day IN (\(list))").run()
         let decided = "c.decided_on IS NOT NULL AND c.state IN (\(CaseFacts.decidedStates.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))"
         let caseCounters: [String: String] = [
             "cases": "COUNT(*)",
@@ -113,19 +113,19 @@ enum SupervisionRollup {
             SELECT a.submitted_on, a.region_code, c.department_id, MAX(c.department_name), c.item_code, MAX(c.item_name), \(unsafeRaw: select(caseCounters))
             FROM cases c JOIN applications a ON a.id = c.application_id
             LEFT JOIN (SELECT case_id, COUNT(*) AS n FROM material_reuses
-                       WHERE application_id IN (SELECT id FROM applications WHERE submitted_on IN \(list)) GROUP BY case_id) m ON m.case_id = c.id
-            WHERE a.submitted_on IN \(list) AND a.status <> 'draft'
+                       WHERE application_id IN (SELECT id FROM applications WHERE submitted_on IN (\(list))) GROUP BY case_id) m ON m.case_id = c.id
+            WHERE a.submitted_on IN (\(list)) AND a.status <> 'draft'
             GROUP BY a.submitted_on, a.region_code, c.department_id, c.item_code
             """).run()
         try await db.sql.raw("""
             INSERT INTO supervision_daily (\(unsafeRaw: columns))
             SELECT r.rated_on, r.region_code, r.department_id, MAX(r.department_name), '', '', \(unsafeRaw: select(ratingCounters))
             FROM ratings r LEFT JOIN rating_follow_ups f ON f.rating_id = r.id
-            WHERE r.rated_on IN \(list)
+            WHERE r.rated_on IN (\(list))
             GROUP BY r.rated_on, r.region_code, r.department_id
             """).run()
         struct Count: Decodable { let n: Int }
-        return try await db.sql.raw("SELECT COUNT(*) AS n FROM supervision_daily WHERE day IN \(list)").first(decoding: Count.self)?.n ?? 0
+        return try await db.sql.raw("SELECT COUNT(*) AS n FROM supervision_daily WHERE day IN (\(list))").first(decoding: Count.self)?.n ?? 0
     }
 
     /// Runs every `interval` seconds in a serving process, from a few seconds after it starts.

@@ -40,7 +40,9 @@ enum SupervisionSample {
 
     /// Random cases over the period at the places: mostly decided, some in progress, refused or
     /// withdrawn; visits 0–3; instant, same-day, on-time and late decisions; bundles of 1–3.
-    static func random(_ count: Int, from: CalendarDate, to: CalendarDate, places: [Place], using rng: inout Random) -> [Case] {
+    /// `settled`: every case has reached its end (concluded, refused, withdrawn, revoked) — a
+    /// history that puts nothing on anyone's desk.
+    static func random(_ count: Int, from: CalendarDate, to: CalendarDate, places: [Place], settled: Bool = false, using rng: inout Random) -> [Case] {
         precondition(!places.isEmpty && from <= to)
         var cases: [Case] = []
         cases.reserveCapacity(count)
@@ -55,12 +57,15 @@ enum SupervisionSample {
             remainingInApplication -= 1
             let previous = first ? nil : cases.last
             let u = Double.random(in: 0..<1, using: &rng)
-            let place = places[min(places.count - 1, cumulative.firstIndex { $0 >= u } ?? 0)]
+            let drawn = places[min(places.count - 1, cumulative.firstIndex { $0 >= u } ?? 0)]
+            // an application is made in one region: its other cases are handled there too
+            let place = previous.map { Place(regionCode: $0.regionCode, departmentID: drawn.departmentID, departmentName: drawn.departmentName,
+                                             itemCode: drawn.itemCode, itemName: drawn.itemName) } ?? drawn
             let submitted = previous?.facts.submittedOn ?? from.adding(days: Int.random(in: 0...(to.dayNumber - from.dayNumber), using: &rng))!
             let promised = [1, 3, 5, 10, 20].randomElement(using: &rng)!
             let roll = Int.random(in: 0..<100, using: &rng)
-            let state: CaseState = roll < 60 ? [.decided, .delivered, .concluded].randomElement(using: &rng)!
-                : roll < 80 ? [.submitted, .underReview, .inProcedure].randomElement(using: &rng)!
+            let state: CaseState = roll < 60 ? (settled ? .concluded : [.decided, .delivered, .concluded].randomElement(using: &rng)!)
+                : roll < 80 ? (settled ? .concluded : [.submitted, .underReview, .inProcedure].randomElement(using: &rng)!)
                 : roll < 85 ? .refused : roll < 88 ? .withdrawn : roll < 90 ? .revoked : .concluded
             let decided = CaseFacts.decidedStates.contains(state)
             let daysUsed = decided ? (Int.random(in: 0..<5, using: &rng) == 0 ? 0 : Int.random(in: 0...(promised + 3), using: &rng)) : nil
@@ -75,6 +80,18 @@ enum SupervisionSample {
                               itemCode: place.itemCode, itemName: place.itemName))
         }
         return cases
+    }
+
+    /// The case's state-machine record as the platform would have written it.
+    static func record(_ f: CaseFacts) throws -> String {
+        var record = CaseRecord(limit: f.promisedDays)
+        record.state = f.state
+        record.submittedOn = f.submittedOn
+        if f.state.isAccepted || f.isDecided { record.acceptedOn = f.submittedOn }
+        if let on = f.decidedOn, f.isDecided {
+            record.decision = .init(approved: true, route: f.daysUsed == 0 ? .instant : .reviewed, on: on, reasons: "符合法定条件", legalBasis: "《中华人民共和国行政许可法》第三十八条")
+        }
+        return String(decoding: try CatalogEntry.encoder.encode(record), as: UTF8.self)
     }
 
     /// Writes the cases (and their applications and reused materials) in batches of about 400
@@ -93,13 +110,14 @@ enum SupervisionSample {
                     let f = c.facts
                     if f.firstOfApplication {
                         applicationID = UUID(); position = 0
-                        let status = f.state == .refused ? "refused" : f.state == .withdrawn ? "withdrawn" : f.isDecided ? "concluded" : "inProgress"
+                        // the platform's own rule (CaseWork.refreshApplication), for the application's first case
+                        let status = f.state.isFinal || f.state == .concluded ? "closed" : f.state == .submitted ? "submitted" : "inProgress"
                         batch.add(ApplicationRecord.schema, [
                             ("id", applicationID), ("applicant_id", UUID()), ("applicant_name", "样本申请人"), ("applicant_tail", "0000"),
                             ("applicant_present", f.visits > 0), ("target", "item"), ("target_code", c.itemCode), ("target_version", 1),
                             ("target_name", c.itemName), ("region_code", c.regionCode), ("channel", f.online ? "online" : "window"),
                             ("status", status), ("form", "{}"), ("answers", "{}"), ("submitted_on", f.submittedOn.description),
-                            ("visits", f.visits), ("created_at", now), ("submitted_at", now),
+                            ("visits", f.visits), ("created_at", f.submittedOn.noon), ("submitted_at", f.submittedOn.noon),
                         ])
                     } else {
                         position += 1
@@ -109,7 +127,7 @@ enum SupervisionSample {
                     batch.add(CaseRow.schema, [
                         ("id", caseID), ("application_id", applicationID), ("position", position), ("item_code", c.itemCode), ("item_version", 1),
                         ("item_name", c.itemName), ("department_name", c.departmentName), ("department_id", c.departmentID),
-                        ("state", f.state.rawValue), ("record", "{}"), ("version", 1), ("due_on", f.dueOn?.description),
+                        ("state", f.state.rawValue), ("record", try record(f)), ("version", 1), ("due_on", f.dueOn?.description),
                         ("yellow_on", f.dueOn?.adding(days: -1)?.description), ("clock_running", running), ("warning", "none"), ("updated_at", now),
                         ("decided_on", f.decidedOn?.description), ("days_used", f.daysUsed), ("promised_days", f.promisedDays),
                     ])
@@ -128,4 +146,9 @@ enum SupervisionSample {
             start = end
         }
     }
+}
+
+private extension CalendarDate {
+    /// Noon in Shanghai on this day.
+    var noon: Date { LocalTime(date: self, minute: 720).instant }
 }

@@ -1,0 +1,160 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// 电子监察 dashboards: supervisors see their region (any department, any item); other staff
+/// their own department's figures; everyone, signed in or not, the public transparency page
+/// with the same figures per department and item — the rollup holds no personal data, so
+/// neither can the page. Each also as CSV and JSON.
+struct SupervisionPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("supervision", use: dashboard)
+        routes.get("supervision.csv", use: csv)
+        routes.get("transparency", use: transparency)
+        routes.get("transparency.csv", use: publicCSV)
+    }
+
+    func registerAPI(_ api: any RoutesBuilder) {
+        api.get("supervision", "figures") { req async throws -> SupervisionFiguresDTO in
+            SupervisionFiguresDTO(try await SupervisionReport.make(try Self.staffScope(req), on: req.db))
+        }
+        api.get("public", "figures") { req async throws -> SupervisionFiguresDTO in
+            SupervisionFiguresDTO(try await SupervisionReport.make(try SupervisionReport.scope(req, defaultRegion: nil), on: req.db))
+        }
+    }
+
+    /// The scope a staff member may see: a supervisor's region by default, their department's
+    /// figures for everyone else (whatever department the query names).
+    static func staffScope(_ req: Request) throws -> SupervisionScope {
+        let account = try req.requireAccount()
+        let actor = try account.actor
+        guard actor.kind == .staff, let home = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        var scope = try SupervisionReport.scope(req, defaultRegion: home)
+        if !actor.has(.supervisor) { scope.departmentID = actor.departmentID }
+        try req.authorize(.supervise, .figures(regionCode: scope.region ?? home, departmentID: scope.departmentID))
+        return scope
+    }
+
+    struct Tile: Encodable { let label: String; let value: String; let detail: String }
+    struct Bar: Encodable { let label: String; let count: Int; let percent: String; let width: Int }
+    struct Line: Encodable {
+        let code: String; let name: String; let cases: Int; let decided: Int; let onTime: String; let immediate: String; let online: String
+        let oneVisit: String; let days: String; let saved: Int; let satisfaction: String; let href: String
+    }
+    struct Option: Encodable { let value: String; let label: String; let selected: Bool }
+
+    struct Context: Encodable {
+        let page: PageContext
+        let action: String
+        let isPublic: Bool
+        let from: String
+        let to: String
+        let item: String
+        let departments: [Option]
+        let tiles: [Tile]
+        let chart: String
+        let ratings: [Bar]
+        let hasRatings: Bool
+        let lines: [Line]
+        let items: [Line]
+        let hasData: Bool
+        let csvHref: String
+        let asOf: String
+        let error: String?
+    }
+
+    func dashboard(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/supervision") }
+        return try await render(req, isPublic: false)
+    }
+
+    func transparency(req: Request) async throws -> Response { try await render(req, isPublic: true) }
+
+    func csv(req: Request) async throws -> Response {
+        try await csvResponse(req, report: try await SupervisionReport.make(try Self.staffScope(req), on: req.db))
+    }
+
+    func publicCSV(req: Request) async throws -> Response {
+        try await csvResponse(req, report: try await SupervisionReport.make(try SupervisionReport.scope(req, defaultRegion: nil), on: req.db))
+    }
+
+    private func csvResponse(_ req: Request, report: SupervisionReport) async throws -> Response {
+        let response = Response(status: .ok, body: .init(string: SupervisionCSV.make(report, req: req)))
+        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        response.headers.contentDisposition = .init(.attachment, filename: "tongban-figures-\(report.scope.from)-\(report.scope.to).csv")
+        return response
+    }
+
+    private func render(_ req: Request, isPublic: Bool) async throws -> Response {
+        var failure: (any Error)?
+        var report: SupervisionReport?
+        do {
+            let scope = isPublic ? try SupervisionReport.scope(req, defaultRegion: nil) : try Self.staffScope(req)
+            report = try await SupervisionReport.make(scope, on: req.db)
+        } catch let error as TongbanError where error.status == .unprocessableEntity { failure = error }
+        let shown = try FormFailure(failure, req)
+        let path = isPublic ? "/transparency" : "/supervision"
+        let query = req.url.query.map { "?" + $0 } ?? ""
+        let context = Context(
+            page: req.pageContext(title: req.t(isPublic ? "supervision.publicTitle" : "supervision.title")), action: path, isPublic: isPublic,
+            from: report?.scope.from.description ?? "", to: report?.scope.to.description ?? "", item: report?.scope.itemCode ?? "",
+            departments: departmentOptions(report), tiles: report.map { tiles($0.totals, req) } ?? [],
+            chart: report.map { SupervisionChart.svg($0.trend, step: $0.step, title: req.t("supervision.chartTitle")) } ?? "",
+            ratings: report.map { ratingBars($0.totals, req) } ?? [], hasRatings: (report?.totals.ratings ?? 0) > 0,
+            lines: report?.departments.map { line($0, req, href: "\(path)?from=\(report!.scope.from)&to=\(report!.scope.to)&department=\($0.key)") } ?? [],
+            items: report?.items.prefix(30).map { line($0, req, href: "\(path)?from=\(report!.scope.from)&to=\(report!.scope.to)&item=\($0.key)") } ?? [],
+            hasData: (report?.totals.cases ?? 0) + (report?.totals.ratings ?? 0) > 0,
+            csvHref: "\(path).csv\(query)",
+            asOf: report?.asOf.map { req.t("supervision.asOf", ["time": Self.wallClock($0)]) } ?? req.t("supervision.notYet"),
+            error: shown.summary)
+        let response = try await req.view.render("supervision", context).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+
+    static func wallClock(_ instant: Date) -> String {
+        let local = LocalTime(instant)
+        return "\(local.date) " + String(format: "%02d:%02d", local.minute / 60, local.minute % 60)
+    }
+
+    private func departmentOptions(_ report: SupervisionReport?) -> [Option] {
+        guard let report else { return [] }
+        let selected = report.scope.departmentID?.uuidString
+        return report.departments.filter { !$0.key.isEmpty }.sorted { $0.name < $1.name }
+            .map { Option(value: $0.key, label: $0.name, selected: $0.key == selected) }
+    }
+
+    private func tiles(_ t: SupervisionTotals, _ req: Request) -> [Tile] {
+        func rate(_ key: String, _ r: Rate) -> Tile {
+            Tile(label: req.t("supervision.\(key)"), value: r.percent, detail: req.t("supervision.of", ["part": String(r.part), "whole": String(r.whole)]))
+        }
+        let days = t.averageDaysUsed.map { String(format: "%.1f", $0) } ?? "—"
+        let promised = t.averageDaysPromised.map { String(format: "%.1f", $0) } ?? "—"
+        return [
+            Tile(label: req.t("supervision.cases"), value: String(t.cases),
+                 detail: req.t("supervision.casesDetail", ["applications": String(t.applications), "decided": String(t.decided)])),
+            rate("online", t.onlineRate), rate("immediate", t.immediateRate), rate("near", t.nearRate), rate("oneVisit", t.oneVisitRate),
+            rate("zeroVisit", t.zeroVisitRate), rate("onTime", t.onTimeRate),
+            Tile(label: req.t("supervision.days"), value: days, detail: req.t("supervision.daysDetail", ["promised": promised])),
+            Tile(label: req.t("supervision.saved"), value: String(t.saved), detail: req.t("supervision.savedDetail")),
+            rate("satisfaction", t.satisfactionRate), rate("followedUp", t.followUpRate),
+        ]
+    }
+
+    private func ratingBars(_ t: SupervisionTotals, _ req: Request) -> [Bar] {
+        let counts: [(RatingLevel, Int)] = [(.veryGood, t.veryGood), (.good, t.good), (.fair, t.fair), (.poor, t.poor), (.veryPoor, t.veryPoor)]
+        return counts.map { level, count in
+            let rate = Rate(count, of: t.ratings)
+            return Bar(label: req.t("rating.level.\(level.rawValue)"), count: count, percent: rate.percent, width: Int(((rate.value ?? 0) * 100).rounded()))
+        }
+    }
+
+    private func line(_ g: SupervisionQuery.Group, _ req: Request, href: String) -> Line {
+        let t = g.totals
+        let days = t.averageDaysUsed.map { used in "\(String(format: "%.1f", used)) / \(String(format: "%.1f", t.averageDaysPromised ?? 0))" } ?? "—"
+        return Line(code: g.key, name: g.name.isEmpty ? "—" : g.name, cases: t.cases, decided: t.decided, onTime: t.onTimeRate.percent,
+                    immediate: t.immediateRate.percent, online: t.onlineRate.percent, oneVisit: t.oneVisitRate.percent, days: days,
+                    saved: t.saved, satisfaction: t.satisfactionRate.percent, href: href)
+    }
+}
