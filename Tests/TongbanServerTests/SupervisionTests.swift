@@ -73,6 +73,28 @@ struct SupervisionTests {
         }
     }
 
+    @Test("3,000 generated periods: whole months come from the monthly rows, the edges from the daily rows, every day exactly once")
+    func parts() {
+        var rng = SupervisionSample.Random(seed: 8)
+        let start = CalendarDate(year: 2024, month: 1, day: 1)!
+        for _ in 0..<3_000 {
+            let from = start.adding(days: Int.random(in: 0...900, using: &rng))!
+            let to = from.adding(days: Int.random(in: 0...(Bool.random(using: &rng) ? 40 : 800), using: &rng))!
+            var covered: [CalendarDate] = []
+            for part in SupervisionScope(from: from, to: to).parts(monthly: true) {
+                if part.table == "supervision_monthly" {
+                    #expect(part.from.day == 1 && part.to.day == 1)
+                    for month in TrendStep.month.buckets(from: part.from, to: part.to) {
+                        covered += TrendStep.day.buckets(from: month, to: TrendStep.month.buckets(from: month, to: month.adding(days: 31)!)[1].adding(days: -1)!)
+                    }
+                } else {
+                    covered += TrendStep.day.buckets(from: part.from, to: part.to)
+                }
+            }
+            #expect(covered == TrendStep.day.buckets(from: from, to: to), "\(from)…\(to)")
+        }
+    }
+
     @Test("ratings count on the day given; an upheld appeal takes one out; follow-ups ended count as followed up", arguments: TestDatabase.available)
     func ratings(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in

@@ -16,10 +16,12 @@ struct CatalogBenchCommand: AsyncCommand {
         var items: Int?
         @Flag(name: "skip-import", help: "only the in-process figures")
         var skipImport: Bool
+        @Option(name: "applications", help: "supervision: how many applications to write (default 1000000)")
+        var applications: Int?
         @Option(name: "write-queries", help: "also write 1,200 sample queries (URL-encoded, one per line) to this file, for the HTTP benchmark")
         var writeQueries: String?
     }
-    var help: String { "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark), `tongban bench licenses`." }
+    var help: String { "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark), `tongban bench licenses`, `tongban bench supervision --applications 1000000`." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         if signature.what == "calendar" {
@@ -28,10 +30,13 @@ struct CatalogBenchCommand: AsyncCommand {
         if signature.what == "applications" {
             return try await ApplicationBench.prepare(context.application) { context.console.print($0) }
         }
+        if signature.what == "supervision" {
+            return try await SupervisionBench.run(context.application, applications: signature.applications ?? 1_000_000) { context.console.print($0) }
+        }
         if signature.what == "licenses" {
             return try await LicenseBench.run(context.application) { context.console.print($0) }
         }
-        try expect(signature.what, "catalog", of: "bench", context, alsoKnown: ["calendar", "applications", "licenses"])
+        try expect(signature.what, "catalog", of: "bench", context, alsoKnown: ["calendar", "applications", "licenses", "supervision"])
         let count = signature.items ?? 100_000
         let items = SyntheticCatalog.items(count)
         let say = { (line: String) in context.console.print(line) }

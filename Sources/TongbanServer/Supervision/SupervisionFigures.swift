@@ -19,11 +19,11 @@ struct SupervisionReport: Sendable {
 
     static func make(_ scope: SupervisionScope, on db: any Database) async throws -> SupervisionReport {
         async let totals = SupervisionQuery.totals(scope, on: db)
-        async let daily = SupervisionQuery.daily(scope, on: db)
+        let step = TrendStep.fitting(from: scope.from, to: scope.to)
+        async let daily = SupervisionQuery.daily(scope, monthly: step == .month, on: db)
         async let departments = SupervisionQuery.byDepartment(scope, on: db)
         async let items = SupervisionQuery.byItem(scope, on: db)
         async let asOf = SupervisionRollup.lastRefresh(on: db)
-        let step = TrendStep.fitting(from: scope.from, to: scope.to)
         // ranked: on time first, then the most cases; departments with nothing decided last
         let ranked = try await departments.sorted {
             ($0.totals.onTimeRate.value ?? -1, $0.totals.cases, $1.name) > ($1.totals.onTimeRate.value ?? -1, $1.totals.cases, $0.name)

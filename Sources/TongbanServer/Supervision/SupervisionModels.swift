@@ -33,21 +33,26 @@ struct CreateSupervision: AsyncMigration {
         try await database.schema(CaseRow.schema).field("days_used", .int).update()
         try await database.schema(CaseRow.schema).field("promised_days", .int).update()
         try await database.schema(RatingRecord.schema).field("rated_on", .string).update()
-        var rollup = database.schema("supervision_daily")
-            .field("day", .string, .required)
-            .field("region_code", .string, .required)
-            .field("department_id", .uuid)
-            .field("department_name", .string, .required)
-            .field("item_code", .string, .required)
-            .field("item_name", .string, .required)
-        for column in SupervisionColumns.names { rollup = rollup.field(FieldKey(stringLiteral: column), .int, .required) }
-        try await rollup.create()
+        // the same rows summed per calendar month (`day` is the month's first day): a year's
+        // dashboard reads twelve months of them instead of 365 days
+        for table in ["supervision_daily", "supervision_monthly"] {
+            var rollup = database.schema(table)
+                .field("day", .string, .required)
+                .field("region_code", .string, .required)
+                .field("department_id", .uuid)
+                .field("department_name", .string, .required)
+                .field("item_code", .string, .required)
+                .field("item_name", .string, .required)
+            for column in SupervisionColumns.names { rollup = rollup.field(FieldKey(stringLiteral: column), .int, .required) }
+            try await rollup.create()
+        }
         try await database.schema("supervision_marks")
             .field("name", .string, .identifier(auto: false))
             .field("mark", .datetime, .required)
             .create()
         for statement in [
             "CREATE INDEX supervision_daily_by_day ON supervision_daily (day, department_id)",
+            "CREATE INDEX supervision_monthly_by_day ON supervision_monthly (day, department_id)",
             "CREATE INDEX cases_by_update ON cases (updated_at)",
             "CREATE INDEX applications_by_submission ON applications (submitted_on)",
             "CREATE INDEX ratings_by_day ON ratings (rated_on)",
@@ -71,6 +76,7 @@ struct CreateSupervision: AsyncMigration {
             try await database.sql.raw(SQLQueryString("DROP INDEX \(index)")).run()
         }
         try await database.schema("supervision_marks").delete()
+        try await database.schema("supervision_monthly").delete()
         try await database.schema("supervision_daily").delete()
         try await database.schema(RatingRecord.schema).deleteField("rated_on").update()
         for field in ["promised_days", "days_used", "decided_on"] { try await database.schema(CaseRow.schema).deleteField(FieldKey(stringLiteral: field)).update() }

@@ -47,6 +47,7 @@ enum SupervisionRollup {
             for chunk in stride(from: 0, to: days.count, by: 200).map({ Array(days[$0..<min($0 + 200, days.count)]) }) {
                 summary.rows += try await recompute(days: chunk, on: tx)
             }
+            try await recompute(months: Set(days.map { String($0.prefix(7)) }).sorted(), on: tx)
             summary.days = days.count
             try await tx.sql.raw("UPDATE supervision_marks SET mark = \(bind: now) WHERE name = \(bind: markName)").run()
             return summary
@@ -126,6 +127,23 @@ enum SupervisionRollup {
             """).run()
         struct Count: Decodable { let n: Int }
         return try await db.sql.raw("SELECT COUNT(*) AS n FROM supervision_daily WHERE day IN (\(list))").first(decoding: Count.self)?.n ?? 0
+    }
+
+    /// The months' rows summed again from their days (`day` holds the month's first day).
+    static func recompute(months: [String], on db: any Database) async throws {
+        guard !months.isEmpty else { return }
+        let starts = SQLList(months.map { SQLBind($0 + "-01") })
+        // ranges rather than SUBSTR(day) so the index on day is used
+        let ranges: SQLQueryString = months.map { m -> SQLQueryString in "(day >= \(bind: m + "-01") AND day <= \(bind: m + "-31"))" }.joined(separator: " OR ")
+        try await db.sql.raw("DELETE FROM supervision_monthly WHERE day IN (\(starts))").run()
+        let columns = SupervisionColumns.names.joined(separator: ", ")
+        let sums = SupervisionColumns.names.map { "SUM(\($0))" }.joined(separator: ", ")
+        try await db.sql.raw("""
+            INSERT INTO supervision_monthly (day, region_code, department_id, department_name, item_code, item_name, \(unsafeRaw: columns))
+            SELECT SUBSTR(day, 1, 7) || '-01', region_code, department_id, MAX(department_name), item_code, MAX(item_name), \(unsafeRaw: sums)
+            FROM supervision_daily WHERE \(ranges)
+            GROUP BY SUBSTR(day, 1, 7), region_code, department_id, item_code
+            """).run()
     }
 
     /// Runs every `interval` seconds in a serving process, from a few seconds after it starts.
