@@ -38,6 +38,8 @@ public struct TongbanConfiguration: Sendable {
     public var hallClockStart: LocalTime? = nil
     /// Working days a department has to follow a bad rating up (TONGBAN_FOLLOW_UP_DAYS).
     public var followUpDays = FollowUpDeadline.defaultDays
+    /// Working days a department has to answer a complaint, question or suggestion (TONGBAN_COMPLAINT_DAYS).
+    public var complaintDays = ComplaintRules.defaultDays
 
     public init(database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, keyFile: String? = nil) {
@@ -131,6 +133,13 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var complaintDays = ComplaintRules.defaultDays
+        if let raw = value("TONGBAN_COMPLAINT_DAYS") {
+            if let parsed = Int(raw), (1...60).contains(parsed) { complaintDays = parsed } else {
+                problems.append("TONGBAN_COMPLAINT_DAYS: \"\(raw)\" is not a number of working days between 1 and 60")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
                                                  logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
@@ -138,6 +147,7 @@ public struct TongbanConfiguration: Sendable {
         configuration.deadlineWatchInterval = watchInterval
         configuration.hallClockStart = hallClock
         configuration.followUpDays = followUpDays
+        configuration.complaintDays = complaintDays
         return configuration
     }
 

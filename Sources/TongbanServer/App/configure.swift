@@ -75,6 +75,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     HallAPI().register(api)
     RatingAPI().register(api)
     SupervisionPages().registerAPI(api)
+    ComplaintAPI().register(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())
@@ -96,6 +97,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     HallPages().register(web)
     RatingPages().register(web)
     SupervisionPages().register(web)
+    ComplaintPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever

@@ -23,6 +23,8 @@ enum DeadlineWatch {
         var suspended = 0
         /// Follow-ups of bad ratings past their deadline, escalated to supervisors.
         var escalated = 0
+        /// Complaints, questions and suggestions unanswered past their deadline, escalated.
+        var complaintsEscalated = 0
     }
 
     static func run(app: Application, today: CalendarDate? = nil) async throws -> Summary {
@@ -68,6 +70,7 @@ enum DeadlineWatch {
             }
         }
         summary.escalated = try await FollowUpWork.escalate(app: app, today: today)
+        summary.complaintsEscalated = try await ComplaintService.escalate(app: app, today: today)
         return summary
     }
 

@@ -33,5 +33,7 @@ extension Migrations {
         add(IndexHallQueue())
         // 13. supervision: what each case and rating adds to the figures, the daily rollup
         add(CreateSupervision())
+        // 14. 民呼我应: complaints, questions and suggestions, answered by departments
+        add(CreateComplaints())
     }
 }

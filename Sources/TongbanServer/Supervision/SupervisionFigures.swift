@@ -121,13 +121,13 @@ struct SupervisionFiguresDTO: Content {
 enum SupervisionCSV {
     static func make(_ r: SupervisionReport, req: Request) -> String {
         let header = ["level", "code", "name", "cases", "applications", "decided", "online", "immediate", "near", "oneVisit", "zeroVisit",
-                      "onTime", "averageDaysUsed", "averageDaysPromised", "materialsSaved", "ratings", "satisfaction", "badFollowedUp"]
+                      "onTime", "averageDaysUsed", "averageDaysPromised", "materialsSaved", "ratings", "satisfaction", "badFollowedUp", "complaints", "complaintsOnTime"]
         func line(_ level: String, _ key: String, _ name: String, _ t: SupervisionTotals) -> [String] {
             func share(_ rate: Rate) -> String { rate.value.map { String(format: "%.4f", $0) } ?? "" }
             return [level, key, name, String(t.cases), String(t.applications), String(t.decided), share(t.onlineRate), share(t.immediateRate),
                     share(t.nearRate), share(t.oneVisitRate), share(t.zeroVisitRate), share(t.onTimeRate),
                     t.averageDaysUsed.map { String(format: "%.2f", $0) } ?? "", t.averageDaysPromised.map { String(format: "%.2f", $0) } ?? "",
-                    String(t.saved), String(t.ratings), share(t.satisfactionRate), share(t.followUpRate)]
+                    String(t.saved), String(t.ratings), share(t.satisfactionRate), share(t.followUpRate), String(t.complaints), share(t.complaintsOnTimeRate)]
         }
         var rows = [header, line("total", r.scope.region?.value ?? "", req.t("supervision.total"), r.totals)]
         rows += r.departments.map { line("department", $0.key, $0.name, $0.totals) }

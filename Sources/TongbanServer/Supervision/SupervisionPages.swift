@@ -138,7 +138,7 @@ struct SupervisionPages {
             rate("zeroVisit", t.zeroVisitRate), rate("onTime", t.onTimeRate),
             Tile(label: req.t("supervision.days"), value: days, detail: req.t("supervision.daysDetail", ["promised": promised])),
             Tile(label: req.t("supervision.saved"), value: String(t.saved), detail: req.t("supervision.savedDetail")),
-            rate("satisfaction", t.satisfactionRate), rate("followedUp", t.followUpRate),
+            rate("satisfaction", t.satisfactionRate), rate("followedUp", t.followUpRate), rate("complaintsOnTime", t.complaintsOnTimeRate),
         ]
     }
 

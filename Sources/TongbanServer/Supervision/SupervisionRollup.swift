@@ -12,7 +12,7 @@ import Vapor
 /// How it is kept: each case's row carries what it counts for (state, decided_on, days_used,
 /// promised_days, due_on; its application's day, channel, region and visits), and every change
 /// of a case (a transition, a recorded visit) sets its `updated_at`; a rating has its day and
-/// its `created_at`/`revised_at`, a follow-up its `updated_at`. A refresh finds the days touched
+/// its `created_at`/`revised_at`, a follow-up and a complaint their `updated_at`. A refresh finds the days touched
 /// since its last mark and recomputes those days whole (delete, then insert the grouped sums),
 /// in one transaction that also moves the mark. Recomputing a day is idempotent, so the refresh
 /// looks two minutes further back than its mark: a change committed just after a refresh read is
@@ -68,6 +68,7 @@ enum SupervisionRollup {
               WHERE c.updated_at > \(bind: since) AND a.submitted_on IS NOT NULL
             UNION SELECT DISTINCT rated_on AS day FROM ratings WHERE created_at > \(bind: since) OR revised_at > \(bind: since)
             UNION SELECT DISTINCT r.rated_on AS day FROM rating_follow_ups f JOIN ratings r ON r.id = f.rating_id WHERE f.updated_at > \(bind: since)
+            UNION SELECT DISTINCT sent_on AS day FROM complaints WHERE updated_at > \(bind: since)
             """).all(decoding: Day.self)
         return Set(days.compactMap(\.day)).sorted()
     }
@@ -124,6 +125,17 @@ enum SupervisionRollup {
             FROM ratings r LEFT JOIN rating_follow_ups f ON f.rating_id = r.id
             WHERE r.rated_on IN (\(list))
             GROUP BY r.rated_on, r.region_code, r.department_id
+            """).run()
+        let complaintCounters: [String: String] = [
+            "complaints": "COUNT(*)",
+            "complaints_answered": "SUM(CASE WHEN answered_on IS NOT NULL THEN 1 ELSE 0 END)",
+            "complaints_on_time": "SUM(CASE WHEN answered_on IS NOT NULL AND answered_on <= due_on THEN 1 ELSE 0 END)",
+        ]
+        try await db.sql.raw("""
+            INSERT INTO supervision_daily (\(unsafeRaw: columns))
+            SELECT sent_on, region_code, department_id, MAX(department_name), COALESCE(item_code, ''), COALESCE(MAX(item_name), ''), \(unsafeRaw: select(complaintCounters))
+            FROM complaints WHERE sent_on IN (\(list))
+            GROUP BY sent_on, region_code, department_id, item_code
             """).run()
         struct Count: Decodable { let n: Int }
         return try await db.sql.raw("SELECT COUNT(*) AS n FROM supervision_daily WHERE day IN (\(list))").first(decoding: Count.self)?.n ?? 0

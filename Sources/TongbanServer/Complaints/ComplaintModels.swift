@@ -1,0 +1,84 @@
+import Fluent
+import Foundation
+import SQLKit
+import TongbanCore
+
+/// 民呼我应: a complaint, question or suggestion, routed to the department answerable for its
+/// subject, answered there within the working days, then rated by its sender.
+final class ComplaintRecord: Model, @unchecked Sendable {
+    static let schema = "complaints"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "sender_id") var senderID: UUID
+    @Field(key: "kind") var kind: ComplaintKind
+    @Field(key: "subject") var subject: ComplaintSubject
+    /// The item's code, the department's id or the application's id.
+    @Field(key: "target") var target: String
+    /// What the sender sees it is about (the item's or department's name, the application's number).
+    @Field(key: "target_label") var targetLabel: String
+    @OptionalField(key: "item_code") var itemCode: String?
+    @OptionalField(key: "item_name") var itemName: String?
+    @OptionalField(key: "department_id") var departmentID: UUID?
+    @Field(key: "department_name") var departmentName: String
+    @Field(key: "region_code") var regionCode: String
+    @Field(key: "title") var title: String
+    @Field(key: "body") var body: String
+    @Field(key: "state") var state: ComplaintState
+    @Field(key: "sent_on") var sentOn: String
+    @Field(key: "due_on") var dueOn: String
+    @OptionalField(key: "answer") var answer: String?
+    @OptionalField(key: "answered_by") var answeredBy: String?
+    @OptionalField(key: "answered_on") var answeredOn: String?
+    @OptionalField(key: "rating") var rating: Int?
+    @OptionalField(key: "rating_comment") var ratingComment: String?
+    @Field(key: "escalated") var escalated: Bool
+    @Field(key: "version") var version: Int
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+}
+
+/// 14. 民呼我应.
+struct CreateComplaints: AsyncMigration {
+    func prepare(on database: Database) async throws {
+        try await database.schema(ComplaintRecord.schema)
+            .id()
+            .field("sender_id", .uuid, .required)
+            .field("kind", .string, .required)
+            .field("subject", .string, .required)
+            .field("target", .string, .required)
+            .field("target_label", .string, .required)
+            .field("item_code", .string)
+            .field("item_name", .string)
+            .field("department_id", .uuid)
+            .field("department_name", .string, .required)
+            .field("region_code", .string, .required)
+            .field("title", .string, .required)
+            .field("body", .string, .required)
+            .field("state", .string, .required)
+            .field("sent_on", .string, .required)
+            .field("due_on", .string, .required)
+            .field("answer", .string)
+            .field("answered_by", .string)
+            .field("answered_on", .string)
+            .field("rating", .int)
+            .field("rating_comment", .string)
+            .field("escalated", .bool, .required)
+            .field("version", .int, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .create()
+        for statement in [
+            "CREATE INDEX complaints_by_sender ON complaints (sender_id, created_at)",
+            "CREATE INDEX complaints_by_department ON complaints (department_id, state, due_on)",
+            "CREATE INDEX complaints_open_due ON complaints (state, due_on)",
+            "CREATE INDEX complaints_by_update ON complaints (updated_at)",
+            "CREATE INDEX complaints_by_day ON complaints (sent_on)",
+        ] { try await database.sql.raw(SQLQueryString(statement)).run() }
+    }
+
+    func revert(on database: Database) async throws {
+        try await database.schema(ComplaintRecord.schema).delete()
+    }
+}

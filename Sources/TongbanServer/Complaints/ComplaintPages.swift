@@ -1,0 +1,166 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// 民呼我应 on the pages: the list (mine, my department's, or my region's), the form to send one
+/// (about an item, a department or one of my applications), and one message with its answer
+/// form (the department) or its rating form (the sender).
+struct ComplaintPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("complaints", use: list)
+        routes.get("complaints", "new", use: form)
+        routes.post("complaints", use: send)
+        routes.get("complaints", ":id", use: show)
+        routes.post("complaints", ":id", "answer", use: answer)
+        routes.post("complaints", ":id", "rating", use: rate)
+    }
+
+    struct Option: Encodable { let value: String; let label: String; let selected: Bool }
+    struct Line: Encodable { let href: String; let title: String; let kind: String; let department: String; let state: String; let dueOn: String; let overdue: Bool; let escalated: Bool }
+
+    struct ListContext: Encodable {
+        let page: PageContext
+        let lines: [Line]
+        let hasLines: Bool
+        let maySend: Bool
+    }
+
+    func list(req: Request) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/complaints") }
+        let today = req.application.today
+        let lines = try await ComplaintService.list(on: req).map { r in
+            Line(href: "/complaints/\(r.id!)", title: r.title, kind: req.t("complaint.kind.\(r.kind.rawValue)"), department: r.departmentName,
+                 state: req.t("complaint.state.\(r.state.rawValue)"), dueOn: r.dueOn,
+                 overdue: CalendarDate(iso: r.dueOn).map { ComplaintRules.isOverdue(due: $0, on: today, state: r.state) } ?? false, escalated: r.escalated)
+        }
+        return try await req.view.render("complaints", ListContext(page: req.pageContext(title: req.t("complaint.title")), lines: lines,
+                                                                 hasLines: !lines.isEmpty, maySend: account.kind != .staff)).encodeResponse(for: req)
+    }
+
+    struct FormContext: Encodable {
+        let page: PageContext
+        let kinds: [Option]
+        let subjects: [Option]
+        let departments: [Option]
+        let applications: [Option]
+        let item: String
+        let title: String
+        let body: String
+        let error: String?
+        let fieldErrors: [String: String]
+    }
+
+    struct SendForm: Decodable {
+        var kind: String?; var subject: String?; var department: String?; var item: String?; var application: String?
+        var title: String?; var body: String?
+
+        var target: String? {
+            switch subject {
+            case "department": department
+            case "application": application
+            default: item
+            }
+        }
+    }
+
+    func form(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.string)") }
+        var preset = SendForm()
+        preset.item = try? req.query.get(String.self, at: "item")
+        preset.application = try? req.query.get(String.self, at: "application")
+        preset.subject = preset.application != nil ? "application" : preset.item != nil ? "item" : "department"
+        return try await render(req, preset, failure: nil)
+    }
+
+    private func render(_ req: Request, _ f: SendForm, failure: (any Error)?) async throws -> Response {
+        let shown = try FormFailure(failure, req)
+        let account = try req.requireAccount()
+        let departments = try await Department.query(on: req.db).sort(\.$name).all()
+        let applications = account.kind == .staff ? [] : try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == (try account.requireID()))
+            .filter(\.$status != "draft").sort(\.$createdAt, .descending).limit(50).all()
+        let context = FormContext(
+            page: req.pageContext(title: req.t("complaint.new")),
+            kinds: ComplaintKind.allCases.map { Option(value: $0.rawValue, label: req.t("complaint.kind.\($0.rawValue)"), selected: $0.rawValue == (f.kind ?? "complaint")) },
+            subjects: ComplaintSubject.allCases.map { Option(value: $0.rawValue, label: req.t("complaint.subject.\($0.rawValue)"), selected: $0.rawValue == f.subject) },
+            departments: departments.map { Option(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == f.department) },
+            applications: applications.map { Option(value: $0.id!.uuidString, label: "\($0.number ?? "—") · \($0.targetName)", selected: $0.id!.uuidString == f.application) },
+            item: f.item ?? "", title: f.title ?? "", body: f.body ?? "", error: shown.summary,
+            fieldErrors: shown.fields.reduce(into: [:]) { $0[$1.key == "target" ? (f.subject ?? "item") : $1.key] = $1.value })
+        let response = try await req.view.render("complaint-new", context).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+
+    func send(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/complaints/new") }
+        let f = try req.content.decode(SendForm.self)
+        do {
+            let record = try await ComplaintService.send(.init(kind: f.kind, subject: f.subject, target: f.target, title: f.title, body: f.body), on: req)
+            return req.redirect(to: "/complaints/\(record.id!)?done=sent")
+        } catch let error as TongbanError where error.status == .unprocessableEntity {
+            return try await render(req, f, failure: error)
+        }
+    }
+
+    struct ShowContext: Encodable {
+        let page: PageContext
+        let c: ComplaintDTO
+        let kind: String
+        let state: String
+        let ratingLabel: String?
+        let mayAnswer: Bool
+        let mayRate: Bool
+        let levels: [RatingPages.Choice]
+        let error: String?
+        let fieldErrors: [String: String]
+    }
+
+    private func show(_ req: Request, id: UUID, failure: (any Error)?) async throws -> Response {
+        let record = try await ComplaintService.find(id, on: req)
+        let account = try req.requireAccount()
+        let shown = try FormFailure(failure, req)
+        let notice = (try? req.query.get(String.self, at: "done")).map { req.t("complaint.done.\($0)") }
+        let context = ShowContext(
+            page: req.pageContext(title: record.title, notice: notice), c: ComplaintDTO(record, today: req.application.today),
+            kind: req.t("complaint.kind.\(record.kind.rawValue)"), state: req.t("complaint.state.\(record.state.rawValue)"),
+            ratingLabel: record.rating.map { req.t("rating.level.\($0)") },
+            mayAnswer: ComplaintRules.mayAnswer(record.state) && account.kind == .staff && record.departmentID != nil && record.departmentID == account.$department.id,
+            mayRate: ComplaintRules.mayRate(record.state) && record.senderID == account.id, levels: RatingPages.levels(req),
+            error: shown.summary, fieldErrors: shown.fields)
+        let response = try await req.view.render("complaint", context).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return response
+    }
+
+    func show(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
+        return try await show(req, id: try ComplaintAPI.id(req), failure: nil)
+    }
+
+    func answer(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
+        let id = try ComplaintAPI.id(req)
+        struct Form: Decodable { var answer: String?; var version: String? }
+        let f = try req.content.decode(Form.self)
+        do {
+            _ = try await ComplaintService.answer(id, .init(answer: f.answer, version: f.version.flatMap { Int($0) }), on: req)
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await show(req, id: id, failure: error)
+        }
+        return req.redirect(to: "/complaints/\(id)?done=answered")
+    }
+
+    func rate(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
+        let id = try ComplaintAPI.id(req)
+        struct Form: Decodable { var level: String?; var comment: String? }
+        let f = try req.content.decode(Form.self)
+        do {
+            _ = try await ComplaintService.rate(id, .init(level: f.level.flatMap { Int($0) }, comment: f.comment), on: req)
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+            return try await show(req, id: id, failure: error)
+        }
+        return req.redirect(to: "/complaints/\(id)?done=rated")
+    }
+}
