@@ -11,7 +11,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, out = sys.argv[1].rstrip("/"), sys.argv[2]
 os.makedirs(out, exist_ok=True)
@@ -377,6 +377,49 @@ try:
     submit("a[href='/follow-ups']")
     check("窗口人员未说明补正要求" in driver.page_source and "记录回访" in driver.page_source, "the centre's clerk sees the follow-up to call back")
     shot("follow-ups")
+
+    # 电子监察: the public page without signing in; the supervisor's dashboard; its CSV link
+    submit("form[action='/logout'] button")
+    driver.get(base + "/transparency")
+    check("按时办结率" in driver.page_source and "一次办" in driver.page_source and "<svg" in driver.page_source
+          and "部门排名" in driver.page_source, "the public figures show rates, the trend and the departments without signing in")
+    shot("transparency")
+    driver.get(base + "/transparency?from=2026-12-01&to=2026-01-01")
+    check("开始日期晚于结束日期" in driver.page_source, "a reversed period is refused, in Chinese")
+    sign_in("supervisor")
+    driver.get(base + "/supervision")
+    check("电子监察" in driver.page_source and "满意率" in driver.page_source and "导出 CSV" in driver.page_source, "the supervisor sees the dashboard")
+    shot("supervision")
+
+    # 民呼我应: the person asks the market regulator; its reviewer answers; the person rates the answer
+    submit("form[action='/logout'] button")
+    sign_in("330106199003071236")
+    driver.get(base + "/complaints/new")
+    driver.find_element(By.CSS_SELECTOR, "input[name=kind][value=consultation]").click()
+    driver.find_element(By.CSS_SELECTOR, "input[name=subject][value=department]").click()
+    Select(driver.find_element(By.CSS_SELECTOR, "select[name=department]")).select_by_visible_text("杭州市西湖区市场监督管理局")
+    driver.find_element(By.CSS_SELECTOR, "input[name=title]").send_keys("个体户变更经营范围")
+    driver.find_element(By.CSS_SELECTOR, "textarea[name=body]").send_keys("短")
+    submit("form[action='/complaints'] button")
+    check("内容太短" in driver.page_source, "a too-short question is refused, in Chinese, the form kept")
+    shot("complaint-errors")
+    driver.find_element(By.CSS_SELECTOR, "textarea[name=body]").send_keys("请问个体工商户变更经营范围可以全程网上办理吗？")
+    submit("form[action='/complaints'] button")
+    check("已转给负责的部门" in driver.page_source and "待答复" in driver.page_source, "the question is sent to the department")
+    complaint_url = driver.current_url.split("?")[0]
+    submit("form[action='/logout'] button")
+    sign_in("reviewer.amr")
+    driver.get(complaint_url)
+    driver.find_element(By.CSS_SELECTOR, "textarea[name=answer]").send_keys("可以，登录后在“变更登记”中提交，无需到窗口。")
+    submit("form[action$='/answer'] button")
+    check("答复已发送" in driver.page_source, "the department answers")
+    submit("form[action='/logout'] button")
+    sign_in("330106199003071236")
+    driver.get(complaint_url)
+    driver.find_element(By.CSS_SELECTOR, "input[name=level][value='5']").click()
+    submit("form[action$='/rating'] button")
+    check("感谢您的评价" in driver.page_source and "非常满意" in driver.page_source, "the person rates the answer")
+    shot("complaint")
 finally:
     driver.quit()
 

@@ -62,6 +62,8 @@ struct SupervisionPages {
         let csvHref: String
         let asOf: String
         let error: String?
+        /// What is wrong with each field of the filter, in the user's language.
+        let problems: [String]
     }
 
     func dashboard(req: Request) async throws -> Response {
@@ -107,7 +109,7 @@ struct SupervisionPages {
             hasData: (report?.totals.cases ?? 0) + (report?.totals.ratings ?? 0) > 0,
             csvHref: "\(path).csv\(query)",
             asOf: report?.asOf.map { req.t("supervision.asOf", ["time": Self.wallClock($0)]) } ?? req.t("supervision.notYet"),
-            error: shown.summary)
+            error: shown.summary, problems: shown.fields.sorted { $0.key < $1.key }.map(\.value))
         let response = try await req.view.render("supervision", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
