@@ -175,4 +175,47 @@ struct SupervisionTests {
             #expect(total.fields[3] == String(everything.cases))
         }
     }
+
+    @Test("warnings board: every yellow and red case counted per department, red first; late follow-ups and complaints; the supervisor's region, a reviewer's own department, nobody else", arguments: TestDatabase.available)
+    func warnings(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let places = try await Self.places(app)
+            var rng = SupervisionSample.Random(seed: 21)
+            let cases = SupervisionSample.random(400, from: Self.from, to: Self.to, places: places, using: &rng)
+            try await SupervisionSample.insert(cases, on: app.db)
+            _ = try await DeadlineWatch.run(app: app, today: Self.to)
+            // a complaint unanswered past its day, and one still in time
+            for (title, due) in [("逾期未答复的投诉", Self.to.adding(days: -2)!), ("尚在期限内的咨询", Self.to.adding(days: 30)!)] {
+                let c = ComplaintRecord()
+                c.id = UUID(); c.senderID = UUID(); c.kind = .complaint; c.subject = .department; c.target = places[0].departmentID!.uuidString
+                c.targetLabel = places[0].departmentName; c.departmentID = places[0].departmentID; c.departmentName = places[0].departmentName
+                c.regionCode = "330106"; c.title = title; c.body = "内容"; c.state = .open; c.sentOn = Self.from.description; c.dueOn = due.description
+                c.escalated = false; c.version = 1; c.createdAt = Date(); c.updatedAt = Date()
+                try await c.create(on: app.db)
+            }
+            _ = try await DeadlineWatch.run(app: app, today: Self.to)
+            let supervisor = try await app.token("supervisor")
+            let board = try await app.send(.GET, "/api/v1/supervision/warnings", bearer: supervisor).content.decode(WarningBoard.Board.self)
+            #expect(board.late.map(\.title) == ["逾期未答复的投诉"] && board.late[0].escalated)
+            #expect(board.counts.first { $0.department == places[0].departmentName }?.complaints == 1)
+            // what the watch coloured, in the supervisor's region (西湖区: not the 上城区 item)
+            let warned = cases.filter { $0.facts.state.isAccepted && $0.facts.dueOn != nil && $0.regionCode.hasPrefix("330106") }
+            let red = warned.filter { $0.facts.dueOn! < Self.to }, yellow = warned.filter { $0.facts.dueOn! >= Self.to && $0.facts.dueOn!.adding(days: -1)! <= Self.to }
+            #expect(board.totalRed == red.count && board.totalYellow == yellow.count && red.count > 10)
+            #expect(board.counts.reduce(0) { $0 + $1.red } == red.count)
+            #expect(board.cases.count == min(WarningBoard.listLimit, red.count + yellow.count))
+            #expect(board.cases.prefix(red.count).allSatisfy { $0.warning == "red" })
+            let reviewer = try await app.token("reviewer.health")
+            let own = try await app.send(.GET, "/api/v1/supervision/warnings", bearer: reviewer).content.decode(WarningBoard.Board.self)
+            #expect(own.counts.map(\.department) == [places[2].departmentName] || own.counts.isEmpty)
+            #expect(own.totalRed == red.filter { $0.departmentID == places[2].departmentID }.count)
+            let person = try await app.token(app.demoPersonLogin)
+            #expect(try await app.send(.GET, "/api/v1/supervision/warnings", bearer: person).status == .forbidden)
+            let browser = Browser(app)
+            try await browser.get("/login")
+            try await browser.post("/login", ["login": "supervisor", "password": demoPassword])
+            let page = try await browser.get("/warnings")
+            #expect(page.status == .ok && page.body.string.contains("红灯超期") && page.body.string.contains(places[0].departmentName))
+        }
+    }
 }

@@ -76,6 +76,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     RatingAPI().register(api)
     SupervisionPages().registerAPI(api)
     ComplaintAPI().register(api)
+    WarningBoardPages().registerAPI(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())
@@ -98,6 +99,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     RatingPages().register(web)
     SupervisionPages().register(web)
     ComplaintPages().register(web)
+    WarningBoardPages().register(web)
 }
 
 /// Where the bundled templates, message tables, stylesheets and reference data are, wherever
