@@ -82,6 +82,8 @@ final class CaseRow: Model, @unchecked Sendable {
     /// Working days its clock ran until the decision.
     @OptionalField(key: "days_used") var daysUsed: Int?
     @OptionalField(key: "promised_days") var promisedDays: Int?
+    /// The application's region, here too so the warnings board counts without a join.
+    @OptionalField(key: "region_code") var regionCode: String?
 
     init() {}
 

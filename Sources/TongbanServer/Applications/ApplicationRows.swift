@@ -22,7 +22,7 @@ extension InsertBatch {
             ("department_id", c.departmentID), ("state", c.state.rawValue), ("record", c.record), ("version", c.version),
             ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue), ("verify_due", c.verifyDue),
             ("warning", c.warning.rawValue), ("updated_at", c.updatedAt), ("decided_on", c.decidedOn), ("days_used", c.daysUsed),
-            ("promised_days", c.promisedDays),
+            ("promised_days", c.promisedDays), ("region_code", c.regionCode),
         ])
     }
 

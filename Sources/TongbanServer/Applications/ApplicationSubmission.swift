@@ -142,6 +142,7 @@ enum ApplicationSubmission {
             row.warning = .none
             row.updatedAt = now
             row.promisedDays = record.limit
+            row.regionCode = application.regionCode
             row.decidedOn = record.decision?.on.description
             row.daysUsed = record.decision == nil ? nil : 0
             written.cases.append(row)

@@ -18,6 +18,8 @@ struct CatalogBenchCommand: AsyncCommand {
         var skipImport: Bool
         @Option(name: "applications", help: "supervision: how many applications to write (default 1000000)")
         var applications: Int?
+        @Flag(name: "watch-only", help: "supervision: only open every case already in the database and time the deadline watch")
+        var watchOnly: Bool
         @Option(name: "write-queries", help: "also write 1,200 sample queries (URL-encoded, one per line) to this file, for the HTTP benchmark")
         var writeQueries: String?
     }
@@ -31,7 +33,7 @@ struct CatalogBenchCommand: AsyncCommand {
             return try await ApplicationBench.prepare(context.application) { context.console.print($0) }
         }
         if signature.what == "supervision" {
-            return try await SupervisionBench.run(context.application, applications: signature.applications ?? 1_000_000) { context.console.print($0) }
+            return try await SupervisionBench.run(context.application, applications: signature.applications ?? 1_000_000, watchOnly: signature.watchOnly) { context.console.print($0) }
         }
         if signature.what == "licenses" {
             return try await LicenseBench.run(context.application) { context.console.print($0) }

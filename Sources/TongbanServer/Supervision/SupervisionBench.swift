@@ -8,8 +8,8 @@ import Vapor
 /// configured database (an empty one). Writes N applications over the year to 2026-11-20 across
 /// 40 departments × 25 items in West Lake District and five of its streets, builds the rollup
 /// from nothing, then times each kind of dashboard (region, department, item, street, public;
-/// a year and a quarter) 15 times; then opens every case with a deadline and times the deadline
-/// watch for a day on which some of them turn yellow or red, and for a day with no change.
+/// a year and a quarter) 15 times; then opens every case (those decided at once get a deadline a
+/// month ahead) and times the deadline watch for a day on which some of them turn yellow or red, and for a day with no change.
 /// Prints figures; `Benchmarks/supervision.sh` adds the HTTP side. Not a test.
 enum SupervisionBench {
     static let last = CalendarDate(year: 2026, month: 11, day: 20)!
@@ -29,8 +29,9 @@ enum SupervisionBench {
         }
     }
 
-    static func run(_ app: Application, applications: Int, say: (String) -> Void) async throws {
+    static func run(_ app: Application, applications: Int, watchOnly: Bool = false, say: (String) -> Void) async throws {
         try await app.autoMigrate()
+        if watchOnly { return try await watch(app, say: say) }
         let places = places()
         var rng = SupervisionSample.Random(seed: 2027)
         var clock = ContinuousClock.now
@@ -89,11 +90,22 @@ enum SupervisionBench {
         }
         say(String(format: "dashboards: slowest of all %.1f ms", worst))
 
-        // the deadline watch over every case with a deadline, opened; colours as of the day before
+        try await watch(app, say: say)
+    }
+
+    /// Every case of the database opened, coloured as of the day before the last day; then the
+    /// deadline watch for the last day (some turn yellow or red) and once more (nothing changes).
+    static func watch(_ app: Application, say: (String) -> Void) async throws {
+        struct Count: Decodable { let n: Int }
+        var clock = ContinuousClock.now
         let today = last, yesterday = last.adding(days: -1)!.description
         let colour = SQLQueryString("CASE WHEN due_on < \(bind: yesterday) THEN 'red' WHEN yellow_on <= \(bind: yesterday) THEN 'yellow' ELSE 'none' END")
+        // cases decided at once have no deadline: they get one a month ahead, so every case is open
         try await app.db.sql.raw("""
-            UPDATE cases SET state = 'underReview', clock_running = \(bind: true), warning = \(colour) WHERE due_on IS NOT NULL
+            UPDATE cases SET due_on = \(bind: today.adding(days: 30)!.description), yellow_on = \(bind: today.adding(days: 29)!.description) WHERE due_on IS NULL
+            """).run()
+        try await app.db.sql.raw("""
+            UPDATE cases SET state = 'underReview', clock_running = \(bind: true), warning = \(colour)
             """).run()
         let open = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM cases WHERE clock_running = \(bind: true)").first(decoding: Count.self)?.n ?? 0
         if app.db.isPostgres { try await app.db.sql.raw("ANALYZE cases").run() }
@@ -105,6 +117,27 @@ enum SupervisionBench {
         let still = try await DeadlineWatch.run(app: app, today: today)
         say(String(format: "deadline watch over %d open cases, nothing changed: %.2f s (%d changes)", open,
                    seconds(ContinuousClock.now - clock), still.yellow + still.red + still.cleared))
+        // the warnings board a supervisor opens: with most of the year's cases overdue (every case
+        // opened, a year of due dates behind), and as a month into the year (a few per cent warned)
+        try await board(app, today: today, label: "every case open", say: say)
+        let early = first.adding(days: 30)!.description
+        let earlyColour = SQLQueryString("CASE WHEN due_on < \(bind: early) THEN 'red' WHEN yellow_on <= \(bind: early) THEN 'yellow' ELSE 'none' END")
+        try await app.db.sql.raw("UPDATE cases SET warning = \(earlyColour)").run()
+        if app.db.isPostgres { try await app.db.sql.raw("VACUUM ANALYZE cases").run() }
+        try await board(app, today: today, label: "a month into the year", say: say)
+    }
+
+    static func board(_ app: Application, today: CalendarDate, label: String, say: (String) -> Void) async throws {
+        var times: [Double] = []
+        var board: WarningBoard.Board?
+        for _ in 0..<7 {
+            let clock = ContinuousClock.now
+            board = try await WarningBoard.board(.init(region: try RegionCode("330106"), departmentID: nil), today: today, on: app.db)
+            times.append(seconds(ContinuousClock.now - clock) * 1000)
+        }
+        times.sort()
+        say(String(format: "warnings board, %@: median %.0f ms, max %.0f ms (%d red, %d yellow)", label, times[times.count / 2], times[times.count - 1],
+                   board?.totalRed ?? 0, board?.totalYellow ?? 0))
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -32,6 +32,7 @@ struct CreateSupervision: AsyncMigration {
         try await database.schema(CaseRow.schema).field("decided_on", .string).update()
         try await database.schema(CaseRow.schema).field("days_used", .int).update()
         try await database.schema(CaseRow.schema).field("promised_days", .int).update()
+        try await database.schema(CaseRow.schema).field("region_code", .string).update()
         try await database.schema(RatingRecord.schema).field("rated_on", .string).update()
         // the same rows summed per calendar month (`day` is the month's first day): a year's
         // dashboard reads twelve months of them instead of 365 days
@@ -56,7 +57,11 @@ struct CreateSupervision: AsyncMigration {
             "CREATE INDEX cases_by_update ON cases (updated_at)",
             "CREATE INDEX applications_by_submission ON applications (submitted_on)",
             "CREATE INDEX ratings_by_day ON ratings (rated_on)",
+            // the warnings board: counts per department and the reddest, soonest due, without reading the rest
+            "CREATE INDEX cases_warned ON cases (warning, region_code, department_name) WHERE clock_running AND warning <> 'none'",
+            "CREATE INDEX cases_warned_due ON cases (warning, due_on) WHERE clock_running AND warning <> 'none'",
         ] { try await database.sql.raw(SQLQueryString(statement)).run() }
+        try await database.sql.raw("UPDATE cases SET region_code = (SELECT a.region_code FROM applications a WHERE a.id = cases.application_id)").run()
         // what the cases and ratings of an existing database already say
         for row in try await CaseRow.query(on: database).all() {
             let record = try row.caseRecord()
@@ -72,13 +77,13 @@ struct CreateSupervision: AsyncMigration {
     }
 
     func revert(on database: Database) async throws {
-        for index in ["ratings_by_day", "applications_by_submission", "cases_by_update"] {
+        for index in ["cases_warned_due", "cases_warned", "ratings_by_day", "applications_by_submission", "cases_by_update"] {
             try await database.sql.raw(SQLQueryString("DROP INDEX \(index)")).run()
         }
         try await database.schema("supervision_marks").delete()
         try await database.schema("supervision_monthly").delete()
         try await database.schema("supervision_daily").delete()
         try await database.schema(RatingRecord.schema).deleteField("rated_on").update()
-        for field in ["promised_days", "days_used", "decided_on"] { try await database.schema(CaseRow.schema).deleteField(FieldKey(stringLiteral: field)).update() }
+        for field in ["region_code", "promised_days", "days_used", "decided_on"] { try await database.schema(CaseRow.schema).deleteField(FieldKey(stringLiteral: field)).update() }
     }
 }

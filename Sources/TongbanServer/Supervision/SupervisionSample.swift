@@ -130,6 +130,7 @@ enum SupervisionSample {
                         ("state", f.state.rawValue), ("record", try record(f)), ("version", 1), ("due_on", f.dueOn?.description),
                         ("yellow_on", f.dueOn?.adding(days: -1)?.description), ("clock_running", running), ("warning", "none"), ("updated_at", now),
                         ("decided_on", f.decidedOn?.description), ("days_used", f.daysUsed), ("promised_days", f.promisedDays),
+                        ("region_code", c.regionCode),
                     ])
                     for n in 0..<f.materialsSaved {
                         reuses.append([

@@ -36,8 +36,9 @@ enum WarningBoard {
 
     static func board(_ scope: Scope, today: CalendarDate, on db: any Database) async throws -> Board {
         let prefix = scope.region.significantPrefix + "%"
-        var caseFilter: SQLQueryString = "c.clock_running = \(bind: true) AND c.warning <> 'none' AND a.region_code LIKE \(bind: prefix)"
-        if let department = scope.departmentID { caseFilter = caseFilter + " AND c.department_id = \(bind: department)" }
+        // literal conditions, so the planner sees they imply the partial indexes' own
+        var caseFilter: SQLQueryString = "clock_running AND warning <> 'none' AND region_code LIKE \(bind: prefix)"
+        if let department = scope.departmentID { caseFilter = caseFilter + " AND department_id = \(bind: department)" }
         func lateFilter(_ table: String) -> SQLQueryString {
             var filter: SQLQueryString = "\(unsafeRaw: table).region_code LIKE \(bind: prefix) AND \(unsafeRaw: table).due_on < \(bind: today.description)"
             if let department = scope.departmentID { filter = filter + " AND \(unsafeRaw: table).department_id = \(bind: department)" }
@@ -46,15 +47,19 @@ enum WarningBoard {
 
         struct Grouped: Decodable { let department_name: String; let warning: String; let n: Int }
         let grouped = try await db.sql.raw("""
-            SELECT c.department_name, c.warning, COUNT(*) AS n FROM cases c JOIN applications a ON a.id = c.application_id
-            WHERE \(caseFilter) GROUP BY c.department_name, c.warning
+            SELECT department_name, warning, COUNT(*) AS n FROM cases WHERE \(caseFilter) GROUP BY department_name, warning
             """).all(decoding: Grouped.self)
         struct Row: Decodable { let application_id: UUID; let number: String?; let item_name: String; let department_name: String; let warning: String; let due_on: String?; let state: String }
-        let rows = try await db.sql.raw("""
-            SELECT c.application_id, a.number, c.item_name, c.department_name, c.warning, c.due_on, c.state
-            FROM cases c JOIN applications a ON a.id = c.application_id WHERE \(caseFilter)
-            ORDER BY CASE c.warning WHEN 'red' THEN 0 ELSE 1 END, c.due_on LIMIT \(unsafeRaw: String(listLimit))
-            """).all(decoding: Row.self)
+        // red ones first, soonest due; yellow ones after if there is room
+        var rows: [Row] = []
+        for colour in ["red", "yellow"] where rows.count < listLimit {
+            rows += try await db.sql.raw("""
+                SELECT c.application_id, a.number, c.item_name, c.department_name, c.warning, c.due_on, c.state
+                FROM (SELECT application_id, item_name, department_name, warning, due_on, state FROM cases
+                      WHERE \(caseFilter) AND warning = \(unsafeRaw: "'\(colour)'") ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit - rows.count))) c
+                JOIN applications a ON a.id = c.application_id ORDER BY c.due_on
+                """).all(decoding: Row.self)
+        }
         struct Late: Decodable { let id: UUID; let title: String; let department_name: String; let due_on: String; let escalated: Bool }
         let followUps = try await db.sql.raw("""
             SELECT f.id, r.subject_name AS title, f.department_name, f.due_on, f.escalated FROM rating_follow_ups f JOIN ratings r ON r.id = f.rating_id
