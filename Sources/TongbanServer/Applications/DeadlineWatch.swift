@@ -69,8 +69,8 @@ enum DeadlineWatch {
                 continue   // another process, or the applicant, got there first
             }
         }
-        summary.escalated = try await FollowUpWork.escalate(app: app, today: today)
-        summary.complaintsEscalated = try await ComplaintService.escalate(app: app, today: today)
+        summary.escalated = try await Escalation.run(.followUps, app: app, today: today)
+        summary.complaintsEscalated = try await Escalation.run(.complaints, app: app, today: today)
         return summary
     }
 

@@ -160,21 +160,4 @@ enum ComplaintService {
         let rows = try await query.sort(\.$createdAt, .descending).limit(500).all()
         return rows.filter { $0.state == .open }.sorted { $0.dueOn < $1.dueOn } + rows.filter { $0.state != .open }
     }
-
-    /// Unanswered messages past their due date, escalated to supervisors once (outbox).
-    static func escalate(app: Application, today: CalendarDate) async throws -> Int {
-        struct Row: Decodable { let id: UUID; let department_name: String; let due_on: String }
-        return try await app.db.write { tx in
-            let rows = try await tx.sql.raw("""
-                UPDATE complaints SET escalated = \(bind: true)
-                WHERE escalated = \(bind: false) AND state = 'open' AND due_on < \(bind: today.description)
-                RETURNING id, department_name, due_on
-                """).all(decoding: Row.self)
-            let now = Date()
-            let events = rows.map { OutboxEvent(topic: "complaint.escalated", subject: $0.id.uuidString,
-                                                payload: ["complaint": $0.id.uuidString, "department": $0.department_name, "due": $0.due_on], at: now) }
-            if !events.isEmpty { try await events.create(on: tx) }
-            return rows.count
-        }
-    }
 }

@@ -183,22 +183,4 @@ enum FollowUpWork {
         followUp.updatedAt = now
         return followUp
     }
-
-    /// Past-deadline follow-ups not yet escalated are flagged and the supervisors told (outbox),
-    /// once each, by whichever process's watch gets there first.
-    static func escalate(app: Application, today: CalendarDate) async throws -> Int {
-        struct Row: Decodable { let id: UUID; let department_name: String; let due_on: String }
-        return try await app.db.write { tx in
-            let rows = try await tx.sql.raw("""
-                UPDATE rating_follow_ups SET escalated = \(bind: true)
-                WHERE escalated = \(bind: false) AND due_on < \(bind: today.description) AND state IN ('open', 'calledBack', 'scheduled')
-                RETURNING id, department_name, due_on
-                """).all(decoding: Row.self)
-            let now = Date()
-            let events = rows.map { OutboxEvent(topic: "followUp.escalated", subject: $0.id.uuidString,
-                                                payload: ["followUp": $0.id.uuidString, "department": $0.department_name, "due": $0.due_on], at: now) }
-            if !events.isEmpty { try await events.create(on: tx) }
-            return rows.count
-        }
-    }
 }

@@ -1,0 +1,40 @@
+import Fluent
+import Foundation
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// Work past its deadline, escalated to supervisors once: the rows still in one of the open
+/// states whose due day has passed are flagged in one statement (so of several processes running
+/// the watch, each row is escalated by exactly one) and an outbox event is written for each.
+enum Escalation {
+    struct Kind: Sendable {
+        let table: String
+        let openStates: [String]
+        let topic: String
+        /// The payload key naming the row (`followUp`, `complaint`).
+        let key: String
+
+        /// Follow-ups of bad ratings not yet fixed, explained or appealed.
+        static let followUps = Kind(table: "rating_follow_ups", openStates: ["open", "calledBack", "scheduled"], topic: "followUp.escalated", key: "followUp")
+        /// Complaints, questions and suggestions not yet answered.
+        static let complaints = Kind(table: "complaints", openStates: [ComplaintState.open.rawValue], topic: "complaint.escalated", key: "complaint")
+    }
+
+    static func run(_ kind: Kind, app: Application, today: CalendarDate) async throws -> Int {
+        struct Row: Decodable { let id: UUID; let department_name: String; let due_on: String }
+        return try await app.db.write { tx in
+            let states = SQLList(kind.openStates.map { SQLBind($0) })
+            let rows = try await tx.sql.raw("""
+                UPDATE \(unsafeRaw: kind.table) SET escalated = \(bind: true)
+                WHERE escalated = \(bind: false) AND due_on < \(bind: today.description) AND state IN (\(states))
+                RETURNING id, department_name, due_on
+                """).all(decoding: Row.self)
+            let now = Date()
+            let events = rows.map { OutboxEvent(topic: kind.topic, subject: $0.id.uuidString,
+                                                payload: [kind.key: $0.id.uuidString, "department": $0.department_name, "due": $0.due_on], at: now) }
+            if !events.isEmpty { try await events.create(on: tx) }
+            return rows.count
+        }
+    }
+}
