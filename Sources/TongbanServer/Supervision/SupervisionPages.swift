@@ -51,6 +51,9 @@ struct SupervisionPages {
         let from: String
         let to: String
         let item: String
+        /// Staff: their region and the regions directly inside it.
+        let regions: [Option]
+        let hasRegions: Bool
         let departments: [Option]
         let tiles: [Tile]
         let chart: String
@@ -98,9 +101,11 @@ struct SupervisionPages {
         let shown = try FormFailure(failure, req)
         let path = isPublic ? "/transparency" : "/supervision"
         let query = req.url.query.map { "?" + $0 } ?? ""
+        let regions = isPublic ? [] : try await regionOptions(req, selected: report?.scope.region)
         let context = Context(
             page: req.pageContext(title: req.t(isPublic ? "supervision.publicTitle" : "supervision.title")), action: path, isPublic: isPublic,
             from: report?.scope.from.description ?? "", to: report?.scope.to.description ?? "", item: report?.scope.itemCode ?? "",
+            regions: regions, hasRegions: regions.count > 1,
             departments: departmentOptions(report), tiles: report.map { tiles($0.totals, req) } ?? [],
             chart: report.map { SupervisionChart.svg($0.trend, step: $0.step, title: req.t("supervision.chartTitle")) } ?? "",
             ratings: report.map { ratingBars($0.totals, req) } ?? [], hasRatings: (report?.totals.ratings ?? 0) > 0,
@@ -118,6 +123,15 @@ struct SupervisionPages {
     static func wallClock(_ instant: Date) -> String {
         let local = LocalTime(instant)
         return "\(local.date) " + String(format: "%02d:%02d", local.minute / 60, local.minute % 60)
+    }
+
+    /// The staff member's region and those directly inside it (a district's streets, a city's districts).
+    private func regionOptions(_ req: Request, selected: RegionCode?) async throws -> [Option] {
+        guard let home = req.currentActor?.regionCode else { return [] }
+        let own = try await Region.find(home.value, on: req.db)
+        let children = try await Region.query(on: req.db).filter(\.$parentCode == home.value).sort(\.$id).limit(200).all()
+        return [Option(value: home.value, label: own?.name ?? home.value, selected: selected == nil || selected == home)]
+            + children.map { Option(value: $0.id ?? "", label: "　" + $0.name, selected: selected?.value == $0.id) }
     }
 
     private func departmentOptions(_ report: SupervisionReport?) -> [Option] {
