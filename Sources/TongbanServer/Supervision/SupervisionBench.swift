@@ -32,6 +32,11 @@ enum SupervisionBench {
     static func run(_ app: Application, applications: Int, watchOnly: Bool = false, say: (String) -> Void) async throws {
         try await app.autoMigrate()
         if watchOnly { return try await watch(app, say: say) }
+        // the demo accounts (no catalog, no history), so that serving this database afterwards
+        // does not seed half a year of demo applications into it while it is being measured
+        if try await Account.query(on: app.db).count() == 0 {
+            _ = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions, catalog: false)
+        }
         let places = places()
         var rng = SupervisionSample.Random(seed: 2027)
         var clock = ContinuousClock.now

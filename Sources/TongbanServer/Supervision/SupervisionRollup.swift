@@ -5,19 +5,21 @@ import SQLKit
 import TongbanCore
 import Vapor
 
-/// The daily rollup the dashboards read: one row per day, region, department and item with the
-/// counters of `SupervisionTotals`, so any period's figures are a sum over at most a few hundred
-/// rows per day instead of a scan of every application.
+/// The rollup the dashboards read: one row per day, region, department and item with the
+/// counters of `SupervisionTotals` (`supervision_daily`), and the same per calendar month
+/// (`supervision_monthly`), so a period's figures are a sum over its months and its edge days
+/// instead of a scan of every application.
 ///
 /// How it is kept: each case's row carries what it counts for (state, decided_on, days_used,
 /// promised_days, due_on; its application's day, channel, region and visits), and every change
 /// of a case (a transition, a recorded visit) sets its `updated_at`; a rating has its day and
-/// its `created_at`/`revised_at`, a follow-up and a complaint their `updated_at`. A refresh finds the days touched
-/// since its last mark and recomputes those days whole (delete, then insert the grouped sums),
-/// in one transaction that also moves the mark. Recomputing a day is idempotent, so the refresh
-/// looks two minutes further back than its mark: a change committed just after a refresh read is
-/// picked up by the next. On PostgreSQL the mark's row is locked for the refresh, so processes
-/// running it at once take turns instead of writing a day twice.
+/// its `created_at`/`revised_at`, a follow-up and a complaint their `updated_at`. A refresh
+/// finds the days touched since its last mark and recomputes those days whole (delete, then
+/// insert the grouped sums), then their months, in one transaction that also moves the mark.
+/// Recomputing a day is idempotent, so the refresh looks two minutes further back than its mark:
+/// a change committed just after a refresh read is picked up by the next. On PostgreSQL the
+/// mark's row is locked for the refresh, so processes running it at once take turns instead of
+/// writing a day twice.
 enum SupervisionRollup {
     static let markName = "daily"
     /// How far before its mark a refresh looks again, for changes committed late.
