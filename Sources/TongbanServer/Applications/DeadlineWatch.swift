@@ -76,17 +76,24 @@ enum DeadlineWatch {
 
     /// Runs every `interval` seconds in a serving process, from a minute after it starts.
     static func schedule(_ app: Application, every interval: TimeInterval) {
-        let task = app.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(Int64(min(interval, 60))),
+        BackgroundJob.schedule(app, name: "deadline watch", every: interval, firstAfter: min(interval, 60)) {
+            let summary = try await run(app: app)
+            if summary != Summary() {
+                app.logger.info("deadline watch: \(summary.yellow) yellow, \(summary.red) red, \(summary.cleared) cleared, \(summary.suspended) suspended")
+            }
+        }
+    }
+}
+
+/// Work a serving process repeats on its own: run every `interval` seconds from `firstAfter`
+/// seconds after start, a failure logged and the next run attempted as usual, stopped at shutdown.
+enum BackgroundJob {
+    static func schedule(_ app: Application, name: String, every interval: TimeInterval, firstAfter delay: TimeInterval,
+                         _ body: @escaping @Sendable () async throws -> Void) {
+        let task = app.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .milliseconds(Int64(delay * 1000)),
                                                                         delay: .milliseconds(Int64(interval * 1000))) { _ in
             app.eventLoopGroup.next().makeFutureWithTask {
-                do {
-                    let summary = try await run(app: app)
-                    if summary != Summary() {
-                        app.logger.info("deadline watch: \(summary.yellow) yellow, \(summary.red) red, \(summary.cleared) cleared, \(summary.suspended) suspended")
-                    }
-                } catch {
-                    app.logger.error("deadline watch failed: \(error)")
-                }
+                do { try await body() } catch { app.logger.error("\(name) failed: \(error)") }
             }
         }
         app.lifecycle.use(StopOnShutdown(task: task))

@@ -122,7 +122,7 @@ struct SupervisionPages {
 
     static func wallClock(_ instant: Date) -> String {
         let local = LocalTime(instant)
-        return "\(local.date) " + String(format: "%02d:%02d", local.minute / 60, local.minute % 60)
+        return "\(local.date) \(DaySpan.clock(local.minute))"
     }
 
     /// The staff member's region and those directly inside it (a district's streets, a city's districts).

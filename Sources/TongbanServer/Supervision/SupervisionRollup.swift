@@ -21,6 +21,7 @@ import Vapor
 /// mark's row is locked for the refresh, so processes running it at once take turns instead of
 /// writing a day twice.
 enum SupervisionRollup {
+    private struct Mark: Decodable { let mark: Date }
     static let markName = "daily"
     /// How far before its mark a refresh looks again, for changes committed late.
     static let overlap: TimeInterval = 120
@@ -40,7 +41,6 @@ enum SupervisionRollup {
                 INSERT INTO supervision_marks (name, mark) VALUES (\(bind: markName), \(bind: Date(timeIntervalSince1970: 0)))
                 ON CONFLICT (name) DO NOTHING
                 """).run()
-            struct Mark: Decodable { let mark: Date }
             let lock = tx.isPostgres ? " FOR UPDATE" : ""
             let mark = try await tx.sql.raw("SELECT mark FROM supervision_marks WHERE name = \(bind: markName)\(unsafeRaw: lock)")
                 .first(decoding: Mark.self)?.mark ?? Date(timeIntervalSince1970: 0)
@@ -58,7 +58,6 @@ enum SupervisionRollup {
 
     /// The time of the last refresh, for "figures as of".
     static func lastRefresh(on db: any Database) async throws -> Date? {
-        struct Mark: Decodable { let mark: Date }
         let mark = try await db.sql.raw("SELECT mark FROM supervision_marks WHERE name = \(bind: markName)").first(decoding: Mark.self)?.mark
         return mark.flatMap { $0.timeIntervalSince1970 > 0 ? $0 : nil }
     }
@@ -162,17 +161,9 @@ enum SupervisionRollup {
 
     /// Runs every `interval` seconds in a serving process, from a few seconds after it starts.
     static func schedule(_ app: Application, every interval: TimeInterval) {
-        let task = app.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(Int64(min(interval, 5))),
-                                                                        delay: .milliseconds(Int64(interval * 1000))) { _ in
-            app.eventLoopGroup.next().makeFutureWithTask {
-                do {
-                    let summary = try await refresh(app: app)
-                    if summary.days > 0 { app.logger.debug("supervision rollup: \(summary.days) day(s), \(summary.rows) row(s)") }
-                } catch {
-                    app.logger.error("supervision rollup failed: \(error)")
-                }
-            }
+        BackgroundJob.schedule(app, name: "supervision rollup", every: interval, firstAfter: min(interval, 5)) {
+            let summary = try await refresh(app: app)
+            if summary.days > 0 { app.logger.debug("supervision rollup: \(summary.days) day(s), \(summary.rows) row(s)") }
         }
-        app.lifecycle.use(DeadlineWatch.StopOnShutdown(task: task))
     }
 }
