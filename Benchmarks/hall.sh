@@ -3,7 +3,7 @@
 #  - taking a ticket and calling the next: p99 under 20 ms with 200 concurrent ticket takers on
 #    one hall. Two readings: (1) 200 takers, each a person taking a ticket every 2 s on average
 #    (random, so about 100 tickets a second, far above any real hall) while a clerk calls and
-#    serves in a loop — the budget's reading; (2) saturation: wrk keeps 200 connections taking
+#    serves in a loop — the budget's reading (Benchmarks/hall-load.py, one event loop); (2) saturation: wrk keeps 200 connections taking
 #    tickets back to back (no pause), which shows the ceiling, not a person's wait.
 #  - the staffing recommendation for a week of hourly data: under 100 ms. The first start
 #    seeds the demo hall's past week (about 1,500 tickets, six windows); the figures and the
@@ -38,46 +38,7 @@ done = function(summary, latency, requests)
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000))
 end
 LUA
-  python3 - "$base" "$hall" "$seconds" <<'PY'
-import http.client, json, random, sys, threading, time
-base, hall, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-host, port = base.split("//")[1].split(":")
-def connect(): return http.client.HTTPConnection(host, int(port), timeout=30)
-def call(conn, method, path, body=None, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token: headers["Authorization"] = "Bearer " + token
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    r = conn.getresponse(); data = r.read()
-    return r.status, (json.loads(data) if data else None)
-main = connect()
-_, tokens = call(main, "POST", "/api/v1/auth/login", {"login": "clerk", "password": "Tongban-demo-2026"})
-token = tokens["accessToken"]
-_, detail = call(main, "GET", f"/api/v1/halls/{hall}")
-window = [w for w in detail["windows"] if w["number"] == 1][0]["id"]
-call(main, "POST", f"/api/v1/halls/{hall}/windows/{window}/open", token=token)
-takes, calls, errors, end = [], [], [], time.time() + seconds
-def taker():
-    conn = connect()
-    while True:
-        time.sleep(random.expovariate(0.5))
-        if time.time() >= end: return
-        t0 = time.perf_counter(); status, _ = call(conn, "POST", f"/api/v1/halls/{hall}/tickets", {"category": random.choice("ABCD"), "channel": "kiosk"})
-        takes.append((time.perf_counter() - t0) * 1000)
-        if status != 201: errors.append(status)
-threads = [threading.Thread(target=taker) for _ in range(200)]
-for t in threads: t.start()
-while time.time() < end:
-    t0 = time.perf_counter(); status, ticket = call(main, "POST", f"/api/v1/halls/{hall}/windows/{window}/call", token=token); t1 = time.perf_counter()
-    if status == 200:
-        calls.append((t1 - t0) * 1000)
-        call(main, "POST", f"/api/v1/hall-tickets/{ticket['id']}/finish", {"outcome": "served"}, token)
-for t in threads: t.join()
-def pct(values, p):
-    values = sorted(values); return values[min(len(values) - 1, int(p * len(values)))]
-print(f"200 takers at a person's pace: {len(takes)} tickets ({len(takes) / seconds:.0f}/s), {len(errors)} refused, "
-      f"take p50 {pct(takes, .5):.2f} ms, p99 {pct(takes, .99):.2f} ms; call next {len(calls)} calls, p50 {pct(calls, .5):.2f} ms, p99 {pct(calls, .99):.2f} ms (budget p99 < 20 ms)")
-call(main, "POST", f"/api/v1/halls/{hall}/windows/{window}/close", token=token)
-PY
+  python3 Benchmarks/hall-load.py "$base" "$hall" "$seconds"
   echo "saturation, 200 connections taking back to back: $(wrk -t2 -c200 -d"${seconds}s" -s "$work/take.lua" "$base/api/v1/halls/$hall/tickets" | grep '^wrk:')"
   python3 - "$base" "$hall" <<'PY'
 import http.client, json, sys, time

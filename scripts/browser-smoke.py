@@ -359,6 +359,28 @@ try:
     check("建议窗口" in driver.page_source and "<svg" in driver.page_source, "the figures show the staffing advice and its chart")
     shot("hall-statistics")
 
+    # the hall's manager (the system administrator): a mistyped Saturday refused in Chinese, then
+    # longer Saturday hours saved and shown on the hall page
+    submit("form[action='/logout'] button")
+    sign_in("admin", "Tongban-demo-2026")
+    driver.get(base + "/halls")
+    submit("a[href*='/halls/'][href$='/manage']")
+    check("value=\"08:30-19:30\"" in driver.page_source, "the manager's form shows the hall's hours")
+    saturday = driver.find_element(By.CSS_SELECTOR, "input[name=hours6]")
+    saturday.clear()
+    saturday.send_keys("9:00-12:30")
+    submit("form.hall-manage button[type=submit]")
+    check("星期六的开放时间格式不对" in driver.page_source, "a mistyped span is refused, in Chinese, at its weekday")
+    shot("hall-manage-error")
+    saturday = driver.find_element(By.CSS_SELECTOR, "input[name=hours6]")
+    saturday.clear()
+    saturday.send_keys("09:00-12:30")
+    submit("form.hall-manage button[type=submit]")
+    check("已保存大厅设置" in driver.page_source, "the setup is saved")
+    shot("hall-manage")
+    driver.get(base + "/halls")
+    check("09:00-12:30" in driver.page_source, "the hall page shows the new Saturday hours")
+
     # 一次一评: the kiosk ticket's holder rates the served visit through its link; the bad rating
     # reaches the centre's follow-up desk
     submit("form[action='/logout'] button")

@@ -95,7 +95,7 @@ struct PolicyTests {
         }
     }
 
-    @Test("halls: anyone sees them; clerks of the region staff the windows; clerks and supervisors there read the figures")
+    @Test("halls: anyone sees them; clerks of the region staff the windows; clerks and supervisors there read the figures; system administrators there manage it")
     func halls() {
         let hall = Resource.hall(regionCode: westLake)
         for action in Action.allCases {
@@ -112,6 +112,7 @@ struct PolicyTests {
                     case .view: true
                     case .handle: role == .windowClerk && inside
                     case .supervise: [.windowClerk, .supervisor].contains(role) && inside
+                    case .edit: role == .systemAdmin && inside
                     default: false
                     }
                     #expect(Policy.decide(actor, action, hall).isAllowed == allowed, "\(role) in \(region): \(action)")

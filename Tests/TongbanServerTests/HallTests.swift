@@ -131,7 +131,7 @@ struct HallTests {
         hall.id = UUID(); hall.name = "宁波市海曙区行政服务中心"; hall.nameEn = "Haishu"; hall.regionCode = "330203"; hall.address = "宁波"
         hall.hoursJSON = String(decoding: try JSONEncoder().encode(DemoHall.hours), as: UTF8.self)
         hall.categoriesJSON = String(decoding: try JSONEncoder().encode(DemoHall.categories()), as: UTF8.self)
-        hall.slotMinutes = 30; hall.slotCapacity = 2; hall.bookingDays = 7; hall.defaultServiceMinutes = 10; hall.createdAt = Date()
+        hall.slotMinutes = 30; hall.slotCapacity = 2; hall.bookingDays = 7; hall.defaultServiceMinutes = 10; hall.createdAt = Date(); hall.version = 1
         try await hall.create(on: app.db)
         let window = HallWindow()
         window.id = UUID(); window.hallID = hall.id!; window.number = 1; window.name = "1号"; window.categoryCodes = "A"

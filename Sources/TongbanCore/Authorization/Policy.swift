@@ -145,6 +145,10 @@ public enum Policy {
             case .supervise:
                 guard actor.has(.windowClerk) || actor.has(.supervisor) else { return .deny(.roleMissing) }
                 return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            case .edit:
+                // the hall's manager: hours, categories, windows; a new hall of the region
+                guard actor.has(.systemAdmin) else { return .deny(.roleMissing) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
             default:
                 return .deny(.notApplicable)
             }

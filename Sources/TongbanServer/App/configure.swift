@@ -45,6 +45,8 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     }
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
+    // the hall's shared caches, made before any request can race to make its own
+    _ = (app.hallDirectory, app.hallEstimates, app.ticketDispenser)
 
     // Outermost first: every response, errors included, gets the request id and the headers.
     app.middleware = Middlewares()
@@ -73,6 +75,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     SharingAPI().register(api)
     DataSharingAPI().register(api)
     HallAPI().register(api)
+    HallManagementAPI().register(api)
     RatingAPI().register(api)
     SupervisionPages().registerAPI(api)
     ComplaintAPI().register(api)

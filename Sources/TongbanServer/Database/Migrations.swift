@@ -35,5 +35,7 @@ extension Migrations {
         add(CreateSupervision())
         // 14. 民呼我应: complaints, questions and suggestions, answered by departments
         add(CreateComplaints())
+        // 15. halls their managers change: the hall's version, windows retired rather than deleted
+        add(AddHallManagement())
     }
 }

@@ -51,7 +51,7 @@ struct HallAPI {
             let hallID = try hall.requireID()
             waiting = try await HallQueue.waitingCounts(hall: hallID, day: local.date.description, on: req.readDB)
             let open = Set(try await HallQueue.openWindows(hall: hallID, on: req.db).map(\.id))
-            windows = try await HallWindow.query(on: req.db).filter(\.$hallID == hallID).sort(\.$number).all()
+            windows = try await req.application.hallDirectory.windows(of: hallID, on: req.db)
                 .map { HallDTO.Window(id: $0.id!, number: $0.number, name: $0.name, categories: $0.categories.sorted(), open: open.contains($0.id)) }
         }
         return HallDTO(id: try hall.requireID(), name: english ? hall.nameEn : hall.name, address: hall.address, regionCode: hall.regionCode,
@@ -185,7 +185,7 @@ struct HallAPI {
     /// A ticket's standing: anyone holding its link (the kiosk prints it; it names no one).
     func ticket(req: Request) async throws -> TicketDTO {
         guard let id = req.parameters.get("id", as: UUID.self), let ticket = try await HallTicket.find(id, on: req.db),
-              let hall = try await Hall.find(ticket.hallID, on: req.db) else { throw TongbanError.notFound("ticket") }
+              let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("ticket") }
         return try await Self.ticketDTO(ticket, hall: hall, req: req)
     }
 
@@ -226,7 +226,7 @@ struct HallAPI {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("ticket") }
         let body = try req.content.decode(FinishBody.self)
         let ticket = try await HallCalling.finish(id, ending: body.outcome, transferTo: body.category, by: clerk, on: req)
-        guard let hall = try await Hall.find(ticket.hallID, on: req.db) else { throw TongbanError.notFound("hall") }
+        guard let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("hall") }
         return try await Self.ticketDTO(ticket, hall: hall, req: req)
     }
 

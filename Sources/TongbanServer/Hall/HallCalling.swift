@@ -7,12 +7,16 @@ import Vapor
 /// A clerk's work at a window: opening it, calling the next ticket it can serve, and ending
 /// each call — served, no-show, or transferred to another category.
 enum HallCalling {
-    /// The window named in the path, which must be one of this hall's.
+    /// The window named in the path, which must be one of this hall's and in service.
     static func window(of hall: Hall, _ req: Request) async throws -> HallWindow {
-        guard let id = req.parameters.get("window", as: UUID.self), let window = try await HallWindow.find(id, on: req.db) else {
+        guard let id = req.parameters.get("window", as: UUID.self) else { throw TongbanError.notFound("window") }
+        guard let window = try await req.application.hallDirectory.window(id, of: hall.requireID(), on: req.db) else {
+            if let elsewhere = try await HallWindow.find(id, on: req.db) {
+                throw TongbanError.conflict("hall.windowOfOtherHall", ["window": elsewhere.name])
+            }
             throw TongbanError.notFound("window")
         }
-        guard window.hallID == hall.id else { throw TongbanError.conflict("hall.windowOfOtherHall", ["window": window.name]) }
+        guard window.retiredAt == nil else { throw TongbanError.conflict("hall.windowRetired", ["window": window.name]) }
         return window
     }
 
@@ -115,7 +119,7 @@ enum HallCalling {
     /// another category, keeping the time it first joined (so it is not sent to the back).
     static func finish(_ ticketID: UUID, ending raw: String?, transferTo: String?, by clerk: Account, on req: Request) async throws -> HallTicket {
         guard let ticket = try await HallTicket.find(ticketID, on: req.db) else { throw TongbanError.notFound("ticket") }
-        guard let hall = try await Hall.find(ticket.hallID, on: req.db) else { throw TongbanError.notFound("hall") }
+        guard let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("hall") }
         _ = try self.clerk(for: hall, req)
         guard let ending = raw.flatMap(Ending.init(rawValue:)) else { throw TongbanError.invalid(field: "outcome", "hall.badOutcome") }
         if ending == .transfer {

@@ -37,7 +37,7 @@ struct HallDeskPages {
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
         let session = try await HallCalling.session(of: clerk, at: hall, on: req.db)
-        let windows = try await HallWindow.query(on: req.db).filter(\.$hallID == hall.requireID()).sort(\.$number).all()
+        let windows = try await req.application.hallDirectory.windows(of: hall.requireID(), on: req.db)
         let taken = Set(try await HallQueue.openWindows(hall: hall.requireID(), on: req.db).map(\.id))
         let mine = session.flatMap { s in windows.first { $0.id == s.windowID } }
         var current: HallAPI.TicketDTO?

@@ -26,6 +26,9 @@ final class Hall: Model, @unchecked Sendable {
     /// The service time assumed where none has been recorded yet (estimates, staffing).
     @Field(key: "default_service_minutes") var defaultServiceMinutes: Double
     @Field(key: "created_at") var createdAt: Date
+    /// Moves on every change of the setup, so two managers saving at once do not overwrite
+    /// each other unseen.
+    @Field(key: "version") var version: Int
 
     init() {}
 
@@ -44,6 +47,8 @@ final class HallWindow: Model, @unchecked Sendable {
     @Field(key: "name") var name: String
     /// Category letters, comma-separated.
     @Field(key: "categories") var categoryCodes: String
+    /// Taken out of service by the hall's manager; kept for the history of the calls made there.
+    @OptionalField(key: "retired_at") var retiredAt: Date?
 
     init() {}
 
@@ -248,5 +253,18 @@ struct IndexHallQueue: AsyncMigration {
 
     func revert(on database: Database) async throws {
         try await database.sql.raw("DROP INDEX hall_tickets_waiting").run()
+    }
+}
+
+/// Halls the manager can change: a version on the hall, windows retired rather than deleted.
+struct AddHallManagement: AsyncMigration {
+    func prepare(on database: Database) async throws {
+        try await database.sql.raw("ALTER TABLE halls ADD COLUMN version INTEGER NOT NULL DEFAULT 1").run()
+        try await database.schema(HallWindow.schema).field("retired_at", .datetime).update()
+    }
+
+    func revert(on database: Database) async throws {
+        try await database.schema(HallWindow.schema).deleteField("retired_at").update()
+        try await database.schema(Hall.schema).deleteField("version").update()
     }
 }

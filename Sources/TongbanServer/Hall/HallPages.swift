@@ -19,6 +19,7 @@ struct HallPages {
         routes.get("hall-tickets", ":id", use: ticket)
         routes.get("halls", ":hall", "display", use: display)
         HallDeskPages().register(routes)
+        HallManagePages().register(routes)
     }
 
     static let weekdayKeys = ["", "hall.mon", "hall.tue", "hall.wed", "hall.thu", "hall.fri", "hall.sat", "hall.sun"]
@@ -47,6 +48,10 @@ struct HallPages {
         let applicant: Bool
         let clerk: Bool
         let supervisor: Bool
+        let manager: Bool
+        /// The other halls, to go to one.
+        let others: [DateOption]
+        let hasOthers: Bool
         let myTicketHref: String?
         let dates: [DateOption]
         let date: String
@@ -117,6 +122,8 @@ struct HallPages {
         let hours = (1...7).map { d in
             HoursLine(day: req.t(Self.weekdayKeys[d]), hours: (hall.hours.weekdays[d] ?? []).map(\.description).joined(separator: ", ").nonEmpty ?? req.t("hall.closed"))
         } + [HoursLine(day: req.t("hall.holidays"), hours: hall.hours.holidays.map(\.description).joined(separator: ", ").nonEmpty ?? req.t("hall.closed"))]
+        let others = try await Hall.query(on: req.db).filter(\.$id != hallID).sort(\.$name).all()
+            .map { DateOption(value: "/halls/\($0.id!)", label: english ? $0.nameEn : $0.name, selected: false) }
         let context = HallContext(
             page: req.pageContext(title: english ? hall.nameEn : hall.name, notice: (try? req.query.get(String.self, at: "done")).map { req.t("hall.done.\($0)") }),
             id: hallID, name: english ? hall.nameEn : hall.name, address: hall.address, openNow: todaySpans.contains { $0.contains(now.minute) },
@@ -124,6 +131,8 @@ struct HallPages {
             hours: hours, queues: queues, signedIn: account != nil, applicant: applicant,
             clerk: region.map { r in actor.map { Policy.decide($0, .handle, .hall(regionCode: r)).isAllowed } ?? false } ?? false,
             supervisor: region.map { r in actor.map { Policy.decide($0, .supervise, .hall(regionCode: r)).isAllowed } ?? false } ?? false,
+            manager: region.map { r in actor.map { Policy.decide($0, .edit, .hall(regionCode: r)).isAllowed } ?? false } ?? false,
+            others: others, hasOthers: !others.isEmpty,
             myTicketHref: myTicket, dates: dates, date: date, dayClosed: dayClosed, slots: slots, hasSlots: slots.contains { $0.enabled },
             item: item ?? "", appointments: appointments, hasAppointments: !appointments.isEmpty, error: shown.summary, fieldErrors: shown.fields)
         let response = try await req.view.render("hall", context).encodeResponse(for: req)
@@ -224,7 +233,7 @@ struct HallPages {
 
     func ticket(req: Request) async throws -> View {
         guard let id = req.parameters.get("id", as: UUID.self), let ticket = try await HallTicket.find(id, on: req.db),
-              let hall = try await Hall.find(ticket.hallID, on: req.db) else { throw TongbanError.notFound("ticket") }
+              let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("ticket") }
         let dto = try await HallAPI.ticketDTO(ticket, hall: hall, req: req)
         var page = req.pageContext(title: "\(req.t("hall.ticket")) \(dto.label)")
         if ticket.status == .waiting || ticket.status == .called { page.refreshSeconds = 20 }

@@ -19,7 +19,7 @@ extension Application {
 /// what the hall's display shows.
 enum HallQueue {
     static func hall(_ req: Request) async throws -> Hall {
-        guard let id = req.parameters.get("hall", as: UUID.self), let hall = try await Hall.find(id, on: req.db) else {
+        guard let id = req.parameters.get("hall", as: UUID.self), let hall = try await req.application.hallDirectory.hall(id, on: req.db) else {
             throw TongbanError.notFound("hall")
         }
         return hall

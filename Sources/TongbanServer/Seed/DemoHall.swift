@@ -46,6 +46,7 @@ enum DemoHall {
         hall.bookingDays = 14
         hall.defaultServiceMinutes = 12
         hall.createdAt = Date()
+        hall.version = 1
         let rows = windows.map { number, name, categories in
             let w = HallWindow()
             w.id = UUID(); w.hallID = hall.id!; w.number = number; w.name = name; w.categoryCodes = categories.joined(separator: ",")

@@ -1,0 +1,212 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// The hall manager's page: hours per weekday (and on holidays), categories with their
+/// departments, appointment slots, windows; and a new hall for the manager's region. Two blank
+/// rows of categories and windows let a manager add without JavaScript; a row left blank is
+/// dropped, a window row dropped is retired.
+struct HallManagePages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("halls", ":hall", "manage", use: edit)
+        routes.post("halls", ":hall", "manage", use: save)
+        routes.get("halls", "new", use: new)
+        routes.post("halls", "new", use: create)
+    }
+
+    struct HoursRow: Encodable { let key: String; let label: String; let value: String; let error: String? }
+    struct DepartmentBox: Encodable { let code: String; let name: String; let checked: Bool }
+    struct CategoryRow: Encodable {
+        let index: Int; let code: String; let name: String; let nameEn: String; let departments: [DepartmentBox]; let error: String?
+        /// The departments ticked, named on the folded list.
+        var chosen: String? { departments.filter(\.checked).map(\.name).joined(separator: "、").nilIfEmpty }
+
+        enum CodingKeys: String, CodingKey { case index, code, name, nameEn, departments, error, chosen }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(index, forKey: .index); try c.encode(code, forKey: .code); try c.encode(name, forKey: .name)
+            try c.encode(nameEn, forKey: .nameEn); try c.encode(departments, forKey: .departments); try c.encodeIfPresent(error, forKey: .error)
+            try c.encodeIfPresent(chosen, forKey: .chosen)
+        }
+    }
+    struct WindowRow: Encodable { let index: Int; let number: String; let name: String; let categories: String; let error: String? }
+    struct Option: Encodable { let value: String; let label: String; let selected: Bool }
+
+    struct ManageContext: Encodable {
+        let page: PageContext
+        let action: String
+        let creating: Bool
+        let version: Int
+        let regions: [Option]
+        let form: [String: String]
+        let hours: [HoursRow]
+        let categories: [CategoryRow]
+        let windows: [WindowRow]
+        let error: String?
+        let fieldErrors: [String: String]
+    }
+
+    static let hourKeys = ["1", "2", "3", "4", "5", "6", "7", "holidays"]
+
+    func edit(req: Request) async throws -> Response {
+        guard let id = req.parameters.get("hall", as: UUID.self) else { throw TongbanError.notFound("hall") }
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(id)/manage") }
+        let (hall, windows) = try await HallManagement.load(id, on: req.db)
+        try HallManagement.authorize(hall, req)
+        return try await render(req, hall: hall, form: Self.form(HallManagement.setup(of: hall, windows: windows)), failure: nil)
+    }
+
+    func save(req: Request) async throws -> Response {
+        guard let id = req.parameters.get("hall", as: UUID.self) else { throw TongbanError.notFound("hall") }
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(id)/manage") }
+        let (hall, windows) = try await HallManagement.load(id, on: req.db)
+        try HallManagement.authorize(hall, req)
+        let form = try req.content.decode([String: String].self)
+        do {
+            try await HallManagement.change(hall, windows: windows, to: try Self.setup(form), version: Int(form["version"] ?? ""), on: req)
+            return req.redirect(to: "/halls/\(id)/manage?saved=1")
+        } catch {
+            return try await render(req, hall: hall, form: form, failure: error)
+        }
+    }
+
+    func new(req: Request) async throws -> Response {
+        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/halls/new") }
+        guard account.roles.contains(.systemAdmin) else { throw TongbanError.denied(.roleMissing) }
+        let blank = HallSetup(name: "", nameEn: "", address: "", hours: OpeningHours(weekdays: [:]), categories: [], windows: [],
+                              slotMinutes: 30, slotCapacity: 4, bookingDays: 14, defaultServiceMinutes: 12)
+        var form = Self.form(blank)
+        for day in 1...5 { form["hours\(day)"] = "09:00-12:00, 13:30-17:00" }
+        return try await render(req, hall: nil, form: form, failure: nil)
+    }
+
+    func create(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/new") }
+        let form = try req.content.decode([String: String].self)
+        do {
+            let hall = try await HallManagement.create(try Self.setup(form), region: form["regionCode"], on: req)
+            return req.redirect(to: "/halls/\(hall.id!)/manage?saved=1")
+        } catch {
+            return try await render(req, hall: nil, form: form, failure: error)
+        }
+    }
+
+    /// The form's fields from a setup: `name`, `hours1`…`hours7`, `hoursholidays`, `cat0code`,
+    /// `cat0dept.<credit code>`, `win0number` ….
+    static func form(_ s: HallSetup) -> [String: String] {
+        var f: [String: String] = ["name": s.name, "nameEn": s.nameEn, "address": s.address, "slotMinutes": String(s.slotMinutes),
+                                   "slotCapacity": String(s.slotCapacity), "bookingDays": String(s.bookingDays),
+                                   "defaultServiceMinutes": s.defaultServiceMinutes.formatted(.number.grouping(.never))]
+        for day in 1...7 { f["hours\(day)"] = OpeningHours.typed(s.hours.weekdays[day] ?? []) }
+        f["hoursholidays"] = OpeningHours.typed(s.hours.holidays)
+        for (i, c) in s.categories.enumerated() {
+            f["cat\(i)code"] = c.code; f["cat\(i)name"] = c.name; f["cat\(i)nameEn"] = c.nameEn
+            for d in c.departments { f["cat\(i)dept.\(d)"] = "on" }
+        }
+        for (i, w) in s.windows.enumerated() {
+            f["win\(i)number"] = String(w.number); f["win\(i)name"] = w.name; f["win\(i)categories"] = w.categories.joined(separator: " ")
+        }
+        return f
+    }
+
+    /// The row numbers the form's fields name under a prefix: `cat0code`, `cat2name` → [0, 2].
+    static func rows(_ prefix: String, in form: [String: String]) -> [Int] {
+        Set(form.keys.compactMap { key -> Int? in
+            guard key.hasPrefix(prefix), let digits = key.dropFirst(prefix.count).split(whereSeparator: { !$0.isNumber }).first else { return nil }
+            return Int(digits)
+        }).sorted()
+    }
+
+    /// The setup the form describes, or every field it could not read. Rows left wholly blank
+    /// are dropped.
+    static func setup(_ f: [String: String]) throws -> HallSetup {
+        var problems = FieldErrors()
+        func value(_ key: String) -> String { (f[key] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+        func number(_ key: String) -> Int? {
+            guard let n = Int(value(key)) else { problems.add(key, value(key).isEmpty ? "field.required" : "field.notANumber"); return nil }
+            return n
+        }
+        var weekdays: [Int: [DaySpan]] = [:], holidays: [DaySpan] = []
+        for key in hourKeys {
+            guard let spans = OpeningHours.spans(typed: value("hours\(key)")) else { problems.add("hours\(key)", "hall.badHours"); continue }
+            if let day = Int(key) { weekdays[day] = spans } else { holidays = spans }
+        }
+        var categories: [HallCategory] = []
+        for i in rows("cat", in: f) {
+            let departments = f.keys.filter { $0.hasPrefix("cat\(i)dept.") && f[$0] == "on" }.map { String($0.dropFirst("cat\(i)dept.".count)) }.sorted()
+            let (code, name, nameEn) = (value("cat\(i)code").uppercased(), value("cat\(i)name"), value("cat\(i)nameEn"))
+            if code.isEmpty && name.isEmpty && nameEn.isEmpty && departments.isEmpty { continue }
+            categories.append(HallCategory(code: code, name: name, nameEn: nameEn, departments: departments))
+        }
+        var windows: [HallSetup.Window] = []
+        for i in rows("win", in: f) {
+            let (rawNumber, name, letters) = (value("win\(i)number"), value("win\(i)name"), value("win\(i)categories"))
+            if rawNumber.isEmpty && name.isEmpty && letters.isEmpty { continue }
+            let codes = letters.uppercased().filter { $0.isLetter }.map(String.init)
+            windows.append(HallSetup.Window(number: number("win\(i)number") ?? 0, name: name, categories: codes))
+        }
+        let setup = HallSetup(name: value("name"), nameEn: value("nameEn"), address: value("address"),
+                              hours: OpeningHours(weekdays: weekdays, holidays: holidays), categories: categories, windows: windows,
+                              slotMinutes: number("slotMinutes") ?? 0, slotCapacity: number("slotCapacity") ?? 0,
+                              bookingDays: number("bookingDays") ?? 0,
+                              defaultServiceMinutes: Double(value("defaultServiceMinutes")) ?? { problems.add("defaultServiceMinutes", "field.notANumber"); return 0 }())
+        if !problems.isEmpty { throw TongbanError.invalid(HallManagement.labelled(problems)) }
+        return setup
+    }
+
+    func render(_ req: Request, hall: Hall?, form: [String: String], failure: (any Error)?) async throws -> Response {
+        let shown = try FormFailure(failure, req)
+        let english = req.language == .en
+        let account = try req.requireAccount()
+        // the hall's departments: those governing its region and those inside it
+        let region = hall?.region ?? account.regionCode.flatMap { try? RegionCode($0) }
+        let departments = try await Department.query(on: req.db).sort(\.$name).all().filter { d in
+            guard let region, let own = try? RegionCode(d.regionCode) else { return false }
+            return own.contains(region) || region.contains(own)
+        }
+        let errors = shown.fields
+        // a row's problems reach the row, whichever of its fields they name
+        func rowError(_ prefix: String) -> String? {
+            errors.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }.map(\.value).joined(separator: "；").nilIfEmpty
+        }
+        // the core numbers the rows that were filled in; the form numbers every row
+        let categoryRows = Self.rows("cat", in: form), windowRows = Self.rows("win", in: form)
+        let filledCategories = categoryRows.filter { i in form.contains { $0.key.hasPrefix("cat\(i)") && !$0.key.dropFirst("cat\(i)".count).first!.isNumber && !$0.value.trimmingCharacters(in: .whitespaces).isEmpty } }
+        let filledWindows = windowRows.filter { i in form.contains { $0.key.hasPrefix("win\(i)") && !$0.key.dropFirst("win\(i)".count).first!.isNumber && !$0.value.trimmingCharacters(in: .whitespaces).isEmpty } }
+        let categories = (categoryRows + (0..<2).map { (categoryRows.last ?? -1) + 1 + $0 }).map { i in
+            CategoryRow(index: i, code: form["cat\(i)code"] ?? "", name: form["cat\(i)name"] ?? "", nameEn: form["cat\(i)nameEn"] ?? "",
+                        departments: departments.map { DepartmentBox(code: $0.creditCode, name: $0.name, checked: form["cat\(i)dept.\($0.creditCode)"] == "on") },
+                        error: filledCategories.firstIndex(of: i).flatMap { rowError("categories[\($0)]") })
+        }
+        let windows = (windowRows + (0..<2).map { (windowRows.last ?? -1) + 1 + $0 }).map { i in
+            WindowRow(index: i, number: form["win\(i)number"] ?? "", name: form["win\(i)name"] ?? "", categories: form["win\(i)categories"] ?? "",
+                      error: filledWindows.firstIndex(of: i).flatMap { rowError("windows[\($0)]") } ?? rowError("win\(i)"))
+        }
+        let weekdays = [req.t("hall.mon"), req.t("hall.tue"), req.t("hall.wed"), req.t("hall.thu"), req.t("hall.fri"), req.t("hall.sat"), req.t("hall.sun")]
+        let hours = Self.hourKeys.enumerated().map { i, key in
+            HoursRow(key: key, label: i < 7 ? weekdays[i] : req.t("hall.manage.holidays"), value: form["hours\(key)"] ?? "",
+                     error: errors["hours\(key)"] ?? (i == 0 ? errors["hours"] : nil))
+        }
+        var regions: [Option] = []
+        if hall == nil, let own = account.regionCode, let code = try? RegionCode(own) {
+            let inside = try await Region.query(on: req.db).filter(\.$parentCode == code.value).sort(\.$id).all()
+            let mine = try await Region.find(code.value, on: req.db)
+            regions = ([mine].compactMap { $0 } + inside).map { r in
+                Option(value: r.id!, label: "\(r.name)（\(r.id!)）", selected: form["regionCode"] == r.id)
+            }
+        }
+        let notice = (try? req.query.get(String.self, at: "saved")) == "1" && failure == nil ? req.t("hall.manage.saved") : nil
+        let title = hall.map { req.t("hall.manage.title", ["hall": english ? $0.nameEn : $0.name]) } ?? req.t("hall.manage.new")
+        let response = try await req.view.render("hall-manage", ManageContext(
+            page: req.pageContext(title: title, notice: notice), action: hall.map { "/halls/\($0.id!)/manage" } ?? "/halls/new", creating: hall == nil,
+            version: Int(form["version"] ?? "") ?? hall?.version ?? 0, regions: regions, form: form, hours: hours,
+            categories: categories, windows: windows, error: shown.summary, fieldErrors: errors)).encodeResponse(for: req)
+        if failure != nil { response.status = shown.status }
+        return shown.apply(to: response)
+    }
+}
+
+private extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
