@@ -18,7 +18,8 @@ cd "$(dirname "$0")/.."
 swift build -c release --product tongban >/dev/null 2>&1
 bin=$PWD/.build/release/tongban
 work=$(mktemp -d /tmp/tongban-hall-bench.XXXXXX)
-export TONGBAN_LOG_LEVEL=warning TONGBAN_HALL_CLOCK=2026-11-24T10:00
+# every taker here is one address, 127.0.0.1: the per-address kiosk limit is turned off
+export TONGBAN_LOG_LEVEL=warning TONGBAN_HALL_CLOCK=2026-11-24T10:00 TONGBAN_KIOSK_TICKETS_PER_MINUTE=0
 server=""
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 

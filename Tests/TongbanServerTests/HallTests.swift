@@ -125,6 +125,30 @@ struct HallTests {
         }
     }
 
+    @Test("an address takes at most the kiosk limit a minute: the next is refused with Retry-After and nothing written; online tickets are not counted",
+          arguments: TestDatabase.available)
+    func kioskLimit(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            Self.setClock(app, Self.at("10:00"))
+            app.tongban.kioskTicketsPerMinute = 3
+            let hall = try await Self.hall(app)
+            for _ in 0..<3 { _ = try await Self.kiosk(app, hall.id, "A") }
+            let before = try await Self.ticketCount(app)
+            let refused = try await app.send(.POST, "/api/v1/halls/\(hall.id)/tickets", json: ["category": "A", "channel": "kiosk"])
+            #expect(refused.status == .tooManyRequests && refused.errorBody?.error.code == "hall.kioskBusy")
+            let wait = Int(refused.headers.first(name: "Retry-After") ?? "") ?? 0
+            #expect((1...20).contains(wait), "Retry-After \(wait)")
+            #expect(try await Self.ticketCount(app) == before)
+            let person = try await app.token(app.demoPersonLogin)
+            #expect(try await app.send(.POST, "/api/v1/halls/\(hall.id)/tickets", json: ["category": "A"], bearer: person).status == .created)
+            // the kiosk page says it in Chinese
+            let browser = Browser(app)
+            try await browser.get("/halls/\(hall.id)/kiosk")
+            let page = try await browser.post("/halls/\(hall.id)/kiosk", ["category": "B"])
+            #expect(page.status == .tooManyRequests && page.body.string.contains("取号太频繁") && page.headers.first(name: "Retry-After") != nil, "\(page.body.string)")
+        }
+    }
+
     /// A second hall, elsewhere, with one window.
     static func otherHallWindow(_ app: Application) async throws -> UUID {
         let hall = Hall()

@@ -40,6 +40,8 @@ public struct TongbanConfiguration: Sendable {
     public var followUpDays = FollowUpDeadline.defaultDays
     /// Working days a department has to answer a complaint, question or suggestion (TONGBAN_COMPLAINT_DAYS).
     public var complaintDays = ComplaintRules.defaultDays
+    /// Kiosk tickets one address may take a minute (TONGBAN_KIOSK_TICKETS_PER_MINUTE; 0: no limit).
+    public var kioskTicketsPerMinute = 30
 
     public init(database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, keyFile: String? = nil) {
@@ -140,6 +142,13 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var kioskTickets = 30
+        if let raw = value("TONGBAN_KIOSK_TICKETS_PER_MINUTE") {
+            if let parsed = Int(raw), (0...1_000_000).contains(parsed) { kioskTickets = parsed } else {
+                problems.append("TONGBAN_KIOSK_TICKETS_PER_MINUTE: \"\(raw)\" is not a number of tickets a minute (0 for no limit)")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
                                                  logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
@@ -148,6 +157,7 @@ public struct TongbanConfiguration: Sendable {
         configuration.hallClockStart = hallClock
         configuration.followUpDays = followUpDays
         configuration.complaintDays = complaintDays
+        configuration.kioskTicketsPerMinute = kioskTickets
         return configuration
     }
 

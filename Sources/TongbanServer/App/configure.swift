@@ -46,7 +46,7 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
     // the hall's shared caches, made before any request can race to make its own
-    _ = (app.hallDirectory, app.hallEstimates, app.ticketDispenser)
+    _ = (app.hallDirectory, app.hallEstimates, app.ticketDispenser, app.kioskLimiter)
 
     // Outermost first: every response, errors included, gets the request id and the headers.
     app.middleware = Middlewares()

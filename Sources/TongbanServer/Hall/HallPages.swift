@@ -206,7 +206,7 @@ struct HallPages {
             page: req.pageContext(title: req.t("hall.kiosk")), id: hall.id!, name: board.hall, openNow: board.open,
             buttons: board.queues.map { .init(code: $0.code, name: $0.name, waiting: $0.waiting) }, error: shown.summary)).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
-        return response
+        return shown.apply(to: response)
     }
 
     func kioskTake(req: Request) async throws -> Response {
@@ -214,7 +214,7 @@ struct HallPages {
         do {
             let ticket = try await HallQueue.take(hall, category: try req.content.decode(TakeForm.self).category, channel: .kiosk, account: nil, on: req)
             return req.redirect(to: "/hall-tickets/\(ticket.id!)")
-        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
+        } catch let error as TongbanError where [.unprocessableEntity, .conflict, .tooManyRequests].contains(error.status) {
             return try await renderKiosk(req, failure: error)
         }
     }

@@ -45,6 +45,10 @@ enum HallQueue {
         let now = req.application.hallNow()
         let local = LocalTime(now)
         _ = try requireOpen(hall, at: local, on: req.application)
+        if channel == .kiosk, case let .refused(retryAfter) = req.application.kioskLimiter.admit(req.remoteAddress?.ipAddress ?? "unknown",
+                                                                                              perMinute: req.application.tongban.kioskTicketsPerMinute) {
+            throw TongbanError(status: .tooManyRequests, code: "hall.kioskBusy", arguments: ["seconds": String(retryAfter)], headers: ["Retry-After": String(retryAfter)])
+        }
         let hallID = try hall.requireID()
         let accountID = channel == .online ? try account?.requireID() : nil
         if let accountID, let held = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
