@@ -40,7 +40,6 @@ done = function(summary, latency, requests)
 end
 LUA
   python3 Benchmarks/hall-load.py "$base" "$hall" "$seconds"
-  echo "saturation, 200 connections taking back to back: $(wrk -t2 -c200 -d"${seconds}s" -s "$work/take.lua" "$base/api/v1/halls/$hall/tickets" | grep '^wrk:')"
   python3 - "$base" "$hall" <<'PY'
 import http.client, json, sys, time
 base, hall = sys.argv[1], sys.argv[2]
@@ -58,6 +57,8 @@ hours = sorted({f["hour"] for f in report["figures"]}); arrivals = sum(f["arriva
 print(f"staffing for a week ({arrivals} tickets, {len(report['advice'])} hour×category cells, hours {hours[0]}–{hours[-1]}): "
       f"median {times[len(times)//2]:.1f} ms, max {times[-1]:.1f} ms (budget < 100 ms)")
 PY
+  # last: the saturation run leaves requests in flight for a moment after wrk stops
+  echo "saturation, 200 connections taking back to back: $(wrk -t2 -c200 -d"${seconds}s" -s "$work/take.lua" "$base/api/v1/halls/$hall/tickets" | grep '^wrk:')"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
 
