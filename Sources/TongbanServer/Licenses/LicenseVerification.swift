@@ -31,8 +31,9 @@ struct LicenseVerdict: Content {
 
 enum LicenseVerification {
     static func verify(_ raw: String, req: Request) async throws -> LicenseVerdict {
-        let token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty, token.count <= 20_000 else { return invalid("malformed", req) }
+        // Foundation's trimming goes through UTF-16 on Linux: only a pasted token with spaces around needs it
+        let token = raw.first?.isWhitespace == true || raw.last?.isWhitespace == true ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
+        guard !token.isEmpty, token.utf8.count <= 20_000 else { return invalid("malformed", req) }
         let claims: LicenseClaims
         do {
             claims = try await req.application.licenseKeys.verify(token, app: req.application)
@@ -81,7 +82,7 @@ enum LicenseVerification {
     }
 
     static func registry(_ identifier: String, _ req: Request) async throws -> Entry? {
-        try await req.db.sql.raw("""
+        try await req.readDB.sql.raw("""
             SELECT identifier, type_code, type_name, holder_name, holder_code, issuer_code, issuer_name, fields, issued_on, valid_until, status
             FROM licenses WHERE identifier = \(bind: identifier)
             """).first(decoding: Entry.self)
