@@ -120,6 +120,8 @@ struct RatingTests {
             #expect(try await OutboxEvent.query(on: app.db).filter(\.$topic == "followUp.escalated").count() == 1)
             let board = try await app.send(.GET, "/api/v1/follow-ups", bearer: supervisor).content.decode([FollowUpBody].self)
             #expect(board.contains { $0.id == late.followUp!.id && $0.escalated })
+            // the work still to do first, the ended one after it (it was due first)
+            #expect(board.map(\.id) == [late.followUp!.id, followUp.id] && board.last?.state == "void", "\(board.map(\.state))")
         }
     }
 

@@ -110,10 +110,13 @@ struct RatingAPI {
             query = query.filter(\.$departmentID == department)
         } else { throw TongbanError.denied(.roleMissing) }
         let today = req.application.today
-        if (try? req.query.get(Bool.self, at: "overdue")) == true {
-            query = query.filter(\.$dueOn < today.description).filter(\.$state ~~ [.open, .calledBack, .scheduled])
-        }
-        let rows = try await query.sort(\.$dueOn).limit(500).all()
+        let overdue = (try? req.query.get(Bool.self, at: "overdue")) == true
+        // the work still to do first, soonest due first; then the latest of those ended
+        let active = FollowUpState.allCases.filter { !$0.isEnded }
+        let toDo = query.copy().filter(\.$state ~~ (overdue ? [.open, .calledBack, .scheduled] : active))
+        if overdue { toDo.filter(\.$dueOn < today.description) }
+        var rows = try await toDo.sort(\.$dueOn).limit(500).all()
+        if !overdue { rows += try await query.filter(\.$state !~ active).sort(\.$dueOn, .descending).limit(100).all() }
         let ratings = Dictionary(uniqueKeysWithValues: try await RatingRecord.query(on: req.db).filter(\.$id ~~ rows.map(\.ratingID)).all().map { ($0.id!, $0) })
         return rows.map { FollowUpDTO($0, rating: ratings[$0.ratingID], today: today) }
     }
