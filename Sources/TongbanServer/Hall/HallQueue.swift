@@ -45,8 +45,9 @@ enum HallQueue {
         let now = req.application.hallNow()
         let local = LocalTime(now)
         _ = try requireOpen(hall, at: local, on: req.application)
+        // on the halls' clock, like everything else here (tests hold it still)
         if channel == .kiosk, case let .refused(retryAfter) = req.application.kioskLimiter.admit(req.remoteAddress?.ipAddress ?? "unknown",
-                                                                                              perMinute: req.application.tongban.kioskTicketsPerMinute) {
+                                                                                              perMinute: req.application.tongban.kioskTicketsPerMinute, at: now) {
             throw TongbanError(status: .tooManyRequests, code: "hall.kioskBusy", arguments: ["seconds": String(retryAfter)], headers: ["Retry-After": String(retryAfter)])
         }
         let hallID = try hall.requireID()
