@@ -180,6 +180,10 @@ struct HallManagementTests {
             #expect(refused.status == .unprocessableEntity)
             #expect(refused.body.string.contains("星期二的开放时间格式不对") && refused.body.string.contains("窗口编号须为数字"), "\(refused.body.string)")
             #expect(try await Hall.find(hall.id, on: app.db)?.version == 1)
+            // stray fields that name no row's field are ignored, not a crash
+            var stray = wrong
+            stray["cat0"] = "x"; stray["win"] = "y"; stray["win99"] = ""; stray["cat7dept."] = "on"
+            #expect(try await browser.post("/halls/\(hall.id)/manage", stray).status == .unprocessableEntity)
             var letter = fields
             letter["cat1code"] = "b1"
             let badLetter = try await browser.post("/halls/\(hall.id)/manage", letter)

@@ -118,6 +118,23 @@ struct HallManagePages {
         }).sorted()
     }
 
+    static func departments(_ i: Int, _ f: [String: String]) -> [String] {
+        f.keys.filter { $0.hasPrefix("cat\(i)dept.") && f[$0] == "on" }.map { String($0.dropFirst("cat\(i)dept.".count)) }.sorted()
+    }
+
+    private static func blank(_ f: [String: String], _ keys: [String]) -> Bool {
+        keys.allSatisfy { (f[$0] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    }
+
+    /// A row left wholly blank is dropped (a category: no letter, names or departments).
+    static func isBlankCategory(_ i: Int, _ f: [String: String]) -> Bool {
+        blank(f, ["cat\(i)code", "cat\(i)name", "cat\(i)nameEn"]) && departments(i, f).isEmpty
+    }
+
+    static func isBlankWindow(_ i: Int, _ f: [String: String]) -> Bool {
+        blank(f, ["win\(i)number", "win\(i)name", "win\(i)categories"])
+    }
+
     /// The setup the form describes, or every field it could not read. Rows left wholly blank
     /// are dropped.
     static func setup(_ f: [String: String]) throws -> HallSetup {
@@ -133,16 +150,13 @@ struct HallManagePages {
             if let day = Int(key) { weekdays[day] = spans } else { holidays = spans }
         }
         var categories: [HallCategory] = []
-        for i in rows("cat", in: f) {
-            let departments = f.keys.filter { $0.hasPrefix("cat\(i)dept.") && f[$0] == "on" }.map { String($0.dropFirst("cat\(i)dept.".count)) }.sorted()
+        for i in rows("cat", in: f) where !isBlankCategory(i, f) {
             let (code, name, nameEn) = (value("cat\(i)code").uppercased(), value("cat\(i)name"), value("cat\(i)nameEn"))
-            if code.isEmpty && name.isEmpty && nameEn.isEmpty && departments.isEmpty { continue }
-            categories.append(HallCategory(code: code, name: name, nameEn: nameEn, departments: departments))
+            categories.append(HallCategory(code: code, name: name, nameEn: nameEn, departments: departments(i, f)))
         }
         var windows: [HallSetup.Window] = []
-        for i in rows("win", in: f) {
-            let (rawNumber, name, letters) = (value("win\(i)number"), value("win\(i)name"), value("win\(i)categories"))
-            if rawNumber.isEmpty && name.isEmpty && letters.isEmpty { continue }
+        for i in rows("win", in: f) where !isBlankWindow(i, f) {
+            let (name, letters) = (value("win\(i)name"), value("win\(i)categories"))
             let codes = letters.uppercased().filter { $0.isLetter }.map(String.init)
             windows.append(HallSetup.Window(number: number("win\(i)number") ?? 0, name: name, categories: codes))
         }
@@ -172,8 +186,7 @@ struct HallManagePages {
         }
         // the core numbers the rows that were filled in; the form numbers every row
         let categoryRows = Self.rows("cat", in: form), windowRows = Self.rows("win", in: form)
-        let filledCategories = categoryRows.filter { i in form.contains { $0.key.hasPrefix("cat\(i)") && !$0.key.dropFirst("cat\(i)".count).first!.isNumber && !$0.value.trimmingCharacters(in: .whitespaces).isEmpty } }
-        let filledWindows = windowRows.filter { i in form.contains { $0.key.hasPrefix("win\(i)") && !$0.key.dropFirst("win\(i)".count).first!.isNumber && !$0.value.trimmingCharacters(in: .whitespaces).isEmpty } }
+        let filledCategories = categoryRows.filter { !Self.isBlankCategory($0, form) }, filledWindows = windowRows.filter { !Self.isBlankWindow($0, form) }
         let categories = (categoryRows + (0..<2).map { (categoryRows.last ?? -1) + 1 + $0 }).map { i in
             CategoryRow(index: i, code: form["cat\(i)code"] ?? "", name: form["cat\(i)name"] ?? "", nameEn: form["cat\(i)nameEn"] ?? "",
                         departments: departments.map { DepartmentBox(code: $0.creditCode, name: $0.name, checked: form["cat\(i)dept.\($0.creditCode)"] == "on") },
