@@ -20,14 +20,11 @@ struct HallManagePages {
     struct CategoryRow: Encodable {
         let index: Int; let code: String; let name: String; let nameEn: String; let departments: [DepartmentBox]; let error: String?
         /// The departments ticked, named on the folded list.
-        var chosen: String? { departments.filter(\.checked).map(\.name).joined(separator: "、").nilIfEmpty }
+        let chosen: String?
 
-        enum CodingKeys: String, CodingKey { case index, code, name, nameEn, departments, error, chosen }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(index, forKey: .index); try c.encode(code, forKey: .code); try c.encode(name, forKey: .name)
-            try c.encode(nameEn, forKey: .nameEn); try c.encode(departments, forKey: .departments); try c.encodeIfPresent(error, forKey: .error)
-            try c.encodeIfPresent(chosen, forKey: .chosen)
+        init(index: Int, code: String, name: String, nameEn: String, departments: [DepartmentBox], error: String?) {
+            self.index = index; self.code = code; self.name = name; self.nameEn = nameEn; self.departments = departments; self.error = error
+            chosen = departments.filter(\.checked).map(\.name).joined(separator: "、").nilIfEmpty
         }
     }
     struct WindowRow: Encodable { let index: Int; let number: String; let name: String; let categories: String; let error: String? }
