@@ -1,6 +1,8 @@
 import Fluent
+import FluentSQLiteDriver
 import Foundation
 import Testing
+import TongbanCore
 import Vapor
 @testable import TongbanServer
 
@@ -38,5 +40,28 @@ struct GroupCommitTests {
             #expect(audited == stored)
             #expect(try await AuditLog.verify(on: app.db) == .ok(entries: try await AuditEntry.query(on: app.db).count()))
         }
+    }
+
+    @Test("the SQLite writer binds every kind of value exactly as Fluent's SQLite encoder does")
+    func sqliteValues() throws {
+        var rng = SystemRandomNumberGenerator()
+        let encoder = SQLiteDataEncoder()
+        let letters = Array("abcXYZ09 -_'\"\\\n中文一网通办😀")
+        func text() -> String { String((0..<Int.random(in: 0...40, using: &rng)).map { _ in letters.randomElement(using: &rng)! }) }
+        for _ in 0..<2_000 {
+            let values: [any Encodable & Sendable] = [
+                UUID(), text(), Int.random(in: .min ... .max, using: &rng), Int64.random(in: .min ... .max, using: &rng),
+                Bool.random(using: &rng), Double.random(in: -1e12...1e12, using: &rng),
+                Date(timeIntervalSince1970: Double.random(in: 0...4e9, using: &rng)),
+                // (one key: JSON writes a dictionary's keys in no fixed order)
+                ["key": text()], [text()], CaseState.allCases.randomElement(using: &rng)!,
+            ]
+            for value in values {
+                #expect(try InsertBatch.sqliteData(value) == encoder.encode(value), "\(value)")
+            }
+        }
+        // the statement numbers its parameters in order and writes NULL in place
+        let (sql, binds) = try InsertBatch.sqliteInsert("t", ["a", "b"], [[.bind("x"), .null], [.null, .bind(2)]])
+        #expect(sql == #"INSERT INTO "t" ("a", "b") VALUES (?1, NULL), (NULL, ?2)"# && binds == [.text("x"), .integer(2)])
     }
 }

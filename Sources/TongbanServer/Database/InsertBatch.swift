@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQLiteDriver
 import Foundation
 import SQLKit
 
@@ -48,10 +49,49 @@ struct InsertBatch: Sendable {
             guard let main = last ?? inserts.popLast() else { return }
             let ctes = inserts.enumerated().map { index, insert -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(insert))" }
             try await db.sql.raw(ctes.isEmpty ? main : "WITH \(ctes.joined(separator: ", ")) \(main)").run()
+        } else if let sqlite = db as? any SQLiteDatabase {
+            // Straight to the driver: the statement text with numbered parameters, the values
+            // converted as Fluent's SQLite encoder would. These run inside the group commit's
+            // transaction, one after another; going through SQLKit's serialiser and encoder cost
+            // more than the database's own work.
+            for table in tables {
+                let (sql, binds) = try Self.sqliteInsert(table.table, table.columns, table.rows)
+                try await sqlite.query(sql, binds, logger: db.logger) { _ in }.get()
+            }
+            if let last { try await db.sql.raw(last).run() }
         } else {
             for table in tables { try await db.sql.raw(Self.insert(table.table, table.columns, table.rows)).run() }
             if let last { try await db.sql.raw(last).run() }
         }
+    }
+
+    static func sqliteInsert(_ table: String, _ columns: [String], _ rows: [[Value]]) throws -> (String, [SQLiteData]) {
+        var sql = "INSERT INTO \"\(table)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES "
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(rows.count * columns.count)
+        for (index, row) in rows.enumerated() {
+            sql += index == 0 ? "(" : ", ("
+            for (column, value) in row.enumerated() {
+                if column > 0 { sql += ", " }
+                switch value {
+                case .null: sql += "NULL"
+                case let .bind(value):
+                    binds.append(try sqliteData(value))
+                    sql += "?\(binds.count)"
+                }
+            }
+            sql += ")"
+        }
+        return (sql, binds)
+    }
+
+    private static let sqliteEncoder = SQLiteDataEncoder()
+
+    /// What `SQLiteDataEncoder` makes of a value, without its `Encoder` machinery for the common
+    /// case of an identifier (it writes a UUID as its text).
+    static func sqliteData(_ value: any Encodable & Sendable) throws -> SQLiteData {
+        if let uuid = value as? UUID { return .text(uuid.uuidString) }
+        return try sqliteEncoder.encode(value)
     }
 
     static func insert(_ table: String, _ columns: [String], _ rows: [[Value]]) -> SQLQueryString {
