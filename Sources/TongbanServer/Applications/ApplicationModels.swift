@@ -87,7 +87,21 @@ final class CaseRow: Model, @unchecked Sendable {
 
     init() {}
 
-    func caseRecord() throws -> CaseRecord { try JSONDecoder().decode(CaseRecord.self, from: Data(record.utf8)) }
+    /// The record as this process last wrote it into `record` (not a column): a case just made
+    /// is answered without decoding what was encoded a moment before. Used only while `record`
+    /// still holds that text.
+    private var written: (json: String, record: CaseRecord)?
+
+    func setRecord(_ record: CaseRecord, encoder: JSONEncoder) throws {
+        let json = String(decoding: try encoder.encode(record), as: UTF8.self)
+        self.record = json
+        written = (json, record)
+    }
+
+    func caseRecord() throws -> CaseRecord {
+        if let written, written.json == record { return written.record }
+        return try JSONDecoder().decode(CaseRecord.self, from: Data(record.utf8))
+    }
 }
 
 /// A review task (one review step of one department): claimed, commented on and completed by
@@ -135,7 +149,7 @@ final class CaseEvent: Model, @unchecked Sendable {
     init() {}
 
     init(applicationID: UUID, caseID: UUID?, at: Date, actor: String, action: String, from: CaseState?, to: CaseState?, detail: String? = nil) {
-        id = UUID()
+        id = UUID.timeOrdered(at: at)
         self.applicationID = applicationID; self.caseID = caseID; self.at = at; actorLabel = actor
         self.action = action; fromState = from?.rawValue; toState = to?.rawValue; self.detail = detail
     }
@@ -156,7 +170,7 @@ final class OutboxEvent: Model, @unchecked Sendable {
     init() {}
 
     init(topic: String, subject: String, payload: [String: String], at: Date) {
-        id = UUID()
+        id = UUID.timeOrdered(at: at)
         self.topic = topic; self.subject = subject; createdAt = at
         self.payload = String(decoding: (try? CatalogEntry.encoder.encode(payload)) ?? Data("{}".utf8), as: UTF8.self)
     }

@@ -90,7 +90,7 @@ enum ApplicationSubmission {
         // group commit) is then one statement for the rows and two for the audit chain.
         let now = Date()
         let application = ApplicationRecord()
-        application.id = UUID()
+        application.id = UUID.timeOrdered(at: now)
         application.applicantID = applicantID
         application.applicantName = applicant.displayName
         application.applicantTail = tail
@@ -127,7 +127,7 @@ enum ApplicationSubmission {
                 (record, instant) = InstantRules.decide(record, item: item, form: form, today: today)
             }
             let row = CaseRow()
-            row.id = UUID()
+            row.id = UUID.timeOrdered(at: now)
             row.applicationID = applicationID
             row.position = position
             row.itemCode = item.code
@@ -136,7 +136,7 @@ enum ApplicationSubmission {
             row.departmentName = item.department.name
             row.departmentID = departments[item.department.name]
             row.state = record.state
-            row.record = String(decoding: try encoder.encode(record), as: UTF8.self)
+            try row.setRecord(record, encoder: encoder)
             row.version = 1
             row.clockRunning = false
             row.warning = .none
@@ -157,7 +157,7 @@ enum ApplicationSubmission {
         if written.cases.contains(where: { $0.state == .decided }) { application.status = "inProgress" }
         let visit: ApplicationVisit? = present ? {
             let v = ApplicationVisit()
-            v.id = UUID(); v.applicationID = applicationID; v.at = now; v.purpose = "submit"; v.recordedBy = callerID
+            v.id = UUID.timeOrdered(at: now); v.applicationID = applicationID; v.at = now; v.purpose = "submit"; v.recordedBy = callerID
             return v
         }() : nil
         if submit {
@@ -241,7 +241,7 @@ enum ApplicationSubmission {
         let kinds: Set<StepKind> = [.review, .inspection, .hearing, .expertReview]
         return item.steps.filter { kinds.contains($0.kind) }.enumerated().map { position, step in
             let task = ReviewTask()
-            task.id = UUID()
+            task.id = UUID.timeOrdered()
             task.caseID = caseID
             task.applicationID = applicationID
             task.position = position

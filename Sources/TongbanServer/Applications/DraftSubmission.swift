@@ -62,7 +62,7 @@ extension ApplicationSubmission {
                 var record = try CaseMachine.apply(.submit, to: try row.caseRecord(), .init(actor: onBehalf ? .clerk : .applicant, today: today))
                 var instant: InstantRules.Outcome? = nil
                 if let item = items[row.itemCode] { (record, instant) = InstantRules.decide(record, item: item, form: form, today: today) }
-                row.record = String(decoding: try CatalogEntry.encoder.encode(record), as: UTF8.self)
+                try row.setRecord(record, encoder: CatalogEntry.encoder)
                 row.state = record.state
                 row.itemVersion = versions[row.itemCode] ?? row.itemVersion
                 row.version += 1

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import TongbanCore
 import Vapor
 
 /// Reads of personal data under a consent or a grant. Each is written twice in one transaction:
@@ -29,7 +30,7 @@ enum DataReads {
         for read in reads {
             let fields = read.fields.joined(separator: ",")
             if let subject = read.subjectID {
-                batch.add(DataRead.schema, [("id", UUID()), ("subject_id", subject), ("reader_id", read.readerID),
+                batch.add(DataRead.schema, [("id", UUID.timeOrdered(at: now)), ("subject_id", subject), ("reader_id", read.readerID),
                                             ("reader_label", read.readerLabel), ("source", read.source), ("source_name", read.sourceName),
                                             ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now)])
             }

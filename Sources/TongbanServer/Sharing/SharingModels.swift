@@ -41,7 +41,7 @@ final class MaterialReuse: Model, @unchecked Sendable {
     /// for `LicenseUse.consentDays`.
     init(case row: CaseRow, item: ServiceItem, material: Material, via: Via, sourceRef: String, sourceName: String, licenseID: UUID? = nil,
          holderID: UUID, consented: Bool, purpose: String, at now: Date) {
-        id = UUID()
+        id = UUID.timeOrdered(at: now)
         applicationID = row.applicationID
         caseID = row.id!
         itemCode = item.code
