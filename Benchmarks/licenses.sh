@@ -18,8 +18,9 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 
 trial() { # $1 label, $2 port; TONGBAN_* exported by the caller
   echo "== $1"
-  "$bin" bench licenses | tee "$work/$1.txt" | grep -v '^token: '
-  python3 -c 'import json,sys; print(json.dumps({"token": sys.argv[1]}))' "$(grep '^token: ' "$work/$1.txt" | sed 's/^token: //')" >"$work/body.json"
+  "$bin" bench licenses | tee "$work/$1.txt" | grep -v '^token: '; echo "licences in the registry, verified in random order: $(grep -c '^token: ' "$work/$1.txt")"
+  grep '^token: ' "$work/$1.txt" | sed 's/^token: //' | python3 -c 'import json,sys; [print(json.dumps({"token": t.strip()})) for t in sys.stdin]' >"$work/bodies.txt"
+  head -n 1 "$work/bodies.txt" >"$work/body.json"
   "$bin" serve >"$work/$1.log" 2>&1 &
   server=$!
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
@@ -27,8 +28,10 @@ trial() { # $1 label, $2 port; TONGBAN_* exported by the caller
     python3 -c 'import json,sys; v=json.load(sys.stdin); print("one verification:", v["outcome"], v.get("identifier"))'
   cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
-wrk.body = io.open("$work/body.json"):read("*a")
 wrk.headers["Content-Type"] = "application/json"
+local bodies = {}
+for line in io.lines("$work/bodies.txt") do bodies[#bodies + 1] = line end
+request = function() return wrk.format(nil, nil, nil, bodies[math.random(#bodies)]) end
 done = function(summary, latency, requests)
   io.write(string.format("wrk: %d requests, %d non-2xx, %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", summary.requests, summary.errors.status,
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000))

@@ -47,6 +47,7 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     app.migrations.addTongbanMigrations()
     // the hall's shared caches, made before any request can race to make its own
     _ = (app.hallDirectory, app.hallEstimates, app.ticketDispenser, app.kioskLimiter)
+    _ = app.licenseRegistry
 
     // Outermost first: every response, errors included, gets the request id and the headers.
     app.middleware = Middlewares()

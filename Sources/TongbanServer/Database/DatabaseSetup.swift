@@ -46,6 +46,13 @@ extension Request {
     }
 }
 
+extension Application {
+    /// `Request.readDB`, for reads made on behalf of several requests.
+    var readDB: any Database {
+        databases.ids().contains(.sqliteReads) ? db(.sqliteReads) : db
+    }
+}
+
 extension Database {
     var sql: any SQLDatabase {
         guard let sql = self as? any SQLDatabase else { fatalError("Tongban runs on SQL databases only") }

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import JWT
+import SQLKit
 import TongbanCore
 import Vapor
 
@@ -64,7 +65,7 @@ enum LicenseVerification {
     }
 
     /// The registry's entry for a licence: one indexed read of the columns a verdict shows.
-    struct Entry: Decodable {
+    struct Entry: Decodable, Sendable {
         let identifier: String
         let type_code: String
         let type_name: String
@@ -82,10 +83,16 @@ enum LicenseVerification {
     }
 
     static func registry(_ identifier: String, _ req: Request) async throws -> Entry? {
-        try await req.readDB.sql.raw("""
+        try await req.application.licenseRegistry.read(identifier)
+    }
+
+    /// The registry's entries for these identifiers: one indexed read for all of them.
+    static func registry(_ identifiers: [String], on db: any Database) async throws -> [String: Entry] {
+        let rows = try await db.sql.raw("""
             SELECT identifier, type_code, type_name, holder_name, holder_code, issuer_code, issuer_name, fields, issued_on, valid_until, status
-            FROM licenses WHERE identifier = \(bind: identifier)
-            """).first(decoding: Entry.self)
+            FROM licenses WHERE identifier IN (\(SQLList(identifiers.map { SQLBind($0) })))
+            """).all(decoding: Entry.self)
+        return Dictionary(rows.map { ($0.identifier, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The claims that differ from the registry's licence.
@@ -119,5 +126,21 @@ enum LicenseVerification {
             holderCode: outcome == "invalid" ? nil : record?.holder_code, issuerName: record?.issuer_name, issuerCode: record?.issuer_code,
             issuedOn: record?.issued_on, validUntil: record?.valid_until, status: record?.status,
             fields: outcome == "invalid" ? [] : fields, tamperedFields: tampered)
+    }
+}
+
+extension Application {
+    private struct LicenseRegistryKey: StorageKey { typealias Value = ReadCoalescer<String, LicenseVerification.Entry> }
+
+    /// Verification's registry reads: those asked for together are read together (made at
+    /// configuration, before any request).
+    var licenseRegistry: ReadCoalescer<String, LicenseVerification.Entry> {
+        if let existing = storage[LicenseRegistryKey.self] { return existing }
+        let made = ReadCoalescer<String, LicenseVerification.Entry> { [weak self] identifiers in
+            guard let self else { return [:] }
+            return try await LicenseVerification.registry(identifiers, on: self.readDB)
+        }
+        storage[LicenseRegistryKey.self] = made
+        return made
     }
 }
