@@ -83,7 +83,10 @@ enum LicenseVerification {
     }
 
     static func registry(_ identifier: String, _ req: Request) async throws -> Entry? {
-        try await req.application.licenseRegistry.read(identifier)
+        // Coalescing saves round trips to a database server; SQLite, in process, has none to save.
+        let db = req.readDB
+        guard db.isPostgres else { return try await registry([identifier], on: db)[identifier] }
+        return try await req.application.licenseRegistry.read(identifier)
     }
 
     /// The registry's entries for these identifiers: one indexed read for all of them.
