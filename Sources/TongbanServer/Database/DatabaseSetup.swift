@@ -42,15 +42,18 @@ extension Request {
     /// For hot read-only queries: on a SQLite file, connections that never wait behind a write
     /// transaction; elsewhere the usual database.
     var readDB: any Database {
-        application.databases.ids().contains(.sqliteReads) ? db(.sqliteReads) : db
+        application.hasReadPool ? db(.sqliteReads) : db
     }
 }
 
 extension Application {
     /// `Request.readDB`, for reads made on behalf of several requests.
     var readDB: any Database {
-        databases.ids().contains(.sqliteReads) ? db(.sqliteReads) : db
+        hasReadPool ? db(.sqliteReads) : db
     }
+
+    /// Whether hot reads have connections of their own (a SQLite file).
+    var hasReadPool: Bool { databases.ids().contains(.sqliteReads) }
 }
 
 extension Database {

@@ -49,18 +49,16 @@ struct InsertBatch: Sendable {
             guard let main = last ?? inserts.popLast() else { return }
             let ctes = inserts.enumerated().map { index, insert -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(insert))" }
             try await db.sql.raw(ctes.isEmpty ? main : "WITH \(ctes.joined(separator: ", ")) \(main)").run()
-        } else if let sqlite = db as? any SQLiteDatabase {
-            // Straight to the driver: the statement text with numbered parameters, the values
-            // converted as Fluent's SQLite encoder would. These run inside the group commit's
-            // transaction, one after another; going through SQLKit's serialiser and encoder cost
-            // more than the database's own work.
+        } else {
+            // SQLite: straight to the driver, the statement text with numbered parameters, the
+            // values converted as Fluent's SQLite encoder would. These run inside the group
+            // commit's transaction, one after another; going through SQLKit's serialiser and
+            // encoder cost more than the database's own work.
+            guard let sqlite = db as? any SQLiteDatabase else { fatalError("Tongban runs on PostgreSQL or SQLite only") }
             for table in tables {
                 let (sql, binds) = try Self.sqliteInsert(table.table, table.columns, table.rows)
                 try await sqlite.query(sql, binds, logger: db.logger) { _ in }.get()
             }
-            if let last { try await db.sql.raw(last).run() }
-        } else {
-            for table in tables { try await db.sql.raw(Self.insert(table.table, table.columns, table.rows)).run() }
             if let last { try await db.sql.raw(last).run() }
         }
     }
