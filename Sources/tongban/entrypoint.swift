@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 import TongbanServer
 import Vapor
@@ -9,6 +11,12 @@ import Vapor
 @main
 enum Entrypoint {
     static func main() async {
+        // Swift Concurrency's tasks run on SwiftNIO's event loops rather than on a pool of their
+        // own, so a request's handler does not hop threads between its socket and its code (on
+        // two cores, those hops were a seventh of a licence check). Nothing here blocks a thread
+        // with `.wait()`; blocking work (SQLite, bcrypt, files) has NIO's thread pool, and the
+        // commit queue its own thread. First, before any other asynchronous work.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let configuration: TongbanConfiguration
         do {
             configuration = try TongbanConfiguration.fromEnvironment()
