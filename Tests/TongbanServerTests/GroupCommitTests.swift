@@ -42,6 +42,60 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("two processes' queues and other audited writes interleaved: every write stored once with its entry, the chain whole", arguments: TestDatabase.available)
+    func interleaved(database: TestDatabase) async throws {
+        try await withTongban(database, seed: false) { app, store in
+            let second = try await store.makeApp(migrate: false)
+            do {
+                func queued(_ server: Application, _ label: String) async throws {
+                    var rows = InsertBatch()
+                    rows.add(OutboxEvent(topic: "test.interleaved", subject: label, payload: [:], at: Date()))
+                    try await server.groupCommit.write(on: server.db, GroupWrite(rows: rows, audit: AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label)))
+                }
+                func direct(_ label: String) async throws {
+                    try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label), on: app.db)
+                }
+                var expected: [String] = []
+                // one after another: a queued write after another writer's entry finds the chain moved
+                for round in 0..<20 {
+                    try await queued(app, "q\(round)a"); try await queued(app, "q\(round)b")
+                    try await direct("d\(round)")
+                    expected += ["q\(round)a", "q\(round)b", "d\(round)"]
+                }
+                // all at once: two queues and direct appends race for the chain
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<90 {
+                        let label = i % 3 == 2 ? "dc\(i)" : "c\(i)"
+                        expected.append(label)
+                        group.addTask {
+                            switch i % 3 {
+                            case 0: try await queued(app, label)
+                            case 1: try await queued(second, label)
+                            default: try await direct(label)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "test.interleaved").all().map(\.resource)
+                #expect(entries.sorted() == expected.sorted())
+                let rows = try await OutboxEvent.query(on: app.db).filter(\.$topic == "test.interleaved").all().map(\.subject)
+                #expect(rows.sorted() == expected.filter { !$0.hasPrefix("d") }.sorted())
+                let total = try await AuditEntry.query(on: app.db).count()
+                #expect(try await AuditLog.verify(on: app.db) == .ok(entries: total))
+                if database == .postgres {
+                    // the one-statement commit was used, and redone when another writer had moved the chain
+                    let (fast, redone) = (await app.groupCommit.oneStatementCommits, await app.groupCommit.redoneCommits)
+                    #expect(fast >= 20 && redone >= 19)
+                }
+            } catch {
+                try await second.asyncShutdown()
+                throw error
+            }
+            try await second.asyncShutdown()
+        }
+    }
+
     @Test("the SQLite writer binds every kind of value exactly as Fluent's SQLite encoder does")
     func sqliteValues() throws {
         var rng = SystemRandomNumberGenerator()

@@ -17,6 +17,12 @@ struct AuditEvent: Sendable {
 
 private struct AuditHead: Decodable { let last_sequence: Int64; let last_hash: String }
 
+/// The end of the chain as an append left it: the last entry's sequence number and hash.
+struct AuditChainEnd: Sendable, Equatable {
+    let sequence: Int64
+    let hash: String
+}
+
 enum AuditLog {
     /// Appends one entry. Call it inside the transaction of the change it records, so that both
     /// land or neither does.
@@ -27,11 +33,16 @@ enum AuditLog {
     }
 
     /// Appends entries in order, chained to each other, with one update of the chain's head.
-    static func append(_ events: [AuditEvent], on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date = Date()) async throws {
+    /// Returns where the chain ends once this transaction commits (nil when nothing was appended).
+    @discardableResult
+    static func append(_ events: [AuditEvent], on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date = Date()) async throws -> AuditChainEnd? {
         guard db.inTransaction else {
             return try await db.write { try await append(events, on: $0, with: batch, now: now) }
         }
-        guard !events.isEmpty else { return try await batch.run(on: db) }
+        guard !events.isEmpty else {
+            try await batch.run(on: db)
+            return nil
+        }
         // Writing first takes the lock (a row lock on PostgreSQL, the write lock on SQLite):
         // concurrent appenders queue here rather than both reading the same head. The lock is
         // held to the commit, so the chain's part of the transaction is two statements.
@@ -39,22 +50,48 @@ enum AuditLog {
             .first(decoding: AuditHead.self) else {
             throw Abort(.internalServerError, reason: "audit chain head missing")
         }
-        let atMillis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
-        var previousHash = head.last_hash
         var batch = batch
-        for (offset, event) in events.enumerated() {
+        let end = seal(events, after: AuditChainEnd(sequence: head.last_sequence - Int64(events.count), hash: head.last_hash), into: &batch, now: now)
+        try await batch.run(on: db, followedBy: "UPDATE audit_head SET last_hash = \(bind: end.hash) WHERE id = 1")
+        return end
+    }
+
+    /// PostgreSQL, outside any transaction: the entries chained after `known` (where this process
+    /// last left the chain), the rows, and the head's move, as one statement — one round trip
+    /// and its own transaction, no lock held between statements. If any other writer appended
+    /// since, the sequence numbers after `known` are taken (they are the entries' primary key),
+    /// so the statement fails whole and nothing is written: the caller then appends as usual.
+    static func append(_ events: [AuditEvent], after known: AuditChainEnd, on db: any Database, with batch: InsertBatch, now: Date = Date()) async throws -> AuditChainEnd {
+        precondition(db.isPostgres && !db.inTransaction && !events.isEmpty)
+        var batch = batch
+        let end = seal(events, after: known, into: &batch, now: now)
+        let moved = try await batch.run(on: db, returningFrom: """
+            UPDATE audit_head SET last_sequence = \(bind: end.sequence), last_hash = \(bind: end.hash)
+            WHERE id = 1 AND last_sequence = \(bind: known.sequence) AND last_hash = \(bind: known.hash) RETURNING id
+            """)
+        // Cannot happen while every append moves the head with its entries (see above); if the
+        // head was edited by hand, say so — the chain's verification will show where.
+        if moved != 1 { db.logger.critical("audit chain head was not where this process left it", metadata: ["sequence": "\(known.sequence)"]) }
+        return end
+    }
+
+    /// Seals the entries after `end` into `batch`; returns the chain's new end.
+    private static func seal(_ events: [AuditEvent], after end: AuditChainEnd, into batch: inout InsertBatch, now: Date) -> AuditChainEnd {
+        let atMillis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        var last = end
+        for event in events {
             let record = AuditChain.seal(AuditRecord(
-                sequence: head.last_sequence - Int64(events.count) + 1 + Int64(offset), atMillis: atMillis,
+                sequence: last.sequence + 1, atMillis: atMillis,
                 actorID: event.actorID?.uuidString, actorLabel: event.actorLabel, action: event.action,
                 resource: event.resource, purpose: event.purpose, requestID: event.requestID, details: event.details,
-                previousHash: previousHash))
+                previousHash: last.hash))
             batch.add(AuditEntry.schema, [("sequence", record.sequence), ("at_millis", record.atMillis), ("actor_id", record.actorID),
                                           ("actor_label", record.actorLabel), ("action", record.action), ("resource", record.resource),
                                           ("purpose", record.purpose), ("request_id", record.requestID), ("details", record.details),
                                           ("previous_hash", record.previousHash), ("hash", record.hash)])
-            previousHash = record.hash
+            last = AuditChainEnd(sequence: record.sequence, hash: record.hash)
         }
-        try await batch.run(on: db, followedBy: "UPDATE audit_head SET last_hash = \(bind: previousHash) WHERE id = 1")
+        return last
     }
 
     /// Walks the whole chain in pages of `pageSize`, oldest first.

@@ -63,6 +63,13 @@ struct InsertBatch: Sendable {
         }
     }
 
+    /// PostgreSQL: the rows and then `last`, in one statement; the number of rows `last` returns.
+    func run(on db: any Database, returningFrom last: SQLQueryString) async throws -> Int {
+        precondition(db.isPostgres)
+        let ctes = tables.enumerated().map { index, table -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(Self.insert(table.table, table.columns, table.rows)))" }
+        return try await db.sql.raw(ctes.isEmpty ? last : "WITH \(ctes.joined(separator: ", ")) \(last)").all().count
+    }
+
     static func sqliteInsert(_ table: String, _ columns: [String], _ rows: [[Value]]) throws -> (String, [SQLiteData]) {
         var sql = "INSERT INTO \"\(table)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES "
         var binds: [SQLiteData] = []

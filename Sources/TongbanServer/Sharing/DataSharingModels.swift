@@ -20,7 +20,11 @@ final class SharedRecord: Model, @unchecked Sendable {
 
     init() {}
 
-    var values: [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(data.utf8))) ?? [:] }
+    var values: [String: String] { Self.values(of: data) }
+
+    static func values(of data: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(data.utf8))) ?? [:]
+    }
 }
 
 /// 共享申请 and, once approved, 共享授权: a department's request to read some fields of another
@@ -54,9 +58,12 @@ final class SharingGrant: Model, @unchecked Sendable {
 
     var fieldKeys: [String] { fields.split(separator: ",").map(String.init) }
 
-    var scope: GrantScope? {
+    var scope: GrantScope? { Self.scope(resource: resourceCode, fields: fields, purpose: purpose, lastDay: lastDay, approved: status == .approved) }
+
+    /// What a grant allows, from its stored columns (nil until it is approved with a last day).
+    static func scope(resource: String, fields: String, purpose: String, lastDay: String?, approved: Bool) -> GrantScope? {
         guard let lastDay, let day = CalendarDate(iso: lastDay) else { return nil }
-        return GrantScope(resource: resourceCode, fields: Set(fieldKeys), purpose: purpose, lastDay: day, active: status == .approved)
+        return GrantScope(resource: resource, fields: Set(fields.split(separator: ",").map(String.init)), purpose: purpose, lastDay: day, active: approved)
     }
 }
 

@@ -47,15 +47,14 @@ enum SharedLookup {
         case .unconditional:
             break
         case .conditional:
-            let grants = try await SharingGrant.query(on: req.readDB).filter(\.$requesterID == client.departmentID)
-                .filter(\.$resourceCode == resource.code).filter(\.$status == .approved).all()
+            let grants = try await approvedGrants(of: client.departmentID, for: resource.code, on: req.readDB)
             var refusal = GrantScope.Refusal.notGranted
             for grant in grants {
-                guard let scope = grant.scope else { continue }
+                guard let scope = grant.scope(resource: resource.code) else { continue }
                 switch scope.check(resource: resource.code, fields: fields.isEmpty ? scope.fields.sorted() : fields, purpose: purpose, today: today) {
                 case .success:
                     grantID = grant.id
-                    if fields.isEmpty { allowed = grant.fieldKeys }
+                    if fields.isEmpty { allowed = grant.fields.split(separator: ",").map(String.init) }
                 case let .failure(reason): refusal = reason
                 }
                 if grantID != nil { break }
@@ -64,18 +63,52 @@ enum SharedLookup {
         }
 
         let subjectKey = DataResourceFile.subjectKey(subject, kind: resource.subject, keys: req.application.keys)
-        guard let record = try await SharedRecord.query(on: req.readDB).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == subjectKey).first() else {
+        guard let record = try await record(of: resource.code, subjectKey: subjectKey, on: req.readDB) else {
             throw TongbanError(status: .notFound, code: "sharing.noRecord")
         }
-        let shown = resource.view(record.values, fields: allowed, clearance: client.clearance)
+        let shown = resource.view(SharedRecord.values(of: record.data), fields: allowed, clearance: client.clearance)
         let masked = allowed.filter { key in resource.field(key).map { $0.sensitivity > client.clearance } ?? false && shown[key] != nil }
         let now = Date()
-        try await DataReads.record([DataReads.Read(subjectID: record.subjectID, readerID: client.id, readerLabel: reader,
+        try await DataReads.record([DataReads.Read(subjectID: record.subject_id, readerID: client.id, readerLabel: reader,
                                                    source: "data:\(resource.code)", sourceName: resource.name, fields: allowed.filter { shown[$0] != nil },
                                                    purpose: purpose, basis: grantID.map { "grant:\($0.uuidString)" } ?? "unconditional")],
                                    requestID: req.requestID, on: req.db, groupCommit: req.application.groupCommit, at: now)
         let maskedSubject = resource.subject == .enterprise ? subject : Masking.identityNumber(subject)
         return DataSharingAPI.LookupResult(resource: resource.code, subject: maskedSubject, fields: shown, masked: masked, grant: grantID, readAt: now)
+    }
+
+    // The two reads of every lookup name only the columns it uses, in SQL written once: through
+    // Fluent's query builder, building and decoding whole rows was a fifth of a lookup's time.
+
+    struct ApprovedGrant: Decodable {
+        let id: UUID
+        let fields: String
+        let purpose: String
+        let last_day: String?
+
+        func scope(resource: String) -> GrantScope? {
+            SharingGrant.scope(resource: resource, fields: fields, purpose: purpose, lastDay: last_day, approved: true)
+        }
+    }
+
+    /// A department's approved grants for a resource (`sharing_grants_by_requester`).
+    static func approvedGrants(of department: UUID, for resource: String, on db: any Database) async throws -> [ApprovedGrant] {
+        try await db.sql.raw("""
+            SELECT id, fields, purpose, last_day FROM sharing_grants
+            WHERE requester_id = \(bind: department) AND resource_code = \(bind: resource) AND status = \(bind: SharingGrant.Status.approved.rawValue)
+            """).all(decoding: ApprovedGrant.self)
+    }
+
+    struct RecordRow: Decodable {
+        let subject_id: UUID?
+        let data: String
+    }
+
+    /// A subject's record in a resource (unique on resource and subject key).
+    static func record(of resource: String, subjectKey: String, on db: any Database) async throws -> RecordRow? {
+        try await db.sql.raw("""
+            SELECT subject_id, data FROM shared_records WHERE resource_code = \(bind: resource) AND subject_key = \(bind: subjectKey)
+            """).first(decoding: RecordRow.self)
     }
 
     /// Logs the refused request in the audit chain, then refuses it.
