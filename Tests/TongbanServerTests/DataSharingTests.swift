@@ -100,6 +100,13 @@ struct DataSharingTests {
             let open = try await lookup(.init(resource: "enterprise_registration", subject: app.demoEnterpriseLogin, purpose: "核验企业登记状态"))
             let openResult = try open.content.decode(Lookup.self)
             #expect(open.status == .ok && openResult.fields["status"] == "存续")
+            // a well-formed number the resource holds no record of: 404 under the grant, nothing read
+            let stem = "33010619850101123"
+            let stranger = stem + String(IdentityNumber.checkCharacter(for: stem.compactMap(\.wholeNumberValue)))
+            let readsNow = try await DataRead.query(on: app.db).count()
+            let none = try await lookup(.init(resource: "social_security_status", subject: stranger, fields: ["name"], purpose: Self.purpose))
+            #expect(none.status == .notFound && none.errorBody?.error.code == "sharing.noRecord", "\(none.body.string)")
+            #expect(try await DataRead.query(on: app.db).count() == readsNow)
 
             // the grant expires: refused
             let row = try #require(try await SharingGrant.find(grant.id, on: app.db))

@@ -41,13 +41,16 @@ enum SharedLookup {
         let today = req.application.today
         var grantID: UUID? = nil
         var allowed = fields.isEmpty ? resource.fields.map(\.key) : fields
+        let subjectKey = DataResourceFile.subjectKey(subject, kind: resource.subject, keys: req.application.keys)
+        let record: RecordRow?
         switch resource.sharing {
         case .notShared:
             try await refuse("sharing.notShared", resource: resource, client: client, reader: reader, purpose: purpose, on: req)
         case .unconditional:
-            break
+            record = try await Self.record(of: resource.code, subjectKey: subjectKey, on: req.readDB)
         case .conditional:
-            let grants = try await approvedGrants(of: client.departmentID, for: resource.code, on: req.readDB)
+            let grants: [ApprovedGrant]
+            (grants, record) = try await grantsAndRecord(of: client.departmentID, resource: resource.code, subjectKey: subjectKey, on: req.readDB)
             var refusal = GrantScope.Refusal.notGranted
             for grant in grants {
                 guard let scope = grant.scope(resource: resource.code) else { continue }
@@ -62,8 +65,7 @@ enum SharedLookup {
             if grantID == nil { try await refuse(refusal.rawValue, resource: resource, client: client, reader: reader, purpose: purpose, on: req) }
         }
 
-        let subjectKey = DataResourceFile.subjectKey(subject, kind: resource.subject, keys: req.application.keys)
-        guard let record = try await record(of: resource.code, subjectKey: subjectKey, on: req.readDB) else {
+        guard let record else {
             throw TongbanError(status: .notFound, code: "sharing.noRecord")
         }
         let shown = resource.view(SharedRecord.values(of: record.data), fields: allowed, clearance: client.clearance)
@@ -77,8 +79,9 @@ enum SharedLookup {
         return DataSharingAPI.LookupResult(resource: resource.code, subject: maskedSubject, fields: shown, masked: masked, grant: grantID, readAt: now)
     }
 
-    // The two reads of every lookup name only the columns it uses, in SQL written once: through
-    // Fluent's query builder, building and decoding whole rows was a fifth of a lookup's time.
+    // A lookup's reads name only the columns it uses, in SQL written once (through Fluent's
+    // query builder, building and decoding whole rows was a fifth of a lookup's time), and a
+    // lookup under a grant reads the grants and the record in one round trip.
 
     struct ApprovedGrant: Decodable {
         let id: UUID
@@ -91,17 +94,33 @@ enum SharedLookup {
         }
     }
 
-    /// A department's approved grants for a resource (`sharing_grants_by_requester`).
-    static func approvedGrants(of department: UUID, for resource: String, on db: any Database) async throws -> [ApprovedGrant] {
-        try await db.sql.raw("""
-            SELECT id, fields, purpose, last_day FROM sharing_grants
-            WHERE requester_id = \(bind: department) AND resource_code = \(bind: resource) AND status = \(bind: SharingGrant.Status.approved.rawValue)
-            """).all(decoding: ApprovedGrant.self)
-    }
-
     struct RecordRow: Decodable {
         let subject_id: UUID?
         let data: String
+    }
+
+    /// A department's approved grants for a resource (`sharing_grants_by_requester`) and the
+    /// subject's record in it: one row per grant (or one without), each carrying the record.
+    static func grantsAndRecord(of department: UUID, resource: String, subjectKey: String,
+                                on db: any Database) async throws -> (grants: [ApprovedGrant], record: RecordRow?) {
+        struct Row: Decodable {
+            let grant_id: UUID?, grant_fields: String?, grant_purpose: String?, grant_last_day: String?
+            let record_subject_id: UUID?, record_data: String?
+        }
+        let rows = try await db.sql.raw("""
+            SELECT g.id AS grant_id, g.fields AS grant_fields, g.purpose AS grant_purpose, g.last_day AS grant_last_day,
+                   r.subject_id AS record_subject_id, r.data AS record_data
+            FROM (SELECT 1 AS anchor) AS one
+            LEFT JOIN shared_records r ON r.resource_code = \(bind: resource) AND r.subject_key = \(bind: subjectKey)
+            LEFT JOIN sharing_grants g ON g.requester_id = \(bind: department) AND g.resource_code = \(bind: resource)
+                AND g.status = \(bind: SharingGrant.Status.approved.rawValue)
+            """).all(decoding: Row.self)
+        let grants = rows.compactMap { row in
+            row.grant_id.map { ApprovedGrant(id: $0, fields: row.grant_fields ?? "", purpose: row.grant_purpose ?? "", last_day: row.grant_last_day) }
+        }
+        // `data` is never NULL in a stored record: NULL here means there is none
+        let record = rows.first.flatMap { row in row.record_data.map { RecordRow(subject_id: row.record_subject_id, data: $0) } }
+        return (grants, record)
     }
 
     /// A subject's record in a resource (unique on resource and subject key).
