@@ -24,6 +24,9 @@ struct AuditChainEnd: Sendable, Equatable {
 }
 
 enum AuditLog {
+    /// Columns bound for each entry written (see `seal`).
+    static let bindsPerEntry = 11
+
     /// Appends one entry. Call it inside the transaction of the change it records, so that both
     /// land or neither does.
     /// `batch`: rows of the change itself, written in the same statement as the entry (one

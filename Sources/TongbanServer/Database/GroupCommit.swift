@@ -46,8 +46,9 @@ actor GroupCommit {
     // for operators (and for tuning): how many writes share a commit, and how long it takes
     private static let groupSize = Recorder(label: "tongban_group_commit_writes")
     private static let groupTime = Metrics.Timer(label: "tongban_group_commit_seconds")
-    /// One-statement commits that found the chain moved by another writer and were redone.
-    private static let chainMoved = Counter(label: "tongban_group_commit_chain_moved_total")
+    /// One-statement commits that failed and were redone as a transaction: the chain had been
+    /// moved by another writer (the usual reason when several processes write), or a row was refused.
+    private static let redone = Counter(label: "tongban_group_commit_redone_total")
 
     init(maxBatch: Int = 64) { self.maxBatch = maxBatch }
 
@@ -105,7 +106,7 @@ actor GroupCommit {
         guard db.isPostgres else { return try await db.write { tx in _ = try await Self.run(writes, on: tx) } }
         var rows = InsertBatch()
         for write in writes { rows.append(write.rows) }
-        if let known = chainEnd, rows.bindCount + 11 * writes.count <= Self.maxBinds {
+        if let known = chainEnd, rows.bindCount + AuditLog.bindsPerEntry * writes.count <= Self.maxBinds {
             chainEnd = nil
             do {
                 chainEnd = try await AuditLog.append(writes.map(\.audit), after: known, on: db, with: rows)
@@ -113,7 +114,7 @@ actor GroupCommit {
                 return
             } catch {
                 redoneCommits += 1
-                Self.chainMoved.increment()
+                Self.redone.increment()
             }
         }
         chainEnd = try await db.write { tx in try await Self.run(writes, on: tx) }
