@@ -104,10 +104,11 @@ actor GroupCommit {
     /// follows, which learns the new end.
     private func commit(_ writes: [GroupWrite], on db: any Database) async throws {
         guard db.isPostgres else { return try await db.write { tx in _ = try await Self.run(writes, on: tx) } }
-        var rows = InsertBatch()
-        for write in writes { rows.append(write.rows) }
-        if let known = chainEnd, rows.bindCount + AuditLog.bindsPerEntry * writes.count <= Self.maxBinds {
+        let binds = writes.reduce(0) { $0 + $1.rows.bindCount + AuditLog.bindsPerEntry }
+        if let known = chainEnd, binds <= Self.maxBinds {
             chainEnd = nil
+            var rows = InsertBatch()
+            for write in writes { rows.append(write.rows) }
             do {
                 chainEnd = try await AuditLog.append(writes.map(\.audit), after: known, on: db, with: rows)
                 oneStatementCommits += 1

@@ -45,10 +45,8 @@ struct InsertBatch: Sendable {
     /// Writes the rows, and then `last` (an UPDATE, say) in the same statement on PostgreSQL.
     func run(on db: any Database, followedBy last: SQLQueryString? = nil) async throws {
         if db.isPostgres {
-            var inserts = tables.map { Self.insert($0.table, $0.columns, $0.rows) }
-            guard let main = last ?? inserts.popLast() else { return }
-            let ctes = inserts.enumerated().map { index, insert -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(insert))" }
-            try await db.sql.raw(ctes.isEmpty ? main : "WITH \(ctes.joined(separator: ", ")) \(main)").run()
+            guard let statement = postgresStatement(endingWith: last) else { return }
+            try await db.sql.raw(statement).run()
         } else {
             // SQLite: straight to the driver, the statement text with numbered parameters, the
             // values converted as Fluent's SQLite encoder would. These run inside the group
@@ -66,8 +64,16 @@ struct InsertBatch: Sendable {
     /// PostgreSQL: the rows and then `last`, in one statement; the number of rows `last` returns.
     func run(on db: any Database, returningFrom last: SQLQueryString) async throws -> Int {
         precondition(db.isPostgres)
-        let ctes = tables.enumerated().map { index, table -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(Self.insert(table.table, table.columns, table.rows)))" }
-        return try await db.sql.raw(ctes.isEmpty ? last : "WITH \(ctes.joined(separator: ", ")) \(last)").all().count
+        return try await db.sql.raw(postgresStatement(endingWith: last)!).all().count
+    }
+
+    /// PostgreSQL: every table's INSERT as a data-modifying CTE, then `last` (or the final
+    /// INSERT itself); nil when there is nothing to write.
+    private func postgresStatement(endingWith last: SQLQueryString?) -> SQLQueryString? {
+        var inserts = tables.map { Self.insert($0.table, $0.columns, $0.rows) }
+        guard let main = last ?? inserts.popLast() else { return nil }
+        let ctes = inserts.enumerated().map { index, insert -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(insert))" }
+        return ctes.isEmpty ? main : "WITH \(ctes.joined(separator: ", ")) \(main)"
     }
 
     static func sqliteInsert(_ table: String, _ columns: [String], _ rows: [[Value]]) throws -> (String, [SQLiteData]) {

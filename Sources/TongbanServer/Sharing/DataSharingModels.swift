@@ -56,14 +56,17 @@ final class SharingGrant: Model, @unchecked Sendable {
 
     init() {}
 
-    var fieldKeys: [String] { fields.split(separator: ",").map(String.init) }
+    var fieldKeys: [String] { Self.fieldKeys(fields) }
+
+    /// The field keys of the stored comma-separated column.
+    static func fieldKeys(_ column: String) -> [String] { column.split(separator: ",").map(String.init) }
 
     var scope: GrantScope? { Self.scope(resource: resourceCode, fields: fields, purpose: purpose, lastDay: lastDay, approved: status == .approved) }
 
     /// What a grant allows, from its stored columns (nil until it is approved with a last day).
     static func scope(resource: String, fields: String, purpose: String, lastDay: String?, approved: Bool) -> GrantScope? {
         guard let lastDay, let day = CalendarDate(iso: lastDay) else { return nil }
-        return GrantScope(resource: resource, fields: Set(fields.split(separator: ",").map(String.init)), purpose: purpose, lastDay: day, active: approved)
+        return GrantScope(resource: resource, fields: Set(fieldKeys(fields)), purpose: purpose, lastDay: day, active: approved)
     }
 }
 

@@ -57,7 +57,7 @@ enum SharedLookup {
                 switch scope.check(resource: resource.code, fields: fields.isEmpty ? scope.fields.sorted() : fields, purpose: purpose, today: today) {
                 case .success:
                     grantID = grant.id
-                    if fields.isEmpty { allowed = grant.fields.split(separator: ",").map(String.init) }
+                    if fields.isEmpty { allowed = SharingGrant.fieldKeys(grant.fields) }
                 case let .failure(reason): refusal = reason
                 }
                 if grantID != nil { break }
