@@ -24,7 +24,7 @@ struct RatingTests {
         let id = try response.content.decode(Created.self).id
         if closed {
             let record = try #require(try await ApplicationRecord.find(id, on: app.db))
-            record.status = "closed"
+            record.status = .closed
             try await record.save(on: app.db)
         }
         return id

@@ -32,6 +32,29 @@ final class Browser: @unchecked Sendable {
         return response
     }
 
+    /// Posts a form as a browser does when it has file fields: multipart/form-data, each file with
+    /// its name and type.
+    @discardableResult
+    func postMultipart(_ path: String, _ fields: [String: String], files: [String: (filename: String, type: String, bytes: String)]) async throws -> TestingHTTPResponse {
+        let boundary = "----tongban-test-\(UUID().uuidString)"
+        var form = fields
+        form["_csrf"] = cookies[CSRFMiddleware.cookieName] ?? ""
+        var body = ""
+        for (name, value) in form.sorted(by: { $0.key < $1.key }) {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }
+        for (name, file) in files.sorted(by: { $0.key < $1.key }) {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(file.filename)\"\r\n"
+            body += "Content-Type: \(file.type)\r\n\r\n\(file.bytes)\r\n"
+        }
+        body += "--\(boundary)--\r\n"
+        var headers = headers()
+        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        let response = try await app.send(.POST, path, headers: headers, raw: body)
+        keep(response)
+        return response
+    }
+
     private func headers() -> HTTPHeaders {
         var headers = HTTPHeaders()
         if !cookies.isEmpty { headers.add(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }

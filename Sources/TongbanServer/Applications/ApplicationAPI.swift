@@ -39,7 +39,8 @@ struct ApplicationAPI {
     func submitDraft(req: Request) async throws -> ApplicationDTO {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         let body = req.body.data == nil ? SubmitBody() : try req.content.decode(SubmitBody.self)
-        return try await Self.dto(try await ApplicationSubmission.submitDraft(id: id, form: body.form, on: req), on: req)
+        let submitted = try await ApplicationSubmission.submitDraft(id: id, form: body.form, on: req)
+        return try await Self.dto(submitted.application, on: req)
     }
 
     func mine(req: Request) async throws -> [ApplicationSummaryDTO] {
@@ -250,7 +251,7 @@ struct ApplicationAPI {
         guard let application = try await ApplicationRecord.query(on: req.db).filter(\.$number == number.value).first(),
               application.applicantTail == tail else { throw TongbanError.notFound("application") }
         let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == application.requireID()).sort(\.$position).all()
-        return StatusDTO(number: number.value, target: application.targetName, status: application.status, submittedOn: application.submittedOn,
+        return StatusDTO(number: number.value, target: application.targetName, status: application.status.rawValue, submittedOn: application.submittedOn,
                          dueOn: application.dueOn, cases: cases.map { .init(item: $0.itemName, state: $0.state.rawValue, dueOn: $0.dueOn) })
     }
 }

@@ -93,7 +93,7 @@ extension ApplicationDTO {
                            tasks: tasks.filter { $0.caseID == row.id }.map(TaskDTO.init), allowedActions: actions(row).map(\.rawValue))
         }
         return ApplicationDTO(
-            id: application.id!, number: application.number, status: application.status, applicantName: application.applicantName,
+            id: application.id!, number: application.number, status: application.status.rawValue, applicantName: application.applicantName,
             target: Target(kind: application.target.rawValue, code: application.targetCode, version: application.targetVersion, name: application.targetName),
             regionCode: application.regionCode, channel: application.channel.rawValue, enteredOnBehalf: application.enteredBy != nil,
             applicantPresent: application.applicantPresent, submittedOn: application.submittedOn, dueOn: application.dueOn,
@@ -112,6 +112,6 @@ struct ApplicationSummaryDTO: Content {
     let dueOn: String?
 
     init(_ a: ApplicationRecord) {
-        id = a.id!; number = a.number; status = a.status; targetName = a.targetName; submittedOn = a.submittedOn; dueOn = a.dueOn
+        id = a.id!; number = a.number; status = a.status.rawValue; targetName = a.targetName; submittedOn = a.submittedOn; dueOn = a.dueOn
     }
 }

@@ -30,7 +30,7 @@ final class ApplicationRecord: Model, @unchecked Sendable {
     @Field(key: "target_name") var targetName: String
     @Field(key: "region_code") var regionCode: String
     @Field(key: "channel") var channel: Channel
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: ApplicationStatus
     /// JSON object: key → answer, as checked.
     @Field(key: "form") var form: String
     /// JSON object: the bundle questionnaire's answers.
@@ -47,6 +47,12 @@ final class ApplicationRecord: Model, @unchecked Sendable {
     init() {}
 
     var formAnswers: [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(form.utf8))) ?? [:] }
+
+    /// The bundle questionnaire's answers as saved; a stored text that is not a JSON object of
+    /// strings is an error, never read as "no answers".
+    func questionnaireAnswers() throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(answers.utf8))
+    }
 }
 
 /// One item of an application: its state-machine record, kept as JSON, with the columns lists

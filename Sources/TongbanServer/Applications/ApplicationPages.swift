@@ -54,7 +54,7 @@ struct ApplicationPages {
             .sort(\.$createdAt, .descending).limit(100).all()
         let lines = rows.map { a in
             Line(href: "/applications/\(a.id!)", number: a.number ?? req.t("application.draftLabel"), title: a.targetName,
-                 state: req.t("applicationStatus.\(a.status)"), dueOn: a.dueOn ?? "—", warning: "none")
+                 state: req.t("applicationStatus.\(a.status.rawValue)"), dueOn: a.dueOn ?? "—", warning: "none")
         }
         return try await req.view.render("applications", ListContext(page: req.pageContext(title: req.t("applications.mine")),
                                                                        heading: req.t("applications.mine"), lines: lines,
@@ -68,7 +68,7 @@ struct ApplicationPages {
         guard actor.has(.windowClerk), let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
         let waiting: [CaseState] = [.submitted, .prereviewed, .awaitingCorrection, .returned, .decided]
         let applications = try await ApplicationRecord.query(on: req.db).filter(\.$regionCode, .custom("LIKE"), region.significantPrefix + "%")
-            .filter(\.$status != "draft").filter(\.$status != "closed").sort(\.$submittedAt).limit(300).all()
+            .filter(\.$status != .draft).filter(\.$status != .closed).sort(\.$submittedAt).limit(300).all()
         let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID ~~ applications.compactMap(\.id)).filter(\.$state ~~ waiting).all()
         let lines = cases.compactMap { row -> Line? in
             guard let a = applications.first(where: { $0.id == row.applicationID }) else { return nil }
@@ -231,7 +231,7 @@ struct ApplicationPages {
                                     checklist: checklist, hasChecklist: !checklist.isEmpty,
                                     mayRecordVisit: try MaterialPages.mayRecordVisit(req, application: application),
                                     shared: shared, hasShared: !shared.isEmpty,
-                                    rateHref: application.status == "closed" && application.applicantID == req.currentAccount?.id ? "/applications/\(id)/rating" : nil)
+                                    rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id ? "/applications/\(id)/rating" : nil)
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response

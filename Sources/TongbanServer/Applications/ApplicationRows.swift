@@ -4,26 +4,36 @@ import Foundation
 /// on PostgreSQL instead of one round trip each. The column lists are the migration's.
 extension InsertBatch {
     mutating func add(_ a: ApplicationRecord) {
-        add(ApplicationRecord.schema, [
-            ("id", a.id), ("number", a.number), ("applicant_id", a.applicantID), ("applicant_name", a.applicantName),
-            ("applicant_tail", a.applicantTail), ("entered_by", a.enteredBy), ("applicant_present", a.applicantPresent),
-            ("target", a.target.rawValue), ("target_code", a.targetCode), ("target_version", a.targetVersion),
-            ("target_name", a.targetName), ("region_code", a.regionCode), ("channel", a.channel.rawValue), ("status", a.status),
-            ("form", a.form), ("answers", a.answers), ("idempotency_key", a.idempotencyKey), ("request_digest", a.requestDigest),
-            ("submitted_on", a.submittedOn), ("due_on", a.dueOn), ("visits", a.visits), ("created_at", a.createdAt),
-            ("submitted_at", a.submittedAt),
-        ])
+        add(ApplicationRecord.schema, Self.columns(a))
     }
 
     mutating func add(_ c: CaseRow) {
-        add(CaseRow.schema, [
+        add(CaseRow.schema, Self.columns(c))
+    }
+
+    /// The application's columns, for an insert or an update of the same row.
+    static func columns(_ a: ApplicationRecord) -> [(String, (any Encodable & Sendable)?)] {
+        [
+            ("id", a.id), ("number", a.number), ("applicant_id", a.applicantID), ("applicant_name", a.applicantName),
+            ("applicant_tail", a.applicantTail), ("entered_by", a.enteredBy), ("applicant_present", a.applicantPresent),
+            ("target", a.target.rawValue), ("target_code", a.targetCode), ("target_version", a.targetVersion),
+            ("target_name", a.targetName), ("region_code", a.regionCode), ("channel", a.channel.rawValue), ("status", a.status.rawValue),
+            ("form", a.form), ("answers", a.answers), ("idempotency_key", a.idempotencyKey), ("request_digest", a.requestDigest),
+            ("submitted_on", a.submittedOn), ("due_on", a.dueOn), ("visits", a.visits), ("created_at", a.createdAt),
+            ("submitted_at", a.submittedAt),
+        ]
+    }
+
+    /// The case's columns, for an insert or an update of the same row.
+    static func columns(_ c: CaseRow) -> [(String, (any Encodable & Sendable)?)] {
+        [
             ("id", c.id), ("application_id", c.applicationID), ("position", c.position), ("item_code", c.itemCode),
             ("item_version", c.itemVersion), ("item_name", c.itemName), ("department_name", c.departmentName),
             ("department_id", c.departmentID), ("state", c.state.rawValue), ("record", c.record), ("version", c.version),
             ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue), ("verify_due", c.verifyDue),
             ("warning", c.warning.rawValue), ("updated_at", c.updatedAt), ("decided_on", c.decidedOn), ("days_used", c.daysUsed),
             ("promised_days", c.promisedDays), ("region_code", c.regionCode),
-        ])
+        ]
     }
 
     mutating func add(_ t: ReviewTask) {
@@ -47,6 +57,13 @@ extension InsertBatch {
         add(OutboxEvent.schema, [
             ("id", o.id), ("topic", o.topic), ("subject", o.subject), ("payload", o.payload), ("created_at", o.createdAt),
             ("delivered_at", o.deliveredAt),
+        ])
+    }
+
+    mutating func add(_ m: StoredMaterial) {
+        add(StoredMaterial.schema, [
+            ("id", m.id), ("application_id", m.applicationID), ("material_key", m.materialKey), ("filename", m.filename),
+            ("content_type", m.contentType), ("size", m.size), ("sha256", m.sha256), ("uploaded_at", m.uploadedAt),
         ])
     }
 

@@ -1,11 +1,13 @@
 import Crypto
 import Fluent
 import Foundation
-import NIOConcurrencyHelpers
 import SQLKit
 import TongbanCore
 import Vapor
 
+/// Applying: a new application (submitted at once or saved as a draft) and the submission of a
+/// saved draft. Both check everything first, then build a `SubmissionPlan` and write it through
+/// the group commit, so the API, the web apply page and a draft's submission leave the same rows.
 enum ApplicationSubmission {
     struct Created {
         let application: ApplicationRecord
@@ -22,31 +24,15 @@ enum ApplicationSubmission {
     }
 
     /// Applies: checks everything first, then writes the application, its cases and their
-    /// tasks, a timeline entry, a visit (帮办 in person), an outbox event and the audit entry in
-    /// one transaction. A repeated `Idempotency-Key` with the same body returns the application
-    /// it made; with another body it is a 409.
-    static func apply(_ body: ApplyBody, idempotencyKey: String?, on req: Request) async throws -> Created {
+    /// tasks, a timeline entry, the uploaded materials, a visit (帮办 in person), an outbox event
+    /// and the audit entry in one transaction. A repeated `Idempotency-Key` with the same body
+    /// returns the application it made; with another body it is a 409.
+    static func apply(_ body: ApplyBody, idempotencyKey: String?, uploads: [MaterialUpload] = [],
+                      on req: Request) async throws -> Created {
         let caller = try req.requireAccount()
-        let callerID = try caller.requireID()
-        let applicant: Account
-        if caller.kind == .staff {
-            guard let id = body.applicantID else { throw TongbanError.invalid(field: "applicantID", "field.required") }
-            guard let found = try await Account.find(id, on: req.db), found.kind != .staff else {
-                throw TongbanError.invalid(field: "applicantID", "application.unknownApplicant")
-            }
-            applicant = found
-        } else {
-            guard body.applicantID == nil || body.applicantID == callerID else { throw TongbanError.denied(.notOwner) }
-            applicant = caller
-        }
+        let applicant = try await self.applicant(body, caller: caller, on: req.db)
         let applicantID = try applicant.requireID()
-
-        let key = try idempotencyKey.map { key in
-            guard (1...100).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
-                throw TongbanError.invalid(field: "Idempotency-Key", "application.badIdempotencyKey")
-            }
-            return key
-        }
+        let key = try checkedIdempotencyKey(idempotencyKey)
         // The body as decoded and re-encoded with sorted keys: a retry that orders its keys or
         // spaces its JSON differently is still the same request.
         let digest = try key.map { _ in SHA256.hash(data: try CatalogEntry.encoder.encode(body)).hex }
@@ -58,135 +44,46 @@ enum ApplicationSubmission {
         try req.authorize(.create, .application(applicantID: applicantID, regionCode: target.regionCode))
         let submit = body.submit ?? true
         let today = req.application.today
-        let form: [String: String]
-        let fields = submit ? target.form : target.form.map { var f = $0; f.required = false; return f }
-        switch FormCheck.check(body.form ?? [:], against: fields, today: today) {
-        case let .success(clean): form = clean
-        case let .failure(problems): throw TongbanError.invalid(problems)
+        let fields = submit ? target.form : target.form.map { field in
+            var relaxed = field
+            relaxed.required = false
+            return relaxed
         }
-        if submit, caller.kind != .staff {
-            let missing = requiredUploads(target).map { "materials.\($0)" }
-            if !missing.isEmpty {
-                var problems = FieldErrors()
-                for field in missing { problems.add(materialProblem(field, target)) }
-                throw TongbanError.invalid(problems)
-            }
-        }
-
+        let form = try checkedForm(body.form ?? [:], against: fields, today: today)
         let onBehalf = caller.kind == .staff
+        if submit, !onBehalf {
+            try requireUploads(target, uploaded: Set(uploads.map(\.key)))
+        }
         if body.commitment == true {
-            if !target.items.contains(where: \.item.commitmentAllowed) { throw TongbanError.invalid(field: "commitment", "application.commitmentNotOffered") }
-            if onBehalf && !(body.applicantPresent ?? false) { throw TongbanError.invalid(field: "commitment", "application.commitmentNeedsApplicant") }
+            if !target.items.contains(where: \.item.commitmentAllowed) {
+                throw TongbanError.invalid(field: "commitment", "application.commitmentNotOffered")
+            }
+            if onBehalf && !(body.applicantPresent ?? false) {
+                throw TongbanError.invalid(field: "commitment", "application.commitmentNeedsApplicant")
+            }
         }
         let offered = try await LicenseUse.resolve(body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
                                                    today: today, on: req.db)
         let present = onBehalf && (body.applicantPresent ?? false)
-        let tail = applicantTail(applicant, keys: req.application.keys)
-        let departments = try await req.application.applicationCaches.departmentIDs(on: req.db)
-        let actorLabel = "\(caller.kind.rawValue):\(caller.displayName)"
-        let event = req.auditEvent(submit ? "application.submit" : "application.draft", resource: "application")
-        let encoder = CatalogEntry.encoder
-        // Everything is made in memory first; the transaction (shared with other submissions by
-        // group commit) is then one statement for the rows and two for the audit chain.
+        let intent = SubmissionPlan.Intent(
+            target: target, form: form, answers: body.answers ?? [:], caller: caller, applicant: applicant, submit: submit,
+            commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads)
+        let serial = submit ? try await req.application.applicationSerials.next(on: req.db) : nil
         let now = Date()
-        let application = ApplicationRecord()
-        application.id = UUID.timeOrdered(at: now)
-        application.applicantID = applicantID
-        application.applicantName = applicant.displayName
-        application.applicantTail = tail
-        application.enteredBy = onBehalf ? callerID : nil
-        application.applicantPresent = present
-        application.target = target.kind
-        application.targetCode = target.code
-        application.targetVersion = target.version
-        application.targetName = target.name
-        application.regionCode = target.regionCode.value
-        application.channel = onBehalf ? .window : .online
-        application.status = submit ? "submitted" : "draft"  // "inProgress" below once a case is decided at once
-        application.form = String(decoding: try encoder.encode(form), as: UTF8.self)
-        application.answers = String(decoding: try encoder.encode(body.answers ?? [:]), as: UTF8.self)
-        application.idempotencyKey = key
-        application.requestDigest = digest
-        application.visits = present ? 1 : 0
-        application.createdAt = now
-        if submit {
-            application.submittedOn = today.description
-            application.submittedAt = now
-        }
-        let applicationID = application.id!
-        var written = Written()
-        for (position, (item, version)) in target.items.enumerated() {
-            var record = CaseRecord(limit: item.workingDays)
-            if body.commitment == true, item.commitmentAllowed {
-                record.commitment = SignedCommitment(text: SignedCommitment.text(for: item, applicant: applicant.displayName),
-                                                     signedBy: applicant.displayName, signedOn: today, inPerson: onBehalf)
-            }
-            var instant: InstantRules.Outcome? = nil
-            if submit {
-                record = try CaseMachine.apply(.submit, to: record, .init(actor: onBehalf ? .clerk : .applicant, today: today))
-                (record, instant) = InstantRules.decide(record, item: item, form: form, today: today)
-            }
-            let row = CaseRow()
-            row.id = UUID.timeOrdered(at: now)
-            row.applicationID = applicationID
-            row.position = position
-            row.itemCode = item.code
-            row.itemVersion = version
-            row.itemName = item.displayName
-            row.departmentName = item.department.name
-            row.departmentID = departments[item.department.name]
-            row.state = record.state
-            try row.setRecord(record, encoder: encoder)
-            row.version = 1
-            row.clockRunning = false
-            row.warning = .none
-            row.updatedAt = now
-            row.promisedDays = record.limit
-            row.regionCode = application.regionCode
-            row.decidedOn = record.decision?.on.description
-            row.daysUsed = record.decision == nil ? nil : 0
-            written.cases.append(row)
-            // a case decided by its rules needs no reviewer
-            if record.state != .decided {
-                written.tasks += reviewTasks(item, caseID: row.id!, applicationID: applicationID, departments: departments)
-            }
-            if submit {
-                written.events += submitEvents(applicationID: applicationID, caseID: row.id!, at: now, actor: actorLabel, record: record, instant: instant)
-            }
-        }
-        if written.cases.contains(where: { $0.state == .decided }) { application.status = "inProgress" }
-        let visit: ApplicationVisit? = present ? {
-            let v = ApplicationVisit()
-            v.id = UUID.timeOrdered(at: now); v.applicationID = applicationID; v.at = now; v.purpose = "submit"; v.recordedBy = callerID
-            return v
-        }() : nil
-        if submit {
-            let serial = try await req.application.applicationSerials.next(on: req.db)
-            application.number = ApplicationNumber(region: target.regionCode, date: today, serial: serial).value
-        }
+        var plan = try SubmissionPlan(intent, draft: nil, serial: serial,
+                                      departments: try await req.application.applicationCaches.departmentIDs(on: req.db),
+                                      today: today, now: now, keys: req.application.keys)
         let purpose = "办理「\(target.name)」"
-        let asking = Array(zip(written.cases, target.items.map(\.item)))
-        let reuses = LicenseUse.reuses(offered, cases: asking, purpose: purpose, at: now)
-            + (try await DataFetch.reuses(target: target, cases: asking, applicant: applicant, consented: (body.dataConsent ?? false) && (!onBehalf || present),
+        let consented = (body.dataConsent ?? false) && (!onBehalf || present)
+        let reuses = LicenseUse.reuses(offered, cases: plan.casesWithItems, purpose: purpose, at: now)
+            + (try await DataFetch.reuses(target: target, cases: plan.casesWithItems, applicant: applicant, consented: consented,
                                           purpose: purpose, at: now, app: req.application, on: req.db))
-        var batch = InsertBatch()
-        batch.add(application)
-        for row in written.cases { batch.add(row) }
-        for reuse in reuses { batch.add(reuse) }
-        for task in written.tasks { batch.add(task) }
-        for event in written.events { batch.add(event) }
-        if let visit { batch.add(visit) }
-        if let number = application.number {
-            batch.add(OutboxEvent(topic: "application.submitted", subject: number,
-                                  payload: ["application": number, "target": target.code, "region": target.regionCode.value,
-                                            "cases": String(target.items.count)], at: now))
-        }
-        var audit = event
-        audit.resource = "application:\(application.number ?? applicationID.uuidString)"
-        audit.details = "\(target.kind.rawValue) \(target.code) v\(target.version), \(target.items.count) case(s)\(onBehalf ? ", 帮办" : "")"
+        for reuse in reuses { plan.rows.add(reuse) }
+        let action = submit ? "application.submit" : "application.draft"
+        let audit = plan.audit(req.auditEvent(action, resource: "application"), fromDraft: false)
         do {
-            try await req.application.groupCommit.write(on: req.db, GroupWrite(rows: batch, audit: audit))
-            return Created(application: application, isNew: true, written: written)
+            try await req.application.groupCommit.write(on: req.db, GroupWrite(rows: plan.rows, audit: audit))
+            return Created(application: plan.application, isNew: true, written: plan.written)
         } catch where error.isConstraintViolation && key != nil {
             // the same key raced in from another request: answer as the winner did
             if let key, let digest, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {
@@ -196,17 +93,92 @@ enum ApplicationSubmission {
         }
     }
 
-    /// The timeline of a case just submitted: the submission (naming the 秒批 rules that did not
-    /// hold, if any did not), and the platform's instant approval when they all did.
-    static func submitEvents(applicationID: UUID, caseID: UUID, at now: Date, actor: String, record: CaseRecord,
-                             instant: InstantRules.Outcome?) -> [CaseEvent] {
-        let failed = instant.flatMap { $0.passed ? nil : "秒批未通过 / not approved instantly:\n" + $0.trace.filter { $0.hasSuffix("✗") }.joined(separator: "\n") }
-        var events = [CaseEvent(applicationID: applicationID, caseID: caseID, at: now, actor: actor, action: "submit", from: .draft, to: .submitted, detail: failed)]
-        if record.state == .decided {
-            events.append(CaseEvent(applicationID: applicationID, caseID: caseID, at: now, actor: "system", action: "approveInstantly",
-                                    from: .submitted, to: .decided, detail: record.decision?.trace.joined(separator: "\n")))
+    /// Submits a saved draft: the form (the one sent now, or the one saved) is checked in full
+    /// against the item's current published version, the required materials must be uploaded,
+    /// and then the same plan as a direct submission is written over the draft's rows (its id,
+    /// its cases' ids and its uploads stay), group-committed. Two submissions of one draft at
+    /// once: one wins, the other is told it is no longer a draft.
+    static func submitDraft(id: UUID, form newForm: [String: String]?, on req: Request) async throws -> Created {
+        let caller = try req.requireAccount()
+        guard let application = try await ApplicationRecord.find(id, on: req.db) else { throw TongbanError.notFound("application") }
+        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        guard Policy.decide(req.currentActor, .view, resource).isAllowed else { throw TongbanError.notFound("application") }
+        let onBehalf = caller.kind == .staff
+        if onBehalf {
+            try req.authorize(.handle, resource)
         }
-        return events
+        guard application.status == .draft else {
+            throw TongbanError.conflict("application.notDraft", ["state": application.status.rawValue])
+        }
+        guard let applicant = try await Account.find(application.applicantID, on: req.db) else {
+            throw TongbanError.invalid(field: "applicantID", "application.unknownApplicant")
+        }
+        let answers = try application.questionnaireAnswers()
+        let target = try await ApplicationTarget.resolve(
+            ApplyBody(item: application.target == .item ? application.targetCode : nil,
+                      bundle: application.target == .bundle ? application.targetCode : nil,
+                      answers: application.target == .bundle ? answers : nil), on: req)
+        let today = req.application.today
+        let form = try checkedForm(newForm ?? application.formAnswers, against: target.form, today: today)
+        if !onBehalf {
+            let uploaded = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).all().map(\.materialKey)
+            try requireUploads(target, uploaded: Set(uploaded))
+        }
+        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
+        // the draft's cases become the submission's: the items must still be the ones it was saved for
+        guard cases.map(\.itemCode).sorted() == target.items.map(\.item.code).sorted() else {
+            throw TongbanError.conflict("application.draftOutdated")
+        }
+        let intent = SubmissionPlan.Intent(
+            target: target, form: form, answers: answers, caller: caller, applicant: applicant, submit: true,
+            commitment: false, applicantPresent: application.applicantPresent, idempotencyKey: application.idempotencyKey,
+            requestDigest: application.requestDigest, uploads: [])
+        let serial = try await req.application.applicationSerials.next(on: req.db)
+        let plan = try SubmissionPlan(intent, draft: .init(application: application, cases: cases), serial: serial,
+                                      departments: try await req.application.applicationCaches.departmentIDs(on: req.db),
+                                      today: today, now: Date(), keys: req.application.keys)
+        let audit = plan.audit(req.auditEvent("application.submit", resource: "application"), fromDraft: true)
+        try await req.application.groupCommit.write(on: req.db, GroupWrite(rows: plan.rows, audit: audit, changes: plan.changes))
+        return Created(application: plan.application, isNew: true, written: plan.written)
+    }
+
+    /// Whom the application is for: the caller, or (帮办) the person or enterprise a clerk names.
+    static func applicant(_ body: ApplyBody, caller: Account, on db: any Database) async throws -> Account {
+        guard caller.kind == .staff else {
+            guard body.applicantID == nil || body.applicantID == caller.id else { throw TongbanError.denied(.notOwner) }
+            return caller
+        }
+        guard let id = body.applicantID else { throw TongbanError.invalid(field: "applicantID", "field.required") }
+        guard let found = try await Account.find(id, on: db), found.kind != .staff else {
+            throw TongbanError.invalid(field: "applicantID", "application.unknownApplicant")
+        }
+        return found
+    }
+
+    static func checkedIdempotencyKey(_ key: String?) throws -> String? {
+        guard let key else { return nil }
+        guard (1...100).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw TongbanError.invalid(field: "Idempotency-Key", "application.badIdempotencyKey")
+        }
+        return key
+    }
+
+    static func checkedForm(_ answers: [String: String], against fields: [FormField], today: CalendarDate) throws -> [String: String] {
+        switch FormCheck.check(answers, against: fields, today: today) {
+        case let .success(clean): return clean
+        case let .failure(problems): throw TongbanError.invalid(problems)
+        }
+    }
+
+    /// Refuses a submission that lacks a material the applicant must upload first.
+    static func requireUploads(_ target: ApplicationTarget, uploaded: Set<String>) throws {
+        let missing = requiredUploads(target).filter { !uploaded.contains($0) }
+        guard !missing.isEmpty else { return }
+        var problems = FieldErrors()
+        for key in missing {
+            problems.add(materialProblem("materials.\(key)", target))
+        }
+        throw TongbanError.invalid(problems)
     }
 
     static func replay(key: String, digest: String, applicantID: UUID, on db: any Database) async throws -> ApplicationRecord? {
@@ -214,52 +186,5 @@ enum ApplicationSubmission {
             .filter(\.$idempotencyKey == key).first() else { return nil }
         guard earlier.requestDigest == digest else { throw TongbanError.conflict("application.idempotencyKeyReused") }
         return earlier
-    }
-
-    /// "Upload the required material first: <its name>".
-    static func materialProblem(_ field: String, _ target: ApplicationTarget) -> FieldError {
-        let key = field.hasPrefix("materials.") ? String(field.dropFirst("materials.".count)) : field
-        let name = target.items.flatMap(\.item.materials).first { $0.key == key }?.name
-        return FieldError(field: field, key: "application.materialMissing", label: name, labelEn: name)
-    }
-
-    /// Materials the applicant must upload before submitting online: required, brought by the
-    /// applicant, not tolerable (容缺 materials may follow after acceptance).
-    static func requiredUploads(_ target: ApplicationTarget) -> [String] {
-        var keys: [String] = []
-        for (item, _) in target.items {
-            for material in item.materials where material.required && material.source == .applicant && !material.tolerable && !keys.contains(material.key) {
-                keys.append(material.key)
-            }
-        }
-        return keys
-    }
-
-    /// One task per review, inspection, hearing and expert-review step; the department's
-    /// account group is found by name in the item's region.
-    static func reviewTasks(_ item: ServiceItem, caseID: UUID, applicationID: UUID, departments: [String: UUID]) -> [ReviewTask] {
-        let kinds: Set<StepKind> = [.review, .inspection, .hearing, .expertReview]
-        return item.steps.filter { kinds.contains($0.kind) }.enumerated().map { position, step in
-            let task = ReviewTask()
-            task.id = UUID.timeOrdered()
-            task.caseID = caseID
-            task.applicationID = applicationID
-            task.position = position
-            task.kind = step.kind
-            task.name = step.name
-            task.departmentName = step.department ?? item.department.name
-            task.departmentID = departments[task.departmentName]
-            task.parallelGroup = step.parallelGroup
-            task.limitDays = step.days ?? item.workingDays
-            task.status = .waiting
-            task.version = 1
-            return task
-        }
-    }
-
-    static func applicantTail(_ account: Account, keys: KeyRing) -> String {
-        if let code = account.creditCode { return String(code.suffix(4)) }
-        if let cipher = account.idNumberCipher, let number = keys.decrypt(cipher, field: "identity_number") { return String(number.suffix(4)) }
-        return ""
     }
 }

@@ -5,7 +5,8 @@ import Vapor
 
 /// Applying on the web, without JavaScript: one page with the item's (or the bundle's merged)
 /// form and a file field for each material the applicant brings. Everything is checked before
-/// anything is written; then the draft is made, the files stored, and the draft submitted.
+/// anything is written; then the files are stored and the application submitted with them, by
+/// the same submission as the API's (one transaction: nothing is left behind if it fails).
 struct ApplyPages {
     func register(_ routes: any RoutesBuilder) {
         routes.get("apply", use: page)
@@ -195,8 +196,13 @@ struct ApplyPages {
                 for e in formProblems.errors { problems.add(e) }
             }
             for key in ApplicationSubmission.requiredUploads(target) where files[key] == nil { problems.add(ApplicationSubmission.materialProblem("materials.\(key)", target)) }
+            let brought = Set(target.items.flatMap(\.item.materials).filter { $0.source == .applicant }.map(\.key))
             for (key, file) in files {
-                if let problem = MaterialStore.problem(bytes: file.data, contentType: file.contentType) { problems.add("materials.\(key)", problem) }
+                if !brought.contains(key) {
+                    problems.add("materials.\(key)", "material.unknownKey")
+                } else if let problem = MaterialStore.problem(bytes: file.data, contentType: file.contentType) {
+                    problems.add("materials.\(key)", problem)
+                }
             }
             if let account = req.currentAccount {
                 do {
@@ -205,13 +211,17 @@ struct ApplyPages {
                 } catch let error as TongbanError { for field in error.fields { problems.add(field) } }
             }
             if !problems.isEmpty { throw TongbanError.invalid(problems) }
-            body.submit = false
-            let draft = try await ApplicationSubmission.apply(body, idempotencyKey: nil, on: req).application
+            var uploads: [MaterialUpload] = []
             for (key, file) in files.sorted(by: { $0.key < $1.key }) {
-                _ = try await MaterialStore.store(Array(file.data.readableBytesView), contentType: file.contentType!, filename: file.filename,
-                                                  key: key, application: draft, on: req)
+                let bytes = Array(file.data.readableBytesView)
+                let sha = try await MaterialStore.keep(bytes, app: req.application)
+                let type = file.contentType.map { "\($0.type)/\($0.subType)" } ?? "application/octet-stream"
+                // the name as the browser sent it, without any folder, and not longer than an upload's may be
+                let filename = String((file.filename as NSString).lastPathComponent.prefix(200))
+                uploads.append(MaterialUpload(key: key, filename: filename, contentType: type, size: bytes.count, sha256: sha))
             }
-            let submitted = try await ApplicationSubmission.submitDraft(id: draft.requireID(), form: form, on: req)
+            body.submit = true
+            let submitted = try await ApplicationSubmission.apply(body, idempotencyKey: nil, uploads: uploads, on: req).application
             return req.redirect(to: "/applications/\(try submitted.requireID())?done=submitted")
         } catch let error as TongbanError where error.status == .unprocessableEntity {
             return try await render(req, values: values, failure: error)

@@ -235,12 +235,7 @@ enum CaseWork {
     /// The application's status and due date follow its cases.
     static func refreshApplication(_ id: UUID, on db: any Database) async throws {
         let cases = try await CaseRow.query(on: db).filter(\.$applicationID == id).all()
-        let states = cases.map(\.state)
-        let status: String
-        if states.allSatisfy({ $0.isFinal || $0 == .concluded }) { status = "closed" }
-        else if states.allSatisfy({ $0 == .draft }) { status = "draft" }
-        else if states.contains(where: { $0.isAccepted || $0 == .decided || $0 == .delivered }) { status = "inProgress" }
-        else { status = "submitted" }
+        let status = ApplicationStatus(cases: cases.map(\.state))
         try await ApplicationRecord.query(on: db).filter(\.$id == id)
             .set(\.$status, to: status).set(\.$dueOn, to: cases.compactMap(\.dueOn).max()).update()
     }

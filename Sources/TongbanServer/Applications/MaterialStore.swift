@@ -88,8 +88,7 @@ enum MaterialStore {
     static func store(_ bytes: [UInt8], contentType: HTTPMediaType, filename: String, key: String, application: ApplicationRecord,
                       on req: Request) async throws -> MaterialDTO {
         let id = try application.requireID()
-        let sha = SHA256.hash(data: bytes).hex
-        try await req.application.threadPool.runIfActive { try durableWrite(bytes, to: path(req.application, sha256: sha)) }
+        let sha = try await keep(bytes, app: req.application)
         let material = StoredMaterial()
         material.id = UUID()
         material.applicationID = id
@@ -107,6 +106,13 @@ enum MaterialStore {
             try await AuditLog.append(audit, on: tx)
         }
         return MaterialDTO(id: material.id!, key: key, filename: filename, contentType: material.contentType, size: bytes.count, sha256: sha)
+    }
+
+    /// Stores the bytes durably under their SHA-256 (before any row names them) and returns it.
+    static func keep(_ bytes: [UInt8], app: Application) async throws -> String {
+        let sha = SHA256.hash(data: bytes).hex
+        try await app.threadPool.runIfActive { try durableWrite(bytes, to: path(app, sha256: sha)) }
+        return sha
     }
 
     /// Write, fsync, rename, fsync the folder. A file already there under its hash is the same

@@ -78,7 +78,7 @@ struct ComplaintPages {
         let account = try req.requireAccount()
         let departments = try await Department.query(on: req.db).sort(\.$name).all()
         let applications = account.kind == .staff ? [] : try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == (try account.requireID()))
-            .filter(\.$status != "draft").sort(\.$createdAt, .descending).limit(50).all()
+            .filter(\.$status != .draft).sort(\.$createdAt, .descending).limit(50).all()
         let context = FormContext(
             page: req.pageContext(title: req.t("complaint.new")),
             kinds: ComplaintKind.allCases.map { Option(value: $0.rawValue, label: req.t("complaint.kind.\($0.rawValue)"), selected: $0.rawValue == (f.kind ?? "complaint")) },

@@ -5,12 +5,14 @@ import NIOPosix
 import SQLKit
 import Vapor
 
-/// One audited write that may share its transaction with others: the rows to insert and the
-/// audit entry recording them, made in full before it queues (so the queue's one transaction at
-/// a time spends nothing on building them).
+/// One audited write that may share its transaction with others: the changes to rows that
+/// exist, the rows to insert and the audit entry recording them, made in full before it queues
+/// (so the queue's one transaction at a time spends nothing on building them).
 struct GroupWrite: Sendable {
     let rows: InsertBatch
     let audit: AuditEvent
+    /// Run first, in order; a refused one fails this write whole (see `RowChange`).
+    var changes: [RowChange] = []
 }
 
 /// Group commit for the hot audited writes (submissions). Each audited write locks the audit
@@ -105,7 +107,9 @@ actor GroupCommit {
     private func commit(_ writes: [GroupWrite], on db: any Database) async throws {
         guard db.isPostgres else { return try await db.write { tx in _ = try await Self.run(writes, on: tx) } }
         let binds = writes.reduce(0) { $0 + $1.rows.bindCount + AuditLog.bindsPerEntry }
-        if let known = chainEnd, binds <= Self.maxBinds {
+        // changes to existing rows must be able to refuse the write: they run in a transaction
+        let insertsOnly = writes.allSatisfy(\.changes.isEmpty)
+        if let known = chainEnd, insertsOnly, binds <= Self.maxBinds {
             chainEnd = nil
             var rows = InsertBatch()
             for write in writes { rows.append(write.rows) }
@@ -123,6 +127,9 @@ actor GroupCommit {
 
     /// The writes' rows and their audit entries, inside one transaction; where the chain ends.
     private static func run(_ writes: [GroupWrite], on tx: any Database) async throws -> AuditChainEnd? {
+        for change in writes.flatMap(\.changes) {
+            try await change.run(on: tx)
+        }
         var rows = InsertBatch()
         for write in writes {
             if rows.bindCount + write.rows.bindCount > maxBinds {

@@ -29,7 +29,7 @@ enum RatingService {
         guard let application = try await ApplicationRecord.find(id, on: req.db), application.applicantID == account.id, account.kind != .staff else {
             throw TongbanError.notFound("application")
         }
-        guard application.status == "closed" else { throw TongbanError.conflict("rating.notConcluded") }
+        guard application.status == .closed else { throw TongbanError.conflict("rating.notConcluded") }
         let first = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).first()
         return Subject(occasion: .application(id), raterID: account.id, departmentID: first?.departmentID,
                        departmentName: first?.departmentName ?? "", regionCode: application.regionCode, name: application.targetName)

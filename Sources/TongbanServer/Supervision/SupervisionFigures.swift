@@ -53,7 +53,7 @@ struct SupervisionReport: Sendable {
             if let id = UUID(uuidString: raw) { department = id } else { problems.add("department", "supervision.unknownDepartment") }
         }
         let item = q.item?.nonEmpty
-        if let item, item.count > 40 { problems.add("item", "supervision.unknownItem") }
+        if let item, item.count > 100 { problems.add("item", "supervision.unknownItem") }
         guard problems.isEmpty, let from, let to else { throw TongbanError.invalid(problems) }
         if from > to { throw TongbanError.invalid(field: "from", "supervision.periodReversed") }
         if to.dayNumber - from.dayNumber >= maxDays { throw TongbanError.invalid(field: "from", "supervision.periodTooLong") }

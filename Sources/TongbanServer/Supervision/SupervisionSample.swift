@@ -110,8 +110,8 @@ enum SupervisionSample {
                     let f = c.facts
                     if f.firstOfApplication {
                         applicationID = UUID(); position = 0
-                        // the platform's own rule (CaseWork.refreshApplication), for the application's first case
-                        let status = f.state.isFinal || f.state == .concluded ? "closed" : f.state == .submitted ? "submitted" : "inProgress"
+                        // the platform's own rule (ApplicationStatus), for the application's first case
+                        let status = ApplicationStatus(cases: [f.state]).rawValue
                         batch.add(ApplicationRecord.schema, [
                             ("id", applicationID), ("applicant_id", UUID()), ("applicant_name", "样本申请人"), ("applicant_tail", "0000"),
                             ("applicant_present", f.visits > 0), ("target", "item"), ("target_code", c.itemCode), ("target_version", 1),
