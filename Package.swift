@@ -60,6 +60,8 @@ let package = Package(
             dependencies: [
                 "TongbanServer",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
     ],

@@ -100,14 +100,37 @@ struct OperationsTests {
         }
     }
 
+    /// The count `/metrics` shows for requests of `method` to the route `path` answered `status`.
+    static func requestCount(_ app: Application, method: String, path: String, status: Int) async throws -> Int {
+        let response = try await app.send(.GET, "/metrics")
+        #expect(response.status == .ok)
+        #expect(response.headers.contentType?.description.hasPrefix("text/plain") == true)
+        let labels = ["method=\"\(method)\"", "path=\"\(path)\"", "status=\"\(status)\""]
+        let line = response.body.string.split(separator: "\n").first { line in
+            line.hasPrefix("http_requests_total{") && labels.allSatisfy { line.contains($0) }
+        }
+        guard let line, let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { return 0 }
+        return Int(value)
+    }
+
     @Test("metrics count requests by route and status")
     func metrics() async throws {
-        // The metrics backend is process-global and not bootstrapped in tests; the route must
-        // still answer in the Prometheus text format.
         try await withTongban(.sqlite, seed: false) { app, _ in
-            let response = try await app.send(.GET, "/metrics")
-            #expect(response.status == .ok)
-            #expect(response.headers.contentType?.description.hasPrefix("text/plain") == true)
+            // setup: where the counters stand (other tests share the process's registry)
+            let before = try await Self.requestCount(app, method: "GET", path: "/api/v1/regions/:code", status: 404)
+            let okBefore = try await Self.requestCount(app, method: "GET", path: "/healthz", status: 200)
+            // act: three requests a missing region answers 404, two health checks
+            for _ in 0..<3 {
+                #expect(try await app.send(.GET, "/api/v1/regions/999999").status == .notFound)
+            }
+            for _ in 0..<2 {
+                #expect(try await app.send(.GET, "/healthz").status == .ok)
+            }
+            // check: each counter moved by at least what this test sent, on its route and status
+            let after = try await Self.requestCount(app, method: "GET", path: "/api/v1/regions/:code", status: 404)
+            let okAfter = try await Self.requestCount(app, method: "GET", path: "/healthz", status: 200)
+            #expect(after - before >= 3)
+            #expect(okAfter - okBefore >= 2)
         }
     }
 }

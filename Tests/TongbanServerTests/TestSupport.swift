@@ -1,5 +1,7 @@
 import Foundation
+import Metrics
 import NIOHTTP1
+import Prometheus
 import Testing
 import Vapor
 import VaporTesting
@@ -48,7 +50,7 @@ struct TestStore: Sendable {
     func makeApp(migrate: Bool) async throws -> Application {
         let app = try await Application.make(.testing)
         do {
-            try await configure(app, configuration: configuration, keys: keys)
+            try await configure(app, configuration: configuration, keys: keys, metrics: TestMetrics.registry)
             if let schema, migrate { try await app.db.sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run() }
             if migrate {
                 try await app.autoMigrate()
@@ -152,4 +154,14 @@ struct WriteCounts: Equatable {
         WriteCounts(accounts: try await Account.query(on: app.db).count(), audit: try await AuditEntry.query(on: app.db).count(),
                     departments: try await Department.query(on: app.db).count())
     }
+}
+
+/// The test process's metrics backend: `MetricsSystem` may be bootstrapped once per process, so
+/// every test application shares this registry (as every request of one server does).
+enum TestMetrics {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
 }
