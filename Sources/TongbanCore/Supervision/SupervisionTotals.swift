@@ -19,6 +19,8 @@ public struct CaseFacts: Sendable, Equatable {
     public var visits: Int
     /// Materials an e-licence or shared data stood in for (免提交).
     public var materialsSaved: Int
+    /// A demo database's sample case (演示数据), not an applicant's: figures that count it say so.
+    public var sample = false
 
     public init(submittedOn: CalendarDate, firstOfApplication: Bool = true, online: Bool, regionLevel: RegionLevel, state: CaseState,
                 decidedOn: CalendarDate? = nil, dueOn: CalendarDate? = nil, daysUsed: Int? = nil, promisedDays: Int, visits: Int, materialsSaved: Int = 0) {
@@ -74,6 +76,8 @@ public struct SupervisionTotals: Sendable, Equatable, Codable {
     public var complaints = 0
     public var complaintsAnswered = 0
     public var complaintsOnTime = 0
+    /// Sample cases (演示数据) among `cases`: every figure made with them says so, with this count.
+    public var samples = 0
 
     public init() {}
 
@@ -81,7 +85,7 @@ public struct SupervisionTotals: Sendable, Equatable, Codable {
     nonisolated(unsafe) public static let counterKeys: [WritableKeyPath<SupervisionTotals, Int>] = [
         \.cases, \.applications, \.online, \.near, \.decided, \.immediate, \.onTime, \.daysUsed, \.daysPromised, \.oneVisit, \.zeroVisit,
         \.saved, \.refused, \.withdrawn, \.veryPoor, \.poor, \.fair, \.good, \.veryGood, \.bad, \.badFollowedUp,
-        \.complaints, \.complaintsAnswered, \.complaintsOnTime,
+        \.complaints, \.complaintsAnswered, \.complaintsOnTime, \.samples,
     ]
 
     public static func + (a: SupervisionTotals, b: SupervisionTotals) -> SupervisionTotals {
@@ -102,6 +106,7 @@ public struct SupervisionTotals: Sendable, Equatable, Codable {
         t.refused = c.state == .refused ? 1 : 0
         t.withdrawn = c.state == .withdrawn ? 1 : 0
         t.saved = c.materialsSaved
+        t.samples = c.sample ? 1 : 0
         if c.isDecided, let decidedOn = c.decidedOn {
             t.decided = 1
             t.immediate = decidedOn <= c.submittedOn ? 1 : 0

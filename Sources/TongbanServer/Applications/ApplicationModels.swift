@@ -411,14 +411,17 @@ struct AddCaseVerificationDue: AsyncMigration {
 struct ActualVisits: Decodable {
     let applications: Int
     let visits: Int
+    /// Sample applications of a demo database among `applications`.
+    let samples: Int
 
     var average: Double { applications == 0 ? 0 : Double(visits) / Double(applications) }
 
     static func of(itemCode: String, on db: any Database) async throws -> ActualVisits {
         try await db.sql.raw("""
-            SELECT COUNT(*) AS applications, CAST(COALESCE(SUM(a.visits), 0) AS BIGINT) AS visits
+            SELECT COUNT(*) AS applications, CAST(COALESCE(SUM(a.visits), 0) AS BIGINT) AS visits,
+                   CAST(COALESCE(SUM(CASE WHEN a.sample THEN 1 ELSE 0 END), 0) AS BIGINT) AS samples
             FROM applications a WHERE a.status <> 'draft'
               AND a.id IN (SELECT c.application_id FROM cases c WHERE c.item_code = \(bind: itemCode))
-            """).first(decoding: ActualVisits.self) ?? ActualVisits(applications: 0, visits: 0)
+            """).first(decoding: ActualVisits.self) ?? ActualVisits(applications: 0, visits: 0, samples: 0)
     }
 }

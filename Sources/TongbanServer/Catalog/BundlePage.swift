@@ -66,8 +66,10 @@ extension CatalogPages {
             evaluation = Self.evaluationView(result, req: req)
         }
         let saved = try await MaterialsSaved.of(bundleCode: bundle.code, on: req.db)
+        var page = req.pageContext(title: bundle.name)
+        page.demoData = DemoNotice.text(saved.samples, .applications, req)
         return try await req.view.render("bundle", BundleContext(
-            page: req.pageContext(title: bundle.name), code: bundle.code, name: bundle.name, category: bundle.category.chineseName,
+            page: page, code: bundle.code, name: bundle.name, category: bundle.category.chineseName,
             summary: bundle.summary, lead: bundle.leadDepartment.name, source: bundle.source, questions: questions,
             hasQuestions: !questions.isEmpty, members: members, evaluation: evaluation,
             applyHref: evaluation == nil ? nil : "/apply?bundle=\(bundle.code)" + answers.sorted { $0.key < $1.key }.map {

@@ -131,7 +131,9 @@ struct CatalogPages {
         let summary = actual.applications == 0 ? nil
             : req.t("guide.actualVisits", ["count": String(actual.applications), "average": String(format: "%.2f", actual.average)])
             + (saved.materials == 0 ? "" : "；" + req.t("guide.materialsSaved", ["count": String(saved.applications), "materials": String(saved.materials)]))
-        return try await req.view.render("guide", GuideContext(page: req.pageContext(title: view.name), item: view, actualVisits: summary))
+        var page = req.pageContext(title: view.name)
+        page.demoData = DemoNotice.text(max(actual.samples, saved.samples), .applications, req)
+        return try await req.view.render("guide", GuideContext(page: page, item: view, actualVisits: summary))
     }
 
     struct NoticeContext: Encodable {

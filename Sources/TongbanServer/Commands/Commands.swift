@@ -15,6 +15,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
     app.asyncCommands.use(LicenseCommand(), as: "license")
     app.asyncCommands.use(DeadlinesCommand(), as: "deadlines")
+    app.asyncCommands.use(DemoCommand(), as: "demo")
 }
 
 /// `tongban migrate`: brings the schema up to date, without asking (migrations are append-only).

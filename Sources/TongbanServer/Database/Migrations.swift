@@ -37,5 +37,7 @@ extension Migrations {
         add(CreateComplaints())
         // 15. halls their managers change: the hall's version, windows retired rather than deleted
         add(AddHallManagement())
+        // 16. a demo's sample rows marked as such, and counted in the supervision rollup
+        add(MarkSampleRows())
     }
 }

@@ -146,8 +146,10 @@ struct HallDeskPages {
                      state: t.pooled.map { t.windowsOpen + 1e-9 < Double($0) ? "under" : t.windowsOpen >= Double($0) + 1 ? "over" : "ok" } ?? "under")
         }
         let target = report?.target ?? .standard
+        var page = req.pageContext(title: req.t("hall.statistics"))
+        page.demoData = report?.demoData
         let response = try await req.view.render("hall-statistics", StatisticsContext(
-            page: req.pageContext(title: req.t("hall.statistics")), id: hall.id!, hallName: req.language == .en ? hall.nameEn : hall.name,
+            page: page, id: hall.id!, hallName: req.language == .en ? hall.nameEn : hall.name,
             from: report?.from ?? raw.from ?? "", to: report?.to ?? raw.to ?? "", share: String(format: "%.0f", target.share * 100),
             within: String(format: "%.0f", target.withinMinutes), rows: rows, totals: totals, hasRows: !rows.isEmpty, understaffed: totals.count { $0.state == "under" },
             chart: report.map { HallChart.svg($0, title: req.t("hall.chartTitle")) } ?? "", error: shown.summary)).encodeResponse(for: req)

@@ -14,6 +14,10 @@ enum HallFigures {
         let figures: [HourFigures]
         let advice: [StaffingAdvice]
         let totals: [HourTotal]
+        /// Simulated tickets of a demo database among those counted (0 on a real hall).
+        let sampleTickets: Int
+        /// "含演示数据 …" when any are counted; absent otherwise.
+        let demoData: String?
     }
 
     /// The longest period one report covers.
@@ -52,9 +56,10 @@ enum HallFigures {
         struct Row: Decodable {
             let category: String; let status: String; let queued_at: Date
             let first_called_at: Date?; let called_at: Date?; let finished_at: Date?
+            let sample: Bool
         }
         let tickets = try await req.readDB.sql.raw("""
-            SELECT category, status, queued_at, first_called_at, called_at, finished_at FROM hall_tickets
+            SELECT category, status, queued_at, first_called_at, called_at, finished_at, sample FROM hall_tickets
             WHERE hall_id = \(bind: hallID) AND day >= \(bind: from.description) AND day <= \(bind: to.description)
             """).all(decoding: Row.self)
         let outcomes = tickets.map { t -> TicketOutcome in
@@ -80,10 +85,12 @@ enum HallFigures {
             let categories = windows[s.windowID]?.categories ?? []
             hours += windowHours(from: max(s.openedAt, start), until: min(s.closedAt ?? now, end), categories: categories)
         }
+        let samples = tickets.count(where: \.sample)
         let figures = HallStatistics.figures(tickets: outcomes, windows: hours, categories: hall.categories.map(\.code))
         let advice = StaffingPlan.advise(figures, target: target, defaultServiceMinutes: hall.defaultServiceMinutes)
         return Report(hall: req.language == .en ? hall.nameEn : hall.name, from: from.description, to: to.description, target: target, figures: figures,
-                      advice: advice, totals: StaffingPlan.totals(advice, figures: figures, windows: hours, target: target))
+                      advice: advice, totals: StaffingPlan.totals(advice, figures: figures, windows: hours, target: target),
+                      sampleTickets: samples, demoData: DemoNotice.text(samples, .tickets, req))
     }
 
     /// A window's open time cut at each local hour.

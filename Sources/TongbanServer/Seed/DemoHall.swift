@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import TongbanCore
 import Vapor
 
@@ -117,6 +118,10 @@ enum DemoHall {
         try await db.write { tx in
             for chunk in stride(from: 0, to: allTickets.count, by: 500) { try await Array(allTickets[chunk..<min(chunk + 500, allTickets.count)]).create(on: tx) }
             try await allSessions.create(on: tx)
+            // the simulated week is sample data (演示数据): marked so, before anyone can take a ticket
+            let hallID = try hall.requireID()
+            try await tx.sql.raw("UPDATE hall_tickets SET sample = true WHERE hall_id = \(bind: hallID) AND day < \(bind: today.description)").run()
+            try await tx.sql.raw("UPDATE hall_window_sessions SET sample = true WHERE hall_id = \(bind: hallID) AND clerk_name = '演示'").run()
         }
     }
 }

@@ -82,6 +82,8 @@ struct SupervisionFiguresDTO: Content {
         let satisfaction: Rate
         let badFollowedUp: Rate
         let complaintsOnTime: Rate
+        /// Sample cases of a demo database among `cases` (0 on a database never seeded with them).
+        let sampleCases: Int
 
         init(_ t: SupervisionTotals) {
             cases = t.cases; applications = t.applications; decided = t.decided; refused = t.refused; withdrawn = t.withdrawn
@@ -89,6 +91,7 @@ struct SupervisionFiguresDTO: Content {
             onTime = t.onTimeRate; averageDaysUsed = t.averageDaysUsed; averageDaysPromised = t.averageDaysPromised; materialsSaved = t.saved
             ratings = ["veryGood": t.veryGood, "good": t.good, "fair": t.fair, "poor": t.poor, "veryPoor": t.veryPoor]
             satisfaction = t.satisfactionRate; badFollowedUp = t.followUpRate; complaintsOnTime = t.complaintsOnTimeRate
+            sampleCases = t.samples
         }
     }
     struct Point: Content { let start: String; let figures: Figures }
@@ -105,8 +108,11 @@ struct SupervisionFiguresDTO: Content {
     let trend: [Point]
     let departments: [Line]
     let items: [Line]
+    /// "含演示数据 …" when the figures count sample cases; absent otherwise.
+    let demoData: String?
 
-    init(_ r: SupervisionReport) {
+    init(_ r: SupervisionReport, demoData: String?) {
+        self.demoData = demoData
         from = r.scope.from.description; to = r.scope.to.description; region = r.scope.region?.value
         department = r.scope.departmentID?.uuidString; item = r.scope.itemCode; step = r.step.rawValue; asOf = r.asOf
         totals = Figures(r.totals)
@@ -121,15 +127,19 @@ struct SupervisionFiguresDTO: Content {
 enum SupervisionCSV {
     static func make(_ r: SupervisionReport, req: Request) -> String {
         let header = ["level", "code", "name", "cases", "applications", "decided", "online", "immediate", "near", "oneVisit", "zeroVisit",
-                      "onTime", "averageDaysUsed", "averageDaysPromised", "materialsSaved", "ratings", "satisfaction", "badFollowedUp", "complaints", "complaintsOnTime"]
+                      "onTime", "averageDaysUsed", "averageDaysPromised", "materialsSaved", "ratings", "satisfaction", "badFollowedUp", "complaints", "complaintsOnTime",
+                      "sampleCases"]
         func line(_ level: String, _ key: String, _ name: String, _ t: SupervisionTotals) -> [String] {
             func share(_ rate: Rate) -> String { rate.value.map { String(format: "%.4f", $0) } ?? "" }
             return [level, key, name, String(t.cases), String(t.applications), String(t.decided), share(t.onlineRate), share(t.immediateRate),
                     share(t.nearRate), share(t.oneVisitRate), share(t.zeroVisitRate), share(t.onTimeRate),
                     t.averageDaysUsed.map { String(format: "%.2f", $0) } ?? "", t.averageDaysPromised.map { String(format: "%.2f", $0) } ?? "",
-                    String(t.saved), String(t.ratings), share(t.satisfactionRate), share(t.followUpRate), String(t.complaints), share(t.complaintsOnTimeRate)]
+                    String(t.saved), String(t.ratings), share(t.satisfactionRate), share(t.followUpRate), String(t.complaints), share(t.complaintsOnTimeRate),
+                    String(t.samples)]
         }
-        var rows = [header, line("total", r.scope.region?.value ?? "", req.t("supervision.total"), r.totals)]
+        // a demo's figures say so at the top, where a spreadsheet shows it first
+        var rows = DemoNotice.text(r.totals.samples, .cases, req).map { [["notice", "", $0]] } ?? []
+        rows += [header, line("total", r.scope.region?.value ?? "", req.t("supervision.total"), r.totals)]
         rows += r.departments.map { line("department", $0.key, $0.name, $0.totals) }
         rows += r.items.map { line("item", $0.key, $0.name, $0.totals) }
         return "\u{FEFF}" + CSV.format(rows)

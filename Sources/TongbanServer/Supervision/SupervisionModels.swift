@@ -8,10 +8,18 @@ enum SupervisionColumns {
     nonisolated(unsafe) static let counters: [(column: String, key: WritableKeyPath<SupervisionTotals, Int>)] = zip([
         "cases", "applications", "online", "near", "decided", "immediate", "on_time", "days_used", "days_promised", "one_visit",
         "zero_visit", "saved", "refused", "withdrawn", "very_poor", "poor", "fair", "good", "very_good", "bad", "bad_followed_up",
-        "complaints", "complaints_answered", "complaints_on_time",
+        "complaints", "complaints_answered", "complaints_on_time", "samples",
     ], SupervisionTotals.counterKeys).map { ($0, $1) }
 
     static var names: [String] { counters.map(\.column) }
+
+    /// The counters the rollup tables were created with (migration 13): a migration's schema never
+    /// follows later code. Columns added since come with their own migration (`samples`: 16).
+    static let namesAtCreation = [
+        "cases", "applications", "online", "near", "decided", "immediate", "on_time", "days_used", "days_promised", "one_visit",
+        "zero_visit", "saved", "refused", "withdrawn", "very_poor", "poor", "fair", "good", "very_good", "bad", "bad_followed_up",
+        "complaints", "complaints_answered", "complaints_on_time",
+    ]
 
     /// `CAST(COALESCE(SUM(x), 0) AS BIGINT) AS x, …`: PostgreSQL sums bigints to numeric.
     static var sums: String { names.map { "CAST(COALESCE(SUM(\($0)), 0) AS BIGINT) AS \($0)" }.joined(separator: ", ") }
@@ -44,7 +52,7 @@ struct CreateSupervision: AsyncMigration {
                 .field("department_name", .string, .required)
                 .field("item_code", .string, .required)
                 .field("item_name", .string, .required)
-            for column in SupervisionColumns.names { rollup = rollup.field(FieldKey(stringLiteral: column), .int, .required) }
+            for column in SupervisionColumns.namesAtCreation { rollup = rollup.field(FieldKey(stringLiteral: column), .int, .required) }
             try await rollup.create()
         }
         try await database.schema("supervision_marks")

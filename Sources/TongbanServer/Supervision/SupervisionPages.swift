@@ -17,10 +17,12 @@ struct SupervisionPages {
 
     func registerAPI(_ api: any RoutesBuilder) {
         api.get("supervision", "figures") { req async throws -> SupervisionFiguresDTO in
-            SupervisionFiguresDTO(try await SupervisionReport.make(try Self.staffScope(req), on: req.db))
+            let report = try await SupervisionReport.make(try Self.staffScope(req), on: req.db)
+            return SupervisionFiguresDTO(report, demoData: DemoNotice.text(report.totals.samples, .cases, req))
         }
         api.get("public", "figures") { req async throws -> SupervisionFiguresDTO in
-            SupervisionFiguresDTO(try await SupervisionReport.make(try SupervisionReport.scope(req, defaultRegion: nil), on: req.db))
+            let report = try await SupervisionReport.make(try SupervisionReport.scope(req, defaultRegion: nil), on: req.db)
+            return SupervisionFiguresDTO(report, demoData: DemoNotice.text(report.totals.samples, .cases, req))
         }
     }
 
@@ -102,8 +104,10 @@ struct SupervisionPages {
         let path = isPublic ? "/transparency" : "/supervision"
         let query = req.url.query.map { "?" + $0 } ?? ""
         let regions = isPublic ? [] : try await regionOptions(req, selected: report?.scope.region)
+        var page = req.pageContext(title: req.t(isPublic ? "supervision.publicTitle" : "supervision.title"))
+        page.demoData = DemoNotice.text(report?.totals.samples ?? 0, .cases, req)
         let context = Context(
-            page: req.pageContext(title: req.t(isPublic ? "supervision.publicTitle" : "supervision.title")), action: path, isPublic: isPublic,
+            page: page, action: path, isPublic: isPublic,
             from: report?.scope.from.description ?? "", to: report?.scope.to.description ?? "", item: report?.scope.itemCode ?? "",
             regions: regions, hasRegions: regions.count > 1,
             departments: departmentOptions(report), tiles: report.map { tiles($0.totals, req) } ?? [],

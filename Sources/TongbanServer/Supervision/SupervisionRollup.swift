@@ -36,24 +36,33 @@ enum SupervisionRollup {
     /// Brings the rollup up to date; returns how many days were recomputed.
     @discardableResult
     static func refresh(app: Application, now: Date = Date()) async throws -> Summary {
-        try await app.db.write { tx in
-            try await tx.sql.raw("""
-                INSERT INTO supervision_marks (name, mark) VALUES (\(bind: markName), \(bind: Date(timeIntervalSince1970: 0)))
-                ON CONFLICT (name) DO NOTHING
-                """).run()
-            let lock = tx.isPostgres ? " FOR UPDATE" : ""
-            let mark = try await tx.sql.raw("SELECT mark FROM supervision_marks WHERE name = \(bind: markName)\(unsafeRaw: lock)")
-                .first(decoding: Mark.self)?.mark ?? Date(timeIntervalSince1970: 0)
-            let days = try await dirtyDays(since: mark.addingTimeInterval(-overlap), on: tx)
-            var summary = Summary()
-            for chunk in stride(from: 0, to: days.count, by: 200).map({ Array(days[$0..<min($0 + 200, days.count)]) }) {
-                summary.rows += try await recompute(days: chunk, on: tx)
-            }
-            try await recompute(months: Set(days.map { String($0.prefix(7)) }).sorted(), on: tx)
-            summary.days = days.count
-            try await tx.sql.raw("UPDATE supervision_marks SET mark = \(bind: now) WHERE name = \(bind: markName)").run()
-            return summary
+        try await refresh(on: app.db, now: now)
+    }
+
+    /// The same on a database, inside the caller's transaction if it is in one (a purge of the
+    /// demo's samples recomputes the figures in the transaction that removes them).
+    @discardableResult
+    static func refresh(on db: any Database, now: Date = Date()) async throws -> Summary {
+        guard db.inTransaction else {
+            return try await db.write { tx in try await refresh(on: tx, now: now) }
         }
+        let tx = db
+        try await tx.sql.raw("""
+            INSERT INTO supervision_marks (name, mark) VALUES (\(bind: markName), \(bind: Date(timeIntervalSince1970: 0)))
+            ON CONFLICT (name) DO NOTHING
+            """).run()
+        let lock = tx.isPostgres ? " FOR UPDATE" : ""
+        let mark = try await tx.sql.raw("SELECT mark FROM supervision_marks WHERE name = \(bind: markName)\(unsafeRaw: lock)")
+            .first(decoding: Mark.self)?.mark ?? Date(timeIntervalSince1970: 0)
+        let days = try await dirtyDays(since: mark.addingTimeInterval(-overlap), on: tx)
+        var summary = Summary()
+        for chunk in stride(from: 0, to: days.count, by: 200).map({ Array(days[$0..<min($0 + 200, days.count)]) }) {
+            summary.rows += try await recompute(days: chunk, on: tx)
+        }
+        try await recompute(months: Set(days.map { String($0.prefix(7)) }).sorted(), on: tx)
+        summary.days = days.count
+        try await tx.sql.raw("UPDATE supervision_marks SET mark = \(bind: now) WHERE name = \(bind: markName)").run()
+        return summary
     }
 
     /// The time of the last refresh, for "figures as of".
@@ -95,6 +104,8 @@ enum SupervisionRollup {
             "saved": "COALESCE(SUM(m.n), 0)",
             "refused": "SUM(CASE WHEN c.state = 'refused' THEN 1 ELSE 0 END)",
             "withdrawn": "SUM(CASE WHEN c.state = 'withdrawn' THEN 1 ELSE 0 END)",
+            // a boolean column: true on PostgreSQL, 1 on SQLite; both read it as a condition
+            "samples": "SUM(CASE WHEN c.sample THEN 1 ELSE 0 END)",
         ]
         // a boolean column: true on PostgreSQL, 1 on SQLite; both read it as a condition
         let counts = "r.counts"

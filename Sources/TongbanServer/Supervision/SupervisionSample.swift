@@ -4,7 +4,8 @@ import SQLKit
 import TongbanCore
 
 /// Applications written straight into the tables with chosen outcomes: for the tests that check
-/// the rollup's SQL against the core's arithmetic, and for the benchmark's million applications.
+/// the rollup's SQL against the core's arithmetic, for the benchmark's million applications, and
+/// for a demo's half year of history (marked as sample rows, `CaseFacts.sample`).
 /// Each case becomes one application (or, when not the first of its application, joins the one
 /// before it), with the columns the platform itself writes.
 enum SupervisionSample {
@@ -118,6 +119,7 @@ enum SupervisionSample {
                             ("target_name", c.itemName), ("region_code", c.regionCode), ("channel", f.online ? "online" : "window"),
                             ("status", status), ("form", "{}"), ("answers", "{}"), ("submitted_on", f.submittedOn.description),
                             ("visits", f.visits), ("created_at", f.submittedOn.noon), ("submitted_at", f.submittedOn.noon),
+                            ("sample", f.sample),
                         ])
                     } else {
                         position += 1
@@ -130,14 +132,14 @@ enum SupervisionSample {
                         ("state", f.state.rawValue), ("record", try record(f)), ("version", 1), ("due_on", f.dueOn?.description),
                         ("yellow_on", f.dueOn?.adding(days: -1)?.description), ("clock_running", running), ("warning", "none"), ("updated_at", now),
                         ("decided_on", f.decidedOn?.description), ("days_used", f.daysUsed), ("promised_days", f.promisedDays),
-                        ("region_code", c.regionCode),
+                        ("region_code", c.regionCode), ("sample", f.sample),
                     ])
                     for n in 0..<f.materialsSaved {
                         reuses.append([
                             ("id", UUID()), ("application_id", applicationID), ("case_id", caseID), ("item_code", c.itemCode),
                             ("material_key", "m\(n)"), ("material_name", "样本材料"), ("via", "license"), ("source_ref", "sample"),
                             ("source_name", "样本证照"), ("holder_id", UUID()), ("department_name", c.departmentName), ("consented", true),
-                            ("purpose", "样本"), ("created_at", now), ("expires_at", now),
+                            ("purpose", "样本"), ("created_at", now), ("expires_at", now), ("sample", f.sample),
                         ])
                     }
                 }

@@ -30,6 +30,8 @@ struct PageContext: Encodable {
     let notice: String?
     /// Pages that follow something live (a queue ticket) reload themselves without JavaScript.
     var refreshSeconds: Int? = nil
+    /// "含演示数据 …": the page's figures count a demo's sample rows (see `DemoNotice`).
+    var demoData: String? = nil
 }
 
 extension Request {

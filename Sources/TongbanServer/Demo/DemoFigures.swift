@@ -28,9 +28,10 @@ enum DemoFigures {
         let today = app.today
         var rng = SupervisionSample.Random(seed: 2026)
         let cases = SupervisionSample.random(applications, from: today.adding(days: -179)!, to: today, places: places, settled: true, using: &rng)
-            // nothing decided after today
+            // nothing decided after today; every row marked as the sample it is
             .map { c -> SupervisionSample.Case in
                 var c = c
+                c.facts.sample = true
                 if let decided = c.facts.decidedOn, decided > today { c.facts.decidedOn = today }
                 return c
             }
