@@ -239,26 +239,30 @@ public struct FieldValidation: Codable, Sendable, Hashable {
 public struct ProcessStep: Codable, Sendable, Hashable {
     public var kind: StepKind
     public var name: String
+    /// The department that does the step, as the catalog names it (the item's own when absent)…
     public var department: String?
+    /// …and its unified social credit code: tasks are routed by it, never by the name.
+    public var departmentCode: String?
     /// The step's own limit in working days, if it has one.
     public var days: Int?
     /// Whether the case's clock stops while this step runs (inspections, hearings, expert reviews).
     public var pausesClock: Bool
     public var parallelGroup: String?
 
-    public init(kind: StepKind, name: String, department: String? = nil, days: Int? = nil, pausesClock: Bool = false,
-                parallelGroup: String? = nil) {
-        self.kind = kind; self.name = name; self.department = department; self.days = days
+    public init(kind: StepKind, name: String, department: String? = nil, departmentCode: String? = nil, days: Int? = nil,
+                pausesClock: Bool = false, parallelGroup: String? = nil) {
+        self.kind = kind; self.name = name; self.department = department; self.departmentCode = departmentCode; self.days = days
         self.pausesClock = pausesClock; self.parallelGroup = parallelGroup
     }
 
-    enum CodingKeys: String, CodingKey { case kind, name, department, days, pausesClock, parallelGroup }
+    enum CodingKeys: String, CodingKey { case kind, name, department, departmentCode, days, pausesClock, parallelGroup }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decode(StepKind.self, forKey: .kind)
         name = try c.decode(String.self, forKey: .name)
         department = try c.decodeIfPresent(String.self, forKey: .department)
+        departmentCode = try c.decodeIfPresent(String.self, forKey: .departmentCode)
         days = try c.decodeIfPresent(Int.self, forKey: .days)
         pausesClock = try c.decodeIfPresent(Bool.self, forKey: .pausesClock) ?? false
         parallelGroup = try c.decodeIfPresent(String.self, forKey: .parallelGroup)

@@ -71,7 +71,7 @@ enum ApplicationSubmission {
         let serial = submit ? try await req.application.applicationSerials.next(on: req.db) : nil
         let now = Date()
         var plan = try SubmissionPlan(intent, draft: nil, serial: serial,
-                                      departments: try await req.application.applicationCaches.departmentIDs(on: req.db),
+                                      departments: try await req.application.applicationCaches.departments(on: req.db),
                                       today: today, now: now, keys: req.application.keys)
         let purpose = "办理「\(target.name)」"
         let consented = (body.dataConsent ?? false) && (!onBehalf || present)
@@ -135,7 +135,7 @@ enum ApplicationSubmission {
             requestDigest: application.requestDigest, uploads: [])
         let serial = try await req.application.applicationSerials.next(on: req.db)
         let plan = try SubmissionPlan(intent, draft: .init(application: application, cases: cases), serial: serial,
-                                      departments: try await req.application.applicationCaches.departmentIDs(on: req.db),
+                                      departments: try await req.application.applicationCaches.departments(on: req.db),
                                       today: today, now: Date(), keys: req.application.keys)
         let audit = plan.audit(req.auditEvent("application.submit", resource: "application"), fromDraft: true)
         try await req.application.groupCommit.write(on: req.db, GroupWrite(rows: plan.rows, audit: audit, changes: plan.changes))

@@ -93,12 +93,12 @@ struct ApplicationTarget {
 /// Per-process memory for applying, one per application (each test has its own database):
 /// published item versions never change, so each is decoded once; which version of a code is
 /// the published one is remembered while the catalog revision stays the same (a change made by
-/// another process is seen within a second); departments by name are remembered for ten
-/// seconds (they are created rarely; a new one is routed to within that time).
+/// another process is seen within a second); the department directory is remembered for ten
+/// seconds (departments are created rarely; a new one is routed to within that time).
 final class ApplicationCaches: Sendable {
     private let decoded = NIOLockedValueBox([String: ServiceItem]())
     private let published = NIOLockedValueBox((revision: -1, items: [String: (Int, ServiceItem)]()))
-    private let departments = NIOLockedValueBox((at: Date.distantPast, ids: [String: UUID]()))
+    private let departments = NIOLockedValueBox((at: Date.distantPast, directory: DepartmentDirectory([])))
 
     func item(_ entry: CatalogEntry) throws -> ServiceItem {
         let key = "\(entry.code)#\(entry.version)"
@@ -119,12 +119,11 @@ final class ApplicationCaches: Sendable {
         }
     }
 
-    func departmentIDs(on db: any Database) async throws -> [String: UUID] {
-        if let known = departments.withLockedValue({ Date().timeIntervalSince($0.at) < 10 ? $0.ids : nil }) { return known }
-        var ids: [String: UUID] = [:]
-        for row in try await Department.query(on: db).all() { if let id = row.id, ids[row.name] == nil { ids[row.name] = id } }
-        departments.withLockedValue { $0 = (Date(), ids) }
-        return ids
+    func departments(on db: any Database) async throws -> DepartmentDirectory {
+        if let known = departments.withLockedValue({ Date().timeIntervalSince($0.at) < 10 ? $0.directory : nil }) { return known }
+        let directory = DepartmentDirectory(try await Department.query(on: db).all())
+        departments.withLockedValue { $0 = (Date(), directory) }
+        return directory
     }
 }
 

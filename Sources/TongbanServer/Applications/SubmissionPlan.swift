@@ -40,7 +40,7 @@ struct SubmissionPlan: @unchecked Sendable {
     var casesWithItems: [(row: CaseRow, item: ServiceItem)] = []
 
     /// Builds the rows. `serial` numbers a submission; `departments` routes cases and tasks.
-    init(_ intent: Intent, draft: Draft?, serial: Int?, departments: [String: UUID], today: CalendarDate, now: Date,
+    init(_ intent: Intent, draft: Draft?, serial: Int?, departments: DepartmentDirectory, today: CalendarDate, now: Date,
          keys: KeyRing) throws {
         let target = intent.target
         let onBehalf = intent.caller.kind == .staff
@@ -97,7 +97,7 @@ struct SubmissionPlan: @unchecked Sendable {
             row.itemVersion = version
             row.itemName = item.displayName
             row.departmentName = item.department.name
-            row.departmentID = departments[item.department.name]
+            row.departmentID = departments.id(of: item.department, in: item.regionCode)
             row.state = record.state
             try row.setRecord(record, encoder: encoder)
             row.version = (earlier?.version ?? 0) + 1

@@ -37,7 +37,7 @@ extension ApplicationSubmission {
 
     /// One task per review, inspection, hearing and expert-review step, routed to the
     /// department the step (or else the item) names.
-    static func reviewTasks(_ item: ServiceItem, caseID: UUID, applicationID: UUID, departments: [String: UUID]) -> [ReviewTask] {
+    static func reviewTasks(_ item: ServiceItem, caseID: UUID, applicationID: UUID, departments: DepartmentDirectory) -> [ReviewTask] {
         let kinds: Set<StepKind> = [.review, .inspection, .hearing, .expertReview]
         return item.steps.filter { kinds.contains($0.kind) }.enumerated().map { position, step in
             let task = ReviewTask()
@@ -48,7 +48,7 @@ extension ApplicationSubmission {
             task.kind = step.kind
             task.name = step.name
             task.departmentName = step.department ?? item.department.name
-            task.departmentID = departments[task.departmentName]
+            task.departmentID = departments.id(of: step, item: item)
             task.parallelGroup = step.parallelGroup
             task.limitDays = step.days ?? item.workingDays
             task.status = .waiting

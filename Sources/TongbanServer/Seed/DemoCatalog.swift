@@ -78,8 +78,10 @@ struct DemoCatalog {
         }
         self.departments = departments.values.sorted { $0.code.value < $1.code.value }
         var items: [ServiceItem] = []
+        // the credit code of each department the spec names, for the steps it reviews in
+        let codes = Dictionary(departments.values.map { ($0.name, $0.code.value) }, uniquingKeysWith: { first, _ in first })
         for itemSpec in spec.items {
-            let item = try Self.item(itemSpec, spec, departments)
+            let item = try Self.item(itemSpec, spec, departments, codes: codes)
             // The basic item (基本目录) as the province defines it, where the spec names one.
             if let key = itemSpec.basicDept {
                 guard let upper = departments[key] else { throw Problem(description: "item \(itemSpec.name): unknown department \(key)") }
@@ -89,7 +91,7 @@ struct DemoCatalog {
                 basic.regionCode = upper.region
                 basic.level = upper.region.level
                 basic.windows = []
-                basic.steps = Self.steps(itemSpec, upper.name, basic.handlingMode)
+                basic.steps = Self.steps(itemSpec, basic.department, basic.handlingMode, codes: codes)
                 items.append(basic)
             }
             items.append(item)
@@ -99,7 +101,7 @@ struct DemoCatalog {
                 var copy = try StandardFields.implementation(of: item, region: local.region, level: local.region.level,
                                                              department: ItemDepartment(name: local.name, code: local.code.value),
                                                              promisedDays: other.promised)
-                copy.steps = Self.steps(itemSpec, local.name, copy.handlingMode)
+                copy.steps = Self.steps(itemSpec, copy.department, copy.handlingMode, codes: codes)
                 items.append(copy)
             }
         }
@@ -121,7 +123,8 @@ struct DemoCatalog {
         }
     }
 
-    static func item(_ s: ItemSpec, _ spec: Spec, _ departments: [String: (name: String, code: CreditCode, region: RegionCode)]) throws -> ServiceItem {
+    static func item(_ s: ItemSpec, _ spec: Spec, _ departments: [String: (name: String, code: CreditCode, region: RegionCode)],
+                     codes: [String: String]) throws -> ServiceItem {
         guard let department = departments[s.dept] else { throw Problem(description: "item \(s.name): unknown department \(s.dept)") }
         guard let kind = ItemKind(codeOrName: s.kind) else { throw Problem(description: "item \(s.name): unknown kind \(s.kind)") }
         let basic = try BasicCode(s.basic)
@@ -151,7 +154,7 @@ struct DemoCatalog {
             legalBasis: s.legal.map { LegalBasis(law: $0[0], article: $0.count > 1 ? $0[1] : nil) },
             acceptanceConditions: s.conditions, statutoryDays: s.statutory, promisedDays: s.promised, handlingMode: mode,
             commitmentAllowed: s.commitment ?? false, instantRules: s.instant ?? [], fees: s.fees ?? [], channels: s.channels, visits: (s.visits ?? []).map(Visit.init),
-            materials: materials, form: form, steps: steps(s, department.name, mode), result: s.result,
+            materials: materials, form: form, steps: steps(s, ItemDepartment(name: department.name, code: department.code.value), mode, codes: codes), result: s.result,
             prerequisites: try (s.prereq ?? []).map { try BasicCode($0) }, keywords: s.keywords ?? [], windows: s.windows ?? [],
             source: s.source)
         let problems = ItemRules.problems(item)
@@ -163,26 +166,26 @@ struct DemoCatalog {
 
     /// The usual shapes of a procedure: on the spot; reviewed; reviewed with an on-site
     /// inspection; reviewed in parallel by several departments; with an expert review.
-    static func steps(_ s: ItemSpec, _ department: String, _ mode: HandlingMode) -> [ProcessStep] {
-        let intake = [ProcessStep(kind: .prereview, name: "网上预审", department: department),
-                      ProcessStep(kind: .acceptance, name: "受理", department: department)]
-        let close = [ProcessStep(kind: .decision, name: "决定", department: department),
-                     ProcessStep(kind: .delivery, name: "送达", department: department)]
+    static func steps(_ s: ItemSpec, _ owner: ItemDepartment, _ mode: HandlingMode, codes: [String: String]) -> [ProcessStep] {
+        func step(_ kind: StepKind, _ name: String, days: Int? = nil, pausesClock: Bool = false) -> ProcessStep {
+            ProcessStep(kind: kind, name: name, department: owner.name, departmentCode: owner.code, days: days, pausesClock: pausesClock)
+        }
+        let intake = [step(.prereview, "网上预审"), step(.acceptance, "受理")]
+        let close = [step(.decision, "决定"), step(.delivery, "送达")]
         switch s.steps ?? (mode == .instant ? "instant" : "review") {
         case "instant":
-            return [ProcessStep(kind: .acceptance, name: "受理", department: department)] + close
+            return [step(.acceptance, "受理")] + close
         case "inspection":
-            return intake + [ProcessStep(kind: .review, name: "材料审查", department: department),
-                             ProcessStep(kind: .inspection, name: "现场核查", department: department, days: s.stepDays ?? 5)] + close
+            return intake + [step(.review, "材料审查"), step(.inspection, "现场核查", days: s.stepDays ?? 5)] + close
         case "expert":
-            return intake + [ProcessStep(kind: .review, name: "材料审查", department: department),
-                             ProcessStep(kind: .expertReview, name: "专家评审", department: department, days: s.stepDays ?? 20, pausesClock: true)] + close
+            return intake + [step(.review, "材料审查"), step(.expertReview, "专家评审", days: s.stepDays ?? 20, pausesClock: true)] + close
         case "parallel":
-            return intake + (s.reviewers ?? [department]).map {
-                ProcessStep(kind: .review, name: "并联审查", department: $0, parallelGroup: "joint")
+            return intake + (s.reviewers ?? [owner.name]).map {
+                ProcessStep(kind: .review, name: "并联审查", department: $0, departmentCode: $0 == owner.name ? owner.code : codes[$0],
+                            parallelGroup: "joint")
             } + close
         default:
-            return intake + [ProcessStep(kind: .review, name: "审查", department: department)] + close
+            return intake + [step(.review, "审查")] + close
         }
     }
 }

@@ -38,8 +38,12 @@ enum DataFetch {
         var grant: SharingGrant? = nil
     }
 
-    static func basis(department: String, departmentID: UUID?, resource: DataResource, today: CalendarDate, on db: any Database) async throws -> Basis? {
-        if department == resource.owner.name { return Basis(label: "owner") }
+    /// The owner is recognised by its credit code's department, never by a name another
+    /// region's department may share.
+    static func basis(departmentID: UUID?, resource: DataResource, today: CalendarDate, on db: any Database) async throws -> Basis? {
+        if let departmentID, try await Department.query(on: db).filter(\.$creditCode == resource.owner.code).first()?.id == departmentID {
+            return Basis(label: "owner")
+        }
         if resource.sharing == .unconditional { return Basis(label: "unconditional") }
         guard resource.sharing == .conditional, let departmentID else { return nil }
         let grants = try await SharingGrant.query(on: db).filter(\.$requesterID == departmentID).filter(\.$resourceCode == resource.code)
@@ -58,7 +62,7 @@ enum DataFetch {
             guard let key = subjectKey(applicant, resource: resource, keys: app.keys),
                   try await SharedRecord.query(on: db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == key).count() > 0 else { continue }
             for entry in cases where entry.item.materials.contains(where: { $0.key == material.key }) {
-                guard try await basis(department: entry.row.departmentName, departmentID: entry.row.departmentID, resource: resource,
+                guard try await basis(departmentID: entry.row.departmentID, resource: resource,
                                       today: app.today, on: db) != nil else { continue }
                 reuses.append(MaterialReuse(case: entry.row, item: entry.item, material: material, via: .data, sourceRef: resource.code,
                                             sourceName: resource.name, holderID: try applicant.requireID(), consented: resource.consentRequired,

@@ -59,8 +59,7 @@ enum SharedMaterials {
                 for reuse in group where reviewable.contains(reuse.caseID) && reuse.expiresAt > now {
                     if reuse.via == .license { basis = (reuse, nil); break }
                     guard let resource = req.application.dataResources[reuse.sourceRef],
-                          let access = try await DataFetch.basis(department: reuse.departmentName,
-                                                                 departmentID: cases.first { $0.id == reuse.caseID }?.departmentID,
+                          let access = try await DataFetch.basis(departmentID: cases.first { $0.id == reuse.caseID }?.departmentID,
                                                                  resource: resource, today: req.application.today, on: req.db) else { continue }
                     basis = (reuse, access)
                     break
