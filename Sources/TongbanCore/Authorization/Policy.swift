@@ -17,7 +17,8 @@ public struct Actor: Sendable, Equatable {
         self.regionCode = regionCode
     }
 
-    public func has(_ role: Role) -> Bool { roles.contains(role) }
+    /// Only the policy asks which roles an actor has: no handler decides by role itself.
+    func has(_ role: Role) -> Bool { roles.contains(role) }
 
     /// Staff act within their region: it and everything inside it.
     func governs(_ region: RegionCode?) -> Bool {
@@ -44,6 +45,24 @@ public enum Resource: Sendable, Equatable {
     case hall(regionCode: RegionCode)
     /// The supervision figures (电子监察) of a region, or of one department in it.
     case figures(regionCode: RegionCode, departmentID: UUID?)
+    /// What a person or enterprise keeps on the platform for themselves: their licence wallet,
+    /// their consents and the reads of their data, their appointments and online tickets.
+    case holderRecords(holderID: UUID)
+    /// A complaint, question or suggestion (民呼我应): its sender, where it was sent, and the
+    /// department that answers it.
+    case complaint(senderID: UUID, regionCode: RegionCode, departmentID: UUID?)
+    /// The follow-up of a bad rating (差评整改): the department that must act on it, in a region.
+    case followUp(regionCode: RegionCode, departmentID: UUID?)
+    /// The data-sharing catalog and grant requests of one department.
+    case dataSharing(departmentID: UUID?)
+    /// A sharing grant, decided by the data resource's owner department.
+    case sharingGrant(ownerDepartmentID: UUID?, requesterID: UUID)
+    /// An e-licence, in the care of the department that issued it (or, new, will issue it).
+    case license(departmentID: UUID?)
+    /// The review tasks of a department (the reviewer's inbox).
+    case reviewInbox(departmentID: UUID?)
+    /// The window desk of a region: the applications waiting at its windows.
+    case windowDesk(regionCode: RegionCode)
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -100,6 +119,14 @@ public enum Decision: Sendable, Equatable {
 /// | catalog entry       | anyone may view what is published; catalog admin of a region containing it: edit, publish, retire (and view drafts) |
 /// | hall                | anyone may view (hours, queue, display); window clerk of a region containing it: handle (staff a window, call, serve); window clerk or supervisor there: supervise (figures, staffing) |
 /// | figures             | supervisor of a region containing it: supervise (any department); other staff there: supervise their own department's (the public page needs no permission: it holds no personal data) |
+/// | holder records      | the person or enterprise themselves: view, create                      |
+/// | complaint           | its sender: view; the answering department's staff: view, handle (answer); supervisor of a region containing it: view, supervise |
+/// | follow-up           | the department's staff: view, handle; supervisor of a region containing it: view, supervise |
+/// | data sharing        | data admin or reviewer of the department: view, list, create (ask for a grant); data admin: edit (client systems) |
+/// | sharing grant       | data admin of the owner department: handle (approve, refuse, revoke); data admin or reviewer of either side: view |
+/// | licence             | reviewer of the issuing department: review (issue, reissue, change its status) |
+/// | review inbox        | reviewer of the department: list                                        |
+/// | window desk         | window clerk of a region containing it: handle                         |
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }
@@ -111,6 +138,9 @@ public enum Policy {
         switch resource {
         case .region:
             return .deny(.roleMissing)
+
+        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk:
+            return decideService(actor, action, resource)
 
         case let .application(applicantID, region, departments):
             let own = actor.accountID == applicantID && actor.kind != .staff

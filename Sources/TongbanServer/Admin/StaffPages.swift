@@ -87,7 +87,7 @@ struct StaffPages {
         let context = Context(
             page: req.pageContext(title: req.t("staff.title"), notice: req.query[String.self, at: "done"].flatMap { Self.notices[$0] }.map { req.t($0) }),
             rows: rows,
-            canCreate: actor.has(.systemAdmin),
+            canCreate: Policy.decide(actor, .create, .account(id: UUID(), kind: .staff, regionCode: actor.regionCode)).isAllowed,
             departments: departments.compactMap { department in
                 department.id.map { Option(value: $0.uuidString, label: department.name, selected: $0.uuidString == form?.departmentID) }
             },

@@ -83,7 +83,7 @@ struct ApplicationAPI {
         let resource = try resource(application, cases: cases, tasks: tasks)
         let actor = req.currentActor
         let roles: [CaseActor] = [
-            actor?.accountID == application.applicantID && actor?.kind != .staff ? .applicant : nil,
+            Policy.decide(actor, .view, .holderRecords(holderID: application.applicantID)).isAllowed ? .applicant : nil,
             Policy.decide(actor, .handle, resource).isAllowed ? .clerk : nil,
             Policy.decide(actor, .review, resource).isAllowed ? .reviewer : nil,
         ].compactMap { $0 }

@@ -65,7 +65,8 @@ struct ApplicationPages {
     func desk(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/desk") }
         let actor = try account.actor
-        guard actor.has(.windowClerk), let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        guard let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        try req.authorize(.handle, .windowDesk(regionCode: region))
         let waiting: [CaseState] = [.submitted, .prereviewed, .awaitingCorrection, .returned, .decided]
         let applications = try await ApplicationRecord.query(on: req.db).filter(\.$regionCode, .custom("LIKE"), region.significantPrefix + "%")
             .filter(\.$status != .draft).filter(\.$status != .closed).sort(\.$submittedAt).limit(300).all()
@@ -239,7 +240,10 @@ struct ApplicationPages {
 
     func caseView(_ c: ApplicationDTO.CaseDTO, applicationID: UUID, item: ServiceItem?, req: Request) -> CaseView {
         let actor = req.currentActor
-        let reviewerDepartment = actor?.has(.reviewer) == true ? actor?.departmentID : nil
+        // the tasks this reviewer's department may take
+        let reviewerDepartment = actor.flatMap { actor in
+            req.allows(.list, .reviewInbox(departmentID: actor.departmentID)) ? actor.departmentID : nil
+        }
         var facts: [String] = []
         let r = c.record
         if !r.returnReasons.isEmpty { facts.append(req.t("case.fact.returned", ["list": r.returnReasons.joined(separator: "；")])) }

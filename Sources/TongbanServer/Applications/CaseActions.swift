@@ -107,7 +107,9 @@ enum CaseWork {
         let actor = req.currentActor
         guard Policy.decide(actor, .view, resource).isAllowed else { throw TongbanError.notFound("case") }
         let allowed = CaseMachine.rules.filter { $0.action == kind }.flatMap(\.by)
-        if allowed.contains(.applicant), actor?.accountID == loaded.application.applicantID, actor?.kind != .staff { return .applicant }
+        if allowed.contains(.applicant), Policy.decide(actor, .view, .holderRecords(holderID: loaded.application.applicantID)).isAllowed {
+            return .applicant
+        }
         if allowed.contains(.clerk), Policy.decide(actor, .handle, resource).isAllowed { return .clerk }
         if allowed.contains(.reviewer), Policy.decide(actor, .review, resource).isAllowed { return .reviewer }
         throw TongbanError.denied(.roleMissing)

@@ -51,7 +51,7 @@ struct MaterialPages {
     /// Whether the viewer may record the applicant's visits: a clerk of the application's region.
     static func mayRecordVisit(_ req: Request, application: ApplicationRecord) throws -> Bool {
         let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
-        return req.currentActor?.kind == .staff && Policy.decide(req.currentActor, .handle, resource).isAllowed
+        return req.allows(.handle, resource)
     }
 
     struct VisitForm: Decodable { var purpose: String? }
@@ -77,9 +77,9 @@ struct MaterialPages {
             let owes = (try? row.caseRecord().owed.isEmpty == false) ?? false
             return owes && MaterialStore.acceptingStates.contains(row.state)
         }
-        guard waiting, let account = req.currentAccount else { return [] }
+        guard waiting, req.currentAccount != nil else { return [] }
         let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
-        let own = application.applicantID == account.id && account.kind != .staff
+        let own = req.allows(.view, .holderRecords(holderID: application.applicantID))
         guard own || Policy.decide(req.currentActor, .handle, resource).isAllowed else { return [] }
         var seen = Set<String>()
         return items.flatMap(\.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map { Choice(key: $0.key, name: $0.name) }

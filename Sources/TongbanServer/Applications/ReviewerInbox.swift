@@ -24,7 +24,7 @@ enum ReviewerInbox {
     /// The department's pending commitment verifications, soonest due first (red once due).
     static func verifications(_ req: Request) async throws -> [Verification] {
         let actor = try req.requireAccount().actor
-        guard actor.has(.reviewer) else { throw TongbanError.denied(.roleMissing) }
+        try req.authorize(.list, .reviewInbox(departmentID: actor.departmentID))
         guard let department = actor.departmentID else { return [] }
         let rows = try await CaseRow.query(on: req.db).filter(\.$departmentID == department).filter(\.$verifyDue != nil)
             .sort(\.$verifyDue).limit(300).all()
@@ -38,7 +38,7 @@ enum ReviewerInbox {
 
     static func entries(_ req: Request) async throws -> [Entry] {
         let actor = try req.requireAccount().actor
-        guard actor.has(.reviewer) else { throw TongbanError.denied(.roleMissing) }
+        try req.authorize(.list, .reviewInbox(departmentID: actor.departmentID))
         guard let department = actor.departmentID else { return [] }
         let tasks = try await ReviewTask.query(on: req.db).filter(\.$departmentID == department).filter(\.$status == .open)
             .sort(\.$dueOn).limit(300).all()

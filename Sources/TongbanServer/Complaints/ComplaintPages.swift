@@ -35,7 +35,8 @@ struct ComplaintPages {
                  overdue: CalendarDate(iso: r.dueOn).map { ComplaintRules.isOverdue(due: $0, on: today, state: r.state) } ?? false, escalated: r.escalated)
         }
         return try await req.view.render("complaints", ListContext(page: req.pageContext(title: req.t("complaint.title")), lines: lines,
-                                                                 hasLines: !lines.isEmpty, maySend: account.kind != .staff)).encodeResponse(for: req)
+                                                                 hasLines: !lines.isEmpty,
+                                                                 maySend: req.ownRecords.map { req.allows(.create, $0) } ?? false)).encodeResponse(for: req)
     }
 
     struct FormContext: Encodable {
@@ -77,7 +78,8 @@ struct ComplaintPages {
         let shown = try FormFailure(failure, req)
         let account = try req.requireAccount()
         let departments = try await Department.query(on: req.db).sort(\.$name).all()
-        let applications = account.kind == .staff ? [] : try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == (try account.requireID()))
+        let own = req.ownRecords.map { req.allows(.view, $0) } ?? false
+        let applications = !own ? [] : try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == (try account.requireID()))
             .filter(\.$status != .draft).sort(\.$createdAt, .descending).limit(50).all()
         let context = FormContext(
             page: req.pageContext(title: req.t("complaint.new")),
@@ -125,7 +127,7 @@ struct ComplaintPages {
             page: req.pageContext(title: record.title, notice: notice), c: ComplaintDTO(record, today: req.application.today),
             kind: req.t("complaint.kind.\(record.kind.rawValue)"), state: req.t("complaint.state.\(record.state.rawValue)"),
             ratingLabel: record.rating.map { req.t("rating.level.\($0)") },
-            mayAnswer: ComplaintRules.mayAnswer(record.state) && account.kind == .staff && record.departmentID != nil && record.departmentID == account.$department.id,
+            mayAnswer: try ComplaintRules.mayAnswer(record.state) && req.allows(.handle, record.resource),
             mayRate: ComplaintRules.mayRate(record.state) && record.senderID == account.id, levels: RatingPages.levels(req),
             error: shown.summary, fieldErrors: shown.fields)
         let response = try await req.view.render("complaint", context).encodeResponse(for: req)

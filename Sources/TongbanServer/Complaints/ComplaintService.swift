@@ -76,25 +76,16 @@ enum ComplaintService {
 
     /// The sender, the answering department's staff, and supervisors of a region containing it.
     static func find(_ id: UUID, on req: Request) async throws -> ComplaintRecord {
-        let account = try req.requireAccount()
-        guard let record = try await ComplaintRecord.find(id, on: req.db), sees(record, account) else { throw TongbanError.notFound("complaint") }
+        _ = try req.requireAccount()
+        guard let record = try await ComplaintRecord.find(id, on: req.db),
+              Policy.decide(req.currentActor, .view, try record.resource).isAllowed else { throw TongbanError.notFound("complaint") }
         return record
-    }
-
-    static func sees(_ record: ComplaintRecord, _ account: Account) -> Bool {
-        if record.senderID == account.id { return true }
-        guard account.kind == .staff, let actor = try? account.actor else { return false }
-        if let department = record.departmentID, department == actor.departmentID { return true }
-        guard actor.has(.supervisor), let own = actor.regionCode, let region = try? RegionCode(record.regionCode) else { return false }
-        return own.contains(region)
     }
 
     static func answer(_ id: UUID, _ body: AnswerBody, on req: Request) async throws -> ComplaintRecord {
         let account = try req.requireAccount()
         let record = try await find(id, on: req)
-        guard account.kind == .staff, let department = record.departmentID, department == account.$department.id else {
-            throw TongbanError.denied(.notOwner)
-        }
+        try req.authorize(.handle, try record.resource)
         var problems = FieldErrors()
         let answer = ComplaintRules.paragraph("answer", body.answer, maxLength: ComplaintRules.answerLimit, minLength: 10, into: &problems)
         guard problems.isEmpty, let answer else { throw TongbanError.invalid(problems) }
@@ -146,18 +137,27 @@ enum ComplaintService {
     static func list(on req: Request) async throws -> [ComplaintRecord] {
         let account = try req.requireAccount()
         let query = ComplaintRecord.query(on: req.db)
-        if account.kind != .staff {
-            query.filter(\.$senderID == (try account.requireID()))
+        let actor = try account.actor
+        if let region = actor.regionCode,
+           Policy.decide(actor, .supervise, .complaint(senderID: UUID(), regionCode: region, departmentID: nil)).isAllowed {
+            query.filter(\.$regionCode >= region.significantPrefix).filter(\.$regionCode < region.significantPrefix + "~")
+        } else if let region = actor.regionCode, let department = actor.departmentID,
+                  Policy.decide(actor, .handle, .complaint(senderID: UUID(), regionCode: region, departmentID: department)).isAllowed {
+            query.filter(\.$departmentID == department)
+        } else if Policy.decide(actor, .view, .holderRecords(holderID: actor.accountID)).isAllowed {
+            query.filter(\.$senderID == actor.accountID)
         } else {
-            let actor = try account.actor
-            if actor.has(.supervisor), let region = actor.regionCode {
-                query.filter(\.$regionCode >= region.significantPrefix).filter(\.$regionCode < region.significantPrefix + "~")
-            } else if let department = account.$department.id {
-                query.filter(\.$departmentID == department)
-            } else { throw TongbanError.denied(.roleMissing) }
+            throw TongbanError.denied(.roleMissing)
         }
         // unanswered first, soonest due; then the rest, newest first
         let rows = try await query.sort(\.$createdAt, .descending).limit(500).all()
         return rows.filter { $0.state == .open }.sorted { $0.dueOn < $1.dueOn } + rows.filter { $0.state != .open }
+    }
+}
+
+extension ComplaintRecord {
+    /// The complaint as the policy sees it.
+    var resource: Resource {
+        get throws { .complaint(senderID: senderID, regionCode: try RegionCode(regionCode), departmentID: departmentID) }
     }
 }

@@ -86,7 +86,7 @@ enum HallAppointments {
     }
 
     static func book(_ hall: Hall, _ body: BookBody, by account: Account, on req: Request) async throws -> Appointment {
-        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        try req.authorize(.create, .holderRecords(holderID: try account.requireID()))
         var problems = FieldErrors()
         let slot = wanted(hall, date: body.date, start: body.start, on: req, problems: &problems)
         var item: ServiceItem?

@@ -70,7 +70,8 @@ struct HallManagePages {
 
     func new(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/halls/new") }
-        guard account.roles.contains(.systemAdmin) else { throw TongbanError.denied(.roleMissing) }
+        guard let region = try account.actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        try req.authorize(.edit, .hall(regionCode: region))
         let blank = HallSetup(name: "", nameEn: "", address: "", hours: OpeningHours(weekdays: [:]), categories: [], windows: [],
                               slotMinutes: 30, slotCapacity: 4, bookingDays: 14, defaultServiceMinutes: 12)
         var form = Self.form(blank)

@@ -87,7 +87,7 @@ struct HallPages {
         let account = req.currentAccount
         let actor = try? account?.actor
         let region = hall.region
-        let applicant = account.map { $0.kind != .staff } ?? false
+        let applicant = req.ownRecords.map { req.allows(.create, $0) } ?? false
         var myTicket: String?
         var appointments: [AppointmentLine] = []
         if applicant, let accountID = account?.id {

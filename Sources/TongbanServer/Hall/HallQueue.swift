@@ -40,7 +40,7 @@ enum HallQueue {
         guard hall.categories.contains(where: { $0.code == code }) else { throw TongbanError.invalid(field: "category", "hall.unknownCategory") }
         if channel == .online {
             guard let account else { throw TongbanError.denied(.loginRequired) }
-            guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+            try req.authorize(.create, .holderRecords(holderID: try account.requireID()))
         }
         let now = req.application.hallNow()
         let local = LocalTime(now)

@@ -25,7 +25,7 @@ struct LicenseAPI {
         guard let license = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier).first() else {
             throw TongbanError.notFound("license")
         }
-        guard actor.kind == .staff, actor.has(.reviewer), let department = actor.departmentID, department == license.departmentID else {
+        guard Policy.decide(actor, .review, .license(departmentID: license.departmentID)).isAllowed else {
             throw TongbanError.denied(.roleMissing)
         }
         let body = try req.content.decode(StatusBody.self)
@@ -90,7 +90,7 @@ struct LicenseAPI {
     /// The signed-in holder's licences (电子证照夹), newest first.
     func wallet(req: Request) async throws -> [LicenseDTO] {
         let account = try req.requireAccount()
-        guard account.kind != .staff else { throw TongbanError.denied(.roleMissing) }
+        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
         let licenses = try await LicenseRecord.query(on: req.db).filter(\.$holderID == account.requireID()).sort(\.$createdAt, .descending).all()
         return licenses.map { l in
             LicenseDTO(identifier: l.identifier, typeCode: l.typeCode, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,

@@ -55,7 +55,7 @@ struct LicensePages {
 
     func wallet(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/licenses") }
-        guard account.kind != .staff else { throw TongbanError.denied(.roleMissing) }
+        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
         let today = req.application.today.description
         let lines = try await LicenseRecord.query(on: req.db).filter(\.$holderID == account.requireID()).sort(\.$createdAt, .descending).all().map { l in
             let expired = l.licenseStatus == .valid && (l.validUntil.map { $0 < today } ?? false)

@@ -25,7 +25,7 @@ enum LicenseReissue {
         guard let old = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier.value).first() else {
             throw TongbanError.notFound("license")
         }
-        guard actor.kind == .staff, actor.has(.reviewer), let department = actor.departmentID, department == old.departmentID else {
+        guard Policy.decide(actor, .review, .license(departmentID: old.departmentID)).isAllowed else {
             throw TongbanError.denied(.roleMissing)
         }
         guard let type = req.application.licenseTypes[old.typeCode] else { throw TongbanError.notFound("license") }
@@ -88,7 +88,7 @@ enum LicenseDirectIssue {
 
     static func run(_ req: Request) async throws -> Response {
         let actor = try req.requireAccount().actor
-        guard actor.kind == .staff, actor.has(.reviewer), let departmentID = actor.departmentID,
+        guard let departmentID = actor.departmentID, Policy.decide(actor, .review, .license(departmentID: departmentID)).isAllowed,
               let department = try await Department.find(departmentID, on: req.db), let issuer = try? CreditCode(department.creditCode) else {
             throw TongbanError.denied(.roleMissing)
         }

@@ -100,15 +100,16 @@ struct RatingAPI {
     /// Staff of the answerable department see their department's follow-ups; supervisors those
     /// of their region (`?overdue=true`: only those past their deadline).
     func followUps(req: Request) async throws -> [FollowUpDTO] {
-        let account = try req.requireAccount()
-        let actor = try account.actor
-        guard account.kind == .staff else { throw TongbanError.denied(.notOwner) }
+        let actor = try req.requireAccount().actor
         var query = FollowUp.query(on: req.db)
-        if actor.has(.supervisor), let region = actor.regionCode {
+        if let region = actor.regionCode, req.allows(.supervise, .followUp(regionCode: region, departmentID: nil)) {
             query = query.filter(\.$regionCode >= region.value).filter(\.$regionCode < region.value + "~")
-        } else if let department = account.$department.id {
+        } else if let region = actor.regionCode, let department = actor.departmentID,
+                  req.allows(.handle, .followUp(regionCode: region, departmentID: department)) {
             query = query.filter(\.$departmentID == department)
-        } else { throw TongbanError.denied(.roleMissing) }
+        } else {
+            throw TongbanError.denied(.notOwner)
+        }
         let today = req.application.today
         let overdue = (try? req.query.get(Bool.self, at: "overdue")) == true
         // the work still to do first, soonest due first; then the latest of those ended
@@ -134,16 +135,11 @@ struct RatingAPI {
 enum FollowUpWork {
     static func act(_ id: UUID, _ body: RatingAPI.ActionBody, on req: Request) async throws -> FollowUp {
         let account = try req.requireAccount()
-        let actor = try account.actor
         guard let followUp = try await FollowUp.find(id, on: req.db) else { throw TongbanError.notFound("followUp") }
         guard let action = body.action.flatMap(FollowUpAction.init(rawValue:)) else { throw TongbanError.invalid(field: "action", "field.unknownValue") }
-        if action.bySupervisor {
-            guard actor.has(.supervisor), let region = try? RegionCode(followUp.regionCode), actor.regionCode?.contains(region) == true else {
-                throw TongbanError.denied(.roleMissing)
-            }
-        } else {
-            guard account.kind == .staff, let mine = account.$department.id, mine == followUp.departmentID else { throw TongbanError.denied(.notOwner) }
-        }
+        let resource = Resource.followUp(regionCode: try RegionCode(followUp.regionCode), departmentID: followUp.departmentID)
+        // supervisors decide appeals; the department does the rest
+        try req.authorize(action.bySupervisor ? .supervise : .handle, resource)
         var problems = FieldErrors()
         let note = problems.text("note", body.note, maxLength: 1000)
         var ledgerDue: CalendarDate?

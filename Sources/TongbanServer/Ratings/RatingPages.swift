@@ -147,9 +147,10 @@ struct RatingPages {
         let actor = try req.requireAccount().actor
         let shown = try FormFailure(failure, req)
         let rows = try await RatingAPI().followUps(req: req)
+        let supervises = actor.regionCode.map { req.allows(.supervise, .followUp(regionCode: $0, departmentID: nil)) } ?? false
         let lines = rows.map { f in
             // supervisors decide appeals; the department does the rest
-            let actions = f.allowed.filter { actor.has(.supervisor) ? $0.bySupervisor : !$0.bySupervisor }
+            let actions = f.allowed.filter { supervises ? $0.bySupervisor : !$0.bySupervisor }
             let notes = [f.callNote.map { "\(req.t("followUp.callNote"))：\($0)" }, f.resolution.map { "\(req.t("followUp.resolution"))：\($0)" },
                          f.ledgerDue.map { "\(req.t("label.due"))：\($0)" }, f.appealReason.map { "\(req.t("followUp.appealReason"))：\($0)" },
                          f.appealDecision.map { "\(req.t("followUp.appealDecision"))：\($0)" }].compactMap { $0 }

@@ -26,7 +26,8 @@ enum RatingService {
     /// of its first case answers for it.
     static func applicationSubject(_ id: UUID, on req: Request) async throws -> Subject {
         let account = try req.requireAccount()
-        guard let application = try await ApplicationRecord.find(id, on: req.db), application.applicantID == account.id, account.kind != .staff else {
+        guard let application = try await ApplicationRecord.find(id, on: req.db),
+              req.allows(.view, .holderRecords(holderID: application.applicantID)) else {
             throw TongbanError.notFound("application")
         }
         guard application.status == .closed else { throw TongbanError.conflict("rating.notConcluded") }
@@ -44,7 +45,7 @@ enum RatingService {
         }
         let account = req.currentAccount
         if let holder = ticket.accountID, holder != account?.id { throw TongbanError.denied(account == nil ? .loginRequired : .notOwner) }
-        if account?.kind == .staff { throw TongbanError.denied(.notOwner) }
+        if let own = req.ownRecords, !req.allows(.create, own) { throw TongbanError.denied(.notOwner) }
         guard ticket.status == .served else { throw TongbanError.conflict("rating.notServed") }
         var department: Department?
         if let clerkID = ticket.clerkID, let clerk = try await Account.find(clerkID, on: req.db), let id = clerk.$department.id {

@@ -14,7 +14,7 @@ struct DataAccessPages {
 
     func withdraw(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/account/data") }
-        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("consent") }
         do {
             try await SharingAPI.withdraw(id, holderID: try account.requireID(), on: req)
@@ -55,7 +55,7 @@ struct DataAccessPages {
 
     func page(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/account/data") }
-        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
         let access = try await SharingAPI.access(of: try account.requireID(), on: req.db)
         let formatter = DateFormatter()
         formatter.timeZone = CalendarDate.shanghai

@@ -62,10 +62,27 @@ struct DataSharingAPI {
         var days: Int?
     }
 
-    /// The staff member's department, which asks or owns.
-    static func department(_ req: Request) async throws -> (Account, Department) {
+    /// The codes of the data resources a department owns: by its credit code, never its name.
+    static func owned(by department: Department, _ app: Application) -> [String] {
+        app.dataResources.values.filter { $0.owner.code == department.creditCode }.map(\.code)
+    }
+
+    /// Refuses anyone but a data administrator of the department that owns the resource.
+    static func authorizeOwner(of resource: DataResource, grant: SharingGrant, on req: Request) async throws {
+        let owner = try await Department.query(on: req.db).filter(\.$creditCode == resource.owner.code).first()?.id
+        do {
+            try req.authorize(.handle, .sharingGrant(ownerDepartmentID: owner, requesterID: grant.requesterID))
+        } catch {
+            throw TongbanError.denied(.roleMissing)
+        }
+    }
+
+    /// The staff member's department, which asks or owns, if the policy lets them do `action`
+    /// in its data sharing.
+    static func department(_ req: Request, for action: Action = .view) async throws -> (Account, Department) {
         let account = try req.requireAccount()
-        guard account.kind == .staff, let id = account.$department.id, let department = try await Department.find(id, on: req.db) else {
+        try req.authorize(action, .dataSharing(departmentID: account.$department.id))
+        guard let id = account.$department.id, let department = try await Department.find(id, on: req.db) else {
             throw TongbanError.denied(.roleMissing)
         }
         return (account, department)
@@ -75,7 +92,7 @@ struct DataSharingAPI {
         let (_, department) = try await Self.department(req)
         let departmentID = try department.requireID()
         let rows = try await SharingGrant.query(on: req.db).group(.or) {
-            $0.filter(\.$requesterID == departmentID).filter(\.$ownerName == department.name)
+            $0.filter(\.$requesterID == departmentID).filter(\.$resourceCode ~~ DataSharingAPI.owned(by: department, req.application))
         }.sort(\.$createdAt, .descending).limit(500).all()
         return rows.map { GrantDTO($0, resources: req.application.dataResources) }
     }
@@ -83,8 +100,7 @@ struct DataSharingAPI {
     /// A department asks for fields of another department's resource: a reviewer or data
     /// administrator of the asking department.
     func requestGrant(req: Request) async throws -> Response {
-        let (account, department) = try await Self.department(req)
-        guard account.roles.contains(.dataAdmin) || account.roles.contains(.reviewer) else { throw TongbanError.denied(.roleMissing) }
+        let (account, department) = try await Self.department(req, for: .create)
         let body = try req.content.decode(GrantRequest.self)
         let grant = try await Self.makeRequest(body, by: account, of: department, on: req)
         return try await GrantDTO(grant, resources: req.application.dataResources).encodeResponse(status: .created, for: req)
@@ -135,10 +151,10 @@ struct DataSharingAPI {
     }
 
     static func decide(_ id: UUID, _ body: DecisionBody, on req: Request) async throws -> SharingGrant {
-        let (account, department) = try await department(req)
+        let (account, _) = try await department(req)
         guard let grant = try await SharingGrant.find(id, on: req.db) else { throw TongbanError.notFound("grant") }
-        guard let resource = req.application.dataResources[grant.resourceCode], resource.owner.code == department.creditCode,
-              account.roles.contains(.dataAdmin) else { throw TongbanError.denied(.roleMissing) }
+        guard let resource = req.application.dataResources[grant.resourceCode] else { throw TongbanError.denied(.roleMissing) }
+        try await authorizeOwner(of: resource, grant: grant, on: req)
         var problems = FieldErrors()
         guard let approve = body.approve else { throw TongbanError.invalid(field: "approve", "field.required") }
         let reason = problems.text("reason", body.reason, maxLength: 300, required: !approve)
@@ -174,10 +190,10 @@ struct DataSharingAPI {
     }
 
     static func revoke(_ id: UUID, reason raw: String?, on req: Request) async throws -> SharingGrant {
-        let (account, department) = try await department(req)
+        let (account, _) = try await department(req)
         guard let grant = try await SharingGrant.find(id, on: req.db) else { throw TongbanError.notFound("grant") }
-        guard let resource = req.application.dataResources[grant.resourceCode], resource.owner.code == department.creditCode,
-              account.roles.contains(.dataAdmin) else { throw TongbanError.denied(.roleMissing) }
+        guard let resource = req.application.dataResources[grant.resourceCode] else { throw TongbanError.denied(.roleMissing) }
+        try await authorizeOwner(of: resource, grant: grant, on: req)
         var problems = FieldErrors()
         let reason = problems.text("reason", raw, maxLength: 300)
         guard let reason else { throw TongbanError.invalid(problems) }
@@ -202,8 +218,7 @@ struct DataSharingAPI {
 
     /// A data administrator registers one of their department's systems; the key is shown once.
     func createClient(req: Request) async throws -> Response {
-        let (account, department) = try await Self.department(req)
-        guard account.roles.contains(.dataAdmin) else { throw TongbanError.denied(.roleMissing) }
+        let (account, department) = try await Self.department(req, for: .edit)
         let body = try req.content.decode(ClientRequest.self)
         let created = try await Self.createClient(body, by: account, of: department, on: req)
         return try await created.encodeResponse(status: .created, for: req)

@@ -50,7 +50,6 @@ struct DataSharingPages {
     func render(_ req: Request, failure: (any Error)?, newKey: String?) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/data") }
         let (account, department) = try await DataSharingAPI.department(req)
-        guard account.roles.contains(.dataAdmin) || account.roles.contains(.reviewer) else { throw TongbanError.denied(.roleMissing) }
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
         let resources = req.application.dataResources.values.sorted { $0.code < $1.code }
@@ -64,7 +63,7 @@ struct DataSharingPages {
         }
         let departmentID = try department.requireID()
         let grants = try await SharingGrant.query(on: req.db).group(.or) {
-            $0.filter(\.$requesterID == departmentID).filter(\.$ownerName == department.name)
+            $0.filter(\.$requesterID == departmentID).filter(\.$resourceCode ~~ DataSharingAPI.owned(by: department, req.application))
         }.sort(\.$createdAt, .descending).limit(200).all()
         func view(_ g: SharingGrant) -> GrantView {
             let resource = req.application.dataResources[g.resourceCode]
@@ -74,9 +73,11 @@ struct DataSharingPages {
                              statusLabel: req.t("grantStatus.\(g.status.rawValue)"), lastDay: g.lastDay, reason: g.decisionReason, version: g.version)
         }
         let requested = grants.filter { $0.requesterID == departmentID }.map(view)
-        let isDataAdmin = account.roles.contains(.dataAdmin)
-        let pending = isDataAdmin ? grants.filter { $0.ownerName == department.name && $0.status == .pending }.map(view) : []
-        let granted = isDataAdmin ? grants.filter { $0.ownerName == department.name && $0.status == .approved }.map(view) : []
+        let isDataAdmin = req.allows(.edit, .dataSharing(departmentID: departmentID))
+        // the grants on resources this department owns (by its credit code, not its name)
+        let owned = grants.filter { req.application.dataResources[$0.resourceCode]?.owner.code == department.creditCode }
+        let pending = isDataAdmin ? owned.filter { $0.status == .pending }.map(view) : []
+        let granted = isDataAdmin ? owned.filter { $0.status == .approved }.map(view) : []
         let clients = isDataAdmin ? try await APIClient.query(on: req.db).filter(\.$departmentID == departmentID).sort(\.$createdAt, .descending).all()
             .map { ClientView(name: $0.name, prefix: "tbk_\($0.keyPrefix)_…", clearance: req.t("sensitivity.\($0.clearance.rawValue)"),
                               rate: $0.ratePerMinute, revoked: $0.revokedAt != nil) } : []
@@ -100,8 +101,7 @@ struct DataSharingPages {
 
     func request(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
-        let (account, department) = try await DataSharingAPI.department(req)
-        guard account.roles.contains(.dataAdmin) || account.roles.contains(.reviewer) else { throw TongbanError.denied(.roleMissing) }
+        let (account, department) = try await DataSharingAPI.department(req, for: .create)
         let form = try req.content.decode(RequestForm.self)
         do {
             _ = try await DataSharingAPI.makeRequest(.init(resource: form.resource, fields: form.fields ?? [], purpose: form.purpose, legalBasis: form.legalBasis,
@@ -145,8 +145,7 @@ struct DataSharingPages {
 
     func createClient(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
-        let (account, department) = try await DataSharingAPI.department(req)
-        guard account.roles.contains(.dataAdmin) else { throw TongbanError.denied(.roleMissing) }
+        let (account, department) = try await DataSharingAPI.department(req, for: .edit)
         let form = try req.content.decode(ClientForm.self)
         do {
             let created = try await DataSharingAPI.createClient(.init(name: form.name, clearance: form.clearance,

@@ -33,19 +33,20 @@ enum SharedMaterials {
     static func view(_ req: Request, application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], reuses: [MaterialReuse]) async throws -> [Entry] {
         guard !reuses.isEmpty else { return [] }
         let actor = req.currentActor
-        let holder = actor?.accountID == application.applicantID && actor?.kind != .staff
+        let holder = Policy.decide(actor, .view, .holderRecords(holderID: application.applicantID)).isAllowed
         let now = Date()
         // the cases this viewer reviews
         let reviewable = Set(try cases.filter { row in
             let departments = Set(tasks.filter { $0.caseID == row.id }.compactMap(\.departmentID) + [row.departmentID].compactMap { $0 })
             let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
                                                 departmentIDs: departments)
-            return actor?.kind == .staff && Policy.decide(actor, .review, resource).isAllowed
+            return Policy.decide(actor, .review, resource).isAllowed
         }.compactMap(\.id))
         let licenseIDs = Set(reuses.compactMap(\.licenseID))
         let licenses = try await licenseIDs.isEmpty ? [] : LicenseRecord.query(on: req.db).filter(\.$id ~~ licenseIDs).all()
         let english = req.language == .en
-        let reader = actor?.kind == .staff ? try await DataReads.readerLabel(req) : ""
+        // only reviewers read (and are recorded reading) the data itself
+        let reader = reviewable.isEmpty ? "" : try await DataReads.readerLabel(req)
         var entries: [Entry] = []
         var reads: [DataReads.Read] = []
         let grouped = Dictionary(grouping: reuses) { "\($0.materialKey)|\($0.sourceRef)" }

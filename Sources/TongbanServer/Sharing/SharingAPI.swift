@@ -18,7 +18,7 @@ struct SharingAPI {
     /// licence or data for that case. What was read before stays in the record.
     func withdraw(req: Request) async throws -> AccessDTO {
         let account = try req.requireAccount()
-        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("consent") }
         try await Self.withdraw(id, holderID: try account.requireID(), on: req)
         return try await Self.access(of: try account.requireID(), on: req.db)
@@ -81,7 +81,7 @@ struct SharingAPI {
 
     func dataAccess(req: Request) async throws -> AccessDTO {
         let account = try req.requireAccount()
-        guard account.kind != .staff else { throw TongbanError.denied(.notOwner) }
+        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
         return try await Self.access(of: try account.requireID(), on: req.db)
     }
 

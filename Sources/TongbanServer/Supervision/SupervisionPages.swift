@@ -31,9 +31,12 @@ struct SupervisionPages {
     static func staffScope(_ req: Request) throws -> SupervisionScope {
         let account = try req.requireAccount()
         let actor = try account.actor
-        guard actor.kind == .staff, let home = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        guard let home = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
         var scope = try SupervisionReport.scope(req, defaultRegion: home)
-        if !actor.has(.supervisor) { scope.departmentID = actor.departmentID }
+        // whom the policy does not let see every department's figures sees their own department's
+        if !Policy.decide(actor, .supervise, .figures(regionCode: scope.region ?? home, departmentID: nil)).isAllowed {
+            scope.departmentID = actor.departmentID
+        }
         try req.authorize(.supervise, .figures(regionCode: scope.region ?? home, departmentID: scope.departmentID))
         return scope
     }

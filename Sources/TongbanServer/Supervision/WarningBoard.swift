@@ -28,8 +28,10 @@ enum WarningBoard {
     static func scope(_ req: Request) throws -> Scope {
         let account = try req.requireAccount()
         let actor = try account.actor
-        guard actor.kind == .staff, let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
-        let department = actor.has(.supervisor) ? nil : actor.departmentID
+        guard let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        // the whole region for whom the policy lets see every department's; one's own otherwise
+        let whole = Policy.decide(actor, .supervise, .figures(regionCode: region, departmentID: nil)).isAllowed
+        let department = whole ? nil : actor.departmentID
         try req.authorize(.supervise, .figures(regionCode: region, departmentID: department))
         return Scope(region: region, departmentID: department)
     }

@@ -38,15 +38,23 @@ extension Request {
     func pageContext(title: String, notice: String? = nil) -> PageContext {
         let language = self.language
         let other: Language = language == .zhCN ? .en : .zhCN
-        let user = currentAccount.map {
-            PageContext.User(name: $0.displayName,
-                             seesStaff: (try? $0.actor).map { Policy.decide($0, .list, .accountDirectory).isAllowed } ?? false,
-                             seesCatalog: (try? $0.actor).map { $0.has(.catalogAdmin) } ?? false,
-                             isApplicant: $0.kind != .staff,
-                             seesDesk: (try? $0.actor).map { $0.has(.windowClerk) } ?? false,
-                             seesInbox: (try? $0.actor).map { $0.has(.reviewer) } ?? false,
-                             seesSharing: (try? $0.actor).map { $0.has(.dataAdmin) || $0.has(.reviewer) } ?? false,
-                             seesFollowUps: $0.kind == .staff && ($0.$department.id != nil || $0.roles.contains(.supervisor)))
+        // the menu offers what the policy allows, nothing it would refuse
+        let user = currentAccount.map { account in
+            let actor = try? account.actor
+            func may(_ action: Action, _ resource: (Actor, RegionCode) -> Resource) -> Bool {
+                guard let actor, let region = actor.regionCode else { return false }
+                return Policy.decide(actor, action, resource(actor, region)).isAllowed
+            }
+            return PageContext.User(
+                name: account.displayName,
+                seesStaff: actor.map { Policy.decide($0, .list, .accountDirectory).isAllowed } ?? false,
+                seesCatalog: may(.edit) { _, region in .catalogEntry(regionCode: region) },
+                isApplicant: actor.map { Policy.decide($0, .view, .holderRecords(holderID: $0.accountID)).isAllowed } ?? false,
+                seesDesk: may(.handle) { _, region in .windowDesk(regionCode: region) },
+                seesInbox: actor.map { Policy.decide($0, .list, .reviewInbox(departmentID: $0.departmentID)).isAllowed } ?? false,
+                seesSharing: actor.map { Policy.decide($0, .view, .dataSharing(departmentID: $0.departmentID)).isAllowed } ?? false,
+                seesFollowUps: may(.handle) { actor, region in .followUp(regionCode: region, departmentID: actor.departmentID) }
+                    || may(.supervise) { _, region in .followUp(regionCode: region, departmentID: nil) })
         }
         return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
                            csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),
