@@ -8,7 +8,7 @@
 #  - the staffing recommendation for a week of hourly data: under 100 ms. The first start
 #    seeds the demo hall's past week (about 1,500 tickets, six windows); the figures and the
 #    Erlang C advice for those seven days are asked for 30 times through the API.
-# The hall's clock is set to 10:00 on a working day (TONGBAN_HALL_CLOCK) so it is open.
+# The platform clock is set to 10:00 on a working day (TONGBAN_CLOCK) so the hall is open.
 # Usage: Benchmarks/hall.sh [postgres-url of an empty database] [seconds]
 # Prints figures only; nothing here fails on a slow result.
 set -euo pipefail
@@ -19,7 +19,7 @@ swift build -c release --product tongban >/dev/null 2>&1
 bin=$PWD/.build/release/tongban
 work=$(mktemp -d /tmp/tongban-hall-bench.XXXXXX)
 # every taker here is one address, 127.0.0.1: the per-address kiosk limit is turned off
-export TONGBAN_LOG_LEVEL=warning TONGBAN_HALL_CLOCK=2026-11-24T10:00 TONGBAN_KIOSK_TICKETS_PER_MINUTE=0
+export TONGBAN_LOG_LEVEL=warning TONGBAN_CLOCK=2026-11-24T10:00 TONGBAN_KIOSK_TICKETS_PER_MINUTE=0
 server=""
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 

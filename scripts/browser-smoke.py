@@ -315,7 +315,7 @@ try:
     check("签名" in driver.page_source or "不是一份完整" in driver.page_source, "a forged token is refused with its reason")
     shot("verify-invalid")
 
-    # the hall (the server runs with TONGBAN_HALL_CLOCK at 10:00 on a working day): a kiosk
+    # the hall (the server runs with TONGBAN_CLOCK at 10:00 on a working day): a kiosk
     # ticket, an online ticket and a booking, the clerk calling at a window, the display, the figures
     driver.get(base + "/halls")
     check("杭州市西湖区政务服务中心" in driver.page_source and "办公中" in driver.page_source, "the hall page shows it open with its queues")

@@ -52,7 +52,7 @@ struct ApplicationFlowTests {
     static func reviewer(_ app: Application, department name: String, username: String) async throws -> String {
         let department = try #require(try await Department.query(on: app.db).filter(\.$name == name).first())
         let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "审查员\(username)",
-                              passwordHash: try await app.hashPassword(demoPassword))
+                              passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
         account.roles = [.reviewer]
         account.$department.id = department.id
         account.regionCode = department.regionCode

@@ -59,7 +59,7 @@ struct AuditTrailTests {
                         let app = writer % 2 == 0 ? first : second
                         group.addTask {
                             for index in 0..<5 {
-                                try await AuditLog.append(AuditEvent(actorLabel: "test:\(writer)", action: "test.concurrent", resource: "r\(index)"), on: app.db)
+                                try await AuditLog.append(AuditEvent(actorLabel: "test:\(writer)", action: "test.concurrent", resource: "r\(index)"), on: app.db, now: app.clock.now())
                             }
                         }
                     }
@@ -82,13 +82,13 @@ struct AuditTrailTests {
             let before = try await AuditEntry.query(on: app.db).count()
             do {
                 try await app.db.transaction { tx in
-                    try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.rolledBack", resource: "x"), on: tx)
+                    try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.rolledBack", resource: "x"), on: tx, now: app.clock.now())
                     throw Abort(.conflict)
                 }
                 Issue.record("the transaction did not fail")
             } catch {}
             #expect(try await AuditEntry.query(on: app.db).count() == before)
-            try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.after", resource: "x"), on: app.db)
+            try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.after", resource: "x"), on: app.db, now: app.clock.now())
             #expect(try await AuditLog.verify(on: app.db) == .ok(entries: before + 1))
         }
     }

@@ -23,7 +23,7 @@ struct CatalogImportTests {
             lines[permit] = lines[permit].replacingOccurrences(of: ",行政许可,", with: ",行政审核,")              // an unknown kind
             lines.append(lines[5])                                                                         // a duplicate at the end
             do {
-                _ = try await CatalogImport.importFile(text: lines.joined(separator: "\n"), csv: true, by: "test", on: app.db)
+                _ = try await CatalogImport.importFile(text: lines.joined(separator: "\n"), csv: true, by: "test", at: app.clock.now(), on: app.db)
                 Issue.record("a bad file was imported")
             } catch let rejection as ItemFiles.Rejection {
                 #expect(rejection.problems.map(\.line) == [3, permit + 1, lines.count])
@@ -32,14 +32,14 @@ struct CatalogImportTests {
             #expect(try await CatalogEntry.query(on: app.db).count() == 0)
             #expect(try await AuditEntry.query(on: app.db).count() == 0)
 
-            let first = try await CatalogImport.importFile(text: text, csv: true, by: "test", on: app.db)
+            let first = try await CatalogImport.importFile(text: text, csv: true, by: "test", at: app.clock.now(), on: app.db)
             #expect(first == .init(read: 1135, added: 1135, changed: 0, unchanged: 0))
-            let again = try await CatalogImport.importFile(text: text, csv: true, by: "test", on: app.db)
+            let again = try await CatalogImport.importFile(text: text, csv: true, by: "test", at: app.clock.now(), on: app.db)
             #expect(again == .init(read: 1135, added: 0, changed: 0, unchanged: 1135))
             // change one name: one new version, the old one superseded
             var changed = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
             changed[1] = changed[1].replacingOccurrences(of: "企业投资项目备案", with: "企业投资项目备案变更")
-            let third = try await CatalogImport.importFile(text: changed.joined(separator: "\n"), csv: true, by: "test", on: app.db)
+            let third = try await CatalogImport.importFile(text: changed.joined(separator: "\n"), csv: true, by: "test", at: app.clock.now(), on: app.db)
             #expect(third == .init(read: 1135, added: 0, changed: 1, unchanged: 1134))
             #expect(try await Self.published(app).count == 1135)
             #expect(try await CatalogEntry.query(on: app.db).filter(\.$status == .superseded).count() == 1)
@@ -52,7 +52,7 @@ struct CatalogImportTests {
             let items = try await Self.published(app).map { try $0.item() }
             #expect(items.count == 1211)
             let jsonLines = try ItemFiles.jsonLines(items)
-            let again = try await CatalogImport.importFile(text: jsonLines, csv: false, by: "test", on: app.db)
+            let again = try await CatalogImport.importFile(text: jsonLines, csv: false, by: "test", at: app.clock.now(), on: app.db)
             #expect(again.unchanged == items.count && again.added == 0 && again.changed == 0)
             guard case let .success(rows) = ItemFiles.read(ItemFiles.flatCSV(items), csv: true) else { Issue.record("flat CSV did not read back"); return }
             for (row, item) in zip(rows, items) {

@@ -69,7 +69,7 @@ struct ComplaintTests {
             #expect(try await app.send(.GET, "/api/v1/complaints/\(open.id!)", bearer: person).content.decode(ComplaintDTO.self).overdue)
 
             // supervision counts both: one answered on time, one not answered
-            try await SupervisionRollup.refresh(app: app)
+            try await SupervisionRollup.refresh(app: app, now: app.clock.now())
             let totals = try await SupervisionQuery.totals(SupervisionScope(from: app.today, to: app.today), on: app.db)
             #expect(totals.complaints == 2 && totals.complaintsAnswered == 1 && totals.complaintsOnTimeRate == Rate(1, of: 2))
             let audited = try await AuditEntry.query(on: app.db).filter(\.$action ~~ ["complaint.send", "complaint.answer", "complaint.rate"]).count()

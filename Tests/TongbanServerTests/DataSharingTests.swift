@@ -159,7 +159,7 @@ struct DataSharingTests {
             #expect(afterRevoke.status == .forbidden && afterRevoke.errorBody?.error.code == "sharing.notGranted")
 
             let row = try #require(try await APIClient.find(second.id, on: app.db))
-            row.revokedAt = Date()
+            row.revokedAt = app.clock.now()
             try await row.save(on: app.db)
             app.sharingClients.forget(prefix: row.keyPrefix)
             #expect(try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key], json: body).status == .unauthorized)
@@ -169,7 +169,7 @@ struct DataSharingTests {
     static func dataAdmin(_ app: Application, department name: String, username: String) async throws -> String {
         let department = try #require(try await Department.query(on: app.db).filter(\.$name == name).first())
         let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "数据管理员\(username)",
-                              passwordHash: try await app.hashPassword(demoPassword))
+                              passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
         account.roles = [.dataAdmin]
         account.$department.id = department.id
         account.regionCode = department.regionCode

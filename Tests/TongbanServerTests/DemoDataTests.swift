@@ -33,7 +33,7 @@ struct DemoDataTests {
             let real = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, applicantID: enterpriseID),
                                           bearer: clerk)
             #expect(real.status == .created, "\(real.body.string)")
-            _ = try await SupervisionRollup.refresh(app: app)
+            _ = try await SupervisionRollup.refresh(app: app, now: app.clock.now())
             let sampleCases = try await Self.sampleCount(app, CaseRow.schema)
             // 4,000 sample cases, in applications of one to three of them
             #expect(sampleCases == 4_000)
@@ -67,7 +67,7 @@ struct DemoDataTests {
             #expect(statistics.contains(Self.demoBanner))
 
             // act: the purge, with the demo accounts
-            let summary = try await DemoPurge.run(app: app, accounts: true)
+            let summary = try await DemoPurge.run(app: app, accounts: true, now: app.clock.now())
 
             // check: no sample row left, the real application and its figures kept, no banner
             #expect(summary.applications == sampleApplications && summary.cases == sampleCases && summary.tickets > 100)
@@ -99,7 +99,7 @@ struct DemoDataTests {
             let page = try await app.send(.GET, "/transparency").body.string
             #expect(page.contains(Self.demoBanner) == false)
             do {
-                _ = try await DemoPurge.run(app: app, accounts: true)
+                _ = try await DemoPurge.run(app: app, accounts: true, now: app.clock.now())
                 Issue.record("a database never seeded as a demo was purged")
             } catch DemoPurge.Refusal.neverADemo {
                 // expected: refused, nothing written

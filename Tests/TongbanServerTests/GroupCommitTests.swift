@@ -11,7 +11,7 @@ struct GroupCommitTests {
     @Test("concurrent writes share commits; one that fails is retried alone and hears of it; the others are stored with their audit entries", arguments: TestDatabase.available)
     func savepoints(database: TestDatabase) async throws {
         try await withTongban(database, seed: false) { app, _ in
-            let existing = OutboxEvent(topic: "test.existing", subject: "-", payload: [:], at: Date())
+            let existing = OutboxEvent(topic: "test.existing", subject: "-", payload: [:], at: app.clock.now())
             try await existing.create(on: app.db)
             let taken = try existing.requireID()
             let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
@@ -19,7 +19,7 @@ struct GroupCommitTests {
                     group.addTask {
                         do {
                             // every fifth write reuses the id of a stored row: its insert fails
-                            let event = OutboxEvent(topic: "test.group", subject: String(i), payload: [:], at: Date())
+                            let event = OutboxEvent(topic: "test.group", subject: String(i), payload: [:], at: app.clock.now())
                             if i % 5 == 0 { event.id = taken }
                             var rows = InsertBatch()
                             rows.add(event)
@@ -49,11 +49,11 @@ struct GroupCommitTests {
             do {
                 func queued(_ server: Application, _ label: String) async throws {
                     var rows = InsertBatch()
-                    rows.add(OutboxEvent(topic: "test.interleaved", subject: label, payload: [:], at: Date()))
+                    rows.add(OutboxEvent(topic: "test.interleaved", subject: label, payload: [:], at: app.clock.now()))
                     try await server.groupCommit.write(on: server.db, GroupWrite(rows: rows, audit: AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label)))
                 }
                 func direct(_ label: String) async throws {
-                    try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label), on: app.db)
+                    try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label), on: app.db, now: app.clock.now())
                 }
                 var expected: [String] = []
                 // one after another: a queued write after another writer's entry finds the chain moved

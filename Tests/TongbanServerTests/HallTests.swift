@@ -29,7 +29,7 @@ struct HallTests {
         LocalTime(date: CalendarDate(iso: date)!, minute: DaySpan.minutes(clock)!).instant
     }
 
-    static func setClock(_ app: Application, _ instant: Date) { app.hallNow = { instant } }
+    static func setClock(_ app: Application, _ instant: Date) { app.clock = .stopped(at: instant) }
 
     static func hall(_ app: Application) async throws -> HallBody {
         let list = try await app.send(.GET, "/api/v1/halls").content.decode([HallBody].self)
@@ -155,7 +155,7 @@ struct HallTests {
         hall.id = UUID(); hall.name = "宁波市海曙区行政服务中心"; hall.nameEn = "Haishu"; hall.regionCode = "330203"; hall.address = "宁波"
         hall.hoursJSON = String(decoding: try JSONEncoder().encode(DemoHall.hours), as: UTF8.self)
         hall.categoriesJSON = String(decoding: try JSONEncoder().encode(DemoHall.categories()), as: UTF8.self)
-        hall.slotMinutes = 30; hall.slotCapacity = 2; hall.bookingDays = 7; hall.defaultServiceMinutes = 10; hall.createdAt = Date(); hall.version = 1
+        hall.slotMinutes = 30; hall.slotCapacity = 2; hall.bookingDays = 7; hall.defaultServiceMinutes = 10; hall.createdAt = app.clock.now(); hall.version = 1
         try await hall.create(on: app.db)
         let window = HallWindow()
         window.id = UUID(); window.hallID = hall.id!; window.number = 1; window.name = "1号"; window.categoryCodes = "A"
@@ -170,7 +170,7 @@ struct HallTests {
         for i in 0..<count {
             let username = "clerk.test\(i)"
             let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "测试窗口\(i)",
-                                  passwordHash: try await app.hashPassword(demoPassword))
+                                  passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
             account.roles = [.windowClerk]
             account.$department.id = center.id
             account.regionCode = center.regionCode
@@ -231,7 +231,7 @@ struct HallTests {
     static func person(_ app: Application, _ i: Int) async throws -> String {
         let id = IdentityNumber.completing("33010619850101\(String(format: "%03d", 100 + i))", today: app.today)!
         let account = Account(kind: .person, loginKey: Account.loginKey(identityNumberHash: app.keys.lookupHash(id.value, field: "identity_number")),
-                              displayName: "测试\(i)", passwordHash: try await app.hashPassword(demoPassword))
+                              displayName: "测试\(i)", passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
         account.regionCode = "330106"
         try await account.create(on: app.db)
         return try await app.token(id.value)

@@ -102,7 +102,7 @@ struct LicenseReuseTests {
             #expect(try await app.send(.GET, "/api/v1/me/data-access", bearer: clerk).status == .forbidden)
 
             // once the consent has expired, the reviewer no longer sees the data, and nothing is read
-            for reuse in reuses { reuse.expiresAt = Date().addingTimeInterval(-60); try await reuse.save(on: app.db) }
+            for reuse in reuses { reuse.expiresAt = app.clock.now().addingTimeInterval(-60); try await reuse.save(on: app.db) }
             let (_, expired) = try await Self.entries(app, id, try await app.token("reviewer.amr"))
             #expect(expired.count == 1 && !expired[0].readable)
             #expect(try await DataRead.query(on: app.db).count() == asking.count)

@@ -88,7 +88,7 @@ struct SignInTests {
 
             // expired
             let expired = AccessTokenPayload(sub: .init(value: try await app.accountID(login: "admin").uuidString),
-                                             exp: .init(value: Date().addingTimeInterval(-5)), iat: .init(value: Date().addingTimeInterval(-905)), kind: "staff")
+                                             exp: .init(value: app.clock.now().addingTimeInterval(-5)), iat: .init(value: app.clock.now().addingTimeInterval(-905)), kind: "staff")
             let signed = try await app.jwt.keys.sign(expired)
             #expect(try await app.send(.GET, "/api/v1/me", bearer: signed).status == .unauthorized)
 

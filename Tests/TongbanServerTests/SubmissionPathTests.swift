@@ -110,7 +110,7 @@ struct SubmissionPathTests {
             #expect(entries.filter { $0.details?.contains("draft \(draftID.uuidString) submitted") == true }.count == 1)
 
             // check: supervision counts all three as decided at once (马上办)
-            _ = try await SupervisionRollup.refresh(app: app)
+            _ = try await SupervisionRollup.refresh(app: app, now: app.clock.now())
             let supervisor = try await app.token("supervisor")
             let day = app.today.description
             let response = try await app.send(.GET, "/api/v1/supervision/figures?from=\(day)&to=\(day)&item=\(item.code)", bearer: supervisor)

@@ -32,8 +32,8 @@ struct SupervisionTests {
             let places = try await Self.places(app)
             var rng = SupervisionSample.Random(seed: 17)
             let cases = SupervisionSample.random(1_200, from: Self.from, to: Self.to, places: places, using: &rng)
-            try await SupervisionSample.insert(cases, on: app.db)
-            let first = try await SupervisionRollup.refresh(app: app)
+            try await SupervisionSample.insert(cases, on: app.db, now: app.clock.now())
+            let first = try await SupervisionRollup.refresh(app: app, now: app.clock.now())
             #expect(first.days == Set(cases.map(\.facts.submittedOn)).count)
             func expected(_ scope: SupervisionScope) -> SupervisionTotals {
                 cases.filter { c in
@@ -58,12 +58,12 @@ struct SupervisionTests {
             #expect(expected(scopes[0]).decided > 300 && expected(scopes[0]).saved > 0 && expected(scopes[0]).near > 0)
 
             // nothing changed: nothing recomputed beyond the last two minutes; then a case is decided and a visit recorded
-            try await SupervisionRollup.refresh(app: app, now: Date().addingTimeInterval(300))
-            #expect(try await SupervisionRollup.refresh(app: app, now: Date().addingTimeInterval(300)).days == 0)
+            try await SupervisionRollup.refresh(app: app, now: app.clock.now().addingTimeInterval(300))
+            #expect(try await SupervisionRollup.refresh(app: app, now: app.clock.now().addingTimeInterval(300)).days == 0)
             let open = try #require(try await CaseRow.query(on: app.db).filter(\.$state == .underReview).first())
             let application = try #require(try await ApplicationRecord.find(open.applicationID, on: app.db))
             let before = try await SupervisionQuery.totals(SupervisionScope(from: Self.from, to: Self.to), on: app.db)
-            let later = Date().addingTimeInterval(600)
+            let later = app.clock.now().addingTimeInterval(600)
             try await CaseRow.query(on: app.db).filter(\.$id == open.id!).set(\.$state, to: .decided).set(\.$decidedOn, to: application.submittedOn)
                 .set(\.$daysUsed, to: 0).set(\.$updatedAt, to: later).update()
             let second = try await SupervisionRollup.refresh(app: app, now: later.addingTimeInterval(1))
@@ -106,16 +106,16 @@ struct SupervisionTests {
                 let r = RatingRecord()
                 r.id = UUID(); r.occasion = "application"; r.subjectID = UUID(); r.departmentID = places[0].departmentID
                 r.departmentName = places[0].departmentName; r.regionCode = "330106"; r.subjectName = "样本"; r.level = f.level.rawValue
-                r.reasons = ""; r.revisions = 0; r.counts = f.counts; r.createdAt = Date(); r.ratedOn = day.description
+                r.reasons = ""; r.revisions = 0; r.counts = f.counts; r.createdAt = app.clock.now(); r.ratedOn = day.description
                 try await r.create(on: app.db)
                 if let state = f.followUp {
                     let u = FollowUp()
                     u.id = UUID(); u.ratingID = r.id!; u.departmentID = r.departmentID; u.departmentName = r.departmentName; u.regionCode = "330106"
-                    u.state = state; u.openedOn = day.description; u.dueOn = day.description; u.escalated = false; u.version = 1; u.updatedAt = Date()
+                    u.state = state; u.openedOn = day.description; u.dueOn = day.description; u.escalated = false; u.version = 1; u.updatedAt = app.clock.now()
                     try await u.create(on: app.db)
                 }
             }
-            try await SupervisionRollup.refresh(app: app)
+            try await SupervisionRollup.refresh(app: app, now: app.clock.now())
             let totals = try await SupervisionQuery.totals(SupervisionScope(from: day, to: day), on: app.db)
             #expect(totals == facts.map(SupervisionTotals.of).reduce(SupervisionTotals(), +))
             #expect(totals.ratings == 5 && totals.followUpRate == Rate(1, of: 2))
@@ -130,8 +130,8 @@ struct SupervisionTests {
             let places = try await Self.places(app)
             var rng = SupervisionSample.Random(seed: 3)
             let cases = SupervisionSample.random(300, from: Self.from, to: Self.to, places: places, using: &rng)
-            try await SupervisionSample.insert(cases, on: app.db)
-            try await SupervisionRollup.refresh(app: app)
+            try await SupervisionSample.insert(cases, on: app.db, now: app.clock.now())
+            try await SupervisionRollup.refresh(app: app, now: app.clock.now())
             let query = "from=\(Self.from)&to=\(Self.to)"
             let supervisor = try await app.token("supervisor")
             let all = try await app.send(.GET, "/api/v1/supervision/figures?\(query)", bearer: supervisor)
@@ -190,7 +190,7 @@ struct SupervisionTests {
             let places = try await Self.places(app)
             var rng = SupervisionSample.Random(seed: 21)
             let cases = SupervisionSample.random(400, from: Self.from, to: Self.to, places: places, using: &rng)
-            try await SupervisionSample.insert(cases, on: app.db)
+            try await SupervisionSample.insert(cases, on: app.db, now: app.clock.now())
             _ = try await DeadlineWatch.run(app: app, today: Self.to)
             // a complaint unanswered past its day, and one still in time
             for (title, due) in [("逾期未答复的投诉", Self.to.adding(days: -2)!), ("尚在期限内的咨询", Self.to.adding(days: 30)!)] {
@@ -198,7 +198,7 @@ struct SupervisionTests {
                 c.id = UUID(); c.senderID = UUID(); c.kind = .complaint; c.subject = .department; c.target = places[0].departmentID!.uuidString
                 c.targetLabel = places[0].departmentName; c.departmentID = places[0].departmentID; c.departmentName = places[0].departmentName
                 c.regionCode = "330106"; c.title = title; c.body = "内容"; c.state = .open; c.sentOn = Self.from.description; c.dueOn = due.description
-                c.escalated = false; c.version = 1; c.createdAt = Date(); c.updatedAt = Date()
+                c.escalated = false; c.version = 1; c.createdAt = app.clock.now(); c.updatedAt = app.clock.now()
                 try await c.create(on: app.db)
             }
             _ = try await DeadlineWatch.run(app: app, today: Self.to)

@@ -5,6 +5,7 @@ import Prometheus
 import Testing
 import Vapor
 import VaporTesting
+@testable import TongbanCore
 @testable import TongbanServer
 
 /// The databases the server suite runs on: SQLite always, PostgreSQL when
@@ -44,6 +45,11 @@ struct TestStore: Sendable {
         configuration.passwordCost = 4
         // the tests' requests all come from one address; the kiosk limit has its own test
         configuration.kioskTicketsPerMinute = 0
+        // a fixed date, the same whenever the suite runs: a Tuesday, a working day, in office hours
+        configuration.clockStart = TestClock.now()
+        // the halls' tests move the clock across days with the tokens they hold; expiry itself is
+        // tested with tokens made to have expired (SignInTests)
+        configuration.accessTokenLifetime = 3 * 24 * 3600
         return configuration
     }
 
@@ -164,4 +170,16 @@ enum TestMetrics {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return registry
     }()
+}
+
+/// The test applications' platform clock: it starts at a fixed moment and runs on, one clock for
+/// every application of the process (a restarted server reads the same time). The moment is
+/// before every moment the halls' tests set their clock to (an account seeded later would refuse
+/// tokens issued earlier: they would predate its credentials) and after the supervision tests'
+/// periods.
+enum TestClock {
+    static let origin = LocalTime(date: CalendarDate(year: 2026, month: 11, day: 24)!, minute: 8 * 60).instant
+    private static let started = Date()
+
+    static func now() -> Date { origin.addingTimeInterval(Date().timeIntervalSince(started)) }
 }

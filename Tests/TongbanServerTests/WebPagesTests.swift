@@ -64,7 +64,7 @@ final class Browser: @unchecked Sendable {
 
     private func keep(_ response: TestingHTTPResponse) {
         for (name, cookie) in response.headers.setCookie?.all ?? [:] {
-            if cookie.expires.map({ $0 < Date() }) == true || cookie.maxAge == 0 { cookies[name] = nil } else { cookies[name] = cookie.string }
+            if cookie.expires.map({ $0 < app.clock.now() }) == true || cookie.maxAge == 0 { cookies[name] = nil } else { cookies[name] = cookie.string }
         }
     }
 }
@@ -134,7 +134,7 @@ struct WebPagesTests {
 
             // idle for longer than 30 minutes: signed out
             let session = try #require(try await WebSession.query(on: app.db).first())
-            session.lastSeenAt = Date().addingTimeInterval(-31 * 60)
+            session.lastSeenAt = app.clock.now().addingTimeInterval(-31 * 60)
             try await session.update(on: app.db)
             #expect(try await browser.get("/account").headers.first(name: .location) == "/login")
             #expect(try await WebSession.query(on: app.db).count() == 0)
@@ -142,7 +142,7 @@ struct WebPagesTests {
             // past the absolute lifetime: signed out too
             try await browser.post("/login", ["login": "clerk", "password": demoPassword])
             let second = try #require(try await WebSession.query(on: app.db).first())
-            second.expiresAt = Date().addingTimeInterval(-1)
+            second.expiresAt = app.clock.now().addingTimeInterval(-1)
             try await second.update(on: app.db)
             #expect(try await browser.get("/account").headers.first(name: .location) == "/login")
 

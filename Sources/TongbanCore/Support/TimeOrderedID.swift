@@ -6,7 +6,7 @@ extension UUID {
     /// made (as bytes and as text), so new rows go to the end of every index over them instead of
     /// to a random page each: a commit of many rows dirties a few index pages, not one per row and
     /// index. Still not guessable from one another.
-    public static func timeOrdered(at date: Date = Date()) -> UUID {
+    public static func timeOrdered(at date: Date) -> UUID {
         var random = SystemRandomNumberGenerator()
         return timeOrdered(at: date, using: &random)
     }

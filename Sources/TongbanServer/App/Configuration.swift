@@ -33,9 +33,10 @@ public struct TongbanConfiguration: Sendable {
     public var warnAt: Double = 0.8
     /// Seconds between runs of the deadline watch in a serving process (TONGBAN_DEADLINE_WATCH_SECONDS).
     public var deadlineWatchInterval: TimeInterval = 60
-    /// For demonstrations and browser checks outside office hours: the halls' clock starts at
-    /// this Shanghai wall-clock time (TONGBAN_HALL_CLOCK, "2026-11-24T10:00") and runs on from it.
-    public var hallClockStart: LocalTime? = nil
+    /// For tests, demonstrations and browser checks outside office hours: the platform clock
+    /// starts at this Shanghai wall-clock time (TONGBAN_CLOCK, "2026-11-24T10:00") and runs on
+    /// from it. Unset: the real time.
+    public var clockStart: Date? = nil
     /// Working days a department has to follow a bad rating up (TONGBAN_FOLLOW_UP_DAYS).
     public var followUpDays = FollowUpDeadline.defaultDays
     /// Working days a department has to answer a complaint, question or suggestion (TONGBAN_COMPLAINT_DAYS).
@@ -118,13 +119,14 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
-        var hallClock: LocalTime?
-        if let raw = value("TONGBAN_HALL_CLOCK") {
+        var clock: LocalTime?
+        // TONGBAN_HALL_CLOCK: the older name, from when only the halls read the clock
+        if let raw = value("TONGBAN_CLOCK") ?? value("TONGBAN_HALL_CLOCK") {
             let parts = raw.split(separator: "T")
             if parts.count == 2, let date = CalendarDate(iso: String(parts[0])), let minute = DaySpan.minutes(parts[1]), minute < 1440 {
-                hallClock = LocalTime(date: date, minute: minute)
+                clock = LocalTime(date: date, minute: minute)
             } else {
-                problems.append("TONGBAN_HALL_CLOCK: \"\(raw)\" is not a Shanghai date and time like 2026-11-24T10:00")
+                problems.append("TONGBAN_CLOCK: \"\(raw)\" is not a Shanghai date and time like 2026-11-24T10:00")
             }
         }
 
@@ -154,7 +156,7 @@ public struct TongbanConfiguration: Sendable {
                                                  logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
         configuration.warnAt = warnAt
         configuration.deadlineWatchInterval = watchInterval
-        configuration.hallClockStart = hallClock
+        configuration.clockStart = clock?.instant
         configuration.followUpDays = followUpDays
         configuration.complaintDays = complaintDays
         configuration.kioskTicketsPerMinute = kioskTickets

@@ -27,6 +27,7 @@ extension Application {
         try await threadPool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
     }
 
-    /// Today's calendar date in Asia/Shanghai, against which birth dates are checked.
-    var today: CalendarDate { CalendarDate(Date()) }
+    /// Today's calendar date in Asia/Shanghai on the platform clock: deadlines count from it,
+    /// birth dates are checked against it.
+    var today: CalendarDate { clock.today }
 }

@@ -32,17 +32,14 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
 
     app.catalogIndex = CatalogIndexHolder()
     app.applicationCaches = ApplicationCaches()
-    app.groupCommit = GroupCommit()
     app.signedInAccounts = SignedInAccounts()
     app.applicationSerials = ApplicationSerials()
     app.licenseKeys = LicenseKeys()
     app.licenseTypes = try LicenseTypeFile.load(TongbanResources.directory + "/Catalog/license-types.json")
     app.dataResources = try DataResourceFile.load(TongbanResources.directory + "/Catalog/data-resources.json")
     app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
-    if let start = configuration.hallClockStart?.instant {
-        let offset = start.timeIntervalSinceNow
-        app.hallNow = { Date().addingTimeInterval(offset) }
-    }
+    app.clock = configuration.clockStart.map { PlatformClock.starting(at: $0) } ?? .system
+    app.groupCommit = GroupCommit(clock: app.clock)
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
     // the hall's shared caches, made before any request can race to make its own

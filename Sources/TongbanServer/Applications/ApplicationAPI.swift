@@ -123,14 +123,14 @@ struct ApplicationAPI {
         let audit = req.auditEvent("application.visit", resource: "application:\(application.number ?? id.uuidString)", details: purpose)
         try await req.db.write { tx in
             let visit = ApplicationVisit()
-            visit.applicationID = id; visit.at = Date(); visit.purpose = purpose; visit.recordedBy = clerk
+            visit.applicationID = id; visit.at = req.now; visit.purpose = purpose; visit.recordedBy = clerk
             try await visit.create(on: tx)
             let count = try await ApplicationVisit.query(on: tx).filter(\.$applicationID == id).count()
             try await ApplicationRecord.query(on: tx).filter(\.$id == id).set(\.$visits, to: count).update()
             // the visit changes what the application's cases count for (一次办, 零跑腿)
             try await CaseRow.query(on: tx).filter(\.$applicationID == id).set(\.$updatedAt, to: visit.at).update()
             try await CaseEvent(applicationID: id, caseID: nil, at: visit.at, actor: audit.actorLabel, action: "visit", from: nil, to: nil, detail: purpose).create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
     }
 
@@ -212,7 +212,7 @@ struct ApplicationAPI {
             switch verb {
             case "claim": query.set(\.$claimedBy, to: me)
             case "release": query.set(\.$claimedBy, to: nil)
-            default: query.set(\.$claimedBy, to: me).set(\.$status, to: .done).set(\.$opinion, to: opinion).set(\.$completedAt, to: Date())
+            default: query.set(\.$claimedBy, to: me).set(\.$status, to: .done).set(\.$opinion, to: opinion).set(\.$completedAt, to: req.now)
             }
             try await query.update()
             guard try await ReviewTask.query(on: tx).filter(\.$id == id).filter(\.$version == seen + 1).count() == 1 else {
@@ -221,10 +221,10 @@ struct ApplicationAPI {
             if verb == "complete" {
                 let siblings = try await ReviewTask.query(on: tx).filter(\.$caseID == task.caseID).sort(\.$position).all()
                 for opened in CaseWork.nextWave(siblings, today: today, calendar: calendar) { try await opened.save(on: tx) }
-                try await CaseEvent(applicationID: application.id!, caseID: task.caseID, at: Date(), actor: audit.actorLabel,
+                try await CaseEvent(applicationID: application.id!, caseID: task.caseID, at: req.now, actor: audit.actorLabel,
                                     action: "task.complete", from: nil, to: nil, detail: "\(task.name)：\(opinion ?? "")").create(on: tx)
             }
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return application
     }

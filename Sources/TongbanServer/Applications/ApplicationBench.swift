@@ -39,7 +39,7 @@ enum ApplicationBench {
             _ = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions, catalog: false)
             say("seeded the demo accounts")
         }
-        let summary = try await CatalogImport.write([ItemFiles.Row(line: 1, item: try item())], by: "bench", on: app.db)
+        let summary = try await CatalogImport.write([ItemFiles.Row(line: 1, item: try item())], by: "bench", at: app.clock.now(), on: app.db)
         say("bench item \(try item().code): \(summary.added) added, \(summary.unchanged) unchanged")
         say("body: \(try body())")
     }

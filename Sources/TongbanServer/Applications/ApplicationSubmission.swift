@@ -69,7 +69,7 @@ enum ApplicationSubmission {
             target: target, form: form, answers: body.answers ?? [:], caller: caller, applicant: applicant, submit: submit,
             commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads)
         let serial = submit ? try await req.application.applicationSerials.next(on: req.db) : nil
-        let now = Date()
+        let now = req.now
         var plan = try SubmissionPlan(intent, draft: nil, serial: serial,
                                       departments: try await req.application.applicationCaches.departments(on: req.db),
                                       today: today, now: now, keys: req.application.keys)
@@ -136,7 +136,7 @@ enum ApplicationSubmission {
         let serial = try await req.application.applicationSerials.next(on: req.db)
         let plan = try SubmissionPlan(intent, draft: .init(application: application, cases: cases), serial: serial,
                                       departments: try await req.application.applicationCaches.departments(on: req.db),
-                                      today: today, now: Date(), keys: req.application.keys)
+                                      today: today, now: req.now, keys: req.application.keys)
         let audit = plan.audit(req.auditEvent("application.submit", resource: "application"), fromDraft: true)
         try await req.application.groupCommit.write(on: req.db, GroupWrite(rows: plan.rows, audit: audit, changes: plan.changes))
         return Created(application: plan.application, isNew: true, written: plan.written)

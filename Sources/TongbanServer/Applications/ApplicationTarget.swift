@@ -98,7 +98,7 @@ struct ApplicationTarget {
 final class ApplicationCaches: Sendable {
     private let decoded = NIOLockedValueBox([String: ServiceItem]())
     private let published = NIOLockedValueBox((revision: -1, items: [String: (Int, ServiceItem)]()))
-    private let departments = NIOLockedValueBox((at: Date.distantPast, directory: DepartmentDirectory([])))
+    private let departments = NIOLockedValueBox((at: CacheAge?.none, directory: DepartmentDirectory([])))
 
     func item(_ entry: CatalogEntry) throws -> ServiceItem {
         let key = "\(entry.code)#\(entry.version)"
@@ -120,9 +120,9 @@ final class ApplicationCaches: Sendable {
     }
 
     func departments(on db: any Database) async throws -> DepartmentDirectory {
-        if let known = departments.withLockedValue({ Date().timeIntervalSince($0.at) < 10 ? $0.directory : nil }) { return known }
+        if let known = departments.withLockedValue({ $0.at?.isYoungerThan(10) ?? false ? $0.directory : nil }) { return known }
         let directory = DepartmentDirectory(try await Department.query(on: db).all())
-        departments.withLockedValue { $0 = (Date(), directory) }
+        departments.withLockedValue { $0 = (CacheAge(), directory) }
         return directory
     }
 }

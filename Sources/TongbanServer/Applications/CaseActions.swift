@@ -169,8 +169,8 @@ enum CaseWork {
         // an approval whose result is an e-licence issues it, signed before the transaction
         let license = next.state == .decided && loaded.record.state != .decided && next.decision?.approved == true
             ? try await LicenseIssuance.prepare(for: loaded, on: today, app: app, db: db) : nil
+        let now = app.clock.now()
         try await db.write { tx in
-            let now = Date()
             let running = next.state.isAccepted && !(reading?.isPaused ?? true)
             let updated = try await tx.sql.update(CaseRow.schema)
                 .set("state", to: next.state.rawValue).set("record", to: encoded)
@@ -209,7 +209,7 @@ enum CaseWork {
                 try await LicenseRecord.query(on: tx).filter(\.$caseID == caseID).filter(\.$status == LicenseStatus.valid.rawValue)
                     .set(\.$status, to: LicenseStatus.revoked.rawValue).set(\.$statusReason, to: detail).set(\.$updatedAt, to: now).update()
             }
-            try await AuditLog.append(audits, on: tx)
+            try await AuditLog.append(audits, on: tx, now: now)
         }
     }
 

@@ -39,7 +39,7 @@ enum DeadlineWatch {
                 WHERE clock_running = \(bind: true) AND warning <> \(colour)
                 RETURNING id, application_id, warning
                 """).all(decoding: Changed.self)
-            let now = Date()
+            let now = app.clock.now()
             for chunk in stride(from: 0, to: rows.count, by: 500).map({ Array(rows[$0..<min($0 + 500, rows.count)]) }) {
                 let events = chunk.filter { $0.warning != "none" }.map {
                     OutboxEvent(topic: "case.warning", subject: $0.id.uuidString,

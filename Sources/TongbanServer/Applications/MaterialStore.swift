@@ -97,13 +97,13 @@ enum MaterialStore {
         material.contentType = "\(contentType.type)/\(contentType.subType)"
         material.size = bytes.count
         material.sha256 = sha
-        material.uploadedAt = Date()
+        material.uploadedAt = req.now
         let audit = req.auditEvent("material.upload", resource: "application:\(application.number ?? id.uuidString)", details: "\(key) \(sha.prefix(12)) \(bytes.count) B")
         try await req.db.write { tx in
             try await material.create(on: tx)
             try await CaseEvent(applicationID: id, caseID: nil, at: material.uploadedAt, actor: audit.actorLabel, action: "material.upload",
                                 from: nil, to: nil, detail: "\(key)：\(filename)").create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return MaterialDTO(id: material.id!, key: key, filename: filename, contentType: material.contentType, size: bytes.count, sha256: sha)
     }

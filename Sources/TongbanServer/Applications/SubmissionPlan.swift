@@ -115,7 +115,7 @@ struct SubmissionPlan: @unchecked Sendable {
             // a case decided by its rules needs no reviewer
             if record.state != .decided {
                 written.tasks += ApplicationSubmission.reviewTasks(item, caseID: caseID, applicationID: applicationID,
-                                                                   departments: departments)
+                                                                   departments: departments, at: now)
             }
             if intent.submit {
                 written.events += ApplicationSubmission.submitEvents(applicationID: applicationID, caseID: caseID, at: now,

@@ -37,11 +37,12 @@ extension ApplicationSubmission {
 
     /// One task per review, inspection, hearing and expert-review step, routed to the
     /// department the step (or else the item) names.
-    static func reviewTasks(_ item: ServiceItem, caseID: UUID, applicationID: UUID, departments: DepartmentDirectory) -> [ReviewTask] {
+    static func reviewTasks(_ item: ServiceItem, caseID: UUID, applicationID: UUID, departments: DepartmentDirectory,
+                            at now: Date) -> [ReviewTask] {
         let kinds: Set<StepKind> = [.review, .inspection, .hearing, .expertReview]
         return item.steps.filter { kinds.contains($0.kind) }.enumerated().map { position, step in
             let task = ReviewTask()
-            task.id = UUID.timeOrdered(at: Date())
+            task.id = UUID.timeOrdered(at: now)
             task.caseID = caseID
             task.applicationID = applicationID
             task.position = position

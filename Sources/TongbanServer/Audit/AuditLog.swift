@@ -31,14 +31,14 @@ enum AuditLog {
     /// land or neither does.
     /// `batch`: rows of the change itself, written in the same statement as the entry (one
     /// round trip fewer while the chain's head is locked).
-    static func append(_ event: AuditEvent, on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date = Date()) async throws {
+    static func append(_ event: AuditEvent, on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date) async throws {
         try await append([event], on: db, with: batch, now: now)
     }
 
     /// Appends entries in order, chained to each other, with one update of the chain's head.
     /// Returns where the chain ends once this transaction commits (nil when nothing was appended).
     @discardableResult
-    static func append(_ events: [AuditEvent], on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date = Date()) async throws -> AuditChainEnd? {
+    static func append(_ events: [AuditEvent], on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date) async throws -> AuditChainEnd? {
         guard db.inTransaction else {
             return try await db.write { try await append(events, on: $0, with: batch, now: now) }
         }
@@ -64,7 +64,7 @@ enum AuditLog {
     /// and its own transaction, no lock held between statements. If any other writer appended
     /// since, the sequence numbers after `known` are taken (they are the entries' primary key),
     /// so the statement fails whole and nothing is written: the caller then appends as usual.
-    static func append(_ events: [AuditEvent], after known: AuditChainEnd, on db: any Database, with batch: InsertBatch, now: Date = Date()) async throws -> AuditChainEnd {
+    static func append(_ events: [AuditEvent], after known: AuditChainEnd, on db: any Database, with batch: InsertBatch, now: Date) async throws -> AuditChainEnd {
         precondition(db.isPostgres && !db.inTransaction && !events.isEmpty)
         var batch = batch
         let end = seal(events, after: known, into: &batch, now: now)

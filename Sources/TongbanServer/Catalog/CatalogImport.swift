@@ -13,14 +13,14 @@ enum CatalogImport {
 
     struct Existing: Decodable { let code: String; let version: Int; let status: String; let digest: String; let document: String? }
 
-    static func importFile(text: String, csv: Bool, by: String, on db: any Database) async throws -> Summary {
+    static func importFile(text: String, csv: Bool, by: String, at now: Date, on db: any Database) async throws -> Summary {
         switch ItemFiles.read(text, csv: csv) {
         case let .failure(rejection): throw rejection
-        case let .success(rows): return try await write(rows, by: by, on: db)
+        case let .success(rows): return try await write(rows, by: by, at: now, on: db)
         }
     }
 
-    static func write(_ rows: [ItemFiles.Row], by: String, on db: any Database) async throws -> Summary {
+    static func write(_ rows: [ItemFiles.Row], by: String, at now: Date, on db: any Database) async throws -> Summary {
         return try await db.write { tx in
             var summary = Summary(read: rows.count)
             // What exists now: the newest version, the published digest, and any draft, per code.
@@ -67,16 +67,17 @@ enum CatalogImport {
                 inserts.append(entry)
             }
             if !problems.isEmpty { throw ItemFiles.Rejection(problems: problems) }
-            try await insertPublished(inserts, superseding: superseded, by: by, on: tx)
+            try await insertPublished(inserts, superseding: superseded, by: by, at: now, on: tx)
             try await AuditLog.append(AuditEvent(actorID: nil, actorLabel: by, action: "catalog.import", resource: "catalog",
-                                                 details: "\(summary.read) read, \(summary.added) added, \(summary.changed) changed, \(summary.unchanged) unchanged"), on: tx)
+                                                 details: "\(summary.read) read, \(summary.added) added, \(summary.changed) changed, \(summary.unchanged) unchanged"), on: tx, now: now)
             return summary
         }
     }
 
     /// Plain multi-row INSERTs: importing 100,000 items through models would spend most of its
     /// time in model bookkeeping.
-    static func insertPublished(_ entries: [CatalogEntry], superseding codes: [String], by: String, on tx: any Database) async throws {
+    static func insertPublished(_ entries: [CatalogEntry], superseding codes: [String], by: String, at now: Date,
+                                on tx: any Database) async throws {
         guard !entries.isEmpty else { return }
         let kind = entries[0].kind.rawValue
         for chunk in codes.chunked(500) {
@@ -84,7 +85,6 @@ enum CatalogImport {
                 .where("entry_type", .equal, kind).where("status", .equal, CatalogEntry.Status.published.rawValue)
                 .where(SQLColumn("code"), .in, SQLBind.group(Array(chunk))).run()
         }
-        let now = Date()
         let columns = ["id", "entry_type", "code", "version", "status", "name", "region_code", "basic_code", "kind", "department_code",
                        "department_name", "level", "online", "promised_days", "visits", "search_text", "document", "digest",
                        "edited_by", "updated_at", "published_by", "published_at"]
@@ -103,7 +103,7 @@ enum CatalogImport {
     }
 
     /// Publishes bundles whose items are all published and which compose without conflict.
-    static func publishBundles(_ bundles: [ServiceBundle], by: String, on db: any Database) async throws {
+    static func publishBundles(_ bundles: [ServiceBundle], by: String, at now: Date, on db: any Database) async throws {
         try await db.write { tx in
             var fresh: [CatalogEntry] = []
             for bundle in bundles {
@@ -117,10 +117,10 @@ enum CatalogImport {
                 entry.status = .published
                 guard let current else { fresh.append(entry); continue }
                 if current.digest != entry.digest {
-                    try await insertPublished([entry], superseding: [bundle.code], by: by, on: tx)
+                    try await insertPublished([entry], superseding: [bundle.code], by: by, at: now, on: tx)
                 }
             }
-            try await insertPublished(fresh, superseding: [], by: by, on: tx)
+            try await insertPublished(fresh, superseding: [], by: by, at: now, on: tx)
         }
     }
 }

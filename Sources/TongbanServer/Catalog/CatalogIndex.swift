@@ -13,7 +13,8 @@ final class CatalogIndexHolder: Sendable {
         var index = CatalogSearchIndex(documents: [])
         var overview = CatalogOverview(documents: [])
         var revision = -1
-        var checkedAt = Date.distantPast
+        /// When the revision was last compared; nil: compare at the next read.
+        var checkedAt: CacheAge? = nil
     }
 
     private let state = NIOLockedValueBox(State())
@@ -22,7 +23,7 @@ final class CatalogIndexHolder: Sendable {
 
     init(recheckInterval: TimeInterval = 1) { self.recheckInterval = recheckInterval }
 
-    func invalidate() { state.withLockedValue { $0.checkedAt = .distantPast } }
+    func invalidate() { state.withLockedValue { $0.checkedAt = nil } }
 
     func index(on db: any Database) async throws -> CatalogSearchIndex {
         try await current(on: db).index
@@ -38,19 +39,19 @@ final class CatalogIndexHolder: Sendable {
     }
 
     private func current(on db: any Database) async throws -> State {
-        let (known, fresh) = state.withLockedValue { ($0, Date().timeIntervalSince($0.checkedAt) < recheckInterval) }
+        let (known, fresh) = state.withLockedValue { ($0, $0.checkedAt?.isYoungerThan(recheckInterval) ?? false) }
         if fresh { return known }
         return try await rebuilding.run {
             let known = self.state.withLockedValue { $0 }
-            if Date().timeIntervalSince(known.checkedAt) < self.recheckInterval { return known }
+            if known.checkedAt?.isYoungerThan(self.recheckInterval) ?? false { return known }
             let revision = try await CatalogRevision.current(on: db)
             if revision == known.revision {
-                self.state.withLockedValue { $0.checkedAt = Date() }
+                self.state.withLockedValue { $0.checkedAt = CacheAge() }
                 return known
             }
             let documents = try await Self.documents(on: db)
             let rebuilt = State(index: CatalogSearchIndex(documents: documents), overview: CatalogOverview(documents: documents),
-                                revision: revision, checkedAt: Date())
+                                revision: revision, checkedAt: CacheAge())
             self.state.withLockedValue { $0 = rebuilt }
             return rebuilt
         }

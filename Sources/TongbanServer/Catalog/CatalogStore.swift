@@ -73,7 +73,7 @@ enum CatalogStore {
                     try await entry.create(on: tx)
                 }
                 try await AuditLog.append(req.auditEvent("catalog.\(kind.rawValue).draft", resource: "\(kind.rawValue):\(code)",
-                                                         details: "version \(entry.version)"), on: tx)
+                                                         details: "version \(entry.version)"), on: tx, now: req.now)
                 return entry
             }
         } catch where error.isConstraintViolation {
@@ -121,7 +121,7 @@ enum CatalogStore {
             }
         }
         let by = req.currentAccount?.displayName ?? "system"
-        let now = Date()
+        let now = req.now
         let published = try await req.db.write { tx -> Bool in
             try await CatalogEntry.query(on: tx).filter(\.$kind == kind).filter(\.$code == code).filter(\.$status == .published)
                 .set(\.$status, to: .superseded).update()
@@ -133,7 +133,7 @@ enum CatalogStore {
             guard rows.count == 1 else { throw TongbanError.conflict("catalog.noSuchDraft", ["version": String(version)]) }
             try await CatalogRevision.bump(on: tx)
             try await AuditLog.append(req.auditEvent("catalog.\(kind.rawValue).publish", resource: "\(kind.rawValue):\(code)",
-                                                     details: "version \(version)"), on: tx)
+                                                     details: "version \(version)"), on: tx, now: req.now)
             return true
         }
         precondition(published)
@@ -148,7 +148,7 @@ enum CatalogStore {
                 .where("status", .equal, CatalogEntry.Status.published.rawValue).returning("id").all()
             guard rows.count == 1 else { throw TongbanError.conflict("catalog.notPublished") }
             try await CatalogRevision.bump(on: tx)
-            try await AuditLog.append(req.auditEvent("catalog.\(kind.rawValue).retire", resource: "\(kind.rawValue):\(code)"), on: tx)
+            try await AuditLog.append(req.auditEvent("catalog.\(kind.rawValue).retire", resource: "\(kind.rawValue):\(code)"), on: tx, now: req.now)
         }
         req.application.catalogIndex.invalidate()
     }

@@ -85,10 +85,10 @@ struct CatalogBenchCommand: AsyncCommand {
         try await app.autoMigrate()
         let rows = items.enumerated().map { ItemFiles.Row(line: $0.offset + 1, item: $0.element) }
         clock = .now
-        let first = try await CatalogImport.write(rows, by: "bench", on: app.db)
+        let first = try await CatalogImport.write(rows, by: "bench", at: app.clock.now(), on: app.db)
         say(String(format: "import into %@: %d added in %.1f s", app.tongban.database.engineName, first.added, Self.ms(ContinuousClock.now - clock) / 1000))
         clock = .now
-        let again = try await CatalogImport.write(rows, by: "bench", on: app.db)
+        let again = try await CatalogImport.write(rows, by: "bench", at: app.clock.now(), on: app.db)
         say(String(format: "import again: %d unchanged in %.1f s", again.unchanged, Self.ms(ContinuousClock.now - clock) / 1000))
     }
 

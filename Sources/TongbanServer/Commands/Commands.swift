@@ -185,7 +185,7 @@ struct DepartmentCommand: AsyncCommand {
         try await app.db.write { tx in
             try await department.create(on: tx)
             try await AuditLog.append(AuditEvent(actorLabel: "operator:cli", action: "department.create",
-                                                 resource: "department:\(try department.requireID())", details: "\(name) \(code.value)"), on: tx)
+                                                 resource: "department:\(try department.requireID())", details: "\(name) \(code.value)"), on: tx, now: app.clock.now())
         }
         context.console.print("created department \(name) (\(code.value)) in \(region.value), id \(try department.requireID())")
     }

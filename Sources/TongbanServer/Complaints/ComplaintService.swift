@@ -31,7 +31,7 @@ enum ComplaintService {
         let route = try await self.route(checked.subject, checked.target, sender: sender, on: req.db)
         let today = req.application.today
         let due = try req.application.workingDays.adding(workingDays: req.application.tongban.complaintDays, to: today).value
-        let now = Date()
+        let now = req.now
         let record = ComplaintRecord()
         record.id = UUID(); record.senderID = sender; record.kind = checked.kind; record.subject = checked.subject
         record.target = checked.target; record.targetLabel = route.label; record.itemCode = route.itemCode; record.itemName = route.itemName
@@ -43,7 +43,7 @@ enum ComplaintService {
             try await record.create(on: tx)
             try await OutboxEvent(topic: "complaint.sent", subject: record.id!.uuidString,
                                   payload: ["complaint": record.id!.uuidString, "department": route.departmentName, "due": due.description], at: now).create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return record
     }
@@ -92,7 +92,7 @@ enum ComplaintService {
         guard ComplaintRules.mayAnswer(record.state) else { throw TongbanError.conflict("complaint.alreadyAnswered") }
         let version = body.version ?? record.version
         let today = req.application.today.description
-        let now = Date()
+        let now = req.now
         let audit = req.auditEvent("complaint.answer", resource: "complaint:\(id.uuidString)")
         try await req.db.write { tx in
             let updated = try await tx.sql.update(ComplaintRecord.schema)
@@ -102,7 +102,7 @@ enum ComplaintService {
                 .returning("id").all()
             guard updated.count == 1 else { throw TongbanError.conflict("complaint.alreadyAnswered") }
             try await OutboxEvent(topic: "complaint.answered", subject: id.uuidString, payload: ["complaint": id.uuidString], at: now).create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return try await ComplaintRecord.find(id, on: req.db)!
     }
@@ -119,7 +119,7 @@ enum ComplaintService {
         guard ComplaintRules.mayRate(record.state) else {
             throw TongbanError.conflict(record.state == .open ? "complaint.notAnswered" : "complaint.alreadyRated")
         }
-        let now = Date()
+        let now = req.now
         let audit = req.auditEvent("complaint.rate", resource: "complaint:\(id.uuidString)", details: String(level.rawValue))
         try await req.db.write { tx in
             let updated = try await tx.sql.update(ComplaintRecord.schema)
@@ -128,7 +128,7 @@ enum ComplaintService {
                 .where("id", .equal, id).where("state", .equal, ComplaintState.answered.rawValue)
                 .returning("id").all()
             guard updated.count == 1 else { throw TongbanError.conflict("complaint.alreadyRated") }
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return try await ComplaintRecord.find(id, on: req.db)!
     }

@@ -52,10 +52,16 @@ actor GroupCommit {
     /// moved by another writer (the usual reason when several processes write), or a row was refused.
     private static let redone = Counter(label: "tongban_group_commit_redone_total")
 
-    init(maxBatch: Int = 64) { self.maxBatch = maxBatch }
+    /// Seals each group's audit entries with the platform's time.
+    let clock: PlatformClock
+
+    init(clock: PlatformClock, maxBatch: Int = 64) {
+        self.clock = clock
+        self.maxBatch = maxBatch
+    }
 
     nonisolated func write(on db: any Database, _ write: GroupWrite) async throws {
-        if db.inTransaction { _ = try await Self.run([write], on: db); return }
+        if db.inTransaction { _ = try await Self.run([write], on: db, now: clock.now()); return }
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             Task { await self.enqueue(Job(write: write, done: done), db: db) }
         }
@@ -89,7 +95,7 @@ actor GroupCommit {
                 }
                 for job in batch {
                     do {
-                        chainEnd = try await db.write { tx in try await Self.run([job.write], on: tx) }
+                        chainEnd = try await db.write { tx in try await Self.run([job.write], on: tx, now: self.clock.now()) }
                         job.done.resume()
                     } catch {
                         job.done.resume(throwing: error)
@@ -105,7 +111,7 @@ actor GroupCommit {
     /// writer moved the chain meanwhile, that statement writes nothing and the usual transaction
     /// follows, which learns the new end.
     private func commit(_ writes: [GroupWrite], on db: any Database) async throws {
-        guard db.isPostgres else { return try await db.write { tx in _ = try await Self.run(writes, on: tx) } }
+        guard db.isPostgres else { return try await db.write { tx in _ = try await Self.run(writes, on: tx, now: self.clock.now()) } }
         let binds = writes.reduce(0) { $0 + $1.rows.bindCount + AuditLog.bindsPerEntry }
         // changes to existing rows must be able to refuse the write: they run in a transaction
         let insertsOnly = writes.allSatisfy(\.changes.isEmpty)
@@ -114,7 +120,7 @@ actor GroupCommit {
             var rows = InsertBatch()
             for write in writes { rows.append(write.rows) }
             do {
-                chainEnd = try await AuditLog.append(writes.map(\.audit), after: known, on: db, with: rows)
+                chainEnd = try await AuditLog.append(writes.map(\.audit), after: known, on: db, with: rows, now: clock.now())
                 oneStatementCommits += 1
                 return
             } catch {
@@ -122,11 +128,11 @@ actor GroupCommit {
                 Self.redone.increment()
             }
         }
-        chainEnd = try await db.write { tx in try await Self.run(writes, on: tx) }
+        chainEnd = try await db.write { tx in try await Self.run(writes, on: tx, now: self.clock.now()) }
     }
 
     /// The writes' rows and their audit entries, inside one transaction; where the chain ends.
-    private static func run(_ writes: [GroupWrite], on tx: any Database) async throws -> AuditChainEnd? {
+    private static func run(_ writes: [GroupWrite], on tx: any Database, now: Date) async throws -> AuditChainEnd? {
         for change in writes.flatMap(\.changes) {
             try await change.run(on: tx)
         }
@@ -138,7 +144,7 @@ actor GroupCommit {
             }
             rows.append(write.rows)
         }
-        return try await AuditLog.append(writes.map(\.audit), on: tx, with: rows)
+        return try await AuditLog.append(writes.map(\.audit), on: tx, with: rows, now: now)
     }
 }
 

@@ -35,7 +35,7 @@ enum DemoFigures {
                 if let decided = c.facts.decidedOn, decided > today { c.facts.decidedOn = today }
                 return c
             }
-        try await SupervisionSample.insert(cases, on: db)
-        try await SupervisionRollup.refresh(app: app)
+        try await SupervisionSample.insert(cases, on: db, now: app.clock.now())
+        try await SupervisionRollup.refresh(app: app, now: app.clock.now())
     }
 }

@@ -28,7 +28,7 @@ enum DemoPurge {
         try await AuditEntry.query(on: db).filter(\.$action == "seed.demo").count() > 0
     }
 
-    static func run(app: Application, accounts closeAccounts: Bool, now: Date = Date()) async throws -> Summary {
+    static func run(app: Application, accounts closeAccounts: Bool, now: Date) async throws -> Summary {
         guard try await began(on: app.db) else { throw Refusal.neverADemo }
         let demoLogins = closeAccounts ? demoLoginKeys(app) : []
         // a hash of a secret nobody keeps: the published demo password no longer signs in
@@ -115,7 +115,7 @@ struct DemoCommand: AsyncCommand {
         let app = context.application
         try await app.autoMigrate()
         do {
-            let s = try await DemoPurge.run(app: app, accounts: signature.accounts)
+            let s = try await DemoPurge.run(app: app, accounts: signature.accounts, now: app.clock.now())
             context.console.print("removed \(s.applications) sample applications (\(s.cases) cases, \(s.reuses) material reuses), "
                                   + "\(s.tickets) simulated tickets, \(s.sessions) window sessions; figures recomputed for \(s.daysRecomputed) days")
             if signature.accounts {

@@ -43,7 +43,7 @@ struct HallAPI {
 
     static func dto(_ hall: Hall, req: Request, detailed: Bool) async throws -> HallDTO {
         let english = req.language == .en
-        let local = LocalTime(req.application.hallNow())
+        let local = LocalTime(req.application.clock.now())
         let today = (try? hall.hours.spans(on: local.date, calendar: req.application.workingDays)) ?? []
         var waiting: [String: Int] = [:]
         var windows: [HallDTO.Window]?
@@ -74,7 +74,7 @@ struct HallAPI {
     func slots(req: Request) async throws -> HallAppointments.Day {
         let hall = try await HallQueue.hall(req)
         let raw = try? req.query.get(String.self, at: "date")
-        guard let date = raw.map({ CalendarDate(iso: $0) }) ?? LocalTime(req.application.hallNow()).date else {
+        guard let date = raw.map({ CalendarDate(iso: $0) }) ?? LocalTime(req.application.clock.now()).date else {
             throw TongbanError.invalid(field: "date", "field.invalidDate")
         }
         return try await HallAppointments.day(hall, date: date, on: req)
@@ -235,7 +235,7 @@ struct HallAPI {
         guard let region = hall.region else { throw TongbanError.notFound("hall") }
         try req.authorize(.supervise, .hall(regionCode: region))
         let (from, to) = try HallFigures.period(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"),
-                                                today: LocalTime(req.application.hallNow()).date)
+                                                today: LocalTime(req.application.clock.now()).date)
         let target = try HallFigures.target(share: try? req.query.get(String.self, at: "share"), within: try? req.query.get(String.self, at: "within"))
         return try await HallFigures.report(hall, from: from, to: to, target: target, on: req)
     }

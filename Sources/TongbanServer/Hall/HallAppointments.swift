@@ -34,7 +34,7 @@ enum HallAppointments {
             """).all()
         var booked: [Int: Int] = [:]
         for row in rows { booked[try row.decode(column: "start_minute", as: Int.self)] = try row.decode(column: "booked", as: Int.self) }
-        let now = LocalTime(req.application.hallNow())
+        let now = LocalTime(req.application.clock.now())
         let slots = AppointmentSlots.slots(in: spans, minutes: hall.slotMinutes).map { s in
             let taken = booked[s.start] ?? 0
             return Slot(start: DaySpan.clock(s.start), end: DaySpan.clock(s.end), capacity: hall.slotCapacity, booked: taken,
@@ -55,7 +55,7 @@ enum HallAppointments {
         guard let spans = try? hall.hours.spans(on: date, calendar: req.application.workingDays) else {
             problems.add("date", "hall.dateUnknown"); return nil
         }
-        let now = LocalTime(req.application.hallNow())
+        let now = LocalTime(req.application.clock.now())
         if let refusal = AppointmentSlots.refusal(date: date, start: start, now: (now.date, now.minute), horizonDays: hall.bookingDays,
                                                   daySpans: spans, slotMinutes: hall.slotMinutes) {
             switch refusal {
@@ -116,13 +116,13 @@ enum HallAppointments {
         appointment.startMinute = start
         appointment.endMinute = end
         appointment.status = .booked
-        appointment.createdAt = Date()
+        appointment.createdAt = req.now
         appointment.version = 1
         do {
             try await req.db.write { tx in
                 try await takePlace(hall, day: date.description, start: start, on: tx)
                 try await appointment.create(on: tx)
-                for event in events("appointment.booked", appointment, hall: hall) { try await event.create(on: tx) }
+                for event in events("appointment.booked", appointment, hall: hall, at: req.now) { try await event.create(on: tx) }
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
@@ -132,8 +132,7 @@ enum HallAppointments {
 
     /// The confirmation, and a reminder for the day before (the outbox's relay sends it at
     /// `sendAt`, and skips it once the appointment is cancelled or moved).
-    static func events(_ topic: String, _ a: Appointment, hall: Hall) -> [OutboxEvent] {
-        let at = Date()
+    static func events(_ topic: String, _ a: Appointment, hall: Hall, at: Date) -> [OutboxEvent] {
         var payload = ["appointment": a.id!.uuidString, "account": a.accountID.uuidString, "hall": hall.name, "item": a.itemName,
                        "date": a.day, "start": DaySpan.clock(a.startMinute), "version": String(a.version)]
         var events = [OutboxEvent(topic: topic, subject: a.id!.uuidString, payload: payload, at: at)]
@@ -163,7 +162,7 @@ enum HallAppointments {
                 """).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
             try await releasePlace(hallID: appointment.hallID, day: appointment.day, start: appointment.startMinute, on: tx)
-            for event in events("appointment.cancelled", appointment, hall: hall) { try await event.create(on: tx) }
+            for event in events("appointment.cancelled", appointment, hall: hall, at: req.now) { try await event.create(on: tx) }
         }
     }
 
@@ -185,7 +184,7 @@ enum HallAppointments {
                     """).all()
                 guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
                 try await releasePlace(hallID: appointment.hallID, day: old.day, start: old.start, on: tx)
-                for event in events("appointment.moved", appointment, hall: hall) { try await event.create(on: tx) }
+                for event in events("appointment.moved", appointment, hall: hall, at: req.now) { try await event.create(on: tx) }
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
@@ -203,7 +202,7 @@ enum HallAppointments {
         case .cancelled: throw TongbanError.conflict("hall.notBooked", ["status": appointment.status.rawValue])
         case .booked: break
         }
-        let now = req.application.hallNow()
+        let now = req.application.clock.now()
         guard let slotStart = appointment.slotStart, let slotEnd = appointment.slotEnd else { throw TongbanError.notFound("appointment") }
         if now < slotStart.addingTimeInterval(-Double(checkInEarlyMinutes) * 60) {
             throw TongbanError.conflict("hall.checkInTooEarly", ["start": DaySpan.clock(appointment.startMinute), "date": appointment.day])

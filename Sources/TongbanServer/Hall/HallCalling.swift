@@ -48,7 +48,7 @@ enum HallCalling {
         session.windowID = try window.requireID()
         session.clerkID = clerkID
         session.clerkName = clerk.displayName
-        session.openedAt = req.application.hallNow()
+        session.openedAt = req.application.clock.now()
         do {
             try await req.db.write { tx in try await session.create(on: tx) }
         } catch let error as any DatabaseError where error.isConstraintFailure {
@@ -61,7 +61,7 @@ enum HallCalling {
     /// Closes the window: a ticket still called there goes back to the head of its queue.
     static func close(_ window: HallWindow, by clerk: Account, on req: Request) async throws {
         let clerkID = try clerk.requireID(), windowID = try window.requireID()
-        let now = req.application.hallNow()
+        let now = req.application.clock.now()
         try await req.db.write { tx in
             let closed = try await tx.sql.raw("""
                 UPDATE hall_window_sessions SET closed_at = \(bind: now) WHERE window_id = \(bind: windowID) AND clerk_id = \(bind: clerkID) AND closed_at IS NULL RETURNING id
@@ -86,7 +86,7 @@ enum HallCalling {
     /// its session row, so a double click cannot call two tickets there.
     static func callNext(at window: HallWindow, of hall: Hall, by clerk: Account, on req: Request) async throws -> HallTicket? {
         let clerkID = try clerk.requireID(), windowID = try window.requireID(), hallID = try hall.requireID()
-        let now = req.application.hallNow()
+        let now = req.application.clock.now()
         let day = LocalTime(now).date.description
         for _ in 0..<20 {
             let outcome: HallTicket?? = try await req.db.write { tx in
@@ -129,7 +129,7 @@ enum HallCalling {
         }
         guard ticket.status == .called, let windowID = ticket.windowID else { throw TongbanError.conflict("hall.notCalled", ["ticket": ticket.label]) }
         let clerkID = try clerk.requireID()
-        let now = req.application.hallNow()
+        let now = req.application.clock.now()
         try await req.db.write { tx in
             let mine = try await WindowSession.query(on: tx).filter(\.$windowID == windowID).filter(\.$clerkID == clerkID).filter(\.$closedAt == nil).count()
             guard mine > 0 else { throw TongbanError.conflict("hall.windowNotYours") }

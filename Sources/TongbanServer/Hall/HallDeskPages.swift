@@ -125,7 +125,7 @@ struct HallDeskPages {
         var failure: (any Error)?
         var report: HallFigures.Report?
         do {
-            let (from, to) = try HallFigures.period(from: raw.from?.nonEmpty, to: raw.to?.nonEmpty, today: LocalTime(req.application.hallNow()).date)
+            let (from, to) = try HallFigures.period(from: raw.from?.nonEmpty, to: raw.to?.nonEmpty, today: LocalTime(req.application.clock.now()).date)
             let target = try HallFigures.target(share: raw.share?.nonEmpty, within: raw.within?.nonEmpty)
             report = try await HallFigures.report(hall, from: from, to: to, target: target, on: req)
         } catch let error as TongbanError where error.status == .unprocessableEntity { failure = error }

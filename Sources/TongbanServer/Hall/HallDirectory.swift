@@ -9,17 +9,16 @@ import Vapor
 /// seen at once (`forget`); one made by another process within two seconds. The models handed
 /// out are shared: read them, never change them (the manager's page loads its own).
 final class HallDirectory: Sendable {
-    private struct Entry: @unchecked Sendable { let hall: Hall; let windows: [HallWindow]; let at: Date }
+    private struct Entry: @unchecked Sendable { let hall: Hall; let windows: [HallWindow]; let at: CacheAge }
 
     private let cache = NIOLockedValueBox<[UUID: Entry]>([:])
     static let lifetime: TimeInterval = 2
 
     private func entry(_ id: UUID, on db: any Database) async throws -> Entry? {
-        let now = Date()
-        if let known = cache.withLockedValue({ $0[id] }), now.timeIntervalSince(known.at) < Self.lifetime { return known }
+        if let known = cache.withLockedValue({ $0[id] }), known.at.isYoungerThan(Self.lifetime) { return known }
         guard let hall = try await Hall.find(id, on: db) else { return nil }
         let windows = try await HallWindow.query(on: db).filter(\.$hallID == id).sort(\.$number).all()
-        let entry = Entry(hall: hall, windows: windows, at: now)
+        let entry = Entry(hall: hall, windows: windows, at: CacheAge())
         cache.withLockedValue { $0[id] = entry }
         return entry
     }

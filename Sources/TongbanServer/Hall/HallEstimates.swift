@@ -9,18 +9,17 @@ import Vapor
 /// category, in each process. They feed an estimate, which two seconds do not change; a hot
 /// hall's ticket takers then cost one count each, not three more queries.
 final class HallEstimates: Sendable {
-    struct Entry: Sendable { let openWindows: Int; let serviceMinutes: Double; let at: Date }
+    struct Entry: Sendable { let openWindows: Int; let serviceMinutes: Double; let at: CacheAge }
 
     private let cache = NIOLockedValueBox<[String: Entry]>([:])
     static let lifetime: TimeInterval = 2
 
     func entry(hall: Hall, day: String, category: String, on db: any Database) async throws -> Entry {
         let key = "\(try hall.requireID())|\(day)|\(category)"
-        let now = Date()
-        if let known = cache.withLockedValue({ $0[key] }), now.timeIntervalSince(known.at) < Self.lifetime { return known }
+        if let known = cache.withLockedValue({ $0[key] }), known.at.isYoungerThan(Self.lifetime) { return known }
         let open = try await HallQueue.openWindows(hall: hall.requireID(), on: db).filter { $0.categories.contains(category) }.count
         let service = try await HallQueue.meanServiceMinutes(hall: hall, day: day, category: category, on: db)
-        let entry = Entry(openWindows: open, serviceMinutes: service, at: now)
+        let entry = Entry(openWindows: open, serviceMinutes: service, at: CacheAge())
         cache.withLockedValue { $0[key] = entry }
         return entry
     }

@@ -51,7 +51,7 @@ enum HallFigures {
 
     static func report(_ hall: Hall, from: CalendarDate, to: CalendarDate, target: StaffingTarget, on req: Request) async throws -> Report {
         let hallID = try hall.requireID()
-        let now = req.application.hallNow()
+        let now = req.application.clock.now()
         // only the columns the figures need: a week is thousands of rows
         struct Row: Decodable {
             let category: String; let status: String; let queued_at: Date

@@ -40,7 +40,7 @@ enum HallManagement {
         try await check(setup, on: req.db)
         try await checkInUse(hall, windows: windows, becoming: setup, on: req)
         let hallID = try hall.requireID()
-        let now = Date()
+        let now = req.now
         let audit = req.auditEvent("hall.setup", resource: "hall:\(hallID.uuidString)", details: summary(setup))
         try await req.db.write { tx in
             let moved = try await tx.sql.raw("""
@@ -66,7 +66,7 @@ enum HallManagement {
             }
             let storedNumbers = Set(stored.map(\.number))
             try await setup.windows.filter { !storedNumbers.contains($0.number) }.map { window(of: hallID, $0) }.create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         forget(hallID, on: req.application)
     }
@@ -82,7 +82,7 @@ enum HallManagement {
         let setup = input.tidied
         try await check(setup, on: req.db)
         let hall = Hall()
-        hall.id = UUID(); hall.regionCode = region.value; hall.createdAt = Date(); hall.version = 1
+        hall.id = UUID(); hall.regionCode = region.value; hall.createdAt = req.now; hall.version = 1
         hall.name = setup.name; hall.nameEn = setup.nameEn; hall.address = setup.address
         hall.hoursJSON = try json(setup.hours); hall.categoriesJSON = try json(setup.categories)
         hall.slotMinutes = setup.slotMinutes; hall.slotCapacity = setup.slotCapacity; hall.bookingDays = setup.bookingDays
@@ -91,7 +91,7 @@ enum HallManagement {
         try await req.db.write { tx in
             try await hall.create(on: tx)
             try await setup.windows.map { window(of: hall.id!, $0) }.create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return hall
     }
@@ -144,7 +144,7 @@ enum HallManagement {
     /// What people already hold that the new setup would take away.
     static func checkInUse(_ hall: Hall, windows: [HallWindow], becoming setup: HallSetup, on req: Request) async throws {
         let hallID = try hall.requireID()
-        let today = LocalTime(req.application.hallNow()).date
+        let today = LocalTime(req.application.clock.now()).date
         let kept = Set(setup.categories.map(\.code))
         for gone in hall.categories.map(\.code) where !kept.contains(gone) {
             let waiting = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == today.description)

@@ -72,7 +72,7 @@ struct HallPages {
         let hallID = try hall.requireID()
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
-        let now = LocalTime(req.application.hallNow())
+        let now = LocalTime(req.application.clock.now())
         let calendar = req.application.workingDays
         let todaySpans = (try? hall.hours.spans(on: now.date, calendar: calendar)) ?? []
         let waiting = try await HallQueue.waitingCounts(hall: hallID, day: now.date.description, on: req.readDB)

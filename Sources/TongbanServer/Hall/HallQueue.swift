@@ -4,17 +4,6 @@ import SQLKit
 import TongbanCore
 import Vapor
 
-extension Application {
-    private struct HallClockKey: StorageKey { typealias Value = @Sendable () -> Date }
-
-    /// The halls' clock: opening hours, slots and queues are read against it. Tests set a fixed
-    /// instant, so they run the same at any hour.
-    var hallNow: @Sendable () -> Date {
-        get { storage[HallClockKey.self] ?? { Date() } }
-        set { storage[HallClockKey.self] = newValue }
-    }
-}
-
 /// The queue of a hall: taking a ticket (online or at the kiosk), where a ticket stands, and
 /// what the hall's display shows.
 enum HallQueue {
@@ -42,7 +31,7 @@ enum HallQueue {
             guard let account else { throw TongbanError.denied(.loginRequired) }
             try req.authorize(.create, .holderRecords(holderID: try account.requireID()))
         }
-        let now = req.application.hallNow()
+        let now = req.application.clock.now()
         let local = LocalTime(now)
         _ = try requireOpen(hall, at: local, on: req.application)
         // on the halls' clock, like everything else here (tests hold it still)
@@ -94,7 +83,7 @@ enum HallQueue {
 
     static func standing(of ticket: HallTicket, hall: Hall, on req: Request) async throws -> Standing {
         guard ticket.status == .waiting else { return Standing(ahead: nil, openWindows: 0, estimatedWaitMinutes: nil) }
-        let ahead = try await aheadCount(ticket, now: req.application.hallNow(), on: req.readDB)
+        let ahead = try await aheadCount(ticket, now: req.application.clock.now(), on: req.readDB)
         let estimate = try await req.application.hallEstimates.entry(hall: hall, day: ticket.day, category: ticket.category, on: req.readDB)
         return Standing(ahead: ahead, openWindows: estimate.openWindows,
                         estimatedWaitMinutes: TicketQueue.estimatedWaitMinutes(ahead: ahead, openWindows: estimate.openWindows, serviceMinutes: estimate.serviceMinutes))
@@ -172,7 +161,7 @@ enum HallQueue {
 
     static func board(_ hall: Hall, on req: Request) async throws -> Board {
         let hallID = try hall.requireID()
-        let local = LocalTime(req.application.hallNow())
+        let local = LocalTime(req.application.clock.now())
         let day = local.date.description
         let recent = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == day)
             .filter(\.$calledAt != nil).sort(\.$calledAt, .descending).limit(12).all()

@@ -11,7 +11,7 @@ final class KioskLimiter: Sendable {
     private let buckets = NIOLockedValueBox<[String: TokenBucket]>([:])
     static let pruneAbove = 10_000
 
-    func admit(_ address: String, perMinute: Int, at now: Date = Date()) -> TokenBucket.Admission {
+    func admit(_ address: String, perMinute: Int, at now: Date) -> TokenBucket.Admission {
         guard perMinute > 0 else { return .admitted }
         return buckets.withLockedValue { buckets in
             if buckets.count > Self.pruneAbove {

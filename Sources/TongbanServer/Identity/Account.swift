@@ -39,7 +39,7 @@ final class Account: Model, @unchecked Sendable {
 
     init() {}
 
-    init(kind: AccountKind, loginKey: String, displayName: String, passwordHash: String) {
+    init(kind: AccountKind, loginKey: String, displayName: String, passwordHash: String, at now: Date) {
         self.kind = kind
         self.loginKey = loginKey
         self.displayName = displayName
@@ -47,7 +47,7 @@ final class Account: Model, @unchecked Sendable {
         self.status = .active
         self.roles = []
         self.version = 1
-        self.credentialsChangedAt = Date()
+        self.credentialsChangedAt = now
     }
 
     var actor: Actor {

@@ -49,7 +49,7 @@ struct AccountService {
                                fields: [FieldError(field: "identityNumber", key: "register.duplicatePerson")])
         }
         let account = Account(kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: name,
-                              passwordHash: try await app.hashPassword(password))
+                              passwordHash: try await app.hashPassword(password), at: app.clock.now())
         account.idNumberHash = idHash
         account.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
         account.mobileHash = keys.lookupHash(mobile.value, field: "mobile")
@@ -73,7 +73,7 @@ struct AccountService {
                                fields: [FieldError(field: "creditCode", key: "register.duplicateEnterprise")])
         }
         let account = Account(kind: .enterprise, loginKey: Account.loginKey(creditCode: code), displayName: name,
-                              passwordHash: try await app.hashPassword(password))
+                              passwordHash: try await app.hashPassword(password), at: app.clock.now())
         account.creditCode = code.value
         account.legalRepresentative = representative
         account.regionCode = try await knownRegion(for: code.regionCode)
@@ -108,7 +108,7 @@ struct AccountService {
             throw TongbanError(status: .conflict, code: "staff.duplicateUsername",
                                fields: [FieldError(field: "username", key: "staff.duplicateUsername")])
         }
-        let account = Account(kind: .staff, loginKey: loginKey, displayName: displayName, passwordHash: try await app.hashPassword(password))
+        let account = Account(kind: .staff, loginKey: loginKey, displayName: displayName, passwordHash: try await app.hashPassword(password), at: app.clock.now())
         account.roles = roles.sorted()
         account.$department.id = departmentID
         account.regionCode = region.value
@@ -134,17 +134,17 @@ struct AccountService {
             // a copy of its own: the signed-in account may be shared with other requests
             guard let account = try await Account.find(id, on: tx) else { throw TongbanError.notFound("account") }
             account.passwordHash = hash
-            account.credentialsChangedAt = Date()
+            account.credentialsChangedAt = app.clock.now()
             account.version += 1
             try await account.update(on: tx)
             var sessions = WebSession.query(on: tx).filter(\.$account.$id == id)
             if let keepSession { sessions = sessions.filter(\.$id != keepSession) }
             try await sessions.delete()
             try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil)
-                .set(\.$revokedAt, to: Date()).update()
+                .set(\.$revokedAt, to: app.clock.now()).update()
             var event = audit
             event.resource = "account:\(id)"
-            try await AuditLog.append(event, on: tx)
+            try await AuditLog.append(event, on: tx, now: app.clock.now())
         }
     }
 
@@ -154,7 +154,7 @@ struct AccountService {
                 try await account.create(on: tx)
                 var event = audit
                 event.resource = "account:\(try account.requireID())"
-                try await AuditLog.append(event, on: tx)
+                try await AuditLog.append(event, on: tx, now: app.clock.now())
             }
         } catch where error.isConstraintViolation {
             // A concurrent registration of the same identifier won the race.

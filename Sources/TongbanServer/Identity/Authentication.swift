@@ -12,8 +12,12 @@ struct AccessTokenPayload: JWTPayload {
     var iat: IssuedAtClaim
     var kind: String
 
-    func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
+    /// The signature is checked by JWTKit; the expiry against the platform clock, by
+    /// `BearerAuthenticator` (JWTKit would read the wall clock).
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+
+    func verifyNotExpired(at now: Date) throws {
+        try exp.verifyNotExpired(currentDate: now)
     }
 }
 
@@ -59,7 +63,7 @@ struct SessionAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = request.cookies[Self.cookieName]?.string, !token.isEmpty, token.count <= 100 {
             let config = request.application.tongban
-            let now = Date()
+            let now = request.now
             if let session = try await WebSession.query(on: request.db).filter(\.$id == SecretToken.digest(token))
                 .with(\.$account).first() {
                 if session.expiresAt <= now || session.lastSeenAt.addingTimeInterval(config.sessionIdleTimeout) <= now
@@ -85,7 +89,10 @@ struct BearerAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let bearer = request.headers.bearerAuthorization {
             let payload: AccessTokenPayload
-            do { payload = try await request.jwt.verify(bearer.token, as: AccessTokenPayload.self) } catch {
+            do {
+                payload = try await request.jwt.verify(bearer.token, as: AccessTokenPayload.self)
+                try payload.verifyNotExpired(at: request.now)
+            } catch {
                 throw TongbanError(status: .unauthorized, code: "auth.tokenInvalid", headers: ["WWW-Authenticate": "Bearer"])
             }
             guard let id = UUID(uuidString: payload.sub.value),

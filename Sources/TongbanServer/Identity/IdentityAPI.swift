@@ -111,7 +111,7 @@ struct IdentityAPI {
         if readsAnothersData {
             let roles = viewer.roles.map(\.rawValue).joined(separator: ",")
             try await AuditLog.append(req.auditEvent("personalData.read", resource: "account:\(id)", purpose: purpose,
-                                                     details: "authorisation: roles \(roles); unmasked=\(reveal)"), on: req.db)
+                                                     details: "authorisation: roles \(roles); unmasked=\(reveal)"), on: req.db, now: req.now)
         }
         return try target.toDTO(keys: req.application.keys, reveal: reveal)
     }
@@ -139,7 +139,7 @@ struct IdentityAPI {
         try await req.db.write { tx in
             try await Self.versionedUpdate(target, expected: version, on: tx) { $0.set("roles", to: SQLBind(newRoles.map(\.rawValue))) }
             try await AuditLog.append(req.auditEvent("account.rolesChanged", resource: "account:\(id)",
-                                                     details: "from \(oldRoles) to \(newRoles.map(\.rawValue).joined(separator: ","))"), on: tx)
+                                                     details: "from \(oldRoles) to \(newRoles.map(\.rawValue).joined(separator: ","))"), on: tx, now: req.now)
         }
         guard let fresh = try await Account.find(id, on: req.db) else { throw TongbanError.notFound("account") }
         return try fresh.toDTO(keys: req.application.keys, reveal: false)
@@ -159,9 +159,9 @@ struct IdentityAPI {
             try await Self.versionedUpdate(target, expected: version, on: tx) { $0.set("status", to: SQLBind(status.rawValue)) }
             if status == .disabled {
                 try await WebSession.query(on: tx).filter(\.$account.$id == id).delete()
-                try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil).set(\.$revokedAt, to: Date()).update()
+                try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil).set(\.$revokedAt, to: req.now).update()
             }
-            try await AuditLog.append(req.auditEvent(status == .disabled ? "account.disabled" : "account.enabled", resource: "account:\(id)"), on: tx)
+            try await AuditLog.append(req.auditEvent(status == .disabled ? "account.disabled" : "account.enabled", resource: "account:\(id)"), on: tx, now: req.now)
         }
         guard let fresh = try await Account.find(id, on: req.db) else { throw TongbanError.notFound("account") }
         return try fresh.toDTO(keys: req.application.keys, reveal: false)

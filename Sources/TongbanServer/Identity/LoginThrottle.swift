@@ -7,7 +7,7 @@ import Vapor
 /// process sees the same count.
 enum LoginThrottle {
     /// Seconds to wait, or nil when a sign-in may be tried.
-    static func retryAfter(loginKey: String, config: TongbanConfiguration, on db: any Database, now: Date = Date()) async throws -> Int? {
+    static func retryAfter(loginKey: String, config: TongbanConfiguration, on db: any Database, now: Date) async throws -> Int? {
         let since = now.addingTimeInterval(-config.loginFailureWindow)
         let recent = try await LoginFailure.query(on: db)
             .filter(\.$loginKey == loginKey).filter(\.$at > since)

@@ -23,7 +23,7 @@ struct SignIn {
         guard let login, let password else { throw errors }
 
         let key = Account.loginKey(typed: login, app: request.application)
-        if let wait = try await LoginThrottle.retryAfter(loginKey: key, config: config, on: db) {
+        if let wait = try await LoginThrottle.retryAfter(loginKey: key, config: config, on: db, now: request.now) {
             throw LoginThrottle.tooMany(retryAfter: wait)
         }
         let account = try await Account.query(on: db).filter(\.$loginKey == key).first()
@@ -31,9 +31,9 @@ struct SignIn {
         let matches = try await request.application.verifyPassword(password, against: account?.passwordHash ?? Self.decoyHash)
         guard let account, matches, account.status == .active else {
             try await db.write { tx in
-                try await LoginFailure(loginKey: key, at: Date()).create(on: tx)
+                try await LoginFailure(loginKey: key, at: request.now).create(on: tx)
                 try await AuditLog.append(request.auditEvent("auth.signIn.failed", resource: account.map { "account:\($0.id?.uuidString ?? "")" } ?? "login:unknown",
-                                                            details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx)
+                                                            details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx, now: request.now)
             }
             throw TongbanError(status: .unauthorized, code: "auth.wrongCredentials")
         }
@@ -49,11 +49,11 @@ struct SignIn {
         let token = SecretToken.make()
         let id = try account.requireID()
         try await db.write { tx in
-            try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: Date(), lifetime: config.sessionLifetime).create(on: tx)
+            try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: request.now, lifetime: config.sessionLifetime).create(on: tx)
             var event = request.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
             event.actorID = id
             event.actorLabel = "\(account.kind.rawValue):\(account.displayName)"
-            try await AuditLog.append(event, on: tx)
+            try await AuditLog.append(event, on: tx, now: request.now)
         }
         return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime), secure: request.isHTTPS)
     }
@@ -66,7 +66,7 @@ struct SignIn {
         guard let token, let account = request.currentAccount else { return }
         try await db.write { tx in
             try await WebSession.query(on: tx).filter(\.$id == SecretToken.digest(token)).delete()
-            try await AuditLog.append(request.auditEvent("auth.signOut", resource: "account:\(try account.requireID())"), on: tx)
+            try await AuditLog.append(request.auditEvent("auth.signOut", resource: "account:\(try account.requireID())"), on: tx, now: request.now)
         }
     }
 
@@ -81,7 +81,7 @@ struct SignIn {
     /// An access token and a new refresh token (of `family`, or of a new family for a new sign-in).
     func issueTokens(for account: Account, family: UUID = UUID(), on tx: any Database) async throws -> Tokens {
         let id = try account.requireID()
-        let now = Date()
+        let now = request.now
         let payload = AccessTokenPayload(sub: .init(value: id.uuidString), exp: .init(value: now.addingTimeInterval(config.accessTokenLifetime)),
                                          iat: .init(value: now), kind: account.kind.rawValue)
         let access = try await request.jwt.sign(payload)
@@ -98,7 +98,7 @@ struct SignIn {
             var event = request.auditEvent("auth.signIn", resource: "account:\(try account.requireID())", details: "api token")
             event.actorID = account.id
             event.actorLabel = "\(account.kind.rawValue):\(account.displayName)"
-            try await AuditLog.append(event, on: tx)
+            try await AuditLog.append(event, on: tx, now: request.now)
             return tokens
         }
     }
@@ -110,7 +110,7 @@ struct SignIn {
         guard let stored = try await RefreshToken.query(on: db).filter(\.$tokenHash == digest).with(\.$account).first() else {
             throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid")
         }
-        let now = Date()
+        let now = request.now
         if stored.revokedAt != nil {
             try await revokeFamily(stored.family, reason: "refresh token reused")
             throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid")
@@ -140,8 +140,8 @@ struct SignIn {
 
     private func revokeFamily(_ family: UUID, reason: String) async throws {
         try await db.write { tx in
-            try await RefreshToken.query(on: tx).filter(\.$family == family).filter(\.$revokedAt == nil).set(\.$revokedAt, to: Date()).update()
-            try await AuditLog.append(request.auditEvent("auth.tokensRevoked", resource: "tokenFamily:\(family)", details: reason), on: tx)
+            try await RefreshToken.query(on: tx).filter(\.$family == family).filter(\.$revokedAt == nil).set(\.$revokedAt, to: request.now).update()
+            try await AuditLog.append(request.auditEvent("auth.tokensRevoked", resource: "tokenFamily:\(family)", details: reason), on: tx, now: request.now)
         }
     }
 }

@@ -43,13 +43,13 @@ struct LicenseAPI {
         try await req.db.write { tx in
             // only if nobody changed it since it was read: else a 409
             let changed = try await tx.sql.update(LicenseRecord.schema)
-                .set("status", to: next.rawValue).set("status_reason", to: reason).set("updated_at", to: Date())
+                .set("status", to: next.rawValue).set("status_reason", to: reason).set("updated_at", to: req.now)
                 .where("identifier", .equal, identifier).where("status", .equal, current.rawValue)
                 .returning("id").all()
             guard changed.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
             try await OutboxEvent(topic: "license.status", subject: identifier, payload: ["license": identifier, "from": current.rawValue, "to": next.rawValue],
-                                  at: Date()).create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+                                  at: req.now).create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return try await LicenseVerification.verify(license.token, req: req)
     }

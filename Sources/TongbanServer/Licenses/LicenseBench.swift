@@ -25,7 +25,7 @@ enum LicenseBench {
         func claims(_ serial: Int) throws -> LicenseClaims {
             let id = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer, serial: "BENCH" + serial.zeroPadded(to: 10))
             return LicenseClaims(jti: IDClaim(value: id.value), iss: IssuerClaim(value: issuer.value), sub: SubjectClaim(value: code),
-                                 iat: IssuedAtClaim(value: Date()), nbf: NotBeforeClaim(value: LicenseIssuance.startOfDay(today)), exp: nil,
+                                 iat: IssuedAtClaim(value: app.clock.now()), nbf: NotBeforeClaim(value: LicenseIssuance.startOfDay(today)), exp: nil,
                                  typeCode: type.typeCode, typeName: type.name, holderName: holder.displayName, issuerName: "杭州市西湖区市场监督管理局",
                                  issuedOn: today.description, validUntil: nil, fields: fields)
         }
@@ -52,7 +52,7 @@ enum LicenseBench {
                 license.issuerCode = issuer.value; license.issuerName = claims.issuerName
                 license.fields = String(decoding: try CatalogEntry.encoder.encode(fields), as: UTF8.self)
                 license.issuedOn = today.description; license.status = LicenseStatus.valid.rawValue; license.token = token; license.kid = kid
-                license.createdAt = Date(); license.updatedAt = Date()
+                license.createdAt = app.clock.now(); license.updatedAt = app.clock.now()
                 try await license.create(on: app.db)
             }
             say("token: \(token)")

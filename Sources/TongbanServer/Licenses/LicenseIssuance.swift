@@ -57,7 +57,7 @@ enum LicenseIssuance {
     static func sign(_ type: LicenseType, holder: Account, holderCode code: String, fields: [String: String], identifier: LicenseIdentifier,
                      issuer: Issuer, on day: CalendarDate, validUntil: CalendarDate?, app: Application) async throws -> LicenseRecord {
         let kid = try await app.licenseKeys.signingKid(issuerCode: issuer.code.value, issuerName: issuer.name, app: app)
-        let now = Date()
+        let now = app.clock.now()
         let claims = LicenseClaims(
             jti: IDClaim(value: identifier.value), iss: IssuerClaim(value: issuer.code.value), sub: SubjectClaim(value: code),
             iat: IssuedAtClaim(value: now), nbf: NotBeforeClaim(value: startOfDay(day)),

@@ -57,7 +57,7 @@ final class LicenseKeys: @unchecked Sendable {
             try await app.db.write { tx in
                 try await key.create(on: tx)
                 try await AuditLog.append(AuditEvent(actorLabel: "system", action: "license.keyCreated", resource: "license-key:\(key.id!)",
-                                                     details: "\(issuerName) \(issuerCode)"), on: tx)
+                                                     details: "\(issuerName) \(issuerCode)"), on: tx, now: app.clock.now())
             }
         } catch where error.isConstraintViolation {
             return try await signingKid(issuerCode: issuerCode, issuerName: issuerName, app: app)  // another process made one first
@@ -71,8 +71,8 @@ final class LicenseKeys: @unchecked Sendable {
     func rotate(issuerCode: String, app: Application) async throws {
         try await app.db.write { tx in
             try await LicenseSigningKey.query(on: tx).filter(\.$issuerCode == issuerCode).filter(\.$retiredAt == nil)
-                .set(\.$retiredAt, to: Date()).update()
-            try await AuditLog.append(AuditEvent(actorLabel: "system", action: "license.keyRotated", resource: "license-issuer:\(issuerCode)"), on: tx)
+                .set(\.$retiredAt, to: app.clock.now()).update()
+            try await AuditLog.append(AuditEvent(actorLabel: "system", action: "license.keyRotated", resource: "license-issuer:\(issuerCode)"), on: tx, now: app.clock.now())
         }
         lock.withLock { _ = inUse.removeValue(forKey: issuerCode) }
     }
@@ -143,12 +143,12 @@ final class LicenseKeys: @unchecked Sendable {
     private static func newKey(issuerCode: String, issuerName: String, app: Application) -> LicenseSigningKey {
         let secret = Curve25519.Signing.PrivateKey()
         let key = LicenseSigningKey()
-        key.id = "\(issuerCode)-\(CalendarDate(Date()).description.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(8).lowercased())"
+        key.id = "\(issuerCode)-\(app.today.description.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(8).lowercased())"
         key.issuerCode = issuerCode
         key.issuerName = issuerName
         key.publicX = secret.publicKey.rawRepresentation.base64URLEncodedString()
         key.privateCipher = app.keys.encrypt(secret.rawRepresentation.base64EncodedString(), field: "license_key")
-        key.createdAt = Date()
+        key.createdAt = app.clock.now()
         return key
     }
 }

@@ -62,14 +62,14 @@ enum LicenseReissue {
                                    details: "replaces \(old.identifier)\(changed.isEmpty ? "" : "; changed \(changed.joined(separator: ","))"): \(reason)")
         try await req.db.write { tx in
             let cancelled = try await tx.sql.update(LicenseRecord.schema)
-                .set("status", to: LicenseStatus.cancelled.rawValue).set("status_reason", to: "换发新版本 \(next.value)：\(reason)").set("updated_at", to: Date())
+                .set("status", to: LicenseStatus.cancelled.rawValue).set("status_reason", to: "换发新版本 \(next.value)：\(reason)").set("updated_at", to: req.now)
                 .where("identifier", .equal, old.identifier).where("status", .equal, LicenseStatus.valid.rawValue)
                 .returning("id").all()
             guard cancelled.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
             try await license.create(on: tx)
             try await OutboxEvent(topic: "license.\(kind.rawValue)", subject: next.value,
-                                  payload: ["license": next.value, "replaces": old.identifier, "holder": old.holderID.uuidString], at: Date()).create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+                                  payload: ["license": next.value, "replaces": old.identifier, "holder": old.holderID.uuidString], at: req.now).create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return try await LicenseVerification.verify(license.token, req: req)
     }
@@ -125,8 +125,8 @@ enum LicenseDirectIssue {
         try await req.db.write { tx in
             try await license.create(on: tx)
             try await OutboxEvent(topic: "license.issued", subject: identifier.value,
-                                  payload: ["license": identifier.value, "holder": holder.id!.uuidString, "type": type.code], at: Date()).create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+                                  payload: ["license": identifier.value, "holder": holder.id!.uuidString, "type": type.code], at: req.now).create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return try await LicenseVerification.verify(license.token, req: req).encodeResponse(status: .created, for: req)
     }

@@ -154,7 +154,7 @@ enum FollowUpWork {
             throw TongbanError.conflict("followUp.notAllowed", ["state": followUp.state.rawValue,
                                                                 "allowed": FollowUpMachine.allowed(from: followUp.state).map(\.rawValue).joined(separator: ", ")])
         }
-        let before = followUp.state, version = body.version ?? followUp.version, now = Date()
+        let before = followUp.state, version = body.version ?? followUp.version, now = req.now
         switch action {
         case .callBack: followUp.callNote = note
         case .fix, .schedule, .explain: followUp.resolution = note; if let ledgerDue { followUp.ledgerDue = ledgerDue.description }
@@ -176,7 +176,7 @@ enum FollowUpWork {
             }
             try await OutboxEvent(topic: "followUp.\(action.rawValue)", subject: id.uuidString,
                                   payload: ["followUp": id.uuidString, "state": next.rawValue, "department": followUp.departmentName], at: now).create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         followUp.version = version + 1
         followUp.updatedAt = now

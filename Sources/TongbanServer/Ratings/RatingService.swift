@@ -64,7 +64,7 @@ enum RatingService {
         if try await RatingRecord.query(on: req.db).filter(\.$occasion == subject.occasion.kind).filter(\.$subjectID == subject.occasion.subject).count() > 0 {
             throw TongbanError.conflict("rating.alreadyRated")
         }
-        let now = Date()
+        let now = req.now
         let rating = RatingRecord()
         rating.id = UUID()
         rating.occasion = subject.occasion.kind
@@ -101,7 +101,7 @@ enum RatingService {
                     try await OutboxEvent(topic: "followUp.opened", subject: followUp.id!.uuidString,
                                           payload: ["followUp": followUp.id!.uuidString, "department": subject.departmentName, "due": followUp.dueOn], at: now).create(on: tx)
                 }
-                try await AuditLog.append(audit, on: tx)
+                try await AuditLog.append(audit, on: tx, now: req.now)
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("rating.alreadyRated")
@@ -122,7 +122,7 @@ enum RatingService {
         let comment = body.comment?.trimmingCharacters(in: .whitespacesAndNewlines)
         let problems = RatingRules.problems(level: level, reasons: reasons, comment: comment)
         guard problems.isEmpty, let level else { throw TongbanError.invalid(problems) }
-        let now = Date()
+        let now = req.now
         let audit = req.auditEvent("rating.revised", resource: "rating:\(id)", details: "\(rating.level) → \(level.rawValue) [\(reasons.joined(separator: ","))]")
         try await req.db.write { tx in
             let changed = try await tx.sql.raw("""
@@ -131,7 +131,7 @@ enum RatingService {
                 WHERE id = \(bind: id) AND revisions = 0 RETURNING id
                 """).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("rating.alreadyRevised") }
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         rating.level = level.rawValue; rating.reasons = reasons.joined(separator: ","); rating.comment = comment; rating.revisions += 1; rating.revisedAt = now
         return rating

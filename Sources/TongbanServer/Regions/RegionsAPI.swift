@@ -62,7 +62,7 @@ struct RegionsAPI {
             try await req.db.write { tx in
                 try await department.create(on: tx)
                 try await AuditLog.append(req.auditEvent("department.create", resource: "department:\(try department.requireID())",
-                                                         details: "\(name) \(code.value)"), on: tx)
+                                                         details: "\(name) \(code.value)"), on: tx, now: req.now)
             }
         } catch where error.isConstraintViolation {
             throw TongbanError(status: .conflict, code: "department.duplicate", fields: [FieldError(field: "creditCode", key: "department.duplicate")])

@@ -46,7 +46,7 @@ enum DemoHall {
         hall.slotCapacity = 4
         hall.bookingDays = 14
         hall.defaultServiceMinutes = 12
-        hall.createdAt = Date()
+        hall.createdAt = app.clock.now()
         hall.version = 1
         let rows = windows.map { number, name, categories in
             let w = HallWindow()
@@ -69,7 +69,7 @@ enum DemoHall {
     /// first window free that serves its category, with exponential service times; 4 % no-shows.
     static func simulateWeek(_ hall: Hall, windows: [HallWindow], clerks: [Account], app: Application, db: any Database) async throws {
         var rng = SystemRandomNumberGenerator()
-        let today = LocalTime(app.hallNow()).date
+        let today = LocalTime(app.clock.now()).date
         let service: [String: Double] = ["A": 9, "B": 16, "C": 12, "D": 8]
         let share: [String: Double] = ["A": 0.4, "B": 0.25, "C": 0.15, "D": 0.2]
         var tickets: [HallTicket] = [], sessions: [WindowSession] = []

@@ -82,7 +82,7 @@ enum DemoSeed {
             }
             for member in staff {
                 guard let (departmentID, region) = departmentIDs[member.department] else { continue }
-                let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: member.username), displayName: member.name, passwordHash: hash)
+                let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: member.username), displayName: member.name, passwordHash: hash, at: app.clock.now())
                 account.roles = member.roles
                 account.$department.id = departmentID
                 account.regionCode = region
@@ -90,7 +90,7 @@ enum DemoSeed {
                 logins.append(Login(login: member.username, who: "\(member.name) — \(member.roles.map(\.rawValue).joined(separator: ","))"))
             }
             let person = Account(kind: .person, loginKey: Account.loginKey(identityNumberHash: keys.lookupHash(idNumber.value, field: "identity_number")),
-                                 displayName: "张晓明", passwordHash: hash)
+                                 displayName: "张晓明", passwordHash: hash, at: app.clock.now())
             person.idNumberHash = keys.lookupHash(idNumber.value, field: "identity_number")
             person.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
             person.mobileHash = keys.lookupHash(personMobile, field: "mobile")
@@ -99,27 +99,27 @@ enum DemoSeed {
             try await person.create(on: tx)
             logins.insert(Login(login: idNumber.value, who: "张晓明 — person (自然人)"), at: 0)
             let enterprise = Account(kind: .enterprise, loginKey: Account.loginKey(creditCode: enterpriseCode),
-                                     displayName: "杭州西湖云帆科技有限公司", passwordHash: hash)
+                                     displayName: "杭州西湖云帆科技有限公司", passwordHash: hash, at: app.clock.now())
             enterprise.creditCode = enterpriseCode.value
             enterprise.legalRepresentative = "李云帆"
             enterprise.regionCode = "330106"
             try await enterprise.create(on: tx)
             logins.insert(Login(login: enterpriseCode.value, who: "杭州西湖云帆科技有限公司 — enterprise (法人)"), at: 1)
             try await AuditLog.append(AuditEvent(actorID: nil, actorLabel: "system:seed", action: "seed.demo", resource: "database",
-                                                 details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx)
+                                                 details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx, now: app.clock.now())
             return (logins, person, enterprise)
         }
         try await DemoLicenses.issue(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         try await DemoSharedData.seed(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         try await DemoHall.seed(app: app, db: db, history: hallHistory)
-        if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder) }
+        if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder, now: app.clock.now()) }
         if catalog && hallHistory { try await DemoFigures.seed(app: app, db: db) }
         return logins
     }
 
     /// The demo catalog (Zhejiang items with their departments, and the bundles) and, as a second
     /// region, the real implementation list of Guang'an District, Sichuan, with its regions.
-    static func seedCatalog(db: any Database, regionsFolder: String) async throws {
+    static func seedCatalog(db: any Database, regionsFolder: String, now: Date) async throws {
         let catalog = try DemoCatalog.load(from: TongbanResources.directory + "/Catalog/demo-catalog.json")
         try await db.write { tx in
             for department in catalog.departments
@@ -131,9 +131,9 @@ enum DemoSeed {
         _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "5116", files: ["areas.csv", "streets.csv"], on: db)
         // Basic items before their implementations, so the standard-field rule sees them.
         let rows = catalog.items.sorted { !$0.isImplementation && $1.isImplementation }.enumerated().map { ItemFiles.Row(line: $0.offset + 1, item: $0.element) }
-        _ = try await CatalogImport.write(rows, by: "system:seed", on: db)
-        try await CatalogImport.publishBundles(catalog.bundles, by: "system:seed", on: db)
+        _ = try await CatalogImport.write(rows, by: "system:seed", at: now, on: db)
+        try await CatalogImport.publishBundles(catalog.bundles, by: "system:seed", at: now, on: db)
         let guangAn = try String(contentsOfFile: TongbanResources.directory + "/Catalog/guang-an-district-items.csv", encoding: .utf8)
-        _ = try await CatalogImport.importFile(text: guangAn, csv: true, by: "system:seed", on: db)
+        _ = try await CatalogImport.importFile(text: guangAn, csv: true, by: "system:seed", at: now, on: db)
     }
 }

@@ -25,7 +25,7 @@ enum DemoSharedData {
                 "legalRepresentative": enterprise.legalRepresentative ?? "", "registeredCapital": "500 万元人民币",
                 "address": "浙江省杭州市西湖区文三路 478 号 5 楼", "establishedOn": "2021-03-15", "status": "存续"]),
         ]
-        let now = Date()
+        let now = app.clock.now()
         try await db.transaction { tx in
             for (resource, kind, code, holder, values) in records {
                 let record = SharedRecord()

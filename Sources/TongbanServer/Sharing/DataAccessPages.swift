@@ -60,7 +60,7 @@ struct DataAccessPages {
         let formatter = DateFormatter()
         formatter.timeZone = CalendarDate.shanghai
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        let now = Date()
+        let now = req.now
         let english = req.language == .en
         let types = req.application.licenseTypes.values
         let consents = access.consents.map { c in

@@ -23,7 +23,7 @@ enum DataReads {
     /// Writes the reads with their audit entries. A single read outside a transaction (a
     /// client system's lookup) shares its commit with the others arriving meanwhile, as
     /// submissions do: one head update and one fsync for the lot, each caller answered after it.
-    static func record(_ reads: [Read], requestID: String?, on db: any Database, groupCommit: GroupCommit? = nil, at now: Date = Date()) async throws {
+    static func record(_ reads: [Read], requestID: String?, on db: any Database, groupCommit: GroupCommit? = nil, at now: Date) async throws {
         guard !reads.isEmpty else { return }
         var batch = InsertBatch()
         var events: [AuditEvent] = []

@@ -132,12 +132,12 @@ struct DataSharingAPI {
         grant.status = .pending
         grant.requestedBy = try account.requireID()
         grant.version = 1
-        grant.createdAt = Date()
+        grant.createdAt = req.now
         let audit = req.auditEvent("sharing.grantRequested", resource: "grant:\(grant.id!.uuidString)", purpose: purpose,
                                    details: "\(resource.code) [\(grant.fields)] for \(days) days by \(department.name)")
         try await req.db.write { tx in
             try await grant.create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return grant
     }
@@ -162,7 +162,7 @@ struct DataSharingAPI {
         guard grant.status == .pending else { throw TongbanError.conflict("sharing.alreadyDecided", ["status": grant.status.rawValue]) }
         let today = req.application.today
         let lastDay = approve ? today.adding(days: grant.days - 1)?.description : nil
-        let now = Date()
+        let now = req.now
         let status: SharingGrant.Status = approve ? .approved : .refused
         let audit = req.auditEvent(approve ? "sharing.grantApproved" : "sharing.grantRefused", resource: "grant:\(id.uuidString)", purpose: grant.purpose,
                                    details: "\(grant.resourceCode) [\(grant.fields)] for \(grant.requesterName)\(lastDay.map { " until \($0)" } ?? "")\(reason.map { ": \($0)" } ?? "")")
@@ -174,7 +174,7 @@ struct DataSharingAPI {
                 WHERE id = \(bind: id) AND status = 'pending' AND version = \(bind: body.version ?? grant.version) RETURNING id
                 """).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("sharing.alreadyDecided", ["status": "?"]) }
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         grant.status = status; grant.decisionReason = reason; grant.lastDay = lastDay; grant.decidedAt = now; grant.version += 1
         return grant
@@ -205,7 +205,7 @@ struct DataSharingAPI {
                 WHERE id = \(bind: id) AND status = 'approved' RETURNING id
                 """).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("sharing.alreadyDecided", ["status": grant.status.rawValue]) }
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         grant.status = .revoked; grant.decisionReason = reason; grant.version += 1
         return grant
@@ -243,12 +243,12 @@ struct DataSharingAPI {
         client.clearance = clearance
         client.ratePerMinute = rate
         client.createdBy = try account.requireID()
-        client.createdAt = Date()
+        client.createdAt = req.now
         let audit = req.auditEvent("sharing.clientCreated", resource: "client:\(client.id!.uuidString)",
                                    details: "\(name) of \(department.name), clearance \(clearance.rawValue), \(rate)/min, key tbk_\(prefix)_…")
         try await req.db.write { tx in
             try await client.create(on: tx)
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return ClientCreated(id: client.id!, name: name, department: department.name, clearance: clearance.rawValue, ratePerMinute: rate, key: key)
     }

@@ -15,7 +15,7 @@ enum SharedLookup {
               let client = try await req.application.sharingClients.authenticate(key, on: req.readDB) else {
             throw TongbanError(status: .unauthorized, code: "sharing.badKey")
         }
-        if case let .refused(retryAfter) = req.application.sharingClients.admit(client) {
+        if case let .refused(retryAfter) = req.application.sharingClients.admit(client, at: req.now) {
             throw TongbanError(status: .tooManyRequests, code: "sharing.rateLimited", headers: ["Retry-After": String(retryAfter)])
         }
         let body = try req.content.decode(DataSharingAPI.LookupBody.self)
@@ -70,7 +70,7 @@ enum SharedLookup {
         }
         let shown = resource.view(SharedRecord.values(of: record.data), fields: allowed, clearance: client.clearance)
         let masked = allowed.filter { key in resource.field(key).map { $0.sensitivity > client.clearance } ?? false && shown[key] != nil }
-        let now = Date()
+        let now = req.now
         try await DataReads.record([DataReads.Read(subjectID: record.subject_id, readerID: client.id, readerLabel: reader,
                                                    source: "data:\(resource.code)", sourceName: resource.name, fields: allowed.filter { shown[$0] != nil },
                                                    purpose: purpose, basis: grantID.map { "grant:\($0.uuidString)" } ?? "unconditional")],
@@ -134,7 +134,7 @@ enum SharedLookup {
     static func refuse(_ reason: String, resource: DataResource, client: SharingClients.Known, reader: String, purpose: String,
                        on req: Request) async throws -> Never {
         try await AuditLog.append(AuditEvent(actorID: client.id, actorLabel: reader, action: "data.refused", resource: "data:\(resource.code)",
-                                             purpose: purpose, requestID: req.requestID, details: reason), on: req.db)
+                                             purpose: purpose, requestID: req.requestID, details: reason), on: req.db, now: req.now)
         throw TongbanError(status: .forbidden, code: reason)
     }
 }

@@ -34,7 +34,7 @@ enum SharedMaterials {
         guard !reuses.isEmpty else { return [] }
         let actor = req.currentActor
         let holder = Policy.decide(actor, .view, .holderRecords(holderID: application.applicantID)).isAllowed
-        let now = Date()
+        let now = req.now
         // the cases this viewer reviews
         let reviewable = Set(try cases.filter { row in
             let departments = Set(tasks.filter { $0.caseID == row.id }.compactMap(\.departmentID) + [row.departmentID].compactMap { $0 })
@@ -105,7 +105,7 @@ enum SharedMaterials {
                                  sourceRef: first.sourceRef, departments: departments, consentUntil: until, note: note,
                                  status: license.map { req.t("licenseStatus.\($0.status)") }, readable: fields != nil, fields: fields ?? []))
         }
-        try await DataReads.record(reads, requestID: req.requestID, on: req.db)
+        try await DataReads.record(reads, requestID: req.requestID, on: req.db, at: req.now)
         return entries
     }
 }

@@ -28,7 +28,7 @@ struct SharingAPI {
         guard let consent = try await MaterialReuse.find(id, on: req.db), consent.holderID == holderID, consent.consented else {
             throw TongbanError.notFound("consent")
         }
-        let now = Date()
+        let now = req.now
         guard consent.expiresAt > now else { throw TongbanError.conflict("access.alreadyEnded") }
         let audit = req.auditEvent("consent.withdrawn", resource: "consent:\(id.uuidString)",
                                    details: "\(consent.sourceName) \(consent.sourceRef) for \(consent.departmentName)")
@@ -37,7 +37,7 @@ struct SharingAPI {
                 UPDATE material_reuses SET expires_at = \(bind: now) WHERE id = \(bind: id) AND holder_id = \(bind: holderID) AND expires_at > \(bind: now) RETURNING id
                 """).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("access.alreadyEnded") }
-            try await AuditLog.append(audit, on: tx)
+            try await AuditLog.append(audit, on: tx, now: req.now)
         }
     }
 

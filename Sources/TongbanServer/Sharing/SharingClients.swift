@@ -18,7 +18,7 @@ final class SharingClients: Sendable {
         let clearance: Sensitivity
         let ratePerMinute: Int
         let revoked: Bool
-        let loadedAt: Date
+        let loadedAt: CacheAge
     }
 
     private let cache = NIOLockedValueBox<[String: Known]>([:])
@@ -43,12 +43,12 @@ final class SharingClients: Sendable {
         let parts = key.split(separator: "_", maxSplits: 2)
         guard parts.count == 3, parts[0] == "tbk", parts[1].count == 10 else { return nil }
         let prefix = String(parts[1])
-        var known = cache.withLockedValue { $0[prefix] }.flatMap { Date().timeIntervalSince($0.loadedAt) < Self.freshFor ? $0 : nil }
+        var known = cache.withLockedValue { $0[prefix] }.flatMap { $0.loadedAt.isYoungerThan(Self.freshFor) ? $0 : nil }
         if known == nil {
             guard let row = try await APIClient.query(on: db).filter(\.$keyPrefix == prefix).first() else { return nil }
             let fresh = Known(id: try row.requireID(), departmentID: row.departmentID, departmentName: row.departmentName, name: row.name,
                               keyHash: row.keyHash, clearance: row.clearance, ratePerMinute: row.ratePerMinute, revoked: row.revokedAt != nil,
-                              loadedAt: Date())
+                              loadedAt: CacheAge())
             cache.withLockedValue { $0[prefix] = fresh }
             known = fresh
         }
@@ -60,7 +60,7 @@ final class SharingClients: Sendable {
     }
 
     /// Counts a request against the client's per-minute limit: admitted, or the seconds to wait.
-    func admit(_ client: Known, at now: Date = Date()) -> TokenBucket.Admission {
+    func admit(_ client: Known, at now: Date) -> TokenBucket.Admission {
         buckets.withLockedValue { buckets in
             var bucket = buckets[client.id].flatMap { $0.capacity == Double(client.ratePerMinute) ? $0 : nil }
                 ?? TokenBucket(capacity: client.ratePerMinute, period: 60, now: now)

@@ -30,7 +30,7 @@ enum Escalation {
                 WHERE escalated = \(bind: false) AND due_on < \(bind: today.description) AND state IN (\(states))
                 RETURNING id, department_name, due_on
                 """).all(decoding: Row.self)
-            let now = Date()
+            let now = app.clock.now()
             let events = rows.map { OutboxEvent(topic: kind.topic, subject: $0.id.uuidString,
                                                 payload: [kind.key: $0.id.uuidString, "department": $0.department_name, "due": $0.due_on], at: now) }
             if !events.isEmpty { try await events.create(on: tx) }

@@ -53,18 +53,18 @@ enum SupervisionBench {
         if app.db.isPostgres { try await app.db.sql.raw("ANALYZE").run() }
 
         clock = .now
-        let built = try await SupervisionRollup.refresh(app: app)
+        let built = try await SupervisionRollup.refresh(app: app, now: app.clock.now())
         say(String(format: "rollup built from nothing: %d days, %d rows in %.1f s", built.days, built.rows, seconds(ContinuousClock.now - clock)))
         clock = .now
-        let again = try await SupervisionRollup.refresh(app: app, now: Date().addingTimeInterval(1))
+        let again = try await SupervisionRollup.refresh(app: app, now: app.clock.now().addingTimeInterval(1))
         say(String(format: "refresh with nothing changed: %d days in %.1f ms", again.days, seconds(ContinuousClock.now - clock) * 1000))
         // one day's cases changed (a busy day's transitions): what a 30-second refresh redoes
         let day = last.adding(days: -3)!.description
         try await app.db.sql.raw("""
-            UPDATE cases SET updated_at = \(bind: Date()) WHERE application_id IN (SELECT id FROM applications WHERE submitted_on = \(bind: day))
+            UPDATE cases SET updated_at = \(bind: app.clock.now()) WHERE application_id IN (SELECT id FROM applications WHERE submitted_on = \(bind: day))
             """).run()
         clock = .now
-        let oneDay = try await SupervisionRollup.refresh(app: app, now: Date().addingTimeInterval(2))
+        let oneDay = try await SupervisionRollup.refresh(app: app, now: app.clock.now().addingTimeInterval(2))
         say(String(format: "refresh after a day's cases changed: %d day(s) in %.1f ms", oneDay.days, seconds(ContinuousClock.now - clock) * 1000))
         if app.db.isPostgres { try await app.db.sql.raw("ANALYZE supervision_daily").run() }
 

@@ -35,14 +35,14 @@ enum SupervisionRollup {
 
     /// Brings the rollup up to date; returns how many days were recomputed.
     @discardableResult
-    static func refresh(app: Application, now: Date = Date()) async throws -> Summary {
+    static func refresh(app: Application, now: Date) async throws -> Summary {
         try await refresh(on: app.db, now: now)
     }
 
     /// The same on a database, inside the caller's transaction if it is in one (a purge of the
     /// demo's samples recomputes the figures in the transaction that removes them).
     @discardableResult
-    static func refresh(on db: any Database, now: Date = Date()) async throws -> Summary {
+    static func refresh(on db: any Database, now: Date) async throws -> Summary {
         guard db.inTransaction else {
             return try await db.write { tx in try await refresh(on: tx, now: now) }
         }
@@ -173,7 +173,7 @@ enum SupervisionRollup {
     /// Runs every `interval` seconds in a serving process, from a few seconds after it starts.
     static func schedule(_ app: Application, every interval: TimeInterval) {
         BackgroundJob.schedule(app, name: "supervision rollup", every: interval, firstAfter: min(interval, 5)) {
-            let summary = try await refresh(app: app)
+            let summary = try await refresh(app: app, now: app.clock.now())
             if summary.days > 0 { app.logger.debug("supervision rollup: \(summary.days) day(s), \(summary.rows) row(s)") }
         }
     }

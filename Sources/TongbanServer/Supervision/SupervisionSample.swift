@@ -97,7 +97,7 @@ enum SupervisionSample {
 
     /// Writes the cases (and their applications and reused materials) in batches of about 400
     /// applications, each batch one transaction.
-    static func insert(_ cases: [Case], on db: any Database, now: Date = Date()) async throws {
+    static func insert(_ cases: [Case], on db: any Database, now: Date) async throws {
         var start = 0
         while start < cases.count {
             var end = min(cases.count, start + 400)
