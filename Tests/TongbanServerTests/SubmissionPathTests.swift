@@ -120,4 +120,35 @@ struct SubmissionPathTests {
             #expect(figures.totals.immediate == Rate(3, of: 3))
         }
     }
+
+    @Test("the page takes a copy of any of the item's materials (one an e-licence could replace too), and refuses a file for none of them", arguments: TestDatabase.available)
+    func pageUploads(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            // setup: 居住证签发, whose identity card an e-licence may stand in for
+            let item = try await InstantApprovalTests.item(app, named: "居住证签发")
+            let keys = item.materials.map(\.key)
+            #expect(item.materials.contains { $0.source != .applicant })
+            let browser = Browser(app)
+            try await browser.get("/login")
+            try await browser.post("/login", ["login": app.demoPersonLogin, "password": demoPassword])
+            try await browser.get("/apply?item=\(item.code)")
+            var fields = ["item": item.code]
+            for (key, value) in ApplicationFlowTests.fill(item.form, app: app) { fields["f_\(key)"] = value }
+            let pdf = (filename: "copy.pdf", type: "application/pdf", bytes: ApplicationFlowTests.pdf)
+
+            // act and check: a file for a material the item does not ask for is refused, nothing written
+            var files = Dictionary(uniqueKeysWithValues: keys.map { ("m_\($0)", pdf) })
+            files["m_nosuchmaterial"] = pdf
+            let refused = try await browser.postMultipart("/apply", fields, files: files)
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("提交的内容有误"))
+            #expect(try await ApplicationRecord.query(on: app.db).count() == 0)
+
+            // a copy of every material, the e-licence one included: submitted, each file stored with it
+            files["m_nosuchmaterial"] = nil
+            let posted = try await browser.postMultipart("/apply", fields, files: files)
+            #expect(posted.status == .seeOther, "\(posted.body.string)")
+            let stored = try await StoredMaterial.query(on: app.db).all().map(\.materialKey)
+            #expect(Set(stored) == Set(keys))
+        }
+    }
 }

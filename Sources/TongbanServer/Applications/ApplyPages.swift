@@ -196,7 +196,8 @@ struct ApplyPages {
                 for e in formProblems.errors { problems.add(e) }
             }
             for key in ApplicationSubmission.requiredUploads(target) where files[key] == nil { problems.add(ApplicationSubmission.materialProblem("materials.\(key)", target)) }
-            let brought = Set(target.items.flatMap(\.item.materials).filter { $0.source == .applicant }.map(\.key))
+            // a copy of any of the items' materials (one an e-licence could stand in for too), as the upload API takes
+            let brought = Set(target.items.flatMap(\.item.materials).map(\.key))
             for (key, file) in files {
                 if !brought.contains(key) {
                     problems.add("materials.\(key)", "material.unknownKey")
