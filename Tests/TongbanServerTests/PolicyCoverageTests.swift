@@ -95,7 +95,8 @@ struct PolicyCoverageTests {
                 if route.method != .GET { headers.contentType = key.contains("/api/") ? .json : .urlEncodedForm }
                 // an upload says what it carries, so that the content check lets it reach the access check
                 if key.hasSuffix("/materials/:key") { headers.contentType = .pdf }
-                let response = try await app.send(route.method, Self.concretePath(route), headers: headers, raw: route.method == .GET ? nil : "{}")
+                let body = route.method == .GET ? nil : "{}"
+                let response = try await app.send(route.method, Self.concretePath(route), headers: headers, raw: body)
                 let status = response.status
                 let toLogin = status == .seeOther && (response.headers.first(name: .location)?.hasPrefix("/login") ?? false)
                 let refused = [.unauthorized, .forbidden, .notFound].contains(status) || toLogin

@@ -67,7 +67,8 @@ struct SubmissionPathTests {
 
             // act 2: a draft through the API, its materials, then its submission
             let enterprise = try await app.token(app.demoEnterpriseLogin)
-            let draft = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, submit: false), bearer: enterprise)
+            let draftBody = ApplyBody(item: item.code, form: form, submit: false)
+            let draft = try await app.send(.POST, "/api/v1/applications", json: draftBody, bearer: enterprise)
             #expect(draft.status == .created, "\(draft.body.string)")
             let draftID = try draft.content.decode(Flow.Application_.self).id
             for key in required {
@@ -83,7 +84,8 @@ struct SubmissionPathTests {
             // act 3: a clerk submits directly for the enterprise (帮办)
             let clerk = try await app.token("clerk")
             let enterpriseID = try #require(try await Account.query(on: app.db).filter(\.$kind == .enterprise).first()?.id)
-            let direct = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, applicantID: enterpriseID), bearer: clerk)
+            let forEnterprise = ApplyBody(item: item.code, form: form, applicantID: enterpriseID)
+            let direct = try await app.send(.POST, "/api/v1/applications", json: forEnterprise, bearer: clerk)
             #expect(direct.status == .created, "\(direct.body.string)")
             let directID = try direct.content.decode(Flow.Application_.self).id
 
@@ -91,7 +93,8 @@ struct SubmissionPathTests {
             let (web, webCase) = try await Self.facts(app, application: webID)
             let (submitted, draftCase) = try await Self.facts(app, application: draftID)
             let (_, directCase) = try await Self.facts(app, application: directID)
-            #expect(webCase.state == .decided && webCase.route == .instant && webCase.decidedOn == app.today.description && webCase.daysUsed == 0)
+            #expect(webCase.state == .decided && webCase.route == .instant)
+            #expect(webCase.decidedOn == app.today.description && webCase.daysUsed == 0)
             #expect(webCase.tasks == 0 && webCase.timeline == ["submit", "approveInstantly"] && webCase.departmentID != nil)
             #expect(draftCase == webCase)
             #expect(directCase == webCase)
@@ -113,7 +116,8 @@ struct SubmissionPathTests {
             _ = try await SupervisionRollup.refresh(app: app, now: app.clock.now())
             let supervisor = try await app.token("supervisor")
             let day = app.today.description
-            let response = try await app.send(.GET, "/api/v1/supervision/figures?from=\(day)&to=\(day)&item=\(item.code)", bearer: supervisor)
+            let query = "from=\(day)&to=\(day)&item=\(item.code)"
+            let response = try await app.send(.GET, "/api/v1/supervision/figures?\(query)", bearer: supervisor)
             #expect(response.status == .ok, "\(response.body.string)")
             let figures = try response.content.decode(SupervisionFiguresDTO.self)
             #expect(figures.totals.decided == 3)

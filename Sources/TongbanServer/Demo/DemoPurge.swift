@@ -116,8 +116,9 @@ struct DemoCommand: AsyncCommand {
         try await app.autoMigrate()
         do {
             let s = try await DemoPurge.run(app: app, accounts: signature.accounts, now: app.clock.now())
-            context.console.print("removed \(s.applications) sample applications (\(s.cases) cases, \(s.reuses) material reuses), "
-                                  + "\(s.tickets) simulated tickets, \(s.sessions) window sessions; figures recomputed for \(s.daysRecomputed) days")
+            let removed = "removed \(s.applications) sample applications (\(s.cases) cases, \(s.reuses) material reuses), "
+                + "\(s.tickets) simulated tickets, \(s.sessions) window sessions"
+            context.console.print(removed + "; figures recomputed for \(s.daysRecomputed) days")
             if signature.accounts {
                 context.console.print("closed \(s.accounts) demo accounts (disabled, signed out, password removed)")
             }
