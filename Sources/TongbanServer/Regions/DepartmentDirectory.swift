@@ -19,6 +19,9 @@ struct DepartmentDirectory: Sendable {
         }
     }
 
+    /// The department with this unified social credit code.
+    func id(creditCode: String) -> UUID? { byCode[creditCode] }
+
     /// The department an item names (the item's own department).
     func id(of department: ItemDepartment, in region: RegionCode) -> UUID? {
         id(code: department.code, name: department.name, in: region)

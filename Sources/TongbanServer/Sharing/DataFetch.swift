@@ -40,8 +40,9 @@ enum DataFetch {
 
     /// The owner is recognised by its credit code's department, never by a name another
     /// region's department may share.
-    static func basis(departmentID: UUID?, resource: DataResource, today: CalendarDate, on db: any Database) async throws -> Basis? {
-        if let departmentID, try await Department.query(on: db).filter(\.$creditCode == resource.owner.code).first()?.id == departmentID {
+    static func basis(departmentID: UUID?, resource: DataResource, departments: DepartmentDirectory, today: CalendarDate,
+                      on db: any Database) async throws -> Basis? {
+        if let departmentID, departments.id(creditCode: resource.owner.code) == departmentID {
             return Basis(label: "owner")
         }
         if resource.sharing == .unconditional { return Basis(label: "unconditional") }
@@ -57,12 +58,13 @@ enum DataFetch {
         let wanted = materials(target, resources: app.dataResources)
         guard !wanted.isEmpty else { return [] }
         var reuses: [MaterialReuse] = []
+        let departments = try await app.applicationCaches.departments(on: db)
         for (material, resource) in wanted {
             if resource.consentRequired && !consented { continue }
             guard let key = subjectKey(applicant, resource: resource, keys: app.keys),
                   try await SharedRecord.query(on: db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == key).count() > 0 else { continue }
             for entry in cases where entry.item.materials.contains(where: { $0.key == material.key }) {
-                guard try await basis(departmentID: entry.row.departmentID, resource: resource,
+                guard try await basis(departmentID: entry.row.departmentID, resource: resource, departments: departments,
                                       today: app.today, on: db) != nil else { continue }
                 reuses.append(MaterialReuse(case: entry.row, item: entry.item, material: material, via: .data, sourceRef: resource.code,
                                             sourceName: resource.name, holderID: try applicant.requireID(), consented: resource.consentRequired,

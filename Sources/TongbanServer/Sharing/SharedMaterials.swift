@@ -57,11 +57,13 @@ enum SharedMaterials {
             // the consent (and, for shared data, the department's right to read) must still hold
             var basis: (reuse: MaterialReuse, access: DataFetch.Basis?)? = nil
             if !holder {
+                let directory = try await req.application.applicationCaches.departments(on: req.db)
                 for reuse in group where reviewable.contains(reuse.caseID) && reuse.expiresAt > now {
                     if reuse.via == .license { basis = (reuse, nil); break }
                     guard let resource = req.application.dataResources[reuse.sourceRef],
                           let access = try await DataFetch.basis(departmentID: cases.first { $0.id == reuse.caseID }?.departmentID,
-                                                                 resource: resource, today: req.application.today, on: req.db) else { continue }
+                                                                 resource: resource, departments: directory,
+                                                                 today: req.application.today, on: req.db) else { continue }
                     basis = (reuse, access)
                     break
                 }
