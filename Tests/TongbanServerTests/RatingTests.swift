@@ -44,16 +44,16 @@ struct RatingTests {
             // bad input, nothing written
             let auditBefore = try await AuditEntry.query(on: app.db).count()
             #expect(try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: ["level": 9], bearer: person).errorBody?.error.details?.first?.code == "rating.badLevel")
-            let noReason = try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: RatingService.RatingBody(level: 2, reasons: [], comment: nil), bearer: person)
+            let noReason = try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: RatingDesk.RatingBody(level: 2, reasons: [], comment: nil), bearer: person)
             #expect(noReason.errorBody?.error.details?.first?.code == "rating.reasonRequired")
-            let wrongReason = try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: RatingService.RatingBody(level: 5, reasons: ["overdue"], comment: nil), bearer: person)
+            let wrongReason = try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: RatingDesk.RatingBody(level: 5, reasons: ["overdue"], comment: nil), bearer: person)
             #expect(wrongReason.errorBody?.error.details?.first?.code == "rating.badReason")
             #expect(try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: ["level": 5], bearer: try await app.token(app.demoEnterpriseLogin)).status == .notFound)
             let (ratings, followUps) = (try await RatingRecord.query(on: app.db).count(), try await FollowUp.query(on: app.db).count())
             #expect(ratings == 0 && followUps == 0)
             #expect(try await AuditEntry.query(on: app.db).count() == auditBefore + 1)  // the enterprise's sign-in
 
-            let rated = try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: RatingService.RatingBody(level: 2, reasons: ["overdue", "repeatedVisits"], comment: "跑了两次"), bearer: person)
+            let rated = try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: RatingDesk.RatingBody(level: 2, reasons: ["overdue", "repeatedVisits"], comment: "跑了两次"), bearer: person)
             #expect(rated.status == .created, "\(rated.body.string)")
             let rating = try rated.content.decode(RatingBody.self)
             let followUp = try #require(rating.followUp)
@@ -78,7 +78,7 @@ struct RatingTests {
             let fixed = try await app.send(.POST, "/api/v1/follow-ups/\(followUp.id)/actions", json: ["action": "fix", "note": "补正清单已上线"], bearer: staff)
             #expect(try fixed.content.decode(FollowUpBody.self).state == "fixed")
 
-            let revised = try await app.send(.PUT, "/api/v1/ratings/\(rating.id)", json: RatingService.RatingBody(level: 4, reasons: ["fast"], comment: "整改后满意"), bearer: person)
+            let revised = try await app.send(.PUT, "/api/v1/ratings/\(rating.id)", json: RatingDesk.RatingBody(level: 4, reasons: ["fast"], comment: "整改后满意"), bearer: person)
             #expect(revised.status == .ok && (try? revised.content.decode(RatingBody.self).revisions) == 1)
             #expect(try await app.send(.PUT, "/api/v1/ratings/\(rating.id)", json: ["level": 5], bearer: person).errorBody?.error.code == "rating.alreadyRevised")
             let verdict = try await AuditLog.verify(on: app.db)
@@ -91,7 +91,7 @@ struct RatingTests {
         try await withTongban(database, catalog: true) { app, _ in
             let person = try await app.token(app.demoPersonLogin)
             let id = try await Self.application(app, token: person)
-            let rating = try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: RatingService.RatingBody(level: 1, reasons: ["other"], comment: "恶意测试"), bearer: person)
+            let rating = try await app.send(.POST, "/api/v1/applications/\(id)/rating", json: RatingDesk.RatingBody(level: 1, reasons: ["other"], comment: "恶意测试"), bearer: person)
                 .content.decode(RatingBody.self)
             let followUp = try #require(rating.followUp)
             let staff = try await Self.departmentStaff(app, ratingDepartment: rating.department)
@@ -110,7 +110,7 @@ struct RatingTests {
 
             // a second bad rating left alone past its deadline: escalated once, whichever run gets there
             let second = try await Self.application(app, token: person)
-            let late = try await app.send(.POST, "/api/v1/applications/\(second)/rating", json: RatingService.RatingBody(level: 2, reasons: ["attitude"], comment: nil), bearer: person)
+            let late = try await app.send(.POST, "/api/v1/applications/\(second)/rating", json: RatingDesk.RatingBody(level: 2, reasons: ["attitude"], comment: nil), bearer: person)
                 .content.decode(RatingBody.self)
             let lateFollowUp = try #require(late.followUp)
             let due = try #require(CalendarDate(iso: lateFollowUp.dueOn))
@@ -142,10 +142,10 @@ struct RatingTests {
                 _ = try await app.send(.POST, "/api/v1/hall-tickets/\(t.id)/finish", json: ["outcome": "served"], bearer: clerk)
             }
             #expect(try await app.send(.POST, "/api/v1/hall-tickets/\(kiosk.id)/rating", json: ["level": 5], bearer: clerk).status == .forbidden)
-            let anonymous = try await app.send(.POST, "/api/v1/hall-tickets/\(kiosk.id)/rating", json: RatingService.RatingBody(level: 5, reasons: ["friendly", "fast"], comment: nil))
+            let anonymous = try await app.send(.POST, "/api/v1/hall-tickets/\(kiosk.id)/rating", json: RatingDesk.RatingBody(level: 5, reasons: ["friendly", "fast"], comment: nil))
             #expect(anonymous.status == .created && (try? anonymous.content.decode(RatingBody.self).followUp) == nil)
             #expect(try await app.send(.POST, "/api/v1/hall-tickets/\(online.id)/rating", json: ["level": 4], bearer: try await app.token(app.demoEnterpriseLogin)).status == .forbidden)
-            let mine = try await app.send(.POST, "/api/v1/hall-tickets/\(online.id)/rating", json: RatingService.RatingBody(level: 2, reasons: ["attitude"], comment: nil), bearer: person)
+            let mine = try await app.send(.POST, "/api/v1/hall-tickets/\(online.id)/rating", json: RatingDesk.RatingBody(level: 2, reasons: ["attitude"], comment: nil), bearer: person)
             #expect(mine.status == .created)
             #expect(try mine.content.decode(RatingBody.self).department == "杭州市西湖区政务服务中心")
             #expect(try await app.send(.POST, "/api/v1/hall-tickets/\(online.id)/rating", json: ["level": 5], bearer: person).errorBody?.error.code == "rating.alreadyRated")

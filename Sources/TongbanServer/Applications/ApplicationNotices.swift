@@ -26,12 +26,13 @@ struct ApplicationNotices {
 
     func notice(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
-        guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
-            throw TongbanError.notFound("application")
-        }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         let kind = try req.parameters.require("kind")
         guard ["acceptance", "correction", "refusal", "decision"].contains(kind) else { throw TongbanError.notFound("notice") }
-        let dto = try await ApplicationAPI.dto(application, on: req)
+        let desk = ApplicationDesk(context: req.context)
+        let loaded = try await desk.load(id)
+        let application = loaded.application
+        let dto = try desk.dto(loaded)
         var sections: [Section] = []
         for c in dto.cases {
             let r = c.record

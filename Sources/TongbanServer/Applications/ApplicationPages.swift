@@ -84,13 +84,14 @@ struct ApplicationPages {
     /// A reviewer's open tasks, soonest due first, with the warning colour.
     func inbox(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/inbox") }
-        let lines = try await ReviewerInbox.entries(req).map { entry in
-            Line(href: "/applications/\(entry.application.id!)", number: entry.application.number ?? "—", title: "\(entry.task.name) · \(entry.row.itemName)",
+        let desk = ReviewTaskDesk(context: req.context)
+        let lines = try await desk.inbox().map { entry in
+            Line(href: "/applications/\(try entry.application.requireID())", number: entry.application.number ?? "—", title: "\(entry.task.name) · \(entry.row.itemName)",
                  state: req.t(entry.task.claimedBy == nil ? "task.unclaimed" : "task.claimed"), dueOn: entry.task.dueOn ?? "—",
                  warning: entry.warning.rawValue, warningLabel: entry.warning == .none ? nil : req.t("warning.\(entry.warning.rawValue)"))
         }
-        let verifications = try await ReviewerInbox.verifications(req).map { v in
-            Line(href: "/applications/\(v.application.id!)", number: v.application.number ?? "—",
+        let verifications = try await desk.verifications().map { v in
+            Line(href: "/applications/\(try v.application.requireID())", number: v.application.number ?? "—",
                  title: "\(req.t("inbox.verification")) · \(v.row.itemName) · \(v.application.applicantName)",
                  state: req.t("inbox.verificationPending"), dueOn: v.due, warning: v.overdue ? "red" : "none",
                  warningLabel: v.overdue ? req.t("warning.red") : nil)
@@ -184,15 +185,14 @@ struct ApplicationPages {
 
     func renderDetail(_ req: Request, failure: String?) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
-        guard let id = req.parameters.get("id", as: UUID.self), let application = try await ApplicationRecord.find(id, on: req.db) else {
-            throw TongbanError.notFound("application")
-        }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         // each read once: the DTO and the page's own parts share them
-        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
-        let tasks = try await ReviewTask.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
-        try ApplicationAPI.checkVisible(application, cases: cases, tasks: tasks, on: req)
-        let caseEvents = try await CaseEvent.query(on: req.db).filter(\.$applicationID == id).sort(\.$at).all()
-        let dto = try ApplicationAPI.dto(application, cases: cases, tasks: tasks, events: caseEvents, on: req)
+        let desk = ApplicationDesk(context: req.context)
+        let loaded = try await desk.load(id)
+        let application = loaded.application
+        let cases = loaded.cases
+        let tasks = loaded.tasks
+        let dto = try desk.dto(loaded)
         var views: [CaseView] = []
         var items: [ServiceItem] = []
         for (row, c) in zip(cases, dto.cases) {
@@ -230,7 +230,7 @@ struct ApplicationPages {
                                     events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure,
                                     applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty,
                                     checklist: checklist, hasChecklist: !checklist.isEmpty,
-                                    mayRecordVisit: try MaterialPages.mayRecordVisit(req, application: application),
+                                    mayRecordVisit: try desk.mayRecordVisit(application),
                                     shared: shared, hasShared: !shared.isEmpty,
                                     rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id ? "/applications/\(id)/rating" : nil)
         let response = try await req.view.render("application", context).encodeResponse(for: req)
@@ -336,7 +336,9 @@ struct ApplicationPages {
             throw TongbanError.notFound("task")
         }
         do {
-            _ = try await ApplicationAPI.workOnTask(req, taskID: taskID, verb: try req.parameters.require("verb"))
+            let verb = try req.parameters.require("verb")
+            let body = try req.content.decode(ReviewTaskDesk.TaskBody.self)
+            _ = try await ReviewTaskDesk(context: req.context).work(taskID: taskID, verb: verb, body)
         } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
             return try await renderDetail(req, refused: error)
         }
@@ -359,7 +361,9 @@ struct ApplicationPages {
         var result: ApplicationAPI.StatusDTO? = nil
         var error: String? = nil
         if !number.isEmpty || !tail.isEmpty {
-            do { result = try await ApplicationAPI().status(req: req) } catch let failure as TongbanError {
+            do {
+                result = try await ApplicationDesk(context: req.context).status(number: number, tail: tail)
+            } catch let failure as TongbanError {
                 error = failure.fields.isEmpty ? req.t(failure.code, failure.arguments) : failure.fields.map { req.fieldMessage($0) }.joined(separator: " ")
             }
         }

@@ -126,7 +126,7 @@ enum CaseWork {
         let action = try body.action(today: req.application.today, calendar: req.application.workingDays, item: loaded.item)
         let account = req.currentAccount
         do {
-            try await perform(action, on: loaded, as: role, actorLabel: account.map { "\($0.kind.rawValue):\($0.displayName)" } ?? "system",
+            try await perform(action, on: loaded, as: role, actorLabel: account?.auditLabel ?? "system",
                           audit: req.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")"),
                           app: req.application, db: req.db)
         } catch var error as TongbanError where error.arguments["state"] != nil {

@@ -48,12 +48,6 @@ struct MaterialPages {
         }
     }
 
-    /// Whether the viewer may record the applicant's visits: a clerk of the application's region.
-    static func mayRecordVisit(_ req: Request, application: ApplicationRecord) throws -> Bool {
-        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
-        return req.allows(.handle, resource)
-    }
-
     struct VisitForm: Decodable { var purpose: String? }
 
     /// 到场登记: the clerk records that the applicant came in person (every visit counts against
@@ -62,7 +56,8 @@ struct MaterialPages {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         do {
-            try await ApplicationAPI.recordVisit(req, applicationID: id, purpose: try req.content.decode(VisitForm.self).purpose)
+            let purpose = try req.content.decode(VisitForm.self).purpose
+            try await ApplicationDesk(context: req.context).recordVisit(id, purpose: purpose)
         } catch let error as TongbanError where error.status == .unprocessableEntity {
             return try await ApplicationPages().renderDetail(req, refused: error)
         }

@@ -204,6 +204,6 @@ struct MaterialUpload: Sendable {
 extension AuditEvent {
     /// How an account is named on timelines and in the audit trail: its kind and its name.
     static func label(_ account: Account) -> String {
-        "\(account.kind.rawValue):\(account.displayName)"
+        account.auditLabel
     }
 }

@@ -127,8 +127,6 @@ enum AuditLog {
 extension Request {
     /// An audit event by the signed-in account (or anonymous), carrying this request's id.
     func auditEvent(_ action: String, resource: String, purpose: String? = nil, details: String? = nil) -> AuditEvent {
-        let account = currentAccount
-        return AuditEvent(actorID: account?.id, actorLabel: account.map { "\($0.kind.rawValue):\($0.displayName)" } ?? "anonymous",
-                          action: action, resource: resource, purpose: purpose, requestID: requestID, details: details)
+        context.auditEvent(action, resource: resource, purpose: purpose, details: details)
     }
 }

@@ -3,26 +3,34 @@ import Foundation
 import TongbanCore
 import Vapor
 
-/// 民呼我应 over the API: send, list, read, answer, rate.
+/// 民呼我应 over the API: send, list, read, answer, rate — adapters over `ComplaintDesk`.
 struct ComplaintAPI {
     func register(_ api: any RoutesBuilder) {
         api.post("complaints") { req async throws -> Response in
-            let record = try await ComplaintService.send(try req.content.decode(ComplaintService.SendBody.self), on: req)
-            return try await ComplaintDTO(record, today: req.application.today).encodeResponse(status: .created, for: req)
+            let body = try req.content.decode(ComplaintDesk.SendBody.self)
+            let record = try await ComplaintDesk(context: req.context).send(body)
+            return try await ComplaintDTO(record, today: req.context.today).encodeResponse(status: .created, for: req)
         }
         api.get("complaints") { req async throws -> [ComplaintDTO] in
-            try await ComplaintService.list(on: req).map { ComplaintDTO($0, today: req.application.today) }
+            let context = req.context
+            return try await ComplaintDesk(context: context).list().map { try ComplaintDTO($0, today: context.today) }
         }
         api.get("complaints", ":id") { req async throws -> ComplaintDTO in
-            ComplaintDTO(try await ComplaintService.find(try Self.id(req), on: req), today: req.application.today)
+            let context = req.context
+            let record = try await ComplaintDesk(context: context).find(try Self.id(req))
+            return try ComplaintDTO(record, today: context.today)
         }
         api.post("complaints", ":id", "answer") { req async throws -> ComplaintDTO in
-            ComplaintDTO(try await ComplaintService.answer(try Self.id(req), try req.content.decode(ComplaintService.AnswerBody.self), on: req),
-                         today: req.application.today)
+            let context = req.context
+            let body = try req.content.decode(ComplaintDesk.AnswerBody.self)
+            let record = try await ComplaintDesk(context: context).answer(try Self.id(req), body)
+            return try ComplaintDTO(record, today: context.today)
         }
         api.post("complaints", ":id", "rating") { req async throws -> ComplaintDTO in
-            ComplaintDTO(try await ComplaintService.rate(try Self.id(req), try req.content.decode(ComplaintService.RateBody.self), on: req),
-                         today: req.application.today)
+            let context = req.context
+            let body = try req.content.decode(ComplaintDesk.RateBody.self)
+            let record = try await ComplaintDesk(context: context).rate(try Self.id(req), body)
+            return try ComplaintDTO(record, today: context.today)
         }
     }
 
@@ -53,11 +61,25 @@ struct ComplaintDTO: Content {
     let ratingComment: String?
     let version: Int
 
-    init(_ r: ComplaintRecord, today: CalendarDate) {
-        id = r.id!; kind = r.kind.rawValue; subject = r.subject.rawValue; target = r.target; about = r.targetLabel; department = r.departmentName
-        title = r.title; body = r.body; state = r.state.rawValue; sentOn = r.sentOn; dueOn = r.dueOn
-        overdue = CalendarDate(iso: r.dueOn).map { ComplaintRules.isOverdue(due: $0, on: today, state: r.state) } ?? false
-        escalated = r.escalated; answer = r.answer; answeredBy = r.answeredBy; answeredOn = r.answeredOn; rating = r.rating
-        ratingComment = r.ratingComment; version = r.version
+    init(_ r: ComplaintRecord, today: CalendarDate) throws {
+        id = try r.requireID()
+        kind = r.kind.rawValue
+        subject = r.subject.rawValue
+        target = r.target
+        about = r.targetLabel
+        department = r.departmentName
+        title = r.title
+        body = r.body
+        state = r.state.rawValue
+        sentOn = r.sentOn
+        dueOn = r.dueOn
+        overdue = r.isOverdue(on: today)
+        escalated = r.escalated
+        answer = r.answer
+        answeredBy = r.answeredBy
+        answeredOn = r.answeredOn
+        rating = r.rating
+        ratingComment = r.ratingComment
+        version = r.version
     }
 }

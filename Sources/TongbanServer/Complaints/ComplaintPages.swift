@@ -28,15 +28,15 @@ struct ComplaintPages {
 
     func list(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/complaints") }
-        let today = req.application.today
-        let lines = try await ComplaintService.list(on: req).map { r in
-            Line(href: "/complaints/\(r.id!)", title: r.title, kind: req.t("complaint.kind.\(r.kind.rawValue)"), department: r.departmentName,
-                 state: req.t("complaint.state.\(r.state.rawValue)"), dueOn: r.dueOn,
-                 overdue: CalendarDate(iso: r.dueOn).map { ComplaintRules.isOverdue(due: $0, on: today, state: r.state) } ?? false, escalated: r.escalated)
+        let context = req.context
+        let lines = try await ComplaintDesk(context: context).list().map { r in
+            Line(href: "/complaints/\(try r.requireID())", title: r.title, kind: req.t("complaint.kind.\(r.kind.rawValue)"),
+                 department: r.departmentName, state: req.t("complaint.state.\(r.state.rawValue)"), dueOn: r.dueOn,
+                 overdue: r.isOverdue(on: context.today), escalated: r.escalated)
         }
-        return try await req.view.render("complaints", ListContext(page: req.pageContext(title: req.t("complaint.title")), lines: lines,
-                                                                 hasLines: !lines.isEmpty,
-                                                                 maySend: req.ownRecords.map { req.allows(.create, $0) } ?? false)).encodeResponse(for: req)
+        let page = ListContext(page: req.pageContext(title: req.t("complaint.title")), lines: lines, hasLines: !lines.isEmpty,
+                               maySend: context.ownRecords.map { context.allows(.create, $0) } ?? false)
+        return try await req.view.render("complaints", page).encodeResponse(for: req)
     }
 
     struct FormContext: Encodable {
@@ -98,8 +98,9 @@ struct ComplaintPages {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/complaints/new") }
         let f = try req.content.decode(SendForm.self)
         do {
-            let record = try await ComplaintService.send(.init(kind: f.kind, subject: f.subject, target: f.target, title: f.title, body: f.body), on: req)
-            return req.redirect(to: "/complaints/\(record.id!)?done=sent")
+            let body = ComplaintDesk.SendBody(kind: f.kind, subject: f.subject, target: f.target, title: f.title, body: f.body)
+            let record = try await ComplaintDesk(context: req.context).send(body)
+            return req.redirect(to: "/complaints/\(try record.requireID())?done=sent")
         } catch let error as TongbanError where error.status == .unprocessableEntity {
             return try await render(req, f, failure: error)
         }
@@ -119,12 +120,12 @@ struct ComplaintPages {
     }
 
     private func show(_ req: Request, id: UUID, failure: (any Error)?) async throws -> Response {
-        let record = try await ComplaintService.find(id, on: req)
+        let record = try await ComplaintDesk(context: req.context).find(id)
         let account = try req.requireAccount()
         let shown = try FormFailure(failure, req)
         let notice = (try? req.query.get(String.self, at: "done")).map { req.t("complaint.done.\($0)") }
         let context = ShowContext(
-            page: req.pageContext(title: record.title, notice: notice), c: ComplaintDTO(record, today: req.application.today),
+            page: req.pageContext(title: record.title, notice: notice), c: try ComplaintDTO(record, today: req.context.today),
             kind: req.t("complaint.kind.\(record.kind.rawValue)"), state: req.t("complaint.state.\(record.state.rawValue)"),
             ratingLabel: record.rating.map { req.t("rating.level.\($0)") },
             mayAnswer: try ComplaintRules.mayAnswer(record.state) && req.allows(.handle, record.resource),
@@ -146,7 +147,8 @@ struct ComplaintPages {
         struct Form: Decodable { var answer: String?; var version: String? }
         let f = try req.content.decode(Form.self)
         do {
-            _ = try await ComplaintService.answer(id, .init(answer: f.answer, version: f.version.flatMap { Int($0) }), on: req)
+            let body = ComplaintDesk.AnswerBody(answer: f.answer, version: f.version.flatMap { Int($0) })
+            _ = try await ComplaintDesk(context: req.context).answer(id, body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await show(req, id: id, failure: error)
         }
@@ -159,7 +161,8 @@ struct ComplaintPages {
         struct Form: Decodable { var level: String?; var comment: String? }
         let f = try req.content.decode(Form.self)
         do {
-            _ = try await ComplaintService.rate(id, .init(level: f.level.flatMap { Int($0) }, comment: f.comment), on: req)
+            let body = ComplaintDesk.RateBody(level: f.level.flatMap { Int($0) }, comment: f.comment)
+            _ = try await ComplaintDesk(context: req.context).rate(id, body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await show(req, id: id, failure: error)
         }

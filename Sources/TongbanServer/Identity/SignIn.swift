@@ -52,7 +52,7 @@ struct SignIn {
             try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: request.now, lifetime: config.sessionLifetime).create(on: tx)
             var event = request.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
             event.actorID = id
-            event.actorLabel = "\(account.kind.rawValue):\(account.displayName)"
+            event.actorLabel = account.auditLabel
             try await AuditLog.append(event, on: tx, now: request.now)
         }
         return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime), secure: request.isHTTPS)
@@ -97,7 +97,7 @@ struct SignIn {
             let tokens = try await issueTokens(for: account, on: tx)
             var event = request.auditEvent("auth.signIn", resource: "account:\(try account.requireID())", details: "api token")
             event.actorID = account.id
-            event.actorLabel = "\(account.kind.rawValue):\(account.displayName)"
+            event.actorLabel = account.auditLabel
             try await AuditLog.append(event, on: tx, now: request.now)
             return tokens
         }

@@ -32,18 +32,16 @@ struct TongbanError: Error, Sendable {
 }
 
 extension Request {
-    /// Asks the one policy and throws its refusal.
     /// Whether the policy lets the signed-in account do it (for what a page offers).
     func allows(_ action: Action, _ resource: Resource) -> Bool {
-        Policy.decide(currentActor, action, resource).isAllowed
+        context.allows(action, resource)
     }
 
     /// The signed-in account's own records (a person or an enterprise, never staff).
     var ownRecords: Resource? { currentAccount?.id.map { .holderRecords(holderID: $0) } }
 
+    /// Asks the one policy and throws its refusal.
     func authorize(_ action: Action, _ resource: Resource) throws {
-        if case let .deny(reason) = Policy.decide(currentActor, action, resource) {
-            throw TongbanError.denied(reason)
-        }
+        try context.authorize(action, resource)
     }
 }

@@ -48,10 +48,11 @@ struct RatingPages {
 
     func render(_ req: Request, subject: String, action: String, occasion: RatingOccasion, failure: (any Error)?) async throws -> Response {
         let shown = try FormFailure(failure, req)
-        let rating = try await RatingRecord.query(on: req.db).filter(\.$occasion == occasion.kind).filter(\.$subjectID == occasion.subject).first()
-        var followUp: FollowUp?
-        if let id = rating?.id { followUp = try await FollowUp.query(on: req.db).filter(\.$ratingID == id).first() }
-        let dto = rating.map { RatingAPI.RatingDTO($0, followUp: followUp, today: req.application.today) }
+        let desk = RatingDesk(context: req.context)
+        let given = try await desk.given(on: occasion)
+        let rating = given?.rating
+        let followUp = given?.followUp
+        let dto = try given.map { try RatingAPI.RatingDTO($0, today: desk.context.today) }
         let mine = rating.map { $0.raterID != nil && $0.raterID == req.currentAccount?.id } ?? false
         let context = RatingContext(
             page: req.pageContext(title: req.t("rating.title"), notice: (try? req.query.get(String.self, at: "done")).map { req.t("rating.done.\($0)") }),
@@ -59,7 +60,7 @@ struct RatingPages {
             givenLevel: rating.map { req.t("rating.level.\($0.level)") }, givenReasons: rating.map { $0.reasonCodes.map { req.t("rating.reason.\($0)") }.joined(separator: "、") },
             followUpState: followUp.map { req.t("followUp.state.\($0.state.rawValue)") },
             mayRevise: mine && RatingRules.mayRevise(revisions: rating?.revisions ?? 1, followUp: followUp?.state),
-            reviseAction: rating.map { "/ratings/\($0.id!)/revise" }, error: shown.summary, fieldErrors: shown.fields)
+            reviseAction: try rating.map { "/ratings/\(try $0.requireID())/revise" }, error: shown.summary, fieldErrors: shown.fields)
         let response = try await req.view.render("rating", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
@@ -69,22 +70,25 @@ struct RatingPages {
         var level: String?
         var reasons: [String]?
         var comment: String?
-        var body: RatingService.RatingBody { .init(level: level.flatMap { Int($0) } ?? 0, reasons: reasons ?? [], comment: comment) }
+        var body: RatingDesk.RatingBody {
+            RatingDesk.RatingBody(level: level.flatMap { Int($0) } ?? 0, reasons: reasons ?? [], comment: comment)
+        }
     }
 
     func applicationRating(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
-        let subject = try await RatingService.applicationSubject(id, on: req)
+        let subject = try await RatingDesk(context: req.context).applicationSubject(id)
         return try await render(req, subject: subject.name, action: "/applications/\(id)/rating", occasion: subject.occasion, failure: nil)
     }
 
     func rateApplication(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
-        let subject = try await RatingService.applicationSubject(id, on: req)
+        let desk = RatingDesk(context: req.context)
+        let subject = try await desk.applicationSubject(id)
         do {
-            _ = try await RatingService.rate(subject, try req.content.decode(RatingForm.self).body, on: req)
+            _ = try await desk.rate(subject, try req.content.decode(RatingForm.self).body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await render(req, subject: subject.name, action: "/applications/\(id)/rating", occasion: subject.occasion, failure: error)
         }
@@ -93,15 +97,16 @@ struct RatingPages {
 
     func visitRating(req: Request) async throws -> Response {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("ticket") }
-        let subject = try await RatingService.visitSubject(id, on: req)
+        let subject = try await RatingDesk(context: req.context).visitSubject(id)
         return try await render(req, subject: subject.name, action: "/hall-tickets/\(id)/rating", occasion: subject.occasion, failure: nil)
     }
 
     func rateVisit(req: Request) async throws -> Response {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("ticket") }
-        let subject = try await RatingService.visitSubject(id, on: req)
+        let desk = RatingDesk(context: req.context)
+        let subject = try await desk.visitSubject(id)
         do {
-            _ = try await RatingService.rate(subject, try req.content.decode(RatingForm.self).body, on: req)
+            _ = try await desk.rate(subject, try req.content.decode(RatingForm.self).body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await render(req, subject: subject.name, action: "/hall-tickets/\(id)/rating", occasion: subject.occasion, failure: error)
         }
@@ -111,7 +116,7 @@ struct RatingPages {
     func revise(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("rating") }
-        let rating = try await RatingService.revise(id, try req.content.decode(RatingForm.self).body, on: req)
+        let rating = try await RatingDesk(context: req.context).revise(id, try req.content.decode(RatingForm.self).body).rating
         let back = rating.occasion == "application" ? "/applications/\(rating.subjectID)/rating" : "/hall-tickets/\(rating.subjectID)/rating"
         return req.redirect(to: back + "?done=revised")
     }
@@ -144,10 +149,10 @@ struct RatingPages {
 
     func renderFollowUps(_ req: Request, failure: (any Error)?) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/follow-ups") }
-        let actor = try req.requireAccount().actor
         let shown = try FormFailure(failure, req)
-        let rows = try await RatingAPI().followUps(req: req)
-        let supervises = actor.regionCode.map { req.allows(.supervise, .followUp(regionCode: $0, departmentID: nil)) } ?? false
+        let desk = FollowUpDesk(context: req.context)
+        let rows = try await desk.list().map { try RatingAPI.FollowUpDTO($0, today: desk.context.today) }
+        let supervises = desk.supervises
         let lines = rows.map { f in
             // supervisors decide appeals; the department does the rest
             let actions = f.allowed.filter { supervises ? $0.bySupervisor : !$0.bySupervisor }
@@ -172,8 +177,9 @@ struct RatingPages {
         struct Form: Decodable { var action: String?; var note: String?; var due: String?; var version: String? }
         let form = try req.content.decode(Form.self)
         do {
-            _ = try await FollowUpWork.act(id, .init(action: form.action, note: form.note, due: form.due?.isEmpty == true ? nil : form.due,
-                                                     version: form.version.flatMap { Int($0) }), on: req)
+            let body = FollowUpDesk.ActionBody(action: form.action, note: form.note, due: form.due?.isEmpty == true ? nil : form.due,
+                                              version: form.version.flatMap { Int($0) })
+            _ = try await FollowUpDesk(context: req.context).act(id, body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await renderFollowUps(req, failure: error)
         }

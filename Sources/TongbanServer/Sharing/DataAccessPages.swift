@@ -13,11 +13,10 @@ struct DataAccessPages {
     }
 
     func withdraw(req: Request) async throws -> Response {
-        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/account/data") }
-        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/account/data") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("consent") }
         do {
-            try await SharingAPI.withdraw(id, holderID: try account.requireID(), on: req)
+            try await DataAccessDesk(context: req.context).withdraw(id)
         } catch let error as TongbanError where error.status == .conflict {
             return req.redirect(to: "/account/data#consents")
         }
@@ -54,9 +53,8 @@ struct DataAccessPages {
     }
 
     func page(req: Request) async throws -> Response {
-        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/account/data") }
-        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
-        let access = try await SharingAPI.access(of: try account.requireID(), on: req.db)
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/account/data") }
+        let access = try await DataAccessDesk(context: req.context).access()
         let formatter = DateFormatter()
         formatter.timeZone = CalendarDate.shanghai
         formatter.dateFormat = "yyyy-MM-dd HH:mm"

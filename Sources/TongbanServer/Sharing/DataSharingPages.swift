@@ -49,10 +49,12 @@ struct DataSharingPages {
 
     func render(_ req: Request, failure: (any Error)?, newKey: String?) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/data") }
-        let (account, department) = try await DataSharingAPI.department(req)
+        let catalog = req.application.dataResources
+        let desk = SharingGrantDesk(context: req.context, resources: catalog)
+        let (department, grants) = try await desk.grants(limit: 200)
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
-        let resources = req.application.dataResources.values.sorted { $0.code < $1.code }
+        let resources = catalog.values.sorted { $0.code < $1.code }
         let views = resources.map { r in
             ResourceView(code: r.code, name: english ? r.nameEn : r.name, owner: r.owner.name, sharing: req.t("sharing.class.\(r.sharing.rawValue)"),
                          shareable: r.sharing != .notShared, consent: req.t(r.consentRequired ? "sharing.consentYes" : "sharing.consentNo"),
@@ -62,11 +64,8 @@ struct DataSharingPages {
                          mayAsk: r.sharing != .notShared && r.owner.code != department.creditCode)
         }
         let departmentID = try department.requireID()
-        let grants = try await SharingGrant.query(on: req.db).group(.or) {
-            $0.filter(\.$requesterID == departmentID).filter(\.$resourceCode ~~ DataSharingAPI.owned(by: department, req.application))
-        }.sort(\.$createdAt, .descending).limit(200).all()
         func view(_ g: SharingGrant) -> GrantView {
-            let resource = req.application.dataResources[g.resourceCode]
+            let resource = catalog[g.resourceCode]
             let labels = g.fieldKeys.map { key in resource?.field(key).map { english ? $0.labelEn : $0.label } ?? key }
             return GrantView(id: g.id!.uuidString, resource: resource.map { english ? $0.nameEn : $0.name } ?? g.resourceCode, requester: g.requesterName,
                              fields: labels.joined(separator: "、"), purpose: g.purpose, legalBasis: g.legalBasis, days: g.days, status: g.status.rawValue,
@@ -75,11 +74,10 @@ struct DataSharingPages {
         let requested = grants.filter { $0.requesterID == departmentID }.map(view)
         let isDataAdmin = req.allows(.edit, .dataSharing(departmentID: departmentID))
         // the grants on resources this department owns (by its credit code, not its name)
-        let owned = grants.filter { req.application.dataResources[$0.resourceCode]?.owner.code == department.creditCode }
+        let owned = grants.filter { catalog[$0.resourceCode]?.owner.code == department.creditCode }
         let pending = isDataAdmin ? owned.filter { $0.status == .pending }.map(view) : []
         let granted = isDataAdmin ? owned.filter { $0.status == .approved }.map(view) : []
-        let clients = isDataAdmin ? try await APIClient.query(on: req.db).filter(\.$departmentID == departmentID).sort(\.$createdAt, .descending).all()
-            .map { ClientView(name: $0.name, prefix: "tbk_\($0.keyPrefix)_…", clearance: req.t("sensitivity.\($0.clearance.rawValue)"),
+        let clients = isDataAdmin ? try await desk.clients(of: department).map { ClientView(name: $0.name, prefix: "tbk_\($0.keyPrefix)_…", clearance: req.t("sensitivity.\($0.clearance.rawValue)"),
                               rate: $0.ratePerMinute, revoked: $0.revokedAt != nil) } : []
         let context = Context(page: req.pageContext(title: req.t("sharing.title")), department: department.name, resources: views,
                               mayRequest: true, requested: requested, hasRequested: !requested.isEmpty, pending: pending, hasPending: !pending.isEmpty,
@@ -101,12 +99,14 @@ struct DataSharingPages {
 
     func request(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
-        let (account, department) = try await DataSharingAPI.department(req, for: .create)
+        let desk = SharingGrantDesk(context: req.context, resources: req.application.dataResources)
+        _ = try await desk.department(for: .create)
         let form = try req.content.decode(RequestForm.self)
+        let body = DataSharingAPI.GrantRequest(resource: form.resource, fields: form.fields ?? [], purpose: form.purpose,
+                                               legalBasis: form.legalBasis,
+                                               days: form.days.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
         do {
-            _ = try await DataSharingAPI.makeRequest(.init(resource: form.resource, fields: form.fields ?? [], purpose: form.purpose, legalBasis: form.legalBasis,
-                                                           days: form.days.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }),
-                                                     by: account, of: department, on: req)
+            _ = try await desk.request(body)
         } catch let error as TongbanError where error.status == .unprocessableEntity {
             return try await render(req, failure: error, newKey: nil)
         }
@@ -120,8 +120,9 @@ struct DataSharingPages {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("grant") }
         let form = try req.content.decode(DecisionForm.self)
         do {
-            _ = try await DataSharingAPI.decide(id, .init(approve: form.decision.map { $0 == "approve" }, reason: form.reason,
-                                                          version: form.version.flatMap { Int($0) }), on: req)
+            let body = DataSharingAPI.DecisionBody(approve: form.decision.map { $0 == "approve" }, reason: form.reason,
+                                                   version: form.version.flatMap { Int($0) })
+            _ = try await SharingGrantDesk(context: req.context, resources: req.application.dataResources).decide(id, body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await render(req, failure: error, newKey: nil)
         }
@@ -134,7 +135,8 @@ struct DataSharingPages {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("grant") }
         do {
-            _ = try await DataSharingAPI.revoke(id, reason: try req.content.decode(RevokeForm.self).reason, on: req)
+            let reason = try req.content.decode(RevokeForm.self).reason
+            _ = try await SharingGrantDesk(context: req.context, resources: req.application.dataResources).revoke(id, reason: reason)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await render(req, failure: error, newKey: nil)
         }
@@ -145,11 +147,13 @@ struct DataSharingPages {
 
     func createClient(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
-        let (account, department) = try await DataSharingAPI.department(req, for: .edit)
+        let desk = SharingGrantDesk(context: req.context, resources: req.application.dataResources)
+        _ = try await desk.department(for: .edit)
         let form = try req.content.decode(ClientForm.self)
+        let body = DataSharingAPI.ClientRequest(name: form.name, clearance: form.clearance,
+                                                ratePerMinute: form.ratePerMinute.flatMap { Int($0) })
         do {
-            let created = try await DataSharingAPI.createClient(.init(name: form.name, clearance: form.clearance,
-                                                                      ratePerMinute: form.ratePerMinute.flatMap { Int($0) }), by: account, of: department, on: req)
+            let created = try await desk.createClient(body)
             // the key is shown on this answer only; a reload does not show it again
             let response = try await render(req, failure: nil, newKey: created.key)
             response.headers.cacheControl = .init(noStore: true)

@@ -1,0 +1,99 @@
+import Fluent
+import Foundation
+import TongbanCore
+import Vapor
+
+/// What a use case may touch, named: the database, the platform clock, the official calendar,
+/// the key ring, the settings, and who acts. A use case is a type that holds one of these (and
+/// any cache it reads, passed in by name); it never sees a `Request`, so a test or a command
+/// calls it as the API and the pages do. The API handler and the page handler are thin adapters:
+/// they decode what came in, build the context (`req.context`), call the use case, and shape its
+/// answer as JSON or as a page.
+struct UseCaseContext: Sendable {
+    /// Where the use case reads and writes (a transaction's database inside one).
+    let db: any Database
+    /// The platform's one clock: every stored instant and every "today".
+    let clock: PlatformClock
+    /// The official working-day calendar deadlines are counted on.
+    let calendar: WorkingDayCalendar
+    /// Encryption and lookup-hash keys for personal data.
+    let keys: KeyRing
+    /// The operator's settings (time limits, warning thresholds).
+    let settings: TongbanConfiguration
+    /// Who acts: the signed-in account, or nobody (the kiosk, a public page).
+    let account: Account?
+    /// Carried into the audit entries the use case writes.
+    let requestID: String?
+
+    /// The application's clock, calendar, keys and settings.
+    init(application: Application, db: any Database, account: Account?, requestID: String? = nil) {
+        self.init(db: db, clock: application.clock, calendar: application.workingDays, keys: application.keys,
+                  settings: application.tongban, account: account, requestID: requestID)
+    }
+
+    /// The same context acting as another account (a command acting as an operator, a test).
+    func acting(as account: Account?) -> UseCaseContext {
+        UseCaseContext(db: db, clock: clock, calendar: calendar, keys: keys, settings: settings,
+                       account: account, requestID: requestID)
+    }
+
+    /// Every dependency named (a test running a use case at a moment of its choosing).
+    init(db: any Database, clock: PlatformClock, calendar: WorkingDayCalendar, keys: KeyRing,
+         settings: TongbanConfiguration, account: Account?, requestID: String? = nil) {
+        self.db = db
+        self.clock = clock
+        self.calendar = calendar
+        self.keys = keys
+        self.settings = settings
+        self.account = account
+        self.requestID = requestID
+    }
+
+    /// The platform clock's present instant.
+    var now: Date { clock.now() }
+
+    /// Today in Asia/Shanghai on the platform clock.
+    var today: CalendarDate { clock.today }
+
+    /// The acting account as the policy sees it.
+    var actor: Actor? { try? account?.actor }
+
+    func requireAccount() throws -> Account {
+        guard let account else { throw TongbanError.denied(.loginRequired) }
+        return account
+    }
+
+    /// The acting account's own records (a person or an enterprise, never staff).
+    var ownRecords: Resource? { account?.id.map { .holderRecords(holderID: $0) } }
+
+    /// Whether the one policy lets the acting account do it (for what a page offers).
+    func allows(_ action: Action, _ resource: Resource) -> Bool {
+        Policy.decide(actor, action, resource).isAllowed
+    }
+
+    /// Asks the one policy and throws its refusal.
+    func authorize(_ action: Action, _ resource: Resource) throws {
+        if case let .deny(reason) = Policy.decide(actor, action, resource) {
+            throw TongbanError.denied(reason)
+        }
+    }
+
+    /// An audit entry naming the acting account and the request.
+    func auditEvent(_ action: String, resource: String, purpose: String? = nil, details: String? = nil) -> AuditEvent {
+        AuditEvent(actorID: account?.id, actorLabel: account?.auditLabel ?? "anonymous", action: action,
+                   resource: resource, purpose: purpose, requestID: requestID, details: details)
+    }
+}
+
+extension Account {
+    /// How audit entries and timelines name the account: its kind and display name.
+    var auditLabel: String { "\(kind.rawValue):\(displayName)" }
+}
+
+extension Request {
+    /// The use-case context of this request: its database, the platform's clock, calendar, keys
+    /// and settings, and the signed-in account.
+    var context: UseCaseContext {
+        UseCaseContext(application: application, db: db, account: currentAccount, requestID: requestID)
+    }
+}
