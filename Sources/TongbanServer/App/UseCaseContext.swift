@@ -21,7 +21,7 @@ struct UseCaseContext: Sendable {
     /// The operator's settings (time limits, warning thresholds).
     let settings: TongbanConfiguration
     /// Who acts: the signed-in account, or nobody (the kiosk, a public page).
-    let account: Account?
+    private(set) var account: Account?
     /// Carried into the audit entries the use case writes.
     let requestID: String?
 
@@ -33,8 +33,9 @@ struct UseCaseContext: Sendable {
 
     /// The same context acting as another account (a command acting as an operator, a test).
     func acting(as account: Account?) -> UseCaseContext {
-        UseCaseContext(db: db, clock: clock, calendar: calendar, keys: keys, settings: settings,
-                       account: account, requestID: requestID)
+        var copy = self
+        copy.account = account
+        return copy
     }
 
     /// Every dependency named (a test running a use case at a moment of its choosing).
@@ -52,8 +53,18 @@ struct UseCaseContext: Sendable {
     /// The platform clock's present instant.
     var now: Date { clock.now() }
 
-    /// Today in Asia/Shanghai on the platform clock.
-    var today: CalendarDate { clock.today }
+    /// Today in Asia/Shanghai on the platform clock, unless the context reckons as of another day.
+    var today: CalendarDate { reckoningDay ?? clock.today }
+
+    /// Set by `reckoning(asOf:)`: a command reckoning deadlines as of another day.
+    private var reckoningDay: CalendarDate? = nil
+
+    /// The same context, counting deadlines as of `day` (instants still come from the clock).
+    func reckoning(asOf day: CalendarDate) -> UseCaseContext {
+        var copy = self
+        copy.reckoningDay = day
+        return copy
+    }
 
     /// The acting account as the policy sees it.
     var actor: Actor? { try? account?.actor }

@@ -22,7 +22,8 @@ struct ApplicationAPI {
 
     func apply(req: Request) async throws -> Response {
         let body = try req.content.decode(ApplyBody.self)
-        let created = try await ApplicationSubmission.apply(body, idempotencyKey: req.headers.first(name: "Idempotency-Key"), on: req)
+        let submission = ApplicationSubmission(context: req.context, parts: ApplyingParts(req.application))
+        let created = try await submission.apply(body, idempotencyKey: req.headers.first(name: "Idempotency-Key"))
         let desk = ApplicationDesk(context: req.context)
         let dto: ApplicationDTO
         if let written = created.written {
@@ -45,7 +46,8 @@ struct ApplicationAPI {
     func submitDraft(req: Request) async throws -> ApplicationDTO {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         let body = req.body.data == nil ? SubmitBody() : try req.content.decode(SubmitBody.self)
-        let submitted = try await ApplicationSubmission.submitDraft(id: id, form: body.form, on: req)
+        let submission = ApplicationSubmission(context: req.context, parts: ApplyingParts(req.application))
+        let submitted = try await submission.submitDraft(id: id, form: body.form)
         return try await ApplicationDesk(context: req.context).dto(of: submitted.application)
     }
 
@@ -64,7 +66,7 @@ struct ApplicationAPI {
         _ = try req.requireAccount()
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("case") }
         let body = try req.content.decode(CaseActionBody.self)
-        let loaded = try await CaseWork.act(caseID: id, body, on: req)
+        let loaded = try await req.actOnCase(id, body)
         return try await ApplicationDesk(context: req.context).dto(of: loaded.application)
     }
 

@@ -321,7 +321,7 @@ struct ApplicationPages {
                                   approved: form.approved.map { $0 == "true" }, method: form.method, trackingNumber: form.trackingNumber,
                                   procedure: form.procedure, version: form.version)
         do {
-            _ = try await CaseWork.act(caseID: caseID, body, on: req)
+            _ = try await req.actOnCase(caseID, body)
         } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
             return try await renderDetail(req, refused: error)
         }

@@ -8,7 +8,10 @@ import Vapor
 /// Applying: a new application (submitted at once or saved as a draft) and the submission of a
 /// saved draft. Both check everything first, then build a `SubmissionPlan` and write it through
 /// the group commit, so the API, the web apply page and a draft's submission leave the same rows.
-enum ApplicationSubmission {
+struct ApplicationSubmission {
+    let context: UseCaseContext
+    let parts: ApplyingParts
+
     struct Created {
         let application: ApplicationRecord
         /// false when an earlier request with the same idempotency key made it.
@@ -27,32 +30,32 @@ enum ApplicationSubmission {
     /// tasks, a timeline entry, the uploaded materials, a visit (帮办 in person), an outbox event
     /// and the audit entry in one transaction. A repeated `Idempotency-Key` with the same body
     /// returns the application it made; with another body it is a 409.
-    static func apply(_ body: ApplyBody, idempotencyKey: String?, uploads: [MaterialUpload] = [],
-                      on req: Request) async throws -> Created {
-        let caller = try req.requireAccount()
-        let applicant = try await self.applicant(body, caller: caller, on: req.db)
+    func apply(_ body: ApplyBody, idempotencyKey: String?, uploads: [MaterialUpload] = []) async throws -> Created {
+        let db = context.db
+        let caller = try context.requireAccount()
+        let applicant = try await Self.applicant(body, caller: caller, on: db)
         let applicantID = try applicant.requireID()
-        let key = try checkedIdempotencyKey(idempotencyKey)
+        let key = try Self.checkedIdempotencyKey(idempotencyKey)
         // The body as decoded and re-encoded with sorted keys: a retry that orders its keys or
         // spaces its JSON differently is still the same request.
         let digest = try key.map { _ in SHA256.hash(data: try CatalogEntry.encoder.encode(body)).hex }
-        if let key, let digest, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {
+        if let key, let digest, let earlier = try await Self.replay(key: key, digest: digest, applicantID: applicantID, on: db) {
             return Created(application: earlier, isNew: false)
         }
 
-        let target = try await ApplicationTarget.resolve(body, on: req)
-        try req.authorize(.create, .application(applicantID: applicantID, regionCode: target.regionCode))
+        let target = try await ApplicationTarget.resolve(body, parts: parts, on: db)
+        try context.authorize(.create, .application(applicantID: applicantID, regionCode: target.regionCode))
         let submit = body.submit ?? true
-        let today = req.application.today
+        let today = context.today
         let fields = submit ? target.form : target.form.map { field in
             var relaxed = field
             relaxed.required = false
             return relaxed
         }
-        let form = try checkedForm(body.form ?? [:], against: fields, today: today)
+        let form = try Self.checkedForm(body.form ?? [:], against: fields, today: today)
         let onBehalf = caller.kind == .staff
         if submit, !onBehalf {
-            try requireUploads(target, uploaded: Set(uploads.map(\.key)))
+            try Self.requireUploads(target, uploaded: Set(uploads.map(\.key)))
         }
         if body.commitment == true {
             if !target.items.contains(where: \.item.commitmentAllowed) {
@@ -63,30 +66,30 @@ enum ApplicationSubmission {
             }
         }
         let offered = try await LicenseUse.resolve(body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
-                                                   today: today, on: req.db)
+                                                   today: today, on: db)
         let present = onBehalf && (body.applicantPresent ?? false)
         let intent = SubmissionPlan.Intent(
             target: target, form: form, answers: body.answers ?? [:], caller: caller, applicant: applicant, submit: submit,
             commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads)
-        let serial = submit ? try await req.application.applicationSerials.next(on: req.db) : nil
-        let now = req.now
+        let serial = submit ? try await parts.serials.next(on: db) : nil
+        let now = context.now
         var plan = try SubmissionPlan(intent, draft: nil, serial: serial,
-                                      departments: try await req.application.applicationCaches.departments(on: req.db),
-                                      today: today, now: now, keys: req.application.keys)
+                                      departments: try await parts.caches.departments(on: db),
+                                      today: today, now: now, keys: context.keys)
         let purpose = "办理「\(target.name)」"
         let consented = (body.dataConsent ?? false) && (!onBehalf || present)
-        let reuses = LicenseUse.reuses(offered, cases: plan.casesWithItems, purpose: purpose, at: now)
-            + (try await DataFetch.reuses(target: target, cases: plan.casesWithItems, applicant: applicant, consented: consented,
-                                          purpose: purpose, at: now, app: req.application, on: req.db))
+        let fetched = try await DataFetch.reuses(target: target, cases: plan.casesWithItems, applicant: applicant,
+                                                 consented: consented, purpose: purpose, parts: parts, context: context)
+        let reuses = LicenseUse.reuses(offered, cases: plan.casesWithItems, purpose: purpose, at: now) + fetched
         for reuse in reuses { plan.rows.add(reuse) }
         let action = submit ? "application.submit" : "application.draft"
-        let audit = plan.audit(req.auditEvent(action, resource: "application"), fromDraft: false)
+        let audit = plan.audit(context.auditEvent(action, resource: "application"), fromDraft: false)
         do {
-            try await req.application.groupCommit.write(on: req.db, GroupWrite(rows: plan.rows, audit: audit))
+            try await parts.groupCommit.write(on: db, GroupWrite(rows: plan.rows, audit: audit))
             return Created(application: plan.application, isNew: true, written: plan.written)
         } catch where error.isConstraintViolation && key != nil {
             // the same key raced in from another request: answer as the winner did
-            if let key, let digest, let earlier = try await replay(key: key, digest: digest, applicantID: applicantID, on: req.db) {
+            if let key, let digest, let earlier = try await Self.replay(key: key, digest: digest, applicantID: applicantID, on: db) {
                 return Created(application: earlier, isNew: false)
             }
             throw error
@@ -98,33 +101,34 @@ enum ApplicationSubmission {
     /// and then the same plan as a direct submission is written over the draft's rows (its id,
     /// its cases' ids and its uploads stay), group-committed. Two submissions of one draft at
     /// once: one wins, the other is told it is no longer a draft.
-    static func submitDraft(id: UUID, form newForm: [String: String]?, on req: Request) async throws -> Created {
-        let caller = try req.requireAccount()
-        guard let application = try await ApplicationRecord.find(id, on: req.db) else { throw TongbanError.notFound("application") }
+    func submitDraft(id: UUID, form newForm: [String: String]?) async throws -> Created {
+        let db = context.db
+        let caller = try context.requireAccount()
+        guard let application = try await ApplicationRecord.find(id, on: db) else { throw TongbanError.notFound("application") }
         let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
-        guard Policy.decide(req.currentActor, .view, resource).isAllowed else { throw TongbanError.notFound("application") }
+        guard context.allows(.view, resource) else { throw TongbanError.notFound("application") }
         let onBehalf = caller.kind == .staff
         if onBehalf {
-            try req.authorize(.handle, resource)
+            try context.authorize(.handle, resource)
         }
         guard application.status == .draft else {
             throw TongbanError.conflict("application.notDraft", ["state": application.status.rawValue])
         }
-        guard let applicant = try await Account.find(application.applicantID, on: req.db) else {
+        guard let applicant = try await Account.find(application.applicantID, on: db) else {
             throw TongbanError.invalid(field: "applicantID", "application.unknownApplicant")
         }
         let answers = try application.questionnaireAnswers()
-        let target = try await ApplicationTarget.resolve(
-            ApplyBody(item: application.target == .item ? application.targetCode : nil,
-                      bundle: application.target == .bundle ? application.targetCode : nil,
-                      answers: application.target == .bundle ? answers : nil), on: req)
-        let today = req.application.today
-        let form = try checkedForm(newForm ?? application.formAnswers, against: target.form, today: today)
+        let saved = ApplyBody(item: application.target == .item ? application.targetCode : nil,
+                              bundle: application.target == .bundle ? application.targetCode : nil,
+                              answers: application.target == .bundle ? answers : nil)
+        let target = try await ApplicationTarget.resolve(saved, parts: parts, on: db)
+        let today = context.today
+        let form = try Self.checkedForm(newForm ?? application.formAnswers, against: target.form, today: today)
         if !onBehalf {
-            let uploaded = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).all().map(\.materialKey)
-            try requireUploads(target, uploaded: Set(uploaded))
+            let uploaded = try await StoredMaterial.query(on: db).filter(\.$applicationID == id).all().map(\.materialKey)
+            try Self.requireUploads(target, uploaded: Set(uploaded))
         }
-        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).sort(\.$position).all()
+        let cases = try await CaseRow.query(on: db).filter(\.$applicationID == id).sort(\.$position).all()
         // the draft's cases become the submission's: the items must still be the ones it was saved for
         guard cases.map(\.itemCode).sorted() == target.items.map(\.item.code).sorted() else {
             throw TongbanError.conflict("application.draftOutdated")
@@ -133,13 +137,45 @@ enum ApplicationSubmission {
             target: target, form: form, answers: answers, caller: caller, applicant: applicant, submit: true,
             commitment: false, applicantPresent: application.applicantPresent, idempotencyKey: application.idempotencyKey,
             requestDigest: application.requestDigest, uploads: [])
-        let serial = try await req.application.applicationSerials.next(on: req.db)
+        let serial = try await parts.serials.next(on: db)
         let plan = try SubmissionPlan(intent, draft: .init(application: application, cases: cases), serial: serial,
-                                      departments: try await req.application.applicationCaches.departments(on: req.db),
-                                      today: today, now: req.now, keys: req.application.keys)
-        let audit = plan.audit(req.auditEvent("application.submit", resource: "application"), fromDraft: true)
-        try await req.application.groupCommit.write(on: req.db, GroupWrite(rows: plan.rows, audit: audit, changes: plan.changes))
+                                      departments: try await parts.caches.departments(on: db),
+                                      today: today, now: context.now, keys: context.keys)
+        let audit = plan.audit(context.auditEvent("application.submit", resource: "application"), fromDraft: true)
+        try await parts.groupCommit.write(on: db, GroupWrite(rows: plan.rows, audit: audit, changes: plan.changes))
         return Created(application: plan.application, isNew: true, written: plan.written)
+    }
+
+    /// What a form sent with its files (the web apply page) is checked for before any file is
+    /// kept: the whole form, a file for every material required now, each file one of the items'
+    /// materials and of a kind taken, and the e-licences offered. Every problem is named at once.
+    func checkBeforeKeeping(_ body: ApplyBody, files: [String: (data: ByteBuffer, contentType: HTTPMediaType?)]) async throws {
+        let target = try await ApplicationTarget.resolve(body, parts: parts, on: context.db)
+        var problems = FieldErrors()
+        if case let .failure(formProblems) = FormCheck.check(body.form ?? [:], against: target.form, today: context.today) {
+            for problem in formProblems.errors { problems.add(problem) }
+        }
+        for key in Self.requiredUploads(target) where files[key] == nil {
+            problems.add(Self.materialProblem("materials.\(key)", target))
+        }
+        // a copy of any of the items' materials (one an e-licence could stand in for too), as the upload API takes
+        let brought = Set(target.items.flatMap(\.item.materials).map(\.key))
+        for (key, file) in files {
+            if !brought.contains(key) {
+                problems.add("materials.\(key)", "material.unknownKey")
+            } else if let problem = MaterialStore.problem(bytes: file.data, contentType: file.contentType) {
+                problems.add("materials.\(key)", problem)
+            }
+        }
+        if let account = context.account {
+            do {
+                _ = try await LicenseUse.resolve(body.licenses, target: target, applicantID: try account.requireID(),
+                                                 byHolder: account.kind != .staff, today: context.today, on: context.db)
+            } catch let error as TongbanError {
+                for field in error.fields { problems.add(field) }
+            }
+        }
+        if !problems.isEmpty { throw TongbanError.invalid(problems) }
     }
 
     /// Whom the application is for: the caller, or (帮办) the person or enterprise a clerk names.

@@ -42,13 +42,13 @@ struct ApplicationTarget {
     var items: [(item: ServiceItem, version: Int)]
     var form: [FormField]
 
-    static func resolve(_ body: ApplyBody, on req: Request) async throws -> ApplicationTarget {
-        let db = req.db
+    static func resolve(_ body: ApplyBody, parts: ApplyingParts, on db: any Database) async throws -> ApplicationTarget {
+        let caches = parts.caches
         switch (body.item, body.bundle) {
         case let (code?, nil):
             guard body.answers?.isEmpty ?? true else { throw TongbanError.invalid(field: "answers", "application.answersForBundleOnly") }
-            let revision = try await req.application.catalogIndex.revision(on: db)
-            if let (version, item) = req.application.applicationCaches.published(code, revision: revision) {
+            let revision = try await parts.catalogIndex.revision(on: db)
+            if let (version, item) = caches.published(code, revision: revision) {
                 return ApplicationTarget(kind: .item, code: code, version: version, name: item.displayName,
                                          regionCode: item.regionCode, items: [(item, version)], form: item.form)
             }
@@ -57,8 +57,8 @@ struct ApplicationTarget {
                 let exists = try await CatalogStore.entry(.item, code: code, version: nil, on: db) != nil
                 throw TongbanError.invalid(field: "item", exists ? "application.itemNotAvailable" : "application.unknownItem")
             }
-            let item = try req.application.applicationCaches.item(entry)
-            req.application.applicationCaches.remember(code, version: entry.version, item: item, revision: revision)
+            let item = try caches.item(entry)
+            caches.remember(code, version: entry.version, item: item, revision: revision)
             return ApplicationTarget(kind: .item, code: entry.code, version: entry.version, name: item.displayName,
                                      regionCode: item.regionCode, items: [(item, entry.version)], form: item.form)
         case let (nil, code?):
@@ -69,7 +69,7 @@ struct ApplicationTarget {
             let rows = try await CatalogEntry.query(on: db).filter(\.$kind == .item).filter(\.$status == .published)
                 .filter(\.$code ~~ bundle.members.map(\.itemCode)).all()
             var byCode: [String: (ServiceItem, Int)] = [:]
-            for row in rows { byCode[row.code] = (try req.application.applicationCaches.item(row), row.version) }
+            for row in rows { byCode[row.code] = (try caches.item(row), row.version) }
             let evaluation: BundleEvaluation
             do {
                 evaluation = try BundleComposer.evaluate(bundle, answers: body.answers ?? [:], items: byCode.mapValues(\.0))
@@ -124,6 +124,25 @@ final class ApplicationCaches: Sendable {
         let directory = DepartmentDirectory(try await Department.query(on: db).all())
         departments.withLockedValue { $0 = (CacheAge(), directory) }
         return directory
+    }
+}
+
+/// The process-wide parts applying reads and writes through, named: the catalog's revision,
+/// the decoded items and the department directory, the serial allocator, the group commit, and
+/// the data-resource catalog.
+struct ApplyingParts: Sendable {
+    let catalogIndex: CatalogIndexHolder
+    let caches: ApplicationCaches
+    let serials: ApplicationSerials
+    let groupCommit: GroupCommit
+    let dataResources: [String: DataResource]
+
+    init(_ app: Application) {
+        catalogIndex = app.catalogIndex
+        caches = app.applicationCaches
+        serials = app.applicationSerials
+        groupCommit = app.groupCommit
+        dataResources = app.dataResources
     }
 }
 

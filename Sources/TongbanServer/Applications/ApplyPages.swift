@@ -104,7 +104,7 @@ struct ApplyPages {
     }
 
     func render(_ req: Request, values: [String: String], failure: (any Error)?) async throws -> Response {
-        let target = try await ApplicationTarget.resolve(Self.body(values), on: req)
+        let target = try await ApplicationTarget.resolve(Self.body(values), parts: ApplyingParts(req.application), on: req.db)
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
         let fields = target.form.filter { $0.type != .file }.map { f in
@@ -190,28 +190,8 @@ struct ApplyPages {
         body.commitment = values["commitment"] == nil ? nil : true
         // everything checked first: the whole form, and a file for every material required now
         do {
-            let target = try await ApplicationTarget.resolve(body, on: req)
-            var problems = FieldErrors()
-            if case let .failure(formProblems) = FormCheck.check(form, against: target.form, today: req.application.today) {
-                for e in formProblems.errors { problems.add(e) }
-            }
-            for key in ApplicationSubmission.requiredUploads(target) where files[key] == nil { problems.add(ApplicationSubmission.materialProblem("materials.\(key)", target)) }
-            // a copy of any of the items' materials (one an e-licence could stand in for too), as the upload API takes
-            let brought = Set(target.items.flatMap(\.item.materials).map(\.key))
-            for (key, file) in files {
-                if !brought.contains(key) {
-                    problems.add("materials.\(key)", "material.unknownKey")
-                } else if let problem = MaterialStore.problem(bytes: file.data, contentType: file.contentType) {
-                    problems.add("materials.\(key)", problem)
-                }
-            }
-            if let account = req.currentAccount {
-                do {
-                    _ = try await LicenseUse.resolve(body.licenses, target: target, applicantID: try account.requireID(), byHolder: account.kind != .staff,
-                                                     today: req.application.today, on: req.db)
-                } catch let error as TongbanError { for field in error.fields { problems.add(field) } }
-            }
-            if !problems.isEmpty { throw TongbanError.invalid(problems) }
+            let submission = ApplicationSubmission(context: req.context, parts: ApplyingParts(req.application))
+            try await submission.checkBeforeKeeping(body, files: files.mapValues { ($0.data, $0.contentType) })
             var uploads: [MaterialUpload] = []
             for (key, file) in files.sorted(by: { $0.key < $1.key }) {
                 let bytes = Array(file.data.readableBytesView)
@@ -222,7 +202,7 @@ struct ApplyPages {
                 uploads.append(MaterialUpload(key: key, filename: filename, contentType: type, size: bytes.count, sha256: sha))
             }
             body.submit = true
-            let submitted = try await ApplicationSubmission.apply(body, idempotencyKey: nil, uploads: uploads, on: req).application
+            let submitted = try await submission.apply(body, idempotencyKey: nil, uploads: uploads).application
             return req.redirect(to: "/applications/\(try submitted.requireID())?done=submitted")
         } catch let error as TongbanError where error.status == .unprocessableEntity {
             return try await render(req, values: values, failure: error)

@@ -74,6 +74,7 @@ struct CaseActionBody: Content {
     }
 }
 
+/// The rules of acting on a case that the platform (the deadline watch) and people share.
 enum CaseWork {
     /// Everything about one case that an action needs, read before the transaction.
     struct Loaded {
@@ -84,14 +85,14 @@ enum CaseWork {
         let tasks: [ReviewTask]
     }
 
-    static func load(caseID: UUID, app: Application, on db: any Database) async throws -> Loaded {
+    static func load(caseID: UUID, caches: ApplicationCaches, on db: any Database) async throws -> Loaded {
         guard let row = try await CaseRow.find(caseID, on: db),
               let application = try await ApplicationRecord.find(row.applicationID, on: db),
               let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: db) else {
             throw TongbanError.notFound("case")
         }
         let tasks = try await ReviewTask.query(on: db).filter(\.$caseID == caseID).sort(\.$position).all()
-        return Loaded(row: row, record: try row.caseRecord(), application: application, item: try app.applicationCaches.item(entry), tasks: tasks)
+        return Loaded(row: row, record: try row.caseRecord(), application: application, item: try caches.item(entry), tasks: tasks)
     }
 
     static func resource(_ loaded: Loaded) throws -> Resource {
@@ -99,66 +100,25 @@ enum CaseWork {
                      departmentIDs: Set(loaded.tasks.compactMap(\.departmentID) + [loaded.row.departmentID].compactMap { $0 }))
     }
 
-    /// Which of the roles the table allows for this action the caller holds here: the
-    /// applicant for their own case, a clerk of the region, a reviewer of a department with a
-    /// task in it. Someone who cannot even see the case is told it does not exist.
-    static func actor(for kind: CaseActionKind, _ loaded: Loaded, on req: Request) throws -> CaseActor {
-        let resource = try resource(loaded)
-        let actor = req.currentActor
-        guard Policy.decide(actor, .view, resource).isAllowed else { throw TongbanError.notFound("case") }
-        let allowed = CaseMachine.rules.filter { $0.action == kind }.flatMap(\.by)
-        if allowed.contains(.applicant), Policy.decide(actor, .view, .holderRecords(holderID: loaded.application.applicantID)).isAllowed {
-            return .applicant
-        }
-        if allowed.contains(.clerk), Policy.decide(actor, .handle, resource).isAllowed { return .clerk }
-        if allowed.contains(.reviewer), Policy.decide(actor, .review, resource).isAllowed { return .reviewer }
-        throw TongbanError.denied(.roleMissing)
-    }
-
-    /// Applies one action: the state machine decides, then the new record, the tasks it opens,
-    /// a timeline entry, an outbox event and the audit entry are written in one transaction,
-    /// only if the case is still at the version read (else 409: somebody else acted first).
-    static func act(caseID: UUID, _ body: CaseActionBody, on req: Request) async throws -> Loaded {
-        let loaded = try await load(caseID: caseID, app: req.application, on: req.db)
-        guard let kind = CaseActionKind(rawValue: body.action) else { throw TongbanError.invalid(field: "action", "field.unknownValue") }
-        let role = try actor(for: kind, loaded, on: req)
-        if let version = body.version, version != loaded.row.version { throw conflict(loaded, role) }
-        let action = try body.action(today: req.application.today, calendar: req.application.workingDays, item: loaded.item)
-        let account = req.currentAccount
-        do {
-            try await perform(action, on: loaded, as: role, actorLabel: account?.auditLabel ?? "system",
-                          audit: req.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")"),
-                          app: req.application, db: req.db)
-        } catch var error as TongbanError where error.arguments["state"] != nil {
-            // the states and actions in the user's language
-            error.arguments["state"] = error.arguments["state"].map { req.t("caseState.\($0)") }
-            error.arguments["action"] = error.arguments["action"].map { req.t("caseAction.\($0)") }
-            error.arguments["allowed"] = error.arguments["allowed"].map { list in
-                list == "-" ? "—" : list.split(separator: ",").map { req.t("caseAction.\($0.trimmingCharacters(in: .whitespaces))") }.joined(separator: "、")
-            }
-            throw error
-        }
-        return try await load(caseID: caseID, app: req.application, on: req.db)
-    }
-
     /// The transition itself, for people (through `act`) and for the platform (deadline watch).
     static func perform(_ action: CaseAction, on loaded: Loaded, as role: CaseActor, actorLabel label: String, audit auditBase: AuditEvent,
-                        app: Application, db: any Database, today: CalendarDate? = nil) async throws {
-        let today = today ?? app.today
-        let calendar = app.workingDays
+                        context: UseCaseContext, signer: LicenseSigner) async throws {
+        let today = context.today
+        let calendar = context.calendar
+        let db = context.db
         let kind = action.kind
         let caseID = try loaded.row.requireID()
-        let context = CaseMachine.Context(actor: role, today: today,
+        let situation = CaseMachine.Context(actor: role, today: today,
                                           openReviewTasks: loaded.tasks.filter { $0.status != .done }.count,
                                           commitmentAllowed: loaded.item.commitmentAllowed,
                                           tolerableMaterials: Set(loaded.item.materials.filter(\.tolerable).flatMap { [$0.key, $0.name] }))
         let next: CaseRecord
         do {
-            next = try CaseMachine.apply(action, to: loaded.record, context)
+            next = try CaseMachine.apply(action, to: loaded.record, situation)
         } catch {
             throw refusal(error)
         }
-        let reading = try next.clock.map { try $0.reading(on: today, calendar: calendar, warnAt: app.tongban.warnAt) }
+        let reading = try next.clock.map { try $0.reading(on: today, calendar: calendar, warnAt: context.settings.warnAt) }
         let opened = openTasks(loaded.tasks, after: loaded.record, next, today: today, calendar: calendar)
         var auditEvent = auditBase
         auditEvent.details = "\(loaded.row.itemCode): \(loaded.record.state.rawValue) → \(next.state.rawValue)"
@@ -168,8 +128,8 @@ enum CaseWork {
         let detail = detailText(action)
         // an approval whose result is an e-licence issues it, signed before the transaction
         let license = next.state == .decided && loaded.record.state != .decided && next.decision?.approved == true
-            ? try await LicenseIssuance.prepare(for: loaded, on: today, app: app, db: db) : nil
-        let now = app.clock.now()
+            ? try await signer.prepare(for: loaded, on: today, db: db) : nil
+        let now = context.now
         try await db.write { tx in
             let running = next.state.isAccepted && !(reading?.isPaused ?? true)
             let updated = try await tx.sql.update(CaseRow.schema)
@@ -188,9 +148,10 @@ enum CaseWork {
                 .returning("id").all()
             guard updated.count == 1 else { throw conflict(loaded, role) }
             for task in opened { try await task.save(on: tx) }
-            try await CaseEvent(applicationID: loaded.application.id!, caseID: caseID, at: now, actor: label, action: kind.rawValue,
+            let applicationID = try loaded.application.requireID()
+            try await CaseEvent(applicationID: applicationID, caseID: caseID, at: now, actor: label, action: kind.rawValue,
                                 from: loaded.record.state, to: next.state, detail: detail).create(on: tx)
-            try await refreshApplication(loaded.application.id!, on: tx)
+            try await refreshApplication(applicationID, on: tx)
             try await OutboxEvent(topic: "case.\(kind.rawValue)", subject: loaded.application.number ?? "-",
                                   payload: ["application": loaded.application.number ?? "", "item": loaded.row.itemCode,
                                             "from": loaded.record.state.rawValue, "to": next.state.rawValue], at: now).create(on: tx)

@@ -59,11 +59,14 @@ enum DeadlineWatch {
         // 容缺 materials past their due date: the case is suspended and both sides are told (outbox)
         let overdue = try await CaseRow.query(on: app.db).filter(\.$owedDue < day).filter(\.$state == .underReview).all()
         for row in overdue {
-            let loaded = try await CaseWork.load(caseID: try row.requireID(), app: app, on: app.db)
+            let loaded = try await CaseWork.load(caseID: try row.requireID(), caches: app.applicationCaches, on: app.db)
             let audit = AuditEvent(actorID: nil, actorLabel: "system:deadline-watch", action: "case.suspendForOwed",
                                    resource: "application:\(loaded.application.number ?? "-")")
             do {
-                try await CaseWork.perform(.suspendForOwed, on: loaded, as: .system, actorLabel: "system", audit: audit, app: app, db: app.db, today: today)
+                let system = UseCaseContext(db: app.db, clock: app.clock, calendar: app.workingDays, keys: app.keys,
+                                            settings: app.tongban, account: nil)
+                try await CaseWork.perform(.suspendForOwed, on: loaded, as: .system, actorLabel: "system", audit: audit,
+                                           context: system.reckoning(asOf: today), signer: LicenseSigner(app: app))
                 summary.suspended += 1
             } catch let error as TongbanError where error.status == .conflict {
                 continue   // another process, or the applicant, got there first

@@ -80,6 +80,9 @@ struct MaterialPages {
         return items.flatMap(\.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map { Choice(key: $0.key, name: $0.name) }
     }
 
+    /// What the page shows on the application instead of an error page.
+    static let refusals: Set<HTTPResponseStatus> = [.conflict, .unprocessableEntity, .payloadTooLarge, .unsupportedMediaType]
+
     struct UploadForm: Decodable {
         var key: String?
         var file: File?
@@ -91,14 +94,14 @@ struct MaterialPages {
         let form = try req.content.decode(UploadForm.self)
         do {
             guard let key = form.key, !key.isEmpty else { throw TongbanError.invalid(field: "key", "field.required") }
-            let application = try await MaterialStore.checkUpload(req, applicationID: id, key: key)
+            let desk = MaterialDesk(context: req.context, caches: req.application.applicationCaches, files: MaterialFiles(req.application))
+            let application = try await desk.checkUpload(applicationID: id, key: key)
             guard let file = form.file, file.data.readableBytes > 0 else { throw TongbanError.invalid(field: "file", "material.empty") }
-            if let problem = MaterialStore.problem(bytes: file.data, contentType: file.contentType) { throw TongbanError.invalid(field: "file", problem) }
             var names = FieldErrors()
-            let filename = names.text("filename", file.filename, maxLength: 200) ?? "upload"
-            _ = try await MaterialStore.store(Array(file.data.readableBytesView), contentType: file.contentType!,
-                                              filename: filename.replacingOccurrences(of: "/", with: "_"), key: key, application: application, on: req)
-        } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
+            // the name as the browser sent it, never a path
+            let filename = (names.text("filename", file.filename, maxLength: 200) ?? "upload").replacingOccurrences(of: "/", with: "_")
+            _ = try await desk.store(file.data, contentType: file.contentType, filename: filename, key: key, application: application)
+        } catch let error as TongbanError where Self.refusals.contains(error.status) {
             return try await ApplicationPages().renderDetail(req, refused: error)
         }
         return req.redirect(to: "/applications/\(id)?uploaded=1#materials")

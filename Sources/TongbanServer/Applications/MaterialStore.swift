@@ -25,7 +25,7 @@ enum MaterialStore {
 
     static func folder(_ app: Application) -> String { app.tongban.dataDirectory + "/materials" }
 
-    static func path(_ app: Application, sha256: String) -> String { "\(folder(app))/\(sha256.prefix(2))/\(sha256)" }
+    static func path(_ app: Application, sha256: String) -> String { MaterialFiles(app).path(sha256: sha256) }
 
     /// The states in which the applicant (or a clerk) may still add materials.
     static let acceptingStates: Set<CaseState> = [.draft, .returned, .submitted, .prereviewed, .awaitingCorrection, .underReview, .suspended]
@@ -33,45 +33,15 @@ enum MaterialStore {
     static func upload(req: Request) async throws -> Response {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         let key = try req.parameters.require("key")
-        let application = try await checkUpload(req, applicationID: id, key: key)
+        let desk = MaterialDesk(context: req.context, caches: req.application.applicationCaches, files: MaterialFiles(req.application))
+        let application = try await desk.checkUpload(applicationID: id, key: key)
         var problems = FieldErrors()
         let filename = problems.text("filename", req.query[String.self, at: "filename"], maxLength: 200) ?? ""
         if filename.contains("/") || filename.contains("\\") { problems.add("filename", "field.wrongType") }
         if !problems.isEmpty { throw TongbanError.invalid(problems) }
-        guard let buffer = req.body.data else { throw TongbanError.invalid(field: "file", "material.empty") }
-        switch problem(bytes: buffer, contentType: req.headers.contentType) {
-        case "material.tooLarge"?: throw TongbanError(status: .payloadTooLarge, code: "material.tooLarge")
-        case "material.forbiddenType"?: throw TongbanError(status: .unsupportedMediaType, code: "material.forbiddenType")
-        case let other?: throw TongbanError.invalid(field: "file", other)
-        case nil: break
-        }
-        let dto = try await store(Array(buffer.readableBytesView), contentType: req.headers.contentType!, filename: filename, key: key,
-                                  application: application, on: req)
+        let bytes = req.body.data ?? ByteBuffer()
+        let dto = try await desk.store(bytes, contentType: req.headers.contentType, filename: filename, key: key, application: application)
         return try await dto.encodeResponse(status: .created, for: req)
-    }
-
-    /// The application, if the caller may add material `key` to it now: its applicant or a clerk
-    /// of its region, a material one of its items asks for, a case still open to materials.
-    static func checkUpload(_ req: Request, applicationID id: UUID, key: String) async throws -> ApplicationRecord {
-        _ = try req.requireAccount()
-        guard let application = try await ApplicationRecord.find(id, on: req.db) else {
-            throw TongbanError.notFound("application")
-        }
-        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
-        guard Policy.decide(req.currentActor, .view, resource).isAllowed else { throw TongbanError.notFound("application") }
-        let own = req.allows(.view, .holderRecords(holderID: application.applicantID))
-        if !own { try req.authorize(.handle, resource) }
-        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID == id).all()
-        var materialKeys: Set<String> = []
-        for row in cases {
-            guard let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: req.db) else { continue }
-            materialKeys.formUnion(try req.application.applicationCaches.item(entry).materials.map(\.key))
-        }
-        guard materialKeys.contains(key) else { throw TongbanError.invalid(field: "key", "material.unknownKey") }
-        guard cases.contains(where: { acceptingStates.contains($0.state) }) else {
-            throw TongbanError.conflict("material.closed", ["state": cases.first?.state.rawValue ?? "-"])
-        }
-        return application
     }
 
     /// What is wrong with a file offered as a material, as a message key; nil when nothing is.
@@ -83,36 +53,9 @@ enum MaterialStore {
         return nil
     }
 
-    /// Stores checked bytes: the file durably first, then its row, a timeline entry and the
-    /// audit entry in one transaction.
-    static func store(_ bytes: [UInt8], contentType: HTTPMediaType, filename: String, key: String, application: ApplicationRecord,
-                      on req: Request) async throws -> MaterialDTO {
-        let id = try application.requireID()
-        let sha = try await keep(bytes, app: req.application)
-        let material = StoredMaterial()
-        material.id = UUID()
-        material.applicationID = id
-        material.materialKey = key
-        material.filename = filename
-        material.contentType = "\(contentType.type)/\(contentType.subType)"
-        material.size = bytes.count
-        material.sha256 = sha
-        material.uploadedAt = req.now
-        let audit = req.auditEvent("material.upload", resource: "application:\(application.number ?? id.uuidString)", details: "\(key) \(sha.prefix(12)) \(bytes.count) B")
-        try await req.db.write { tx in
-            try await material.create(on: tx)
-            try await CaseEvent(applicationID: id, caseID: nil, at: material.uploadedAt, actor: audit.actorLabel, action: "material.upload",
-                                from: nil, to: nil, detail: "\(key)：\(filename)").create(on: tx)
-            try await AuditLog.append(audit, on: tx, now: req.now)
-        }
-        return MaterialDTO(id: material.id!, key: key, filename: filename, contentType: material.contentType, size: bytes.count, sha256: sha)
-    }
-
     /// Stores the bytes durably under their SHA-256 (before any row names them) and returns it.
     static func keep(_ bytes: [UInt8], app: Application) async throws -> String {
-        let sha = SHA256.hash(data: bytes).hex
-        try await app.threadPool.runIfActive { try durableWrite(bytes, to: path(app, sha256: sha)) }
-        return sha
+        try await MaterialFiles(app).keep(bytes)
     }
 
     /// Write, fsync, rename, fsync the folder. A file already there under its hash is the same

@@ -93,3 +93,13 @@ enum LicenseIssuance {
         return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
     }
 }
+
+/// Signs the e-licence an approval issues, with the platform's licence types and the issuing
+/// departments' keys (created on first use).
+struct LicenseSigner: Sendable {
+    let app: Application
+
+    func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, db: any Database) async throws -> LicenseRecord? {
+        try await LicenseIssuance.prepare(for: loaded, on: day, app: app, db: db)
+    }
+}

@@ -54,18 +54,20 @@ enum DataFetch {
 
     /// The reuses to record for a new application: one per asking case that may fetch.
     static func reuses(target: ApplicationTarget, cases: [(row: CaseRow, item: ServiceItem)], applicant: Account, consented: Bool,
-                       purpose: String, at now: Date, app: Application, on db: any Database) async throws -> [MaterialReuse] {
-        let wanted = materials(target, resources: app.dataResources)
+                       purpose: String, parts: ApplyingParts, context: UseCaseContext) async throws -> [MaterialReuse] {
+        let wanted = materials(target, resources: parts.dataResources)
         guard !wanted.isEmpty else { return [] }
+        let db = context.db
+        let now = context.now
         var reuses: [MaterialReuse] = []
-        let departments = try await app.applicationCaches.departments(on: db)
+        let departments = try await parts.caches.departments(on: db)
         for (material, resource) in wanted {
             if resource.consentRequired && !consented { continue }
-            guard let key = subjectKey(applicant, resource: resource, keys: app.keys),
+            guard let key = subjectKey(applicant, resource: resource, keys: context.keys),
                   try await SharedRecord.query(on: db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == key).count() > 0 else { continue }
             for entry in cases where entry.item.materials.contains(where: { $0.key == material.key }) {
                 guard try await basis(departmentID: entry.row.departmentID, resource: resource, departments: departments,
-                                      today: app.today, on: db) != nil else { continue }
+                                      today: context.today, on: db) != nil else { continue }
                 reuses.append(MaterialReuse(case: entry.row, item: entry.item, material: material, via: .data, sourceRef: resource.code,
                                             sourceName: resource.name, holderID: try applicant.requireID(), consented: resource.consentRequired,
                                             purpose: purpose, at: now))
