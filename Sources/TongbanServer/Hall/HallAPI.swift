@@ -68,16 +68,16 @@ struct HallAPI {
     }
 
     func detail(req: Request) async throws -> HallDTO {
-        try await Self.dto(try await HallQueue.hall(req), req: req, detailed: true)
+        try await Self.dto(try await req.pathHall(), req: req, detailed: true)
     }
 
     func slots(req: Request) async throws -> HallAppointments.Day {
-        let hall = try await HallQueue.hall(req)
+        let hall = try await req.pathHall()
         let raw = try? req.query.get(String.self, at: "date")
         guard let date = raw.map({ CalendarDate(iso: $0) }) ?? LocalTime(req.application.clock.now()).date else {
             throw TongbanError.invalid(field: "date", "field.invalidDate")
         }
-        return try await HallAppointments.day(hall, date: date, on: req)
+        return try await req.hallAppointments.day(hall, date: date)
     }
 
     struct AppointmentDTO: Content {
@@ -100,10 +100,10 @@ struct HallAPI {
     }
 
     func book(req: Request) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
-        let account = try req.requireAccount()
+        let hall = try await req.pathHall()
         let body = try req.content.decode(HallAppointments.BookBody.self)
-        return try await AppointmentDTO(try await HallAppointments.book(hall, body, by: account, on: req)).encodeResponse(status: .created, for: req)
+        let appointment = try await req.hallAppointments.book(hall, body)
+        return try await AppointmentDTO(appointment).encodeResponse(status: .created, for: req)
     }
 
     func myAppointments(req: Request) async throws -> [AppointmentDTO] {
@@ -113,16 +113,23 @@ struct HallAPI {
     }
 
     func cancel(req: Request) async throws -> AppointmentDTO {
-        let (appointment, hall, _) = try await HallAppointments.owned(req)
-        try await HallAppointments.cancel(appointment, hall: hall, on: req)
+        let appointments = req.hallAppointments
+        let (appointment, hall, _) = try await appointments.owned(try Self.appointmentID(req))
+        try await appointments.cancel(appointment, hall: hall)
         return AppointmentDTO(appointment)
     }
 
     func rebook(req: Request) async throws -> AppointmentDTO {
-        let (appointment, hall, _) = try await HallAppointments.owned(req)
+        let appointments = req.hallAppointments
+        let (appointment, hall, _) = try await appointments.owned(try Self.appointmentID(req))
         let body = try req.content.decode(HallAppointments.BookBody.self)
-        try await HallAppointments.rebook(appointment, hall: hall, date: body.date, start: body.start, on: req)
+        try await appointments.rebook(appointment, hall: hall, date: body.date, start: body.start)
         return AppointmentDTO(appointment)
+    }
+
+    static func appointmentID(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("appointment") }
+        return id
     }
 
     /// The holder checks in, or a clerk of the hall does it for them at the desk.
@@ -134,7 +141,7 @@ struct HallAPI {
             // a clerk of the hall's region may check its holder in; to anyone else it does not exist
             guard let region = hall.region, req.allows(.handle, .hall(regionCode: region)) else { throw TongbanError.notFound("appointment") }
         }
-        let ticket = try await HallAppointments.checkIn(appointment, hall: hall, on: req)
+        let ticket = try await req.hallAppointments.checkIn(appointment, hall: hall)
         return try await Self.ticketDTO(ticket, hall: hall, req: req).encodeResponse(status: .created, for: req)
     }
 
@@ -159,7 +166,7 @@ struct HallAPI {
     }
 
     static func ticketDTO(_ t: HallTicket, hall: Hall, req: Request) async throws -> TicketDTO {
-        let standing = try await HallQueue.standing(of: t, hall: hall, on: req)
+        let standing = try await req.hallQueue.standing(of: t, hall: hall)
         let english = req.language == .en
         let category = hall.categories.first { $0.code == t.category }
         return TicketDTO(id: t.id!, label: t.label, hall: t.hallID, hallName: english ? hall.nameEn : hall.name, category: t.category,
@@ -174,11 +181,12 @@ struct HallAPI {
     /// 取号: online for a signed-in person or enterprise; `"channel": "kiosk"` for the hall's
     /// kiosk, where no one signs in.
     func take(req: Request) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
+        let hall = try await req.pathHall()
         let body = try req.content.decode(TakeBody.self)
         let channel: HallTicket.Channel = body.channel == "kiosk" ? .kiosk : .online
         if let raw = body.channel, raw != "kiosk", raw != "online" { throw TongbanError.invalid(field: "channel", "field.unknownValue") }
-        let ticket = try await HallQueue.take(hall, category: body.category, channel: channel, account: req.currentAccount, on: req)
+        let client = req.remoteAddress?.ipAddress ?? "unknown"
+        let ticket = try await req.hallQueue.take(hall, category: body.category, channel: channel, client: client)
         return try await Self.ticketDTO(ticket, hall: hall, req: req).encodeResponse(status: .created, for: req)
     }
 
@@ -190,32 +198,35 @@ struct HallAPI {
     }
 
     func display(req: Request) async throws -> HallQueue.Board {
-        try await HallQueue.board(try await HallQueue.hall(req), on: req)
+        try await req.hallQueue.board(try await req.pathHall(), english: req.language == .en)
     }
 
     struct SessionDTO: Content { let window: UUID; let windowName: String; let clerk: String; let openedAt: Date }
 
     func openWindow(req: Request) async throws -> SessionDTO {
-        let hall = try await HallQueue.hall(req)
-        let clerk = try HallCalling.clerk(for: hall, req)
-        let window = try await HallCalling.window(of: hall, req)
-        let session = try await HallCalling.open(window, of: hall, by: clerk, on: req)
+        let hall = try await req.pathHall()
+        let calling = req.hallCalling
+        let clerk = try calling.clerk(for: hall)
+        let window = try await req.pathWindow(of: hall)
+        let session = try await calling.open(window, of: hall, by: clerk)
         return SessionDTO(window: session.windowID, windowName: window.name, clerk: session.clerkName, openedAt: session.openedAt)
     }
 
     func closeWindow(req: Request) async throws -> HTTPStatus {
-        let hall = try await HallQueue.hall(req)
-        let clerk = try HallCalling.clerk(for: hall, req)
-        try await HallCalling.close(try await HallCalling.window(of: hall, req), by: clerk, on: req)
+        let hall = try await req.pathHall()
+        let calling = req.hallCalling
+        let clerk = try calling.clerk(for: hall)
+        try await calling.close(try await req.pathWindow(of: hall), by: clerk)
         return .noContent
     }
 
     /// 叫号: 200 with the ticket called, or 204 when nothing this window serves is waiting.
     func call(req: Request) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
-        let clerk = try HallCalling.clerk(for: hall, req)
-        let window = try await HallCalling.window(of: hall, req)
-        guard let ticket = try await HallCalling.callNext(at: window, of: hall, by: clerk, on: req) else { return Response(status: .noContent) }
+        let hall = try await req.pathHall()
+        let calling = req.hallCalling
+        let clerk = try calling.clerk(for: hall)
+        let window = try await req.pathWindow(of: hall)
+        guard let ticket = try await calling.callNext(at: window, of: hall, by: clerk) else { return Response(status: .noContent) }
         return try await Self.ticketDTO(ticket, hall: hall, req: req).encodeResponse(for: req)
     }
 
@@ -225,18 +236,21 @@ struct HallAPI {
         let clerk = try req.requireAccount()
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("ticket") }
         let body = try req.content.decode(FinishBody.self)
-        let ticket = try await HallCalling.finish(id, ending: body.outcome, transferTo: body.category, by: clerk, on: req)
+        let ticket = try await req.hallCalling.finish(id, ending: body.outcome, transferTo: body.category, by: clerk)
         guard let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("hall") }
         return try await Self.ticketDTO(ticket, hall: hall, req: req)
     }
 
     func statistics(req: Request) async throws -> HallFigures.Report {
-        let hall = try await HallQueue.hall(req)
+        let hall = try await req.pathHall()
         guard let region = hall.region else { throw TongbanError.notFound("hall") }
         try req.authorize(.supervise, .hall(regionCode: region))
         let (from, to) = try HallFigures.period(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"),
                                                 today: LocalTime(req.application.clock.now()).date)
         let target = try HallFigures.target(share: try? req.query.get(String.self, at: "share"), within: try? req.query.get(String.self, at: "within"))
-        return try await HallFigures.report(hall, from: from, to: to, target: target, on: req)
+        var report = try await HallFigures(context: req.context, parts: req.hallParts)
+            .report(hall, from: from, to: to, target: target, english: req.language == .en)
+        report.demoData = DemoNotice.text(report.sampleTickets, .tickets, req)
+        return report
     }
 }

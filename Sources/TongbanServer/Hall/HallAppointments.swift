@@ -6,7 +6,10 @@ import Vapor
 
 /// 预约: the slots a hall offers, booking one for an item, cancelling and rebooking, and checking
 /// in on the day, which puts the holder in the queue ahead of walk-ins once the slot begins.
-enum HallAppointments {
+struct HallAppointments {
+    let context: UseCaseContext
+    let parts: HallParts
+
     struct Slot: Content {
         let start: String
         let end: String
@@ -24,38 +27,38 @@ enum HallAppointments {
         let slots: [Slot]
     }
 
-    static func day(_ hall: Hall, date: CalendarDate, on req: Request) async throws -> Day {
+    func day(_ hall: Hall, date: CalendarDate) async throws -> Day {
         let spans: [DaySpan]
-        do { spans = try hall.hours.spans(on: date, calendar: req.application.workingDays) } catch {
+        do { spans = try hall.hours.spans(on: date, calendar: context.calendar) } catch {
             throw TongbanError.invalid(field: "date", "hall.dateUnknown")
         }
-        let rows = try await req.db.sql.raw("""
+        let rows = try await context.db.sql.raw("""
             SELECT start_minute, booked FROM hall_slots WHERE hall_id = \(bind: hall.id) AND day = \(bind: date.description)
             """).all()
         var booked: [Int: Int] = [:]
         for row in rows { booked[try row.decode(column: "start_minute", as: Int.self)] = try row.decode(column: "booked", as: Int.self) }
-        let now = LocalTime(req.application.clock.now())
+        let now = LocalTime(context.now)
         let slots = AppointmentSlots.slots(in: spans, minutes: hall.slotMinutes).map { s in
             let taken = booked[s.start] ?? 0
             return Slot(start: DaySpan.clock(s.start), end: DaySpan.clock(s.end), capacity: hall.slotCapacity, booked: taken,
                         available: max(0, hall.slotCapacity - taken), past: LocalTime(date: date, minute: s.start) <= now)
         }
-        return Day(date: date.description, open: !spans.isEmpty, holiday: req.application.workingDays.holidayName(date),
+        return Day(date: date.description, open: !spans.isEmpty, holiday: context.calendar.holidayName(date),
                    hours: spans.map(\.description), slots: slots)
     }
 
     struct BookBody: Content { var date: String?; var start: String?; var item: String? }
 
     /// Checks a wanted slot: every problem at once, at its field.
-    static func wanted(_ hall: Hall, date rawDate: String?, start rawStart: String?, on req: Request, problems: inout FieldErrors) -> (CalendarDate, Int, Int)? {
+    func wanted(_ hall: Hall, date rawDate: String?, start rawStart: String?, problems: inout FieldErrors) -> (CalendarDate, Int, Int)? {
         guard let rawDate, !rawDate.isEmpty else { problems.add("date", "field.required"); return nil }
         guard let date = CalendarDate(iso: rawDate) else { problems.add("date", "field.invalidDate"); return nil }
         guard let rawStart, !rawStart.isEmpty else { problems.add("start", "field.required"); return nil }
         guard let start = DaySpan.minutes(rawStart) else { problems.add("start", "hall.notASlot"); return nil }
-        guard let spans = try? hall.hours.spans(on: date, calendar: req.application.workingDays) else {
+        guard let spans = try? hall.hours.spans(on: date, calendar: context.calendar) else {
             problems.add("date", "hall.dateUnknown"); return nil
         }
-        let now = LocalTime(req.application.clock.now())
+        let now = LocalTime(context.now)
         if let refusal = AppointmentSlots.refusal(date: date, start: start, now: (now.date, now.minute), horizonDays: hall.bookingDays,
                                                   daySpans: spans, slotMinutes: hall.slotMinutes) {
             switch refusal {
@@ -85,14 +88,16 @@ enum HallAppointments {
             """).run()
     }
 
-    static func book(_ hall: Hall, _ body: BookBody, by account: Account, on req: Request) async throws -> Appointment {
-        try req.authorize(.create, .holderRecords(holderID: try account.requireID()))
+    /// The acting person or enterprise books a slot for an item the hall serves.
+    func book(_ hall: Hall, _ body: BookBody) async throws -> Appointment {
+        let account = try context.requireAccount()
+        try context.authorize(.create, .holderRecords(holderID: try account.requireID()))
         var problems = FieldErrors()
-        let slot = wanted(hall, date: body.date, start: body.start, on: req, problems: &problems)
+        let slot = wanted(hall, date: body.date, start: body.start, problems: &problems)
         var item: ServiceItem?
         var category: HallCategory?
         if let code = body.item?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
-            item = try await CatalogStore.publishedItems(codes: [code], on: req.db)[code]
+            item = try await CatalogStore.publishedItems(codes: [code], on: context.db)[code]
             if let item {
                 category = HallCategory.serving(department: item.department.code, in: hall.categories)
                 if category == nil { problems.add("item", "hall.itemNotServed") }
@@ -101,7 +106,7 @@ enum HallAppointments {
         guard problems.isEmpty, let (date, start, end) = slot, let item, let category else { throw TongbanError.invalid(problems) }
         let accountID = try account.requireID()
         let hallID = try hall.requireID()
-        if try await Appointment.query(on: req.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
+        if try await Appointment.query(on: context.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
             .filter(\.$day == date.description).filter(\.$status != .cancelled).count() > 0 {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
         }
@@ -116,13 +121,13 @@ enum HallAppointments {
         appointment.startMinute = start
         appointment.endMinute = end
         appointment.status = .booked
-        appointment.createdAt = req.now
+        appointment.createdAt = context.now
         appointment.version = 1
         do {
-            try await req.db.write { tx in
-                try await takePlace(hall, day: date.description, start: start, on: tx)
+            try await context.db.write { tx in
+                try await Self.takePlace(hall, day: date.description, start: start, on: tx)
                 try await appointment.create(on: tx)
-                for event in events("appointment.booked", appointment, hall: hall, at: req.now) { try await event.create(on: tx) }
+                for event in Self.events("appointment.booked", appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
@@ -143,48 +148,49 @@ enum HallAppointments {
         return events
     }
 
-    static func owned(_ req: Request) async throws -> (Appointment, Hall, Account) {
-        let account = try req.requireAccount()
-        guard let id = req.parameters.get("id", as: UUID.self), let appointment = try await Appointment.find(id, on: req.db),
+    /// The acting account's appointment `id` and its hall; another's reads as absent.
+    func owned(_ id: UUID) async throws -> (Appointment, Hall, Account) {
+        let account = try context.requireAccount()
+        guard let appointment = try await Appointment.find(id, on: context.db),
               appointment.accountID == account.id else { throw TongbanError.notFound("appointment") }
-        guard let hall = try await Hall.find(appointment.hallID, on: req.db) else { throw TongbanError.notFound("hall") }
+        guard let hall = try await Hall.find(appointment.hallID, on: context.db) else { throw TongbanError.notFound("hall") }
         return (appointment, hall, account)
     }
 
-    static func cancel(_ appointment: Appointment, hall: Hall, on req: Request) async throws {
+    func cancel(_ appointment: Appointment, hall: Hall) async throws {
         guard appointment.status == .booked else { throw TongbanError.conflict("hall.notBooked", ["status": appointment.status.rawValue]) }
         let version = appointment.version
         appointment.status = .cancelled
         appointment.version += 1
-        try await req.db.write { tx in
+        try await context.db.write { tx in
             let changed = try await tx.sql.raw("""
                 UPDATE hall_appointments SET status = 'cancelled', version = version + 1 WHERE id = \(bind: appointment.id) AND status = 'booked' AND version = \(bind: version) RETURNING id
                 """).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
-            try await releasePlace(hallID: appointment.hallID, day: appointment.day, start: appointment.startMinute, on: tx)
-            for event in events("appointment.cancelled", appointment, hall: hall, at: req.now) { try await event.create(on: tx) }
+            try await Self.releasePlace(hallID: appointment.hallID, day: appointment.day, start: appointment.startMinute, on: tx)
+            for event in Self.events("appointment.cancelled", appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
         }
     }
 
     /// Moves a booked appointment to another slot: the new place is taken before the old one is
     /// given up, in one transaction, so a full slot leaves the old booking as it was.
-    static func rebook(_ appointment: Appointment, hall: Hall, date rawDate: String?, start rawStart: String?, on req: Request) async throws {
+    func rebook(_ appointment: Appointment, hall: Hall, date rawDate: String?, start rawStart: String?) async throws {
         guard appointment.status == .booked else { throw TongbanError.conflict("hall.notBooked", ["status": appointment.status.rawValue]) }
         var problems = FieldErrors()
-        guard let (date, start, end) = wanted(hall, date: rawDate, start: rawStart, on: req, problems: &problems) else { throw TongbanError.invalid(problems) }
+        guard let (date, start, end) = wanted(hall, date: rawDate, start: rawStart, problems: &problems) else { throw TongbanError.invalid(problems) }
         if date.description == appointment.day && start == appointment.startMinute { return }
         let old = (day: appointment.day, start: appointment.startMinute, version: appointment.version)
         appointment.day = date.description; appointment.startMinute = start; appointment.endMinute = end; appointment.version += 1
         do {
-            try await req.db.write { tx in
-                try await takePlace(hall, day: date.description, start: start, on: tx)
+            try await context.db.write { tx in
+                try await Self.takePlace(hall, day: date.description, start: start, on: tx)
                 let changed = try await tx.sql.raw("""
                     UPDATE hall_appointments SET day = \(bind: date.description), start_minute = \(bind: start), end_minute = \(bind: end), version = version + 1
                     WHERE id = \(bind: appointment.id) AND status = 'booked' AND version = \(bind: old.version) RETURNING id
                     """).all()
                 guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
-                try await releasePlace(hallID: appointment.hallID, day: old.day, start: old.start, on: tx)
-                for event in events("appointment.moved", appointment, hall: hall, at: req.now) { try await event.create(on: tx) }
+                try await Self.releasePlace(hallID: appointment.hallID, day: old.day, start: old.start, on: tx)
+                for event in Self.events("appointment.moved", appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
@@ -196,19 +202,19 @@ enum HallAppointments {
 
     /// 签到: on the day, from an hour before the slot until it ends, the holder (or a clerk of
     /// the hall, at the desk) checks in and gets a ticket that is called first once the slot begins.
-    static func checkIn(_ appointment: Appointment, hall: Hall, on req: Request) async throws -> HallTicket {
+    func checkIn(_ appointment: Appointment, hall: Hall) async throws -> HallTicket {
         switch appointment.status {
         case .checkedIn: throw TongbanError.conflict("hall.alreadyCheckedIn")
         case .cancelled: throw TongbanError.conflict("hall.notBooked", ["status": appointment.status.rawValue])
         case .booked: break
         }
-        let now = req.application.clock.now()
+        let now = context.now
         guard let slotStart = appointment.slotStart, let slotEnd = appointment.slotEnd else { throw TongbanError.notFound("appointment") }
-        if now < slotStart.addingTimeInterval(-Double(checkInEarlyMinutes) * 60) {
+        if now < slotStart.addingTimeInterval(-Double(Self.checkInEarlyMinutes) * 60) {
             throw TongbanError.conflict("hall.checkInTooEarly", ["start": DaySpan.clock(appointment.startMinute), "date": appointment.day])
         }
         if now >= slotEnd { throw TongbanError.conflict("hall.checkInTooLate", ["end": DaySpan.clock(appointment.endMinute)]) }
-        _ = try HallQueue.requireOpen(hall, at: LocalTime(now), on: req.application)
+        _ = try HallQueue.requireOpen(hall, at: LocalTime(now), calendar: context.calendar)
         let ticket = HallTicket()
         ticket.id = UUID()
         ticket.hallID = appointment.hallID
@@ -222,7 +228,7 @@ enum HallAppointments {
         ticket.status = .waiting
         ticket.transfers = 0
         do {
-            try await req.db.write { tx in
+            try await context.db.write { tx in
                 let changed = try await tx.sql.raw("""
                     UPDATE hall_appointments SET status = 'checked_in', ticket_id = \(bind: ticket.id), version = version + 1
                     WHERE id = \(bind: appointment.id) AND status = 'booked' RETURNING id

@@ -6,12 +6,14 @@ import Vapor
 
 /// A clerk's work at a window: opening it, calling the next ticket it can serve, and ending
 /// each call — served, no-show, or transferred to another category.
-enum HallCalling {
-    /// The window named in the path, which must be one of this hall's and in service.
-    static func window(of hall: Hall, _ req: Request) async throws -> HallWindow {
-        guard let id = req.parameters.get("window", as: UUID.self) else { throw TongbanError.notFound("window") }
-        guard let window = try await req.application.hallDirectory.window(id, of: hall.requireID(), on: req.db) else {
-            if let elsewhere = try await HallWindow.find(id, on: req.db) {
+struct HallCalling {
+    let context: UseCaseContext
+    let parts: HallParts
+
+    /// The window `id`, which must be one of this hall's and in service.
+    func window(_ id: UUID, of hall: Hall) async throws -> HallWindow {
+        guard let window = try await parts.directory.window(id, of: hall.requireID(), on: context.db) else {
+            if let elsewhere = try await HallWindow.find(id, on: context.db) {
                 throw TongbanError.conflict("hall.windowOfOtherHall", ["window": elsewhere.name])
             }
             throw TongbanError.notFound("window")
@@ -20,10 +22,11 @@ enum HallCalling {
         return window
     }
 
-    static func clerk(for hall: Hall, _ req: Request) throws -> Account {
-        let account = try req.requireAccount()
+    /// The acting clerk, if the policy lets them work at the hall's windows.
+    func clerk(for hall: Hall) throws -> Account {
+        let account = try context.requireAccount()
         guard let region = hall.region else { throw TongbanError.notFound("hall") }
-        try req.authorize(.handle, .hall(regionCode: region))
+        try context.authorize(.handle, .hall(regionCode: region))
         return account
     }
 
@@ -33,13 +36,13 @@ enum HallCalling {
             .filter(\.$closedAt == nil).first()
     }
 
-    static func open(_ window: HallWindow, of hall: Hall, by clerk: Account, on req: Request) async throws -> WindowSession {
+    func open(_ window: HallWindow, of hall: Hall, by clerk: Account) async throws -> WindowSession {
         let clerkID = try clerk.requireID()
-        if let mine = try await WindowSession.query(on: req.db).filter(\.$clerkID == clerkID).filter(\.$closedAt == nil).first() {
+        if let mine = try await WindowSession.query(on: context.db).filter(\.$clerkID == clerkID).filter(\.$closedAt == nil).first() {
             if mine.windowID == window.id { return mine }
             throw TongbanError.conflict("hall.clerkAtOtherWindow")
         }
-        if let other = try await WindowSession.query(on: req.db).filter(\.$windowID == window.requireID()).filter(\.$closedAt == nil).first() {
+        if let other = try await WindowSession.query(on: context.db).filter(\.$windowID == window.requireID()).filter(\.$closedAt == nil).first() {
             throw TongbanError.conflict("hall.windowTaken", ["clerk": other.clerkName])
         }
         let session = WindowSession()
@@ -48,21 +51,21 @@ enum HallCalling {
         session.windowID = try window.requireID()
         session.clerkID = clerkID
         session.clerkName = clerk.displayName
-        session.openedAt = req.application.clock.now()
+        session.openedAt = context.now
         do {
-            try await req.db.write { tx in try await session.create(on: tx) }
+            try await context.db.write { tx in try await session.create(on: tx) }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.windowTaken", ["clerk": "?"])
         }
-        req.application.hallEstimates.forget(hall: session.hallID)
+        parts.estimates.forget(hall: session.hallID)
         return session
     }
 
     /// Closes the window: a ticket still called there goes back to the head of its queue.
-    static func close(_ window: HallWindow, by clerk: Account, on req: Request) async throws {
+    func close(_ window: HallWindow, by clerk: Account) async throws {
         let clerkID = try clerk.requireID(), windowID = try window.requireID()
-        let now = req.application.clock.now()
-        try await req.db.write { tx in
+        let now = context.now
+        try await context.db.write { tx in
             let closed = try await tx.sql.raw("""
                 UPDATE hall_window_sessions SET closed_at = \(bind: now) WHERE window_id = \(bind: windowID) AND clerk_id = \(bind: clerkID) AND closed_at IS NULL RETURNING id
                 """).all()
@@ -72,7 +75,7 @@ enum HallCalling {
                 WHERE window_id = \(bind: windowID) AND status = 'called'
                 """).run()
         }
-        req.application.hallEstimates.forget(hall: window.hallID)
+        parts.estimates.forget(hall: window.hallID)
     }
 
     /// The ticket called at a window and not yet ended.
@@ -84,17 +87,17 @@ enum HallCalling {
     /// Two windows calling at once never get the same ticket: the claim is conditional on the
     /// ticket still waiting, and the loser reads the queue again. Calls at one window queue on
     /// its session row, so a double click cannot call two tickets there.
-    static func callNext(at window: HallWindow, of hall: Hall, by clerk: Account, on req: Request) async throws -> HallTicket? {
+    func callNext(at window: HallWindow, of hall: Hall, by clerk: Account) async throws -> HallTicket? {
         let clerkID = try clerk.requireID(), windowID = try window.requireID(), hallID = try hall.requireID()
-        let now = req.application.clock.now()
+        let now = context.now
         let day = LocalTime(now).date.description
         for _ in 0..<20 {
-            let outcome: HallTicket?? = try await req.db.write { tx in
+            let outcome: HallTicket?? = try await context.db.write { tx in
                 let held = try await tx.sql.raw("""
                     UPDATE hall_window_sessions SET clerk_name = clerk_name WHERE window_id = \(bind: windowID) AND clerk_id = \(bind: clerkID) AND closed_at IS NULL RETURNING id
                     """).all()
                 guard !held.isEmpty else { throw TongbanError.conflict("hall.windowNotYours") }
-                if let current = try await current(at: window, on: tx) { throw TongbanError.conflict("hall.finishCurrent", ["ticket": current.label]) }
+                if let current = try await Self.current(at: window, on: tx) { throw TongbanError.conflict("hall.finishCurrent", ["ticket": current.label]) }
                 let waiting = try await HallQueue.candidates(hall: hallID, day: day, categories: window.categories, now: now, on: tx)
                 guard let next = TicketQueue.next(waiting.map(\.waiting), serving: window.categories, now: now) else { return .some(nil) }
                 let claimed = try await tx.sql.raw("""
@@ -117,10 +120,10 @@ enum HallCalling {
 
     /// Ends the call of a ticket at the clerk's window. A transfer puts it back in the queue of
     /// another category, keeping the time it first joined (so it is not sent to the back).
-    static func finish(_ ticketID: UUID, ending raw: String?, transferTo: String?, by clerk: Account, on req: Request) async throws -> HallTicket {
-        guard let ticket = try await HallTicket.find(ticketID, on: req.db) else { throw TongbanError.notFound("ticket") }
-        guard let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("hall") }
-        _ = try self.clerk(for: hall, req)
+    func finish(_ ticketID: UUID, ending raw: String?, transferTo: String?, by clerk: Account) async throws -> HallTicket {
+        guard let ticket = try await HallTicket.find(ticketID, on: context.db) else { throw TongbanError.notFound("ticket") }
+        guard let hall = try await parts.directory.hall(ticket.hallID, on: context.db) else { throw TongbanError.notFound("hall") }
+        _ = try self.clerk(for: hall)
         guard let ending = raw.flatMap(Ending.init(rawValue:)) else { throw TongbanError.invalid(field: "outcome", "hall.badOutcome") }
         if ending == .transfer {
             guard let transferTo, !transferTo.isEmpty else { throw TongbanError.invalid(field: "category", "field.required") }
@@ -129,8 +132,8 @@ enum HallCalling {
         }
         guard ticket.status == .called, let windowID = ticket.windowID else { throw TongbanError.conflict("hall.notCalled", ["ticket": ticket.label]) }
         let clerkID = try clerk.requireID()
-        let now = req.application.clock.now()
-        try await req.db.write { tx in
+        let now = context.now
+        try await context.db.write { tx in
             let mine = try await WindowSession.query(on: tx).filter(\.$windowID == windowID).filter(\.$clerkID == clerkID).filter(\.$closedAt == nil).count()
             guard mine > 0 else { throw TongbanError.conflict("hall.windowNotYours") }
             let changed: [any SQLRow]

@@ -31,9 +31,9 @@ struct HallDeskPages {
     func desk(req: Request) async throws -> Response { try await render(req, failure: nil) }
 
     func render(_ req: Request, failure: (any Error)?, notice: String? = nil) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
+        let hall = try await req.pathHall()
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)/desk") }
-        let clerk = try HallCalling.clerk(for: hall, req)
+        let clerk = try req.hallCalling.clerk(for: hall)
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
         let session = try await HallCalling.session(of: clerk, at: hall, on: req.db)
@@ -42,7 +42,7 @@ struct HallDeskPages {
         let mine = session.flatMap { s in windows.first { $0.id == s.windowID } }
         var current: HallAPI.TicketDTO?
         if let mine, let ticket = try await HallCalling.current(at: mine, on: req.db) { current = try await HallAPI.ticketDTO(ticket, hall: hall, req: req) }
-        let board = try await HallQueue.board(hall, on: req)
+        let board = try await req.hallQueue.board(hall, english: english)
         let response = try await req.view.render("hall-desk", DeskContext(
             page: req.pageContext(title: req.t("hall.desk"), notice: notice), id: hall.id!, hallName: board.hall,
             windows: windows.map { WindowOption(id: $0.id!, label: "\($0.name)（\($0.categories.sorted().joined(separator: " "))）", taken: taken.contains($0.id)) },
@@ -56,26 +56,28 @@ struct HallDeskPages {
     struct ActionForm: Decodable { var action: String?; var window: UUID?; var ticket: UUID?; var category: String? }
 
     func act(req: Request) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
+        let hall = try await req.pathHall()
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)/desk") }
-        let clerk = try HallCalling.clerk(for: hall, req)
+        let calling = req.hallCalling
+        let clerk = try calling.clerk(for: hall)
         let form = try req.content.decode(ActionForm.self)
         func window(_ id: UUID?) async throws -> HallWindow {
             guard let id else { throw TongbanError.invalid(field: "window", "field.required") }
-            req.parameters.set("window", to: id.uuidString)
-            return try await HallCalling.window(of: hall, req)
+            return try await calling.window(id, of: hall)
         }
         do {
             switch form.action {
-            case "open": _ = try await HallCalling.open(try await window(form.window), of: hall, by: clerk, on: req)
-            case "close": try await HallCalling.close(try await window(form.window), by: clerk, on: req)
+            case "open":
+                _ = try await calling.open(try await window(form.window), of: hall, by: clerk)
+            case "close":
+                try await calling.close(try await window(form.window), by: clerk)
             case "call":
-                if try await HallCalling.callNext(at: try await window(form.window), of: hall, by: clerk, on: req) == nil {
+                if try await calling.callNext(at: try await window(form.window), of: hall, by: clerk) == nil {
                     return try await render(req, failure: nil, notice: req.t("hall.queueEmpty"))
                 }
             case "served", "noShow", "transfer":
                 guard let ticket = form.ticket else { throw TongbanError.notFound("ticket") }
-                _ = try await HallCalling.finish(ticket, ending: form.action, transferTo: form.category, by: clerk, on: req)
+                _ = try await calling.finish(ticket, ending: form.action, transferTo: form.category, by: clerk)
             default: throw TongbanError.invalid(field: "action", "field.unknownValue")
             }
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
@@ -116,7 +118,7 @@ struct HallDeskPages {
     }
 
     func statistics(req: Request) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
+        let hall = try await req.pathHall()
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)/statistics") }
         guard let region = hall.region else { throw TongbanError.notFound("hall") }
         try req.authorize(.supervise, .hall(regionCode: region))
@@ -127,7 +129,10 @@ struct HallDeskPages {
         do {
             let (from, to) = try HallFigures.period(from: raw.from?.nonEmpty, to: raw.to?.nonEmpty, today: LocalTime(req.application.clock.now()).date)
             let target = try HallFigures.target(share: raw.share?.nonEmpty, within: raw.within?.nonEmpty)
-            report = try await HallFigures.report(hall, from: from, to: to, target: target, on: req)
+            let figures = HallFigures(context: req.context, parts: req.hallParts)
+            var made = try await figures.report(hall, from: from, to: to, target: target, english: req.language == .en)
+            made.demoData = DemoNotice.text(made.sampleTickets, .tickets, req)
+            report = made
         } catch let error as TongbanError where error.status == .unprocessableEntity { failure = error }
         let shown = try FormFailure(failure, req)
         let names = Dictionary(uniqueKeysWithValues: hall.categories.map { ($0.code, req.language == .en ? $0.nameEn : $0.name) })

@@ -5,7 +5,10 @@ import Vapor
 
 /// A hall's figures over a period — per hour of the day and category: arrivals, waits, service,
 /// no-shows, windows open — and the Erlang C staffing advice beside the windows actually open.
-enum HallFigures {
+struct HallFigures {
+    let context: UseCaseContext
+    let parts: HallParts
+
     struct Report: Content {
         let hall: String
         let from: String
@@ -16,8 +19,8 @@ enum HallFigures {
         let totals: [HourTotal]
         /// Simulated tickets of a demo database among those counted (0 on a real hall).
         let sampleTickets: Int
-        /// "含演示数据 …" when any are counted; absent otherwise.
-        let demoData: String?
+        /// "含演示数据 …" when any are counted, in the reader's language (set by the adapter); absent otherwise.
+        var demoData: String?
     }
 
     /// The longest period one report covers.
@@ -49,16 +52,17 @@ enum HallFigures {
         return target
     }
 
-    static func report(_ hall: Hall, from: CalendarDate, to: CalendarDate, target: StaffingTarget, on req: Request) async throws -> Report {
+    /// `english`: the hall's name in English.
+    func report(_ hall: Hall, from: CalendarDate, to: CalendarDate, target: StaffingTarget, english: Bool) async throws -> Report {
         let hallID = try hall.requireID()
-        let now = req.application.clock.now()
+        let now = context.now
         // only the columns the figures need: a week is thousands of rows
         struct Row: Decodable {
             let category: String; let status: String; let queued_at: Date
             let first_called_at: Date?; let called_at: Date?; let finished_at: Date?
             let sample: Bool
         }
-        let tickets = try await req.readDB.sql.raw("""
+        let tickets = try await parts.readDB.sql.raw("""
             SELECT category, status, queued_at, first_called_at, called_at, finished_at, sample FROM hall_tickets
             WHERE hall_id = \(bind: hallID) AND day >= \(bind: from.description) AND day <= \(bind: to.description)
             """).all(decoding: Row.self)
@@ -77,20 +81,22 @@ enum HallFigures {
                                  ending: ending)
         }
         let start = LocalTime(date: from, minute: 0).instant, end = LocalTime(date: to.adding(days: 1)!, minute: 0).instant
-        let sessions = try await WindowSession.query(on: req.db).filter(\.$hallID == hallID).filter(\.$openedAt < end).all()
+        let sessions = try await WindowSession.query(on: context.db).filter(\.$hallID == hallID).filter(\.$openedAt < end).all()
             .filter { ($0.closedAt ?? now) > start }
-        let windows = Dictionary(uniqueKeysWithValues: try await HallWindow.query(on: req.db).filter(\.$hallID == hallID).all().map { ($0.id!, $0) })
+        let rows = try await HallWindow.query(on: context.db).filter(\.$hallID == hallID).all()
+        let windows = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.requireID(), $0) })
         var hours: [WindowHour] = []
         for s in sessions {
             let categories = windows[s.windowID]?.categories ?? []
-            hours += windowHours(from: max(s.openedAt, start), until: min(s.closedAt ?? now, end), categories: categories)
+            hours += Self.windowHours(from: max(s.openedAt, start), until: min(s.closedAt ?? now, end), categories: categories)
         }
         let samples = tickets.count(where: \.sample)
         let figures = HallStatistics.figures(tickets: outcomes, windows: hours, categories: hall.categories.map(\.code))
         let advice = StaffingPlan.advise(figures, target: target, defaultServiceMinutes: hall.defaultServiceMinutes)
-        return Report(hall: req.language == .en ? hall.nameEn : hall.name, from: from.description, to: to.description, target: target, figures: figures,
-                      advice: advice, totals: StaffingPlan.totals(advice, figures: figures, windows: hours, target: target),
-                      sampleTickets: samples, demoData: DemoNotice.text(samples, .tickets, req))
+        return Report(hall: english ? hall.nameEn : hall.name, from: from.description, to: to.description, target: target,
+                      figures: figures, advice: advice,
+                      totals: StaffingPlan.totals(advice, figures: figures, windows: hours, target: target),
+                      sampleTickets: samples, demoData: nil)
     }
 
     /// A window's open time cut at each local hour.

@@ -49,19 +49,18 @@ struct HallManagePages {
     func edit(req: Request) async throws -> Response {
         guard let id = req.parameters.get("hall", as: UUID.self) else { throw TongbanError.notFound("hall") }
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(id)/manage") }
-        let (hall, windows) = try await HallManagement.load(id, on: req.db)
-        try HallManagement.authorize(hall, req)
+        let (hall, windows) = try await req.hallManagement.managed(id)
         return try await render(req, hall: hall, form: Self.form(HallManagement.setup(of: hall, windows: windows)), failure: nil)
     }
 
     func save(req: Request) async throws -> Response {
         guard let id = req.parameters.get("hall", as: UUID.self) else { throw TongbanError.notFound("hall") }
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(id)/manage") }
-        let (hall, windows) = try await HallManagement.load(id, on: req.db)
-        try HallManagement.authorize(hall, req)
+        let management = req.hallManagement
+        let (hall, windows) = try await management.managed(id)
         let form = try req.content.decode([String: String].self)
         do {
-            try await HallManagement.change(hall, windows: windows, to: try Self.setup(form), version: Int(form["version"] ?? ""), on: req)
+            try await management.change(hall, windows: windows, to: try Self.setup(form), version: Int(form["version"] ?? ""))
             return req.redirect(to: "/halls/\(id)/manage?saved=1")
         } catch {
             return try await render(req, hall: hall, form: form, failure: error)
@@ -83,7 +82,7 @@ struct HallManagePages {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/new") }
         let form = try req.content.decode([String: String].self)
         do {
-            let hall = try await HallManagement.create(try Self.setup(form), region: form["regionCode"], on: req)
+            let hall = try await req.hallManagement.create(try Self.setup(form), region: form["regionCode"])
             return req.redirect(to: "/halls/\(hall.id!)/manage?saved=1")
         } catch {
             return try await render(req, hall: nil, form: form, failure: error)

@@ -10,7 +10,10 @@ import Vapor
 /// open window stays, hours that would leave a booked appointment outside them are refused, and
 /// the slot length stays while appointments are booked ahead. Windows taken away are retired,
 /// not deleted, so the calls made there keep their history.
-enum HallManagement {
+struct HallManagement {
+    let context: UseCaseContext
+    let parts: HallParts
+
     /// The setup as the manager's form and the API show it.
     static func setup(of hall: Hall, windows: [HallWindow]) -> HallSetup {
         HallSetup(name: hall.name, nameEn: hall.nameEn, address: hall.address, hours: hall.hours, categories: hall.categories,
@@ -27,25 +30,32 @@ enum HallManagement {
     }
 
     /// Only a system administrator of a region containing the hall manages it.
-    static func authorize(_ hall: Hall, _ req: Request) throws {
+    func authorize(_ hall: Hall) throws {
         guard let region = hall.region else { throw TongbanError.notFound("hall") }
-        try req.authorize(.edit, .hall(regionCode: region))
+        try context.authorize(.edit, .hall(regionCode: region))
+    }
+
+    /// The hall as stored now with its windows, if the acting account manages it.
+    func managed(_ id: UUID) async throws -> (Hall, [HallWindow]) {
+        let loaded = try await Self.load(id, on: context.db)
+        try authorize(loaded.0)
+        return loaded
     }
 
     /// Saves a changed setup, if `version` is still the hall's.
-    static func change(_ hall: Hall, windows: [HallWindow], to input: HallSetup, version: Int?, on req: Request) async throws {
-        try authorize(hall, req)
+    func change(_ hall: Hall, windows: [HallWindow], to input: HallSetup, version: Int?) async throws {
+        try authorize(hall)
         guard let version else { throw TongbanError.invalid(field: "version", "field.required") }
         let setup = input.tidied
-        try await check(setup, on: req.db)
-        try await checkInUse(hall, windows: windows, becoming: setup, on: req)
+        try await Self.check(setup, on: context.db)
+        try await checkInUse(hall, windows: windows, becoming: setup)
         let hallID = try hall.requireID()
-        let now = req.now
-        let audit = req.auditEvent("hall.setup", resource: "hall:\(hallID.uuidString)", details: summary(setup))
-        try await req.db.write { tx in
+        let now = context.now
+        let audit = context.auditEvent("hall.setup", resource: "hall:\(hallID.uuidString)", details: Self.summary(setup))
+        try await context.db.write { tx in
             let moved = try await tx.sql.raw("""
                 UPDATE halls SET name = \(bind: setup.name), name_en = \(bind: setup.nameEn), address = \(bind: setup.address),
-                  hours = \(bind: try json(setup.hours)), categories = \(bind: try json(setup.categories)), slot_minutes = \(bind: setup.slotMinutes),
+                  hours = \(bind: try Self.json(setup.hours)), categories = \(bind: try Self.json(setup.categories)), slot_minutes = \(bind: setup.slotMinutes),
                   slot_capacity = \(bind: setup.slotCapacity), booking_days = \(bind: setup.bookingDays),
                   default_service_minutes = \(bind: setup.defaultServiceMinutes), version = version + 1
                 WHERE id = \(bind: hallID) AND version = \(bind: version) RETURNING id
@@ -65,33 +75,42 @@ enum HallManagement {
                 }
             }
             let storedNumbers = Set(stored.map(\.number))
-            try await setup.windows.filter { !storedNumbers.contains($0.number) }.map { window(of: hallID, $0) }.create(on: tx)
-            try await AuditLog.append(audit, on: tx, now: req.now)
+            try await setup.windows.filter { !storedNumbers.contains($0.number) }.map { Self.window(of: hallID, $0) }.create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: context.now)
         }
-        forget(hallID, on: req.application)
+        forget(hallID)
     }
 
     /// Opens a new hall of a region.
-    static func create(_ input: HallSetup, region raw: String?, on req: Request) async throws -> Hall {
-        _ = try req.requireAccount()
+    func create(_ input: HallSetup, region raw: String?) async throws -> Hall {
+        _ = try context.requireAccount()
         guard let raw, !raw.isEmpty else { throw TongbanError.invalid(field: "regionCode", "field.required") }
-        guard let region = try? RegionCode(raw), try await Region.find(region.value, on: req.db) != nil else {
+        guard let region = try? RegionCode(raw), try await Region.find(region.value, on: context.db) != nil else {
             throw TongbanError.invalid(field: "regionCode", "hall.unknownRegion")
         }
-        try req.authorize(.edit, .hall(regionCode: region))
+        try context.authorize(.edit, .hall(regionCode: region))
         let setup = input.tidied
-        try await check(setup, on: req.db)
+        try await Self.check(setup, on: context.db)
         let hall = Hall()
-        hall.id = UUID(); hall.regionCode = region.value; hall.createdAt = req.now; hall.version = 1
-        hall.name = setup.name; hall.nameEn = setup.nameEn; hall.address = setup.address
-        hall.hoursJSON = try json(setup.hours); hall.categoriesJSON = try json(setup.categories)
-        hall.slotMinutes = setup.slotMinutes; hall.slotCapacity = setup.slotCapacity; hall.bookingDays = setup.bookingDays
+        let hallID = UUID()
+        hall.id = hallID
+        hall.regionCode = region.value
+        hall.createdAt = context.now
+        hall.version = 1
+        hall.name = setup.name
+        hall.nameEn = setup.nameEn
+        hall.address = setup.address
+        hall.hoursJSON = try Self.json(setup.hours)
+        hall.categoriesJSON = try Self.json(setup.categories)
+        hall.slotMinutes = setup.slotMinutes
+        hall.slotCapacity = setup.slotCapacity
+        hall.bookingDays = setup.bookingDays
         hall.defaultServiceMinutes = setup.defaultServiceMinutes
-        let audit = req.auditEvent("hall.create", resource: "hall:\(hall.id!.uuidString)", details: summary(setup))
-        try await req.db.write { tx in
+        let audit = context.auditEvent("hall.create", resource: "hall:\(hallID.uuidString)", details: Self.summary(setup))
+        try await context.db.write { tx in
             try await hall.create(on: tx)
-            try await setup.windows.map { window(of: hall.id!, $0) }.create(on: tx)
-            try await AuditLog.append(audit, on: tx, now: req.now)
+            try await setup.windows.map { Self.window(of: hallID, $0) }.create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: context.now)
         }
         return hall
     }
@@ -142,26 +161,26 @@ enum HallManagement {
     }
 
     /// What people already hold that the new setup would take away.
-    static func checkInUse(_ hall: Hall, windows: [HallWindow], becoming setup: HallSetup, on req: Request) async throws {
+    func checkInUse(_ hall: Hall, windows: [HallWindow], becoming setup: HallSetup) async throws {
         let hallID = try hall.requireID()
-        let today = LocalTime(req.application.clock.now()).date
+        let today = LocalTime(context.now).date
         let kept = Set(setup.categories.map(\.code))
         for gone in hall.categories.map(\.code) where !kept.contains(gone) {
-            let waiting = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == today.description)
+            let waiting = try await HallTicket.query(on: context.db).filter(\.$hallID == hallID).filter(\.$day == today.description)
                 .filter(\.$category == gone).filter(\.$status ~~ [.waiting, .called]).count()
-            let booked = try await Appointment.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day >= today.description)
+            let booked = try await Appointment.query(on: context.db).filter(\.$hallID == hallID).filter(\.$day >= today.description)
                 .filter(\.$category == gone).filter(\.$status == .booked).count()
             if waiting + booked > 0 {
                 throw TongbanError.conflict("hall.categoryInUse", ["category": gone, "waiting": String(waiting), "booked": String(booked)])
             }
         }
-        let ahead = try await Appointment.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day >= today.description)
+        let ahead = try await Appointment.query(on: context.db).filter(\.$hallID == hallID).filter(\.$day >= today.description)
             .filter(\.$status == .booked).sort(\.$day).sort(\.$startMinute).all()
         if !ahead.isEmpty && setup.slotMinutes != hall.slotMinutes {
             throw TongbanError.conflict("hall.slotLengthInUse", ["booked": String(ahead.count)])
         }
         let stranded = ahead.filter { a in
-            guard let date = a.date, let spans = try? setup.hours.spans(on: date, calendar: req.application.workingDays) else { return true }
+            guard let date = a.date, let spans = try? setup.hours.spans(on: date, calendar: context.calendar) else { return true }
             return !spans.contains { $0.start <= a.startMinute && a.endMinute <= $0.end }
         }
         if let first = stranded.first {
@@ -170,9 +189,10 @@ enum HallManagement {
         }
     }
 
-    static func forget(_ hall: UUID, on app: Application) {
-        app.hallDirectory.forget(hall: hall)
-        app.hallEstimates.forget(hall: hall)
+    /// This process sees the change at once (others within the directory's lifetime).
+    func forget(_ hall: UUID) {
+        parts.directory.forget(hall: hall)
+        parts.estimates.forget(hall: hall)
     }
 
     private static func window(of hall: UUID, _ w: HallSetup.Window) -> HallWindow {
@@ -214,17 +234,16 @@ struct HallManagementAPI {
 
     func read(req: Request) async throws -> SetupDTO {
         guard let id = req.parameters.get("hall", as: UUID.self) else { throw TongbanError.notFound("hall") }
-        let (hall, windows) = try await HallManagement.load(id, on: req.db)
-        try HallManagement.authorize(hall, req)
+        let (hall, windows) = try await req.hallManagement.managed(id)
         return try Self.dto(hall, windows: windows)
     }
 
     func change(req: Request) async throws -> SetupDTO {
         guard let id = req.parameters.get("hall", as: UUID.self) else { throw TongbanError.notFound("hall") }
-        let (hall, windows) = try await HallManagement.load(id, on: req.db)
-        try HallManagement.authorize(hall, req)
+        let management = req.hallManagement
+        let (hall, windows) = try await management.managed(id)
         let body = try req.content.decode(ChangeBody.self)
-        try await HallManagement.change(hall, windows: windows, to: body.setup, version: body.version, on: req)
+        try await management.change(hall, windows: windows, to: body.setup, version: body.version)
         let (saved, now) = try await HallManagement.load(id, on: req.db)
         return try Self.dto(saved, windows: now)
     }
@@ -232,7 +251,7 @@ struct HallManagementAPI {
     func create(req: Request) async throws -> Response {
         _ = try req.requireAccount()
         let body = try req.content.decode(CreateBody.self)
-        let hall = try await HallManagement.create(body.setup, region: body.regionCode, on: req)
+        let hall = try await req.hallManagement.create(body.setup, region: body.regionCode)
         let (saved, windows) = try await HallManagement.load(hall.requireID(), on: req.db)
         return try await Self.dto(saved, windows: windows).encodeResponse(status: .created, for: req)
     }

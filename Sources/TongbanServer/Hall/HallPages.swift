@@ -68,7 +68,7 @@ struct HallPages {
     func hall(req: Request) async throws -> Response { try await render(req, failure: nil) }
 
     func render(_ req: Request, failure: (any Error)?, item: String? = nil, date rawDate: String? = nil) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
+        let hall = try await req.pathHall()
         let hallID = try hall.requireID()
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
@@ -112,7 +112,7 @@ struct HallPages {
         dates = dates.map { DateOption(value: $0.value, label: $0.label, selected: $0.value == date) }
         var slots: [SlotLine] = []
         var dayClosed = false
-        if let day = CalendarDate(iso: date), let listed = try? await HallAppointments.day(hall, date: day, on: req) {
+        if let day = CalendarDate(iso: date), let listed = try? await req.hallAppointments.day(hall, date: day) {
             dayClosed = !listed.open
             slots = listed.slots.map { s in
                 SlotLine(start: s.start, label: "\(s.start)–\(s.end)（\(req.t("hall.placesLeft", ["n": String(s.available)]))）",
@@ -143,10 +143,11 @@ struct HallPages {
     struct TakeForm: Decodable { var category: String? }
 
     func take(req: Request) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
-        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/halls/\(hall.id!)") }
+        let hall = try await req.pathHall()
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)") }
         do {
-            let ticket = try await HallQueue.take(hall, category: try req.content.decode(TakeForm.self).category, channel: .online, account: account, on: req)
+            let category = try req.content.decode(TakeForm.self).category
+            let ticket = try await req.hallQueue.take(hall, category: category, channel: .online)
             return req.redirect(to: "/hall-tickets/\(ticket.id!)")
         } catch let error as TongbanError where [.unprocessableEntity, .conflict, .forbidden].contains(error.status) {
             return try await render(req, failure: error)
@@ -154,11 +155,11 @@ struct HallPages {
     }
 
     func book(req: Request) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
-        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/halls/\(hall.id!)") }
+        let hall = try await req.pathHall()
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)") }
         let form = try req.content.decode(HallAppointments.BookBody.self)
         do {
-            _ = try await HallAppointments.book(hall, form, by: account, on: req)
+            _ = try await req.hallAppointments.book(hall, form)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict, .forbidden].contains(error.status) {
             return try await render(req, failure: error, item: form.item, date: form.date)
         }
@@ -167,8 +168,11 @@ struct HallPages {
 
     func cancel(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
-        let (appointment, hall, _) = try await HallAppointments.owned(req)
-        do { try await HallAppointments.cancel(appointment, hall: hall, on: req) } catch let error as TongbanError where error.status == .conflict {
+        let appointments = req.hallAppointments
+        let (appointment, hall, _) = try await appointments.owned(try HallAPI.appointmentID(req))
+        do {
+            try await appointments.cancel(appointment, hall: hall)
+        } catch let error as TongbanError where error.status == .conflict {
             return req.redirect(to: "/halls/\(hall.id!)#appointments")
         }
         return req.redirect(to: "/halls/\(hall.id!)?done=cancelled#appointments")
@@ -176,10 +180,11 @@ struct HallPages {
 
     func checkIn(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
-        let (appointment, hall, _) = try await HallAppointments.owned(req)
-        req.parameters.set("hall", to: hall.id!.uuidString)
+        let appointments = req.hallAppointments
+        let (appointment, hall, _) = try await appointments.owned(try HallAPI.appointmentID(req))
+        req.parameters.set("hall", to: try hall.requireID().uuidString)
         do {
-            let ticket = try await HallAppointments.checkIn(appointment, hall: hall, on: req)
+            let ticket = try await appointments.checkIn(appointment, hall: hall)
             return req.redirect(to: "/hall-tickets/\(ticket.id!)")
         } catch let error as TongbanError where error.status == .conflict {
             return try await render(req, failure: error)
@@ -199,8 +204,8 @@ struct HallPages {
     func kiosk(req: Request) async throws -> Response { try await renderKiosk(req, failure: nil) }
 
     func renderKiosk(_ req: Request, failure: (any Error)?) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
-        let board = try await HallQueue.board(hall, on: req)
+        let hall = try await req.pathHall()
+        let board = try await req.hallQueue.board(hall, english: req.language == .en)
         let shown = try FormFailure(failure, req)
         let response = try await req.view.render("hall-kiosk", KioskContext(
             page: req.pageContext(title: req.t("hall.kiosk")), id: hall.id!, name: board.hall, openNow: board.open,
@@ -210,9 +215,11 @@ struct HallPages {
     }
 
     func kioskTake(req: Request) async throws -> Response {
-        let hall = try await HallQueue.hall(req)
+        let hall = try await req.pathHall()
         do {
-            let ticket = try await HallQueue.take(hall, category: try req.content.decode(TakeForm.self).category, channel: .kiosk, account: nil, on: req)
+            let category = try req.content.decode(TakeForm.self).category
+            let client = req.remoteAddress?.ipAddress ?? "unknown"
+            let ticket = try await req.hallQueue.take(hall, category: category, channel: .kiosk, client: client)
             return req.redirect(to: "/hall-tickets/\(ticket.id!)")
         } catch let error as TongbanError where [.unprocessableEntity, .conflict, .tooManyRequests].contains(error.status) {
             return try await renderKiosk(req, failure: error)
@@ -253,8 +260,8 @@ struct HallPages {
     }
 
     func display(req: Request) async throws -> View {
-        let hall = try await HallQueue.hall(req)
-        let board = try await HallQueue.board(hall, on: req)
+        let hall = try await req.pathHall()
+        let board = try await req.hallQueue.board(hall, english: req.language == .en)
         return try await req.view.render("hall-display", DisplayContext(page: req.pageContext(title: req.t("hall.display")), id: hall.id!, board: board,
                                                                         current: board.calls.filter(\.current), earlier: board.calls.filter { !$0.current }))
     }

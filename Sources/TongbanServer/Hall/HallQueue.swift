@@ -6,17 +6,20 @@ import Vapor
 
 /// The queue of a hall: taking a ticket (online or at the kiosk), where a ticket stands, and
 /// what the hall's display shows.
-enum HallQueue {
-    static func hall(_ req: Request) async throws -> Hall {
-        guard let id = req.parameters.get("hall", as: UUID.self), let hall = try await req.application.hallDirectory.hall(id, on: req.db) else {
+struct HallQueue {
+    let context: UseCaseContext
+    let parts: HallParts
+
+    func hall(_ id: UUID) async throws -> Hall {
+        guard let hall = try await parts.directory.hall(id, on: context.db) else {
             throw TongbanError.notFound("hall")
         }
         return hall
     }
 
     /// Today's spans, or the refusal a closed hall gives.
-    static func requireOpen(_ hall: Hall, at now: LocalTime, on app: Application) throws -> [DaySpan] {
-        let spans = (try? hall.hours.spans(on: now.date, calendar: app.workingDays)) ?? []
+    static func requireOpen(_ hall: Hall, at now: LocalTime, calendar: WorkingDayCalendar) throws -> [DaySpan] {
+        let spans = (try? hall.hours.spans(on: now.date, calendar: calendar)) ?? []
         guard spans.contains(where: { $0.contains(now.minute) }) else {
             throw TongbanError.conflict("hall.closedNow", ["hours": spans.isEmpty ? "—" : spans.map(\.description).joined(separator: ", ")])
         }
@@ -24,24 +27,26 @@ enum HallQueue {
     }
 
     /// Takes the next number of a category: the day's counter and the ticket in one transaction.
-    static func take(_ hall: Hall, category code: String?, channel: HallTicket.Channel, account: Account?, on req: Request) async throws -> HallTicket {
+    /// `client`: the kiosk's address, for its limit.
+    func take(_ hall: Hall, category code: String?, channel: HallTicket.Channel, client: String = "unknown") async throws -> HallTicket {
+        let account = context.account
         guard let code, !code.isEmpty else { throw TongbanError.invalid(field: "category", "field.required") }
         guard hall.categories.contains(where: { $0.code == code }) else { throw TongbanError.invalid(field: "category", "hall.unknownCategory") }
         if channel == .online {
             guard let account else { throw TongbanError.denied(.loginRequired) }
-            try req.authorize(.create, .holderRecords(holderID: try account.requireID()))
+            try context.authorize(.create, .holderRecords(holderID: try account.requireID()))
         }
-        let now = req.application.clock.now()
+        let now = context.now
         let local = LocalTime(now)
-        _ = try requireOpen(hall, at: local, on: req.application)
+        _ = try Self.requireOpen(hall, at: local, calendar: context.calendar)
         // on the halls' clock, like everything else here (tests hold it still)
-        if channel == .kiosk, case let .refused(retryAfter) = req.application.kioskLimiter.admit(req.remoteAddress?.ipAddress ?? "unknown",
-                                                                                              perMinute: req.application.tongban.kioskTicketsPerMinute, at: now) {
+        if channel == .kiosk, case let .refused(retryAfter) = parts.kioskLimiter.admit(client,
+                                                                                              perMinute: context.settings.kioskTicketsPerMinute, at: now) {
             throw TongbanError(status: .tooManyRequests, code: "hall.kioskBusy", arguments: ["seconds": String(retryAfter)], headers: ["Retry-After": String(retryAfter)])
         }
         let hallID = try hall.requireID()
         let accountID = channel == .online ? try account?.requireID() : nil
-        if let accountID, let held = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
+        if let accountID, let held = try await HallTicket.query(on: context.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
             .filter(\.$status == .waiting).filter(\.$channel == .online).first() {
             throw TongbanError.conflict("hall.alreadyWaiting", ["ticket": held.label])
         }
@@ -56,7 +61,7 @@ enum HallQueue {
         ticket.status = .waiting
         ticket.transfers = 0
         do {
-            try await req.application.ticketDispenser.dispense(ticket, on: req.db)
+            try await parts.dispenser.dispense(ticket, on: context.db)
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyWaiting", ["ticket": "?"])
         }
@@ -81,10 +86,10 @@ enum HallQueue {
         let estimatedWaitMinutes: Int?
     }
 
-    static func standing(of ticket: HallTicket, hall: Hall, on req: Request) async throws -> Standing {
+    func standing(of ticket: HallTicket, hall: Hall) async throws -> Standing {
         guard ticket.status == .waiting else { return Standing(ahead: nil, openWindows: 0, estimatedWaitMinutes: nil) }
-        let ahead = try await aheadCount(ticket, now: req.application.clock.now(), on: req.readDB)
-        let estimate = try await req.application.hallEstimates.entry(hall: hall, day: ticket.day, category: ticket.category, on: req.readDB)
+        let ahead = try await Self.aheadCount(ticket, now: context.now, on: parts.readDB)
+        let estimate = try await parts.estimates.entry(hall: hall, day: ticket.day, category: ticket.category, on: parts.readDB)
         return Standing(ahead: ahead, openWindows: estimate.openWindows,
                         estimatedWaitMinutes: TicketQueue.estimatedWaitMinutes(ahead: ahead, openWindows: estimate.openWindows, serviceMinutes: estimate.serviceMinutes))
     }
@@ -159,15 +164,15 @@ enum HallQueue {
         let queues: [Queue]
     }
 
-    static func board(_ hall: Hall, on req: Request) async throws -> Board {
+    /// `english`: the hall's and categories' names in English.
+    func board(_ hall: Hall, english: Bool) async throws -> Board {
         let hallID = try hall.requireID()
-        let local = LocalTime(req.application.clock.now())
+        let local = LocalTime(context.now)
         let day = local.date.description
-        let recent = try await HallTicket.query(on: req.db).filter(\.$hallID == hallID).filter(\.$day == day)
+        let recent = try await HallTicket.query(on: context.db).filter(\.$hallID == hallID).filter(\.$day == day)
             .filter(\.$calledAt != nil).sort(\.$calledAt, .descending).limit(12).all()
-        let waiting = try await waitingCounts(hall: hallID, day: day, on: req.readDB)
-        let english = req.language == .en
-        let spans = (try? hall.hours.spans(on: local.date, calendar: req.application.workingDays)) ?? []
+        let waiting = try await Self.waitingCounts(hall: hallID, day: day, on: parts.readDB)
+        let spans = (try? hall.hours.spans(on: local.date, calendar: context.calendar)) ?? []
         return Board(hall: english ? hall.nameEn : hall.name, open: spans.contains { $0.contains(local.minute) },
                      calls: recent.map { Board.Call(label: $0.label, window: $0.windowName ?? "", at: $0.calledAt!, current: $0.status == .called) },
                      queues: hall.categories.map { c in Board.Queue(code: c.code, name: english ? c.nameEn : c.name, waiting: waiting[c.code] ?? 0) })
