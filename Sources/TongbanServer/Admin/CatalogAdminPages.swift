@@ -144,13 +144,11 @@ struct CatalogAdminPages {
             case .item:
                 let item = try Request.decodeDocument(ServiceItem.self, from: data, wholeDocumentField: "document")
                 code = item.code
-                try req.authorize(.edit, .catalogEntry(regionCode: item.regionCode))
-                _ = try await CatalogStore.saveDraft(item, on: req)
+                _ = try await req.catalogDesk.saveDraft(item)
             case .bundle:
                 let bundle = try Request.decodeDocument(ServiceBundle.self, from: data, wholeDocumentField: "document")
                 code = bundle.code
-                try req.authorize(.edit, .catalogEntry(regionCode: bundle.regionCode))
-                _ = try await CatalogStore.saveDraft(bundle, on: req)
+                _ = try await req.catalogDesk.saveDraft(bundle)
             }
         } catch let error as TongbanError where error.status == .unprocessableEntity || error.status == .conflict {
             let code = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap { $0?["implementationCode"] as? String ?? $0?["code"] as? String ?? $0?["basicCode"] as? String }
@@ -165,11 +163,9 @@ struct CatalogAdminPages {
     func publish(req: Request) async throws -> Response {
         guard try administrator(req) != nil else { return req.redirect(to: "/login") }
         let kind = try Self.kind(req), code = try req.parameters.require("code")
-        guard let draft = try await CatalogStore.draft(kind, code: code, on: req.db) else { throw TongbanError.notFound("draft") }
-        try req.authorize(.publish, .catalogEntry(regionCode: try RegionCode(draft.regionCode)))
         let version = try req.content.decode(PublishForm.self).version ?? 0
         do {
-            _ = try await CatalogStore.publish(kind, code: code, version: version, on: req)
+            _ = try await req.catalogDesk.publish(kind, code: code, version: version)
         } catch let error as TongbanError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await render(req, kind: kind, code: code, submitted: nil, failure: error)
         }
@@ -179,9 +175,7 @@ struct CatalogAdminPages {
     func retire(req: Request) async throws -> Response {
         guard try administrator(req) != nil else { return req.redirect(to: "/login") }
         let kind = try Self.kind(req), code = try req.parameters.require("code")
-        guard let entry = try await CatalogStore.published(kind, code: code, on: req.db) else { throw TongbanError.notFound(code) }
-        try req.authorize(.retire, .catalogEntry(regionCode: try RegionCode(entry.regionCode)))
-        try await CatalogStore.retire(kind, code: code, on: req)
+        try await req.catalogDesk.retire(kind, code: code)
         return req.redirect(to: "/admin/catalog/\(req.parameters.get("kind")!)/\(code)?done=retired")
     }
 

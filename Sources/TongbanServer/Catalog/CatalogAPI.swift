@@ -65,7 +65,7 @@ struct CatalogAPI {
         let item = try req.decodeDocument(ServiceItem.self)
         try req.authorize(.edit, .catalogEntry(regionCode: item.regionCode))
         guard item.code == code.uppercased() else { throw TongbanError.invalid(field: "implementationCode", "catalog.codeMismatch") }
-        let entry = try await CatalogStore.saveDraft(item, on: req)
+        let entry = try await req.catalogDesk.saveDraft(item)
         return try await EntryDTO(entry).encodeResponse(status: entry.version == 1 ? .created : .ok, for: req)
     }
 
@@ -123,7 +123,7 @@ struct CatalogAPI {
         let bundle = try req.decodeDocument(ServiceBundle.self)
         try req.authorize(.edit, .catalogEntry(regionCode: bundle.regionCode))
         guard bundle.code == code else { throw TongbanError.invalid(field: "code", "catalog.codeMismatch") }
-        let entry = try await CatalogStore.saveDraft(bundle, on: req)
+        let entry = try await req.catalogDesk.saveDraft(bundle)
         return try await EntryDTO(entry).encodeResponse(status: entry.version == 1 ? .created : .ok, for: req)
     }
 
@@ -136,26 +136,21 @@ struct CatalogAPI {
     }
 
     private func publish(_ kind: CatalogEntry.Kind, req: Request) async throws -> EntryDTO {
-        _ = try req.requireAccount()
         let code = try req.parameters.require("code")
         let body = try req.content.decode(PublishBody.self)
-        guard let version = body.version else { throw TongbanError.invalid(field: "version", "field.required") }
-        guard let draft = try await CatalogStore.draft(kind, code: code, on: req.db) else { throw TongbanError.notFound("draft") }
-        try req.authorize(.publish, .catalogEntry(regionCode: try RegionCode(draft.regionCode)))
-        return try EntryDTO(try await CatalogStore.publish(kind, code: code, version: version, on: req))
+        return try EntryDTO(try await req.catalogDesk.publish(kind, code: code, version: body.version))
     }
 
     private func retire(_ kind: CatalogEntry.Kind, req: Request) async throws -> HTTPStatus {
-        _ = try req.requireAccount()
         let code = try req.parameters.require("code")
-        guard let entry = try await CatalogStore.published(kind, code: code, on: req.db) else { throw TongbanError.notFound(kind.rawValue) }
-        try req.authorize(.retire, .catalogEntry(regionCode: try RegionCode(entry.regionCode)))
-        try await CatalogStore.retire(kind, code: code, on: req)
+        try await req.catalogDesk.retire(kind, code: code)
         return .noContent
     }
 }
 
 extension Request {
+    var catalogDesk: CatalogDesk { CatalogDesk(context: context, index: application.catalogIndex) }
+
     /// The search filters of the query string; a value that is not one of the allowed ones is a
     /// 422 naming the parameter.
     func searchFilter() throws -> SearchFilter {
