@@ -204,7 +204,7 @@ struct ApplicationPages {
         let uploads = try MaterialPages.choices(req, application: application, cases: cases, items: items)
         let stored = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
         let reuses = try await SharedMaterials.reuses(of: id, on: req.db)
-        let shared = try await SharedMaterials.view(req, application: application, cases: cases, tasks: tasks, reuses: reuses)
+        let shared = try await req.sharedMaterials.view(application, cases: cases, tasks: tasks, reuses: reuses)
         let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses)
         let formatter = DateFormatter()
         formatter.timeZone = CalendarDate.shanghai

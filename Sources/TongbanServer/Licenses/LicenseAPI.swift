@@ -10,9 +10,20 @@ struct LicenseAPI {
         app.get(".well-known", "jwks.json", use: jwks)
         api.post("licenses", "verify", use: verify)
         api.get("licenses", use: wallet)
-        api.post("licenses") { req in try await LicenseDirectIssue.run(req) }
+        api.post("licenses") { req in
+            let desk = LicenseDirectIssue(context: req.context, signer: LicenseSigner(app: req.application),
+                                          types: req.application.licenseTypes)
+            let license = try await desk.issue(try req.content.decode(LicenseDirectIssue.Body.self))
+            return try await LicenseVerification.verify(license.token, req: req).encodeResponse(status: .created, for: req)
+        }
         api.post("licenses", ":identifier", "status", use: changeStatus)
-        api.post("licenses", ":identifier", "reissue") { req in try await LicenseReissue.run(req) }
+        api.post("licenses", ":identifier", "reissue") { req in
+            let desk = LicenseReissue(context: req.context, wording: req.wording, signer: LicenseSigner(app: req.application),
+                                      types: req.application.licenseTypes)
+            let identifier = try req.parameters.require("identifier")
+            let license = try await desk.reissue(identifier, try req.content.decode(LicenseReissue.Body.self))
+            return try await LicenseVerification.verify(license.token, req: req)
+        }
     }
 
     struct StatusBody: Content { var status: String?; var reason: String? }

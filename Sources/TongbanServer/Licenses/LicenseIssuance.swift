@@ -102,4 +102,10 @@ struct LicenseSigner: Sendable {
     func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, db: any Database) async throws -> LicenseRecord? {
         try await LicenseIssuance.prepare(for: loaded, on: day, app: app, db: db)
     }
+
+    func sign(_ type: LicenseType, holder: Account, holderCode: String, fields: [String: String], identifier: LicenseIdentifier,
+              issuer: LicenseIssuance.Issuer, on day: CalendarDate, validUntil: CalendarDate?) async throws -> LicenseRecord {
+        try await LicenseIssuance.sign(type, holder: holder, holderCode: holderCode, fields: fields, identifier: identifier,
+                                       issuer: issuer, on: day, validUntil: validUntil, app: app)
+    }
 }

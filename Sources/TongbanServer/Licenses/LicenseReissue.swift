@@ -8,7 +8,13 @@ import Vapor
 /// its fields; either way the holder gets the next version (same serial, version + 1, new
 /// signature) and the old version is cancelled (注销) naming its successor — both in one
 /// transaction, and only if nobody changed the old one meanwhile.
-enum LicenseReissue {
+struct LicenseReissue {
+    let context: UseCaseContext
+    /// The reader's language, for a refusal naming statuses.
+    let wording: Wording
+    let signer: LicenseSigner
+    let types: [String: LicenseType]
+
     enum Kind: String, Codable { case renew, change }
 
     struct Body: Content {
@@ -17,19 +23,24 @@ enum LicenseReissue {
         var reason: String?
     }
 
-    static func run(_ req: Request) async throws -> LicenseVerdict {
-        let actor = try req.requireAccount().actor
-        let raw = try req.parameters.require("identifier").uppercased()
+    /// The issuing department's reviewer renews or changes licence `raw`: the next version is
+    /// signed and stored, the old one cancelled naming it.
+    func reissue(_ raw: String, _ body: Body) async throws -> LicenseRecord {
+        let actor = try context.requireAccount().actor
+        let db = context.db
         let identifier: LicenseIdentifier
-        do { identifier = try LicenseIdentifier(raw) } catch { throw TongbanError.invalid(field: "identifier", error.rawValue) }
-        guard let old = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier.value).first() else {
+        do {
+            identifier = try LicenseIdentifier(raw.uppercased())
+        } catch {
+            throw TongbanError.invalid(field: "identifier", error.rawValue)
+        }
+        guard let old = try await LicenseRecord.query(on: db).filter(\.$identifier == identifier.value).first() else {
             throw TongbanError.notFound("license")
         }
-        guard Policy.decide(actor, .review, .license(departmentID: old.departmentID)).isAllowed else {
+        guard context.allows(.review, .license(departmentID: old.departmentID)) else {
             throw TongbanError.denied(.roleMissing)
         }
-        guard let type = req.application.licenseTypes[old.typeCode] else { throw TongbanError.notFound("license") }
-        let body = try req.content.decode(Body.self)
+        guard let type = types[old.typeCode] else { throw TongbanError.notFound("license") }
         var problems = FieldErrors()
         let kind = body.kind.flatMap(Kind.init(rawValue:))
         if kind == nil { problems.add("kind", body.kind == nil ? "field.required" : "field.unknownValue") }
@@ -44,41 +55,50 @@ enum LicenseReissue {
         try problems.throwIfAny()
         guard let kind, let reason else { throw problems }
         guard old.licenseStatus == .valid else {
-            throw TongbanError.conflict("license.statusChangeRefused", ["from": req.t("licenseStatus.\(old.status)"), "to": req.t("licenseStatus.04")])
+            let from = wording.t("licenseStatus.\(old.status)")
+            throw TongbanError.conflict("license.statusChangeRefused", ["from": from, "to": wording.t("licenseStatus.04")])
         }
-        guard identifier.version < 999, let holder = try await Account.find(old.holderID, on: req.db), let issuer = try? CreditCode(old.issuerCode) else {
+        guard identifier.version < 999, let holder = try await Account.find(old.holderID, on: db), let issuer = try? CreditCode(old.issuerCode) else {
             throw TongbanError.conflict("license.cannotReissue")
         }
-        let today = req.application.today
+        let today = context.today
+        let now = context.now
         let next = try LicenseIdentifier.make(typeCode: identifier.typeCode, issuer: identifier.issuer, serial: identifier.serial, version: identifier.version + 1)
         let validUntil = kind == .renew ? type.validUntil(issuedOn: today) : old.validUntil.flatMap(CalendarDate.init(iso:))
-        let license = try await LicenseIssuance.sign(type, holder: holder, holderCode: old.holderCode, fields: fields, identifier: next,
-                                                     issuer: .init(code: issuer, name: old.issuerName, departmentID: old.departmentID),
-                                                     on: today, validUntil: validUntil, app: req.application)
+        let license = try await signer.sign(type, holder: holder, holderCode: old.holderCode, fields: fields, identifier: next,
+                                            issuer: .init(code: issuer, name: old.issuerName, departmentID: old.departmentID),
+                                            on: today, validUntil: validUntil)
         license.applicationID = old.applicationID
         license.caseID = old.caseID
         let changed = fields.keys.filter { fields[$0] != old.fieldValues[$0] }.sorted()
-        let audit = req.auditEvent("license.\(kind.rawValue)", resource: "license:\(next.value)",
+        let audit = context.auditEvent("license.\(kind.rawValue)", resource: "license:\(next.value)",
                                    details: "replaces \(old.identifier)\(changed.isEmpty ? "" : "; changed \(changed.joined(separator: ","))"): \(reason)")
-        try await req.db.write { tx in
+        try await db.write { tx in
             let cancelled = try await tx.sql.update(LicenseRecord.schema)
-                .set("status", to: LicenseStatus.cancelled.rawValue).set("status_reason", to: "换发新版本 \(next.value)：\(reason)").set("updated_at", to: req.now)
+                .set("status", to: LicenseStatus.cancelled.rawValue)
+                .set("status_reason", to: "换发新版本 \(next.value)：\(reason)")
+                .set("updated_at", to: now)
                 .where("identifier", .equal, old.identifier).where("status", .equal, LicenseStatus.valid.rawValue)
                 .returning("id").all()
             guard cancelled.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
             try await license.create(on: tx)
             try await OutboxEvent(topic: "license.\(kind.rawValue)", subject: next.value,
-                                  payload: ["license": next.value, "replaces": old.identifier, "holder": old.holderID.uuidString], at: req.now).create(on: tx)
-            try await AuditLog.append(audit, on: tx, now: req.now)
+                                  payload: ["license": next.value, "replaces": old.identifier, "holder": old.holderID.uuidString],
+                                  at: now).create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: now)
         }
-        return try await LicenseVerification.verify(license.token, req: req)
+        return license
     }
 }
 
 /// 颁发 by hand: a reviewer of a department issues a licence of a type to a person or an
 /// enterprise without a case (a licence converted from paper, say), every field of the type
 /// given, with a reason; the department signs it like any other.
-enum LicenseDirectIssue {
+struct LicenseDirectIssue {
+    let context: UseCaseContext
+    let signer: LicenseSigner
+    let types: [String: LicenseType]
+
     struct Body: Content {
         var type: String?
         var holderID: UUID?
@@ -86,18 +106,19 @@ enum LicenseDirectIssue {
         var reason: String?
     }
 
-    static func run(_ req: Request) async throws -> Response {
-        let actor = try req.requireAccount().actor
-        guard let departmentID = actor.departmentID, Policy.decide(actor, .review, .license(departmentID: departmentID)).isAllowed,
-              let department = try await Department.find(departmentID, on: req.db), let issuer = try? CreditCode(department.creditCode) else {
+    /// A reviewer of the acting account's department issues a licence of a type.
+    func issue(_ body: Body) async throws -> LicenseRecord {
+        let actor = try context.requireAccount().actor
+        let db = context.db
+        guard let departmentID = actor.departmentID, context.allows(.review, .license(departmentID: departmentID)),
+              let department = try await Department.find(departmentID, on: db), let issuer = try? CreditCode(department.creditCode) else {
             throw TongbanError.denied(.roleMissing)
         }
-        let body = try req.content.decode(Body.self)
         var problems = FieldErrors()
-        let type = body.type.flatMap { req.application.licenseTypes[$0] }
+        let type = body.type.flatMap { types[$0] }
         if type == nil { problems.add("type", body.type == nil ? "field.required" : "field.unknownValue") }
         var holder: Account? = nil
-        if let id = body.holderID { holder = try await Account.find(id, on: req.db) }
+        if let id = body.holderID { holder = try await Account.find(id, on: db) }
         if holder == nil || holder?.kind == .staff { problems.add("holderID", body.holderID == nil ? "field.required" : "application.unknownApplicant") }
         let reason = problems.text("reason", body.reason, maxLength: 500)
         var fields: [String: String] = [:]
@@ -114,20 +135,23 @@ enum LicenseDirectIssue {
         }
         try problems.throwIfAny()
         guard let type, let holder, let reason else { throw problems }
-        let today = req.application.today
+        let today = context.today
+        let now = context.now
         let serial = today.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
         let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer, serial: serial.uppercased())
-        let license = try await LicenseIssuance.sign(type, holder: holder, holderCode: LicenseIssuance.holderCode(holder, keys: req.application.keys),
-                                                     fields: fields, identifier: identifier,
-                                                     issuer: .init(code: issuer, name: department.name, departmentID: departmentID),
-                                                     on: today, validUntil: type.validUntil(issuedOn: today), app: req.application)
-        let audit = req.auditEvent("license.issue", resource: "license:\(identifier.value)", details: "\(type.code) to \(holder.displayName): \(reason)")
-        try await req.db.write { tx in
+        let license = try await signer.sign(type, holder: holder, holderCode: LicenseIssuance.holderCode(holder, keys: context.keys),
+                                            fields: fields, identifier: identifier,
+                                            issuer: .init(code: issuer, name: department.name, departmentID: departmentID),
+                                            on: today, validUntil: type.validUntil(issuedOn: today))
+        let holderID = try holder.requireID()
+        let audit = context.auditEvent("license.issue", resource: "license:\(identifier.value)", details: "\(type.code) to \(holder.displayName): \(reason)")
+        try await db.write { tx in
             try await license.create(on: tx)
             try await OutboxEvent(topic: "license.issued", subject: identifier.value,
-                                  payload: ["license": identifier.value, "holder": holder.id!.uuidString, "type": type.code], at: req.now).create(on: tx)
-            try await AuditLog.append(audit, on: tx, now: req.now)
+                                  payload: ["license": identifier.value, "holder": holderID.uuidString, "type": type.code],
+                                  at: now).create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: now)
         }
-        return try await LicenseVerification.verify(license.token, req: req).encodeResponse(status: .created, for: req)
+        return license
     }
 }

@@ -85,3 +85,20 @@ extension Request {
         application.localizer.text(key, language, arguments)
     }
 }
+
+/// The reader's language with the message tables: what a use case that answers in words (a
+/// view of materials, a verdict) is given instead of a request.
+struct Wording: Sendable {
+    let localizer: Localizer
+    let language: Language
+
+    var english: Bool { language == .en }
+
+    func t(_ key: String, _ arguments: [String: String] = [:]) -> String {
+        localizer.text(key, language, arguments)
+    }
+}
+
+extension Request {
+    var wording: Wording { Wording(localizer: application.localizer, language: language) }
+}

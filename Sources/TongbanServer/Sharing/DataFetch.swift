@@ -26,8 +26,8 @@ enum DataFetch {
     }
 
     /// The subject's record in `resource`, if it holds one.
-    static func record(of holderID: UUID, resource: DataResource, app: Application, on db: any Database) async throws -> SharedRecord? {
-        guard let holder = try await Account.find(holderID, on: db), let key = subjectKey(holder, resource: resource, keys: app.keys) else { return nil }
+    static func record(of holderID: UUID, resource: DataResource, keys: KeyRing, on db: any Database) async throws -> SharedRecord? {
+        guard let holder = try await Account.find(holderID, on: db), let key = subjectKey(holder, resource: resource, keys: keys) else { return nil }
         return try await SharedRecord.query(on: db).filter(\.$resourceCode == resource.code).filter(\.$subjectKey == key).first()
     }
 

@@ -50,9 +50,9 @@ enum DataReads {
     }
 
     /// "杭州市西湖区市场监督管理局 · 陈审批" for a staff reader.
-    static func readerLabel(_ req: Request) async throws -> String {
-        guard let account = req.currentAccount else { return "anonymous" }
-        guard let departmentID = account.$department.id, let department = try await Department.find(departmentID, on: req.db) else {
+    static func readerLabel(_ account: Account?, on db: any Database) async throws -> String {
+        guard let account else { return "anonymous" }
+        guard let departmentID = account.$department.id, let department = try await Department.find(departmentID, on: db) else {
             return account.displayName
         }
         return "\(department.name) · \(account.displayName)"

@@ -152,6 +152,10 @@ struct DataSharingAPI {
     }
 
     func lookup(req: Request) async throws -> LookupResult {
-        try await SharedLookup.run(req)
+        let lookup = SharedLookup(context: req.context, clients: req.application.sharingClients, resources: req.application.dataResources,
+                                  readDB: req.readDB, groupCommit: req.application.groupCommit)
+        let bearer = req.headers.bearerAuthorization.map(\.token).flatMap { $0.hasPrefix("tbk_") ? $0 : nil }
+        let client = try await lookup.client(key: req.headers.first(name: "X-Api-Key") ?? bearer)
+        return try await lookup.lookup(try req.content.decode(LookupBody.self), by: client)
     }
 }

@@ -9,18 +9,31 @@ import Vapor
 /// resource is shared unconditionally), the client's clearance decides what is masked. The read
 /// and its audit entry are one transaction; a refusal is logged in the audit chain and nothing
 /// else is written.
-enum SharedLookup {
-    static func run(_ req: Request) async throws -> DataSharingAPI.LookupResult {
-        guard let key = req.headers.first(name: "X-Api-Key") ?? req.headers.bearerAuthorization.map(\.token).flatMap({ $0.hasPrefix("tbk_") ? $0 : nil }),
-              let client = try await req.application.sharingClients.authenticate(key, on: req.readDB) else {
+struct SharedLookup {
+    let context: UseCaseContext
+    /// The client systems' keys and rate limits.
+    let clients: SharingClients
+    /// The data-resource catalog, by code.
+    let resources: [String: DataResource]
+    /// Where the lookup's reads go (a pool of their own on SQLite).
+    let readDB: any Database
+    /// Shares the read's commit with the others arriving meanwhile.
+    let groupCommit: GroupCommit
+
+    /// The client system a key names, if it is known, not revoked, and within its rate.
+    func client(key: String?) async throws -> SharingClients.Known {
+        guard let key, let client = try await clients.authenticate(key, on: readDB) else {
             throw TongbanError(status: .unauthorized, code: "sharing.badKey")
         }
-        if case let .refused(retryAfter) = req.application.sharingClients.admit(client, at: req.now) {
+        if case let .refused(retryAfter) = clients.admit(client, at: context.now) {
             throw TongbanError(status: .tooManyRequests, code: "sharing.rateLimited", headers: ["Retry-After": String(retryAfter)])
         }
-        let body = try req.content.decode(DataSharingAPI.LookupBody.self)
+        return client
+    }
+
+    func lookup(_ body: DataSharingAPI.LookupBody, by client: SharingClients.Known) async throws -> DataSharingAPI.LookupResult {
         var problems = FieldErrors()
-        let resource = body.resource.flatMap { req.application.dataResources[$0] }
+        let resource = body.resource.flatMap { resources[$0] }
         if resource == nil { problems.add("resource", body.resource == nil ? "field.required" : "sharing.unknownResource") }
         let purpose = problems.text("purpose", body.purpose, maxLength: 300)
         let subject = body.subject?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -29,7 +42,7 @@ enum SharedLookup {
             if resource.subject == .enterprise {
                 do { _ = try CreditCode(subject) } catch { problems.add("subject", error.rawValue) }
             } else {
-                do { _ = try IdentityNumber(subject, today: req.application.today) } catch { problems.add("subject", error.rawValue) }
+                do { _ = try IdentityNumber(subject, today: context.today) } catch { problems.add("subject", error.rawValue) }
             }
         }
         guard problems.isEmpty, let resource, let purpose else { throw TongbanError.invalid(problems) }
@@ -38,19 +51,20 @@ enum SharedLookup {
         if !problems.isEmpty { throw TongbanError.invalid(problems) }
 
         let reader = "\(client.departmentName) · \(client.name)"
-        let today = req.application.today
+        let today = context.today
         var grantID: UUID? = nil
         var allowed = fields.isEmpty ? resource.fields.map(\.key) : fields
-        let subjectKey = DataResourceFile.subjectKey(subject, kind: resource.subject, keys: req.application.keys)
+        let subjectKey = DataResourceFile.subjectKey(subject, kind: resource.subject, keys: context.keys)
         let record: RecordRow?
         switch resource.sharing {
         case .notShared:
-            try await refuse("sharing.notShared", resource: resource, client: client, reader: reader, purpose: purpose, on: req)
+            try await refuse("sharing.notShared", resource: resource, client: client, reader: reader, purpose: purpose)
         case .unconditional:
-            record = try await Self.record(of: resource.code, subjectKey: subjectKey, on: req.readDB)
+            record = try await Self.record(of: resource.code, subjectKey: subjectKey, on: readDB)
         case .conditional:
             let grants: [ApprovedGrant]
-            (grants, record) = try await grantsAndRecord(of: client.departmentID, resource: resource.code, subjectKey: subjectKey, on: req.readDB)
+            (grants, record) = try await Self.grantsAndRecord(of: client.departmentID, resource: resource.code, subjectKey: subjectKey,
+                                                                  on: readDB)
             var refusal = GrantScope.Refusal.notGranted
             for grant in grants {
                 guard let scope = grant.scope(resource: resource.code) else { continue }
@@ -62,7 +76,9 @@ enum SharedLookup {
                 }
                 if grantID != nil { break }
             }
-            if grantID == nil { try await refuse(refusal.rawValue, resource: resource, client: client, reader: reader, purpose: purpose, on: req) }
+            if grantID == nil {
+                try await refuse(refusal.rawValue, resource: resource, client: client, reader: reader, purpose: purpose)
+            }
         }
 
         guard let record else {
@@ -70,11 +86,11 @@ enum SharedLookup {
         }
         let shown = resource.view(SharedRecord.values(of: record.data), fields: allowed, clearance: client.clearance)
         let masked = allowed.filter { key in resource.field(key).map { $0.sensitivity > client.clearance } ?? false && shown[key] != nil }
-        let now = req.now
+        let now = context.now
         try await DataReads.record([DataReads.Read(subjectID: record.subject_id, readerID: client.id, readerLabel: reader,
                                                    source: "data:\(resource.code)", sourceName: resource.name, fields: allowed.filter { shown[$0] != nil },
                                                    purpose: purpose, basis: grantID.map { "grant:\($0.uuidString)" } ?? "unconditional")],
-                                   requestID: req.requestID, on: req.db, groupCommit: req.application.groupCommit, at: now)
+                                   requestID: context.requestID, on: context.db, groupCommit: groupCommit, at: now)
         let maskedSubject = resource.subject == .enterprise ? subject : Masking.identityNumber(subject)
         return DataSharingAPI.LookupResult(resource: resource.code, subject: maskedSubject, fields: shown, masked: masked, grant: grantID, readAt: now)
     }
@@ -131,10 +147,11 @@ enum SharedLookup {
     }
 
     /// Logs the refused request in the audit chain, then refuses it.
-    static func refuse(_ reason: String, resource: DataResource, client: SharingClients.Known, reader: String, purpose: String,
-                       on req: Request) async throws -> Never {
-        try await AuditLog.append(AuditEvent(actorID: client.id, actorLabel: reader, action: "data.refused", resource: "data:\(resource.code)",
-                                             purpose: purpose, requestID: req.requestID, details: reason), on: req.db, now: req.now)
+    func refuse(_ reason: String, resource: DataResource, client: SharingClients.Known, reader: String,
+                purpose: String) async throws -> Never {
+        let event = AuditEvent(actorID: client.id, actorLabel: reader, action: "data.refused", resource: "data:\(resource.code)",
+                               purpose: purpose, requestID: context.requestID, details: reason)
+        try await AuditLog.append(event, on: context.db, now: context.now)
         throw TongbanError(status: .forbidden, code: reason)
     }
 }

@@ -8,7 +8,15 @@ import Vapor
 /// while the consent lasts (and, for shared data, while the department may still read the
 /// resource), and that read is recorded for the holder to see; anyone else (the window clerk,
 /// another department) learns only that the material was satisfied.
-enum SharedMaterials {
+struct SharedMaterials {
+    let context: UseCaseContext
+    /// The reader's language, for the notes.
+    let wording: Wording
+    /// The department directory (who may still read a resource).
+    let caches: ApplicationCaches
+    let resources: [String: DataResource]
+    let licenseTypes: [String: LicenseType]
+
     struct Entry: Content {
         struct Field: Content { let label: String; let value: String }
         let materialKey: String
@@ -30,11 +38,12 @@ enum SharedMaterials {
         try await MaterialReuse.query(on: db).filter(\.$applicationID == applicationID).sort(\.$createdAt).all()
     }
 
-    static func view(_ req: Request, application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], reuses: [MaterialReuse]) async throws -> [Entry] {
+    func view(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], reuses: [MaterialReuse]) async throws -> [Entry] {
         guard !reuses.isEmpty else { return [] }
-        let actor = req.currentActor
+        let actor = context.actor
+        let db = context.db
         let holder = Policy.decide(actor, .view, .holderRecords(holderID: application.applicantID)).isAllowed
-        let now = req.now
+        let now = context.now
         // the cases this viewer reviews
         let reviewable = Set(try cases.filter { row in
             let departments = Set(tasks.filter { $0.caseID == row.id }.compactMap(\.departmentID) + [row.departmentID].compactMap { $0 })
@@ -43,10 +52,10 @@ enum SharedMaterials {
             return Policy.decide(actor, .review, resource).isAllowed
         }.compactMap(\.id))
         let licenseIDs = Set(reuses.compactMap(\.licenseID))
-        let licenses = try await licenseIDs.isEmpty ? [] : LicenseRecord.query(on: req.db).filter(\.$id ~~ licenseIDs).all()
-        let english = req.language == .en
+        let licenses = try await licenseIDs.isEmpty ? [] : LicenseRecord.query(on: db).filter(\.$id ~~ licenseIDs).all()
+        let english = wording.english
         // only reviewers read (and are recorded reading) the data itself
-        let reader = reviewable.isEmpty ? "" : try await DataReads.readerLabel(req)
+        let reader = reviewable.isEmpty ? "" : try await DataReads.readerLabel(context.account, on: db)
         var entries: [Entry] = []
         var reads: [DataReads.Read] = []
         let grouped = Dictionary(grouping: reuses) { "\($0.materialKey)|\($0.sourceRef)" }
@@ -57,13 +66,13 @@ enum SharedMaterials {
             // the consent (and, for shared data, the department's right to read) must still hold
             var basis: (reuse: MaterialReuse, access: DataFetch.Basis?)? = nil
             if !holder {
-                let directory = try await req.application.applicationCaches.departments(on: req.db)
+                let directory = try await caches.departments(on: db)
                 for reuse in group where reviewable.contains(reuse.caseID) && reuse.expiresAt > now {
                     if reuse.via == .license { basis = (reuse, nil); break }
-                    guard let resource = req.application.dataResources[reuse.sourceRef],
+                    guard let resource = resources[reuse.sourceRef],
                           let access = try await DataFetch.basis(departmentID: cases.first { $0.id == reuse.caseID }?.departmentID,
                                                                  resource: resource, departments: directory,
-                                                                 today: req.application.today, on: req.db) else { continue }
+                                                                 today: context.today, on: db) else { continue }
                     basis = (reuse, access)
                     break
                 }
@@ -72,7 +81,7 @@ enum SharedMaterials {
             var read: (subject: UUID?, source: String, name: String, keys: [String])? = nil
             if holder || basis != nil {
                 if let license {
-                    let type = req.application.licenseTypes[license.typeCode]
+                    let type = licenseTypes[license.typeCode]
                     let values = license.fieldValues
                     let keys = (type?.fields.map(\.key) ?? values.keys.sorted()).filter { values[$0] != nil }
                     fields = keys.map { fieldKey in
@@ -80,8 +89,8 @@ enum SharedMaterials {
                         return Entry.Field(label: (english ? field?.labelEn : field?.label) ?? fieldKey, value: values[fieldKey]!)
                     }
                     read = (license.holderID, "license:\(license.identifier)", license.typeName, keys)
-                } else if first.via == .data, let resource = req.application.dataResources[first.sourceRef],
-                          let record = try await DataFetch.record(of: first.holderID, resource: resource, app: req.application, on: req.db) {
+                } else if first.via == .data, let resource = resources[first.sourceRef],
+                          let record = try await DataFetch.record(of: first.holderID, resource: resource, keys: context.keys, on: db) {
                     // a grant limits the fields; reviewers see up to "sensitive", the subject everything
                     var keys = resource.fields.map(\.key)
                     if let grant = basis?.access?.grant { keys = keys.filter(grant.fieldKeys.contains) }
@@ -102,12 +111,20 @@ enum SharedMaterials {
             }
             let until = CalendarDate(group.map(\.expiresAt).max()!).description
             let departments = Array(Set(group.map(\.departmentName))).sorted()
-            let note = req.t("shared.until", ["date": until]) + " · " + req.t("shared.readers", ["list": departments.joined(separator: "、")])
+            let note = wording.t("shared.until", ["date": until]) + " · "
+                + wording.t("shared.readers", ["list": departments.joined(separator: "、")])
             entries.append(Entry(materialKey: first.materialKey, material: first.materialName, via: first.via.rawValue, sourceName: first.sourceName,
                                  sourceRef: first.sourceRef, departments: departments, consentUntil: until, note: note,
-                                 status: license.map { req.t("licenseStatus.\($0.status)") }, readable: fields != nil, fields: fields ?? []))
+                                 status: license.map { wording.t("licenseStatus.\($0.status)") }, readable: fields != nil, fields: fields ?? []))
         }
-        try await DataReads.record(reads, requestID: req.requestID, on: req.db, at: req.now)
+        try await DataReads.record(reads, requestID: context.requestID, on: db, at: now)
         return entries
+    }
+}
+
+extension Request {
+    var sharedMaterials: SharedMaterials {
+        SharedMaterials(context: context, wording: wording, caches: application.applicationCaches,
+                        resources: application.dataResources, licenseTypes: application.licenseTypes)
     }
 }

@@ -27,8 +27,7 @@ struct SharingAPI {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         let loaded = try await ApplicationDesk(context: req.context).load(id)
         let reuses = try await SharedMaterials.reuses(of: id, on: req.db)
-        return try await SharedMaterials.view(req, application: loaded.application, cases: loaded.cases, tasks: loaded.tasks,
-                                             reuses: reuses)
+        return try await req.sharedMaterials.view(loaded.application, cases: loaded.cases, tasks: loaded.tasks, reuses: reuses)
     }
 
     struct AccessDTO: Content {

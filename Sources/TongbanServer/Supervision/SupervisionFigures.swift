@@ -33,13 +33,19 @@ struct SupervisionReport: Sendable {
                                  items: try await items.sorted { ($0.totals.cases, $1.key) > ($1.totals.cases, $0.key) }, asOf: try await asOf)
     }
 
-    /// The scope a request asks for: `from`, `to` (default: the 90 days to today), `region`,
+    /// What a reader asks for, as the query string says it.
+    struct Asked: Decodable, Sendable {
+        var from: String?
+        var to: String?
+        var region: String?
+        var department: String?
+        var item: String?
+    }
+
+    /// The scope asked for: `from`, `to` (default: the 90 days to today), `region`,
     /// `department`, `item`. Every problem is named at once.
-    static func scope(_ req: Request, defaultRegion: RegionCode?) throws -> SupervisionScope {
-        struct Query: Decodable { var from: String?; var to: String?; var region: String?; var department: String?; var item: String? }
-        let q = (try? req.query.decode(Query.self)) ?? Query()
+    static func scope(_ q: Asked, today: CalendarDate, defaultRegion: RegionCode?) throws -> SupervisionScope {
         var problems = FieldErrors()
-        let today = req.application.today
         let to = q.to?.nonEmpty.map { CalendarDate(iso: $0) } ?? today
         let from = q.from?.nonEmpty.map { CalendarDate(iso: $0) } ?? to?.adding(days: -89)
         if to == nil { problems.add("to", "field.invalidDate") }
@@ -143,5 +149,56 @@ enum SupervisionCSV {
         rows += r.departments.map { line("department", $0.key, $0.name, $0.totals) }
         rows += r.items.map { line("item", $0.key, $0.name, $0.totals) }
         return "\u{FEFF}" + CSV.format(rows)
+    }
+}
+
+/// 电子监察, the use cases of reading the figures: anyone reads the public figures of any region;
+/// a staff member reads their region's (a supervisor) or their own department's (everyone else,
+/// whatever department they ask for).
+struct SupervisionDesk {
+    let context: UseCaseContext
+
+    /// The public figures (`/transparency`): no personal data, open to all.
+    func publicFigures(_ asked: SupervisionReport.Asked) async throws -> SupervisionReport {
+        let scope = try SupervisionReport.scope(asked, today: context.today, defaultRegion: nil)
+        return try await SupervisionReport.make(scope, on: context.db)
+    }
+
+    /// The figures the acting staff member may see.
+    func staffFigures(_ asked: SupervisionReport.Asked) async throws -> SupervisionReport {
+        try await SupervisionReport.make(try staffScope(asked), on: context.db)
+    }
+
+    /// The scope a staff member may see: a supervisor's region by default, their department's
+    /// figures for everyone else (whatever department the query names).
+    func staffScope(_ asked: SupervisionReport.Asked) throws -> SupervisionScope {
+        let actor = try context.requireAccount().actor
+        guard let home = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        var scope = try SupervisionReport.scope(asked, today: context.today, defaultRegion: home)
+        // whom the policy does not let see every department's figures sees their own department's
+        if !context.allows(.supervise, .figures(regionCode: scope.region ?? home, departmentID: nil)) {
+            scope.departmentID = actor.departmentID
+        }
+        try context.authorize(.supervise, .figures(regionCode: scope.region ?? home, departmentID: scope.departmentID))
+        return scope
+    }
+
+    /// The deadline warnings of the acting staff member's region (or department).
+    func warnings() async throws -> WarningBoard.Board {
+        let actor = try context.requireAccount().actor
+        guard let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
+        // the whole region for whom the policy lets see every department's; one's own otherwise
+        let whole = context.allows(.supervise, .figures(regionCode: region, departmentID: nil))
+        let department = whole ? nil : actor.departmentID
+        try context.authorize(.supervise, .figures(regionCode: region, departmentID: department))
+        let scope = WarningBoard.Scope(region: region, departmentID: department)
+        return try await WarningBoard.board(scope, today: context.today, on: context.db)
+    }
+}
+
+extension Request {
+    /// The figures' scope as the query string asks it (an unreadable query asks for the defaults).
+    var askedFigures: SupervisionReport.Asked {
+        (try? query.decode(SupervisionReport.Asked.self)) ?? SupervisionReport.Asked()
     }
 }

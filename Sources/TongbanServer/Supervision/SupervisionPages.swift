@@ -17,28 +17,13 @@ struct SupervisionPages {
 
     func registerAPI(_ api: any RoutesBuilder) {
         api.get("supervision", "figures") { req async throws -> SupervisionFiguresDTO in
-            let report = try await SupervisionReport.make(try Self.staffScope(req), on: req.db)
+            let report = try await SupervisionDesk(context: req.context).staffFigures(req.askedFigures)
             return SupervisionFiguresDTO(report, demoData: DemoNotice.text(report.totals.samples, .cases, req))
         }
         api.get("public", "figures") { req async throws -> SupervisionFiguresDTO in
-            let report = try await SupervisionReport.make(try SupervisionReport.scope(req, defaultRegion: nil), on: req.db)
+            let report = try await SupervisionDesk(context: req.context).publicFigures(req.askedFigures)
             return SupervisionFiguresDTO(report, demoData: DemoNotice.text(report.totals.samples, .cases, req))
         }
-    }
-
-    /// The scope a staff member may see: a supervisor's region by default, their department's
-    /// figures for everyone else (whatever department the query names).
-    static func staffScope(_ req: Request) throws -> SupervisionScope {
-        let account = try req.requireAccount()
-        let actor = try account.actor
-        guard let home = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
-        var scope = try SupervisionReport.scope(req, defaultRegion: home)
-        // whom the policy does not let see every department's figures sees their own department's
-        if !Policy.decide(actor, .supervise, .figures(regionCode: scope.region ?? home, departmentID: nil)).isAllowed {
-            scope.departmentID = actor.departmentID
-        }
-        try req.authorize(.supervise, .figures(regionCode: scope.region ?? home, departmentID: scope.departmentID))
-        return scope
     }
 
     struct Tile: Encodable { let label: String; let value: String; let detail: String }
@@ -82,11 +67,11 @@ struct SupervisionPages {
     func transparency(req: Request) async throws -> Response { try await render(req, isPublic: true) }
 
     func csv(req: Request) async throws -> Response {
-        try await csvResponse(req, report: try await SupervisionReport.make(try Self.staffScope(req), on: req.db))
+        try await csvResponse(req, report: try await SupervisionDesk(context: req.context).staffFigures(req.askedFigures))
     }
 
     func publicCSV(req: Request) async throws -> Response {
-        try await csvResponse(req, report: try await SupervisionReport.make(try SupervisionReport.scope(req, defaultRegion: nil), on: req.db))
+        try await csvResponse(req, report: try await SupervisionDesk(context: req.context).publicFigures(req.askedFigures))
     }
 
     private func csvResponse(_ req: Request, report: SupervisionReport) async throws -> Response {
@@ -100,8 +85,8 @@ struct SupervisionPages {
         var failure: (any Error)?
         var report: SupervisionReport?
         do {
-            let scope = isPublic ? try SupervisionReport.scope(req, defaultRegion: nil) : try Self.staffScope(req)
-            report = try await SupervisionReport.make(scope, on: req.db)
+            let desk = SupervisionDesk(context: req.context)
+            report = isPublic ? try await desk.publicFigures(req.askedFigures) : try await desk.staffFigures(req.askedFigures)
         } catch let error as TongbanError where error.status == .unprocessableEntity { failure = error }
         let shown = try FormFailure(failure, req)
         let path = isPublic ? "/transparency" : "/supervision"

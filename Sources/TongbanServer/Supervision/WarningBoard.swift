@@ -25,17 +25,6 @@ enum WarningBoard {
 
     struct Scope { let region: RegionCode; let departmentID: UUID? }
 
-    static func scope(_ req: Request) throws -> Scope {
-        let account = try req.requireAccount()
-        let actor = try account.actor
-        guard let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
-        // the whole region for whom the policy lets see every department's; one's own otherwise
-        let whole = Policy.decide(actor, .supervise, .figures(regionCode: region, departmentID: nil)).isAllowed
-        let department = whole ? nil : actor.departmentID
-        try req.authorize(.supervise, .figures(regionCode: region, departmentID: department))
-        return Scope(region: region, departmentID: department)
-    }
-
     static func board(_ scope: Scope, today: CalendarDate, on db: any Database) async throws -> Board {
         let prefix = scope.region.significantPrefix + "%"
         // literal conditions, so the planner sees they imply the partial indexes' own
@@ -99,7 +88,7 @@ struct WarningBoardPages {
 
     func registerAPI(_ api: any RoutesBuilder) {
         api.get("supervision", "warnings") { req async throws -> WarningBoard.Board in
-            try await WarningBoard.board(try WarningBoard.scope(req), today: req.application.today, on: req.db)
+            try await SupervisionDesk(context: req.context).warnings()
         }
     }
 
@@ -118,7 +107,7 @@ struct WarningBoardPages {
 
     func page(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/warnings") }
-        let board = try await WarningBoard.board(try WarningBoard.scope(req), today: req.application.today, on: req.db)
+        let board = try await SupervisionDesk(context: req.context).warnings()
         let cases = board.cases.map {
             CaseView(href: "/applications/\($0.applicationID)", number: $0.number ?? "—", item: $0.item, department: $0.department, warning: $0.warning,
                      label: req.t("warning.\($0.warning)"), dueOn: $0.dueOn ?? "—", state: req.t("caseState.\($0.state)"))
