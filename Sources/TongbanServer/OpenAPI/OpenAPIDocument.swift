@@ -19,6 +19,8 @@ enum OpenAPIDocument {
         var parameters: [JSONValue] = []
         /// A body that is a file, in one of these media types, instead of JSON.
         var fileTypes: [String] = []
+        /// Other successes answered with the same schema (a first draft is 201, a later one 200).
+        var alsoSuccess: [Int] = []
     }
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
@@ -101,7 +103,8 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/catalog/items/{code}/draft", id: "getItemDraft", summary: "The draft of an item (catalog admin)", tag: "catalog", auth: true,
                   response: ref("Entry"), errors: [401, 403, 404], parameters: [pathParameter("code")]),
         Operation(method: "put", path: "/api/v1/catalog/items/{code}/draft", id: "saveItemDraft", summary: "Create or replace the draft of an item (catalog admin)", tag: "catalog", auth: true,
-                  body: "ServiceItem", response: ref("Entry"), errors: [401, 403, 409, 422], parameters: [pathParameter("code")]),
+                  body: "ServiceItem", response: ref("Entry"), errors: [401, 403, 409, 422], parameters: [pathParameter("code")],
+                  alsoSuccess: [201]),
         Operation(method: "post", path: "/api/v1/catalog/items/{code}/publish", id: "publishItem", summary: "Publish a draft version; the version before is superseded", tag: "catalog", auth: true,
                   body: "PublishRequest", response: ref("Entry"), errors: [401, 403, 404, 409, 422], parameters: [pathParameter("code")]),
         Operation(method: "post", path: "/api/v1/catalog/items/{code}/retire", id: "retireItem", summary: "Retire the published version", tag: "catalog", auth: true,
@@ -113,7 +116,8 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/catalog/bundles/{code}/evaluate", id: "evaluateBundle", summary: "A bundle for a set of answers: items, merged form and materials, citizen cost", tag: "catalog",
                   body: "AnswersRequest", response: ref("Evaluation"), errors: [404, 422], parameters: [pathParameter("code")]),
         Operation(method: "put", path: "/api/v1/catalog/bundles/{code}/draft", id: "saveBundleDraft", summary: "Create or replace the draft of a bundle (catalog admin)", tag: "catalog", auth: true,
-                  body: "ServiceBundle", response: ref("Entry"), errors: [401, 403, 409, 422], parameters: [pathParameter("code")]),
+                  body: "ServiceBundle", response: ref("Entry"), errors: [401, 403, 409, 422], parameters: [pathParameter("code")],
+                  alsoSuccess: [201]),
         Operation(method: "post", path: "/api/v1/catalog/bundles/{code}/publish", id: "publishBundle", summary: "Publish a bundle draft (all its items published, no conflicts, no cycles)", tag: "catalog", auth: true,
                   body: "PublishRequest", response: ref("Entry"), errors: [401, 403, 404, 409, 422], parameters: [pathParameter("code")]),
         Operation(method: "post", path: "/api/v1/catalog/bundles/{code}/retire", id: "retireBundle", summary: "Retire the published bundle", tag: "catalog", auth: true,
@@ -144,17 +148,17 @@ enum OpenAPIDocument {
                   body: "SubmitRequest", response: ref("Application"), errors: [400, 401, 403, 404, 409, 422], parameters: [pathParameter("id", format: "uuid")]),
         Operation(method: "post", path: "/api/v1/applications/{id}/materials/{key}", id: "uploadMaterial",
                   summary: "Upload one material (PDF, JPEG or PNG, at most 10 MB), kept under its SHA-256", tag: "applications", auth: true,
-                  response: ["type": "object"], success: 201, errors: [400, 401, 403, 404, 409, 413, 415, 422],
+                  response: ref("StoredMaterial"), success: 201, errors: [400, 401, 403, 404, 409, 413, 415, 422],
                   parameters: [pathParameter("id", format: "uuid"), pathParameter("key"), query("filename", "string", "the file's name, shown to clerks")],
                   fileTypes: ["application/pdf", "image/jpeg", "image/png"]),
         Operation(method: "post", path: "/api/v1/cases/{id}/actions", id: "actOnCase",
                   summary: "Act on a case: the state machine allows it or answers 409 with the current state and the allowed actions", tag: "applications", auth: true,
                   body: "CaseAction", response: ref("Application"), errors: [400, 401, 403, 404, 409, 422], parameters: [pathParameter("id", format: "uuid")]),
         Operation(method: "get", path: "/api/v1/tasks", id: "reviewerInbox", summary: "The open review tasks of the reviewer's department, soonest due first", tag: "applications", auth: true,
-                  response: ["type": "array", "items": ["type": "object"]], errors: [401, 403]),
+                  response: list(ref("InboxLine")), errors: [401, 403]),
         Operation(method: "get", path: "/api/v1/verifications", id: "pendingVerifications",
                   summary: "告知承诺: the reviewer's department's commitment approvals still to be verified, soonest due first", tag: "applications", auth: true,
-                  response: ["type": "array", "items": ["type": "object"]], errors: [401, 403]),
+                  response: list(ref("VerificationLine")), errors: [401, 403]),
         Operation(method: "post", path: "/api/v1/tasks/{id}/{verb}", id: "workOnTask", summary: "Claim, release or complete (with an opinion) a review task", tag: "applications", auth: true,
                   body: "TaskRequest", response: ref("Application"), errors: [400, 401, 403, 404, 409, 422],
                   parameters: [pathParameter("id", format: "uuid"), ["name": "verb", "in": "path", "required": true, "schema": ["type": "string", "enum": ["claim", "release", "complete"]]]]),
@@ -167,43 +171,43 @@ enum OpenAPIDocument {
                   parameters: [["name": "identifier", "in": "path", "required": true, "schema": ["type": "string"]]]),
         Operation(method: "get", path: "/api/v1/applications/{id}/licenses", id: "applicationLicenses",
                   summary: "免提交: the application's materials satisfied by e-licences; the licence's data only for its holder and the reviewers of the consenting cases (each such read is recorded)",
-                  tag: "licenses", auth: true, response: ["type": "array", "items": ["type": "object"]], errors: [401, 404],
+                  tag: "licenses", auth: true, response: list(ref("SharedMaterial")), errors: [401, 404],
                   parameters: [pathParameter("id", format: "uuid")]),
         Operation(method: "get", path: "/api/v1/me/data-access", id: "myDataAccess",
                   summary: "The signed-in person's or enterprise's consents, and every read of their data by a department (who, when, which fields, purpose, basis)",
-                  tag: "licenses", auth: true, response: ["type": "object"], errors: [401, 403]),
+                  tag: "licenses", auth: true, response: ref("DataAccess"), errors: [401, 403]),
         Operation(method: "get", path: "/api/v1/data/resources", id: "dataResources",
                   summary: "数据共享目录: each resource's owner, fields with their sensitivity, sharing class, consent, update frequency and legal basis", tag: "sharing",
-                  response: ["type": "array", "items": ["type": "object"]], errors: []),
+                  response: list(ref("DataResource")), errors: []),
         Operation(method: "get", path: "/api/v1/data/grants", id: "sharingGrants", summary: "The grants the caller's department asked for or must decide on as owner", tag: "sharing", auth: true,
-                  response: ["type": "array", "items": ["type": "object"]], errors: [401, 403]),
+                  response: list(ref("Grant")), errors: [401, 403]),
         Operation(method: "post", path: "/api/v1/data/grants", id: "requestGrant",
                   summary: "Ask for fields of another department's resource, for a purpose, under a legal basis, for a number of days (not-shared resources refused)", tag: "sharing", auth: true,
-                  body: "GrantRequest", response: ["type": "object"], errors: [401, 403, 422]),
+                  body: "GrantRequest", response: ref("Grant"), success: 201, errors: [401, 403, 422]),
         Operation(method: "post", path: "/api/v1/data/grants/{id}/decision", id: "decideGrant",
                   summary: "The owner's data administrator approves or refuses (with a reason) a pending request; a concurrent decision is a 409", tag: "sharing", auth: true,
-                  body: "GrantDecision", response: ["type": "object"], errors: [401, 403, 404, 409, 422], parameters: [pathParameter("id", format: "uuid")]),
+                  body: "GrantDecision", response: ref("Grant"), errors: [401, 403, 404, 409, 422], parameters: [pathParameter("id", format: "uuid")]),
         Operation(method: "post", path: "/api/v1/data/grants/{id}/revoke", id: "revokeGrant",
                   summary: "The owner's data administrator ends an approved grant early, with a reason; reads under it are refused from then on", tag: "sharing", auth: true,
-                  body: "GrantRevoke", response: ["type": "object"], errors: [401, 403, 404, 409, 422], parameters: [pathParameter("id", format: "uuid")]),
+                  body: "GrantRevoke", response: ref("Grant"), errors: [401, 403, 404, 409, 422], parameters: [pathParameter("id", format: "uuid")]),
         Operation(method: "post", path: "/api/v1/me/consents/{id}/withdraw", id: "withdrawConsent",
                   summary: "The holder withdraws a consent: the department no longer reads that licence or data for the case (earlier reads stay recorded)", tag: "licenses", auth: true,
-                  response: ["type": "object"], errors: [401, 403, 404, 409], parameters: [pathParameter("id", format: "uuid")]),
+                  response: ref("DataAccess"), errors: [401, 403, 404, 409], parameters: [pathParameter("id", format: "uuid")]),
         Operation(method: "post", path: "/api/v1/data/clients", id: "createClient",
                   summary: "Register one of the department's systems: its API key (shown once, stored hashed), clearance and per-minute limit", tag: "sharing", auth: true,
-                  body: "ClientRequest", response: ["type": "object"], errors: [401, 403, 422]),
+                  body: "ClientRequest", response: ref("ClientCreated"), success: 201, errors: [401, 403, 422]),
         Operation(method: "post", path: "/api/v1/data/lookup", id: "sharedLookup",
                   summary: "A client system (header X-Api-Key) reads one subject's record under its department's grant: fields above its clearance masked; the read audited with its purpose; a refusal logged",
-                  tag: "sharing", body: "LookupRequest", response: ["type": "object"], errors: [401, 403, 404, 422, 429]),
+                  tag: "sharing", body: "LookupRequest", response: ref("LookupResult"), errors: [401, 403, 404, 422, 429]),
         Operation(method: "post", path: "/api/v1/licenses/{identifier}/reissue", id: "reissueLicense",
                   summary: "延续 (renew: a new period from today) or 变更 (change fields) by a reviewer of the issuing department: the next version is signed, the old one cancelled naming it",
                   tag: "licenses", auth: true, body: "LicenseReissue", response: ref("LicenseVerdict"), errors: [400, 401, 403, 404, 409, 422],
                   parameters: [["name": "identifier", "in": "path", "required": true, "schema": ["type": "string"]]]),
         Operation(method: "post", path: "/api/v1/licenses", id: "issueLicense",
                   summary: "颁发 without a case (a reviewer's department issues and signs a licence of a type to a person or enterprise, every field given, with a reason)",
-                  tag: "licenses", auth: true, body: "LicenseIssue", response: ref("LicenseVerdict"), errors: [400, 401, 403, 422]),
+                  tag: "licenses", auth: true, body: "LicenseIssue", response: ref("LicenseVerdict"), success: 201, errors: [400, 401, 403, 422]),
         Operation(method: "get", path: "/api/v1/licenses", id: "licenseWallet", summary: "The signed-in holder's e-licences (电子证照夹), newest first", tag: "licenses", auth: true,
-                  response: ["type": "array", "items": ["type": "object"]], errors: [401, 403]),
+                  response: list(ref("WalletLicense")), errors: [401, 403]),
         Operation(method: "get", path: "/api/v1/status", id: "applicationStatus",
                   summary: "Public status lookup by application number and the last four characters of the applicant's identity number or credit code", tag: "applications",
                   response: ref("ApplicationStatus"), errors: [404, 422],
@@ -213,7 +217,9 @@ enum OpenAPIDocument {
     static func operationJSON(_ op: Operation) -> JSONValue {
         var responses: [(String, JSONValue)] = []
         if let response = op.response {
-            responses.append((String(op.success), ["description": "success", "content": ["application/json": ["schema": response]]]))
+            for code in [op.success] + op.alsoSuccess {
+                responses.append((String(code), ["description": "success", "content": ["application/json": ["schema": response]]]))
+            }
         } else {
             responses.append((String(op.success), ["description": "success"]))
         }
@@ -249,7 +255,7 @@ enum OpenAPIDocument {
             "info": ["title": "Tongban 一网通办 API", "version": "1.0.0",
                      "description": "Errors share one shape: {\"error\": {\"code\", \"message\", \"details\"}}; messages follow Accept-Language or ?lang= (zh-CN by default, en)."],
             "paths": .object(paths.map { ($0.0, .object($0.1)) }),
-            "components": ["schemas": .object(schemas),
+            "components": ["schemas": .object(schemas + responseSchemas),
                            "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]],
         ]
     }
