@@ -11,7 +11,7 @@ extension OpenAPIDocument {
             Operation(method: "get", path: "/api/v1/halls/{hall}", id: "hall", summary: "A hall with its windows (open or not) and the people waiting per category", tag: "hall",
                       response: ref("Hall"), errors: [404], parameters: [hall]),
             Operation(method: "get", path: "/api/v1/halls/{hall}/slots", id: "hallSlots", summary: "A day's appointment slots with places booked and left (closed days on the official calendar have none)",
-                      tag: "hall", response: ref("SlotDay"), errors: [404, 422], parameters: [hall, query("date", "string", "YYYY-MM-DD; today when absent")]),
+                      tag: "hall", response: ref("SlotDay"), errors: [404, 422], parameters: [hall, query("date", "string", "YYYY-MM-DD; today when absent", pattern: datePattern)]),
             Operation(method: "post", path: "/api/v1/halls/{hall}/appointments", id: "bookAppointment",
                       summary: "预约: a person or enterprise books a slot for an item (past, too far ahead, closed day, not a slot, full, a second one that day: refused)",
                       tag: "hall", auth: true, body: "AppointmentRequest", response: ref("Appointment"), success: 201, errors: [401, 403, 404, 409, 422],

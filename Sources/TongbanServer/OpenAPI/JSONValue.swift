@@ -38,3 +38,26 @@ indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, Expres
         }
     }
 }
+
+extension JSONValue {
+    /// Every `"type": "integer"` without bounds bounded to the integers every JSON client reads
+    /// exactly (a larger number does not decode: the server cannot answer it as a field's error).
+    func boundingIntegers(to limit: Int) -> JSONValue {
+        switch self {
+        case let .array(values):
+            return .array(values.map { $0.boundingIntegers(to: limit) })
+        case let .object(pairs):
+            var bounded = pairs.map { ($0.0, $0.1.boundingIntegers(to: limit)) }
+            let isInteger = pairs.contains { key, value in
+                guard key == "type", case let .string(type) = value else { return false }
+                return type == "integer"
+            }
+            if isInteger, !pairs.contains(where: { $0.0 == "minimum" || $0.0 == "maximum" }) {
+                bounded += [("minimum", .int(-limit)), ("maximum", .int(limit))]
+            }
+            return .object(bounded)
+        default:
+            return self
+        }
+    }
+}

@@ -25,12 +25,20 @@ enum OpenAPIDocument {
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
     static func query(_ name: String, _ type: String = "string", _ description: String, range: ClosedRange<Int>? = nil,
-                      pattern: String? = nil) -> JSONValue {
+                      pattern: String? = nil, values: [String]? = nil, length: Int? = nil, required: Bool = false) -> JSONValue {
         var schema: [(String, JSONValue)] = [("type", .string(type))]
+        if let length { schema.append(("maxLength", .int(length))) }
         if let range { schema += [("minimum", .int(range.lowerBound)), ("maximum", .int(range.upperBound))] }
         if let pattern { schema.append(("pattern", .string(pattern))) }
-        return ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": .object(schema)]
+        if let values { schema.append(("enum", .array(values.map { .string($0) }))) }
+        return ["name": .string(name), "in": "query", "required": .bool(required), "description": .string(description),
+                "schema": .object(schema)]
     }
+
+    /// A query parameter left empty (as a web form sends it) means "not given".
+    static func orEmpty(_ pattern: String) -> String { "^$|\(pattern)" }
+
+    static let uuidPattern = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 
     /// The largest integer every JSON client reads exactly.
     static let maxSafeInteger = 9_007_199_254_740_991
@@ -39,7 +47,7 @@ enum OpenAPIDocument {
     static let identityPattern = "^[0-9]{17}[0-9Xx]$"
     static let creditCodePattern = "^[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{10}$"
     static let datePattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-    static let regionPattern = "^[1-9][0-9]{5}([0-9]{3}){0,2}$"
+    static let regionPattern = "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}){0,2}$"
     /// Some visible character, no control characters (surrounding spaces are trimmed).
     static let textPattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u001F\\u007F-\\u009F\\s][^\\u0000-\\u001F\\u007F-\\u009F]*$"
     static func pathParameter(_ name: String, format: String? = nil) -> JSONValue {
@@ -91,10 +99,13 @@ enum OpenAPIDocument {
                   response: ref("AuditVerification"), errors: [401, 403]),
         Operation(method: "get", path: "/api/v1/catalog/items", id: "searchItems", summary: "Search the published items (Chinese full text, filters)", tag: "catalog",
                   response: ref("ItemPage"), errors: [422],
-                  parameters: [query("q", "string", "search text, 1–50 characters; terms separated by spaces must all match"),
-                               query("kind", "string", "item kind code (01…20) or Chinese name"), query("department", "string", "department code"),
-                               query("region", "string", "region code: the region and everything in it", pattern: regionPattern),
-                               query("level", "string", "province, city, county, town or village"), query("online", "string", "true: online items only"),
+                  parameters: [query("q", "string", "search text, 1–50 characters; terms separated by spaces must all match", length: 50),
+                               query("kind", "string", "item kind code (01…20) or Chinese name",
+                                     values: ItemKind.allCases.flatMap { [$0.rawValue, $0.chineseName] } + [""]),
+                               query("department", "string", "department code", length: 100),
+                               query("region", "string", "region code: the region and everything in it", pattern: orEmpty(regionPattern)),
+                               query("level", "string", "province, city, county, town or village",
+                                     values: ["province", "city", "county", "town", "village", ""]), query("online", "string", "true: online items only", values: ["true", "false", "1", "0", "on", ""]),
                                query("page", "integer", "page", range: 1...10_000), query("per", "integer", "items per page", range: 1...100)]),
         Operation(method: "get", path: "/api/v1/catalog/items/{code}", id: "getItem", summary: "An item by code: the published version, or ?version=", tag: "catalog",
                   response: ref("Entry"), errors: [404, 422], parameters: [pathParameter("code"), query("version", "integer", "version", range: 1...1_000_000)]),
@@ -125,12 +136,13 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/calendar/add", id: "addWorkingDays",
                   summary: "The date a number of working days after a date (the date itself not counted), on the official calendar", tag: "calendar",
                   response: ref("CalendarAnswer"), errors: [422],
-                  parameters: [query("from", "string", "start date, YYYY-MM-DD", pattern: datePattern), query("days", "integer", "working days to add", range: 0...2_000)]),
+                  parameters: [query("from", "string", "start date, YYYY-MM-DD", pattern: datePattern, required: true),
+                               query("days", "integer", "working days to add", range: 0...2_000, required: true)]),
         Operation(method: "get", path: "/api/v1/calendar/between", id: "countWorkingDays",
                   summary: "Working days after one date up to and including another (negative when the second is earlier)", tag: "calendar",
                   response: ref("CalendarAnswer"), errors: [422],
-                  parameters: [query("from", "string", "start date, YYYY-MM-DD (not counted)", pattern: datePattern),
-                               query("to", "string", "end date, YYYY-MM-DD (counted)", pattern: datePattern)]),
+                  parameters: [query("from", "string", "start date, YYYY-MM-DD (not counted)", pattern: datePattern, required: true),
+                               query("to", "string", "end date, YYYY-MM-DD (counted)", pattern: datePattern, required: true)]),
         Operation(method: "post", path: "/api/v1/applications", id: "apply",
                   summary: "Apply for an item or a bundle (one form, one submission); a clerk may apply for someone present (帮办)", tag: "applications", auth: true,
                   body: "ApplyRequest", response: ref("Application"), success: 201, errors: [400, 401, 403, 409, 422],
@@ -211,7 +223,9 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/status", id: "applicationStatus",
                   summary: "Public status lookup by application number and the last four characters of the applicant's identity number or credit code", tag: "applications",
                   response: ref("ApplicationStatus"), errors: [404, 422],
-                  parameters: [query("number", "string", "application number, e.g. 330106-20261123-00000042-7"), query("tail", "string", "last four characters of the identity number or credit code")]),
+                  parameters: [query("number", "string", "application number, e.g. 330106-20261123-00000042-7", required: true),
+                               query("tail", "string", "last four characters of the identity number or credit code",
+                                     pattern: "^[0-9A-Za-z]{4}$", required: true)]),
     ]
 
     static func operationJSON(_ op: Operation) -> JSONValue {
@@ -255,7 +269,7 @@ enum OpenAPIDocument {
             "info": ["title": "Tongban 一网通办 API", "version": "1.0.0",
                      "description": "Errors share one shape: {\"error\": {\"code\", \"message\", \"details\"}}; messages follow Accept-Language or ?lang= (zh-CN by default, en)."],
             "paths": .object(paths.map { ($0.0, .object($0.1)) }),
-            "components": ["schemas": .object(schemas + responseSchemas),
+            "components": ["schemas": .object(schemas.map { ($0.0, $0.1.boundingIntegers(to: maxSafeInteger)) } + responseSchemas),
                            "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]],
         ]
     }

@@ -18,7 +18,7 @@ extension OpenAPIDocument {
                       tag: "ratings", auth: true, body: "Rating", response: given, errors: [401, 404, 409, 422], parameters: [id]),
             Operation(method: "get", path: "/api/v1/follow-ups", id: "followUps",
                       summary: "Follow-ups of bad ratings: the caller's department's, or a supervisor's region's (overdue=true: past their deadline)",
-                      tag: "ratings", auth: true, response: list(ref("FollowUp")), errors: [401, 403], parameters: [query("overdue", "boolean", "only those past their deadline")]),
+                      tag: "ratings", auth: true, response: list(ref("FollowUp")), errors: [401, 403, 422], parameters: [query("overdue", "string", "true: only those past their deadline", values: ["true", "false", ""])]),
             Operation(method: "post", path: "/api/v1/follow-ups/{id}/actions", id: "followUpAction",
                       summary: "The department calls back, fixes, schedules a fix (ledger, due date), explains, or appeals; a supervisor upholds or rejects an appeal",
                       tag: "ratings", auth: true, body: "FollowUpAction", response: ref("FollowUp"), errors: [401, 403, 404, 409, 422], parameters: [id]),

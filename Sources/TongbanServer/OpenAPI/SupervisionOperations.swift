@@ -8,9 +8,9 @@ extension OpenAPIDocument {
         let scope = [
             query("from", "string", "first day (YYYY-MM-DD, default 89 days before `to`); applications submitted from this day"),
             query("to", "string", "last day (YYYY-MM-DD, default today); at most 1,100 days after `from`"),
-            query("region", "string", "a region code: it and everything inside it"),
-            query("department", "string", "a department's id"),
-            query("item", "string", "an item's implementation code"),
+            query("region", "string", "a region code: it and everything inside it", pattern: orEmpty(regionPattern)),
+            query("department", "string", "a department's id", pattern: orEmpty(uuidPattern)),
+            query("item", "string", "an item's implementation code", length: 100),
         ]
         return [
             Operation(method: "get", path: "/api/v1/supervision/figures", id: "supervisionFigures",

@@ -127,7 +127,12 @@ struct RatingAPI {
     /// of their region (`?overdue=true`: only those past their deadline).
     func followUps(req: Request) async throws -> [FollowUpDTO] {
         let desk = FollowUpDesk(context: req.context)
-        let overdue = (try? req.query.get(Bool.self, at: "overdue")) == true
+        let overdue: Bool
+        switch req.query[String.self, at: "overdue"] {
+        case nil, "", "false": overdue = false
+        case "true": overdue = true
+        default: throw TongbanError.invalid(field: "overdue", "field.unknownValue")
+        }
         return try await desk.list(overdueOnly: overdue).map { try FollowUpDTO($0, today: desk.context.today) }
     }
 
