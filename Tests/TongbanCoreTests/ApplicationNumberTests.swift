@@ -7,11 +7,16 @@ struct ApplicationNumberTests {
     func numbers() throws {
         var rng = SplitMix64(seed: 36)
         let regions = ["330106", "330102", "511602", "110105", "440305"]
-        var substitutions = 0, swaps = 0, swapsCaught = 0
+        var substitutions = 0
+        var swaps = 0
+        var swapsCaught = 0
         for _ in 0..<2_000 {
-            let date = CalendarDate(dayNumber: Int.random(in: CalendarDate(iso: "2020-01-01")!.dayNumber...CalendarDate(iso: "2026-11-23")!.dayNumber, using: &rng))!
-            let number = ApplicationNumber(region: try RegionCode(regions.randomElement(using: &rng)!), date: date,
-                                           serial: Int.random(in: 1...99_999_999, using: &rng))
+            let date = CalendarDate(
+                dayNumber: Int.random(
+                    in: CalendarDate(iso: "2020-01-01")!.dayNumber...CalendarDate(iso: "2026-11-23")!.dayNumber, using: &rng))!
+            let number = ApplicationNumber(
+                region: try RegionCode(regions.randomElement(using: &rng)!), date: date,
+                serial: Int.random(in: 1...99_999_999, using: &rng))
             let read = try ApplicationNumber(number.value)
             #expect(read == number && read.date == date)
             #expect(try ApplicationNumber(number.value.lowercased().replacingOccurrences(of: "-", with: " ")) == number)
@@ -20,8 +25,10 @@ struct ApplicationNumberTests {
             // one substituted digit (or check character)
             let at = positions.randomElement(using: &rng)!
             let original = chars[at]
-            chars[at] = at == chars.count - 1 ? ISO7064.alphabet.filter { $0 != original }.randomElement(using: &rng)!
-                                              : Character(String((original.wholeNumberValue! + Int.random(in: 1...9, using: &rng)) % 10))
+            chars[at] =
+                at == chars.count - 1
+                ? ISO7064.alphabet.filter { $0 != original }.randomElement(using: &rng)!
+                : Character(String((original.wholeNumberValue! + Int.random(in: 1...9, using: &rng)) % 10))
             #expect(throws: ApplicationNumber.Problem.self) { try ApplicationNumber(String(chars)) }
             substitutions += 1
             // two neighbouring different digits swapped
@@ -55,13 +62,27 @@ struct ApplicationNumberTests {
             FormField(key: "region", label: "区划", labelEn: "Region", type: .region),
         ]
         let good = ["name": " 小馆 ", "seats": "40", "kind": "餐馆", "id": "11010519491231002x", "mobile": "13800138000", "region": "330106"]
-        guard case let .success(clean) = FormCheck.check(good, against: form, today: today) else { Issue.record("good answers refused"); return }
+        guard case let .success(clean) = FormCheck.check(good, against: form, today: today) else {
+            Issue.record("good answers refused")
+            return
+        }
         #expect(clean["name"] == "小馆" && clean["id"] == "11010519491231002X" && clean["opening"] == nil)
-        let bad = ["name": "一二三四五六七八九十一", "seats": "0", "opening": "2026-02-30", "kind": "酒吧", "id": "110105194912310021",
-                   "code": "91330106MA2B3C4D5X", "mobile": "1380013800", "region": "12", "extra": "x"]
-        guard case let .failure(problems) = FormCheck.check(bad, against: form, today: today) else { Issue.record("bad answers accepted"); return }
-        #expect(problems.errors.map(\.field).sorted() == ["form.code", "form.extra", "form.id", "form.kind", "form.mobile", "form.name", "form.opening", "form.region", "form.seats"])
-        guard case let .failure(missing) = FormCheck.check([:], against: form, today: today) else { Issue.record("empty answers accepted"); return }
+        let bad = [
+            "name": "一二三四五六七八九十一", "seats": "0", "opening": "2026-02-30", "kind": "酒吧", "id": "110105194912310021",
+            "code": "91330106MA2B3C4D5X", "mobile": "1380013800", "region": "12", "extra": "x",
+        ]
+        guard case let .failure(problems) = FormCheck.check(bad, against: form, today: today) else {
+            Issue.record("bad answers accepted")
+            return
+        }
+        #expect(
+            problems.errors.map(\.field).sorted() == [
+                "form.code", "form.extra", "form.id", "form.kind", "form.mobile", "form.name", "form.opening", "form.region", "form.seats",
+            ])
+        guard case let .failure(missing) = FormCheck.check([:], against: form, today: today) else {
+            Issue.record("empty answers accepted")
+            return
+        }
         #expect(Set(missing.errors.map(\.field)) == ["form.name", "form.seats", "form.kind", "form.id", "form.mobile", "form.region"])
         #expect(missing.errors.allSatisfy { $0.key == "field.required" })
     }

@@ -7,12 +7,14 @@ struct AuditChainTests {
         var records: [AuditRecord] = []
         var previous = AuditChain.genesis
         for sequence in 1...count {
-            let record = AuditChain.seal(AuditRecord(
-                sequence: Int64(sequence), atMillis: 1_700_000_000_000 + Int64.random(in: 0...1_000_000, using: &rng),
-                actorID: Bool.random(using: &rng) ? nil : "actor-\(Int.random(in: 1...9, using: &rng))",
-                actorLabel: "staff:王\(sequence)", action: ["auth.signIn", "account.register", "personalData.read"].randomElement(using: &rng)!,
-                resource: "account:\(sequence)", purpose: Bool.random(using: &rng) ? "办件审查" : nil, requestID: "r\(sequence)",
-                details: Bool.random(using: &rng) ? nil : "d|\(sequence)", previousHash: previous))
+            let record = AuditChain.seal(
+                AuditRecord(
+                    sequence: Int64(sequence), atMillis: 1_700_000_000_000 + Int64.random(in: 0...1_000_000, using: &rng),
+                    actorID: Bool.random(using: &rng) ? nil : "actor-\(Int.random(in: 1...9, using: &rng))",
+                    actorLabel: "staff:王\(sequence)",
+                    action: ["auth.signIn", "account.register", "personalData.read"].randomElement(using: &rng)!,
+                    resource: "account:\(sequence)", purpose: Bool.random(using: &rng) ? "办件审查" : nil, requestID: "r\(sequence)",
+                    details: Bool.random(using: &rng) ? nil : "d|\(sequence)", previousHash: previous))
             previous = record.hash
             records.append(record)
         }
@@ -68,8 +70,9 @@ struct AuditChainTests {
 
     @Test("field boundaries cannot be shifted without changing the hash")
     func boundaries() {
-        let a = AuditRecord(sequence: 1, atMillis: 0, actorID: nil, actorLabel: "ab", action: "c", resource: "r", purpose: nil,
-                            requestID: nil, details: nil, previousHash: AuditChain.genesis)
+        let a = AuditRecord(
+            sequence: 1, atMillis: 0, actorID: nil, actorLabel: "ab", action: "c", resource: "r", purpose: nil,
+            requestID: nil, details: nil, previousHash: AuditChain.genesis)
         var b = a
         b.actorLabel = "a"
         b.action = "bc"

@@ -16,11 +16,14 @@ struct BundleCompositionTests {
         }
         let questions = [BundleQuestion.yesNo("q1", "是否一？", "One?"), BundleQuestion.yesNo("q2", "是否二？", "Two?")]
         let members = items.map { item in
-            BundleMember(itemCode: item.code, when: Int.random(in: 0..<3, using: &rng) == 0
-                         ? BundleCondition(question: ["q1", "q2"].randomElement(using: &rng)!, values: ["yes"]) : nil)
+            BundleMember(
+                itemCode: item.code,
+                when: Int.random(in: 0..<3, using: &rng) == 0
+                    ? BundleCondition(question: ["q1", "q2"].randomElement(using: &rng)!, values: ["yes"]) : nil)
         }
-        let bundle = ServiceBundle(code: "B-1", name: "测试一件事", category: .enterpriseStart, summary: "测试",
-                                   leadDepartment: Generate.department, regionCode: Generate.hangzhou, questions: questions, members: members)
+        let bundle = ServiceBundle(
+            code: "B-1", name: "测试一件事", category: .enterpriseStart, summary: "测试",
+            leadDepartment: Generate.department, regionCode: Generate.hangzhou, questions: questions, members: members)
         return (bundle, Dictionary(uniqueKeysWithValues: items.map { ($0.code, $0) }))
     }
 
@@ -32,7 +35,9 @@ struct BundleCompositionTests {
             #expect(BundleComposer.problems(bundle, items: items).isEmpty)
             let answers = ["q1": Bool.random(using: &rng) ? "yes" : "no", "q2": Bool.random(using: &rng) ? "yes" : "no"]
             let result = try BundleComposer.evaluate(bundle, answers: answers, items: items)
-            let applicable = bundle.members.filter { $0.when.map { $0.values.contains(answers[$0.question]!) } ?? true }.map { items[$0.itemCode]! }
+            let applicable = bundle.members.filter { $0.when.map { $0.values.contains(answers[$0.question]!) } ?? true }.map {
+                items[$0.itemCode]!
+            }
             #expect(result.items == applicable)
             let cost = result.cost
             #expect(cost.items == applicable.count)
@@ -88,8 +93,10 @@ struct BundleCompositionTests {
             items[codes.last!]!.prerequisites.append(items[codes.first!]!.basicCode)
             items[codes.first!]!.prerequisites.append(last.basicCode)
             let problems = BundleComposer.problems(bundle, items: items)
-            guard case let .dependencyCycle(cycle)? = problems.first(where: { if case .dependencyCycle = $0 { true } else { false } }) else {
-                Issue.record("no cycle found"); continue
+            guard case let .dependencyCycle(cycle)? = problems.first(where: { if case .dependencyCycle = $0 { true } else { false } })
+            else {
+                Issue.record("no cycle found")
+                continue
             }
             #expect(cycle.first == cycle.last && cycle.count >= 3)
             #expect(throws: BundleProblem.self) { try BundleComposer.evaluate(bundle, answers: [:], items: items) }
@@ -99,11 +106,13 @@ struct BundleCompositionTests {
     @Test("a form key two items define differently is a conflict naming both")
     func fieldConflict() throws {
         var rng = SplitMix64(seed: 24)
-        var a = Generate.item(&rng, index: 1), b = Generate.item(&rng, index: 2)
+        var a = Generate.item(&rng, index: 1)
+        var b = Generate.item(&rng, index: 2)
         a.form = [FormField(key: "shopName", label: "店名", labelEn: "Shop", type: .text)]
         b.form = [FormField(key: "shopName", label: "店名", labelEn: "Shop", type: .text, required: false)]
-        var bundle = ServiceBundle(code: "B-2", name: "开店", category: .enterpriseStart, summary: "开店", leadDepartment: Generate.department,
-                                   regionCode: Generate.hangzhou, members: [BundleMember(itemCode: a.code), BundleMember(itemCode: b.code)])
+        var bundle = ServiceBundle(
+            code: "B-2", name: "开店", category: .enterpriseStart, summary: "开店", leadDepartment: Generate.department,
+            regionCode: Generate.hangzhou, members: [BundleMember(itemCode: a.code), BundleMember(itemCode: b.code)])
         var items = [a.code: a, b.code: b]
         #expect(BundleComposer.problems(bundle, items: items).isEmpty)
         #expect(try BundleComposer.evaluate(bundle, answers: [:], items: items).form.map(\.askedBy) == [[a.code, b.code]])
@@ -125,12 +134,14 @@ struct BundleCompositionTests {
     @Test("a licence one item of the bundle issues is passed on by its department, not asked of the applicant")
     func resultsPassedOn() throws {
         var rng = SplitMix64(seed: 25)
-        var licence = Generate.item(&rng, index: 1), food = Generate.item(&rng, index: 2)
+        var licence = Generate.item(&rng, index: 1)
+        var food = Generate.item(&rng, index: 2)
         licence.result = ItemResult(kind: .license, name: "营业执照", licenseType: "yyzz", delivery: [.electronic])
         licence.materials = [Material(key: "id_card", name: "身份证", source: .applicant)]
         food.materials = [Material(key: "business_license", name: "营业执照", source: .eLicense, licenseType: "yyzz")]
-        let bundle = ServiceBundle(code: "B-3", name: "开店", category: .enterpriseStart, summary: "开店", leadDepartment: Generate.department,
-                                   regionCode: Generate.hangzhou, members: [BundleMember(itemCode: licence.code), BundleMember(itemCode: food.code)])
+        let bundle = ServiceBundle(
+            code: "B-3", name: "开店", category: .enterpriseStart, summary: "开店", leadDepartment: Generate.department,
+            regionCode: Generate.hangzhou, members: [BundleMember(itemCode: licence.code), BundleMember(itemCode: food.code)])
         let together = try BundleComposer.evaluate(bundle, answers: [:], items: [licence.code: licence, food.code: food])
         let passed = try #require(together.materials.first { $0.material.key == "business_license" })
         #expect(passed.material.source == .department && passed.material.producedBy?.contains(licence.department.name) == true)

@@ -23,7 +23,8 @@ struct CaseMachineTests {
         case .refuse: return .refuse(reason: text, legalBasis: text)
         case .supplyOwed: return .supplyOwed
         case .suspendForOwed: return .suspendForOwed
-        case .startProcedure: return .startProcedure(ProcedureKind.allCases.randomElement(using: &rng)!, pausesClock: Bool.random(using: &rng))
+        case .startProcedure:
+            return .startProcedure(ProcedureKind.allCases.randomElement(using: &rng)!, pausesClock: Bool.random(using: &rng))
         case .finishProcedure: return .finishProcedure
         case .decide: return .decide(approved: Bool.random(using: &rng), reasons: text, legalBasis: text)
         case .deliver:
@@ -65,32 +66,45 @@ struct CaseMachineTests {
         #expect(open == (isPaused(r) ? 1 : 0), "\(r.state) pauses \(r.pauses)")
     }
 
-    @Test("5,000 random action sequences: each action is applied by the table or refused, invariants hold, the clock never counts paused days")
+    @Test(
+        "5,000 random action sequences: each action is applied by the table or refused, invariants hold, the clock never counts paused days"
+    )
     func randomSequences() throws {
         var rng = SplitMix64(seed: 4)
-        var applied: [CaseActionKind: Int] = [:], refusedCount = 0
+        var applied: [CaseActionKind: Int] = [:]
+        var refusedCount = 0
         var signing = SplitMix64(seed: 5)  // its own stream: the action sequences stay as they were
         for _ in 0..<5_000 {
             var record = CaseRecord(limit: Int.random(in: 0...20, using: &rng))
             // most applicants signed the commitment; a few signed texts were altered since
             if Int.random(in: 0..<10, using: &signing) > 0 {
-                record.commitment = SignedCommitment(text: "告知承诺书", signedBy: "张晓明", signedOn: CalendarDate(iso: "2016-01-01")!, inPerson: false)
+                record.commitment = SignedCommitment(
+                    text: "告知承诺书", signedBy: "张晓明", signedOn: CalendarDate(iso: "2016-01-01")!, inPerson: false)
                 if Int.random(in: 0..<10, using: &signing) == 0 { record.commitment?.text += "（改）" }
             }
-            var today = CalendarDate(dayNumber: Int.random(in: CalendarDate(iso: "2016-01-01")!.dayNumber...CalendarDate(iso: "2025-06-30")!.dayNumber, using: &rng))!
+            var today = CalendarDate(
+                dayNumber: Int.random(
+                    in: CalendarDate(iso: "2016-01-01")!.dayNumber...CalendarDate(iso: "2025-06-30")!.dayNumber, using: &rng))!
             // (day, running at the end of that day): the clock's truth, kept beside the machine
             var timeline: [(CalendarDate, Bool)] = []
             for _ in 0..<Int.random(in: 1...40, using: &rng) {
                 today = today.adding(days: Int.random(in: 0...4, using: &rng))!
                 // mostly an action the table has for this state (so deep states are reached), else anything
-                let rule = Int.random(in: 0..<10, using: &rng) < 7 ? CaseMachine.rules.filter { $0.from.contains(record.state) }.randomElement(using: &rng) : nil
+                let rule =
+                    Int.random(in: 0..<10, using: &rng) < 7
+                    ? CaseMachine.rules.filter { $0.from.contains(record.state) }.randomElement(using: &rng) : nil
                 let action = Self.randomAction(rule?.action ?? CaseActionKind.allCases.randomElement(using: &rng)!, &rng, today: today)
-                let actor = rule.map { $0.by.sorted { $0.rawValue < $1.rawValue }.randomElement(using: &rng)! } ?? CaseActor.allCases.randomElement(using: &rng)!
-                let context = CaseMachine.Context(actor: actor, today: today,
-                                                  openReviewTasks: Int.random(in: 0..<3, using: &rng) == 0 ? 1 : 0,
-                                                  commitmentAllowed: Bool.random(using: &rng), tolerableMaterials: ["a", "b"])
+                let actor =
+                    rule.map { $0.by.sorted { $0.rawValue < $1.rawValue }.randomElement(using: &rng)! } ?? CaseActor.allCases.randomElement(
+                        using: &rng)!
+                let context = CaseMachine.Context(
+                    actor: actor, today: today,
+                    openReviewTasks: Int.random(in: 0..<3, using: &rng) == 0 ? 1 : 0,
+                    commitmentAllowed: Bool.random(using: &rng), tolerableMaterials: ["a", "b"])
                 let outcome: Result<CaseRecord, CaseMachine.Refusal>
-                do throws(CaseMachine.Refusal) { outcome = .success(try CaseMachine.apply(action, to: record, context)) } catch { outcome = .failure(error) }
+                do throws(CaseMachine.Refusal) { outcome = .success(try CaseMachine.apply(action, to: record, context)) } catch {
+                    outcome = .failure(error)
+                }
                 switch outcome {
                 case let .success(next):
                     let rule = try #require(CaseMachine.rules.first { $0.action == action.kind && $0.from.contains(record.state) })
@@ -103,14 +117,19 @@ struct CaseMachineTests {
                     #expect(error.state == record.state && error.action == action.kind)
                     #expect(error.allowed == CaseMachine.allowed(in: record.state, by: context.actor))
                     let inTable = CaseMachine.rules.contains { $0.action == action.kind && $0.from.contains(record.state) }
-                    #expect(error.reason == (inTable ? (CaseMachine.rules.first { $0.action == action.kind && $0.from.contains(record.state) }!.by.contains(context.actor) ? .condition : .notYourAction) : .wrongState))
+                    #expect(
+                        error.reason
+                            == (inTable
+                                ? (CaseMachine.rules.first { $0.action == action.kind && $0.from.contains(record.state) }!.by.contains(
+                                    context.actor) ? .condition : .notYourAction) : .wrongState))
                 }
                 Self.checkInvariants(record)
                 timeline.append((today, record.state.isAccepted && !Self.isPaused(record)))
                 // while the clock runs or stands, its count is the working days after acceptance whose previous day ended running
                 if record.state.isAccepted, let clock = record.clock, let accepted = record.acceptedOn {
                     let reading = try clock.reading(on: today, calendar: Self.calendar)
-                    var used = 0, day = accepted
+                    var used = 0
+                    var day = accepted
                     while day < today {
                         let previous = day
                         day = day.adding(days: 1)!
@@ -123,13 +142,15 @@ struct CaseMachineTests {
             }
         }
         // the generator reaches every action, and refusals are common enough to matter
-        #expect(Set(applied.keys) == Set(CaseActionKind.allCases), "never applied: \(Set(CaseActionKind.allCases).subtracting(applied.keys))")
+        #expect(
+            Set(applied.keys) == Set(CaseActionKind.allCases), "never applied: \(Set(CaseActionKind.allCases).subtracting(applied.keys))")
         #expect(refusedCount > 10_000 && applied.values.allSatisfy { $0 >= 10 }, "\(applied.sorted { $0.value < $1.value })")
     }
 
     @Test("the table: every state reachable from a draft, final states allow nothing, each action has one rule per state")
     func table() {
-        var reached: Set<CaseState> = [.draft], frontier: [CaseState] = [.draft]
+        var reached: Set<CaseState> = [.draft]
+        var frontier: [CaseState] = [.draft]
         while let state = frontier.popLast() {
             for rule in CaseMachine.rules where rule.from.contains(state) {
                 let to = rule.to ?? state
@@ -143,11 +164,16 @@ struct CaseMachineTests {
             }
             if state.isFinal { #expect(CaseActor.allCases.allSatisfy { CaseMachine.allowed(in: state, by: $0).isEmpty }) }
         }
-        #expect(CaseMachine.allowed(in: .prereviewed, by: .clerk) == [.accept, .acceptTolerantly, .approveOnCommitment, .requestCorrection, .refuse])
+        #expect(
+            CaseMachine.allowed(in: .prereviewed, by: .clerk) == [
+                .accept, .acceptTolerantly, .approveOnCommitment, .requestCorrection, .refuse,
+            ])
         #expect(CaseMachine.allowed(in: .underReview, by: .applicant) == [.supplyOwed, .withdraw])
     }
 
-    @Test("the special paths: tolerant acceptance suspends when overdue, commitment approval can be revoked, instant approval keeps its trace")
+    @Test(
+        "the special paths: tolerant acceptance suspends when overdue, commitment approval can be revoked, instant approval keeps its trace"
+    )
     func specialPaths() throws {
         let monday = CalendarDate(iso: "2026-11-02")!
         func ctx(_ actor: CaseActor, _ day: CalendarDate, open: Int = 0, commitment: Bool = false) -> CaseMachine.Context {
@@ -156,26 +182,37 @@ struct CaseMachineTests {
         var r = CaseRecord(limit: 10)
         r = try CaseMachine.apply(.submit, to: r, ctx(.applicant, monday))
         r = try CaseMachine.apply(.passPrereview, to: r, ctx(.clerk, monday))
-        #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.acceptTolerantly(owed: ["idCard"], due: monday.adding(days: 5)!), to: r, ctx(.clerk, monday)) }
+        #expect(throws: CaseMachine.Refusal.self) {
+            try CaseMachine.apply(.acceptTolerantly(owed: ["idCard"], due: monday.adding(days: 5)!), to: r, ctx(.clerk, monday))
+        }
         r = try CaseMachine.apply(.acceptTolerantly(owed: ["lease"], due: monday.adding(days: 4)!), to: r, ctx(.clerk, monday))
         // not yet overdue; a decision waits for what is owed
         #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.suspendForOwed, to: r, ctx(.system, monday.adding(days: 4)!)) }
-        #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.decide(approved: true, reasons: "符合条件", legalBasis: "第三十四条"), to: r, ctx(.reviewer, monday)) }
-        r = try CaseMachine.apply(.suspendForOwed, to: r, ctx(.system, monday.adding(days: 5)!))   // Saturday: suspended
+        #expect(throws: CaseMachine.Refusal.self) {
+            try CaseMachine.apply(.decide(approved: true, reasons: "符合条件", legalBasis: "第三十四条"), to: r, ctx(.reviewer, monday))
+        }
+        r = try CaseMachine.apply(.suspendForOwed, to: r, ctx(.system, monday.adding(days: 5)!))  // Saturday: suspended
         #expect(r.state == .suspended)
-        r = try CaseMachine.apply(.supplyOwed, to: r, ctx(.applicant, monday.adding(days: 9)!))    // the next Wednesday
+        r = try CaseMachine.apply(.supplyOwed, to: r, ctx(.applicant, monday.adding(days: 9)!))  // the next Wednesday
         let reading = try #require(r.clock).reading(on: monday.adding(days: 9)!, calendar: Self.calendar)
         #expect(reading.used == 4 && reading.pausedDays == 3 && reading.dueDate == CalendarDate(iso: "2026-11-19"))
-        #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.decide(approved: true, reasons: "符合条件", legalBasis: "第三十四条"), to: r, ctx(.reviewer, monday, open: 1)) }
-        r = try CaseMachine.apply(.decide(approved: true, reasons: "符合条件", legalBasis: "第三十四条"), to: r, ctx(.reviewer, monday.adding(days: 10)!))
+        #expect(throws: CaseMachine.Refusal.self) {
+            try CaseMachine.apply(.decide(approved: true, reasons: "符合条件", legalBasis: "第三十四条"), to: r, ctx(.reviewer, monday, open: 1))
+        }
+        r = try CaseMachine.apply(
+            .decide(approved: true, reasons: "符合条件", legalBasis: "第三十四条"), to: r, ctx(.reviewer, monday.adding(days: 10)!))
         #expect(r.state == .decided && r.decision?.route == .reviewed)
 
         var c = CaseRecord(limit: 5)
         c = try CaseMachine.apply(.submit, to: c, ctx(.clerk, monday))
         c = try CaseMachine.apply(.passPrereview, to: c, ctx(.clerk, monday))
-        #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: c, ctx(.clerk, monday)) }
+        #expect(throws: CaseMachine.Refusal.self) {
+            try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: c, ctx(.clerk, monday))
+        }
         // allowed by the item, but nobody signed: refused, naming the missing signature
-        #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: c, ctx(.clerk, monday, commitment: true)) }
+        #expect(throws: CaseMachine.Refusal.self) {
+            try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: c, ctx(.clerk, monday, commitment: true))
+        }
         c.commitment = SignedCommitment(text: "告知承诺书……", signedBy: "张晓明", signedOn: monday, inPerson: true)
         #expect(c.commitment?.isIntact == true && c.commitment?.sha256.count == 64)
         c = try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: c, ctx(.clerk, monday, commitment: true))

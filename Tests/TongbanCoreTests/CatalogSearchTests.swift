@@ -3,11 +3,14 @@ import Testing
 
 @Suite("Catalog search")
 struct CatalogSearchTests {
-    func doc(_ code: String, _ name: String, department: String = "市场监管局", materials: [String] = [], keywords: [String] = [],
-             kind: ItemKind = .licensing, region: String = "330100", online: Bool = true) -> SearchDocument {
-        SearchDocument(code: code, name: name, subItemName: nil, keywords: keywords, departmentName: department,
-                       departmentCode: department, materials: materials, kind: kind, regionCode: try! RegionCode(region),
-                       level: try! RegionCode(region).level, online: online, promisedDays: 5, visits: 0, version: 1)
+    func doc(
+        _ code: String, _ name: String, department: String = "市场监管局", materials: [String] = [], keywords: [String] = [],
+        kind: ItemKind = .licensing, region: String = "330100", online: Bool = true
+    ) -> SearchDocument {
+        SearchDocument(
+            code: code, name: name, subItemName: nil, keywords: keywords, departmentName: department,
+            departmentCode: department, materials: materials, kind: kind, regionCode: try! RegionCode(region),
+            level: try! RegionCode(region).level, online: online, promisedDays: 5, visits: 0, version: 1)
     }
 
     @Test("two-character queries find their items, a match in the name ranking above one in the materials")
@@ -19,13 +22,13 @@ struct CatalogSearchTests {
             doc("A4", "餐饮服务备案", materials: ["食品安全管理制度"]),
             doc("A5", "参保登记", keywords: ["社保", "五险"]),
         ])
-        #expect(index.search("社保").hits.map(\.code) == ["A5", "A2"])   // keyword above department
+        #expect(index.search("社保").hits.map(\.code) == ["A5", "A2"])  // keyword above department
         #expect(index.search("护照").hits.map(\.code) == ["A3"])
         #expect(index.search("食品").hits.map(\.code) == ["A1", "A4"])
         #expect(index.search("社会保障").hits.map(\.code) == ["A2"])
         #expect(index.search("食").total == 2)
         #expect(index.search("食品 备案").hits.map(\.code) == ["A4"])
-        #expect(index.search("ａ３").hits.map(\.code) == ["A3"])   // full-width and case folded
+        #expect(index.search("ａ３").hits.map(\.code) == ["A3"])  // full-width and case folded
         #expect(index.search("许可证").total == 0)
         #expect(index.search("").total == 5)
         #expect(index.search("食品", filter: SearchFilter(kind: .confirmation)).total == 0)
@@ -46,16 +49,18 @@ struct CatalogSearchTests {
         for _ in 0..<40 {
             let docs = (0..<300).map { i in
                 let word = { (n: Int) in String((0..<n).map { _ in alphabet.randomElement(using: &rng)! }) }
-                return doc("C\(i)", word(Int.random(in: 2...10, using: &rng)), department: word(4), materials: [word(5), word(3)],
-                           keywords: [word(2)], kind: Bool.random(using: &rng) ? .licensing : .publicService,
-                           region: regions.randomElement(using: &rng)!, online: Bool.random(using: &rng))
+                return doc(
+                    "C\(i)", word(Int.random(in: 2...10, using: &rng)), department: word(4), materials: [word(5), word(3)],
+                    keywords: [word(2)], kind: Bool.random(using: &rng) ? .licensing : .publicService,
+                    region: regions.randomElement(using: &rng)!, online: Bool.random(using: &rng))
             }
             let index = CatalogSearchIndex(documents: docs)
             for _ in 0..<25 {
                 let query = String((0..<Int.random(in: 1...4, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
-                let filter = SearchFilter(kind: Bool.random(using: &rng) ? .licensing : nil,
-                                          region: Bool.random(using: &rng) ? try! RegionCode("330100") : nil,
-                                          onlineOnly: Bool.random(using: &rng))
+                let filter = SearchFilter(
+                    kind: Bool.random(using: &rng) ? .licensing : nil,
+                    region: Bool.random(using: &rng) ? try! RegionCode("330100") : nil,
+                    onlineOnly: Bool.random(using: &rng))
                 let expected = docs.filter { d in
                     [d.name, d.code.lowercased(), d.keywords.joined(separator: " "), d.departmentName, d.materials.joined(separator: " ")]
                         .contains { $0.contains(query) }

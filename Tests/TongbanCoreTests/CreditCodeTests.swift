@@ -3,7 +3,9 @@ import Testing
 
 @Suite("GB 32100 unified social credit codes")
 struct CreditCodeTests {
-    @Test("real published codes are valid", arguments: ["91350100M000100Y43", "91110000802100433B", "91330000142916567N", "91440300708461136T"])
+    @Test(
+        "real published codes are valid",
+        arguments: ["91350100M000100Y43", "91110000802100433B", "91330000142916567N", "91440300708461136T"])
     func realCodes(code: String) throws {
         #expect(try CreditCode(code).value == code)
     }
@@ -41,7 +43,9 @@ struct CreditCodeTests {
     func problems() {
         #expect(throws: CreditCode.Problem.wrongLength) { try CreditCode("91350100M000100Y4") }
         #expect(throws: CreditCode.Problem.invalidCharacter) { try CreditCode("91350100M0001O0Y43") }
-        #expect(throws: CreditCode.Problem.regionNotDigits) { try CreditCode(CreditCode.completing("91A50100M000100Y4").map(\.value) ?? "91A50100M000100Y4X") }
+        #expect(throws: CreditCode.Problem.regionNotDigits) {
+            try CreditCode(CreditCode.completing("91A50100M000100Y4").map(\.value) ?? "91A50100M000100Y4X")
+        }
         #expect(throws: CreditCode.Problem.wrongCheckCharacter) { try CreditCode("91350100M000100Y44") }
     }
 

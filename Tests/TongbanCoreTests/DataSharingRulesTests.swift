@@ -8,10 +8,12 @@ import Testing
 struct DataSharingRulesTests {
     static func resource(_ rng: inout SplitMix64) -> DataResource {
         let fields = (0..<Int.random(in: 1...8, using: &rng)).map { i in
-            DataResource.Field(key: "f\(i)", label: "字段\(i)", labelEn: "Field \(i)", sensitivity: Sensitivity.allCases.randomElement(using: &rng)!)
+            DataResource.Field(
+                key: "f\(i)", label: "字段\(i)", labelEn: "Field \(i)", sensitivity: Sensitivity.allCases.randomElement(using: &rng)!)
         }
-        return DataResource(code: "r", name: "资源", nameEn: "Resource", owner: ItemDepartment(name: "部门", code: "11330106002489487J"),
-                            subject: .person, fields: fields, sharing: .conditional, consentRequired: true, updateFrequency: "daily", legalBasis: "—")
+        return DataResource(
+            code: "r", name: "资源", nameEn: "Resource", owner: ItemDepartment(name: "部门", code: "11330106002489487J"),
+            subject: .person, fields: fields, sharing: .conditional, consentRequired: true, updateFrequency: "daily", legalBasis: "—")
     }
 
     static func value(_ rng: inout SplitMix64) -> String {
@@ -42,7 +44,8 @@ struct DataSharingRulesTests {
         }
     }
 
-    @Test("a read passes exactly when the grant is active, for this resource, not past its last day, covers the fields and names the purpose")
+    @Test(
+        "a read passes exactly when the grant is active, for this resource, not past its last day, covers the fields and names the purpose")
     func grantScope() {
         var rng = SplitMix64(seed: 37)
         let purposes = ["核验参保", "核验参保 ", "核验户籍", ""]
@@ -50,22 +53,30 @@ struct DataSharingRulesTests {
         guard let base = CalendarDate(year: 2026, month: 6, day: 1) else { return }
         var passed = 0
         for _ in 0..<10_000 {
-            let scope = GrantScope(resource: ["r", "s"].randomElement(using: &rng)!, fields: Set(keys.filter { _ in Bool.random(using: &rng) }),
-                                   purpose: purposes.randomElement(using: &rng)!, lastDay: base.adding(days: Int.random(in: -5...5, using: &rng))!,
-                                   active: Int.random(in: 0..<5, using: &rng) > 0)
+            let scope = GrantScope(
+                resource: ["r", "s"].randomElement(using: &rng)!, fields: Set(keys.filter { _ in Bool.random(using: &rng) }),
+                purpose: purposes.randomElement(using: &rng)!, lastDay: base.adding(days: Int.random(in: -5...5, using: &rng))!,
+                active: Int.random(in: 0..<5, using: &rng) > 0)
             let resource = ["r", "s"].randomElement(using: &rng)!
             let fields = keys.filter { _ in Int.random(in: 0..<3, using: &rng) == 0 }
             let purpose = purposes.randomElement(using: &rng)!
             let outcome = scope.check(resource: resource, fields: fields, purpose: purpose, today: base)
-            let allowed = scope.active && scope.resource == resource && base <= scope.lastDay && Set(fields).isSubset(of: scope.fields)
+            let allowed =
+                scope.active && scope.resource == resource && base <= scope.lastDay && Set(fields).isSubset(of: scope.fields)
                 && purpose.trimmingCharacters(in: .whitespaces) == scope.purpose.trimmingCharacters(in: .whitespaces)
             switch outcome {
-            case .success: #expect(allowed); passed += 1
+            case .success:
+                #expect(allowed)
+                passed += 1
             case let .failure(reason):
                 #expect(!allowed)
                 // the first rule broken is the one named
-                let expected: GrantScope.Refusal = !scope.active ? .notGranted : scope.resource != resource ? .otherResource
-                    : base > scope.lastDay ? .expired : !Set(fields).isSubset(of: scope.fields) ? .fieldsOutside : .otherPurpose
+                let expected: GrantScope.Refusal =
+                    !scope.active
+                    ? .notGranted
+                    : scope.resource != resource
+                        ? .otherResource
+                        : base > scope.lastDay ? .expired : !Set(fields).isSubset(of: scope.fields) ? .fieldsOutside : .otherPurpose
                 #expect(reason == expected)
             }
         }

@@ -12,7 +12,9 @@ struct ErlangCTests {
     /// 14 agents are needed, with an average wait of 7.8 seconds.
     @Test("the published worked example: probability of waiting, service level, average wait, agents needed")
     func published() {
-        let published: [(Int, Double, Double)] = [(11, 0.6821, 0.3896), (12, 0.4494, 0.6402), (13, 0.2853, 0.7956), (14, 0.1741, 0.8884), (15, 0.1020, 0.9415)]
+        let published: [(Int, Double, Double)] = [
+            (11, 0.6821, 0.3896), (12, 0.4494, 0.6402), (13, 0.2853, 0.7956), (14, 0.1741, 0.8884), (15, 0.1020, 0.9415),
+        ]
         for (n, wait, level) in published {
             let model = ErlangC(arrivalsPerHour: 200, serviceMinutes: 3, windows: n)
             #expect(abs(model.load - 10) < 1e-12)
@@ -25,13 +27,19 @@ struct ErlangCTests {
 
     /// The closed formula with factorials, for loads small enough to compute it directly.
     static func direct(_ n: Int, _ a: Double) -> Double {
-        var sum = 0.0, term = 1.0
-        for k in 0..<n { if k > 0 { term *= a / Double(k) }; sum += term }
+        var sum = 0.0
+        var term = 1.0
+        for k in 0..<n {
+            if k > 0 { term *= a / Double(k) }
+            sum += term
+        }
         let last = term * a / Double(n) * Double(n) / (Double(n) - a)
         return last / (sum + last)
     }
 
-    @Test("2,000 random halls: the recursion equals the closed formula; more windows never wait longer; the recommendation is the fewest that meet the target")
+    @Test(
+        "2,000 random halls: the recursion equals the closed formula; more windows never wait longer; the recommendation is the fewest that meet the target"
+    )
     func properties() {
         var rng = SplitMix64(seed: 70)
         for _ in 0..<2_000 {
@@ -49,7 +57,8 @@ struct ErlangCTests {
             if let needed = ErlangC.windowsNeeded(arrivalsPerHour: arrivals, serviceMinutes: service, target: target, within: 15) {
                 #expect(ErlangC(arrivalsPerHour: arrivals, serviceMinutes: service, windows: needed).serviceLevel(within: 15) >= target)
                 if Double(needed - 1) > load {
-                    #expect(ErlangC(arrivalsPerHour: arrivals, serviceMinutes: service, windows: needed - 1).serviceLevel(within: 15) < target)
+                    #expect(
+                        ErlangC(arrivalsPerHour: arrivals, serviceMinutes: service, windows: needed - 1).serviceLevel(within: 15) < target)
                 }
             }
         }

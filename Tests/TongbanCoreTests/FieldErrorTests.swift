@@ -11,12 +11,19 @@ struct FieldErrorTests {
         #expect(errors.text("c", "123456", maxLength: 5) == nil)
         #expect(errors.text("d", "a\u{0}b", maxLength: 5) == nil)
         #expect(errors.text("e", nil, maxLength: 5, required: false) == nil)
-        #expect(errors.errors == [FieldError(field: "b", key: "field.required"), FieldError(field: "c", key: "field.tooLong"),
-                                  FieldError(field: "d", key: "field.controlCharacters")])
+        #expect(
+            errors.errors == [
+                FieldError(field: "b", key: "field.required"), FieldError(field: "c", key: "field.tooLong"),
+                FieldError(field: "d", key: "field.controlCharacters"),
+            ])
     }
 
-    @Test("passwords", arguments: [("short1!", "password.tooShort"), ("onlyletterss", "password.tooSimple"), ("1234567890", "password.tooSimple"),
-                                   (String(repeating: "a1", count: 65), "field.tooLong"), ("", "field.required")])
+    @Test(
+        "passwords",
+        arguments: [
+            ("short1!", "password.tooShort"), ("onlyletterss", "password.tooSimple"), ("1234567890", "password.tooSimple"),
+            (String(repeating: "a1", count: 65), "field.tooLong"), ("", "field.required"),
+        ])
     func weakPasswords(password: String, key: String) {
         var errors = FieldErrors()
         #expect(errors.newPassword("p", password) == nil)

@@ -17,13 +17,16 @@ struct HallRulesTests {
     func spans() {
         var rng = SplitMix64(seed: 71)
         for _ in 0..<2_000 {
-            let a = Int.random(in: 0..<1440, using: &rng), b = Int.random(in: 1...1440, using: &rng)
+            let a = Int.random(in: 0..<1440, using: &rng)
+            let b = Int.random(in: 1...1440, using: &rng)
             let text = "\(DaySpan.clock(a))-\(DaySpan.clock(b))"
             let span = DaySpan(text)
             #expect((span != nil) == (a < b), "\(text)")
             if let span { #expect(span.description == text && span.start == a && span.end == b) }
         }
-        for bad in ["", "08:30", "8:30-12:00", "08:30-12:60", "12:00-08:30", "08:30-08:30", "24:30-25:00", "08:30-12:00-13:00", "ab:cd-12:00"] {
+        for bad in [
+            "", "08:30", "8:30-12:00", "08:30-12:60", "12:00-08:30", "08:30-08:30", "24:30-25:00", "08:30-12:00-13:00", "ab:cd-12:00",
+        ] {
             #expect(DaySpan(bad) == nil, "\(bad)")
         }
     }
@@ -39,12 +42,18 @@ struct HallRulesTests {
             for day in notice.days { named[CalendarDate(iso: day.date)!] = day.isOffDay }
         }
         var date = CalendarDate(year: 2020, month: 1, day: 1)!
-        var checked = 0, holidays = 0, adjusted = 0
+        var checked = 0
+        var holidays = 0
+        var adjusted = 0
         while date.year <= 2027 {
             let spans = try Self.hours.spans(on: date, calendar: Self.calendar)
             switch named[date] {
-            case true?: #expect(spans.isEmpty, "\(date) is a holiday"); holidays += 1
-            case false?: #expect(spans == Self.hours.weekdays[1], "\(date) is worked with Monday's hours"); adjusted += 1
+            case true?:
+                #expect(spans.isEmpty, "\(date) is a holiday")
+                holidays += 1
+            case false?:
+                #expect(spans == Self.hours.weekdays[1], "\(date) is worked with Monday's hours")
+                adjusted += 1
             case nil: #expect(spans == (Self.hours.weekdays[date.weekday] ?? []), "\(date)")
             }
             checked += 1
@@ -55,14 +64,18 @@ struct HallRulesTests {
         #expect(try Self.hours.spans(on: CalendarDate(iso: "2026-11-28")!, calendar: Self.calendar) == [DaySpan("09:00-12:00")!])
         #expect(try Self.hours.spans(on: CalendarDate(iso: "2026-10-03")!, calendar: Self.calendar).isEmpty)
         // a date no calendar covers is an error, not a guess
-        #expect(throws: WorkingDayCalendar.Problem.self) { try Self.hours.spans(on: CalendarDate(iso: "1999-05-01")!, calendar: Self.calendar) }
+        #expect(throws: WorkingDayCalendar.Problem.self) {
+            try Self.hours.spans(on: CalendarDate(iso: "1999-05-01")!, calendar: Self.calendar)
+        }
     }
 
     @Test("overlapping spans and weekdays outside 1…7 are refused when hours are read")
     func badHours() {
         let decoder = JSONDecoder()
-        for bad in [#"{"weekdays":{"1":["08:00-12:00","11:00-13:00"]}}"#, #"{"weekdays":{"8":["08:00-12:00"]}}"#,
-                    #"{"weekdays":{"1":["08:00-07:00"]}}"#, #"{"weekdays":{"1":["8-12"]}}"#] {
+        for bad in [
+            #"{"weekdays":{"1":["08:00-12:00","11:00-13:00"]}}"#, #"{"weekdays":{"8":["08:00-12:00"]}}"#,
+            #"{"weekdays":{"1":["08:00-07:00"]}}"#, #"{"weekdays":{"1":["8-12"]}}"#,
+        ] {
             #expect(throws: DecodingError.self) { try decoder.decode(OpeningHours.self, from: Data(bad.utf8)) }
         }
         let good = try? decoder.decode(OpeningHours.self, from: Data(#"{"weekdays":{"1":["13:00-17:00","08:00-12:00"]}}"#.utf8))
@@ -101,8 +114,9 @@ struct HallRulesTests {
         let day = CalendarDate(iso: "2026-11-24")!  // a Tuesday
         let spans = Self.hours.weekdays[2]!
         func refusal(_ date: String, _ start: Int, now: Int = 600) -> AppointmentSlots.Refusal? {
-            AppointmentSlots.refusal(date: CalendarDate(iso: date)!, start: start, now: (day, now), horizonDays: 14,
-                                     daySpans: CalendarDate(iso: date)! == CalendarDate(iso: "2026-11-29")! ? [] : spans, slotMinutes: 30)
+            AppointmentSlots.refusal(
+                date: CalendarDate(iso: date)!, start: start, now: (day, now), horizonDays: 14,
+                daySpans: CalendarDate(iso: date)! == CalendarDate(iso: "2026-11-29")! ? [] : spans, slotMinutes: 30)
         }
         #expect(refusal("2026-11-24", 630) == nil)
         #expect(refusal("2026-11-24", 600) == .past)
@@ -123,7 +137,8 @@ struct HallRulesTests {
             let category = categories.randomElement(using: &rng)!
             numbers[category, default: 0] += 1
             let queued = now.addingTimeInterval(-Double(Int.random(in: 0...7200, using: &rng) / 60 * 60))
-            let slot: Date? = Int.random(in: 0..<4, using: &rng) == 0 ? now.addingTimeInterval(Double(Int.random(in: -4...4, using: &rng)) * 1800) : nil
+            let slot: Date? =
+                Int.random(in: 0..<4, using: &rng) == 0 ? now.addingTimeInterval(Double(Int.random(in: -4...4, using: &rng)) * 1800) : nil
             return WaitingTicket(id: UUID(), category: category, queuedAt: queued, number: numbers[category]!, slotStart: slot)
         }
     }
@@ -142,7 +157,9 @@ struct HallRulesTests {
             for (a, b) in zip(rest, rest.dropFirst()) { #expect(a.queuedAt <= b.queuedAt) }
             // a window calls the first ticket of its categories; the people ahead are those before it
             let serving = Set(["A", "B", "C", "D"].filter { _ in Bool.random(using: &rng) })
-            #expect(TicketQueue.next(waiting.shuffled(using: &rng), serving: serving, now: now) == ordered.first { serving.contains($0.category) })
+            #expect(
+                TicketQueue.next(waiting.shuffled(using: &rng), serving: serving, now: now)
+                    == ordered.first { serving.contains($0.category) })
             for ticket in waiting.prefix(5) {
                 let sameCategory = ordered.filter { $0.category == ticket.category }
                 #expect(TicketQueue.ahead(of: ticket, in: waiting, now: now) == sameCategory.firstIndex(of: ticket)!)
@@ -159,10 +176,14 @@ struct HallRulesTests {
             let all = Set(waiting.map(\.id))
             let windows: [Set<String>] = [["A", "B", "C", "D"], ["B"], ["C", "D"]]
             var called: [UUID] = []
-            var idle = 0, turn = Int.random(in: 0..<3, using: &rng)
+            var idle = 0
+            var turn = Int.random(in: 0..<3, using: &rng)
             while idle < windows.count {  // stops once every window in turn finds nothing
                 turn += 1
-                guard let next = TicketQueue.next(waiting, serving: windows[turn % windows.count], now: now) else { idle += 1; continue }
+                guard let next = TicketQueue.next(waiting, serving: windows[turn % windows.count], now: now) else {
+                    idle += 1
+                    continue
+                }
                 idle = 0
                 called.append(next.id)
                 waiting.removeAll { $0.id == next.id }
@@ -187,8 +208,10 @@ struct HallRulesTests {
         #expect(HallCategory.label(code: "A", number: 1024) == "A1024")
         for code in ["A", "Z"] { #expect(HallCategory.isValidCode(code)) }
         for code in ["", "a", "AB", "1", "是"] { #expect(!HallCategory.isValidCode(code)) }
-        let categories = [HallCategory(code: "A", name: "综合", nameEn: "General", departments: []),
-                          HallCategory(code: "B", name: "商事登记", nameEn: "Business", departments: ["X"])]
+        let categories = [
+            HallCategory(code: "A", name: "综合", nameEn: "General", departments: []),
+            HallCategory(code: "B", name: "商事登记", nameEn: "Business", departments: ["X"]),
+        ]
         #expect(HallCategory.serving(department: "X", in: categories)?.code == "B")
         #expect(HallCategory.serving(department: "Y", in: categories)?.code == "A")
         #expect(HallCategory.serving(department: "Y", in: Array(categories.dropFirst())) == nil)
@@ -196,7 +219,8 @@ struct HallRulesTests {
 
     @Test("figures per hour and category against a hand-computed fixture")
     func figuresFixture() throws {
-        let d1 = CalendarDate(iso: "2026-11-23")!, d2 = CalendarDate(iso: "2026-11-24")!
+        let d1 = CalendarDate(iso: "2026-11-23")!
+        let d2 = CalendarDate(iso: "2026-11-24")!
         func t(_ d: CalendarDate, _ h: Int, _ c: String, _ w: Double?, _ s: Double?, _ e: TicketOutcome.Ending) -> TicketOutcome {
             TicketOutcome(date: d, hour: h, category: c, waitMinutes: w, serviceMinutes: s, ending: e)
         }
@@ -204,8 +228,11 @@ struct HallRulesTests {
             t(d1, 9, "A", 4, 10, .served), t(d1, 9, "A", 10, 6, .served), t(d1, 9, "A", 22, nil, .noShow),
             t(d2, 9, "A", 1, 8, .served), t(d2, 9, "B", 0, 20, .served), t(d2, 10, "A", nil, nil, .waiting),
         ]
-        let windows = [WindowHour(date: d1, hour: 9, categories: ["A", "B"], minutesOpen: 60), WindowHour(date: d2, hour: 9, categories: ["A"], minutesOpen: 30),
-                       WindowHour(date: d2, hour: 9, categories: ["B"], minutesOpen: 60)]
+        let windows = [
+            WindowHour(date: d1, hour: 9, categories: ["A", "B"], minutesOpen: 60),
+            WindowHour(date: d2, hour: 9, categories: ["A"], minutesOpen: 30),
+            WindowHour(date: d2, hour: 9, categories: ["B"], minutesOpen: 60),
+        ]
         let rows = HallStatistics.figures(tickets: tickets, windows: windows, categories: ["A", "B"])
         let a9 = try #require(rows.first { $0.hour == 9 && $0.category == "A" })
         #expect(a9.days == 2 && a9.arrivals == 4 && a9.arrivalsPerHour == 2)
@@ -227,20 +254,29 @@ struct HallRulesTests {
         for _ in 0..<400 {
             let rate = Double(Int.random(in: 0...120, using: &rng))
             let service = Double(Int.random(in: 2...30, using: &rng))
-            let figure = HourFigures(hour: 10, category: "A", days: 5, arrivals: Int(rate) * 5, arrivalsPerHour: rate, meanWaitMinutes: nil,
-                                     p90WaitMinutes: nil, meanServiceMinutes: service, served: 5, noShows: 0, windowsOpen: 3)
+            let figure = HourFigures(
+                hour: 10, category: "A", days: 5, arrivals: Int(rate) * 5, arrivalsPerHour: rate, meanWaitMinutes: nil,
+                p90WaitMinutes: nil, meanServiceMinutes: service, served: 5, noShows: 0, windowsOpen: 3)
             let advice = StaffingPlan.advise([figure], target: target, defaultServiceMinutes: 10)[0]
-            guard let n = advice.recommended else { Issue.record("no recommendation for \(rate)/h × \(service) min"); continue }
-            if rate == 0 { #expect(n == 0); continue }
+            guard let n = advice.recommended else {
+                Issue.record("no recommendation for \(rate)/h × \(service) min")
+                continue
+            }
+            if rate == 0 {
+                #expect(n == 0)
+                continue
+            }
             #expect(ErlangC(arrivalsPerHour: rate, serviceMinutes: service, windows: n).serviceLevel(within: 15) >= 0.9)
             if n > 1 { #expect(ErlangC(arrivalsPerHour: rate, serviceMinutes: service, windows: n - 1).serviceLevel(within: 15) < 0.9) }
             #expect(advice.isUnderstaffed == (3 < n) && advice.isOverstaffed == (3 >= n + 1))
         }
         // no service time recorded in the hour: the category's over the period, then the default
-        let noService = HourFigures(hour: 8, category: "B", days: 1, arrivals: 6, arrivalsPerHour: 6, meanWaitMinutes: nil, p90WaitMinutes: nil,
-                                    meanServiceMinutes: nil, served: 0, noShows: 0, windowsOpen: 0)
-        let withService = HourFigures(hour: 9, category: "B", days: 1, arrivals: 4, arrivalsPerHour: 4, meanWaitMinutes: 3, p90WaitMinutes: 5,
-                                      meanServiceMinutes: 12, served: 4, noShows: 0, windowsOpen: 1)
+        let noService = HourFigures(
+            hour: 8, category: "B", days: 1, arrivals: 6, arrivalsPerHour: 6, meanWaitMinutes: nil, p90WaitMinutes: nil,
+            meanServiceMinutes: nil, served: 0, noShows: 0, windowsOpen: 0)
+        let withService = HourFigures(
+            hour: 9, category: "B", days: 1, arrivals: 4, arrivalsPerHour: 4, meanWaitMinutes: 3, p90WaitMinutes: 5,
+            meanServiceMinutes: 12, served: 4, noShows: 0, windowsOpen: 1)
         #expect(StaffingPlan.advise([noService, withService], target: target, defaultServiceMinutes: 10)[0].serviceMinutes == 12)
         #expect(StaffingPlan.advise([noService], target: target, defaultServiceMinutes: 10)[0].serviceMinutes == 10)
         // 6 an hour at 10 minutes is one Erlang: two windows leave 90 % waiting under 15 minutes
@@ -278,17 +314,26 @@ struct HallTotalsTests {
             var figures: [HourFigures] = []
             for category in ["A", "B", "C"] {
                 let rate = Double(Int.random(in: 0...40, using: &rng))
-                figures.append(HourFigures(hour: 10, category: category, days: 2, arrivals: Int(rate) * 2, arrivalsPerHour: rate, meanWaitMinutes: nil,
-                                           p90WaitMinutes: nil, meanServiceMinutes: Double(Int.random(in: 3...20, using: &rng)), served: 1, noShows: 0, windowsOpen: 2))
+                figures.append(
+                    HourFigures(
+                        hour: 10, category: category, days: 2, arrivals: Int(rate) * 2, arrivalsPerHour: rate, meanWaitMinutes: nil,
+                        p90WaitMinutes: nil, meanServiceMinutes: Double(Int.random(in: 3...20, using: &rng)), served: 1, noShows: 0,
+                        windowsOpen: 2))
             }
             let advice = StaffingPlan.advise(figures, target: .standard, defaultServiceMinutes: 10)
-            let windows = [WindowHour(date: d, hour: 10, categories: ["A", "B", "C"], minutesOpen: 60),
-                           WindowHour(date: d.adding(days: 1)!, hour: 10, categories: ["A", "B", "C"], minutesOpen: 60),
-                           WindowHour(date: d, hour: 10, categories: ["B"], minutesOpen: 30)]
+            let windows = [
+                WindowHour(date: d, hour: 10, categories: ["A", "B", "C"], minutesOpen: 60),
+                WindowHour(date: d.adding(days: 1)!, hour: 10, categories: ["A", "B", "C"], minutesOpen: 60),
+                WindowHour(date: d, hour: 10, categories: ["B"], minutesOpen: 30),
+            ]
             let total = StaffingPlan.totals(advice, figures: figures, windows: windows, target: .standard)[0]
             #expect(total.windowsOpen == 1.25)  // (60 + 60 + 30) / 60 / 2 days: the shared window counts once
             #expect(abs(total.arrivalsPerHour - figures.reduce(0) { $0 + $1.arrivalsPerHour }) < 1e-9)
-            if let pooled = total.pooled, let dedicated = total.dedicated { #expect(pooled <= dedicated) } else { Issue.record("no advice") }
+            if let pooled = total.pooled, let dedicated = total.dedicated {
+                #expect(pooled <= dedicated)
+            } else {
+                Issue.record("no advice")
+            }
         }
     }
 }

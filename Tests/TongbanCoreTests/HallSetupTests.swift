@@ -25,9 +25,10 @@ struct HallSetupTests {
             let open = Int.random(in: 6...10, using: &rng) * 60
             weekdays[day] = [DaySpan(start: open, end: open + 180)!, DaySpan(start: open + 240, end: open + 480)!]
         }
-        return HallSetup(name: "测试大厅", nameEn: "", address: "某市某区", hours: OpeningHours(weekdays: weekdays), categories: categories,
-                         windows: windows, slotMinutes: Int.random(in: 5...240, using: &rng), slotCapacity: Int.random(in: 1...500, using: &rng),
-                         bookingDays: Int.random(in: 1...90, using: &rng), defaultServiceMinutes: Double(Int.random(in: 2...480, using: &rng)) / 2)
+        return HallSetup(
+            name: "测试大厅", nameEn: "", address: "某市某区", hours: OpeningHours(weekdays: weekdays), categories: categories,
+            windows: windows, slotMinutes: Int.random(in: 5...240, using: &rng), slotCapacity: Int.random(in: 1...500, using: &rng),
+            bookingDays: Int.random(in: 1...90, using: &rng), defaultServiceMinutes: Double(Int.random(in: 2...480, using: &rng)) / 2)
     }
 
     @Test("2,000 generated good setups have no problem, and tidying them changes nothing twice")
@@ -49,31 +50,129 @@ struct HallSetupTests {
 
     /// One mistake, the field where it must be reported, and its key.
     static let mistakes: [(String, @Sendable (inout HallSetup) -> (String, String))] = [
-        ("no name", { s in s.name = "  "; return ("name", "field.required") }),
-        ("long address", { s in s.address = String(repeating: "路", count: 121); return ("address", "field.tooLong") }),
-        ("never open", { s in s.hours = OpeningHours(weekdays: [:]); return ("hours", "hall.neverOpen") }),
-        ("lower-case letter", { s in s.categories.append(HallCategory(code: "a", name: "x", nameEn: "", departments: [department(9)]))
-            return ("categories[\(s.categories.count - 1)].code", "hall.badCategoryCode") }),
-        ("letter twice", { s in let c = s.categories[0]; s.categories.append(HallCategory(code: c.code, name: "重复", nameEn: "", departments: [department(9)]))
-            return ("categories[\(s.categories.count - 1)].code", "hall.duplicateCategory") }),
-        ("two comprehensive", { s in s.categories.append(HallCategory(code: free(s), name: "综合二", nameEn: "", departments: []))
-            s.windows[0].categories.append(s.categories.last!.code); return ("categories[\(s.categories.count - 1)].departments", "hall.twoComprehensive") }),
-        ("bad credit code", { s in s.categories[0] = HallCategory(code: s.categories[0].code, name: "x", nameEn: "", departments: ["123"])
-            return ("categories[0].departments", "hall.badDepartment") }),
-        ("department twice", { s in s.categories.append(HallCategory(code: free(s), name: "x", nameEn: "", departments: [department(7)]))
-            s.categories.append(HallCategory(code: free(s), name: "y", nameEn: "", departments: [department(7)]))
-            s.windows[0].categories += s.categories.suffix(2).map(\.code); return ("categories[\(s.categories.count - 1)].departments", "hall.departmentTwice") }),
-        ("window 0", { s in s.windows[0].number = 0; return ("windows[0].number", "hall.badWindowNumber") }),
-        ("window number twice", { s in s.windows.append(HallSetup.Window(number: s.windows[0].number, name: "重号", categories: s.windows[0].categories))
-            return ("windows[\(s.windows.count - 1)].number", "hall.duplicateWindow") }),
-        ("window serving nothing", { s in s.windows.append(HallSetup.Window(number: 998, name: "空", categories: [])); return ("windows[\(s.windows.count - 1)].categories", "field.required") }),
-        ("window of an unknown category", { s in s.windows.append(HallSetup.Window(number: 997, name: "怪", categories: ["?"])); return ("windows[\(s.windows.count - 1)].categories", "hall.unknownCategory") }),
-        ("category nobody serves", { s in s.categories.append(HallCategory(code: free(s), name: "无人", nameEn: "", departments: [department(8)]))
-            return ("categories[\(s.categories.count - 1)].code", "hall.categoryUnserved") }),
-        ("slot of 4 minutes", { s in s.slotMinutes = 4; return ("slotMinutes", "hall.outOfRange") }),
-        ("no places", { s in s.slotCapacity = 0; return ("slotCapacity", "hall.outOfRange") }),
-        ("booking a year ahead", { s in s.bookingDays = 365; return ("bookingDays", "hall.outOfRange") }),
-        ("no service time", { s in s.defaultServiceMinutes = 0.5; return ("defaultServiceMinutes", "hall.outOfRange") }),
+        (
+            "no name",
+            { s in
+                s.name = "  "
+                return ("name", "field.required")
+            }
+        ),
+        (
+            "long address",
+            { s in
+                s.address = String(repeating: "路", count: 121)
+                return ("address", "field.tooLong")
+            }
+        ),
+        (
+            "never open",
+            { s in
+                s.hours = OpeningHours(weekdays: [:])
+                return ("hours", "hall.neverOpen")
+            }
+        ),
+        (
+            "lower-case letter",
+            { s in
+                s.categories.append(HallCategory(code: "a", name: "x", nameEn: "", departments: [department(9)]))
+                return ("categories[\(s.categories.count - 1)].code", "hall.badCategoryCode")
+            }
+        ),
+        (
+            "letter twice",
+            { s in
+                let c = s.categories[0]
+                s.categories.append(HallCategory(code: c.code, name: "重复", nameEn: "", departments: [department(9)]))
+                return ("categories[\(s.categories.count - 1)].code", "hall.duplicateCategory")
+            }
+        ),
+        (
+            "two comprehensive",
+            { s in
+                s.categories.append(HallCategory(code: free(s), name: "综合二", nameEn: "", departments: []))
+                s.windows[0].categories.append(s.categories.last!.code)
+                return ("categories[\(s.categories.count - 1)].departments", "hall.twoComprehensive")
+            }
+        ),
+        (
+            "bad credit code",
+            { s in
+                s.categories[0] = HallCategory(code: s.categories[0].code, name: "x", nameEn: "", departments: ["123"])
+                return ("categories[0].departments", "hall.badDepartment")
+            }
+        ),
+        (
+            "department twice",
+            { s in
+                s.categories.append(HallCategory(code: free(s), name: "x", nameEn: "", departments: [department(7)]))
+                s.categories.append(HallCategory(code: free(s), name: "y", nameEn: "", departments: [department(7)]))
+                s.windows[0].categories += s.categories.suffix(2).map(\.code)
+                return ("categories[\(s.categories.count - 1)].departments", "hall.departmentTwice")
+            }
+        ),
+        (
+            "window 0",
+            { s in
+                s.windows[0].number = 0
+                return ("windows[0].number", "hall.badWindowNumber")
+            }
+        ),
+        (
+            "window number twice",
+            { s in
+                s.windows.append(HallSetup.Window(number: s.windows[0].number, name: "重号", categories: s.windows[0].categories))
+                return ("windows[\(s.windows.count - 1)].number", "hall.duplicateWindow")
+            }
+        ),
+        (
+            "window serving nothing",
+            { s in
+                s.windows.append(HallSetup.Window(number: 998, name: "空", categories: []))
+                return ("windows[\(s.windows.count - 1)].categories", "field.required")
+            }
+        ),
+        (
+            "window of an unknown category",
+            { s in
+                s.windows.append(HallSetup.Window(number: 997, name: "怪", categories: ["?"]))
+                return ("windows[\(s.windows.count - 1)].categories", "hall.unknownCategory")
+            }
+        ),
+        (
+            "category nobody serves",
+            { s in
+                s.categories.append(HallCategory(code: free(s), name: "无人", nameEn: "", departments: [department(8)]))
+                return ("categories[\(s.categories.count - 1)].code", "hall.categoryUnserved")
+            }
+        ),
+        (
+            "slot of 4 minutes",
+            { s in
+                s.slotMinutes = 4
+                return ("slotMinutes", "hall.outOfRange")
+            }
+        ),
+        (
+            "no places",
+            { s in
+                s.slotCapacity = 0
+                return ("slotCapacity", "hall.outOfRange")
+            }
+        ),
+        (
+            "booking a year ahead",
+            { s in
+                s.bookingDays = 365
+                return ("bookingDays", "hall.outOfRange")
+            }
+        ),
+        (
+            "no service time",
+            { s in
+                s.defaultServiceMinutes = 0.5
+                return ("defaultServiceMinutes", "hall.outOfRange")
+            }
+        ),
     ]
 
     @Test("each kind of mistake, made in 200 generated setups, is reported at its field and only there")

@@ -21,7 +21,9 @@ struct IdentityNumberTests {
             let number = Generate.identityNumber(&rng)
             let parsed = try IdentityNumber(number, today: today)
             #expect(parsed.value == number)
-            #expect(parsed.masked.count == 18 && parsed.masked.hasPrefix(String(number.prefix(6))) && parsed.masked.hasSuffix(String(number.suffix(4))))
+            #expect(
+                parsed.masked.count == 18 && parsed.masked.hasPrefix(String(number.prefix(6)))
+                    && parsed.masked.hasSuffix(String(number.suffix(4))))
         }
     }
 
@@ -80,7 +82,9 @@ struct MobileAndMaskingTests {
         #expect(try MobileNumber(raw).value.count == 11)
     }
 
-    @Test("invalid numbers are rejected", arguments: ["1381234567", "23812345678", "12812345678", "138123456789", "1381234567a", "", "+1 13812345678"])
+    @Test(
+        "invalid numbers are rejected",
+        arguments: ["1381234567", "23812345678", "12812345678", "138123456789", "1381234567a", "", "+1 13812345678"])
     func invalid(raw: String) {
         #expect(throws: MobileNumber.Problem.invalid) { try MobileNumber(raw) }
     }

@@ -37,8 +37,9 @@ struct ItemCodeTests {
         var rng = SplitMix64(seed: 31)
         let regions = ["330000", "330100", "330106", "330106001", "511602"]
         for _ in 0..<2000 {
-            let basic = try BasicCode("33" + String(Int.random(in: 1...2, using: &rng)) + "ABCDEFGH".randomElement(using: &rng)!.description
-                                      + String(format: "%05d%05d", Int.random(in: 0...99999, using: &rng), Int.random(in: 0...99999, using: &rng)))
+            let basic = try BasicCode(
+                "33" + String(Int.random(in: 1...2, using: &rng)) + "ABCDEFGH".randomElement(using: &rng)!.description
+                    + String(format: "%05d%05d", Int.random(in: 0...99999, using: &rng), Int.random(in: 0...99999, using: &rng)))
             let region = try RegionCode(regions.randomElement(using: &rng)!)
             let department = Generate.creditCode(&rng)
             let code = try ImplementationCode(basic: basic, region: region, departmentCode: department)
@@ -53,12 +54,12 @@ struct ItemCodeTests {
         var rng = SplitMix64(seed: 7)
         let bad: [String] = [
             "", "-", "511A0138000000-", "511A0138000000--511602000000-000-115113010833722043-1-00",
-            "511A0138000000-511602000000-00-115113010833722043-1-00",     // business item of 2 digits
-            "511A0138000000-511602000000-000-115113010833722043-1-0",      // version of 1 digit
-            "511A0138000000-511602000000-000-115113010833722043-12-00",    // handling of 2 digits
-            "511A0138000000-511602000000-000-1151-1-00",                   // department code too short
-            "511602000000-000-115113010833722043-1-00",                    // no basic code
-            "511A0138000000-001602000000-000-115113010833722043-1-00",     // region starting 00
+            "511A0138000000-511602000000-00-115113010833722043-1-00",  // business item of 2 digits
+            "511A0138000000-511602000000-000-115113010833722043-1-0",  // version of 1 digit
+            "511A0138000000-511602000000-000-115113010833722043-12-00",  // handling of 2 digits
+            "511A0138000000-511602000000-000-1151-1-00",  // department code too short
+            "511602000000-000-115113010833722043-1-00",  // no basic code
+            "511A0138000000-001602000000-000-115113010833722043-1-00",  // region starting 00
             "511A*138000000-511602000000-000-115113010833722043-1-00",
             "511A0138000000-511602000000-000-115113010833722043-1-00-7",
         ]
@@ -66,11 +67,12 @@ struct ItemCodeTests {
         // every single-character replacement by a symbol no code may hold is refused
         for i in good.indices {
             for symbol in ["*", "é", "中", "_", "."] {
-                var chars = Array(good); chars[good.distance(from: good.startIndex, to: i)] = Character(symbol)
+                var chars = Array(good)
+                chars[good.distance(from: good.startIndex, to: i)] = Character(symbol)
                 #expect(throws: ImplementationCode.Problem.invalid) { try ImplementationCode(String(chars)) }
             }
         }
-        for _ in 0..<500 {   // dropping one group breaks the shape
+        for _ in 0..<500 {  // dropping one group breaks the shape
             var groups = good.split(separator: "-").map(String.init)
             groups.remove(at: Int.random(in: 1..<groups.count, using: &rng))
             #expect(throws: ImplementationCode.Problem.invalid) { try ImplementationCode(groups.joined(separator: "-")) }

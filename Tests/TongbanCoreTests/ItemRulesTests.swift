@@ -22,11 +22,16 @@ struct ItemRulesTests {
     func eachRule() throws {
         var rng = SplitMix64(seed: 12)
         var item = Generate.item(&rng, index: 1)
-        item.materials = [Material(key: "id_card", name: "身份证", source: .eLicense),
-                          Material(key: "id_card", name: "身份证复印件", required: false, tolerable: true, copies: 0, source: .sharedData)]
-        item.form = [FormField(key: "kind", label: "类型", labelEn: "Kind", type: .choice, choices: ["a"]),
-                     FormField(key: "1bad", label: "名称", labelEn: "Name", type: .text, choices: ["x", "y"],
-                               validation: FieldValidation(minLength: 5, maxLength: 2, pattern: "(["))]
+        item.materials = [
+            Material(key: "id_card", name: "身份证", source: .eLicense),
+            Material(key: "id_card", name: "身份证复印件", required: false, tolerable: true, copies: 0, source: .sharedData),
+        ]
+        item.form = [
+            FormField(key: "kind", label: "类型", labelEn: "Kind", type: .choice, choices: ["a"]),
+            FormField(
+                key: "1bad", label: "名称", labelEn: "Name", type: .text, choices: ["x", "y"],
+                validation: FieldValidation(minLength: 5, maxLength: 2, pattern: "([")),
+        ]
         item.channels = [.window]
         item.visits = []
         item.handlingMode = .instant
@@ -34,31 +39,39 @@ struct ItemRulesTests {
         item.statutoryDays = 5
         item.steps = [ProcessStep(kind: .decision, name: "决定"), ProcessStep(kind: .review, name: "审查", pausesClock: true)]
         item.prerequisites = [item.basicCode]
-        #expect(keys(item) == [
-            "materials[0].licenseType:field.required", "materials[1].key:catalog.duplicate", "materials[1].copies:catalog.copiesOutOfRange",
-            "materials[1].dataResource:field.required", "materials[1].tolerable:catalog.tolerableOptional",
-            "form[0].choices:catalog.choicesNeeded", "form[1].key:catalog.invalidKey", "form[1].choices:catalog.choicesOnlyForChoice",
-            "form[1].validation:catalog.rangeInverted", "form[1].validation.pattern:catalog.invalidPattern",
-            "visits:catalog.zeroVisitsNeedsOnline", "promisedDays:catalog.instantHasDays",
-            "steps:catalog.oneAcceptanceStep", "steps[1].pausesClock:catalog.onlySpecialStepsPause", "steps[1].kind:catalog.stepOutOfOrder",
-            "prerequisites:catalog.prerequisiteSelf",
-        ])
+        #expect(
+            keys(item) == [
+                "materials[0].licenseType:field.required", "materials[1].key:catalog.duplicate",
+                "materials[1].copies:catalog.copiesOutOfRange",
+                "materials[1].dataResource:field.required", "materials[1].tolerable:catalog.tolerableOptional",
+                "form[0].choices:catalog.choicesNeeded", "form[1].key:catalog.invalidKey", "form[1].choices:catalog.choicesOnlyForChoice",
+                "form[1].validation:catalog.rangeInverted", "form[1].validation.pattern:catalog.invalidPattern",
+                "visits:catalog.zeroVisitsNeedsOnline", "promisedDays:catalog.instantHasDays",
+                "steps:catalog.oneAcceptanceStep", "steps[1].pausesClock:catalog.onlySpecialStepsPause",
+                "steps[1].kind:catalog.stepOutOfOrder",
+                "prerequisites:catalog.prerequisiteSelf",
+            ])
     }
 
     @Test("an implementation code must agree with the item's basic code, region and department")
     func codeAgreement() throws {
         var rng = SplitMix64(seed: 13)
         let basic = Generate.item(&rng, index: 2)
-        var item = try StandardFields.implementation(of: basic, region: try RegionCode("330106"), level: .county,
-                                                     department: ItemDepartment(name: "西湖区市场监督管理局", code: "11330106MB1725881B"), promisedDays: 1)
+        var item = try StandardFields.implementation(
+            of: basic, region: try RegionCode("330106"), level: .county,
+            department: ItemDepartment(name: "西湖区市场监督管理局", code: "11330106MB1725881B"), promisedDays: 1)
         #expect(ItemRules.problems(item).isEmpty)
         item.regionCode = try RegionCode("330105")
         item.department.code = "11330106MB17258810"
         item.basicCode = try BasicCode("330A9999900000")
-        #expect(keys(item) == ["implementationCode:catalog.codeBasicMismatch", "implementationCode:catalog.codeRegionMismatch",
-                               "implementationCode:catalog.codeDepartmentMismatch"])
-        item = try StandardFields.implementation(of: basic, region: try RegionCode("330106"), level: .city,
-                                                 department: ItemDepartment(name: "x", code: "11330106MB1725881B"), promisedDays: 1)
+        #expect(
+            keys(item) == [
+                "implementationCode:catalog.codeBasicMismatch", "implementationCode:catalog.codeRegionMismatch",
+                "implementationCode:catalog.codeDepartmentMismatch",
+            ])
+        item = try StandardFields.implementation(
+            of: basic, region: try RegionCode("330106"), level: .city,
+            department: ItemDepartment(name: "x", code: "11330106MB1725881B"), promisedDays: 1)
         #expect(keys(item) == ["level:catalog.levelAboveRegion"])
     }
 
@@ -69,8 +82,10 @@ struct ItemRulesTests {
         item.materials = [Material(key: "a", name: "甲", source: .applicant)]
         item.form = [FormField(key: "a", label: "甲", labelEn: "A", type: .text)]
         let json = String(decoding: try JSONEncoder().encode(item), as: UTF8.self)
-        for (broken, path) in [(json.replacingOccurrences(of: "\"applicant\"", with: "\"neighbour\""), "materials[0].source"),
-                               (json.replacingOccurrences(of: "\"type\":\"text\"", with: "\"type\":\"colour\""), "form[0].type")] {
+        for (broken, path) in [
+            (json.replacingOccurrences(of: "\"applicant\"", with: "\"neighbour\""), "materials[0].source"),
+            (json.replacingOccurrences(of: "\"type\":\"text\"", with: "\"type\":\"colour\""), "form[0].type"),
+        ] {
             #expect(broken != json)
             let problem = DecodingProblem(decoding: ServiceItem.self, from: Data(broken.utf8))
             #expect(problem?.field == path)
@@ -89,21 +104,40 @@ struct ItemRulesTests {
         var rng = SplitMix64(seed: 15)
         for i in 0..<300 {
             let basic = Generate.item(&rng, index: i)
-            var local = try StandardFields.implementation(of: basic, region: try RegionCode("330106"), level: .county,
-                                                          department: ItemDepartment(name: "西湖区", code: "11330106MB1725881B"),
-                                                          promisedDays: Int.random(in: 0...(basic.statutoryDays ?? 0), using: &rng),
-                                                          windows: [ServiceWindow(name: "综合窗口", address: "西湖区行政服务中心")])
+            var local = try StandardFields.implementation(
+                of: basic, region: try RegionCode("330106"), level: .county,
+                department: ItemDepartment(name: "西湖区", code: "11330106MB1725881B"),
+                promisedDays: Int.random(in: 0...(basic.statutoryDays ?? 0), using: &rng),
+                windows: [ServiceWindow(name: "综合窗口", address: "西湖区行政服务中心")])
             local.fees = [Fee(name: "工本费", amount: "10", basis: "浙价费〔2020〕1号")]
             local.keywords = ["本地"]
             #expect(StandardFields.changes(basic: basic, implementation: local).isEmpty)
             var changed = local
             var expected: [String] = []
-            if Bool.random(using: &rng) { changed.name += "（改）"; expected.append("name") }
-            if Bool.random(using: &rng) { changed.kind = .confirmation; expected.append("kind") }
-            if Bool.random(using: &rng) { changed.legalBasis.append(LegalBasis(law: "某条例")); expected.append("legalBasis") }
-            if Bool.random(using: &rng) { changed.statutoryDays = (changed.statutoryDays ?? 0) + 1; expected.append("statutoryDays") }
-            if Bool.random(using: &rng) { changed.materials.append(Material(key: "extra", name: "额外", source: .applicant)); expected.append("materials") }
-            if Bool.random(using: &rng) { changed.form.removeAll(); if !local.form.isEmpty { expected.append("form") } }
+            if Bool.random(using: &rng) {
+                changed.name += "（改）"
+                expected.append("name")
+            }
+            if Bool.random(using: &rng) {
+                changed.kind = .confirmation
+                expected.append("kind")
+            }
+            if Bool.random(using: &rng) {
+                changed.legalBasis.append(LegalBasis(law: "某条例"))
+                expected.append("legalBasis")
+            }
+            if Bool.random(using: &rng) {
+                changed.statutoryDays = (changed.statutoryDays ?? 0) + 1
+                expected.append("statutoryDays")
+            }
+            if Bool.random(using: &rng) {
+                changed.materials.append(Material(key: "extra", name: "额外", source: .applicant))
+                expected.append("materials")
+            }
+            if Bool.random(using: &rng) {
+                changed.form.removeAll()
+                if !local.form.isEmpty { expected.append("form") }
+            }
             #expect(StandardFields.changes(basic: basic, implementation: changed) == expected)
         }
     }

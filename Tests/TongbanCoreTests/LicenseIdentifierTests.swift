@@ -13,8 +13,9 @@ struct LicenseIdentifierTests {
     static func identifier(_ rng: inout SplitMix64) -> LicenseIdentifier {
         let authority = creditCode(&rng)
         let serial = String(Int.random(in: 1...999_999_999_999, using: &rng))
-        return try! LicenseIdentifier.make(typeCode: authority.value + Int.random(in: 1...999, using: &rng).zeroPadded(to: 3),
-                                           issuer: creditCode(&rng), serial: serial, version: Int.random(in: 1...999, using: &rng))
+        return try! LicenseIdentifier.make(
+            typeCode: authority.value + Int.random(in: 1...999, using: &rng).zeroPadded(to: 3),
+            issuer: creditCode(&rng), serial: serial, version: Int.random(in: 1...999, using: &rng))
     }
 
     @Test("3,000 generated identifiers read back with their parts")
@@ -54,24 +55,31 @@ struct LicenseIdentifierTests {
         let id = Self.identifier(&rng)
         let parts = id.value.split(separator: ".").map(String.init)
         func attempt(_ text: String) -> LicenseIdentifier.Problem? {
-            do { _ = try LicenseIdentifier(text); return nil } catch { return error }
+            do {
+                _ = try LicenseIdentifier(text)
+                return nil
+            } catch { return error }
         }
         #expect(attempt("") == .malformed)
         #expect(attempt("1.2.156.3005.3." + parts[5...].joined(separator: ".")) == .malformed)
         #expect(attempt(id.value + ".X") == .malformed)
-        var badType = parts; badType[5] = "1234567890123456I8001"
+        var badType = parts
+        badType[5] = "1234567890123456I8001"
         #expect(attempt(badType.joined(separator: ".")) == .badTypeCode)
-        var badIssuer = parts; badIssuer[6] = "91330106MA2KXTW08X"
+        var badIssuer = parts
+        badIssuer[6] = "91330106MA2KXTW08X"
         #expect(attempt(badIssuer.joined(separator: ".")) == .badIssuerCode)
-        var badCheck = parts; badCheck[9] = badCheck[9] == "A" ? "B" : "A"
+        var badCheck = parts
+        badCheck[9] = badCheck[9] == "A" ? "B" : "A"
         #expect(attempt(badCheck.joined(separator: ".")) == .badCheckCharacter)
     }
 
     @Test("validity: N years from issue, the day before the anniversary; long-term types never expire")
     func validity() {
         let authority = ItemDepartment(name: "国家市场监督管理总局", code: "11100000MA00000011")
-        var type = LicenseType(code: "spjyxkz", typeCode: "11100000MA0000001Q002", name: "食品经营许可证", nameEn: "Food business licence",
-                               authority: authority, fields: [.init(key: "operator", label: "经营者名称", labelEn: "Operator")], validityYears: 5)
+        var type = LicenseType(
+            code: "spjyxkz", typeCode: "11100000MA0000001Q002", name: "食品经营许可证", nameEn: "Food business licence",
+            authority: authority, fields: [.init(key: "operator", label: "经营者名称", labelEn: "Operator")], validityYears: 5)
         #expect(type.validUntil(issuedOn: CalendarDate(year: 2026, month: 11, day: 23)!) == CalendarDate(year: 2031, month: 11, day: 22))
         #expect(type.validUntil(issuedOn: CalendarDate(year: 2024, month: 2, day: 29)!) == CalendarDate(year: 2029, month: 2, day: 27))
         #expect(type.validUntil(issuedOn: CalendarDate(year: 2026, month: 1, day: 1)!) == CalendarDate(year: 2030, month: 12, day: 31))
@@ -83,7 +91,8 @@ struct LicenseIdentifierTests {
     func statusChanges() {
         for from in LicenseStatus.allCases {
             for to in LicenseStatus.allCases {
-                let expected = (from == .valid && [.suspended, .withdrawn, .cancelled, .revoked].contains(to))
+                let expected =
+                    (from == .valid && [.suspended, .withdrawn, .cancelled, .revoked].contains(to))
                     || (from == .suspended && [.valid, .withdrawn, .cancelled, .revoked].contains(to))
                 #expect(from.canChange(to: to) == expected, "\(from) → \(to)")
             }

@@ -57,14 +57,17 @@ struct PolicyTests {
                 for (region, inside) in [(westLake, true), (ningbo, false)] {
                     let target = Resource.account(id: UUID(), kind: .staff, departmentID: UUID(), regionCode: region)
                     let decision = Policy.decide(actor, action, target)
-                    let expected: Bool = switch (role, action) {
-                    case (.systemAdmin, .view), (.systemAdmin, .create), (.systemAdmin, .changeRoles), (.systemAdmin, .disable): inside
-                    case (.supervisor, .view): inside
-                    default: false
-                    }
+                    let expected: Bool =
+                        switch (role, action) {
+                        case (.systemAdmin, .view), (.systemAdmin, .create), (.systemAdmin, .changeRoles), (.systemAdmin, .disable): inside
+                        case (.supervisor, .view): inside
+                        default: false
+                        }
                     #expect(decision.isAllowed == expected, "\(role) \(action) staff in \(region)")
-                    if !inside, [Action.view, .create, .changeRoles, .disable].contains(action), [.systemAdmin, .supervisor].contains(role),
-                       role == .systemAdmin || action == .view {
+                    if !inside, [Action.view, .create, .changeRoles, .disable].contains(action),
+                        [.systemAdmin, .supervisor].contains(role),
+                        role == .systemAdmin || action == .view
+                    {
                         #expect(decision == .deny(.outsideJurisdiction))
                     }
                 }
@@ -95,7 +98,9 @@ struct PolicyTests {
         }
     }
 
-    @Test("halls: anyone sees them; clerks of the region staff the windows; clerks and supervisors there read the figures; system administrators there manage it")
+    @Test(
+        "halls: anyone sees them; clerks of the region staff the windows; clerks and supervisors there read the figures; system administrators there manage it"
+    )
     func halls() {
         let hall = Resource.hall(regionCode: westLake)
         for action in Action.allCases {
@@ -108,13 +113,14 @@ struct PolicyTests {
             for (region, inside) in [(westLake, true), (hangzhou, true), (ningbo, false)] {
                 let actor = staff([role], in: region)
                 for action in Action.allCases {
-                    let allowed = switch action {
-                    case .view: true
-                    case .handle: role == .windowClerk && inside
-                    case .supervise: [.windowClerk, .supervisor].contains(role) && inside
-                    case .edit: role == .systemAdmin && inside
-                    default: false
-                    }
+                    let allowed =
+                        switch action {
+                        case .view: true
+                        case .handle: role == .windowClerk && inside
+                        case .supervise: [.windowClerk, .supervisor].contains(role) && inside
+                        case .edit: role == .systemAdmin && inside
+                        default: false
+                        }
                     #expect(Policy.decide(actor, action, hall).isAllowed == allowed, "\(role) in \(region): \(action)")
                 }
                 if role == .windowClerk && !inside { #expect(Policy.decide(actor, .handle, hall) == .deny(.outsideJurisdiction)) }
@@ -122,7 +128,9 @@ struct PolicyTests {
         }
     }
 
-    @Test("supervision figures: supervisors of a region containing it see any department's; other staff only their own department's; nobody outside staff")
+    @Test(
+        "supervision figures: supervisors of a region containing it see any department's; other staff only their own department's; nobody outside staff"
+    )
     func figures() {
         for role in Role.allCases {
             for (region, inside) in [(westLake, true), (hangzhou, true), (ningbo, false)] {
@@ -137,7 +145,9 @@ struct PolicyTests {
             }
         }
         for kind in [AccountKind.person, .enterprise] {
-            #expect(!Policy.decide(Actor(accountID: UUID(), kind: kind), .supervise, .figures(regionCode: westLake, departmentID: nil)).isAllowed)
+            #expect(
+                !Policy.decide(Actor(accountID: UUID(), kind: kind), .supervise, .figures(regionCode: westLake, departmentID: nil))
+                    .isAllowed)
         }
         #expect(Policy.decide(nil, .supervise, .figures(regionCode: westLake, departmentID: nil)) == .deny(.loginRequired))
     }

@@ -16,13 +16,18 @@ struct RatingRulesTests {
             let reasons = (0..<Int.random(in: 0...3, using: &rng)).map { _ in Self.allReasons.randomElement(using: &rng)! }
             let comment: String? = [nil, "", "  ", "等了两个小时", String(repeating: "长", count: 501)].randomElement(using: &rng)!
             let found = Set(RatingRules.problems(level: level, reasons: reasons, comment: comment).errors.map(\.key))
-            guard let level else { #expect(found == ["rating.badLevel"]); continue }
+            guard let level else {
+                #expect(found == ["rating.badLevel"])
+                continue
+            }
             var expected: Set<String> = []
             if !reasons.allSatisfy(level.reasons.contains) { expected.insert("rating.badReason") }
             if Set(reasons).count < reasons.count { expected.insert("rating.duplicateReason") }
             if level.isBad && reasons.isEmpty { expected.insert("rating.reasonRequired") }
             if (comment ?? "").count > 500 { expected.insert("field.tooLong") }
-            if level.isBad && reasons == ["other"] && (comment ?? "").trimmingCharacters(in: .whitespaces).isEmpty { expected.insert("rating.explainOther") }
+            if level.isBad && reasons == ["other"] && (comment ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                expected.insert("rating.explainOther")
+            }
             #expect(found == expected, "\(level) \(reasons) \(String(describing: comment?.prefix(5)))")
         }
         #expect(RatingLevel.allCases.filter(\.isBad) == [.veryPoor, .poor])
@@ -57,7 +62,8 @@ struct RatingRulesTests {
     func walks() {
         var rng = SplitMix64(seed: 82)
         for _ in 0..<2_000 {
-            var state = FollowUpState.open, before: FollowUpState? = nil
+            var state = FollowUpState.open
+            var before: FollowUpState? = nil
             var steps = 0
             while !state.isEnded && steps < 50 {
                 #expect(!RatingRules.mayRevise(revisions: 0, followUp: state))

@@ -19,11 +19,14 @@ struct TokenBucketTests {
         // a minute boundary in the middle of a burst changes nothing
         let boundary = Date(timeIntervalSince1970: 1_795_000_020 - 0.001)
         var other = TokenBucket(capacity: 3, period: 60, now: boundary)
-        #expect([boundary, boundary.addingTimeInterval(0.0005), boundary.addingTimeInterval(0.0015), boundary.addingTimeInterval(0.002)]
-            .map { other.take(at: $0) } == [.admitted, .admitted, .admitted, .refused(retryAfter: 20)])
+        #expect(
+            [boundary, boundary.addingTimeInterval(0.0005), boundary.addingTimeInterval(0.0015), boundary.addingTimeInterval(0.002)]
+                .map { other.take(at: $0) } == [.admitted, .admitted, .admitted, .refused(retryAfter: 20)])
     }
 
-    @Test("1,000 random request streams: admitted requests in any window never exceed the limit plus the refill; a request after its Retry-After is admitted")
+    @Test(
+        "1,000 random request streams: admitted requests in any window never exceed the limit plus the refill; a request after its Retry-After is admitted"
+    )
     func generated() {
         var rng = SplitMix64(seed: 41)
         for _ in 0..<1_000 {

@@ -16,19 +16,28 @@ struct WorkingDayCalendarTests {
         init() {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: WorkingDayCalendarTests.folder.path)) ?? []
             for file in files where file.hasSuffix(".json") {
-                let notice = try! JSONDecoder().decode(HolidayNotice.self, from: Data(contentsOf: WorkingDayCalendarTests.folder.appendingPathComponent(file)))
+                let notice = try! JSONDecoder().decode(
+                    HolidayNotice.self, from: Data(contentsOf: WorkingDayCalendarTests.folder.appendingPathComponent(file)))
                 for day in notice.days { overrides[CalendarDate(iso: day.date)!] = !day.isOffDay }
             }
         }
         func isWorking(_ d: CalendarDate) -> Bool { overrides[d] ?? !d.isWeekend }
         func add(_ n: Int, to start: CalendarDate) -> CalendarDate {
-            var d = start, left = n
-            while left > 0 { d = d.adding(days: 1)!; if isWorking(d) { left -= 1 } }
+            var d = start
+            var left = n
+            while left > 0 {
+                d = d.adding(days: 1)!
+                if isWorking(d) { left -= 1 }
+            }
             return d
         }
         func between(_ a: CalendarDate, _ b: CalendarDate) -> Int {
-            var d = a, count = 0
-            while d < b { d = d.adding(days: 1)!; if isWorking(d) { count += 1 } }
+            var d = a
+            var count = 0
+            while d < b {
+                d = d.adding(days: 1)!
+                if isWorking(d) { count += 1 }
+            }
             return count
         }
     }
@@ -59,7 +68,9 @@ struct WorkingDayCalendarTests {
     func handChecked() throws {
         let c = Self.calendar
         func add(_ n: Int, _ iso: String) throws -> String { try c.adding(workingDays: n, to: CalendarDate(iso: iso)!).value.description }
-        func between(_ a: String, _ b: String) throws -> Int { try c.workingDays(after: CalendarDate(iso: a)!, through: CalendarDate(iso: b)!).value }
+        func between(_ a: String, _ b: String) throws -> Int {
+            try c.workingDays(after: CalendarDate(iso: a)!, through: CalendarDate(iso: b)!).value
+        }
         // National Day and Mid-Autumn 2025: 1–8 October off, Sunday 28 September and Saturday 11 October worked.
         #expect(try add(1, "2025-09-30") == "2025-10-09")
         #expect(try between("2025-09-26", "2025-09-28") == 1)
@@ -85,7 +96,8 @@ struct WorkingDayCalendarTests {
     @Test("5,000 generated additions and counts agree with a day-by-day walk, both ways")
     func generated() throws {
         var rng = SplitMix64(seed: 2026)
-        let first = CalendarDate(iso: "2007-01-01")!, last = CalendarDate(iso: "2026-09-30")!
+        let first = CalendarDate(iso: "2007-01-01")!
+        let last = CalendarDate(iso: "2026-09-30")!
         for _ in 0..<5_000 {
             let start = Self.randomDate(&rng, from: first, to: last)
             let n = Int.random(in: 0...60, using: &rng)
@@ -93,7 +105,8 @@ struct WorkingDayCalendarTests {
             #expect(added.value == Self.walk.add(n, to: start), "\(n) after \(start)")
             #expect(added.isOfficial)
             let other = Self.randomDate(&rng, from: first, to: last)
-            #expect(try Self.calendar.workingDays(after: start, through: other).value
+            #expect(
+                try Self.calendar.workingDays(after: start, through: other).value
                     == (other >= start ? Self.walk.between(start, other) : -Self.walk.between(other, start)))
             // adding then counting back is the identity, and the result is always a working day
             #expect(try Self.calendar.workingDays(after: start, through: added.value).value == n)
@@ -106,7 +119,7 @@ struct WorkingDayCalendarTests {
         let c = Self.calendar
         #expect(c.officialThrough == CalendarDate(iso: "2026-12-24"))
         let crossing = try c.adding(workingDays: 10, to: CalendarDate(iso: "2026-12-20")!)
-        #expect(crossing.value == CalendarDate(iso: "2027-01-01"))   // a Friday: certainly a holiday once 2027 is published
+        #expect(crossing.value == CalendarDate(iso: "2027-01-01"))  // a Friday: certainly a holiday once 2027 is published
         #expect(!crossing.isOfficial)
         #expect(crossing.assumed == CalendarDate(iso: "2026-12-25")!...CalendarDate(iso: "2027-01-01")!)
         let inside = try c.adding(workingDays: 3, to: CalendarDate(iso: "2026-12-18")!)
@@ -124,9 +137,15 @@ struct WorkingDayCalendarTests {
     func badNotices() {
         let holiday = HolidayNotice.Day(name: "元旦", date: "2030-01-01", isOffDay: true)
         let working = HolidayNotice.Day(name: "元旦", date: "2030-01-01", isOffDay: false)
-        #expect(throws: WorkingDayCalendar.Problem.self) { try WorkingDayCalendar(notices: [HolidayNotice(year: 2030, papers: [], days: [holiday, working])]) }
-        #expect(throws: WorkingDayCalendar.Problem.self) { try WorkingDayCalendar(notices: [HolidayNotice(year: 2031, papers: [], days: [holiday])]) }
-        #expect(throws: WorkingDayCalendar.Problem.self) { try WorkingDayCalendar(notices: [HolidayNotice(year: 2030, papers: [], days: [])]) }
+        #expect(throws: WorkingDayCalendar.Problem.self) {
+            try WorkingDayCalendar(notices: [HolidayNotice(year: 2030, papers: [], days: [holiday, working])])
+        }
+        #expect(throws: WorkingDayCalendar.Problem.self) {
+            try WorkingDayCalendar(notices: [HolidayNotice(year: 2031, papers: [], days: [holiday])])
+        }
+        #expect(throws: WorkingDayCalendar.Problem.self) {
+            try WorkingDayCalendar(notices: [HolidayNotice(year: 2030, papers: [], days: [])])
+        }
     }
 }
 
@@ -139,7 +158,8 @@ struct CaseClockTests {
         var rng = SplitMix64(seed: 77)
         let walk = WorkingDayCalendarTests.walk
         for _ in 0..<3_000 {
-            let start = WorkingDayCalendarTests.randomDate(&rng, from: CalendarDate(iso: "2015-01-01")!, to: CalendarDate(iso: "2026-06-30")!)
+            let start = WorkingDayCalendarTests.randomDate(
+                &rng, from: CalendarDate(iso: "2015-01-01")!, to: CalendarDate(iso: "2026-06-30")!)
             let limit = Int.random(in: 0...30, using: &rng)
             var pauses: [CaseClock.Pause] = []
             for _ in 0..<Int.random(in: 0...3, using: &rng) {
@@ -154,30 +174,47 @@ struct CaseClockTests {
             func paused(_ d: CalendarDate, until horizon: CalendarDate) -> Bool {
                 pauses.contains { p in p.from < d && d <= (p.until ?? max(horizon, p.from)) }
             }
-            var used = 0, d = start
-            while d < today { d = d.adding(days: 1)!; if walk.isWorking(d) && !paused(d, until: today) { used += 1 } }
+            var used = 0
+            var d = start
+            while d < today {
+                d = d.adding(days: 1)!
+                if walk.isWorking(d) && !paused(d, until: today) { used += 1 }
+            }
             #expect(reading.used == used, "\(clock) on \(today)")
             #expect(reading.left == limit - used)
             // the due date is the day the limit-th counted working day falls on
-            var counted = 0; d = start
-            while counted < limit { d = d.adding(days: 1)!; if walk.isWorking(d) && !paused(d, until: today) { counted += 1 } }
+            var counted = 0
+            d = start
+            while counted < limit {
+                d = d.adding(days: 1)!
+                if walk.isWorking(d) && !paused(d, until: today) { counted += 1 }
+            }
             #expect(reading.dueDate == d, "\(clock) on \(today)")
-            var yellow = 0; var y = start
-            while yellow < CaseClock.yellowThreshold(limit: limit, warnAt: 0.8) { y = y.adding(days: 1)!; if walk.isWorking(y) && !paused(y, until: today) { yellow += 1 } }
+            var yellow = 0
+            var y = start
+            while yellow < CaseClock.yellowThreshold(limit: limit, warnAt: 0.8) {
+                y = y.adding(days: 1)!
+                if walk.isWorking(y) && !paused(y, until: today) { yellow += 1 }
+            }
             #expect(reading.yellowDate == y, "\(clock) on \(today)")
-            #expect(reading.warning == (today > d ? .red : Double(used) >= 0.8 * Double(limit) && (limit > 0 || used > 0) ? .yellow : CaseClock.Warning.none))
+            #expect(
+                reading.warning
+                    == (today > d
+                        ? .red : Double(used) >= 0.8 * Double(limit) && (limit > 0 || used > 0) ? .yellow : CaseClock.Warning.none))
         }
     }
 
     @Test("warnings: none, yellow at 80 % used, red after the due date; configurable threshold")
     func warnings() throws {
-        let start = CalendarDate(iso: "2026-11-02")!   // a Monday
+        let start = CalendarDate(iso: "2026-11-02")!  // a Monday
         let clock = CaseClock(start: start, limit: 10)
-        func warning(_ iso: String, _ at: Double = 0.8) throws -> CaseClock.Warning { try clock.reading(on: CalendarDate(iso: iso)!, calendar: Self.calendar, warnAt: at).warning }
+        func warning(_ iso: String, _ at: Double = 0.8) throws -> CaseClock.Warning {
+            try clock.reading(on: CalendarDate(iso: iso)!, calendar: Self.calendar, warnAt: at).warning
+        }
         #expect(try clock.reading(on: CalendarDate(iso: "2026-11-02")!, calendar: Self.calendar).dueDate == CalendarDate(iso: "2026-11-16"))
-        #expect(try warning("2026-11-11") == .none)     // 7 used
-        #expect(try warning("2026-11-12") == .yellow)   // 8 used
-        #expect(try warning("2026-11-16") == .yellow)   // due today
+        #expect(try warning("2026-11-11") == .none)  // 7 used
+        #expect(try warning("2026-11-12") == .yellow)  // 8 used
+        #expect(try warning("2026-11-16") == .yellow)  // due today
         #expect(try warning("2026-11-17") == .red)
         #expect(try warning("2026-11-05", 0.3) == .yellow)
         let paused = CaseClock(start: start, limit: 10, pauses: [.init(from: CalendarDate(iso: "2026-11-04")!, until: nil)])

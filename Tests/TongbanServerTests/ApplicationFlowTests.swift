@@ -11,18 +11,44 @@ import VaporTesting
 struct ApplicationFlowTests {
     struct Application_: Decodable {
         struct Case: Decodable {
-            struct Task: Decodable { let id: UUID; let name: String; let department: String; let status: String; let dueOn: String?; let version: Int }
-            let id: UUID; let itemCode: String; let itemName: String; let department: String; let state: String; let version: Int
-            let dueOn: String?; let usedDays: Int?; let leftDays: Int?; let tasks: [Task]; let allowedActions: [String]
+            struct Task: Decodable {
+                let id: UUID
+                let name: String
+                let department: String
+                let status: String
+                let dueOn: String?
+                let version: Int
+            }
+            let id: UUID
+            let itemCode: String
+            let itemName: String
+            let department: String
+            let state: String
+            let version: Int
+            let dueOn: String?
+            let usedDays: Int?
+            let leftDays: Int?
+            let tasks: [Task]
+            let allowedActions: [String]
         }
-        struct Event: Decodable { let action: String; let from: String?; let to: String? }
-        let id: UUID; let number: String?; let status: String; let visits: Int; let dueOn: String?
-        let cases: [Case]; let events: [Event]
+        struct Event: Decodable {
+            let action: String
+            let from: String?
+            let to: String?
+        }
+        let id: UUID
+        let number: String?
+        let status: String
+        let visits: Int
+        let dueOn: String?
+        let cases: [Case]
+        let events: [Event]
     }
     struct Evaluation: Decodable {
         struct Field: Decodable { let field: FormField }
         struct Line: Decodable { let material: Material }
-        let form: [Field]; let materials: [Line]
+        let form: [Field]
+        let materials: [Line]
     }
 
     static let restaurant = "ZJ-YJS-CYDK"
@@ -33,17 +59,18 @@ struct ApplicationFlowTests {
     static func fill(_ fields: [FormField], app: Application) -> [String: String] {
         var form: [String: String] = [:]
         for field in fields where field.type != .file {
-            form[field.key] = switch field.type {
-            case .number: String(Int(field.validation?.minimum ?? 1) + 9)
-            case .date: "2026-12-01"
-            case .choice: field.choices.first ?? ""
-            case .identityNumber: app.demoPersonLogin
-            case .creditCode: app.demoEnterpriseLogin
-            case .mobile: "13800138000"
-            case .region: "330106"
-            case .address: "杭州市西湖区文三路90号"
-            default: String("杭州西湖云帆小馆".prefix(field.validation?.maxLength ?? 100))
-            }
+            form[field.key] =
+                switch field.type {
+                case .number: String(Int(field.validation?.minimum ?? 1) + 9)
+                case .date: "2026-12-01"
+                case .choice: field.choices.first ?? ""
+                case .identityNumber: app.demoPersonLogin
+                case .creditCode: app.demoEnterpriseLogin
+                case .mobile: "13800138000"
+                case .region: "330106"
+                case .address: "杭州市西湖区文三路90号"
+                default: String("杭州西湖云帆小馆".prefix(field.validation?.maxLength ?? 100))
+                }
         }
         return form
     }
@@ -51,8 +78,9 @@ struct ApplicationFlowTests {
     /// A reviewer account for a department of the demo catalog that has none.
     static func reviewer(_ app: Application, department name: String, username: String) async throws -> String {
         let department = try #require(try await Department.query(on: app.db).filter(\.$name == name).first())
-        let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "审查员\(username)",
-                              passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
+        let account = Account(
+            kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "审查员\(username)",
+            passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
         account.roles = [.reviewer]
         account.$department.id = department.id
         account.regionCode = department.regionCode
@@ -66,38 +94,51 @@ struct ApplicationFlowTests {
         return try response.content.decode(Application_.self)
     }
 
-    static func act(_ app: Application, _ caseID: UUID, _ token: String, _ body: CaseActionBody, expect status: HTTPStatus = .ok) async throws -> TestingHTTPResponse {
+    static func act(_ app: Application, _ caseID: UUID, _ token: String, _ body: CaseActionBody, expect status: HTTPStatus = .ok)
+        async throws -> TestingHTTPResponse
+    {
         let response = try await app.send(.POST, "/api/v1/cases/\(caseID)/actions", json: body, bearer: token)
         #expect(response.status == status, "\(body): \(response.body.string)")
         return response
     }
 
-    @Test("开办餐饮店 from questionnaire to delivery: one form, one set of materials, parallel departments, working-day deadlines", arguments: TestDatabase.available)
+    @Test(
+        "开办餐饮店 from questionnaire to delivery: one form, one set of materials, parallel departments, working-day deadlines",
+        arguments: TestDatabase.available)
     func restaurantBundle(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, store in
             let enterprise = try await app.token(app.demoEnterpriseLogin)
-            let evaluation = try await app.send(.POST, "/api/v1/catalog/bundles/\(Self.restaurant)/evaluate", json: ["answers": Self.answers]).content.decode(Evaluation.self)
+            let evaluation = try await app.send(
+                .POST, "/api/v1/catalog/bundles/\(Self.restaurant)/evaluate", json: ["answers": Self.answers]
+            ).content.decode(Evaluation.self)
             let form = Self.fill(evaluation.form.map(\.field), app: app)
 
             // a draft first; submitting without the materials is refused, naming each one
-            let draft = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(bundle: Self.restaurant, answers: Self.answers, form: form, submit: false), bearer: enterprise)
+            let draft = try await app.send(
+                .POST, "/api/v1/applications", json: ApplyBody(bundle: Self.restaurant, answers: Self.answers, form: form, submit: false),
+                bearer: enterprise)
             #expect(draft.status == .created, "\(draft.body.string)")
             let draftID = try draft.content.decode(Application_.self).id
             let tooEarly = try await app.send(.POST, "/api/v1/applications/\(draftID)/submit", bearer: enterprise)
             #expect(tooEarly.status == .unprocessableEntity)
             let required = evaluation.materials.map(\.material).filter { $0.required && $0.source == .applicant && !$0.tolerable }
-            #expect(!required.isEmpty && Set(tooEarly.errorBody?.error.details?.map(\.field) ?? []) == Set(required.map { "materials.\($0.key)" }))
+            #expect(
+                !required.isEmpty
+                    && Set(tooEarly.errorBody?.error.details?.map(\.field) ?? []) == Set(required.map { "materials.\($0.key)" }))
 
             // uploads: a PDF that is a PDF; a "PDF" that is not one, and an unknown material, are refused
-            let notPDF = try await app.send(.POST, "/api/v1/applications/\(draftID)/materials/\(required[0].key)?filename=a.pdf",
-                                            headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: "MZ not a pdf")
+            let notPDF = try await app.send(
+                .POST, "/api/v1/applications/\(draftID)/materials/\(required[0].key)?filename=a.pdf",
+                headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: "MZ not a pdf")
             #expect(notPDF.status == .unsupportedMediaType)
-            let unknown = try await app.send(.POST, "/api/v1/applications/\(draftID)/materials/nonsense?filename=a.pdf",
-                                             headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Self.pdf)
+            let unknown = try await app.send(
+                .POST, "/api/v1/applications/\(draftID)/materials/nonsense?filename=a.pdf",
+                headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Self.pdf)
             #expect(unknown.status == .unprocessableEntity)
             for material in required {
-                let upload = try await app.send(.POST, "/api/v1/applications/\(draftID)/materials/\(material.key)?filename=\(material.key).pdf",
-                                                headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Self.pdf)
+                let upload = try await app.send(
+                    .POST, "/api/v1/applications/\(draftID)/materials/\(material.key)?filename=\(material.key).pdf",
+                    headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Self.pdf)
                 #expect(upload.status == .created, "\(material.key): \(upload.body.string)")
             }
             let stored = try await StoredMaterial.query(on: app.db).filter(\.$applicationID == draftID).all()
@@ -125,9 +166,12 @@ struct ApplicationFlowTests {
             #expect(application.dueOn.map { $0 <= due } == true)
 
             // the applicant may not act for the departments, nor decide before the review is done
-            _ = try await Self.act(app, application.cases[0].id, enterprise, CaseActionBody(action: "decide", approved: true), expect: .forbidden)
+            _ = try await Self.act(
+                app, application.cases[0].id, enterprise, CaseActionBody(action: "decide", approved: true), expect: .forbidden)
             let amr = try await app.token("reviewer.amr")
-            let early = try await Self.act(app, application.cases[0].id, amr, CaseActionBody(action: "decide", reason: "符合条件", legalBasis: "《市场主体登记管理条例》第十九条"), expect: .unprocessableEntity)
+            let early = try await Self.act(
+                app, application.cases[0].id, amr, CaseActionBody(action: "decide", reason: "符合条件", legalBasis: "《市场主体登记管理条例》第十九条"),
+                expect: .unprocessableEntity)
             #expect(early.errorBody?.error.details?.first?.field == "approved")
             let inbox = try await app.send(.GET, "/api/v1/tasks", bearer: amr)
             #expect(inbox.status == .ok && inbox.body.string.contains(number.value), "the AMR reviewer's inbox lists the open tasks")
@@ -142,12 +186,15 @@ struct ApplicationFlowTests {
                     #expect(task.dueOn != nil)
                     let claim = try await app.send(.POST, "/api/v1/tasks/\(task.id)/claim", json: ["version": task.version], bearer: token)
                     #expect(claim.status == .ok, "\(claim.body.string)")
-                    let done = try await app.send(.POST, "/api/v1/tasks/\(task.id)/complete", json: ["opinion": "材料齐全，符合法定形式"], bearer: token)
+                    let done = try await app.send(
+                        .POST, "/api/v1/tasks/\(task.id)/complete", json: ["opinion": "材料齐全，符合法定形式"], bearer: token)
                     #expect(done.status == .ok, "\(done.body.string)")
                     current = try #require(try await Self.get(app, draftID, token).cases.first { $0.id == item.id })
                 }
                 #expect(current.tasks.allSatisfy { $0.status == "done" })
-                _ = try await Self.act(app, item.id, token, CaseActionBody(action: "decide", reason: "符合条件，准予许可", legalBasis: "《中华人民共和国行政许可法》第三十八条", approved: true))
+                _ = try await Self.act(
+                    app, item.id, token,
+                    CaseActionBody(action: "decide", reason: "符合条件，准予许可", legalBasis: "《中华人民共和国行政许可法》第三十八条", approved: true))
             }
             // the reviewer of one department cannot see another's case
             let other = try await app.send(.GET, "/api/v1/applications/\(draftID)", bearer: try await app.token("reviewer.health"))
@@ -160,16 +207,19 @@ struct ApplicationFlowTests {
             }
             application = try await Self.get(app, draftID, enterprise)
             #expect(application.status == "closed" && application.cases.allSatisfy { $0.state == "concluded" })
-            #expect(application.visits == 0)   // applied online, delivered electronically: 零跑腿
+            #expect(application.visits == 0)  // applied online, delivered electronically: 零跑腿
             let actions = application.events.map(\.action)
-            #expect(actions.filter { $0 == "submit" }.count == 3 && actions.filter { $0 == "decide" }.count == 3 && actions.contains("task.complete"))
+            #expect(
+                actions.filter { $0 == "submit" }.count == 3 && actions.filter { $0 == "decide" }.count == 3
+                    && actions.contains("task.complete"))
 
             // the public lookup: number and tail, nothing personal
             let tail = String(app.demoEnterpriseLogin.suffix(4))
             let lookup = try await app.send(.GET, "/api/v1/status?number=\(number.value)&tail=\(tail)")
             #expect(lookup.status == .ok && !lookup.body.string.contains("云帆") && lookup.body.string.contains("concluded"))
             #expect(try await app.send(.GET, "/api/v1/status?number=\(number.value)&tail=0000").status == .notFound)
-            #expect(try await app.send(.GET, "/api/v1/status?number=\(number.value.dropLast())Q&tail=\(tail)").status == .unprocessableEntity)
+            #expect(
+                try await app.send(.GET, "/api/v1/status?number=\(number.value.dropLast())Q&tail=\(tail)").status == .unprocessableEntity)
 
             // every change left an audit entry and an outbox event; the chain holds
             #expect(try await OutboxEvent.query(on: app.db).count() >= 1 + 3 * 5)

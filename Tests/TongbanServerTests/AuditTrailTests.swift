@@ -16,7 +16,8 @@ struct AuditTrailTests {
             _ = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "admin", "password": "wrong-password-9"])
             let entries = try await AuditEntry.query(on: app.db).sort(\.$id).all()
             // the seed, and the signing keys the demo licences' issuers made
-            #expect(entries.map(\.action) == ["seed.demo", "license.keyCreated", "license.keyCreated", "auth.signIn", "auth.signIn.failed"])
+            #expect(
+                entries.map(\.action) == ["seed.demo", "license.keyCreated", "license.keyCreated", "auth.signIn", "auth.signIn.failed"])
             #expect(entries.map(\.id) == [1, 2, 3, 4, 5])
             #expect(entries[3].previousHash == entries[2].hash)
             #expect(entries[3].requestID?.isEmpty == false)
@@ -59,7 +60,9 @@ struct AuditTrailTests {
                         let app = writer % 2 == 0 ? first : second
                         group.addTask {
                             for index in 0..<5 {
-                                try await AuditLog.append(AuditEvent(actorLabel: "test:\(writer)", action: "test.concurrent", resource: "r\(index)"), on: app.db, now: app.clock.now())
+                                try await AuditLog.append(
+                                    AuditEvent(actorLabel: "test:\(writer)", action: "test.concurrent", resource: "r\(index)"), on: app.db,
+                                    now: app.clock.now())
                             }
                         }
                     }
@@ -82,7 +85,8 @@ struct AuditTrailTests {
             let before = try await AuditEntry.query(on: app.db).count()
             do {
                 try await app.db.transaction { tx in
-                    try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.rolledBack", resource: "x"), on: tx, now: app.clock.now())
+                    try await AuditLog.append(
+                        AuditEvent(actorLabel: "test", action: "test.rolledBack", resource: "x"), on: tx, now: app.clock.now())
                     throw Abort(.conflict)
                 }
                 Issue.record("the transaction did not fail")

@@ -20,11 +20,12 @@ struct AuthorizationMatrixTests {
         try await withTongban(database) { app, _ in
             var tokens: [Who: String] = [:]
             for who in Who.allCases where who != .anonymous {
-                let login = switch who {
-                case .person: app.demoPersonLogin
-                case .enterprise: app.demoEnterpriseLogin
-                default: who.rawValue
-                }
+                let login =
+                    switch who {
+                    case .person: app.demoPersonLogin
+                    case .enterprise: app.demoEnterpriseLogin
+                    default: who.rawValue
+                    }
                 tokens[who] = try await app.token(login)
             }
             let personID = try await app.accountID(login: app.demoPersonLogin)
@@ -45,28 +46,41 @@ struct AuthorizationMatrixTests {
             var serial = 0
             func staffBody() -> [String: AnyCodable] {
                 serial += 1
-                return ["username": .string("new.staff\(serial)"), "displayName": .string("新员工"), "departmentID": .string(amr.id!.uuidString),
-                        "roles": .array([.string("reviewer")]), "password": .string("Staff-password-1")]
+                return [
+                    "username": .string("new.staff\(serial)"), "displayName": .string("新员工"), "departmentID": .string(amr.id!.uuidString),
+                    "roles": .array([.string("reviewer")]), "password": .string("Staff-password-1"),
+                ]
             }
 
             let cases: [Case] = [
-                Case(name: "read the person's account", method: .GET, path: "/api/v1/accounts/\(personID)?purpose=窗口核验身份", allowed: [.person, .clerk]),
-                Case(name: "read the enterprise's account", method: .GET, path: "/api/v1/accounts/\(enterpriseID)?purpose=窗口核验", allowed: [.enterprise, .clerk]),
-                Case(name: "read a reviewer's account", method: .GET, path: "/api/v1/accounts/\(reviewerID)", allowed: [.reviewerAMR, .supervisor, .admin]),
+                Case(
+                    name: "read the person's account", method: .GET, path: "/api/v1/accounts/\(personID)?purpose=窗口核验身份",
+                    allowed: [.person, .clerk]),
+                Case(
+                    name: "read the enterprise's account", method: .GET, path: "/api/v1/accounts/\(enterpriseID)?purpose=窗口核验",
+                    allowed: [.enterprise, .clerk]),
+                Case(
+                    name: "read a reviewer's account", method: .GET, path: "/api/v1/accounts/\(reviewerID)",
+                    allowed: [.reviewerAMR, .supervisor, .admin]),
                 Case(name: "list staff", method: .GET, path: "/api/v1/accounts", allowed: [.supervisor, .admin]),
                 Case(name: "create staff", method: .POST, path: "/api/v1/accounts", body: [:], allowed: [.admin], success: .created),
-                Case(name: "change a reviewer's roles", method: .PUT, path: "/api/v1/accounts/\(reviewerID)/roles",
-                     body: ["roles": .array([.string("reviewer")]), "version": .int(1)], allowed: [.admin]),
-                Case(name: "change a reviewer's status", method: .PUT, path: "/api/v1/accounts/\(reviewerID)/status",
-                     body: ["status": .string("active"), "version": .int(1)], allowed: [.admin]),
-                Case(name: "change own roles", method: .PUT, path: "/api/v1/accounts/\(adminID)/roles",
-                     body: ["roles": .array([.string("system_admin")]), "version": .int(1)], allowed: []),
+                Case(
+                    name: "change a reviewer's roles", method: .PUT, path: "/api/v1/accounts/\(reviewerID)/roles",
+                    body: ["roles": .array([.string("reviewer")]), "version": .int(1)], allowed: [.admin]),
+                Case(
+                    name: "change a reviewer's status", method: .PUT, path: "/api/v1/accounts/\(reviewerID)/status",
+                    body: ["status": .string("active"), "version": .int(1)], allowed: [.admin]),
+                Case(
+                    name: "change own roles", method: .PUT, path: "/api/v1/accounts/\(adminID)/roles",
+                    body: ["roles": .array([.string("system_admin")]), "version": .int(1)], allowed: []),
                 Case(name: "read the audit trail", method: .GET, path: "/api/v1/audit", allowed: [.supervisor, .admin]),
                 Case(name: "verify the audit chain", method: .GET, path: "/api/v1/audit/verify", allowed: [.admin]),
-                Case(name: "create a department", method: .POST, path: "/api/v1/departments",
-                     body: ["name": .string("西湖区测试局"), "regionCode": .string("330106")], allowed: [.admin], success: .created),
-                Case(name: "create a department outside the region", method: .POST, path: "/api/v1/departments",
-                     body: ["creditCode": .string(ningboCode), "name": .string("宁波测试局"), "regionCode": .string("330200")], allowed: []),
+                Case(
+                    name: "create a department", method: .POST, path: "/api/v1/departments",
+                    body: ["name": .string("西湖区测试局"), "regionCode": .string("330106")], allowed: [.admin], success: .created),
+                Case(
+                    name: "create a department outside the region", method: .POST, path: "/api/v1/departments",
+                    body: ["creditCode": .string(ningboCode), "name": .string("宁波测试局"), "regionCode": .string("330200")], allowed: []),
                 Case(name: "read regions", method: .GET, path: "/api/v1/regions?parent=330100", allowed: Set(Who.allCases)),
                 Case(name: "read departments", method: .GET, path: "/api/v1/departments", allowed: Set(Who.allCases)),
             ]
@@ -81,7 +95,8 @@ struct AuthorizationMatrixTests {
                     }
                     let response = try await app.send(testCase.method, testCase.path, json: body, bearer: tokens[who])
                     if testCase.allowed.contains(who) {
-                        #expect(response.status == testCase.success, "\(who) may \(testCase.name): \(response.status) \(response.body.string)")
+                        #expect(
+                            response.status == testCase.success, "\(who) may \(testCase.name): \(response.status) \(response.body.string)")
                         if testCase.name.hasPrefix("change a reviewer") {
                             // restore the version for the next caller
                             let account = try await Account.find(reviewerID, on: app.db)!
@@ -98,7 +113,9 @@ struct AuthorizationMatrixTests {
         }
     }
 
-    @Test("personal data: masked for others, whole for the owner and the window clerk, every read audited with its purpose", arguments: TestDatabase.available)
+    @Test(
+        "personal data: masked for others, whole for the owner and the window clerk, every read audited with its purpose",
+        arguments: TestDatabase.available)
     func personalData(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             let personID = try await app.accountID(login: app.demoPersonLogin)
@@ -134,24 +151,37 @@ struct AuthorizationMatrixTests {
     func disabling(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             let admin = try await app.token("admin")
-            let reviewer = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword]).content.decode(SignIn.Tokens.self)
+            let reviewer = try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword])
+                .content.decode(SignIn.Tokens.self)
             let reviewerID = try await app.accountID(login: "reviewer.amr")
 
-            let wrongVersion = try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("disabled"), "version": .int(7)], bearer: admin)
+            let wrongVersion = try await app.send(
+                .PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("disabled"), "version": .int(7)],
+                bearer: admin)
             #expect(wrongVersion.status == .conflict && wrongVersion.errorBody?.error.code == "account.versionConflict")
-            let unknown = try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("sleeping"), "version": .int(1)], bearer: admin)
+            let unknown = try await app.send(
+                .PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("sleeping"), "version": .int(1)],
+                bearer: admin)
             #expect(unknown.status == .unprocessableEntity && unknown.errorBody?.error.details?.first?.field == "status")
 
-            let disabled = try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("disabled"), "version": .int(1)], bearer: admin)
+            let disabled = try await app.send(
+                .PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("disabled"), "version": .int(1)],
+                bearer: admin)
             #expect(disabled.status == .ok)
             #expect(try await app.send(.GET, "/api/v1/me", bearer: reviewer.accessToken).status == .unauthorized)
-            #expect(try await app.send(.POST, "/api/v1/auth/refresh", json: ["refreshToken": reviewer.refreshToken]).status == .unauthorized)
-            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword]).status == .unauthorized)
+            #expect(
+                try await app.send(.POST, "/api/v1/auth/refresh", json: ["refreshToken": reviewer.refreshToken]).status == .unauthorized)
+            #expect(
+                try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword]).status
+                    == .unauthorized)
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "account.disabled").count() == 1)
 
-            let enabled = try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("active"), "version": .int(2)], bearer: admin)
+            let enabled = try await app.send(
+                .PUT, "/api/v1/accounts/\(reviewerID)/status", json: ["status": AnyCodable.string("active"), "version": .int(2)],
+                bearer: admin)
             #expect(enabled.status == .ok)
-            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword]).status == .ok)
+            #expect(
+                try await app.send(.POST, "/api/v1/auth/login", json: ["login": "reviewer.amr", "password": demoPassword]).status == .ok)
         }
     }
 
@@ -163,8 +193,10 @@ struct AuthorizationMatrixTests {
             let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for roles in [["reviewer", "supervisor"], ["reviewer", "window_clerk"]] {
                     group.addTask {
-                        try await app.send(.PUT, "/api/v1/accounts/\(reviewerID)/roles",
-                                           json: ["roles": AnyCodable.array(roles.map { .string($0) }), "version": .int(1)], bearer: admin).status
+                        try await app.send(
+                            .PUT, "/api/v1/accounts/\(reviewerID)/roles",
+                            json: ["roles": AnyCodable.array(roles.map { .string($0) }), "version": .int(1)], bearer: admin
+                        ).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -192,8 +224,12 @@ enum AnyCodable: Codable, Sendable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Int.self) { self = .int(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else { self = .array(try container.decode([AnyCodable].self)) }
+        if let value = try? container.decode(Int.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else {
+            self = .array(try container.decode([AnyCodable].self))
+        }
     }
 }

@@ -7,7 +7,13 @@ import VaporTesting
 
 @Suite("working-day calendar over HTTP")
 struct CalendarAPITests {
-    struct Answer: Decodable { let date: String?; let workingDays: Int?; let official: Bool; let assumedFrom: String?; let assumedThrough: String? }
+    struct Answer: Decodable {
+        let date: String?
+        let workingDays: Int?
+        let official: Bool
+        let assumedFrom: String?
+        let assumedThrough: String?
+    }
 
     @Test("add and between answer as the calendar does, flag estimates, and refuse bad dates in the user's language")
     func calendar() async throws {
@@ -30,8 +36,11 @@ struct CalendarAPITests {
                 let answer = try await get("/api/v1/calendar/add?from=\(from)&days=\(days)")
                 #expect(answer.1?.date == (try app.workingDays.adding(workingDays: days, to: from)).value.description)
             }
-            for bad in ["add?from=2026-02-30&days=1", "add?from=2026-01-01", "add?days=3", "add?from=2026-01-01&days=-1",
-                        "add?from=2026-01-01&days=many", "add?from=1999-01-01&days=1", "between?from=2026-01-01", "between?from=2026-01-01&to=20260105"] {
+            for bad in [
+                "add?from=2026-02-30&days=1", "add?from=2026-01-01", "add?days=3", "add?from=2026-01-01&days=-1",
+                "add?from=2026-01-01&days=many", "add?from=1999-01-01&days=1", "between?from=2026-01-01",
+                "between?from=2026-01-01&to=20260105",
+            ] {
                 let response = try await app.send(.GET, "/api/v1/calendar/" + bad, headers: ["Accept-Language": "zh-CN"])
                 #expect(response.status == .unprocessableEntity, "\(bad): \(response.body.string)")
                 #expect(response.body.string.contains("日期") || response.body.string.contains("工作日"), "\(bad): \(response.body.string)")

@@ -8,10 +8,29 @@ import VaporTesting
 
 @Suite("service catalog over HTTP")
 struct CatalogAPITests {
-    struct Page: Decodable { let total: Int; let items: [Summary] }
-    struct Summary: Decodable { let code: String; let name: String; let kind: String; let regionCode: String; let online: Bool; let promisedDays: Int?; let version: Int }
-    struct Entry: Decodable { let code: String; let version: Int; let status: String; let item: ServiceItem? }
-    struct Version: Decodable { let version: Int; let status: String }
+    struct Page: Decodable {
+        let total: Int
+        let items: [Summary]
+    }
+    struct Summary: Decodable {
+        let code: String
+        let name: String
+        let kind: String
+        let regionCode: String
+        let online: Bool
+        let promisedDays: Int?
+        let version: Int
+    }
+    struct Entry: Decodable {
+        let code: String
+        let version: Int
+        let status: String
+        let item: ServiceItem?
+    }
+    struct Version: Decodable {
+        let version: Int
+        let status: String
+    }
 
     static func search(_ app: Application, _ query: String) async throws -> Page {
         let response = try await app.send(.GET, "/api/v1/catalog/items?" + query)
@@ -33,9 +52,11 @@ struct CatalogAPITests {
     func search(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             let all = try await Self.search(app, "per=1")
-            #expect(all.total == 76 + 1135)   // 70 items, 3 basic items, 3 other-region implementations; the Guang'an list
-            for (query, expected) in [("护照", "普通护照签发"), ("社保卡", "社会保障卡申领"), ("网吧", "互联网上网服务营业场所经营单位设立审批"),
-                                      ("公积金", "住房公积金"), ("食品", "食品")] {
+            #expect(all.total == 76 + 1135)  // 70 items, 3 basic items, 3 other-region implementations; the Guang'an list
+            for (query, expected) in [
+                ("护照", "普通护照签发"), ("社保卡", "社会保障卡申领"), ("网吧", "互联网上网服务营业场所经营单位设立审批"),
+                ("公积金", "住房公积金"), ("食品", "食品"),
+            ] {
                 let encoded = query.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
                 let page = try await Self.search(app, "q=\(encoded)&region=330000")
                 #expect(page.total > 0, "\(query)")
@@ -74,12 +95,19 @@ struct CatalogAPITests {
             #expect(old.status == "superseded" && old.item?.promisedDays == 3)
             let versions = try await app.send(.GET, "/api/v1/catalog/items/\(item.code)/versions").content.decode([Version].self)
             #expect(versions.map(\.version) == [2, 1] && versions.map(\.status) == ["published", "superseded"])
-            let hit = try await Self.search(app, "q=%E9%A3%9F%E5%93%81%E7%BB%8F%E8%90%A5&region=330106&per=50").items.first { $0.code == item.code }
+            let hit = try await Self.search(app, "q=%E9%A3%9F%E5%93%81%E7%BB%8F%E8%90%A5&region=330106&per=50").items.first {
+                $0.code == item.code
+            }
             #expect(hit?.version == 2 && hit?.promisedDays == 2)
             // publishing the same version again is a conflict; retiring removes it from search
-            #expect(try await app.send(.POST, "/api/v1/catalog/items/\(item.code)/publish", json: ["version": 2], bearer: token).status == .notFound)
+            #expect(
+                try await app.send(.POST, "/api/v1/catalog/items/\(item.code)/publish", json: ["version": 2], bearer: token).status
+                    == .notFound)
             #expect(try await app.send(.POST, "/api/v1/catalog/items/\(item.code)/retire", bearer: token).status == .noContent)
-            #expect(try await Self.search(app, "q=%E9%A3%9F%E5%93%81%E7%BB%8F%E8%90%A5&region=330106&per=50").items.allSatisfy { $0.code != item.code })
+            #expect(
+                try await Self.search(app, "q=%E9%A3%9F%E5%93%81%E7%BB%8F%E8%90%A5&region=330106&per=50").items.allSatisfy {
+                    $0.code != item.code
+                })
             #expect(try await app.send(.GET, "/api/v1/catalog/items/\(item.code)").content.decode(Entry.self).status == "retired")
         }
     }
@@ -97,11 +125,15 @@ struct CatalogAPITests {
             #expect(response.errorBody?.error.details?.map(\.field) == ["promisedDays"])
             #expect(response.errorBody?.error.details?.first?.message == "承诺时限不能超过法定时限")
             let json = String(decoding: try JSONEncoder().encode(item), as: UTF8.self)
-            for (broken, field) in [(json.replacingOccurrences(of: "\"source\":\"applicant\"", with: "\"source\":\"neighbour\""), "materials[0].source"),
-                                    (json.replacingOccurrences(of: "\"type\":\"text\"", with: "\"type\":\"colour\""), "form[0].type"),
-                                    (json.replacingOccurrences(of: item.code, with: "331A0003000001-330106000000-00-X-1-00"), "implementationCode")] {
+            for (broken, field) in [
+                (json.replacingOccurrences(of: "\"source\":\"applicant\"", with: "\"source\":\"neighbour\""), "materials[0].source"),
+                (json.replacingOccurrences(of: "\"type\":\"text\"", with: "\"type\":\"colour\""), "form[0].type"),
+                (json.replacingOccurrences(of: item.code, with: "331A0003000001-330106000000-00-X-1-00"), "implementationCode"),
+            ] {
                 #expect(broken != json)
-                response = try await app.send(.PUT, "/api/v1/catalog/items/\(item.code)/draft", headers: ["Content-Type": "application/json"], bearer: token, raw: broken)
+                response = try await app.send(
+                    .PUT, "/api/v1/catalog/items/\(item.code)/draft", headers: ["Content-Type": "application/json"], bearer: token,
+                    raw: broken)
                 #expect(response.status == .unprocessableEntity, "\(field): \(response.body.string)")
                 #expect(response.errorBody?.error.details?.first?.field == field)
             }
@@ -130,8 +162,11 @@ struct CatalogAPITests {
             #expect(try await app.send(.PUT, "/api/v1/catalog/items/\(item.code)/draft", json: item).status == .unauthorized)
             for login in [app.demoPersonLogin, "reviewer.amr", "admin"] {
                 let token = try await app.token(login)
-                #expect(try await app.send(.PUT, "/api/v1/catalog/items/\(item.code)/draft", json: item, bearer: token).status == .forbidden, "\(login)")
-                #expect(try await app.send(.POST, "/api/v1/catalog/items/\(item.code)/retire", bearer: token).status == .forbidden, "\(login)")
+                #expect(
+                    try await app.send(.PUT, "/api/v1/catalog/items/\(item.code)/draft", json: item, bearer: token).status == .forbidden,
+                    "\(login)")
+                #expect(
+                    try await app.send(.POST, "/api/v1/catalog/items/\(item.code)/retire", bearer: token).status == .forbidden, "\(login)")
             }
             let catalog = try await app.token("catalog")
             let response = try await app.send(.PUT, "/api/v1/catalog/items/\(city.code)/draft", json: city, bearer: catalog)
@@ -150,7 +185,9 @@ struct CatalogAPITests {
             let code = item.code
             let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for _ in 0..<2 {
-                    group.addTask { try await app.send(.POST, "/api/v1/catalog/items/\(code)/publish", json: ["version": 2], bearer: token).status }
+                    group.addTask {
+                        try await app.send(.POST, "/api/v1/catalog/items/\(code)/publish", json: ["version": 2], bearer: token).status
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -161,20 +198,40 @@ struct CatalogAPITests {
         }
     }
 
-    @Test("a bundle yields its items, one form, one set of materials and the citizen's cost for the answers", arguments: TestDatabase.available)
+    @Test(
+        "a bundle yields its items, one form, one set of materials and the citizen's cost for the answers",
+        arguments: TestDatabase.available)
     func bundles(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
-            struct Bundle: Decodable { let code: String; let name: String }
+            struct Bundle: Decodable {
+                let code: String
+                let name: String
+            }
             let bundles = try await app.send(.GET, "/api/v1/catalog/bundles").content.decode([Bundle].self)
             #expect(bundles.count >= 8)
             for name in ["开办餐饮店", "开办企业", "新生儿出生", "二手房转移登记及水电气网联动过户", "退休", "员工录用", "企业信息变更", "开办网吧"] {
                 #expect(bundles.contains { $0.name == name }, "\(name)")
             }
             struct Evaluation: Decodable {
-                struct Item: Decodable { let code: String; let name: String }
-                struct Field: Decodable { let field: FormField; let askedBy: [String] }
-                struct Cost: Decodable { let items: Int; let materialsSeparately: Int; let materialsToSupply: Int; let daysInSequence: Int; let daysCriticalPath: Int; let visits: Int }
-                let items: [Item]; let form: [Field]; let cost: Cost
+                struct Item: Decodable {
+                    let code: String
+                    let name: String
+                }
+                struct Field: Decodable {
+                    let field: FormField
+                    let askedBy: [String]
+                }
+                struct Cost: Decodable {
+                    let items: Int
+                    let materialsSeparately: Int
+                    let materialsToSupply: Int
+                    let daysInSequence: Int
+                    let daysCriticalPath: Int
+                    let visits: Int
+                }
+                let items: [Item]
+                let form: [Field]
+                let cost: Cost
             }
             func evaluate(_ answers: [String: String]) async throws -> TestingHTTPResponse {
                 try await app.send(.POST, "/api/v1/catalog/bundles/ZJ-YJS-CYDK/evaluate", json: ["answers": answers])
@@ -193,12 +250,18 @@ struct CatalogAPITests {
             #expect(response.errorBody?.error.details?.first?.field == "answers.tobacco")
             response = try await evaluate(base.merging(["tobacco": "maybe"]) { $1 })
             #expect(response.errorBody?.error.details?.first?.field == "answers.tobacco")
-            #expect(try await app.send(.POST, "/api/v1/catalog/bundles/NOPE/evaluate", json: ["answers": [String: String]()]).status == .notFound)
+            #expect(
+                try await app.send(.POST, "/api/v1/catalog/bundles/NOPE/evaluate", json: ["answers": [String: String]()]).status
+                    == .notFound)
             // a bundle naming an item that is not published cannot be published
             let token = try await app.token("catalog")
-            let bundle = ServiceBundle(code: "XH-TEST", name: "测试一件事", category: .other, summary: "测试",
-                                       leadDepartment: ItemDepartment(name: "西湖区", code: "11330106002489110L"), regionCode: try RegionCode("330106"),
-                                       members: [BundleMember(itemCode: "331A0001000001-330106000000-000-11330106002489110L-1-00"), BundleMember(itemCode: "330X0000000000")])
+            let bundle = ServiceBundle(
+                code: "XH-TEST", name: "测试一件事", category: .other, summary: "测试",
+                leadDepartment: ItemDepartment(name: "西湖区", code: "11330106002489110L"), regionCode: try RegionCode("330106"),
+                members: [
+                    BundleMember(itemCode: "331A0001000001-330106000000-000-11330106002489110L-1-00"),
+                    BundleMember(itemCode: "330X0000000000"),
+                ])
             #expect(try await app.send(.PUT, "/api/v1/catalog/bundles/XH-TEST/draft", json: bundle, bearer: token).status == .created)
             response = try await app.send(.POST, "/api/v1/catalog/bundles/XH-TEST/publish", json: ["version": 1], bearer: token)
             #expect(response.status == .unprocessableEntity)

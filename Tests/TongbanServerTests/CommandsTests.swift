@@ -30,11 +30,14 @@ struct CommandsTests {
             #expect(department.regionCode == "110105")
 
             setenv("TONGBAN_TEST_OPERATOR_PASSWORD", "Operator-pass-2026", 1)
-            try await run(app, "user", "create", "--username", "Ops.Admin", "--name", "运维管理员", "--role", "system_admin,supervisor",
-                          "--department", code, "--password-env", "TONGBAN_TEST_OPERATOR_PASSWORD")
+            try await run(
+                app, "user", "create", "--username", "Ops.Admin", "--name", "运维管理员", "--role", "system_admin,supervisor",
+                "--department", code, "--password-env", "TONGBAN_TEST_OPERATOR_PASSWORD")
             let account = try #require(try await Account.query(on: app.db).filter(\.$loginKey == "staff:ops.admin").first())
             #expect(Set(account.roles) == [.systemAdmin, .supervisor] && account.regionCode == "110105")
-            #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "ops.admin", "password": "Operator-pass-2026"]).status == .ok)
+            #expect(
+                try await app.send(.POST, "/api/v1/auth/login", json: ["login": "ops.admin", "password": "Operator-pass-2026"]).status
+                    == .ok)
 
             let actions = try await AuditEntry.query(on: app.db).sort(\.$id).all().map(\.action)
             #expect(actions == ["department.create", "account.create", "auth.signIn"])

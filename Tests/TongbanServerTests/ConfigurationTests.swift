@@ -14,15 +14,21 @@ struct ConfigurationTests {
 
     @Test("the URL chooses the engine")
     func engines() throws {
-        #expect(try TongbanConfiguration.fromEnvironment(["TONGBAN_DATABASE_URL": "sqlite:///var/lib/t.sqlite"]).database == .sqlite(path: "/var/lib/t.sqlite"))
-        #expect(try TongbanConfiguration.fromEnvironment(["TONGBAN_DATABASE_URL": "postgres://u:p@db:5432/t"]).database == .postgres(url: "postgres://u:p@db:5432/t"))
+        #expect(
+            try TongbanConfiguration.fromEnvironment(["TONGBAN_DATABASE_URL": "sqlite:///var/lib/t.sqlite"]).database
+                == .sqlite(path: "/var/lib/t.sqlite"))
+        #expect(
+            try TongbanConfiguration.fromEnvironment(["TONGBAN_DATABASE_URL": "postgres://u:p@db:5432/t"]).database
+                == .postgres(url: "postgres://u:p@db:5432/t"))
     }
 
     @Test("every wrong value is reported, naming its variable")
     func wrongValues() {
         do {
-            _ = try TongbanConfiguration.fromEnvironment(["TONGBAN_PORT": "80a", "TONGBAN_LOG_LEVEL": "loud", "TONGBAN_DATABASE_URL": "mysql://x",
-                                                          "TONGBAN_HOSTNAME": "a b"])
+            _ = try TongbanConfiguration.fromEnvironment([
+                "TONGBAN_PORT": "80a", "TONGBAN_LOG_LEVEL": "loud", "TONGBAN_DATABASE_URL": "mysql://x",
+                "TONGBAN_HOSTNAME": "a b",
+            ])
             Issue.record("wrong settings were accepted")
         } catch {
             let text = error.description
@@ -31,7 +37,9 @@ struct ConfigurationTests {
             }
         }
         #expect(throws: TongbanConfiguration.Problems.self) { try TongbanConfiguration.fromEnvironment(["TONGBAN_PORT": "70000"]) }
-        #expect(throws: TongbanConfiguration.Problems.self) { try TongbanConfiguration.fromEnvironment(["TONGBAN_DATABASE_URL": "sqlite://"]) }
+        #expect(throws: TongbanConfiguration.Problems.self) {
+            try TongbanConfiguration.fromEnvironment(["TONGBAN_DATABASE_URL": "sqlite://"])
+        }
     }
 
     @Test("the key file is created with mode 0600 and read back the same")

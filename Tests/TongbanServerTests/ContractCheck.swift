@@ -64,7 +64,8 @@ struct ContractCheck {
     init() {
         document = WireJSON.parse(OpenAPIDocument.encoded) ?? .null
         guard case let .object(root) = document, case let .object(paths)? = root["paths"],
-              case let .object(components)? = root["components"], case let .object(schemas)? = components["schemas"] else {
+            case let .object(components)? = root["components"], case let .object(schemas)? = components["schemas"]
+        else {
             self.schemas = [:]
             operations = []
             return
@@ -90,7 +91,12 @@ struct ContractCheck {
             var matches = true
             for (wanted, given) in zip(template, segments) {
                 if wanted.hasPrefix("{") { continue }
-                if wanted == given { score += 1 } else { matches = false; break }
+                if wanted == given {
+                    score += 1
+                } else {
+                    matches = false
+                    break
+                }
             }
             if matches, score > (best?.score ?? -1) { best = (score, fields) }
         }
@@ -108,7 +114,8 @@ struct ContractCheck {
         }
         let schema = documented.member("content")?.member("application/json")?.member("schema")
         guard !body.isEmpty, contentType?.contains("json") == true else {
-            return schema == nil || body.isEmpty && status == 204 ? [] : ["\(name) \(status): documented as JSON, answered \(contentType ?? "nothing")"]
+            return schema == nil || body.isEmpty && status == 204
+                ? [] : ["\(name) \(status): documented as JSON, answered \(contentType ?? "nothing")"]
         }
         guard let schema else { return ["\(name) \(status): a JSON body the contract does not describe"] }
         guard let value = WireJSON.parse(body) else { return ["\(name) \(status): the body is not JSON"] }
@@ -208,8 +215,9 @@ struct ContractCheck {
         if case let .integer(low)? = rules["minLength"], text.count < low { found.append("\(place): shorter than \(low)") }
         if case let .integer(high)? = rules["maxLength"], text.count > high { found.append("\(place): longer than \(high)") }
         if case let .string(pattern)? = rules["pattern"],
-           let expression = try? NSRegularExpression(pattern: pattern),
-           expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
+            let expression = try? NSRegularExpression(pattern: pattern),
+            expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
+        {
             found.append("\(place): \(text) does not match \(pattern)")
         }
     }
@@ -281,23 +289,38 @@ struct ContractTests {
         #expect(untyped.isEmpty, "untyped: \(untyped.joined(separator: "; "))")
     }
 
-    @Test("the checker refuses what the contract does not say: an undeclared field, a wrong type, a missing required field, an undocumented status")
+    @Test(
+        "the checker refuses what the contract does not say: an undeclared field, a wrong type, a missing required field, an undocumented status"
+    )
     func checkerRefuses() throws {
         let check = ContractCheck.shared
         let good = #"{"code": "330106", "name": "西湖区", "level": "county", "parentCode": "330100", "statisticalZone": false}"#
-        let base = check.problems(method: "GET", path: "/api/v1/regions/330106", status: 200, contentType: "application/json",
-                                  body: Data(good.utf8))
+        let base = check.problems(
+            method: "GET", path: "/api/v1/regions/330106", status: 200, contentType: "application/json",
+            body: Data(good.utf8))
         #expect(base.isEmpty, "\(base)")
         let extra = #"{"code": "330106", "name": "西湖区", "level": "county", "statisticalZone": false, "secret": 1}"#
-        #expect(check.problems(method: "GET", path: "/api/v1/regions/330106", status: 200, contentType: "application/json",
-                               body: Data(extra.utf8)).contains { $0.contains("secret") })
+        #expect(
+            check.problems(
+                method: "GET", path: "/api/v1/regions/330106", status: 200, contentType: "application/json",
+                body: Data(extra.utf8)
+            ).contains { $0.contains("secret") })
         let wrongType = #"{"code": 330106, "name": "西湖区", "level": "county"}"#
-        #expect(!check.problems(method: "GET", path: "/api/v1/regions/330106", status: 200, contentType: "application/json",
-                                body: Data(wrongType.utf8)).isEmpty)
+        #expect(
+            !check.problems(
+                method: "GET", path: "/api/v1/regions/330106", status: 200, contentType: "application/json",
+                body: Data(wrongType.utf8)
+            ).isEmpty)
         let missing = #"{"name": "西湖区"}"#
-        #expect(check.problems(method: "GET", path: "/api/v1/regions/330106", status: 200, contentType: "application/json",
-                               body: Data(missing.utf8)).contains { $0.contains("required") })
-        #expect(check.problems(method: "GET", path: "/api/v1/regions/330106", status: 418, contentType: "application/json",
-                               body: Data(good.utf8)).contains { $0.contains("not documented") })
+        #expect(
+            check.problems(
+                method: "GET", path: "/api/v1/regions/330106", status: 200, contentType: "application/json",
+                body: Data(missing.utf8)
+            ).contains { $0.contains("required") })
+        #expect(
+            check.problems(
+                method: "GET", path: "/api/v1/regions/330106", status: 418, contentType: "application/json",
+                body: Data(good.utf8)
+            ).contains { $0.contains("not documented") })
     }
 }

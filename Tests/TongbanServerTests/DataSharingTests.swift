@@ -11,13 +11,29 @@ import VaporTesting
 /// person it concerns, every request outside the grant refused and logged.
 @Suite("data sharing over HTTP")
 struct DataSharingTests {
-    struct Grant: Decodable { let id: UUID; let status: String; let fields: [String]; let lastDay: String?; let version: Int }
-    struct Client: Decodable { let id: UUID; let key: String }
-    struct Lookup: Decodable { let fields: [String: String]; let masked: [String]; let grant: UUID?; let subject: String }
+    struct Grant: Decodable {
+        let id: UUID
+        let status: String
+        let fields: [String]
+        let lastDay: String?
+        let version: Int
+    }
+    struct Client: Decodable {
+        let id: UUID
+        let key: String
+    }
+    struct Lookup: Decodable {
+        let fields: [String: String]
+        let masked: [String]
+        let grant: UUID?
+        let subject: String
+    }
 
     static let purpose = "失业保险金申领：核验参保缴费情况"
 
-    @Test("ask, decide (one decision wins), read under the grant with a key; outside the grant refused and logged; the person sees each read", arguments: TestDatabase.available)
+    @Test(
+        "ask, decide (one decision wins), read under the grant with a key; outside the grant refused and logged; the person sees each read",
+        arguments: TestDatabase.available)
     func grantAndLookup(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             let amr = try await app.token("data.amr")
@@ -28,64 +44,103 @@ struct DataSharingTests {
             let auditBefore = try await AuditEntry.query(on: app.db).count()
 
             // a not-shared resource cannot be asked for; bad requests name every problem; nothing is written
-            let notShared = try await app.send(.POST, "/api/v1/data/grants", json: DataSharingAPI.GrantRequest(
-                resource: "tax_payment_detail", fields: ["annualIncome"], purpose: "核验收入", legalBasis: "无", days: 30), bearer: amr)
-            #expect(notShared.status == .unprocessableEntity && notShared.errorBody?.error.details?.contains { $0.code == "sharing.notShared" } == true)
-            let bad = try await app.send(.POST, "/api/v1/data/grants", json: DataSharingAPI.GrantRequest(
-                resource: "social_security_status", fields: ["nonsense"], purpose: " ", legalBasis: nil, days: 0), bearer: amr)
+            let notShared = try await app.send(
+                .POST, "/api/v1/data/grants",
+                json: DataSharingAPI.GrantRequest(
+                    resource: "tax_payment_detail", fields: ["annualIncome"], purpose: "核验收入", legalBasis: "无", days: 30), bearer: amr)
+            #expect(
+                notShared.status == .unprocessableEntity
+                    && notShared.errorBody?.error.details?.contains { $0.code == "sharing.notShared" } == true)
+            let bad = try await app.send(
+                .POST, "/api/v1/data/grants",
+                json: DataSharingAPI.GrantRequest(
+                    resource: "social_security_status", fields: ["nonsense"], purpose: " ", legalBasis: nil, days: 0), bearer: amr)
             #expect(Set(bad.errorBody?.error.details?.map(\.field) ?? []) == ["fields", "purpose", "legalBasis", "days"])
-            #expect(try await app.send(.POST, "/api/v1/data/grants", json: DataSharingAPI.GrantRequest(
-                resource: "population_basic", fields: ["name"], purpose: "x", legalBasis: "y", days: 1), bearer: police).errorBody?.error.details?.first?.code == "sharing.ownResource")
+            #expect(
+                try await app.send(
+                    .POST, "/api/v1/data/grants",
+                    json: DataSharingAPI.GrantRequest(
+                        resource: "population_basic", fields: ["name"], purpose: "x", legalBasis: "y", days: 1), bearer: police
+                ).errorBody?.error.details?.first?.code == "sharing.ownResource")
             #expect(try await SharingGrant.query(on: app.db).count() == grantsBefore)
             #expect(try await AuditEntry.query(on: app.db).count() == auditBefore)
 
-            let asked = try await app.send(.POST, "/api/v1/data/grants", json: DataSharingAPI.GrantRequest(
-                resource: "social_security_status", fields: ["name", "insured", "monthsPaid", "identityNumber"], purpose: Self.purpose,
-                legalBasis: "《失业保险条例》第十六条", days: 90), bearer: amr)
+            let asked = try await app.send(
+                .POST, "/api/v1/data/grants",
+                json: DataSharingAPI.GrantRequest(
+                    resource: "social_security_status", fields: ["name", "insured", "monthsPaid", "identityNumber"], purpose: Self.purpose,
+                    legalBasis: "《失业保险条例》第十六条", days: 90), bearer: amr)
             #expect(asked.status == .created, "\(asked.body.string)")
             let grant = try asked.content.decode(Grant.self)
             #expect(grant.status == "pending")
 
             // only the owner's data administrator decides; two at once: one wins
-            #expect(try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": true], bearer: police).status == .forbidden)
-            #expect(try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": false], bearer: hrssOwner).status == .unprocessableEntity)
+            #expect(
+                try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": true], bearer: police).status
+                    == .forbidden)
+            #expect(
+                try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": false], bearer: hrssOwner).status
+                    == .unprocessableEntity)
             let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for _ in 0..<2 {
-                    group.addTask { try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": true], bearer: hrssOwner).status }
+                    group.addTask {
+                        try await app.send(.POST, "/api/v1/data/grants/\(grant.id)/decision", json: ["approve": true], bearer: hrssOwner)
+                            .status
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.sorted { $0.code < $1.code } == [.ok, .conflict])
-            let approved = try #require(try await app.send(.GET, "/api/v1/data/grants", bearer: amr).content.decode([Grant].self).first { $0.id == grant.id })
+            let approved = try #require(
+                try await app.send(.GET, "/api/v1/data/grants", bearer: amr).content.decode([Grant].self).first { $0.id == grant.id })
             #expect(approved.status == "approved" && approved.lastDay == app.today.adding(days: 89)?.description)
 
             // the asking department's system, cleared to "internal"
-            let created = try await app.send(.POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "登记审批系统", clearance: "internal", ratePerMinute: 600), bearer: amr)
+            let created = try await app.send(
+                .POST, "/api/v1/data/clients",
+                json: DataSharingAPI.ClientRequest(name: "登记审批系统", clearance: "internal", ratePerMinute: 600), bearer: amr)
             #expect(created.status == .created, "\(created.body.string)")
             let client = try created.content.decode(Client.self)
             #expect(try await APIClient.find(client.id, on: app.db)?.keyHash == SharingClients.hash(client.key))
-            #expect(try await app.send(.POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "x", clearance: "internal"),
-                                       bearer: try await app.token("reviewer.amr")).status == .forbidden)
+            #expect(
+                try await app.send(
+                    .POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "x", clearance: "internal"),
+                    bearer: try await app.token("reviewer.amr")
+                ).status == .forbidden)
 
             func lookup(_ body: DataSharingAPI.LookupBody, key: String? = nil) async throws -> TestingHTTPResponse {
                 try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": key ?? client.key], json: body)
             }
             let subject = app.demoPersonLogin
-            let read = try await lookup(.init(resource: "social_security_status", subject: subject, fields: ["name", "insured", "monthsPaid", "identityNumber"], purpose: Self.purpose))
+            let read = try await lookup(
+                .init(
+                    resource: "social_security_status", subject: subject, fields: ["name", "insured", "monthsPaid", "identityNumber"],
+                    purpose: Self.purpose))
             #expect(read.status == .ok, "\(read.body.string)")
             let result = try read.content.decode(Lookup.self)
             #expect(result.grant == grant.id && result.fields["name"] == "张晓明" && result.fields["insured"] == "参保缴费")
-            #expect(Set(result.masked) == ["monthsPaid", "identityNumber"] && result.fields["identityNumber"] == Masking.identityNumber(subject))
+            #expect(
+                Set(result.masked) == ["monthsPaid", "identityNumber"] && result.fields["identityNumber"] == Masking.identityNumber(subject)
+            )
             #expect(result.fields["monthsPaid"] != "96" && result.subject == Masking.identityNumber(subject))
 
             // outside the grant: refused with the reason, logged, nothing read
             let readsBefore = try await DataRead.query(on: app.db).count()
             let refusedBefore = try await AuditEntry.query(on: app.db).filter(\.$action == "data.refused").count()
             let outside: [(DataSharingAPI.LookupBody, String)] = [
-                (.init(resource: "social_security_status", subject: subject, fields: ["employer"], purpose: Self.purpose), "sharing.fieldsOutside"),
+                (
+                    .init(resource: "social_security_status", subject: subject, fields: ["employer"], purpose: Self.purpose),
+                    "sharing.fieldsOutside"
+                ),
                 (.init(resource: "social_security_status", subject: subject, fields: ["name"], purpose: "顺便看看"), "sharing.otherPurpose"),
-                (.init(resource: "real_estate_registration", subject: subject, fields: ["location"], purpose: Self.purpose), "sharing.notGranted"),
-                (.init(resource: "tax_payment_detail", subject: subject, fields: ["annualIncome"], purpose: Self.purpose), "sharing.notShared"),
+                (
+                    .init(resource: "real_estate_registration", subject: subject, fields: ["location"], purpose: Self.purpose),
+                    "sharing.notGranted"
+                ),
+                (
+                    .init(resource: "tax_payment_detail", subject: subject, fields: ["annualIncome"], purpose: Self.purpose),
+                    "sharing.notShared"
+                ),
             ]
             for (body, code) in outside {
                 let response = try await lookup(body)
@@ -94,8 +149,13 @@ struct DataSharingTests {
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "data.refused").count() == refusedBefore + outside.count)
             #expect(try await DataRead.query(on: app.db).count() == readsBefore)
             // a bad key, a malformed subject
-            #expect(try await lookup(.init(resource: "social_security_status", subject: subject, purpose: Self.purpose), key: "tbk_aaaaaaaaaa_forged").status == .unauthorized)
-            #expect(try await lookup(.init(resource: "social_security_status", subject: "33010619900307123X", purpose: Self.purpose)).errorBody?.error.details?.first?.field == "subject")
+            #expect(
+                try await lookup(
+                    .init(resource: "social_security_status", subject: subject, purpose: Self.purpose), key: "tbk_aaaaaaaaaa_forged"
+                ).status == .unauthorized)
+            #expect(
+                try await lookup(.init(resource: "social_security_status", subject: "33010619900307123X", purpose: Self.purpose)).errorBody?
+                    .error.details?.first?.field == "subject")
             // enterprise registration is shared unconditionally: no grant needed
             let open = try await lookup(.init(resource: "enterprise_registration", subject: app.demoEnterpriseLogin, purpose: "核验企业登记状态"))
             let openResult = try open.content.decode(Lookup.self)
@@ -104,7 +164,8 @@ struct DataSharingTests {
             let stem = "33010619850101123"
             let stranger = stem + String(IdentityNumber.checkCharacter(for: stem.compactMap(\.wholeNumberValue)))
             let readsNow = try await DataRead.query(on: app.db).count()
-            let none = try await lookup(.init(resource: "social_security_status", subject: stranger, fields: ["name"], purpose: Self.purpose))
+            let none = try await lookup(
+                .init(resource: "social_security_status", subject: stranger, fields: ["name"], purpose: Self.purpose))
             #expect(none.status == .notFound && none.errorBody?.error.code == "sharing.noRecord", "\(none.body.string)")
             #expect(try await DataRead.query(on: app.db).count() == readsNow)
 
@@ -112,14 +173,21 @@ struct DataSharingTests {
             let row = try #require(try await SharingGrant.find(grant.id, on: app.db))
             row.lastDay = app.today.adding(days: -1)?.description
             try await row.save(on: app.db)
-            #expect(try await lookup(.init(resource: "social_security_status", subject: subject, fields: ["name"], purpose: Self.purpose)).errorBody?.error.code == "sharing.grantExpired")
+            #expect(
+                try await lookup(.init(resource: "social_security_status", subject: subject, fields: ["name"], purpose: Self.purpose))
+                    .errorBody?.error.code == "sharing.grantExpired")
 
             // the person's access record lists the read, as the audit chain has it
             let person = try await app.token(app.demoPersonLogin)
             let access = try await app.send(.GET, "/api/v1/me/data-access", bearer: person).content.decode(LicenseReuseTests.Access.self)
-            #expect(access.reads.count == 1 && access.reads[0].reader == "杭州市西湖区市场监督管理局 · 登记审批系统" && access.reads[0].purpose == Self.purpose)
-            #expect(Set(access.reads[0].fields) == ["name", "insured", "monthsPaid", "identityNumber"] && access.reads[0].basis == "grant:\(grant.id.uuidString)")
-            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").all().filter { ($0.details ?? "").contains(personID.uuidString) }
+            #expect(
+                access.reads.count == 1 && access.reads[0].reader == "杭州市西湖区市场监督管理局 · 登记审批系统" && access.reads[0].purpose == Self.purpose)
+            #expect(
+                Set(access.reads[0].fields) == ["name", "insured", "monthsPaid", "identityNumber"]
+                    && access.reads[0].basis == "grant:\(grant.id.uuidString)")
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").all().filter {
+                ($0.details ?? "").contains(personID.uuidString)
+            }
             #expect(audited.count == 1 && audited[0].purpose == Self.purpose && audited[0].resource == "data:social_security_status")
             let entries = try await AuditEntry.query(on: app.db).count()
             #expect(try await AuditLog.verify(on: app.db) == .ok(entries: entries))
@@ -130,46 +198,66 @@ struct DataSharingTests {
     func limits(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             let amr = try await app.token("data.amr")
-            let client = try await app.send(.POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "批量核验", clearance: "public", ratePerMinute: 3),
-                                            bearer: amr).content.decode(Client.self)
+            let client = try await app.send(
+                .POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "批量核验", clearance: "public", ratePerMinute: 3),
+                bearer: amr
+            ).content.decode(Client.self)
             let body = DataSharingAPI.LookupBody(resource: "enterprise_registration", subject: app.demoEnterpriseLogin, purpose: "核验企业登记状态")
             var responses: [TestingHTTPResponse] = []
-            for _ in 0..<4 { responses.append(try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": client.key], json: body)) }
+            for _ in 0..<4 {
+                responses.append(try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": client.key], json: body))
+            }
             #expect(responses.map(\.status) == [.ok, .ok, .ok, .tooManyRequests])
             // three a minute: the next is due within 20 seconds (less as the requests take time), however the minute falls
             let retryAfter = try #require(responses.last?.headers.first(name: "Retry-After").flatMap { Int($0) })
             #expect((1...20).contains(retryAfter))
             // the demo grant: the market regulator reads the population data it was granted
-            let second = try await app.send(.POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "个体登记系统", clearance: "sensitive"),
-                                            bearer: amr).content.decode(Client.self)
-            let population = try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key], json: DataSharingAPI.LookupBody(
-                resource: "population_basic", subject: app.demoPersonLogin, purpose: "个体工商户设立登记：核验经营者身份与户籍信息"))
+            let second = try await app.send(
+                .POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "个体登记系统", clearance: "sensitive"),
+                bearer: amr
+            ).content.decode(Client.self)
+            let population = try await app.send(
+                .POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key],
+                json: DataSharingAPI.LookupBody(
+                    resource: "population_basic", subject: app.demoPersonLogin, purpose: "个体工商户设立登记：核验经营者身份与户籍信息"))
             #expect(population.status == .ok, "\(population.body.string)")
             #expect(try population.content.decode(Lookup.self).fields.keys.sorted() == ["birthDate", "gender", "householdAddress", "name"])
             // the owner's data administrator revokes the demo grant: the next read is refused; only the owner may, only once
             let demoGrant = try #require(try await SharingGrant.query(on: app.db).filter(\.$resourceCode == "population_basic").first())
             let police = try await app.token("data.police")
-            #expect(try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "x"], bearer: amr).status == .forbidden)
-            #expect(try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": " "], bearer: police).status == .unprocessableEntity)
-            let revoked = try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "核查发现超范围使用"], bearer: police)
+            #expect(
+                try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "x"], bearer: amr)
+                    .status == .forbidden)
+            #expect(
+                try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": " "], bearer: police)
+                    .status == .unprocessableEntity)
+            let revoked = try await app.send(
+                .POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "核查发现超范围使用"], bearer: police)
             #expect(revoked.status == .ok, "\(revoked.body.string)")
-            #expect(try await app.send(.POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "again"], bearer: police).status == .conflict)
-            let afterRevoke = try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key], json: DataSharingAPI.LookupBody(
-                resource: "population_basic", subject: app.demoPersonLogin, purpose: "个体工商户设立登记：核验经营者身份与户籍信息"))
+            #expect(
+                try await app.send(
+                    .POST, "/api/v1/data/grants/\(try demoGrant.requireID())/revoke", json: ["reason": "again"], bearer: police
+                ).status == .conflict)
+            let afterRevoke = try await app.send(
+                .POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key],
+                json: DataSharingAPI.LookupBody(
+                    resource: "population_basic", subject: app.demoPersonLogin, purpose: "个体工商户设立登记：核验经营者身份与户籍信息"))
             #expect(afterRevoke.status == .forbidden && afterRevoke.errorBody?.error.code == "sharing.notGranted")
 
             let row = try #require(try await APIClient.find(second.id, on: app.db))
             row.revokedAt = app.clock.now()
             try await row.save(on: app.db)
             app.sharingClients.forget(prefix: row.keyPrefix)
-            #expect(try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key], json: body).status == .unauthorized)
+            #expect(
+                try await app.send(.POST, "/api/v1/data/lookup", headers: ["X-Api-Key": second.key], json: body).status == .unauthorized)
         }
     }
 
     static func dataAdmin(_ app: Application, department name: String, username: String) async throws -> String {
         let department = try #require(try await Department.query(on: app.db).filter(\.$name == name).first())
-        let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "数据管理员\(username)",
-                              passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
+        let account = Account(
+            kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "数据管理员\(username)",
+            passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
         account.roles = [.dataAdmin]
         account.$department.id = department.id
         account.regionCode = department.regionCode
@@ -186,13 +274,18 @@ struct SharedDataApplicationTests {
 
     static func draft(_ app: Application, item name: String, token: String, consent: Bool?) async throws -> UUID {
         let item = try await InstantApprovalTests.item(app, named: name)
-        let response = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app), submit: false,
-                                                                                        dataConsent: consent), bearer: token)
+        let response = try await app.send(
+            .POST, "/api/v1/applications",
+            json: ApplyBody(
+                item: item.code, form: Flow.fill(item.form, app: app), submit: false,
+                dataConsent: consent), bearer: token)
         #expect(response.status == .created, "\(response.body.string)")
         return try response.content.decode(Flow.Application_.self).id
     }
 
-    @Test("fetched with consent for the owner's own case; unconditional data without; nothing without consent or without the right to read; the reviewer sees it masked to their level and the person sees the read", arguments: TestDatabase.available)
+    @Test(
+        "fetched with consent for the owner's own case; unconditional data without; nothing without consent or without the right to read; the reviewer sees it masked to their level and the person sees the read",
+        arguments: TestDatabase.available)
     func fetch(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             let person = try await app.token(app.demoPersonLogin)
@@ -220,9 +313,12 @@ struct SharedDataApplicationTests {
             let hrss = try await Flow.reviewer(app, department: "杭州市西湖区人力资源和社会保障局", username: "reviewer.hrss")
             let (status, seen) = try await LicenseReuseTests.entries(app, consented, hrss)
             #expect(status == .ok && seen.count == 1 && seen[0].readable)
-            #expect(seen[0].fields.contains { $0.value == Masking.identityNumber(app.demoPersonLogin) } && seen[0].fields.contains { $0.value == "参保缴费" })
+            #expect(
+                seen[0].fields.contains { $0.value == Masking.identityNumber(app.demoPersonLogin) }
+                    && seen[0].fields.contains { $0.value == "参保缴费" })
             let reads = try await DataRead.query(on: app.db).all()
-            #expect(reads.count == 1 && reads[0].subjectID == personID && reads[0].source == "data:social_security_status"
+            #expect(
+                reads.count == 1 && reads[0].subjectID == personID && reads[0].source == "data:social_security_status"
                     && reads[0].basis == "consent:\(reuses[0].id!.uuidString)")
             // the clerk learns only that it was fetched
             let (_, byClerk) = try await LicenseReuseTests.entries(app, consented, try await app.token("clerk"))

@@ -10,7 +10,9 @@ import VaporTesting
 struct DeadlineWatchTests {
     typealias Flow = ApplicationFlowTests
 
-    @Test("yellow at 80 % of the working days, red after the due date, once per case even with two processes; paused cases keep their colour", arguments: TestDatabase.available)
+    @Test(
+        "yellow at 80 % of the working days, red after the due date, once per case even with two processes; paused cases keep their colour",
+        arguments: TestDatabase.available)
     func warnings(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, store in
             let item = try await ApplicationRulesTests.simpleItem(app, minimumDays: 5)
@@ -18,7 +20,8 @@ struct DeadlineWatchTests {
             let clerk = try await app.token("clerk")
             var cases: [UUID] = []
             for _ in 0..<6 {
-                let created = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app)), bearer: person)
+                let created = try await app.send(
+                    .POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app)), bearer: person)
                 let id = try created.content.decode(Flow.Application_.self).cases[0].id
                 _ = try await Flow.act(app, id, clerk, CaseActionBody(action: "passPrereview"))
                 _ = try await Flow.act(app, id, clerk, CaseActionBody(action: "accept"))
@@ -27,7 +30,9 @@ struct DeadlineWatchTests {
             let row = try #require(try await CaseRow.find(cases[0], on: app.db))
             let accepted = app.today
             let due = try app.workingDays.adding(workingDays: item.workingDays, to: accepted).value
-            let yellow = try app.workingDays.adding(workingDays: CaseClock.yellowThreshold(limit: item.workingDays, warnAt: 0.8), to: accepted).value
+            let yellow = try app.workingDays.adding(
+                workingDays: CaseClock.yellowThreshold(limit: item.workingDays, warnAt: 0.8), to: accepted
+            ).value
             #expect(row.dueOn == due.description && row.yellowOn == yellow.description && row.clockRunning && row.warning == .none)
 
             // one case waits for an inspection that pauses its clock: its colour stays
@@ -56,17 +61,23 @@ struct DeadlineWatchTests {
     @Test("容缺 materials past their due date suspend the case and stop its clock", arguments: TestDatabase.available)
     func owedOverdue(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
-            let rows = try await CatalogEntry.query(on: app.db).filter(\.$kind == .item).filter(\.$status == .published).filter(\.$regionCode == "330106").all()
+            let rows = try await CatalogEntry.query(on: app.db).filter(\.$kind == .item).filter(\.$status == .published).filter(
+                \.$regionCode == "330106"
+            ).all()
             let items = try rows.map { try $0.item() }
             let item = try #require(items.first { $0.materials.contains { $0.tolerable } })
             let clerk = try await app.token("clerk")
-            let created = try await app.send(.POST, "/api/v1/applications",
-                                             json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app),
-                                                             applicantID: try await app.accountID(login: app.demoPersonLogin), applicantPresent: true), bearer: clerk)
+            let created = try await app.send(
+                .POST, "/api/v1/applications",
+                json: ApplyBody(
+                    item: item.code, form: Flow.fill(item.form, app: app),
+                    applicantID: try await app.accountID(login: app.demoPersonLogin), applicantPresent: true), bearer: clerk)
             let id = try created.content.decode(Flow.Application_.self).cases[0].id
             _ = try await Flow.act(app, id, clerk, CaseActionBody(action: "passPrereview"))
             let due = try app.workingDays.adding(workingDays: 3, to: app.today).value
-            _ = try await Flow.act(app, id, clerk, CaseActionBody(action: "acceptTolerantly", owed: [item.materials.first { $0.tolerable }!.key], due: due.description))
+            _ = try await Flow.act(
+                app, id, clerk,
+                CaseActionBody(action: "acceptTolerantly", owed: [item.materials.first { $0.tolerable }!.key], due: due.description))
             #expect(try await DeadlineWatch.run(app: app, today: due).suspended == 0)
             #expect(try await DeadlineWatch.run(app: app, today: due.adding(days: 1)!).suspended == 1)
             let suspended = try #require(try await CaseRow.find(id, on: app.db))

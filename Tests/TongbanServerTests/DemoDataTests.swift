@@ -19,7 +19,8 @@ struct DemoDataTests {
         return try await app.db.sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE sample").first(decoding: Count.self)?.n ?? 0
     }
 
-    @Test("the first start's samples are labelled on every figure, and a purge leaves only the real ones", arguments: TestDatabase.available)
+    @Test(
+        "the first start's samples are labelled on every figure, and a purge leaves only the real ones", arguments: TestDatabase.available)
     func labelledThenPurged(database: TestDatabase) async throws {
         try await withTongban(database, seed: false) { app, _ in
             // setup: the demo as `serve` seeds it on a first start, and one real application beside it
@@ -30,8 +31,9 @@ struct DemoDataTests {
             form["monthlyWage"] = "3000"
             let clerk = try await app.token("clerk")
             let enterpriseID = try #require(try await Account.query(on: app.db).filter(\.$kind == .enterprise).first()?.id)
-            let real = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, applicantID: enterpriseID),
-                                          bearer: clerk)
+            let real = try await app.send(
+                .POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, applicantID: enterpriseID),
+                bearer: clerk)
             #expect(real.status == .created, "\(real.body.string)")
             _ = try await SupervisionRollup.refresh(app: app, now: app.clock.now())
             let sampleCases = try await Self.sampleCount(app, CaseRow.schema)
@@ -55,9 +57,13 @@ struct DemoDataTests {
             let english = try await app.send(.GET, "/transparency?\(period)", headers: ["Accept-Language": "en"]).body.string
             #expect(english.contains("Includes demo data"))
             struct Busiest: Decodable { let item_code: String }
-            let busiest = try #require(try await app.db.sql.raw("""
-                SELECT item_code FROM cases WHERE sample GROUP BY item_code ORDER BY COUNT(*) DESC LIMIT 1
-                """).first(decoding: Busiest.self)).item_code
+            let busiest = try #require(
+                try await app.db.sql.raw(
+                    """
+                    SELECT item_code FROM cases WHERE sample GROUP BY item_code ORDER BY COUNT(*) DESC LIMIT 1
+                    """
+                ).first(decoding: Busiest.self)
+            ).item_code
             #expect(try await app.send(.GET, "/catalog/items/\(busiest)").body.string.contains(Self.demoBanner))
             let hall = try #require(try await Hall.query(on: app.db).first())
             let browser = Browser(app)

@@ -33,8 +33,9 @@ struct DepartmentRoutingTests {
             let region = try RegionCode(Self.districts.randomElement(using: &rng)!)
             let own = departments.filter { $0.regionCode == region.value }.randomElement(using: &rng)!
             let other = departments.filter { $0.id != own.id }.randomElement(using: &rng)!
-            let item = ServiceItem(basicCode: try BasicCode("330A0004000001"), name: "样例", kind: .licensing,
-                                   department: ItemDepartment(name: own.name, code: own.creditCode), regionCode: region, level: .county)
+            let item = ServiceItem(
+                basicCode: try BasicCode("330A0004000001"), name: "样例", kind: .licensing,
+                department: ItemDepartment(name: own.name, code: own.creditCode), regionCode: region, level: .county)
             // the item's own department: by its code, whatever else has its name
             #expect(directory.id(of: item.department, in: region) == own.id)
             // a step with a code goes to that department, even in another region
@@ -48,12 +49,14 @@ struct DepartmentRoutingTests {
             #expect(directory.id(of: ProcessStep(kind: .review, name: "审查"), item: item) == own.id)
         }
         // a department known only at the city: found from the district below it
-        let cityOnly = Department(id: UUID(), creditCode: CreditCode.completing("11330100MB1234567")!, name: "数据资源管理局",
-                                  regionCode: try RegionCode("330100"))
+        let cityOnly = Department(
+            id: UUID(), creditCode: CreditCode.completing("11330100MB1234567")!, name: "数据资源管理局",
+            regionCode: try RegionCode("330100"))
         let withCity = DepartmentDirectory(departments + [cityOnly])
-        let item = ServiceItem(basicCode: try BasicCode("330A0004000001"), name: "样例", kind: .licensing,
-                               department: ItemDepartment(name: "市场监督管理局", code: "none"), regionCode: try RegionCode("330106"),
-                               level: .county)
+        let item = ServiceItem(
+            basicCode: try BasicCode("330A0004000001"), name: "样例", kind: .licensing,
+            department: ItemDepartment(name: "市场监督管理局", code: "none"), regionCode: try RegionCode("330106"),
+            level: .county)
         #expect(withCity.id(of: ProcessStep(kind: .review, name: "会审", department: "数据资源管理局"), item: item) == cityOnly.id)
         #expect(withCity.id(of: ProcessStep(kind: .review, name: "会审", department: "不存在的局"), item: item) == nil)
     }

@@ -8,7 +8,9 @@ import Vapor
 
 @Suite("group commit")
 struct GroupCommitTests {
-    @Test("concurrent writes share commits; one that fails is retried alone and hears of it; the others are stored with their audit entries", arguments: TestDatabase.available)
+    @Test(
+        "concurrent writes share commits; one that fails is retried alone and hears of it; the others are stored with their audit entries",
+        arguments: TestDatabase.available)
     func savepoints(database: TestDatabase) async throws {
         try await withTongban(database, seed: false) { app, _ in
             let existing = OutboxEvent(topic: "test.existing", subject: "-", payload: [:], at: app.clock.now())
@@ -23,9 +25,11 @@ struct GroupCommitTests {
                             if i % 5 == 0 { event.id = taken }
                             var rows = InsertBatch()
                             rows.add(event)
-                            try await app.groupCommit.write(on: app.db, GroupWrite(rows: rows, audit: AuditEvent(actorLabel: "test", action: "test.group", resource: String(i))))
+                            try await app.groupCommit.write(
+                                on: app.db,
+                                GroupWrite(rows: rows, audit: AuditEvent(actorLabel: "test", action: "test.group", resource: String(i))))
                             return (i, true)
-                        } catch where error.isConstraintViolation {
+                        } catch  where error.isConstraintViolation {
                             return (i, false)
                         }
                     }
@@ -42,7 +46,9 @@ struct GroupCommitTests {
         }
     }
 
-    @Test("two processes' queues and other audited writes interleaved: every write stored once with its entry, the chain whole", arguments: TestDatabase.available)
+    @Test(
+        "two processes' queues and other audited writes interleaved: every write stored once with its entry, the chain whole",
+        arguments: TestDatabase.available)
     func interleaved(database: TestDatabase) async throws {
         try await withTongban(database, seed: false) { app, store in
             let second = try await store.makeApp(migrate: false)
@@ -50,15 +56,19 @@ struct GroupCommitTests {
                 func queued(_ server: Application, _ label: String) async throws {
                     var rows = InsertBatch()
                     rows.add(OutboxEvent(topic: "test.interleaved", subject: label, payload: [:], at: app.clock.now()))
-                    try await server.groupCommit.write(on: server.db, GroupWrite(rows: rows, audit: AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label)))
+                    try await server.groupCommit.write(
+                        on: server.db,
+                        GroupWrite(rows: rows, audit: AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label)))
                 }
                 func direct(_ label: String) async throws {
-                    try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label), on: app.db, now: app.clock.now())
+                    try await AuditLog.append(
+                        AuditEvent(actorLabel: "test", action: "test.interleaved", resource: label), on: app.db, now: app.clock.now())
                 }
                 var expected: [String] = []
                 // one after another: a queued write after another writer's entry finds the chain moved
                 for round in 0..<20 {
-                    try await queued(app, "q\(round)a"); try await queued(app, "q\(round)b")
+                    try await queued(app, "q\(round)a")
+                    try await queued(app, "q\(round)b")
                     try await direct("d\(round)")
                     expected += ["q\(round)a", "q\(round)b", "d\(round)"]
                 }

@@ -13,13 +13,33 @@ struct LicenseReuseTests {
     typealias Flow = ApplicationFlowTests
 
     struct Entry: Decodable {
-        struct Field: Decodable { let label: String; let value: String }
-        let materialKey: String; let sourceRef: String; let departments: [String]; let readable: Bool; let fields: [Field]
+        struct Field: Decodable {
+            let label: String
+            let value: String
+        }
+        let materialKey: String
+        let sourceRef: String
+        let departments: [String]
+        let readable: Bool
+        let fields: [Field]
     }
     struct Access: Decodable {
-        struct Consent: Decodable { let applicationID: UUID; let source: String; let department: String; let purpose: String }
-        struct Read: Decodable { let at: Date; let reader: String; let source: String; let fields: [String]; let purpose: String; let basis: String }
-        let consents: [Consent]; let reads: [Read]
+        struct Consent: Decodable {
+            let applicationID: UUID
+            let source: String
+            let department: String
+            let purpose: String
+        }
+        struct Read: Decodable {
+            let at: Date
+            let reader: String
+            let source: String
+            let fields: [String]
+            let purpose: String
+            let basis: String
+        }
+        let consents: [Consent]
+        let reads: [Read]
     }
 
     static func wallet(_ app: Application, _ token: String) async throws -> [LicenseTests.Wallet] {
@@ -31,22 +51,29 @@ struct LicenseReuseTests {
         return (response.status, response.status == .ok ? try response.content.decode([Entry].self) : [])
     }
 
-    @Test("开办餐饮店 with the business licence instead of a copy: consents per case, reviewers read it, the holder sees each read, materials saved counted", arguments: TestDatabase.available)
+    @Test(
+        "开办餐饮店 with the business licence instead of a copy: consents per case, reviewers read it, the holder sees each read, materials saved counted",
+        arguments: TestDatabase.available)
     func bundleWithLicence(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             let enterprise = try await app.token(app.demoEnterpriseLogin)
             let enterpriseID = try await app.accountID(login: app.demoEnterpriseLogin)
             let licence = try #require(try await Self.wallet(app, enterprise).first { $0.typeCode == "yyzz" })
-            let evaluation = try await app.send(.POST, "/api/v1/catalog/bundles/\(Flow.restaurant)/evaluate", json: ["answers": Flow.answers])
-                .content.decode(Flow.Evaluation.self)
-            let body = ApplyBody(bundle: Flow.restaurant, answers: Flow.answers, form: Flow.fill(evaluation.form.map(\.field), app: app), submit: false,
-                                 licenses: ["business_license": licence.identifier])
+            let evaluation = try await app.send(
+                .POST, "/api/v1/catalog/bundles/\(Flow.restaurant)/evaluate", json: ["answers": Flow.answers]
+            )
+            .content.decode(Flow.Evaluation.self)
+            let body = ApplyBody(
+                bundle: Flow.restaurant, answers: Flow.answers, form: Flow.fill(evaluation.form.map(\.field), app: app), submit: false,
+                licenses: ["business_license": licence.identifier])
             let draft = try await app.send(.POST, "/api/v1/applications", json: body, bearer: enterprise)
             #expect(draft.status == .created, "\(draft.body.string)")
             let id = try draft.content.decode(Flow.Application_.self).id
-            for material in evaluation.materials.map(\.material) where material.required && material.source == .applicant && !material.tolerable {
-                let upload = try await app.send(.POST, "/api/v1/applications/\(id)/materials/\(material.key)?filename=\(material.key).pdf",
-                                                headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Flow.pdf)
+            for material in evaluation.materials.map(\.material)
+            where material.required && material.source == .applicant && !material.tolerable {
+                let upload = try await app.send(
+                    .POST, "/api/v1/applications/\(id)/materials/\(material.key)?filename=\(material.key).pdf",
+                    headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Flow.pdf)
                 #expect(upload.status == .created)
             }
             let submitted = try await app.send(.POST, "/api/v1/applications/\(id)/submit", bearer: enterprise)
@@ -56,10 +83,14 @@ struct LicenseReuseTests {
             // one consent for every case whose item asks for the business licence, for that case's department
             let items = try await CatalogEntry.query(on: app.db).filter(\.$kind == .item).filter(\.$status == .published).all()
                 .map { try $0.item() }
-            let asking = application.cases.filter { c in items.first { $0.code == c.itemCode }?.materials.contains { $0.key == "business_license" } == true }
+            let asking = application.cases.filter { c in
+                items.first { $0.code == c.itemCode }?.materials.contains { $0.key == "business_license" } == true
+            }
             let reuses = try await MaterialReuse.query(on: app.db).filter(\.$applicationID == id).all()
             #expect(!asking.isEmpty && reuses.count == asking.count)
-            #expect(Set(reuses.map(\.caseID)) == Set(asking.map(\.id)) && reuses.allSatisfy { $0.consented && $0.holderID == enterpriseID && $0.sourceRef == licence.identifier })
+            #expect(
+                Set(reuses.map(\.caseID)) == Set(asking.map(\.id))
+                    && reuses.allSatisfy { $0.consented && $0.holderID == enterpriseID && $0.sourceRef == licence.identifier })
             #expect(Set(reuses.map(\.departmentName)) == Set(asking.map(\.department)))
 
             // the holder sees the licence's data; reading one's own data is no "read by others"
@@ -77,32 +108,44 @@ struct LicenseReuseTests {
             // each asking department's reviewer reads it; each read is recorded for the holder
             var readers: [String] = []
             for (index, c) in asking.enumerated() {
-                let token = c.department == "杭州市西湖区市场监督管理局" ? try await app.token("reviewer.amr")
+                let token =
+                    c.department == "杭州市西湖区市场监督管理局"
+                    ? try await app.token("reviewer.amr")
                     : try await Flow.reviewer(app, department: c.department, username: "reviewer.reuse\(index)")
                 let (status, seen) = try await Self.entries(app, id, token)
-                #expect(status == .ok && seen.count == 1 && seen[0].readable && seen[0].fields.contains { $0.value == app.demoEnterpriseLogin })
+                #expect(
+                    status == .ok && seen.count == 1 && seen[0].readable && seen[0].fields.contains { $0.value == app.demoEnterpriseLogin })
                 readers.append(c.department)
             }
             let reads = try await DataRead.query(on: app.db).all()
-            #expect(reads.count == asking.count && reads.allSatisfy { $0.subjectID == enterpriseID && $0.source == "license:\(licence.identifier)" })
+            #expect(
+                reads.count == asking.count
+                    && reads.allSatisfy { $0.subjectID == enterpriseID && $0.source == "license:\(licence.identifier)" })
 
             // the holder's access view lists the consents and the reads, and matches the audit chain entry for entry
             let access = try await app.send(.GET, "/api/v1/me/data-access", bearer: enterprise).content.decode(Access.self)
-            #expect(access.consents.count == asking.count && access.consents.allSatisfy { $0.applicationID == id && $0.purpose.contains("餐饮") })
+            #expect(
+                access.consents.count == asking.count && access.consents.allSatisfy { $0.applicationID == id && $0.purpose.contains("餐饮") })
             #expect(access.reads.count == asking.count)
             for department in readers { #expect(access.reads.contains { $0.reader.hasPrefix(department) }) }
             let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").all()
             #expect(audited.count == access.reads.count)
             for read in access.reads {
-                #expect(audited.contains { $0.resource == read.source && $0.purpose == read.purpose && $0.actorLabel == read.reader
-                    && ($0.details ?? "").contains(enterpriseID.uuidString) && ($0.details ?? "").contains(read.basis) })
+                #expect(
+                    audited.contains {
+                        $0.resource == read.source && $0.purpose == read.purpose && $0.actorLabel == read.reader
+                            && ($0.details ?? "").contains(enterpriseID.uuidString) && ($0.details ?? "").contains(read.basis)
+                    })
             }
             let entries = try await AuditEntry.query(on: app.db).count()
             #expect(try await AuditLog.verify(on: app.db) == .ok(entries: entries))
             #expect(try await app.send(.GET, "/api/v1/me/data-access", bearer: clerk).status == .forbidden)
 
             // once the consent has expired, the reviewer no longer sees the data, and nothing is read
-            for reuse in reuses { reuse.expiresAt = app.clock.now().addingTimeInterval(-60); try await reuse.save(on: app.db) }
+            for reuse in reuses {
+                reuse.expiresAt = app.clock.now().addingTimeInterval(-60)
+                try await reuse.save(on: app.db)
+            }
             let (_, expired) = try await Self.entries(app, id, try await app.token("reviewer.amr"))
             #expect(expired.count == 1 && !expired[0].readable)
             #expect(try await DataRead.query(on: app.db).count() == asking.count)
@@ -117,13 +160,16 @@ struct LicenseReuseTests {
         }
     }
 
-    @Test("a licence that is not the applicant's, not valid, of the wrong kind or malformed is refused, naming the material; nothing is written", arguments: TestDatabase.available)
+    @Test(
+        "a licence that is not the applicant's, not valid, of the wrong kind or malformed is refused, naming the material; nothing is written",
+        arguments: TestDatabase.available)
     func refusals(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             let person = try await app.token(app.demoPersonLogin)
             let personID = try await app.accountID(login: app.demoPersonLogin)
             let idCard = try #require(try await Self.wallet(app, person).first { $0.typeCode == "jmsfz" })
-            let business = try #require(try await Self.wallet(app, try await app.token(app.demoEnterpriseLogin)).first { $0.typeCode == "yyzz" })
+            let business = try #require(
+                try await Self.wallet(app, try await app.token(app.demoEnterpriseLogin)).first { $0.typeCode == "yyzz" })
             let item = try await InstantApprovalTests.item(app, named: "出生登记")
             #expect(item.materials.contains { $0.key == "id_card" } && item.materials.contains { $0.key == "household_register" })
             let form = Flow.fill(item.form, app: app)
@@ -132,10 +178,14 @@ struct LicenseReuseTests {
             }
             let clerk = try await app.token("clerk")  // signing in is audited: before the count
             let before = try await ApplicationRulesTests.counts(app)
-            func refused(_ licenses: [String: String], _ code: String, token: String? = nil, applicant: UUID? = nil, _ what: Comment) async throws {
-                let response = try await app.send(.POST, "/api/v1/applications", json: body(licenses, applicant: applicant), bearer: token ?? person)
+            func refused(_ licenses: [String: String], _ code: String, token: String? = nil, applicant: UUID? = nil, _ what: Comment)
+                async throws
+            {
+                let response = try await app.send(
+                    .POST, "/api/v1/applications", json: body(licenses, applicant: applicant), bearer: token ?? person)
                 let detail = response.errorBody?.error.details?.first
-                #expect(response.status == .unprocessableEntity && detail?.code == code && detail?.field.hasPrefix("licenses.") == true, what)
+                #expect(
+                    response.status == .unprocessableEntity && detail?.code == code && detail?.field.hasPrefix("licenses.") == true, what)
                 #expect(detail?.message.isEmpty == false)
             }
             try await refused(["id_card": business.identifier], "license.notHeld", "someone else's licence offered as one's own")
@@ -145,8 +195,9 @@ struct LicenseReuseTests {
             let flipped = String(idCard.identifier.dropLast()) + (last == "0" ? "1" : "0")
             try await refused(["id_card": flipped], "license.badCheckCharacter", "a mistyped identifier")
             try await refused(["nonsense": idCard.identifier], "license.notForMaterial", "a material that does not exist")
-            try await refused(["id_card": idCard.identifier], "license.holderOnly", token: clerk, applicant: personID,
-                              "a clerk consenting for the holder")
+            try await refused(
+                ["id_card": idCard.identifier], "license.holderOnly", token: clerk, applicant: personID,
+                "a clerk consenting for the holder")
             let record = try #require(try await LicenseRecord.query(on: app.db).filter(\.$identifier == idCard.identifier).first())
             record.status = LicenseStatus.suspended.rawValue
             try await record.save(on: app.db)
@@ -172,7 +223,9 @@ struct LicenseReuseTests {
 struct LicenseReissueTests {
     typealias Flow = ApplicationFlowTests
 
-    @Test("a change or a renewal issues the next version and cancels the old one, naming it; wrong hands and wrong input refused", arguments: TestDatabase.available)
+    @Test(
+        "a change or a renewal issues the next version and cancels the old one, naming it; wrong hands and wrong input refused",
+        arguments: TestDatabase.available)
     func reissue(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             let enterprise = try await app.token(app.demoEnterpriseLogin)
@@ -180,20 +233,32 @@ struct LicenseReissueTests {
             let old = try #require(try await LicenseReuseTests.wallet(app, enterprise).first { $0.typeCode == "yyzz" })
             let path = "/api/v1/licenses/\(old.identifier)/reissue"
             // only the issuing department; only real changes of the type's fields
-            #expect(try await app.send(.POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": "800 万元人民币"], reason: "增资"),
-                                       bearer: try await app.token("reviewer.health")).status == .forbidden)
-            let same = try await app.send(.POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": old.fields["capital"] ?? ""], reason: "无"), bearer: amr)
+            #expect(
+                try await app.send(
+                    .POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": "800 万元人民币"], reason: "增资"),
+                    bearer: try await app.token("reviewer.health")
+                ).status == .forbidden)
+            let same = try await app.send(
+                .POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": old.fields["capital"] ?? ""], reason: "无"),
+                bearer: amr)
             #expect(same.status == .unprocessableEntity && same.errorBody?.error.details?.first?.code == "license.nothingChanged")
-            let unknown = try await app.send(.POST, path, json: LicenseReissue.Body(kind: "change", fields: ["shoeSize": "42"], reason: "x"), bearer: amr)
+            let unknown = try await app.send(
+                .POST, path, json: LicenseReissue.Body(kind: "change", fields: ["shoeSize": "42"], reason: "x"), bearer: amr)
             #expect(unknown.status == .unprocessableEntity && unknown.errorBody?.error.details?.first?.field == "fields.shoeSize")
-            #expect(try await app.send(.POST, "/api/v1/licenses/1.2.156.3005.2.X/reissue", json: LicenseReissue.Body(kind: "renew", reason: "x"), bearer: amr).status == .unprocessableEntity)
+            #expect(
+                try await app.send(
+                    .POST, "/api/v1/licenses/1.2.156.3005.2.X/reissue", json: LicenseReissue.Body(kind: "renew", reason: "x"), bearer: amr
+                ).status == .unprocessableEntity)
 
-            let changed = try await app.send(.POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": "800 万元人民币"], reason: "增加注册资本"), bearer: amr)
+            let changed = try await app.send(
+                .POST, path, json: LicenseReissue.Body(kind: "change", fields: ["capital": "800 万元人民币"], reason: "增加注册资本"), bearer: amr)
             #expect(changed.status == .ok, "\(changed.body.string)")
             let verdict = try changed.content.decode(LicenseTests.Verdict.self)
             let next = try LicenseIdentifier(try #require(verdict.identifier))
             let previous = try LicenseIdentifier(old.identifier)
-            #expect(verdict.outcome == "valid" && next.version == previous.version + 1 && next.serial == previous.serial && next.issuer == previous.issuer)
+            #expect(
+                verdict.outcome == "valid" && next.version == previous.version + 1 && next.serial == previous.serial
+                    && next.issuer == previous.issuer)
             #expect(try await LicenseTests.verify(app, old.token).outcome == "cancelled")
             let wallet = try await LicenseReuseTests.wallet(app, enterprise).filter { $0.typeCode == "yyzz" }
             let current = try #require(wallet.first { $0.identifier == next.value })
@@ -208,19 +273,40 @@ struct LicenseReissueTests {
             let enterpriseID = try await app.accountID(login: app.demoEnterpriseLogin)
             var fields = Dictionary(uniqueKeysWithValues: type.fields.map { ($0.key, "纸质证照转换：\($0.label)") })
             let health = try await app.token("reviewer.health")
-            let missing = try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID,
-                                                                                                    fields: fields.filter { $0.key != type.fields[0].key }, reason: "存量纸质证照转换"), bearer: health)
-            #expect(missing.status == .unprocessableEntity && missing.errorBody?.error.details?.map(\.field) == ["fields.\(type.fields[0].key)"])
-            #expect(try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: try await app.accountID(login: "clerk"),
-                                                                                              fields: fields, reason: "x"), bearer: health).status == .unprocessableEntity)
-            #expect(try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID, fields: fields, reason: "x"),
-                                       bearer: enterprise).status == .forbidden)
+            let missing = try await app.send(
+                .POST, "/api/v1/licenses",
+                json: LicenseDirectIssue.Body(
+                    type: type.code, holderID: enterpriseID,
+                    fields: fields.filter { $0.key != type.fields[0].key }, reason: "存量纸质证照转换"), bearer: health)
+            #expect(
+                missing.status == .unprocessableEntity && missing.errorBody?.error.details?.map(\.field) == ["fields.\(type.fields[0].key)"]
+            )
+            #expect(
+                try await app.send(
+                    .POST, "/api/v1/licenses",
+                    json: LicenseDirectIssue.Body(
+                        type: type.code, holderID: try await app.accountID(login: "clerk"),
+                        fields: fields, reason: "x"), bearer: health
+                ).status == .unprocessableEntity)
+            #expect(
+                try await app.send(
+                    .POST, "/api/v1/licenses",
+                    json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID, fields: fields, reason: "x"),
+                    bearer: enterprise
+                ).status == .forbidden)
             fields["extra"] = "x"
-            #expect(try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID, fields: fields, reason: "x"),
-                                       bearer: health).errorBody?.error.details?.first?.field == "fields.extra")
+            #expect(
+                try await app.send(
+                    .POST, "/api/v1/licenses",
+                    json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID, fields: fields, reason: "x"),
+                    bearer: health
+                ).errorBody?.error.details?.first?.field == "fields.extra")
             fields["extra"] = nil
-            let issued = try await app.send(.POST, "/api/v1/licenses", json: LicenseDirectIssue.Body(type: type.code, holderID: enterpriseID, fields: fields,
-                                                                                                   reason: "存量纸质证照转换"), bearer: health)
+            let issued = try await app.send(
+                .POST, "/api/v1/licenses",
+                json: LicenseDirectIssue.Body(
+                    type: type.code, holderID: enterpriseID, fields: fields,
+                    reason: "存量纸质证照转换"), bearer: health)
             #expect(issued.status == .created, "\(issued.body.string)")
             let issuedVerdict = try issued.content.decode(LicenseTests.Verdict.self)
             let issuedID = try LicenseIdentifier(try #require(issuedVerdict.identifier))
@@ -229,12 +315,17 @@ struct LicenseReissueTests {
 
             // renewal: the person's ID card gets a new ten-year period from today
             let police = try await Flow.reviewer(app, department: "杭州市公安局西湖区分局", username: "reviewer.police")
-            let card = try #require(try await LicenseReuseTests.wallet(app, try await app.token(app.demoPersonLogin)).first { $0.typeCode == "jmsfz" })
-            let renewed = try await app.send(.POST, "/api/v1/licenses/\(card.identifier)/reissue", json: LicenseReissue.Body(kind: "renew", reason: "有效期满换领"), bearer: police)
+            let card = try #require(
+                try await LicenseReuseTests.wallet(app, try await app.token(app.demoPersonLogin)).first { $0.typeCode == "jmsfz" })
+            let renewed = try await app.send(
+                .POST, "/api/v1/licenses/\(card.identifier)/reissue", json: LicenseReissue.Body(kind: "renew", reason: "有效期满换领"),
+                bearer: police)
             #expect(renewed.status == .ok, "\(renewed.body.string)")
             let renewedID = try #require(try renewed.content.decode(LicenseTests.Verdict.self).identifier)
             let stored = try #require(try await LicenseRecord.query(on: app.db).filter(\.$identifier == renewedID).first())
-            #expect(stored.issuedOn == app.today.description && stored.validUntil == app.licenseTypes["jmsfz"]?.validUntil(issuedOn: app.today)?.description)
+            #expect(
+                stored.issuedOn == app.today.description
+                    && stored.validUntil == app.licenseTypes["jmsfz"]?.validUntil(issuedOn: app.today)?.description)
         }
     }
 }

@@ -14,8 +14,21 @@ import VaporTesting
 struct LicenseTests {
     typealias Flow = ApplicationFlowTests
 
-    struct Wallet: Decodable { let identifier: String; let typeCode: String; let status: String; let fields: [String: String]; let token: String }
-    struct Verdict: Decodable { let outcome: String; let reason: String?; let message: String; let identifier: String?; let holderName: String?; let tamperedFields: [String] }
+    struct Wallet: Decodable {
+        let identifier: String
+        let typeCode: String
+        let status: String
+        let fields: [String: String]
+        let token: String
+    }
+    struct Verdict: Decodable {
+        let outcome: String
+        let reason: String?
+        let message: String
+        let identifier: String?
+        let holderName: String?
+        let tamperedFields: [String]
+    }
 
     /// 公共场所卫生许可 for the demo enterprise, approved at once on its commitment: a licence.
     static func approveOnCommitment(_ app: Application, clerk: String) async throws -> (caseID: UUID, form: [String: String]) {
@@ -23,8 +36,11 @@ struct LicenseTests {
         let enterpriseID = try #require(try await Account.query(on: app.db).filter(\.$kind == .enterprise).first()?.id)
         let form = Flow.fill(item.form, app: app)
         // the enterprise's representative signs the commitment at the window
-        let created = try await app.send(.POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, applicantID: enterpriseID, applicantPresent: true,
-                                                                                       commitment: true), bearer: clerk)
+        let created = try await app.send(
+            .POST, "/api/v1/applications",
+            json: ApplyBody(
+                item: item.code, form: form, applicantID: enterpriseID, applicantPresent: true,
+                commitment: true), bearer: clerk)
         let caseID = try created.content.decode(Flow.Application_.self).cases[0].id
         _ = try await Flow.act(app, caseID, clerk, CaseActionBody(action: "passPrereview"))
         _ = try await Flow.act(app, caseID, clerk, CaseActionBody(action: "approveOnCommitment"))
@@ -41,13 +57,17 @@ struct LicenseTests {
     static func rewrite(_ token: String, _ change: (inout [String: Any]) -> Void) throws -> String {
         let parts = token.split(separator: ".").map(String.init)
         struct Unreadable: Error {}
-        guard let data = Data(base64URL: parts[1]), var payload = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw Unreadable() }
+        guard let data = Data(base64URL: parts[1]), var payload = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw Unreadable()
+        }
         change(&payload)
         let changed = try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])
         return [parts[0], changed.base64URLEncodedString(), parts[2]].joined(separator: ".")
     }
 
-    @Test("issued on approval; valid by the API and by any JOSE library with the JWK Set; every change caught; revoked with the approval", arguments: TestDatabase.available)
+    @Test(
+        "issued on approval; valid by the API and by any JOSE library with the JWK Set; every change caught; revoked with the approval",
+        arguments: TestDatabase.available)
     func lifecycle(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             let clerk = try await app.token("clerk")
@@ -88,18 +108,32 @@ struct LicenseTests {
             try await app.execute()
             app.environment.arguments = ["tongban", "license", "verify", folder + "/bad.jws", "--jwks", folder + "/jwks.json"]
             await #expect(throws: ExitCode.self) { try await app.execute() }
-            #expect(await LicenseCommand.verify(String(license.token.dropLast(3)) + "AAA", jwks: jwks.body.string, today: app.today).lines == ["invalid: bad signature (altered, or not signed by the key it names)"])
+            #expect(
+                await LicenseCommand.verify(String(license.token.dropLast(3)) + "AAA", jwks: jwks.body.string, today: app.today).lines == [
+                    "invalid: bad signature (altered, or not signed by the key it names)"
+                ])
 
             // every claim changed is named; every signature byte changed is refused
-            let changes: [(String, (inout [String: Any]) -> Void)] = [
-                ("holderName", { $0["holderName"] = "别人的公司" }), ("holderCode", { $0["sub"] = "91110108MA01ABCD2X" }),
-                ("issuedOn", { $0["issuedOn"] = "2020-01-01" }), ("validUntil", { $0["validUntil"] = "2099-12-31" }),
-                ("issuerName", { $0["issuerName"] = "某某局" }), ("typeName", { $0["typeName"] = "营业执照" }),
-            ] + license.fields.keys.sorted().map { key in ("fields.\(key)", { (p: inout [String: Any]) in
-                var fields = p["fields"] as! [String: Any]; fields[key] = "改" + (fields[key] as! String); p["fields"] = fields }) }
+            let changes: [(String, (inout [String: Any]) -> Void)] =
+                [
+                    ("holderName", { $0["holderName"] = "别人的公司" }), ("holderCode", { $0["sub"] = "91110108MA01ABCD2X" }),
+                    ("issuedOn", { $0["issuedOn"] = "2020-01-01" }), ("validUntil", { $0["validUntil"] = "2099-12-31" }),
+                    ("issuerName", { $0["issuerName"] = "某某局" }), ("typeName", { $0["typeName"] = "营业执照" }),
+                ]
+                + license.fields.keys.sorted().map { key in
+                    (
+                        "fields.\(key)",
+                        { (p: inout [String: Any]) in
+                            var fields = p["fields"] as! [String: Any]
+                            fields[key] = "改" + (fields[key] as! String)
+                            p["fields"] = fields
+                        }
+                    )
+                }
             for (name, change) in changes {
                 let verdict = try await Self.verify(app, try Self.rewrite(license.token, change))
-                #expect(verdict.outcome == "invalid" && verdict.reason == "tampered" && verdict.tamperedFields == [name], "\(name): \(verdict)")
+                #expect(
+                    verdict.outcome == "invalid" && verdict.reason == "tampered" && verdict.tamperedFields == [name], "\(name): \(verdict)")
                 #expect(verdict.holderName == nil)
             }
             let parts = license.token.split(separator: ".").map(String.init)
@@ -126,7 +160,9 @@ struct LicenseTests {
             // key rotation: the next licence has a new key; both verify, both keys are published
             try await app.licenseKeys.rotate(issuerCode: identifier.issuer.value, app: app)
             _ = try await Self.approveOnCommitment(app, clerk: clerk)
-            let both = try await app.send(.GET, "/api/v1/licenses", bearer: enterprise).content.decode([Wallet].self).filter { $0.typeCode == "ggcswsxkz" }
+            let both = try await app.send(.GET, "/api/v1/licenses", bearer: enterprise).content.decode([Wallet].self).filter {
+                $0.typeCode == "ggcswsxkz"
+            }
             #expect(both.count == 2)
             let kids = Set(try both.map { try #require(JWTHeaderKid.of($0.token)) })
             #expect(kids.count == 2)
@@ -138,7 +174,10 @@ struct LicenseTests {
             // the issuing department suspends and restores it, with a reason; others may not; an end is final
             let health = try await app.token("reviewer.health")
             let statusPath = "/api/v1/licenses/\(license.identifier)/status"
-            #expect(try await app.send(.POST, statusPath, json: ["status": "02", "reason": "整改期间暂扣"], bearer: try await app.token("reviewer.amr")).status == .forbidden)
+            #expect(
+                try await app.send(
+                    .POST, statusPath, json: ["status": "02", "reason": "整改期间暂扣"], bearer: try await app.token("reviewer.amr")
+                ).status == .forbidden)
             #expect(try await app.send(.POST, statusPath, json: ["status": "02"], bearer: health).status == .unprocessableEntity)
             #expect(try await app.send(.POST, statusPath, json: ["status": "05", "reason": "x"], bearer: health).status == .conflict)
             let suspended = try await app.send(.POST, statusPath, json: ["status": "02", "reason": "整改期间暂扣"], bearer: health)
@@ -160,7 +199,8 @@ struct LicenseTests {
 enum JWTHeaderKid {
     static func of(_ token: String) -> String? {
         guard let header = token.split(separator: ".").first, let data = Data(base64URL: String(header)),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
         return object["kid"] as? String
     }
 }

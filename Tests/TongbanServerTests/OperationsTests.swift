@@ -73,13 +73,16 @@ struct OperationsTests {
     @Test("/openapi.json describes exactly the registered /api/v1 routes")
     func openAPIMatchesRoutes() async throws {
         try await withTongban(.sqlite, seed: false) { app, _ in
-            let registered = Set(app.routes.all.compactMap { route -> String? in
-                let path = "/" + route.path.map { component -> String in
-                    if case let .parameter(name) = component { return "{\(name)}" }
-                    return component.description
-                }.joined(separator: "/")
-                return path.hasPrefix("/api/v1/") ? "\(route.method.rawValue.lowercased()) \(path)" : nil
-            })
+            let registered = Set(
+                app.routes.all.compactMap { route -> String? in
+                    let path =
+                        "/"
+                        + route.path.map { component -> String in
+                            if case let .parameter(name) = component { return "{\(name)}" }
+                            return component.description
+                        }.joined(separator: "/")
+                    return path.hasPrefix("/api/v1/") ? "\(route.method.rawValue.lowercased()) \(path)" : nil
+                })
             let response = try await app.send(.GET, "/openapi.json")
             #expect(response.status == .ok)
             let document = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
@@ -89,7 +92,9 @@ struct OperationsTests {
             for (path, operations) in paths {
                 for method in operations.keys { documented.insert("\(method) \(path)") }
             }
-            #expect(documented == registered, "only documented: \(documented.subtracting(registered)); only registered: \(registered.subtracting(documented))")
+            #expect(
+                documented == registered,
+                "only documented: \(documented.subtracting(registered)); only registered: \(registered.subtracting(documented))")
             // Every operation references schemas that exist.
             let schemas = ((document["components"] as! [String: Any])["schemas"] as! [String: Any]).keys
             let text = response.body.string

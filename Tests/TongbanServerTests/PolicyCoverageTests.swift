@@ -77,11 +77,12 @@ struct PolicyCoverageTests {
     }
 
     static func concretePath(_ route: Route) -> String {
-        "/" + route.path.map { component -> String in
-            if case .parameter = component { return UUID().uuidString }
-            if case .catchall = component { return "x" }
-            return component.description
-        }.joined(separator: "/")
+        "/"
+            + route.path.map { component -> String in
+                if case .parameter = component { return UUID().uuidString }
+                if case .catchall = component { return "x" }
+                return component.description
+            }.joined(separator: "/")
     }
 
     @Test("every route not public on purpose refuses a caller who is not signed in", arguments: TestDatabase.available)

@@ -40,7 +40,9 @@ struct RegistrationTests {
     @Test("an enterprise registers with its credit code", arguments: TestDatabase.available)
     func registerEnterprise(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
-            let body = ["name": "宁波港示例物流有限公司", "creditCode": "91330000142916567n", "legalRepresentative": "王五", "password": "Wangwu-password-1"]
+            let body = [
+                "name": "宁波港示例物流有限公司", "creditCode": "91330000142916567n", "legalRepresentative": "王五", "password": "Wangwu-password-1",
+            ]
             let response = try await app.send(.POST, "/api/v1/register/enterprise", json: body)
             #expect(response.status == .created)
             #expect(try response.content.decode(AccountDTO.self).creditCode == "91330000142916567N")
@@ -62,7 +64,9 @@ struct RegistrationTests {
         }
     }
 
-    @Test("each kind of bad input gets a 4xx naming the field, in the caller's language, and writes nothing", arguments: TestDatabase.available)
+    @Test(
+        "each kind of bad input gets a 4xx naming the field, in the caller's language, and writes nothing",
+        arguments: TestDatabase.available)
     func badInput(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             let before = try await WriteCounts.read(app)
@@ -88,18 +92,25 @@ struct RegistrationTests {
             var body = Self.person
             body["identityNumber"] = "110105194912310021"
             let english = try await app.send(.POST, "/api/v1/register/person?lang=en", json: body)
-            #expect(english.errorBody?.error.details?.first?.message == "Identity number has a wrong check character; please check for a typo")
+            #expect(
+                english.errorBody?.error.details?.first?.message == "Identity number has a wrong check character; please check for a typo")
             let zh = try await app.send(.POST, "/api/v1/register/person", json: body)
             #expect(zh.errorBody?.error.details?.first?.message == "身份证号码校验位不正确，请核对是否输错")
 
             // malformed JSON, wrong type, wrong content type, missing body, oversized body
-            #expect(try await app.send(.POST, "/api/v1/register/person", headers: ["Content-Type": "application/json"], raw: "{\"name\":").status == .badRequest)
-            let wrongType = try await app.send(.POST, "/api/v1/register/person", headers: ["Content-Type": "application/json"], raw: "{\"name\": 5}")
+            #expect(
+                try await app.send(.POST, "/api/v1/register/person", headers: ["Content-Type": "application/json"], raw: "{\"name\":")
+                    .status == .badRequest)
+            let wrongType = try await app.send(
+                .POST, "/api/v1/register/person", headers: ["Content-Type": "application/json"], raw: "{\"name\": 5}")
             #expect(wrongType.status == .unprocessableEntity && wrongType.errorBody?.error.details?.first?.field == "name")
-            #expect(try await app.send(.POST, "/api/v1/register/person", headers: ["Content-Type": "text/plain"], raw: "hello").status == .unsupportedMediaType)
+            #expect(
+                try await app.send(.POST, "/api/v1/register/person", headers: ["Content-Type": "text/plain"], raw: "hello").status
+                    == .unsupportedMediaType)
             #expect(try await app.send(.POST, "/api/v1/register/person").status == .unsupportedMediaType)
-            let huge = try await app.send(.POST, "/api/v1/register/person", headers: ["Content-Type": "application/json"],
-                                          raw: "{\"name\":\"" + String(repeating: "a", count: 2_000_000) + "\"}")
+            let huge = try await app.send(
+                .POST, "/api/v1/register/person", headers: ["Content-Type": "application/json"],
+                raw: "{\"name\":\"" + String(repeating: "a", count: 2_000_000) + "\"}")
             // A live server refuses it while streaming (413); the in-memory tester hands the whole
             // body over, so the field's own limit answers (422). Either way: a 4xx and no write.
             #expect([.payloadTooLarge, .unprocessableEntity].contains(huge.status))
@@ -112,7 +123,9 @@ struct RegistrationTests {
         try await withTongban(.sqlite) { app, _ in
             let before = try await WriteCounts.read(app)
             var rng = SystemRandomNumberGenerator()
-            let pieces = ["{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e999", "-0", "\\u0000", "身份证", "name", "identityNumber", "\u{0}", " "]
+            let pieces = [
+                "{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e999", "-0", "\\u0000", "身份证", "name", "identityNumber", "\u{0}", " ",
+            ]
             for _ in 0..<300 {
                 let body = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
                 for path in ["/api/v1/register/person", "/api/v1/register/enterprise", "/api/v1/auth/login", "/api/v1/auth/refresh"] {

@@ -34,13 +34,16 @@ struct SubmissionPathTests {
         let tasks = try await ReviewTask.query(on: app.db).filter(\.$applicationID == id).count()
         let timeline = try await CaseEvent.query(on: app.db).filter(\.$applicationID == id).sort(\.$at).all()
             .map(\.action).filter { $0 != "material.upload" }
-        let facts = CaseFacts(state: row.state, decidedOn: row.decidedOn, daysUsed: row.daysUsed, promisedDays: row.promisedDays,
-                              departmentID: row.departmentID, itemVersion: row.itemVersion, clockRunning: row.clockRunning,
-                              route: try row.caseRecord().decision?.route, tasks: tasks, timeline: timeline)
+        let facts = CaseFacts(
+            state: row.state, decidedOn: row.decidedOn, daysUsed: row.daysUsed, promisedDays: row.promisedDays,
+            departmentID: row.departmentID, itemVersion: row.itemVersion, clockRunning: row.clockRunning,
+            route: try row.caseRecord().decision?.route, tasks: tasks, timeline: timeline)
         return (application, facts)
     }
 
-    @Test("an instant approval through the web page, a draft and the API: the same rows, each counted as 马上办", arguments: TestDatabase.available)
+    @Test(
+        "an instant approval through the web page, a draft and the API: the same rows, each counted as 马上办",
+        arguments: TestDatabase.available)
     func samePath(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             // setup: 就业登记 with answers its 秒批 rules accept
@@ -72,8 +75,9 @@ struct SubmissionPathTests {
             #expect(draft.status == .created, "\(draft.body.string)")
             let draftID = try draft.content.decode(Flow.Application_.self).id
             for key in required {
-                let upload = try await app.send(.POST, "/api/v1/applications/\(draftID)/materials/\(key)?filename=\(key).pdf",
-                                                headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Flow.pdf)
+                let upload = try await app.send(
+                    .POST, "/api/v1/applications/\(draftID)/materials/\(key)?filename=\(key).pdf",
+                    headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Flow.pdf)
                 #expect(upload.status == .created, "\(key): \(upload.body.string)")
             }
             #expect(try await app.send(.POST, "/api/v1/applications/\(draftID)/submit", bearer: enterprise).status == .ok)
@@ -125,7 +129,9 @@ struct SubmissionPathTests {
         }
     }
 
-    @Test("the page takes a copy of any of the item's materials (one an e-licence could replace too), and refuses a file for none of them", arguments: TestDatabase.available)
+    @Test(
+        "the page takes a copy of any of the item's materials (one an e-licence could replace too), and refuses a file for none of them",
+        arguments: TestDatabase.available)
     func pageUploads(database: TestDatabase) async throws {
         try await withTongban(database, catalog: true) { app, _ in
             // setup: 居住证签发, whose identity card an e-licence may stand in for

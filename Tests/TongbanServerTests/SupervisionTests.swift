@@ -17,7 +17,8 @@ struct SupervisionTests {
 
     static func places(_ app: Application) async throws -> [SupervisionSample.Place] {
         let departments = try await Department.query(on: app.db).sort(\.$name).all()
-        let amr = try #require(departments.first { $0.name.contains("市场监督") }), health = try #require(departments.first { $0.name.contains("卫生健康") })
+        let amr = try #require(departments.first { $0.name.contains("市场监督") })
+        let health = try #require(departments.first { $0.name.contains("卫生健康") })
         return [
             .init(regionCode: "330106", departmentID: amr.id, departmentName: amr.name, itemCode: "ITEM-A", itemName: "食品经营许可"),
             .init(regionCode: "330106002", departmentID: amr.id, departmentName: amr.name, itemCode: "ITEM-A", itemName: "食品经营许可"),
@@ -26,7 +27,9 @@ struct SupervisionTests {
         ]
     }
 
-    @Test("1,200 generated cases: every scope's sums from the rollup equal the core's counts of the same cases; a change is picked up by the next refresh", arguments: TestDatabase.available)
+    @Test(
+        "1,200 generated cases: every scope's sums from the rollup equal the core's counts of the same cases; a change is picked up by the next refresh",
+        arguments: TestDatabase.available)
     func rollup(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             let places = try await Self.places(app)
@@ -44,10 +47,15 @@ struct SupervisionTests {
             }
             var scopes = [SupervisionScope(from: Self.from, to: Self.to)]
             for _ in 0..<25 {
-                let a = Self.from.adding(days: Int.random(in: 0...100, using: &rng))!, b = a.adding(days: Int.random(in: 0...60, using: &rng))!
-                scopes.append(SupervisionScope(from: a, to: b, region: Bool.random(using: &rng) ? try RegionCode(["330106", "330100", "330106002"].randomElement(using: &rng)!) : nil,
-                                               departmentID: Bool.random(using: &rng) ? places.randomElement(using: &rng)!.departmentID : nil,
-                                               itemCode: Int.random(in: 0..<4, using: &rng) == 0 ? places.randomElement(using: &rng)!.itemCode : nil))
+                let a = Self.from.adding(days: Int.random(in: 0...100, using: &rng))!
+                let b = a.adding(days: Int.random(in: 0...60, using: &rng))!
+                scopes.append(
+                    SupervisionScope(
+                        from: a, to: b,
+                        region: Bool.random(using: &rng)
+                            ? try RegionCode(["330106", "330100", "330106002"].randomElement(using: &rng)!) : nil,
+                        departmentID: Bool.random(using: &rng) ? places.randomElement(using: &rng)!.departmentID : nil,
+                        itemCode: Int.random(in: 0..<4, using: &rng) == 0 ? places.randomElement(using: &rng)!.itemCode : nil))
             }
             for scope in scopes {
                 let report = try await SupervisionReport.make(scope, on: app.db)
@@ -64,8 +72,10 @@ struct SupervisionTests {
             let application = try #require(try await ApplicationRecord.find(open.applicationID, on: app.db))
             let before = try await SupervisionQuery.totals(SupervisionScope(from: Self.from, to: Self.to), on: app.db)
             let later = app.clock.now().addingTimeInterval(600)
-            try await CaseRow.query(on: app.db).filter(\.$id == open.id!).set(\.$state, to: .decided).set(\.$decidedOn, to: application.submittedOn)
-                .set(\.$daysUsed, to: 0).set(\.$updatedAt, to: later).update()
+            try await CaseRow.query(on: app.db).filter(\.$id == open.id!).set(\.$state, to: .decided).set(
+                \.$decidedOn, to: application.submittedOn
+            )
+            .set(\.$daysUsed, to: 0).set(\.$updatedAt, to: later).update()
             let second = try await SupervisionRollup.refresh(app: app, now: later.addingTimeInterval(1))
             #expect(second.days == 1)
             let after = try await SupervisionQuery.totals(SupervisionScope(from: Self.from, to: Self.to), on: app.db)
@@ -85,7 +95,8 @@ struct SupervisionTests {
                 if part.table == "supervision_monthly" {
                     #expect(part.from.day == 1 && part.to.day == 1)
                     for month in TrendStep.month.buckets(from: part.from, to: part.to) {
-                        covered += TrendStep.day.buckets(from: month, to: TrendStep.month.buckets(from: month, to: month.adding(days: 31)!)[1].adding(days: -1)!)
+                        covered += TrendStep.day.buckets(
+                            from: month, to: TrendStep.month.buckets(from: month, to: month.adding(days: 31)!)[1].adding(days: -1)!)
                     }
                 } else {
                     covered += TrendStep.day.buckets(from: part.from, to: part.to)
@@ -95,23 +106,47 @@ struct SupervisionTests {
         }
     }
 
-    @Test("ratings count on the day given; an upheld appeal takes one out; follow-ups ended count as followed up", arguments: TestDatabase.available)
+    @Test(
+        "ratings count on the day given; an upheld appeal takes one out; follow-ups ended count as followed up",
+        arguments: TestDatabase.available)
     func ratings(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             let places = try await Self.places(app)
             let day = Self.to
-            let facts = [RatingFacts(level: .veryGood), RatingFacts(level: .good), RatingFacts(level: .fair), RatingFacts(level: .poor, followUp: .fixed),
-                         RatingFacts(level: .veryPoor, followUp: .open), RatingFacts(level: .veryPoor, counts: false, followUp: .void)]
+            let facts = [
+                RatingFacts(level: .veryGood), RatingFacts(level: .good), RatingFacts(level: .fair),
+                RatingFacts(level: .poor, followUp: .fixed),
+                RatingFacts(level: .veryPoor, followUp: .open), RatingFacts(level: .veryPoor, counts: false, followUp: .void),
+            ]
             for f in facts {
                 let r = RatingRecord()
-                r.id = UUID(); r.occasion = "application"; r.subjectID = UUID(); r.departmentID = places[0].departmentID
-                r.departmentName = places[0].departmentName; r.regionCode = "330106"; r.subjectName = "样本"; r.level = f.level.rawValue
-                r.reasons = ""; r.revisions = 0; r.counts = f.counts; r.createdAt = app.clock.now(); r.ratedOn = day.description
+                r.id = UUID()
+                r.occasion = "application"
+                r.subjectID = UUID()
+                r.departmentID = places[0].departmentID
+                r.departmentName = places[0].departmentName
+                r.regionCode = "330106"
+                r.subjectName = "样本"
+                r.level = f.level.rawValue
+                r.reasons = ""
+                r.revisions = 0
+                r.counts = f.counts
+                r.createdAt = app.clock.now()
+                r.ratedOn = day.description
                 try await r.create(on: app.db)
                 if let state = f.followUp {
                     let u = FollowUp()
-                    u.id = UUID(); u.ratingID = r.id!; u.departmentID = r.departmentID; u.departmentName = r.departmentName; u.regionCode = "330106"
-                    u.state = state; u.openedOn = day.description; u.dueOn = day.description; u.escalated = false; u.version = 1; u.updatedAt = app.clock.now()
+                    u.id = UUID()
+                    u.ratingID = r.id!
+                    u.departmentID = r.departmentID
+                    u.departmentName = r.departmentName
+                    u.regionCode = "330106"
+                    u.state = state
+                    u.openedOn = day.description
+                    u.dueOn = day.description
+                    u.escalated = false
+                    u.version = 1
+                    u.updatedAt = app.clock.now()
                     try await u.create(on: app.db)
                 }
             }
@@ -119,12 +154,15 @@ struct SupervisionTests {
             let totals = try await SupervisionQuery.totals(SupervisionScope(from: day, to: day), on: app.db)
             #expect(totals == facts.map(SupervisionTotals.of).reduce(SupervisionTotals(), +))
             #expect(totals.ratings == 5 && totals.followUpRate == Rate(1, of: 2))
-            let health = try await SupervisionQuery.totals(SupervisionScope(from: day, to: day, departmentID: places[2].departmentID), on: app.db)
+            let health = try await SupervisionQuery.totals(
+                SupervisionScope(from: day, to: day, departmentID: places[2].departmentID), on: app.db)
             #expect(health.ratings == 0)
         }
     }
 
-    @Test("dashboards: the supervisor sees the region, a reviewer only their department, applicants nothing; the public page and CSV carry no personal data; bad periods refused", arguments: TestDatabase.available)
+    @Test(
+        "dashboards: the supervisor sees the region, a reviewer only their department, applicants nothing; the public page and CSV carry no personal data; bad periods refused",
+        arguments: TestDatabase.available)
     func pages(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             let places = try await Self.places(app)
@@ -138,17 +176,22 @@ struct SupervisionTests {
             #expect(all.status == .ok, "\(all.body.string)")
             let figures = try all.content.decode(SupervisionFiguresDTO.self)
             // the supervisor's region is 西湖区: the 上城区 item (330102) is outside it
-            let expected = try await SupervisionQuery.totals(SupervisionScope(from: Self.from, to: Self.to, region: try RegionCode("330106")), on: app.db)
-            #expect(figures.totals.cases == expected.cases && figures.totals.onTime == expected.onTimeRate && figures.departments.count == 2)
+            let expected = try await SupervisionQuery.totals(
+                SupervisionScope(from: Self.from, to: Self.to, region: try RegionCode("330106")), on: app.db)
+            #expect(
+                figures.totals.cases == expected.cases && figures.totals.onTime == expected.onTimeRate && figures.departments.count == 2)
             #expect(Set(figures.items.map(\.key)) == Set(cases.filter { $0.regionCode.hasPrefix("330106") }.map(\.itemCode)))
 
             // a reviewer sees their own department whatever they ask for
             let reviewer = try await app.token("reviewer.health")
-            let own = try await app.send(.GET, "/api/v1/supervision/figures?\(query)&department=\(places[0].departmentID!)", bearer: reviewer)
-                .content.decode(SupervisionFiguresDTO.self)
+            let own = try await app.send(
+                .GET, "/api/v1/supervision/figures?\(query)&department=\(places[0].departmentID!)", bearer: reviewer
+            )
+            .content.decode(SupervisionFiguresDTO.self)
             #expect(own.department == places[2].departmentID?.uuidString && own.departments.map(\.name) == [places[2].departmentName])
             #expect(try await app.send(.GET, "/api/v1/supervision/figures?region=330102", bearer: reviewer).status == .forbidden)
-            let street = try await app.send(.GET, "/api/v1/supervision/figures?\(query)&region=330106002", bearer: supervisor).content.decode(SupervisionFiguresDTO.self)
+            let street = try await app.send(.GET, "/api/v1/supervision/figures?\(query)&region=330106002", bearer: supervisor).content
+                .decode(SupervisionFiguresDTO.self)
             #expect(street.totals.cases == cases.filter { $0.regionCode == "330106002" }.count)
             let browser = Browser(app)
             try await browser.get("/login")
@@ -184,7 +227,9 @@ struct SupervisionTests {
         }
     }
 
-    @Test("warnings board: every yellow and red case counted per department, red first; late follow-ups and complaints; the supervisor's region, a reviewer's own department, nobody else", arguments: TestDatabase.available)
+    @Test(
+        "warnings board: every yellow and red case counted per department, red first; late follow-ups and complaints; the supervisor's region, a reviewer's own department, nobody else",
+        arguments: TestDatabase.available)
     func warnings(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             let places = try await Self.places(app)
@@ -195,10 +240,24 @@ struct SupervisionTests {
             // a complaint unanswered past its day, and one still in time
             for (title, due) in [("逾期未答复的投诉", Self.to.adding(days: -2)!), ("尚在期限内的咨询", Self.to.adding(days: 30)!)] {
                 let c = ComplaintRecord()
-                c.id = UUID(); c.senderID = UUID(); c.kind = .complaint; c.subject = .department; c.target = places[0].departmentID!.uuidString
-                c.targetLabel = places[0].departmentName; c.departmentID = places[0].departmentID; c.departmentName = places[0].departmentName
-                c.regionCode = "330106"; c.title = title; c.body = "内容"; c.state = .open; c.sentOn = Self.from.description; c.dueOn = due.description
-                c.escalated = false; c.version = 1; c.createdAt = app.clock.now(); c.updatedAt = app.clock.now()
+                c.id = UUID()
+                c.senderID = UUID()
+                c.kind = .complaint
+                c.subject = .department
+                c.target = places[0].departmentID!.uuidString
+                c.targetLabel = places[0].departmentName
+                c.departmentID = places[0].departmentID
+                c.departmentName = places[0].departmentName
+                c.regionCode = "330106"
+                c.title = title
+                c.body = "内容"
+                c.state = .open
+                c.sentOn = Self.from.description
+                c.dueOn = due.description
+                c.escalated = false
+                c.version = 1
+                c.createdAt = app.clock.now()
+                c.updatedAt = app.clock.now()
                 try await c.create(on: app.db)
             }
             _ = try await DeadlineWatch.run(app: app, today: Self.to)
@@ -208,7 +267,8 @@ struct SupervisionTests {
             #expect(board.counts.first { $0.department == places[0].departmentName }?.complaints == 1)
             // what the watch coloured, in the supervisor's region (西湖区: not the 上城区 item)
             let warned = cases.filter { $0.facts.state.isAccepted && $0.facts.dueOn != nil && $0.regionCode.hasPrefix("330106") }
-            let red = warned.filter { $0.facts.dueOn! < Self.to }, yellow = warned.filter { $0.facts.dueOn! >= Self.to && $0.facts.dueOn!.adding(days: -1)! <= Self.to }
+            let red = warned.filter { $0.facts.dueOn! < Self.to }
+            let yellow = warned.filter { $0.facts.dueOn! >= Self.to && $0.facts.dueOn!.adding(days: -1)! <= Self.to }
             #expect(board.totalRed == red.count && board.totalYellow == yellow.count && red.count > 10)
             #expect(board.counts.reduce(0) { $0 + $1.red } == red.count)
             #expect(board.cases.count == min(WarningBoard.listLimit, red.count + yellow.count))

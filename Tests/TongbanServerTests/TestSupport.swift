@@ -33,10 +33,12 @@ struct TestStore: Sendable {
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         switch database {
         case .sqlite:
-            return TestStore(database: database, choice: .sqlite(path: folder + "/test.sqlite"), folder: folder, schema: nil, keys: .random())
+            return TestStore(
+                database: database, choice: .sqlite(path: folder + "/test.sqlite"), folder: folder, schema: nil, keys: .random())
         case .postgres:
-            return TestStore(database: database, choice: .postgres(url: TestDatabase.postgresURL!, searchPath: name), folder: folder,
-                             schema: name, keys: .random())
+            return TestStore(
+                database: database, choice: .postgres(url: TestDatabase.postgresURL!, searchPath: name), folder: folder,
+                schema: name, keys: .random())
         }
     }
 
@@ -77,8 +79,10 @@ struct TestStore: Sendable {
 
 /// Runs a test against a migrated (and, unless told otherwise, demo-seeded) application, and
 /// always tears it down. The demo catalog (1,211 items) is seeded only for tests that read it.
-func withTongban(_ database: TestDatabase, seed: Bool = true, catalog: Bool = false,
-                 _ body: (Application, TestStore) async throws -> Void) async throws {
+func withTongban(
+    _ database: TestDatabase, seed: Bool = true, catalog: Bool = false,
+    _ body: (Application, TestStore) async throws -> Void
+) async throws {
     let store = TestStore.make(database)
     let app = try await store.makeApp(migrate: true)
     do {
@@ -97,8 +101,10 @@ let demoPassword = DemoSeed.password
 
 extension Application {
     @discardableResult
-    func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], json: (any Encodable & Sendable)? = nil,
-              bearer: String? = nil, raw: String? = nil) async throws -> TestingHTTPResponse {
+    func send(
+        _ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], json: (any Encodable & Sendable)? = nil,
+        bearer: String? = nil, raw: String? = nil
+    ) async throws -> TestingHTTPResponse {
         var headers = headers
         if let bearer { headers.bearerAuthorization = BearerAuthorization(token: bearer) }
         let finalHeaders = headers
@@ -112,9 +118,10 @@ extension Application {
         }
         // every answer of the API the suite sees is held to /openapi.json
         if path.hasPrefix("/api/v1/") {
-            let problems = ContractCheck.shared.problems(method: method.rawValue, path: path, status: Int(response.status.code),
-                                                         contentType: response.headers.contentType?.serialize(),
-                                                         body: Data(response.body.readableBytesView))
+            let problems = ContractCheck.shared.problems(
+                method: method.rawValue, path: path, status: Int(response.status.code),
+                contentType: response.headers.contentType?.serialize(),
+                body: Data(response.body.readableBytesView))
             for problem in problems { Issue.record("contract: \(problem)") }
         }
         return response
@@ -146,7 +153,11 @@ import TongbanCore
 
 struct ErrorBody: Decodable {
     struct Inner: Decodable {
-        struct Detail: Decodable { let field: String; let code: String; let message: String }
+        struct Detail: Decodable {
+            let field: String
+            let code: String
+            let message: String
+        }
         let code: String
         let message: String
         let details: [Detail]?
@@ -165,8 +176,9 @@ struct WriteCounts: Equatable {
     let departments: Int
 
     static func read(_ app: Application) async throws -> WriteCounts {
-        WriteCounts(accounts: try await Account.query(on: app.db).count(), audit: try await AuditEntry.query(on: app.db).count(),
-                    departments: try await Department.query(on: app.db).count())
+        WriteCounts(
+            accounts: try await Account.query(on: app.db).count(), audit: try await AuditEntry.query(on: app.db).count(),
+            departments: try await Department.query(on: app.db).count())
     }
 }
 

@@ -18,12 +18,14 @@ struct UseCaseTests {
     }
 
     static func context(_ app: Application, as account: Account?, at instant: Date = beforeNationalDay) -> UseCaseContext {
-        UseCaseContext(db: app.db, clock: .stopped(at: instant), calendar: app.workingDays, keys: app.keys,
-                       settings: app.tongban, account: account)
+        UseCaseContext(
+            db: app.db, clock: .stopped(at: instant), calendar: app.workingDays, keys: app.keys,
+            settings: app.tongban, account: account)
     }
 
-    @Test("a complaint sent before the National Day week is due five working days later, counted on the official calendar",
-          arguments: TestDatabase.available)
+    @Test(
+        "a complaint sent before the National Day week is due five working days later, counted on the official calendar",
+        arguments: TestDatabase.available)
     func complaintAcrossTheHoliday(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             // setup
@@ -31,8 +33,9 @@ struct UseCaseTests {
             let reviewer = try await Self.account(app, "reviewer.amr")
             let clerk = try await Self.account(app, "clerk")
             let amr = try #require(try await Department.query(on: app.db).filter(\.$name == "杭州市西湖区市场监督管理局").first())
-            let body = ComplaintDesk.SendBody(kind: "complaint", subject: "department", target: try amr.requireID().uuidString,
-                                              title: "窗口办理推诿", body: "在窗口办理营业执照变更时被要求补交已经提交过的材料。")
+            let body = ComplaintDesk.SendBody(
+                kind: "complaint", subject: "department", target: try amr.requireID().uuidString,
+                title: "窗口办理推诿", body: "在窗口办理营业执照变更时被要求补交已经提交过的材料。")
 
             // act
             let sent = try await ComplaintDesk(context: Self.context(app, as: person)).send(body)
@@ -74,8 +77,9 @@ struct UseCaseTests {
         }
     }
 
-    @Test("a bad rating's follow-up is due on the official calendar; a reviewer of the department works it, a supervisor decides the appeal",
-          arguments: TestDatabase.available)
+    @Test(
+        "a bad rating's follow-up is due on the official calendar; a reviewer of the department works it, a supervisor decides the appeal",
+        arguments: TestDatabase.available)
     func followUpAcrossTheHoliday(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             // setup: a served kiosk ticket at the hall, rated by whoever holds its link

@@ -35,7 +35,9 @@ final class Browser: @unchecked Sendable {
     /// Posts a form as a browser does when it has file fields: multipart/form-data, each file with
     /// its name and type.
     @discardableResult
-    func postMultipart(_ path: String, _ fields: [String: String], files: [String: (filename: String, type: String, bytes: String)]) async throws -> TestingHTTPResponse {
+    func postMultipart(_ path: String, _ fields: [String: String], files: [String: (filename: String, type: String, bytes: String)])
+        async throws -> TestingHTTPResponse
+    {
         let boundary = "----tongban-test-\(UUID().uuidString)"
         var form = fields
         form["_csrf"] = cookies[CSRFMiddleware.cookieName] ?? ""
@@ -64,7 +66,11 @@ final class Browser: @unchecked Sendable {
 
     private func keep(_ response: TestingHTTPResponse) {
         for (name, cookie) in response.headers.setCookie?.all ?? [:] {
-            if cookie.expires.map({ $0 < app.clock.now() }) == true || cookie.maxAge == 0 { cookies[name] = nil } else { cookies[name] = cookie.string }
+            if cookie.expires.map({ $0 < app.clock.now() }) == true || cookie.maxAge == 0 {
+                cookies[name] = nil
+            } else {
+                cookies[name] = cookie.string
+            }
         }
     }
 }
@@ -105,7 +111,10 @@ struct WebPagesTests {
             let token = try #require(browser.cookies[CSRFMiddleware.cookieName])
             #expect(page.body.string.contains("name=\"_csrf\" value=\"\(token)\""))
             let before = try await WriteCounts.read(app)
-            let fields = ["name": "王五", "identityNumber": "11010519491231002X", "mobile": "13912345678", "password": "Wangwu-pass-1", "passwordConfirm": "Wangwu-pass-1"]
+            let fields = [
+                "name": "王五", "identityNumber": "11010519491231002X", "mobile": "13912345678", "password": "Wangwu-pass-1",
+                "passwordConfirm": "Wangwu-pass-1",
+            ]
             let forged = try await browser.post("/register/person", fields, csrf: "forged-token-forged-token-forged-token-abc")
             #expect(forged.status == .forbidden)
             let noCookie = Browser(app)
@@ -160,8 +169,12 @@ struct WebPagesTests {
         try await withTongban(.sqlite) { app, _ in
             let browser = Browser(app)
             try await browser.get("/register/enterprise")
-            let response = try await browser.post("/register/enterprise", ["name": "示例<b>公司</b>", "creditCode": "91330000142916567X",
-                                                                          "legalRepresentative": "", "password": "Short1", "passwordConfirm": "Short1"])
+            let response = try await browser.post(
+                "/register/enterprise",
+                [
+                    "name": "示例<b>公司</b>", "creditCode": "91330000142916567X",
+                    "legalRepresentative": "", "password": "Short1", "passwordConfirm": "Short1",
+                ])
             #expect(response.status == .unprocessableEntity)
             let html = response.body.string
             #expect(html.contains("统一社会信用代码校验位不正确"))
@@ -177,18 +190,26 @@ struct WebPagesTests {
             let browser = Browser(app)
             try await browser.get("/login")
             try await browser.post("/login", ["login": "data", "password": demoPassword])
-            let mismatch = try await browser.post("/account/password", ["currentPassword": demoPassword, "newPassword": "New-password-42", "newPasswordConfirm": "New-password-43"])
+            let mismatch = try await browser.post(
+                "/account/password",
+                ["currentPassword": demoPassword, "newPassword": "New-password-42", "newPasswordConfirm": "New-password-43"])
             #expect(mismatch.status == .unprocessableEntity && mismatch.body.string.contains("两次输入的密码不一致"))
-            let wrong = try await browser.post("/account/password", ["currentPassword": "Not-the-one-1", "newPassword": "New-password-42", "newPasswordConfirm": "New-password-42"])
+            let wrong = try await browser.post(
+                "/account/password",
+                ["currentPassword": "Not-the-one-1", "newPassword": "New-password-42", "newPasswordConfirm": "New-password-42"])
             #expect(wrong.status == .unprocessableEntity && wrong.body.string.contains("当前密码不正确"))
-            let done = try await browser.post("/account/password", ["currentPassword": demoPassword, "newPassword": "New-password-42", "newPasswordConfirm": "New-password-42"])
+            let done = try await browser.post(
+                "/account/password",
+                ["currentPassword": demoPassword, "newPassword": "New-password-42", "newPasswordConfirm": "New-password-42"])
             #expect(done.headers.first(name: .location) == "/account?done=password")
             #expect(try await browser.get("/account").status == .ok)
             #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "data", "password": "New-password-42"]).status == .ok)
         }
     }
 
-    @Test("the staff page: system admins list and add staff of their region, supervisors only list, others are refused", arguments: TestDatabase.available)
+    @Test(
+        "the staff page: system admins list and add staff of their region, supervisors only list, others are refused",
+        arguments: TestDatabase.available)
     func staffPage(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             #expect(try await Browser(app).get("/admin/staff").headers.first(name: .location) == "/login")
@@ -204,7 +225,9 @@ struct WebPagesTests {
             try await supervisor.post("/login", ["login": "supervisor", "password": demoPassword])
             let listed = try await supervisor.get("/admin/staff")
             #expect(listed.status == .ok && listed.body.string.contains("陈审批") && !listed.body.string.contains("action=\"/admin/staff\""))
-            #expect(try await supervisor.post("/admin/staff", ["username": "x.y", "displayName": "某人", "password": "Staff-password-1"]).status == .forbidden)
+            #expect(
+                try await supervisor.post("/admin/staff", ["username": "x.y", "displayName": "某人", "password": "Staff-password-1"]).status
+                    == .forbidden)
 
             let admin = Browser(app)
             try await admin.get("/login")
@@ -214,12 +237,19 @@ struct WebPagesTests {
             let health = try #require(try await Department.query(on: app.db).filter(\.$name == "杭州市西湖区卫生健康局").first())
 
             let before = try await WriteCounts.read(app)
-            let missing = try await admin.post("/admin/staff", ["username": "new.reviewer", "displayName": "新审批", "departmentID": health.id!.uuidString,
-                                                                "password": "Staff-password-1"])
-            #expect(missing.status == .unprocessableEntity && missing.body.string.contains("请至少选择一个角色") && missing.body.string.contains("new.reviewer"))
+            let missing = try await admin.post(
+                "/admin/staff",
+                [
+                    "username": "new.reviewer", "displayName": "新审批", "departmentID": health.id!.uuidString,
+                    "password": "Staff-password-1",
+                ])
+            #expect(
+                missing.status == .unprocessableEntity && missing.body.string.contains("请至少选择一个角色")
+                    && missing.body.string.contains("new.reviewer"))
             #expect(try await WriteCounts.read(app) == before)
 
-            let body = "username=new.reviewer&displayName=%E6%96%B0%E5%AE%A1%E6%89%B9&departmentID=\(health.id!.uuidString)"
+            let body =
+                "username=new.reviewer&displayName=%E6%96%B0%E5%AE%A1%E6%89%B9&departmentID=\(health.id!.uuidString)"
                 + "&roles%5B%5D=reviewer&roles%5B%5D=supervisor&password=Staff-password-1&_csrf=\(admin.cookies[CSRFMiddleware.cookieName] ?? "")"
             var headers = HTTPHeaders()
             headers.contentType = .urlEncodedForm

@@ -36,8 +36,11 @@ public struct ApplicationNumber: Hashable, CheckedCode {
         let compact = raw.uppercased().filter { !$0.isWhitespace && $0 != "-" }
         guard compact.count >= 23, compact.dropLast().allSatisfy(\.isASCIIDigit), let check = compact.last else { throw .malformed }
         let digits = compact.dropLast()
-        guard let date = CalendarDate(iso: "\(digits.dropFirst(6).prefix(4))-\(digits.dropFirst(10).prefix(2))-\(digits.dropFirst(12).prefix(2))"),
-              let serial = Int(digits.dropFirst(14)), !digits.hasPrefix("00") else { throw .malformed }
+        guard
+            let date = CalendarDate(
+                iso: "\(digits.dropFirst(6).prefix(4))-\(digits.dropFirst(10).prefix(2))-\(digits.dropFirst(12).prefix(2))"),
+            let serial = Int(digits.dropFirst(14)), !digits.hasPrefix("00")
+        else { throw .malformed }
         guard ISO7064.mod37_36(digits) == check else { throw .badCheckCharacter }
         guard let region = try? RegionCode(String(digits.prefix(6))) else { throw .malformed }
         self.init(region: region, date: date, serial: serial)

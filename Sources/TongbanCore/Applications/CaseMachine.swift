@@ -33,7 +33,9 @@ public enum CaseMachine {
         public let by: Set<CaseActor>
     }
 
-    static let beforeDecision: Set<CaseState> = [.submitted, .returned, .prereviewed, .awaitingCorrection, .underReview, .inProcedure, .suspended]
+    static let beforeDecision: Set<CaseState> = [
+        .submitted, .returned, .prereviewed, .awaitingCorrection, .underReview, .inProcedure, .suspended,
+    ]
     static let afterDecision: Set<CaseState> = [.decided, .delivered, .concluded]
 
     /// The table above, as data: tests and the API read it, nothing else decides transitions.
@@ -70,10 +72,15 @@ public enum CaseMachine {
         public var commitmentAllowed: Bool
         public var tolerableMaterials: Set<String>
 
-        public init(actor: CaseActor, today: CalendarDate, openReviewTasks: Int = 0, commitmentAllowed: Bool = false,
-                    tolerableMaterials: Set<String> = []) {
-            self.actor = actor; self.today = today; self.openReviewTasks = openReviewTasks
-            self.commitmentAllowed = commitmentAllowed; self.tolerableMaterials = tolerableMaterials
+        public init(
+            actor: CaseActor, today: CalendarDate, openReviewTasks: Int = 0, commitmentAllowed: Bool = false,
+            tolerableMaterials: Set<String> = []
+        ) {
+            self.actor = actor
+            self.today = today
+            self.openReviewTasks = openReviewTasks
+            self.commitmentAllowed = commitmentAllowed
+            self.tolerableMaterials = tolerableMaterials
         }
     }
 
@@ -204,7 +211,12 @@ public struct CaseRecord: Codable, Sendable, Equatable {
         public var trace: [String] = []
 
         public init(approved: Bool, route: DecisionRoute, on: CalendarDate, reasons: String, legalBasis: String, trace: [String] = []) {
-            self.approved = approved; self.route = route; self.on = on; self.reasons = reasons; self.legalBasis = legalBasis; self.trace = trace
+            self.approved = approved
+            self.route = route
+            self.on = on
+            self.reasons = reasons
+            self.legalBasis = legalBasis
+            self.trace = trace
         }
     }
 

@@ -7,7 +7,9 @@ import Foundation
 public enum FormCheck {
     public static let maxAnswerLength = 2_000
 
-    public static func check(_ answers: [String: String], against form: [FormField], today: CalendarDate) -> Result<[String: String], FieldErrors> {
+    public static func check(_ answers: [String: String], against form: [FormField], today: CalendarDate) -> Result<
+        [String: String], FieldErrors
+    > {
         var problems = FieldErrors()
         var clean: [String: String] = [:]
         let known = Set(form.map(\.key))
@@ -16,7 +18,10 @@ public enum FormCheck {
         }
         for field in form where field.type != .file {
             let path = "form.\(field.key)"
-            guard let raw = problems.text(path, answers[field.key], maxLength: field.validation?.maxLength ?? maxAnswerLength, required: field.required) else { continue }
+            guard
+                let raw = problems.text(
+                    path, answers[field.key], maxLength: field.validation?.maxLength ?? maxAnswerLength, required: field.required)
+            else { continue }
             if let value = check(raw, field, path: path, today: today, problems: &problems) { clean[field.key] = value }
         }
         for field in form { problems.label("form.\(field.key)", field.label, field.labelEn) }
@@ -24,23 +29,42 @@ public enum FormCheck {
     }
 
     static func check(_ raw: String, _ field: FormField, path: String, today: CalendarDate, problems: inout FieldErrors) -> String? {
-        if let min = field.validation?.minLength, raw.count < min { problems.add(path, "field.tooShort"); return nil }
+        if let min = field.validation?.minLength, raw.count < min {
+            problems.add(path, "field.tooShort")
+            return nil
+        }
         if let pattern = field.validation?.pattern, raw.range(of: "^(?:\(pattern))$", options: .regularExpression) == nil {
-            problems.add(path, "field.patternMismatch"); return nil
+            problems.add(path, "field.patternMismatch")
+            return nil
         }
         switch field.type {
         case .text, .address, .file:
             return raw
         case .number:
-            guard let number = Double(raw), number.isFinite else { problems.add(path, "field.notANumber"); return nil }
-            if let min = field.validation?.minimum, number < min { problems.add(path, "field.outOfRange"); return nil }
-            if let max = field.validation?.maximum, number > max { problems.add(path, "field.outOfRange"); return nil }
+            guard let number = Double(raw), number.isFinite else {
+                problems.add(path, "field.notANumber")
+                return nil
+            }
+            if let min = field.validation?.minimum, number < min {
+                problems.add(path, "field.outOfRange")
+                return nil
+            }
+            if let max = field.validation?.maximum, number > max {
+                problems.add(path, "field.outOfRange")
+                return nil
+            }
             return raw
         case .date:
-            guard CalendarDate(iso: raw) != nil else { problems.add(path, "field.invalidDate"); return nil }
+            guard CalendarDate(iso: raw) != nil else {
+                problems.add(path, "field.invalidDate")
+                return nil
+            }
             return raw
         case .choice:
-            guard field.choices.contains(raw) else { problems.add(path, "field.unknownValue"); return nil }
+            guard field.choices.contains(raw) else {
+                problems.add(path, "field.unknownValue")
+                return nil
+            }
             return raw
         case .identityNumber:
             return problems.check(path) { () throws(IdentityNumber.Problem) in try IdentityNumber(raw, today: today).value }

@@ -31,8 +31,12 @@ public struct SignedCommitment: Codable, Sendable, Equatable {
 
     /// The commitment for `item`, as the applicant `name` signs it.
     public static func text(for item: ServiceItem, applicant name: String) -> String {
-        let conditions = item.acceptanceConditions.isEmpty ? "" : "，包括：" + item.acceptanceConditions.enumerated()
-            .map { "（\($0.offset + 1)）\($0.element)" }.joined(separator: "")
+        let conditions =
+            item.acceptanceConditions.isEmpty
+            ? ""
+            : "，包括："
+                + item.acceptanceConditions.enumerated()
+                .map { "（\($0.offset + 1)）\($0.element)" }.joined(separator: "")
         return """
             告知承诺书
             申请人：\(name)

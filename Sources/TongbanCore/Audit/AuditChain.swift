@@ -18,8 +18,10 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public var previousHash: String
     public var hash: String
 
-    public init(sequence: Int64, atMillis: Int64, actorID: String?, actorLabel: String, action: String, resource: String,
-                purpose: String?, requestID: String?, details: String?, previousHash: String, hash: String = "") {
+    public init(
+        sequence: Int64, atMillis: Int64, actorID: String?, actorLabel: String, action: String, resource: String,
+        purpose: String?, requestID: String?, details: String?, previousHash: String, hash: String = ""
+    ) {
         self.sequence = sequence
         self.atMillis = atMillis
         self.actorID = actorID
@@ -42,8 +44,10 @@ public enum AuditChain {
     /// two different entries encode alike.
     public static func hash(of record: AuditRecord) -> String {
         var canonical = "tongban-audit-v1"
-        for field in [String(record.sequence), String(record.atMillis), record.actorID, record.actorLabel, record.action,
-                      record.resource, record.purpose, record.requestID, record.details, record.previousHash] {
+        for field in [
+            String(record.sequence), String(record.atMillis), record.actorID, record.actorLabel, record.action,
+            record.resource, record.purpose, record.requestID, record.details, record.previousHash,
+        ] {
             if let field {
                 canonical += "|\(field.utf8.count):\(field)"
             } else {
@@ -53,7 +57,10 @@ public enum AuditChain {
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(canonical.utf8)) { hex.append(digits[Int(byte >> 4)]); hex.append(digits[Int(byte & 0x0F)]) }
+        for byte in SHA256.hash(data: Data(canonical.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
         return String(decoding: hex, as: UTF8.self)
     }
 

@@ -153,7 +153,9 @@ public enum Policy {
             case .view:
                 if own { return .allow }
                 guard actor.kind == .staff else { return .deny(.notOwner) }
-                if actor.has(.reviewer), let department = actor.departmentID, departments.contains(department), actor.governs(region) { return .allow }
+                if actor.has(.reviewer), let department = actor.departmentID, departments.contains(department), actor.governs(region) {
+                    return .allow
+                }
                 guard actor.has(.windowClerk) || actor.has(.supervisor) else { return .deny(.notOwner) }
                 return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
             case .handle:

@@ -10,7 +10,10 @@ public struct CaseClock: Sendable, Equatable, Codable {
     public struct Pause: Sendable, Equatable, Codable {
         public var from: CalendarDate
         public var until: CalendarDate?
-        public init(from: CalendarDate, until: CalendarDate? = nil) { self.from = from; self.until = until }
+        public init(from: CalendarDate, until: CalendarDate? = nil) {
+            self.from = from
+            self.until = until
+        }
     }
 
     public enum Warning: String, Sendable, Codable, Comparable, CaseIterable {
@@ -38,18 +41,23 @@ public struct CaseClock: Sendable, Equatable, Codable {
     public var pauses: [Pause]
 
     public init(start: CalendarDate, limit: Int, pauses: [Pause] = []) {
-        self.start = start; self.limit = limit; self.pauses = pauses
+        self.start = start
+        self.limit = limit
+        self.pauses = pauses
     }
 
     /// Yellow once `warnAt` of the limit is used (80 % by default), red once the due date has passed.
-    public func reading(on today: CalendarDate, calendar: WorkingDayCalendar, warnAt: Double = 0.8) throws(WorkingDayCalendar.Problem) -> Reading {
+    public func reading(on today: CalendarDate, calendar: WorkingDayCalendar, warnAt: Double = 0.8) throws(WorkingDayCalendar.Problem)
+        -> Reading
+    {
         var assumed: ClosedRange<CalendarDate>? = nil
         func note(_ range: ClosedRange<CalendarDate>?) {
             guard let range else { return }
             assumed = assumed.map { min($0.lowerBound, range.lowerBound)...max($0.upperBound, range.upperBound) } ?? range
         }
         let merged = Self.merged(pauses, today: today).filter { $0.until > $0.from && $0.until > start }
-        var pausedTotal = 0, pausedToDate = 0
+        var pausedTotal = 0
+        var pausedToDate = 0
         for pause in merged {
             let from = max(pause.from, start)
             let whole = try calendar.workingDays(after: from, through: pause.until)
@@ -64,8 +72,9 @@ public struct CaseClock: Sendable, Equatable, Codable {
         let used = max(0, elapsed.value - pausedToDate)
         let isPaused = pauses.contains { $0.from <= today && ($0.until.map { today < $0 } ?? true) }
         let warning: Warning = today > dueDate ? .red : used >= Self.yellowThreshold(limit: limit, warnAt: warnAt) ? .yellow : .none
-        return Reading(dueDate: dueDate, yellowDate: yellowDate, used: used, left: limit - used, pausedDays: pausedTotal,
-                       isPaused: isPaused, warning: warning, assumed: assumed)
+        return Reading(
+            dueDate: dueDate, yellowDate: yellowDate, used: used, left: limit - used, pausedDays: pausedTotal,
+            isPaused: isPaused, warning: warning, assumed: assumed)
     }
 
     /// Working days used from which a case is yellow: the share `warnAt` of the limit, rounded
@@ -76,9 +85,12 @@ public struct CaseClock: Sendable, Equatable, Codable {
 
     /// The day the `n`-th counted working day falls on: walk the pauses in order, spending the
     /// days on the working days between them.
-    private func countedDay(_ n: Int, _ merged: [(from: CalendarDate, until: CalendarDate)], _ calendar: WorkingDayCalendar,
-                            _ note: (ClosedRange<CalendarDate>?) -> Void) throws(WorkingDayCalendar.Problem) -> CalendarDate {
-        var remaining = n, cursor = start
+    private func countedDay(
+        _ n: Int, _ merged: [(from: CalendarDate, until: CalendarDate)], _ calendar: WorkingDayCalendar,
+        _ note: (ClosedRange<CalendarDate>?) -> Void
+    ) throws(WorkingDayCalendar.Problem) -> CalendarDate {
+        var remaining = n
+        var cursor = start
         for pause in merged {
             let before = try calendar.workingDays(after: cursor, through: max(cursor, pause.from))
             note(before.assumed)

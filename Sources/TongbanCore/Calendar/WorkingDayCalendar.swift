@@ -76,12 +76,15 @@ public struct WorkingDayCalendar: Sendable {
         guard let firstYear = published.map(\.year).min(), let lastYear = published.map(\.year).max() else {
             throw .badNotice(year: 0, reason: "no published notice")
         }
-        var overrides: [Int: Bool] = [:], names: [Int: String] = [:]
+        var overrides: [Int: Bool] = [:]
+        var names: [Int: String] = [:]
         for notice in published {
             for day in notice.days {
                 guard let date = CalendarDate(iso: day.date) else { throw .badNotice(year: notice.year, reason: "bad date \(day.date)") }
-                guard date.year == notice.year
-                        || (date.year == notice.year - 1 && date.month == 12 && date.day >= Self.lateDecemberFrom) else {
+                guard
+                    date.year == notice.year
+                        || (date.year == notice.year - 1 && date.month == 12 && date.day >= Self.lateDecemberFrom)
+                else {
                     throw .badNotice(year: notice.year, reason: "\(day.date) is not in \(notice.year) or the end of \(notice.year - 1)")
                 }
                 if let earlier = overrides[date.dayNumber], earlier != day.isOffDay {
@@ -99,7 +102,8 @@ public struct WorkingDayCalendar: Sendable {
                 && (date.month < 12 || date.day < Self.lateDecemberFrom || publishedYears.contains(date.year + 1))
         }
         let count = last.dayNumber - first.dayNumber + 1
-        var working = [Int32](repeating: 0, count: count + 1), assumed = [Int32](repeating: 0, count: count + 1)
+        var working = [Int32](repeating: 0, count: count + 1)
+        var assumed = [Int32](repeating: 0, count: count + 1)
         var officialThrough: CalendarDate? = nil
         for i in 0..<count {
             let date = CalendarDate(dayNumber: first.dayNumber + i)!
@@ -139,14 +143,16 @@ public struct WorkingDayCalendar: Sendable {
     private func assumedSpan(from: Int, to: Int) -> ClosedRange<CalendarDate>? {
         guard from <= to, assumedBefore[to + 1] > assumedBefore[from] else { return nil }
         // first: the lowest i ≥ from with assumedBefore[i + 1] > assumedBefore[from]
-        var lo = from, hi = to
+        var lo = from
+        var hi = to
         while lo < hi {
             let mid = (lo + hi) / 2
             if assumedBefore[mid + 1] > assumedBefore[from] { hi = mid } else { lo = mid + 1 }
         }
         let firstAssumed = lo
         // last: the highest i ≤ to with assumedBefore[i] < assumedBefore[to + 1]
-        lo = from; hi = to
+        lo = from
+        hi = to
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if assumedBefore[mid] < assumedBefore[to + 1] { lo = mid } else { hi = mid - 1 }
@@ -171,7 +177,8 @@ public struct WorkingDayCalendar: Sendable {
         let target = workingBefore[start + 1] + Int32(clamping: days)
         // The working day that brings the count to `target`: the lowest i with workingBefore[i + 1] ≥ target.
         let lastIndex = workingBefore.count - 2
-        var lo = start + 1, hi = lastIndex
+        var lo = start + 1
+        var hi = lastIndex
         while lo < hi {
             let mid = (lo + hi) / 2
             if workingBefore[mid + 1] >= target { hi = mid } else { lo = mid + 1 }
@@ -184,7 +191,8 @@ public struct WorkingDayCalendar: Sendable {
 
     /// Working days after `from` up to and including `to`; negative when `to` is before `from`.
     public func workingDays(after from: CalendarDate, through to: CalendarDate) throws(Problem) -> Reckoning<Int> {
-        let a = try index(from), b = try index(to)
+        let a = try index(from)
+        let b = try index(to)
         let count = Int(workingBefore[b + 1] - workingBefore[a + 1])
         return Reckoning(value: count, assumed: assumedSpan(from: min(a, b) + 1, to: max(a, b)))
     }

@@ -92,7 +92,9 @@ public enum BundleComposer {
         for (i, q) in bundle.questions.enumerated() {
             _ = errors.text("questions[\(i)].text", q.text, maxLength: 200)
             _ = errors.text("questions[\(i)].textEn", q.textEn, maxLength: 200)
-            if q.options.count < 2 || Set(q.options.map(\.value)).count != q.options.count { errors.add("questions[\(i)].options", "catalog.choicesNeeded") }
+            if q.options.count < 2 || Set(q.options.map(\.value)).count != q.options.count {
+                errors.add("questions[\(i)].options", "catalog.choicesNeeded")
+            }
         }
         if Set(bundle.questions.map(\.key)).count != bundle.questions.count { errors.add("questions", "catalog.duplicate") }
         problems += errors.errors.map { .invalid(field: $0.field, key: $0.key) }
@@ -103,7 +105,8 @@ public enum BundleComposer {
             if items[member.itemCode] == nil { problems.append(.unknownItem(member.itemCode)) }
             if let when = member.when {
                 guard let question = bundle.questions.first(where: { $0.key == when.question }) else {
-                    problems.append(.unknownQuestion(when.question)); continue
+                    problems.append(.unknownQuestion(when.question))
+                    continue
                 }
                 for value in when.values where !question.options.contains(where: { $0.value == value }) {
                     problems.append(.unknownOption(question: when.question, value: value))
@@ -117,8 +120,10 @@ public enum BundleComposer {
     }
 
     /// The bundle for one set of answers. Every question must be answered with one of its options.
-    public static func evaluate(_ bundle: ServiceBundle, answers: [String: String],
-                                items: [String: ServiceItem]) throws(BundleProblem) -> BundleEvaluation {
+    public static func evaluate(
+        _ bundle: ServiceBundle, answers: [String: String],
+        items: [String: ServiceItem]
+    ) throws(BundleProblem) -> BundleEvaluation {
         for key in answers.keys.sorted() where !bundle.questions.contains(where: { $0.key == key }) {
             throw .unknownQuestion(key)
         }
@@ -196,7 +201,8 @@ public enum BundleComposer {
         }
         let order = MaterialSource.allCases
         return merged.enumerated().sorted {
-            let a = order.firstIndex(of: $0.element.material.source)!, b = order.firstIndex(of: $1.element.material.source)!
+            let a = order.firstIndex(of: $0.element.material.source)!
+            let b = order.firstIndex(of: $1.element.material.source)!
             return a != b ? a < b : $0.offset < $1.offset
         }.map(\.element)
     }
@@ -208,7 +214,8 @@ public enum BundleComposer {
         for item in items { if let type = item.result?.licenseType, issuers[type] == nil { issuers[type] = item } }
         let passed = materials.map { merged -> BundleEvaluation.MergedMaterial in
             guard merged.material.source == .eLicense, let type = merged.material.licenseType, let issuer = issuers[type],
-                  !merged.neededBy.allSatisfy({ $0 == issuer.code }) else { return merged }
+                !merged.neededBy.allSatisfy({ $0 == issuer.code })
+            else { return merged }
             var changed = merged
             changed.material.source = .department
             changed.material.producedBy = "\(issuer.department.name)（\(issuer.displayName)）"
@@ -216,7 +223,8 @@ public enum BundleComposer {
         }
         let order = MaterialSource.allCases
         return passed.enumerated().sorted {
-            let a = order.firstIndex(of: $0.element.material.source)!, b = order.firstIndex(of: $1.element.material.source)!
+            let a = order.firstIndex(of: $0.element.material.source)!
+            let b = order.firstIndex(of: $1.element.material.source)!
             return a != b ? a < b : $0.offset < $1.offset
         }.map(\.element)
     }
@@ -230,10 +238,11 @@ public enum BundleComposer {
 
     static func findCycle(_ items: [ServiceItem]) -> [String]? {
         let needs = prerequisites(items)
-        var state = [UInt8](repeating: 0, count: items.count) // 0 new, 1 on stack, 2 done
+        var state = [UInt8](repeating: 0, count: items.count)  // 0 new, 1 on stack, 2 done
         var stack: [Int] = []
         func visit(_ i: Int) -> [String]? {
-            state[i] = 1; stack.append(i)
+            state[i] = 1
+            stack.append(i)
             for j in needs[i] {
                 if state[j] == 1 {
                     let start = stack.firstIndex(of: j)!
@@ -241,7 +250,8 @@ public enum BundleComposer {
                 }
                 if state[j] == 0, let cycle = visit(j) { return cycle }
             }
-            state[i] = 2; stack.removeLast()
+            state[i] = 2
+            stack.removeLast()
             return nil
         }
         for i in items.indices where state[i] == 0 {
@@ -261,7 +271,10 @@ public enum BundleComposer {
             var start = 0
             for j in needs[i] {
                 let ready = finishOf(j)
-                if before[i] == nil || ready > start { start = ready; before[i] = j }
+                if before[i] == nil || ready > start {
+                    start = ready
+                    before[i] = j
+                }
             }
             finish[i] = start + items[i].workingDays
             return finish[i]!

@@ -15,20 +15,33 @@ public struct SearchDocument: Sendable, Equatable {
     public var visits: Int
     public var version: Int
 
-    public init(code: String, name: String, subItemName: String?, keywords: [String], departmentName: String, departmentCode: String,
-                materials: [String], kind: ItemKind, regionCode: RegionCode, level: RegionLevel, online: Bool,
-                promisedDays: Int?, visits: Int, version: Int) {
-        self.code = code; self.name = name; self.subItemName = subItemName; self.keywords = keywords
-        self.departmentName = departmentName; self.departmentCode = departmentCode; self.materials = materials
-        self.kind = kind; self.regionCode = regionCode; self.level = level; self.online = online
-        self.promisedDays = promisedDays; self.visits = visits; self.version = version
+    public init(
+        code: String, name: String, subItemName: String?, keywords: [String], departmentName: String, departmentCode: String,
+        materials: [String], kind: ItemKind, regionCode: RegionCode, level: RegionLevel, online: Bool,
+        promisedDays: Int?, visits: Int, version: Int
+    ) {
+        self.code = code
+        self.name = name
+        self.subItemName = subItemName
+        self.keywords = keywords
+        self.departmentName = departmentName
+        self.departmentCode = departmentCode
+        self.materials = materials
+        self.kind = kind
+        self.regionCode = regionCode
+        self.level = level
+        self.online = online
+        self.promisedDays = promisedDays
+        self.visits = visits
+        self.version = version
     }
 
     public init(item: ServiceItem, version: Int) {
-        self.init(code: item.code, name: item.name, subItemName: item.subItemName, keywords: item.keywords,
-                  departmentName: item.department.name, departmentCode: item.department.code,
-                  materials: item.materials.map(\.name), kind: item.kind, regionCode: item.regionCode, level: item.level,
-                  online: item.isOnline, promisedDays: item.promisedDays ?? item.statutoryDays, visits: item.visits.count, version: version)
+        self.init(
+            code: item.code, name: item.name, subItemName: item.subItemName, keywords: item.keywords,
+            departmentName: item.department.name, departmentCode: item.department.code,
+            materials: item.materials.map(\.name), kind: item.kind, regionCode: item.regionCode, level: item.level,
+            online: item.isOnline, promisedDays: item.promisedDays ?? item.statutoryDays, visits: item.visits.count, version: version)
     }
 }
 
@@ -41,15 +54,24 @@ public struct SearchFilter: Sendable, Equatable {
     public var level: RegionLevel?
     public var onlineOnly: Bool
 
-    public init(kind: ItemKind? = nil, departmentCode: String? = nil, region: RegionCode? = nil, level: RegionLevel? = nil, onlineOnly: Bool = false) {
-        self.kind = kind; self.departmentCode = departmentCode; self.region = region; self.level = level; self.onlineOnly = onlineOnly
+    public init(
+        kind: ItemKind? = nil, departmentCode: String? = nil, region: RegionCode? = nil, level: RegionLevel? = nil, onlineOnly: Bool = false
+    ) {
+        self.kind = kind
+        self.departmentCode = departmentCode
+        self.region = region
+        self.level = level
+        self.onlineOnly = onlineOnly
     }
 }
 
 public struct SearchResults: Sendable {
     public var total: Int
     public var hits: [SearchDocument]
-    public init(total: Int, hits: [SearchDocument]) { self.total = total; self.hits = hits }
+    public init(total: Int, hits: [SearchDocument]) {
+        self.total = total
+        self.hits = hits
+    }
 }
 
 /// Chinese full-text search over the catalog, held in memory.
@@ -100,9 +122,13 @@ public final class CatalogSearchIndex: Sendable {
 
     public init(documents: [SearchDocument]) {
         self.documents = documents
-        var textBytes: [UInt8] = [], fieldStarts: [Int] = []
+        var textBytes: [UInt8] = []
+        var fieldStarts: [Int] = []
         fieldStarts.reserveCapacity(documents.count * Self.textFields + 1)
-        var phrases: [[UInt8]] = [], phraseIDs: [String: UInt32] = [:], phraseRefs: [UInt32] = [], phraseStarts: [Int] = []
+        var phrases: [[UInt8]] = []
+        var phraseIDs: [String: UInt32] = [:]
+        var phraseRefs: [UInt32] = []
+        var phraseStarts: [Int] = []
         phraseStarts.reserveCapacity(documents.count * 3 + 1)
         var nameScalars: [[UInt32]] = []
         nameScalars.reserveCapacity(documents.count)
@@ -118,7 +144,10 @@ public final class CatalogSearchIndex: Sendable {
             for list in shared {
                 phraseStarts.append(phraseRefs.count)
                 for phrase in list {
-                    if let id = phraseIDs[phrase] { phraseRefs.append(id); continue }
+                    if let id = phraseIDs[phrase] {
+                        phraseRefs.append(id)
+                        continue
+                    }
                     let id = UInt32(phrases.count)
                     phraseIDs[phrase] = id
                     phrases.append(Array(phrase.utf8))
@@ -167,9 +196,14 @@ public final class CatalogSearchIndex: Sendable {
     /// Calls `body` with each character (`a << 32`), each neighbouring pair (`a << 32 | b`) and
     /// each run of three (`1 << 63 | a << 42 | b << 21 | c`; scalars fit in 21 bits).
     static func forEachGram(in text: String, _ body: (UInt64) -> Void) {
-        var previous: UInt32 = 0, beforePrevious: UInt32 = 0
+        var previous: UInt32 = 0
+        var beforePrevious: UInt32 = 0
         for scalar in text.unicodeScalars {
-            if isSeparator(scalar) { previous = 0; beforePrevious = 0; continue }
+            if isSeparator(scalar) {
+                previous = 0
+                beforePrevious = 0
+                continue
+            }
             let value = scalar.value
             body(UInt64(value) << 32)
             if previous != 0 { body(UInt64(previous) << 32 | UInt64(value)) }
@@ -208,8 +242,12 @@ public final class CatalogSearchIndex: Sendable {
             for term in terms {
                 var next: [Int: Int] = [:]
                 forEachMatch(term) { index, mask in
-                    if let previous = scores { guard let s = previous[index] else { return }; next[index] = s + score(index, mask, term) }
-                    else { next[index] = score(index, mask, term) }
+                    if let previous = scores {
+                        guard let s = previous[index] else { return }
+                        next[index] = s + score(index, mask, term)
+                    } else {
+                        next[index] = score(index, mask, term)
+                    }
                 }
                 scores = next
                 if next.isEmpty { break }
@@ -234,14 +272,16 @@ public final class CatalogSearchIndex: Sendable {
             self.filter = filter
             regionRange = filter.region.map { region in
                 let prefix = region.significantPrefix
-                return UInt64(prefix + String(repeating: "0", count: 12 - prefix.count))!...UInt64(prefix + String(repeating: "9", count: 12 - prefix.count))!
+                return UInt64(prefix + String(repeating: "0", count: 12 - prefix.count))!...UInt64(
+                    prefix + String(repeating: "9", count: 12 - prefix.count))!
             }
             isEmpty = filter == SearchFilter()
         }
     }
 
     func passes(_ index: Int, _ check: PreparedFilter) -> Bool {
-        let doc = documents[index], filter = check.filter
+        let doc = documents[index]
+        let filter = check.filter
         if let kind = filter.kind, doc.kind != kind { return false }
         if let level = filter.level, doc.level != level { return false }
         if filter.onlineOnly, !doc.online { return false }
@@ -310,7 +350,9 @@ public final class CatalogSearchIndex: Sendable {
                 }
                 for f in Self.textFields..<(Self.textFields + 3) where posting & UInt32(1 << f) != 0 {
                     let slot = index * 3 + f - Self.textFields
-                    if phraseRefs[phraseStarts[slot]..<phraseStarts[slot + 1]].contains(where: { phraseHolds[Int($0)] }) { mask |= UInt8(1 << f) }
+                    if phraseRefs[phraseStarts[slot]..<phraseStarts[slot + 1]].contains(where: { phraseHolds[Int($0)] }) {
+                        mask |= UInt8(1 << f)
+                    }
                 }
                 if mask != 0 { body(index, mask) }
             }
@@ -342,14 +384,21 @@ public final class CatalogSearchIndex: Sendable {
     static func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
         var result: [UInt32] = []
         result.reserveCapacity(min(a.count, b.count))
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < a.count, j < b.count {
-            let da = a[i] >> 8, db = b[j] >> 8
+            let da = a[i] >> 8
+            let db = b[j] >> 8
             if da == db {
                 let mask = a[i] & b[j] & 0xFF
                 if mask != 0 { result.append(da << 8 | mask) }
-                i += 1; j += 1
-            } else if da < db { i += 1 } else { j += 1 }
+                i += 1
+                j += 1
+            } else if da < db {
+                i += 1
+            } else {
+                j += 1
+            }
         }
         return result
     }
@@ -360,7 +409,10 @@ struct TopK {
     let capacity: Int
     private var entries: [(score: Int, index: Int)] = []
 
-    init(capacity: Int) { self.capacity = capacity; entries.reserveCapacity(capacity) }
+    init(capacity: Int) {
+        self.capacity = capacity
+        entries.reserveCapacity(capacity)
+    }
 
     mutating func offer(score: Int, index: Int) {
         guard capacity > 0 else { return }
@@ -368,7 +420,8 @@ struct TopK {
             guard let last = entries.last, Self.before((score, index), last) else { return }
             entries.removeLast()
         }
-        var low = 0, high = entries.count
+        var low = 0
+        var high = entries.count
         while low < high {
             let mid = (low + high) / 2
             if Self.before(entries[mid], (score, index)) { low = mid + 1 } else { high = mid }

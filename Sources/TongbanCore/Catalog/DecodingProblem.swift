@@ -7,15 +7,24 @@ public struct DecodingProblem: Error, Sendable, Equatable {
     /// `field.required`, `field.wrongType`, `field.unknownValue`, a code's own key, or `json.malformed`.
     public let key: String
 
-    public init(field: String, key: String) { self.field = field; self.key = key }
+    public init(field: String, key: String) {
+        self.field = field
+        self.key = key
+    }
 
     /// Decodes `data`, returning the problem if it fails, nil if it decodes.
     public init?<T: Decodable>(decoding type: T.Type, from data: Data) {
-        do { _ = try JSONDecoder().decode(type, from: data); return nil } catch { self.init(error) }
+        do {
+            _ = try JSONDecoder().decode(type, from: data)
+            return nil
+        } catch { self.init(error) }
     }
 
     public init(_ error: any Error) {
-        guard let error = error as? DecodingError else { self.init(field: "", key: "json.malformed"); return }
+        guard let error = error as? DecodingError else {
+            self.init(field: "", key: "json.malformed")
+            return
+        }
         switch error {
         case let .keyNotFound(key, context):
             self.init(field: Self.path(context.codingPath + [key]), key: "field.required")

@@ -26,7 +26,10 @@ public struct InstantRule: Codable, Sendable, Hashable {
     public var values: [String]
 
     public init(field: String, test: Test, value: String? = nil, values: [String] = []) {
-        self.field = field; self.test = test; self.value = value; self.values = values
+        self.field = field
+        self.test = test
+        self.value = value
+        self.values = values
     }
 
     enum CodingKeys: String, CodingKey { case field, test, value, values }
@@ -70,7 +73,8 @@ public enum InstantRules {
         case .equals: return answer == rule.value
         case .oneOf: return rule.values.contains(answer)
         case .atLeast, .atMost:
-            guard let bound = rule.value.flatMap({ resolve($0, type: type, today: today) }), let order = compare(answer, bound, type: type) else { return false }
+            guard let bound = rule.value.flatMap({ resolve($0, type: type, today: today) }), let order = compare(answer, bound, type: type)
+            else { return false }
             return rule.test == .atLeast ? order >= 0 : order <= 0
         }
     }
@@ -94,15 +98,18 @@ public enum InstantRules {
         guard type == .date, value.hasPrefix("today") else { return value }
         let rest = value.dropFirst("today".count)
         if rest.isEmpty { return today.description }
-        guard let sign = rest.first, sign == "+" || sign == "-", let days = Int(rest.dropFirst()), (0...36_600).contains(days) else { return nil }
+        guard let sign = rest.first, sign == "+" || sign == "-", let days = Int(rest.dropFirst()), (0...36_600).contains(days) else {
+            return nil
+        }
         return today.adding(days: sign == "+" ? days : -days)?.description
     }
 
     static func describe(_ rule: InstantRule, today: CalendarDate) -> String {
-        let bound = rule.value.map { value in
-            let resolved = value.hasPrefix("today") ? (resolve(value, type: .date, today: today) ?? value) : value
-            return resolved == value ? value : "\(value) (\(resolved))"
-        } ?? ""
+        let bound =
+            rule.value.map { value in
+                let resolved = value.hasPrefix("today") ? (resolve(value, type: .date, today: today) ?? value) : value
+                return resolved == value ? value : "\(value) (\(resolved))"
+            } ?? ""
         return switch rule.test {
         case .answered: "answered"
         case .equals: "= \(bound)"
@@ -118,22 +125,35 @@ public enum InstantRules {
         for (i, rule) in rules.enumerated() {
             let path = "instantRules[\(i)]"
             guard let field = form.first(where: { $0.key == rule.field }) else {
-                errors.add("\(path).field", "catalog.ruleUnknownField"); continue
+                errors.add("\(path).field", "catalog.ruleUnknownField")
+                continue
             }
             switch rule.test {
             case .answered:
                 if rule.value != nil || !rule.values.isEmpty { errors.add("\(path).value", "catalog.ruleValueUnexpected") }
             case .equals:
                 if rule.value == nil { errors.add("\(path).value", "field.required") }
-                if field.type == .choice, let value = rule.value, !field.choices.contains(value) { errors.add("\(path).value", "catalog.ruleNotAChoice") }
+                if field.type == .choice, let value = rule.value, !field.choices.contains(value) {
+                    errors.add("\(path).value", "catalog.ruleNotAChoice")
+                }
             case .oneOf:
                 if rule.values.isEmpty { errors.add("\(path).values", "field.required") }
-                if field.type == .choice, rule.values.contains(where: { !field.choices.contains($0) }) { errors.add("\(path).values", "catalog.ruleNotAChoice") }
+                if field.type == .choice, rule.values.contains(where: { !field.choices.contains($0) }) {
+                    errors.add("\(path).values", "catalog.ruleNotAChoice")
+                }
             case .atLeast, .atMost:
-                guard field.type == .number || field.type == .date else { errors.add("\(path).test", "catalog.ruleNeedsOrder"); continue }
-                guard let value = rule.value else { errors.add("\(path).value", "field.required"); continue }
+                guard field.type == .number || field.type == .date else {
+                    errors.add("\(path).test", "catalog.ruleNeedsOrder")
+                    continue
+                }
+                guard let value = rule.value else {
+                    errors.add("\(path).value", "field.required")
+                    continue
+                }
                 let resolved = resolve(value, type: field.type, today: CalendarDate(year: 2000, month: 1, day: 1)!)
-                if resolved.flatMap({ compare($0, $0, type: field.type) }) == nil { errors.add("\(path).value", "catalog.ruleValueMalformed") }
+                if resolved.flatMap({ compare($0, $0, type: field.type) }) == nil {
+                    errors.add("\(path).value", "catalog.ruleValueMalformed")
+                }
             }
         }
     }
@@ -142,11 +162,13 @@ public enum InstantRules {
 extension InstantRules {
     /// A case just submitted for `item`: decided at once when the item publishes rules and they
     /// all hold; otherwise left as it is. The outcome is nil when the item has no rules.
-    public static func decide(_ record: CaseRecord, item: ServiceItem, form: [String: String], today: CalendarDate) -> (record: CaseRecord, outcome: Outcome?) {
+    public static func decide(_ record: CaseRecord, item: ServiceItem, form: [String: String], today: CalendarDate) -> (
+        record: CaseRecord, outcome: Outcome?
+    ) {
         guard !item.instantRules.isEmpty, record.state == .submitted else { return (record, nil) }
         let outcome = evaluate(item.instantRules, form: form, fields: item.form, today: today)
         guard outcome.passed,
-              let decided = try? CaseMachine.apply(.approveInstantly(trace: outcome.trace), to: record, .init(actor: .system, today: today))
+            let decided = try? CaseMachine.apply(.approveInstantly(trace: outcome.trace), to: record, .init(actor: .system, today: today))
         else { return (record, outcome) }
         return (decided, outcome)
     }

@@ -15,8 +15,9 @@ public struct BasicCode: Hashable, CheckedCode {
         let value = raw.trimmingCharacters(in: .whitespaces).uppercased()
         let groups = value.split(separator: "-", omittingEmptySubsequences: false)
         guard (1...4).contains(groups.count),
-              groups.allSatisfy({ !$0.isEmpty && $0.allSatisfy(Self.isSymbol) }),
-              (6...24).contains(groups.reduce(0) { $0 + $1.count }) else { throw .invalid }
+            groups.allSatisfy({ !$0.isEmpty && $0.allSatisfy(Self.isSymbol) }),
+            (6...24).contains(groups.reduce(0) { $0 + $1.count })
+        else { throw .invalid }
         self.value = value
     }
 
@@ -59,19 +60,22 @@ public struct ImplementationCode: Hashable, CheckedCode {
             // full form: basic, region, business, department (one or two groups), handling, version
             let rest = Array(groups[(regionIndex + 1)...])
             guard rest.count == 4 || rest.count == 5,
-                  rest[0].count == 3, rest[0].allSatisfy(\.isASCIIDigit),
-                  rest[rest.count - 2].count == 1, rest[rest.count - 2].allSatisfy(\.isASCIIDigit),
-                  rest[rest.count - 1].count == 2, rest[rest.count - 1].allSatisfy(\.isASCIIDigit) else { throw .invalid }
+                rest[0].count == 3, rest[0].allSatisfy(\.isASCIIDigit),
+                rest[rest.count - 2].count == 1, rest[rest.count - 2].allSatisfy(\.isASCIIDigit),
+                rest[rest.count - 1].count == 2, rest[rest.count - 1].allSatisfy(\.isASCIIDigit)
+            else { throw .invalid }
             let department = rest[1..<(rest.count - 2)].joined(separator: "-")
             guard Self.isDepartmentCode(department),
-                  let basic = try? BasicCode(groups[..<regionIndex].joined(separator: "-")),
-                  let region = try? RegionCode(normalizing: groups[regionIndex]) else { throw .invalid }
+                let basic = try? BasicCode(groups[..<regionIndex].joined(separator: "-")),
+                let region = try? RegionCode(normalizing: groups[regionIndex])
+            else { throw .invalid }
             self.basic = basic
             self.region = region
             self.departmentCode = department
         } else {
             guard groups.count >= 2, Self.isDepartmentCode(groups[groups.count - 1]), groups[groups.count - 1].count >= 8,
-                  let basic = try? BasicCode(groups.dropLast().joined(separator: "-")) else { throw .invalid }
+                let basic = try? BasicCode(groups.dropLast().joined(separator: "-"))
+            else { throw .invalid }
             self.basic = basic
             self.region = nil
             self.departmentCode = groups[groups.count - 1]

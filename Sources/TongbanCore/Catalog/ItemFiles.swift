@@ -9,7 +9,11 @@ public enum ItemFiles {
         public let field: String
         public let key: String
         public var description: String { "line \(line): \(field.isEmpty ? "" : field + ": ")\(key)" }
-        public init(line: Int, field: String, key: String) { self.line = line; self.field = field; self.key = key }
+        public init(line: Int, field: String, key: String) {
+            self.line = line
+            self.field = field
+            self.key = key
+        }
     }
 
     /// Every problem of a rejected file, in line order.
@@ -21,15 +25,22 @@ public enum ItemFiles {
     public struct Row: Sendable {
         public let line: Int
         public let item: ServiceItem
-        public init(line: Int, item: ServiceItem) { self.line = line; self.item = item }
+        public init(line: Int, item: ServiceItem) {
+            self.line = line
+            self.item = item
+        }
     }
 
     /// The columns of Tongban's flat CSV, in order.
-    public static let flatColumns = ["basic_code", "implementation_code", "name", "sub_item_name", "kind", "department_name",
-                                     "department_code", "region_code", "level", "statutory_days", "promised_days", "handling_mode",
-                                     "channels", "visit_reasons", "legal_basis", "keywords", "source"]
+    public static let flatColumns = [
+        "basic_code", "implementation_code", "name", "sub_item_name", "kind", "department_name",
+        "department_code", "region_code", "level", "statutory_days", "promised_days", "handling_mode",
+        "channels", "visit_reasons", "legal_basis", "keywords", "source",
+    ]
     /// The columns of a published implementation list (as the Guang'an district list has them).
-    public static let publishedListColumns = ["department", "main_item", "name", "area_code", "item_code", "task_type", "kind", "dept_code"]
+    public static let publishedListColumns = [
+        "department", "main_item", "name", "area_code", "item_code", "task_type", "kind", "dept_code",
+    ]
 
     /// Every row of a file in either format, or every problem in it.
     public static func read(_ text: String, csv: Bool) -> Result<[Row], Rejection> {
@@ -51,7 +62,8 @@ public enum ItemFiles {
     }
 
     static func readJSONLines(_ text: String) -> ([Row], [RowProblem]) {
-        var rows: [Row] = [], problems: [RowProblem] = []
+        var rows: [Row] = []
+        var problems: [RowProblem] = []
         let decoder = JSONDecoder()
         // "\r\n" is one Character in Swift, so split on line ends of either kind.
         for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
@@ -73,10 +85,12 @@ public enum ItemFiles {
         guard let header = records.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) else { return ([], []) }
         let publishedList = header == publishedListColumns
         guard publishedList || header == flatColumns else { return ([], [RowProblem(line: 1, field: "", key: "import.unknownHeader")]) }
-        var rows: [Row] = [], problems: [RowProblem] = []
+        var rows: [Row] = []
+        var problems: [RowProblem] = []
         for record in records.dropFirst() {
             guard record.fields.count == header.count else {
-                problems.append(RowProblem(line: record.line, field: "", key: "import.wrongColumnCount")); continue
+                problems.append(RowProblem(line: record.line, field: "", key: "import.wrongColumnCount"))
+                continue
             }
             do {
                 let item = publishedList ? try publishedListItem(record.fields) : try flatItem(record.fields)
@@ -94,13 +108,18 @@ public enum ItemFiles {
             if value.isEmpty { throw FieldError(field: flatColumns[i], key: "field.required") }
             return value
         }
-        func optional(_ i: Int) -> String? { let v = f[i].trimmingCharacters(in: .whitespaces); return v.isEmpty ? nil : v }
+        func optional(_ i: Int) -> String? {
+            let v = f[i].trimmingCharacters(in: .whitespaces)
+            return v.isEmpty ? nil : v
+        }
         func days(_ i: Int) throws(FieldError) -> Int? {
             guard let raw = optional(i) else { return nil }
             guard let value = Int(raw) else { throw FieldError(field: flatColumns[i], key: "field.wrongType") }
             return value
         }
-        func list(_ i: Int) -> [String] { f[i].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        func list(_ i: Int) -> [String] {
+            f[i].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         func parse<T>(_ i: Int, _ make: (String) -> T?) throws(FieldError) -> T {
             guard let value = make(try required(i)) else { throw FieldError(field: flatColumns[i], key: "field.unknownValue") }
             return value
@@ -108,21 +127,26 @@ public enum ItemFiles {
         let basic = try parse(0) { try? BasicCode($0) }
         let implementation: ImplementationCode?
         if let raw = optional(1) {
-            guard let code = try? ImplementationCode(raw) else { throw FieldError(field: "implementation_code", key: "catalog.invalidImplementationCode") }
+            guard let code = try? ImplementationCode(raw) else {
+                throw FieldError(field: "implementation_code", key: "catalog.invalidImplementationCode")
+            }
             implementation = code
-        } else { implementation = nil }
+        } else {
+            implementation = nil
+        }
         var channels: [Channel] = []
         for name in list(12) {
             guard let channel = Channel(rawValue: name) else { throw FieldError(field: "channels", key: "field.unknownValue") }
             channels.append(channel)
         }
-        return ServiceItem(basicCode: basic, implementationCode: implementation, name: try required(2), subItemName: optional(3),
-                           kind: try parse(4) { ItemKind(codeOrName: $0) },
-                           department: ItemDepartment(name: try required(5), code: try required(6).uppercased()),
-                           regionCode: try parse(7) { try? RegionCode(normalizing: $0) }, level: try parse(8) { RegionLevel(rawValue: $0) },
-                           legalBasis: list(14).map { LegalBasis(law: $0) }, statutoryDays: try days(9), promisedDays: try days(10),
-                           handlingMode: try parse(11) { HandlingMode(rawValue: $0) }, channels: channels.isEmpty ? [.window] : channels,
-                           visits: list(13).map(Visit.init), keywords: list(15), source: optional(16))
+        return ServiceItem(
+            basicCode: basic, implementationCode: implementation, name: try required(2), subItemName: optional(3),
+            kind: try parse(4) { ItemKind(codeOrName: $0) },
+            department: ItemDepartment(name: try required(5), code: try required(6).uppercased()),
+            regionCode: try parse(7) { try? RegionCode(normalizing: $0) }, level: try parse(8) { RegionLevel(rawValue: $0) },
+            legalBasis: list(14).map { LegalBasis(law: $0) }, statutoryDays: try days(9), promisedDays: try days(10),
+            handlingMode: try parse(11) { HandlingMode(rawValue: $0) }, channels: channels.isEmpty ? [.window] : channels,
+            visits: list(13).map(Visit.init), keywords: list(15), source: optional(16))
     }
 
     /// A row of a published implementation list: names, department, kind and the real code; no
@@ -130,7 +154,9 @@ public enum ItemFiles {
     /// one must come in, so one window visit is assumed and said so.
     static func publishedListItem(_ f: [String]) throws(FieldError) -> ServiceItem {
         let trimmed = f.map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let code = try? ImplementationCode(trimmed[4]) else { throw FieldError(field: "item_code", key: "catalog.invalidImplementationCode") }
+        guard let code = try? ImplementationCode(trimmed[4]) else {
+            throw FieldError(field: "item_code", key: "catalog.invalidImplementationCode")
+        }
         guard let area = try? RegionCode(normalizing: trimmed[3]) else { throw FieldError(field: "area_code", key: "region.invalidCode") }
         guard let kind = ItemKind(codeOrName: trimmed[6]) else { throw FieldError(field: "kind", key: "field.unknownValue") }
         guard !trimmed[2].isEmpty else { throw FieldError(field: "name", key: "field.required") }
@@ -138,11 +164,12 @@ public enum ItemFiles {
         let region = code.region ?? area
         let main = trimmed[1]
         let hasMain = !main.isEmpty && main != "未分类" && main != trimmed[2]
-        return ServiceItem(basicCode: code.basic, implementationCode: code, name: hasMain ? main : trimmed[2],
-                           subItemName: hasMain ? trimmed[2] : nil, kind: kind,
-                           department: ItemDepartment(name: trimmed[0], code: code.departmentCode), regionCode: region, level: region.level,
-                           channels: [.window], visits: [Visit(reason: "清单未载明到场次数，按到窗口一次计")],
-                           source: "published implementation list, area \(trimmed[3]), department code \(trimmed[7])")
+        return ServiceItem(
+            basicCode: code.basic, implementationCode: code, name: hasMain ? main : trimmed[2],
+            subItemName: hasMain ? trimmed[2] : nil, kind: kind,
+            department: ItemDepartment(name: trimmed[0], code: code.departmentCode), regionCode: region, level: region.level,
+            channels: [.window], visits: [Visit(reason: "清单未载明到场次数，按到窗口一次计")],
+            source: "published implementation list, area \(trimmed[3]), department code \(trimmed[7])")
     }
 
     public static func jsonLines(_ items: [ServiceItem]) throws -> String {

@@ -1,16 +1,16 @@
 /// 事项类型: the national kinds of service item, with their two-digit codes.
 public enum ItemKind: String, Codable, Sendable, CaseIterable {
-    case licensing = "01"          // 行政许可
-    case penalty = "02"            // 行政处罚
-    case enforcement = "03"        // 行政强制
-    case levy = "04"               // 行政征收
-    case benefit = "05"            // 行政给付
-    case inspection = "06"         // 行政检查
-    case confirmation = "07"       // 行政确认
-    case reward = "08"             // 行政奖励
-    case adjudication = "09"       // 行政裁决
-    case otherPower = "10"         // 其他行政权力
-    case publicService = "20"      // 公共服务
+    case licensing = "01"  // 行政许可
+    case penalty = "02"  // 行政处罚
+    case enforcement = "03"  // 行政强制
+    case levy = "04"  // 行政征收
+    case benefit = "05"  // 行政给付
+    case inspection = "06"  // 行政检查
+    case confirmation = "07"  // 行政确认
+    case reward = "08"  // 行政奖励
+    case adjudication = "09"  // 行政裁决
+    case otherPower = "10"  // 其他行政权力
+    case publicService = "20"  // 公共服务
 
     public var chineseName: String {
         switch self {
@@ -31,8 +31,14 @@ public enum ItemKind: String, Codable, Sendable, CaseIterable {
     /// Reads a kind given by its code (`01`, `1`) or its Chinese name, as published lists write it.
     public init?(codeOrName raw: String) {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
-        if let kind = ItemKind(rawValue: trimmed) { self = kind; return }
-        if trimmed.count == 1, let kind = ItemKind(rawValue: "0" + trimmed) { self = kind; return }
+        if let kind = ItemKind(rawValue: trimmed) {
+            self = kind
+            return
+        }
+        if trimmed.count == 1, let kind = ItemKind(rawValue: "0" + trimmed) {
+            self = kind
+            return
+        }
         guard let kind = ItemKind.allCases.first(where: { $0.chineseName == trimmed }) else { return nil }
         self = kind
     }

@@ -96,7 +96,9 @@ public enum ItemRules {
             _ = errors.text("\(path).label", field.label, maxLength: 100)
             _ = errors.text("\(path).labelEn", field.labelEn, maxLength: 100)
             if field.type == .choice {
-                if field.choices.count < 2 || Set(field.choices).count != field.choices.count { errors.add("\(path).choices", "catalog.choicesNeeded") }
+                if field.choices.count < 2 || Set(field.choices).count != field.choices.count {
+                    errors.add("\(path).choices", "catalog.choicesNeeded")
+                }
             } else if !field.choices.isEmpty {
                 errors.add("\(path).choices", "catalog.choicesOnlyForChoice")
             }
@@ -125,7 +127,8 @@ public enum ItemRules {
                 errors.add("\(path).pausesClock", "catalog.onlySpecialStepsPause")
             }
             if i > 0, order.firstIndex(of: step.kind)! < order.firstIndex(of: steps[i - 1].kind)!,
-               !(step.kind == .review && [.inspection, .hearing, .expertReview].contains(steps[i - 1].kind)) {
+                !(step.kind == .review && [.inspection, .hearing, .expertReview].contains(steps[i - 1].kind))
+            {
                 errors.add("\(path).kind", "catalog.stepOutOfOrder")
             }
             if step.parallelGroup != nil, ![.review, .inspection, .hearing, .expertReview].contains(step.kind) {
@@ -160,8 +163,10 @@ public enum StandardFields {
     }
 
     /// A new implementation of `basic`: the standard fields copied, the local ones given.
-    public static func implementation(of basic: ServiceItem, region: RegionCode, level: RegionLevel, department: ItemDepartment,
-                                      promisedDays: Int?, windows: [ServiceWindow] = []) throws(ImplementationCode.Problem) -> ServiceItem {
+    public static func implementation(
+        of basic: ServiceItem, region: RegionCode, level: RegionLevel, department: ItemDepartment,
+        promisedDays: Int?, windows: [ServiceWindow] = []
+    ) throws(ImplementationCode.Problem) -> ServiceItem {
         var item = basic
         item.implementationCode = try ImplementationCode(basic: basic.basicCode, region: region, departmentCode: department.code)
         item.regionCode = region

@@ -12,15 +12,26 @@ public struct ServiceBundle: Codable, Sendable, Equatable {
     public var keywords: [String]
     public var source: String?
 
-    public init(code: String, name: String, category: BundleCategory, summary: String, leadDepartment: ItemDepartment,
-                regionCode: RegionCode, questions: [BundleQuestion] = [], members: [BundleMember], keywords: [String] = [],
-                source: String? = nil) {
-        self.code = code; self.name = name; self.category = category; self.summary = summary
-        self.leadDepartment = leadDepartment; self.regionCode = regionCode; self.questions = questions
-        self.members = members; self.keywords = keywords; self.source = source
+    public init(
+        code: String, name: String, category: BundleCategory, summary: String, leadDepartment: ItemDepartment,
+        regionCode: RegionCode, questions: [BundleQuestion] = [], members: [BundleMember], keywords: [String] = [],
+        source: String? = nil
+    ) {
+        self.code = code
+        self.name = name
+        self.category = category
+        self.summary = summary
+        self.leadDepartment = leadDepartment
+        self.regionCode = regionCode
+        self.questions = questions
+        self.members = members
+        self.keywords = keywords
+        self.source = source
     }
 
-    enum CodingKeys: String, CodingKey { case code, name, category, summary, leadDepartment, regionCode, questions, members, keywords, source }
+    enum CodingKeys: String, CodingKey {
+        case code, name, category, summary, leadDepartment, regionCode, questions, members, keywords, source
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -69,12 +80,19 @@ public struct BundleQuestion: Codable, Sendable, Hashable {
     /// The answers one may give (`yes`/`no` for a yes-or-no question).
     public var options: [BundleOption]
     public init(key: String, text: String, textEn: String, options: [BundleOption]) {
-        self.key = key; self.text = text; self.textEn = textEn; self.options = options
+        self.key = key
+        self.text = text
+        self.textEn = textEn
+        self.options = options
     }
 
     public static func yesNo(_ key: String, _ text: String, _ textEn: String) -> BundleQuestion {
-        BundleQuestion(key: key, text: text, textEn: textEn, options: [BundleOption(value: "yes", label: "是", labelEn: "Yes"),
-                                                                       BundleOption(value: "no", label: "否", labelEn: "No")])
+        BundleQuestion(
+            key: key, text: text, textEn: textEn,
+            options: [
+                BundleOption(value: "yes", label: "是", labelEn: "Yes"),
+                BundleOption(value: "no", label: "否", labelEn: "No"),
+            ])
     }
 }
 
@@ -82,7 +100,11 @@ public struct BundleOption: Codable, Sendable, Hashable {
     public var value: String
     public var label: String
     public var labelEn: String
-    public init(value: String, label: String, labelEn: String) { self.value = value; self.label = label; self.labelEn = labelEn }
+    public init(value: String, label: String, labelEn: String) {
+        self.value = value
+        self.label = label
+        self.labelEn = labelEn
+    }
 }
 
 /// An item of the bundle, included always or when an answer is among `when.values`.
@@ -90,11 +112,17 @@ public struct BundleMember: Codable, Sendable, Hashable {
     /// The item's implementation code (or basic code for a basic item).
     public var itemCode: String
     public var when: BundleCondition?
-    public init(itemCode: String, when: BundleCondition? = nil) { self.itemCode = itemCode; self.when = when }
+    public init(itemCode: String, when: BundleCondition? = nil) {
+        self.itemCode = itemCode
+        self.when = when
+    }
 }
 
 public struct BundleCondition: Codable, Sendable, Hashable {
     public var question: String
     public var values: [String]
-    public init(question: String, values: [String]) { self.question = question; self.values = values }
+    public init(question: String, values: [String]) {
+        self.question = question
+        self.values = values
+    }
 }

@@ -42,21 +42,42 @@ public struct ServiceItem: Codable, Sendable, Equatable {
     /// Where this description came from.
     public var source: String?
 
-    public init(basicCode: BasicCode, implementationCode: ImplementationCode? = nil, name: String, subItemName: String? = nil,
-                kind: ItemKind, department: ItemDepartment, regionCode: RegionCode, level: RegionLevel,
-                legalBasis: [LegalBasis] = [], acceptanceConditions: [String] = [], statutoryDays: Int? = nil,
-                promisedDays: Int? = nil, handlingMode: HandlingMode = .promised, commitmentAllowed: Bool = false,
-                instantRules: [InstantRule] = [],
-                fees: [Fee] = [], channels: [Channel] = [.window], visits: [Visit] = [], materials: [Material] = [],
-                form: [FormField] = [], steps: [ProcessStep] = [], result: ItemResult? = nil,
-                prerequisites: [BasicCode] = [], keywords: [String] = [], windows: [ServiceWindow] = [], source: String? = nil) {
-        self.basicCode = basicCode; self.implementationCode = implementationCode; self.name = name
-        self.subItemName = subItemName; self.kind = kind; self.department = department; self.regionCode = regionCode
-        self.level = level; self.legalBasis = legalBasis; self.acceptanceConditions = acceptanceConditions
-        self.statutoryDays = statutoryDays; self.promisedDays = promisedDays; self.handlingMode = handlingMode
-        self.commitmentAllowed = commitmentAllowed; self.instantRules = instantRules; self.fees = fees; self.channels = channels; self.visits = visits
-        self.materials = materials; self.form = form; self.steps = steps; self.result = result
-        self.prerequisites = prerequisites; self.keywords = keywords; self.windows = windows; self.source = source
+    public init(
+        basicCode: BasicCode, implementationCode: ImplementationCode? = nil, name: String, subItemName: String? = nil,
+        kind: ItemKind, department: ItemDepartment, regionCode: RegionCode, level: RegionLevel,
+        legalBasis: [LegalBasis] = [], acceptanceConditions: [String] = [], statutoryDays: Int? = nil,
+        promisedDays: Int? = nil, handlingMode: HandlingMode = .promised, commitmentAllowed: Bool = false,
+        instantRules: [InstantRule] = [],
+        fees: [Fee] = [], channels: [Channel] = [.window], visits: [Visit] = [], materials: [Material] = [],
+        form: [FormField] = [], steps: [ProcessStep] = [], result: ItemResult? = nil,
+        prerequisites: [BasicCode] = [], keywords: [String] = [], windows: [ServiceWindow] = [], source: String? = nil
+    ) {
+        self.basicCode = basicCode
+        self.implementationCode = implementationCode
+        self.name = name
+        self.subItemName = subItemName
+        self.kind = kind
+        self.department = department
+        self.regionCode = regionCode
+        self.level = level
+        self.legalBasis = legalBasis
+        self.acceptanceConditions = acceptanceConditions
+        self.statutoryDays = statutoryDays
+        self.promisedDays = promisedDays
+        self.handlingMode = handlingMode
+        self.commitmentAllowed = commitmentAllowed
+        self.instantRules = instantRules
+        self.fees = fees
+        self.channels = channels
+        self.visits = visits
+        self.materials = materials
+        self.form = form
+        self.steps = steps
+        self.result = result
+        self.prerequisites = prerequisites
+        self.keywords = keywords
+        self.windows = windows
+        self.source = source
     }
 
     /// The code the item is known by: its implementation code, or its basic code for a basic item.
@@ -111,14 +132,20 @@ public struct ServiceItem: Codable, Sendable, Equatable {
 public struct ItemDepartment: Codable, Sendable, Hashable {
     public var name: String
     public var code: String
-    public init(name: String, code: String) { self.name = name; self.code = code }
+    public init(name: String, code: String) {
+        self.name = name
+        self.code = code
+    }
 }
 
 /// 设定依据: a law or regulation and the article.
 public struct LegalBasis: Codable, Sendable, Hashable {
     public var law: String
     public var article: String?
-    public init(law: String, article: String? = nil) { self.law = law; self.article = article }
+    public init(law: String, article: String? = nil) {
+        self.law = law
+        self.article = article
+    }
 }
 
 public struct Fee: Codable, Sendable, Hashable {
@@ -126,7 +153,11 @@ public struct Fee: Codable, Sendable, Hashable {
     /// In yuan, as written in the charging standard (e.g. "80" or "0.5/㎡").
     public var amount: String
     public var basis: String
-    public init(name: String, amount: String, basis: String) { self.name = name; self.amount = amount; self.basis = basis }
+    public init(name: String, amount: String, basis: String) {
+        self.name = name
+        self.amount = amount
+        self.basis = basis
+    }
 }
 
 /// One in-person visit and why it cannot be avoided.
@@ -156,12 +187,24 @@ public struct Material: Codable, Sendable, Hashable {
     public var producedBy: String?
     public var note: String?
 
-    public init(key: String, name: String, required: Bool = true, tolerable: Bool = false, form: MaterialForm = .original,
-                copies: Int = 1, format: MaterialFormat = .either, template: String? = nil, source: MaterialSource = .applicant,
-                licenseType: String? = nil, dataResource: String? = nil, producedBy: String? = nil, note: String? = nil) {
-        self.key = key; self.name = name; self.required = required; self.tolerable = tolerable; self.form = form
-        self.copies = copies; self.format = format; self.template = template; self.source = source
-        self.licenseType = licenseType; self.dataResource = dataResource; self.producedBy = producedBy; self.note = note
+    public init(
+        key: String, name: String, required: Bool = true, tolerable: Bool = false, form: MaterialForm = .original,
+        copies: Int = 1, format: MaterialFormat = .either, template: String? = nil, source: MaterialSource = .applicant,
+        licenseType: String? = nil, dataResource: String? = nil, producedBy: String? = nil, note: String? = nil
+    ) {
+        self.key = key
+        self.name = name
+        self.required = required
+        self.tolerable = tolerable
+        self.form = form
+        self.copies = copies
+        self.format = format
+        self.template = template
+        self.source = source
+        self.licenseType = licenseType
+        self.dataResource = dataResource
+        self.producedBy = producedBy
+        self.note = note
     }
 
     enum CodingKeys: String, CodingKey {
@@ -198,10 +241,17 @@ public struct FormField: Codable, Sendable, Hashable {
     public var choices: [String]
     public var validation: FieldValidation?
 
-    public init(key: String, label: String, labelEn: String, type: FieldType, required: Bool = true,
-                choices: [String] = [], validation: FieldValidation? = nil) {
-        self.key = key; self.label = label; self.labelEn = labelEn; self.type = type; self.required = required
-        self.choices = choices; self.validation = validation
+    public init(
+        key: String, label: String, labelEn: String, type: FieldType, required: Bool = true,
+        choices: [String] = [], validation: FieldValidation? = nil
+    ) {
+        self.key = key
+        self.label = label
+        self.labelEn = labelEn
+        self.type = type
+        self.required = required
+        self.choices = choices
+        self.validation = validation
     }
 
     enum CodingKeys: String, CodingKey { case key, label, labelEn, type, required, choices, validation }
@@ -231,7 +281,11 @@ public struct FieldValidation: Codable, Sendable, Hashable {
     /// A regular expression the whole answer must match.
     public var pattern: String?
     public init(minLength: Int? = nil, maxLength: Int? = nil, minimum: Double? = nil, maximum: Double? = nil, pattern: String? = nil) {
-        self.minLength = minLength; self.maxLength = maxLength; self.minimum = minimum; self.maximum = maximum; self.pattern = pattern
+        self.minLength = minLength
+        self.maxLength = maxLength
+        self.minimum = minimum
+        self.maximum = maximum
+        self.pattern = pattern
     }
 }
 
@@ -249,10 +303,17 @@ public struct ProcessStep: Codable, Sendable, Hashable {
     public var pausesClock: Bool
     public var parallelGroup: String?
 
-    public init(kind: StepKind, name: String, department: String? = nil, departmentCode: String? = nil, days: Int? = nil,
-                pausesClock: Bool = false, parallelGroup: String? = nil) {
-        self.kind = kind; self.name = name; self.department = department; self.departmentCode = departmentCode; self.days = days
-        self.pausesClock = pausesClock; self.parallelGroup = parallelGroup
+    public init(
+        kind: StepKind, name: String, department: String? = nil, departmentCode: String? = nil, days: Int? = nil,
+        pausesClock: Bool = false, parallelGroup: String? = nil
+    ) {
+        self.kind = kind
+        self.name = name
+        self.department = department
+        self.departmentCode = departmentCode
+        self.days = days
+        self.pausesClock = pausesClock
+        self.parallelGroup = parallelGroup
     }
 
     enum CodingKeys: String, CodingKey { case kind, name, department, departmentCode, days, pausesClock, parallelGroup }
@@ -277,7 +338,10 @@ public struct ItemResult: Codable, Sendable, Hashable {
     public var licenseType: String?
     public var delivery: [DeliveryMethod]
     public init(kind: ResultKind, name: String, licenseType: String? = nil, delivery: [DeliveryMethod]) {
-        self.kind = kind; self.name = name; self.licenseType = licenseType; self.delivery = delivery
+        self.kind = kind
+        self.name = name
+        self.licenseType = licenseType
+        self.delivery = delivery
     }
 }
 
@@ -288,6 +352,9 @@ public struct ServiceWindow: Codable, Sendable, Hashable {
     public var hours: String?
     public var phone: String?
     public init(name: String, address: String, hours: String? = nil, phone: String? = nil) {
-        self.name = name; self.address = address; self.hours = hours; self.phone = phone
+        self.name = name
+        self.address = address
+        self.hours = hours
+        self.phone = phone
     }
 }

@@ -31,20 +31,33 @@ public enum ComplaintRules {
     public static let defaultDays = 5
 
     /// Free text of several lines: trimmed, CRLF made LF, no other control characters.
-    public static func paragraph(_ field: String, _ value: String?, maxLength: Int, minLength: Int, into problems: inout FieldErrors) -> String? {
+    public static func paragraph(_ field: String, _ value: String?, maxLength: Int, minLength: Int, into problems: inout FieldErrors)
+        -> String?
+    {
         let text = (value ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty { problems.add(field, "field.required"); return nil }
-        if text.count > maxLength { problems.add(field, "field.tooLong"); return nil }
-        if text.count < minLength { problems.add(field, "complaint.tooShort"); return nil }
+        if text.isEmpty {
+            problems.add(field, "field.required")
+            return nil
+        }
+        if text.count > maxLength {
+            problems.add(field, "field.tooLong")
+            return nil
+        }
+        if text.count < minLength {
+            problems.add(field, "complaint.tooShort")
+            return nil
+        }
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
-            problems.add(field, "field.controlCharacters"); return nil
+            problems.add(field, "field.controlCharacters")
+            return nil
         }
         return text
     }
 
     /// Everything wrong with a new message, at once.
     public static func check(kind: String?, subject: String?, target: String?, title: String?, body: String?)
-        -> Result<(kind: ComplaintKind, subject: ComplaintSubject, target: String, title: String, body: String), FieldErrors> {
+        -> Result<(kind: ComplaintKind, subject: ComplaintSubject, target: String, title: String, body: String), FieldErrors>
+    {
         var problems = FieldErrors()
         let kind = kind.flatMap(ComplaintKind.init(rawValue:))
         if kind == nil { problems.add("kind", "complaint.badKind") }
@@ -72,7 +85,10 @@ public struct ComplaintFacts: Sendable, Equatable {
     public var dueOn: CalendarDate
     public var answeredOn: CalendarDate?
 
-    public init(dueOn: CalendarDate, answeredOn: CalendarDate?) { self.dueOn = dueOn; self.answeredOn = answeredOn }
+    public init(dueOn: CalendarDate, answeredOn: CalendarDate?) {
+        self.dueOn = dueOn
+        self.answeredOn = answeredOn
+    }
 }
 
 extension SupervisionTotals {

@@ -45,13 +45,18 @@ public struct ErlangC: Sendable, Equatable {
 
     /// The fewest windows for which at least `target` (0…1) of arrivals wait no longer than
     /// `minutes`; zero when nobody arrives; nil when even `limit` windows cannot.
-    public static func windowsNeeded(arrivalsPerHour: Double, serviceMinutes: Double, target: Double, within minutes: Double,
-                                     limit: Int = 500) -> Int? {
+    public static func windowsNeeded(
+        arrivalsPerHour: Double, serviceMinutes: Double, target: Double, within minutes: Double,
+        limit: Int = 500
+    ) -> Int? {
         guard arrivalsPerHour > 0, serviceMinutes > 0 else { return 0 }
         let load = arrivalsPerHour * serviceMinutes / 60
         var n = max(1, Int(load.rounded(.down)) + 1)
         while n <= limit {
-            if ErlangC(arrivalsPerHour: arrivalsPerHour, serviceMinutes: serviceMinutes, windows: n).serviceLevel(within: minutes) >= target { return n }
+            if ErlangC(arrivalsPerHour: arrivalsPerHour, serviceMinutes: serviceMinutes, windows: n).serviceLevel(within: minutes) >= target
+            {
+                return n
+            }
             n += 1
         }
         return nil

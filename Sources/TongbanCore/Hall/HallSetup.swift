@@ -12,7 +12,9 @@ public struct HallSetup: Sendable, Equatable, Codable {
         public var categories: [String]
 
         public init(number: Int, name: String, categories: [String]) {
-            self.number = number; self.name = name; self.categories = categories
+            self.number = number
+            self.name = name
+            self.categories = categories
         }
     }
 
@@ -27,10 +29,19 @@ public struct HallSetup: Sendable, Equatable, Codable {
     public var bookingDays: Int
     public var defaultServiceMinutes: Double
 
-    public init(name: String, nameEn: String, address: String, hours: OpeningHours, categories: [HallCategory], windows: [Window],
-                slotMinutes: Int, slotCapacity: Int, bookingDays: Int, defaultServiceMinutes: Double) {
-        self.name = name; self.nameEn = nameEn; self.address = address; self.hours = hours; self.categories = categories
-        self.windows = windows; self.slotMinutes = slotMinutes; self.slotCapacity = slotCapacity; self.bookingDays = bookingDays
+    public init(
+        name: String, nameEn: String, address: String, hours: OpeningHours, categories: [HallCategory], windows: [Window],
+        slotMinutes: Int, slotCapacity: Int, bookingDays: Int, defaultServiceMinutes: Double
+    ) {
+        self.name = name
+        self.nameEn = nameEn
+        self.address = address
+        self.hours = hours
+        self.categories = categories
+        self.windows = windows
+        self.slotMinutes = slotMinutes
+        self.slotCapacity = slotCapacity
+        self.bookingDays = bookingDays
         self.defaultServiceMinutes = defaultServiceMinutes
     }
 
@@ -51,30 +62,51 @@ public struct HallSetup: Sendable, Equatable, Codable {
         if hours.weekdays.values.allSatisfy(\.isEmpty) { e.add("hours", "hall.neverOpen") }
         if categories.isEmpty { e.add("categories", "field.required") }
         if categories.count > 26 { e.add("categories", "hall.tooMany") }
-        var codes = Set<String>(), departments = Set<String>(), comprehensive = 0
+        var codes = Set<String>()
+        var departments = Set<String>()
+        var comprehensive = 0
         for (i, c) in categories.enumerated() {
             let at = "categories[\(i)]"
-            if !HallCategory.isValidCode(c.code) { e.add("\(at).code", "hall.badCategoryCode") }
-            else if !codes.insert(c.code).inserted { e.add("\(at).code", "hall.duplicateCategory") }
+            if !HallCategory.isValidCode(c.code) {
+                e.add("\(at).code", "hall.badCategoryCode")
+            } else if !codes.insert(c.code).inserted {
+                e.add("\(at).code", "hall.duplicateCategory")
+            }
             _ = e.text("\(at).name", c.name, maxLength: 20)
             _ = e.text("\(at).nameEn", c.nameEn, maxLength: 60, required: false)
-            if c.departments.isEmpty { comprehensive += 1; if comprehensive == 2 { e.add("\(at).departments", "hall.twoComprehensive") } }
+            if c.departments.isEmpty {
+                comprehensive += 1
+                if comprehensive == 2 { e.add("\(at).departments", "hall.twoComprehensive") }
+            }
             for d in c.departments {
-                if (try? CreditCode(d)) == nil { e.add("\(at).departments", "hall.badDepartment"); break }
+                if (try? CreditCode(d)) == nil {
+                    e.add("\(at).departments", "hall.badDepartment")
+                    break
+                }
                 // an item's department picks its category; two would make that ambiguous
-                if !departments.insert(d).inserted { e.add("\(at).departments", "hall.departmentTwice"); break }
+                if !departments.insert(d).inserted {
+                    e.add("\(at).departments", "hall.departmentTwice")
+                    break
+                }
             }
         }
         if windows.isEmpty { e.add("windows", "field.required") }
         if windows.count > Self.maxWindows { e.add("windows", "hall.tooMany") }
-        var numbers = Set<Int>(), served = Set<String>()
+        var numbers = Set<Int>()
+        var served = Set<String>()
         for (i, w) in windows.enumerated() {
             let at = "windows[\(i)]"
-            if !Self.windowNumbers.contains(w.number) { e.add("\(at).number", "hall.badWindowNumber") }
-            else if !numbers.insert(w.number).inserted { e.add("\(at).number", "hall.duplicateWindow") }
+            if !Self.windowNumbers.contains(w.number) {
+                e.add("\(at).number", "hall.badWindowNumber")
+            } else if !numbers.insert(w.number).inserted {
+                e.add("\(at).number", "hall.duplicateWindow")
+            }
             _ = e.text("\(at).name", w.name, maxLength: 30)
-            if w.categories.isEmpty { e.add("\(at).categories", "field.required") }
-            else if w.categories.contains(where: { !codes.contains($0) }) { e.add("\(at).categories", "hall.unknownCategory") }
+            if w.categories.isEmpty {
+                e.add("\(at).categories", "field.required")
+            } else if w.categories.contains(where: { !codes.contains($0) }) {
+                e.add("\(at).categories", "hall.unknownCategory")
+            }
             served.formUnion(w.categories)
         }
         for (i, c) in categories.enumerated() where codes.contains(c.code) && !served.contains(c.code) && !windows.isEmpty {
@@ -92,10 +124,13 @@ public struct HallSetup: Sendable, Equatable, Codable {
     public var tidied: HallSetup {
         var s = self
         func trim(_ t: String) -> String { t.trimmingCharacters(in: .whitespacesAndNewlines) }
-        s.name = trim(name); s.address = trim(address)
+        s.name = trim(name)
+        s.address = trim(address)
         s.nameEn = trim(nameEn).isEmpty ? s.name : trim(nameEn)
         s.categories = categories.map {
-            HallCategory(code: trim($0.code), name: trim($0.name), nameEn: trim($0.nameEn).isEmpty ? trim($0.name) : trim($0.nameEn), departments: $0.departments)
+            HallCategory(
+                code: trim($0.code), name: trim($0.name), nameEn: trim($0.nameEn).isEmpty ? trim($0.name) : trim($0.nameEn),
+                departments: $0.departments)
         }
         s.windows = windows.map { Window(number: $0.number, name: trim($0.name), categories: Array(Set($0.categories)).sorted()) }
         return s
@@ -107,7 +142,9 @@ extension OpeningHours {
     /// "，" or "；" between spans); empty means closed. Nil when a span is not a span or two
     /// overlap.
     public static func spans(typed text: String) -> [DaySpan]? {
-        let parts = text.split(whereSeparator: { ",，;；、 ".contains($0) }).map { $0.replacingOccurrences(of: "－", with: "-").replacingOccurrences(of: "—", with: "-") }
+        let parts = text.split(whereSeparator: { ",，;；、 ".contains($0) }).map {
+            $0.replacingOccurrences(of: "－", with: "-").replacingOccurrences(of: "—", with: "-")
+        }
         var spans: [DaySpan] = []
         for part in parts {
             guard let span = DaySpan(String(part)) else { return nil }

@@ -14,8 +14,12 @@ public struct TicketOutcome: Sendable, Equatable {
     public let ending: Ending
 
     public init(date: CalendarDate, hour: Int, category: String, waitMinutes: Double?, serviceMinutes: Double?, ending: Ending) {
-        self.date = date; self.hour = hour; self.category = category
-        self.waitMinutes = waitMinutes; self.serviceMinutes = serviceMinutes; self.ending = ending
+        self.date = date
+        self.hour = hour
+        self.category = category
+        self.waitMinutes = waitMinutes
+        self.serviceMinutes = serviceMinutes
+        self.ending = ending
     }
 }
 
@@ -27,7 +31,10 @@ public struct WindowHour: Sendable, Equatable {
     public let minutesOpen: Double
 
     public init(date: CalendarDate, hour: Int, categories: Set<String>, minutesOpen: Double) {
-        self.date = date; self.hour = hour; self.categories = categories; self.minutesOpen = minutesOpen
+        self.date = date
+        self.hour = hour
+        self.categories = categories
+        self.minutesOpen = minutesOpen
     }
 }
 
@@ -65,7 +72,10 @@ public enum HallStatistics {
 
     /// Figures per hour of the day and category, over all dates given.
     public static func figures(tickets: [TicketOutcome], windows: [WindowHour], categories: [String]) -> [HourFigures] {
-        struct Key: Hashable { let hour: Int; let category: String }
+        struct Key: Hashable {
+            let hour: Int
+            let category: String
+        }
         var byKey: [Key: [TicketOutcome]] = [:]
         var activeDays: [Int: Set<Int>] = [:]  // hour → day numbers with anything recorded
         for t in tickets {
@@ -85,13 +95,14 @@ public enum HallStatistics {
                 let list = byKey[key] ?? []
                 let waits = list.compactMap(\.waitMinutes)
                 let services = list.compactMap(\.serviceMinutes)
-                rows.append(HourFigures(
-                    hour: hour, category: category, days: days, arrivals: list.count,
-                    arrivalsPerHour: Double(list.count) / Double(days),
-                    meanWaitMinutes: mean(waits), p90WaitMinutes: percentile(waits, 0.9),
-                    meanServiceMinutes: mean(services), served: list.count { $0.ending == .served },
-                    noShows: list.count { $0.ending == .noShow },
-                    windowsOpen: (windowMinutes[key] ?? 0) / 60 / Double(days)))
+                rows.append(
+                    HourFigures(
+                        hour: hour, category: category, days: days, arrivals: list.count,
+                        arrivalsPerHour: Double(list.count) / Double(days),
+                        meanWaitMinutes: mean(waits), p90WaitMinutes: percentile(waits, 0.9),
+                        meanServiceMinutes: mean(services), served: list.count { $0.ending == .served },
+                        noShows: list.count { $0.ending == .noShow },
+                        windowsOpen: (windowMinutes[key] ?? 0) / 60 / Double(days)))
             }
         }
         return rows
@@ -108,7 +119,8 @@ public struct StaffingTarget: Sendable, Equatable, Codable {
 
     public init?(share: Double, withinMinutes: Double) {
         guard share > 0, share < 1, withinMinutes >= 0, withinMinutes <= 24 * 60 else { return nil }
-        self.share = share; self.withinMinutes = withinMinutes
+        self.share = share
+        self.withinMinutes = withinMinutes
     }
 
     public static let standard = StaffingTarget(share: 0.9, withinMinutes: 15)!
@@ -142,16 +154,22 @@ public enum StaffingPlan {
             }
         }
         return figures.map { f in
-            let service = f.meanServiceMinutes
+            let service =
+                f.meanServiceMinutes
                 ?? categoryService[f.category].map { $0.sum / Double($0.count) }
                 ?? defaultServiceMinutes
-            let needed = ErlangC.windowsNeeded(arrivalsPerHour: f.arrivalsPerHour, serviceMinutes: service,
-                                               target: target.share, within: target.withinMinutes)
+            let needed = ErlangC.windowsNeeded(
+                arrivalsPerHour: f.arrivalsPerHour, serviceMinutes: service,
+                target: target.share, within: target.withinMinutes)
             let share = needed.flatMap { n -> Double? in
-                n == 0 ? nil : ErlangC(arrivalsPerHour: f.arrivalsPerHour, serviceMinutes: service, windows: n).serviceLevel(within: target.withinMinutes)
+                n == 0
+                    ? nil
+                    : ErlangC(arrivalsPerHour: f.arrivalsPerHour, serviceMinutes: service, windows: n).serviceLevel(
+                        within: target.withinMinutes)
             }
-            return StaffingAdvice(hour: f.hour, category: f.category, arrivalsPerHour: f.arrivalsPerHour, serviceMinutes: service,
-                                  recommended: needed, windowsOpen: f.windowsOpen, expectedShare: share)
+            return StaffingAdvice(
+                hour: f.hour, category: f.category, arrivalsPerHour: f.arrivalsPerHour, serviceMinutes: service,
+                recommended: needed, windowsOpen: f.windowsOpen, expectedShare: share)
         }
     }
 }
@@ -173,7 +191,9 @@ public struct HourTotal: Sendable, Equatable, Codable {
 }
 
 extension StaffingPlan {
-    public static func totals(_ advice: [StaffingAdvice], figures: [HourFigures], windows: [WindowHour], target: StaffingTarget) -> [HourTotal] {
+    public static func totals(_ advice: [StaffingAdvice], figures: [HourFigures], windows: [WindowHour], target: StaffingTarget)
+        -> [HourTotal]
+    {
         var days: [Int: Int] = [:]
         for f in figures { days[f.hour] = f.days }
         var minutes: [Int: Double] = [:]
@@ -181,11 +201,14 @@ extension StaffingPlan {
         return Dictionary(grouping: advice, by: \.hour).keys.sorted().map { hour in
             let rows = advice.filter { $0.hour == hour }
             let rate = rows.reduce(0) { $0 + $1.arrivalsPerHour }
-            let service = rate > 0 ? rows.reduce(0) { $0 + $1.arrivalsPerHour * $1.serviceMinutes } / rate : (rows.first?.serviceMinutes ?? 0)
-            let pooled = ErlangC.windowsNeeded(arrivalsPerHour: rate, serviceMinutes: service, target: target.share, within: target.withinMinutes)
+            let service =
+                rate > 0 ? rows.reduce(0) { $0 + $1.arrivalsPerHour * $1.serviceMinutes } / rate : (rows.first?.serviceMinutes ?? 0)
+            let pooled = ErlangC.windowsNeeded(
+                arrivalsPerHour: rate, serviceMinutes: service, target: target.share, within: target.withinMinutes)
             let dedicated = rows.contains { $0.recommended == nil } ? nil : rows.reduce(0) { $0 + ($1.recommended ?? 0) }
-            return HourTotal(hour: hour, arrivalsPerHour: rate, serviceMinutes: service,
-                             windowsOpen: (minutes[hour] ?? 0) / 60 / Double(max(1, days[hour] ?? 1)), pooled: pooled, dedicated: dedicated)
+            return HourTotal(
+                hour: hour, arrivalsPerHour: rate, serviceMinutes: service,
+                windowsOpen: (minutes[hour] ?? 0) / 60 / Double(max(1, days[hour] ?? 1)), pooled: pooled, dedicated: dedicated)
         }
     }
 }

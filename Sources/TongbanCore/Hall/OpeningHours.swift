@@ -22,7 +22,8 @@ public struct DaySpan: Sendable, Equatable, Hashable, Codable, CustomStringConve
     public static func minutes<S: StringProtocol>(_ clock: S) -> Int? {
         let hm = clock.split(separator: ":")
         guard hm.count == 2, hm[0].count == 2, hm[1].count == 2, let h = Int(hm[0]), let m = Int(hm[1]),
-              (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 24 * 60 else { return nil }
+            (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 24 * 60
+        else { return nil }
         return h * 60 + m
     }
 
@@ -37,7 +38,8 @@ public struct DaySpan: Sendable, Equatable, Hashable, Codable, CustomStringConve
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let span = DaySpan(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a span like 08:30-12:00: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a span like 08:30-12:00: \(text)"))
         }
         self = span
     }
@@ -144,8 +146,10 @@ public enum AppointmentSlots {
         case notASlot
     }
 
-    public static func refusal(date: CalendarDate, start: Int, now: (date: CalendarDate, minute: Int), horizonDays: Int,
-                               daySpans: [DaySpan], slotMinutes: Int) -> Refusal? {
+    public static func refusal(
+        date: CalendarDate, start: Int, now: (date: CalendarDate, minute: Int), horizonDays: Int,
+        daySpans: [DaySpan], slotMinutes: Int
+    ) -> Refusal? {
         if date < now.date || (date == now.date && start <= now.minute) { return .past }
         if date.dayNumber - now.date.dayNumber > horizonDays { return .tooFarAhead }
         if daySpans.isEmpty { return .closedDay }

@@ -11,7 +11,10 @@ public struct HallCategory: Sendable, Equatable, Codable {
     public let departments: [String]
 
     public init(code: String, name: String, nameEn: String, departments: [String]) {
-        self.code = code; self.name = name; self.nameEn = nameEn; self.departments = departments
+        self.code = code
+        self.name = name
+        self.nameEn = nameEn
+        self.departments = departments
     }
 
     /// The category serving an item of a department: the one naming the department, else the
@@ -44,7 +47,11 @@ public struct WaitingTicket: Sendable, Equatable, Hashable {
     public let slotStart: Date?
 
     public init(id: UUID, category: String, queuedAt: Date, number: Int, slotStart: Date?) {
-        self.id = id; self.category = category; self.queuedAt = queuedAt; self.number = number; self.slotStart = slotStart
+        self.id = id
+        self.category = category
+        self.queuedAt = queuedAt
+        self.number = number
+        self.slotStart = slotStart
     }
 }
 

@@ -44,7 +44,6 @@ public struct CreditCode: Hashable, Sendable, CustomStringConvertible {
     public var description: String { value }
 }
 
-
 extension CreditCode {
     /// The valid code that starts with these 17 symbols (for generating codes, e.g. demo data).
     public static func completing(_ first17: String) -> CreditCode? {

@@ -28,10 +28,12 @@ public struct IdentityNumber: Hashable, Sendable, CustomStringConvertible {
             throw .notDigits
         }
         let digits = chars[0..<17].map { Int(String($0))! }
-        guard let birth = CalendarDate(year: digits[6...9].reduce(0) { $0 * 10 + $1 },
-                                       month: digits[10] * 10 + digits[11],
-                                       day: digits[12] * 10 + digits[13]),
-              birth.year >= 1900
+        guard
+            let birth = CalendarDate(
+                year: digits[6...9].reduce(0) { $0 * 10 + $1 },
+                month: digits[10] * 10 + digits[11],
+                day: digits[12] * 10 + digits[13]),
+            birth.year >= 1900
         else { throw .invalidBirthDate }
         guard birth <= today else { throw .birthDateInFuture }
         guard chars[17] == Self.checkCharacter(for: digits) else { throw .wrongCheckCharacter }
@@ -49,8 +51,9 @@ public struct IdentityNumber: Hashable, Sendable, CustomStringConvertible {
 
     public var birthDate: CalendarDate {
         let d = Array(value).map { $0.wholeNumberValue ?? 0 }
-        return CalendarDate(year: d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9],
-                            month: d[10] * 10 + d[11], day: d[12] * 10 + d[13])!
+        return CalendarDate(
+            year: d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9],
+            month: d[10] * 10 + d[11], day: d[12] * 10 + d[13])!
     }
 
     /// Odd sequence numbers are given to men, even ones to women.

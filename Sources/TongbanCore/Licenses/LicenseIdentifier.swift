@@ -29,8 +29,11 @@ public struct LicenseIdentifier: CheckedCode, Hashable {
         guard parts.count == 5, let check = parts[4].first, parts[4].count == 1 else { throw .malformed }
         let (type, issuerText, serial, version) = (parts[0], parts[1], parts[2], parts[3])
         guard (1...32).contains(serial.count), serial.allSatisfy({ $0.isASCIIDigit || ("A"..."Z").contains($0) }),
-              version.count == 3, version.allSatisfy(\.isASCIIDigit) else { throw .malformed }
-        guard type.count == 21, type.suffix(3).allSatisfy(\.isASCIIDigit), (try? CreditCode(String(type.prefix(18)))) != nil else { throw .badTypeCode }
+            version.count == 3, version.allSatisfy(\.isASCIIDigit)
+        else { throw .malformed }
+        guard type.count == 21, type.suffix(3).allSatisfy(\.isASCIIDigit), (try? CreditCode(String(type.prefix(18)))) != nil else {
+            throw .badTypeCode
+        }
         guard let issuer = try? CreditCode(issuerText) else { throw .badIssuerCode }
         guard ISO7064.mod37_36(type + issuerText + serial + version) == check else { throw .badCheckCharacter }
         value = text

@@ -20,13 +20,18 @@ public struct LicenseType: Codable, Sendable, Hashable {
         /// `decision.on`.
         public var from: [String]
         public init(key: String, label: String, labelEn: String, from: [String] = []) {
-            self.key = key; self.label = label; self.labelEn = labelEn; self.from = from
+            self.key = key
+            self.label = label
+            self.labelEn = labelEn
+            self.from = from
         }
         enum CodingKeys: String, CodingKey { case key, label, labelEn, from }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            key = try c.decode(String.self, forKey: .key); label = try c.decode(String.self, forKey: .label)
-            labelEn = try c.decode(String.self, forKey: .labelEn); from = try c.decodeIfPresent([String].self, forKey: .from) ?? []
+            key = try c.decode(String.self, forKey: .key)
+            label = try c.decode(String.self, forKey: .label)
+            labelEn = try c.decode(String.self, forKey: .labelEn)
+            from = try c.decodeIfPresent([String].self, forKey: .from) ?? []
         }
     }
 
@@ -40,9 +45,16 @@ public struct LicenseType: Codable, Sendable, Hashable {
         return values
     }
 
-    public init(code: String, typeCode: String, name: String, nameEn: String, authority: ItemDepartment, fields: [Field], validityYears: Int?) {
-        self.code = code; self.typeCode = typeCode; self.name = name; self.nameEn = nameEn; self.authority = authority
-        self.fields = fields; self.validityYears = validityYears
+    public init(
+        code: String, typeCode: String, name: String, nameEn: String, authority: ItemDepartment, fields: [Field], validityYears: Int?
+    ) {
+        self.code = code
+        self.typeCode = typeCode
+        self.name = name
+        self.nameEn = nameEn
+        self.authority = authority
+        self.fields = fields
+        self.validityYears = validityYears
     }
 
     /// The last day a licence issued on `issued` is valid, or nil for long-term.
@@ -56,7 +68,9 @@ public struct LicenseType: Codable, Sendable, Hashable {
     /// What is wrong with the type, at its paths.
     public func problems() -> FieldErrors {
         var errors = FieldErrors()
-        if code.isEmpty || code.count > 32 || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) { errors.add("code", "catalog.invalidKey") }
+        if code.isEmpty || code.count > 32 || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+            errors.add("code", "catalog.invalidKey")
+        }
         if typeCode.count != 21 || !typeCode.suffix(3).allSatisfy(\.isASCIIDigit) || (try? CreditCode(String(typeCode.prefix(18)))) == nil {
             errors.add("typeCode", "license.badTypeCode")
         }

@@ -15,7 +15,8 @@ public enum RatingLevel: Int, Codable, Sendable, CaseIterable, Comparable {
         switch self {
         case .veryGood, .good: ["friendly", "fast", "oneVisit", "fewMaterials", "clearGuide", "easyOnline"]
         case .fair: ["longWait", "unclearGuide", "slowSystem", "other"]
-        case .poor, .veryPoor: ["attitude", "overdue", "repeatedVisits", "extraMaterials", "unclearGuide", "systemFault", "brokenPromise", "other"]
+        case .poor, .veryPoor:
+            ["attitude", "overdue", "repeatedVisits", "extraMaterials", "unclearGuide", "systemFault", "brokenPromise", "other"]
         }
     }
 }
@@ -27,11 +28,16 @@ public enum RatingOccasion: Sendable, Equatable, Hashable {
     case visit(UUID)
 
     public var kind: String {
-        switch self { case .application: "application"; case .visit: "visit" }
+        switch self {
+        case .application: "application"
+        case .visit: "visit"
+        }
     }
 
     public var subject: UUID {
-        switch self { case let .application(id), let .visit(id): id }
+        switch self {
+        case let .application(id), let .visit(id): id
+        }
     }
 }
 
@@ -96,8 +102,12 @@ public enum FollowUpMachine {
 
     /// The next state, or the refusal naming what is allowed. `beforeAppeal` is where a rejected
     /// appeal returns to.
-    public static func next(_ state: FollowUpState, _ action: FollowUpAction, beforeAppeal: FollowUpState? = nil) throws(Refusal) -> FollowUpState {
-        guard let to = transition(state, action, beforeAppeal: beforeAppeal) else { throw .notAllowed(from: state, allowed: allowed(from: state)) }
+    public static func next(_ state: FollowUpState, _ action: FollowUpAction, beforeAppeal: FollowUpState? = nil) throws(Refusal)
+        -> FollowUpState
+    {
+        guard let to = transition(state, action, beforeAppeal: beforeAppeal) else {
+            throw .notAllowed(from: state, allowed: allowed(from: state))
+        }
         return to
     }
 

@@ -62,13 +62,14 @@ public struct RegionCode: Hashable, CheckedCode {
     }
 
     public var parent: RegionCode? {
-        let parentValue: String? = switch level {
-        case .province: nil
-        case .city: String(value.prefix(2)) + "0000"
-        case .county: String(value.prefix(4)) + "00"
-        case .town: String(value.prefix(6))
-        case .village: String(value.prefix(9))
-        }
+        let parentValue: String? =
+            switch level {
+            case .province: nil
+            case .city: String(value.prefix(2)) + "0000"
+            case .county: String(value.prefix(4)) + "00"
+            case .town: String(value.prefix(6))
+            case .village: String(value.prefix(9))
+            }
         return parentValue.flatMap { try? RegionCode($0) }
     }
 

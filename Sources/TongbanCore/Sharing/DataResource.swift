@@ -21,14 +21,27 @@ public struct DataResource: Codable, Sendable, Hashable {
         public var labelEn: String
         public var sensitivity: Sensitivity
         public init(key: String, label: String, labelEn: String, sensitivity: Sensitivity) {
-            self.key = key; self.label = label; self.labelEn = labelEn; self.sensitivity = sensitivity
+            self.key = key
+            self.label = label
+            self.labelEn = labelEn
+            self.sensitivity = sensitivity
         }
     }
 
-    public init(code: String, name: String, nameEn: String, owner: ItemDepartment, subject: AccountKind, fields: [Field],
-                sharing: SharingClass, consentRequired: Bool, updateFrequency: String, legalBasis: String) {
-        self.code = code; self.name = name; self.nameEn = nameEn; self.owner = owner; self.subject = subject; self.fields = fields
-        self.sharing = sharing; self.consentRequired = consentRequired; self.updateFrequency = updateFrequency; self.legalBasis = legalBasis
+    public init(
+        code: String, name: String, nameEn: String, owner: ItemDepartment, subject: AccountKind, fields: [Field],
+        sharing: SharingClass, consentRequired: Bool, updateFrequency: String, legalBasis: String
+    ) {
+        self.code = code
+        self.name = name
+        self.nameEn = nameEn
+        self.owner = owner
+        self.subject = subject
+        self.fields = fields
+        self.sharing = sharing
+        self.consentRequired = consentRequired
+        self.updateFrequency = updateFrequency
+        self.legalBasis = legalBasis
     }
 
     public func field(_ key: String) -> Field? { fields.first { $0.key == key } }

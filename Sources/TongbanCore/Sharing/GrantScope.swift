@@ -11,7 +11,11 @@ public struct GrantScope: Sendable, Equatable {
     public var active: Bool
 
     public init(resource: String, fields: Set<String>, purpose: String, lastDay: CalendarDate, active: Bool) {
-        self.resource = resource; self.fields = fields; self.purpose = purpose; self.lastDay = lastDay; self.active = active
+        self.resource = resource
+        self.fields = fields
+        self.purpose = purpose
+        self.lastDay = lastDay
+        self.active = active
     }
 
     /// Why a read is refused; the raw value is the message key.
@@ -42,7 +46,9 @@ public struct GrantScope: Sendable, Equatable {
         var problems = FieldErrors()
         if resource.sharing == .notShared { problems.add("resource", "sharing.notShared") }
         if fields.isEmpty { problems.add("fields", "field.required") }
-        for key in fields where resource.field(key) == nil { problems.add(FieldError(field: "fields", key: "sharing.unknownField", label: key, labelEn: key)) }
+        for key in fields where resource.field(key) == nil {
+            problems.add(FieldError(field: "fields", key: "sharing.unknownField", label: key, labelEn: key))
+        }
         return problems
     }
 }

@@ -22,11 +22,22 @@ public struct CaseFacts: Sendable, Equatable {
     /// A demo database's sample case (演示数据), not an applicant's: figures that count it say so.
     public var sample = false
 
-    public init(submittedOn: CalendarDate, firstOfApplication: Bool = true, online: Bool, regionLevel: RegionLevel, state: CaseState,
-                decidedOn: CalendarDate? = nil, dueOn: CalendarDate? = nil, daysUsed: Int? = nil, promisedDays: Int, visits: Int, materialsSaved: Int = 0) {
-        self.submittedOn = submittedOn; self.firstOfApplication = firstOfApplication; self.online = online; self.regionLevel = regionLevel
-        self.state = state; self.decidedOn = decidedOn; self.dueOn = dueOn; self.daysUsed = daysUsed; self.promisedDays = promisedDays
-        self.visits = visits; self.materialsSaved = materialsSaved
+    public init(
+        submittedOn: CalendarDate, firstOfApplication: Bool = true, online: Bool, regionLevel: RegionLevel, state: CaseState,
+        decidedOn: CalendarDate? = nil, dueOn: CalendarDate? = nil, daysUsed: Int? = nil, promisedDays: Int, visits: Int,
+        materialsSaved: Int = 0
+    ) {
+        self.submittedOn = submittedOn
+        self.firstOfApplication = firstOfApplication
+        self.online = online
+        self.regionLevel = regionLevel
+        self.state = state
+        self.decidedOn = decidedOn
+        self.dueOn = dueOn
+        self.daysUsed = daysUsed
+        self.promisedDays = promisedDays
+        self.visits = visits
+        self.materialsSaved = materialsSaved
     }
 
     /// Decided (approved or denied), whatever followed: delivered, concluded, or a commitment
@@ -43,7 +54,9 @@ public struct RatingFacts: Sendable, Equatable {
     public var followUp: FollowUpState?
 
     public init(level: RatingLevel, counts: Bool = true, followUp: FollowUpState? = nil) {
-        self.level = level; self.counts = counts; self.followUp = followUp
+        self.level = level
+        self.counts = counts
+        self.followUp = followUp
     }
 }
 
@@ -161,7 +174,10 @@ public struct Rate: Sendable, Equatable, Codable {
     public let part: Int
     public let whole: Int
 
-    public init(_ part: Int, of whole: Int) { self.part = part; self.whole = whole }
+    public init(_ part: Int, of whole: Int) {
+        self.part = part
+        self.whole = whole
+    }
 
     public var value: Double? { whole == 0 ? nil : Double(part) / Double(whole) }
 

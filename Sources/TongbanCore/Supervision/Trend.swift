@@ -26,19 +26,23 @@ public enum TrendStep: String, Sendable, CaseIterable {
         var current = start(of: from)
         while current <= to {
             starts.append(current)
-            current = switch self {
-            case .day: current.adding(days: 1)!
-            case .week: current.adding(days: 7)!
-            case .month: current.month == 12 ? CalendarDate(year: current.year + 1, month: 1, day: 1)!
-                                             : CalendarDate(year: current.year, month: current.month + 1, day: 1)!
-            }
+            current =
+                switch self {
+                case .day: current.adding(days: 1)!
+                case .week: current.adding(days: 7)!
+                case .month:
+                    current.month == 12
+                        ? CalendarDate(year: current.year + 1, month: 1, day: 1)!
+                        : CalendarDate(year: current.year, month: current.month + 1, day: 1)!
+                }
         }
         return starts
     }
 
     /// Daily totals summed into the period's buckets; days outside the period are left out.
     public func series(_ daily: [(day: CalendarDate, totals: SupervisionTotals)], from: CalendarDate, to: CalendarDate)
-        -> [(start: CalendarDate, totals: SupervisionTotals)] {
+        -> [(start: CalendarDate, totals: SupervisionTotals)]
+    {
         var sums: [CalendarDate: SupervisionTotals] = [:]
         for (day, totals) in daily where from <= day && day <= to { sums[start(of: day), default: SupervisionTotals()] += totals }
         return buckets(from: from, to: to).map { ($0, sums[$0] ?? SupervisionTotals()) }

@@ -32,23 +32,38 @@ public enum CSV {
         var records: [Record] = []
         var fields: [String] = []
         var field = String.UnicodeScalarView()
-        var line = 1, recordLine = 1
-        var inQuotes = false, quotedField = false, afterQuote = false
+        var line = 1
+        var recordLine = 1
+        var inQuotes = false
+        var quotedField = false
+        var afterQuote = false
         var scalars = text.unicodeScalars.makeIterator()
         var pending: Unicode.Scalar? = nil
         func endRecord() {
-            fields.append(String(field)); field = .init()
+            fields.append(String(field))
+            field = .init()
             if !(fields.count == 1 && fields[0].isEmpty && !quotedField) { records.append(Record(line: recordLine, fields: fields)) }
-            fields = []; quotedField = false; afterQuote = false
+            fields = []
+            quotedField = false
+            afterQuote = false
         }
-        if let first = scalars.next(), first != "\u{FEFF}" { pending = first }   // a byte-order mark is not data
+        if let first = scalars.next(), first != "\u{FEFF}" { pending = first }  // a byte-order mark is not data
         while let c = pending ?? scalars.next() {
             pending = nil
             if inQuotes {
                 if c == "\"" {
                     if let next = scalars.next() {
-                        if next == "\"" { field.append("\"") } else { inQuotes = false; afterQuote = true; pending = next }
-                    } else { inQuotes = false; afterQuote = true }
+                        if next == "\"" {
+                            field.append("\"")
+                        } else {
+                            inQuotes = false
+                            afterQuote = true
+                            pending = next
+                        }
+                    } else {
+                        inQuotes = false
+                        afterQuote = true
+                    }
                 } else {
                     if c == "\n" { line += 1 }
                     field.append(c)
@@ -57,14 +72,20 @@ public enum CSV {
             }
             switch c {
             case ",":
-                fields.append(String(field)); field = .init(); quotedField = false; afterQuote = false
+                fields.append(String(field))
+                field = .init()
+                quotedField = false
+                afterQuote = false
             case "\r":
                 continue
             case "\n":
-                endRecord(); line += 1; recordLine = line
+                endRecord()
+                line += 1
+                recordLine = line
             case "\"":
                 guard field.isEmpty, !afterQuote else { throw Problem(line: line, reason: "a quote inside an unquoted field") }
-                inQuotes = true; quotedField = true
+                inQuotes = true
+                quotedField = true
             default:
                 guard !afterQuote else { throw Problem(line: line, reason: "text after a closing quote") }
                 field.append(c)

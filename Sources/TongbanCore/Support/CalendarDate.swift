@@ -9,15 +9,19 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              (1...CalendarDate.daysIn(month: month, year: year)).contains(day) else { return nil }
-        self.year = year; self.month = month; self.day = day
+            (1...CalendarDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// Parses `YYYY-MM-DD`.
     public init?(iso: String) {
         let parts = iso.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
@@ -28,7 +32,9 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day], from: instant)
-        self.year = c.year!; self.month = c.month!; self.day = c.day!
+        self.year = c.year!
+        self.month = c.month!
+        self.day = c.day!
     }
 
     public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
@@ -84,7 +90,7 @@ extension CalendarDate {
 
     /// ISO weekday: 1 Monday … 7 Sunday.
     public var weekday: Int {
-        let n = (dayNumber + 3) % 7   // 1970-01-01 was a Thursday
+        let n = (dayNumber + 3) % 7  // 1970-01-01 was a Thursday
         return (n < 0 ? n + 7 : n) + 1
     }
 

@@ -36,12 +36,19 @@ public struct FieldErrors: Error, Sendable, Equatable {
 
     /// Gives the problems recorded under `field` the user's own name for it.
     public mutating func label(_ field: String, _ label: String, _ labelEn: String) {
-        for i in errors.indices where errors[i].field == field { errors[i].label = label; errors[i].labelEn = labelEn }
+        for i in errors.indices where errors[i].field == field {
+            errors[i].label = label
+            errors[i].labelEn = labelEn
+        }
     }
 
     /// Runs a parse and records its problem, if any, under `field`.
-    public mutating func check<T, E: Error & RawRepresentable>(_ field: String, _ parse: () throws(E) -> T) -> T? where E.RawValue == String {
-        do { return try parse() } catch { add(field, error.rawValue); return nil }
+    public mutating func check<T, E: Error & RawRepresentable>(_ field: String, _ parse: () throws(E) -> T) -> T?
+    where E.RawValue == String {
+        do { return try parse() } catch {
+            add(field, error.rawValue)
+            return nil
+        }
     }
 
     /// Requires a non-empty value of at most `maxLength` characters.
@@ -64,12 +71,26 @@ public struct FieldErrors: Error, Sendable, Equatable {
 
     /// Passwords: 10 to 128 characters, not all of one class of character.
     public mutating func newPassword(_ field: String, _ value: String?) -> String? {
-        guard let value, !value.isEmpty else { add(field, "field.required"); return nil }
-        guard value.count >= 10 else { add(field, "password.tooShort"); return nil }
-        guard value.count <= 128 else { add(field, "field.tooLong"); return nil }
-        let classes = [value.contains(where: \.isLetter), value.contains(where: \.isNumber),
-                       value.contains(where: { !$0.isLetter && !$0.isNumber })].filter { $0 }.count
-        guard classes >= 2 else { add(field, "password.tooSimple"); return nil }
+        guard let value, !value.isEmpty else {
+            add(field, "field.required")
+            return nil
+        }
+        guard value.count >= 10 else {
+            add(field, "password.tooShort")
+            return nil
+        }
+        guard value.count <= 128 else {
+            add(field, "field.tooLong")
+            return nil
+        }
+        let classes = [
+            value.contains(where: \.isLetter), value.contains(where: \.isNumber),
+            value.contains(where: { !$0.isLetter && !$0.isNumber }),
+        ].filter { $0 }.count
+        guard classes >= 2 else {
+            add(field, "password.tooSimple")
+            return nil
+        }
         return value
     }
 
@@ -77,10 +98,16 @@ public struct FieldErrors: Error, Sendable, Equatable {
     public mutating func roles(_ field: String, _ names: [String]?) -> Set<Role>? {
         var roles = Set<Role>()
         for name in names ?? [] {
-            guard let role = Role(rawValue: name) else { add(field, "roles.unknown"); return nil }
+            guard let role = Role(rawValue: name) else {
+                add(field, "roles.unknown")
+                return nil
+            }
             roles.insert(role)
         }
-        if roles.isEmpty { add(field, "roles.empty"); return nil }
+        if roles.isEmpty {
+            add(field, "roles.empty")
+            return nil
+        }
         return roles
     }
 

@@ -16,11 +16,12 @@ extension UUID {
         let a = random.next() as UInt64
         let b = random.next() as UInt64
         func byte(_ value: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: value >> shift) }
-        return UUID(uuid: (
-            byte(millis, 40), byte(millis, 32), byte(millis, 24), byte(millis, 16), byte(millis, 8), byte(millis, 0),
-            0x70 | byte(a, 0) & 0x0F, byte(a, 8),
-            0x80 | byte(a, 16) & 0x3F, byte(a, 24), byte(a, 32), byte(a, 40), byte(a, 48), byte(a, 56), byte(b, 0), byte(b, 8)
-        ))
+        return UUID(
+            uuid: (
+                byte(millis, 40), byte(millis, 32), byte(millis, 24), byte(millis, 16), byte(millis, 8), byte(millis, 0),
+                0x70 | byte(a, 0) & 0x0F, byte(a, 8),
+                0x80 | byte(a, 16) & 0x3F, byte(a, 24), byte(a, 32), byte(a, 40), byte(a, 48), byte(a, 56), byte(b, 0), byte(b, 8)
+            ))
     }
 
     /// The milliseconds since 1970 a version 7 UUID was made at; nil for other versions.

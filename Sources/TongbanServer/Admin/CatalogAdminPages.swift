@@ -16,8 +16,22 @@ struct CatalogAdminPages {
         routes.post("admin", "catalog", ":kind", ":code", "retire", use: retire)
     }
 
-    struct Row: Encodable { let kind: String; let code: String; let name: String; let version: Int; let status: String; let editedBy: String? }
-    struct ListContext: Encodable { let page: PageContext; let drafts: [Row]; let hasDrafts: Bool; let published: [Row]; let query: String; let region: String }
+    struct Row: Encodable {
+        let kind: String
+        let code: String
+        let name: String
+        let version: Int
+        let status: String
+        let editedBy: String?
+    }
+    struct ListContext: Encodable {
+        let page: PageContext
+        let drafts: [Row]
+        let hasDrafts: Bool
+        let published: [Row]
+        let query: String
+        let region: String
+    }
 
     /// The signed-in catalog administrator, or a redirect to sign in.
     func administrator(_ req: Request) throws -> Actor? {
@@ -30,23 +44,38 @@ struct CatalogAdminPages {
 
     func list(req: Request) async throws -> Response {
         guard let actor = try administrator(req), let region = actor.regionCode else { return req.redirect(to: "/login") }
-        let inRegion = { (query: QueryBuilder<CatalogEntry>) in query.filter(\.$regionCode, .custom("LIKE"), region.significantPrefix + "%") }
-        let row = { (e: CatalogEntry) in Row(kind: e.kind == .item ? "items" : "bundles", code: e.code, name: e.name, version: e.version,
-                                             status: req.t("status.\(e.status.rawValue)"), editedBy: e.editedBy) }
+        let inRegion = { (query: QueryBuilder<CatalogEntry>) in query.filter(\.$regionCode, .custom("LIKE"), region.significantPrefix + "%")
+        }
+        let row = { (e: CatalogEntry) in
+            Row(
+                kind: e.kind == .item ? "items" : "bundles", code: e.code, name: e.name, version: e.version,
+                status: req.t("status.\(e.status.rawValue)"), editedBy: e.editedBy)
+        }
         let drafts = try await inRegion(CatalogEntry.query(on: req.db).filter(\.$status == .draft)).sort(\.$updatedAt, .descending).all()
         let query = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
         let index = try await req.application.catalogIndex.index(on: req.db)
         let hits = index.search(String(query.prefix(50)), filter: SearchFilter(region: region), limit: 50).hits
         let bundles = try await inRegion(CatalogEntry.query(on: req.db).filter(\.$kind == .bundle).filter(\.$status == .published)).all()
         let matchingBundles = bundles.filter { query.isEmpty || $0.name.contains(query) || $0.code.contains(query.uppercased()) }
-        let published = hits.map { Row(kind: "items", code: $0.code, name: $0.name, version: $0.version, status: req.t("status.published"), editedBy: nil) } + matchingBundles.map(row)
+        let published =
+            hits.map {
+                Row(kind: "items", code: $0.code, name: $0.name, version: $0.version, status: req.t("status.published"), editedBy: nil)
+            } + matchingBundles.map(row)
         let names = try await CatalogPages.regionNames([region.value], on: req.db)
-        return try await req.view.render("admin-catalog", ListContext(page: req.pageContext(title: req.t("admin.catalog.title")),
-                                                                      drafts: drafts.map(row), hasDrafts: !drafts.isEmpty, published: published, query: query,
-                                                                      region: names[region.value] ?? region.value)).encodeResponse(for: req)
+        return try await req.view.render(
+            "admin-catalog",
+            ListContext(
+                page: req.pageContext(title: req.t("admin.catalog.title")),
+                drafts: drafts.map(row), hasDrafts: !drafts.isEmpty, published: published, query: query,
+                region: names[region.value] ?? region.value)
+        ).encodeResponse(for: req)
     }
 
-    struct Change: Encodable { let field: String; let before: String; let after: String }
+    struct Change: Encodable {
+        let field: String
+        let before: String
+        let after: String
+    }
     struct EditContext: Encodable {
         let page: PageContext
         let kind: String
@@ -82,18 +111,25 @@ struct CatalogAdminPages {
     /// Top-level fields whose values differ, each shown briefly.
     static func changes(from published: String?, to draft: String) -> [Change] {
         func object(_ text: String?) -> [String: Any] {
-            guard let data = text?.data(using: .utf8), let value = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+            guard let data = text?.data(using: .utf8), let value = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                return [:]
+            }
             return value
         }
         func brief(_ value: Any?) -> String {
             guard let value, !(value is NSNull) else { return "—" }
-            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) else { return "\(value)" }
+            guard
+                let data = try? JSONSerialization.data(
+                    withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes])
+            else { return "\(value)" }
             let text = String(decoding: data, as: UTF8.self)
             return text.count > 400 ? String(text.prefix(400)) + "…" : text
         }
-        let before = object(published), after = object(draft)
+        let before = object(published)
+        let after = object(draft)
         return Set(before.keys).union(after.keys).sorted().compactMap { key in
-            let a = before[key].map { NSDictionary(dictionary: ["v": $0]) }, b = after[key].map { NSDictionary(dictionary: ["v": $0]) }
+            let a = before[key].map { NSDictionary(dictionary: ["v": $0]) }
+            let b = after[key].map { NSDictionary(dictionary: ["v": $0]) }
             return a == b ? nil : Change(field: key, before: brief(before[key]), after: brief(after[key]))
         }
     }
@@ -103,7 +139,9 @@ struct CatalogAdminPages {
         return try await render(req, kind: try Self.kind(req), code: try req.parameters.require("code"), submitted: nil, failure: nil)
     }
 
-    func render(_ req: Request, kind: CatalogEntry.Kind, code: String, submitted: String?, failure: (any Error)?, status: HTTPStatus = .ok) async throws -> Response {
+    func render(_ req: Request, kind: CatalogEntry.Kind, code: String, submitted: String?, failure: (any Error)?, status: HTTPStatus = .ok)
+        async throws -> Response
+    {
         let draft = try await CatalogStore.draft(kind, code: code, on: req.db)
         let published = try await CatalogStore.published(kind, code: code, on: req.db)
         if let entry = draft ?? published { try req.authorize(.edit, .catalogEntry(regionCode: try RegionCode(entry.regionCode))) }
@@ -111,10 +149,13 @@ struct CatalogAdminPages {
         let shown = try FormFailure(failure, req)
         let changes = draft == nil ? [] : Self.changes(from: published?.document, to: draft!.document)
         let problems = shown.fields.sorted { $0.key < $1.key }.map { "\($0.key)：\($0.value)" }
-        let context = EditContext(page: req.pageContext(title: req.t("admin.catalog.edit") + " · " + code, notice: req.query[String.self, at: "done"].map { req.t("admin.catalog.done.\($0)") }),
-                                  kind: kind == .item ? "items" : "bundles", code: code, document: document, draftVersion: draft?.version,
-                                  publishedVersion: published?.version, changes: changes, hasChanges: !changes.isEmpty,
-                                  problems: problems, hasProblems: !problems.isEmpty, summary: shown.summary)
+        let context = EditContext(
+            page: req.pageContext(
+                title: req.t("admin.catalog.edit") + " · " + code,
+                notice: req.query[String.self, at: "done"].map { req.t("admin.catalog.done.\($0)") }),
+            kind: kind == .item ? "items" : "bundles", code: code, document: document, draftVersion: draft?.version,
+            publishedVersion: published?.version, changes: changes, hasChanges: !changes.isEmpty,
+            problems: problems, hasProblems: !problems.isEmpty, summary: shown.summary)
         let response = try await req.view.render("admin-catalog-edit", context).encodeResponse(for: req)
         response.status = failure == nil ? status : (shown.status == .ok ? .unprocessableEntity : shown.status)
         return response
@@ -125,9 +166,11 @@ struct CatalogAdminPages {
     static func skeleton(_ kind: CatalogEntry.Kind, code: String) throws -> String {
         switch kind {
         case .item:
-            return "{\n  \"basicCode\": \"\(code)\",\n  \"name\": \"\",\n  \"kind\": \"01\",\n  \"department\": {\"name\": \"\", \"code\": \"\"},\n  \"regionCode\": \"\",\n  \"level\": \"county\",\n  \"statutoryDays\": 20,\n  \"promisedDays\": 5,\n  \"channels\": [\"online\", \"window\"],\n  \"materials\": [],\n  \"form\": []\n}"
+            return
+                "{\n  \"basicCode\": \"\(code)\",\n  \"name\": \"\",\n  \"kind\": \"01\",\n  \"department\": {\"name\": \"\", \"code\": \"\"},\n  \"regionCode\": \"\",\n  \"level\": \"county\",\n  \"statutoryDays\": 20,\n  \"promisedDays\": 5,\n  \"channels\": [\"online\", \"window\"],\n  \"materials\": [],\n  \"form\": []\n}"
         case .bundle:
-            return "{\n  \"code\": \"\(code)\",\n  \"name\": \"\",\n  \"category\": \"other\",\n  \"summary\": \"\",\n  \"leadDepartment\": {\"name\": \"\", \"code\": \"\"},\n  \"regionCode\": \"\",\n  \"members\": []\n}"
+            return
+                "{\n  \"code\": \"\(code)\",\n  \"name\": \"\",\n  \"category\": \"other\",\n  \"summary\": \"\",\n  \"leadDepartment\": {\"name\": \"\", \"code\": \"\"},\n  \"regionCode\": \"\",\n  \"members\": []\n}"
         }
     }
 
@@ -151,7 +194,10 @@ struct CatalogAdminPages {
                 _ = try await req.catalogDesk.saveDraft(bundle)
             }
         } catch let error as TongbanError where error.status == .unprocessableEntity || error.status == .conflict {
-            let code = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap { $0?["implementationCode"] as? String ?? $0?["code"] as? String ?? $0?["basicCode"] as? String }
+            let code =
+                (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap {
+                    $0?["implementationCode"] as? String ?? $0?["code"] as? String ?? $0?["basicCode"] as? String
+                }
                 ?? req.query[String.self, at: "code"] ?? "-"
             return try await render(req, kind: kind, code: code, submitted: text, failure: error)
         }
@@ -162,7 +208,8 @@ struct CatalogAdminPages {
 
     func publish(req: Request) async throws -> Response {
         guard try administrator(req) != nil else { return req.redirect(to: "/login") }
-        let kind = try Self.kind(req), code = try req.parameters.require("code")
+        let kind = try Self.kind(req)
+        let code = try req.parameters.require("code")
         let version = try req.content.decode(PublishForm.self).version ?? 0
         do {
             _ = try await req.catalogDesk.publish(kind, code: code, version: version)
@@ -174,7 +221,8 @@ struct CatalogAdminPages {
 
     func retire(req: Request) async throws -> Response {
         guard try administrator(req) != nil else { return req.redirect(to: "/login") }
-        let kind = try Self.kind(req), code = try req.parameters.require("code")
+        let kind = try Self.kind(req)
+        let code = try req.parameters.require("code")
         try await req.catalogDesk.retire(kind, code: code)
         return req.redirect(to: "/admin/catalog/\(req.parameters.get("kind")!)/\(code)?done=retired")
     }
@@ -182,14 +230,20 @@ struct CatalogAdminPages {
     /// The guide as it will read once the draft is published.
     func preview(req: Request) async throws -> Response {
         guard try administrator(req) != nil else { return req.redirect(to: "/login") }
-        let kind = try Self.kind(req), code = try req.parameters.require("code")
-        guard kind == .item, let draft = try await CatalogStore.draft(.item, code: code, on: req.db) else { throw TongbanError.notFound("draft") }
+        let kind = try Self.kind(req)
+        let code = try req.parameters.require("code")
+        guard kind == .item, let draft = try await CatalogStore.draft(.item, code: code, on: req.db) else {
+            throw TongbanError.notFound("draft")
+        }
         try req.authorize(.edit, .catalogEntry(regionCode: try RegionCode(draft.regionCode)))
         let item = try draft.item()
         let names = try await CatalogPages.regionNames([item.regionCode.value], on: req.db)
-        let view = ItemGuideView(item: item, entry: draft, versions: try await CatalogStore.versions(.item, code: code, on: req.db),
-                                 regionName: names[item.regionCode.value] ?? item.regionCode.value, req: req)
-        return try await req.view.render("guide", CatalogPages.GuideContext(page: req.pageContext(title: req.t("admin.catalog.preview") + " · " + view.name), item: view))
-            .encodeResponse(for: req)
+        let view = ItemGuideView(
+            item: item, entry: draft, versions: try await CatalogStore.versions(.item, code: code, on: req.db),
+            regionName: names[item.regionCode.value] ?? item.regionCode.value, req: req)
+        return try await req.view.render(
+            "guide", CatalogPages.GuideContext(page: req.pageContext(title: req.t("admin.catalog.preview") + " · " + view.name), item: view)
+        )
+        .encodeResponse(for: req)
     }
 }

@@ -54,9 +54,10 @@ struct StaffPages {
         try req.authorizeStaffCreation()
         let form = try req.content.decode(Form.self)
         do {
-            let input = StaffCreation(username: form.username, displayName: form.displayName,
-                                      departmentID: form.departmentID.flatMap(UUID.init(uuidString:)), roles: form.roles ?? [],
-                                      password: form.password)
+            let input = StaffCreation(
+                username: form.username, displayName: form.displayName,
+                departmentID: form.departmentID.flatMap(UUID.init(uuidString:)), roles: form.roles ?? [],
+                password: form.password)
             _ = try await AccountService(app: req.application, db: req.db).createStaff(
                 input, audit: req.auditEvent("account.create", resource: "account"), authorize: { try req.authorize(.create, $0) })
             return req.redirect(to: "/admin/staff?done=created")
@@ -79,19 +80,23 @@ struct StaffPages {
         let staff = try await Account.query(on: req.db).filter(\.$kind == .staff).filter(\.$regionCode, .custom("LIKE"), prefix)
             .sort(\.$displayName).limit(500).all()
         let rows = staff.map { member in
-            Row(name: member.displayName, username: String(member.loginKey.dropFirst("staff:".count)),
+            Row(
+                name: member.displayName, username: String(member.loginKey.dropFirst("staff:".count)),
                 department: member.$department.id.flatMap { names[$0] } ?? "—",
                 roles: member.roles.map { req.t("role.\($0.rawValue)") }, active: member.status == .active)
         }
         let chosenRoles = Set(form?.roles ?? [])
         let context = Context(
-            page: req.pageContext(title: req.t("staff.title"), notice: req.query[String.self, at: "done"].flatMap { Self.notices[$0] }.map { req.t($0) }),
+            page: req.pageContext(
+                title: req.t("staff.title"), notice: req.query[String.self, at: "done"].flatMap { Self.notices[$0] }.map { req.t($0) }),
             rows: rows,
             canCreate: Policy.decide(actor, .create, .account(id: UUID(), kind: .staff, regionCode: actor.regionCode)).isAllowed,
             departments: departments.compactMap { department in
                 department.id.map { Option(value: $0.uuidString, label: department.name, selected: $0.uuidString == form?.departmentID) }
             },
-            roles: Role.allCases.map { Option(value: $0.rawValue, label: req.t("role.\($0.rawValue)"), selected: chosenRoles.contains($0.rawValue)) },
+            roles: Role.allCases.map {
+                Option(value: $0.rawValue, label: req.t("role.\($0.rawValue)"), selected: chosenRoles.contains($0.rawValue))
+            },
             values: ["username": form?.username ?? "", "displayName": form?.displayName ?? ""],
             errors: shown.fields, summary: shown.summary)
         return shown.apply(to: try await req.view.render("admin-staff", context).encodeResponse(status: shown.status, for: req))

@@ -44,8 +44,10 @@ public struct TongbanConfiguration: Sendable {
     /// Kiosk tickets one address may take a minute (TONGBAN_KIOSK_TICKETS_PER_MINUTE; 0: no limit).
     public var kioskTicketsPerMinute = 30
 
-    public init(database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
-                logLevel: Logger.Level = .info, keyFile: String? = nil) {
+    public init(
+        database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
+        logLevel: Logger.Level = .info, keyFile: String? = nil
+    ) {
         self.database = database
         self.dataDirectory = dataDirectory
         self.hostname = hostname
@@ -62,7 +64,9 @@ public struct TongbanConfiguration: Sendable {
     }
 
     /// Reads the environment; collects every problem before failing so one start shows them all.
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> TongbanConfiguration {
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems)
+        -> TongbanConfiguration
+    {
         var problems: [String] = []
         func value(_ name: String) -> String? {
             guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
@@ -74,7 +78,9 @@ public struct TongbanConfiguration: Sendable {
         if let url = value("TONGBAN_DATABASE_URL") {
             if url.hasPrefix("sqlite://") {
                 let path = String(url.dropFirst("sqlite://".count))
-                if path.isEmpty { problems.append("TONGBAN_DATABASE_URL: sqlite:// needs a file path, e.g. sqlite:///var/lib/tongban/tongban.sqlite") }
+                if path.isEmpty {
+                    problems.append("TONGBAN_DATABASE_URL: sqlite:// needs a file path, e.g. sqlite:///var/lib/tongban/tongban.sqlite")
+                }
                 database = .sqlite(path: path)
             } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
                 if (try? SQLPostgresConfiguration(url: url)) == nil {
@@ -88,7 +94,9 @@ public struct TongbanConfiguration: Sendable {
 
         var port = 8080
         if let raw = value("TONGBAN_PORT") {
-            if let parsed = Int(raw), (1...65535).contains(parsed) { port = parsed } else {
+            if let parsed = Int(raw), (1...65535).contains(parsed) {
+                port = parsed
+            } else {
                 problems.append("TONGBAN_PORT: \"\(raw)\" is not a port number between 1 and 65535")
             }
         }
@@ -100,21 +108,28 @@ public struct TongbanConfiguration: Sendable {
 
         var logLevel = Logger.Level.info
         if let raw = value("TONGBAN_LOG_LEVEL") {
-            if let parsed = Logger.Level(rawValue: raw.lowercased()) { logLevel = parsed } else {
+            if let parsed = Logger.Level(rawValue: raw.lowercased()) {
+                logLevel = parsed
+            } else {
                 problems.append("TONGBAN_LOG_LEVEL: \"\(raw)\" is not one of trace, debug, info, notice, warning, error, critical")
             }
         }
 
         var warnAt = 0.8
         if let raw = value("TONGBAN_WARN_AT") {
-            if let parsed = Double(raw), parsed > 0, parsed < 1 { warnAt = parsed } else {
-                problems.append("TONGBAN_WARN_AT: \"\(raw)\" is not a share between 0 and 1 (e.g. 0.8 for a yellow warning at 80 % of the time used)")
+            if let parsed = Double(raw), parsed > 0, parsed < 1 {
+                warnAt = parsed
+            } else {
+                problems.append(
+                    "TONGBAN_WARN_AT: \"\(raw)\" is not a share between 0 and 1 (e.g. 0.8 for a yellow warning at 80 % of the time used)")
             }
         }
 
         var watchInterval: TimeInterval = 60
         if let raw = value("TONGBAN_DEADLINE_WATCH_SECONDS") {
-            if let parsed = Double(raw), parsed >= 1, parsed <= 86_400 { watchInterval = parsed } else {
+            if let parsed = Double(raw), parsed >= 1, parsed <= 86_400 {
+                watchInterval = parsed
+            } else {
                 problems.append("TONGBAN_DEADLINE_WATCH_SECONDS: \"\(raw)\" is not a number of seconds between 1 and 86400")
             }
         }
@@ -132,28 +147,35 @@ public struct TongbanConfiguration: Sendable {
 
         var followUpDays = FollowUpDeadline.defaultDays
         if let raw = value("TONGBAN_FOLLOW_UP_DAYS") {
-            if let parsed = Int(raw), (1...60).contains(parsed) { followUpDays = parsed } else {
+            if let parsed = Int(raw), (1...60).contains(parsed) {
+                followUpDays = parsed
+            } else {
                 problems.append("TONGBAN_FOLLOW_UP_DAYS: \"\(raw)\" is not a number of working days between 1 and 60")
             }
         }
 
         var complaintDays = ComplaintRules.defaultDays
         if let raw = value("TONGBAN_COMPLAINT_DAYS") {
-            if let parsed = Int(raw), (1...60).contains(parsed) { complaintDays = parsed } else {
+            if let parsed = Int(raw), (1...60).contains(parsed) {
+                complaintDays = parsed
+            } else {
                 problems.append("TONGBAN_COMPLAINT_DAYS: \"\(raw)\" is not a number of working days between 1 and 60")
             }
         }
 
         var kioskTickets = 30
         if let raw = value("TONGBAN_KIOSK_TICKETS_PER_MINUTE") {
-            if let parsed = Int(raw), (0...1_000_000).contains(parsed) { kioskTickets = parsed } else {
+            if let parsed = Int(raw), (0...1_000_000).contains(parsed) {
+                kioskTickets = parsed
+            } else {
                 problems.append("TONGBAN_KIOSK_TICKETS_PER_MINUTE: \"\(raw)\" is not a number of tickets a minute (0 for no limit)")
             }
         }
 
         guard problems.isEmpty else { throw Problems(lines: problems) }
-        var configuration = TongbanConfiguration(database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
-                                                 logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
+        var configuration = TongbanConfiguration(
+            database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
+            logLevel: logLevel, keyFile: value("TONGBAN_KEY_FILE"))
         configuration.warnAt = warnAt
         configuration.deadlineWatchInterval = watchInterval
         configuration.clockStart = clock?.instant

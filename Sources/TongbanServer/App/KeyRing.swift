@@ -18,8 +18,10 @@ public struct KeyRing: Sendable {
         public var description: String {
             switch self {
             case let .unreadable(path, why): "TONGBAN_KEY_FILE: cannot read \(path): \(why)"
-            case let .tooOpen(path, mode): "TONGBAN_KEY_FILE: \(path) has mode \(String(mode, radix: 8)); it must be readable by its owner only (chmod 600)"
-            case let .malformed(path): "TONGBAN_KEY_FILE: \(path) is not a Tongban key file (expected JSON with dataKey, lookupKey, tokenKey of 32 bytes each, base64)"
+            case let .tooOpen(path, mode):
+                "TONGBAN_KEY_FILE: \(path) has mode \(String(mode, radix: 8)); it must be readable by its owner only (chmod 600)"
+            case let .malformed(path):
+                "TONGBAN_KEY_FILE: \(path) is not a Tongban key file (expected JSON with dataKey, lookupKey, tokenKey of 32 bytes each, base64)"
             case let .cannotCreate(path, why): "TONGBAN_KEY_FILE: cannot create \(path): \(why)"
             }
         }
@@ -52,8 +54,9 @@ public struct KeyRing: Sendable {
         let ring = random()
         let file = File(format: 1, dataKey: ring.dataKey.base64, lookupKey: ring.lookupKey.base64, tokenKey: ring.tokenKey.base64)
         do {
-            try fm.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                   attributes: [.posixPermissions: 0o700])
+            try fm.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             let data = try JSONEncoder().encode(file)
             guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw CocoaError(.fileWriteUnknown)
@@ -67,14 +70,15 @@ public struct KeyRing: Sendable {
     public static func load(at path: String) throws(Problem) -> KeyRing {
         let fm = FileManager.default
         if let attributes = try? fm.attributesOfItem(atPath: path), let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue,
-           mode & 0o077 != 0 {
+            mode & 0o077 != 0
+        {
             throw .tooOpen(path, mode)
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw .unreadable(path, error.localizedDescription) }
         guard let file = try? JSONDecoder().decode(File.self, from: data), file.format == 1,
-              let dataKey = SymmetricKey(base64: file.dataKey), let lookupKey = SymmetricKey(base64: file.lookupKey),
-              let tokenKey = SymmetricKey(base64: file.tokenKey)
+            let dataKey = SymmetricKey(base64: file.dataKey), let lookupKey = SymmetricKey(base64: file.lookupKey),
+            let tokenKey = SymmetricKey(base64: file.tokenKey)
         else { throw .malformed(path) }
         return KeyRing(dataKey: dataKey, lookupKey: lookupKey, tokenKey: tokenKey)
     }
@@ -89,8 +93,9 @@ public struct KeyRing: Sendable {
 
     func decrypt(_ stored: String, field: String) -> String? {
         guard stored.hasPrefix("v1:"), let data = Data(base64Encoded: String(stored.dropFirst(3))),
-              let box = try? AES.GCM.SealedBox(combined: data),
-              let plain = try? AES.GCM.open(box, using: dataKey, authenticating: Data(field.utf8)) else { return nil }
+            let box = try? AES.GCM.SealedBox(combined: data),
+            let plain = try? AES.GCM.open(box, using: dataKey, authenticating: Data(field.utf8))
+        else { return nil }
         return String(decoding: plain, as: UTF8.self)
     }
 
@@ -114,7 +119,10 @@ extension Sequence where Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        for byte in self { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0x0F)]) }
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
         return String(decoding: out, as: UTF8.self)
     }
 }

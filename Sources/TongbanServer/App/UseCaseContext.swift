@@ -27,8 +27,9 @@ struct UseCaseContext: Sendable {
 
     /// The application's clock, calendar, keys and settings.
     init(application: Application, db: any Database, account: Account?, requestID: String? = nil) {
-        self.init(db: db, clock: application.clock, calendar: application.workingDays, keys: application.keys,
-                  settings: application.tongban, account: account, requestID: requestID)
+        self.init(
+            db: db, clock: application.clock, calendar: application.workingDays, keys: application.keys,
+            settings: application.tongban, account: account, requestID: requestID)
     }
 
     /// The same context acting as another account (a command acting as an operator, a test).
@@ -39,8 +40,10 @@ struct UseCaseContext: Sendable {
     }
 
     /// Every dependency named (a test running a use case at a moment of its choosing).
-    init(db: any Database, clock: PlatformClock, calendar: WorkingDayCalendar, keys: KeyRing,
-         settings: TongbanConfiguration, account: Account?, requestID: String? = nil) {
+    init(
+        db: any Database, clock: PlatformClock, calendar: WorkingDayCalendar, keys: KeyRing,
+        settings: TongbanConfiguration, account: Account?, requestID: String? = nil
+    ) {
         self.db = db
         self.clock = clock
         self.calendar = calendar
@@ -91,8 +94,9 @@ struct UseCaseContext: Sendable {
 
     /// An audit entry naming the acting account and the request.
     func auditEvent(_ action: String, resource: String, purpose: String? = nil, details: String? = nil) -> AuditEvent {
-        AuditEvent(actorID: account?.id, actorLabel: account?.auditLabel ?? "anonymous", action: action,
-                   resource: resource, purpose: purpose, requestID: requestID, details: details)
+        AuditEvent(
+            actorID: account?.id, actorLabel: account?.auditLabel ?? "anonymous", action: action,
+            resource: resource, purpose: purpose, requestID: requestID, details: details)
     }
 }
 

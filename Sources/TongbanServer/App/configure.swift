@@ -9,8 +9,10 @@ import Vapor
 
 /// Sets the application up. Everything a test overrides (database, keys, metrics registry)
 /// comes in as a parameter; nothing is read from the environment here.
-public func configure(_ app: Application, configuration: TongbanConfiguration, keys: KeyRing,
-                      metrics: PrometheusCollectorRegistry? = nil) async throws {
+public func configure(
+    _ app: Application, configuration: TongbanConfiguration, keys: KeyRing,
+    metrics: PrometheusCollectorRegistry? = nil
+) async throws {
     app.tongban = configuration
     app.keys = keys
     app.logger.logLevel = configuration.logLevel
@@ -23,8 +25,10 @@ public func configure(_ app: Application, configuration: TongbanConfiguration, k
     app.views.use(.leaf)
     app.leaf.configuration.rootDirectory = resources + "/Views/"
     // The bundle may sit under a hidden folder (.build); the sandbox still keeps reads inside Views.
-    app.leaf.sources = .singleSource(NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
-                                                  sandboxDirectory: resources + "/Views/", viewDirectory: resources + "/Views/"))
+    app.leaf.sources = .singleSource(
+        NIOLeafFiles(
+            fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
+            sandboxDirectory: resources + "/Views/", viewDirectory: resources + "/Views/"))
     // Templates are bundled at build time, so a cache never serves a stale one.
     app.leaf.cache.isEnabled = true
 

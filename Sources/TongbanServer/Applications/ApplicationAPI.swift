@@ -27,8 +27,9 @@ struct ApplicationAPI {
         let desk = ApplicationDesk(context: req.context)
         let dto: ApplicationDTO
         if let written = created.written {
-            let loaded = ApplicationDesk.Loaded(application: created.application, cases: written.cases, tasks: written.tasks,
-                                                events: written.events)
+            let loaded = ApplicationDesk.Loaded(
+                application: created.application, cases: written.cases, tasks: written.tasks,
+                events: written.events)
             dto = try desk.dto(loaded)
         } else {
             dto = try await desk.dto(of: created.application)
@@ -94,8 +95,9 @@ struct ApplicationAPI {
     /// A reviewer's inbox: the open tasks of their department, soonest due first.
     func inbox(req: Request) async throws -> [InboxLine] {
         try await ReviewTaskDesk(context: req.context).inbox().map { entry in
-            InboxLine(task: .init(entry.task), caseID: try entry.row.requireID(), applicationID: entry.row.applicationID,
-                      applicationNumber: entry.application.number, itemName: entry.row.itemName, warning: entry.warning.rawValue)
+            InboxLine(
+                task: .init(entry.task), caseID: try entry.row.requireID(), applicationID: entry.row.applicationID,
+                applicationNumber: entry.application.number, itemName: entry.row.itemName, warning: entry.warning.rawValue)
         }
     }
 
@@ -113,9 +115,10 @@ struct ApplicationAPI {
     /// yet verified, soonest due first.
     func verifications(req: Request) async throws -> [VerificationLine] {
         try await ReviewTaskDesk(context: req.context).verifications().map { v in
-            VerificationLine(caseID: try v.row.requireID(), applicationID: try v.application.requireID(),
-                             applicationNumber: v.application.number, itemName: v.row.itemName,
-                             applicantName: v.application.applicantName, dueOn: v.due, overdue: v.overdue)
+            VerificationLine(
+                caseID: try v.row.requireID(), applicationID: try v.application.requireID(),
+                applicationNumber: v.application.number, itemName: v.row.itemName,
+                applicantName: v.application.applicantName, dueOn: v.due, overdue: v.overdue)
         }
     }
 

@@ -13,19 +13,25 @@ enum ApplicationBench {
         let department = ItemDepartment(name: "杭州市西湖区市场监督管理局", code: CreditCode.completing("11330106002489110")!.value)
         let region = try RegionCode("330106")
         return ServiceItem(
-            basicCode: basic, implementationCode: try ImplementationCode(basic: basic, region: region, departmentCode: department.code), name: "基准测试事项", subItemName: nil, kind: .publicService,
+            basicCode: basic, implementationCode: try ImplementationCode(basic: basic, region: region, departmentCode: department.code),
+            name: "基准测试事项", subItemName: nil, kind: .publicService,
             department: department, regionCode: region, level: .county,
             legalBasis: [LegalBasis(law: "《浙江省公共数据条例》", article: "第二十一条")], statutoryDays: 10, promisedDays: 5,
             channels: [.online, .window], materials: [],
-            form: [FormField(key: "name", label: "名称", labelEn: "Name", type: .text, validation: FieldValidation(maxLength: 50)),
-                   FormField(key: "count", label: "数量", labelEn: "Count", type: .number, validation: FieldValidation(minimum: 1, maximum: 1000)),
-                   FormField(key: "startDate", label: "开始日期", labelEn: "Start date", type: .date),
-                   FormField(key: "category", label: "类别", labelEn: "Category", type: .choice, choices: ["甲", "乙", "丙"]),
-                   FormField(key: "mobile", label: "联系电话", labelEn: "Mobile", type: .mobile)],
-            steps: [ProcessStep(kind: .acceptance, name: "受理", department: department.name),
-                    ProcessStep(kind: .review, name: "审查", department: department.name),
-                    ProcessStep(kind: .decision, name: "决定", department: department.name),
-                    ProcessStep(kind: .delivery, name: "送达", department: department.name)],
+            form: [
+                FormField(key: "name", label: "名称", labelEn: "Name", type: .text, validation: FieldValidation(maxLength: 50)),
+                FormField(
+                    key: "count", label: "数量", labelEn: "Count", type: .number, validation: FieldValidation(minimum: 1, maximum: 1000)),
+                FormField(key: "startDate", label: "开始日期", labelEn: "Start date", type: .date),
+                FormField(key: "category", label: "类别", labelEn: "Category", type: .choice, choices: ["甲", "乙", "丙"]),
+                FormField(key: "mobile", label: "联系电话", labelEn: "Mobile", type: .mobile),
+            ],
+            steps: [
+                ProcessStep(kind: .acceptance, name: "受理", department: department.name),
+                ProcessStep(kind: .review, name: "审查", department: department.name),
+                ProcessStep(kind: .decision, name: "决定", department: department.name),
+                ProcessStep(kind: .delivery, name: "送达", department: department.name),
+            ],
             keywords: ["基准"])
     }
 
@@ -39,7 +45,8 @@ enum ApplicationBench {
             _ = try await DemoSeed.run(app: app, db: app.db, regionsFolder: TongbanResources.regions, catalog: false)
             say("seeded the demo accounts")
         }
-        let summary = try await CatalogImport.write([ItemFiles.Row(line: 1, item: try item())], by: "bench", at: app.clock.now(), on: app.db)
+        let summary = try await CatalogImport.write(
+            [ItemFiles.Row(line: 1, item: try item())], by: "bench", at: app.clock.now(), on: app.db)
         say("bench item \(try item().code): \(summary.added) added, \(summary.unchanged) unchanged")
         say("body: \(try body())")
     }

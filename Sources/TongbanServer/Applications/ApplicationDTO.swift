@@ -3,7 +3,12 @@ import TongbanCore
 import Vapor
 
 struct ApplicationDTO: Content {
-    struct Target: Content { let kind: String; let code: String; let version: Int; let name: String }
+    struct Target: Content {
+        let kind: String
+        let code: String
+        let version: Int
+        let name: String
+    }
 
     struct TaskDTO: Content {
         let id: UUID
@@ -20,9 +25,18 @@ struct ApplicationDTO: Content {
         let version: Int
 
         init(_ task: ReviewTask) {
-            id = task.id!; name = task.name; kind = task.kind.rawValue; department = task.departmentName; status = task.status.rawValue
-            parallelGroup = task.parallelGroup; openedOn = task.openedOn; dueOn = task.dueOn; claimed = task.claimedBy != nil
-            opinion = task.opinion; version = task.version; departmentID = task.departmentID
+            id = task.id!
+            name = task.name
+            kind = task.kind.rawValue
+            department = task.departmentName
+            status = task.status.rawValue
+            parallelGroup = task.parallelGroup
+            openedOn = task.openedOn
+            dueOn = task.dueOn
+            claimed = task.claimedBy != nil
+            opinion = task.opinion
+            version = task.version
+            departmentID = task.departmentID
         }
     }
 
@@ -79,26 +93,36 @@ struct ApplicationDTO: Content {
 
 extension ApplicationDTO {
     /// The application as the caller may see it, with the clock read today.
-    static func make(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], events: [CaseEvent],
-                     actions: (CaseRow) -> [CaseActionKind], calendar: WorkingDayCalendar, today: CalendarDate, warnAt: Double) throws -> ApplicationDTO {
+    static func make(
+        _ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], events: [CaseEvent],
+        actions: (CaseRow) -> [CaseActionKind], calendar: WorkingDayCalendar, today: CalendarDate, warnAt: Double
+    ) throws -> ApplicationDTO {
         let caseDTOs = try cases.map { row in
             let record = try row.caseRecord()
             let reading = try? record.clock?.reading(on: today, calendar: calendar, warnAt: warnAt)
             let running = record.state.isAccepted
-            return CaseDTO(id: row.id!, itemCode: row.itemCode, itemVersion: row.itemVersion, itemName: row.itemName, department: row.departmentName,
-                           state: row.state.rawValue, version: row.version, limitDays: record.limit, acceptedOn: record.acceptedOn?.description,
-                           dueOn: row.dueOn ?? reading?.dueDate.description, warning: running ? (reading?.warning ?? row.warning).rawValue : CaseClock.Warning.none.rawValue,
-                           usedDays: running ? reading?.used : nil, leftDays: running ? reading?.left : nil, pausedDays: reading?.pausedDays,
-                           dueDateOfficial: reading.map { $0.assumed == nil }, record: record,
-                           tasks: tasks.filter { $0.caseID == row.id }.map(TaskDTO.init), allowedActions: actions(row).map(\.rawValue))
+            return CaseDTO(
+                id: row.id!, itemCode: row.itemCode, itemVersion: row.itemVersion, itemName: row.itemName, department: row.departmentName,
+                state: row.state.rawValue, version: row.version, limitDays: record.limit, acceptedOn: record.acceptedOn?.description,
+                dueOn: row.dueOn ?? reading?.dueDate.description,
+                warning: running ? (reading?.warning ?? row.warning).rawValue : CaseClock.Warning.none.rawValue,
+                usedDays: running ? reading?.used : nil, leftDays: running ? reading?.left : nil, pausedDays: reading?.pausedDays,
+                dueDateOfficial: reading.map { $0.assumed == nil }, record: record,
+                tasks: tasks.filter { $0.caseID == row.id }.map(TaskDTO.init), allowedActions: actions(row).map(\.rawValue))
         }
         return ApplicationDTO(
             id: application.id!, number: application.number, status: application.status.rawValue, applicantName: application.applicantName,
-            target: Target(kind: application.target.rawValue, code: application.targetCode, version: application.targetVersion, name: application.targetName),
+            target: Target(
+                kind: application.target.rawValue, code: application.targetCode, version: application.targetVersion,
+                name: application.targetName),
             regionCode: application.regionCode, channel: application.channel.rawValue, enteredOnBehalf: application.enteredBy != nil,
             applicantPresent: application.applicantPresent, submittedOn: application.submittedOn, dueOn: application.dueOn,
             visits: application.visits, form: application.formAnswers, cases: caseDTOs,
-            events: events.map { EventDTO(at: $0.at, actor: $0.actorLabel, action: $0.action, caseID: $0.caseID, from: $0.fromState, to: $0.toState, detail: $0.detail) })
+            events: events.map {
+                EventDTO(
+                    at: $0.at, actor: $0.actorLabel, action: $0.action, caseID: $0.caseID, from: $0.fromState, to: $0.toState,
+                    detail: $0.detail)
+            })
     }
 }
 
@@ -112,6 +136,11 @@ struct ApplicationSummaryDTO: Content {
     let dueOn: String?
 
     init(_ a: ApplicationRecord) {
-        id = a.id!; number = a.number; status = a.status.rawValue; targetName = a.targetName; submittedOn = a.submittedOn; dueOn = a.dueOn
+        id = a.id!
+        number = a.number
+        status = a.status.rawValue
+        targetName = a.targetName
+        submittedOn = a.submittedOn
+        dueOn = a.dueOn
     }
 }

@@ -19,8 +19,9 @@ struct ApplicationDesk {
     /// has a case or a task in it.
     static func resource(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask]) throws -> Resource {
         let departments = Set(tasks.compactMap(\.departmentID) + cases.compactMap(\.departmentID))
-        return .application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
-                            departmentIDs: departments)
+        return .application(
+            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
+            departmentIDs: departments)
     }
 
     /// Throws "not found" unless the acting account may see the application.
@@ -57,9 +58,10 @@ struct ApplicationDesk {
             context.allows(.handle, resource) ? .clerk : nil,
             context.allows(.review, resource) ? .reviewer : nil,
         ].compactMap { $0 }
-        return try ApplicationDTO.make(application, cases: loaded.cases, tasks: loaded.tasks, events: loaded.events,
-                                       actions: { row in roles.flatMap { CaseMachine.allowed(in: row.state, by: $0) } },
-                                       calendar: context.calendar, today: context.today, warnAt: context.settings.warnAt)
+        return try ApplicationDTO.make(
+            application, cases: loaded.cases, tasks: loaded.tasks, events: loaded.events,
+            actions: { row in roles.flatMap { CaseMachine.allowed(in: row.state, by: $0) } },
+            calendar: context.calendar, today: context.today, warnAt: context.settings.warnAt)
     }
 
     func dto(of application: ApplicationRecord) async throws -> ApplicationDTO {
@@ -94,8 +96,9 @@ struct ApplicationDesk {
         try context.authorize(.handle, resource)
         var problems = FieldErrors()
         guard let purpose = problems.text("purpose", raw, maxLength: 200) else { throw TongbanError.invalid(problems) }
-        let audit = context.auditEvent("application.visit", resource: "application:\(application.number ?? id.uuidString)",
-                                       details: purpose)
+        let audit = context.auditEvent(
+            "application.visit", resource: "application:\(application.number ?? id.uuidString)",
+            details: purpose)
         let now = context.now
         try await context.db.write { tx in
             let visit = ApplicationVisit()
@@ -108,8 +111,9 @@ struct ApplicationDesk {
             try await ApplicationRecord.query(on: tx).filter(\.$id == id).set(\.$visits, to: count).update()
             // the visit changes what the application's cases count for (一次办, 零跑腿)
             try await CaseRow.query(on: tx).filter(\.$applicationID == id).set(\.$updatedAt, to: now).update()
-            let entry = CaseEvent(applicationID: id, caseID: nil, at: now, actor: audit.actorLabel, action: "visit",
-                                  from: nil, to: nil, detail: purpose)
+            let entry = CaseEvent(
+                applicationID: id, caseID: nil, at: now, actor: audit.actorLabel, action: "visit",
+                from: nil, to: nil, detail: purpose)
             try await entry.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
@@ -132,8 +136,9 @@ struct ApplicationDesk {
             .filter(\.$applicationID == application.requireID())
             .sort(\.$position)
             .all()
-        return ApplicationAPI.StatusDTO(number: number.value, target: application.targetName, status: application.status.rawValue,
-                                        submittedOn: application.submittedOn, dueOn: application.dueOn,
-                                        cases: cases.map { .init(item: $0.itemName, state: $0.state.rawValue, dueOn: $0.dueOn) })
+        return ApplicationAPI.StatusDTO(
+            number: number.value, target: application.targetName, status: application.status.rawValue,
+            submittedOn: application.submittedOn, dueOn: application.dueOn,
+            cases: cases.map { .init(item: $0.itemName, state: $0.state.rawValue, dueOn: $0.dueOn) })
     }
 }

@@ -154,10 +154,18 @@ final class CaseEvent: Model, @unchecked Sendable {
 
     init() {}
 
-    init(applicationID: UUID, caseID: UUID?, at: Date, actor: String, action: String, from: CaseState?, to: CaseState?, detail: String? = nil) {
+    init(
+        applicationID: UUID, caseID: UUID?, at: Date, actor: String, action: String, from: CaseState?, to: CaseState?, detail: String? = nil
+    ) {
         id = UUID.timeOrdered(at: at)
-        self.applicationID = applicationID; self.caseID = caseID; self.at = at; actorLabel = actor
-        self.action = action; fromState = from?.rawValue; toState = to?.rawValue; self.detail = detail
+        self.applicationID = applicationID
+        self.caseID = caseID
+        self.at = at
+        actorLabel = actor
+        self.action = action
+        fromState = from?.rawValue
+        toState = to?.rawValue
+        self.detail = detail
     }
 }
 
@@ -177,7 +185,9 @@ final class OutboxEvent: Model, @unchecked Sendable {
 
     init(topic: String, subject: String, payload: [String: String], at: Date) {
         id = UUID.timeOrdered(at: at)
-        self.topic = topic; self.subject = subject; createdAt = at
+        self.topic = topic
+        self.subject = subject
+        createdAt = at
         self.payload = String(decoding: (try? CatalogEntry.encoder.encode(payload)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }
@@ -341,7 +351,10 @@ struct CreateApplications: AsyncMigration {
 
     func revert(on database: Database) async throws {
         try await database.sql.raw(database.isPostgres ? "DROP SEQUENCE application_serial" : "DROP TABLE application_serial").run()
-        for schema in [ApplicationVisit.schema, StoredMaterial.schema, OutboxEvent.schema, CaseEvent.schema, ReviewTask.schema, CaseRow.schema, ApplicationRecord.schema] {
+        for schema in [
+            ApplicationVisit.schema, StoredMaterial.schema, OutboxEvent.schema, CaseEvent.schema, ReviewTask.schema, CaseRow.schema,
+            ApplicationRecord.schema,
+        ] {
             try await database.schema(schema).delete()
         }
     }
@@ -363,13 +376,23 @@ final class ApplicationSerials: @unchecked Sendable {
             }
             return row.serial
         }
-        if let taken = lock.withLock({ () -> Int? in last.map { last = $0 + 1; return $0 + 1 } }) { return taken }
+        if let taken = lock.withLock({ () -> Int? in
+            last.map {
+                last = $0 + 1
+                return $0 + 1
+            }
+        }) {
+            return taken
+        }
         // the counter row of older versions, and the numbers themselves (RRRRRR-YYYYMMDD-NNNNNNNN-C)
-        let stored = try await db.sql.raw("""
-            SELECT MAX(s) AS serial FROM (SELECT last_value AS s FROM application_serial
-              UNION ALL SELECT CAST(substr(number, 17, 8) AS INTEGER) FROM applications WHERE number IS NOT NULL
-              UNION ALL SELECT 0)
-            """).first(decoding: SerialRow.self)?.serial ?? 0
+        let stored =
+            try await db.sql.raw(
+                """
+                SELECT MAX(s) AS serial FROM (SELECT last_value AS s FROM application_serial
+                  UNION ALL SELECT CAST(substr(number, 17, 8) AS INTEGER) FROM applications WHERE number IS NOT NULL
+                  UNION ALL SELECT 0)
+                """
+            ).first(decoding: SerialRow.self)?.serial ?? 0
         return lock.withLock {
             let taken = max(last ?? 0, stored) + 1
             last = taken
@@ -417,11 +440,13 @@ struct ActualVisits: Decodable {
     var average: Double { applications == 0 ? 0 : Double(visits) / Double(applications) }
 
     static func of(itemCode: String, on db: any Database) async throws -> ActualVisits {
-        try await db.sql.raw("""
+        try await db.sql.raw(
+            """
             SELECT COUNT(*) AS applications, CAST(COALESCE(SUM(a.visits), 0) AS BIGINT) AS visits,
                    CAST(COALESCE(SUM(CASE WHEN a.sample THEN 1 ELSE 0 END), 0) AS BIGINT) AS samples
             FROM applications a WHERE a.status <> 'draft'
               AND a.id IN (SELECT c.application_id FROM cases c WHERE c.item_code = \(bind: itemCode))
-            """).first(decoding: ActualVisits.self) ?? ActualVisits(applications: 0, visits: 0, samples: 0)
+            """
+        ).first(decoding: ActualVisits.self) ?? ActualVisits(applications: 0, visits: 0, samples: 0)
     }
 }

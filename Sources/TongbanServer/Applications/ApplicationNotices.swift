@@ -10,9 +10,15 @@ struct ApplicationNotices {
         routes.get("applications", ":id", "notices", ":kind", use: notice)
     }
 
-    struct Row: Encodable { let label: String; let value: String }
+    struct Row: Encodable {
+        let label: String
+        let value: String
+    }
 
-    struct Section: Encodable { let heading: String; let rows: [Row] }
+    struct Section: Encodable {
+        let heading: String
+        let rows: [Row]
+    }
 
     struct Context: Encodable {
         let page: PageContext
@@ -40,30 +46,41 @@ struct ApplicationNotices {
             switch kind {
             case "acceptance":
                 guard let accepted = r.acceptedOn else { continue }
-                rows += [Row(label: req.t("notice.acceptedOn"), value: accepted.description),
-                         Row(label: req.t("notice.limit"), value: req.t("notice.workingDays", ["count": String(r.limit)])),
-                         Row(label: req.t("notice.dueOn"), value: c.dueOn ?? "—")]
-                if !r.owed.isEmpty { rows.append(Row(label: req.t("label.owed"), value: "\(r.owed.joined(separator: "、"))（\(r.owedDue?.description ?? "—")）")) }
+                rows += [
+                    Row(label: req.t("notice.acceptedOn"), value: accepted.description),
+                    Row(label: req.t("notice.limit"), value: req.t("notice.workingDays", ["count": String(r.limit)])),
+                    Row(label: req.t("notice.dueOn"), value: c.dueOn ?? "—"),
+                ]
+                if !r.owed.isEmpty {
+                    rows.append(
+                        Row(label: req.t("label.owed"), value: "\(r.owed.joined(separator: "、"))（\(r.owedDue?.description ?? "—")）"))
+                }
             case "correction":
                 guard !r.correction.isEmpty else { continue }
                 rows.append(Row(label: req.t("label.materials"), value: r.correction.joined(separator: "、")))
             case "refusal":
                 guard let refusal = r.refusal else { continue }
-                rows += [Row(label: req.t("notice.date"), value: refusal.on.description), Row(label: req.t("label.reason"), value: refusal.reason),
-                         Row(label: req.t("label.legalBasis"), value: refusal.legalBasis)]
+                rows += [
+                    Row(label: req.t("notice.date"), value: refusal.on.description),
+                    Row(label: req.t("label.reason"), value: refusal.reason),
+                    Row(label: req.t("label.legalBasis"), value: refusal.legalBasis),
+                ]
             default:
                 guard let decision = r.decision else { continue }
-                rows += [Row(label: req.t("notice.date"), value: decision.on.description),
-                         Row(label: req.t("notice.outcome"), value: req.t(decision.approved ? "decision.approve" : "decision.deny"))]
+                rows += [
+                    Row(label: req.t("notice.date"), value: decision.on.description),
+                    Row(label: req.t("notice.outcome"), value: req.t(decision.approved ? "decision.approve" : "decision.deny")),
+                ]
                 if !decision.reasons.isEmpty { rows.append(Row(label: req.t("label.reason"), value: decision.reasons)) }
                 if !decision.legalBasis.isEmpty { rows.append(Row(label: req.t("label.legalBasis"), value: decision.legalBasis)) }
             }
             sections.append(Section(heading: c.itemName, rows: rows))
         }
         guard !sections.isEmpty else { throw TongbanError.notFound("notice") }
-        let context = Context(page: req.pageContext(title: req.t("notice.\(kind)")), title: req.t("notice.\(kind)"),
-                              number: dto.number ?? "—", applicant: dto.applicantName, sections: sections,
-                              closing: req.t("notice.closing.\(kind)"), issued: req.application.today.description)
+        let context = Context(
+            page: req.pageContext(title: req.t("notice.\(kind)")), title: req.t("notice.\(kind)"),
+            number: dto.number ?? "—", applicant: dto.applicantName, sections: sections,
+            closing: req.t("notice.closing.\(kind)"), issued: req.application.today.description)
         return try await req.view.render("application-notice", context).encodeResponse(for: req)
     }
 }

@@ -42,9 +42,14 @@ struct ApplicationPages {
         enum CodingKeys: String, CodingKey { case page, heading, lines, hasLines, empty, extraHeading, extra, hasExtra }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(page, forKey: .page); try c.encode(heading, forKey: .heading); try c.encode(lines, forKey: .lines)
-            try c.encode(hasLines, forKey: .hasLines); try c.encode(empty, forKey: .empty)
-            try c.encodeIfPresent(extraHeading, forKey: .extraHeading); try c.encode(extra, forKey: .extra); try c.encode(hasExtra, forKey: .hasExtra)
+            try c.encode(page, forKey: .page)
+            try c.encode(heading, forKey: .heading)
+            try c.encode(lines, forKey: .lines)
+            try c.encode(hasLines, forKey: .hasLines)
+            try c.encode(empty, forKey: .empty)
+            try c.encodeIfPresent(extraHeading, forKey: .extraHeading)
+            try c.encode(extra, forKey: .extra)
+            try c.encode(hasExtra, forKey: .hasExtra)
         }
     }
 
@@ -53,12 +58,17 @@ struct ApplicationPages {
         let rows = try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == account.requireID())
             .sort(\.$createdAt, .descending).limit(100).all()
         let lines = rows.map { a in
-            Line(href: "/applications/\(a.id!)", number: a.number ?? req.t("application.draftLabel"), title: a.targetName,
-                 state: req.t("applicationStatus.\(a.status.rawValue)"), dueOn: a.dueOn ?? "—", warning: "none")
+            Line(
+                href: "/applications/\(a.id!)", number: a.number ?? req.t("application.draftLabel"), title: a.targetName,
+                state: req.t("applicationStatus.\(a.status.rawValue)"), dueOn: a.dueOn ?? "—", warning: "none")
         }
-        return try await req.view.render("applications", ListContext(page: req.pageContext(title: req.t("applications.mine")),
-                                                                       heading: req.t("applications.mine"), lines: lines,
-                                                                       hasLines: !lines.isEmpty, empty: req.t("applications.none"))).encodeResponse(for: req)
+        return try await req.view.render(
+            "applications",
+            ListContext(
+                page: req.pageContext(title: req.t("applications.mine")),
+                heading: req.t("applications.mine"), lines: lines,
+                hasLines: !lines.isEmpty, empty: req.t("applications.none"))
+        ).encodeResponse(for: req)
     }
 
     /// 综合窗口: the cases of the clerk's region waiting at the window, oldest first.
@@ -68,17 +78,26 @@ struct ApplicationPages {
         guard let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
         try req.authorize(.handle, .windowDesk(regionCode: region))
         let waiting: [CaseState] = [.submitted, .prereviewed, .awaitingCorrection, .returned, .decided]
-        let applications = try await ApplicationRecord.query(on: req.db).filter(\.$regionCode, .custom("LIKE"), region.significantPrefix + "%")
-            .filter(\.$status != .draft).filter(\.$status != .closed).sort(\.$submittedAt).limit(300).all()
-        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID ~~ applications.compactMap(\.id)).filter(\.$state ~~ waiting).all()
+        let applications = try await ApplicationRecord.query(on: req.db).filter(
+            \.$regionCode, .custom("LIKE"), region.significantPrefix + "%"
+        )
+        .filter(\.$status != .draft).filter(\.$status != .closed).sort(\.$submittedAt).limit(300).all()
+        let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID ~~ applications.compactMap(\.id)).filter(
+            \.$state ~~ waiting
+        ).all()
         let lines = cases.compactMap { row -> Line? in
             guard let a = applications.first(where: { $0.id == row.applicationID }) else { return nil }
-            return Line(href: "/applications/\(a.id!)", number: a.number ?? "—", title: "\(row.itemName) · \(a.applicantName)",
-                        state: req.t("caseState.\(row.state.rawValue)"), dueOn: row.dueOn ?? "—", warning: row.warning.rawValue,
-                        warningLabel: row.warning == .none ? nil : req.t("warning.\(row.warning.rawValue)"))
+            return Line(
+                href: "/applications/\(a.id!)", number: a.number ?? "—", title: "\(row.itemName) · \(a.applicantName)",
+                state: req.t("caseState.\(row.state.rawValue)"), dueOn: row.dueOn ?? "—", warning: row.warning.rawValue,
+                warningLabel: row.warning == .none ? nil : req.t("warning.\(row.warning.rawValue)"))
         }
-        return try await req.view.render("applications", ListContext(page: req.pageContext(title: req.t("desk.title")), heading: req.t("desk.title"),
-                                                                       lines: lines, hasLines: !lines.isEmpty, empty: req.t("desk.none"))).encodeResponse(for: req)
+        return try await req.view.render(
+            "applications",
+            ListContext(
+                page: req.pageContext(title: req.t("desk.title")), heading: req.t("desk.title"),
+                lines: lines, hasLines: !lines.isEmpty, empty: req.t("desk.none"))
+        ).encodeResponse(for: req)
     }
 
     /// A reviewer's open tasks, soonest due first, with the warning colour.
@@ -86,19 +105,26 @@ struct ApplicationPages {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/inbox") }
         let desk = ReviewTaskDesk(context: req.context)
         let lines = try await desk.inbox().map { entry in
-            Line(href: "/applications/\(try entry.application.requireID())", number: entry.application.number ?? "—", title: "\(entry.task.name) · \(entry.row.itemName)",
-                 state: req.t(entry.task.claimedBy == nil ? "task.unclaimed" : "task.claimed"), dueOn: entry.task.dueOn ?? "—",
-                 warning: entry.warning.rawValue, warningLabel: entry.warning == .none ? nil : req.t("warning.\(entry.warning.rawValue)"))
+            Line(
+                href: "/applications/\(try entry.application.requireID())", number: entry.application.number ?? "—",
+                title: "\(entry.task.name) · \(entry.row.itemName)",
+                state: req.t(entry.task.claimedBy == nil ? "task.unclaimed" : "task.claimed"), dueOn: entry.task.dueOn ?? "—",
+                warning: entry.warning.rawValue, warningLabel: entry.warning == .none ? nil : req.t("warning.\(entry.warning.rawValue)"))
         }
         let verifications = try await desk.verifications().map { v in
-            Line(href: "/applications/\(try v.application.requireID())", number: v.application.number ?? "—",
-                 title: "\(req.t("inbox.verification")) · \(v.row.itemName) · \(v.application.applicantName)",
-                 state: req.t("inbox.verificationPending"), dueOn: v.due, warning: v.overdue ? "red" : "none",
-                 warningLabel: v.overdue ? req.t("warning.red") : nil)
+            Line(
+                href: "/applications/\(try v.application.requireID())", number: v.application.number ?? "—",
+                title: "\(req.t("inbox.verification")) · \(v.row.itemName) · \(v.application.applicantName)",
+                state: req.t("inbox.verificationPending"), dueOn: v.due, warning: v.overdue ? "red" : "none",
+                warningLabel: v.overdue ? req.t("warning.red") : nil)
         }
-        return try await req.view.render("applications", ListContext(page: req.pageContext(title: req.t("inbox.title")), heading: req.t("inbox.title"),
-                                                                       lines: lines, hasLines: !lines.isEmpty, empty: req.t("inbox.none"),
-                                                                       extraHeading: req.t("inbox.verifications"), extra: verifications)).encodeResponse(for: req)
+        return try await req.view.render(
+            "applications",
+            ListContext(
+                page: req.pageContext(title: req.t("inbox.title")), heading: req.t("inbox.title"),
+                lines: lines, hasLines: !lines.isEmpty, empty: req.t("inbox.none"),
+                extraHeading: req.t("inbox.verifications"), extra: verifications)
+        ).encodeResponse(for: req)
     }
 
     // MARK: one application
@@ -147,7 +173,11 @@ struct ApplicationPages {
         let hasActions: Bool
     }
 
-    struct EventView: Encodable { let at: String; let actor: String; let text: String }
+    struct EventView: Encodable {
+        let at: String
+        let actor: String
+        let text: String
+    }
 
     struct DetailContext: Encodable {
         let page: PageContext
@@ -210,29 +240,37 @@ struct ApplicationPages {
         formatter.timeZone = CalendarDate.shanghai
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
         let events = dto.events.reversed().map { e in
-            EventView(at: formatter.string(from: e.at), actor: e.actor,
-                      text: [req.t("event.\(e.action)"), e.to.map { "→ " + req.t("caseState.\($0)") }, e.detail].compactMap { $0 }.joined(separator: " "))
+            EventView(
+                at: formatter.string(from: e.at), actor: e.actor,
+                text: [req.t("event.\(e.action)"), e.to.map { "→ " + req.t("caseState.\($0)") }, e.detail].compactMap { $0 }.joined(
+                    separator: " "))
         }
-        var facts = [req.t("application.applicant", ["name": dto.applicantName]),
-                     req.t("application.channel.\(dto.channel)"),
-                     req.t("application.visits", ["count": String(dto.visits)])]
+        var facts = [
+            req.t("application.applicant", ["name": dto.applicantName]),
+            req.t("application.channel.\(dto.channel)"),
+            req.t("application.visits", ["count": String(dto.visits)]),
+        ]
         if let submitted = dto.submittedOn { facts.append(req.t("application.submittedOn", ["date": submitted])) }
         if let due = dto.dueOn { facts.append(req.t("application.dueOn", ["date": due])) }
         let saved = Set(shared.map(\.materialKey)).count
         if saved > 0 { facts.append(req.t("shared.saved", ["count": String(saved)])) }
         let states = Set(cases.map(\.state))
-        let notices = [("acceptance", states.contains { $0.isAccepted || [.decided, .delivered, .concluded].contains($0) }),
-                       ("correction", states.contains(.awaitingCorrection)), ("refusal", states.contains(.refused)),
-                       ("decision", states.contains { [.decided, .delivered, .concluded].contains($0) })]
-            .filter(\.1).map { CatalogPages.Link(href: "/applications/\(id)/notices/\($0.0)", label: req.t("notice.\($0.0)"), detail: "") }
-        let context = DetailContext(page: req.pageContext(title: dto.number ?? dto.target.name), number: dto.number ?? req.t("application.draftLabel"),
-                                    title: dto.target.name, status: req.t("applicationStatus.\(dto.status)"), facts: facts, cases: views,
-                                    events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure,
-                                    applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty,
-                                    checklist: checklist, hasChecklist: !checklist.isEmpty,
-                                    mayRecordVisit: try desk.mayRecordVisit(application),
-                                    shared: shared, hasShared: !shared.isEmpty,
-                                    rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id ? "/applications/\(id)/rating" : nil)
+        let notices = [
+            ("acceptance", states.contains { $0.isAccepted || [.decided, .delivered, .concluded].contains($0) }),
+            ("correction", states.contains(.awaitingCorrection)), ("refusal", states.contains(.refused)),
+            ("decision", states.contains { [.decided, .delivered, .concluded].contains($0) }),
+        ]
+        .filter(\.1).map { CatalogPages.Link(href: "/applications/\(id)/notices/\($0.0)", label: req.t("notice.\($0.0)"), detail: "") }
+        let context = DetailContext(
+            page: req.pageContext(title: dto.number ?? dto.target.name), number: dto.number ?? req.t("application.draftLabel"),
+            title: dto.target.name, status: req.t("applicationStatus.\(dto.status)"), facts: facts, cases: views,
+            events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure,
+            applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty,
+            checklist: checklist, hasChecklist: !checklist.isEmpty,
+            mayRecordVisit: try desk.mayRecordVisit(application),
+            shared: shared, hasShared: !shared.isEmpty,
+            rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id
+                ? "/applications/\(id)/rating" : nil)
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response
@@ -248,20 +286,30 @@ struct ApplicationPages {
         let r = c.record
         if !r.returnReasons.isEmpty { facts.append(req.t("case.fact.returned", ["list": r.returnReasons.joined(separator: "；")])) }
         if !r.correction.isEmpty { facts.append(req.t("case.fact.correction", ["list": r.correction.joined(separator: "、")])) }
-        if !r.owed.isEmpty { facts.append(req.t("case.fact.owed", ["list": r.owed.joined(separator: "、"), "date": r.owedDue?.description ?? "—"])) }
+        if !r.owed.isEmpty {
+            facts.append(req.t("case.fact.owed", ["list": r.owed.joined(separator: "、"), "date": r.owedDue?.description ?? "—"]))
+        }
         if let d = r.decision {
-            facts.append(req.t(d.approved ? "case.fact.approved" : "case.fact.denied", ["date": d.on.description, "reasons": d.reasons, "basis": d.legalBasis]))
+            facts.append(
+                req.t(
+                    d.approved ? "case.fact.approved" : "case.fact.denied",
+                    ["date": d.on.description, "reasons": d.reasons, "basis": d.legalBasis]))
             if !d.trace.isEmpty { facts.append(req.t("case.fact.trace", ["list": d.trace.joined(separator: "；")])) }
         }
         if let f = r.refusal { facts.append(req.t("case.fact.refused", ["reason": f.reason, "basis": f.legalBasis])) }
-        if let v = r.delivery { facts.append(req.t("case.fact.delivered.\(v.method.rawValue)", ["date": v.on.description, "tracking": v.trackingNumber ?? ""])) }
+        if let v = r.delivery {
+            facts.append(req.t("case.fact.delivered.\(v.method.rawValue)", ["date": v.on.description, "tracking": v.trackingNumber ?? ""]))
+        }
         if case let .pending(due)? = r.verification { facts.append(req.t("case.fact.verifyBy", ["date": due.description])) }
         if let signed = r.commitment {
-            facts.append(req.t(signed.inPerson ? "case.fact.commitmentAtWindow" : "case.fact.commitmentOnline",
-                               ["name": signed.signedBy, "date": signed.signedOn.description, "hash": String(signed.sha256.prefix(16))]))
+            facts.append(
+                req.t(
+                    signed.inPerson ? "case.fact.commitmentAtWindow" : "case.fact.commitmentOnline",
+                    ["name": signed.signedBy, "date": signed.signedOn.description, "hash": String(signed.sha256.prefix(16))]))
         }
         let clock = c.usedDays.map { used in
-            req.t("case.clock", ["used": String(used), "limit": String(c.limitDays), "left": String(c.leftDays ?? 0), "due": c.dueOn ?? "—"])
+            req.t(
+                "case.clock", ["used": String(used), "limit": String(c.limitDays), "left": String(c.leftDays ?? 0), "due": c.dueOn ?? "—"])
                 + (c.dueDateOfficial == false ? " " + req.t("case.clockEstimate") : "")
         }
         let tolerable = item?.materials.filter(\.tolerable).map(\.name) ?? []
@@ -278,21 +326,26 @@ struct ApplicationPages {
             }
         }
         let actions = shown.map { kind in
-            ActionForm(action: kind.rawValue, label: req.t("caseAction.\(kind.rawValue)"), version: c.version,
-                       reason: [.refuse, .decide, .failVerification].contains(kind), legalBasis: [.refuse, .decide].contains(kind),
-                       materials: [.requestCorrection, .returnForCorrection].contains(kind), owed: kind == .acceptTolerantly, owedChoices: tolerable,
-                       approved: kind == .decide, method: kind == .deliver, procedure: kind == .startProcedure,
-                       danger: [.refuse, .withdraw, .failVerification].contains(kind))
+            ActionForm(
+                action: kind.rawValue, label: req.t("caseAction.\(kind.rawValue)"), version: c.version,
+                reason: [.refuse, .decide, .failVerification].contains(kind), legalBasis: [.refuse, .decide].contains(kind),
+                materials: [.requestCorrection, .returnForCorrection].contains(kind), owed: kind == .acceptTolerantly,
+                owedChoices: tolerable,
+                approved: kind == .decide, method: kind == .deliver, procedure: kind == .startProcedure,
+                danger: [.refuse, .withdraw, .failVerification].contains(kind))
         }
-        return CaseView(applicationID: applicationID.uuidString, id: c.id.uuidString, itemName: c.itemName, department: c.department, state: req.t("caseState.\(c.state)"),
-                        warning: c.warning, warningLabel: c.warning == "none" ? nil : req.t("warning.\(c.warning)"), clock: clock, facts: facts,
-                        tasks: c.tasks.map { t in
-                            let mine = reviewerDepartment != nil && t.departmentID == reviewerDepartment && t.status == "open"
-                            return TaskView(id: t.id.uuidString, name: t.name, department: t.department, status: req.t("taskStatus.\(t.status)"),
-                                            dueOn: t.dueOn ?? "—", opinion: t.opinion ?? "", version: t.version,
-                                            canClaim: mine && !t.claimed, canComplete: mine)
-                        },
-                        hasTasks: !c.tasks.isEmpty, actions: actions, hasActions: !actions.isEmpty)
+        return CaseView(
+            applicationID: applicationID.uuidString, id: c.id.uuidString, itemName: c.itemName, department: c.department,
+            state: req.t("caseState.\(c.state)"),
+            warning: c.warning, warningLabel: c.warning == "none" ? nil : req.t("warning.\(c.warning)"), clock: clock, facts: facts,
+            tasks: c.tasks.map { t in
+                let mine = reviewerDepartment != nil && t.departmentID == reviewerDepartment && t.status == "open"
+                return TaskView(
+                    id: t.id.uuidString, name: t.name, department: t.department, status: req.t("taskStatus.\(t.status)"),
+                    dueOn: t.dueOn ?? "—", opinion: t.opinion ?? "", version: t.version,
+                    canClaim: mine && !t.claimed, canComplete: mine)
+            },
+            hasTasks: !c.tasks.isEmpty, actions: actions, hasActions: !actions.isEmpty)
     }
 
     struct ActForm: Content {
@@ -316,10 +369,11 @@ struct ApplicationPages {
         }
         let form = try req.content.decode(ActForm.self)
         let lines = form.materials?.split(whereSeparator: \.isNewline).map(String.init)
-        let body = CaseActionBody(action: form.action, reasons: [.returnForCorrection].contains(CaseActionKind(rawValue: form.action)) ? lines : nil,
-                                  reason: form.reason, legalBasis: form.legalBasis, materials: lines, owed: form.owed, due: form.due,
-                                  approved: form.approved.map { $0 == "true" }, method: form.method, trackingNumber: form.trackingNumber,
-                                  procedure: form.procedure, version: form.version)
+        let body = CaseActionBody(
+            action: form.action, reasons: [.returnForCorrection].contains(CaseActionKind(rawValue: form.action)) ? lines : nil,
+            reason: form.reason, legalBasis: form.legalBasis, materials: lines, owed: form.owed, due: form.due,
+            approved: form.approved.map { $0 == "true" }, method: form.method, trackingNumber: form.trackingNumber,
+            procedure: form.procedure, version: form.version)
         do {
             _ = try await req.actOnCase(caseID, body)
         } catch let error as TongbanError where [.conflict, .unprocessableEntity].contains(error.status) {
@@ -357,18 +411,27 @@ struct ApplicationPages {
     }
 
     func status(req: Request) async throws -> View {
-        let number = req.query[String.self, at: "number"] ?? "", tail = req.query[String.self, at: "tail"] ?? ""
+        let number = req.query[String.self, at: "number"] ?? ""
+        let tail = req.query[String.self, at: "tail"] ?? ""
         var result: ApplicationAPI.StatusDTO? = nil
         var error: String? = nil
         if !number.isEmpty || !tail.isEmpty {
             do {
                 result = try await ApplicationDesk(context: req.context).status(number: number, tail: tail)
             } catch let failure as TongbanError {
-                error = failure.fields.isEmpty ? req.t(failure.code, failure.arguments) : failure.fields.map { req.fieldMessage($0) }.joined(separator: " ")
+                error =
+                    failure.fields.isEmpty
+                    ? req.t(failure.code, failure.arguments) : failure.fields.map { req.fieldMessage($0) }.joined(separator: " ")
             }
         }
-        let states = result?.cases.map { "\($0.item)：\(req.t("caseState.\($0.state)"))\($0.dueOn.map { "（" + req.t("application.dueOn", ["date": $0]) + "）" } ?? "")" } ?? []
-        return try await req.view.render("status", StatusContext(page: req.pageContext(title: req.t("status.title")), number: number, tail: tail,
-                                                                 result: result, states: states, error: error))
+        let states =
+            result?.cases.map {
+                "\($0.item)：\(req.t("caseState.\($0.state)"))\($0.dueOn.map { "（" + req.t("application.dueOn", ["date": $0]) + "）" } ?? "")"
+            } ?? []
+        return try await req.view.render(
+            "status",
+            StatusContext(
+                page: req.pageContext(title: req.t("status.title")), number: number, tail: tail,
+                result: result, states: states, error: error))
     }
 }

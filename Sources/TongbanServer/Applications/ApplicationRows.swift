@@ -30,44 +30,55 @@ extension InsertBatch {
             ("id", c.id), ("application_id", c.applicationID), ("position", c.position), ("item_code", c.itemCode),
             ("item_version", c.itemVersion), ("item_name", c.itemName), ("department_name", c.departmentName),
             ("department_id", c.departmentID), ("state", c.state.rawValue), ("record", c.record), ("version", c.version),
-            ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue), ("verify_due", c.verifyDue),
+            ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue),
+            ("verify_due", c.verifyDue),
             ("warning", c.warning.rawValue), ("updated_at", c.updatedAt), ("decided_on", c.decidedOn), ("days_used", c.daysUsed),
             ("promised_days", c.promisedDays), ("region_code", c.regionCode),
         ]
     }
 
     mutating func add(_ t: ReviewTask) {
-        add(ReviewTask.schema, [
-            ("id", t.id), ("case_id", t.caseID), ("application_id", t.applicationID), ("position", t.position),
-            ("kind", t.kind.rawValue), ("name", t.name), ("department_name", t.departmentName), ("department_id", t.departmentID),
-            ("parallel_group", t.parallelGroup), ("limit_days", t.limitDays), ("status", t.status.rawValue),
-            ("opened_on", t.openedOn), ("due_on", t.dueOn), ("claimed_by", t.claimedBy), ("opinion", t.opinion),
-            ("version", t.version), ("completed_at", t.completedAt),
-        ])
+        add(
+            ReviewTask.schema,
+            [
+                ("id", t.id), ("case_id", t.caseID), ("application_id", t.applicationID), ("position", t.position),
+                ("kind", t.kind.rawValue), ("name", t.name), ("department_name", t.departmentName), ("department_id", t.departmentID),
+                ("parallel_group", t.parallelGroup), ("limit_days", t.limitDays), ("status", t.status.rawValue),
+                ("opened_on", t.openedOn), ("due_on", t.dueOn), ("claimed_by", t.claimedBy), ("opinion", t.opinion),
+                ("version", t.version), ("completed_at", t.completedAt),
+            ])
     }
 
     mutating func add(_ e: CaseEvent) {
-        add(CaseEvent.schema, [
-            ("id", e.id), ("application_id", e.applicationID), ("case_id", e.caseID), ("at", e.at), ("actor_label", e.actorLabel),
-            ("action", e.action), ("from_state", e.fromState), ("to_state", e.toState), ("detail", e.detail),
-        ])
+        add(
+            CaseEvent.schema,
+            [
+                ("id", e.id), ("application_id", e.applicationID), ("case_id", e.caseID), ("at", e.at), ("actor_label", e.actorLabel),
+                ("action", e.action), ("from_state", e.fromState), ("to_state", e.toState), ("detail", e.detail),
+            ])
     }
 
     mutating func add(_ o: OutboxEvent) {
-        add(OutboxEvent.schema, [
-            ("id", o.id), ("topic", o.topic), ("subject", o.subject), ("payload", o.payload), ("created_at", o.createdAt),
-            ("delivered_at", o.deliveredAt),
-        ])
+        add(
+            OutboxEvent.schema,
+            [
+                ("id", o.id), ("topic", o.topic), ("subject", o.subject), ("payload", o.payload), ("created_at", o.createdAt),
+                ("delivered_at", o.deliveredAt),
+            ])
     }
 
     mutating func add(_ m: StoredMaterial) {
-        add(StoredMaterial.schema, [
-            ("id", m.id), ("application_id", m.applicationID), ("material_key", m.materialKey), ("filename", m.filename),
-            ("content_type", m.contentType), ("size", m.size), ("sha256", m.sha256), ("uploaded_at", m.uploadedAt),
-        ])
+        add(
+            StoredMaterial.schema,
+            [
+                ("id", m.id), ("application_id", m.applicationID), ("material_key", m.materialKey), ("filename", m.filename),
+                ("content_type", m.contentType), ("size", m.size), ("sha256", m.sha256), ("uploaded_at", m.uploadedAt),
+            ])
     }
 
     mutating func add(_ v: ApplicationVisit) {
-        add(ApplicationVisit.schema, [("id", v.id), ("application_id", v.applicationID), ("at", v.at), ("purpose", v.purpose), ("recorded_by", v.recordedBy)])
+        add(
+            ApplicationVisit.schema,
+            [("id", v.id), ("application_id", v.applicationID), ("at", v.at), ("purpose", v.purpose), ("recorded_by", v.recordedBy)])
     }
 }

@@ -47,11 +47,14 @@ struct ApplicationSubmission {
         try context.authorize(.create, .application(applicantID: applicantID, regionCode: target.regionCode))
         let submit = body.submit ?? true
         let today = context.today
-        let fields = submit ? target.form : target.form.map { field in
-            var relaxed = field
-            relaxed.required = false
-            return relaxed
-        }
+        let fields =
+            submit
+            ? target.form
+            : target.form.map { field in
+                var relaxed = field
+                relaxed.required = false
+                return relaxed
+            }
         let form = try Self.checkedForm(body.form ?? [:], against: fields, today: today)
         let onBehalf = caller.kind == .staff
         if submit, !onBehalf {
@@ -65,21 +68,24 @@ struct ApplicationSubmission {
                 throw TongbanError.invalid(field: "commitment", "application.commitmentNeedsApplicant")
             }
         }
-        let offered = try await LicenseUse.resolve(body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
-                                                   today: today, on: db)
+        let offered = try await LicenseUse.resolve(
+            body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
+            today: today, on: db)
         let present = onBehalf && (body.applicantPresent ?? false)
         let intent = SubmissionPlan.Intent(
             target: target, form: form, answers: body.answers ?? [:], caller: caller, applicant: applicant, submit: submit,
             commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads)
         let serial = submit ? try await parts.serials.next(on: db) : nil
         let now = context.now
-        var plan = try SubmissionPlan(intent, draft: nil, serial: serial,
-                                      departments: try await parts.caches.departments(on: db),
-                                      today: today, now: now, keys: context.keys)
+        var plan = try SubmissionPlan(
+            intent, draft: nil, serial: serial,
+            departments: try await parts.caches.departments(on: db),
+            today: today, now: now, keys: context.keys)
         let purpose = "办理「\(target.name)」"
         let consented = (body.dataConsent ?? false) && (!onBehalf || present)
-        let fetched = try await DataFetch.reuses(target: target, cases: plan.casesWithItems, applicant: applicant,
-                                                 consented: consented, purpose: purpose, parts: parts, context: context)
+        let fetched = try await DataFetch.reuses(
+            target: target, cases: plan.casesWithItems, applicant: applicant,
+            consented: consented, purpose: purpose, parts: parts, context: context)
         let reuses = LicenseUse.reuses(offered, cases: plan.casesWithItems, purpose: purpose, at: now) + fetched
         for reuse in reuses { plan.rows.add(reuse) }
         let action = submit ? "application.submit" : "application.draft"
@@ -87,7 +93,7 @@ struct ApplicationSubmission {
         do {
             try await parts.groupCommit.write(on: db, GroupWrite(rows: plan.rows, audit: audit))
             return Created(application: plan.application, isNew: true, written: plan.written)
-        } catch where error.isConstraintViolation && key != nil {
+        } catch  where error.isConstraintViolation && key != nil {
             // the same key raced in from another request: answer as the winner did
             if let key, let digest, let earlier = try await Self.replay(key: key, digest: digest, applicantID: applicantID, on: db) {
                 return Created(application: earlier, isNew: false)
@@ -118,9 +124,10 @@ struct ApplicationSubmission {
             throw TongbanError.invalid(field: "applicantID", "application.unknownApplicant")
         }
         let answers = try application.questionnaireAnswers()
-        let saved = ApplyBody(item: application.target == .item ? application.targetCode : nil,
-                              bundle: application.target == .bundle ? application.targetCode : nil,
-                              answers: application.target == .bundle ? answers : nil)
+        let saved = ApplyBody(
+            item: application.target == .item ? application.targetCode : nil,
+            bundle: application.target == .bundle ? application.targetCode : nil,
+            answers: application.target == .bundle ? answers : nil)
         let target = try await ApplicationTarget.resolve(saved, parts: parts, on: db)
         let today = context.today
         let form = try Self.checkedForm(newForm ?? application.formAnswers, against: target.form, today: today)
@@ -138,9 +145,10 @@ struct ApplicationSubmission {
             commitment: false, applicantPresent: application.applicantPresent, idempotencyKey: application.idempotencyKey,
             requestDigest: application.requestDigest, uploads: [])
         let serial = try await parts.serials.next(on: db)
-        let plan = try SubmissionPlan(intent, draft: .init(application: application, cases: cases), serial: serial,
-                                      departments: try await parts.caches.departments(on: db),
-                                      today: today, now: context.now, keys: context.keys)
+        let plan = try SubmissionPlan(
+            intent, draft: .init(application: application, cases: cases), serial: serial,
+            departments: try await parts.caches.departments(on: db),
+            today: today, now: context.now, keys: context.keys)
         let audit = plan.audit(context.auditEvent("application.submit", resource: "application"), fromDraft: true)
         try await parts.groupCommit.write(on: db, GroupWrite(rows: plan.rows, audit: audit, changes: plan.changes))
         return Created(application: plan.application, isNew: true, written: plan.written)
@@ -169,8 +177,9 @@ struct ApplicationSubmission {
         }
         if let account = context.account {
             do {
-                _ = try await LicenseUse.resolve(body.licenses, target: target, applicantID: try account.requireID(),
-                                                 byHolder: account.kind != .staff, today: context.today, on: context.db)
+                _ = try await LicenseUse.resolve(
+                    body.licenses, target: target, applicantID: try account.requireID(),
+                    byHolder: account.kind != .staff, today: context.today, on: context.db)
             } catch let error as TongbanError {
                 for field in error.fields { problems.add(field) }
             }
@@ -218,8 +227,10 @@ struct ApplicationSubmission {
     }
 
     static func replay(key: String, digest: String, applicantID: UUID, on db: any Database) async throws -> ApplicationRecord? {
-        guard let earlier = try await ApplicationRecord.query(on: db).filter(\.$applicantID == applicantID)
-            .filter(\.$idempotencyKey == key).first() else { return nil }
+        guard
+            let earlier = try await ApplicationRecord.query(on: db).filter(\.$applicantID == applicantID)
+                .filter(\.$idempotencyKey == key).first()
+        else { return nil }
         guard earlier.requestDigest == digest else { throw TongbanError.conflict("application.idempotencyKeyReused") }
         return earlier
     }

@@ -49,8 +49,9 @@ struct ApplicationTarget {
             guard body.answers?.isEmpty ?? true else { throw TongbanError.invalid(field: "answers", "application.answersForBundleOnly") }
             let revision = try await parts.catalogIndex.revision(on: db)
             if let (version, item) = caches.published(code, revision: revision) {
-                return ApplicationTarget(kind: .item, code: code, version: version, name: item.displayName,
-                                         regionCode: item.regionCode, items: [(item, version)], form: item.form)
+                return ApplicationTarget(
+                    kind: .item, code: code, version: version, name: item.displayName,
+                    regionCode: item.regionCode, items: [(item, version)], form: item.form)
             }
             guard let entry = try await CatalogStore.published(.item, code: code, on: db) else {
                 // retired or never published: say which, so the applicant is not left guessing
@@ -59,8 +60,9 @@ struct ApplicationTarget {
             }
             let item = try caches.item(entry)
             caches.remember(code, version: entry.version, item: item, revision: revision)
-            return ApplicationTarget(kind: .item, code: entry.code, version: entry.version, name: item.displayName,
-                                     regionCode: item.regionCode, items: [(item, entry.version)], form: item.form)
+            return ApplicationTarget(
+                kind: .item, code: entry.code, version: entry.version, name: item.displayName,
+                regionCode: item.regionCode, items: [(item, entry.version)], form: item.form)
         case let (nil, code?):
             guard let entry = try await CatalogStore.published(.bundle, code: code, on: db) else {
                 throw TongbanError.invalid(field: "bundle", "application.unknownBundle")
@@ -74,16 +76,18 @@ struct ApplicationTarget {
             do {
                 evaluation = try BundleComposer.evaluate(bundle, answers: body.answers ?? [:], items: byCode.mapValues(\.0))
             } catch {
-                let field = switch error {
-                case let .missingAnswer(key), let .unknownQuestion(key): "answers.\(key)"
-                case let .unknownOption(question, _): "answers.\(question)"
-                default: "bundle"
-                }
+                let field =
+                    switch error {
+                    case let .missingAnswer(key), let .unknownQuestion(key): "answers.\(key)"
+                    case let .unknownOption(question, _): "answers.\(question)"
+                    default: "bundle"
+                    }
                 throw TongbanError.invalid(field: field, error.messageKey)
             }
             let items = evaluation.items.compactMap { item in byCode[item.code].map { (item: $0.0, version: $0.1) } }
-            return ApplicationTarget(kind: .bundle, code: entry.code, version: entry.version, name: bundle.name,
-                                     regionCode: bundle.regionCode, items: items, form: evaluation.form.map(\.field))
+            return ApplicationTarget(
+                kind: .bundle, code: entry.code, version: entry.version, name: bundle.name,
+                regionCode: bundle.regionCode, items: items, form: evaluation.form.map(\.field))
         default:
             throw TongbanError.invalid(field: "item", "application.itemOrBundle")
         }
@@ -104,7 +108,12 @@ final class ApplicationCaches: Sendable {
         let key = "\(entry.code)#\(entry.version)"
         if entry.status != .draft, let hit = decoded.withLockedValue({ $0[key] }) { return hit }
         let item = try entry.item()
-        if entry.status != .draft { decoded.withLockedValue { if $0.count > 5_000 { $0.removeAll() }; $0[key] = item } }
+        if entry.status != .draft {
+            decoded.withLockedValue {
+                if $0.count > 5_000 { $0.removeAll() }
+                $0[key] = item
+            }
+        }
         return item
     }
 

@@ -34,7 +34,10 @@ struct ApplyPages {
         let error: String?
     }
 
-    struct Hidden: Encodable { let name: String; let value: String }
+    struct Hidden: Encodable {
+        let name: String
+        let value: String
+    }
 
     /// A material an e-licence can satisfy: the applicant's licence to tick (if they hold one),
     /// and a file field for a copy instead.
@@ -91,7 +94,9 @@ struct ApplyPages {
     }
 
     func page(req: Request) async throws -> Response {
-        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.string.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")") }
+        guard req.currentAccount != nil else {
+            return req.redirect(to: "/login?back=\(req.url.string.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")")
+        }
         var values: [String: String] = [:]
         for key in ["item", "bundle"] { if let v = req.query[String.self, at: key] { values[key] = v } }
         if let raw = req.url.query {
@@ -108,32 +113,40 @@ struct ApplyPages {
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
         let fields = target.form.filter { $0.type != .file }.map { f in
-            Field(name: "f_\(f.key)", label: english ? f.labelEn : f.label, kind: f.type.rawValue,
-                  inputType: Self.inputType(f.type),
-                  required: f.required, choices: f.choices, isChoice: f.type == .choice, value: values["f_\(f.key)"] ?? "",
-                  error: shown.fields["form.\(f.key)"])
+            Field(
+                name: "f_\(f.key)", label: english ? f.labelEn : f.label, kind: f.type.rawValue,
+                inputType: Self.inputType(f.type),
+                required: f.required, choices: f.choices, isChoice: f.type == .choice, value: values["f_\(f.key)"] ?? "",
+                error: shown.fields["form.\(f.key)"])
         }
         var seen: Set<String> = []
         let uploads = target.items.flatMap(\.item.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map { m in
-            Upload(name: "m_\(m.key)", label: m.name, required: m.required && !m.tolerable,
-                   note: m.tolerable ? req.t("apply.tolerable") : (m.required ? "" : req.t("apply.optional")), error: shown.fields["materials.\(m.key)"])
+            Upload(
+                name: "m_\(m.key)", label: m.name, required: m.required && !m.tolerable,
+                note: m.tolerable ? req.t("apply.tolerable") : (m.required ? "" : req.t("apply.optional")),
+                error: shown.fields["materials.\(m.key)"])
         }
         let choices = try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
         let fetched = DataFetch.materials(target, resources: req.application.dataResources)
         let signer = req.currentAccount.map { $0.kind == .staff ? req.t("apply.theApplicant") : $0.displayName } ?? ""
         let commitments = target.items.map(\.item).filter(\.commitmentAllowed).map { SignedCommitment.text(for: $0, applicant: signer) }
-        let dataLines = fetched.map { m, r in req.t("apply.dataLine", ["material": m.name, "resource": english ? r.nameEn : r.name, "owner": r.owner.name]) }
+        let dataLines = fetched.map { m, r in
+            req.t("apply.dataLine", ["material": m.name, "resource": english ? r.nameEn : r.name, "owner": r.owner.name])
+        }
         let needConsent = Array(Set(fetched.filter { $0.1.consentRequired }.map { english ? $0.1.nameEn : $0.1.name })).sorted()
         var hidden = [Hidden(name: target.kind == .item ? "item" : "bundle", value: target.code)]
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("a_") { hidden.append(Hidden(name: key, value: value)) }
-        let context = Context(page: req.pageContext(title: req.t("apply.title", ["name": target.name])), title: target.name,
-                              hidden: hidden, fields: fields, uploads: uploads, hasUploads: !uploads.isEmpty,
-                              licenseChoices: choices, hasLicenseChoices: !choices.isEmpty,
-                              dataLines: dataLines, hasData: !dataLines.isEmpty, dataConsentNeeded: !needConsent.isEmpty,
-                              dataConsentLabel: req.t("apply.dataConsent", ["resources": needConsent.joined(separator: "、")]),
-                              dataConsentChecked: values["dataConsent"] != nil,
-                              commitments: commitments, hasCommitments: !commitments.isEmpty, commitmentChecked: values["commitment"] != nil,
-                              commitmentError: shown.fields["commitment"], summary: shown.summary)
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("a_") {
+            hidden.append(Hidden(name: key, value: value))
+        }
+        let context = Context(
+            page: req.pageContext(title: req.t("apply.title", ["name": target.name])), title: target.name,
+            hidden: hidden, fields: fields, uploads: uploads, hasUploads: !uploads.isEmpty,
+            licenseChoices: choices, hasLicenseChoices: !choices.isEmpty,
+            dataLines: dataLines, hasData: !dataLines.isEmpty, dataConsentNeeded: !needConsent.isEmpty,
+            dataConsentLabel: req.t("apply.dataConsent", ["resources": needConsent.joined(separator: "、")]),
+            dataConsentChecked: values["dataConsent"] != nil,
+            commitments: commitments, hasCommitments: !commitments.isEmpty, commitmentChecked: values["commitment"] != nil,
+            commitmentError: shown.fields["commitment"], summary: shown.summary)
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response
@@ -141,12 +154,15 @@ struct ApplyPages {
 
     /// The licence materials of the target, each with the applicant's usable licence of its type
     /// (ticked on the first view; afterwards as the applicant left it).
-    func licenseChoices(_ req: Request, target: ApplicationTarget, values: [String: String], shown: FormFailure,
-                        firstView: Bool) async throws -> [LicenseChoice] {
+    func licenseChoices(
+        _ req: Request, target: ApplicationTarget, values: [String: String], shown: FormFailure,
+        firstView: Bool
+    ) async throws -> [LicenseChoice] {
         let materials = LicenseUse.licenseMaterials(target)
         guard !materials.isEmpty, let account = req.currentAccount, account.kind != .staff else { return [] }
-        let held = try await LicenseUse.usable(holderID: try account.requireID(), types: Set(materials.compactMap(\.licenseType)),
-                                               today: req.application.today, on: req.db)
+        let held = try await LicenseUse.usable(
+            holderID: try account.requireID(), types: Set(materials.compactMap(\.licenseType)),
+            today: req.application.today, on: req.db)
         let departments = target.items.map(\.item.department.name)
         return materials.map { m in
             let license = held.first { $0.typeCode == m.licenseType }
@@ -155,8 +171,10 @@ struct ApplyPages {
                 .sorted { departments.firstIndex(of: $0)! < departments.firstIndex(of: $1)! }
             return LicenseChoice(
                 material: m.name, name: "l_\(m.key)", held: license != nil, identifier: license?.identifier ?? "",
-                label: license.map { req.t("apply.useLicense", ["type": $0.typeName, "identifier": $0.identifier, "validity": validity]) } ?? "",
-                consent: req.t("apply.licenseConsent", ["departments": readers.joined(separator: "、"), "days": String(LicenseUse.consentDays)]),
+                label: license.map { req.t("apply.useLicense", ["type": $0.typeName, "identifier": $0.identifier, "validity": validity]) }
+                    ?? "",
+                consent: req.t(
+                    "apply.licenseConsent", ["departments": readers.joined(separator: "、"), "days": String(LicenseUse.consentDays)]),
                 checked: license != nil && (firstView || values["l_\(m.key)"] != nil), upload: "m_\(m.key)",
                 error: shown.fields["licenses.\(m.key)"] ?? shown.fields["materials.\(m.key)"])
         }
@@ -180,7 +198,9 @@ struct ApplyPages {
             values = try req.content.decode([String: String].self)
         }
         var form: [String: String] = [:]
-        for (key, value) in values where key.hasPrefix("f_") && !value.trimmingCharacters(in: .whitespaces).isEmpty { form[String(key.dropFirst(2))] = value }
+        for (key, value) in values where key.hasPrefix("f_") && !value.trimmingCharacters(in: .whitespaces).isEmpty {
+            form[String(key.dropFirst(2))] = value
+        }
         var body = Self.body(values)
         body.form = form
         var offered: [String: String] = [:]
@@ -217,7 +237,10 @@ enum MultipartValue: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let file = try? container.decode(File.self), file.filename != "" || file.contentType != nil { self = .file(file); return }
+        if let file = try? container.decode(File.self), file.filename != "" || file.contentType != nil {
+            self = .file(file)
+            return
+        }
         self = .text(try container.decode(String.self))
     }
 }

@@ -35,7 +35,9 @@ struct CaseActionBody: Content {
         func list(_ values: [String]?, _ field: String) throws -> [String] {
             let clean = (values ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
             guard !clean.isEmpty else { throw TongbanError.invalid(field: field, "field.required") }
-            guard clean.count <= 50, clean.allSatisfy({ $0.count <= 500 }) else { throw TongbanError.invalid(field: field, "field.tooLong") }
+            guard clean.count <= 50, clean.allSatisfy({ $0.count <= 500 }) else {
+                throw TongbanError.invalid(field: field, "field.tooLong")
+            }
             return clean
         }
         switch kind {
@@ -55,7 +57,9 @@ struct CaseActionBody: Content {
         case .supplyOwed: return .supplyOwed
         case .suspendForOwed: throw TongbanError.invalid(field: "action", "case.systemOnly")
         case .startProcedure:
-            guard let procedure, let kind = ProcedureKind(rawValue: procedure) else { throw TongbanError.invalid(field: "procedure", "field.unknownValue") }
+            guard let procedure, let kind = ProcedureKind(rawValue: procedure) else {
+                throw TongbanError.invalid(field: "procedure", "field.unknownValue")
+            }
             let step = item.steps.first { $0.kind.rawValue == kind.rawValue }
             return .startProcedure(kind, pausesClock: step?.pausesClock ?? false)
         case .finishProcedure: return .finishProcedure
@@ -63,7 +67,9 @@ struct CaseActionBody: Content {
             guard let approved else { throw TongbanError.invalid(field: "approved", "field.required") }
             return .decide(approved: approved, reasons: try text(reason, "reason"), legalBasis: try text(legalBasis, "legalBasis"))
         case .deliver:
-            guard let method, let delivery = DeliveryMethod(rawValue: method) else { throw TongbanError.invalid(field: "method", "field.unknownValue") }
+            guard let method, let delivery = DeliveryMethod(rawValue: method) else {
+                throw TongbanError.invalid(field: "method", "field.unknownValue")
+            }
             if delivery == .post { _ = try text(trackingNumber, "trackingNumber") }
             return .deliver(delivery, trackingNumber: trackingNumber?.trimmingCharacters(in: .whitespaces))
         case .conclude: return .conclude
@@ -87,8 +93,9 @@ enum CaseWork {
 
     static func load(caseID: UUID, caches: ApplicationCaches, on db: any Database) async throws -> Loaded {
         guard let row = try await CaseRow.find(caseID, on: db),
-              let application = try await ApplicationRecord.find(row.applicationID, on: db),
-              let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: db) else {
+            let application = try await ApplicationRecord.find(row.applicationID, on: db),
+            let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: db)
+        else {
             throw TongbanError.notFound("case")
         }
         let tasks = try await ReviewTask.query(on: db).filter(\.$caseID == caseID).sort(\.$position).all()
@@ -96,22 +103,26 @@ enum CaseWork {
     }
 
     static func resource(_ loaded: Loaded) throws -> Resource {
-        .application(applicantID: loaded.application.applicantID, regionCode: try RegionCode(loaded.application.regionCode),
-                     departmentIDs: Set(loaded.tasks.compactMap(\.departmentID) + [loaded.row.departmentID].compactMap { $0 }))
+        .application(
+            applicantID: loaded.application.applicantID, regionCode: try RegionCode(loaded.application.regionCode),
+            departmentIDs: Set(loaded.tasks.compactMap(\.departmentID) + [loaded.row.departmentID].compactMap { $0 }))
     }
 
     /// The transition itself, for people (through `act`) and for the platform (deadline watch).
-    static func perform(_ action: CaseAction, on loaded: Loaded, as role: CaseActor, actorLabel label: String, audit auditBase: AuditEvent,
-                        context: UseCaseContext, signer: LicenseSigner) async throws {
+    static func perform(
+        _ action: CaseAction, on loaded: Loaded, as role: CaseActor, actorLabel label: String, audit auditBase: AuditEvent,
+        context: UseCaseContext, signer: LicenseSigner
+    ) async throws {
         let today = context.today
         let calendar = context.calendar
         let db = context.db
         let kind = action.kind
         let caseID = try loaded.row.requireID()
-        let situation = CaseMachine.Context(actor: role, today: today,
-                                          openReviewTasks: loaded.tasks.filter { $0.status != .done }.count,
-                                          commitmentAllowed: loaded.item.commitmentAllowed,
-                                          tolerableMaterials: Set(loaded.item.materials.filter(\.tolerable).flatMap { [$0.key, $0.name] }))
+        let situation = CaseMachine.Context(
+            actor: role, today: today,
+            openReviewTasks: loaded.tasks.filter { $0.status != .done }.count,
+            commitmentAllowed: loaded.item.commitmentAllowed,
+            tolerableMaterials: Set(loaded.item.materials.filter(\.tolerable).flatMap { [$0.key, $0.name] }))
         let next: CaseRecord
         do {
             next = try CaseMachine.apply(action, to: loaded.record, situation)
@@ -127,7 +138,8 @@ enum CaseWork {
         let encoded = String(decoding: try CatalogEntry.encoder.encode(next), as: UTF8.self)
         let detail = detailText(action)
         // an approval whose result is an e-licence issues it, signed before the transaction
-        let license = next.state == .decided && loaded.record.state != .decided && next.decision?.approved == true
+        let license =
+            next.state == .decided && loaded.record.state != .decided && next.decision?.approved == true
             ? try await signer.prepare(for: loaded, on: today, db: db) : nil
         let now = context.now
         try await db.write { tx in
@@ -149,21 +161,31 @@ enum CaseWork {
             guard updated.count == 1 else { throw conflict(loaded, role) }
             for task in opened { try await task.save(on: tx) }
             let applicationID = try loaded.application.requireID()
-            try await CaseEvent(applicationID: applicationID, caseID: caseID, at: now, actor: label, action: kind.rawValue,
-                                from: loaded.record.state, to: next.state, detail: detail).create(on: tx)
+            try await CaseEvent(
+                applicationID: applicationID, caseID: caseID, at: now, actor: label, action: kind.rawValue,
+                from: loaded.record.state, to: next.state, detail: detail
+            ).create(on: tx)
             try await refreshApplication(applicationID, on: tx)
-            try await OutboxEvent(topic: "case.\(kind.rawValue)", subject: loaded.application.number ?? "-",
-                                  payload: ["application": loaded.application.number ?? "", "item": loaded.row.itemCode,
-                                            "from": loaded.record.state.rawValue, "to": next.state.rawValue], at: now).create(on: tx)
+            try await OutboxEvent(
+                topic: "case.\(kind.rawValue)", subject: loaded.application.number ?? "-",
+                payload: [
+                    "application": loaded.application.number ?? "", "item": loaded.row.itemCode,
+                    "from": loaded.record.state.rawValue, "to": next.state.rawValue,
+                ], at: now
+            ).create(on: tx)
             var audits = [audit]
             if let license {
                 try await license.create(on: tx)
-                try await OutboxEvent(topic: "license.issued", subject: license.identifier,
-                                      payload: ["license": license.identifier, "type": license.typeCode, "application": loaded.application.number ?? ""],
-                                      at: now).create(on: tx)
-                audits.append(AuditEvent(actorID: auditBase.actorID, actorLabel: auditBase.actorLabel, action: "license.issue",
-                                         resource: "license:\(license.identifier)", requestID: auditBase.requestID,
-                                         details: "\(license.typeName) for application \(loaded.application.number ?? "-")"))
+                try await OutboxEvent(
+                    topic: "license.issued", subject: license.identifier,
+                    payload: ["license": license.identifier, "type": license.typeCode, "application": loaded.application.number ?? ""],
+                    at: now
+                ).create(on: tx)
+                audits.append(
+                    AuditEvent(
+                        actorID: auditBase.actorID, actorLabel: auditBase.actorLabel, action: "license.issue",
+                        resource: "license:\(license.identifier)", requestID: auditBase.requestID,
+                        details: "\(license.typeName) for application \(loaded.application.number ?? "-")"))
             }
             if next.state == .revoked {
                 // failed verification of a commitment: the licence it brought is revoked too
@@ -176,8 +198,10 @@ enum CaseWork {
 
     /// After acceptance, the first review tasks open: the first task and every task of its
     /// parallel group, each with its own due date.
-    static func openTasks(_ tasks: [ReviewTask], after before: CaseRecord, _ next: CaseRecord, today: CalendarDate,
-                          calendar: WorkingDayCalendar) -> [ReviewTask] {
+    static func openTasks(
+        _ tasks: [ReviewTask], after before: CaseRecord, _ next: CaseRecord, today: CalendarDate,
+        calendar: WorkingDayCalendar
+    ) -> [ReviewTask] {
         guard !before.state.isAccepted, next.state.isAccepted else { return [] }
         return nextWave(tasks, today: today, calendar: calendar)
     }
@@ -186,7 +210,9 @@ enum CaseWork {
     /// the others of its parallel group.
     static func nextWave(_ tasks: [ReviewTask], today: CalendarDate, calendar: WorkingDayCalendar) -> [ReviewTask] {
         guard !tasks.contains(where: { $0.status == .open }), let first = tasks.first(where: { $0.status == .waiting }) else { return [] }
-        let wave = tasks.filter { $0.status == .waiting && ($0.id == first.id || (first.parallelGroup != nil && $0.parallelGroup == first.parallelGroup)) }
+        let wave = tasks.filter {
+            $0.status == .waiting && ($0.id == first.id || (first.parallelGroup != nil && $0.parallelGroup == first.parallelGroup))
+        }
         for task in wave {
             task.status = .open
             task.openedOn = today.description
@@ -204,23 +230,26 @@ enum CaseWork {
     }
 
     static func conflict(_ loaded: Loaded, _ role: CaseActor) -> TongbanError {
-        TongbanError(status: .conflict, code: "case.changedMeanwhile",
-                     arguments: ["state": loaded.record.state.rawValue])
+        TongbanError(
+            status: .conflict, code: "case.changedMeanwhile",
+            arguments: ["state": loaded.record.state.rawValue])
     }
 
     static func refusal(_ refusal: CaseMachine.Refusal) -> TongbanError {
         let allowed = refusal.allowed.map(\.rawValue).joined(separator: ", ")
         switch refusal.reason {
         case .wrongState:
-            return TongbanError(status: .conflict, code: "case.wrongState",
-                                arguments: ["state": refusal.state.rawValue, "action": refusal.action.rawValue, "allowed": allowed.isEmpty ? "-" : allowed])
+            return TongbanError(
+                status: .conflict, code: "case.wrongState",
+                arguments: ["state": refusal.state.rawValue, "action": refusal.action.rawValue, "allowed": allowed.isEmpty ? "-" : allowed])
         case .notYourAction:
             return TongbanError.denied(.roleMissing)
         case .condition:
             // what the caller wrote is wrong (422), or the case is not ready for it yet (409)
             let status: HTTPResponseStatus = inputConditions.contains(refusal.condition ?? "") ? .unprocessableEntity : .conflict
-            return TongbanError(status: status, code: refusal.condition ?? "case.condition",
-                                arguments: ["state": refusal.state.rawValue, "action": refusal.action.rawValue, "allowed": allowed.isEmpty ? "-" : allowed])
+            return TongbanError(
+                status: status, code: refusal.condition ?? "case.condition",
+                arguments: ["state": refusal.state.rawValue, "action": refusal.action.rawValue, "allowed": allowed.isEmpty ? "-" : allowed])
         }
     }
 

@@ -42,8 +42,9 @@ struct CaseDesk {
         if let version = body.version, version != loaded.row.version { throw CaseWork.conflict(loaded, role) }
         let action = try body.action(today: context.today, calendar: context.calendar, item: loaded.item)
         let audit = context.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")")
-        try await CaseWork.perform(action, on: loaded, as: role, actorLabel: context.account?.auditLabel ?? "system",
-                                   audit: audit, context: context, signer: signer)
+        try await CaseWork.perform(
+            action, on: loaded, as: role, actorLabel: context.account?.auditLabel ?? "system",
+            audit: audit, context: context, signer: signer)
         return try await load(caseID)
     }
 }

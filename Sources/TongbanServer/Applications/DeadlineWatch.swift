@@ -31,19 +31,27 @@ enum DeadlineWatch {
         let today = today ?? app.today
         let day = today.description
         var summary = Summary()
-        struct Changed: Decodable { let id: UUID; let application_id: UUID; let warning: String }
-        let colour = SQLQueryString("CASE WHEN due_on < \(bind: day) THEN 'red' WHEN yellow_on <= \(bind: day) THEN 'yellow' ELSE 'none' END")
+        struct Changed: Decodable {
+            let id: UUID
+            let application_id: UUID
+            let warning: String
+        }
+        let colour = SQLQueryString(
+            "CASE WHEN due_on < \(bind: day) THEN 'red' WHEN yellow_on <= \(bind: day) THEN 'yellow' ELSE 'none' END")
         let changed = try await app.db.write { tx in
-            let rows = try await tx.sql.raw("""
+            let rows = try await tx.sql.raw(
+                """
                 UPDATE cases SET warning = \(colour)
                 WHERE clock_running = \(bind: true) AND warning <> \(colour)
                 RETURNING id, application_id, warning
-                """).all(decoding: Changed.self)
+                """
+            ).all(decoding: Changed.self)
             let now = app.clock.now()
             for chunk in stride(from: 0, to: rows.count, by: 500).map({ Array(rows[$0..<min($0 + 500, rows.count)]) }) {
                 let events = chunk.filter { $0.warning != "none" }.map {
-                    OutboxEvent(topic: "case.warning", subject: $0.id.uuidString,
-                                payload: ["case": $0.id.uuidString, "application": $0.application_id.uuidString, "warning": $0.warning], at: now)
+                    OutboxEvent(
+                        topic: "case.warning", subject: $0.id.uuidString,
+                        payload: ["case": $0.id.uuidString, "application": $0.application_id.uuidString, "warning": $0.warning], at: now)
                 }
                 if !events.isEmpty { try await events.create(on: tx) }
             }
@@ -60,16 +68,19 @@ enum DeadlineWatch {
         let overdue = try await CaseRow.query(on: app.db).filter(\.$owedDue < day).filter(\.$state == .underReview).all()
         for row in overdue {
             let loaded = try await CaseWork.load(caseID: try row.requireID(), caches: app.applicationCaches, on: app.db)
-            let audit = AuditEvent(actorID: nil, actorLabel: "system:deadline-watch", action: "case.suspendForOwed",
-                                   resource: "application:\(loaded.application.number ?? "-")")
+            let audit = AuditEvent(
+                actorID: nil, actorLabel: "system:deadline-watch", action: "case.suspendForOwed",
+                resource: "application:\(loaded.application.number ?? "-")")
             do {
-                let system = UseCaseContext(db: app.db, clock: app.clock, calendar: app.workingDays, keys: app.keys,
-                                            settings: app.tongban, account: nil)
-                try await CaseWork.perform(.suspendForOwed, on: loaded, as: .system, actorLabel: "system", audit: audit,
-                                           context: system.reckoning(asOf: today), signer: LicenseSigner(app: app))
+                let system = UseCaseContext(
+                    db: app.db, clock: app.clock, calendar: app.workingDays, keys: app.keys,
+                    settings: app.tongban, account: nil)
+                try await CaseWork.perform(
+                    .suspendForOwed, on: loaded, as: .system, actorLabel: "system", audit: audit,
+                    context: system.reckoning(asOf: today), signer: LicenseSigner(app: app))
                 summary.suspended += 1
             } catch let error as TongbanError where error.status == .conflict {
-                continue   // another process, or the applicant, got there first
+                continue  // another process, or the applicant, got there first
             }
         }
         summary.escalated = try await Escalation.run(.followUps, app: app, today: today)
@@ -82,7 +93,9 @@ enum DeadlineWatch {
         BackgroundJob.schedule(app, name: "deadline watch", every: interval, firstAfter: min(interval, 60)) {
             let summary = try await run(app: app)
             if summary != Summary() {
-                app.logger.info("deadline watch: \(summary.yellow) yellow, \(summary.red) red, \(summary.cleared) cleared, \(summary.suspended) suspended")
+                app.logger.info(
+                    "deadline watch: \(summary.yellow) yellow, \(summary.red) red, \(summary.cleared) cleared, \(summary.suspended) suspended"
+                )
             }
         }
     }
@@ -91,10 +104,14 @@ enum DeadlineWatch {
 /// Work a serving process repeats on its own: run every `interval` seconds from `firstAfter`
 /// seconds after start, a failure logged and the next run attempted as usual, stopped at shutdown.
 enum BackgroundJob {
-    static func schedule(_ app: Application, name: String, every interval: TimeInterval, firstAfter delay: TimeInterval,
-                         _ body: @escaping @Sendable () async throws -> Void) {
-        let task = app.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .milliseconds(Int64(delay * 1000)),
-                                                                        delay: .milliseconds(Int64(interval * 1000))) { _ in
+    static func schedule(
+        _ app: Application, name: String, every interval: TimeInterval, firstAfter delay: TimeInterval,
+        _ body: @escaping @Sendable () async throws -> Void
+    ) {
+        let task = app.eventLoopGroup.next().scheduleRepeatedAsyncTask(
+            initialDelay: .milliseconds(Int64(delay * 1000)),
+            delay: .milliseconds(Int64(interval * 1000))
+        ) { _ in
             app.eventLoopGroup.next().makeFutureWithTask {
                 do { try await body() } catch { app.logger.error("\(name) failed: \(error)") }
             }
@@ -130,6 +147,8 @@ struct DeadlinesCommand: AsyncCommand {
         try await app.autoMigrate()
         let clock = ContinuousClock.now
         let summary = try await DeadlineWatch.run(app: app, today: today)
-        context.console.print("deadlines: \(summary.yellow) turned yellow, \(summary.red) turned red, \(summary.cleared) cleared, \(summary.suspended) suspended (\(ContinuousClock.now - clock))")
+        context.console.print(
+            "deadlines: \(summary.yellow) turned yellow, \(summary.red) turned red, \(summary.cleared) cleared, \(summary.suspended) suspended (\(ContinuousClock.now - clock))"
+        )
     }
 }

@@ -42,8 +42,10 @@ struct MaterialDesk {
 
     /// Checks the file, keeps it, then writes its row, a timeline entry and the audit entry in
     /// one transaction.
-    func store(_ buffer: ByteBuffer, contentType: HTTPMediaType?, filename: String, key: String,
-               application: ApplicationRecord) async throws -> MaterialStore.MaterialDTO {
+    func store(
+        _ buffer: ByteBuffer, contentType: HTTPMediaType?, filename: String, key: String,
+        application: ApplicationRecord
+    ) async throws -> MaterialStore.MaterialDTO {
         switch MaterialStore.problem(bytes: buffer, contentType: contentType) {
         case "material.tooLarge"?:
             throw TongbanError(status: .payloadTooLarge, code: "material.tooLarge")
@@ -69,17 +71,20 @@ struct MaterialDesk {
         material.size = bytes.count
         material.sha256 = sha
         material.uploadedAt = now
-        let audit = context.auditEvent("material.upload", resource: "application:\(application.number ?? id.uuidString)",
-                                       details: "\(key) \(sha.prefix(12)) \(bytes.count) B")
-        let entry = CaseEvent(applicationID: id, caseID: nil, at: now, actor: audit.actorLabel, action: "material.upload",
-                              from: nil, to: nil, detail: "\(key)：\(filename)")
+        let audit = context.auditEvent(
+            "material.upload", resource: "application:\(application.number ?? id.uuidString)",
+            details: "\(key) \(sha.prefix(12)) \(bytes.count) B")
+        let entry = CaseEvent(
+            applicationID: id, caseID: nil, at: now, actor: audit.actorLabel, action: "material.upload",
+            from: nil, to: nil, detail: "\(key)：\(filename)")
         try await context.db.write { tx in
             try await material.create(on: tx)
             try await entry.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
-        return MaterialStore.MaterialDTO(id: materialID, key: key, filename: filename, contentType: material.contentType,
-                                         size: bytes.count, sha256: sha)
+        return MaterialStore.MaterialDTO(
+            id: materialID, key: key, filename: filename, contentType: material.contentType,
+            size: bytes.count, sha256: sha)
     }
 }
 

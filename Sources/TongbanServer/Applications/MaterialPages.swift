@@ -13,7 +13,10 @@ struct MaterialPages {
         routes.post("applications", ":id", "visits", use: visit)
     }
 
-    struct Choice: Encodable { let key: String; let name: String }
+    struct Choice: Encodable {
+        let key: String
+        let name: String
+    }
 
     /// One line of the items' material checklist beside what was uploaded: the window clerk's
     /// side-by-side view, and the applicant's view of what is still missing.
@@ -40,11 +43,14 @@ struct MaterialPages {
             case .sharedData: status = reused != nil ? "data" : !m.required ? "optional" : "toVerify"
             case .department: status = "fetched"
             }
-            let kind = m.source != .applicant ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
+            let kind =
+                m.source != .applicant
+                ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
                 : req.t(!m.required ? "checklist.optional" : m.tolerable ? "checklist.tolerable" : "checklist.required")
             let shown = (reused.map { ["\($0.sourceName) \($0.sourceRef)"] } ?? []) + files
-            return ChecklistLine(name: m.name, kind: kind, files: shown.joined(separator: "、"), hasFiles: !shown.isEmpty, status: status,
-                                 statusLabel: req.t("checklist.\(status)"))
+            return ChecklistLine(
+                name: m.name, kind: kind, files: shown.joined(separator: "、"), hasFiles: !shown.isEmpty, status: status,
+                statusLabel: req.t("checklist.\(status)"))
         }
     }
 
@@ -77,7 +83,9 @@ struct MaterialPages {
         let own = req.allows(.view, .holderRecords(holderID: application.applicantID))
         guard own || Policy.decide(req.currentActor, .handle, resource).isAllowed else { return [] }
         var seen = Set<String>()
-        return items.flatMap(\.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map { Choice(key: $0.key, name: $0.name) }
+        return items.flatMap(\.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map {
+            Choice(key: $0.key, name: $0.name)
+        }
     }
 
     /// What the page shows on the application instead of an error page.

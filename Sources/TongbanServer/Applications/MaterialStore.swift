@@ -28,7 +28,9 @@ enum MaterialStore {
     static func path(_ app: Application, sha256: String) -> String { MaterialFiles(app).path(sha256: sha256) }
 
     /// The states in which the applicant (or a clerk) may still add materials.
-    static let acceptingStates: Set<CaseState> = [.draft, .returned, .submitted, .prereviewed, .awaitingCorrection, .underReview, .suspended]
+    static let acceptingStates: Set<CaseState> = [
+        .draft, .returned, .submitted, .prereviewed, .awaitingCorrection, .underReview, .suspended,
+    ]
 
     static func upload(req: Request) async throws -> Response {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
@@ -48,8 +50,10 @@ enum MaterialStore {
     static func problem(bytes: ByteBuffer, contentType: HTTPMediaType?) -> String? {
         guard bytes.readableBytes > 0 else { return "material.empty" }
         guard bytes.readableBytes <= maxBytes else { return "material.tooLarge" }
-        guard let declared = contentType, let kind = kinds.first(where: { $0.type.type == declared.type && $0.type.subType == declared.subType }),
-              bytes.readableBytesView.starts(with: kind.magic) else { return "material.forbiddenType" }
+        guard let declared = contentType,
+            let kind = kinds.first(where: { $0.type.type == declared.type && $0.type.subType == declared.subType }),
+            bytes.readableBytesView.starts(with: kind.magic)
+        else { return "material.forbiddenType" }
         return nil
     }
 
@@ -71,13 +75,21 @@ enum MaterialStore {
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            guard n > 0 else { close(fd); unlink(temporary); throw Abort(.internalServerError, reason: "short write") }
+            guard n > 0 else {
+                close(fd)
+                unlink(temporary)
+                throw Abort(.internalServerError, reason: "short write")
+            }
             written += n
         }
         guard fsync(fd) == 0, close(fd) == 0, rename(temporary, path) == 0 else {
-            unlink(temporary); throw Abort(.internalServerError, reason: "cannot store \(path)")
+            unlink(temporary)
+            throw Abort(.internalServerError, reason: "cannot store \(path)")
         }
         let dir = open(folder, O_RDONLY)
-        if dir >= 0 { _ = fsync(dir); close(dir) }
+        if dir >= 0 {
+            _ = fsync(dir)
+            close(dir)
+        }
     }
 }

@@ -75,7 +75,7 @@ struct ReviewTaskDesk {
         let today = context.today.description
         return tasks.compactMap { task in
             guard let row = cases.first(where: { $0.id == task.caseID }),
-                  let application = applications.first(where: { $0.id == row.applicationID })
+                let application = applications.first(where: { $0.id == row.applicationID })
             else { return nil }
             let overdue = task.dueOn.map { $0 < today } ?? false
             return Entry(task: task, row: row, application: application, warning: overdue ? .red : row.warning)
@@ -87,11 +87,12 @@ struct ReviewTaskDesk {
         let account = try context.requireAccount()
         let db = context.db
         guard let task = try await ReviewTask.find(id, on: db),
-              let application = try await ApplicationRecord.find(task.applicationID, on: db)
+            let application = try await ApplicationRecord.find(task.applicationID, on: db)
         else { throw TongbanError.notFound("task") }
         guard let verb = Verb(rawValue: rawVerb) else { throw TongbanError.notFound("task") }
-        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
-                                            departmentIDs: Set([task.departmentID].compactMap { $0 }))
+        let resource = Resource.application(
+            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
+            departmentIDs: Set([task.departmentID].compactMap { $0 }))
         guard context.allows(.view, resource) else { throw TongbanError.notFound("task") }
         try context.authorize(.review, resource)
         let me = try account.requireID()
@@ -102,8 +103,9 @@ struct ReviewTaskDesk {
         let calendar = context.calendar
         let now = context.now
         let applicationID = try application.requireID()
-        let audit = context.auditEvent("task.\(verb.rawValue)", resource: "application:\(application.number ?? "-")",
-                                       details: task.name)
+        let audit = context.auditEvent(
+            "task.\(verb.rawValue)", resource: "application:\(application.number ?? "-")",
+            details: task.name)
         let seen = task.version
         try await db.write { tx in
             let query = ReviewTask.query(on: tx).filter(\.$id == id).filter(\.$version == seen).set(\.$version, to: seen + 1)
@@ -124,8 +126,9 @@ struct ReviewTaskDesk {
                 for opened in CaseWork.nextWave(siblings, today: today, calendar: calendar) {
                     try await opened.save(on: tx)
                 }
-                let entry = CaseEvent(applicationID: applicationID, caseID: task.caseID, at: now, actor: audit.actorLabel,
-                                      action: "task.complete", from: nil, to: nil, detail: "\(task.name)：\(opinion ?? "")")
+                let entry = CaseEvent(
+                    applicationID: applicationID, caseID: task.caseID, at: now, actor: audit.actorLabel,
+                    action: "task.complete", from: nil, to: nil, detail: "\(task.name)：\(opinion ?? "")")
                 try await entry.create(on: tx)
             }
             try await AuditLog.append(audit, on: tx, now: now)

@@ -40,8 +40,10 @@ struct SubmissionPlan: @unchecked Sendable {
     var casesWithItems: [(row: CaseRow, item: ServiceItem)] = []
 
     /// Builds the rows. `serial` numbers a submission; `departments` routes cases and tasks.
-    init(_ intent: Intent, draft: Draft?, serial: Int?, departments: DepartmentDirectory, today: CalendarDate, now: Date,
-         keys: KeyRing) throws {
+    init(
+        _ intent: Intent, draft: Draft?, serial: Int?, departments: DepartmentDirectory, today: CalendarDate, now: Date,
+        keys: KeyRing
+    ) throws {
         let target = intent.target
         let onBehalf = intent.caller.kind == .staff
         let actorLabel = AuditEvent.label(intent.caller)
@@ -81,8 +83,9 @@ struct SubmissionPlan: @unchecked Sendable {
             if let earlier {
                 record.commitment = try earlier.caseRecord().commitment
             } else if intent.commitment, item.commitmentAllowed {
-                record.commitment = SignedCommitment(text: SignedCommitment.text(for: item, applicant: intent.applicant.displayName),
-                                                     signedBy: intent.applicant.displayName, signedOn: today, inPerson: onBehalf)
+                record.commitment = SignedCommitment(
+                    text: SignedCommitment.text(for: item, applicant: intent.applicant.displayName),
+                    signedBy: intent.applicant.displayName, signedOn: today, inPerson: onBehalf)
             }
             var instant: InstantRules.Outcome? = nil
             if intent.submit {
@@ -114,25 +117,31 @@ struct SubmissionPlan: @unchecked Sendable {
             casesWithItems.append((row, item))
             // a case decided by its rules needs no reviewer
             if record.state != .decided {
-                written.tasks += ApplicationSubmission.reviewTasks(item, caseID: caseID, applicationID: applicationID,
-                                                                   departments: departments, at: now)
+                written.tasks += ApplicationSubmission.reviewTasks(
+                    item, caseID: caseID, applicationID: applicationID,
+                    departments: departments, at: now)
             }
             if intent.submit {
-                written.events += ApplicationSubmission.submitEvents(applicationID: applicationID, caseID: caseID, at: now,
-                                                                     actor: actorLabel, record: record, instant: instant)
+                written.events += ApplicationSubmission.submitEvents(
+                    applicationID: applicationID, caseID: caseID, at: now,
+                    actor: actorLabel, record: record, instant: instant)
             }
         }
         application.status = ApplicationStatus(cases: written.cases.map(\.state))
 
         if let draft {
             let notDraft = TongbanError.conflict("application.notDraft", ["state": ApplicationStatus.submitted.rawValue])
-            changes.append(.update(ApplicationRecord.schema, id: applicationID, columns: InsertBatch.columns(application),
-                                   onlyIf: ("status", ApplicationStatus.draft.rawValue), otherwise: notDraft))
+            changes.append(
+                .update(
+                    ApplicationRecord.schema, id: applicationID, columns: InsertBatch.columns(application),
+                    onlyIf: ("status", ApplicationStatus.draft.rawValue), otherwise: notDraft))
             for row in written.cases {
                 let earlier = draft.cases.first { $0.id == row.id }
                 let moved = TongbanError.conflict("case.changedMeanwhile", ["state": earlier?.state.rawValue ?? "-"])
-                changes.append(.update(CaseRow.schema, id: try row.requireID(), columns: InsertBatch.columns(row),
-                                       onlyIf: ("version", earlier?.version ?? 0), otherwise: moved))
+                changes.append(
+                    .update(
+                        CaseRow.schema, id: try row.requireID(), columns: InsertBatch.columns(row),
+                        onlyIf: ("version", earlier?.version ?? 0), otherwise: moved))
             }
             // the draft's tasks were planned from the version it was saved against
             changes.append(.delete(table: ReviewTask.schema, where: "application_id", equals: applicationID))
@@ -145,8 +154,10 @@ struct SubmissionPlan: @unchecked Sendable {
         for upload in intent.uploads {
             let material = upload.row(applicationID: applicationID, at: now)
             rows.add(material)
-            rows.add(CaseEvent(applicationID: applicationID, caseID: nil, at: now, actor: actorLabel, action: "material.upload",
-                               from: nil, to: nil, detail: "\(upload.key)：\(upload.filename)"))
+            rows.add(
+                CaseEvent(
+                    applicationID: applicationID, caseID: nil, at: now, actor: actorLabel, action: "material.upload",
+                    from: nil, to: nil, detail: "\(upload.key)：\(upload.filename)"))
         }
         if intent.applicantPresent && draft == nil {
             let visit = ApplicationVisit()
@@ -158,9 +169,13 @@ struct SubmissionPlan: @unchecked Sendable {
             rows.add(visit)
         }
         if let number = application.number {
-            rows.add(OutboxEvent(topic: "application.submitted", subject: number,
-                                 payload: ["application": number, "target": target.code, "region": target.regionCode.value,
-                                           "cases": String(target.items.count)], at: now))
+            rows.add(
+                OutboxEvent(
+                    topic: "application.submitted", subject: number,
+                    payload: [
+                        "application": number, "target": target.code, "region": target.regionCode.value,
+                        "cases": String(target.items.count),
+                    ], at: now))
         }
     }
 

@@ -5,13 +5,23 @@ import Vapor
 extension ApplicationSubmission {
     /// The timeline of a case just submitted: the submission (naming the 秒批 rules that did not
     /// hold, if any did not), and the platform's instant approval when they all did.
-    static func submitEvents(applicationID: UUID, caseID: UUID, at now: Date, actor: String, record: CaseRecord,
-                             instant: InstantRules.Outcome?) -> [CaseEvent] {
-        let failed = instant.flatMap { $0.passed ? nil : "秒批未通过 / not approved instantly:\n" + $0.trace.filter { $0.hasSuffix("✗") }.joined(separator: "\n") }
-        var events = [CaseEvent(applicationID: applicationID, caseID: caseID, at: now, actor: actor, action: "submit", from: .draft, to: .submitted, detail: failed)]
+    static func submitEvents(
+        applicationID: UUID, caseID: UUID, at now: Date, actor: String, record: CaseRecord,
+        instant: InstantRules.Outcome?
+    ) -> [CaseEvent] {
+        let failed = instant.flatMap {
+            $0.passed ? nil : "秒批未通过 / not approved instantly:\n" + $0.trace.filter { $0.hasSuffix("✗") }.joined(separator: "\n")
+        }
+        var events = [
+            CaseEvent(
+                applicationID: applicationID, caseID: caseID, at: now, actor: actor, action: "submit", from: .draft, to: .submitted,
+                detail: failed)
+        ]
         if record.state == .decided {
-            events.append(CaseEvent(applicationID: applicationID, caseID: caseID, at: now, actor: "system", action: "approveInstantly",
-                                    from: .submitted, to: .decided, detail: record.decision?.trace.joined(separator: "\n")))
+            events.append(
+                CaseEvent(
+                    applicationID: applicationID, caseID: caseID, at: now, actor: "system", action: "approveInstantly",
+                    from: .submitted, to: .decided, detail: record.decision?.trace.joined(separator: "\n")))
         }
         return events
     }
@@ -28,7 +38,8 @@ extension ApplicationSubmission {
     static func requiredUploads(_ target: ApplicationTarget) -> [String] {
         var keys: [String] = []
         for (item, _) in target.items {
-            for material in item.materials where material.required && material.source == .applicant && !material.tolerable && !keys.contains(material.key) {
+            for material in item.materials
+            where material.required && material.source == .applicant && !material.tolerable && !keys.contains(material.key) {
                 keys.append(material.key)
             }
         }
@@ -37,8 +48,10 @@ extension ApplicationSubmission {
 
     /// One task per review, inspection, hearing and expert-review step, routed to the
     /// department the step (or else the item) names.
-    static func reviewTasks(_ item: ServiceItem, caseID: UUID, applicationID: UUID, departments: DepartmentDirectory,
-                            at now: Date) -> [ReviewTask] {
+    static func reviewTasks(
+        _ item: ServiceItem, caseID: UUID, applicationID: UUID, departments: DepartmentDirectory,
+        at now: Date
+    ) -> [ReviewTask] {
         let kinds: Set<StepKind> = [.review, .inspection, .hearing, .expertReview]
         return item.steps.filter { kinds.contains($0.kind) }.enumerated().map { position, step in
             let task = ReviewTask()
@@ -60,7 +73,9 @@ extension ApplicationSubmission {
 
     static func applicantTail(_ account: Account, keys: KeyRing) -> String {
         if let code = account.creditCode { return String(code.suffix(4)) }
-        if let cipher = account.idNumberCipher, let number = keys.decrypt(cipher, field: "identity_number") { return String(number.suffix(4)) }
+        if let cipher = account.idNumberCipher, let number = keys.decrypt(cipher, field: "identity_number") {
+            return String(number.suffix(4))
+        }
         return ""
     }
 }

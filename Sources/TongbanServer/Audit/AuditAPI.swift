@@ -35,9 +35,10 @@ struct AuditAPI {
         let before = try req.integerQuery("before", in: 1...OpenAPIDocument.maxSafeInteger, default: nil).map(Int64.init)
         let entries = try await AuditLog.recent(on: req.db, limit: limit, before: before)
         return entries.map {
-            EntryDTO(sequence: $0.id ?? 0, at: Date(timeIntervalSince1970: Double($0.atMillis) / 1000), actorID: $0.actorID,
-                     actorLabel: $0.actorLabel, action: $0.action, resource: $0.resource, purpose: $0.purpose,
-                     requestID: $0.requestID, details: $0.details, hash: $0.hash)
+            EntryDTO(
+                sequence: $0.id ?? 0, at: Date(timeIntervalSince1970: Double($0.atMillis) / 1000), actorID: $0.actorID,
+                actorLabel: $0.actorLabel, action: $0.action, resource: $0.resource, purpose: $0.purpose,
+                requestID: $0.requestID, details: $0.details, hash: $0.hash)
         }
     }
 

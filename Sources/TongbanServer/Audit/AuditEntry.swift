@@ -39,9 +39,10 @@ final class AuditEntry: Model, @unchecked Sendable {
     }
 
     var record: AuditRecord {
-        AuditRecord(sequence: id ?? 0, atMillis: atMillis, actorID: actorID, actorLabel: actorLabel, action: action,
-                    resource: resource, purpose: purpose, requestID: requestID, details: details,
-                    previousHash: previousHash, hash: hash)
+        AuditRecord(
+            sequence: id ?? 0, atMillis: atMillis, actorID: actorID, actorLabel: actorLabel, action: action,
+            resource: resource, purpose: purpose, requestID: requestID, details: details,
+            previousHash: previousHash, hash: hash)
     }
 }
 

@@ -15,7 +15,10 @@ struct AuditEvent: Sendable {
     var details: String? = nil
 }
 
-private struct AuditHead: Decodable { let last_sequence: Int64; let last_hash: String }
+private struct AuditHead: Decodable {
+    let last_sequence: Int64
+    let last_hash: String
+}
 
 /// The end of the chain as an append left it: the last entry's sequence number and hash.
 struct AuditChainEnd: Sendable, Equatable {
@@ -38,7 +41,9 @@ enum AuditLog {
     /// Appends entries in order, chained to each other, with one update of the chain's head.
     /// Returns where the chain ends once this transaction commits (nil when nothing was appended).
     @discardableResult
-    static func append(_ events: [AuditEvent], on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date) async throws -> AuditChainEnd? {
+    static func append(_ events: [AuditEvent], on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date) async throws
+        -> AuditChainEnd?
+    {
         guard db.inTransaction else {
             return try await db.write { try await append(events, on: $0, with: batch, now: now) }
         }
@@ -49,12 +54,17 @@ enum AuditLog {
         // Writing first takes the lock (a row lock on PostgreSQL, the write lock on SQLite):
         // concurrent appenders queue here rather than both reading the same head. The lock is
         // held to the commit, so the chain's part of the transaction is two statements.
-        guard let head = try await db.sql.raw("UPDATE audit_head SET last_sequence = last_sequence + \(bind: events.count) WHERE id = 1 RETURNING last_sequence, last_hash")
-            .first(decoding: AuditHead.self) else {
+        guard
+            let head = try await db.sql.raw(
+                "UPDATE audit_head SET last_sequence = last_sequence + \(bind: events.count) WHERE id = 1 RETURNING last_sequence, last_hash"
+            )
+            .first(decoding: AuditHead.self)
+        else {
             throw Abort(.internalServerError, reason: "audit chain head missing")
         }
         var batch = batch
-        let end = seal(events, after: AuditChainEnd(sequence: head.last_sequence - Int64(events.count), hash: head.last_hash), into: &batch, now: now)
+        let end = seal(
+            events, after: AuditChainEnd(sequence: head.last_sequence - Int64(events.count), hash: head.last_hash), into: &batch, now: now)
         try await batch.run(on: db, followedBy: "UPDATE audit_head SET last_hash = \(bind: end.hash) WHERE id = 1")
         return end
     }
@@ -64,17 +74,23 @@ enum AuditLog {
     /// and its own transaction, no lock held between statements. If any other writer appended
     /// since, the sequence numbers after `known` are taken (they are the entries' primary key),
     /// so the statement fails whole and nothing is written: the caller then appends as usual.
-    static func append(_ events: [AuditEvent], after known: AuditChainEnd, on db: any Database, with batch: InsertBatch, now: Date) async throws -> AuditChainEnd {
+    static func append(_ events: [AuditEvent], after known: AuditChainEnd, on db: any Database, with batch: InsertBatch, now: Date)
+        async throws -> AuditChainEnd
+    {
         precondition(db.isPostgres && !db.inTransaction && !events.isEmpty)
         var batch = batch
         let end = seal(events, after: known, into: &batch, now: now)
-        let moved = try await batch.run(on: db, returningFrom: """
-            UPDATE audit_head SET last_sequence = \(bind: end.sequence), last_hash = \(bind: end.hash)
-            WHERE id = 1 AND last_sequence = \(bind: known.sequence) AND last_hash = \(bind: known.hash) RETURNING id
-            """)
+        let moved = try await batch.run(
+            on: db,
+            returningFrom: """
+                UPDATE audit_head SET last_sequence = \(bind: end.sequence), last_hash = \(bind: end.hash)
+                WHERE id = 1 AND last_sequence = \(bind: known.sequence) AND last_hash = \(bind: known.hash) RETURNING id
+                """)
         // Cannot happen while every append moves the head with its entries (see above); if the
         // head was edited by hand, say so — the chain's verification will show where.
-        if moved != 1 { db.logger.critical("audit chain head was not where this process left it", metadata: ["sequence": "\(known.sequence)"]) }
+        if moved != 1 {
+            db.logger.critical("audit chain head was not where this process left it", metadata: ["sequence": "\(known.sequence)"])
+        }
         return end
     }
 
@@ -83,15 +99,20 @@ enum AuditLog {
         let atMillis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
         var last = end
         for event in events {
-            let record = AuditChain.seal(AuditRecord(
-                sequence: last.sequence + 1, atMillis: atMillis,
-                actorID: event.actorID?.uuidString, actorLabel: event.actorLabel, action: event.action,
-                resource: event.resource, purpose: event.purpose, requestID: event.requestID, details: event.details,
-                previousHash: last.hash))
-            batch.add(AuditEntry.schema, [("sequence", record.sequence), ("at_millis", record.atMillis), ("actor_id", record.actorID),
-                                          ("actor_label", record.actorLabel), ("action", record.action), ("resource", record.resource),
-                                          ("purpose", record.purpose), ("request_id", record.requestID), ("details", record.details),
-                                          ("previous_hash", record.previousHash), ("hash", record.hash)])
+            let record = AuditChain.seal(
+                AuditRecord(
+                    sequence: last.sequence + 1, atMillis: atMillis,
+                    actorID: event.actorID?.uuidString, actorLabel: event.actorLabel, action: event.action,
+                    resource: event.resource, purpose: event.purpose, requestID: event.requestID, details: event.details,
+                    previousHash: last.hash))
+            batch.add(
+                AuditEntry.schema,
+                [
+                    ("sequence", record.sequence), ("at_millis", record.atMillis), ("actor_id", record.actorID),
+                    ("actor_label", record.actorLabel), ("action", record.action), ("resource", record.resource),
+                    ("purpose", record.purpose), ("request_id", record.requestID), ("details", record.details),
+                    ("previous_hash", record.previousHash), ("hash", record.hash),
+                ])
             last = AuditChainEnd(sequence: record.sequence, hash: record.hash)
         }
         return last
@@ -109,8 +130,9 @@ enum AuditLog {
         }
         // A trail cut short at its end still links up: the head remembers how long it was.
         if case let .ok(count) = verifier.verdict,
-           let head = try await db.sql.raw("SELECT last_sequence FROM audit_head WHERE id = 1").first(),
-           try head.decode(column: "last_sequence", as: Int64.self) != Int64(count) {
+            let head = try await db.sql.raw("SELECT last_sequence FROM audit_head WHERE id = 1").first(),
+            try head.decode(column: "last_sequence", as: Int64.self) != Int64(count)
+        {
             return .broken(sequence: Int64(count) + 1, reason: .sequenceGap)
         }
         return verifier.verdict

@@ -51,23 +51,31 @@ struct CalendarAPI {
 
     func add(req: Request) async throws -> CalendarAnswerDTO {
         let from = try req.dateQuery("from")
-        guard let days = try req.integerQuery("days", in: 0...2_000, default: nil) else { throw TongbanError.invalid(field: "days", "field.required") }
+        guard let days = try req.integerQuery("days", in: 0...2_000, default: nil) else {
+            throw TongbanError.invalid(field: "days", "field.required")
+        }
         let calendar = req.application.workingDays
-        do { return CalendarAnswerDTO(from: from, days: days, try calendar.adding(workingDays: days, to: from)) } catch { throw calendar.outOfRange }
+        do { return CalendarAnswerDTO(from: from, days: days, try calendar.adding(workingDays: days, to: from)) } catch {
+            throw calendar.outOfRange
+        }
     }
 
     func between(req: Request) async throws -> CalendarAnswerDTO {
-        let from = try req.dateQuery("from"), to = try req.dateQuery("to")
+        let from = try req.dateQuery("from")
+        let to = try req.dateQuery("to")
         let calendar = req.application.workingDays
-        do { return CalendarAnswerDTO(from: from, to: to, try calendar.workingDays(after: from, through: to)) } catch { throw calendar.outOfRange }
+        do { return CalendarAnswerDTO(from: from, to: to, try calendar.workingDays(after: from, through: to)) } catch {
+            throw calendar.outOfRange
+        }
     }
 }
 
 extension WorkingDayCalendar {
     /// A date outside the calendar's table is the caller's input problem (422), not ours.
     var outOfRange: TongbanError {
-        TongbanError(status: .unprocessableEntity, code: "calendar.outOfRange",
-                     arguments: ["first": supported.lowerBound.description, "last": supported.upperBound.description])
+        TongbanError(
+            status: .unprocessableEntity, code: "calendar.outOfRange",
+            arguments: ["first": supported.lowerBound.description, "last": supported.upperBound.description])
     }
 }
 

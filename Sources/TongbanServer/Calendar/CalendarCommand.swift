@@ -20,7 +20,9 @@ struct CalendarCommand: AsyncCommand {
         @Option(name: "to", help: "between: the end date, YYYY-MM-DD (counted)")
         var to: String?
     }
-    var help: String { "Working days on the official calendar: `calendar add --from 2026-09-30 --days 5`, `calendar between --from A --to B`." }
+    var help: String {
+        "Working days on the official calendar: `calendar add --from 2026-09-30 --days 5`, `calendar between --from A --to B`."
+    }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let calendar = context.application.workingDays
@@ -38,10 +40,13 @@ struct CalendarCommand: AsyncCommand {
             switch signature.action {
             case "add":
                 let from = try date(signature.from, "from")
-                guard let days = signature.days, days >= 0 else { return try fail("--days is required: a whole number of working days, 0 or more") }
+                guard let days = signature.days, days >= 0 else {
+                    return try fail("--days is required: a whole number of working days, 0 or more")
+                }
                 official = report(try calendar.adding(workingDays: days, to: from), printing: \.description, context)
             case "between":
-                let from = try date(signature.from, "from"), to = try date(signature.to, "to")
+                let from = try date(signature.from, "from")
+                let to = try date(signature.to, "to")
                 official = report(try calendar.workingDays(after: from, through: to), printing: String.init, context)
             default:
                 return try fail("unknown calendar action \"\(signature.action)\"; known: add, between")
@@ -56,7 +61,9 @@ struct CalendarCommand: AsyncCommand {
     private func report<V>(_ reckoning: WorkingDayCalendar.Reckoning<V>, printing text: (V) -> String, _ context: CommandContext) -> Bool {
         context.console.print(text(reckoning.value))
         if let assumed = reckoning.assumed {
-            context.console.error("estimate: no official holiday notice covers \(assumed.lowerBound) to \(assumed.upperBound) yet; those dates were counted as Monday to Friday")
+            context.console.error(
+                "estimate: no official holiday notice covers \(assumed.lowerBound) to \(assumed.upperBound) yet; those dates were counted as Monday to Friday"
+            )
         }
         return reckoning.isOfficial
     }

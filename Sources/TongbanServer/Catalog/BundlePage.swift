@@ -7,11 +7,35 @@ import Vapor
 /// JavaScript), and for a complete set of answers what the citizen will face — the items, one
 /// form, one list of materials by source, and the cost in visits, materials and days.
 extension CatalogPages {
-    struct QuestionView: Encodable { let key: String; let text: String; let options: [SelectOption]; let error: String? }
-    struct MemberLine: Encodable { let code: String; let name: String; let department: String; let condition: String? }
-    struct MaterialGroup: Encodable { let title: String; let note: String; let lines: [MaterialLine] }
-    struct MaterialLine: Encodable { let name: String; let required: Bool; let tolerable: Bool; let neededBy: Int; let detail: String? }
-    struct CostLine: Encodable { let label: String; let bundle: String; let separately: String }
+    struct QuestionView: Encodable {
+        let key: String
+        let text: String
+        let options: [SelectOption]
+        let error: String?
+    }
+    struct MemberLine: Encodable {
+        let code: String
+        let name: String
+        let department: String
+        let condition: String?
+    }
+    struct MaterialGroup: Encodable {
+        let title: String
+        let note: String
+        let lines: [MaterialLine]
+    }
+    struct MaterialLine: Encodable {
+        let name: String
+        let required: Bool
+        let tolerable: Bool
+        let neededBy: Int
+        let detail: String?
+    }
+    struct CostLine: Encodable {
+        let label: String
+        let bundle: String
+        let separately: String
+    }
     struct EvaluationView: Encodable {
         let items: [MemberLine]
         let groups: [MaterialGroup]
@@ -47,9 +71,12 @@ extension CatalogPages {
         let questions = bundle.questions.map { q in
             let answer = answers[q.key]
             let valid = answer.map { a in q.options.contains { $0.value == a } } ?? false
-            return QuestionView(key: q.key, text: english ? q.textEn : q.text,
-                                options: q.options.map { SelectOption(value: $0.value, label: english ? $0.labelEn : $0.label, selected: $0.value == answer) },
-                                error: submitted && !valid ? req.t("bundle.answerThis") : nil)
+            return QuestionView(
+                key: q.key, text: english ? q.textEn : q.text,
+                options: q.options.map {
+                    SelectOption(value: $0.value, label: english ? $0.labelEn : $0.label, selected: $0.value == answer)
+                },
+                error: submitted && !valid ? req.t("bundle.answerThis") : nil)
         }
         let members = bundle.members.map { m -> MemberLine in
             let item = items[m.itemCode]
@@ -58,24 +85,32 @@ extension CatalogPages {
                 let labels = q.options.filter { when.values.contains($0.value) }.map { english ? $0.labelEn : $0.label }
                 return "\(english ? q.textEn : q.text) \(labels.joined(separator: "/"))"
             }
-            return MemberLine(code: m.itemCode, name: item?.displayName ?? m.itemCode, department: item?.department.name ?? "", condition: condition)
+            return MemberLine(
+                code: m.itemCode, name: item?.displayName ?? m.itemCode, department: item?.department.name ?? "", condition: condition)
         }
         var evaluation: EvaluationView? = nil
         if submitted, questions.allSatisfy({ $0.error == nil }),
-           let result = try? BundleComposer.evaluate(bundle, answers: answers.compactMapValues { $0 }, items: items) {
+            let result = try? BundleComposer.evaluate(bundle, answers: answers.compactMapValues { $0 }, items: items)
+        {
             evaluation = Self.evaluationView(result, req: req)
         }
         let saved = try await MaterialsSaved.of(bundleCode: bundle.code, on: req.db)
         var page = req.pageContext(title: bundle.name)
         page.demoData = DemoNotice.text(saved.samples, .applications, req)
-        return try await req.view.render("bundle", BundleContext(
-            page: page, code: bundle.code, name: bundle.name, category: bundle.category.chineseName,
-            summary: bundle.summary, lead: bundle.leadDepartment.name, source: bundle.source, questions: questions,
-            hasQuestions: !questions.isEmpty, members: members, evaluation: evaluation,
-            applyHref: evaluation == nil ? nil : "/apply?bundle=\(bundle.code)" + answers.sorted { $0.key < $1.key }.map {
-                "&\($0.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-            }.joined(),
-            saved: saved.materials == 0 ? nil : req.t("guide.materialsSaved", ["count": String(saved.applications), "materials": String(saved.materials)])))
+        return try await req.view.render(
+            "bundle",
+            BundleContext(
+                page: page, code: bundle.code, name: bundle.name, category: bundle.category.chineseName,
+                summary: bundle.summary, lead: bundle.leadDepartment.name, source: bundle.source, questions: questions,
+                hasQuestions: !questions.isEmpty, members: members, evaluation: evaluation,
+                applyHref: evaluation == nil
+                    ? nil
+                    : "/apply?bundle=\(bundle.code)"
+                        + answers.sorted { $0.key < $1.key }.map {
+                            "&\($0.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+                        }.joined(),
+                saved: saved.materials == 0
+                    ? nil : req.t("guide.materialsSaved", ["count": String(saved.applications), "materials": String(saved.materials)])))
     }
 
     static func evaluationView(_ e: BundleEvaluation, req: Request) -> EvaluationView {
@@ -85,25 +120,31 @@ extension CatalogPages {
             (.sharedData, "bundle.byData", "bundle.byDataNote"), (.department, "bundle.byDepartment", "bundle.byDepartmentNote"),
         ].compactMap { source, title, note in
             let lines = e.materials(from: source).map {
-                MaterialLine(name: $0.material.name, required: $0.material.required, tolerable: $0.material.tolerable,
-                             neededBy: $0.neededBy.count, detail: $0.material.producedBy ?? $0.material.note)
+                MaterialLine(
+                    name: $0.material.name, required: $0.material.required, tolerable: $0.material.tolerable,
+                    neededBy: $0.neededBy.count, detail: $0.material.producedBy ?? $0.material.note)
             }
             return lines.isEmpty ? nil : MaterialGroup(title: req.t(title), note: req.t(note), lines: lines)
         }
         let c = e.cost
         let days = { (n: Int) in req.t("guide.workingDays", ["days": String(n)]) }
         return EvaluationView(
-            items: e.items.map { MemberLine(code: $0.code, name: $0.displayName, department: $0.department.name,
-                                            condition: $0.workingDays == 0 ? req.t("guide.onTheSpot") : days($0.workingDays)) },
+            items: e.items.map {
+                MemberLine(
+                    code: $0.code, name: $0.displayName, department: $0.department.name,
+                    condition: $0.workingDays == 0 ? req.t("guide.onTheSpot") : days($0.workingDays))
+            },
             groups: groups,
             fields: e.form.map { f in
-                ItemGuideView.FieldLine(label: req.language == .en ? f.field.labelEn : f.field.label, type: req.t("fieldType.\(f.field.type.rawValue)"),
-                                        required: f.field.required, choices: f.field.choices.isEmpty ? nil : f.field.choices.joined(separator: " / "))
+                ItemGuideView.FieldLine(
+                    label: req.language == .en ? f.field.labelEn : f.field.label, type: req.t("fieldType.\(f.field.type.rawValue)"),
+                    required: f.field.required, choices: f.field.choices.isEmpty ? nil : f.field.choices.joined(separator: " / "))
             },
             costs: [
                 CostLine(label: req.t("bundle.costItems"), bundle: String(c.items), separately: String(c.items)),
                 CostLine(label: req.t("bundle.costVisits"), bundle: String(c.visits), separately: String(c.visitsSeparately)),
-                CostLine(label: req.t("bundle.costMaterials"), bundle: String(c.materialsToSupply), separately: String(c.materialsSeparately)),
+                CostLine(
+                    label: req.t("bundle.costMaterials"), bundle: String(c.materialsToSupply), separately: String(c.materialsSeparately)),
                 CostLine(label: req.t("bundle.costDays"), bundle: days(c.daysCriticalPath), separately: days(c.daysInSequence)),
             ],
             criticalPath: c.criticalPath.map { names[$0] ?? $0 }.joined(separator: " → "))

@@ -40,7 +40,9 @@ struct CatalogAPI {
     func item(req: Request) async throws -> EntryDTO {
         let code = try req.parameters.require("code")
         let version = try req.integerQuery("version", in: 1...1_000_000, default: nil)
-        guard let entry = try await CatalogStore.entry(.item, code: code, version: version, on: req.db) else { throw TongbanError.notFound("item") }
+        guard let entry = try await CatalogStore.entry(.item, code: code, version: version, on: req.db) else {
+            throw TongbanError.notFound("item")
+        }
         return try EntryDTO(entry)
     }
 
@@ -82,9 +84,11 @@ struct CatalogAPI {
         var result: [BundleSummaryDTO] = []
         for row in rows {
             let bundle = try row.bundle()
-            result.append(BundleSummaryDTO(code: row.code, name: row.name, category: bundle.category.rawValue,
-                                           categoryName: bundle.category.chineseName, leadDepartment: bundle.leadDepartment.name,
-                                           regionCode: row.regionCode, version: row.version))
+            result.append(
+                BundleSummaryDTO(
+                    code: row.code, name: row.name, category: bundle.category.rawValue,
+                    categoryName: bundle.category.chineseName, leadDepartment: bundle.leadDepartment.name,
+                    regionCode: row.regionCode, version: row.version))
         }
         return result
     }
@@ -92,7 +96,9 @@ struct CatalogAPI {
     func bundle(req: Request) async throws -> EntryDTO {
         let code = try req.parameters.require("code")
         let version = try req.integerQuery("version", in: 1...1_000_000, default: nil)
-        guard let entry = try await CatalogStore.entry(.bundle, code: code, version: version, on: req.db) else { throw TongbanError.notFound("bundle") }
+        guard let entry = try await CatalogStore.entry(.bundle, code: code, version: version, on: req.db) else {
+            throw TongbanError.notFound("bundle")
+        }
         return try EntryDTO(entry)
     }
 
@@ -108,12 +114,14 @@ struct CatalogAPI {
         do {
             return EvaluationDTO(bundle: bundle.code, try BundleComposer.evaluate(bundle, answers: answers, items: items))
         } catch {
-            let field = switch error {
-            case let .missingAnswer(key), let .unknownQuestion(key): "answers.\(key)"
-            case let .unknownOption(question, _): "answers.\(question)"
-            default: error.subject
-            }
-            throw TongbanError(status: .unprocessableEntity, code: "validation.failed", fields: [FieldError(field: field, key: error.messageKey)])
+            let field =
+                switch error {
+                case let .missingAnswer(key), let .unknownQuestion(key): "answers.\(key)"
+                case let .unknownOption(question, _): "answers.\(question)"
+                default: error.subject
+                }
+            throw TongbanError(
+                status: .unprocessableEntity, code: "validation.failed", fields: [FieldError(field: field, key: error.messageKey)])
         }
     }
 

@@ -14,8 +14,10 @@ func importItems(path: String, _ context: CommandContext) async throws {
     }
     try await app.autoMigrate()
     do {
-        let summary = try await CatalogImport.importFile(text: text, csv: path.lowercased().hasSuffix(".csv"), by: "system:import", at: app.clock.now(), on: app.db)
-        context.console.print("items: \(summary.read) read, \(summary.added) added, \(summary.changed) changed (new version), \(summary.unchanged) unchanged")
+        let summary = try await CatalogImport.importFile(
+            text: text, csv: path.lowercased().hasSuffix(".csv"), by: "system:import", at: app.clock.now(), on: app.db)
+        context.console.print(
+            "items: \(summary.read) read, \(summary.added) added, \(summary.changed) changed (new version), \(summary.unchanged) unchanged")
     } catch let rejection as ItemFiles.Rejection {
         for problem in rejection.problems.prefix(200) {
             let field = problem.field.isEmpty ? "" : "\(problem.field): "

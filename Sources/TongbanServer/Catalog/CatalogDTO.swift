@@ -19,9 +19,19 @@ struct ItemSummaryDTO: Content {
     let version: Int
 
     init(_ doc: SearchDocument) {
-        code = doc.code; name = doc.name; subItemName = doc.subItemName; kind = doc.kind.rawValue; kindName = doc.kind.chineseName
-        departmentName = doc.departmentName; departmentCode = doc.departmentCode; regionCode = doc.regionCode.value
-        level = doc.level.rawValue; online = doc.online; promisedDays = doc.promisedDays; visits = doc.visits; version = doc.version
+        code = doc.code
+        name = doc.name
+        subItemName = doc.subItemName
+        kind = doc.kind.rawValue
+        kindName = doc.kind.chineseName
+        departmentName = doc.departmentName
+        departmentCode = doc.departmentCode
+        regionCode = doc.regionCode.value
+        level = doc.level.rawValue
+        online = doc.online
+        promisedDays = doc.promisedDays
+        visits = doc.visits
+        version = doc.version
     }
 }
 
@@ -44,8 +54,12 @@ struct EntryDTO: Content {
     var bundle: ServiceBundle?
 
     init(_ entry: CatalogEntry) throws {
-        code = entry.code; version = entry.version; status = entry.status.rawValue; editedBy = entry.editedBy
-        publishedBy = entry.publishedBy; publishedAt = entry.publishedAt
+        code = entry.code
+        version = entry.version
+        status = entry.status.rawValue
+        editedBy = entry.editedBy
+        publishedBy = entry.publishedBy
+        publishedAt = entry.publishedAt
         switch entry.kind {
         case .item: item = try entry.item()
         case .bundle: bundle = try entry.bundle()
@@ -61,8 +75,11 @@ struct VersionDTO: Content {
     let publishedAt: Date?
 
     init(_ entry: CatalogEntry) {
-        version = entry.version; status = entry.status.rawValue; editedBy = entry.editedBy
-        publishedBy = entry.publishedBy; publishedAt = entry.publishedAt
+        version = entry.version
+        status = entry.status.rawValue
+        editedBy = entry.editedBy
+        publishedBy = entry.publishedBy
+        publishedAt = entry.publishedAt
     }
 }
 
@@ -77,14 +94,26 @@ struct BundleSummaryDTO: Content {
 }
 
 struct EvaluationDTO: Content {
-    struct Field: Content { let field: FormField; let askedBy: [String] }
-    struct MaterialLine: Content { let material: Material; let neededBy: [String] }
+    struct Field: Content {
+        let field: FormField
+        let askedBy: [String]
+    }
+    struct MaterialLine: Content {
+        let material: Material
+        let neededBy: [String]
+    }
     struct Cost: Content {
         let items: Int, visitsSeparately: Int, visits: Int, materialsSeparately: Int, materialsToSupply: Int
         let materialsReplacedByData: Int, materialsFromDepartments: Int, daysInSequence: Int, daysCriticalPath: Int
         let criticalPath: [String]
     }
-    struct Item: Content { let code: String; let name: String; let departmentName: String; let promisedDays: Int; let visits: Int }
+    struct Item: Content {
+        let code: String
+        let name: String
+        let departmentName: String
+        let promisedDays: Int
+        let visits: Int
+    }
 
     let bundle: String
     let items: [Item]
@@ -94,14 +123,19 @@ struct EvaluationDTO: Content {
 
     init(bundle: String, _ e: BundleEvaluation) {
         self.bundle = bundle
-        items = e.items.map { Item(code: $0.code, name: $0.displayName, departmentName: $0.department.name, promisedDays: $0.workingDays, visits: $0.visits.count) }
+        items = e.items.map {
+            Item(
+                code: $0.code, name: $0.displayName, departmentName: $0.department.name, promisedDays: $0.workingDays,
+                visits: $0.visits.count)
+        }
         form = e.form.map { Field(field: $0.field, askedBy: $0.askedBy) }
         materials = e.materials.map { MaterialLine(material: $0.material, neededBy: $0.neededBy) }
         let c = e.cost
-        cost = Cost(items: c.items, visitsSeparately: c.visitsSeparately, visits: c.visits, materialsSeparately: c.materialsSeparately,
-                    materialsToSupply: c.materialsToSupply, materialsReplacedByData: c.materialsReplacedByData,
-                    materialsFromDepartments: c.materialsFromDepartments, daysInSequence: c.daysInSequence,
-                    daysCriticalPath: c.daysCriticalPath, criticalPath: c.criticalPath)
+        cost = Cost(
+            items: c.items, visitsSeparately: c.visitsSeparately, visits: c.visits, materialsSeparately: c.materialsSeparately,
+            materialsToSupply: c.materialsToSupply, materialsReplacedByData: c.materialsReplacedByData,
+            materialsFromDepartments: c.materialsFromDepartments, daysInSequence: c.daysInSequence,
+            daysCriticalPath: c.daysCriticalPath, criticalPath: c.criticalPath)
     }
 }
 

@@ -35,9 +35,11 @@ struct CatalogDesk {
         }
     }
 
-    private func saveDraft(_ kind: CatalogEntry.Kind, code: String,
-                           make: @escaping @Sendable (Int, String) throws -> CatalogEntry,
-                           update: @escaping @Sendable (CatalogEntry) throws -> Void) async throws -> CatalogEntry {
+    private func saveDraft(
+        _ kind: CatalogEntry.Kind, code: String,
+        make: @escaping @Sendable (Int, String) throws -> CatalogEntry,
+        update: @escaping @Sendable (CatalogEntry) throws -> Void
+    ) async throws -> CatalogEntry {
         let by = context.account?.displayName ?? "system"
         let now = context.now
         let context = self.context
@@ -54,12 +56,13 @@ struct CatalogDesk {
                     entry = try make(newest + 1, by)
                     try await entry.create(on: tx)
                 }
-                let audit = context.auditEvent("catalog.\(kind.rawValue).draft", resource: "\(kind.rawValue):\(code)",
-                                               details: "version \(entry.version)")
+                let audit = context.auditEvent(
+                    "catalog.\(kind.rawValue).draft", resource: "\(kind.rawValue):\(code)",
+                    details: "version \(entry.version)")
                 try await AuditLog.append(audit, on: tx, now: now)
                 return entry
             }
-        } catch where error.isConstraintViolation {
+        } catch  where error.isConstraintViolation {
             throw TongbanError.conflict("catalog.concurrentEdit")
         }
     }
@@ -77,8 +80,9 @@ struct CatalogDesk {
         try await checkPublishable(kind, draft)
         let by = context.account?.displayName ?? "system"
         let now = context.now
-        let audit = context.auditEvent("catalog.\(kind.rawValue).publish", resource: "\(kind.rawValue):\(code)",
-                                       details: "version \(version)")
+        let audit = context.auditEvent(
+            "catalog.\(kind.rawValue).publish", resource: "\(kind.rawValue):\(code)",
+            details: "version \(version)")
         try await db.write { tx in
             try await CatalogEntry.query(on: tx)
                 .filter(\.$kind == kind)
@@ -117,8 +121,9 @@ struct CatalogDesk {
         case .bundle:
             let problems = try await CatalogStore.bundleProblems(try draft.bundle(), on: context.db)
             if !problems.isEmpty {
-                throw TongbanError(status: .unprocessableEntity, code: "catalog.cannotPublish",
-                                   fields: problems.map { FieldError(field: $0.subject, key: $0.messageKey) })
+                throw TongbanError(
+                    status: .unprocessableEntity, code: "catalog.cannotPublish",
+                    fields: problems.map { FieldError(field: $0.subject, key: $0.messageKey) })
             }
         }
     }

@@ -110,7 +110,9 @@ final class CatalogEntry: Model, @unchecked Sendable {
     /// (names never hold control characters).
     static func searchText(_ item: ServiceItem) -> String {
         [[item.subItemName ?? ""], item.keywords, item.materials.map(\.name)]
-            .map { $0.map { $0.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ") }.joined(separator: "\t") }
+            .map {
+                $0.map { $0.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ") }.joined(separator: "\t")
+            }
             .joined(separator: "\n")
     }
 
@@ -163,7 +165,8 @@ struct CreateCatalogEntry: AsyncMigration {
         let sql = database.sql
         // At most one draft and one published version of each code, whatever races.
         try await sql.raw("CREATE UNIQUE INDEX catalog_one_draft ON catalog_entries (entry_type, code) WHERE status = 'draft'").run()
-        try await sql.raw("CREATE UNIQUE INDEX catalog_one_published ON catalog_entries (entry_type, code) WHERE status = 'published'").run()
+        try await sql.raw("CREATE UNIQUE INDEX catalog_one_published ON catalog_entries (entry_type, code) WHERE status = 'published'")
+            .run()
         try await sql.raw("CREATE INDEX catalog_by_status ON catalog_entries (entry_type, status)").run()
         try await sql.raw("CREATE INDEX catalog_by_basic ON catalog_entries (basic_code)").run()
         try await sql.create(table: CatalogRevision.table)

@@ -9,9 +9,20 @@ import Vapor
 /// old, a new one starts at version 1. Any problem — in a row, against a draft being edited, or
 /// against the basic item's standard fields — rejects the whole file with every line named.
 enum CatalogImport {
-    struct Summary: Sendable, Equatable { var read = 0; var added = 0; var changed = 0; var unchanged = 0 }
+    struct Summary: Sendable, Equatable {
+        var read = 0
+        var added = 0
+        var changed = 0
+        var unchanged = 0
+    }
 
-    struct Existing: Decodable { let code: String; let version: Int; let status: String; let digest: String; let document: String? }
+    struct Existing: Decodable {
+        let code: String
+        let version: Int
+        let status: String
+        let digest: String
+        let document: String?
+    }
 
     static func importFile(text: String, csv: Bool, by: String, at now: Date, on db: any Database) async throws -> Summary {
         switch ItemFiles.read(text, csv: csv) {
@@ -27,7 +38,9 @@ enum CatalogImport {
             let existing = try await tx.sql.select().columns("code", "version", "status", "digest")
                 .from(CatalogEntry.schema).where("entry_type", .equal, CatalogEntry.Kind.item.rawValue)
                 .all(decoding: Existing.self)
-            var newest: [String: Int] = [:], publishedDigest: [String: String] = [:], drafts = Set<String>()
+            var newest: [String: Int] = [:]
+            var publishedDigest: [String: String] = [:]
+            var drafts = Set<String>()
             for row in existing {
                 newest[row.code] = max(newest[row.code] ?? 0, row.version)
                 if row.status == CatalogEntry.Status.published.rawValue { publishedDigest[row.code] = row.digest }
@@ -46,11 +59,15 @@ enum CatalogImport {
                     .filter(\.$code ~~ chunk).all()
                 for entry in published { basics[entry.code] = try entry.item() }
             }
-            var inserts: [CatalogEntry] = [], superseded: [String] = []
+            var inserts: [CatalogEntry] = []
+            var superseded: [String] = []
             for row in rows {
                 let item = row.item
                 for error in ItemRules.problems(item).errors { problems.append(.init(line: row.line, field: error.field, key: error.key)) }
-                if drafts.contains(item.code) { problems.append(.init(line: row.line, field: "code", key: "import.draftOpen")); continue }
+                if drafts.contains(item.code) {
+                    problems.append(.init(line: row.line, field: "code", key: "import.draftOpen"))
+                    continue
+                }
                 if item.isImplementation, let basic = basics[item.basicCode.value] {
                     for field in StandardFields.changes(basic: basic, implementation: item) {
                         problems.append(.init(line: row.line, field: field, key: "catalog.standardFieldChanged"))
@@ -58,7 +75,10 @@ enum CatalogImport {
                 }
                 let entry = try CatalogEntry(item: item, version: (newest[item.code] ?? 0) + 1, status: .published, by: by)
                 if let digest = publishedDigest[item.code] {
-                    if digest == entry.digest { summary.unchanged += 1; continue }
+                    if digest == entry.digest {
+                        summary.unchanged += 1
+                        continue
+                    }
                     superseded.append(item.code)
                     summary.changed += 1
                 } else {
@@ -68,16 +88,21 @@ enum CatalogImport {
             }
             if !problems.isEmpty { throw ItemFiles.Rejection(problems: problems) }
             try await insertPublished(inserts, superseding: superseded, by: by, at: now, on: tx)
-            try await AuditLog.append(AuditEvent(actorID: nil, actorLabel: by, action: "catalog.import", resource: "catalog",
-                                                 details: "\(summary.read) read, \(summary.added) added, \(summary.changed) changed, \(summary.unchanged) unchanged"), on: tx, now: now)
+            try await AuditLog.append(
+                AuditEvent(
+                    actorID: nil, actorLabel: by, action: "catalog.import", resource: "catalog",
+                    details: "\(summary.read) read, \(summary.added) added, \(summary.changed) changed, \(summary.unchanged) unchanged"),
+                on: tx, now: now)
             return summary
         }
     }
 
     /// Plain multi-row INSERTs: importing 100,000 items through models would spend most of its
     /// time in model bookkeeping.
-    static func insertPublished(_ entries: [CatalogEntry], superseding codes: [String], by: String, at now: Date,
-                                on tx: any Database) async throws {
+    static func insertPublished(
+        _ entries: [CatalogEntry], superseding codes: [String], by: String, at now: Date,
+        on tx: any Database
+    ) async throws {
         guard !entries.isEmpty else { return }
         let kind = entries[0].kind.rawValue
         for chunk in codes.chunked(500) {
@@ -85,17 +110,20 @@ enum CatalogImport {
                 .where("entry_type", .equal, kind).where("status", .equal, CatalogEntry.Status.published.rawValue)
                 .where(SQLColumn("code"), .in, SQLBind.group(Array(chunk))).run()
         }
-        let columns = ["id", "entry_type", "code", "version", "status", "name", "region_code", "basic_code", "kind", "department_code",
-                       "department_name", "level", "online", "promised_days", "visits", "search_text", "document", "digest",
-                       "edited_by", "updated_at", "published_by", "published_at"]
+        let columns = [
+            "id", "entry_type", "code", "version", "status", "name", "region_code", "basic_code", "kind", "department_code",
+            "department_name", "level", "online", "promised_days", "visits", "search_text", "document", "digest",
+            "edited_by", "updated_at", "published_by", "published_at",
+        ]
         for chunk in entries.chunked(400) {
             var insert = tx.sql.insert(into: CatalogEntry.schema).columns(columns)
             for e in chunk {
-                insert = insert.values(SQLBind(UUID()), SQLBind(e.kind.rawValue), SQLBind(e.code), SQLBind(e.version), SQLBind(e.status.rawValue),
-                                       SQLBind(e.name), SQLBind(e.regionCode), SQLBind(e.basicCode), SQLBind(e.itemKind), SQLBind(e.departmentCode),
-                                       SQLBind(e.departmentName), SQLBind(e.level), SQLBind(e.online), SQLBind(e.promisedDays), SQLBind(e.visits),
-                                       SQLBind(e.searchText), SQLBind(e.document), SQLBind(e.digest), SQLBind(by), SQLBind(now),
-                                       SQLBind(by), SQLBind(now))
+                insert = insert.values(
+                    SQLBind(UUID()), SQLBind(e.kind.rawValue), SQLBind(e.code), SQLBind(e.version), SQLBind(e.status.rawValue),
+                    SQLBind(e.name), SQLBind(e.regionCode), SQLBind(e.basicCode), SQLBind(e.itemKind), SQLBind(e.departmentCode),
+                    SQLBind(e.departmentName), SQLBind(e.level), SQLBind(e.online), SQLBind(e.promisedDays), SQLBind(e.visits),
+                    SQLBind(e.searchText), SQLBind(e.document), SQLBind(e.digest), SQLBind(by), SQLBind(now),
+                    SQLBind(by), SQLBind(now))
             }
             try await insert.run()
         }
@@ -109,13 +137,17 @@ enum CatalogImport {
             for bundle in bundles {
                 let problems = try await CatalogStore.bundleProblems(bundle, on: tx)
                 guard problems.isEmpty else {
-                    throw TongbanError(status: .unprocessableEntity, code: "catalog.cannotPublish",
-                                       fields: problems.map { FieldError(field: "\(bundle.code): \($0.subject)", key: $0.messageKey) })
+                    throw TongbanError(
+                        status: .unprocessableEntity, code: "catalog.cannotPublish",
+                        fields: problems.map { FieldError(field: "\(bundle.code): \($0.subject)", key: $0.messageKey) })
                 }
                 let current = try await CatalogStore.published(.bundle, code: bundle.code, on: tx)
                 let entry = try CatalogEntry(bundle: bundle, version: (current?.version ?? 0) + 1, by: by)
                 entry.status = .published
-                guard let current else { fresh.append(entry); continue }
+                guard let current else {
+                    fresh.append(entry)
+                    continue
+                }
                 if current.digest != entry.digest {
                     try await insertPublished([entry], superseding: [bundle.code], by: by, at: now, on: tx)
                 }

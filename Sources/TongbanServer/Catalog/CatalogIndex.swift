@@ -50,8 +50,9 @@ final class CatalogIndexHolder: Sendable {
                 return known
             }
             let documents = try await Self.documents(on: db)
-            let rebuilt = State(index: CatalogSearchIndex(documents: documents), overview: CatalogOverview(documents: documents),
-                                revision: revision, checkedAt: CacheAge())
+            let rebuilt = State(
+                index: CatalogSearchIndex(documents: documents), overview: CatalogOverview(documents: documents),
+                revision: revision, checkedAt: CacheAge())
             self.state.withLockedValue { $0 = rebuilt }
             return rebuilt
         }
@@ -64,8 +65,10 @@ final class CatalogIndexHolder: Sendable {
             let level: String?, online: Bool, promised_days: Int?, visits: Int, search_text: String, version: Int
         }
         let rows = try await db.sql.select()
-            .columns("code", "name", "region_code", "kind", "department_code", "department_name", "level", "online",
-                     "promised_days", "visits", "search_text", "version")
+            .columns(
+                "code", "name", "region_code", "kind", "department_code", "department_name", "level", "online",
+                "promised_days", "visits", "search_text", "version"
+            )
             .from(CatalogEntry.schema)
             .where("entry_type", .equal, CatalogEntry.Kind.item.rawValue)
             .where("status", .equal, CatalogEntry.Status.published.rawValue)
@@ -73,15 +76,17 @@ final class CatalogIndexHolder: Sendable {
             .all(decoding: Row.self)
         return rows.compactMap { row in
             guard let kind = row.kind.flatMap(ItemKind.init(rawValue:)), let region = try? RegionCode(row.region_code),
-                  let level = row.level.flatMap(RegionLevel.init(rawValue:)) else { return nil }
+                let level = row.level.flatMap(RegionLevel.init(rawValue:))
+            else { return nil }
             let lines = row.search_text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let line = { (i: Int) in i < lines.count ? lines[i] : "" }
             let list = { (i: Int) in line(i).split(separator: "\t").map(String.init) }
-            return SearchDocument(code: row.code, name: row.name, subItemName: line(0).isEmpty ? nil : line(0),
-                                  keywords: list(1), departmentName: row.department_name ?? "",
-                                  departmentCode: row.department_code ?? "", materials: list(2),
-                                  kind: kind, regionCode: region, level: level, online: row.online,
-                                  promisedDays: row.promised_days, visits: row.visits, version: row.version)
+            return SearchDocument(
+                code: row.code, name: row.name, subItemName: line(0).isEmpty ? nil : line(0),
+                keywords: list(1), departmentName: row.department_name ?? "",
+                departmentCode: row.department_code ?? "", materials: list(2),
+                kind: kind, regionCode: region, level: level, online: row.online,
+                promisedDays: row.promised_days, visits: row.visits, version: row.version)
         }
     }
 }

@@ -13,8 +13,15 @@ struct CatalogPages {
         routes.get("catalog", "bundles", ":code", use: bundle)
     }
 
-    struct Link: Encodable { let href: String; let label: String; let detail: String? }
-    struct Group: Encodable { let title: String; let links: [Link] }
+    struct Link: Encodable {
+        let href: String
+        let label: String
+        let detail: String?
+    }
+    struct Group: Encodable {
+        let title: String
+        let links: [Link]
+    }
 
     struct HomeContext: Encodable {
         let page: PageContext
@@ -53,19 +60,28 @@ struct CatalogPages {
         let per = 20
         let index = try await req.application.catalogIndex.index(on: req.db)
         let searched = error == nil && (!query.isEmpty || filter != SearchFilter())
-        let results = searched ? index.search(query, filter: filter, offset: (page - 1) * per, limit: per) : SearchResults(total: 0, hits: [])
+        let results =
+            searched ? index.search(query, filter: filter, offset: (page - 1) * per, limit: per) : SearchResults(total: 0, hits: [])
         let raw = { (name: String) in req.query[String.self, at: name] }
-        let link = { (p: Int) in Self.href("/catalog", [("q", query), ("kind", raw("kind")), ("region", raw("region")), ("department", raw("department")),
-                                                        ("level", raw("level")), ("online", raw("online")), ("page", p > 1 ? String(p) : nil)]) }
+        let link = { (p: Int) in
+            Self.href(
+                "/catalog",
+                [
+                    ("q", query), ("kind", raw("kind")), ("region", raw("region")), ("department", raw("department")),
+                    ("level", raw("level")), ("online", raw("online")), ("page", p > 1 ? String(p) : nil),
+                ])
+        }
         let overview = try await req.application.catalogIndex.overview(on: req.db)
         let regionCodes = overview.regionsWithParents.filter { $0.level <= .county }.sorted()
         let allRegionNames = try await Self.regionNames(Set(regionCodes.map(\.value)), on: req.db)
         let departments = overview.itemsByProvinceAndDepartment
         let provinceNames = try await Self.regionNames(Set(departments.keys), on: req.db)
         let departmentGroups = departments.keys.sorted().map { province in
-            Group(title: provinceNames[province] ?? province, links: departments[province]!.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
-                Link(href: Self.href("/catalog", [("department", $0.key)]), label: $0.key, detail: String($0.value))
-            })
+            Group(
+                title: provinceNames[province] ?? province,
+                links: departments[province]!.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
+                    Link(href: Self.href("/catalog", [("department", $0.key)]), label: $0.key, detail: String($0.value))
+                })
         }
         let context = HomeContext(
             page: req.pageContext(title: query.isEmpty ? req.t("catalog.title") : "\(query) · \(req.t("catalog.title"))"),
@@ -75,8 +91,13 @@ struct CatalogPages {
             kinds: [SelectOption(value: "", label: req.t("catalog.allKinds"), selected: filter.kind == nil)]
                 + ItemKind.allCases.map { SelectOption(value: $0.rawValue, label: $0.chineseName, selected: filter.kind == $0) },
             regions: [SelectOption(value: "", label: req.t("catalog.allRegions"), selected: filter.region == nil)]
-                + regionCodes.map { SelectOption(value: $0.value, label: String(repeating: "　", count: $0.level == .province ? 0 : $0.level == .city ? 1 : 2) + (allRegionNames[$0.value] ?? $0.value),
-                                           selected: filter.region == $0) },
+                + regionCodes.map {
+                    SelectOption(
+                        value: $0.value,
+                        label: String(repeating: "　", count: $0.level == .province ? 0 : $0.level == .city ? 1 : 2)
+                            + (allRegionNames[$0.value] ?? $0.value),
+                        selected: filter.region == $0)
+                },
             onlineOnly: filter.onlineOnly,
             previous: searched && page > 1 ? link(page - 1) : nil,
             next: searched && page * per < results.total ? link(page + 1) : nil,
@@ -84,7 +105,8 @@ struct CatalogPages {
             departmentGroups: departmentGroups,
             kindLinks: ItemKind.allCases.compactMap { kind in
                 let count = overview.itemsByKind[kind] ?? 0
-                return count == 0 ? nil : Link(href: Self.href("/catalog", [("kind", kind.rawValue)]), label: kind.chineseName, detail: String(count))
+                return count == 0
+                    ? nil : Link(href: Self.href("/catalog", [("kind", kind.rawValue)]), label: kind.chineseName, detail: String(count))
             },
             error: error)
         return try await req.view.render("catalog", context)
@@ -101,9 +123,11 @@ struct CatalogPages {
         let rows = try await CatalogEntry.query(on: req.db).filter(\.$kind == .bundle).filter(\.$status == .published).sort(\.$code).all()
         let bundles = try rows.map { try $0.bundle() }
         return [(false, "catalog.lifeEvents"), (true, "catalog.businessEvents")].map { business, title in
-            Group(title: req.t(title), links: bundles.filter { $0.category.isBusinessEvent == business }.map {
-                Link(href: "/catalog/bundles/\($0.code)", label: $0.name, detail: $0.category.chineseName)
-            })
+            Group(
+                title: req.t(title),
+                links: bundles.filter { $0.category.isBusinessEvent == business }.map {
+                    Link(href: "/catalog/bundles/\($0.code)", label: $0.name, detail: $0.category.chineseName)
+                })
         }
     }
 
@@ -117,20 +141,27 @@ struct CatalogPages {
     func guideView(_ req: Request) async throws -> ItemGuideView {
         let code = try req.parameters.require("code")
         let version = req.query[Int.self, at: "version"]
-        guard let entry = try await CatalogStore.entry(.item, code: code, version: version, on: req.db) else { throw TongbanError.notFound("item") }
+        guard let entry = try await CatalogStore.entry(.item, code: code, version: version, on: req.db) else {
+            throw TongbanError.notFound("item")
+        }
         let item = try entry.item()
         let versions = try await CatalogStore.versions(.item, code: entry.code, on: req.db)
         let names = try await Self.regionNames([item.regionCode.value], on: req.db)
-        return ItemGuideView(item: item, entry: entry, versions: versions, regionName: names[item.regionCode.value] ?? item.regionCode.value, req: req)
+        return ItemGuideView(
+            item: item, entry: entry, versions: versions, regionName: names[item.regionCode.value] ?? item.regionCode.value, req: req)
     }
 
     func guide(req: Request) async throws -> View {
         let view = try await guideView(req)
         let actual = try await ActualVisits.of(itemCode: view.code, on: req.db)
         let saved = try await MaterialsSaved.of(itemCode: view.code, on: req.db)
-        let summary = actual.applications == 0 ? nil
+        let summary =
+            actual.applications == 0
+            ? nil
             : req.t("guide.actualVisits", ["count": String(actual.applications), "average": String(format: "%.2f", actual.average)])
-            + (saved.materials == 0 ? "" : "；" + req.t("guide.materialsSaved", ["count": String(saved.applications), "materials": String(saved.materials)]))
+                + (saved.materials == 0
+                    ? ""
+                    : "；" + req.t("guide.materialsSaved", ["count": String(saved.applications), "materials": String(saved.materials)]))
         var page = req.pageContext(title: view.name)
         page.demoData = DemoNotice.text(max(actual.samples, saved.samples), .applications, req)
         return try await req.view.render("guide", GuideContext(page: page, item: view, actualVisits: summary))
@@ -144,7 +175,10 @@ struct CatalogPages {
 
     func notice(req: Request) async throws -> View {
         let view = try await guideView(req)
-        return try await req.view.render("notice", NoticeContext(page: req.pageContext(title: req.t("notice.title") + " · " + view.name), item: view,
-                                                                 printedOn: req.application.today.description))
+        return try await req.view.render(
+            "notice",
+            NoticeContext(
+                page: req.pageContext(title: req.t("notice.title") + " · " + view.name), item: view,
+                printedOn: req.application.today.description))
     }
 }

@@ -14,8 +14,10 @@ enum CatalogStore {
 
     /// One version, or the one the public reads now (the published one, else the newest retired
     /// or superseded one so that old links still explain themselves). Drafts only when asked.
-    static func entry(_ kind: CatalogEntry.Kind, code: String, version: Int?, includeDraft: Bool = false,
-                      on db: any Database) async throws -> CatalogEntry? {
+    static func entry(
+        _ kind: CatalogEntry.Kind, code: String, version: Int?, includeDraft: Bool = false,
+        on db: any Database
+    ) async throws -> CatalogEntry? {
         let query = CatalogEntry.query(on: db).filter(\.$kind == kind).filter(\.$code == code)
         if let version { query.filter(\.$version == version) }
         if !includeDraft { query.filter(\.$status != .draft) }

@@ -5,15 +5,45 @@ import Vapor
 /// What the guide pages show of an item, with every code turned into words of the page's
 /// language. Built here so that the templates only print.
 struct ItemGuideView: Encodable {
-    struct Line: Encodable { let label: String; let value: String }
-    struct MaterialLine: Encodable {
-        let name: String; let required: Bool; let tolerable: Bool; let form: String; let format: String
-        let source: String; let sourceKind: String; let template: String?; let note: String?
+    struct Line: Encodable {
+        let label: String
+        let value: String
     }
-    struct StepLine: Encodable { let kind: String; let name: String; let department: String?; let days: String?; let pauses: Bool; let parallel: Bool }
-    struct FieldLine: Encodable { let label: String; let type: String; let required: Bool; let choices: String? }
-    struct LegalLine: Encodable { let law: String; let article: String? }
-    struct VersionLine: Encodable { let version: Int; let status: String; let date: String?; let current: Bool }
+    struct MaterialLine: Encodable {
+        let name: String
+        let required: Bool
+        let tolerable: Bool
+        let form: String
+        let format: String
+        let source: String
+        let sourceKind: String
+        let template: String?
+        let note: String?
+    }
+    struct StepLine: Encodable {
+        let kind: String
+        let name: String
+        let department: String?
+        let days: String?
+        let pauses: Bool
+        let parallel: Bool
+    }
+    struct FieldLine: Encodable {
+        let label: String
+        let type: String
+        let required: Bool
+        let choices: String?
+    }
+    struct LegalLine: Encodable {
+        let law: String
+        let article: String?
+    }
+    struct VersionLine: Encodable {
+        let version: Int
+        let status: String
+        let date: String?
+        let current: Bool
+    }
 
     let code: String
     let basicCode: String
@@ -58,46 +88,55 @@ struct ItemGuideView: Encodable {
         online = item.isOnline
         instant = !item.instantRules.isEmpty
         let days = { (value: Int?) in value.map { req.t("guide.workingDays", ["days": String($0)]) } ?? t("guide.notStated") }
-        facts = [
-            Line(label: t("guide.kind"), value: "\(item.kind.chineseName)（\(item.kind.rawValue)）"),
-            Line(label: t("guide.department"), value: item.department.name),
-            Line(label: t("guide.region"), value: "\(regionName)（\(t("level.\(item.level.rawValue)"))）"),
-            Line(label: t("guide.mode"), value: t("mode.\(item.handlingMode.rawValue)")),
-            Line(label: t("guide.statutory"), value: days(item.statutoryDays)),
-            Line(label: t("guide.promised"), value: item.handlingMode == .instant ? t("guide.onTheSpot") : days(item.promisedDays)),
-            Line(label: t("guide.channels"), value: item.channels.map { t("channel.\($0.rawValue)") }.joined(separator: "、")),
-            Line(label: t("guide.fees"), value: item.fees.isEmpty ? t("guide.free") : item.fees.map { "\($0.name) \($0.amount) 元" }.joined(separator: "；")),
-            Line(label: t("guide.commitment"), value: t(item.commitmentAllowed ? "guide.yes" : "guide.no")),
-            Line(label: t("guide.basicCode"), value: item.basicCode.value),
-        ] + (item.implementationCode.map { [Line(label: t("guide.implementationCode"), value: $0.value)] } ?? [])
+        facts =
+            [
+                Line(label: t("guide.kind"), value: "\(item.kind.chineseName)（\(item.kind.rawValue)）"),
+                Line(label: t("guide.department"), value: item.department.name),
+                Line(label: t("guide.region"), value: "\(regionName)（\(t("level.\(item.level.rawValue)"))）"),
+                Line(label: t("guide.mode"), value: t("mode.\(item.handlingMode.rawValue)")),
+                Line(label: t("guide.statutory"), value: days(item.statutoryDays)),
+                Line(label: t("guide.promised"), value: item.handlingMode == .instant ? t("guide.onTheSpot") : days(item.promisedDays)),
+                Line(label: t("guide.channels"), value: item.channels.map { t("channel.\($0.rawValue)") }.joined(separator: "、")),
+                Line(
+                    label: t("guide.fees"),
+                    value: item.fees.isEmpty ? t("guide.free") : item.fees.map { "\($0.name) \($0.amount) 元" }.joined(separator: "；")),
+                Line(label: t("guide.commitment"), value: t(item.commitmentAllowed ? "guide.yes" : "guide.no")),
+                Line(label: t("guide.basicCode"), value: item.basicCode.value),
+            ] + (item.implementationCode.map { [Line(label: t("guide.implementationCode"), value: $0.value)] } ?? [])
         visits = item.visits.map(\.reason)
-        visitsSummary = switch item.visits.count {
-        case 0: t("guide.zeroVisits")
-        case 1: t("guide.oneVisit")
-        default: req.t("guide.visits", ["count": String(item.visits.count)])
-        }
+        visitsSummary =
+            switch item.visits.count {
+            case 0: t("guide.zeroVisits")
+            case 1: t("guide.oneVisit")
+            default: req.t("guide.visits", ["count": String(item.visits.count)])
+            }
         conditions = item.acceptanceConditions
         legal = item.legalBasis.map { LegalLine(law: $0.law, article: $0.article) }
         materials = item.materials.map { m in
-            let source = switch m.source {
-            case .applicant: t("source.applicant")
-            case .eLicense: t("source.eLicense")
-            case .sharedData: t("source.sharedData")
-            case .department: req.t("source.department", ["who": m.producedBy ?? ""])
-            }
-            return MaterialLine(name: m.name, required: m.required, tolerable: m.tolerable,
-                                form: req.t("materialForm.\(m.form.rawValue)", ["copies": String(m.copies)]),
-                                format: t("format.\(m.format.rawValue)"), source: source, sourceKind: m.source.rawValue,
-                                template: m.template, note: m.note)
+            let source =
+                switch m.source {
+                case .applicant: t("source.applicant")
+                case .eLicense: t("source.eLicense")
+                case .sharedData: t("source.sharedData")
+                case .department: req.t("source.department", ["who": m.producedBy ?? ""])
+                }
+            return MaterialLine(
+                name: m.name, required: m.required, tolerable: m.tolerable,
+                form: req.t("materialForm.\(m.form.rawValue)", ["copies": String(m.copies)]),
+                format: t("format.\(m.format.rawValue)"), source: source, sourceKind: m.source.rawValue,
+                template: m.template, note: m.note)
         }
         steps = item.steps.map { s in
             let kind = t("step.\(s.kind.rawValue)")
-            return StepLine(kind: s.name.contains(kind) ? "" : kind, name: s.name, department: s.department,
-                     days: s.days.map { req.t("guide.workingDays", ["days": String($0)]) }, pauses: s.pausesClock, parallel: s.parallelGroup != nil)
+            return StepLine(
+                kind: s.name.contains(kind) ? "" : kind, name: s.name, department: s.department,
+                days: s.days.map { req.t("guide.workingDays", ["days": String($0)]) }, pauses: s.pausesClock,
+                parallel: s.parallelGroup != nil)
         }
         form = item.form.map { f in
-            FieldLine(label: req.language == .en ? f.labelEn : f.label, type: t("fieldType.\(f.type.rawValue)"), required: f.required,
-                      choices: f.choices.isEmpty ? nil : f.choices.joined(separator: " / "))
+            FieldLine(
+                label: req.language == .en ? f.labelEn : f.label, type: t("fieldType.\(f.type.rawValue)"), required: f.required,
+                choices: f.choices.isEmpty ? nil : f.choices.joined(separator: " / "))
         }
         result = item.result.map { r in
             "\(r.name)（\(t("result.\(r.kind.rawValue)"))；\(t("guide.delivery"))：\(r.delivery.map { t("delivery.\($0.rawValue)") }.joined(separator: "、"))）"
@@ -105,13 +144,21 @@ struct ItemGuideView: Encodable {
         windows = item.windows
         fees = item.fees
         self.versions = versions.filter { $0.status != .draft }.map {
-            VersionLine(version: $0.version, status: t("status.\($0.status.rawValue)"),
-                        date: $0.publishedAt.map { ISO8601DateFormatter.string(from: $0, timeZone: TimeZone(identifier: "Asia/Shanghai")!, formatOptions: [.withFullDate]) },
-                        current: $0.version == entry.version)
+            VersionLine(
+                version: $0.version, status: t("status.\($0.status.rawValue)"),
+                date: $0.publishedAt.map {
+                    ISO8601DateFormatter.string(from: $0, timeZone: TimeZone(identifier: "Asia/Shanghai")!, formatOptions: [.withFullDate])
+                },
+                current: $0.version == entry.version)
         }
         source = item.source
-        hasVisits = !visits.isEmpty; hasConditions = !conditions.isEmpty; hasMaterials = !materials.isEmpty; hasSteps = !steps.isEmpty
-        hasForm = !form.isEmpty; hasLegal = !legal.isEmpty; hasWindows = !windows.isEmpty
+        hasVisits = !visits.isEmpty
+        hasConditions = !conditions.isEmpty
+        hasMaterials = !materials.isEmpty
+        hasSteps = !steps.isEmpty
+        hasForm = !form.isEmpty
+        hasLegal = !legal.isEmpty
+        hasWindows = !windows.isEmpty
     }
 }
 
@@ -130,12 +177,15 @@ struct ItemLine: Encodable {
         name = doc.name
         kind = doc.kind.chineseName
         department = doc.departmentName
-        days = doc.promisedDays.map { $0 == 0 ? req.t("guide.onTheSpot") : req.t("guide.workingDays", ["days": String($0)]) } ?? req.t("guide.notStated")
-        visits = switch doc.visits {
-        case 0: req.t("guide.zeroVisits")
-        case 1: req.t("guide.oneVisit")
-        default: req.t("guide.visits", ["count": String(doc.visits)])
-        }
+        days =
+            doc.promisedDays.map { $0 == 0 ? req.t("guide.onTheSpot") : req.t("guide.workingDays", ["days": String($0)]) }
+            ?? req.t("guide.notStated")
+        visits =
+            switch doc.visits {
+            case 0: req.t("guide.zeroVisits")
+            case 1: req.t("guide.oneVisit")
+            default: req.t("guide.visits", ["count": String(doc.visits)])
+            }
         online = doc.online
     }
 }

@@ -59,7 +59,8 @@ struct ImportCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Argument(name: "kind", help: "What to import: regions or items")
         var kind: String
-        @Argument(name: "folder", help: "regions: folder with provinces.csv, cities.csv, areas.csv, streets.csv; items: a .jsonl or .csv file")
+        @Argument(
+            name: "folder", help: "regions: folder with provinces.csv, cities.csv, areas.csv, streets.csv; items: a .jsonl or .csv file")
         var folder: String
         @Option(name: "province", help: "Only this province (two digits, e.g. 33)")
         var province: String?
@@ -128,23 +129,33 @@ struct UserCommand: AsyncCommand {
         let app = context.application
         var department: Department?
         if let key = signature.department {
-            if let id = UUID(uuidString: key) { department = try await Department.find(id, on: app.db) }
-            else { department = try await Department.query(on: app.db).filter(\.$creditCode == key.uppercased()).first() }
-            if department == nil { context.console.error("--department: no department with code or id \(key)"); throw ExitCode(1) }
+            if let id = UUID(uuidString: key) {
+                department = try await Department.find(id, on: app.db)
+            } else {
+                department = try await Department.query(on: app.db).filter(\.$creditCode == key.uppercased()).first()
+            }
+            if department == nil {
+                context.console.error("--department: no department with code or id \(key)")
+                throw ExitCode(1)
+            }
         }
         var password = signature.passwordEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
         let generated = password == nil
         if generated { password = SecretToken.make().prefix(20) + "-1a" }
-        let input = StaffCreation(username: signature.username, displayName: signature.name, departmentID: department?.id,
-                                  roles: signature.role.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
-                                  password: password)
+        let input = StaffCreation(
+            username: signature.username, displayName: signature.name, departmentID: department?.id,
+            roles: signature.role.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+            password: password)
         do {
             let account = try await AccountService(app: app, db: app.db).createStaff(
                 input, audit: AuditEvent(actorLabel: "operator:cli", action: "account.create", resource: "account"), authorize: { _ in })
-            context.console.print("created staff account \(account.displayName) (\(signature.username ?? "")), id \(try account.requireID())")
+            context.console.print(
+                "created staff account \(account.displayName) (\(signature.username ?? "")), id \(try account.requireID())")
             if generated, let password { context.console.print("password: \(password)  (shown once; change it after signing in)") }
         } catch let error as TongbanError {
-            context.console.error(([app.localizer.text(error.code, .en, error.arguments)] + optionProblems(error.fields, app, options: Self.options)).joined(separator: "\n"))
+            context.console.error(
+                ([app.localizer.text(error.code, .en, error.arguments)] + optionProblems(error.fields, app, options: Self.options)).joined(
+                    separator: "\n"))
             throw ExitCode(1)
         } catch let errors as FieldErrors {
             context.console.error(optionProblems(errors.errors, app, options: Self.options).joined(separator: "\n"))
@@ -176,7 +187,9 @@ struct DepartmentCommand: AsyncCommand {
         let name = errors.text("name", signature.name, maxLength: 100)
         let region = errors.check("region") { () throws(RegionCode.Problem) in try RegionCode(signature.region ?? "") }
         if let region, try await Region.find(region.value, on: app.db) == nil { errors.add("region", "region.unknown") }
-        if let code, try await Department.query(on: app.db).filter(\.$creditCode == code.value).count() > 0 { errors.add("credit-code", "department.duplicate") }
+        if let code, try await Department.query(on: app.db).filter(\.$creditCode == code.value).count() > 0 {
+            errors.add("credit-code", "department.duplicate")
+        }
         guard errors.isEmpty, let code, let name, let region else {
             context.console.error(optionProblems(errors.errors, app).joined(separator: "\n"))
             throw ExitCode(1)
@@ -184,8 +197,10 @@ struct DepartmentCommand: AsyncCommand {
         let department = Department(creditCode: code, name: name, regionCode: region)
         try await app.db.write { tx in
             try await department.create(on: tx)
-            try await AuditLog.append(AuditEvent(actorLabel: "operator:cli", action: "department.create",
-                                                 resource: "department:\(try department.requireID())", details: "\(name) \(code.value)"), on: tx, now: app.clock.now())
+            try await AuditLog.append(
+                AuditEvent(
+                    actorLabel: "operator:cli", action: "department.create",
+                    resource: "department:\(try department.requireID())", details: "\(name) \(code.value)"), on: tx, now: app.clock.now())
         }
         context.console.print("created department \(name) (\(code.value)) in \(region.value), id \(try department.requireID())")
     }

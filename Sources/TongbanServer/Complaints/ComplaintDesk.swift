@@ -42,8 +42,9 @@ struct ComplaintDesk {
         let account = try context.requireAccount()
         let sender = try account.requireID()
         try context.authorize(.create, .holderRecords(holderID: sender))
-        let result = ComplaintRules.check(kind: body.kind, subject: body.subject, target: body.target,
-                                          title: body.title, body: body.body)
+        let result = ComplaintRules.check(
+            kind: body.kind, subject: body.subject, target: body.target,
+            title: body.title, body: body.body)
         let checked: (kind: ComplaintKind, subject: ComplaintSubject, target: String, title: String, body: String)
         switch result {
         case let .success(value): checked = value
@@ -75,11 +76,13 @@ struct ComplaintDesk {
         record.version = 1
         record.createdAt = now
         record.updatedAt = now
-        let audit = context.auditEvent("complaint.send", resource: "complaint:\(id.uuidString)",
-                                       details: "\(checked.kind.rawValue) → \(route.departmentName)")
-        let event = OutboxEvent(topic: "complaint.sent", subject: id.uuidString,
-                                payload: ["complaint": id.uuidString, "department": route.departmentName, "due": due.description],
-                                at: now)
+        let audit = context.auditEvent(
+            "complaint.send", resource: "complaint:\(id.uuidString)",
+            details: "\(checked.kind.rawValue) → \(route.departmentName)")
+        let event = OutboxEvent(
+            topic: "complaint.sent", subject: id.uuidString,
+            payload: ["complaint": id.uuidString, "department": route.departmentName, "due": due.description],
+            at: now)
         try await context.db.write { tx in
             try await record.create(on: tx)
             try await event.create(on: tx)
@@ -104,26 +107,29 @@ struct ComplaintDesk {
             if let code = entry.departmentCode {
                 department = try await Department.query(on: db).filter(\.$creditCode == code).first()
             }
-            return Route(label: entry.name, departmentID: department?.id,
-                         departmentName: department?.name ?? entry.departmentName ?? "—",
-                         regionCode: entry.regionCode, itemCode: entry.code, itemName: entry.name)
+            return Route(
+                label: entry.name, departmentID: department?.id,
+                departmentName: department?.name ?? entry.departmentName ?? "—",
+                regionCode: entry.regionCode, itemCode: entry.code, itemName: entry.name)
         case .department:
             guard let id = UUID(uuidString: target), let department = try await Department.find(id, on: db) else {
                 throw TongbanError.invalid(field: "target", "complaint.unknownDepartment")
             }
-            return Route(label: department.name, departmentID: id, departmentName: department.name,
-                         regionCode: department.regionCode, itemCode: nil, itemName: nil)
+            return Route(
+                label: department.name, departmentID: id, departmentName: department.name,
+                regionCode: department.regionCode, itemCode: nil, itemName: nil)
         case .application:
             guard let id = UUID(uuidString: target),
-                  let application = try await ApplicationRecord.find(id, on: db),
-                  application.applicantID == sender,
-                  let first = try await CaseRow.query(on: db).filter(\.$applicationID == id).sort(\.$position).first()
+                let application = try await ApplicationRecord.find(id, on: db),
+                application.applicantID == sender,
+                let first = try await CaseRow.query(on: db).filter(\.$applicationID == id).sort(\.$position).first()
             else {
                 throw TongbanError.invalid(field: "target", "complaint.unknownApplication")
             }
-            return Route(label: application.number ?? application.targetName, departmentID: first.departmentID,
-                         departmentName: first.departmentName, regionCode: application.regionCode,
-                         itemCode: first.itemCode, itemName: first.itemName)
+            return Route(
+                label: application.number ?? application.targetName, departmentID: first.departmentID,
+                departmentName: first.departmentName, regionCode: application.regionCode,
+                itemCode: first.itemCode, itemName: first.itemName)
         }
     }
 
@@ -132,7 +138,7 @@ struct ComplaintDesk {
     func find(_ id: UUID) async throws -> ComplaintRecord {
         _ = try context.requireAccount()
         guard let record = try await ComplaintRecord.find(id, on: context.db),
-              context.allows(.view, try record.resource)
+            context.allows(.view, try record.resource)
         else { throw TongbanError.notFound("complaint") }
         return record
     }
@@ -143,8 +149,9 @@ struct ComplaintDesk {
         let record = try await find(id)
         try context.authorize(.handle, try record.resource)
         var problems = FieldErrors()
-        let answer = ComplaintRules.paragraph("answer", body.answer, maxLength: ComplaintRules.answerLimit, minLength: 10,
-                                              into: &problems)
+        let answer = ComplaintRules.paragraph(
+            "answer", body.answer, maxLength: ComplaintRules.answerLimit, minLength: 10,
+            into: &problems)
         guard problems.isEmpty, let answer else { throw TongbanError.invalid(problems) }
         guard ComplaintRules.mayAnswer(record.state) else { throw TongbanError.conflict("complaint.alreadyAnswered") }
         let version = body.version ?? record.version
@@ -210,10 +217,12 @@ struct ComplaintDesk {
         let query = ComplaintRecord.query(on: context.db)
         let anyone = UUID()
         if let region = actor.regionCode,
-           context.allows(.supervise, .complaint(senderID: anyone, regionCode: region, departmentID: nil)) {
+            context.allows(.supervise, .complaint(senderID: anyone, regionCode: region, departmentID: nil))
+        {
             query.filter(\.$regionCode >= region.significantPrefix).filter(\.$regionCode < region.significantPrefix + "~")
         } else if let region = actor.regionCode, let department = actor.departmentID,
-                  context.allows(.handle, .complaint(senderID: anyone, regionCode: region, departmentID: department)) {
+            context.allows(.handle, .complaint(senderID: anyone, regionCode: region, departmentID: department))
+        {
             query.filter(\.$departmentID == department)
         } else if context.allows(.view, .holderRecords(holderID: actor.accountID)) {
             query.filter(\.$senderID == actor.accountID)

@@ -16,8 +16,21 @@ struct ComplaintPages {
         routes.post("complaints", ":id", "rating", use: rate)
     }
 
-    struct Option: Encodable { let value: String; let label: String; let selected: Bool }
-    struct Line: Encodable { let href: String; let title: String; let kind: String; let department: String; let state: String; let dueOn: String; let overdue: Bool; let escalated: Bool }
+    struct Option: Encodable {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
+    struct Line: Encodable {
+        let href: String
+        let title: String
+        let kind: String
+        let department: String
+        let state: String
+        let dueOn: String
+        let overdue: Bool
+        let escalated: Bool
+    }
 
     struct ListContext: Encodable {
         let page: PageContext
@@ -30,12 +43,14 @@ struct ComplaintPages {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/complaints") }
         let context = req.context
         let lines = try await ComplaintDesk(context: context).list().map { r in
-            Line(href: "/complaints/\(try r.requireID())", title: r.title, kind: req.t("complaint.kind.\(r.kind.rawValue)"),
-                 department: r.departmentName, state: req.t("complaint.state.\(r.state.rawValue)"), dueOn: r.dueOn,
-                 overdue: r.isOverdue(on: context.today), escalated: r.escalated)
+            Line(
+                href: "/complaints/\(try r.requireID())", title: r.title, kind: req.t("complaint.kind.\(r.kind.rawValue)"),
+                department: r.departmentName, state: req.t("complaint.state.\(r.state.rawValue)"), dueOn: r.dueOn,
+                overdue: r.isOverdue(on: context.today), escalated: r.escalated)
         }
-        let page = ListContext(page: req.pageContext(title: req.t("complaint.title")), lines: lines, hasLines: !lines.isEmpty,
-                               maySend: context.ownRecords.map { context.allows(.create, $0) } ?? false)
+        let page = ListContext(
+            page: req.pageContext(title: req.t("complaint.title")), lines: lines, hasLines: !lines.isEmpty,
+            maySend: context.ownRecords.map { context.allows(.create, $0) } ?? false)
         return try await req.view.render("complaints", page).encodeResponse(for: req)
     }
 
@@ -53,8 +68,13 @@ struct ComplaintPages {
     }
 
     struct SendForm: Decodable {
-        var kind: String?; var subject: String?; var department: String?; var item: String?; var application: String?
-        var title: String?; var body: String?
+        var kind: String?
+        var subject: String?
+        var department: String?
+        var item: String?
+        var application: String?
+        var title: String?
+        var body: String?
 
         var target: String? {
             switch subject {
@@ -79,14 +99,24 @@ struct ComplaintPages {
         let account = try req.requireAccount()
         let departments = try await Department.query(on: req.db).sort(\.$name).all()
         let own = req.ownRecords.map { req.allows(.view, $0) } ?? false
-        let applications = !own ? [] : try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == (try account.requireID()))
-            .filter(\.$status != .draft).sort(\.$createdAt, .descending).limit(50).all()
+        let applications =
+            !own
+            ? []
+            : try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == (try account.requireID()))
+                .filter(\.$status != .draft).sort(\.$createdAt, .descending).limit(50).all()
         let context = FormContext(
             page: req.pageContext(title: req.t("complaint.new")),
-            kinds: ComplaintKind.allCases.map { Option(value: $0.rawValue, label: req.t("complaint.kind.\($0.rawValue)"), selected: $0.rawValue == (f.kind ?? "complaint")) },
-            subjects: ComplaintSubject.allCases.map { Option(value: $0.rawValue, label: req.t("complaint.subject.\($0.rawValue)"), selected: $0.rawValue == f.subject) },
+            kinds: ComplaintKind.allCases.map {
+                Option(value: $0.rawValue, label: req.t("complaint.kind.\($0.rawValue)"), selected: $0.rawValue == (f.kind ?? "complaint"))
+            },
+            subjects: ComplaintSubject.allCases.map {
+                Option(value: $0.rawValue, label: req.t("complaint.subject.\($0.rawValue)"), selected: $0.rawValue == f.subject)
+            },
             departments: departments.map { Option(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == f.department) },
-            applications: applications.map { Option(value: $0.id!.uuidString, label: "\($0.number ?? "—") · \($0.targetName)", selected: $0.id!.uuidString == f.application) },
+            applications: applications.map {
+                Option(
+                    value: $0.id!.uuidString, label: "\($0.number ?? "—") · \($0.targetName)", selected: $0.id!.uuidString == f.application)
+            },
             item: f.item ?? "", title: f.title ?? "", body: f.body ?? "", error: shown.summary,
             fieldErrors: shown.fields.reduce(into: [:]) { $0[$1.key == "target" ? (f.subject ?? "item") : $1.key] = $1.value })
         let response = try await req.view.render("complaint-new", context).encodeResponse(for: req)
@@ -144,7 +174,10 @@ struct ComplaintPages {
     func answer(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
         let id = try ComplaintAPI.id(req)
-        struct Form: Decodable { var answer: String?; var version: String? }
+        struct Form: Decodable {
+            var answer: String?
+            var version: String?
+        }
         let f = try req.content.decode(Form.self)
         do {
             let body = ComplaintDesk.AnswerBody(answer: f.answer, version: f.version.flatMap { Int($0) })
@@ -158,7 +191,10 @@ struct ComplaintPages {
     func rate(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
         let id = try ComplaintAPI.id(req)
-        struct Form: Decodable { var level: String?; var comment: String? }
+        struct Form: Decodable {
+            var level: String?
+            var comment: String?
+        }
         let f = try req.content.decode(Form.self)
         do {
             let body = ComplaintDesk.RateBody(level: f.level.flatMap { Int($0) }, comment: f.comment)

@@ -61,7 +61,10 @@ actor GroupCommit {
     }
 
     nonisolated func write(on db: any Database, _ write: GroupWrite) async throws {
-        if db.inTransaction { _ = try await Self.run([write], on: db, now: clock.now()); return }
+        if db.inTransaction {
+            _ = try await Self.run([write], on: db, now: clock.now())
+            return
+        }
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             Task { await self.enqueue(Job(write: write, done: done), db: db) }
         }

@@ -39,7 +39,9 @@ actor ReadCoalescer<Key: Hashable & Sendable, Value: Sendable> {
         }
     }
 
-    private func finish(_ asked: [(key: Key, continuations: [CheckedContinuation<Value?, any Error>])], _ outcome: Result<[Key: Value], any Error>) {
+    private func finish(
+        _ asked: [(key: Key, continuations: [CheckedContinuation<Value?, any Error>])], _ outcome: Result<[Key: Value], any Error>
+    ) {
         inFlight -= 1
         for (key, continuations) in asked {
             for continuation in continuations {

@@ -6,14 +6,17 @@ import SQLKit
 /// are inserted: an update of one row by id that must find it (in the state `onlyIf` names),
 /// or a delete of the rows whose column holds a value.
 enum RowChange: Sendable {
-    case update(table: String, id: UUID, values: [(String, InsertBatch.Value)], onlyIf: (column: String, value: any Encodable & Sendable)?,
-                otherwise: TongbanError)
+    case update(
+        table: String, id: UUID, values: [(String, InsertBatch.Value)], onlyIf: (column: String, value: any Encodable & Sendable)?,
+        otherwise: TongbanError)
     case delete(table: String, where: String, equals: UUID)
 
     /// An update of `table`'s row `id` to the values of an insert's column list (the id column
     /// itself is never rewritten).
-    static func update(_ table: String, id: UUID, columns: [(String, (any Encodable & Sendable)?)],
-                       onlyIf: (column: String, value: any Encodable & Sendable)? = nil, otherwise: TongbanError) -> RowChange {
+    static func update(
+        _ table: String, id: UUID, columns: [(String, (any Encodable & Sendable)?)],
+        onlyIf: (column: String, value: any Encodable & Sendable)? = nil, otherwise: TongbanError
+    ) -> RowChange {
         let values = columns.filter { $0.0 != "id" }.map { ($0.0, $0.1.map(InsertBatch.Value.bind) ?? .null) }
         return .update(table: table, id: id, values: values, onlyIf: onlyIf, otherwise: otherwise)
     }

@@ -19,22 +19,29 @@ enum DemoFigures {
         for (i, item) in items.enumerated() {
             let department = item.departmentCode.flatMap { departments[$0] }
             let name = department?.1 ?? item.departmentName ?? "—"
-            places.append(.init(regionCode: item.regionCode, departmentID: department?.0, departmentName: name, itemCode: item.code, itemName: item.name))
+            places.append(
+                .init(
+                    regionCode: item.regionCode, departmentID: department?.0, departmentName: name, itemCode: item.code, itemName: item.name
+                ))
             if i % 3 == 0 {
-                places.append(.init(regionCode: streets[i % streets.count], departmentID: department?.0, departmentName: name,
-                                    itemCode: item.code, itemName: item.name))
+                places.append(
+                    .init(
+                        regionCode: streets[i % streets.count], departmentID: department?.0, departmentName: name,
+                        itemCode: item.code, itemName: item.name))
             }
         }
         let today = app.today
         var rng = SupervisionSample.Random(seed: 2026)
-        let cases = SupervisionSample.random(applications, from: today.adding(days: -179)!, to: today, places: places, settled: true, using: &rng)
-            // nothing decided after today; every row marked as the sample it is
-            .map { c -> SupervisionSample.Case in
-                var c = c
-                c.facts.sample = true
-                if let decided = c.facts.decidedOn, decided > today { c.facts.decidedOn = today }
-                return c
-            }
+        let cases = SupervisionSample.random(
+            applications, from: today.adding(days: -179)!, to: today, places: places, settled: true, using: &rng
+        )
+        // nothing decided after today; every row marked as the sample it is
+        .map { c -> SupervisionSample.Case in
+            var c = c
+            c.facts.sample = true
+            if let decided = c.facts.decidedOn, decided > today { c.facts.decidedOn = today }
+            return c
+        }
         try await SupervisionSample.insert(cases, on: db, now: app.clock.now())
         try await SupervisionRollup.refresh(app: app, now: app.clock.now())
     }

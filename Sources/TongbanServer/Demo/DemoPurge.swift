@@ -55,10 +55,13 @@ enum DemoPurge {
             }
             try await sql.raw("DELETE FROM supervision_marks").run()
             summary.daysRecomputed = try await SupervisionRollup.refresh(on: tx, now: now).days
-            let details = "\(summary.applications) applications, \(summary.cases) cases, \(summary.reuses) reuses, "
+            let details =
+                "\(summary.applications) applications, \(summary.cases) cases, \(summary.reuses) reuses, "
                 + "\(summary.tickets) tickets, \(summary.sessions) window sessions, \(summary.accounts) demo accounts closed"
-            try await AuditLog.append(AuditEvent(actorID: nil, actorLabel: "system:operator", action: "demo.purge", resource: "database",
-                                                 details: details), on: tx, now: now)
+            try await AuditLog.append(
+                AuditEvent(
+                    actorID: nil, actorLabel: "system:operator", action: "demo.purge", resource: "database",
+                    details: details), on: tx, now: now)
             return summary
         }
     }
@@ -116,7 +119,8 @@ struct DemoCommand: AsyncCommand {
         try await app.autoMigrate()
         do {
             let s = try await DemoPurge.run(app: app, accounts: signature.accounts, now: app.clock.now())
-            let removed = "removed \(s.applications) sample applications (\(s.cases) cases, \(s.reuses) material reuses), "
+            let removed =
+                "removed \(s.applications) sample applications (\(s.cases) cases, \(s.reuses) material reuses), "
                 + "\(s.tickets) simulated tickets, \(s.sessions) window sessions"
             context.console.print(removed + "; figures recomputed for \(s.daysRecomputed) days")
             if signature.accounts {

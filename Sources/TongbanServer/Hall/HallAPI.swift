@@ -26,8 +26,18 @@ struct HallAPI {
     }
 
     struct HallDTO: Content {
-        struct Category: Content { let code: String; let name: String; let waiting: Int? }
-        struct Window: Content { let id: UUID; let number: Int; let name: String; let categories: [String]; let open: Bool? }
+        struct Category: Content {
+            let code: String
+            let name: String
+            let waiting: Int?
+        }
+        struct Window: Content {
+            let id: UUID
+            let number: Int
+            let name: String
+            let categories: [String]
+            let open: Bool?
+        }
         let id: UUID
         let name: String
         let address: String
@@ -52,13 +62,19 @@ struct HallAPI {
             waiting = try await HallQueue.waitingCounts(hall: hallID, day: local.date.description, on: req.readDB)
             let open = Set(try await HallQueue.openWindows(hall: hallID, on: req.db).map(\.id))
             windows = try await req.application.hallDirectory.windows(of: hallID, on: req.db)
-                .map { HallDTO.Window(id: $0.id!, number: $0.number, name: $0.name, categories: $0.categories.sorted(), open: open.contains($0.id)) }
+                .map {
+                    HallDTO.Window(
+                        id: $0.id!, number: $0.number, name: $0.name, categories: $0.categories.sorted(), open: open.contains($0.id))
+                }
         }
-        return HallDTO(id: try hall.requireID(), name: english ? hall.nameEn : hall.name, address: hall.address, regionCode: hall.regionCode,
-                       hours: hall.hours, today: today.map(\.description), openNow: today.contains { $0.contains(local.minute) },
-                       slotMinutes: hall.slotMinutes, bookingDays: hall.bookingDays,
-                       categories: hall.categories.map { HallDTO.Category(code: $0.code, name: english ? $0.nameEn : $0.name, waiting: detailed ? waiting[$0.code] ?? 0 : nil) },
-                       windows: windows)
+        return HallDTO(
+            id: try hall.requireID(), name: english ? hall.nameEn : hall.name, address: hall.address, regionCode: hall.regionCode,
+            hours: hall.hours, today: today.map(\.description), openNow: today.contains { $0.contains(local.minute) },
+            slotMinutes: hall.slotMinutes, bookingDays: hall.bookingDays,
+            categories: hall.categories.map {
+                HallDTO.Category(code: $0.code, name: english ? $0.nameEn : $0.name, waiting: detailed ? waiting[$0.code] ?? 0 : nil)
+            },
+            windows: windows)
     }
 
     func list(req: Request) async throws -> [HallDTO] {
@@ -94,8 +110,17 @@ struct HallAPI {
         let version: Int
 
         init(_ a: Appointment) {
-            id = a.id!; hall = a.hallID; item = a.itemCode; itemName = a.itemName; category = a.category; date = a.day
-            start = DaySpan.clock(a.startMinute); end = DaySpan.clock(a.endMinute); status = a.status.rawValue; ticket = a.ticketID; version = a.version
+            id = a.id!
+            hall = a.hallID
+            item = a.itemCode
+            itemName = a.itemName
+            category = a.category
+            date = a.day
+            start = DaySpan.clock(a.startMinute)
+            end = DaySpan.clock(a.endMinute)
+            status = a.status.rawValue
+            ticket = a.ticketID
+            version = a.version
         }
     }
 
@@ -108,8 +133,10 @@ struct HallAPI {
 
     func myAppointments(req: Request) async throws -> [AppointmentDTO] {
         let account = try req.requireAccount()
-        return try await Appointment.query(on: req.db).filter(\.$accountID == account.requireID()).sort(\.$day, .descending).sort(\.$startMinute, .descending)
-            .limit(100).all().map(AppointmentDTO.init)
+        return try await Appointment.query(on: req.db).filter(\.$accountID == account.requireID()).sort(\.$day, .descending).sort(
+            \.$startMinute, .descending
+        )
+        .limit(100).all().map(AppointmentDTO.init)
     }
 
     func cancel(req: Request) async throws -> AppointmentDTO {
@@ -136,10 +163,13 @@ struct HallAPI {
     func checkIn(req: Request) async throws -> Response {
         let account = try req.requireAccount()
         guard let id = req.parameters.get("id", as: UUID.self), let appointment = try await Appointment.find(id, on: req.db),
-              let hall = try await Hall.find(appointment.hallID, on: req.db) else { throw TongbanError.notFound("appointment") }
+            let hall = try await Hall.find(appointment.hallID, on: req.db)
+        else { throw TongbanError.notFound("appointment") }
         if appointment.accountID != account.id {
             // a clerk of the hall's region may check its holder in; to anyone else it does not exist
-            guard let region = hall.region, req.allows(.handle, .hall(regionCode: region)) else { throw TongbanError.notFound("appointment") }
+            guard let region = hall.region, req.allows(.handle, .hall(regionCode: region)) else {
+                throw TongbanError.notFound("appointment")
+            }
         }
         let ticket = try await req.hallAppointments.checkIn(appointment, hall: hall)
         return try await Self.ticketDTO(ticket, hall: hall, req: req).encodeResponse(status: .created, for: req)
@@ -169,14 +199,18 @@ struct HallAPI {
         let standing = try await req.hallQueue.standing(of: t, hall: hall)
         let english = req.language == .en
         let category = hall.categories.first { $0.code == t.category }
-        return TicketDTO(id: t.id!, label: t.label, hall: t.hallID, hallName: english ? hall.nameEn : hall.name, category: t.category,
-                         categoryName: category.map { english ? $0.nameEn : $0.name } ?? t.category, channel: t.channel.rawValue,
-                         status: t.status.rawValue, queuedAt: t.queuedAt, slotStart: t.slotStart, ahead: standing.ahead,
-                         openWindows: standing.openWindows, estimatedWaitMinutes: standing.estimatedWaitMinutes,
-                         window: t.status == .called ? t.windowName : nil, calledAt: t.calledAt, transfers: t.transfers, href: "/hall-tickets/\(t.id!)")
+        return TicketDTO(
+            id: t.id!, label: t.label, hall: t.hallID, hallName: english ? hall.nameEn : hall.name, category: t.category,
+            categoryName: category.map { english ? $0.nameEn : $0.name } ?? t.category, channel: t.channel.rawValue,
+            status: t.status.rawValue, queuedAt: t.queuedAt, slotStart: t.slotStart, ahead: standing.ahead,
+            openWindows: standing.openWindows, estimatedWaitMinutes: standing.estimatedWaitMinutes,
+            window: t.status == .called ? t.windowName : nil, calledAt: t.calledAt, transfers: t.transfers, href: "/hall-tickets/\(t.id!)")
     }
 
-    struct TakeBody: Content { var category: String?; var channel: String? }
+    struct TakeBody: Content {
+        var category: String?
+        var channel: String?
+    }
 
     /// 取号: online for a signed-in person or enterprise; `"channel": "kiosk"` for the hall's
     /// kiosk, where no one signs in.
@@ -193,7 +227,8 @@ struct HallAPI {
     /// A ticket's standing: anyone holding its link (the kiosk prints it; it names no one).
     func ticket(req: Request) async throws -> TicketDTO {
         guard let id = req.parameters.get("id", as: UUID.self), let ticket = try await HallTicket.find(id, on: req.db),
-              let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("ticket") }
+            let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db)
+        else { throw TongbanError.notFound("ticket") }
         return try await Self.ticketDTO(ticket, hall: hall, req: req)
     }
 
@@ -201,7 +236,12 @@ struct HallAPI {
         try await req.hallQueue.board(try await req.pathHall(), english: req.language == .en)
     }
 
-    struct SessionDTO: Content { let window: UUID; let windowName: String; let clerk: String; let openedAt: Date }
+    struct SessionDTO: Content {
+        let window: UUID
+        let windowName: String
+        let clerk: String
+        let openedAt: Date
+    }
 
     func openWindow(req: Request) async throws -> SessionDTO {
         let hall = try await req.pathHall()
@@ -230,14 +270,19 @@ struct HallAPI {
         return try await Self.ticketDTO(ticket, hall: hall, req: req).encodeResponse(for: req)
     }
 
-    struct FinishBody: Content { var outcome: String?; var category: String? }
+    struct FinishBody: Content {
+        var outcome: String?
+        var category: String?
+    }
 
     func finish(req: Request) async throws -> TicketDTO {
         let clerk = try req.requireAccount()
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("ticket") }
         let body = try req.content.decode(FinishBody.self)
         let ticket = try await req.hallCalling.finish(id, ending: body.outcome, transferTo: body.category, by: clerk)
-        guard let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("hall") }
+        guard let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else {
+            throw TongbanError.notFound("hall")
+        }
         return try await Self.ticketDTO(ticket, hall: hall, req: req)
     }
 
@@ -245,9 +290,11 @@ struct HallAPI {
         let hall = try await req.pathHall()
         guard let region = hall.region else { throw TongbanError.notFound("hall") }
         try req.authorize(.supervise, .hall(regionCode: region))
-        let (from, to) = try HallFigures.period(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"),
-                                                today: LocalTime(req.application.clock.now()).date)
-        let target = try HallFigures.target(share: try? req.query.get(String.self, at: "share"), within: try? req.query.get(String.self, at: "within"))
+        let (from, to) = try HallFigures.period(
+            from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"),
+            today: LocalTime(req.application.clock.now()).date)
+        let target = try HallFigures.target(
+            share: try? req.query.get(String.self, at: "share"), within: try? req.query.get(String.self, at: "within"))
         var report = try await HallFigures(context: req.context, parts: req.hallParts)
             .report(hall, from: from, to: to, target: target, english: req.language == .en)
         report.demoData = DemoNotice.text(report.sampleTickets, .tickets, req)

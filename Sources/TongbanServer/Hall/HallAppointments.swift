@@ -32,35 +32,58 @@ struct HallAppointments {
         do { spans = try hall.hours.spans(on: date, calendar: context.calendar) } catch {
             throw TongbanError.invalid(field: "date", "hall.dateUnknown")
         }
-        let rows = try await context.db.sql.raw("""
+        let rows = try await context.db.sql.raw(
+            """
             SELECT start_minute, booked FROM hall_slots WHERE hall_id = \(bind: hall.id) AND day = \(bind: date.description)
-            """).all()
+            """
+        ).all()
         var booked: [Int: Int] = [:]
         for row in rows { booked[try row.decode(column: "start_minute", as: Int.self)] = try row.decode(column: "booked", as: Int.self) }
         let now = LocalTime(context.now)
         let slots = AppointmentSlots.slots(in: spans, minutes: hall.slotMinutes).map { s in
             let taken = booked[s.start] ?? 0
-            return Slot(start: DaySpan.clock(s.start), end: DaySpan.clock(s.end), capacity: hall.slotCapacity, booked: taken,
-                        available: max(0, hall.slotCapacity - taken), past: LocalTime(date: date, minute: s.start) <= now)
+            return Slot(
+                start: DaySpan.clock(s.start), end: DaySpan.clock(s.end), capacity: hall.slotCapacity, booked: taken,
+                available: max(0, hall.slotCapacity - taken), past: LocalTime(date: date, minute: s.start) <= now)
         }
-        return Day(date: date.description, open: !spans.isEmpty, holiday: context.calendar.holidayName(date),
-                   hours: spans.map(\.description), slots: slots)
+        return Day(
+            date: date.description, open: !spans.isEmpty, holiday: context.calendar.holidayName(date),
+            hours: spans.map(\.description), slots: slots)
     }
 
-    struct BookBody: Content { var date: String?; var start: String?; var item: String? }
+    struct BookBody: Content {
+        var date: String?
+        var start: String?
+        var item: String?
+    }
 
     /// Checks a wanted slot: every problem at once, at its field.
     func wanted(_ hall: Hall, date rawDate: String?, start rawStart: String?, problems: inout FieldErrors) -> (CalendarDate, Int, Int)? {
-        guard let rawDate, !rawDate.isEmpty else { problems.add("date", "field.required"); return nil }
-        guard let date = CalendarDate(iso: rawDate) else { problems.add("date", "field.invalidDate"); return nil }
-        guard let rawStart, !rawStart.isEmpty else { problems.add("start", "field.required"); return nil }
-        guard let start = DaySpan.minutes(rawStart) else { problems.add("start", "hall.notASlot"); return nil }
+        guard let rawDate, !rawDate.isEmpty else {
+            problems.add("date", "field.required")
+            return nil
+        }
+        guard let date = CalendarDate(iso: rawDate) else {
+            problems.add("date", "field.invalidDate")
+            return nil
+        }
+        guard let rawStart, !rawStart.isEmpty else {
+            problems.add("start", "field.required")
+            return nil
+        }
+        guard let start = DaySpan.minutes(rawStart) else {
+            problems.add("start", "hall.notASlot")
+            return nil
+        }
         guard let spans = try? hall.hours.spans(on: date, calendar: context.calendar) else {
-            problems.add("date", "hall.dateUnknown"); return nil
+            problems.add("date", "hall.dateUnknown")
+            return nil
         }
         let now = LocalTime(context.now)
-        if let refusal = AppointmentSlots.refusal(date: date, start: start, now: (now.date, now.minute), horizonDays: hall.bookingDays,
-                                                  daySpans: spans, slotMinutes: hall.slotMinutes) {
+        if let refusal = AppointmentSlots.refusal(
+            date: date, start: start, now: (now.date, now.minute), horizonDays: hall.bookingDays,
+            daySpans: spans, slotMinutes: hall.slotMinutes)
+        {
             switch refusal {
             case .past: problems.add("start", "hall.slotPast")
             case .tooFarAhead: problems.add("date", "hall.tooFarAhead")
@@ -74,18 +97,22 @@ struct HallAppointments {
 
     /// Takes a place in a slot, or finds it full: one conditional upsert.
     static func takePlace(_ hall: Hall, day: String, start: Int, on tx: any Database) async throws {
-        let row = try await tx.sql.raw("""
+        let row = try await tx.sql.raw(
+            """
             INSERT INTO hall_slots (id, hall_id, day, start_minute, booked) VALUES (\(bind: UUID()), \(bind: hall.id), \(bind: day), \(bind: start), 1)
             ON CONFLICT (hall_id, day, start_minute) DO UPDATE SET booked = hall_slots.booked + 1 WHERE hall_slots.booked < \(bind: hall.slotCapacity)
             RETURNING booked
-            """).first()
+            """
+        ).first()
         guard row != nil else { throw TongbanError.conflict("hall.slotFull", ["start": DaySpan.clock(start)]) }
     }
 
     static func releasePlace(hallID: UUID, day: String, start: Int, on tx: any Database) async throws {
-        try await tx.sql.raw("""
+        try await tx.sql.raw(
+            """
             UPDATE hall_slots SET booked = booked - 1 WHERE hall_id = \(bind: hallID) AND day = \(bind: day) AND start_minute = \(bind: start) AND booked > 0
-            """).run()
+            """
+        ).run()
     }
 
     /// The acting person or enterprise books a slot for an item the hall serves.
@@ -101,13 +128,18 @@ struct HallAppointments {
             if let item {
                 category = HallCategory.serving(department: item.department.code, in: hall.categories)
                 if category == nil { problems.add("item", "hall.itemNotServed") }
-            } else { problems.add("item", "hall.unknownItem") }
-        } else { problems.add("item", "field.required") }
+            } else {
+                problems.add("item", "hall.unknownItem")
+            }
+        } else {
+            problems.add("item", "field.required")
+        }
         guard problems.isEmpty, let (date, start, end) = slot, let item, let category else { throw TongbanError.invalid(problems) }
         let accountID = try account.requireID()
         let hallID = try hall.requireID()
         if try await Appointment.query(on: context.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
-            .filter(\.$day == date.description).filter(\.$status != .cancelled).count() > 0 {
+            .filter(\.$day == date.description).filter(\.$status != .cancelled).count() > 0
+        {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
         }
         let appointment = Appointment()
@@ -138,8 +170,10 @@ struct HallAppointments {
     /// The confirmation, and a reminder for the day before (the outbox's relay sends it at
     /// `sendAt`, and skips it once the appointment is cancelled or moved).
     static func events(_ topic: String, _ a: Appointment, hall: Hall, at: Date) -> [OutboxEvent] {
-        var payload = ["appointment": a.id!.uuidString, "account": a.accountID.uuidString, "hall": hall.name, "item": a.itemName,
-                       "date": a.day, "start": DaySpan.clock(a.startMinute), "version": String(a.version)]
+        var payload = [
+            "appointment": a.id!.uuidString, "account": a.accountID.uuidString, "hall": hall.name, "item": a.itemName,
+            "date": a.day, "start": DaySpan.clock(a.startMinute), "version": String(a.version),
+        ]
         var events = [OutboxEvent(topic: topic, subject: a.id!.uuidString, payload: payload, at: at)]
         if topic != "appointment.cancelled", let slotStart = a.slotStart {
             payload["sendAt"] = ISO8601DateFormatter().string(from: max(at, slotStart.addingTimeInterval(-24 * 3600)))
@@ -152,7 +186,8 @@ struct HallAppointments {
     func owned(_ id: UUID) async throws -> (Appointment, Hall, Account) {
         let account = try context.requireAccount()
         guard let appointment = try await Appointment.find(id, on: context.db),
-              appointment.accountID == account.id else { throw TongbanError.notFound("appointment") }
+            appointment.accountID == account.id
+        else { throw TongbanError.notFound("appointment") }
         guard let hall = try await Hall.find(appointment.hallID, on: context.db) else { throw TongbanError.notFound("hall") }
         return (appointment, hall, account)
     }
@@ -163,9 +198,11 @@ struct HallAppointments {
         appointment.status = .cancelled
         appointment.version += 1
         try await context.db.write { tx in
-            let changed = try await tx.sql.raw("""
+            let changed = try await tx.sql.raw(
+                """
                 UPDATE hall_appointments SET status = 'cancelled', version = version + 1 WHERE id = \(bind: appointment.id) AND status = 'booked' AND version = \(bind: version) RETURNING id
-                """).all()
+                """
+            ).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
             try await Self.releasePlace(hallID: appointment.hallID, day: appointment.day, start: appointment.startMinute, on: tx)
             for event in Self.events("appointment.cancelled", appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
@@ -177,17 +214,24 @@ struct HallAppointments {
     func rebook(_ appointment: Appointment, hall: Hall, date rawDate: String?, start rawStart: String?) async throws {
         guard appointment.status == .booked else { throw TongbanError.conflict("hall.notBooked", ["status": appointment.status.rawValue]) }
         var problems = FieldErrors()
-        guard let (date, start, end) = wanted(hall, date: rawDate, start: rawStart, problems: &problems) else { throw TongbanError.invalid(problems) }
+        guard let (date, start, end) = wanted(hall, date: rawDate, start: rawStart, problems: &problems) else {
+            throw TongbanError.invalid(problems)
+        }
         if date.description == appointment.day && start == appointment.startMinute { return }
         let old = (day: appointment.day, start: appointment.startMinute, version: appointment.version)
-        appointment.day = date.description; appointment.startMinute = start; appointment.endMinute = end; appointment.version += 1
+        appointment.day = date.description
+        appointment.startMinute = start
+        appointment.endMinute = end
+        appointment.version += 1
         do {
             try await context.db.write { tx in
                 try await Self.takePlace(hall, day: date.description, start: start, on: tx)
-                let changed = try await tx.sql.raw("""
+                let changed = try await tx.sql.raw(
+                    """
                     UPDATE hall_appointments SET day = \(bind: date.description), start_minute = \(bind: start), end_minute = \(bind: end), version = version + 1
                     WHERE id = \(bind: appointment.id) AND status = 'booked' AND version = \(bind: old.version) RETURNING id
-                    """).all()
+                    """
+                ).all()
                 guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
                 try await Self.releasePlace(hallID: appointment.hallID, day: old.day, start: old.start, on: tx)
                 for event in Self.events("appointment.moved", appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
@@ -229,19 +273,23 @@ struct HallAppointments {
         ticket.transfers = 0
         do {
             try await context.db.write { tx in
-                let changed = try await tx.sql.raw("""
+                let changed = try await tx.sql.raw(
+                    """
                     UPDATE hall_appointments SET status = 'checked_in', ticket_id = \(bind: ticket.id), version = version + 1
                     WHERE id = \(bind: appointment.id) AND status = 'booked' RETURNING id
-                    """).all()
+                    """
+                ).all()
                 guard !changed.isEmpty else { throw TongbanError.conflict("hall.alreadyCheckedIn") }
-                ticket.number = try await HallQueue.nextNumber(hall: appointment.hallID, day: appointment.day, category: appointment.category, on: tx)
+                ticket.number = try await HallQueue.nextNumber(
+                    hall: appointment.hallID, day: appointment.day, category: appointment.category, on: tx)
                 ticket.label = HallCategory.label(code: appointment.category, number: ticket.number)
                 try await ticket.create(on: tx)
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyCheckedIn")
         }
-        appointment.status = .checkedIn; appointment.ticketID = ticket.id
+        appointment.status = .checkedIn
+        appointment.ticketID = ticket.id
         return ticket
     }
 }

@@ -42,7 +42,9 @@ struct HallCalling {
             if mine.windowID == window.id { return mine }
             throw TongbanError.conflict("hall.clerkAtOtherWindow")
         }
-        if let other = try await WindowSession.query(on: context.db).filter(\.$windowID == window.requireID()).filter(\.$closedAt == nil).first() {
+        if let other = try await WindowSession.query(on: context.db).filter(\.$windowID == window.requireID()).filter(\.$closedAt == nil)
+            .first()
+        {
             throw TongbanError.conflict("hall.windowTaken", ["clerk": other.clerkName])
         }
         let session = WindowSession()
@@ -63,17 +65,22 @@ struct HallCalling {
 
     /// Closes the window: a ticket still called there goes back to the head of its queue.
     func close(_ window: HallWindow, by clerk: Account) async throws {
-        let clerkID = try clerk.requireID(), windowID = try window.requireID()
+        let clerkID = try clerk.requireID()
+        let windowID = try window.requireID()
         let now = context.now
         try await context.db.write { tx in
-            let closed = try await tx.sql.raw("""
+            let closed = try await tx.sql.raw(
+                """
                 UPDATE hall_window_sessions SET closed_at = \(bind: now) WHERE window_id = \(bind: windowID) AND clerk_id = \(bind: clerkID) AND closed_at IS NULL RETURNING id
-                """).all()
+                """
+            ).all()
             guard !closed.isEmpty else { throw TongbanError.conflict("hall.windowNotYours") }
-            try await tx.sql.raw("""
+            try await tx.sql.raw(
+                """
                 UPDATE hall_tickets SET status = 'waiting', window_id = NULL, window_name = NULL, clerk_id = NULL, called_at = NULL
                 WHERE window_id = \(bind: windowID) AND status = 'called'
-                """).run()
+                """
+            ).run()
         }
         parts.estimates.forget(hall: window.hallID)
     }
@@ -88,27 +95,39 @@ struct HallCalling {
     /// ticket still waiting, and the loser reads the queue again. Calls at one window queue on
     /// its session row, so a double click cannot call two tickets there.
     func callNext(at window: HallWindow, of hall: Hall, by clerk: Account) async throws -> HallTicket? {
-        let clerkID = try clerk.requireID(), windowID = try window.requireID(), hallID = try hall.requireID()
+        let clerkID = try clerk.requireID()
+        let windowID = try window.requireID()
+        let hallID = try hall.requireID()
         let now = context.now
         let day = LocalTime(now).date.description
         for _ in 0..<20 {
             let outcome: HallTicket?? = try await context.db.write { tx in
-                let held = try await tx.sql.raw("""
+                let held = try await tx.sql.raw(
+                    """
                     UPDATE hall_window_sessions SET clerk_name = clerk_name WHERE window_id = \(bind: windowID) AND clerk_id = \(bind: clerkID) AND closed_at IS NULL RETURNING id
-                    """).all()
+                    """
+                ).all()
                 guard !held.isEmpty else { throw TongbanError.conflict("hall.windowNotYours") }
-                if let current = try await Self.current(at: window, on: tx) { throw TongbanError.conflict("hall.finishCurrent", ["ticket": current.label]) }
+                if let current = try await Self.current(at: window, on: tx) {
+                    throw TongbanError.conflict("hall.finishCurrent", ["ticket": current.label])
+                }
                 let waiting = try await HallQueue.candidates(hall: hallID, day: day, categories: window.categories, now: now, on: tx)
                 guard let next = TicketQueue.next(waiting.map(\.waiting), serving: window.categories, now: now) else { return .some(nil) }
-                let claimed = try await tx.sql.raw("""
+                let claimed = try await tx.sql.raw(
+                    """
                     UPDATE hall_tickets SET status = 'called', window_id = \(bind: windowID), window_name = \(bind: window.name), clerk_id = \(bind: clerkID),
                       called_at = \(bind: now), first_called_at = COALESCE(first_called_at, \(bind: now))
                     WHERE id = \(bind: next.id) AND status = 'waiting' RETURNING id
-                    """).all()
+                    """
+                ).all()
                 guard !claimed.isEmpty else { return nil }  // another window took it: read the queue again
                 let ticket = waiting.first { $0.id == next.id }!
-                ticket.status = .called; ticket.windowID = windowID; ticket.windowName = window.name; ticket.clerkID = clerkID
-                ticket.calledAt = now; ticket.firstCalledAt = ticket.firstCalledAt ?? now
+                ticket.status = .called
+                ticket.windowID = windowID
+                ticket.windowName = window.name
+                ticket.clerkID = clerkID
+                ticket.calledAt = now
+                ticket.firstCalledAt = ticket.firstCalledAt ?? now
                 return .some(ticket)
             }
             if let outcome { return outcome }
@@ -127,31 +146,46 @@ struct HallCalling {
         guard let ending = raw.flatMap(Ending.init(rawValue:)) else { throw TongbanError.invalid(field: "outcome", "hall.badOutcome") }
         if ending == .transfer {
             guard let transferTo, !transferTo.isEmpty else { throw TongbanError.invalid(field: "category", "field.required") }
-            guard hall.categories.contains(where: { $0.code == transferTo }) else { throw TongbanError.invalid(field: "category", "hall.unknownCategory") }
+            guard hall.categories.contains(where: { $0.code == transferTo }) else {
+                throw TongbanError.invalid(field: "category", "hall.unknownCategory")
+            }
             guard transferTo != ticket.category else { throw TongbanError.invalid(field: "category", "hall.sameCategory") }
         }
-        guard ticket.status == .called, let windowID = ticket.windowID else { throw TongbanError.conflict("hall.notCalled", ["ticket": ticket.label]) }
+        guard ticket.status == .called, let windowID = ticket.windowID else {
+            throw TongbanError.conflict("hall.notCalled", ["ticket": ticket.label])
+        }
         let clerkID = try clerk.requireID()
         let now = context.now
         try await context.db.write { tx in
-            let mine = try await WindowSession.query(on: tx).filter(\.$windowID == windowID).filter(\.$clerkID == clerkID).filter(\.$closedAt == nil).count()
+            let mine = try await WindowSession.query(on: tx).filter(\.$windowID == windowID).filter(\.$clerkID == clerkID).filter(
+                \.$closedAt == nil
+            ).count()
             guard mine > 0 else { throw TongbanError.conflict("hall.windowNotYours") }
             let changed: [any SQLRow]
             switch ending {
             case .served, .noShow:
                 let status = ending == .served ? HallTicket.Status.served : .noShow
-                changed = try await tx.sql.raw("""
+                changed = try await tx.sql.raw(
+                    """
                     UPDATE hall_tickets SET status = \(bind: status.rawValue), finished_at = \(bind: now)
                     WHERE id = \(bind: ticketID) AND status = 'called' AND window_id = \(bind: windowID) RETURNING id
-                    """).all()
-                ticket.status = status; ticket.finishedAt = now
+                    """
+                ).all()
+                ticket.status = status
+                ticket.finishedAt = now
             case .transfer:
-                changed = try await tx.sql.raw("""
+                changed = try await tx.sql.raw(
+                    """
                     UPDATE hall_tickets SET status = 'waiting', category = \(bind: transferTo!), window_id = NULL, window_name = NULL, clerk_id = NULL,
                       called_at = NULL, transfers = transfers + 1
                     WHERE id = \(bind: ticketID) AND status = 'called' AND window_id = \(bind: windowID) RETURNING id
-                    """).all()
-                ticket.status = .waiting; ticket.category = transferTo!; ticket.windowID = nil; ticket.windowName = nil; ticket.calledAt = nil
+                    """
+                ).all()
+                ticket.status = .waiting
+                ticket.category = transferTo!
+                ticket.windowID = nil
+                ticket.windowName = nil
+                ticket.calledAt = nil
                 ticket.transfers += 1
             }
             guard !changed.isEmpty else { throw TongbanError.conflict("hall.notCalled", ["ticket": ticket.label]) }

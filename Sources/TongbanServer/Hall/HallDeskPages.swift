@@ -12,8 +12,15 @@ struct HallDeskPages {
         routes.get("halls", ":hall", "statistics", use: statistics)
     }
 
-    struct WindowOption: Encodable { let id: UUID; let label: String; let taken: Bool }
-    struct CategoryOption: Encodable { let code: String; let name: String }
+    struct WindowOption: Encodable {
+        let id: UUID
+        let label: String
+        let taken: Bool
+    }
+    struct CategoryOption: Encodable {
+        let code: String
+        let name: String
+    }
 
     struct DeskContext: Encodable {
         let page: PageContext
@@ -41,19 +48,34 @@ struct HallDeskPages {
         let taken = Set(try await HallQueue.openWindows(hall: hall.requireID(), on: req.db).map(\.id))
         let mine = session.flatMap { s in windows.first { $0.id == s.windowID } }
         var current: HallAPI.TicketDTO?
-        if let mine, let ticket = try await HallCalling.current(at: mine, on: req.db) { current = try await HallAPI.ticketDTO(ticket, hall: hall, req: req) }
+        if let mine, let ticket = try await HallCalling.current(at: mine, on: req.db) {
+            current = try await HallAPI.ticketDTO(ticket, hall: hall, req: req)
+        }
         let board = try await req.hallQueue.board(hall, english: english)
-        let response = try await req.view.render("hall-desk", DeskContext(
-            page: req.pageContext(title: req.t("hall.desk"), notice: notice), id: hall.id!, hallName: board.hall,
-            windows: windows.map { WindowOption(id: $0.id!, label: "\($0.name)（\($0.categories.sorted().joined(separator: " "))）", taken: taken.contains($0.id)) },
-            window: mine?.name, windowID: mine?.id, current: current,
-            transferTo: hall.categories.filter { $0.code != current?.category }.map { CategoryOption(code: $0.code, name: english ? $0.nameEn : $0.name) },
-            queues: board.queues, error: shown.summary)).encodeResponse(for: req)
+        let response = try await req.view.render(
+            "hall-desk",
+            DeskContext(
+                page: req.pageContext(title: req.t("hall.desk"), notice: notice), id: hall.id!, hallName: board.hall,
+                windows: windows.map {
+                    WindowOption(
+                        id: $0.id!, label: "\($0.name)（\($0.categories.sorted().joined(separator: " "))）", taken: taken.contains($0.id))
+                },
+                window: mine?.name, windowID: mine?.id, current: current,
+                transferTo: hall.categories.filter { $0.code != current?.category }.map {
+                    CategoryOption(code: $0.code, name: english ? $0.nameEn : $0.name)
+                },
+                queues: board.queues, error: shown.summary)
+        ).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
     }
 
-    struct ActionForm: Decodable { var action: String?; var window: UUID?; var ticket: UUID?; var category: String? }
+    struct ActionForm: Decodable {
+        var action: String?
+        var window: UUID?
+        var ticket: UUID?
+        var category: String?
+    }
 
     func act(req: Request) async throws -> Response {
         let hall = try await req.pathHall()
@@ -99,7 +121,14 @@ struct HallDeskPages {
         let state: String
     }
 
-    struct TotalRow: Encodable { let hour: String; let arrivals: String; let windowsOpen: String; let pooled: String; let dedicated: String; let state: String }
+    struct TotalRow: Encodable {
+        let hour: String
+        let arrivals: String
+        let windowsOpen: String
+        let pooled: String
+        let dedicated: String
+        let state: String
+    }
 
     struct StatisticsContext: Encodable {
         let page: PageContext
@@ -122,12 +151,15 @@ struct HallDeskPages {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/halls/\(hall.id!)/statistics") }
         guard let region = hall.region else { throw TongbanError.notFound("hall") }
         try req.authorize(.supervise, .hall(regionCode: region))
-        let raw = (from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"),
-                   share: try? req.query.get(String.self, at: "share"), within: try? req.query.get(String.self, at: "within"))
+        let raw = (
+            from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"),
+            share: try? req.query.get(String.self, at: "share"), within: try? req.query.get(String.self, at: "within")
+        )
         var failure: (any Error)?
         var report: HallFigures.Report?
         do {
-            let (from, to) = try HallFigures.period(from: raw.from?.nonEmpty, to: raw.to?.nonEmpty, today: LocalTime(req.application.clock.now()).date)
+            let (from, to) = try HallFigures.period(
+                from: raw.from?.nonEmpty, to: raw.to?.nonEmpty, today: LocalTime(req.application.clock.now()).date)
             let target = try HallFigures.target(share: raw.share?.nonEmpty, within: raw.within?.nonEmpty)
             let figures = HallFigures(context: req.context, parts: req.hallParts)
             var made = try await figures.report(hall, from: from, to: to, target: target, english: req.language == .en)
@@ -140,24 +172,33 @@ struct HallDeskPages {
         let rows = (report?.advice ?? []).enumerated().compactMap { i, a -> FigureRow? in
             let f = report!.figures[i]
             guard f.arrivals > 0 || f.windowsOpen > 0 else { return nil }
-            return FigureRow(hour: String(format: "%02d:00", f.hour), category: "\(f.category) \(names[f.category] ?? "")",
-                             arrivals: String(format: "%.1f", f.arrivalsPerHour), meanWait: minutes(f.meanWaitMinutes), p90Wait: minutes(f.p90WaitMinutes),
-                             service: minutes(a.serviceMinutes), noShows: f.noShows, windowsOpen: String(format: "%.1f", f.windowsOpen),
-                             recommended: a.recommended.map(String.init) ?? "—", state: a.isUnderstaffed ? "under" : a.isOverstaffed ? "over" : "ok")
+            return FigureRow(
+                hour: String(format: "%02d:00", f.hour), category: "\(f.category) \(names[f.category] ?? "")",
+                arrivals: String(format: "%.1f", f.arrivalsPerHour), meanWait: minutes(f.meanWaitMinutes),
+                p90Wait: minutes(f.p90WaitMinutes),
+                service: minutes(a.serviceMinutes), noShows: f.noShows, windowsOpen: String(format: "%.1f", f.windowsOpen),
+                recommended: a.recommended.map(String.init) ?? "—", state: a.isUnderstaffed ? "under" : a.isOverstaffed ? "over" : "ok")
         }
         let totals = (report?.totals ?? []).filter { $0.arrivalsPerHour > 0 || $0.windowsOpen > 0 }.map { t in
-            TotalRow(hour: String(format: "%02d:00", t.hour), arrivals: String(format: "%.1f", t.arrivalsPerHour), windowsOpen: String(format: "%.1f", t.windowsOpen),
-                     pooled: t.pooled.map(String.init) ?? "—", dedicated: t.dedicated.map(String.init) ?? "—",
-                     state: t.pooled.map { t.windowsOpen + 1e-9 < Double($0) ? "under" : t.windowsOpen >= Double($0) + 1 ? "over" : "ok" } ?? "under")
+            TotalRow(
+                hour: String(format: "%02d:00", t.hour), arrivals: String(format: "%.1f", t.arrivalsPerHour),
+                windowsOpen: String(format: "%.1f", t.windowsOpen),
+                pooled: t.pooled.map(String.init) ?? "—", dedicated: t.dedicated.map(String.init) ?? "—",
+                state: t.pooled.map { t.windowsOpen + 1e-9 < Double($0) ? "under" : t.windowsOpen >= Double($0) + 1 ? "over" : "ok" }
+                    ?? "under")
         }
         let target = report?.target ?? .standard
         var page = req.pageContext(title: req.t("hall.statistics"))
         page.demoData = report?.demoData
-        let response = try await req.view.render("hall-statistics", StatisticsContext(
-            page: page, id: hall.id!, hallName: req.language == .en ? hall.nameEn : hall.name,
-            from: report?.from ?? raw.from ?? "", to: report?.to ?? raw.to ?? "", share: String(format: "%.0f", target.share * 100),
-            within: String(format: "%.0f", target.withinMinutes), rows: rows, totals: totals, hasRows: !rows.isEmpty, understaffed: totals.count { $0.state == "under" },
-            chart: report.map { HallChart.svg($0, title: req.t("hall.chartTitle")) } ?? "", error: shown.summary)).encodeResponse(for: req)
+        let response = try await req.view.render(
+            "hall-statistics",
+            StatisticsContext(
+                page: page, id: hall.id!, hallName: req.language == .en ? hall.nameEn : hall.name,
+                from: report?.from ?? raw.from ?? "", to: report?.to ?? raw.to ?? "", share: String(format: "%.0f", target.share * 100),
+                within: String(format: "%.0f", target.withinMinutes), rows: rows, totals: totals, hasRows: !rows.isEmpty,
+                understaffed: totals.count { $0.state == "under" },
+                chart: report.map { HallChart.svg($0, title: req.t("hall.chartTitle")) } ?? "", error: shown.summary)
+        ).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
     }
@@ -167,7 +208,8 @@ struct HallDeskPages {
 /// windows the whole hall needs with every category pooled (line).
 enum HallChart {
     static func svg(_ report: HallFigures.Report, title: String) -> String {
-        var open: [Int: Double] = [:], needed: [Int: Int] = [:]
+        var open: [Int: Double] = [:]
+        var needed: [Int: Int] = [:]
         for t in report.totals {
             open[t.hour] = t.windowsOpen
             needed[t.hour] = t.pooled ?? 0
@@ -175,15 +217,21 @@ enum HallChart {
         let hours = open.keys.sorted()
         guard !hours.isEmpty else { return "" }
         let top = max(1, (hours.map { max(open[$0]!, Double(needed[$0]!)) }.max() ?? 1).rounded(.up))
-        let width = 40 * hours.count + 40, height = 180
+        let width = 40 * hours.count + 40
+        let height = 180
         func y(_ v: Double) -> Int { 150 - Int(v / top * 130) }
-        var parts = ["<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" class=\"chart\"><title>\(title)</title>"]
+        var parts = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" class=\"chart\"><title>\(title)</title>"
+        ]
         parts.append("<line x1=\"30\" y1=\"150\" x2=\"\(width)\" y2=\"150\" stroke=\"#888\"/>")
-        parts.append("<text x=\"2\" y=\"\(y(top) + 4)\" font-size=\"10\">\(Int(top))</text><text x=\"2\" y=\"154\" font-size=\"10\">0</text>")
+        parts.append(
+            "<text x=\"2\" y=\"\(y(top) + 4)\" font-size=\"10\">\(Int(top))</text><text x=\"2\" y=\"154\" font-size=\"10\">0</text>")
         var points: [String] = []
         for (i, h) in hours.enumerated() {
             let x = 40 + i * 40
-            parts.append("<rect x=\"\(x)\" y=\"\(y(open[h]!))\" width=\"24\" height=\"\(150 - y(open[h]!))\" fill=\"#5b8def\"><title>\(h):00 \(String(format: "%.1f", open[h]!))</title></rect>")
+            parts.append(
+                "<rect x=\"\(x)\" y=\"\(y(open[h]!))\" width=\"24\" height=\"\(150 - y(open[h]!))\" fill=\"#5b8def\"><title>\(h):00 \(String(format: "%.1f", open[h]!))</title></rect>"
+            )
             parts.append("<text x=\"\(x + 2)\" y=\"166\" font-size=\"10\">\(h)</text>")
             points.append("\(x + 12),\(y(Double(needed[h]!)))")
         }

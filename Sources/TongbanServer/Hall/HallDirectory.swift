@@ -9,7 +9,11 @@ import Vapor
 /// seen at once (`forget`); one made by another process within two seconds. The models handed
 /// out are shared: read them, never change them (the manager's page loads its own).
 final class HallDirectory: Sendable {
-    private struct Entry: @unchecked Sendable { let hall: Hall; let windows: [HallWindow]; let at: CacheAge }
+    private struct Entry: @unchecked Sendable {
+        let hall: Hall
+        let windows: [HallWindow]
+        let at: CacheAge
+    }
 
     private let cache = NIOLockedValueBox<[UUID: Entry]>([:])
     static let lifetime: TimeInterval = 2

@@ -9,7 +9,11 @@ import Vapor
 /// category, in each process. They feed an estimate, which two seconds do not change; a hot
 /// hall's ticket takers then cost one count each, not three more queries.
 final class HallEstimates: Sendable {
-    struct Entry: Sendable { let openWindows: Int; let serviceMinutes: Double; let at: CacheAge }
+    struct Entry: Sendable {
+        let openWindows: Int
+        let serviceMinutes: Double
+        let at: CacheAge
+    }
 
     private let cache = NIOLockedValueBox<[String: Entry]>([:])
     static let lifetime: TimeInterval = 2

@@ -58,29 +58,38 @@ struct HallFigures {
         let now = context.now
         // only the columns the figures need: a week is thousands of rows
         struct Row: Decodable {
-            let category: String; let status: String; let queued_at: Date
-            let first_called_at: Date?; let called_at: Date?; let finished_at: Date?
+            let category: String
+            let status: String
+            let queued_at: Date
+            let first_called_at: Date?
+            let called_at: Date?
+            let finished_at: Date?
             let sample: Bool
         }
-        let tickets = try await parts.readDB.sql.raw("""
+        let tickets = try await parts.readDB.sql.raw(
+            """
             SELECT category, status, queued_at, first_called_at, called_at, finished_at, sample FROM hall_tickets
             WHERE hall_id = \(bind: hallID) AND day >= \(bind: from.description) AND day <= \(bind: to.description)
-            """).all(decoding: Row.self)
+            """
+        ).all(decoding: Row.self)
         let outcomes = tickets.map { t -> TicketOutcome in
             let local = LocalTime(t.queued_at)
-            let ending: TicketOutcome.Ending = switch HallTicket.Status(rawValue: t.status) ?? .waiting {
-            case .waiting: .waiting
-            case .called: .called
-            case .served: .served
-            case .noShow: .noShow
-            case .cancelled: .cancelled
-            }
-            return TicketOutcome(date: local.date, hour: local.hour, category: t.category,
-                                 waitMinutes: t.first_called_at.map { $0.timeIntervalSince(t.queued_at) / 60 },
-                                 serviceMinutes: ending == .served ? t.finished_at.flatMap { f in t.called_at.map { f.timeIntervalSince($0) / 60 } } : nil,
-                                 ending: ending)
+            let ending: TicketOutcome.Ending =
+                switch HallTicket.Status(rawValue: t.status) ?? .waiting {
+                case .waiting: .waiting
+                case .called: .called
+                case .served: .served
+                case .noShow: .noShow
+                case .cancelled: .cancelled
+                }
+            return TicketOutcome(
+                date: local.date, hour: local.hour, category: t.category,
+                waitMinutes: t.first_called_at.map { $0.timeIntervalSince(t.queued_at) / 60 },
+                serviceMinutes: ending == .served ? t.finished_at.flatMap { f in t.called_at.map { f.timeIntervalSince($0) / 60 } } : nil,
+                ending: ending)
         }
-        let start = LocalTime(date: from, minute: 0).instant, end = LocalTime(date: to.adding(days: 1)!, minute: 0).instant
+        let start = LocalTime(date: from, minute: 0).instant
+        let end = LocalTime(date: to.adding(days: 1)!, minute: 0).instant
         let sessions = try await WindowSession.query(on: context.db).filter(\.$hallID == hallID).filter(\.$openedAt < end).all()
             .filter { ($0.closedAt ?? now) > start }
         let rows = try await HallWindow.query(on: context.db).filter(\.$hallID == hallID).all()
@@ -93,10 +102,11 @@ struct HallFigures {
         let samples = tickets.count(where: \.sample)
         let figures = HallStatistics.figures(tickets: outcomes, windows: hours, categories: hall.categories.map(\.code))
         let advice = StaffingPlan.advise(figures, target: target, defaultServiceMinutes: hall.defaultServiceMinutes)
-        return Report(hall: english ? hall.nameEn : hall.name, from: from.description, to: to.description, target: target,
-                      figures: figures, advice: advice,
-                      totals: StaffingPlan.totals(advice, figures: figures, windows: hours, target: target),
-                      sampleTickets: samples, demoData: nil)
+        return Report(
+            hall: english ? hall.nameEn : hall.name, from: from.description, to: to.description, target: target,
+            figures: figures, advice: advice,
+            totals: StaffingPlan.totals(advice, figures: figures, windows: hours, target: target),
+            sampleTickets: samples, demoData: nil)
     }
 
     /// A window's open time cut at each local hour.
@@ -107,7 +117,8 @@ struct HallFigures {
             let local = LocalTime(at)
             let hourEnd = LocalTime(date: local.date, minute: local.hour * 60).instant.addingTimeInterval(3600)
             let pieceEnd = min(hourEnd, until)
-            pieces.append(WindowHour(date: local.date, hour: local.hour, categories: categories, minutesOpen: pieceEnd.timeIntervalSince(at) / 60))
+            pieces.append(
+                WindowHour(date: local.date, hour: local.hour, categories: categories, minutesOpen: pieceEnd.timeIntervalSince(at) / 60))
             at = pieceEnd
         }
         return pieces

@@ -15,20 +15,49 @@ struct HallManagePages {
         routes.post("halls", "new", use: create)
     }
 
-    struct HoursRow: Encodable { let key: String; let label: String; let value: String; let error: String? }
-    struct DepartmentBox: Encodable { let code: String; let name: String; let checked: Bool }
+    struct HoursRow: Encodable {
+        let key: String
+        let label: String
+        let value: String
+        let error: String?
+    }
+    struct DepartmentBox: Encodable {
+        let code: String
+        let name: String
+        let checked: Bool
+    }
     struct CategoryRow: Encodable {
-        let index: Int; let code: String; let name: String; let nameEn: String; let departments: [DepartmentBox]; let error: String?
+        let index: Int
+        let code: String
+        let name: String
+        let nameEn: String
+        let departments: [DepartmentBox]
+        let error: String?
         /// The departments ticked, named on the folded list.
         let chosen: String?
 
         init(index: Int, code: String, name: String, nameEn: String, departments: [DepartmentBox], error: String?) {
-            self.index = index; self.code = code; self.name = name; self.nameEn = nameEn; self.departments = departments; self.error = error
+            self.index = index
+            self.code = code
+            self.name = name
+            self.nameEn = nameEn
+            self.departments = departments
+            self.error = error
             chosen = departments.filter(\.checked).map(\.name).joined(separator: "、").nilIfEmpty
         }
     }
-    struct WindowRow: Encodable { let index: Int; let number: String; let name: String; let categories: String; let error: String? }
-    struct Option: Encodable { let value: String; let label: String; let selected: Bool }
+    struct WindowRow: Encodable {
+        let index: Int
+        let number: String
+        let name: String
+        let categories: String
+        let error: String?
+    }
+    struct Option: Encodable {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
 
     struct ManageContext: Encodable {
         let page: PageContext
@@ -71,8 +100,9 @@ struct HallManagePages {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/halls/new") }
         guard let region = try account.actor.regionCode else { throw TongbanError.denied(.roleMissing) }
         try req.authorize(.edit, .hall(regionCode: region))
-        let blank = HallSetup(name: "", nameEn: "", address: "", hours: OpeningHours(weekdays: [:]), categories: [], windows: [],
-                              slotMinutes: 30, slotCapacity: 4, bookingDays: 14, defaultServiceMinutes: 12)
+        let blank = HallSetup(
+            name: "", nameEn: "", address: "", hours: OpeningHours(weekdays: [:]), categories: [], windows: [],
+            slotMinutes: 30, slotCapacity: 4, bookingDays: 14, defaultServiceMinutes: 12)
         var form = Self.form(blank)
         for day in 1...5 { form["hours\(day)"] = "09:00-12:00, 13:30-17:00" }
         return try await render(req, hall: nil, form: form, failure: nil)
@@ -92,27 +122,37 @@ struct HallManagePages {
     /// The form's fields from a setup: `name`, `hours1`…`hours7`, `hoursholidays`, `cat0code`,
     /// `cat0dept.<credit code>`, `win0number` ….
     static func form(_ s: HallSetup) -> [String: String] {
-        var f: [String: String] = ["name": s.name, "nameEn": s.nameEn, "address": s.address, "slotMinutes": String(s.slotMinutes),
-                                   "slotCapacity": String(s.slotCapacity), "bookingDays": String(s.bookingDays),
-                                   "defaultServiceMinutes": s.defaultServiceMinutes.formatted(.number.grouping(.never))]
+        var f: [String: String] = [
+            "name": s.name, "nameEn": s.nameEn, "address": s.address, "slotMinutes": String(s.slotMinutes),
+            "slotCapacity": String(s.slotCapacity), "bookingDays": String(s.bookingDays),
+            "defaultServiceMinutes": s.defaultServiceMinutes.formatted(.number.grouping(.never)),
+        ]
         for day in 1...7 { f["hours\(day)"] = OpeningHours.typed(s.hours.weekdays[day] ?? []) }
         f["hoursholidays"] = OpeningHours.typed(s.hours.holidays)
         for (i, c) in s.categories.enumerated() {
-            f["cat\(i)code"] = c.code; f["cat\(i)name"] = c.name; f["cat\(i)nameEn"] = c.nameEn
+            f["cat\(i)code"] = c.code
+            f["cat\(i)name"] = c.name
+            f["cat\(i)nameEn"] = c.nameEn
             for d in c.departments { f["cat\(i)dept.\(d)"] = "on" }
         }
         for (i, w) in s.windows.enumerated() {
-            f["win\(i)number"] = String(w.number); f["win\(i)name"] = w.name; f["win\(i)categories"] = w.categories.joined(separator: " ")
+            f["win\(i)number"] = String(w.number)
+            f["win\(i)name"] = w.name
+            f["win\(i)categories"] = w.categories.joined(separator: " ")
         }
         return f
     }
 
     /// The row numbers the form's fields name under a prefix: `cat0code`, `cat2name` → [0, 2].
     static func rows(_ prefix: String, in form: [String: String]) -> [Int] {
-        Set(form.keys.compactMap { key -> Int? in
-            guard key.hasPrefix(prefix), let digits = key.dropFirst(prefix.count).split(whereSeparator: { !$0.isNumber }).first else { return nil }
-            return Int(digits)
-        }).sorted()
+        Set(
+            form.keys.compactMap { key -> Int? in
+                guard key.hasPrefix(prefix), let digits = key.dropFirst(prefix.count).split(whereSeparator: { !$0.isNumber }).first else {
+                    return nil
+                }
+                return Int(digits)
+            }
+        ).sorted()
     }
 
     static func departments(_ i: Int, _ f: [String: String]) -> [String] {
@@ -138,12 +178,19 @@ struct HallManagePages {
         var problems = FieldErrors()
         func value(_ key: String) -> String { (f[key] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
         func number(_ key: String) -> Int? {
-            guard let n = Int(value(key)) else { problems.add(key, value(key).isEmpty ? "field.required" : "field.notANumber"); return nil }
+            guard let n = Int(value(key)) else {
+                problems.add(key, value(key).isEmpty ? "field.required" : "field.notANumber")
+                return nil
+            }
             return n
         }
-        var weekdays: [Int: [DaySpan]] = [:], holidays: [DaySpan] = []
+        var weekdays: [Int: [DaySpan]] = [:]
+        var holidays: [DaySpan] = []
         for key in hourKeys {
-            guard let spans = OpeningHours.spans(typed: value("hours\(key)")) else { problems.add("hours\(key)", "hall.badHours"); continue }
+            guard let spans = OpeningHours.spans(typed: value("hours\(key)")) else {
+                problems.add("hours\(key)", "hall.badHours")
+                continue
+            }
             if let day = Int(key) { weekdays[day] = spans } else { holidays = spans }
         }
         var categories: [HallCategory] = []
@@ -157,11 +204,16 @@ struct HallManagePages {
             let codes = letters.uppercased().filter { $0.isLetter }.map(String.init)
             windows.append(HallSetup.Window(number: number("win\(i)number") ?? 0, name: name, categories: codes))
         }
-        let setup = HallSetup(name: value("name"), nameEn: value("nameEn"), address: value("address"),
-                              hours: OpeningHours(weekdays: weekdays, holidays: holidays), categories: categories, windows: windows,
-                              slotMinutes: number("slotMinutes") ?? 0, slotCapacity: number("slotCapacity") ?? 0,
-                              bookingDays: number("bookingDays") ?? 0,
-                              defaultServiceMinutes: Double(value("defaultServiceMinutes")) ?? { problems.add("defaultServiceMinutes", "field.notANumber"); return 0 }())
+        let setup = HallSetup(
+            name: value("name"), nameEn: value("nameEn"), address: value("address"),
+            hours: OpeningHours(weekdays: weekdays, holidays: holidays), categories: categories, windows: windows,
+            slotMinutes: number("slotMinutes") ?? 0, slotCapacity: number("slotCapacity") ?? 0,
+            bookingDays: number("bookingDays") ?? 0,
+            defaultServiceMinutes: Double(value("defaultServiceMinutes"))
+                ?? {
+                    problems.add("defaultServiceMinutes", "field.notANumber")
+                    return 0
+                }())
         if !problems.isEmpty { throw TongbanError.invalid(HallManagement.labelled(problems)) }
         return setup
     }
@@ -182,21 +234,31 @@ struct HallManagePages {
             errors.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }.map(\.value).joined(separator: "；").nilIfEmpty
         }
         // the core numbers the rows that were filled in; the form numbers every row
-        let categoryRows = Self.rows("cat", in: form), windowRows = Self.rows("win", in: form)
-        let filledCategories = categoryRows.filter { !Self.isBlankCategory($0, form) }, filledWindows = windowRows.filter { !Self.isBlankWindow($0, form) }
+        let categoryRows = Self.rows("cat", in: form)
+        let windowRows = Self.rows("win", in: form)
+        let filledCategories = categoryRows.filter { !Self.isBlankCategory($0, form) }
+        let filledWindows = windowRows.filter { !Self.isBlankWindow($0, form) }
         let categories = (categoryRows + (0..<2).map { (categoryRows.last ?? -1) + 1 + $0 }).map { i in
-            CategoryRow(index: i, code: form["cat\(i)code"] ?? "", name: form["cat\(i)name"] ?? "", nameEn: form["cat\(i)nameEn"] ?? "",
-                        departments: departments.map { DepartmentBox(code: $0.creditCode, name: $0.name, checked: form["cat\(i)dept.\($0.creditCode)"] == "on") },
-                        error: filledCategories.firstIndex(of: i).flatMap { rowError("categories[\($0)]") })
+            CategoryRow(
+                index: i, code: form["cat\(i)code"] ?? "", name: form["cat\(i)name"] ?? "", nameEn: form["cat\(i)nameEn"] ?? "",
+                departments: departments.map {
+                    DepartmentBox(code: $0.creditCode, name: $0.name, checked: form["cat\(i)dept.\($0.creditCode)"] == "on")
+                },
+                error: filledCategories.firstIndex(of: i).flatMap { rowError("categories[\($0)]") })
         }
         let windows = (windowRows + (0..<2).map { (windowRows.last ?? -1) + 1 + $0 }).map { i in
-            WindowRow(index: i, number: form["win\(i)number"] ?? "", name: form["win\(i)name"] ?? "", categories: form["win\(i)categories"] ?? "",
-                      error: filledWindows.firstIndex(of: i).flatMap { rowError("windows[\($0)]") } ?? rowError("win\(i)"))
+            WindowRow(
+                index: i, number: form["win\(i)number"] ?? "", name: form["win\(i)name"] ?? "", categories: form["win\(i)categories"] ?? "",
+                error: filledWindows.firstIndex(of: i).flatMap { rowError("windows[\($0)]") } ?? rowError("win\(i)"))
         }
-        let weekdays = [req.t("hall.mon"), req.t("hall.tue"), req.t("hall.wed"), req.t("hall.thu"), req.t("hall.fri"), req.t("hall.sat"), req.t("hall.sun")]
+        let weekdays = [
+            req.t("hall.mon"), req.t("hall.tue"), req.t("hall.wed"), req.t("hall.thu"), req.t("hall.fri"), req.t("hall.sat"),
+            req.t("hall.sun"),
+        ]
         let hours = Self.hourKeys.enumerated().map { i, key in
-            HoursRow(key: key, label: i < 7 ? weekdays[i] : req.t("hall.manage.holidays"), value: form["hours\(key)"] ?? "",
-                     error: errors["hours\(key)"] ?? (i == 0 ? errors["hours"] : nil))
+            HoursRow(
+                key: key, label: i < 7 ? weekdays[i] : req.t("hall.manage.holidays"), value: form["hours\(key)"] ?? "",
+                error: errors["hours\(key)"] ?? (i == 0 ? errors["hours"] : nil))
         }
         var regions: [Option] = []
         if hall == nil, let own = account.regionCode, let code = try? RegionCode(own) {
@@ -208,10 +270,14 @@ struct HallManagePages {
         }
         let notice = (try? req.query.get(String.self, at: "saved")) == "1" && failure == nil ? req.t("hall.manage.saved") : nil
         let title = hall.map { req.t("hall.manage.title", ["hall": english ? $0.nameEn : $0.name]) } ?? req.t("hall.manage.new")
-        let response = try await req.view.render("hall-manage", ManageContext(
-            page: req.pageContext(title: title, notice: notice), action: hall.map { "/halls/\($0.id!)/manage" } ?? "/halls/new", creating: hall == nil,
-            version: Int(form["version"] ?? "") ?? hall?.version ?? 0, regions: regions, form: form, hours: hours,
-            categories: categories, windows: windows, error: shown.summary, fieldErrors: errors)).encodeResponse(for: req)
+        let response = try await req.view.render(
+            "hall-manage",
+            ManageContext(
+                page: req.pageContext(title: title, notice: notice), action: hall.map { "/halls/\($0.id!)/manage" } ?? "/halls/new",
+                creating: hall == nil,
+                version: Int(form["version"] ?? "") ?? hall?.version ?? 0, regions: regions, form: form, hours: hours,
+                categories: categories, windows: windows, error: shown.summary, fieldErrors: errors)
+        ).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return shown.apply(to: response)
     }

@@ -16,11 +16,12 @@ struct HallManagement {
 
     /// The setup as the manager's form and the API show it.
     static func setup(of hall: Hall, windows: [HallWindow]) -> HallSetup {
-        HallSetup(name: hall.name, nameEn: hall.nameEn, address: hall.address, hours: hall.hours, categories: hall.categories,
-                  windows: windows.filter { $0.retiredAt == nil }.sorted { $0.number < $1.number }
-                      .map { HallSetup.Window(number: $0.number, name: $0.name, categories: $0.categories.sorted()) },
-                  slotMinutes: hall.slotMinutes, slotCapacity: hall.slotCapacity, bookingDays: hall.bookingDays,
-                  defaultServiceMinutes: hall.defaultServiceMinutes)
+        HallSetup(
+            name: hall.name, nameEn: hall.nameEn, address: hall.address, hours: hall.hours, categories: hall.categories,
+            windows: windows.filter { $0.retiredAt == nil }.sorted { $0.number < $1.number }
+                .map { HallSetup.Window(number: $0.number, name: $0.name, categories: $0.categories.sorted()) },
+            slotMinutes: hall.slotMinutes, slotCapacity: hall.slotCapacity, bookingDays: hall.bookingDays,
+            defaultServiceMinutes: hall.defaultServiceMinutes)
     }
 
     /// The hall as stored now (not the shared copy of `HallDirectory`) with its windows.
@@ -53,22 +54,27 @@ struct HallManagement {
         let now = context.now
         let audit = context.auditEvent("hall.setup", resource: "hall:\(hallID.uuidString)", details: Self.summary(setup))
         try await context.db.write { tx in
-            let moved = try await tx.sql.raw("""
+            let moved = try await tx.sql.raw(
+                """
                 UPDATE halls SET name = \(bind: setup.name), name_en = \(bind: setup.nameEn), address = \(bind: setup.address),
                   hours = \(bind: try Self.json(setup.hours)), categories = \(bind: try Self.json(setup.categories)), slot_minutes = \(bind: setup.slotMinutes),
                   slot_capacity = \(bind: setup.slotCapacity), booking_days = \(bind: setup.bookingDays),
                   default_service_minutes = \(bind: setup.defaultServiceMinutes), version = version + 1
                 WHERE id = \(bind: hallID) AND version = \(bind: version) RETURNING id
-                """).all()
+                """
+            ).all()
             guard !moved.isEmpty else { throw TongbanError.conflict("hall.changedMeanwhile") }
             let stored = try await HallWindow.query(on: tx).filter(\.$hallID == hallID).all()
             let wanted = Dictionary(uniqueKeysWithValues: setup.windows.map { ($0.number, $0) })
             for row in stored {
                 if let w = wanted[row.number] {
-                    row.name = w.name; row.categoryCodes = w.categories.joined(separator: ","); row.retiredAt = nil
+                    row.name = w.name
+                    row.categoryCodes = w.categories.joined(separator: ",")
+                    row.retiredAt = nil
                     try await row.save(on: tx)
                 } else if row.retiredAt == nil {
-                    let open = try await WindowSession.query(on: tx).filter(\.$windowID == row.requireID()).filter(\.$closedAt == nil).first()
+                    let open = try await WindowSession.query(on: tx).filter(\.$windowID == row.requireID()).filter(\.$closedAt == nil)
+                        .first()
                     if let open { throw TongbanError.conflict("hall.windowOpen", ["window": row.name, "clerk": open.clerkName]) }
                     row.retiredAt = now
                     try await row.save(on: tx)
@@ -121,8 +127,10 @@ struct HallManagement {
         let named = Set(setup.categories.flatMap(\.departments))
         if !named.isEmpty {
             let known = Set(try await Department.query(on: db).filter(\.$creditCode ~~ Array(named)).all().map(\.creditCode))
-            for (i, c) in setup.categories.enumerated() where c.departments.contains(where: { !known.contains($0) })
-                && !problems.errors.contains(where: { $0.field == "categories[\(i)].departments" }) {
+            for (i, c) in setup.categories.enumerated()
+            where c.departments.contains(where: { !known.contains($0) })
+                && !problems.errors.contains(where: { $0.field == "categories[\(i)].departments" })
+            {
                 problems.add("categories[\(i)].departments", "hall.unknownDepartment")
             }
         }
@@ -138,16 +146,22 @@ struct HallManagement {
             "number": ("编号", "number"), "categories": ("办理类别", "categories"),
         ]
         let top: [String: (String, String)] = [
-            "name": ("大厅名称", "hall name"), "nameEn": ("英文名称", "English name"), "address": ("地址", "address"), "hours": ("开放时间", "opening hours"),
+            "name": ("大厅名称", "hall name"), "nameEn": ("英文名称", "English name"), "address": ("地址", "address"),
+            "hours": ("开放时间", "opening hours"),
             "categories": ("服务类别", "categories"), "windows": ("窗口", "windows"), "slotMinutes": ("预约时段长度", "slot length"),
             "slotCapacity": ("每个时段可约人数", "places per slot"), "bookingDays": ("可提前预约天数", "days bookable ahead"),
             "defaultServiceMinutes": ("默认办理时长", "default service time"), "regionCode": ("所属区划", "region"), "version": ("版本", "version"),
-            "hours1": ("星期一的开放时间", "Monday's hours"), "hours2": ("星期二的开放时间", "Tuesday's hours"), "hours3": ("星期三的开放时间", "Wednesday's hours"),
-            "hours4": ("星期四的开放时间", "Thursday's hours"), "hours5": ("星期五的开放时间", "Friday's hours"), "hours6": ("星期六的开放时间", "Saturday's hours"),
+            "hours1": ("星期一的开放时间", "Monday's hours"), "hours2": ("星期二的开放时间", "Tuesday's hours"),
+            "hours3": ("星期三的开放时间", "Wednesday's hours"),
+            "hours4": ("星期四的开放时间", "Thursday's hours"), "hours5": ("星期五的开放时间", "Friday's hours"),
+            "hours6": ("星期六的开放时间", "Saturday's hours"),
             "hours7": ("星期日的开放时间", "Sunday's hours"), "hoursholidays": ("节假日的开放时间", "holiday hours"),
         ]
         for field in Set(problems.errors.map(\.field)) {
-            if let (zh, en) = top[field] { out.label(field, zh, en); continue }
+            if let (zh, en) = top[field] {
+                out.label(field, zh, en)
+                continue
+            }
             // categories[1].code, windows[0].name; the page's own win3number
             let scanner = field.split(whereSeparator: { "[].".contains($0) }).map(String.init)
             if scanner.count == 3, let i = Int(scanner[1]), let (zh, en) = parts[scanner[2]] {
@@ -184,8 +198,12 @@ struct HallManagement {
             return !spans.contains { $0.start <= a.startMinute && a.endMinute <= $0.end }
         }
         if let first = stranded.first {
-            throw TongbanError.conflict("hall.appointmentsOutsideHours", ["count": String(stranded.count), "date": first.day,
-                                                                          "time": DaySpan.clock(first.startMinute)])
+            throw TongbanError.conflict(
+                "hall.appointmentsOutsideHours",
+                [
+                    "count": String(stranded.count), "date": first.day,
+                    "time": DaySpan.clock(first.startMinute),
+                ])
         }
     }
 
@@ -197,7 +215,11 @@ struct HallManagement {
 
     private static func window(of hall: UUID, _ w: HallSetup.Window) -> HallWindow {
         let row = HallWindow()
-        row.id = UUID(); row.hallID = hall; row.number = w.number; row.name = w.name; row.categoryCodes = w.categories.joined(separator: ",")
+        row.id = UUID()
+        row.hallID = hall
+        row.number = w.number
+        row.name = w.name
+        row.categoryCodes = w.categories.joined(separator: ",")
         return row
     }
 
@@ -225,11 +247,19 @@ struct HallManagementAPI {
         let setup: HallSetup
     }
 
-    struct ChangeBody: Content { var version: Int?; var setup: HallSetup }
-    struct CreateBody: Content { var regionCode: String?; var setup: HallSetup }
+    struct ChangeBody: Content {
+        var version: Int?
+        var setup: HallSetup
+    }
+    struct CreateBody: Content {
+        var regionCode: String?
+        var setup: HallSetup
+    }
 
     static func dto(_ hall: Hall, windows: [HallWindow]) throws -> SetupDTO {
-        SetupDTO(id: try hall.requireID(), regionCode: hall.regionCode, version: hall.version, setup: HallManagement.setup(of: hall, windows: windows))
+        SetupDTO(
+            id: try hall.requireID(), regionCode: hall.regionCode, version: hall.version,
+            setup: HallManagement.setup(of: hall, windows: windows))
     }
 
     func read(req: Request) async throws -> SetupDTO {

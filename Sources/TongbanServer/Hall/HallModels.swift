@@ -239,7 +239,9 @@ struct CreateHalls: AsyncMigration {
     }
 
     func revert(on database: Database) async throws {
-        for table in [HallTicket.schema, "hall_counters", "hall_slots", Appointment.schema, WindowSession.schema, HallWindow.schema, Hall.schema] {
+        for table in [
+            HallTicket.schema, "hall_counters", "hall_slots", Appointment.schema, WindowSession.schema, HallWindow.schema, Hall.schema,
+        ] {
             try await database.schema(table).delete()
         }
     }
@@ -248,7 +250,9 @@ struct CreateHalls: AsyncMigration {
 /// The queue's counts read only an index: a category's waiting tickets in calling order.
 struct IndexHallQueue: AsyncMigration {
     func prepare(on database: Database) async throws {
-        try await database.sql.raw("CREATE INDEX hall_tickets_waiting ON hall_tickets (hall_id, day, category, status, queued_at, number, slot_start)").run()
+        try await database.sql.raw(
+            "CREATE INDEX hall_tickets_waiting ON hall_tickets (hall_id, day, category, status, queued_at, number, slot_start)"
+        ).run()
     }
 
     func revert(on database: Database) async throws {

@@ -29,11 +29,37 @@ struct HallPages {
         return req.redirect(to: "/halls/\(first.id!)")
     }
 
-    struct HoursLine: Encodable { let day: String; let hours: String }
-    struct QueueLine: Encodable { let code: String; let name: String; let waiting: Int; let windows: Int; let estimate: String }
-    struct SlotLine: Encodable { let start: String; let label: String; let available: Int; let enabled: Bool }
-    struct AppointmentLine: Encodable { let id: UUID; let when: String; let item: String; let status: String; let canCancel: Bool; let canCheckIn: Bool; let ticketHref: String? }
-    struct DateOption: Encodable { let value: String; let label: String; let selected: Bool }
+    struct HoursLine: Encodable {
+        let day: String
+        let hours: String
+    }
+    struct QueueLine: Encodable {
+        let code: String
+        let name: String
+        let waiting: Int
+        let windows: Int
+        let estimate: String
+    }
+    struct SlotLine: Encodable {
+        let start: String
+        let label: String
+        let available: Int
+        let enabled: Bool
+    }
+    struct AppointmentLine: Encodable {
+        let id: UUID
+        let when: String
+        let item: String
+        let status: String
+        let canCancel: Bool
+        let canCheckIn: Bool
+        let ticketHref: String?
+    }
+    struct DateOption: Encodable {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
 
     struct HallContext: Encodable {
         let page: PageContext
@@ -79,10 +105,14 @@ struct HallPages {
         var queues: [QueueLine] = []
         for c in hall.categories {
             let people = waiting[c.code] ?? 0
-            let inputs = try await req.application.hallEstimates.entry(hall: hall, day: now.date.description, category: c.code, on: req.readDB)
-            let estimate = TicketQueue.estimatedWaitMinutes(ahead: max(0, people - 1), openWindows: inputs.openWindows, serviceMinutes: inputs.serviceMinutes)
-            queues.append(QueueLine(code: c.code, name: english ? c.nameEn : c.name, waiting: people, windows: inputs.openWindows,
-                                    estimate: estimate.map { req.t("hall.minutes", ["n": String($0)]) } ?? "—"))
+            let inputs = try await req.application.hallEstimates.entry(
+                hall: hall, day: now.date.description, category: c.code, on: req.readDB)
+            let estimate = TicketQueue.estimatedWaitMinutes(
+                ahead: max(0, people - 1), openWindows: inputs.openWindows, serviceMinutes: inputs.serviceMinutes)
+            queues.append(
+                QueueLine(
+                    code: c.code, name: english ? c.nameEn : c.name, waiting: people, windows: inputs.openWindows,
+                    estimate: estimate.map { req.t("hall.minutes", ["n": String($0)]) } ?? "—"))
         }
         let account = req.currentAccount
         let actor = try? account?.actor
@@ -96,37 +126,53 @@ struct HallPages {
             let mine = try await Appointment.query(on: req.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
                 .filter(\.$day >= now.date.description).sort(\.$day).sort(\.$startMinute).all()
             appointments = mine.map { a in
-                AppointmentLine(id: a.id!, when: "\(a.day) \(DaySpan.clock(a.startMinute))–\(DaySpan.clock(a.endMinute))", item: a.itemName,
-                                status: req.t("hall.appointment.\(a.status.rawValue)"), canCancel: a.status == .booked,
-                                canCheckIn: a.status == .booked && a.day == now.date.description, ticketHref: a.ticketID.map { "/hall-tickets/\($0)" })
+                AppointmentLine(
+                    id: a.id!, when: "\(a.day) \(DaySpan.clock(a.startMinute))–\(DaySpan.clock(a.endMinute))", item: a.itemName,
+                    status: req.t("hall.appointment.\(a.status.rawValue)"), canCancel: a.status == .booked,
+                    canCheckIn: a.status == .booked && a.day == now.date.description, ticketHref: a.ticketID.map { "/hall-tickets/\($0)" })
             }
         }
         // booking: the days bookings are open for, and the chosen day's slots
         var dates: [DateOption] = []
         let wanted = (rawDate ?? (try? req.query.get(String.self, at: "date"))).flatMap { CalendarDate(iso: $0) }
         for offset in 0...hall.bookingDays {
-            guard let d = now.date.adding(days: offset), let spans = try? hall.hours.spans(on: d, calendar: calendar), !spans.isEmpty else { continue }
+            guard let d = now.date.adding(days: offset), let spans = try? hall.hours.spans(on: d, calendar: calendar), !spans.isEmpty else {
+                continue
+            }
             dates.append(DateOption(value: d.description, label: "\(d.description) \(req.t(Self.weekdayKeys[d.weekday]))", selected: false))
         }
-        let date = wanted.map(\.description) ?? dates.first { $0.value > now.date.description }?.value ?? dates.first?.value ?? now.date.description
+        let date =
+            wanted.map(\.description) ?? dates.first { $0.value > now.date.description }?.value ?? dates.first?.value
+            ?? now.date.description
         dates = dates.map { DateOption(value: $0.value, label: $0.label, selected: $0.value == date) }
         var slots: [SlotLine] = []
         var dayClosed = false
         if let day = CalendarDate(iso: date), let listed = try? await req.hallAppointments.day(hall, date: day) {
             dayClosed = !listed.open
             slots = listed.slots.map { s in
-                SlotLine(start: s.start, label: "\(s.start)–\(s.end)（\(req.t("hall.placesLeft", ["n": String(s.available)]))）",
-                         available: s.available, enabled: !s.past && s.available > 0)
+                SlotLine(
+                    start: s.start, label: "\(s.start)–\(s.end)（\(req.t("hall.placesLeft", ["n": String(s.available)]))）",
+                    available: s.available, enabled: !s.past && s.available > 0)
             }
         }
-        let hours = (1...7).map { d in
-            HoursLine(day: req.t(Self.weekdayKeys[d]), hours: (hall.hours.weekdays[d] ?? []).map(\.description).joined(separator: ", ").nonEmpty ?? req.t("hall.closed"))
-        } + [HoursLine(day: req.t("hall.holidays"), hours: hall.hours.holidays.map(\.description).joined(separator: ", ").nonEmpty ?? req.t("hall.closed"))]
+        let hours =
+            (1...7).map { d in
+                HoursLine(
+                    day: req.t(Self.weekdayKeys[d]),
+                    hours: (hall.hours.weekdays[d] ?? []).map(\.description).joined(separator: ", ").nonEmpty ?? req.t("hall.closed"))
+            } + [
+                HoursLine(
+                    day: req.t("hall.holidays"),
+                    hours: hall.hours.holidays.map(\.description).joined(separator: ", ").nonEmpty ?? req.t("hall.closed"))
+            ]
         let others = try await Hall.query(on: req.db).filter(\.$id != hallID).sort(\.$name).all()
             .map { DateOption(value: "/halls/\($0.id!)", label: english ? $0.nameEn : $0.name, selected: false) }
         let context = HallContext(
-            page: req.pageContext(title: english ? hall.nameEn : hall.name, notice: (try? req.query.get(String.self, at: "done")).map { req.t("hall.done.\($0)") }),
-            id: hallID, name: english ? hall.nameEn : hall.name, address: hall.address, openNow: todaySpans.contains { $0.contains(now.minute) },
+            page: req.pageContext(
+                title: english ? hall.nameEn : hall.name,
+                notice: (try? req.query.get(String.self, at: "done")).map { req.t("hall.done.\($0)") }),
+            id: hallID, name: english ? hall.nameEn : hall.name, address: hall.address,
+            openNow: todaySpans.contains { $0.contains(now.minute) },
             today: todaySpans.isEmpty ? req.t("hall.closedToday") : todaySpans.map(\.description).joined(separator: ", "),
             hours: hours, queues: queues, signedIn: account != nil, applicant: applicant,
             clerk: region.map { r in actor.map { Policy.decide($0, .handle, .hall(regionCode: r)).isAllowed } ?? false } ?? false,
@@ -134,7 +180,8 @@ struct HallPages {
             manager: region.map { r in actor.map { Policy.decide($0, .edit, .hall(regionCode: r)).isAllowed } ?? false } ?? false,
             others: others, hasOthers: !others.isEmpty,
             myTicketHref: myTicket, dates: dates, date: date, dayClosed: dayClosed, slots: slots, hasSlots: slots.contains { $0.enabled },
-            item: item ?? "", appointments: appointments, hasAppointments: !appointments.isEmpty, error: shown.summary, fieldErrors: shown.fields)
+            item: item ?? "", appointments: appointments, hasAppointments: !appointments.isEmpty, error: shown.summary,
+            fieldErrors: shown.fields)
         let response = try await req.view.render("hall", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return shown.apply(to: response)
@@ -192,7 +239,11 @@ struct HallPages {
     }
 
     struct KioskContext: Encodable {
-        struct Button: Encodable { let code: String; let name: String; let waiting: Int }
+        struct Button: Encodable {
+            let code: String
+            let name: String
+            let waiting: Int
+        }
         let page: PageContext
         let id: UUID
         let name: String
@@ -207,9 +258,12 @@ struct HallPages {
         let hall = try await req.pathHall()
         let board = try await req.hallQueue.board(hall, english: req.language == .en)
         let shown = try FormFailure(failure, req)
-        let response = try await req.view.render("hall-kiosk", KioskContext(
-            page: req.pageContext(title: req.t("hall.kiosk")), id: hall.id!, name: board.hall, openNow: board.open,
-            buttons: board.queues.map { .init(code: $0.code, name: $0.name, waiting: $0.waiting) }, error: shown.summary)).encodeResponse(for: req)
+        let response = try await req.view.render(
+            "hall-kiosk",
+            KioskContext(
+                page: req.pageContext(title: req.t("hall.kiosk")), id: hall.id!, name: board.hall, openNow: board.open,
+                buttons: board.queues.map { .init(code: $0.code, name: $0.name, waiting: $0.waiting) }, error: shown.summary)
+        ).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return shown.apply(to: response)
     }
@@ -240,15 +294,18 @@ struct HallPages {
 
     func ticket(req: Request) async throws -> View {
         guard let id = req.parameters.get("id", as: UUID.self), let ticket = try await HallTicket.find(id, on: req.db),
-              let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db) else { throw TongbanError.notFound("ticket") }
+            let hall = try await req.application.hallDirectory.hall(ticket.hallID, on: req.db)
+        else { throw TongbanError.notFound("ticket") }
         let dto = try await HallAPI.ticketDTO(ticket, hall: hall, req: req)
         var page = req.pageContext(title: "\(req.t("hall.ticket")) \(dto.label)")
         if ticket.status == .waiting || ticket.status == .called { page.refreshSeconds = 20 }
-        return try await req.view.render("hall-ticket", TicketContext(
-            page: page, ticket: dto, hallHref: "/halls/\(hall.id!)", status: req.t("hall.ticket.\(ticket.status.rawValue)"),
-            waiting: ticket.status == .waiting, called: ticket.status == .called, served: ticket.status == .served,
-            estimate: dto.estimatedWaitMinutes.map { req.t("hall.minutes", ["n": String($0)]) } ?? req.t("hall.noWindowOpen"),
-            link: "\(req.application.tongban.baseURL)/hall-tickets/\(id)"))
+        return try await req.view.render(
+            "hall-ticket",
+            TicketContext(
+                page: page, ticket: dto, hallHref: "/halls/\(hall.id!)", status: req.t("hall.ticket.\(ticket.status.rawValue)"),
+                waiting: ticket.status == .waiting, called: ticket.status == .called, served: ticket.status == .served,
+                estimate: dto.estimatedWaitMinutes.map { req.t("hall.minutes", ["n": String($0)]) } ?? req.t("hall.noWindowOpen"),
+                link: "\(req.application.tongban.baseURL)/hall-tickets/\(id)"))
     }
 
     struct DisplayContext: Encodable {
@@ -262,8 +319,11 @@ struct HallPages {
     func display(req: Request) async throws -> View {
         let hall = try await req.pathHall()
         let board = try await req.hallQueue.board(hall, english: req.language == .en)
-        return try await req.view.render("hall-display", DisplayContext(page: req.pageContext(title: req.t("hall.display")), id: hall.id!, board: board,
-                                                                        current: board.calls.filter(\.current), earlier: board.calls.filter { !$0.current }))
+        return try await req.view.render(
+            "hall-display",
+            DisplayContext(
+                page: req.pageContext(title: req.t("hall.display")), id: hall.id!, board: board,
+                current: board.calls.filter(\.current), earlier: board.calls.filter { !$0.current }))
     }
 }
 

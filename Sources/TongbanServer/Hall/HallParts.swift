@@ -15,8 +15,9 @@ struct HallParts: Sendable {
 
 extension Request {
     var hallParts: HallParts {
-        HallParts(directory: application.hallDirectory, estimates: application.hallEstimates, dispenser: application.ticketDispenser,
-                  kioskLimiter: application.kioskLimiter, readDB: readDB)
+        HallParts(
+            directory: application.hallDirectory, estimates: application.hallEstimates, dispenser: application.ticketDispenser,
+            kioskLimiter: application.kioskLimiter, readDB: readDB)
     }
 
     var hallQueue: HallQueue { HallQueue(context: context, parts: hallParts) }

@@ -31,7 +31,9 @@ struct HallQueue {
     func take(_ hall: Hall, category code: String?, channel: HallTicket.Channel, client: String = "unknown") async throws -> HallTicket {
         let account = context.account
         guard let code, !code.isEmpty else { throw TongbanError.invalid(field: "category", "field.required") }
-        guard hall.categories.contains(where: { $0.code == code }) else { throw TongbanError.invalid(field: "category", "hall.unknownCategory") }
+        guard hall.categories.contains(where: { $0.code == code }) else {
+            throw TongbanError.invalid(field: "category", "hall.unknownCategory")
+        }
         if channel == .online {
             guard let account else { throw TongbanError.denied(.loginRequired) }
             try context.authorize(.create, .holderRecords(holderID: try account.requireID()))
@@ -40,14 +42,21 @@ struct HallQueue {
         let local = LocalTime(now)
         _ = try Self.requireOpen(hall, at: local, calendar: context.calendar)
         // on the halls' clock, like everything else here (tests hold it still)
-        if channel == .kiosk, case let .refused(retryAfter) = parts.kioskLimiter.admit(client,
-                                                                                              perMinute: context.settings.kioskTicketsPerMinute, at: now) {
-            throw TongbanError(status: .tooManyRequests, code: "hall.kioskBusy", arguments: ["seconds": String(retryAfter)], headers: ["Retry-After": String(retryAfter)])
+        if channel == .kiosk,
+            case let .refused(retryAfter) = parts.kioskLimiter.admit(
+                client,
+                perMinute: context.settings.kioskTicketsPerMinute, at: now)
+        {
+            throw TongbanError(
+                status: .tooManyRequests, code: "hall.kioskBusy", arguments: ["seconds": String(retryAfter)],
+                headers: ["Retry-After": String(retryAfter)])
         }
         let hallID = try hall.requireID()
         let accountID = channel == .online ? try account?.requireID() : nil
-        if let accountID, let held = try await HallTicket.query(on: context.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
-            .filter(\.$status == .waiting).filter(\.$channel == .online).first() {
+        if let accountID,
+            let held = try await HallTicket.query(on: context.db).filter(\.$hallID == hallID).filter(\.$accountID == accountID)
+                .filter(\.$status == .waiting).filter(\.$channel == .online).first()
+        {
             throw TongbanError.conflict("hall.alreadyWaiting", ["ticket": held.label])
         }
         let ticket = HallTicket()
@@ -70,11 +79,15 @@ struct HallQueue {
 
     /// Takes `count` numbers of the day's counter at once and returns the last of them.
     static func nextNumber(hall: UUID, day: String, category: String, count: Int = 1, on db: any Database) async throws -> Int {
-        let row = try await db.sql.raw("""
+        let row = try await db.sql.raw(
+            """
             INSERT INTO hall_counters (id, hall_id, day, category, last) VALUES (\(bind: UUID()), \(bind: hall), \(bind: day), \(bind: category), \(bind: count))
             ON CONFLICT (hall_id, day, category) DO UPDATE SET last = hall_counters.last + \(bind: count) RETURNING last
-            """).first()
-        guard let last = try row?.decode(column: "last", as: Int.self) else { throw Abort(.internalServerError, reason: "no ticket number") }
+            """
+        ).first()
+        guard let last = try row?.decode(column: "last", as: Int.self) else {
+            throw Abort(.internalServerError, reason: "no ticket number")
+        }
         return last
     }
 
@@ -90,8 +103,10 @@ struct HallQueue {
         guard ticket.status == .waiting else { return Standing(ahead: nil, openWindows: 0, estimatedWaitMinutes: nil) }
         let ahead = try await Self.aheadCount(ticket, now: context.now, on: parts.readDB)
         let estimate = try await parts.estimates.entry(hall: hall, day: ticket.day, category: ticket.category, on: parts.readDB)
-        return Standing(ahead: ahead, openWindows: estimate.openWindows,
-                        estimatedWaitMinutes: TicketQueue.estimatedWaitMinutes(ahead: ahead, openWindows: estimate.openWindows, serviceMinutes: estimate.serviceMinutes))
+        return Standing(
+            ahead: ahead, openWindows: estimate.openWindows,
+            estimatedWaitMinutes: TicketQueue.estimatedWaitMinutes(
+                ahead: ahead, openWindows: estimate.openWindows, serviceMinutes: estimate.serviceMinutes))
     }
 
     /// `TicketQueue.ahead` counted by the database, so a long queue is not read row by row: due
@@ -121,7 +136,8 @@ struct HallQueue {
     static func candidates(hall: UUID, day: String, categories: Set<String>, now: Date, on db: any Database) async throws -> [HallTicket] {
         let codes = Array(categories)
         func waiting() -> QueryBuilder<HallTicket> {
-            HallTicket.query(on: db).filter(\.$hallID == hall).filter(\.$day == day).filter(\.$status == .waiting).filter(\.$category ~~ codes)
+            HallTicket.query(on: db).filter(\.$hallID == hall).filter(\.$day == day).filter(\.$status == .waiting).filter(
+                \.$category ~~ codes)
         }
         let due = try await waiting().filter(\.$slotStart <= now).sort(\.$slotStart).sort(\.$queuedAt).sort(\.$number).limit(30).all()
         let first = try await waiting().sort(\.$queuedAt).sort(\.$number).limit(30).all()
@@ -131,11 +147,16 @@ struct HallQueue {
 
     /// People waiting per category today, counted from the queue's index rather than read.
     static func waitingCounts(hall: UUID, day: String, on db: any Database) async throws -> [String: Int] {
-        struct Row: Decodable { let category: String; let waiting: Int }
-        let rows = try await db.sql.raw("""
+        struct Row: Decodable {
+            let category: String
+            let waiting: Int
+        }
+        let rows = try await db.sql.raw(
+            """
             SELECT category, COUNT(*) AS waiting FROM hall_tickets
             WHERE hall_id = \(bind: hall) AND day = \(bind: day) AND status = 'waiting' GROUP BY category
-            """).all(decoding: Row.self)
+            """
+        ).all(decoding: Row.self)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.category, $0.waiting) })
     }
 
@@ -148,16 +169,27 @@ struct HallQueue {
     /// The day's mean service time of a category from its last 50 served tickets, else the hall's
     /// default.
     static func meanServiceMinutes(hall: Hall, day: String, category: String, on db: any Database) async throws -> Double {
-        let served = try await HallTicket.query(on: db).filter(\.$hallID == hall.requireID()).filter(\.$day == day).filter(\.$category == category)
-            .filter(\.$status == .served).sort(\.$finishedAt, .descending).limit(50).all()
+        let served = try await HallTicket.query(on: db).filter(\.$hallID == hall.requireID()).filter(\.$day == day).filter(
+            \.$category == category
+        )
+        .filter(\.$status == .served).sort(\.$finishedAt, .descending).limit(50).all()
         let minutes = served.compactMap { t in t.finishedAt.flatMap { f in t.calledAt.map { f.timeIntervalSince($0) / 60 } } }
         return minutes.isEmpty ? hall.defaultServiceMinutes : minutes.reduce(0, +) / Double(minutes.count)
     }
 
     /// 叫号屏: the numbers being called and what waits, per category.
     struct Board: Content {
-        struct Call: Content { let label: String; let window: String; let at: Date; let current: Bool }
-        struct Queue: Content { let code: String; let name: String; let waiting: Int }
+        struct Call: Content {
+            let label: String
+            let window: String
+            let at: Date
+            let current: Bool
+        }
+        struct Queue: Content {
+            let code: String
+            let name: String
+            let waiting: Int
+        }
         let hall: String
         let open: Bool
         let calls: [Call]
@@ -173,8 +205,10 @@ struct HallQueue {
             .filter(\.$calledAt != nil).sort(\.$calledAt, .descending).limit(12).all()
         let waiting = try await Self.waitingCounts(hall: hallID, day: day, on: parts.readDB)
         let spans = (try? hall.hours.spans(on: local.date, calendar: context.calendar)) ?? []
-        return Board(hall: english ? hall.nameEn : hall.name, open: spans.contains { $0.contains(local.minute) },
-                     calls: recent.map { Board.Call(label: $0.label, window: $0.windowName ?? "", at: $0.calledAt!, current: $0.status == .called) },
-                     queues: hall.categories.map { c in Board.Queue(code: c.code, name: english ? c.nameEn : c.name, waiting: waiting[c.code] ?? 0) })
+        return Board(
+            hall: english ? hall.nameEn : hall.name, open: spans.contains { $0.contains(local.minute) },
+            calls: recent.map { Board.Call(label: $0.label, window: $0.windowName ?? "", at: $0.calledAt!, current: $0.status == .called) },
+            queues: hall.categories.map { c in Board.Queue(code: c.code, name: english ? c.nameEn : c.name, waiting: waiting[c.code] ?? 0) }
+        )
     }
 }

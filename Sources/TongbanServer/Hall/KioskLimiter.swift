@@ -18,7 +18,9 @@ final class KioskLimiter: Sendable {
                 // a bucket idle for a minute is full again: forgetting it changes nothing
                 buckets = buckets.filter { now.timeIntervalSince($0.value.updatedAt) < 60 }
             }
-            var bucket = buckets[address].flatMap { $0.capacity == Double(perMinute) ? $0 : nil } ?? TokenBucket(capacity: perMinute, period: 60, now: now)
+            var bucket =
+                buckets[address].flatMap { $0.capacity == Double(perMinute) ? $0 : nil }
+                ?? TokenBucket(capacity: perMinute, period: 60, now: now)
             let admission = bucket.take(at: now)
             buckets[address] = bucket
             return admission

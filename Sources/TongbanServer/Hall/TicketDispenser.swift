@@ -65,7 +65,8 @@ actor TicketDispenser {
         }
         for key in order {
             let group = groups[key]!
-            let last = try await HallQueue.nextNumber(hall: group[0].hallID, day: group[0].day, category: group[0].category, count: group.count, on: tx)
+            let last = try await HallQueue.nextNumber(
+                hall: group[0].hallID, day: group[0].day, category: group[0].category, count: group.count, on: tx)
             for (i, t) in group.enumerated() {
                 t.number = last - group.count + 1 + i
                 t.label = HallCategory.label(code: t.category, number: t.number)

@@ -52,8 +52,9 @@ final class Account: Model, @unchecked Sendable {
 
     var actor: Actor {
         get throws {
-            Actor(accountID: try requireID(), kind: kind, roles: Set(roles), departmentID: $department.id,
-                  regionCode: regionCode.flatMap { try? RegionCode($0) })
+            Actor(
+                accountID: try requireID(), kind: kind, roles: Set(roles), departmentID: $department.id,
+                regionCode: regionCode.flatMap { try? RegionCode($0) })
         }
     }
 

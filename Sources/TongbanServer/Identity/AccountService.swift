@@ -45,11 +45,13 @@ struct AccountService {
         let keys = app.keys
         let idHash = keys.lookupHash(idNumber.value, field: "identity_number")
         if try await Account.query(on: db).filter(\.$idNumberHash == idHash).count() > 0 {
-            throw TongbanError(status: .conflict, code: "register.duplicatePerson",
-                               fields: [FieldError(field: "identityNumber", key: "register.duplicatePerson")])
+            throw TongbanError(
+                status: .conflict, code: "register.duplicatePerson",
+                fields: [FieldError(field: "identityNumber", key: "register.duplicatePerson")])
         }
-        let account = Account(kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: name,
-                              passwordHash: try await app.hashPassword(password), at: app.clock.now())
+        let account = Account(
+            kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: name,
+            passwordHash: try await app.hashPassword(password), at: app.clock.now())
         account.idNumberHash = idHash
         account.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
         account.mobileHash = keys.lookupHash(mobile.value, field: "mobile")
@@ -69,11 +71,13 @@ struct AccountService {
         guard let name, let code, let representative, let password else { throw errors }
 
         if try await Account.query(on: db).filter(\.$creditCode == code.value).count() > 0 {
-            throw TongbanError(status: .conflict, code: "register.duplicateEnterprise",
-                               fields: [FieldError(field: "creditCode", key: "register.duplicateEnterprise")])
+            throw TongbanError(
+                status: .conflict, code: "register.duplicateEnterprise",
+                fields: [FieldError(field: "creditCode", key: "register.duplicateEnterprise")])
         }
-        let account = Account(kind: .enterprise, loginKey: Account.loginKey(creditCode: code), displayName: name,
-                              passwordHash: try await app.hashPassword(password), at: app.clock.now())
+        let account = Account(
+            kind: .enterprise, loginKey: Account.loginKey(creditCode: code), displayName: name,
+            passwordHash: try await app.hashPassword(password), at: app.clock.now())
         account.creditCode = code.value
         account.legalRepresentative = representative
         account.regionCode = try await knownRegion(for: code.regionCode)
@@ -105,10 +109,13 @@ struct AccountService {
         try authorize(.account(id: UUID(), kind: .staff, departmentID: departmentID, regionCode: region))
         let loginKey = Account.loginKey(staffUsername: username)
         if try await Account.query(on: db).filter(\.$loginKey == loginKey).count() > 0 {
-            throw TongbanError(status: .conflict, code: "staff.duplicateUsername",
-                               fields: [FieldError(field: "username", key: "staff.duplicateUsername")])
+            throw TongbanError(
+                status: .conflict, code: "staff.duplicateUsername",
+                fields: [FieldError(field: "username", key: "staff.duplicateUsername")])
         }
-        let account = Account(kind: .staff, loginKey: loginKey, displayName: displayName, passwordHash: try await app.hashPassword(password), at: app.clock.now())
+        let account = Account(
+            kind: .staff, loginKey: loginKey, displayName: displayName, passwordHash: try await app.hashPassword(password),
+            at: app.clock.now())
         account.roles = roles.sorted()
         account.$department.id = departmentID
         account.regionCode = region.value
@@ -156,7 +163,7 @@ struct AccountService {
                 event.resource = "account:\(try account.requireID())"
                 try await AuditLog.append(event, on: tx, now: app.clock.now())
             }
-        } catch where error.isConstraintViolation {
+        } catch  where error.isConstraintViolation {
             // A concurrent registration of the same identifier won the race.
             throw TongbanError(status: .conflict, code: duplicateCode, fields: [FieldError(field: duplicateField, key: duplicateCode)])
         }

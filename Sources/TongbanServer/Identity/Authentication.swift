@@ -65,9 +65,11 @@ struct SessionAuthenticator: AsyncMiddleware {
             let config = request.application.tongban
             let now = request.now
             if let session = try await WebSession.query(on: request.db).filter(\.$id == SecretToken.digest(token))
-                .with(\.$account).first() {
+                .with(\.$account).first()
+            {
                 if session.expiresAt <= now || session.lastSeenAt.addingTimeInterval(config.sessionIdleTimeout) <= now
-                    || session.account.status != .active {
+                    || session.account.status != .active
+                {
                     try await request.db.write { try await session.delete(on: $0) }
                 } else {
                     request.currentAccount = session.account
@@ -96,9 +98,9 @@ struct BearerAuthenticator: AsyncMiddleware {
                 throw TongbanError(status: .unauthorized, code: "auth.tokenInvalid", headers: ["WWW-Authenticate": "Bearer"])
             }
             guard let id = UUID(uuidString: payload.sub.value),
-                  let account = try await request.application.signedInAccounts.active(id, on: request.db),
-                  // Tokens issued before a password change are void.
-                  payload.iat.value.timeIntervalSince1970 >= account.credentialsChangedAt.timeIntervalSince1970 - 0.001
+                let account = try await request.application.signedInAccounts.active(id, on: request.db),
+                // Tokens issued before a password change are void.
+                payload.iat.value.timeIntervalSince1970 >= account.credentialsChangedAt.timeIntervalSince1970 - 0.001
             else {
                 throw TongbanError(status: .unauthorized, code: "auth.tokenInvalid", headers: ["WWW-Authenticate": "Bearer"])
             }

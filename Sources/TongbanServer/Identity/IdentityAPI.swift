@@ -6,12 +6,29 @@ import Vapor
 /// `/api/v1` routes of identity: registration, sign-in with tokens, the caller's own account,
 /// and the account directory of system admins and supervisors.
 struct IdentityAPI {
-    struct LoginBody: Content { var login: String?; var password: String? }
+    struct LoginBody: Content {
+        var login: String?
+        var password: String?
+    }
     struct RefreshBody: Content { var refreshToken: String? }
-    struct PasswordBody: Content { var currentPassword: String?; var newPassword: String? }
-    struct RolesBody: Content { var roles: [String]?; var version: Int? }
-    struct StatusBody: Content { var status: String?; var version: Int? }
-    struct AccountPage: Content { let items: [AccountDTO]; let total: Int; let page: Int; let per: Int }
+    struct PasswordBody: Content {
+        var currentPassword: String?
+        var newPassword: String?
+    }
+    struct RolesBody: Content {
+        var roles: [String]?
+        var version: Int?
+    }
+    struct StatusBody: Content {
+        var status: String?
+        var version: Int?
+    }
+    struct AccountPage: Content {
+        let items: [AccountDTO]
+        let total: Int
+        let page: Int
+        let per: Int
+    }
 
     func register(_ api: any RoutesBuilder) {
         api.post("auth", "login", use: login)
@@ -84,8 +101,9 @@ struct IdentityAPI {
             .filter(\.$regionCode, .custom("LIKE"), region.significantPrefix + "%")
         let total = try await query.count()
         let accounts = try await query.sort(\.$loginKey).range(((page - 1) * per)..<(page * per)).all()
-        return AccountPage(items: try accounts.map { try $0.toDTO(keys: req.application.keys, reveal: false) },
-                           total: total, page: page, per: per)
+        return AccountPage(
+            items: try accounts.map { try $0.toDTO(keys: req.application.keys, reveal: false) },
+            total: total, page: page, per: per)
     }
 
     /// The account named in the path, if the caller may do `action` to it.
@@ -110,8 +128,10 @@ struct IdentityAPI {
         try errors.throwIfAny()
         if readsAnothersData {
             let roles = viewer.roles.map(\.rawValue).joined(separator: ",")
-            try await AuditLog.append(req.auditEvent("personalData.read", resource: "account:\(id)", purpose: purpose,
-                                                     details: "authorisation: roles \(roles); unmasked=\(reveal)"), on: req.db, now: req.now)
+            try await AuditLog.append(
+                req.auditEvent(
+                    "personalData.read", resource: "account:\(id)", purpose: purpose,
+                    details: "authorisation: roles \(roles); unmasked=\(reveal)"), on: req.db, now: req.now)
         }
         return try target.toDTO(keys: req.application.keys, reveal: reveal)
     }
@@ -138,8 +158,10 @@ struct IdentityAPI {
         let oldRoles = target.roles.map(\.rawValue).joined(separator: ",")
         try await req.db.write { tx in
             try await Self.versionedUpdate(target, expected: version, on: tx) { $0.set("roles", to: SQLBind(newRoles.map(\.rawValue))) }
-            try await AuditLog.append(req.auditEvent("account.rolesChanged", resource: "account:\(id)",
-                                                     details: "from \(oldRoles) to \(newRoles.map(\.rawValue).joined(separator: ","))"), on: tx, now: req.now)
+            try await AuditLog.append(
+                req.auditEvent(
+                    "account.rolesChanged", resource: "account:\(id)",
+                    details: "from \(oldRoles) to \(newRoles.map(\.rawValue).joined(separator: ","))"), on: tx, now: req.now)
         }
         guard let fresh = try await Account.find(id, on: req.db) else { throw TongbanError.notFound("account") }
         return try fresh.toDTO(keys: req.application.keys, reveal: false)
@@ -159,9 +181,12 @@ struct IdentityAPI {
             try await Self.versionedUpdate(target, expected: version, on: tx) { $0.set("status", to: SQLBind(status.rawValue)) }
             if status == .disabled {
                 try await WebSession.query(on: tx).filter(\.$account.$id == id).delete()
-                try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil).set(\.$revokedAt, to: req.now).update()
+                try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil).set(\.$revokedAt, to: req.now)
+                    .update()
             }
-            try await AuditLog.append(req.auditEvent(status == .disabled ? "account.disabled" : "account.enabled", resource: "account:\(id)"), on: tx, now: req.now)
+            try await AuditLog.append(
+                req.auditEvent(status == .disabled ? "account.disabled" : "account.enabled", resource: "account:\(id)"), on: tx,
+                now: req.now)
         }
         guard let fresh = try await Account.find(id, on: req.db) else { throw TongbanError.notFound("account") }
         return try fresh.toDTO(keys: req.application.keys, reveal: false)
@@ -169,8 +194,10 @@ struct IdentityAPI {
 
     /// Applies a change only if the account is still at `expected`, bumping the version; a
     /// concurrent change that got there first makes this one a 409.
-    static func versionedUpdate(_ account: Account, expected version: Int, on tx: any Database,
-                                _ change: (SQLUpdateBuilder) -> SQLUpdateBuilder) async throws {
+    static func versionedUpdate(
+        _ account: Account, expected version: Int, on tx: any Database,
+        _ change: (SQLUpdateBuilder) -> SQLUpdateBuilder
+    ) async throws {
         let id = try account.requireID()
         let builder = tx.sql.update(Account.schema).set("version", to: SQLBind(version + 1))
         let updated = try await change(builder)

@@ -25,10 +25,15 @@ struct IdentityPages {
         let summary: String?
     }
 
-    func form(_ req: Request, _ template: String, title: String, values: [String: String] = [:], failure: (any Error)? = nil) async throws -> Response {
+    func form(_ req: Request, _ template: String, title: String, values: [String: String] = [:], failure: (any Error)? = nil) async throws
+        -> Response
+    {
         let shown = try FormFailure(failure, req)
-        let view = try await req.view.render(template, FormContext(page: req.pageContext(title: title), values: values,
-                                                                   errors: shown.fields, summary: shown.summary))
+        let view = try await req.view.render(
+            template,
+            FormContext(
+                page: req.pageContext(title: title), values: values,
+                errors: shown.fields, summary: shown.summary))
         return shown.apply(to: try await view.encodeResponse(status: shown.status, for: req))
     }
 
@@ -37,7 +42,10 @@ struct IdentityPages {
         return try await form(req, "login", title: req.t("login.title"))
     }
 
-    struct LoginForm: Content { var login: String?; var password: String? }
+    struct LoginForm: Content {
+        var login: String?
+        var password: String?
+    }
 
     func login(req: Request) async throws -> Response {
         let input = try req.content.decode(LoginForm.self)
@@ -72,7 +80,13 @@ struct IdentityPages {
         try await form(req, "register-enterprise", title: req.t("register.enterprise.title"))
     }
 
-    struct PersonForm: Content { var name: String?; var identityNumber: String?; var mobile: String?; var password: String?; var passwordConfirm: String? }
+    struct PersonForm: Content {
+        var name: String?
+        var identityNumber: String?
+        var mobile: String?
+        var password: String?
+        var passwordConfirm: String?
+    }
 
     func registerPerson(req: Request) async throws -> Response {
         let input = try req.content.decode(PersonForm.self)
@@ -88,15 +102,25 @@ struct IdentityPages {
         }
     }
 
-    struct EnterpriseForm: Content { var name: String?; var creditCode: String?; var legalRepresentative: String?; var password: String?; var passwordConfirm: String? }
+    struct EnterpriseForm: Content {
+        var name: String?
+        var creditCode: String?
+        var legalRepresentative: String?
+        var password: String?
+        var passwordConfirm: String?
+    }
 
     func registerEnterprise(req: Request) async throws -> Response {
         let input = try req.content.decode(EnterpriseForm.self)
-        let values = ["name": input.name ?? "", "creditCode": input.creditCode ?? "", "legalRepresentative": input.legalRepresentative ?? ""]
+        let values = [
+            "name": input.name ?? "", "creditCode": input.creditCode ?? "", "legalRepresentative": input.legalRepresentative ?? "",
+        ]
         do {
             if input.password != input.passwordConfirm { throw TongbanError.invalid(field: "passwordConfirm", "password.mismatch") }
             let account = try await AccountService(app: req.application, db: req.db).registerEnterprise(
-                EnterpriseRegistration(name: input.name, creditCode: input.creditCode, legalRepresentative: input.legalRepresentative, password: input.password),
+                EnterpriseRegistration(
+                    name: input.name, creditCode: input.creditCode, legalRepresentative: input.legalRepresentative, password: input.password
+                ),
                 audit: req.auditEvent("account.register", resource: "account"))
             return try await signedIn(req, account)
         } catch {
@@ -145,14 +169,20 @@ struct IdentityPages {
         return shown.apply(to: try await req.view.render("account", context).encodeResponse(status: shown.status, for: req))
     }
 
-    struct PasswordForm: Content { var currentPassword: String?; var newPassword: String?; var newPasswordConfirm: String? }
+    struct PasswordForm: Content {
+        var currentPassword: String?
+        var newPassword: String?
+        var newPasswordConfirm: String?
+    }
 
     func changePassword(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login") }
         let input = try req.content.decode(PasswordForm.self)
         do {
             try req.authorize(.changePassword, account.resource)
-            if input.newPassword != input.newPasswordConfirm { throw TongbanError.invalid(field: "newPasswordConfirm", "password.mismatch") }
+            if input.newPassword != input.newPasswordConfirm {
+                throw TongbanError.invalid(field: "newPasswordConfirm", "password.mismatch")
+            }
             try await AccountService(app: req.application, db: req.db).changePassword(
                 of: account, current: input.currentPassword, new: input.newPassword,
                 keepSession: req.cookies[SessionAuthenticator.cookieName].map { SecretToken.digest($0.string) },

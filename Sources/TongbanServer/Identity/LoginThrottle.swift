@@ -18,7 +18,8 @@ enum LoginThrottle {
     }
 
     static func tooMany(retryAfter seconds: Int) -> TongbanError {
-        TongbanError(status: .tooManyRequests, code: "auth.tooManyAttempts",
-                     arguments: ["minutes": String(max(1, (seconds + 59) / 60))], headers: ["Retry-After": String(seconds)])
+        TongbanError(
+            status: .tooManyRequests, code: "auth.tooManyAttempts",
+            arguments: ["minutes": String(max(1, (seconds + 59) / 60))], headers: ["Retry-After": String(seconds)])
     }
 }

@@ -32,8 +32,10 @@ struct SignIn {
         guard let account, matches, account.status == .active else {
             try await db.write { tx in
                 try await LoginFailure(loginKey: key, at: request.now).create(on: tx)
-                try await AuditLog.append(request.auditEvent("auth.signIn.failed", resource: account.map { "account:\($0.id?.uuidString ?? "")" } ?? "login:unknown",
-                                                            details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx, now: request.now)
+                try await AuditLog.append(
+                    request.auditEvent(
+                        "auth.signIn.failed", resource: account.map { "account:\($0.id?.uuidString ?? "")" } ?? "login:unknown",
+                        details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx, now: request.now)
             }
             throw TongbanError(status: .unauthorized, code: "auth.wrongCredentials")
         }
@@ -49,7 +51,8 @@ struct SignIn {
         let token = SecretToken.make()
         let id = try account.requireID()
         try await db.write { tx in
-            try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: request.now, lifetime: config.sessionLifetime).create(on: tx)
+            try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: request.now, lifetime: config.sessionLifetime)
+                .create(on: tx)
             var event = request.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
             event.actorID = id
             event.actorLabel = account.auditLabel
@@ -66,7 +69,8 @@ struct SignIn {
         guard let token, let account = request.currentAccount else { return }
         try await db.write { tx in
             try await WebSession.query(on: tx).filter(\.$id == SecretToken.digest(token)).delete()
-            try await AuditLog.append(request.auditEvent("auth.signOut", resource: "account:\(try account.requireID())"), on: tx, now: request.now)
+            try await AuditLog.append(
+                request.auditEvent("auth.signOut", resource: "account:\(try account.requireID())"), on: tx, now: request.now)
         }
     }
 
@@ -82,14 +86,18 @@ struct SignIn {
     func issueTokens(for account: Account, family: UUID = UUID(), on tx: any Database) async throws -> Tokens {
         let id = try account.requireID()
         let now = request.now
-        let payload = AccessTokenPayload(sub: .init(value: id.uuidString), exp: .init(value: now.addingTimeInterval(config.accessTokenLifetime)),
-                                         iat: .init(value: now), kind: account.kind.rawValue)
+        let payload = AccessTokenPayload(
+            sub: .init(value: id.uuidString), exp: .init(value: now.addingTimeInterval(config.accessTokenLifetime)),
+            iat: .init(value: now), kind: account.kind.rawValue)
         let access = try await request.jwt.sign(payload)
         let refresh = SecretToken.make()
-        try await RefreshToken(accountID: id, tokenHash: SecretToken.digest(refresh), family: family,
-                               expiresAt: now.addingTimeInterval(config.refreshTokenLifetime)).create(on: tx)
-        return Tokens(accessToken: access, tokenType: "Bearer", expiresIn: Int(config.accessTokenLifetime),
-                      refreshToken: refresh, refreshExpiresIn: Int(config.refreshTokenLifetime))
+        try await RefreshToken(
+            accountID: id, tokenHash: SecretToken.digest(refresh), family: family,
+            expiresAt: now.addingTimeInterval(config.refreshTokenLifetime)
+        ).create(on: tx)
+        return Tokens(
+            accessToken: access, tokenType: "Bearer", expiresIn: Int(config.accessTokenLifetime),
+            refreshToken: refresh, refreshExpiresIn: Int(config.refreshTokenLifetime))
     }
 
     func signInForTokens(_ account: Account) async throws -> Tokens {
@@ -133,15 +141,17 @@ struct SignIn {
     func revoke(_ token: String?) async throws {
         guard let token, !token.isEmpty, token.count <= 100 else { throw TongbanError.invalid(field: "refreshToken", "field.required") }
         guard let stored = try await RefreshToken.query(on: db).filter(\.$tokenHash == SecretToken.digest(token)).first(),
-              stored.$account.id == request.currentAccount?.id || request.currentAccount == nil
+            stored.$account.id == request.currentAccount?.id || request.currentAccount == nil
         else { throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid") }
         try await revokeFamily(stored.family, reason: "signed out")
     }
 
     private func revokeFamily(_ family: UUID, reason: String) async throws {
         try await db.write { tx in
-            try await RefreshToken.query(on: tx).filter(\.$family == family).filter(\.$revokedAt == nil).set(\.$revokedAt, to: request.now).update()
-            try await AuditLog.append(request.auditEvent("auth.tokensRevoked", resource: "tokenFamily:\(family)", details: reason), on: tx, now: request.now)
+            try await RefreshToken.query(on: tx).filter(\.$family == family).filter(\.$revokedAt == nil).set(\.$revokedAt, to: request.now)
+                .update()
+            try await AuditLog.append(
+                request.auditEvent("auth.tokensRevoked", resource: "tokenFamily:\(family)", details: reason), on: tx, now: request.now)
         }
     }
 }

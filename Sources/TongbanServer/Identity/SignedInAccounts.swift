@@ -23,8 +23,10 @@ final class SignedInAccounts: @unchecked Sendable {
 
     /// The active account with this id, or nil when there is none or it is disabled.
     func active(_ id: UUID, on db: any Database) async throws -> Account? {
-        guard let current = try await db.sql.raw("SELECT version FROM accounts WHERE id = \(bind: id) AND status = 'active'")
-            .first(decoding: Current.self) else { return nil }
+        guard
+            let current = try await db.sql.raw("SELECT version FROM accounts WHERE id = \(bind: id) AND status = 'active'")
+                .first(decoding: Current.self)
+        else { return nil }
         if let known = lock.withLock({ remembered[id] }), known.version == current.version { return known }
         guard let fresh = try await Account.find(id, on: db), fresh.status == .active else { return nil }
         lock.withLock {

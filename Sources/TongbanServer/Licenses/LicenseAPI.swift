@@ -11,22 +11,27 @@ struct LicenseAPI {
         api.post("licenses", "verify", use: verify)
         api.get("licenses", use: wallet)
         api.post("licenses") { req in
-            let desk = LicenseDirectIssue(context: req.context, signer: LicenseSigner(app: req.application),
-                                          types: req.application.licenseTypes)
+            let desk = LicenseDirectIssue(
+                context: req.context, signer: LicenseSigner(app: req.application),
+                types: req.application.licenseTypes)
             let license = try await desk.issue(try req.content.decode(LicenseDirectIssue.Body.self))
             return try await LicenseVerification.verify(license.token, req: req).encodeResponse(status: .created, for: req)
         }
         api.post("licenses", ":identifier", "status", use: changeStatus)
         api.post("licenses", ":identifier", "reissue") { req in
-            let desk = LicenseReissue(context: req.context, wording: req.wording, signer: LicenseSigner(app: req.application),
-                                      types: req.application.licenseTypes)
+            let desk = LicenseReissue(
+                context: req.context, wording: req.wording, signer: LicenseSigner(app: req.application),
+                types: req.application.licenseTypes)
             let identifier = try req.parameters.require("identifier")
             let license = try await desk.reissue(identifier, try req.content.decode(LicenseReissue.Body.self))
             return try await LicenseVerification.verify(license.token, req: req)
         }
     }
 
-    struct StatusBody: Content { var status: String?; var reason: String? }
+    struct StatusBody: Content {
+        var status: String?
+        var reason: String?
+    }
 
     /// Suspends, restores, withdraws, cancels or revokes a licence, with a reason: a reviewer of
     /// the issuing department. Verification says so at once.
@@ -48,9 +53,12 @@ struct LicenseAPI {
         guard let next, let reason else { throw problems }
         let current = license.licenseStatus
         guard current.canChange(to: next) else {
-            throw TongbanError.conflict("license.statusChangeRefused", ["from": req.t("licenseStatus.\(current.rawValue)"), "to": req.t("licenseStatus.\(next.rawValue)")])
+            throw TongbanError.conflict(
+                "license.statusChangeRefused",
+                ["from": req.t("licenseStatus.\(current.rawValue)"), "to": req.t("licenseStatus.\(next.rawValue)")])
         }
-        let audit = req.auditEvent("license.status", resource: "license:\(identifier)", details: "\(current.rawValue) → \(next.rawValue): \(reason)")
+        let audit = req.auditEvent(
+            "license.status", resource: "license:\(identifier)", details: "\(current.rawValue) → \(next.rawValue): \(reason)")
         try await req.db.write { tx in
             // only if nobody changed it since it was read: else a 409
             let changed = try await tx.sql.update(LicenseRecord.schema)
@@ -58,8 +66,11 @@ struct LicenseAPI {
                 .where("identifier", .equal, identifier).where("status", .equal, current.rawValue)
                 .returning("id").all()
             guard changed.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
-            try await OutboxEvent(topic: "license.status", subject: identifier, payload: ["license": identifier, "from": current.rawValue, "to": next.rawValue],
-                                  at: req.now).create(on: tx)
+            try await OutboxEvent(
+                topic: "license.status", subject: identifier,
+                payload: ["license": identifier, "from": current.rawValue, "to": next.rawValue],
+                at: req.now
+            ).create(on: tx)
             try await AuditLog.append(audit, on: tx, now: req.now)
         }
         return try await LicenseVerification.verify(license.token, req: req)
@@ -102,11 +113,13 @@ struct LicenseAPI {
     func wallet(req: Request) async throws -> [LicenseDTO] {
         let account = try req.requireAccount()
         try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
-        let licenses = try await LicenseRecord.query(on: req.db).filter(\.$holderID == account.requireID()).sort(\.$createdAt, .descending).all()
+        let licenses = try await LicenseRecord.query(on: req.db).filter(\.$holderID == account.requireID()).sort(\.$createdAt, .descending)
+            .all()
         return licenses.map { l in
-            LicenseDTO(identifier: l.identifier, typeCode: l.typeCode, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,
-                       validUntil: l.validUntil, status: l.status, fields: l.fieldValues, token: l.token,
-                       verifyURL: "/verify?id=\(l.identifier)")
+            LicenseDTO(
+                identifier: l.identifier, typeCode: l.typeCode, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,
+                validUntil: l.validUntil, status: l.status, fields: l.fieldValues, token: l.token,
+                verifyURL: "/verify?id=\(l.identifier)")
         }
     }
 }

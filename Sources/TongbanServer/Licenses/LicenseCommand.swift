@@ -33,7 +33,10 @@ struct LicenseCommand: AsyncCommand {
         if !verdict.good { throw ExitCode(1) }
     }
 
-    struct Offline { let good: Bool; let lines: [String] }
+    struct Offline {
+        let good: Bool
+        let lines: [String]
+    }
 
     static func verify(_ token: String, jwks: String, today: CalendarDate) async -> Offline {
         let keys = JWTKeyCollection()
@@ -51,9 +54,11 @@ struct LicenseCommand: AsyncCommand {
         guard let identifier = try? LicenseIdentifier(claims.jti.value) else {
             return Offline(good: false, lines: ["invalid: the identifier \(claims.jti.value) fails its check"])
         }
-        var lines = ["signature: good", "identifier: \(identifier.value)", "type: \(claims.typeName) (\(claims.typeCode))",
-                     "issuer: \(claims.issuerName) (\(claims.iss.value))", "holder: \(claims.holderName) (\(claims.sub.value))",
-                     "issued on: \(claims.issuedOn)", "valid until: \(claims.validUntil ?? "long-term")"]
+        var lines = [
+            "signature: good", "identifier: \(identifier.value)", "type: \(claims.typeName) (\(claims.typeCode))",
+            "issuer: \(claims.issuerName) (\(claims.iss.value))", "holder: \(claims.holderName) (\(claims.sub.value))",
+            "issued on: \(claims.issuedOn)", "valid until: \(claims.validUntil ?? "long-term")",
+        ]
         lines += claims.fields.keys.sorted().map { "  \($0): \(claims.fields[$0]!)" }
         if let until = claims.validUntil, until < today.description {
             return Offline(good: false, lines: lines + ["expired on \(until)"])

@@ -15,16 +15,22 @@ enum LicenseIssuance {
         var departmentID: UUID? = nil
     }
 
-    static func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, app: Application, db: any Database) async throws -> LicenseRecord? {
+    static func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, app: Application, db: any Database) async throws
+        -> LicenseRecord?
+    {
         guard let result = loaded.item.result, result.kind == .license, let code = result.licenseType, let type = app.licenseTypes[code],
-              // lists imported with old agency codes name no credit code: no identifier can be made
-              let issuer = try? CreditCode(loaded.item.department.code),
-              let holder = try await Account.find(loaded.application.applicantID, on: db) else { return nil }
-        let facts = ["item.name": loaded.item.name, "item.sub": loaded.item.subItemName ?? loaded.item.name,
-                     "item.department": loaded.item.department.name]
-        let license = try await make(type, holder: holder, form: loaded.application.formAnswers, facts: facts,
-                                     issuer: Issuer(code: issuer, name: loaded.item.department.name, departmentID: loaded.row.departmentID),
-                                     on: day, app: app)
+            // lists imported with old agency codes name no credit code: no identifier can be made
+            let issuer = try? CreditCode(loaded.item.department.code),
+            let holder = try await Account.find(loaded.application.applicantID, on: db)
+        else { return nil }
+        let facts = [
+            "item.name": loaded.item.name, "item.sub": loaded.item.subItemName ?? loaded.item.name,
+            "item.department": loaded.item.department.name,
+        ]
+        let license = try await make(
+            type, holder: holder, form: loaded.application.formAnswers, facts: facts,
+            issuer: Issuer(code: issuer, name: loaded.item.department.name, departmentID: loaded.row.departmentID),
+            on: day, app: app)
         license.applicationID = loaded.application.id
         license.caseID = loaded.row.id
         return license
@@ -37,8 +43,10 @@ enum LicenseIssuance {
 
     /// A new licence of `type` for `holder`, signed with the issuer's key in use; its fields
     /// filled from `form` and `facts` (the applicant's name and code are always known).
-    static func make(_ type: LicenseType, holder: Account, form: [String: String], facts: [String: String], issuer: Issuer,
-                     on day: CalendarDate, app: Application) async throws -> LicenseRecord {
+    static func make(
+        _ type: LicenseType, holder: Account, form: [String: String], facts: [String: String], issuer: Issuer,
+        on day: CalendarDate, app: Application
+    ) async throws -> LicenseRecord {
         let code = holderCode(holder, keys: app.keys)
         var facts = facts
         facts["applicant.name"] = holder.displayName
@@ -46,16 +54,20 @@ enum LicenseIssuance {
         facts["applicant.maskedId"] = holder.creditCode == nil ? code : ""
         facts["decision.on"] = day.description
         let fields = type.fill(form: form, facts: facts)
-        let serial = day.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
+        let serial =
+            day.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
         let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer.code, serial: serial.uppercased())
-        return try await sign(type, holder: holder, holderCode: code, fields: fields, identifier: identifier, issuer: issuer, on: day,
-                              validUntil: type.validUntil(issuedOn: day), app: app)
+        return try await sign(
+            type, holder: holder, holderCode: code, fields: fields, identifier: identifier, issuer: issuer, on: day,
+            validUntil: type.validUntil(issuedOn: day), app: app)
     }
 
     /// A licence with exactly these fields and this identifier (a new one, or the next version of
     /// one), signed with the issuer's key in use.
-    static func sign(_ type: LicenseType, holder: Account, holderCode code: String, fields: [String: String], identifier: LicenseIdentifier,
-                     issuer: Issuer, on day: CalendarDate, validUntil: CalendarDate?, app: Application) async throws -> LicenseRecord {
+    static func sign(
+        _ type: LicenseType, holder: Account, holderCode code: String, fields: [String: String], identifier: LicenseIdentifier,
+        issuer: Issuer, on day: CalendarDate, validUntil: CalendarDate?, app: Application
+    ) async throws -> LicenseRecord {
         let kid = try await app.licenseKeys.signingKid(issuerCode: issuer.code.value, issuerName: issuer.name, app: app)
         let now = app.clock.now()
         let claims = LicenseClaims(
@@ -103,9 +115,12 @@ struct LicenseSigner: Sendable {
         try await LicenseIssuance.prepare(for: loaded, on: day, app: app, db: db)
     }
 
-    func sign(_ type: LicenseType, holder: Account, holderCode: String, fields: [String: String], identifier: LicenseIdentifier,
-              issuer: LicenseIssuance.Issuer, on day: CalendarDate, validUntil: CalendarDate?) async throws -> LicenseRecord {
-        try await LicenseIssuance.sign(type, holder: holder, holderCode: holderCode, fields: fields, identifier: identifier,
-                                       issuer: issuer, on: day, validUntil: validUntil, app: app)
+    func sign(
+        _ type: LicenseType, holder: Account, holderCode: String, fields: [String: String], identifier: LicenseIdentifier,
+        issuer: LicenseIssuance.Issuer, on day: CalendarDate, validUntil: CalendarDate?
+    ) async throws -> LicenseRecord {
+        try await LicenseIssuance.sign(
+            type, holder: holder, holderCode: holderCode, fields: fields, identifier: identifier,
+            issuer: issuer, on: day, validUntil: validUntil, app: app)
     }
 }

@@ -56,10 +56,12 @@ final class LicenseKeys: @unchecked Sendable {
         do {
             try await app.db.write { tx in
                 try await key.create(on: tx)
-                try await AuditLog.append(AuditEvent(actorLabel: "system", action: "license.keyCreated", resource: "license-key:\(key.id!)",
-                                                     details: "\(issuerName) \(issuerCode)"), on: tx, now: app.clock.now())
+                try await AuditLog.append(
+                    AuditEvent(
+                        actorLabel: "system", action: "license.keyCreated", resource: "license-key:\(key.id!)",
+                        details: "\(issuerName) \(issuerCode)"), on: tx, now: app.clock.now())
             }
-        } catch where error.isConstraintViolation {
+        } catch  where error.isConstraintViolation {
             return try await signingKid(issuerCode: issuerCode, issuerName: issuerName, app: app)  // another process made one first
         }
         try await load(key, app: app)
@@ -72,7 +74,9 @@ final class LicenseKeys: @unchecked Sendable {
         try await app.db.write { tx in
             try await LicenseSigningKey.query(on: tx).filter(\.$issuerCode == issuerCode).filter(\.$retiredAt == nil)
                 .set(\.$retiredAt, to: app.clock.now()).update()
-            try await AuditLog.append(AuditEvent(actorLabel: "system", action: "license.keyRotated", resource: "license-issuer:\(issuerCode)"), on: tx, now: app.clock.now())
+            try await AuditLog.append(
+                AuditEvent(actorLabel: "system", action: "license.keyRotated", resource: "license-issuer:\(issuerCode)"), on: tx,
+                now: app.clock.now())
         }
         lock.withLock { _ = inUse.removeValue(forKey: issuerCode) }
     }
@@ -89,7 +93,8 @@ final class LicenseKeys: @unchecked Sendable {
     func verify(_ token: String, app: Application) async throws(Failure) -> LicenseClaims {
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count == 3, let headerData = Data(base64URL: parts[0]),
-              let header = try? JSONDecoder().decode(Header.self, from: headerData), let kid = header.kid else { throw .malformed }
+            let header = try? JSONDecoder().decode(Header.self, from: headerData), let kid = header.kid
+        else { throw .malformed }
         guard header.alg == "EdDSA", let signature = Data(base64URL: parts[2]), signature.count == 64 else { throw .badSignature }
         var key = lock.withLock { publicKeys[kid] }
         if key == nil {
@@ -117,7 +122,10 @@ final class LicenseKeys: @unchecked Sendable {
         return try? JSONDecoder().decode(LicenseClaims.self, from: data)
     }
 
-    private struct Header: Decodable { let alg: String?; let kid: String? }
+    private struct Header: Decodable {
+        let alg: String?
+        let kid: String?
+    }
 
     /// The public keys of every signing key, in use or retired, as a JWK Set.
     static func jwks(on db: any Database) async throws -> String {
@@ -143,7 +151,8 @@ final class LicenseKeys: @unchecked Sendable {
     private static func newKey(issuerCode: String, issuerName: String, app: Application) -> LicenseSigningKey {
         let secret = Curve25519.Signing.PrivateKey()
         let key = LicenseSigningKey()
-        key.id = "\(issuerCode)-\(app.today.description.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(8).lowercased())"
+        key.id =
+            "\(issuerCode)-\(app.today.description.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(8).lowercased())"
         key.issuerCode = issuerCode
         key.issuerName = issuerName
         key.publicX = secret.publicKey.rawRepresentation.base64URLEncodedString()
@@ -172,7 +181,8 @@ extension Data {
     }
 
     func base64URLEncodedString() -> String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+            of: "=", with: "")
     }
 }
 
@@ -200,7 +210,9 @@ enum LicenseTypeFile {
         for type in file.types {
             let problems = type.problems()
             guard problems.isEmpty else {
-                throw Abort(.internalServerError, reason: "licence type \(type.code): " + problems.errors.map { "\($0.field) \($0.key)" }.joined(separator: "; "))
+                throw Abort(
+                    .internalServerError,
+                    reason: "licence type \(type.code): " + problems.errors.map { "\($0.field) \($0.key)" }.joined(separator: "; "))
             }
             types[type.code] = type
         }

@@ -28,13 +28,16 @@ struct LicensePages {
     func verifyPage(req: Request) async throws -> View {
         var token = req.method == .POST ? (try req.content.decode(TokenForm.self).token ?? "") : (req.query[String.self, at: "token"] ?? "")
         if token.isEmpty, let identifier = req.query[String.self, at: "id"],
-           let record = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier.uppercased()).first() {
+            let record = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier.uppercased()).first()
+        {
             token = record.token  // the verification link: the registry's own copy, checked like any other
         }
         let verdict = token.isEmpty ? nil : try await LicenseVerification.verify(token, req: req)
-        return try await req.view.render("verify", VerifyContext(
-            page: req.pageContext(title: req.t("verify.title")), token: req.method == .POST ? token : "", verdict: verdict,
-            statusLabel: verdict?.status.map { req.t("licenseStatus.\($0)") }, good: verdict?.outcome == "valid"))
+        return try await req.view.render(
+            "verify",
+            VerifyContext(
+                page: req.pageContext(title: req.t("verify.title")), token: req.method == .POST ? token : "", verdict: verdict,
+                statusLabel: verdict?.status.map { req.t("licenseStatus.\($0)") }, good: verdict?.outcome == "valid"))
     }
 
     struct WalletLine: Encodable {
@@ -57,14 +60,21 @@ struct LicensePages {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/licenses") }
         try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
         let today = req.application.today.description
-        let lines = try await LicenseRecord.query(on: req.db).filter(\.$holderID == account.requireID()).sort(\.$createdAt, .descending).all().map { l in
-            let expired = l.licenseStatus == .valid && (l.validUntil.map { $0 < today } ?? false)
-            return WalletLine(identifier: l.identifier, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,
-                              validUntil: l.validUntil ?? req.t("license.longTerm"),
-                              status: expired ? req.t("licenseStatus.05") : req.t("licenseStatus.\(l.status)"), good: l.licenseStatus == .valid && !expired)
-        }
-        return try await req.view.render("licenses", WalletContext(page: req.pageContext(title: req.t("licenses.title")), lines: lines,
-                                                                    hasLines: !lines.isEmpty)).encodeResponse(for: req)
+        let lines = try await LicenseRecord.query(on: req.db).filter(\.$holderID == account.requireID()).sort(\.$createdAt, .descending)
+            .all().map { l in
+                let expired = l.licenseStatus == .valid && (l.validUntil.map { $0 < today } ?? false)
+                return WalletLine(
+                    identifier: l.identifier, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,
+                    validUntil: l.validUntil ?? req.t("license.longTerm"),
+                    status: expired ? req.t("licenseStatus.05") : req.t("licenseStatus.\(l.status)"),
+                    good: l.licenseStatus == .valid && !expired)
+            }
+        return try await req.view.render(
+            "licenses",
+            WalletContext(
+                page: req.pageContext(title: req.t("licenses.title")), lines: lines,
+                hasLines: !lines.isEmpty)
+        ).encodeResponse(for: req)
     }
 
     /// One of the holder's own licences (anyone else is told there is none).
@@ -72,7 +82,8 @@ struct LicensePages {
         let account = try req.requireAccount()
         let identifier = try req.parameters.require("identifier").uppercased()
         guard let record = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier).first(),
-              record.holderID == account.id else { throw TongbanError.notFound("license") }
+            record.holderID == account.id
+        else { throw TongbanError.notFound("license") }
         return record
     }
 
@@ -96,8 +107,11 @@ struct LicensePages {
         let record = try await own(req)
         let verdict = try await LicenseVerification.verify(record.token, req: req)
         let base = req.application.tongban.baseURL
-        return try await req.view.render("license-print", PrintContext(
-            page: req.pageContext(title: record.typeName), license: verdict, verifyURL: "\(base)/verify?id=\(record.identifier)",
-            statusLabel: req.t("licenseStatus.\(record.status)"))).encodeResponse(for: req)
+        return try await req.view.render(
+            "license-print",
+            PrintContext(
+                page: req.pageContext(title: record.typeName), license: verdict, verifyURL: "\(base)/verify?id=\(record.identifier)",
+                statusLabel: req.t("licenseStatus.\(record.status)"))
+        ).encodeResponse(for: req)
     }
 }

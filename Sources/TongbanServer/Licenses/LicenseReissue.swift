@@ -47,7 +47,10 @@ struct LicenseReissue {
         let reason = problems.text("reason", body.reason, maxLength: 500)
         var fields = old.fieldValues
         for (key, value) in (body.fields ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard type.fields.contains(where: { $0.key == key }) else { problems.add(FieldError(field: "fields.\(key)", key: "license.unknownField", label: key, labelEn: key)); continue }
+            guard type.fields.contains(where: { $0.key == key }) else {
+                problems.add(FieldError(field: "fields.\(key)", key: "license.unknownField", label: key, labelEn: key))
+                continue
+            }
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.count > 500 { problems.add("fields.\(key)", "field.required") } else { fields[key] = trimmed }
         }
@@ -58,21 +61,26 @@ struct LicenseReissue {
             let from = wording.t("licenseStatus.\(old.status)")
             throw TongbanError.conflict("license.statusChangeRefused", ["from": from, "to": wording.t("licenseStatus.04")])
         }
-        guard identifier.version < 999, let holder = try await Account.find(old.holderID, on: db), let issuer = try? CreditCode(old.issuerCode) else {
+        guard identifier.version < 999, let holder = try await Account.find(old.holderID, on: db),
+            let issuer = try? CreditCode(old.issuerCode)
+        else {
             throw TongbanError.conflict("license.cannotReissue")
         }
         let today = context.today
         let now = context.now
-        let next = try LicenseIdentifier.make(typeCode: identifier.typeCode, issuer: identifier.issuer, serial: identifier.serial, version: identifier.version + 1)
+        let next = try LicenseIdentifier.make(
+            typeCode: identifier.typeCode, issuer: identifier.issuer, serial: identifier.serial, version: identifier.version + 1)
         let validUntil = kind == .renew ? type.validUntil(issuedOn: today) : old.validUntil.flatMap(CalendarDate.init(iso:))
-        let license = try await signer.sign(type, holder: holder, holderCode: old.holderCode, fields: fields, identifier: next,
-                                            issuer: .init(code: issuer, name: old.issuerName, departmentID: old.departmentID),
-                                            on: today, validUntil: validUntil)
+        let license = try await signer.sign(
+            type, holder: holder, holderCode: old.holderCode, fields: fields, identifier: next,
+            issuer: .init(code: issuer, name: old.issuerName, departmentID: old.departmentID),
+            on: today, validUntil: validUntil)
         license.applicationID = old.applicationID
         license.caseID = old.caseID
         let changed = fields.keys.filter { fields[$0] != old.fieldValues[$0] }.sorted()
-        let audit = context.auditEvent("license.\(kind.rawValue)", resource: "license:\(next.value)",
-                                   details: "replaces \(old.identifier)\(changed.isEmpty ? "" : "; changed \(changed.joined(separator: ","))"): \(reason)")
+        let audit = context.auditEvent(
+            "license.\(kind.rawValue)", resource: "license:\(next.value)",
+            details: "replaces \(old.identifier)\(changed.isEmpty ? "" : "; changed \(changed.joined(separator: ","))"): \(reason)")
         try await db.write { tx in
             let cancelled = try await tx.sql.update(LicenseRecord.schema)
                 .set("status", to: LicenseStatus.cancelled.rawValue)
@@ -82,9 +90,11 @@ struct LicenseReissue {
                 .returning("id").all()
             guard cancelled.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
             try await license.create(on: tx)
-            try await OutboxEvent(topic: "license.\(kind.rawValue)", subject: next.value,
-                                  payload: ["license": next.value, "replaces": old.identifier, "holder": old.holderID.uuidString],
-                                  at: now).create(on: tx)
+            try await OutboxEvent(
+                topic: "license.\(kind.rawValue)", subject: next.value,
+                payload: ["license": next.value, "replaces": old.identifier, "holder": old.holderID.uuidString],
+                at: now
+            ).create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
         return license
@@ -111,7 +121,8 @@ struct LicenseDirectIssue {
         let actor = try context.requireAccount().actor
         let db = context.db
         guard let departmentID = actor.departmentID, context.allows(.review, .license(departmentID: departmentID)),
-              let department = try await Department.find(departmentID, on: db), let issuer = try? CreditCode(department.creditCode) else {
+            let department = try await Department.find(departmentID, on: db), let issuer = try? CreditCode(department.creditCode)
+        else {
             throw TongbanError.denied(.roleMissing)
         }
         var problems = FieldErrors()
@@ -119,7 +130,9 @@ struct LicenseDirectIssue {
         if type == nil { problems.add("type", body.type == nil ? "field.required" : "field.unknownValue") }
         var holder: Account? = nil
         if let id = body.holderID { holder = try await Account.find(id, on: db) }
-        if holder == nil || holder?.kind == .staff { problems.add("holderID", body.holderID == nil ? "field.required" : "application.unknownApplicant") }
+        if holder == nil || holder?.kind == .staff {
+            problems.add("holderID", body.holderID == nil ? "field.required" : "application.unknownApplicant")
+        }
         let reason = problems.text("reason", body.reason, maxLength: 500)
         var fields: [String: String] = [:]
         if let type {
@@ -129,27 +142,36 @@ struct LicenseDirectIssue {
             }
             for field in type.fields {
                 let value = given[field.key]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-                if value.isEmpty || value.count > 500 { problems.add(FieldError(field: "fields.\(field.key)", key: "field.required", label: field.label, labelEn: field.labelEn)) }
-                else { fields[field.key] = value }
+                if value.isEmpty || value.count > 500 {
+                    problems.add(
+                        FieldError(field: "fields.\(field.key)", key: "field.required", label: field.label, labelEn: field.labelEn))
+                } else {
+                    fields[field.key] = value
+                }
             }
         }
         try problems.throwIfAny()
         guard let type, let holder, let reason else { throw problems }
         let today = context.today
         let now = context.now
-        let serial = today.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
+        let serial =
+            today.description.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
         let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer, serial: serial.uppercased())
-        let license = try await signer.sign(type, holder: holder, holderCode: LicenseIssuance.holderCode(holder, keys: context.keys),
-                                            fields: fields, identifier: identifier,
-                                            issuer: .init(code: issuer, name: department.name, departmentID: departmentID),
-                                            on: today, validUntil: type.validUntil(issuedOn: today))
+        let license = try await signer.sign(
+            type, holder: holder, holderCode: LicenseIssuance.holderCode(holder, keys: context.keys),
+            fields: fields, identifier: identifier,
+            issuer: .init(code: issuer, name: department.name, departmentID: departmentID),
+            on: today, validUntil: type.validUntil(issuedOn: today))
         let holderID = try holder.requireID()
-        let audit = context.auditEvent("license.issue", resource: "license:\(identifier.value)", details: "\(type.code) to \(holder.displayName): \(reason)")
+        let audit = context.auditEvent(
+            "license.issue", resource: "license:\(identifier.value)", details: "\(type.code) to \(holder.displayName): \(reason)")
         try await db.write { tx in
             try await license.create(on: tx)
-            try await OutboxEvent(topic: "license.issued", subject: identifier.value,
-                                  payload: ["license": identifier.value, "holder": holderID.uuidString, "type": type.code],
-                                  at: now).create(on: tx)
+            try await OutboxEvent(
+                topic: "license.issued", subject: identifier.value,
+                payload: ["license": identifier.value, "holder": holderID.uuidString, "type": type.code],
+                at: now
+            ).create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
         return license

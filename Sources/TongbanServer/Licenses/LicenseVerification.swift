@@ -8,7 +8,11 @@ import Vapor
 /// What anyone holding a licence token learns from the platform: whether its signature is one of
 /// ours and untouched, and what the issuer's registry says of it now.
 struct LicenseVerdict: Content {
-    struct Field: Content { let key: String; let label: String; let value: String }
+    struct Field: Content {
+        let key: String
+        let label: String
+        let value: String
+    }
 
     /// valid, invalid, suspended, withdrawn, cancelled, expired, revoked
     let outcome: String
@@ -33,7 +37,8 @@ struct LicenseVerdict: Content {
 enum LicenseVerification {
     static func verify(_ raw: String, req: Request) async throws -> LicenseVerdict {
         // Foundation's trimming goes through UTF-16 on Linux: only a pasted token with spaces around needs it
-        let token = raw.first?.isWhitespace == true || raw.last?.isWhitespace == true ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
+        let token =
+            raw.first?.isWhitespace == true || raw.last?.isWhitespace == true ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
         guard !token.isEmpty, token.utf8.count <= 20_000 else { return invalid("malformed", req) }
         let claims: LicenseClaims
         do {
@@ -52,14 +57,15 @@ enum LicenseVerification {
         }
         guard (try? LicenseIdentifier(claims.jti.value)) != nil else { return invalid("malformed", req) }
         guard let record = try await registry(claims.jti.value, req) else { return invalid("notRegistered", req) }
-        var outcome = switch record.licenseStatus {
-        case .valid: "valid"
-        case .suspended: "suspended"
-        case .withdrawn: "withdrawn"
-        case .cancelled: "cancelled"
-        case .expired: "expired"
-        case .revoked: "revoked"
-        }
+        var outcome =
+            switch record.licenseStatus {
+            case .valid: "valid"
+            case .suspended: "suspended"
+            case .withdrawn: "withdrawn"
+            case .cancelled: "cancelled"
+            case .expired: "expired"
+            case .revoked: "revoked"
+            }
         if outcome == "valid", let until = record.valid_until, until < req.application.today.description { outcome = "expired" }
         return verdict(outcome, reason: nil, req, record: record, tampered: [])
     }
@@ -91,10 +97,12 @@ enum LicenseVerification {
 
     /// The registry's entries for these identifiers: one indexed read for all of them.
     static func registry(_ identifiers: [String], on db: any Database) async throws -> [String: Entry] {
-        let rows = try await db.sql.raw("""
+        let rows = try await db.sql.raw(
+            """
             SELECT identifier, type_code, type_name, holder_name, holder_code, issuer_code, issuer_name, fields, issued_on, valid_until, status
             FROM licenses WHERE identifier IN (\(SQLList(identifiers.map { SQLBind($0) })))
-            """).all(decoding: Entry.self)
+            """
+        ).all(decoding: Entry.self)
         return Dictionary(rows.map { ($0.identifier, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -109,7 +117,9 @@ enum LicenseVerification {
         if claims.validUntil != record.valid_until { changed.append("validUntil") }
         if claims.typeName != record.type_name { changed.append("typeName") }
         let stored = record.fieldValues
-        for key in Set(stored.keys).union(claims.fields.keys).sorted() where stored[key] != claims.fields[key] { changed.append("fields.\(key)") }
+        for key in Set(stored.keys).union(claims.fields.keys).sorted() where stored[key] != claims.fields[key] {
+            changed.append("fields.\(key)")
+        }
         return changed
     }
 
@@ -121,7 +131,9 @@ enum LicenseVerification {
         let type = record.flatMap { req.application.licenseTypes[$0.type_code] }
         let english = req.language == .en
         let values = record?.fieldValues ?? [:]
-        let fields = (type?.fields ?? []).compactMap { f in values[f.key].map { LicenseVerdict.Field(key: f.key, label: english ? f.labelEn : f.label, value: $0) } }
+        let fields = (type?.fields ?? []).compactMap { f in
+            values[f.key].map { LicenseVerdict.Field(key: f.key, label: english ? f.labelEn : f.label, value: $0) }
+        }
         // an invalid token's contents are not vouched for: only the registry's identity of what it claims to be
         return LicenseVerdict(
             outcome: outcome, reason: reason, message: req.t(reason.map { "license.verdict.\($0)" } ?? "license.verdict.\(outcome)"),

@@ -1,6 +1,7 @@
 /// A JSON value, for documents built in code (the OpenAPI description).
 indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral,
-    ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
+    ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral
+{
     typealias Key = String
     typealias Value = JSONValue
 
@@ -26,9 +27,15 @@ indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, Expres
 
     func encode(to encoder: any Encoder) throws {
         switch self {
-        case let .string(value): var c = encoder.singleValueContainer(); try c.encode(value)
-        case let .int(value): var c = encoder.singleValueContainer(); try c.encode(value)
-        case let .bool(value): var c = encoder.singleValueContainer(); try c.encode(value)
+        case let .string(value):
+            var c = encoder.singleValueContainer()
+            try c.encode(value)
+        case let .int(value):
+            var c = encoder.singleValueContainer()
+            try c.encode(value)
+        case let .bool(value):
+            var c = encoder.singleValueContainer()
+            try c.encode(value)
         case let .array(values):
             var c = encoder.unkeyedContainer()
             for value in values { try c.encode(value) }

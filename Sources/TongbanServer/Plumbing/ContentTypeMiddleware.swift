@@ -10,11 +10,14 @@ struct RequireContentType: AsyncMiddleware {
     static let form = RequireContentType(accepted: [.urlEncodedForm, .formData])
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let bodyless = request.headers.first(name: .contentLength) == "0"
-            || (request.headers.first(name: .contentLength) == nil && request.headers.first(name: .transferEncoding) == nil && request.body.data == nil)
+        let bodyless =
+            request.headers.first(name: .contentLength) == "0"
+            || (request.headers.first(name: .contentLength) == nil && request.headers.first(name: .transferEncoding) == nil
+                && request.body.data == nil)
         if [.POST, .PUT, .PATCH].contains(request.method), !bodyless {
             guard let type = request.headers.contentType,
-                  accepted.contains(where: { $0.type == type.type && $0.subType == type.subType }) else {
+                accepted.contains(where: { $0.type == type.type && $0.subType == type.subType })
+            else {
                 throw TongbanError(status: .unsupportedMediaType, code: "request.unsupportedMediaType")
             }
         }

@@ -28,7 +28,8 @@ struct TongbanErrorMiddleware: Middleware {
             } else {
                 request.logger.info("\(request.method) \(request.url.path) \(failure.status.code) \(failure.code)")
             }
-            let rendered: EventLoopFuture<Response> = request.wantsJSONErrors
+            let rendered: EventLoopFuture<Response> =
+                request.wantsJSONErrors
                 ? request.eventLoop.makeSucceededFuture(jsonResponse(failure, request))
                 : request.eventLoop.makeFutureWithTask { await htmlResponse(failure, request) }
             return rendered.map { response in
@@ -51,8 +52,9 @@ struct TongbanErrorMiddleware: Middleware {
         case is RouteNotFound:
             let allowed = request.application.routes.methods(matching: request.url.path)
             guard !allowed.isEmpty else { return .notFound(request.url.path) }
-            return TongbanError(status: .methodNotAllowed, code: "http.405",
-                                headers: ["Allow": allowed.sorted().joined(separator: ", ")])
+            return TongbanError(
+                status: .methodNotAllowed, code: "http.405",
+                headers: ["Allow": allowed.sorted().joined(separator: ", ")])
         case let abort as any AbortError:
             switch abort.status {
             case .unsupportedMediaType: return TongbanError(status: .unsupportedMediaType, code: "request.unsupportedMediaType")
@@ -61,7 +63,8 @@ struct TongbanErrorMiddleware: Middleware {
             case .badRequest where abort.reason.contains("JSON") || abort.reason.contains("decode"):
                 return TongbanError(status: .badRequest, code: "request.malformed")
             default:
-                var failure = TongbanError(status: abort.status, code: abort.status.code >= 500 ? "server.error" : "http.\(abort.status.code)")
+                var failure = TongbanError(
+                    status: abort.status, code: abort.status.code >= 500 ? "server.error" : "http.\(abort.status.code)")
                 failure.headers = abort.headers
                 return failure
             }
@@ -82,8 +85,10 @@ struct TongbanErrorMiddleware: Middleware {
 
     private func jsonResponse(_ failure: TongbanError, _ request: Request) -> Response {
         let fieldDetails = details(failure, request)
-        let body = Body(error: .init(code: failure.code, message: request.t(failure.code, failure.arguments),
-                                     details: fieldDetails.isEmpty ? nil : fieldDetails))
+        let body = Body(
+            error: .init(
+                code: failure.code, message: request.t(failure.code, failure.arguments),
+                details: fieldDetails.isEmpty ? nil : fieldDetails))
         let response = Response(status: failure.status)
         try? response.content.encode(body, as: .json)
         response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
@@ -97,8 +102,9 @@ struct TongbanErrorMiddleware: Middleware {
             let message: String
             let details: [Body.Detail]
         }
-        let context = ErrorPage(page: request.pageContext(title: request.t("error.title")), status: failure.status.code,
-                                message: request.t(failure.code, failure.arguments), details: details(failure, request))
+        let context = ErrorPage(
+            page: request.pageContext(title: request.t("error.title")), status: failure.status.code,
+            message: request.t(failure.code, failure.arguments), details: details(failure, request))
         do {
             let view = try await request.view.render("error", context)
             return try await view.encodeResponse(status: failure.status, for: request)

@@ -22,7 +22,10 @@ struct Localizer: Sendable {
     init(tables: [Language: [String: String]]) {
         self.tables = tables
         templateTables = tables.mapValues { table in
-            Dictionary(uniqueKeysWithValues: table.map { ($0.key.replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_"), $0.value) })
+            Dictionary(
+                uniqueKeysWithValues: table.map {
+                    ($0.key.replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_"), $0.value)
+                })
         }
     }
 
@@ -60,7 +63,8 @@ extension Request {
     /// `?lang=` wins, then the `lang` cookie set by the language switch, then Accept-Language.
     var language: Language {
         if let cached = storage[LanguageKey.self] { return cached }
-        let chosen = query[String.self, at: "lang"].flatMap(Language.init(tag:))
+        let chosen =
+            query[String.self, at: "lang"].flatMap(Language.init(tag:))
             ?? cookies["lang"].flatMap { Language(tag: $0.string) }
             ?? headers[.acceptLanguage].first.flatMap(Self.preferred(from:))
             ?? .zhCN

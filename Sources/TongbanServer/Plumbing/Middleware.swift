@@ -32,7 +32,8 @@ extension Request {
 /// Headers every response carries: no inline script, no framing, no MIME sniffing, no referrer
 /// leaking across sites.
 struct SecurityHeadersMiddleware: Middleware {
-    static let policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    static let policy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         + "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
     static let headers: [(String, String)] = [
         ("Content-Security-Policy", policy), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
@@ -65,10 +66,12 @@ struct AccessLogMiddleware: Middleware {
         let start = DispatchTime.now().uptimeNanoseconds
         return next.respond(to: request).map { response in
             let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
-            request.logger.info("\(request.method) \(request.url.path) \(response.status.code)", metadata: [
-                "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(String(format: "%.1f", milliseconds)),
-            ])
+            request.logger.info(
+                "\(request.method) \(request.url.path) \(response.status.code)",
+                metadata: [
+                    "status": .stringConvertible(response.status.code),
+                    "duration_ms": .string(String(format: "%.1f", milliseconds)),
+                ])
             return response
         }
     }

@@ -37,7 +37,8 @@ struct FollowUpDesk {
         if let region = actor.regionCode, supervises {
             query.filter(\.$regionCode >= region.value).filter(\.$regionCode < region.value + "~")
         } else if let region = actor.regionCode, let department = actor.departmentID,
-                  context.allows(.handle, .followUp(regionCode: region, departmentID: department)) {
+            context.allows(.handle, .followUp(regionCode: region, departmentID: department))
+        {
             query.filter(\.$departmentID == department)
         } else {
             throw TongbanError.denied(.notOwner)
@@ -91,18 +92,21 @@ struct FollowUpDesk {
             followUp.appealDecision = note
         }
         followUp.state = next
-        let audit = context.auditEvent("followUp.\(action.rawValue)", resource: "follow-up:\(id)",
-                                       details: "\(before.rawValue) → \(next.rawValue): \(note)")
+        let audit = context.auditEvent(
+            "followUp.\(action.rawValue)", resource: "follow-up:\(id)",
+            details: "\(before.rawValue) → \(next.rawValue): \(note)")
         let payload = ["followUp": id.uuidString, "state": next.rawValue, "department": followUp.departmentName]
         let event = OutboxEvent(topic: "followUp.\(action.rawValue)", subject: id.uuidString, payload: payload, at: now)
         try await context.db.write { tx in
-            let changed = try await tx.sql.raw("""
+            let changed = try await tx.sql.raw(
+                """
                 UPDATE rating_follow_ups SET state = \(bind: next.rawValue), before_appeal = \(bind: followUp.beforeAppeal?.rawValue),
                   call_note = \(bind: followUp.callNote), resolution = \(bind: followUp.resolution),
                   ledger_due = \(bind: followUp.ledgerDue), appeal_reason = \(bind: followUp.appealReason),
                   appeal_decision = \(bind: followUp.appealDecision), version = version + 1, updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND state = \(bind: before.rawValue) AND version = \(bind: version) RETURNING id
-                """).all()
+                """
+            ).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("followUp.changed") }
             if action == .upholdAppeal {
                 // an upheld appeal: the rating no longer counts

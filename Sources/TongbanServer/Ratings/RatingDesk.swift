@@ -35,13 +35,14 @@ struct RatingDesk {
     func applicationSubject(_ id: UUID) async throws -> Subject {
         let account = try context.requireAccount()
         guard let application = try await ApplicationRecord.find(id, on: context.db),
-              context.allows(.view, .holderRecords(holderID: application.applicantID))
+            context.allows(.view, .holderRecords(holderID: application.applicantID))
         else { throw TongbanError.notFound("application") }
         guard application.status == .closed else { throw TongbanError.conflict("rating.notConcluded") }
         let first = try await CaseRow.query(on: context.db).filter(\.$applicationID == id).sort(\.$position).first()
-        return Subject(occasion: .application(id), raterID: account.id, departmentID: first?.departmentID,
-                       departmentName: first?.departmentName ?? "", regionCode: application.regionCode,
-                       name: application.targetName)
+        return Subject(
+            occasion: .application(id), raterID: account.id, departmentID: first?.departmentID,
+            departmentName: first?.departmentName ?? "", regionCode: application.regionCode,
+            name: application.targetName)
     }
 
     /// 一次一评: whoever holds a served ticket rates the service at the window — the account that
@@ -62,9 +63,10 @@ struct RatingDesk {
         if let clerkID = ticket.clerkID, let clerk = try await Account.find(clerkID, on: db), let id = clerk.$department.id {
             department = try await Department.find(id, on: db)
         }
-        return Subject(occasion: .visit(id), raterID: account?.id, departmentID: department?.id,
-                       departmentName: department?.name ?? hall.name, regionCode: hall.regionCode,
-                       name: "\(hall.name) \(ticket.windowName ?? "") \(ticket.label)")
+        return Subject(
+            occasion: .visit(id), raterID: account?.id, departmentID: department?.id,
+            departmentName: department?.name ?? hall.name, regionCode: hall.regionCode,
+            name: "\(hall.name) \(ticket.windowName ?? "") \(ticket.label)")
     }
 
     /// The rating once checked; a bad one opens a follow-up for the answerable department, due
@@ -172,13 +174,16 @@ struct RatingDesk {
         let comment = trimmed?.isEmpty == false ? trimmed : nil
         let joined = reasons.joined(separator: ",")
         let now = context.now
-        let audit = context.auditEvent("rating.revised", resource: "rating:\(id)", details: "\(rating.level) → \(level.rawValue) [\(joined)]")
+        let audit = context.auditEvent(
+            "rating.revised", resource: "rating:\(id)", details: "\(rating.level) → \(level.rawValue) [\(joined)]")
         try await context.db.write { tx in
-            let changed = try await tx.sql.raw("""
+            let changed = try await tx.sql.raw(
+                """
                 UPDATE ratings SET level = \(bind: level.rawValue), reasons = \(bind: joined), comment = \(bind: comment),
                   revisions = revisions + 1, revised_at = \(bind: now)
                 WHERE id = \(bind: id) AND revisions = 0 RETURNING id
-                """).all()
+                """
+            ).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("rating.alreadyRevised") }
             try await AuditLog.append(audit, on: tx, now: now)
         }

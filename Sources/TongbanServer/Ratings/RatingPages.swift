@@ -17,8 +17,14 @@ struct RatingPages {
         routes.post("follow-ups", ":id", "actions", use: act)
     }
 
-    struct Choice: Encodable { let value: String; let label: String }
-    struct ReasonGroup: Encodable { let title: String; let reasons: [Choice] }
+    struct Choice: Encodable {
+        let value: String
+        let label: String
+    }
+    struct ReasonGroup: Encodable {
+        let title: String
+        let reasons: [Choice]
+    }
 
     struct RatingContext: Encodable {
         let page: PageContext
@@ -55,9 +61,11 @@ struct RatingPages {
         let dto = try given.map { try RatingAPI.RatingDTO($0, today: desk.context.today) }
         let mine = rating.map { $0.raterID != nil && $0.raterID == req.currentAccount?.id } ?? false
         let context = RatingContext(
-            page: req.pageContext(title: req.t("rating.title"), notice: (try? req.query.get(String.self, at: "done")).map { req.t("rating.done.\($0)") }),
+            page: req.pageContext(
+                title: req.t("rating.title"), notice: (try? req.query.get(String.self, at: "done")).map { req.t("rating.done.\($0)") }),
             subject: subject, action: action, levels: Self.levels(req), groups: Self.groups(req), given: dto,
-            givenLevel: rating.map { req.t("rating.level.\($0.level)") }, givenReasons: rating.map { $0.reasonCodes.map { req.t("rating.reason.\($0)") }.joined(separator: "、") },
+            givenLevel: rating.map { req.t("rating.level.\($0.level)") },
+            givenReasons: rating.map { $0.reasonCodes.map { req.t("rating.reason.\($0)") }.joined(separator: "、") },
             followUpState: followUp.map { req.t("followUp.state.\($0.state.rawValue)") },
             mayRevise: mine && RatingRules.mayRevise(revisions: rating?.revisions ?? 1, followUp: followUp?.state),
             reviseAction: try rating.map { "/ratings/\(try $0.requireID())/revise" }, error: shown.summary, fieldErrors: shown.fields)
@@ -90,7 +98,8 @@ struct RatingPages {
         do {
             _ = try await desk.rate(subject, try req.content.decode(RatingForm.self).body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
-            return try await render(req, subject: subject.name, action: "/applications/\(id)/rating", occasion: subject.occasion, failure: error)
+            return try await render(
+                req, subject: subject.name, action: "/applications/\(id)/rating", occasion: subject.occasion, failure: error)
         }
         return req.redirect(to: "/applications/\(id)/rating?done=rated")
     }
@@ -108,7 +117,8 @@ struct RatingPages {
         do {
             _ = try await desk.rate(subject, try req.content.decode(RatingForm.self).body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
-            return try await render(req, subject: subject.name, action: "/hall-tickets/\(id)/rating", occasion: subject.occasion, failure: error)
+            return try await render(
+                req, subject: subject.name, action: "/hall-tickets/\(id)/rating", occasion: subject.occasion, failure: error)
         }
         return req.redirect(to: "/hall-tickets/\(id)/rating?done=rated")
     }
@@ -117,7 +127,8 @@ struct RatingPages {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("rating") }
         let rating = try await RatingDesk(context: req.context).revise(id, try req.content.decode(RatingForm.self).body).rating
-        let back = rating.occasion == "application" ? "/applications/\(rating.subjectID)/rating" : "/hall-tickets/\(rating.subjectID)/rating"
+        let back =
+            rating.occasion == "application" ? "/applications/\(rating.subjectID)/rating" : "/hall-tickets/\(rating.subjectID)/rating"
         return req.redirect(to: back + "?done=revised")
     }
 
@@ -156,17 +167,26 @@ struct RatingPages {
         let lines = rows.map { f in
             // supervisors decide appeals; the department does the rest
             let actions = f.allowed.filter { supervises ? $0.bySupervisor : !$0.bySupervisor }
-            let notes = [f.callNote.map { "\(req.t("followUp.callNote"))：\($0)" }, f.resolution.map { "\(req.t("followUp.resolution"))：\($0)" },
-                         f.ledgerDue.map { "\(req.t("label.due"))：\($0)" }, f.appealReason.map { "\(req.t("followUp.appealReason"))：\($0)" },
-                         f.appealDecision.map { "\(req.t("followUp.appealDecision"))：\($0)" }].compactMap { $0 }
-            return FollowUpLine(id: f.id, subject: f.subjectName ?? "", level: f.level.map { req.t("rating.level.\($0)") } ?? "",
-                                reasons: (f.reasons ?? []).map { req.t("rating.reason.\($0)") }.joined(separator: "、"), comment: f.comment,
-                                department: f.department, state: req.t("followUp.state.\(f.state.rawValue)"), dueOn: f.dueOn, overdue: f.overdue || f.escalated,
-                                notes: notes, actions: actions.map { Choice(value: $0.rawValue, label: req.t("followUp.action.\($0.rawValue)")) }, hasActions: !actions.isEmpty,
-                                needsDue: actions.contains(.schedule), version: f.version)
+            let notes = [
+                f.callNote.map { "\(req.t("followUp.callNote"))：\($0)" }, f.resolution.map { "\(req.t("followUp.resolution"))：\($0)" },
+                f.ledgerDue.map { "\(req.t("label.due"))：\($0)" }, f.appealReason.map { "\(req.t("followUp.appealReason"))：\($0)" },
+                f.appealDecision.map { "\(req.t("followUp.appealDecision"))：\($0)" },
+            ].compactMap { $0 }
+            return FollowUpLine(
+                id: f.id, subject: f.subjectName ?? "", level: f.level.map { req.t("rating.level.\($0)") } ?? "",
+                reasons: (f.reasons ?? []).map { req.t("rating.reason.\($0)") }.joined(separator: "、"), comment: f.comment,
+                department: f.department, state: req.t("followUp.state.\(f.state.rawValue)"), dueOn: f.dueOn,
+                overdue: f.overdue || f.escalated,
+                notes: notes, actions: actions.map { Choice(value: $0.rawValue, label: req.t("followUp.action.\($0.rawValue)")) },
+                hasActions: !actions.isEmpty,
+                needsDue: actions.contains(.schedule), version: f.version)
         }
-        let response = try await req.view.render("follow-ups", FollowUpsContext(page: req.pageContext(title: req.t("followUp.title")), lines: lines,
-                                                                               hasLines: !lines.isEmpty, error: shown.summary)).encodeResponse(for: req)
+        let response = try await req.view.render(
+            "follow-ups",
+            FollowUpsContext(
+                page: req.pageContext(title: req.t("followUp.title")), lines: lines,
+                hasLines: !lines.isEmpty, error: shown.summary)
+        ).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
     }
@@ -174,11 +194,17 @@ struct RatingPages {
     func act(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/follow-ups") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("followUp") }
-        struct Form: Decodable { var action: String?; var note: String?; var due: String?; var version: String? }
+        struct Form: Decodable {
+            var action: String?
+            var note: String?
+            var due: String?
+            var version: String?
+        }
         let form = try req.content.decode(Form.self)
         do {
-            let body = FollowUpDesk.ActionBody(action: form.action, note: form.note, due: form.due?.isEmpty == true ? nil : form.due,
-                                              version: form.version.flatMap { Int($0) })
+            let body = FollowUpDesk.ActionBody(
+                action: form.action, note: form.note, due: form.due?.isEmpty == true ? nil : form.due,
+                version: form.version.flatMap { Int($0) })
             _ = try await FollowUpDesk(context: req.context).act(id, body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await renderFollowUps(req, failure: error)

@@ -9,10 +9,15 @@ import Vapor
 enum RegionImport {
     static let files = ["provinces.csv", "cities.csv", "areas.csv", "streets.csv"]
 
-    struct Summary: Sendable { var read = 0; var added = 0 }
+    struct Summary: Sendable {
+        var read = 0
+        var added = 0
+    }
 
     /// `provincePrefix` ("33") limits the import to one province.
-    static func run(folder: String, provincePrefix: String? = nil, files: [String] = RegionImport.files, on db: any Database) async throws -> Summary {
+    static func run(folder: String, provincePrefix: String? = nil, files: [String] = RegionImport.files, on db: any Database) async throws
+        -> Summary
+    {
         var records: [RegionRecord] = []
         for file in files {
             let path = (folder as NSString).appendingPathComponent(file)
@@ -35,8 +40,9 @@ enum RegionImport {
             for start in stride(from: 0, to: ordered.count, by: 500) {
                 var insert = tx.sql.insert(into: Region.schema).columns("code", "name", "level", "parent_code", "statistical_zone")
                 for record in ordered[start..<min(start + 500, ordered.count)] {
-                    insert = insert.values(SQLBind(record.code.value), SQLBind(record.name), SQLBind(record.level.rawValue),
-                                           SQLBind(record.parent?.value), SQLBind(record.code.isStatisticalZone))
+                    insert = insert.values(
+                        SQLBind(record.code.value), SQLBind(record.name), SQLBind(record.level.rawValue),
+                        SQLBind(record.parent?.value), SQLBind(record.code.isStatisticalZone))
                 }
                 try await insert.run()
             }

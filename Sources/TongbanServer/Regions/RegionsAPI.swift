@@ -4,7 +4,11 @@ import Vapor
 
 /// `/api/v1` routes of regions and departments: public reading, departments created by system admins.
 struct RegionsAPI {
-    struct DepartmentBody: Content { var creditCode: String?; var name: String?; var regionCode: String? }
+    struct DepartmentBody: Content {
+        var creditCode: String?
+        var name: String?
+        var regionCode: String?
+    }
 
     func register(_ api: any RoutesBuilder) {
         api.get("regions", use: children)
@@ -61,11 +65,14 @@ struct RegionsAPI {
         do {
             try await req.db.write { tx in
                 try await department.create(on: tx)
-                try await AuditLog.append(req.auditEvent("department.create", resource: "department:\(try department.requireID())",
-                                                         details: "\(name) \(code.value)"), on: tx, now: req.now)
+                try await AuditLog.append(
+                    req.auditEvent(
+                        "department.create", resource: "department:\(try department.requireID())",
+                        details: "\(name) \(code.value)"), on: tx, now: req.now)
             }
-        } catch where error.isConstraintViolation {
-            throw TongbanError(status: .conflict, code: "department.duplicate", fields: [FieldError(field: "creditCode", key: "department.duplicate")])
+        } catch  where error.isConstraintViolation {
+            throw TongbanError(
+                status: .conflict, code: "department.duplicate", fields: [FieldError(field: "creditCode", key: "department.duplicate")])
         }
         return try await department.toDTO().encodeResponse(status: .created, for: req)
     }

@@ -6,7 +6,11 @@ import TongbanCore
 /// compactly — items name shared materials and fields by key and their steps by pattern — and
 /// this expands it into full `ServiceItem`s, so every item passes the same rules as any other.
 struct DemoCatalog {
-    struct Department: Decodable { let name: String; let stem: String; let region: String }
+    struct Department: Decodable {
+        let name: String
+        let stem: String
+        let region: String
+    }
     struct Spec: Decodable {
         let departments: [String: Department]
         let materials: [String: Material]
@@ -15,7 +19,11 @@ struct DemoCatalog {
         let bundles: [BundleSpec]
     }
     struct FormFieldSpec: Decodable {
-        let label: String; let labelEn: String; let type: FieldType; let choices: [String]?; let validation: FieldValidation?
+        let label: String
+        let labelEn: String
+        let type: FieldType
+        let choices: [String]?
+        let validation: FieldValidation?
     }
     /// A material named by key, optionally overriding some of its properties, or given in full.
     enum MaterialRef: Decodable {
@@ -23,38 +31,87 @@ struct DemoCatalog {
         case full(Material)
         enum Keys: String, CodingKey { case ref, required, tolerable, copies, form }
         init(from decoder: any Decoder) throws {
-            if let key = try? decoder.singleValueContainer().decode(String.self) { self = .shared(key, required: nil, tolerable: nil, copies: nil, form: nil); return }
+            if let key = try? decoder.singleValueContainer().decode(String.self) {
+                self = .shared(key, required: nil, tolerable: nil, copies: nil, form: nil)
+                return
+            }
             let c = try decoder.container(keyedBy: Keys.self)
             if let key = try c.decodeIfPresent(String.self, forKey: .ref) {
-                self = .shared(key, required: try c.decodeIfPresent(Bool.self, forKey: .required), tolerable: try c.decodeIfPresent(Bool.self, forKey: .tolerable),
-                               copies: try c.decodeIfPresent(Int.self, forKey: .copies), form: try c.decodeIfPresent(MaterialForm.self, forKey: .form))
+                self = .shared(
+                    key, required: try c.decodeIfPresent(Bool.self, forKey: .required),
+                    tolerable: try c.decodeIfPresent(Bool.self, forKey: .tolerable),
+                    copies: try c.decodeIfPresent(Int.self, forKey: .copies), form: try c.decodeIfPresent(MaterialForm.self, forKey: .form))
             } else {
                 self = .full(try Material(from: decoder))
             }
         }
     }
     struct FieldRef: Decodable {
-        let key: String; let required: Bool
+        let key: String
+        let required: Bool
         init(from decoder: any Decoder) throws {
-            if let key = try? decoder.singleValueContainer().decode(String.self) { self.key = key; required = true; return }
-            struct Optional: Decodable { let key: String; let required: Bool }
+            if let key = try? decoder.singleValueContainer().decode(String.self) {
+                self.key = key
+                required = true
+                return
+            }
+            struct Optional: Decodable {
+                let key: String
+                let required: Bool
+            }
             let spec = try Optional(from: decoder)
-            key = spec.key; required = spec.required
+            key = spec.key
+            required = spec.required
         }
     }
     struct ItemSpec: Decodable {
-        let basic: String; let name: String; let sub: String?; let kind: String; let dept: String; let level: RegionLevel?
-        let legal: [[String]]; let conditions: [String]; let statutory: Int?; let promised: Int?; let mode: HandlingMode?
-        let commitment: Bool?; let instant: [InstantRule]?; let fees: [Fee]?; let channels: [Channel]; let visits: [String]?
-        let materials: [MaterialRef]; let form: [FieldRef]; let steps: String?; let stepDays: Int?; let reviewers: [String]?
-        let result: ItemResult?; let prereq: [String]?; let keywords: [String]?; let windows: [ServiceWindow]?; let source: String
-        let basicDept: String?; let alsoIn: [Elsewhere]?
-        struct Elsewhere: Decodable { let dept: String; let promised: Int? }
+        let basic: String
+        let name: String
+        let sub: String?
+        let kind: String
+        let dept: String
+        let level: RegionLevel?
+        let legal: [[String]]
+        let conditions: [String]
+        let statutory: Int?
+        let promised: Int?
+        let mode: HandlingMode?
+        let commitment: Bool?
+        let instant: [InstantRule]?
+        let fees: [Fee]?
+        let channels: [Channel]
+        let visits: [String]?
+        let materials: [MaterialRef]
+        let form: [FieldRef]
+        let steps: String?
+        let stepDays: Int?
+        let reviewers: [String]?
+        let result: ItemResult?
+        let prereq: [String]?
+        let keywords: [String]?
+        let windows: [ServiceWindow]?
+        let source: String
+        let basicDept: String?
+        let alsoIn: [Elsewhere]?
+        struct Elsewhere: Decodable {
+            let dept: String
+            let promised: Int?
+        }
     }
     struct BundleSpec: Decodable {
-        let code: String; let name: String; let category: BundleCategory; let summary: String; let lead: String
-        let questions: [BundleQuestion]?; let members: [Member]; let keywords: [String]?; let source: String
-        struct Member: Decodable { let basic: String; let when: BundleCondition? }
+        let code: String
+        let name: String
+        let category: BundleCategory
+        let summary: String
+        let lead: String
+        let questions: [BundleQuestion]?
+        let members: [Member]
+        let keywords: [String]?
+        let source: String
+        struct Member: Decodable {
+            let basic: String
+            let when: BundleCondition?
+        }
     }
 
     struct Problem: Error, CustomStringConvertible { let description: String }
@@ -97,10 +154,13 @@ struct DemoCatalog {
             items.append(item)
             // The same item implemented in other regions: same code, same standard, local department and promise.
             for other in itemSpec.alsoIn ?? [] {
-                guard let local = departments[other.dept] else { throw Problem(description: "item \(itemSpec.name): unknown department \(other.dept)") }
-                var copy = try StandardFields.implementation(of: item, region: local.region, level: local.region.level,
-                                                             department: ItemDepartment(name: local.name, code: local.code.value),
-                                                             promisedDays: other.promised)
+                guard let local = departments[other.dept] else {
+                    throw Problem(description: "item \(itemSpec.name): unknown department \(other.dept)")
+                }
+                var copy = try StandardFields.implementation(
+                    of: item, region: local.region, level: local.region.level,
+                    department: ItemDepartment(name: local.name, code: local.code.value),
+                    promisedDays: other.promised)
                 copy.steps = Self.steps(itemSpec, copy.department, copy.handlingMode, codes: codes)
                 items.append(copy)
             }
@@ -114,17 +174,22 @@ struct DemoCatalog {
         bundles = try spec.bundles.map { b in
             guard let lead = departments[b.lead] else { throw Problem(description: "bundle \(b.code): unknown department \(b.lead)") }
             let members = try b.members.map { m in
-                guard let item = byBasic(m.basic, lead.region) else { throw Problem(description: "bundle \(b.code): unknown item \(m.basic)") }
+                guard let item = byBasic(m.basic, lead.region) else {
+                    throw Problem(description: "bundle \(b.code): unknown item \(m.basic)")
+                }
                 return BundleMember(itemCode: item.code, when: m.when)
             }
-            return ServiceBundle(code: b.code, name: b.name, category: b.category, summary: b.summary,
-                                 leadDepartment: ItemDepartment(name: lead.name, code: lead.code.value), regionCode: lead.region,
-                                 questions: b.questions ?? [], members: members, keywords: b.keywords ?? [], source: b.source)
+            return ServiceBundle(
+                code: b.code, name: b.name, category: b.category, summary: b.summary,
+                leadDepartment: ItemDepartment(name: lead.name, code: lead.code.value), regionCode: lead.region,
+                questions: b.questions ?? [], members: members, keywords: b.keywords ?? [], source: b.source)
         }
     }
 
-    static func item(_ s: ItemSpec, _ spec: Spec, _ departments: [String: (name: String, code: CreditCode, region: RegionCode)],
-                     codes: [String: String]) throws -> ServiceItem {
+    static func item(
+        _ s: ItemSpec, _ spec: Spec, _ departments: [String: (name: String, code: CreditCode, region: RegionCode)],
+        codes: [String: String]
+    ) throws -> ServiceItem {
         guard let department = departments[s.dept] else { throw Problem(description: "item \(s.name): unknown department \(s.dept)") }
         guard let kind = ItemKind(codeOrName: s.kind) else { throw Problem(description: "item \(s.name): unknown kind \(s.kind)") }
         let basic = try BasicCode(s.basic)
@@ -143,18 +208,22 @@ struct DemoCatalog {
         }
         let form: [FormField] = try s.form.map { ref in
             guard let f = spec.fields[ref.key] else { throw Problem(description: "item \(s.name): unknown field \(ref.key)") }
-            return FormField(key: ref.key, label: f.label, labelEn: f.labelEn, type: f.type, required: ref.required,
-                             choices: f.choices ?? [], validation: f.validation)
+            return FormField(
+                key: ref.key, label: f.label, labelEn: f.labelEn, type: f.type, required: ref.required,
+                choices: f.choices ?? [], validation: f.validation)
         }
         let mode = s.mode ?? (s.promised == 0 ? .instant : .promised)
         let item = ServiceItem(
-            basicCode: basic, implementationCode: try ImplementationCode(basic: basic, region: department.region, departmentCode: department.code.value),
+            basicCode: basic,
+            implementationCode: try ImplementationCode(basic: basic, region: department.region, departmentCode: department.code.value),
             name: s.name, subItemName: s.sub, kind: kind, department: ItemDepartment(name: department.name, code: department.code.value),
             regionCode: department.region, level: s.level ?? department.region.level,
             legalBasis: s.legal.map { LegalBasis(law: $0[0], article: $0.count > 1 ? $0[1] : nil) },
             acceptanceConditions: s.conditions, statutoryDays: s.statutory, promisedDays: s.promised, handlingMode: mode,
-            commitmentAllowed: s.commitment ?? false, instantRules: s.instant ?? [], fees: s.fees ?? [], channels: s.channels, visits: (s.visits ?? []).map(Visit.init),
-            materials: materials, form: form, steps: steps(s, ItemDepartment(name: department.name, code: department.code.value), mode, codes: codes), result: s.result,
+            commitmentAllowed: s.commitment ?? false, instantRules: s.instant ?? [], fees: s.fees ?? [], channels: s.channels,
+            visits: (s.visits ?? []).map(Visit.init),
+            materials: materials, form: form,
+            steps: steps(s, ItemDepartment(name: department.name, code: department.code.value), mode, codes: codes), result: s.result,
             prerequisites: try (s.prereq ?? []).map { try BasicCode($0) }, keywords: s.keywords ?? [], windows: s.windows ?? [],
             source: s.source)
         let problems = ItemRules.problems(item)
@@ -180,10 +249,12 @@ struct DemoCatalog {
         case "expert":
             return intake + [step(.review, "材料审查"), step(.expertReview, "专家评审", days: s.stepDays ?? 20, pausesClock: true)] + close
         case "parallel":
-            return intake + (s.reviewers ?? [owner.name]).map {
-                ProcessStep(kind: .review, name: "并联审查", department: $0, departmentCode: $0 == owner.name ? owner.code : codes[$0],
-                            parallelGroup: "joint")
-            } + close
+            return intake
+                + (s.reviewers ?? [owner.name]).map {
+                    ProcessStep(
+                        kind: .review, name: "并联审查", department: $0, departmentCode: $0 == owner.name ? owner.code : codes[$0],
+                        parallelGroup: "joint")
+                } + close
         default:
             return intake + [step(.review, "审查")] + close
         }

@@ -50,7 +50,11 @@ enum DemoHall {
         hall.version = 1
         let rows = windows.map { number, name, categories in
             let w = HallWindow()
-            w.id = UUID(); w.hallID = hall.id!; w.number = number; w.name = name; w.categoryCodes = categories.joined(separator: ",")
+            w.id = UUID()
+            w.hallID = hall.id!
+            w.number = number
+            w.name = name
+            w.categoryCodes = categories.joined(separator: ",")
             return w
         }
         try await db.write { tx in
@@ -72,19 +76,28 @@ enum DemoHall {
         let today = LocalTime(app.clock.now()).date
         let service: [String: Double] = ["A": 9, "B": 16, "C": 12, "D": 8]
         let share: [String: Double] = ["A": 0.4, "B": 0.25, "C": 0.15, "D": 0.2]
-        var tickets: [HallTicket] = [], sessions: [WindowSession] = []
+        var tickets: [HallTicket] = []
+        var sessions: [WindowSession] = []
         for back in stride(from: 7, through: 1, by: -1) {
-            guard let date = today.adding(days: -back), let spans = try? hall.hours.spans(on: date, calendar: app.workingDays), !spans.isEmpty else { continue }
+            guard let date = today.adding(days: -back), let spans = try? hall.hours.spans(on: date, calendar: app.workingDays),
+                !spans.isEmpty
+            else { continue }
             let weekend = date.isWeekend
             // the windows staffed that day: all six on weekdays, the comprehensive ones at weekends
             let staffed = windows.filter { !weekend || $0.categories.count > 1 }
             var freeAt: [UUID: Date] = [:]
             for span in spans {
-                let open = LocalTime(date: date, minute: span.start).instant, close = LocalTime(date: date, minute: span.end).instant
+                let open = LocalTime(date: date, minute: span.start).instant
+                let close = LocalTime(date: date, minute: span.end).instant
                 for (i, w) in staffed.enumerated() {
                     let s = WindowSession()
-                    s.id = UUID(); s.hallID = hall.id!; s.windowID = w.id!; s.clerkID = clerks.isEmpty ? UUID() : clerks[i % clerks.count].id!
-                    s.clerkName = "演示"; s.openedAt = open; s.closedAt = close
+                    s.id = UUID()
+                    s.hallID = hall.id!
+                    s.windowID = w.id!
+                    s.clerkID = clerks.isEmpty ? UUID() : clerks[i % clerks.count].id!
+                    s.clerkName = "演示"
+                    s.openedAt = open
+                    s.closedAt = close
                     sessions.append(s)
                     freeAt[w.id!] = open
                 }
@@ -93,12 +106,24 @@ enum DemoHall {
                 while true {
                     // busier mid-morning and mid-afternoon: 8–28 arrivals an hour on weekdays, 10 at weekends
                     let hour = LocalTime(at).hour
-                    let rate = (weekend ? 10.0 : [8: 12, 9: 24, 10: 28, 11: 22, 12: 12, 13: 14, 14: 26, 15: 27, 16: 18, 17: 10, 18: 8][hour].map(Double.init) ?? 8)
+                    let rate =
+                        (weekend
+                            ? 10.0
+                            : [8: 12, 9: 24, 10: 28, 11: 22, 12: 12, 13: 14, 14: 26, 15: 27, 16: 18, 17: 10, 18: 8][hour].map(Double.init)
+                                ?? 8)
                     at = at.addingTimeInterval(-log(Double.random(in: Double.ulpOfOne..<1, using: &rng)) / rate * 3600)
                     guard at < close.addingTimeInterval(-15 * 60) else { break }
-                    var pick = Double.random(in: 0..<1, using: &rng), category = "A"
-                    for code in ["A", "B", "C", "D"] { pick -= share[code]!; if pick < 0 { category = code; break } }
-                    guard let window = staffed.filter({ $0.categories.contains(category) }).min(by: { freeAt[$0.id!]! < freeAt[$1.id!]! }) else { continue }
+                    var pick = Double.random(in: 0..<1, using: &rng)
+                    var category = "A"
+                    for code in ["A", "B", "C", "D"] {
+                        pick -= share[code]!
+                        if pick < 0 {
+                            category = code
+                            break
+                        }
+                    }
+                    guard let window = staffed.filter({ $0.categories.contains(category) }).min(by: { freeAt[$0.id!]! < freeAt[$1.id!]! })
+                    else { continue }
                     numbers[category, default: 0] += 1
                     let called = max(at, freeAt[window.id!]!)
                     let noShow = Double.random(in: 0..<1, using: &rng) < 0.04
@@ -106,22 +131,38 @@ enum DemoHall {
                     let finished = called.addingTimeInterval(minutes * 60)
                     freeAt[window.id!] = finished
                     let t = HallTicket()
-                    t.id = UUID(); t.hallID = hall.id!; t.day = date.description; t.category = category; t.number = numbers[category]!
-                    t.label = HallCategory.label(code: category, number: t.number); t.channel = Bool.random(using: &rng) ? .online : .kiosk
-                    t.queuedAt = at; t.status = noShow ? .noShow : .served; t.windowID = window.id; t.windowName = window.name
-                    t.firstCalledAt = called; t.calledAt = called; t.finishedAt = finished; t.transfers = 0
+                    t.id = UUID()
+                    t.hallID = hall.id!
+                    t.day = date.description
+                    t.category = category
+                    t.number = numbers[category]!
+                    t.label = HallCategory.label(code: category, number: t.number)
+                    t.channel = Bool.random(using: &rng) ? .online : .kiosk
+                    t.queuedAt = at
+                    t.status = noShow ? .noShow : .served
+                    t.windowID = window.id
+                    t.windowName = window.name
+                    t.firstCalledAt = called
+                    t.calledAt = called
+                    t.finishedAt = finished
+                    t.transfers = 0
                     tickets.append(t)
                 }
             }
         }
         let (allTickets, allSessions) = (tickets, sessions)
         try await db.write { tx in
-            for chunk in stride(from: 0, to: allTickets.count, by: 500) { try await Array(allTickets[chunk..<min(chunk + 500, allTickets.count)]).create(on: tx) }
+            for chunk in stride(from: 0, to: allTickets.count, by: 500) {
+                try await Array(allTickets[chunk..<min(chunk + 500, allTickets.count)]).create(on: tx)
+            }
             try await allSessions.create(on: tx)
             // the simulated week is sample data (演示数据): marked so, before anyone can take a ticket
             let hallID = try hall.requireID()
-            try await tx.sql.raw("UPDATE hall_tickets SET sample = true WHERE hall_id = \(bind: hallID) AND day < \(bind: today.description)").run()
-            try await tx.sql.raw("UPDATE hall_window_sessions SET sample = true WHERE hall_id = \(bind: hallID) AND clerk_name = '演示'").run()
+            try await tx.sql.raw(
+                "UPDATE hall_tickets SET sample = true WHERE hall_id = \(bind: hallID) AND day < \(bind: today.description)"
+            ).run()
+            try await tx.sql.raw("UPDATE hall_window_sessions SET sample = true WHERE hall_id = \(bind: hallID) AND clerk_name = '演示'")
+                .run()
         }
     }
 }

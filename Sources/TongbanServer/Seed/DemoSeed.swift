@@ -57,10 +57,13 @@ enum DemoSeed {
     static let enterpriseCodeStem = "91330106MA2KXTW08"
 
     /// Creates the demo data (the callers decide whether it is wanted) and returns the logins.
-    static func run(app: Application, db: any Database, regionsFolder: String, catalog: Bool = true, hallHistory: Bool = false) async throws -> [Login] {
+    static func run(app: Application, db: any Database, regionsFolder: String, catalog: Bool = true, hallHistory: Bool = false) async throws
+        -> [Login]
+    {
         let today = app.today
         guard let idNumber = IdentityNumber.completing(personIDStem, today: today),
-              let enterpriseCode = CreditCode.completing(enterpriseCodeStem) else {
+            let enterpriseCode = CreditCode.completing(enterpriseCodeStem)
+        else {
             throw Abort(.internalServerError, reason: "demo identifiers do not validate")
         }
         // bcrypt runs on the thread pool while the regions are imported.
@@ -75,22 +78,26 @@ enum DemoSeed {
                 guard let code = CreditCode.completing(item.creditCodeStem), let region = try? RegionCode(item.region) else {
                     throw Abort(.internalServerError, reason: "demo department \(item.name) does not validate")
                 }
-                let department = try await Department.query(on: tx).filter(\.$creditCode == code.value).first()
+                let department =
+                    try await Department.query(on: tx).filter(\.$creditCode == code.value).first()
                     ?? Department(creditCode: code, name: item.name, regionCode: region)
                 if department.id == nil { try await department.create(on: tx) }
                 departmentIDs[item.key] = (try department.requireID(), item.region)
             }
             for member in staff {
                 guard let (departmentID, region) = departmentIDs[member.department] else { continue }
-                let account = Account(kind: .staff, loginKey: Account.loginKey(staffUsername: member.username), displayName: member.name, passwordHash: hash, at: app.clock.now())
+                let account = Account(
+                    kind: .staff, loginKey: Account.loginKey(staffUsername: member.username), displayName: member.name, passwordHash: hash,
+                    at: app.clock.now())
                 account.roles = member.roles
                 account.$department.id = departmentID
                 account.regionCode = region
                 try await account.create(on: tx)
                 logins.append(Login(login: member.username, who: "\(member.name) — \(member.roles.map(\.rawValue).joined(separator: ","))"))
             }
-            let person = Account(kind: .person, loginKey: Account.loginKey(identityNumberHash: keys.lookupHash(idNumber.value, field: "identity_number")),
-                                 displayName: "张晓明", passwordHash: hash, at: app.clock.now())
+            let person = Account(
+                kind: .person, loginKey: Account.loginKey(identityNumberHash: keys.lookupHash(idNumber.value, field: "identity_number")),
+                displayName: "张晓明", passwordHash: hash, at: app.clock.now())
             person.idNumberHash = keys.lookupHash(idNumber.value, field: "identity_number")
             person.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
             person.mobileHash = keys.lookupHash(personMobile, field: "mobile")
@@ -98,15 +105,18 @@ enum DemoSeed {
             person.regionCode = "330106"
             try await person.create(on: tx)
             logins.insert(Login(login: idNumber.value, who: "张晓明 — person (自然人)"), at: 0)
-            let enterprise = Account(kind: .enterprise, loginKey: Account.loginKey(creditCode: enterpriseCode),
-                                     displayName: "杭州西湖云帆科技有限公司", passwordHash: hash, at: app.clock.now())
+            let enterprise = Account(
+                kind: .enterprise, loginKey: Account.loginKey(creditCode: enterpriseCode),
+                displayName: "杭州西湖云帆科技有限公司", passwordHash: hash, at: app.clock.now())
             enterprise.creditCode = enterpriseCode.value
             enterprise.legalRepresentative = "李云帆"
             enterprise.regionCode = "330106"
             try await enterprise.create(on: tx)
             logins.insert(Login(login: enterpriseCode.value, who: "杭州西湖云帆科技有限公司 — enterprise (法人)"), at: 1)
-            try await AuditLog.append(AuditEvent(actorID: nil, actorLabel: "system:seed", action: "seed.demo", resource: "database",
-                                                 details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx, now: app.clock.now())
+            try await AuditLog.append(
+                AuditEvent(
+                    actorID: nil, actorLabel: "system:seed", action: "seed.demo", resource: "database",
+                    details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx, now: app.clock.now())
             return (logins, person, enterprise)
         }
         try await DemoLicenses.issue(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
@@ -130,7 +140,9 @@ enum DemoSeed {
         _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "51", files: ["provinces.csv", "cities.csv"], on: db)
         _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "5116", files: ["areas.csv", "streets.csv"], on: db)
         // Basic items before their implementations, so the standard-field rule sees them.
-        let rows = catalog.items.sorted { !$0.isImplementation && $1.isImplementation }.enumerated().map { ItemFiles.Row(line: $0.offset + 1, item: $0.element) }
+        let rows = catalog.items.sorted { !$0.isImplementation && $1.isImplementation }.enumerated().map {
+            ItemFiles.Row(line: $0.offset + 1, item: $0.element)
+        }
         _ = try await CatalogImport.write(rows, by: "system:seed", at: now, on: db)
         try await CatalogImport.publishBundles(catalog.bundles, by: "system:seed", at: now, on: db)
         let guangAn = try String(contentsOfFile: TongbanResources.directory + "/Catalog/guang-an-district-items.csv", encoding: .utf8)

@@ -10,20 +10,36 @@ enum DemoSharedData {
     static func seed(app: Application, db: any Database, person: Account, personID: IdentityNumber, enterprise: Account) async throws {
         let keys = app.keys
         let records: [(String, AccountKind, String, Account, [String: String])] = [
-            ("population_basic", .person, personID.value, person, [
-                "name": person.displayName, "identityNumber": personID.value, "gender": personID.isMale ? "男" : "女",
-                "birthDate": personID.birthDate.description, "householdAddress": "浙江省杭州市西湖区文三路 90 号",
-                "householdType": "家庭户", "maritalStatus": "已婚"]),
-            ("social_security_status", .person, personID.value, person, [
-                "name": person.displayName, "identityNumber": personID.value, "insured": "参保缴费",
-                "insuranceTypes": "养老、医疗、失业、工伤、生育", "monthsPaid": "96", "employer": enterprise.displayName, "contributionBase": "8600"]),
-            ("real_estate_registration", .person, personID.value, person, [
-                "name": person.displayName, "identityNumber": personID.value, "certificateNumber": "浙（2021）杭州市不动产权第 0123456 号",
-                "location": "西湖区文三路 90 号 3 幢 2 单元 501 室", "area": "89.36 平方米", "use": "住宅", "mortgaged": "已抵押"]),
-            ("enterprise_registration", .enterprise, enterprise.creditCode ?? "", enterprise, [
-                "name": enterprise.displayName, "creditCode": enterprise.creditCode ?? "", "type": "有限责任公司（自然人投资或控股）",
-                "legalRepresentative": enterprise.legalRepresentative ?? "", "registeredCapital": "500 万元人民币",
-                "address": "浙江省杭州市西湖区文三路 478 号 5 楼", "establishedOn": "2021-03-15", "status": "存续"]),
+            (
+                "population_basic", .person, personID.value, person,
+                [
+                    "name": person.displayName, "identityNumber": personID.value, "gender": personID.isMale ? "男" : "女",
+                    "birthDate": personID.birthDate.description, "householdAddress": "浙江省杭州市西湖区文三路 90 号",
+                    "householdType": "家庭户", "maritalStatus": "已婚",
+                ]
+            ),
+            (
+                "social_security_status", .person, personID.value, person,
+                [
+                    "name": person.displayName, "identityNumber": personID.value, "insured": "参保缴费",
+                    "insuranceTypes": "养老、医疗、失业、工伤、生育", "monthsPaid": "96", "employer": enterprise.displayName, "contributionBase": "8600",
+                ]
+            ),
+            (
+                "real_estate_registration", .person, personID.value, person,
+                [
+                    "name": person.displayName, "identityNumber": personID.value, "certificateNumber": "浙（2021）杭州市不动产权第 0123456 号",
+                    "location": "西湖区文三路 90 号 3 幢 2 单元 501 室", "area": "89.36 平方米", "use": "住宅", "mortgaged": "已抵押",
+                ]
+            ),
+            (
+                "enterprise_registration", .enterprise, enterprise.creditCode ?? "", enterprise,
+                [
+                    "name": enterprise.displayName, "creditCode": enterprise.creditCode ?? "", "type": "有限责任公司（自然人投资或控股）",
+                    "legalRepresentative": enterprise.legalRepresentative ?? "", "registeredCapital": "500 万元人民币",
+                    "address": "浙江省杭州市西湖区文三路 478 号 5 楼", "establishedOn": "2021-03-15", "status": "存续",
+                ]
+            ),
         ]
         let now = app.clock.now()
         try await db.transaction { tx in
@@ -37,8 +53,9 @@ enum DemoSharedData {
                 try await record.create(on: tx)
             }
             guard let amr = try await Department.query(on: tx).filter(\.$name == "杭州市西湖区市场监督管理局").first(),
-                  let police = try await Account.query(on: tx).filter(\.$loginKey == Account.loginKey(staffUsername: "data.police")).first(),
-                  let requester = try await Account.query(on: tx).filter(\.$loginKey == Account.loginKey(staffUsername: "data.amr")).first() else { return }
+                let police = try await Account.query(on: tx).filter(\.$loginKey == Account.loginKey(staffUsername: "data.police")).first(),
+                let requester = try await Account.query(on: tx).filter(\.$loginKey == Account.loginKey(staffUsername: "data.amr")).first()
+            else { return }
             let grant = SharingGrant()
             grant.resourceCode = "population_basic"
             grant.requesterID = try amr.requireID()

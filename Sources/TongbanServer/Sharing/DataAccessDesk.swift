@@ -28,15 +28,17 @@ struct DataAccessDesk {
         let reads = try await DataReads.of(subjectID: holderID, on: context.db)
         return SharingAPI.AccessDTO(
             consents: try consents.map { c in
-                SharingAPI.AccessDTO.Consent(id: try c.requireID(), applicationID: c.applicationID, material: c.materialName,
-                                             via: c.via.rawValue, source: c.sourceRef, sourceName: c.sourceName,
-                                             department: c.departmentName, purpose: c.purpose, givenAt: c.createdAt,
-                                             expiresAt: c.expiresAt)
+                SharingAPI.AccessDTO.Consent(
+                    id: try c.requireID(), applicationID: c.applicationID, material: c.materialName,
+                    via: c.via.rawValue, source: c.sourceRef, sourceName: c.sourceName,
+                    department: c.departmentName, purpose: c.purpose, givenAt: c.createdAt,
+                    expiresAt: c.expiresAt)
             },
             reads: reads.map { r in
-                SharingAPI.AccessDTO.Read(at: r.at, reader: r.readerLabel, source: r.source, sourceName: r.sourceName,
-                                          fields: r.fields.split(separator: ",").map(String.init), purpose: r.purpose,
-                                          basis: r.basis)
+                SharingAPI.AccessDTO.Read(
+                    at: r.at, reader: r.readerLabel, source: r.source, sourceName: r.sourceName,
+                    fields: r.fields.split(separator: ",").map(String.init), purpose: r.purpose,
+                    basis: r.basis)
             })
     }
 
@@ -48,13 +50,16 @@ struct DataAccessDesk {
         }
         let now = context.now
         guard consent.expiresAt > now else { throw TongbanError.conflict("access.alreadyEnded") }
-        let audit = context.auditEvent("consent.withdrawn", resource: "consent:\(id.uuidString)",
-                                       details: "\(consent.sourceName) \(consent.sourceRef) for \(consent.departmentName)")
+        let audit = context.auditEvent(
+            "consent.withdrawn", resource: "consent:\(id.uuidString)",
+            details: "\(consent.sourceName) \(consent.sourceRef) for \(consent.departmentName)")
         try await context.db.write { tx in
-            let changed = try await tx.sql.raw("""
+            let changed = try await tx.sql.raw(
+                """
                 UPDATE material_reuses SET expires_at = \(bind: now)
                 WHERE id = \(bind: id) AND holder_id = \(bind: holderID) AND expires_at > \(bind: now) RETURNING id
-                """).all()
+                """
+            ).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("access.alreadyEnded") }
             try await AuditLog.append(audit, on: tx, now: now)
         }

@@ -62,19 +62,25 @@ struct DataAccessPages {
         let english = req.language == .en
         let types = req.application.licenseTypes.values
         let consents = access.consents.map { c in
-            ConsentLine(given: formatter.string(from: c.givenAt), material: c.material, source: "\(c.sourceName) \(c.source)",
-                        department: c.department, purpose: c.purpose, until: CalendarDate(c.expiresAt).description, active: c.expiresAt > now,
-                        applicationHref: "/applications/\(c.applicationID)", withdrawHref: "/account/data/consents/\(c.id)/withdraw")
+            ConsentLine(
+                given: formatter.string(from: c.givenAt), material: c.material, source: "\(c.sourceName) \(c.source)",
+                department: c.department, purpose: c.purpose, until: CalendarDate(c.expiresAt).description, active: c.expiresAt > now,
+                applicationHref: "/applications/\(c.applicationID)", withdrawHref: "/account/data/consents/\(c.id)/withdraw")
         }
         let reads = access.reads.map { r in
             // the licence type's own labels for the fields read, where the source is a licence
             let type = types.first { $0.name == r.sourceName }
             let labels = r.fields.map { key in type?.fields.first { $0.key == key }.map { english ? $0.labelEn : $0.label } ?? key }
-            return ReadLine(at: formatter.string(from: r.at), reader: r.reader, source: r.sourceName, fields: labels.joined(separator: "、"),
-                            purpose: r.purpose, basis: req.t(r.basis.hasPrefix("consent:") ? "access.basisConsent" : "access.basisGrant"))
+            return ReadLine(
+                at: formatter.string(from: r.at), reader: r.reader, source: r.sourceName, fields: labels.joined(separator: "、"),
+                purpose: r.purpose, basis: req.t(r.basis.hasPrefix("consent:") ? "access.basisConsent" : "access.basisGrant"))
         }
-        return try await req.view.render("data-access", Context(page: req.pageContext(title: req.t("access.title")), consents: consents,
-                                                                hasConsents: !consents.isEmpty, reads: reads, hasReads: !reads.isEmpty))
-            .encodeResponse(for: req)
+        return try await req.view.render(
+            "data-access",
+            Context(
+                page: req.pageContext(title: req.t("access.title")), consents: consents,
+                hasConsents: !consents.isEmpty, reads: reads, hasReads: !reads.isEmpty)
+        )
+        .encodeResponse(for: req)
     }
 }

@@ -23,20 +23,27 @@ enum DataReads {
     /// Writes the reads with their audit entries. A single read outside a transaction (a
     /// client system's lookup) shares its commit with the others arriving meanwhile, as
     /// submissions do: one head update and one fsync for the lot, each caller answered after it.
-    static func record(_ reads: [Read], requestID: String?, on db: any Database, groupCommit: GroupCommit? = nil, at now: Date) async throws {
+    static func record(_ reads: [Read], requestID: String?, on db: any Database, groupCommit: GroupCommit? = nil, at now: Date) async throws
+    {
         guard !reads.isEmpty else { return }
         var batch = InsertBatch()
         var events: [AuditEvent] = []
         for read in reads {
             let fields = read.fields.joined(separator: ",")
             if let subject = read.subjectID {
-                batch.add(DataRead.schema, [("id", UUID.timeOrdered(at: now)), ("subject_id", subject), ("reader_id", read.readerID),
-                                            ("reader_label", read.readerLabel), ("source", read.source), ("source_name", read.sourceName),
-                                            ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now)])
+                batch.add(
+                    DataRead.schema,
+                    [
+                        ("id", UUID.timeOrdered(at: now)), ("subject_id", subject), ("reader_id", read.readerID),
+                        ("reader_label", read.readerLabel), ("source", read.source), ("source_name", read.sourceName),
+                        ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now),
+                    ])
             }
-            events.append(AuditEvent(actorID: read.readerID, actorLabel: read.readerLabel, action: "data.read", resource: read.source,
-                                     purpose: read.purpose, requestID: requestID,
-                                     details: "subject \(read.subjectID?.uuidString ?? "-"); fields \(fields); basis \(read.basis)"))
+            events.append(
+                AuditEvent(
+                    actorID: read.readerID, actorLabel: read.readerLabel, action: "data.read", resource: read.source,
+                    purpose: read.purpose, requestID: requestID,
+                    details: "subject \(read.subjectID?.uuidString ?? "-"); fields \(fields); basis \(read.basis)"))
         }
         if let groupCommit, events.count == 1, !db.inTransaction {
             return try await groupCommit.write(on: db, GroupWrite(rows: batch, audit: events[0]))

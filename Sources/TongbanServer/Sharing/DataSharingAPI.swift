@@ -140,7 +140,12 @@ struct DataSharingAPI {
 
     // MARK: lookup
 
-    struct LookupBody: Content { var resource: String?; var subject: String?; var fields: [String]? = nil; var purpose: String? }
+    struct LookupBody: Content {
+        var resource: String?
+        var subject: String?
+        var fields: [String]? = nil
+        var purpose: String?
+    }
     struct LookupResult: Content {
         let resource: String
         let subject: String
@@ -152,8 +157,9 @@ struct DataSharingAPI {
     }
 
     func lookup(req: Request) async throws -> LookupResult {
-        let lookup = SharedLookup(context: req.context, clients: req.application.sharingClients, resources: req.application.dataResources,
-                                  readDB: req.readDB, groupCommit: req.application.groupCommit)
+        let lookup = SharedLookup(
+            context: req.context, clients: req.application.sharingClients, resources: req.application.dataResources,
+            readDB: req.readDB, groupCommit: req.application.groupCommit)
         let bearer = req.headers.bearerAuthorization.map(\.token).flatMap { $0.hasPrefix("tbk_") ? $0 : nil }
         let client = try await lookup.client(key: req.headers.first(name: "X-Api-Key") ?? bearer)
         return try await lookup.lookup(try req.content.decode(LookupBody.self), by: client)

@@ -61,7 +61,9 @@ final class SharingGrant: Model, @unchecked Sendable {
     /// The field keys of the stored comma-separated column.
     static func fieldKeys(_ column: String) -> [String] { column.split(separator: ",").map(String.init) }
 
-    var scope: GrantScope? { Self.scope(resource: resourceCode, fields: fields, purpose: purpose, lastDay: lastDay, approved: status == .approved) }
+    var scope: GrantScope? {
+        Self.scope(resource: resourceCode, fields: fields, purpose: purpose, lastDay: lastDay, approved: status == .approved)
+    }
 
     /// What a grant allows, from its stored columns (nil until it is approved with a last day).
     static func scope(resource: String, fields: String, purpose: String, lastDay: String?, approved: Bool) -> GrantScope? {

@@ -15,16 +15,45 @@ struct DataSharingPages {
         routes.post("data", "clients", use: createClient)
     }
 
-    struct FieldView: Encodable { let key: String; let label: String; let sensitivity: String; let level: String }
+    struct FieldView: Encodable {
+        let key: String
+        let label: String
+        let sensitivity: String
+        let level: String
+    }
     struct ResourceView: Encodable {
-        let code: String; let name: String; let owner: String; let sharing: String; let shareable: Bool; let consent: String
-        let frequency: String; let legalBasis: String; let fields: [FieldView]; let mayAsk: Bool
+        let code: String
+        let name: String
+        let owner: String
+        let sharing: String
+        let shareable: Bool
+        let consent: String
+        let frequency: String
+        let legalBasis: String
+        let fields: [FieldView]
+        let mayAsk: Bool
     }
     struct GrantView: Encodable {
-        let id: String; let resource: String; let requester: String; let fields: String; let purpose: String; let legalBasis: String
-        let days: Int; let status: String; let statusLabel: String; let lastDay: String?; let reason: String?; let version: Int
+        let id: String
+        let resource: String
+        let requester: String
+        let fields: String
+        let purpose: String
+        let legalBasis: String
+        let days: Int
+        let status: String
+        let statusLabel: String
+        let lastDay: String?
+        let reason: String?
+        let version: Int
     }
-    struct ClientView: Encodable { let name: String; let prefix: String; let clearance: String; let rate: Int; let revoked: Bool }
+    struct ClientView: Encodable {
+        let name: String
+        let prefix: String
+        let clearance: String
+        let rate: Int
+        let revoked: Bool
+    }
     struct Context: Encodable {
         let page: PageContext
         let department: String
@@ -56,20 +85,27 @@ struct DataSharingPages {
         let english = req.language == .en
         let resources = catalog.values.sorted { $0.code < $1.code }
         let views = resources.map { r in
-            ResourceView(code: r.code, name: english ? r.nameEn : r.name, owner: r.owner.name, sharing: req.t("sharing.class.\(r.sharing.rawValue)"),
-                         shareable: r.sharing != .notShared, consent: req.t(r.consentRequired ? "sharing.consentYes" : "sharing.consentNo"),
-                         frequency: req.t("sharing.frequency.\(r.updateFrequency)"), legalBasis: r.legalBasis,
-                         fields: r.fields.map { FieldView(key: $0.key, label: english ? $0.labelEn : $0.label, sensitivity: $0.sensitivity.rawValue,
-                                                          level: req.t("sensitivity.\($0.sensitivity.rawValue)")) },
-                         mayAsk: r.sharing != .notShared && r.owner.code != department.creditCode)
+            ResourceView(
+                code: r.code, name: english ? r.nameEn : r.name, owner: r.owner.name, sharing: req.t("sharing.class.\(r.sharing.rawValue)"),
+                shareable: r.sharing != .notShared, consent: req.t(r.consentRequired ? "sharing.consentYes" : "sharing.consentNo"),
+                frequency: req.t("sharing.frequency.\(r.updateFrequency)"), legalBasis: r.legalBasis,
+                fields: r.fields.map {
+                    FieldView(
+                        key: $0.key, label: english ? $0.labelEn : $0.label, sensitivity: $0.sensitivity.rawValue,
+                        level: req.t("sensitivity.\($0.sensitivity.rawValue)"))
+                },
+                mayAsk: r.sharing != .notShared && r.owner.code != department.creditCode)
         }
         let departmentID = try department.requireID()
         func view(_ g: SharingGrant) -> GrantView {
             let resource = catalog[g.resourceCode]
             let labels = g.fieldKeys.map { key in resource?.field(key).map { english ? $0.labelEn : $0.label } ?? key }
-            return GrantView(id: g.id!.uuidString, resource: resource.map { english ? $0.nameEn : $0.name } ?? g.resourceCode, requester: g.requesterName,
-                             fields: labels.joined(separator: "、"), purpose: g.purpose, legalBasis: g.legalBasis, days: g.days, status: g.status.rawValue,
-                             statusLabel: req.t("grantStatus.\(g.status.rawValue)"), lastDay: g.lastDay, reason: g.decisionReason, version: g.version)
+            return GrantView(
+                id: g.id!.uuidString, resource: resource.map { english ? $0.nameEn : $0.name } ?? g.resourceCode,
+                requester: g.requesterName,
+                fields: labels.joined(separator: "、"), purpose: g.purpose, legalBasis: g.legalBasis, days: g.days,
+                status: g.status.rawValue,
+                statusLabel: req.t("grantStatus.\(g.status.rawValue)"), lastDay: g.lastDay, reason: g.decisionReason, version: g.version)
         }
         let requested = grants.filter { $0.requesterID == departmentID }.map(view)
         let isDataAdmin = req.allows(.edit, .dataSharing(departmentID: departmentID))
@@ -77,13 +113,21 @@ struct DataSharingPages {
         let owned = grants.filter { catalog[$0.resourceCode]?.owner.code == department.creditCode }
         let pending = isDataAdmin ? owned.filter { $0.status == .pending }.map(view) : []
         let granted = isDataAdmin ? owned.filter { $0.status == .approved }.map(view) : []
-        let clients = isDataAdmin ? try await desk.clients(of: department).map { ClientView(name: $0.name, prefix: "tbk_\($0.keyPrefix)_…", clearance: req.t("sensitivity.\($0.clearance.rawValue)"),
-                              rate: $0.ratePerMinute, revoked: $0.revokedAt != nil) } : []
-        let context = Context(page: req.pageContext(title: req.t("sharing.title")), department: department.name, resources: views,
-                              mayRequest: true, requested: requested, hasRequested: !requested.isEmpty, pending: pending, hasPending: !pending.isEmpty,
-                              granted: granted, hasGranted: !granted.isEmpty,
-                              isDataAdmin: isDataAdmin, clients: clients, hasClients: !clients.isEmpty, newKey: newKey, summary: shown.summary.map { s in
-                                  ([s] + shown.fields.values.sorted()).joined(separator: " ") })
+        let clients =
+            isDataAdmin
+            ? try await desk.clients(of: department).map {
+                ClientView(
+                    name: $0.name, prefix: "tbk_\($0.keyPrefix)_…", clearance: req.t("sensitivity.\($0.clearance.rawValue)"),
+                    rate: $0.ratePerMinute, revoked: $0.revokedAt != nil)
+            } : []
+        let context = Context(
+            page: req.pageContext(title: req.t("sharing.title")), department: department.name, resources: views,
+            mayRequest: true, requested: requested, hasRequested: !requested.isEmpty, pending: pending, hasPending: !pending.isEmpty,
+            granted: granted, hasGranted: !granted.isEmpty,
+            isDataAdmin: isDataAdmin, clients: clients, hasClients: !clients.isEmpty, newKey: newKey,
+            summary: shown.summary.map { s in
+                ([s] + shown.fields.values.sorted()).joined(separator: " ")
+            })
         let response = try await req.view.render("data-sharing", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
@@ -102,9 +146,10 @@ struct DataSharingPages {
         let desk = SharingGrantDesk(context: req.context, resources: req.application.dataResources)
         _ = try await desk.department(for: .create)
         let form = try req.content.decode(RequestForm.self)
-        let body = DataSharingAPI.GrantRequest(resource: form.resource, fields: form.fields ?? [], purpose: form.purpose,
-                                               legalBasis: form.legalBasis,
-                                               days: form.days.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+        let body = DataSharingAPI.GrantRequest(
+            resource: form.resource, fields: form.fields ?? [], purpose: form.purpose,
+            legalBasis: form.legalBasis,
+            days: form.days.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
         do {
             _ = try await desk.request(body)
         } catch let error as TongbanError where error.status == .unprocessableEntity {
@@ -113,15 +158,20 @@ struct DataSharingPages {
         return req.redirect(to: "/data?done=requested#requested")
     }
 
-    struct DecisionForm: Decodable { var decision: String?; var reason: String?; var version: String? }
+    struct DecisionForm: Decodable {
+        var decision: String?
+        var reason: String?
+        var version: String?
+    }
 
     func decide(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("grant") }
         let form = try req.content.decode(DecisionForm.self)
         do {
-            let body = DataSharingAPI.DecisionBody(approve: form.decision.map { $0 == "approve" }, reason: form.reason,
-                                                   version: form.version.flatMap { Int($0) })
+            let body = DataSharingAPI.DecisionBody(
+                approve: form.decision.map { $0 == "approve" }, reason: form.reason,
+                version: form.version.flatMap { Int($0) })
             _ = try await SharingGrantDesk(context: req.context, resources: req.application.dataResources).decide(id, body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await render(req, failure: error, newKey: nil)
@@ -143,15 +193,20 @@ struct DataSharingPages {
         return req.redirect(to: "/data?done=revoked#granted")
     }
 
-    struct ClientForm: Decodable { var name: String?; var clearance: String?; var ratePerMinute: String? }
+    struct ClientForm: Decodable {
+        var name: String?
+        var clearance: String?
+        var ratePerMinute: String?
+    }
 
     func createClient(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         let desk = SharingGrantDesk(context: req.context, resources: req.application.dataResources)
         _ = try await desk.department(for: .edit)
         let form = try req.content.decode(ClientForm.self)
-        let body = DataSharingAPI.ClientRequest(name: form.name, clearance: form.clearance,
-                                                ratePerMinute: form.ratePerMinute.flatMap { Int($0) })
+        let body = DataSharingAPI.ClientRequest(
+            name: form.name, clearance: form.clearance,
+            ratePerMinute: form.ratePerMinute.flatMap { Int($0) })
         do {
             let created = try await desk.createClient(body)
             // the key is shown on this answer only; a reload does not show it again

@@ -18,7 +18,10 @@ struct SharedMaterials {
     let licenseTypes: [String: LicenseType]
 
     struct Entry: Content {
-        struct Field: Content { let label: String; let value: String }
+        struct Field: Content {
+            let label: String
+            let value: String
+        }
         let materialKey: String
         let material: String
         let via: String
@@ -45,12 +48,15 @@ struct SharedMaterials {
         let holder = Policy.decide(actor, .view, .holderRecords(holderID: application.applicantID)).isAllowed
         let now = context.now
         // the cases this viewer reviews
-        let reviewable = Set(try cases.filter { row in
-            let departments = Set(tasks.filter { $0.caseID == row.id }.compactMap(\.departmentID) + [row.departmentID].compactMap { $0 })
-            let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
-                                                departmentIDs: departments)
-            return Policy.decide(actor, .review, resource).isAllowed
-        }.compactMap(\.id))
+        let reviewable = Set(
+            try cases.filter { row in
+                let departments = Set(
+                    tasks.filter { $0.caseID == row.id }.compactMap(\.departmentID) + [row.departmentID].compactMap { $0 })
+                let resource = Resource.application(
+                    applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
+                    departmentIDs: departments)
+                return Policy.decide(actor, .review, resource).isAllowed
+            }.compactMap(\.id))
         let licenseIDs = Set(reuses.compactMap(\.licenseID))
         let licenses = try await licenseIDs.isEmpty ? [] : LicenseRecord.query(on: db).filter(\.$id ~~ licenseIDs).all()
         let english = wording.english
@@ -68,11 +74,16 @@ struct SharedMaterials {
             if !holder {
                 let directory = try await caches.departments(on: db)
                 for reuse in group where reviewable.contains(reuse.caseID) && reuse.expiresAt > now {
-                    if reuse.via == .license { basis = (reuse, nil); break }
+                    if reuse.via == .license {
+                        basis = (reuse, nil)
+                        break
+                    }
                     guard let resource = resources[reuse.sourceRef],
-                          let access = try await DataFetch.basis(departmentID: cases.first { $0.id == reuse.caseID }?.departmentID,
-                                                                 resource: resource, departments: directory,
-                                                                 today: context.today, on: db) else { continue }
+                        let access = try await DataFetch.basis(
+                            departmentID: cases.first { $0.id == reuse.caseID }?.departmentID,
+                            resource: resource, departments: directory,
+                            today: context.today, on: db)
+                    else { continue }
                     basis = (reuse, access)
                     break
                 }
@@ -90,7 +101,8 @@ struct SharedMaterials {
                     }
                     read = (license.holderID, "license:\(license.identifier)", license.typeName, keys)
                 } else if first.via == .data, let resource = resources[first.sourceRef],
-                          let record = try await DataFetch.record(of: first.holderID, resource: resource, keys: context.keys, on: db) {
+                    let record = try await DataFetch.record(of: first.holderID, resource: resource, keys: context.keys, on: db)
+                {
                     // a grant limits the fields; reviewers see up to "sensitive", the subject everything
                     var keys = resource.fields.map(\.key)
                     if let grant = basis?.access?.grant { keys = keys.filter(grant.fieldKeys.contains) }
@@ -104,18 +116,25 @@ struct SharedMaterials {
                 }
             }
             if let basis, let read {
-                let grounds = basis.reuse.consented ? "consent:\(basis.reuse.id!.uuidString)" : (basis.access?.label ?? "consent:\(basis.reuse.id!.uuidString)")
-                reads.append(DataReads.Read(subjectID: read.subject, readerID: actor?.accountID, readerLabel: reader, source: read.source,
-                                            sourceName: read.name, fields: read.keys,
-                                            purpose: "\(basis.reuse.purpose)（申请编号 \(application.number ?? "-")）", basis: grounds))
+                let grounds =
+                    basis.reuse.consented
+                    ? "consent:\(basis.reuse.id!.uuidString)" : (basis.access?.label ?? "consent:\(basis.reuse.id!.uuidString)")
+                reads.append(
+                    DataReads.Read(
+                        subjectID: read.subject, readerID: actor?.accountID, readerLabel: reader, source: read.source,
+                        sourceName: read.name, fields: read.keys,
+                        purpose: "\(basis.reuse.purpose)（申请编号 \(application.number ?? "-")）", basis: grounds))
             }
             let until = CalendarDate(group.map(\.expiresAt).max()!).description
             let departments = Array(Set(group.map(\.departmentName))).sorted()
-            let note = wording.t("shared.until", ["date": until]) + " · "
+            let note =
+                wording.t("shared.until", ["date": until]) + " · "
                 + wording.t("shared.readers", ["list": departments.joined(separator: "、")])
-            entries.append(Entry(materialKey: first.materialKey, material: first.materialName, via: first.via.rawValue, sourceName: first.sourceName,
-                                 sourceRef: first.sourceRef, departments: departments, consentUntil: until, note: note,
-                                 status: license.map { wording.t("licenseStatus.\($0.status)") }, readable: fields != nil, fields: fields ?? []))
+            entries.append(
+                Entry(
+                    materialKey: first.materialKey, material: first.materialName, via: first.via.rawValue, sourceName: first.sourceName,
+                    sourceRef: first.sourceRef, departments: departments, consentUntil: until, note: note,
+                    status: license.map { wording.t("licenseStatus.\($0.status)") }, readable: fields != nil, fields: fields ?? []))
         }
         try await DataReads.record(reads, requestID: context.requestID, on: db, at: now)
         return entries
@@ -124,7 +143,8 @@ struct SharedMaterials {
 
 extension Request {
     var sharedMaterials: SharedMaterials {
-        SharedMaterials(context: context, wording: wording, caches: application.applicationCaches,
-                        resources: application.dataResources, licenseTypes: application.licenseTypes)
+        SharedMaterials(
+            context: context, wording: wording, caches: application.applicationCaches,
+            resources: application.dataResources, licenseTypes: application.licenseTypes)
     }
 }

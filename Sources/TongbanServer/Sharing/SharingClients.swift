@@ -46,15 +46,17 @@ final class SharingClients: Sendable {
         var known = cache.withLockedValue { $0[prefix] }.flatMap { $0.loadedAt.isYoungerThan(Self.freshFor) ? $0 : nil }
         if known == nil {
             guard let row = try await APIClient.query(on: db).filter(\.$keyPrefix == prefix).first() else { return nil }
-            let fresh = Known(id: try row.requireID(), departmentID: row.departmentID, departmentName: row.departmentName, name: row.name,
-                              keyHash: row.keyHash, clearance: row.clearance, ratePerMinute: row.ratePerMinute, revoked: row.revokedAt != nil,
-                              loadedAt: CacheAge())
+            let fresh = Known(
+                id: try row.requireID(), departmentID: row.departmentID, departmentName: row.departmentName, name: row.name,
+                keyHash: row.keyHash, clearance: row.clearance, ratePerMinute: row.ratePerMinute, revoked: row.revokedAt != nil,
+                loadedAt: CacheAge())
             cache.withLockedValue { $0[prefix] = fresh }
             known = fresh
         }
         guard let client = known, !client.revoked else { return nil }
         // constant-time comparison of the hashes
-        let given = Array(Self.hash(key).utf8), stored = Array(client.keyHash.utf8)
+        let given = Array(Self.hash(key).utf8)
+        let stored = Array(client.keyHash.utf8)
         guard given.count == stored.count, zip(given, stored).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
         return client
     }
@@ -62,7 +64,8 @@ final class SharingClients: Sendable {
     /// Counts a request against the client's per-minute limit: admitted, or the seconds to wait.
     func admit(_ client: Known, at now: Date) -> TokenBucket.Admission {
         buckets.withLockedValue { buckets in
-            var bucket = buckets[client.id].flatMap { $0.capacity == Double(client.ratePerMinute) ? $0 : nil }
+            var bucket =
+                buckets[client.id].flatMap { $0.capacity == Double(client.ratePerMinute) ? $0 : nil }
                 ?? TokenBucket(capacity: client.ratePerMinute, period: 60, now: now)
             let admission = bucket.take(at: now)
             buckets[client.id] = bucket

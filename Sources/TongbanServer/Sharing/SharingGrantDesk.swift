@@ -75,8 +75,9 @@ struct SharingGrantDesk {
         grant.requestedBy = try account.requireID()
         grant.version = 1
         grant.createdAt = now
-        let audit = context.auditEvent("sharing.grantRequested", resource: "grant:\(id.uuidString)", purpose: purpose,
-                                       details: "\(resource.code) [\(grant.fields)] for \(days) days by \(department.name)")
+        let audit = context.auditEvent(
+            "sharing.grantRequested", resource: "grant:\(id.uuidString)", purpose: purpose,
+            details: "\(resource.code) [\(grant.fields)] for \(days) days by \(department.name)")
         try await context.db.write { tx in
             try await grant.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
@@ -100,17 +101,20 @@ struct SharingGrantDesk {
         let status: SharingGrant.Status = approve ? .approved : .refused
         let until = lastDay.map { " until \($0)" } ?? ""
         let because = reason.map { ": \($0)" } ?? ""
-        let audit = context.auditEvent(approve ? "sharing.grantApproved" : "sharing.grantRefused", resource: "grant:\(id.uuidString)",
-                                       purpose: grant.purpose,
-                                       details: "\(grant.resourceCode) [\(grant.fields)] for \(grant.requesterName)\(until)\(because)")
+        let audit = context.auditEvent(
+            approve ? "sharing.grantApproved" : "sharing.grantRefused", resource: "grant:\(id.uuidString)",
+            purpose: grant.purpose,
+            details: "\(grant.resourceCode) [\(grant.fields)] for \(grant.requesterName)\(until)\(because)")
         let version = body.version ?? grant.version
         try await context.db.write { tx in
             // only a still-pending row at the version read changes: a concurrent decision makes this one a 409
-            let changed = try await tx.sql.raw("""
+            let changed = try await tx.sql.raw(
+                """
                 UPDATE sharing_grants SET status = \(bind: status.rawValue), decided_by = \(bind: account.id),
                   decision_reason = \(bind: reason), last_day = \(bind: lastDay), decided_at = \(bind: now), version = version + 1
                 WHERE id = \(bind: id) AND status = 'pending' AND version = \(bind: version) RETURNING id
-                """).all()
+                """
+            ).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("sharing.alreadyDecided", ["status": "?"]) }
             try await AuditLog.append(audit, on: tx, now: now)
         }
@@ -131,13 +135,16 @@ struct SharingGrantDesk {
         let reason = problems.text("reason", raw, maxLength: 300)
         guard let reason else { throw TongbanError.invalid(problems) }
         let now = context.now
-        let audit = context.auditEvent("sharing.grantRevoked", resource: "grant:\(id.uuidString)", purpose: grant.purpose,
-                                       details: "\(grant.resourceCode) for \(grant.requesterName): \(reason)")
+        let audit = context.auditEvent(
+            "sharing.grantRevoked", resource: "grant:\(id.uuidString)", purpose: grant.purpose,
+            details: "\(grant.resourceCode) for \(grant.requesterName): \(reason)")
         try await context.db.write { tx in
-            let changed = try await tx.sql.raw("""
+            let changed = try await tx.sql.raw(
+                """
                 UPDATE sharing_grants SET status = 'revoked', decision_reason = \(bind: reason), version = version + 1
                 WHERE id = \(bind: id) AND status = 'approved' RETURNING id
-                """).all()
+                """
+            ).all()
             guard !changed.isEmpty else {
                 throw TongbanError.conflict("sharing.alreadyDecided", ["status": grant.status.rawValue])
             }
@@ -192,8 +199,9 @@ struct SharingGrantDesk {
             try await client.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
-        return DataSharingAPI.ClientCreated(id: id, name: name, department: department.name, clearance: clearance.rawValue,
-                                            ratePerMinute: rate, key: key)
+        return DataSharingAPI.ClientCreated(
+            id: id, name: name, department: department.name, clearance: clearance.rawValue,
+            ratePerMinute: rate, key: key)
     }
 
     /// The acting department's client systems, newest first.

@@ -39,8 +39,10 @@ final class MaterialReuse: Model, @unchecked Sendable {
 
     /// A consent (or basis) for one case's material, for the case's department, from `now`
     /// for `LicenseUse.consentDays`.
-    init(case row: CaseRow, item: ServiceItem, material: Material, via: Via, sourceRef: String, sourceName: String, licenseID: UUID? = nil,
-         holderID: UUID, consented: Bool, purpose: String, at now: Date) {
+    init(
+        case row: CaseRow, item: ServiceItem, material: Material, via: Via, sourceRef: String, sourceName: String, licenseID: UUID? = nil,
+        holderID: UUID, consented: Bool, purpose: String, at now: Date
+    ) {
         id = UUID.timeOrdered(at: now)
         applicationID = row.applicationID
         caseID = row.id!
@@ -131,11 +133,14 @@ struct CreateMaterialReuses: AsyncMigration {
 
 extension InsertBatch {
     mutating func add(_ r: MaterialReuse) {
-        add(MaterialReuse.schema, [
-            ("id", r.id), ("application_id", r.applicationID), ("case_id", r.caseID), ("item_code", r.itemCode),
-            ("material_key", r.materialKey), ("material_name", r.materialName), ("via", r.via.rawValue), ("source_ref", r.sourceRef),
-            ("source_name", r.sourceName), ("license_id", r.licenseID), ("holder_id", r.holderID), ("department_name", r.departmentName),
-            ("consented", r.consented), ("purpose", r.purpose), ("created_at", r.createdAt), ("expires_at", r.expiresAt),
-        ])
+        add(
+            MaterialReuse.schema,
+            [
+                ("id", r.id), ("application_id", r.applicationID), ("case_id", r.caseID), ("item_code", r.itemCode),
+                ("material_key", r.materialKey), ("material_name", r.materialName), ("via", r.via.rawValue), ("source_ref", r.sourceRef),
+                ("source_name", r.sourceName), ("license_id", r.licenseID), ("holder_id", r.holderID),
+                ("department_name", r.departmentName),
+                ("consented", r.consented), ("purpose", r.purpose), ("created_at", r.createdAt), ("expires_at", r.expiresAt),
+            ])
     }
 }

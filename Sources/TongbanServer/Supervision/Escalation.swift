@@ -16,23 +16,34 @@ enum Escalation {
         let key: String
 
         /// Follow-ups of bad ratings not yet fixed, explained or appealed.
-        static let followUps = Kind(table: "rating_follow_ups", openStates: ["open", "calledBack", "scheduled"], topic: "followUp.escalated", key: "followUp")
+        static let followUps = Kind(
+            table: "rating_follow_ups", openStates: ["open", "calledBack", "scheduled"], topic: "followUp.escalated", key: "followUp")
         /// Complaints, questions and suggestions not yet answered.
-        static let complaints = Kind(table: "complaints", openStates: [ComplaintState.open.rawValue], topic: "complaint.escalated", key: "complaint")
+        static let complaints = Kind(
+            table: "complaints", openStates: [ComplaintState.open.rawValue], topic: "complaint.escalated", key: "complaint")
     }
 
     static func run(_ kind: Kind, app: Application, today: CalendarDate) async throws -> Int {
-        struct Row: Decodable { let id: UUID; let department_name: String; let due_on: String }
+        struct Row: Decodable {
+            let id: UUID
+            let department_name: String
+            let due_on: String
+        }
         return try await app.db.write { tx in
             let states = SQLList(kind.openStates.map { SQLBind($0) })
-            let rows = try await tx.sql.raw("""
+            let rows = try await tx.sql.raw(
+                """
                 UPDATE \(unsafeRaw: kind.table) SET escalated = \(bind: true)
                 WHERE escalated = \(bind: false) AND due_on < \(bind: today.description) AND state IN (\(states))
                 RETURNING id, department_name, due_on
-                """).all(decoding: Row.self)
+                """
+            ).all(decoding: Row.self)
             let now = app.clock.now()
-            let events = rows.map { OutboxEvent(topic: kind.topic, subject: $0.id.uuidString,
-                                                payload: [kind.key: $0.id.uuidString, "department": $0.department_name, "due": $0.due_on], at: now) }
+            let events = rows.map {
+                OutboxEvent(
+                    topic: kind.topic, subject: $0.id.uuidString,
+                    payload: [kind.key: $0.id.uuidString, "department": $0.department_name, "due": $0.due_on], at: now)
+            }
             if !events.isEmpty { try await events.create(on: tx) }
             return rows.count
         }

@@ -23,8 +23,9 @@ enum SupervisionBench {
             let name = "基准测试部门\(d + 1)"
             return (0..<25).map { i in
                 let street = Int.random(in: 0..<10, using: &rng) < 3
-                return SupervisionSample.Place(regionCode: street ? streets[(d + i) % streets.count] : "330106", departmentID: department,
-                                               departmentName: name, itemCode: String(format: "BENCH-%02d-%02d", d, i), itemName: "基准事项 \(d + 1)-\(i + 1)")
+                return SupervisionSample.Place(
+                    regionCode: street ? streets[(d + i) % streets.count] : "330106", departmentID: department,
+                    departmentName: name, itemCode: String(format: "BENCH-%02d-%02d", d, i), itemName: "基准事项 \(d + 1)-\(i + 1)")
             }
         }
     }
@@ -54,18 +55,26 @@ enum SupervisionBench {
 
         clock = .now
         let built = try await SupervisionRollup.refresh(app: app, now: app.clock.now())
-        say(String(format: "rollup built from nothing: %d days, %d rows in %.1f s", built.days, built.rows, seconds(ContinuousClock.now - clock)))
+        say(
+            String(
+                format: "rollup built from nothing: %d days, %d rows in %.1f s", built.days, built.rows,
+                seconds(ContinuousClock.now - clock)))
         clock = .now
         let again = try await SupervisionRollup.refresh(app: app, now: app.clock.now().addingTimeInterval(1))
         say(String(format: "refresh with nothing changed: %d days in %.1f ms", again.days, seconds(ContinuousClock.now - clock) * 1000))
         // one day's cases changed (a busy day's transitions): what a 30-second refresh redoes
         let day = last.adding(days: -3)!.description
-        try await app.db.sql.raw("""
+        try await app.db.sql.raw(
+            """
             UPDATE cases SET updated_at = \(bind: app.clock.now()) WHERE application_id IN (SELECT id FROM applications WHERE submitted_on = \(bind: day))
-            """).run()
+            """
+        ).run()
         clock = .now
         let oneDay = try await SupervisionRollup.refresh(app: app, now: app.clock.now().addingTimeInterval(2))
-        say(String(format: "refresh after a day's cases changed: %d day(s) in %.1f ms", oneDay.days, seconds(ContinuousClock.now - clock) * 1000))
+        say(
+            String(
+                format: "refresh after a day's cases changed: %d day(s) in %.1f ms", oneDay.days,
+                seconds(ContinuousClock.now - clock) * 1000))
         if app.db.isPostgres { try await app.db.sql.raw("ANALYZE supervision_daily").run() }
 
         let west = try RegionCode("330106")
@@ -89,9 +98,11 @@ enum SupervisionBench {
             }
             times.sort()
             worst = max(worst, times[times.count - 1])
-            say(String(format: "dashboard %@: median %.1f ms, max %.1f ms (%d cases, %d departments, %d items, %d trend points)", label,
-                       times[times.count / 2], times[times.count - 1], report?.totals.cases ?? 0, report?.departments.count ?? 0,
-                       report?.items.count ?? 0, report?.trend.count ?? 0))
+            say(
+                String(
+                    format: "dashboard %@: median %.1f ms, max %.1f ms (%d cases, %d departments, %d items, %d trend points)", label,
+                    times[times.count / 2], times[times.count - 1], report?.totals.cases ?? 0, report?.departments.count ?? 0,
+                    report?.items.count ?? 0, report?.trend.count ?? 0))
         }
         say(String(format: "dashboards: slowest of all %.1f ms", worst))
 
@@ -103,30 +114,43 @@ enum SupervisionBench {
     static func watch(_ app: Application, say: (String) -> Void) async throws {
         struct Count: Decodable { let n: Int }
         var clock = ContinuousClock.now
-        let today = last, yesterday = last.adding(days: -1)!.description
-        let colour = SQLQueryString("CASE WHEN due_on < \(bind: yesterday) THEN 'red' WHEN yellow_on <= \(bind: yesterday) THEN 'yellow' ELSE 'none' END")
+        let today = last
+        let yesterday = last.adding(days: -1)!.description
+        let colour = SQLQueryString(
+            "CASE WHEN due_on < \(bind: yesterday) THEN 'red' WHEN yellow_on <= \(bind: yesterday) THEN 'yellow' ELSE 'none' END")
         // cases decided at once have no deadline: they get one a month ahead, so every case is open
-        try await app.db.sql.raw("""
+        try await app.db.sql.raw(
+            """
             UPDATE cases SET due_on = \(bind: today.adding(days: 30)!.description), yellow_on = \(bind: today.adding(days: 29)!.description) WHERE due_on IS NULL
-            """).run()
-        try await app.db.sql.raw("""
+            """
+        ).run()
+        try await app.db.sql.raw(
+            """
             UPDATE cases SET state = 'underReview', clock_running = \(bind: true), warning = \(colour)
-            """).run()
-        let open = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM cases WHERE clock_running = \(bind: true)").first(decoding: Count.self)?.n ?? 0
+            """
+        ).run()
+        let open =
+            try await app.db.sql.raw("SELECT COUNT(*) AS n FROM cases WHERE clock_running = \(bind: true)").first(decoding: Count.self)?.n
+            ?? 0
         if app.db.isPostgres { try await app.db.sql.raw("ANALYZE cases").run() }
         clock = .now
         let moved = try await DeadlineWatch.run(app: app, today: today)
-        say(String(format: "deadline watch over %d open cases, a day with changes: %.2f s (%d yellow, %d red)", open,
-                   seconds(ContinuousClock.now - clock), moved.yellow, moved.red))
+        say(
+            String(
+                format: "deadline watch over %d open cases, a day with changes: %.2f s (%d yellow, %d red)", open,
+                seconds(ContinuousClock.now - clock), moved.yellow, moved.red))
         clock = .now
         let still = try await DeadlineWatch.run(app: app, today: today)
-        say(String(format: "deadline watch over %d open cases, nothing changed: %.2f s (%d changes)", open,
-                   seconds(ContinuousClock.now - clock), still.yellow + still.red + still.cleared))
+        say(
+            String(
+                format: "deadline watch over %d open cases, nothing changed: %.2f s (%d changes)", open,
+                seconds(ContinuousClock.now - clock), still.yellow + still.red + still.cleared))
         // the warnings board a supervisor opens: with most of the year's cases overdue (every case
         // opened, a year of due dates behind), and as a month into the year (a few per cent warned)
         try await board(app, today: today, label: "every case open", say: say)
         let early = first.adding(days: 30)!.description
-        let earlyColour = SQLQueryString("CASE WHEN due_on < \(bind: early) THEN 'red' WHEN yellow_on <= \(bind: early) THEN 'yellow' ELSE 'none' END")
+        let earlyColour = SQLQueryString(
+            "CASE WHEN due_on < \(bind: early) THEN 'red' WHEN yellow_on <= \(bind: early) THEN 'yellow' ELSE 'none' END")
         try await app.db.sql.raw("UPDATE cases SET warning = \(earlyColour)").run()
         if app.db.isPostgres { try await app.db.sql.raw("VACUUM ANALYZE cases").run() }
         try await board(app, today: today, label: "a month into the year", say: say)
@@ -141,8 +165,11 @@ enum SupervisionBench {
             times.append(seconds(ContinuousClock.now - clock) * 1000)
         }
         times.sort()
-        say(String(format: "warnings board, %@: median %.0f ms, max %.0f ms (%d red, %d yellow)", label, times[times.count / 2], times[times.count - 1],
-                   board?.totalRed ?? 0, board?.totalYellow ?? 0))
+        say(
+            String(
+                format: "warnings board, %@: median %.0f ms, max %.0f ms (%d red, %d yellow)", label, times[times.count / 2],
+                times[times.count - 1],
+                board?.totalRed ?? 0, board?.totalYellow ?? 0))
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -7,8 +7,12 @@ enum SupervisionChart {
     static func svg(_ trend: [(start: CalendarDate, totals: SupervisionTotals)], step: TrendStep, title: String) -> String {
         guard !trend.isEmpty else { return "" }
         let slot = max(8, min(40, 720 / trend.count))
-        let left = 44, right = 40, plotTop = 12, plotBottom = 170
-        let width = left + slot * trend.count + right, height = 200
+        let left = 44
+        let right = 40
+        let plotTop = 12
+        let plotBottom = 170
+        let width = left + slot * trend.count + right
+        let height = 200
         let top = niceCeiling(trend.map(\.totals.cases).max() ?? 0)
         func y(_ v: Double, of max: Double) -> Int { plotBottom - Int((v / max * Double(plotBottom - plotTop)).rounded()) }
         func label(_ d: CalendarDate) -> String {
@@ -17,9 +21,13 @@ enum SupervisionChart {
             default: return "\(d.month < 10 ? "0" : "")\(d.month)-\(d.day < 10 ? "0" : "")\(d.day)"
             }
         }
-        var parts = ["<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" class=\"chart\"><title>\(escape(title))</title>"]
+        var parts = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" class=\"chart\"><title>\(escape(title))</title>"
+        ]
         parts.append("<line x1=\"\(left)\" y1=\"\(plotBottom)\" x2=\"\(width - right)\" y2=\"\(plotBottom)\" stroke=\"#888\"/>")
-        parts.append("<text x=\"2\" y=\"\(plotTop + 4)\" font-size=\"10\">\(top)</text><text x=\"2\" y=\"\(plotBottom + 4)\" font-size=\"10\">0</text>")
+        parts.append(
+            "<text x=\"2\" y=\"\(plotTop + 4)\" font-size=\"10\">\(top)</text><text x=\"2\" y=\"\(plotBottom + 4)\" font-size=\"10\">0</text>"
+        )
         parts.append("<text x=\"\(width - right + 4)\" y=\"\(plotTop + 4)\" font-size=\"10\" fill=\"#1d7a46\">100%</text>")
         parts.append("<text x=\"\(width - right + 4)\" y=\"\(plotBottom + 4)\" font-size=\"10\" fill=\"#1d7a46\">0%</text>")
         let every = max(1, Int((Double(trend.count) * 44 / Double(slot * trend.count)).rounded(.up)))
@@ -28,7 +36,9 @@ enum SupervisionChart {
             let x = left + i * slot
             let cases = bucket.totals.cases
             let barTop = y(Double(cases), of: Double(top))
-            parts.append("<rect x=\"\(x + 1)\" y=\"\(barTop)\" width=\"\(max(2, slot - 3))\" height=\"\(plotBottom - barTop)\" fill=\"#5b8def\"><title>\(label(bucket.start)) \(cases)</title></rect>")
+            parts.append(
+                "<rect x=\"\(x + 1)\" y=\"\(barTop)\" width=\"\(max(2, slot - 3))\" height=\"\(plotBottom - barTop)\" fill=\"#5b8def\"><title>\(label(bucket.start)) \(cases)</title></rect>"
+            )
             if i % every == 0 { parts.append("<text x=\"\(x)\" y=\"\(plotBottom + 14)\" font-size=\"9\">\(label(bucket.start))</text>") }
             if let rate = bucket.totals.onTimeRate.value { points.append("\(x + slot / 2),\(y(rate, of: 1))") }
         }
@@ -49,6 +59,7 @@ enum SupervisionChart {
     }
 
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;")
     }
 }

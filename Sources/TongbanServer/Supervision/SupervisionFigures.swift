@@ -28,9 +28,10 @@ struct SupervisionReport: Sendable {
         let ranked = try await departments.sorted {
             ($0.totals.onTimeRate.value ?? -1, $0.totals.cases, $1.name) > ($1.totals.onTimeRate.value ?? -1, $1.totals.cases, $0.name)
         }
-        return SupervisionReport(scope: scope, step: step, totals: try await totals,
-                                 trend: step.series(try await daily, from: scope.from, to: scope.to), departments: ranked,
-                                 items: try await items.sorted { ($0.totals.cases, $1.key) > ($1.totals.cases, $0.key) }, asOf: try await asOf)
+        return SupervisionReport(
+            scope: scope, step: step, totals: try await totals,
+            trend: step.series(try await daily, from: scope.from, to: scope.to), departments: ranked,
+            items: try await items.sorted { ($0.totals.cases, $1.key) > ($1.totals.cases, $0.key) }, asOf: try await asOf)
     }
 
     /// What a reader asks for, as the query string says it.
@@ -92,16 +93,36 @@ struct SupervisionFiguresDTO: Content {
         let sampleCases: Int
 
         init(_ t: SupervisionTotals) {
-            cases = t.cases; applications = t.applications; decided = t.decided; refused = t.refused; withdrawn = t.withdrawn
-            online = t.onlineRate; immediate = t.immediateRate; near = t.nearRate; oneVisit = t.oneVisitRate; zeroVisit = t.zeroVisitRate
-            onTime = t.onTimeRate; averageDaysUsed = t.averageDaysUsed; averageDaysPromised = t.averageDaysPromised; materialsSaved = t.saved
+            cases = t.cases
+            applications = t.applications
+            decided = t.decided
+            refused = t.refused
+            withdrawn = t.withdrawn
+            online = t.onlineRate
+            immediate = t.immediateRate
+            near = t.nearRate
+            oneVisit = t.oneVisitRate
+            zeroVisit = t.zeroVisitRate
+            onTime = t.onTimeRate
+            averageDaysUsed = t.averageDaysUsed
+            averageDaysPromised = t.averageDaysPromised
+            materialsSaved = t.saved
             ratings = ["veryGood": t.veryGood, "good": t.good, "fair": t.fair, "poor": t.poor, "veryPoor": t.veryPoor]
-            satisfaction = t.satisfactionRate; badFollowedUp = t.followUpRate; complaintsOnTime = t.complaintsOnTimeRate
+            satisfaction = t.satisfactionRate
+            badFollowedUp = t.followUpRate
+            complaintsOnTime = t.complaintsOnTimeRate
             sampleCases = t.samples
         }
     }
-    struct Point: Content { let start: String; let figures: Figures }
-    struct Line: Content { let key: String; let name: String; let figures: Figures }
+    struct Point: Content {
+        let start: String
+        let figures: Figures
+    }
+    struct Line: Content {
+        let key: String
+        let name: String
+        let figures: Figures
+    }
 
     let from: String
     let to: String
@@ -119,8 +140,13 @@ struct SupervisionFiguresDTO: Content {
 
     init(_ r: SupervisionReport, demoData: String?) {
         self.demoData = demoData
-        from = r.scope.from.description; to = r.scope.to.description; region = r.scope.region?.value
-        department = r.scope.departmentID?.uuidString; item = r.scope.itemCode; step = r.step.rawValue; asOf = r.asOf
+        from = r.scope.from.description
+        to = r.scope.to.description
+        region = r.scope.region?.value
+        department = r.scope.departmentID?.uuidString
+        item = r.scope.itemCode
+        step = r.step.rawValue
+        asOf = r.asOf
         totals = Figures(r.totals)
         trend = r.trend.map { Point(start: $0.start.description, figures: Figures($0.totals)) }
         departments = r.departments.map { Line(key: $0.key, name: $0.name, figures: Figures($0.totals)) }
@@ -132,16 +158,22 @@ struct SupervisionFiguresDTO: Content {
 /// programs need to read Chinese correctly).
 enum SupervisionCSV {
     static func make(_ r: SupervisionReport, req: Request) -> String {
-        let header = ["level", "code", "name", "cases", "applications", "decided", "online", "immediate", "near", "oneVisit", "zeroVisit",
-                      "onTime", "averageDaysUsed", "averageDaysPromised", "materialsSaved", "ratings", "satisfaction", "badFollowedUp", "complaints", "complaintsOnTime",
-                      "sampleCases"]
+        let header = [
+            "level", "code", "name", "cases", "applications", "decided", "online", "immediate", "near", "oneVisit", "zeroVisit",
+            "onTime", "averageDaysUsed", "averageDaysPromised", "materialsSaved", "ratings", "satisfaction", "badFollowedUp", "complaints",
+            "complaintsOnTime",
+            "sampleCases",
+        ]
         func line(_ level: String, _ key: String, _ name: String, _ t: SupervisionTotals) -> [String] {
             func share(_ rate: Rate) -> String { rate.value.map { String(format: "%.4f", $0) } ?? "" }
-            return [level, key, name, String(t.cases), String(t.applications), String(t.decided), share(t.onlineRate), share(t.immediateRate),
-                    share(t.nearRate), share(t.oneVisitRate), share(t.zeroVisitRate), share(t.onTimeRate),
-                    t.averageDaysUsed.map { String(format: "%.2f", $0) } ?? "", t.averageDaysPromised.map { String(format: "%.2f", $0) } ?? "",
-                    String(t.saved), String(t.ratings), share(t.satisfactionRate), share(t.followUpRate), String(t.complaints), share(t.complaintsOnTimeRate),
-                    String(t.samples)]
+            return [
+                level, key, name, String(t.cases), String(t.applications), String(t.decided), share(t.onlineRate), share(t.immediateRate),
+                share(t.nearRate), share(t.oneVisitRate), share(t.zeroVisitRate), share(t.onTimeRate),
+                t.averageDaysUsed.map { String(format: "%.2f", $0) } ?? "", t.averageDaysPromised.map { String(format: "%.2f", $0) } ?? "",
+                String(t.saved), String(t.ratings), share(t.satisfactionRate), share(t.followUpRate), String(t.complaints),
+                share(t.complaintsOnTimeRate),
+                String(t.samples),
+            ]
         }
         // a demo's figures say so at the top, where a spreadsheet shows it first
         var rows = DemoNotice.text(r.totals.samples, .cases, req).map { [["notice", "", $0]] } ?? []

@@ -5,11 +5,13 @@ import TongbanCore
 
 /// The counters of `SupervisionTotals` as columns of the daily rollup, in the core's order.
 enum SupervisionColumns {
-    nonisolated(unsafe) static let counters: [(column: String, key: WritableKeyPath<SupervisionTotals, Int>)] = zip([
-        "cases", "applications", "online", "near", "decided", "immediate", "on_time", "days_used", "days_promised", "one_visit",
-        "zero_visit", "saved", "refused", "withdrawn", "very_poor", "poor", "fair", "good", "very_good", "bad", "bad_followed_up",
-        "complaints", "complaints_answered", "complaints_on_time", "samples",
-    ], SupervisionTotals.counterKeys).map { ($0, $1) }
+    nonisolated(unsafe) static let counters: [(column: String, key: WritableKeyPath<SupervisionTotals, Int>)] = zip(
+        [
+            "cases", "applications", "online", "near", "decided", "immediate", "on_time", "days_used", "days_promised", "one_visit",
+            "zero_visit", "saved", "refused", "withdrawn", "very_poor", "poor", "fair", "good", "very_good", "bad", "bad_followed_up",
+            "complaints", "complaints_answered", "complaints_on_time", "samples",
+        ], SupervisionTotals.counterKeys
+    ).map { ($0, $1) }
 
     static var names: [String] { counters.map(\.column) }
 
@@ -69,7 +71,9 @@ struct CreateSupervision: AsyncMigration {
             "CREATE INDEX cases_warned ON cases (warning, region_code, department_name) WHERE clock_running AND warning <> 'none'",
             "CREATE INDEX cases_warned_due ON cases (warning, due_on) WHERE clock_running AND warning <> 'none'",
         ] { try await database.sql.raw(SQLQueryString(statement)).run() }
-        try await database.sql.raw("UPDATE cases SET region_code = (SELECT a.region_code FROM applications a WHERE a.id = cases.application_id)").run()
+        try await database.sql.raw(
+            "UPDATE cases SET region_code = (SELECT a.region_code FROM applications a WHERE a.id = cases.application_id)"
+        ).run()
         // what the cases and ratings of an existing database already say
         for row in try await CaseRow.query(on: database).all() {
             let record = try row.caseRecord()
@@ -92,6 +96,8 @@ struct CreateSupervision: AsyncMigration {
         try await database.schema("supervision_monthly").delete()
         try await database.schema("supervision_daily").delete()
         try await database.schema(RatingRecord.schema).deleteField("rated_on").update()
-        for field in ["region_code", "promised_days", "days_used", "decided_on"] { try await database.schema(CaseRow.schema).deleteField(FieldKey(stringLiteral: field)).update() }
+        for field in ["region_code", "promised_days", "days_used", "decided_on"] {
+            try await database.schema(CaseRow.schema).deleteField(FieldKey(stringLiteral: field)).update()
+        }
     }
 }

@@ -26,13 +26,36 @@ struct SupervisionPages {
         }
     }
 
-    struct Tile: Encodable { let label: String; let value: String; let detail: String }
-    struct Bar: Encodable { let label: String; let count: Int; let percent: String; let width: Int }
-    struct Line: Encodable {
-        let code: String; let name: String; let cases: Int; let decided: Int; let onTime: String; let immediate: String; let online: String
-        let oneVisit: String; let days: String; let saved: Int; let satisfaction: String; let href: String
+    struct Tile: Encodable {
+        let label: String
+        let value: String
+        let detail: String
     }
-    struct Option: Encodable { let value: String; let label: String; let selected: Bool }
+    struct Bar: Encodable {
+        let label: String
+        let count: Int
+        let percent: String
+        let width: Int
+    }
+    struct Line: Encodable {
+        let code: String
+        let name: String
+        let cases: Int
+        let decided: Int
+        let onTime: String
+        let immediate: String
+        let online: String
+        let oneVisit: String
+        let days: String
+        let saved: Int
+        let satisfaction: String
+        let href: String
+    }
+    struct Option: Encodable {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
 
     struct Context: Encodable {
         let page: PageContext
@@ -101,8 +124,12 @@ struct SupervisionPages {
             departments: departmentOptions(report), tiles: report.map { tiles($0.totals, req) } ?? [],
             chart: report.map { SupervisionChart.svg($0.trend, step: $0.step, title: req.t("supervision.chartTitle")) } ?? "",
             ratings: report.map { ratingBars($0.totals, req) } ?? [], hasRatings: (report?.totals.ratings ?? 0) > 0,
-            lines: report?.departments.map { line($0, req, href: "\(path)?from=\(report!.scope.from)&to=\(report!.scope.to)&department=\($0.key)") } ?? [],
-            items: report?.items.prefix(30).map { line($0, req, href: "\(path)?from=\(report!.scope.from)&to=\(report!.scope.to)&item=\($0.key)") } ?? [],
+            lines: report?.departments.map {
+                line($0, req, href: "\(path)?from=\(report!.scope.from)&to=\(report!.scope.to)&department=\($0.key)")
+            } ?? [],
+            items: report?.items.prefix(30).map {
+                line($0, req, href: "\(path)?from=\(report!.scope.from)&to=\(report!.scope.to)&item=\($0.key)")
+            } ?? [],
             hasData: (report?.totals.cases ?? 0) + (report?.totals.ratings ?? 0) > 0,
             csvHref: "\(path).csv\(query)",
             asOf: report?.asOf.map { req.t("supervision.asOf", ["time": Self.wallClock($0)]) } ?? req.t("supervision.notYet"),
@@ -135,13 +162,16 @@ struct SupervisionPages {
 
     private func tiles(_ t: SupervisionTotals, _ req: Request) -> [Tile] {
         func rate(_ key: String, _ r: Rate) -> Tile {
-            Tile(label: req.t("supervision.\(key)"), value: r.percent, detail: req.t("supervision.of", ["part": String(r.part), "whole": String(r.whole)]))
+            Tile(
+                label: req.t("supervision.\(key)"), value: r.percent,
+                detail: req.t("supervision.of", ["part": String(r.part), "whole": String(r.whole)]))
         }
         let days = t.averageDaysUsed.map { String(format: "%.1f", $0) } ?? "—"
         let promised = t.averageDaysPromised.map { String(format: "%.1f", $0) } ?? "—"
         return [
-            Tile(label: req.t("supervision.cases"), value: String(t.cases),
-                 detail: req.t("supervision.casesDetail", ["applications": String(t.applications), "decided": String(t.decided)])),
+            Tile(
+                label: req.t("supervision.cases"), value: String(t.cases),
+                detail: req.t("supervision.casesDetail", ["applications": String(t.applications), "decided": String(t.decided)])),
             rate("online", t.onlineRate), rate("immediate", t.immediateRate), rate("near", t.nearRate), rate("oneVisit", t.oneVisitRate),
             rate("zeroVisit", t.zeroVisitRate), rate("onTime", t.onTimeRate),
             Tile(label: req.t("supervision.days"), value: days, detail: req.t("supervision.daysDetail", ["promised": promised])),
@@ -151,18 +181,25 @@ struct SupervisionPages {
     }
 
     private func ratingBars(_ t: SupervisionTotals, _ req: Request) -> [Bar] {
-        let counts: [(RatingLevel, Int)] = [(.veryGood, t.veryGood), (.good, t.good), (.fair, t.fair), (.poor, t.poor), (.veryPoor, t.veryPoor)]
+        let counts: [(RatingLevel, Int)] = [
+            (.veryGood, t.veryGood), (.good, t.good), (.fair, t.fair), (.poor, t.poor), (.veryPoor, t.veryPoor),
+        ]
         return counts.map { level, count in
             let rate = Rate(count, of: t.ratings)
-            return Bar(label: req.t("rating.level.\(level.rawValue)"), count: count, percent: rate.percent, width: Int(((rate.value ?? 0) * 100).rounded()))
+            return Bar(
+                label: req.t("rating.level.\(level.rawValue)"), count: count, percent: rate.percent,
+                width: Int(((rate.value ?? 0) * 100).rounded()))
         }
     }
 
     private func line(_ g: SupervisionQuery.Group, _ req: Request, href: String) -> Line {
         let t = g.totals
-        let days = t.averageDaysUsed.map { used in "\(String(format: "%.1f", used)) / \(String(format: "%.1f", t.averageDaysPromised ?? 0))" } ?? "—"
-        return Line(code: g.key, name: g.name.isEmpty ? "—" : g.name, cases: t.cases, decided: t.decided, onTime: t.onTimeRate.percent,
-                    immediate: t.immediateRate.percent, online: t.onlineRate.percent, oneVisit: t.oneVisitRate.percent, days: days,
-                    saved: t.saved, satisfaction: t.satisfactionRate.percent, href: href)
+        let days =
+            t.averageDaysUsed.map { used in "\(String(format: "%.1f", used)) / \(String(format: "%.1f", t.averageDaysPromised ?? 0))" }
+            ?? "—"
+        return Line(
+            code: g.key, name: g.name.isEmpty ? "—" : g.name, cases: t.cases, decided: t.decided, onTime: t.onTimeRate.percent,
+            immediate: t.immediateRate.percent, online: t.onlineRate.percent, oneVisit: t.oneVisitRate.percent, days: days,
+            saved: t.saved, satisfaction: t.satisfactionRate.percent, href: href)
     }
 }

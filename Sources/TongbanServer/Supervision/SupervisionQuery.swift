@@ -37,7 +37,8 @@ struct SupervisionScope: Sendable, Equatable {
 
     /// The rows of the scope, from both tables: a subquery to sum over.
     fileprivate func rows(monthly: Bool) -> SQLQueryString {
-        let columns = "day, region_code, department_id, department_name, item_code, item_name, " + SupervisionColumns.names.joined(separator: ", ")
+        let columns =
+            "day, region_code, department_id, department_name, item_code, item_name, " + SupervisionColumns.names.joined(separator: ", ")
         return parts(monthly: monthly).map { part -> SQLQueryString in
             "SELECT \(unsafeRaw: columns) FROM \(unsafeRaw: part.table) WHERE day >= \(bind: part.from.description) AND day <= \(bind: part.to.description)\(filters)"
         }.joined(separator: " UNION ALL ")
@@ -60,32 +61,42 @@ enum SupervisionQuery {
     }
 
     /// Totals per day that has any (with `monthly`, whole months come as their first day).
-    static func daily(_ scope: SupervisionScope, monthly: Bool, on db: any Database) async throws -> [(day: CalendarDate, totals: SupervisionTotals)] {
-        try await db.sql.raw("""
+    static func daily(_ scope: SupervisionScope, monthly: Bool, on db: any Database) async throws -> [(
+        day: CalendarDate, totals: SupervisionTotals
+    )] {
+        try await db.sql.raw(
+            """
             SELECT day, \(unsafeRaw: SupervisionColumns.sums) FROM (\(scope.rows(monthly: monthly))) r GROUP BY day ORDER BY day
-            """).all().compactMap { row in
+            """
+        ).all().compactMap { row in
             guard let day = CalendarDate(iso: try row.decode(column: "day", as: String.self)) else { return nil }
             return (day, try SupervisionColumns.totals(from: row))
         }
     }
 
     static func byDepartment(_ scope: SupervisionScope, on db: any Database) async throws -> [Group] {
-        try await db.sql.raw("""
+        try await db.sql.raw(
+            """
             SELECT department_id, MAX(department_name) AS name, \(unsafeRaw: SupervisionColumns.sums)
             FROM (\(scope.rows(monthly: true))) r GROUP BY department_id
-            """).all().map { row in
-            Group(key: try row.decodeNil(column: "department_id") ? "" : try row.decode(column: "department_id", as: UUID.self).uuidString,
-                  name: try row.decode(column: "name", as: String.self), totals: try SupervisionColumns.totals(from: row))
+            """
+        ).all().map { row in
+            Group(
+                key: try row.decodeNil(column: "department_id") ? "" : try row.decode(column: "department_id", as: UUID.self).uuidString,
+                name: try row.decode(column: "name", as: String.self), totals: try SupervisionColumns.totals(from: row))
         }
     }
 
     static func byItem(_ scope: SupervisionScope, on db: any Database) async throws -> [Group] {
-        try await db.sql.raw("""
+        try await db.sql.raw(
+            """
             SELECT item_code, MAX(item_name) AS name, \(unsafeRaw: SupervisionColumns.sums)
             FROM (\(scope.rows(monthly: true))) r WHERE item_code <> '' GROUP BY item_code
-            """).all().map { row in
-            Group(key: try row.decode(column: "item_code", as: String.self), name: try row.decode(column: "name", as: String.self),
-                  totals: try SupervisionColumns.totals(from: row))
+            """
+        ).all().map { row in
+            Group(
+                key: try row.decode(column: "item_code", as: String.self), name: try row.decode(column: "name", as: String.self),
+                totals: try SupervisionColumns.totals(from: row))
         }
     }
 }

@@ -47,12 +47,15 @@ enum SupervisionRollup {
             return try await db.write { tx in try await refresh(on: tx, now: now) }
         }
         let tx = db
-        try await tx.sql.raw("""
+        try await tx.sql.raw(
+            """
             INSERT INTO supervision_marks (name, mark) VALUES (\(bind: markName), \(bind: Date(timeIntervalSince1970: 0)))
             ON CONFLICT (name) DO NOTHING
-            """).run()
+            """
+        ).run()
         let lock = tx.isPostgres ? " FOR UPDATE" : ""
-        let mark = try await tx.sql.raw("SELECT mark FROM supervision_marks WHERE name = \(bind: markName)\(unsafeRaw: lock)")
+        let mark =
+            try await tx.sql.raw("SELECT mark FROM supervision_marks WHERE name = \(bind: markName)\(unsafeRaw: lock)")
             .first(decoding: Mark.self)?.mark ?? Date(timeIntervalSince1970: 0)
         let days = try await dirtyDays(since: mark.addingTimeInterval(-overlap), on: tx)
         var summary = Summary()
@@ -67,19 +70,22 @@ enum SupervisionRollup {
 
     /// The time of the last refresh, for "figures as of".
     static func lastRefresh(on db: any Database) async throws -> Date? {
-        let mark = try await db.sql.raw("SELECT mark FROM supervision_marks WHERE name = \(bind: markName)").first(decoding: Mark.self)?.mark
+        let mark = try await db.sql.raw("SELECT mark FROM supervision_marks WHERE name = \(bind: markName)").first(decoding: Mark.self)?
+            .mark
         return mark.flatMap { $0.timeIntervalSince1970 > 0 ? $0 : nil }
     }
 
     static func dirtyDays(since: Date, on db: any Database) async throws -> [String] {
         struct Day: Decodable { let day: String? }
-        let days = try await db.sql.raw("""
+        let days = try await db.sql.raw(
+            """
             SELECT DISTINCT a.submitted_on AS day FROM cases c JOIN applications a ON a.id = c.application_id
               WHERE c.updated_at > \(bind: since) AND a.submitted_on IS NOT NULL
             UNION SELECT DISTINCT rated_on AS day FROM ratings WHERE created_at > \(bind: since) OR revised_at > \(bind: since)
             UNION SELECT DISTINCT r.rated_on AS day FROM rating_follow_ups f JOIN ratings r ON r.id = f.rating_id WHERE f.updated_at > \(bind: since)
             UNION SELECT DISTINCT sent_on AS day FROM complaints WHERE updated_at > \(bind: since)
-            """).all(decoding: Day.self)
+            """
+        ).all(decoding: Day.self)
         return Set(days.compactMap(\.day)).sorted()
     }
 
@@ -88,7 +94,8 @@ enum SupervisionRollup {
         guard !days.isEmpty else { return 0 }
         let list = SQLList(days.map { SQLBind($0) })
         try await db.sql.raw("DELETE FROM supervision_daily WHERE day IN (\(list))").run()
-        let decided = "c.decided_on IS NOT NULL AND c.state IN (\(CaseFacts.decidedStates.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))"
+        let decided =
+            "c.decided_on IS NOT NULL AND c.state IN (\(CaseFacts.decidedStates.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))"
         let caseCounters: [String: String] = [
             "cases": "COUNT(*)",
             "applications": "SUM(CASE WHEN c.position = 0 THEN 1 ELSE 0 END)",
@@ -121,8 +128,10 @@ enum SupervisionRollup {
         func select(_ counters: [String: String]) -> String {
             SupervisionColumns.names.map { counters[$0] ?? "0" }.joined(separator: ", ")
         }
-        let columns = "day, region_code, department_id, department_name, item_code, item_name, " + SupervisionColumns.names.joined(separator: ", ")
-        try await db.sql.raw("""
+        let columns =
+            "day, region_code, department_id, department_name, item_code, item_name, " + SupervisionColumns.names.joined(separator: ", ")
+        try await db.sql.raw(
+            """
             INSERT INTO supervision_daily (\(unsafeRaw: columns))
             SELECT a.submitted_on, a.region_code, c.department_id, MAX(c.department_name), c.item_code, MAX(c.item_name), \(unsafeRaw: select(caseCounters))
             FROM cases c JOIN applications a ON a.id = c.application_id
@@ -130,27 +139,33 @@ enum SupervisionRollup {
                        WHERE application_id IN (SELECT id FROM applications WHERE submitted_on IN (\(list))) GROUP BY case_id) m ON m.case_id = c.id
             WHERE a.submitted_on IN (\(list)) AND a.status <> 'draft'
             GROUP BY a.submitted_on, a.region_code, c.department_id, c.item_code
-            """).run()
-        try await db.sql.raw("""
+            """
+        ).run()
+        try await db.sql.raw(
+            """
             INSERT INTO supervision_daily (\(unsafeRaw: columns))
             SELECT r.rated_on, r.region_code, r.department_id, MAX(r.department_name), '', '', \(unsafeRaw: select(ratingCounters))
             FROM ratings r LEFT JOIN rating_follow_ups f ON f.rating_id = r.id
             WHERE r.rated_on IN (\(list))
             GROUP BY r.rated_on, r.region_code, r.department_id
-            """).run()
+            """
+        ).run()
         let complaintCounters: [String: String] = [
             "complaints": "COUNT(*)",
             "complaints_answered": "SUM(CASE WHEN answered_on IS NOT NULL THEN 1 ELSE 0 END)",
             "complaints_on_time": "SUM(CASE WHEN answered_on IS NOT NULL AND answered_on <= due_on THEN 1 ELSE 0 END)",
         ]
-        try await db.sql.raw("""
+        try await db.sql.raw(
+            """
             INSERT INTO supervision_daily (\(unsafeRaw: columns))
             SELECT sent_on, region_code, department_id, MAX(department_name), COALESCE(item_code, ''), COALESCE(MAX(item_name), ''), \(unsafeRaw: select(complaintCounters))
             FROM complaints WHERE sent_on IN (\(list))
             GROUP BY sent_on, region_code, department_id, item_code
-            """).run()
+            """
+        ).run()
         struct Count: Decodable { let n: Int }
-        return try await db.sql.raw("SELECT COUNT(*) AS n FROM supervision_daily WHERE day IN (\(list))").first(decoding: Count.self)?.n ?? 0
+        return try await db.sql.raw("SELECT COUNT(*) AS n FROM supervision_daily WHERE day IN (\(list))").first(decoding: Count.self)?.n
+            ?? 0
     }
 
     /// The months' rows summed again from their days (`day` holds the month's first day).
@@ -158,16 +173,19 @@ enum SupervisionRollup {
         guard !months.isEmpty else { return }
         let starts = SQLList(months.map { SQLBind($0 + "-01") })
         // ranges rather than SUBSTR(day) so the index on day is used
-        let ranges: SQLQueryString = months.map { m -> SQLQueryString in "(day >= \(bind: m + "-01") AND day <= \(bind: m + "-31"))" }.joined(separator: " OR ")
+        let ranges: SQLQueryString = months.map { m -> SQLQueryString in "(day >= \(bind: m + "-01") AND day <= \(bind: m + "-31"))" }
+            .joined(separator: " OR ")
         try await db.sql.raw("DELETE FROM supervision_monthly WHERE day IN (\(starts))").run()
         let columns = SupervisionColumns.names.joined(separator: ", ")
         let sums = SupervisionColumns.names.map { "SUM(\($0))" }.joined(separator: ", ")
-        try await db.sql.raw("""
+        try await db.sql.raw(
+            """
             INSERT INTO supervision_monthly (day, region_code, department_id, department_name, item_code, item_name, \(unsafeRaw: columns))
             SELECT SUBSTR(day, 1, 7) || '-01', region_code, department_id, MAX(department_name), item_code, MAX(item_name), \(unsafeRaw: sums)
             FROM supervision_daily WHERE \(ranges)
             GROUP BY SUBSTR(day, 1, 7), region_code, department_id, item_code
-            """).run()
+            """
+        ).run()
     }
 
     /// Runs every `interval` seconds in a serving process, from a few seconds after it starts.

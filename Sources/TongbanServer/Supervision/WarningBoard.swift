@@ -9,9 +9,30 @@ import Vapor
 /// department and listed reddest and soonest due first. Supervisors see their region; other staff
 /// their own department.
 enum WarningBoard {
-    struct Count: Content { let department: String; var yellow: Int; var red: Int; var followUps: Int; var complaints: Int }
-    struct CaseLine: Content { let applicationID: UUID; let number: String?; let item: String; let department: String; let warning: String; let dueOn: String?; let state: String }
-    struct LateLine: Content { let id: UUID; let kind: String; let title: String; let department: String; let dueOn: String; let escalated: Bool }
+    struct Count: Content {
+        let department: String
+        var yellow: Int
+        var red: Int
+        var followUps: Int
+        var complaints: Int
+    }
+    struct CaseLine: Content {
+        let applicationID: UUID
+        let number: String?
+        let item: String
+        let department: String
+        let warning: String
+        let dueOn: String?
+        let state: String
+    }
+    struct LateLine: Content {
+        let id: UUID
+        let kind: String
+        let title: String
+        let department: String
+        let dueOn: String
+        let escalated: Bool
+    }
     struct Board: Content {
         let counts: [Count]
         let cases: [CaseLine]
@@ -23,7 +44,10 @@ enum WarningBoard {
     /// Lines listed per section; the counts cover everything.
     static let listLimit = 200
 
-    struct Scope { let region: RegionCode; let departmentID: UUID? }
+    struct Scope {
+        let region: RegionCode
+        let departmentID: UUID?
+    }
 
     static func board(_ scope: Scope, today: CalendarDate, on db: any Database) async throws -> Board {
         let prefix = scope.region.significantPrefix + "%"
@@ -31,35 +55,62 @@ enum WarningBoard {
         var caseFilter: SQLQueryString = "clock_running AND warning <> 'none' AND region_code LIKE \(bind: prefix)"
         if let department = scope.departmentID { caseFilter = caseFilter + " AND department_id = \(bind: department)" }
         func lateFilter(_ table: String) -> SQLQueryString {
-            var filter: SQLQueryString = "\(unsafeRaw: table).region_code LIKE \(bind: prefix) AND \(unsafeRaw: table).due_on < \(bind: today.description)"
+            var filter: SQLQueryString =
+                "\(unsafeRaw: table).region_code LIKE \(bind: prefix) AND \(unsafeRaw: table).due_on < \(bind: today.description)"
             if let department = scope.departmentID { filter = filter + " AND \(unsafeRaw: table).department_id = \(bind: department)" }
             return filter
         }
 
-        struct Grouped: Decodable { let department_name: String; let warning: String; let n: Int }
-        let grouped = try await db.sql.raw("""
+        struct Grouped: Decodable {
+            let department_name: String
+            let warning: String
+            let n: Int
+        }
+        let grouped = try await db.sql.raw(
+            """
             SELECT department_name, warning, COUNT(*) AS n FROM cases WHERE \(caseFilter) GROUP BY department_name, warning
-            """).all(decoding: Grouped.self)
-        struct Row: Decodable { let application_id: UUID; let number: String?; let item_name: String; let department_name: String; let warning: String; let due_on: String?; let state: String }
+            """
+        ).all(decoding: Grouped.self)
+        struct Row: Decodable {
+            let application_id: UUID
+            let number: String?
+            let item_name: String
+            let department_name: String
+            let warning: String
+            let due_on: String?
+            let state: String
+        }
         // red ones first, soonest due; yellow ones after if there is room
         var rows: [Row] = []
         for colour in ["red", "yellow"] where rows.count < listLimit {
-            rows += try await db.sql.raw("""
+            rows += try await db.sql.raw(
+                """
                 SELECT c.application_id, a.number, c.item_name, c.department_name, c.warning, c.due_on, c.state
                 FROM (SELECT application_id, item_name, department_name, warning, due_on, state FROM cases
                       WHERE \(caseFilter) AND warning = \(unsafeRaw: "'\(colour)'") ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit - rows.count))) c
                 JOIN applications a ON a.id = c.application_id ORDER BY c.due_on
-                """).all(decoding: Row.self)
+                """
+            ).all(decoding: Row.self)
         }
-        struct Late: Decodable { let id: UUID; let title: String; let department_name: String; let due_on: String; let escalated: Bool }
-        let followUps = try await db.sql.raw("""
+        struct Late: Decodable {
+            let id: UUID
+            let title: String
+            let department_name: String
+            let due_on: String
+            let escalated: Bool
+        }
+        let followUps = try await db.sql.raw(
+            """
             SELECT f.id, r.subject_name AS title, f.department_name, f.due_on, f.escalated FROM rating_follow_ups f JOIN ratings r ON r.id = f.rating_id
             WHERE f.state IN ('open', 'calledBack', 'scheduled') AND \(lateFilter("f")) ORDER BY f.due_on LIMIT \(unsafeRaw: String(listLimit))
-            """).all(decoding: Late.self)
-        let complaints = try await db.sql.raw("""
+            """
+        ).all(decoding: Late.self)
+        let complaints = try await db.sql.raw(
+            """
             SELECT id, title, department_name, due_on, escalated FROM complaints k
             WHERE state = 'open' AND \(lateFilter("k")) ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit))
-            """).all(decoding: Late.self)
+            """
+        ).all(decoding: Late.self)
 
         var counts: [String: Count] = [:]
         for g in grouped {
@@ -67,14 +118,35 @@ enum WarningBoard {
             if g.warning == "red" { count.red += g.n } else { count.yellow += g.n }
             counts[g.department_name] = count
         }
-        for f in followUps { counts[f.department_name, default: Count(department: f.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0)].followUps += 1 }
-        for c in complaints { counts[c.department_name, default: Count(department: c.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0)].complaints += 1 }
-        let late = followUps.map { LateLine(id: $0.id, kind: "followUp", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated) }
-            + complaints.map { LateLine(id: $0.id, kind: "complaint", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated) }
+        for f in followUps {
+            counts[f.department_name, default: Count(department: f.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0)]
+                .followUps += 1
+        }
+        for c in complaints {
+            counts[c.department_name, default: Count(department: c.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0)]
+                .complaints += 1
+        }
+        let late =
+            followUps.map {
+                LateLine(
+                    id: $0.id, kind: "followUp", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated)
+            }
+            + complaints.map {
+                LateLine(
+                    id: $0.id, kind: "complaint", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated
+                )
+            }
         return Board(
-            counts: counts.values.sorted { ($0.red, $0.yellow, $0.followUps + $0.complaints, $1.department) > ($1.red, $1.yellow, $1.followUps + $1.complaints, $0.department) },
-            cases: rows.map { CaseLine(applicationID: $0.application_id, number: $0.number, item: $0.item_name, department: $0.department_name,
-                                       warning: $0.warning, dueOn: $0.due_on, state: $0.state) },
+            counts: counts.values.sorted {
+                ($0.red, $0.yellow, $0.followUps + $0.complaints, $1.department) > (
+                    $1.red, $1.yellow, $1.followUps + $1.complaints, $0.department
+                )
+            },
+            cases: rows.map {
+                CaseLine(
+                    applicationID: $0.application_id, number: $0.number, item: $0.item_name, department: $0.department_name,
+                    warning: $0.warning, dueOn: $0.due_on, state: $0.state)
+            },
             late: late.sorted { $0.dueOn < $1.dueOn }, totalYellow: grouped.filter { $0.warning == "yellow" }.reduce(0) { $0 + $1.n },
             totalRed: grouped.filter { $0.warning == "red" }.reduce(0) { $0 + $1.n })
     }
@@ -92,8 +164,24 @@ struct WarningBoardPages {
         }
     }
 
-    struct CaseView: Encodable { let href: String; let number: String; let item: String; let department: String; let warning: String; let label: String; let dueOn: String; let state: String }
-    struct LateView: Encodable { let href: String; let kind: String; let title: String; let department: String; let dueOn: String; let escalated: Bool }
+    struct CaseView: Encodable {
+        let href: String
+        let number: String
+        let item: String
+        let department: String
+        let warning: String
+        let label: String
+        let dueOn: String
+        let state: String
+    }
+    struct LateView: Encodable {
+        let href: String
+        let kind: String
+        let title: String
+        let department: String
+        let dueOn: String
+        let escalated: Bool
+    }
     struct Context: Encodable {
         let page: PageContext
         let counts: [WarningBoard.Count]
@@ -109,15 +197,22 @@ struct WarningBoardPages {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/warnings") }
         let board = try await SupervisionDesk(context: req.context).warnings()
         let cases = board.cases.map {
-            CaseView(href: "/applications/\($0.applicationID)", number: $0.number ?? "—", item: $0.item, department: $0.department, warning: $0.warning,
-                     label: req.t("warning.\($0.warning)"), dueOn: $0.dueOn ?? "—", state: req.t("caseState.\($0.state)"))
+            CaseView(
+                href: "/applications/\($0.applicationID)", number: $0.number ?? "—", item: $0.item, department: $0.department,
+                warning: $0.warning,
+                label: req.t("warning.\($0.warning)"), dueOn: $0.dueOn ?? "—", state: req.t("caseState.\($0.state)"))
         }
         let late = board.late.map {
-            LateView(href: $0.kind == "complaint" ? "/complaints/\($0.id)" : "/follow-ups", kind: req.t("warnings.kind.\($0.kind)"), title: $0.title,
-                     department: $0.department, dueOn: $0.dueOn, escalated: $0.escalated)
+            LateView(
+                href: $0.kind == "complaint" ? "/complaints/\($0.id)" : "/follow-ups", kind: req.t("warnings.kind.\($0.kind)"),
+                title: $0.title,
+                department: $0.department, dueOn: $0.dueOn, escalated: $0.escalated)
         }
-        return try await req.view.render("warnings", Context(
-            page: req.pageContext(title: req.t("warnings.title")), counts: board.counts, cases: cases, late: late,
-            totalYellow: board.totalYellow, totalRed: board.totalRed, hasAny: !board.counts.isEmpty, limit: WarningBoard.listLimit)).encodeResponse(for: req)
+        return try await req.view.render(
+            "warnings",
+            Context(
+                page: req.pageContext(title: req.t("warnings.title")), counts: board.counts, cases: cases, late: late,
+                totalYellow: board.totalYellow, totalRed: board.totalRed, hasAny: !board.counts.isEmpty, limit: WarningBoard.listLimit)
+        ).encodeResponse(for: req)
     }
 }

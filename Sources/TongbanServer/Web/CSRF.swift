@@ -25,13 +25,15 @@ struct CSRFMiddleware: AsyncMiddleware {
         request.storage[TokenKey.self] = token
         let response = try await next.respond(to: request)
         if existing == nil {
-            response.cookies[Self.cookieName] = HTTPCookies.Value(string: token, path: "/", isSecure: request.isHTTPS, isHTTPOnly: true, sameSite: .strict)
+            response.cookies[Self.cookieName] = HTTPCookies.Value(
+                string: token, path: "/", isSecure: request.isHTTPS, isHTTPOnly: true, sameSite: .strict)
         }
         return response
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }

@@ -56,8 +56,9 @@ extension Request {
                 seesFollowUps: may(.handle) { actor, region in .followUp(regionCode: region, departmentID: actor.departmentID) }
                     || may(.supervise) { _, region in .followUp(regionCode: region, departmentID: nil) })
         }
-        return PageContext(title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
-                           csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),
-                           path: url.path, notice: notice)
+        return PageContext(
+            title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,
+            csrf: csrfToken, otherLanguage: other.rawValue, otherLanguageLabel: t("language.\(other.rawValue)"),
+            path: url.path, notice: notice)
     }
 }

@@ -14,8 +14,12 @@ struct SitePages {
     }
 
     func home(req: Request) async throws -> View {
-        let stats = req.t("home.stats", ["regions": String(try await Region.query(on: req.db).count()),
-                                         "departments": String(try await Department.query(on: req.db).count())])
+        let stats = req.t(
+            "home.stats",
+            [
+                "regions": String(try await Region.query(on: req.db).count()),
+                "departments": String(try await Department.query(on: req.db).count()),
+            ])
         let context = HomeContext(page: req.pageContext(title: req.t("home.title")), stats: stats)
         return try await req.view.render("home", context)
     }
@@ -23,9 +27,11 @@ struct SitePages {
     /// Remembers the choice in a cookie and goes back to a local page only.
     func switchLanguage(req: Request) throws -> Response {
         guard let language = req.parameters.get("code").flatMap(Language.init(tag:)) else { throw TongbanError.notFound("language") }
-        let back = req.query[String.self, at: "back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
+        let back =
+            req.query[String.self, at: "back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
         let response = req.redirect(to: back)
-        response.cookies["lang"] = HTTPCookies.Value(string: language.rawValue, maxAge: 365 * 24 * 3600, path: "/", isHTTPOnly: true, sameSite: .lax)
+        response.cookies["lang"] = HTTPCookies.Value(
+            string: language.rawValue, maxAge: 365 * 24 * 3600, path: "/", isHTTPOnly: true, sameSite: .lax)
         return response
     }
 }

@@ -4,7 +4,8 @@ import Vapor
 /// than FileMiddleware, so other requests never touch the file system.
 struct StaticFiles {
     static let types: [String: HTTPMediaType] = [
-        "css": .css, "svg": HTTPMediaType(type: "image", subType: "svg+xml"), "png": .png, "ico": HTTPMediaType(type: "image", subType: "x-icon"),
+        "css": .css, "svg": HTTPMediaType(type: "image", subType: "svg+xml"), "png": .png,
+        "ico": HTTPMediaType(type: "image", subType: "x-icon"),
         "js": HTTPMediaType(type: "text", subType: "javascript", parameters: ["charset": "utf-8"]),
     ]
 
@@ -13,7 +14,7 @@ struct StaticFiles {
         app.get("static", "**") { req async throws -> Response in
             let parts = req.parameters.getCatchall()
             guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\\") }),
-                  let ext = parts.last?.split(separator: ".").last.map(String.init), let type = Self.types[ext]
+                let ext = parts.last?.split(separator: ".").last.map(String.init), let type = Self.types[ext]
             else { throw TongbanError.notFound(req.url.path) }
             let path = root + parts.joined(separator: "/")
             guard FileManager.default.fileExists(atPath: path) else { throw TongbanError.notFound(req.url.path) }
