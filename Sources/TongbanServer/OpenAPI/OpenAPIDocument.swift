@@ -448,7 +448,8 @@ enum OpenAPIDocument {
 
     static let encoded: Data = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // sorted: the same bytes from every process (a keyed container keeps no order of its own)
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return (try? encoder.encode(document)) ?? Data()
     }()
 
