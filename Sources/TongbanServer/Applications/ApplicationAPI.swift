@@ -21,6 +21,8 @@ struct ApplicationAPI {
     }
 
     func apply(req: Request) async throws -> Response {
+        // who asks first: a stranger is told to sign in, whatever the body
+        _ = try req.requireAccount()
         let body = try req.content.decode(ApplyBody.self)
         let submission = ApplicationSubmission(context: req.context, parts: ApplyingParts(req.application))
         let created = try await submission.apply(body, idempotencyKey: req.headers.first(name: "Idempotency-Key"))

@@ -68,3 +68,33 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// A request body's optional members may be sent as `null`: the server decodes them as absent. Each
+    /// property a schema does not require is said to take `null` too, beside what it says.
+    func optionalsNullable() -> JSONValue {
+        switch self {
+        case let .array(values):
+            return .array(values.map { $0.optionalsNullable() })
+        case let .object(pairs):
+            var required: Set<String> = []
+            for case let ("required", .array(names)) in pairs {
+                for case let .string(name) in names { required.insert(name) }
+            }
+            return .object(
+                pairs.map { key, value in
+                    guard key == "properties", case let .object(properties) = value else { return (key, value.optionalsNullable()) }
+                    let members = properties.map { name, schema in
+                        (name, required.contains(name) ? schema.optionalsNullable() : schema.optionalsNullable().allowingNull())
+                    }
+                    return (key, .object(members))
+                })
+        default:
+            return self
+        }
+    }
+
+    private func allowingNull() -> JSONValue {
+        ["anyOf": [self, ["type": "null"]]]
+    }
+}

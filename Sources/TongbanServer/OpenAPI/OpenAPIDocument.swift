@@ -440,7 +440,7 @@ enum OpenAPIDocument {
             ],
             "paths": .object(paths.map { ($0.0, .object($0.1)) }),
             "components": [
-                "schemas": .object(schemas.map { ($0.0, $0.1.boundingIntegers(to: maxSafeInteger)) } + responseSchemas),
+                "schemas": .object(schemas.map { ($0.0, $0.1.boundingIntegers(to: maxSafeInteger).optionalsNullable()) } + responseSchemas),
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
             ],
         ]
