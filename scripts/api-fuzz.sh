@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the JSON API from its own /openapi.json with schemathesis (PyPI): every check — no 5xx,
 # every status and answer as documented, invalid requests refused, valid ones accepted — signed in
-# as each kind of account in turn (and as nobody). The few operations where a valid-looking request
+# as each kind of account in turn (and as nobody), the system administrator last (its run may
+# disable accounts). The few operations where a valid-looking request
 # may rightly be refused (a check character, something that must exist, a real calendar day) are
 # listed with their rule in scripts/schemathesis.toml.
 # Usage: scripts/api-fuzz.sh [base URL] [examples per operation and account]
@@ -14,20 +15,25 @@ command -v schemathesis >/dev/null || pip install -q schemathesis
 password="Tongban-demo-2026"
 # the demo accounts (README): a person, an enterprise, and staff of each role
 logins=(anonymous 330106199003071236 91330106MA2KXTW08L clerk reviewer.amr supervisor catalog data data.police admin)
+logs=$(mktemp -d /tmp/api-fuzz.XXXXXX)
 failed=0
 for login in "${logins[@]}"; do
   auth=()
   if [ "$login" != anonymous ]; then
-    token=$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-      -d "{\"login\":\"$login\",\"password\":\"$password\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])')
+    # a system administrator's run may disable accounts (the fuzz changes what it may): fuzz a fresh data folder
+    if ! token=$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+        -d "{\"login\":\"$login\",\"password\":\"$password\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])'); then
+      echo "cannot sign in as $login: fuzz a server started on a fresh data folder"
+      exit 1
+    fi
     auth=(-H "Authorization: Bearer $token")
   fi
   echo "== as $login"
   if ! schemathesis --config-file "$here/schemathesis.toml" run "$base/openapi.json" "${auth[@]}" \
-      --max-examples "$examples" --seed 20261124 --no-color --warnings off >"/tmp/api-fuzz-$login.log" 2>&1; then
+      --max-examples "$examples" --seed 20261124 --no-color --warnings off >"$logs/$login.log" 2>&1; then
     failed=1
-    grep -E "^_{3,} |^- ST[0-9]+|curl -X" "/tmp/api-fuzz-$login.log" | head -n 40
+    grep -E "^_{3,} |^- ST[0-9]+|curl -X" "$logs/$login.log" | head -n 40
   fi
-  grep -E "^  [0-9]+ generated|^=+ .* in [0-9.]+s =+$" "/tmp/api-fuzz-$login.log" | tail -n 2
+  grep -E "^  [0-9]+ generated|^=+ .* in [0-9.]+s =+$" "$logs/$login.log" | tail -n 2
 done
-[ "$failed" = 0 ] && echo "api fuzz: 0 failures" || { echo "api fuzz: failures above (logs in /tmp/api-fuzz-*.log)"; exit 1; }
+[ "$failed" = 0 ] && echo "api fuzz: 0 failures" || { echo "api fuzz: failures above (logs in $logs)"; exit 1; }
