@@ -87,6 +87,11 @@ struct UseCaseContext: Sendable {
 
     /// Asks the one policy and throws its refusal.
     func authorize(_ action: Action, _ resource: Resource) throws {
+        try Self.authorize(actor, action, resource)
+    }
+
+    /// The policy's refusal as the error a user is shown.
+    static func authorize(_ actor: Actor?, _ action: Action, _ resource: Resource) throws {
         if case let .deny(reason) = Policy.decide(actor, action, resource) {
             throw TongbanError.denied(reason)
         }

@@ -46,7 +46,7 @@ struct SubmissionPlan: @unchecked Sendable {
     ) throws {
         let target = intent.target
         let onBehalf = intent.caller.kind == .staff
-        let actorLabel = AuditEvent.label(intent.caller)
+        let actorLabel = intent.caller.auditLabel
         let encoder = CatalogEntry.encoder
         let application = draft?.application ?? ApplicationRecord()
         if draft == nil {
@@ -213,12 +213,5 @@ struct MaterialUpload: Sendable {
         material.sha256 = sha256
         material.uploadedAt = now
         return material
-    }
-}
-
-extension AuditEvent {
-    /// How an account is named on timelines and in the audit trail: its kind and its name.
-    static func label(_ account: Account) -> String {
-        account.auditLabel
     }
 }

@@ -24,10 +24,6 @@ extension OpenAPIDocument {
         ["type": "string", "enum": .array(words.map { .string($0) })]
     }
 
-    static func shape(_ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
-        object(properties, required: required)
-    }
-
     static let responseSchemas: [(String, JSONValue)] =
         applicationSchemas + hallSchemas + ratingSchemas + sharingSchemas + supervisionSchemas
 
@@ -36,13 +32,13 @@ extension OpenAPIDocument {
     static let applicationSchemas: [(String, JSONValue)] = [
         (
             "ApplicationTarget",
-            shape(
+            object(
                 [("kind", oneOf(["item", "bundle"])), ("code", text), ("version", integer), ("name", text)],
                 required: ["kind", "code", "version", "name"])
         ),
         (
             "Task",
-            shape(
+            object(
                 [
                     ("id", uuid), ("name", text), ("kind", text), ("department", text), ("status", text),
                     ("parallelGroup", text), ("openedOn", day), ("dueOn", day), ("claimed", boolean), ("opinion", text),
@@ -53,7 +49,7 @@ extension OpenAPIDocument {
         ("CaseRecord", caseRecord),
         (
             "Case",
-            shape(
+            object(
                 [
                     ("id", uuid), ("itemCode", text), ("itemVersion", integer), ("itemName", text), ("department", text),
                     ("state", text), ("version", integer), ("limitDays", integer), ("acceptedOn", day), ("dueOn", day),
@@ -68,7 +64,7 @@ extension OpenAPIDocument {
         ),
         (
             "TimelineEntry",
-            shape(
+            object(
                 [
                     ("at", instant), ("actor", text), ("action", text), ("caseID", uuid), ("from", text), ("to", text),
                     ("detail", text),
@@ -77,7 +73,7 @@ extension OpenAPIDocument {
         ),
         (
             "InboxLine",
-            shape(
+            object(
                 [
                     ("task", ref("Task")), ("caseID", uuid), ("applicationID", uuid), ("applicationNumber", text),
                     ("itemName", text), ("warning", oneOf(["none", "yellow", "red"])),
@@ -86,7 +82,7 @@ extension OpenAPIDocument {
         ),
         (
             "VerificationLine",
-            shape(
+            object(
                 [
                     ("caseID", uuid), ("applicationID", uuid), ("applicationNumber", text), ("itemName", text),
                     ("applicantName", text), ("dueOn", day), ("overdue", boolean),
@@ -95,18 +91,18 @@ extension OpenAPIDocument {
         ),
         (
             "StoredMaterial",
-            shape(
+            object(
                 [
                     ("id", uuid), ("key", text), ("filename", text), ("contentType", text), ("size", integer),
                     ("sha256", ["type": "string", "pattern": "^[0-9a-f]{64}$"]),
                 ],
                 required: ["id", "key", "filename", "contentType", "size", "sha256"])
         ),
-        ("StatusLine", shape([("item", text), ("state", text), ("dueOn", day)], required: ["item", "state"])),
-        ("LicenseField", shape([("key", text), ("label", text), ("value", text)], required: ["key", "label", "value"])),
+        ("StatusLine", object([("item", text), ("state", text), ("dueOn", day)], required: ["item", "state"])),
+        ("LicenseField", object([("key", text), ("label", text), ("value", text)], required: ["key", "label", "value"])),
         (
             "WalletLicense",
-            shape(
+            object(
                 [
                     ("identifier", text), ("typeCode", text), ("typeName", text), ("issuerName", text), ("issuedOn", day),
                     ("validUntil", day), ("status", text), ("fields", map(text)), ("token", text), ("verifyURL", text),
@@ -121,32 +117,32 @@ extension OpenAPIDocument {
     /// The case's record as the state machine keeps it (and as it is stored): its dates are
     /// `{year, month, day}` objects, unlike the ISO dates elsewhere in the answer.
     static let caseRecord: JSONValue = {
-        let day = shape(
+        let day = object(
             [
                 ("year", integer), ("month", ["type": "integer", "minimum": 1, "maximum": 12]),
                 ("day", ["type": "integer", "minimum": 1, "maximum": 31]),
             ],
             required: ["year", "month", "day"])
-        let pause = shape([("from", day), ("until", day)], required: ["from"])
-        let decision = shape(
+        let pause = object([("from", day), ("until", day)], required: ["from"])
+        let decision = object(
             [
                 ("approved", boolean), ("route", text), ("on", day), ("reasons", text), ("legalBasis", text),
                 ("trace", texts),
             ],
             required: ["approved", "route", "on", "reasons", "legalBasis"])
-        let refusal = shape([("reason", text), ("legalBasis", text), ("on", day)], required: ["reason", "legalBasis", "on"])
-        let delivery = shape([("method", text), ("trackingNumber", text), ("on", day)], required: ["method", "on"])
+        let refusal = object([("reason", text), ("legalBasis", text), ("on", day)], required: ["reason", "legalBasis", "on"])
+        let delivery = object([("method", text), ("trackingNumber", text), ("on", day)], required: ["method", "on"])
         let verification: JSONValue = [
             "oneOf": [
-                shape([("pending", shape([("due", day)], required: ["due"]))], required: ["pending"]),
-                shape([("passed", shape([("on", day)], required: ["on"]))], required: ["passed"]),
-                shape([("failed", shape([("on", day), ("reason", text)], required: ["on", "reason"]))], required: ["failed"]),
+                object([("pending", object([("due", day)], required: ["due"]))], required: ["pending"]),
+                object([("passed", object([("on", day)], required: ["on"]))], required: ["passed"]),
+                object([("failed", object([("on", day), ("reason", text)], required: ["on", "reason"]))], required: ["failed"]),
             ]
         ]
-        let commitment = shape(
+        let commitment = object(
             [("text", text), ("sha256", text), ("signedBy", text), ("signedOn", day), ("inPerson", boolean)],
             required: ["text", "sha256", "signedBy", "signedOn", "inPerson"])
-        return shape(
+        return object(
             [
                 ("state", text), ("limit", integer), ("submittedOn", day), ("acceptedOn", day), ("returnReasons", texts),
                 ("correction", texts), ("owed", texts), ("owedDue", day), ("procedure", text), ("procedurePauses", boolean),
@@ -161,16 +157,16 @@ extension OpenAPIDocument {
     static let hallSchemas: [(String, JSONValue)] = [
         (
             "Hall",
-            shape(
+            object(
                 [
                     ("id", uuid), ("name", text), ("address", text), ("regionCode", text),
                     ("hours", ref("OpeningHours")), ("today", texts), ("openNow", boolean), ("slotMinutes", integer),
                     ("bookingDays", integer),
-                    ("categories", list(shape([("code", text), ("name", text), ("waiting", integer)], required: ["code", "name"]))),
+                    ("categories", list(object([("code", text), ("name", text), ("waiting", integer)], required: ["code", "name"]))),
                     (
                         "windows",
                         list(
-                            shape(
+                            object(
                                 [
                                     ("id", uuid), ("number", integer), ("name", text), ("categories", texts),
                                     ("open", boolean),
@@ -183,16 +179,16 @@ extension OpenAPIDocument {
                     "categories",
                 ])
         ),
-        ("OpeningHours", shape([("weekdays", map(texts)), ("holidays", texts)], required: ["weekdays"])),
+        ("OpeningHours", object([("weekdays", map(texts)), ("holidays", texts)], required: ["weekdays"])),
         (
             "SlotDay",
-            shape(
+            object(
                 [
                     ("date", day), ("open", boolean), ("holiday", text), ("hours", texts),
                     (
                         "slots",
                         list(
-                            shape(
+                            object(
                                 [
                                     ("start", text), ("end", text), ("capacity", integer), ("booked", integer),
                                     ("available", integer), ("past", boolean),
@@ -204,7 +200,7 @@ extension OpenAPIDocument {
         ),
         (
             "Appointment",
-            shape(
+            object(
                 [
                     ("id", uuid), ("hall", uuid), ("item", text), ("itemName", text), ("category", text), ("date", day),
                     ("start", text), ("end", text), ("status", oneOf(["booked", "cancelled", "checked_in"])),
@@ -214,7 +210,7 @@ extension OpenAPIDocument {
         ),
         (
             "Ticket",
-            shape(
+            object(
                 [
                     ("id", uuid), ("label", text), ("hall", uuid), ("hallName", text), ("category", text), ("categoryName", text),
                     ("channel", oneOf(["online", "kiosk", "appointment"])),
@@ -229,32 +225,32 @@ extension OpenAPIDocument {
         ),
         (
             "Board",
-            shape(
+            object(
                 [
                     ("hall", text), ("open", boolean),
                     (
                         "calls",
                         list(
-                            shape(
+                            object(
                                 [("label", text), ("window", text), ("at", instant), ("current", boolean)],
                                 required: ["label", "window", "at", "current"]))
                     ),
                     (
                         "queues",
-                        list(shape([("code", text), ("name", text), ("waiting", integer)], required: ["code", "name", "waiting"]))
+                        list(object([("code", text), ("name", text), ("waiting", integer)], required: ["code", "name", "waiting"]))
                     ),
                 ],
                 required: ["hall", "open", "calls", "queues"])
         ),
         (
             "WindowSession",
-            shape(
+            object(
                 [("window", uuid), ("windowName", text), ("clerk", text), ("openedAt", instant)],
                 required: ["window", "windowName", "clerk", "openedAt"])
         ),
         (
             "HallSetupAnswer",
-            shape(
+            object(
                 [("id", uuid), ("regionCode", text), ("version", integer), ("setup", ref("HallSetup"))],
                 required: ["id", "regionCode", "version", "setup"])
         ),
@@ -262,27 +258,27 @@ extension OpenAPIDocument {
     ]
 
     static let hallReport: JSONValue = {
-        let figures = shape(
+        let figures = object(
             [
                 ("hour", integer), ("category", text), ("days", integer), ("arrivals", integer), ("arrivalsPerHour", number),
                 ("meanWaitMinutes", number), ("p90WaitMinutes", number), ("meanServiceMinutes", number), ("served", integer),
                 ("noShows", integer), ("windowsOpen", number),
             ],
             required: ["hour", "category", "days", "arrivals", "arrivalsPerHour", "served", "noShows", "windowsOpen"])
-        let advice = shape(
+        let advice = object(
             [
                 ("hour", integer), ("category", text), ("arrivalsPerHour", number), ("serviceMinutes", number),
                 ("recommended", integer), ("windowsOpen", number), ("expectedShare", number),
             ],
             required: ["hour", "category", "arrivalsPerHour", "serviceMinutes", "windowsOpen"])
-        let total = shape(
+        let total = object(
             [
                 ("hour", integer), ("arrivalsPerHour", number), ("serviceMinutes", number), ("windowsOpen", number),
                 ("pooled", integer), ("dedicated", integer),
             ],
             required: ["hour", "arrivalsPerHour", "serviceMinutes", "windowsOpen"])
-        let target = shape([("share", number), ("withinMinutes", number)], required: ["share", "withinMinutes"])
-        return shape(
+        let target = object([("share", number), ("withinMinutes", number)], required: ["share", "withinMinutes"])
+        return object(
             [
                 ("hall", text), ("from", day), ("to", day), ("target", target), ("figures", list(figures)), ("advice", list(advice)),
                 ("totals", list(total)), ("sampleTickets", integer),
@@ -296,7 +292,7 @@ extension OpenAPIDocument {
     static let ratingSchemas: [(String, JSONValue)] = [
         (
             "FollowUp",
-            shape(
+            object(
                 [
                     ("id", uuid), ("rating", uuid), ("department", text),
                     ("state", oneOf(FollowUpState.allCases.map(\.rawValue))),
@@ -312,7 +308,7 @@ extension OpenAPIDocument {
         ),
         (
             "GivenRating",
-            shape(
+            object(
                 [
                     ("id", uuid), ("occasion", oneOf(["application", "visit"])), ("subject", uuid), ("subjectName", text),
                     ("department", text), ("level", ["type": "integer", "minimum": 1, "maximum": 5]), ("reasons", texts),
@@ -326,7 +322,7 @@ extension OpenAPIDocument {
         ),
         (
             "ComplaintAnswered",
-            shape(
+            object(
                 [
                     ("id", uuid), ("kind", oneOf(ComplaintKind.allCases.map(\.rawValue))),
                     ("subject", oneOf(ComplaintSubject.allCases.map(\.rawValue))), ("target", text), ("about", text),
@@ -347,14 +343,14 @@ extension OpenAPIDocument {
     static let sharingSchemas: [(String, JSONValue)] = [
         (
             "DataResource",
-            shape(
+            object(
                 [
                     ("code", text), ("name", text), ("nameEn", text), ("owner", ref("ItemDepartment")),
                     ("subject", oneOf(["person", "enterprise"])),
                     (
                         "fields",
                         list(
-                            shape(
+                            object(
                                 [
                                     ("key", text), ("label", text), ("labelEn", text),
                                     ("sensitivity", oneOf(["public", "internal", "sensitive", "core"])),
@@ -371,7 +367,7 @@ extension OpenAPIDocument {
         ),
         (
             "Grant",
-            shape(
+            object(
                 [
                     ("id", uuid), ("resource", text), ("resourceName", text), ("requester", text), ("owner", text), ("fields", texts),
                     ("purpose", text), ("legalBasis", text), ("days", integer),
@@ -385,7 +381,7 @@ extension OpenAPIDocument {
         ),
         (
             "ClientCreated",
-            shape(
+            object(
                 [
                     ("id", uuid), ("name", text), ("department", text),
                     ("clearance", oneOf(["public", "internal", "sensitive", "core"])), ("ratePerMinute", integer),
@@ -395,7 +391,7 @@ extension OpenAPIDocument {
         ),
         (
             "LookupResult",
-            shape(
+            object(
                 [
                     ("resource", text), ("subject", ["type": "string", "description": "an identity number masked"]),
                     ("fields", map(text)), ("masked", texts), ("grant", uuid), ("readAt", instant),
@@ -404,12 +400,12 @@ extension OpenAPIDocument {
         ),
         (
             "DataAccess",
-            shape(
+            object(
                 [
                     (
                         "consents",
                         list(
-                            shape(
+                            object(
                                 [
                                     ("id", uuid), ("applicationID", uuid), ("material", text),
                                     ("via", oneOf(["license", "data"])), ("source", text), ("sourceName", text),
@@ -424,7 +420,7 @@ extension OpenAPIDocument {
                     (
                         "reads",
                         list(
-                            shape(
+                            object(
                                 [
                                     ("at", instant), ("reader", text), ("source", text), ("sourceName", text),
                                     ("fields", texts), ("purpose", text), ("basis", text),
@@ -436,12 +432,12 @@ extension OpenAPIDocument {
         ),
         (
             "SharedMaterial",
-            shape(
+            object(
                 [
                     ("materialKey", text), ("material", text), ("via", oneOf(["license", "data"])), ("sourceName", text),
                     ("sourceRef", text), ("departments", texts), ("consentUntil", day), ("note", text), ("status", text),
                     ("readable", boolean),
-                    ("fields", list(shape([("label", text), ("value", text)], required: ["label", "value"]))),
+                    ("fields", list(object([("label", text), ("value", text)], required: ["label", "value"]))),
                 ],
                 required: [
                     "materialKey", "material", "via", "sourceName", "sourceRef", "departments", "consentUntil",
@@ -453,10 +449,10 @@ extension OpenAPIDocument {
     // MARK: supervision
 
     static let supervisionSchemas: [(String, JSONValue)] = [
-        ("Rate", shape([("part", integer), ("whole", integer)], required: ["part", "whole"])),
+        ("Rate", object([("part", integer), ("whole", integer)], required: ["part", "whole"])),
         (
             "Figures",
-            shape(
+            object(
                 [
                     ("cases", integer), ("applications", integer), ("decided", integer), ("refused", integer), ("withdrawn", integer),
                     ("online", ref("Rate")), ("immediate", ref("Rate")), ("near", ref("Rate")), ("oneVisit", ref("Rate")),
@@ -464,7 +460,7 @@ extension OpenAPIDocument {
                     ("averageDaysPromised", number), ("materialsSaved", integer),
                     (
                         "ratings",
-                        shape(
+                        object(
                             [
                                 ("veryGood", integer), ("good", integer), ("fair", integer), ("poor", integer),
                                 ("veryPoor", integer),
@@ -482,25 +478,25 @@ extension OpenAPIDocument {
         ),
         (
             "SupervisionFigures",
-            shape(
+            object(
                 [
                     ("from", day), ("to", day), ("region", text), ("department", uuid), ("item", text),
                     ("step", oneOf(["day", "week", "month"])), ("asOf", instant), ("totals", ref("Figures")),
-                    ("trend", list(shape([("start", day), ("figures", ref("Figures"))], required: ["start", "figures"]))),
+                    ("trend", list(object([("start", day), ("figures", ref("Figures"))], required: ["start", "figures"]))),
                     ("departments", list(ref("FiguresLine"))), ("items", list(ref("FiguresLine"))),
                     ("demoData", ["type": "string", "description": "含演示数据 …, when sample cases are counted"]),
                 ],
                 required: ["from", "to", "step", "totals", "trend", "departments", "items"])
         ),
-        ("FiguresLine", shape([("key", text), ("name", text), ("figures", ref("Figures"))], required: ["key", "name", "figures"])),
+        ("FiguresLine", object([("key", text), ("name", text), ("figures", ref("Figures"))], required: ["key", "name", "figures"])),
         (
             "WarningBoard",
-            shape(
+            object(
                 [
                     (
                         "counts",
                         list(
-                            shape(
+                            object(
                                 [
                                     ("department", text), ("yellow", integer), ("red", integer),
                                     ("followUps", integer), ("complaints", integer),
@@ -510,7 +506,7 @@ extension OpenAPIDocument {
                     (
                         "cases",
                         list(
-                            shape(
+                            object(
                                 [
                                     ("applicationID", uuid), ("number", text), ("item", text), ("department", text),
                                     ("warning", oneOf(["yellow", "red"])), ("dueOn", day), ("state", text),
@@ -520,7 +516,7 @@ extension OpenAPIDocument {
                     (
                         "late",
                         list(
-                            shape(
+                            object(
                                 [
                                     ("id", uuid), ("kind", oneOf(["followUp", "complaint"])), ("title", text),
                                     ("department", text), ("dueOn", day), ("escalated", boolean),

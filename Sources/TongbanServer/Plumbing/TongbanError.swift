@@ -34,7 +34,7 @@ struct TongbanError: Error, Sendable {
 extension Request {
     /// Whether the policy lets the signed-in account do it (for what a page offers).
     func allows(_ action: Action, _ resource: Resource) -> Bool {
-        context.allows(action, resource)
+        Policy.decide(currentActor, action, resource).isAllowed
     }
 
     /// The signed-in account's own records (a person or an enterprise, never staff).
@@ -42,6 +42,6 @@ extension Request {
 
     /// Asks the one policy and throws its refusal.
     func authorize(_ action: Action, _ resource: Resource) throws {
-        try context.authorize(action, resource)
+        try UseCaseContext.authorize(currentActor, action, resource)
     }
 }

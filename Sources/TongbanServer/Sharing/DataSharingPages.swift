@@ -144,7 +144,6 @@ struct DataSharingPages {
     func request(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         let desk = SharingGrantDesk(context: req.context, resources: req.application.dataResources)
-        _ = try await desk.department(for: .create)
         let form = try req.content.decode(RequestForm.self)
         let body = DataSharingAPI.GrantRequest(
             resource: form.resource, fields: form.fields ?? [], purpose: form.purpose,
@@ -202,7 +201,6 @@ struct DataSharingPages {
     func createClient(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         let desk = SharingGrantDesk(context: req.context, resources: req.application.dataResources)
-        _ = try await desk.department(for: .edit)
         let form = try req.content.decode(ClientForm.self)
         let body = DataSharingAPI.ClientRequest(
             name: form.name, clearance: form.clearance,
