@@ -49,33 +49,81 @@ struct CatalogSearchTests {
         for _ in 0..<40 {
             let docs = (0..<300).map { i in
                 let word = { (n: Int) in String((0..<n).map { _ in alphabet.randomElement(using: &rng)! }) }
+                // few distinct departments and materials, as in a real catalog, one of them also a keyword
+                let shared = word(3)
                 return doc(
-                    "C\(i)", word(Int.random(in: 2...10, using: &rng)), department: word(4), materials: [word(5), word(3)],
-                    keywords: [word(2)], kind: Bool.random(using: &rng) ? .licensing : .publicService,
+                    "C\(i)", word(Int.random(in: 2...10, using: &rng)), department: word(2),
+                    materials: [word(5), word(3), shared].shuffled(using: &rng),
+                    keywords: Bool.random(using: &rng) ? [word(2), shared] : [],
+                    kind: Bool.random(using: &rng) ? .licensing : .publicService,
                     region: regions.randomElement(using: &rng)!, online: Bool.random(using: &rng))
             }
             let index = CatalogSearchIndex(documents: docs)
             for _ in 0..<25 {
-                let query = String((0..<Int.random(in: 1...4, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+                let query = String((0..<Int.random(in: 1...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
                 let filter = SearchFilter(
                     kind: Bool.random(using: &rng) ? .licensing : nil,
+                    departmentCode: Int.random(in: 0..<4, using: &rng) == 0 ? docs.randomElement(using: &rng)!.departmentName : nil,
                     region: Bool.random(using: &rng) ? try! RegionCode("330100") : nil,
                     onlineOnly: Bool.random(using: &rng))
                 let expected = docs.filter { d in
                     [d.name, d.code.lowercased(), d.keywords.joined(separator: " "), d.departmentName, d.materials.joined(separator: " ")]
                         .contains { $0.contains(query) }
                         && (filter.kind == nil || d.kind == filter.kind)
+                        && (filter.departmentCode == nil || d.departmentName == filter.departmentCode)
                         && (filter.region == nil || filter.region!.contains(d.regionCode))
                         && (!filter.onlineOnly || d.online)
                 }
                 let results = index.search(query, filter: filter, limit: 1000)
                 #expect(results.total == expected.count)
                 #expect(Set(results.hits.map(\.code)) == Set(expected.map(\.code)))
+                // a hit is the document as it was given, every field of it
+                #expect(results.hits.allSatisfy { hit in docs.contains(hit) })
                 // a name match never ranks below a document matching only elsewhere
                 let inName = results.hits.map { $0.name.contains(query) }
                 #expect(inName == inName.sorted { $0 && !$1 })
                 let page = index.search(query, filter: filter, offset: 5, limit: 5)
                 #expect(page.hits.map(\.code) == Array(results.hits.dropFirst(5).prefix(5)).map(\.code))
+            }
+        }
+    }
+
+    @Test("a result carries every field of its item: sub-item, keywords, department code, days, visits, version")
+    func documentsRoundTrip() {
+        let given = [
+            SearchDocument(
+                code: "11330100MB0000001X4000000000000001", name: "食品经营许可", subItemName: "新办", keywords: ["餐饮", "食品"],
+                departmentName: "市场监督管理局", departmentCode: "11330100MB0000001X", materials: ["营业执照", "", "营业执照"],
+                kind: .licensing, regionCode: try! RegionCode("330106"), level: .county, online: false, promisedDays: nil,
+                visits: 2, version: 7),
+            doc("A2", "食品生产许可", keywords: ["食品"]),
+        ]
+        let index = CatalogSearchIndex(documents: given)
+        #expect(index.search("食品").hits.map(\.code) == ["11330100MB0000001X4000000000000001", "A2"])  // a tie: index order
+        #expect(index.search("食品经营").hits == [given[0]])
+        #expect(index.search("", filter: SearchFilter(departmentCode: "11330100MB0000001X")).hits == [given[0]])
+        #expect(index.search("mb0000001x4").hits == [given[0]])
+    }
+
+    @Test("packed postings give back every list as it was appended, whatever the gaps between its numbers")
+    func packedPostings() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<50 {
+            var expected: [UInt64: [UInt32]] = [:]
+            var builder = PackedPostings.Builder()
+            for number in 0..<2_000 {
+                for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                    let key = UInt64.random(in: 0..<40, using: &rng) << 40
+                    let value = UInt32(number) * UInt32.random(in: 1...2_000_000, using: &rng) / 2_000
+                    guard value >= expected[key]?.last ?? 0 else { continue }
+                    builder.append(value, to: key)
+                    if expected[key]?.last != value { expected[key, default: []].append(value) }
+                }
+            }
+            let packed = builder.build()
+            for key in (0..<40).map({ UInt64($0) << 40 }) {
+                #expect(packed.numbers(key) == expected[key] ?? [])
+                #expect(packed.count(key) == expected[key]?.count ?? 0)
             }
         }
     }

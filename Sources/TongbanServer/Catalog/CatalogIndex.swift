@@ -39,23 +39,29 @@ final class CatalogIndexHolder: Sendable {
     }
 
     private func current(on db: any Database) async throws -> State {
-        let (known, fresh) = state.withLockedValue { ($0, $0.checkedAt?.isYoungerThan(recheckInterval) ?? false) }
-        if fresh { return known }
-        return try await rebuilding.run {
-            let known = self.state.withLockedValue { $0 }
-            if known.checkedAt?.isYoungerThan(self.recheckInterval) ?? false { return known }
-            let revision = try await CatalogRevision.current(on: db)
-            if revision == known.revision {
-                self.state.withLockedValue { $0.checkedAt = CacheAge() }
-                return known
-            }
-            let documents = try await Self.documents(on: db)
-            let rebuilt = State(
-                index: CatalogSearchIndex(documents: documents), overview: CatalogOverview(documents: documents),
-                revision: revision, checkedAt: CacheAge())
-            self.state.withLockedValue { $0 = rebuilt }
-            return rebuilt
+        let fresh = state.withLockedValue { $0.checkedAt?.isYoungerThan(recheckInterval) ?? false ? $0 : nil }
+        if let fresh { return fresh }
+        let (current, rebuilt) = try await rebuilding.run { try await self.refreshed(on: db) }
+        // Only now are the rows read for the rebuild and the index it replaced freed.
+        if rebuilt { FreedMemory.returnToSystem() }
+        return current
+    }
+
+    /// The state after comparing the revision (and rebuilding when it moved on), and whether it was rebuilt.
+    private func refreshed(on db: any Database) async throws -> (State, Bool) {
+        let known = state.withLockedValue { $0 }
+        if known.checkedAt?.isYoungerThan(recheckInterval) ?? false { return (known, false) }
+        let revision = try await CatalogRevision.current(on: db)
+        if revision == known.revision {
+            state.withLockedValue { $0.checkedAt = CacheAge() }
+            return (known, false)
         }
+        let documents = try await Self.documents(on: db)
+        let rebuilt = State(
+            index: CatalogSearchIndex(documents: documents), overview: CatalogOverview(documents: documents),
+            revision: revision, checkedAt: CacheAge())
+        state.withLockedValue { $0 = rebuilt }
+        return (rebuilt, true)
     }
 
     /// The published items as search documents, read from the columns beside the documents.
