@@ -9,8 +9,8 @@
 # The endpoint group-commits (submissions arriving while a transaction runs share the next one);
 # pgbench runs one submission per transaction, as the budget describes.
 # Usage: Benchmarks/applications.sh <postgres-url of an empty database> [seconds]
-#   e.g. createdb -h 127.0.0.1 -p 55432 -U tongban tongban_apps && Benchmarks/applications.sh \
-#        'postgres://tongban@127.0.0.1:55432/tongban_apps?tlsmode=disable'
+#   on a server with fsync on (figures of one with fsync off flatter every design), e.g.
+#   Benchmarks/applications.sh "$(scripts/start-postgres.sh 55433 /tmp/pg-bench durable)"
 # Prints figures only; nothing here fails on a slow result.
 set -euo pipefail
 pg=${1:?a PostgreSQL URL of an empty database}
