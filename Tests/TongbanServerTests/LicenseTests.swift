@@ -158,7 +158,7 @@ struct LicenseTests {
             #expect(try await AuditEntry.query(on: app.db).count() == audits)
 
             // key rotation: the next licence has a new key; both verify, both keys are published
-            try await app.licenseKeys.rotate(issuerCode: identifier.issuer.value, app: app)
+            try await app.licenseKeys.rotate(issuerCode: identifier.issuer.value, context: app.licenseSigner.context)
             _ = try await Self.approveOnCommitment(app, clerk: clerk)
             let both = try await app.send(.GET, "/api/v1/licenses", bearer: enterprise).content.decode([Wallet].self).filter {
                 $0.typeCode == "ggcswsxkz"

@@ -51,15 +51,15 @@ struct StaffPages {
 
     func create(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
-        try req.authorizeStaffCreation()
+        let desk = req.accountDesk
+        try desk.authorizeStaffCreation()
         let form = try req.content.decode(Form.self)
         do {
             let input = StaffCreation(
                 username: form.username, displayName: form.displayName,
                 departmentID: form.departmentID.flatMap(UUID.init(uuidString:)), roles: form.roles ?? [],
                 password: form.password)
-            _ = try await AccountService(app: req.application, db: req.db).createStaff(
-                input, audit: req.auditEvent("account.create", resource: "account"), authorize: { try req.authorize(.create, $0) })
+            _ = try await desk.createStaff(input)
             return req.redirect(to: "/admin/staff?done=created")
         } catch let error as TongbanError where error.status == .forbidden || error.status == .unauthorized {
             throw error

@@ -17,17 +17,29 @@ extension Application {
         set { storage[KeyRingKey.self] = newValue }
     }
 
-    /// bcrypt off the event loop.
-    func hashPassword(_ password: String) async throws -> String {
-        let cost = tongban.passwordCost
-        return try await threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
-    }
+    /// Hashing and checking passwords, at the configured cost, on the application's thread pool.
+    var passwords: PasswordHasher { PasswordHasher(pool: threadPool, cost: tongban.passwordCost) }
 
-    func verifyPassword(_ password: String, against hash: String) async throws -> Bool {
-        try await threadPool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
+    func hashPassword(_ password: String) async throws -> String {
+        try await passwords.hash(password)
     }
 
     /// Today's calendar date in Asia/Shanghai on the platform clock: deadlines count from it,
     /// birth dates are checked against it.
     var today: CalendarDate { clock.today }
+}
+
+/// bcrypt off the event loop: a hash takes tens of milliseconds by design.
+struct PasswordHasher: Sendable {
+    let pool: NIOThreadPool
+    let cost: Int
+
+    func hash(_ password: String) async throws -> String {
+        let cost = cost
+        return try await pool.runIfActive { try Bcrypt.hash(password, cost: cost) }
+    }
+
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        try await pool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
+    }
 }

@@ -53,7 +53,7 @@ extension Request {
     /// `CaseDesk.act` for the signed-in account (the API and the pages alike); a refusal names
     /// the states and actions in the request's language.
     func actOnCase(_ caseID: UUID, _ body: CaseActionBody) async throws -> CaseWork.Loaded {
-        let desk = CaseDesk(context: context, caches: application.applicationCaches, signer: LicenseSigner(app: application))
+        let desk = CaseDesk(context: context, caches: application.applicationCaches, signer: application.licenseSigner)
         do {
             return try await desk.act(caseID: caseID, body)
         } catch var error as TongbanError where error.arguments["state"] != nil {

@@ -77,7 +77,7 @@ enum DeadlineWatch {
                     settings: app.tongban, account: nil)
                 try await CaseWork.perform(
                     .suspendForOwed, on: loaded, as: .system, actorLabel: "system", audit: audit,
-                    context: system.reckoning(asOf: today), signer: LicenseSigner(app: app))
+                    context: system.reckoning(asOf: today), signer: app.licenseSigner)
                 summary.suspended += 1
             } catch let error as TongbanError where error.status == .conflict {
                 continue  // another process, or the applicant, got there first

@@ -147,8 +147,10 @@ struct UserCommand: AsyncCommand {
             roles: signature.role.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
             password: password)
         do {
-            let account = try await AccountService(app: app, db: app.db).createStaff(
-                input, audit: AuditEvent(actorLabel: "operator:cli", action: "account.create", resource: "account"), authorize: { _ in })
+            let desk = AccountDesk(
+                context: UseCaseContext(application: app, db: app.db, account: nil), passwords: app.passwords, authority: .operatorAtConsole
+            )
+            let account = try await desk.createStaff(input)
             context.console.print(
                 "created staff account \(account.displayName) (\(signature.username ?? "")), id \(try account.requireID())")
             if generated, let password { context.console.print("password: \(password)  (shown once; change it after signing in)") }

@@ -71,9 +71,13 @@ final class Account: Model, @unchecked Sendable {
 
     /// People type an identity number, a credit code, or a staff user name into one field.
     static func loginKey(typed login: String, app: Application) -> String {
+        loginKey(typed: login, keys: app.keys, today: app.today)
+    }
+
+    static func loginKey(typed login: String, keys: KeyRing, today: CalendarDate) -> String {
         let trimmed = login.trimmingCharacters(in: .whitespaces)
-        if let id = try? IdentityNumber(trimmed, today: app.today) {
-            return loginKey(identityNumberHash: app.keys.lookupHash(id.value, field: "identity_number"))
+        if let id = try? IdentityNumber(trimmed, today: today) {
+            return loginKey(identityNumberHash: keys.lookupHash(id.value, field: "identity_number"))
         }
         if let code = try? CreditCode(trimmed) { return loginKey(creditCode: code) }
         return loginKey(staffUsername: trimmed)

@@ -49,7 +49,7 @@ struct IdentityPages {
 
     func login(req: Request) async throws -> Response {
         let input = try req.content.decode(LoginForm.self)
-        let signIn = SignIn(request: req)
+        let signIn = req.signIn
         do {
             let account = try await signIn.authenticate(login: input.login, password: input.password)
             let cookie = try await signIn.startSession(for: account)
@@ -62,7 +62,7 @@ struct IdentityPages {
     }
 
     func logout(req: Request) async throws -> Response {
-        try await SignIn(request: req).endSession(token: req.cookies[SessionAuthenticator.cookieName]?.string)
+        try await req.signIn.endSession(token: req.cookies[SessionAuthenticator.cookieName]?.string)
         let response = req.redirect(to: "/")
         response.cookies[SessionAuthenticator.cookieName] = SignIn.sessionCookie("", maxAge: 0, secure: req.isHTTPS)
         return response
@@ -93,9 +93,8 @@ struct IdentityPages {
         let values = ["name": input.name ?? "", "identityNumber": input.identityNumber ?? "", "mobile": input.mobile ?? ""]
         do {
             if input.password != input.passwordConfirm { throw TongbanError.invalid(field: "passwordConfirm", "password.mismatch") }
-            let account = try await AccountService(app: req.application, db: req.db).registerPerson(
-                PersonRegistration(name: input.name, identityNumber: input.identityNumber, mobile: input.mobile, password: input.password),
-                audit: req.auditEvent("account.register", resource: "account"))
+            let account = try await req.accountDesk.registerPerson(
+                PersonRegistration(name: input.name, identityNumber: input.identityNumber, mobile: input.mobile, password: input.password))
             return try await signedIn(req, account)
         } catch {
             return try await form(req, "register-person", title: req.t("register.person.title"), values: values, failure: error)
@@ -117,11 +116,10 @@ struct IdentityPages {
         ]
         do {
             if input.password != input.passwordConfirm { throw TongbanError.invalid(field: "passwordConfirm", "password.mismatch") }
-            let account = try await AccountService(app: req.application, db: req.db).registerEnterprise(
+            let account = try await req.accountDesk.registerEnterprise(
                 EnterpriseRegistration(
                     name: input.name, creditCode: input.creditCode, legalRepresentative: input.legalRepresentative, password: input.password
-                ),
-                audit: req.auditEvent("account.register", resource: "account"))
+                ))
             return try await signedIn(req, account)
         } catch {
             return try await form(req, "register-enterprise", title: req.t("register.enterprise.title"), values: values, failure: error)
@@ -130,7 +128,7 @@ struct IdentityPages {
 
     /// A new registrant is signed in straight away.
     private func signedIn(_ req: Request, _ account: Account) async throws -> Response {
-        let cookie = try await SignIn(request: req).startSession(for: account)
+        let cookie = try await req.signIn.startSession(for: account)
         let response = req.redirect(to: "/account?done=registered")
         response.cookies[SessionAuthenticator.cookieName] = cookie
         return response
@@ -183,10 +181,9 @@ struct IdentityPages {
             if input.newPassword != input.newPasswordConfirm {
                 throw TongbanError.invalid(field: "newPasswordConfirm", "password.mismatch")
             }
-            try await AccountService(app: req.application, db: req.db).changePassword(
-                of: account, current: input.currentPassword, new: input.newPassword,
-                keepSession: req.cookies[SessionAuthenticator.cookieName].map { SecretToken.digest($0.string) },
-                audit: req.auditEvent("account.passwordChanged", resource: "account"))
+            try await req.accountDesk.changePassword(
+                current: input.currentPassword, new: input.newPassword,
+                keepSession: req.cookies[SessionAuthenticator.cookieName].map { SecretToken.digest($0.string) })
             return req.redirect(to: "/account?done=password")
         } catch {
             return try await accountPage(req, failure: error)

@@ -8,10 +8,17 @@ import Vapor
 /// Signing in: the throttle, the password check, the audit entries, and what a successful
 /// sign-in hands out (a browser session, or an access and a refresh token).
 struct SignIn {
-    let request: Request
+    /// The acting account is the one signing out or revoking; nobody while signing in.
+    let context: UseCaseContext
+    let passwords: PasswordHasher
+    /// Signs access tokens.
+    let tokenKeys: JWTKeyCollection
+    /// Whether the session cookie is sent over HTTPS only (the request came in over HTTPS).
+    let secureCookies: Bool
 
-    var db: any Database { request.db }
-    var config: TongbanConfiguration { request.application.tongban }
+    var db: any Database { context.db }
+    var config: TongbanConfiguration { context.settings }
+    private var now: Date { context.now }
 
     /// The account, or a refusal: 429 while throttled, 401 for a wrong login or password.
     func authenticate(login: String?, password: String?) async throws -> Account {
@@ -22,20 +29,20 @@ struct SignIn {
         try errors.throwIfAny()
         guard let login, let password else { throw errors }
 
-        let key = Account.loginKey(typed: login, app: request.application)
-        if let wait = try await LoginThrottle.retryAfter(loginKey: key, config: config, on: db, now: request.now) {
+        let key = Account.loginKey(typed: login, keys: context.keys, today: context.today)
+        if let wait = try await LoginThrottle.retryAfter(loginKey: key, config: config, on: db, now: now) {
             throw LoginThrottle.tooMany(retryAfter: wait)
         }
         let account = try await Account.query(on: db).filter(\.$loginKey == key).first()
         // An unknown login costs the same bcrypt time as a known one, so timing reveals nothing.
-        let matches = try await request.application.verifyPassword(password, against: account?.passwordHash ?? Self.decoyHash)
+        let matches = try await passwords.verify(password, against: account?.passwordHash ?? Self.decoyHash)
         guard let account, matches, account.status == .active else {
             try await db.write { tx in
-                try await LoginFailure(loginKey: key, at: request.now).create(on: tx)
+                try await LoginFailure(loginKey: key, at: now).create(on: tx)
                 try await AuditLog.append(
-                    request.auditEvent(
+                    context.auditEvent(
                         "auth.signIn.failed", resource: account.map { "account:\($0.id?.uuidString ?? "")" } ?? "login:unknown",
-                        details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx, now: request.now)
+                        details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx, now: now)
             }
             throw TongbanError(status: .unauthorized, code: "auth.wrongCredentials")
         }
@@ -51,14 +58,14 @@ struct SignIn {
         let token = SecretToken.make()
         let id = try account.requireID()
         try await db.write { tx in
-            try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: request.now, lifetime: config.sessionLifetime)
+            try await WebSession(tokenHash: SecretToken.digest(token), accountID: id, now: now, lifetime: config.sessionLifetime)
                 .create(on: tx)
-            var event = request.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
+            var event = context.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
             event.actorID = id
             event.actorLabel = account.auditLabel
-            try await AuditLog.append(event, on: tx, now: request.now)
+            try await AuditLog.append(event, on: tx, now: now)
         }
-        return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime), secure: request.isHTTPS)
+        return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime), secure: secureCookies)
     }
 
     static func sessionCookie(_ token: String, maxAge: Int, secure: Bool) -> HTTPCookies.Value {
@@ -66,11 +73,11 @@ struct SignIn {
     }
 
     func endSession(token: String?) async throws {
-        guard let token, let account = request.currentAccount else { return }
+        guard let token, let account = context.account else { return }
         try await db.write { tx in
             try await WebSession.query(on: tx).filter(\.$id == SecretToken.digest(token)).delete()
             try await AuditLog.append(
-                request.auditEvent("auth.signOut", resource: "account:\(try account.requireID())"), on: tx, now: request.now)
+                context.auditEvent("auth.signOut", resource: "account:\(try account.requireID())"), on: tx, now: now)
         }
     }
 
@@ -85,11 +92,10 @@ struct SignIn {
     /// An access token and a new refresh token (of `family`, or of a new family for a new sign-in).
     func issueTokens(for account: Account, family: UUID = UUID(), on tx: any Database) async throws -> Tokens {
         let id = try account.requireID()
-        let now = request.now
         let payload = AccessTokenPayload(
             sub: .init(value: id.uuidString), exp: .init(value: now.addingTimeInterval(config.accessTokenLifetime)),
             iat: .init(value: now), kind: account.kind.rawValue)
-        let access = try await request.jwt.sign(payload)
+        let access = try await tokenKeys.sign(payload)
         let refresh = SecretToken.make()
         try await RefreshToken(
             accountID: id, tokenHash: SecretToken.digest(refresh), family: family,
@@ -103,10 +109,10 @@ struct SignIn {
     func signInForTokens(_ account: Account) async throws -> Tokens {
         try await db.write { tx in
             let tokens = try await issueTokens(for: account, on: tx)
-            var event = request.auditEvent("auth.signIn", resource: "account:\(try account.requireID())", details: "api token")
+            var event = context.auditEvent("auth.signIn", resource: "account:\(try account.requireID())", details: "api token")
             event.actorID = account.id
             event.actorLabel = account.auditLabel
-            try await AuditLog.append(event, on: tx, now: request.now)
+            try await AuditLog.append(event, on: tx, now: now)
             return tokens
         }
     }
@@ -118,7 +124,6 @@ struct SignIn {
         guard let stored = try await RefreshToken.query(on: db).filter(\.$tokenHash == digest).with(\.$account).first() else {
             throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid")
         }
-        let now = request.now
         if stored.revokedAt != nil {
             try await revokeFamily(stored.family, reason: "refresh token reused")
             throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid")
@@ -141,17 +146,23 @@ struct SignIn {
     func revoke(_ token: String?) async throws {
         guard let token, !token.isEmpty, token.count <= 100 else { throw TongbanError.invalid(field: "refreshToken", "field.required") }
         guard let stored = try await RefreshToken.query(on: db).filter(\.$tokenHash == SecretToken.digest(token)).first(),
-            stored.$account.id == request.currentAccount?.id || request.currentAccount == nil
+            stored.$account.id == context.account?.id || context.account == nil
         else { throw TongbanError(status: .unauthorized, code: "auth.refreshInvalid") }
         try await revokeFamily(stored.family, reason: "signed out")
     }
 
     private func revokeFamily(_ family: UUID, reason: String) async throws {
         try await db.write { tx in
-            try await RefreshToken.query(on: tx).filter(\.$family == family).filter(\.$revokedAt == nil).set(\.$revokedAt, to: request.now)
+            try await RefreshToken.query(on: tx).filter(\.$family == family).filter(\.$revokedAt == nil).set(\.$revokedAt, to: now)
                 .update()
             try await AuditLog.append(
-                request.auditEvent("auth.tokensRevoked", resource: "tokenFamily:\(family)", details: reason), on: tx, now: request.now)
+                context.auditEvent("auth.tokensRevoked", resource: "tokenFamily:\(family)", details: reason), on: tx, now: now)
         }
+    }
+}
+
+extension Request {
+    var signIn: SignIn {
+        SignIn(context: context, passwords: application.passwords, tokenKeys: application.jwt.keys, secureCookies: isHTTPS)
     }
 }

@@ -20,7 +20,8 @@ enum LicenseBench {
             let code = holder.creditCode
         else { throw Abort(.internalServerError, reason: "no demo enterprise") }
         let issuer = CreditCode.completing("11330106002489110")!
-        let kid = try await app.licenseKeys.signingKid(issuerCode: issuer.value, issuerName: "杭州市西湖区市场监督管理局", app: app)
+        let kid = try await app.licenseKeys.signingKid(
+            issuerCode: issuer.value, issuerName: "杭州市西湖区市场监督管理局", context: app.licenseSigner.context)
         let today = app.today
         let fields = type.fill(form: [:], facts: ["applicant.name": holder.displayName, "applicant.code": code, "item.sub": "有限责任公司"])
         func claims(_ serial: Int) throws -> LicenseClaims {
@@ -42,7 +43,7 @@ enum LicenseBench {
                 format: "signing in process: %d licences in %.0f ms, %.0f per second (budget ≥ 10,000)",
                 all.count, ms(signing), Double(all.count) / (ms(signing) / 1000)))
         clock = ContinuousClock.now
-        for token in tokens.prefix(10_000) { _ = try await app.licenseKeys.verify(token, app: app) }
+        for token in tokens.prefix(10_000) { _ = try await app.licenseKeys.verify(token, db: app.db, keyRing: app.keys) }
         let verifying = ContinuousClock.now - clock
         say(String(format: "signature check in process: 10000 in %.0f ms, %.0f per second", ms(verifying), 10_000 / (ms(verifying) / 1000)))
 

@@ -15,10 +15,30 @@ enum LicenseIssuance {
         var departmentID: UUID? = nil
     }
 
-    static func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, app: Application, db: any Database) async throws
-        -> LicenseRecord?
-    {
-        guard let result = loaded.item.result, result.kind == .license, let code = result.licenseType, let type = app.licenseTypes[code],
+    /// The holder's code as licences carry it: a credit code, or the identity number masked.
+    static func holderCode(_ holder: Account, keys: KeyRing) -> String {
+        holder.creditCode ?? holder.idNumberCipher.flatMap { keys.decrypt($0, field: "identity_number") }.map(Masking.identityNumber) ?? ""
+    }
+
+    /// Midnight at the start of a day in Asia/Shanghai.
+    static func startOfDay(_ day: CalendarDate) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDate.shanghai
+        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
+    }
+}
+
+/// Makes and signs the e-licences a department issues: with the platform's licence types and the
+/// issuing departments' keys (an issuer's key is made on first use, written through `context`'s
+/// database — the application's, never a case's transaction: a key once cached must stay).
+struct LicenseSigner: Sendable {
+    let context: UseCaseContext
+    let types: [String: LicenseType]
+    let keys: LicenseKeys
+
+    /// The licence an approval of `loaded` issues, made and signed; nil when its item issues none.
+    func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, db: any Database) async throws -> LicenseRecord? {
+        guard let result = loaded.item.result, result.kind == .license, let code = result.licenseType, let type = types[code],
             // lists imported with old agency codes name no credit code: no identifier can be made
             let issuer = try? CreditCode(loaded.item.department.code),
             let holder = try await Account.find(loaded.application.applicantID, on: db)
@@ -29,25 +49,20 @@ enum LicenseIssuance {
         ]
         let license = try await make(
             type, holder: holder, form: loaded.application.formAnswers, facts: facts,
-            issuer: Issuer(code: issuer, name: loaded.item.department.name, departmentID: loaded.row.departmentID),
-            on: day, app: app)
+            issuer: LicenseIssuance.Issuer(code: issuer, name: loaded.item.department.name, departmentID: loaded.row.departmentID),
+            on: day)
         license.applicationID = loaded.application.id
         license.caseID = loaded.row.id
         return license
     }
 
-    /// The holder's code as licences carry it: a credit code, or the identity number masked.
-    static func holderCode(_ holder: Account, keys: KeyRing) -> String {
-        holder.creditCode ?? holder.idNumberCipher.flatMap { keys.decrypt($0, field: "identity_number") }.map(Masking.identityNumber) ?? ""
-    }
-
     /// A new licence of `type` for `holder`, signed with the issuer's key in use; its fields
     /// filled from `form` and `facts` (the applicant's name and code are always known).
-    static func make(
-        _ type: LicenseType, holder: Account, form: [String: String], facts: [String: String], issuer: Issuer,
-        on day: CalendarDate, app: Application
+    func make(
+        _ type: LicenseType, holder: Account, form: [String: String], facts: [String: String], issuer: LicenseIssuance.Issuer,
+        on day: CalendarDate
     ) async throws -> LicenseRecord {
-        let code = holderCode(holder, keys: app.keys)
+        let code = LicenseIssuance.holderCode(holder, keys: context.keys)
         var facts = facts
         facts["applicant.name"] = holder.displayName
         facts["applicant.code"] = holder.creditCode ?? ""
@@ -59,21 +74,21 @@ enum LicenseIssuance {
         let identifier = try LicenseIdentifier.make(typeCode: type.typeCode, issuer: issuer.code, serial: serial.uppercased())
         return try await sign(
             type, holder: holder, holderCode: code, fields: fields, identifier: identifier, issuer: issuer, on: day,
-            validUntil: type.validUntil(issuedOn: day), app: app)
+            validUntil: type.validUntil(issuedOn: day))
     }
 
     /// A licence with exactly these fields and this identifier (a new one, or the next version of
     /// one), signed with the issuer's key in use.
-    static func sign(
+    func sign(
         _ type: LicenseType, holder: Account, holderCode code: String, fields: [String: String], identifier: LicenseIdentifier,
-        issuer: Issuer, on day: CalendarDate, validUntil: CalendarDate?, app: Application
+        issuer: LicenseIssuance.Issuer, on day: CalendarDate, validUntil: CalendarDate?
     ) async throws -> LicenseRecord {
-        let kid = try await app.licenseKeys.signingKid(issuerCode: issuer.code.value, issuerName: issuer.name, app: app)
-        let now = app.clock.now()
+        let kid = try await keys.signingKid(issuerCode: issuer.code.value, issuerName: issuer.name, context: context)
+        let now = context.now
         let claims = LicenseClaims(
             jti: IDClaim(value: identifier.value), iss: IssuerClaim(value: issuer.code.value), sub: SubjectClaim(value: code),
-            iat: IssuedAtClaim(value: now), nbf: NotBeforeClaim(value: startOfDay(day)),
-            exp: validUntil.map { ExpirationClaim(value: startOfDay($0).addingTimeInterval(86_400)) },
+            iat: IssuedAtClaim(value: now), nbf: NotBeforeClaim(value: LicenseIssuance.startOfDay(day)),
+            exp: validUntil.map { ExpirationClaim(value: LicenseIssuance.startOfDay($0).addingTimeInterval(86_400)) },
             typeCode: type.typeCode, typeName: type.name, holderName: holder.displayName, issuerName: issuer.name,
             issuedOn: day.description, validUntil: validUntil?.description, fields: fields)
         let license = LicenseRecord()
@@ -91,36 +106,17 @@ enum LicenseIssuance {
         license.issuedOn = day.description
         license.validUntil = validUntil?.description
         license.status = LicenseStatus.valid.rawValue
-        license.token = try await app.licenseKeys.sign(claims, kid: kid)
+        license.token = try await keys.sign(claims, kid: kid)
         license.kid = kid
         license.createdAt = now
         license.updatedAt = now
         return license
     }
-
-    /// Midnight at the start of a day in Asia/Shanghai.
-    static func startOfDay(_ day: CalendarDate) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDate.shanghai
-        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
-    }
 }
 
-/// Signs the e-licence an approval issues, with the platform's licence types and the issuing
-/// departments' keys (created on first use).
-struct LicenseSigner: Sendable {
-    let app: Application
-
-    func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, db: any Database) async throws -> LicenseRecord? {
-        try await LicenseIssuance.prepare(for: loaded, on: day, app: app, db: db)
-    }
-
-    func sign(
-        _ type: LicenseType, holder: Account, holderCode: String, fields: [String: String], identifier: LicenseIdentifier,
-        issuer: LicenseIssuance.Issuer, on day: CalendarDate, validUntil: CalendarDate?
-    ) async throws -> LicenseRecord {
-        try await LicenseIssuance.sign(
-            type, holder: holder, holderCode: holderCode, fields: fields, identifier: identifier,
-            issuer: issuer, on: day, validUntil: validUntil, app: app)
+extension Application {
+    /// Signs as the platform, outside any request (the deadline watch, the demo seed, a command).
+    var licenseSigner: LicenseSigner {
+        LicenseSigner(context: UseCaseContext(application: self, db: db, account: nil), types: licenseTypes, keys: licenseKeys)
     }
 }

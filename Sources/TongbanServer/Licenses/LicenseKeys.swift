@@ -45,38 +45,40 @@ final class LicenseKeys: @unchecked Sendable {
 
     /// The key an issuer signs with now, made on first use (one per issuer even with several
     /// processes: a unique index lets only one be in use).
-    func signingKid(issuerCode: String, issuerName: String, app: Application) async throws -> String {
+    func signingKid(issuerCode: String, issuerName: String, context: UseCaseContext) async throws -> String {
         if let kid = lock.withLock({ inUse[issuerCode] }) { return kid }
-        if let key = try await LicenseSigningKey.query(on: app.db).filter(\.$issuerCode == issuerCode).filter(\.$retiredAt == nil).first() {
-            try await load(key, app: app)
+        if let key = try await LicenseSigningKey.query(on: context.db).filter(\.$issuerCode == issuerCode).filter(\.$retiredAt == nil)
+            .first()
+        {
+            try await load(key, keyRing: context.keys)
             lock.withLock { inUse[issuerCode] = key.id! }
             return key.id!
         }
-        let key = Self.newKey(issuerCode: issuerCode, issuerName: issuerName, app: app)
+        let key = Self.newKey(issuerCode: issuerCode, issuerName: issuerName, context: context)
         do {
-            try await app.db.write { tx in
+            try await context.db.write { tx in
                 try await key.create(on: tx)
                 try await AuditLog.append(
                     AuditEvent(
                         actorLabel: "system", action: "license.keyCreated", resource: "license-key:\(key.id!)",
-                        details: "\(issuerName) \(issuerCode)"), on: tx, now: app.clock.now())
+                        details: "\(issuerName) \(issuerCode)"), on: tx, now: context.now)
             }
         } catch  where error.isConstraintViolation {
-            return try await signingKid(issuerCode: issuerCode, issuerName: issuerName, app: app)  // another process made one first
+            return try await signingKid(issuerCode: issuerCode, issuerName: issuerName, context: context)  // another process made one first
         }
-        try await load(key, app: app)
+        try await load(key, keyRing: context.keys)
         lock.withLock { inUse[issuerCode] = key.id! }
         return key.id!
     }
 
     /// Retires the issuer's key in use; the next licence is signed with a new one.
-    func rotate(issuerCode: String, app: Application) async throws {
-        try await app.db.write { tx in
+    func rotate(issuerCode: String, context: UseCaseContext) async throws {
+        try await context.db.write { tx in
             try await LicenseSigningKey.query(on: tx).filter(\.$issuerCode == issuerCode).filter(\.$retiredAt == nil)
-                .set(\.$retiredAt, to: app.clock.now()).update()
+                .set(\.$retiredAt, to: context.now).update()
             try await AuditLog.append(
                 AuditEvent(actorLabel: "system", action: "license.keyRotated", resource: "license-issuer:\(issuerCode)"), on: tx,
-                now: app.clock.now())
+                now: context.now)
         }
         lock.withLock { _ = inUse.removeValue(forKey: issuerCode) }
     }
@@ -90,7 +92,7 @@ final class LicenseKeys: @unchecked Sendable {
     /// The claims of a token signed by one of the platform's keys (in use or retired). A compact
     /// JWS checked directly (RFC 7515 with EdDSA, RFC 8037): the header names the key, the
     /// signature covers `header.payload` as sent.
-    func verify(_ token: String, app: Application) async throws(Failure) -> LicenseClaims {
+    func verify(_ token: String, db: any Database, keyRing: KeyRing) async throws(Failure) -> LicenseClaims {
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count == 3, let headerData = Data(base64URL: parts[0]),
             let header = try? JSONDecoder().decode(Header.self, from: headerData), let kid = header.kid
@@ -99,8 +101,8 @@ final class LicenseKeys: @unchecked Sendable {
         var key = lock.withLock { publicKeys[kid] }
         if key == nil {
             // a key another process made, or none of ours
-            guard let stored = try? await LicenseSigningKey.find(kid, on: app.db) else { throw .unknownKey }
-            do { try await load(stored, app: app) } catch { throw .unknownKey }
+            guard let stored = try? await LicenseSigningKey.find(kid, on: db) else { throw .unknownKey }
+            do { try await load(stored, keyRing: keyRing) } catch { throw .unknownKey }
             key = lock.withLock { publicKeys[kid] }
         }
         guard let key else { throw .unknownKey }
@@ -137,27 +139,27 @@ final class LicenseKeys: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func load(_ key: LicenseSigningKey, app: Application) async throws {
+    private func load(_ key: LicenseSigningKey, keyRing: KeyRing) async throws {
         let kid = JWKIdentifier(string: key.id!)
         guard let x = Data(base64URL: key.publicX) else { throw Abort(.internalServerError, reason: "licence key \(key.id!) unreadable") }
         let publicKey = try Curve25519.Signing.PublicKey(rawRepresentation: x)
         // only a key in use signs; checking uses the public keys alone
-        if key.retiredAt == nil, let raw = app.keys.decrypt(key.privateCipher, field: "license_key"), let bytes = Data(base64Encoded: raw) {
+        if key.retiredAt == nil, let raw = keyRing.decrypt(key.privateCipher, field: "license_key"), let bytes = Data(base64Encoded: raw) {
             await collection.add(eddsa: EdDSA.PrivateKey(backing: try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)), kid: kid)
         }
         lock.withLock { publicKeys[key.id!] = publicKey }
     }
 
-    private static func newKey(issuerCode: String, issuerName: String, app: Application) -> LicenseSigningKey {
+    private static func newKey(issuerCode: String, issuerName: String, context: UseCaseContext) -> LicenseSigningKey {
         let secret = Curve25519.Signing.PrivateKey()
         let key = LicenseSigningKey()
         key.id =
-            "\(issuerCode)-\(app.today.description.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(8).lowercased())"
+            "\(issuerCode)-\(context.today.description.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(8).lowercased())"
         key.issuerCode = issuerCode
         key.issuerName = issuerName
         key.publicX = secret.publicKey.rawRepresentation.base64URLEncodedString()
-        key.privateCipher = app.keys.encrypt(secret.rawRepresentation.base64EncodedString(), field: "license_key")
-        key.createdAt = app.clock.now()
+        key.privateCipher = context.keys.encrypt(secret.rawRepresentation.base64EncodedString(), field: "license_key")
+        key.createdAt = context.now
         return key
     }
 }

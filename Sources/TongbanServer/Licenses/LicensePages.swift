@@ -32,7 +32,7 @@ struct LicensePages {
         {
             token = record.token  // the verification link: the registry's own copy, checked like any other
         }
-        let verdict = token.isEmpty ? nil : try await LicenseVerification.verify(token, req: req)
+        let verdict = token.isEmpty ? nil : try await req.licenseVerification.verify(token)
         return try await req.view.render(
             "verify",
             VerifyContext(
@@ -57,18 +57,16 @@ struct LicensePages {
     }
 
     func wallet(req: Request) async throws -> Response {
-        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/licenses") }
-        try req.authorize(.view, .holderRecords(holderID: try account.requireID()))
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/licenses") }
         let today = req.application.today.description
-        let lines = try await LicenseRecord.query(on: req.db).filter(\.$holderID == account.requireID()).sort(\.$createdAt, .descending)
-            .all().map { l in
-                let expired = l.licenseStatus == .valid && (l.validUntil.map { $0 < today } ?? false)
-                return WalletLine(
-                    identifier: l.identifier, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,
-                    validUntil: l.validUntil ?? req.t("license.longTerm"),
-                    status: expired ? req.t("licenseStatus.05") : req.t("licenseStatus.\(l.status)"),
-                    good: l.licenseStatus == .valid && !expired)
-            }
+        let lines = try await LicenseWallet(context: req.context).licenses().map { l in
+            let expired = l.licenseStatus == .valid && (l.validUntil.map { $0 < today } ?? false)
+            return WalletLine(
+                identifier: l.identifier, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,
+                validUntil: l.validUntil ?? req.t("license.longTerm"),
+                status: expired ? req.t("licenseStatus.05") : req.t("licenseStatus.\(l.status)"),
+                good: l.licenseStatus == .valid && !expired)
+        }
         return try await req.view.render(
             "licenses",
             WalletContext(
@@ -79,12 +77,7 @@ struct LicensePages {
 
     /// One of the holder's own licences (anyone else is told there is none).
     func own(_ req: Request) async throws -> LicenseRecord {
-        let account = try req.requireAccount()
-        let identifier = try req.parameters.require("identifier").uppercased()
-        guard let record = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier).first(),
-            record.holderID == account.id
-        else { throw TongbanError.notFound("license") }
-        return record
+        try await LicenseWallet(context: req.context).own(try req.parameters.require("identifier"))
     }
 
     func download(req: Request) async throws -> Response {
@@ -105,7 +98,7 @@ struct LicensePages {
     func printable(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
         let record = try await own(req)
-        let verdict = try await LicenseVerification.verify(record.token, req: req)
+        let verdict = try await req.licenseVerification.verify(record.token)
         let base = req.application.tongban.baseURL
         return try await req.view.render(
             "license-print",

@@ -34,29 +34,42 @@ struct LicenseVerdict: Content {
     let tamperedFields: [String]
 }
 
-enum LicenseVerification {
-    static func verify(_ raw: String, req: Request) async throws -> LicenseVerdict {
+/// Verifying a licence token: its signature against the platform's keys, then the registry's
+/// word on it now. The hot path of the platform (anyone may verify, a checkpoint thousands of
+/// times a second), so its parts are the process-wide caches, named.
+struct LicenseVerification: Sendable {
+    /// Where a signing key another process made is looked up, with the key ring that opens it.
+    let context: UseCaseContext
+    let keys: LicenseKeys
+    /// Where the registry is read: the read connections; on PostgreSQL reads asked for together
+    /// are read together (coalescing saves round trips to a server; SQLite, in process, has none).
+    let readDB: any Database
+    let coalescer: ReadCoalescer<String, Entry>?
+    let types: [String: LicenseType]
+    let wording: Wording
+
+    func verify(_ raw: String) async throws -> LicenseVerdict {
         // Foundation's trimming goes through UTF-16 on Linux: only a pasted token with spaces around needs it
         let token =
             raw.first?.isWhitespace == true || raw.last?.isWhitespace == true ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
-        guard !token.isEmpty, token.utf8.count <= 20_000 else { return invalid("malformed", req) }
+        guard !token.isEmpty, token.utf8.count <= 20_000 else { return invalid("malformed") }
         let claims: LicenseClaims
         do {
-            claims = try await req.application.licenseKeys.verify(token, app: req.application)
+            claims = try await keys.verify(token, db: context.db, keyRing: context.keys)
         } catch .malformed {
-            return invalid("malformed", req)
+            return invalid("malformed")
         } catch .unknownKey {
-            return invalid("unknownKey", req)
+            return invalid("unknownKey")
         } catch .badSignature {
             // a token that reads as one of ours but was changed: name what was changed
-            guard let unverified = LicenseKeys.claims(of: token), let record = try await registry(unverified.jti.value, req) else {
-                return invalid("badSignature", req)
+            guard let unverified = LicenseKeys.claims(of: token), let record = try await registry(unverified.jti.value) else {
+                return invalid("badSignature")
             }
-            let changed = differences(unverified, record)
-            return invalid(changed.isEmpty ? "badSignature" : "tampered", req, record: record, tampered: changed)
+            let changed = Self.differences(unverified, record)
+            return invalid(changed.isEmpty ? "badSignature" : "tampered", record: record, tampered: changed)
         }
-        guard (try? LicenseIdentifier(claims.jti.value)) != nil else { return invalid("malformed", req) }
-        guard let record = try await registry(claims.jti.value, req) else { return invalid("notRegistered", req) }
+        guard (try? LicenseIdentifier(claims.jti.value)) != nil else { return invalid("malformed") }
+        guard let record = try await registry(claims.jti.value) else { return invalid("notRegistered") }
         var outcome =
             switch record.licenseStatus {
             case .valid: "valid"
@@ -66,8 +79,8 @@ enum LicenseVerification {
             case .expired: "expired"
             case .revoked: "revoked"
             }
-        if outcome == "valid", let until = record.valid_until, until < req.application.today.description { outcome = "expired" }
-        return verdict(outcome, reason: nil, req, record: record, tampered: [])
+        if outcome == "valid", let until = record.valid_until, until < context.today.description { outcome = "expired" }
+        return verdict(outcome, reason: nil, record: record, tampered: [])
     }
 
     /// The registry's entry for a licence: one indexed read of the columns a verdict shows.
@@ -88,11 +101,9 @@ enum LicenseVerification {
         var licenseStatus: LicenseStatus { LicenseStatus(rawValue: status) ?? .valid }
     }
 
-    static func registry(_ identifier: String, _ req: Request) async throws -> Entry? {
-        // Coalescing saves round trips to a database server; SQLite, in process, has none to save.
-        let db = req.readDB
-        guard db.isPostgres else { return try await registry([identifier], on: db)[identifier] }
-        return try await req.application.licenseRegistry.read(identifier)
+    func registry(_ identifier: String) async throws -> Entry? {
+        guard let coalescer, readDB.isPostgres else { return try await Self.registry([identifier], on: readDB)[identifier] }
+        return try await coalescer.read(identifier)
     }
 
     /// The registry's entries for these identifiers: one indexed read for all of them.
@@ -123,20 +134,20 @@ enum LicenseVerification {
         return changed
     }
 
-    static func invalid(_ reason: String, _ req: Request, record: Entry? = nil, tampered: [String] = []) -> LicenseVerdict {
-        verdict("invalid", reason: reason, req, record: record, tampered: tampered)
+    func invalid(_ reason: String, record: Entry? = nil, tampered: [String] = []) -> LicenseVerdict {
+        verdict("invalid", reason: reason, record: record, tampered: tampered)
     }
 
-    static func verdict(_ outcome: String, reason: String?, _ req: Request, record: Entry?, tampered: [String]) -> LicenseVerdict {
-        let type = record.flatMap { req.application.licenseTypes[$0.type_code] }
-        let english = req.language == .en
+    func verdict(_ outcome: String, reason: String?, record: Entry?, tampered: [String]) -> LicenseVerdict {
+        let type = record.flatMap { types[$0.type_code] }
+        let english = wording.english
         let values = record?.fieldValues ?? [:]
         let fields = (type?.fields ?? []).compactMap { f in
             values[f.key].map { LicenseVerdict.Field(key: f.key, label: english ? f.labelEn : f.label, value: $0) }
         }
         // an invalid token's contents are not vouched for: only the registry's identity of what it claims to be
         return LicenseVerdict(
-            outcome: outcome, reason: reason, message: req.t(reason.map { "license.verdict.\($0)" } ?? "license.verdict.\(outcome)"),
+            outcome: outcome, reason: reason, message: wording.t(reason.map { "license.verdict.\($0)" } ?? "license.verdict.\(outcome)"),
             identifier: record?.identifier, typeName: record?.type_name, holderName: outcome == "invalid" ? nil : record?.holder_name,
             holderCode: outcome == "invalid" ? nil : record?.holder_code, issuerName: record?.issuer_name, issuerCode: record?.issuer_code,
             issuedOn: record?.issued_on, validUntil: record?.valid_until, status: record?.status,
@@ -157,5 +168,13 @@ extension Application {
         }
         storage[LicenseRegistryKey.self] = made
         return made
+    }
+}
+
+extension Request {
+    var licenseVerification: LicenseVerification {
+        LicenseVerification(
+            context: context, keys: application.licenseKeys, readDB: readDB, coalescer: application.licenseRegistry,
+            types: application.licenseTypes, wording: wording)
     }
 }

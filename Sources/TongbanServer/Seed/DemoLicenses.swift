@@ -18,21 +18,22 @@ enum DemoLicenses {
         let departments = try await Department.query(on: db).filter(\.$creditCode ~~ [policeCode.value, amrCode.value]).all()
         func group(_ code: CreditCode) -> UUID? { departments.first { $0.creditCode == code.value }?.id }
         // the card prints sex and date of birth as the number encodes them
-        let card = try await LicenseIssuance.make(
+        let signer = app.licenseSigner
+        let card = try await signer.make(
             idCard, holder: person,
             form: [
                 "applicantName": person.displayName, "applicantId": personID.masked, "address": "浙江省杭州市西湖区文三路 90 号",
                 "gender": personID.isMale ? "男" : "女", "birthDate": personID.birthDate.description,
             ],
-            facts: [:], issuer: .init(code: policeCode, name: police.name, departmentID: group(policeCode)), on: idIssued, app: app)
-        let licence = try await LicenseIssuance.make(
+            facts: [:], issuer: .init(code: policeCode, name: police.name, departmentID: group(policeCode)), on: idIssued)
+        let licence = try await signer.make(
             business, holder: enterprise,
             form: [
                 "legalRepName": enterprise.legalRepresentative ?? "", "registeredCapital": "500 万元人民币",
                 "premisesAddress": "浙江省杭州市西湖区文三路 478 号 5 楼", "businessScope": "软件开发；信息技术咨询服务",
             ],
             facts: ["item.sub": "有限责任公司（自然人投资或控股）"],
-            issuer: .init(code: amrCode, name: marketRegulator.name, departmentID: group(amrCode)), on: businessIssued, app: app)
+            issuer: .init(code: amrCode, name: marketRegulator.name, departmentID: group(amrCode)), on: businessIssued)
         try await card.create(on: db)
         try await licence.create(on: db)
     }

@@ -27,22 +27,32 @@ struct StaffCreation: Content {
 
 /// Creating accounts and changing their credentials: validation, duplicate checks, the write
 /// and its audit entry in one transaction.
-struct AccountService {
-    let app: Application
-    let db: any Database
+struct AccountDesk {
+    /// Who may create staff: the one policy (a system administrator of the department's region),
+    /// or the operator at the server's console (`tongban staff create`, the first administrator).
+    enum Authority {
+        case policy
+        case operatorAtConsole
+    }
 
-    func registerPerson(_ input: PersonRegistration, audit: AuditEvent) async throws -> Account {
+    let context: UseCaseContext
+    let passwords: PasswordHasher
+    var authority = Authority.policy
+
+    private var db: any Database { context.db }
+
+    func registerPerson(_ input: PersonRegistration) async throws -> Account {
         var errors = FieldErrors()
         let name = errors.text("name", input.name, maxLength: 50)
         let idNumber = errors.check("identityNumber") { () throws(IdentityNumber.Problem) in
-            try IdentityNumber(input.identityNumber ?? "", today: app.today)
+            try IdentityNumber(input.identityNumber ?? "", today: context.today)
         }
         let mobile = errors.check("mobile") { () throws(MobileNumber.Problem) in try MobileNumber(input.mobile ?? "") }
         let password = errors.newPassword("password", input.password)
         try errors.throwIfAny()
         guard let name, let idNumber, let mobile, let password else { throw errors }
 
-        let keys = app.keys
+        let keys = context.keys
         let idHash = keys.lookupHash(idNumber.value, field: "identity_number")
         if try await Account.query(on: db).filter(\.$idNumberHash == idHash).count() > 0 {
             throw TongbanError(
@@ -51,17 +61,17 @@ struct AccountService {
         }
         let account = Account(
             kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: name,
-            passwordHash: try await app.hashPassword(password), at: app.clock.now())
+            passwordHash: try await passwords.hash(password), at: context.now)
         account.idNumberHash = idHash
         account.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
         account.mobileHash = keys.lookupHash(mobile.value, field: "mobile")
         account.mobileCipher = keys.encrypt(mobile.value, field: "mobile")
         account.regionCode = try await knownRegion(for: idNumber.addressCode)
-        try await save(account, audit: audit, duplicateCode: "register.duplicatePerson", duplicateField: "identityNumber")
+        try await save(account, audit: registration, duplicateCode: "register.duplicatePerson", duplicateField: "identityNumber")
         return account
     }
 
-    func registerEnterprise(_ input: EnterpriseRegistration, audit: AuditEvent) async throws -> Account {
+    func registerEnterprise(_ input: EnterpriseRegistration) async throws -> Account {
         var errors = FieldErrors()
         let name = errors.text("name", input.name, maxLength: 100)
         let code = errors.check("creditCode") { () throws(CreditCode.Problem) in try CreditCode(input.creditCode ?? "") }
@@ -77,16 +87,28 @@ struct AccountService {
         }
         let account = Account(
             kind: .enterprise, loginKey: Account.loginKey(creditCode: code), displayName: name,
-            passwordHash: try await app.hashPassword(password), at: app.clock.now())
+            passwordHash: try await passwords.hash(password), at: context.now)
         account.creditCode = code.value
         account.legalRepresentative = representative
         account.regionCode = try await knownRegion(for: code.regionCode)
-        try await save(account, audit: audit, duplicateCode: "register.duplicateEnterprise", duplicateField: "creditCode")
+        try await save(account, audit: registration, duplicateCode: "register.duplicateEnterprise", duplicateField: "creditCode")
         return account
     }
 
-    /// Staff are created by a system admin (checked by the caller) or by an operator's command.
-    func createStaff(_ input: StaffCreation, audit: AuditEvent, authorize: (Resource) throws -> Void) async throws -> Account {
+    private var registration: AuditEvent { context.auditEvent("account.register", resource: "account") }
+
+    /// Whether the acting account may create staff at all (in its own region), asked before the
+    /// input is read, so that one without the role learns nothing from validation messages. The
+    /// chosen department's region is checked again once it is known.
+    func authorizeStaffCreation() throws {
+        guard authority == .policy else { return }
+        let actor = try context.requireAccount().actor
+        try context.authorize(.create, .account(id: UUID(), kind: .staff, regionCode: actor.regionCode))
+    }
+
+    /// Staff are created by a system administrator or by the operator at the console.
+    func createStaff(_ input: StaffCreation) async throws -> Account {
+        try authorizeStaffCreation()
         var errors = FieldErrors()
         let username = errors.text("username", input.username, maxLength: 32)?.lowercased()
         if let username, !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) || username.count < 3 {
@@ -106,7 +128,9 @@ struct AccountService {
         guard let username, let displayName, let roles, let password, let department, let region = department.region else { throw errors }
 
         let departmentID = try department.requireID()
-        try authorize(.account(id: UUID(), kind: .staff, departmentID: departmentID, regionCode: region))
+        if authority == .policy {
+            try context.authorize(.create, .account(id: UUID(), kind: .staff, departmentID: departmentID, regionCode: region))
+        }
         let loginKey = Account.loginKey(staffUsername: username)
         if try await Account.query(on: db).filter(\.$loginKey == loginKey).count() > 0 {
             throw TongbanError(
@@ -114,44 +138,48 @@ struct AccountService {
                 fields: [FieldError(field: "username", key: "staff.duplicateUsername")])
         }
         let account = Account(
-            kind: .staff, loginKey: loginKey, displayName: displayName, passwordHash: try await app.hashPassword(password),
-            at: app.clock.now())
+            kind: .staff, loginKey: loginKey, displayName: displayName, passwordHash: try await passwords.hash(password),
+            at: context.now)
         account.roles = roles.sorted()
         account.$department.id = departmentID
         account.regionCode = region.value
-        var event = audit
+        var event =
+            authority == .policy
+            ? context.auditEvent("account.create", resource: "account")
+            : AuditEvent(actorLabel: "operator:cli", action: "account.create", resource: "account")
         event.details = "roles=\(account.roles.map(\.rawValue).joined(separator: ",")); department=\(department.name)"
         try await save(account, audit: event, duplicateCode: "staff.duplicateUsername", duplicateField: "username")
         return account
     }
 
     /// Checks the current password, stores the new one, and ends every other sign-in.
-    func changePassword(of account: Account, current: String?, new: String?, keepSession: String?, audit: AuditEvent) async throws {
+    /// The acting account's password; `keepSession` is the web session to keep (the one it was changed in).
+    func changePassword(current: String?, new: String?, keepSession: String?) async throws {
+        let account = try context.requireAccount()
+        try context.authorize(.changePassword, account.resource)
         var errors = FieldErrors()
         if (current ?? "").isEmpty { errors.add("currentPassword", "field.required") }
         let newPassword = errors.newPassword("newPassword", new)
         try errors.throwIfAny()
         guard let current, let newPassword else { throw errors }
-        guard try await app.verifyPassword(current, against: account.passwordHash) else {
+        guard try await passwords.verify(current, against: account.passwordHash) else {
             throw TongbanError.invalid(field: "currentPassword", "password.wrongCurrent")
         }
-        let hash = try await app.hashPassword(newPassword)
+        let hash = try await passwords.hash(newPassword)
         let id = try account.requireID()
         try await db.write { tx in
             // a copy of its own: the signed-in account may be shared with other requests
             guard let account = try await Account.find(id, on: tx) else { throw TongbanError.notFound("account") }
             account.passwordHash = hash
-            account.credentialsChangedAt = app.clock.now()
+            account.credentialsChangedAt = context.now
             account.version += 1
             try await account.update(on: tx)
             var sessions = WebSession.query(on: tx).filter(\.$account.$id == id)
             if let keepSession { sessions = sessions.filter(\.$id != keepSession) }
             try await sessions.delete()
             try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil)
-                .set(\.$revokedAt, to: app.clock.now()).update()
-            var event = audit
-            event.resource = "account:\(id)"
-            try await AuditLog.append(event, on: tx, now: app.clock.now())
+                .set(\.$revokedAt, to: context.now).update()
+            try await AuditLog.append(context.auditEvent("account.passwordChanged", resource: "account:\(id)"), on: tx, now: context.now)
         }
     }
 
@@ -161,7 +189,7 @@ struct AccountService {
                 try await account.create(on: tx)
                 var event = audit
                 event.resource = "account:\(try account.requireID())"
-                try await AuditLog.append(event, on: tx, now: app.clock.now())
+                try await AuditLog.append(event, on: tx, now: context.now)
             }
         } catch  where error.isConstraintViolation {
             // A concurrent registration of the same identifier won the race.
@@ -182,11 +210,5 @@ struct AccountService {
 }
 
 extension Request {
-    /// Whether the caller may create staff at all (in their own region), asked before the input
-    /// is read, so that a caller without the role learns nothing from validation messages. The
-    /// chosen department's region is checked again once it is known.
-    func authorizeStaffCreation() throws {
-        let actor = try requireAccount().actor
-        try authorize(.create, .account(id: UUID(), kind: .staff, regionCode: actor.regionCode))
-    }
+    var accountDesk: AccountDesk { AccountDesk(context: context, passwords: application.passwords) }
 }
