@@ -10,6 +10,7 @@ import VaporTesting
 @Suite("applications over HTTP")
 struct ApplicationFlowTests {
     struct Application_: Decodable {
+        struct Summary: Decodable { let id: UUID }
         struct Case: Decodable {
             struct Task: Decodable {
                 let id: UUID
@@ -145,8 +146,11 @@ struct ApplicationFlowTests {
             #expect(stored.count == required.count)
             #expect(FileManager.default.fileExists(atPath: MaterialStore.path(app, sha256: stored[0].sha256)))
 
-            let submitted = try await app.send(.POST, "/api/v1/applications/\(draftID)/submit", bearer: enterprise)
+            // the form may be given again when submitting (the page sends what the person last saw)
+            let submitted = try await app.send(.POST, "/api/v1/applications/\(draftID)/submit", json: ["form": form], bearer: enterprise)
             #expect(submitted.status == .ok, "\(submitted.body.string)")
+            let mine = try await app.send(.GET, "/api/v1/applications?limit=5", bearer: enterprise)
+            #expect(try mine.content.decode([Application_.Summary].self).first?.id == draftID)
             var application = try submitted.content.decode(Application_.self)
             let number = try ApplicationNumber(try #require(application.number))
             #expect(number.region == "330106" && number.date == app.today)

@@ -82,6 +82,7 @@ struct AuthorizationMatrixTests {
                     name: "create a department outside the region", method: .POST, path: "/api/v1/departments",
                     body: ["creditCode": .string(ningboCode), "name": .string("宁波测试局"), "regionCode": .string("330200")], allowed: []),
                 Case(name: "read regions", method: .GET, path: "/api/v1/regions?parent=330100", allowed: Set(Who.allCases)),
+                Case(name: "read one region", method: .GET, path: "/api/v1/regions/330106", allowed: Set(Who.allCases)),
                 Case(name: "read departments", method: .GET, path: "/api/v1/departments", allowed: Set(Who.allCases)),
             ]
 

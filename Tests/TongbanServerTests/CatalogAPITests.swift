@@ -87,6 +87,8 @@ struct CatalogAPITests {
             #expect(saved.status == .ok, "\(saved.body.string)")
             let draft = try saved.content.decode(Entry.self)
             #expect(draft.version == 2 && draft.status == "draft")
+            let reread = try await app.send(.GET, "/api/v1/catalog/items/\(item.code)/draft", bearer: token).content.decode(Entry.self)
+            #expect(reread.version == 2 && reread.item?.promisedDays == 2)
             #expect(try await app.send(.GET, "/api/v1/catalog/items/\(item.code)").content.decode(Entry.self).item?.promisedDays == 3)
             let published = try await app.send(.POST, "/api/v1/catalog/items/\(item.code)/publish", json: ["version": 2], bearer: token)
             #expect(published.status == .ok, "\(published.body.string)")
@@ -266,6 +268,15 @@ struct CatalogAPITests {
             response = try await app.send(.POST, "/api/v1/catalog/bundles/XH-TEST/publish", json: ["version": 1], bearer: token)
             #expect(response.status == .unprocessableEntity)
             #expect(response.errorBody?.error.details?.map(\.code) == ["bundle.unknownItem"])
+            // with its members published it is, and anyone reads it
+            var published = bundle
+            published.members.removeLast()
+            let redrafted = try await app.send(.PUT, "/api/v1/catalog/bundles/XH-TEST/draft", json: published, bearer: token)
+            #expect(redrafted.status == .created, "\(redrafted.body.string)")  // still the first version's draft
+            response = try await app.send(.POST, "/api/v1/catalog/bundles/XH-TEST/publish", json: ["version": 1], bearer: token)
+            #expect(response.status == .ok, "\(response.body.string)")
+            let read = try await app.send(.GET, "/api/v1/catalog/bundles/XH-TEST").content.decode(Entry.self)
+            #expect(read.status == "published" && read.version == 1)
         }
     }
 }

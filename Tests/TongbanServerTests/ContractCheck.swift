@@ -124,6 +124,17 @@ struct ContractCheck {
         return found
     }
 
+    /// The problems of a request body against the operation's request schema (an example must keep it).
+    func requestProblems(method: String, path: String, body: Data) -> [String] {
+        guard let operation = operation(method: method, path: path),
+            let schema = operation["requestBody"]?.member("content")?.member("application/json")?.member("schema")
+        else { return [] }
+        guard let value = WireJSON.parse(body) else { return ["the request is not JSON"] }
+        var found: [String] = []
+        check(value, against: schema, at: "request $", into: &found)
+        return found
+    }
+
     private func resolve(_ schema: WireJSON) -> WireJSON {
         guard case let .string(ref)? = schema.member("$ref") else { return schema }
         let name = String(ref.dropFirst("#/components/schemas/".count))
@@ -287,6 +298,36 @@ struct ContractTests {
         let untyped = ContractCheck.shared.untypedAnswers()
         #expect(!ContractCheck.shared.operations.isEmpty)
         #expect(untyped.isEmpty, "untyped: \(untyped.joined(separator: "; "))")
+    }
+
+    @Test(
+        "every example keeps its operation's schema, and every operation that takes or answers JSON has one",
+        .disabled(if: ExampleRecorder.shared.path != nil, "the examples are being recorded"))
+    func examples() {
+        let check = ContractCheck.shared
+        var found: [String] = []
+        var missing: [String] = []
+        for (method, segments, operation) in check.operations {
+            let name = operation["operationId"]?.strings?.first ?? "\(method) /\(segments.joined(separator: "/"))"
+            if let media = operation["requestBody"]?.member("content")?.member("application/json") {
+                if let example = media.member("example"), let schema = media.member("schema") {
+                    check.check(example, against: schema, at: "\(name) request example", into: &found)
+                } else {
+                    missing.append("\(name) request")
+                }
+            }
+            guard case let .object(responses)? = operation["responses"] else { continue }
+            for (status, response) in responses where status.hasPrefix("2") {
+                guard let media = response.member("content")?.member("application/json") else { continue }
+                if let example = media.member("example"), let schema = media.member("schema") {
+                    check.check(example, against: schema, at: "\(name) \(status) example", into: &found)
+                } else {
+                    missing.append("\(name) \(status)")
+                }
+            }
+        }
+        #expect(found.isEmpty, "examples that break their schema: \(found.joined(separator: "; "))")
+        #expect(missing.isEmpty, "no example (scripts/record-api-examples.sh records them): \(missing.sorted().joined(separator: ", "))")
     }
 
     @Test(

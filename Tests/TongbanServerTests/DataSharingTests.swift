@@ -43,6 +43,10 @@ struct DataSharingTests {
             let grantsBefore = try await SharingGrant.query(on: app.db).count()
             let auditBefore = try await AuditEntry.query(on: app.db).count()
 
+            // the resources on offer, for anyone to see what may be asked for
+            let offered = try await app.send(.GET, "/api/v1/data/resources").content.decode([DataResource].self)
+            #expect(offered.contains { $0.code == "tax_payment_detail" } && offered.map(\.code) == offered.map(\.code).sorted())
+
             // a not-shared resource cannot be asked for; bad requests name every problem; nothing is written
             let notShared = try await app.send(
                 .POST, "/api/v1/data/grants",

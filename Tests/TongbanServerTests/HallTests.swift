@@ -410,6 +410,8 @@ struct HallTests {
             #expect(booked.status == .created, "\(booked.body.string)")
             let appointment = try booked.content.decode(AppointmentBody.self)
             #expect(appointment.status == "booked")
+            let mine = try await app.send(.GET, "/api/v1/appointments", bearer: person)
+            #expect(try mine.content.decode([AppointmentBody].self).map(\.id) == [appointment.id])
             #expect(
                 try await OutboxEvent.query(on: app.db).filter(\.$subject == appointment.id.uuidString).all().map(\.topic).sorted() == [
                     "appointment.booked", "appointment.reminder",

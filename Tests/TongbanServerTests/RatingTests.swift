@@ -132,6 +132,8 @@ struct RatingTests {
                 .PUT, "/api/v1/ratings/\(rating.id)", json: RatingDesk.RatingBody(level: 4, reasons: ["fast"], comment: "整改后满意"),
                 bearer: person)
             #expect(revised.status == .ok && (try? revised.content.decode(RatingBody.self).revisions) == 1)
+            let reread = try await app.send(.GET, "/api/v1/ratings/\(rating.id)", bearer: person)
+            #expect(reread.status == .ok && (try? reread.content.decode(RatingBody.self).revisions) == 1)
             #expect(
                 try await app.send(.PUT, "/api/v1/ratings/\(rating.id)", json: ["level": 5], bearer: person).errorBody?.error.code
                     == "rating.alreadyRevised")

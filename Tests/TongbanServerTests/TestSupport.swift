@@ -108,10 +108,11 @@ extension Application {
         var headers = headers
         if let bearer { headers.bearerAuthorization = BearerAuthorization(token: bearer) }
         let finalHeaders = headers
+        let sent = try json.map { try JSONEncoder().encode($0) }
         let response = try await testing().sendRequest(method, path, headers: finalHeaders) { request in
-            if let json {
+            if let sent {
                 request.headers.contentType = .json
-                request.body = ByteBuffer(data: try JSONEncoder().encode(json))
+                request.body = ByteBuffer(data: sent)
             } else if let raw {
                 request.body = ByteBuffer(string: raw)
             }
@@ -123,6 +124,12 @@ extension Application {
                 contentType: response.headers.contentType?.serialize(),
                 body: Data(response.body.readableBytesView))
             for problem in problems { Issue.record("contract: \(problem)") }
+            if problems.isEmpty, (200..<300).contains(response.status.code),
+                sent.map({ ContractCheck.shared.requestProblems(method: method.rawValue, path: path, body: $0).isEmpty }) ?? true,
+                case let .string(operation)? = ContractCheck.shared.operation(method: method.rawValue, path: path)?["operationId"]
+            {
+                ExampleRecorder.shared.record(operation: operation, request: sent, response: Data(response.body.readableBytesView))
+            }
         }
         return response
     }

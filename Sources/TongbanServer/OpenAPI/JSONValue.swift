@@ -1,5 +1,5 @@
-/// A JSON value, for documents built in code (the OpenAPI description).
-indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral,
+/// A JSON value, for documents built in code (the OpenAPI description) and the examples read into them.
+indirect enum JSONValue: Codable, Sendable, ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral,
     ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral
 {
     typealias Key = String
@@ -7,7 +7,9 @@ indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, Expres
 
     case string(String)
     case int(Int)
+    case number(Double)
     case bool(Bool)
+    case null
     case array([JSONValue])
     case object([(String, JSONValue)])
 
@@ -33,6 +35,12 @@ indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, Expres
         case let .int(value):
             var c = encoder.singleValueContainer()
             try c.encode(value)
+        case let .number(value):
+            var c = encoder.singleValueContainer()
+            try c.encode(value)
+        case .null:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
         case let .bool(value):
             var c = encoder.singleValueContainer()
             try c.encode(value)
@@ -43,6 +51,40 @@ indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, Expres
             var c = encoder.container(keyedBy: CodingName.self)
             for (key, value) in pairs { try c.encode(value, forKey: CodingName(key)) }
         }
+    }
+
+    /// Members in the order the decoder gives them (the document is written with sorted keys).
+    init(from decoder: any Decoder) throws {
+        if let single = try? decoder.singleValueContainer() {
+            if single.decodeNil() {
+                self = .null
+                return
+            }
+            if let value = try? single.decode(Bool.self) {
+                self = .bool(value)
+                return
+            }
+            if let value = try? single.decode(Int.self) {
+                self = .int(value)
+                return
+            }
+            if let value = try? single.decode(Double.self) {
+                self = .number(value)
+                return
+            }
+            if let value = try? single.decode(String.self) {
+                self = .string(value)
+                return
+            }
+        }
+        if var list = try? decoder.unkeyedContainer() {
+            var values: [JSONValue] = []
+            while !list.isAtEnd { values.append(try list.decode(JSONValue.self)) }
+            self = .array(values)
+            return
+        }
+        let members = try decoder.container(keyedBy: CodingName.self)
+        self = .object(try members.allKeys.map { ($0.stringValue, try members.decode(JSONValue.self, forKey: $0)) })
     }
 }
 

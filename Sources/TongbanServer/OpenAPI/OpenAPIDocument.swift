@@ -13,6 +13,8 @@ enum OpenAPIDocument {
         let tag: String
         var auth = false
         var body: String? = nil
+        /// Whether a request without a body is taken (the body only adds to what is stored).
+        var bodyOptional = false
         var response: JSONValue? = nil
         var success = 200
         var errors: [Int] = [400, 422]
@@ -256,7 +258,7 @@ enum OpenAPIDocument {
             method: "post", path: "/api/v1/applications/{id}/submit", id: "submitDraft",
             summary: "Submit a saved draft (optionally with its final form): checked in full, numbered, every case submitted",
             tag: "applications", auth: true,
-            body: "SubmitRequest", response: ref("Application"), errors: [400, 401, 403, 404, 409, 422],
+            body: "SubmitRequest", bodyOptional: true, response: ref("Application"), errors: [400, 401, 403, 404, 409, 422],
             parameters: [pathParameter("id", format: "uuid")]),
         Operation(
             method: "post", path: "/api/v1/applications/{id}/materials/{key}", id: "uploadMaterial",
@@ -387,9 +389,12 @@ enum OpenAPIDocument {
 
     static func operationJSON(_ op: Operation) -> JSONValue {
         var responses: [(String, JSONValue)] = []
+        let example = OpenAPIExamples.recorded[op.id]
         if let response = op.response {
+            var media: [(String, JSONValue)] = [("schema", response)]
+            if let answer = example?.response { media.append(("example", answer)) }
             for code in [op.success] + op.alsoSuccess {
-                responses.append((String(code), ["description": "success", "content": ["application/json": ["schema": response]]]))
+                responses.append((String(code), ["description": "success", "content": ["application/json": .object(media)]]))
             }
         } else {
             responses.append((String(op.success), ["description": "success"]))
@@ -409,7 +414,9 @@ enum OpenAPIDocument {
         var pairs: [(String, JSONValue)] = [("operationId", .string(op.id)), ("summary", .string(op.summary)), ("tags", [.string(op.tag)])]
         if !op.parameters.isEmpty { pairs.append(("parameters", .array(op.parameters))) }
         if let body = op.body {
-            pairs.append(("requestBody", ["required": true, "content": ["application/json": ["schema": ref(body)]]]))
+            var media: [(String, JSONValue)] = [("schema", ref(body))]
+            if let request = example?.request { media.append(("example", request)) }
+            pairs.append(("requestBody", ["required": .bool(!op.bodyOptional), "content": ["application/json": .object(media)]]))
         } else if !op.fileTypes.isEmpty {
             pairs.append(
                 (

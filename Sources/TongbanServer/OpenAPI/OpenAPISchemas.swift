@@ -73,7 +73,8 @@ extension OpenAPIDocument {
                 [
                     ("name", string(maxLength: 50, pattern: textPattern)),
                     ("identityNumber", string("GB 11643, 18 characters, with its check character", pattern: identityPattern)),
-                    ("mobile", string("mainland mobile number", pattern: "^(\\+?86)?1[3-9][0-9]{9}$")),
+                    // spaces or hyphens between the digits are taken, as people write them (139 1234 5678)
+                    ("mobile", string("mainland mobile number", pattern: "^(\\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}$")),
                     ("password", string("10–128 characters, two kinds of character", minLength: 10, maxLength: 128)),
                 ],
                 required: ["name", "identityNumber", "mobile", "password"])
