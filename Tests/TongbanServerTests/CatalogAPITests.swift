@@ -264,6 +264,12 @@ struct CatalogAPITests {
                     BundleMember(itemCode: "331A0001000001-330106000000-000-11330106002489110L-1-00"),
                     BundleMember(itemCode: "330X0000000000"),
                 ])
+            // a draft is held to the bundle's own rules when saved: without a name it is refused, nothing written
+            var nameless = bundle
+            nameless.name = " "
+            let refused = try await app.send(.PUT, "/api/v1/catalog/bundles/XH-TEST/draft", json: nameless, bearer: token)
+            #expect(refused.status == .unprocessableEntity && refused.errorBody?.error.details?.map(\.field) == ["name"])
+            #expect(try await CatalogEntry.query(on: app.db).filter(\.$code == "XH-TEST").count() == 0)
             #expect(try await app.send(.PUT, "/api/v1/catalog/bundles/XH-TEST/draft", json: bundle, bearer: token).status == .created)
             response = try await app.send(.POST, "/api/v1/catalog/bundles/XH-TEST/publish", json: ["version": 1], bearer: token)
             #expect(response.status == .unprocessableEntity)

@@ -78,27 +78,10 @@ public enum BundleProblem: Error, Sendable, Equatable {
 
 public enum BundleComposer {
     /// Every problem that keeps the bundle from being published, with all its items applying at
-    /// once: unknown items, questions or options, form fields defined two ways, and cycles in the
-    /// items' prerequisites.
+    /// once: its own rules, unknown items, questions or options, form fields defined two ways, and
+    /// cycles in the items' prerequisites.
     public static func problems(_ bundle: ServiceBundle, items: [String: ServiceItem]) -> [BundleProblem] {
-        var problems: [BundleProblem] = []
-        var errors = FieldErrors()
-        _ = errors.text("name", bundle.name, maxLength: 100)
-        _ = errors.text("summary", bundle.summary, maxLength: 2000)
-        if bundle.code.isEmpty || bundle.code.count > 40 || !bundle.code.allSatisfy({ BasicCode.isSymbol($0) || $0 == "-" }) {
-            errors.add("code", "bundle.invalidCode")
-        }
-        if bundle.members.isEmpty { errors.add("members", "field.required") }
-        for (i, q) in bundle.questions.enumerated() {
-            _ = errors.text("questions[\(i)].text", q.text, maxLength: 200)
-            _ = errors.text("questions[\(i)].textEn", q.textEn, maxLength: 200)
-            if q.options.count < 2 || Set(q.options.map(\.value)).count != q.options.count {
-                errors.add("questions[\(i)].options", "catalog.choicesNeeded")
-            }
-        }
-        if Set(bundle.questions.map(\.key)).count != bundle.questions.count { errors.add("questions", "catalog.duplicate") }
-        problems += errors.errors.map { .invalid(field: $0.field, key: $0.key) }
-
+        var problems = descriptionProblems(bundle)
         var seen = Set<String>()
         for member in bundle.members {
             if !seen.insert(member.itemCode).inserted { problems.append(.duplicateItem(member.itemCode)) }
@@ -117,6 +100,33 @@ public enum BundleComposer {
         problems += mergeForm(all).conflicts
         if let cycle = findCycle(all) { problems.append(.dependencyCycle(cycle)) }
         return problems
+    }
+
+    /// The bundle's own rules, which need no catalog to check: a name, a summary and a lead
+    /// department, a code of the standard's symbols, members, questions with two or more distinct options, each key once.
+    /// A draft is held to them when it is saved (as an item's draft is to its own rules);
+    /// publishing adds the rules about its items.
+    public static func descriptionProblems(_ bundle: ServiceBundle) -> [BundleProblem] {
+        var errors = FieldErrors()
+        _ = errors.text("name", bundle.name, maxLength: 100)
+        _ = errors.text("summary", bundle.summary, maxLength: 2000)
+        _ = errors.text("leadDepartment.name", bundle.leadDepartment.name, maxLength: 100)
+        if !ImplementationCode.isDepartmentCode(bundle.leadDepartment.code) {
+            errors.add("leadDepartment.code", "catalog.invalidDepartmentCode")
+        }
+        if bundle.code.isEmpty || bundle.code.count > 40 || !bundle.code.allSatisfy({ BasicCode.isSymbol($0) || $0 == "-" }) {
+            errors.add("code", "bundle.invalidCode")
+        }
+        if bundle.members.isEmpty { errors.add("members", "field.required") }
+        for (i, q) in bundle.questions.enumerated() {
+            _ = errors.text("questions[\(i)].text", q.text, maxLength: 200)
+            _ = errors.text("questions[\(i)].textEn", q.textEn, maxLength: 200)
+            if q.options.count < 2 || Set(q.options.map(\.value)).count != q.options.count {
+                errors.add("questions[\(i)].options", "catalog.choicesNeeded")
+            }
+        }
+        if Set(bundle.questions.map(\.key)).count != bundle.questions.count { errors.add("questions", "catalog.duplicate") }
+        return errors.errors.map { .invalid(field: $0.field, key: $0.key) }
     }
 
     /// The bundle for one set of answers. Every question must be answered with one of its options.

@@ -25,9 +25,16 @@ struct CatalogDesk {
         }
     }
 
+    /// Only the bundle's own rules are checked here; publishing checks those about its items.
     func saveDraft(_ bundle: ServiceBundle) async throws -> CatalogEntry {
         _ = try context.requireAccount()
         try context.authorize(.edit, .catalogEntry(regionCode: bundle.regionCode))
+        let problems = BundleComposer.descriptionProblems(bundle)
+        if !problems.isEmpty {
+            throw TongbanError(
+                status: .unprocessableEntity, code: "validation.failed",
+                fields: problems.map { FieldError(field: $0.subject, key: $0.messageKey) })
+        }
         return try await saveDraft(.bundle, code: bundle.code) { version, by in
             try CatalogEntry(bundle: bundle, version: version, by: by)
         } update: {
