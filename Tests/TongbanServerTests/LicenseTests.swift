@@ -101,7 +101,13 @@ struct LicenseTests {
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try jwks.body.string.write(toFile: folder + "/jwks.json", atomically: true, encoding: .utf8)
             try license.token.write(toFile: folder + "/good.jws", atomically: true, encoding: .utf8)
-            try (license.token.dropLast(3) + "AAA").write(toFile: folder + "/bad.jws", atomically: true, encoding: .utf8)
+            // one character of the signature changed: replacing its end with "AAA" left it as it was when it ended so
+            // (and its last character carries padding bits a decoder may ignore)
+            let signatureStart = try #require(license.token.lastIndex(of: ".")).utf16Offset(in: license.token) + 1
+            var tampered = Array(license.token)
+            tampered[signatureStart + 5] = tampered[signatureStart + 5] == "A" ? "B" : "A"
+            let badToken = String(tampered)
+            try badToken.write(toFile: folder + "/bad.jws", atomically: true, encoding: .utf8)
             let offline = await LicenseCommand.verify(license.token, jwks: jwks.body.string, today: app.today)
             #expect(offline.good && offline.lines.contains("identifier: \(license.identifier)"))
             app.environment.arguments = ["tongban", "license", "verify", folder + "/good.jws", "--jwks", folder + "/jwks.json"]
@@ -109,7 +115,7 @@ struct LicenseTests {
             app.environment.arguments = ["tongban", "license", "verify", folder + "/bad.jws", "--jwks", folder + "/jwks.json"]
             await #expect(throws: ExitCode.self) { try await app.execute() }
             #expect(
-                await LicenseCommand.verify(String(license.token.dropLast(3)) + "AAA", jwks: jwks.body.string, today: app.today).lines == [
+                await LicenseCommand.verify(badToken, jwks: jwks.body.string, today: app.today).lines == [
                     "invalid: bad signature (altered, or not signed by the key it names)"
                 ])
 
