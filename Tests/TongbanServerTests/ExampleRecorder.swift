@@ -16,8 +16,8 @@ final class ExampleRecorder: @unchecked Sendable {
     func record(operation: String, request: Data?, response: Data) {
         guard let path else { return }
         let decoder = JSONDecoder()
-        let sent = request.flatMap { try? decoder.decode(JSONValue.self, from: $0) }.map(Self.shortened)
-        let answered = response.isEmpty ? nil : (try? decoder.decode(JSONValue.self, from: response)).map(Self.shortened)
+        let sent = request.flatMap { try? decoder.decode(JSONValue.self, from: $0) }.map(Self.shortened).map(Self.redacted)
+        let answered = response.isEmpty ? nil : (try? decoder.decode(JSONValue.self, from: response)).map(Self.shortened).map(Self.redacted)
         lock.withLock {
             // the first exchange that shows both sides wins; one that shows less is replaced by it
             if let known = exchanges[operation], known.request != nil || sent == nil, known.response != nil || answered == nil { return }
@@ -25,6 +25,27 @@ final class ExampleRecorder: @unchecked Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             if let data = try? encoder.encode(exchanges) { try? data.write(to: URL(fileURLWithPath: path)) }
+        }
+    }
+
+    /// Members that carry a credential, and what an example shows instead.
+    static let secrets: [String: JSONValue] = [
+        "password": "Example-passw0rd", "currentPassword": "Example-passw0rd", "newPassword": "Example-passw0rd-2",
+        "accessToken": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.example.signature", "refreshToken": "example-refresh-token",
+    ]
+
+    /// Credentials replaced: a document anyone reads must not hold one that works (the suite's
+    /// are the demo accounts' password and tokens signed by its keys).
+    static func redacted(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case let .array(values):
+            return .array(values.map(redacted))
+        case let .object(pairs):
+            return .object(pairs.map { key, member in (key, secrets[key] ?? redacted(member)) })
+        case let .string(text) where text.hasPrefix("tbk_"):
+            return "tbk_example-client-key"  // a client system's key, whatever member holds it
+        default:
+            return value
         }
     }
 
