@@ -115,6 +115,11 @@ struct RatingTests {
             #expect(
                 try await app.send(.GET, "/api/v1/follow-ups", bearer: staff).content.decode([FollowUpBody].self).map(\.id) == [followUp.id]
             )
+            // a due day given with another action is still checked: not a day, refused, nothing changed
+            let badDue = try await app.send(
+                .POST, "/api/v1/follow-ups/\(followUp.id)/actions", json: ["action": "callBack", "note": "电话无人接听", "due": "AAA"],
+                bearer: staff)
+            #expect(badDue.status == .unprocessableEntity && badDue.errorBody?.error.details?.map(\.field) == ["due"])
             #expect(
                 try await app.send(
                     .POST, "/api/v1/follow-ups/\(followUp.id)/actions", json: ["action": "callBack", "note": "已电话回访，申请人反映补正往返两次"],

@@ -68,6 +68,8 @@ struct FollowUpDesk {
         var problems = FieldErrors()
         let note = problems.text("note", body.note, maxLength: 1000)
         let ledgerDue = action == .schedule ? ledgerDay(body.due, into: &problems) : nil
+        // another action does not use a due day, but one given must still be a day (bad input changes nothing)
+        if action != .schedule, let raw = body.due, CalendarDate(iso: raw) == nil { problems.add("due", "field.invalidDate") }
         guard problems.isEmpty, let note else { throw TongbanError.invalid(problems) }
         let next: FollowUpState
         do {
