@@ -25,30 +25,38 @@ let package = Package(
             name: "TongbanCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
-        .target(
-            name: "TongbanServer",
-            dependencies: [
-                "TongbanCore",
-                .product(name: "Vapor", package: "vapor"),
-                .product(name: "Fluent", package: "fluent"),
-                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
-                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
-                .product(name: "Leaf", package: "leaf"),
-                .product(name: "JWT", package: "jwt"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "SQLKit", package: "sql-kit"),
-                .product(name: "LeafKit", package: "leaf-kit"),
             ],
-            resources: [.copy("Resources")]
+            swiftSettings: typeCheckTimes
+        ),
+        // The server, one module per feature area on top of the platform (database, policy, clock,
+        // errors, web plumbing, the use-case shape), so that the modules compile side by side and a
+        // change rebuilds its own. Features reach each other only through the modules they name here.
+        .target(
+            name: "TongbanPlatform",
+            dependencies: ["TongbanCore"] + serverLibraries,
+            resources: [.copy("Resources")],
+            swiftSettings: typeCheckTimes
+        ),
+        feature("TongbanCatalog", uses: []),
+        feature("TongbanIdentity", uses: []),
+        feature("TongbanHall", uses: ["TongbanCatalog"]),
+        feature("TongbanCases", uses: ["TongbanCatalog"]),
+        feature("TongbanRatings", uses: ["TongbanCatalog", "TongbanHall", "TongbanCases"]),
+        feature("TongbanSupervision", uses: ["TongbanCatalog", "TongbanCases", "TongbanRatings"]),
+        feature("TongbanOpenAPI", uses: ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision"]),
+        // The application: routes, commands, migrations, the demo seed; it wires the features together.
+        feature(
+            "TongbanServer",
+            uses: [
+                "TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision",
+                "TongbanOpenAPI",
+            ]
         ),
         .executableTarget(
             name: "tongban",
             dependencies: [
                 "TongbanServer",
+                "TongbanPlatform",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -58,7 +66,8 @@ let package = Package(
         .testTarget(
             name: "TongbanServerTests",
             dependencies: [
-                "TongbanServer",
+                "TongbanServer", "TongbanPlatform", "TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings",
+                "TongbanSupervision", "TongbanOpenAPI",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -67,3 +76,33 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// The libraries every server module may import.
+var serverLibraries: [Target.Dependency] {
+    [
+        .product(name: "Vapor", package: "vapor"),
+        .product(name: "Fluent", package: "fluent"),
+        .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+        .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+        .product(name: "Leaf", package: "leaf"),
+        .product(name: "JWT", package: "jwt"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "SQLKit", package: "sql-kit"),
+        .product(name: "LeafKit", package: "leaf-kit"),
+    ]
+}
+
+/// A feature area's module: the platform, the core rules, and the other features it names.
+@MainActor
+func feature(_ name: String, uses features: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: ["TongbanCore", "TongbanPlatform"] + features + serverLibraries, swiftSettings: typeCheckTimes)
+}
+
+/// `TONGBAN_TYPECHECK_TIMES=1 swift build` has the compiler report how long each function body and
+/// expression of our own modules takes to type-check (`Benchmarks/build-time.sh` ranks them).
+var typeCheckTimes: [SwiftSetting] {
+    guard Context.environment["TONGBAN_TYPECHECK_TIMES"] != nil else { return [] }
+    return [.unsafeFlags(["-Xfrontend", "-debug-time-function-bodies", "-Xfrontend", "-debug-time-expression-type-checking"])]
+}

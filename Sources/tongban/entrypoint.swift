@@ -4,6 +4,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 import Prometheus
+import TongbanPlatform
 import TongbanServer
 import Vapor
 

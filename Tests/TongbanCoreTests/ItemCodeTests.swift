@@ -6,7 +6,7 @@ import Testing
 struct ItemCodeTests {
     static let guangAn: [[String]] = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/TongbanServer/Resources/Catalog/guang-an-district-items.csv")
+            .appendingPathComponent("Sources/TongbanPlatform/Resources/Catalog/guang-an-district-items.csv")
         let text = try! String(contentsOf: url, encoding: .utf8)
         return try! CSV.parse(text).dropFirst().map(\.fields)
     }()

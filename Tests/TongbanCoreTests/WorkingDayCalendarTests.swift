@@ -7,7 +7,7 @@ import Testing
 @Suite("Working-day calendar")
 struct WorkingDayCalendarTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/TongbanServer/Resources/Holidays")
+        .appendingPathComponent("Sources/TongbanPlatform/Resources/Holidays")
     static let calendar = try! WorkingDayCalendar.load(folder: folder)
 
     /// The slow, obvious reading of the notices: each date's override, else Monday to Friday.

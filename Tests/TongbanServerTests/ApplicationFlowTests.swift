@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanCases
+import TongbanPlatform
 import Vapor
 import VaporTesting
 @testable import TongbanCore

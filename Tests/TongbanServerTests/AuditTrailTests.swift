@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import SQLKit
 import Testing
+import TongbanPlatform
 import Vapor
 import VaporTesting
 @testable import TongbanCore

@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanCatalog
+import TongbanPlatform
 import Vapor
 @testable import TongbanCore
 @testable import TongbanServer

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanPlatform
 import Vapor
 @testable import TongbanCore
 @testable import TongbanServer

@@ -1,6 +1,10 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanCases
+import TongbanPlatform
+import TongbanRatings
+import TongbanSupervision
 import Vapor
 import VaporTesting
 @testable import TongbanCore

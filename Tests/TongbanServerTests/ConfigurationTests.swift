@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TongbanPlatform
 @testable import TongbanServer
 
 @Suite("configuration and keys")

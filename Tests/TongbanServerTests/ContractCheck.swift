@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TongbanOpenAPI
+import TongbanPlatform
 @testable import TongbanServer
 
 /// A JSON value as the wire carries it: numbers that are whole stay integers, booleans stay

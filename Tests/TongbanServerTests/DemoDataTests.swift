@@ -2,6 +2,10 @@ import Fluent
 import Foundation
 import SQLKit
 import Testing
+import TongbanCases
+import TongbanHall
+import TongbanPlatform
+import TongbanSupervision
 import Vapor
 import VaporTesting
 @testable import TongbanCore

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TongbanPlatform
+import TongbanSupervision
 @testable import TongbanCore
 @testable import TongbanServer
 

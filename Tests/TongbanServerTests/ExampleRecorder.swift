@@ -1,4 +1,5 @@
 import Foundation
+import TongbanOpenAPI
 @testable import TongbanServer
 
 /// With `TONGBAN_RECORD_API_EXAMPLES=<file>` in the environment (`scripts/record-api-examples.sh`),

@@ -3,6 +3,7 @@ import FluentSQLiteDriver
 import Foundation
 import Testing
 import TongbanCore
+import TongbanPlatform
 import Vapor
 @testable import TongbanServer
 

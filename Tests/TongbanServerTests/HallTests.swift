@@ -1,6 +1,9 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanCatalog
+import TongbanHall
+import TongbanPlatform
 import Vapor
 import VaporTesting
 @testable import TongbanCore

@@ -1,6 +1,9 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanCases
+import TongbanCatalog
+import TongbanPlatform
 import Vapor
 import VaporTesting
 @testable import TongbanCore

@@ -3,6 +3,8 @@ import Fluent
 import Foundation
 import JWTKit
 import Testing
+import TongbanCases
+import TongbanPlatform
 import Vapor
 import VaporTesting
 @testable import TongbanCore

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TongbanPlatform
 import Vapor
 import VaporTesting
 @testable import TongbanServer

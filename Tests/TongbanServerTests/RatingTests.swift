@@ -1,6 +1,9 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanCases
+import TongbanPlatform
+import TongbanRatings
 import Vapor
 import VaporTesting
 @testable import TongbanCore

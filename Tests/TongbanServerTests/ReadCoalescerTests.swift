@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
+import TongbanPlatform
 @testable import TongbanServer
 
 @Suite("reads coalesced")

@@ -2,6 +2,10 @@ import Fluent
 import Foundation
 import SQLKit
 import Testing
+import TongbanCases
+import TongbanPlatform
+import TongbanRatings
+import TongbanSupervision
 import Vapor
 import VaporTesting
 @testable import TongbanCore

@@ -1,8 +1,11 @@
+import Fluent
 import Foundation
 import Metrics
 import NIOHTTP1
 import Prometheus
 import Testing
+import TongbanIdentity
+import TongbanPlatform
 import Vapor
 import VaporTesting
 @testable import TongbanCore
@@ -154,9 +157,6 @@ extension Application {
     var demoPersonLogin: String { IdentityNumber.completing(DemoSeed.personIDStem, today: today)!.value }
     var demoEnterpriseLogin: String { CreditCode.completing(DemoSeed.enterpriseCodeStem)!.value }
 }
-
-import Fluent
-import TongbanCore
 
 struct ErrorBody: Decodable {
     struct Inner: Decodable {

@@ -1,6 +1,9 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanHall
+import TongbanPlatform
+import TongbanRatings
 import Vapor
 @testable import TongbanCore
 @testable import TongbanServer

@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import Testing
+import TongbanIdentity
+import TongbanPlatform
 import Vapor
 import VaporTesting
 @testable import TongbanServer

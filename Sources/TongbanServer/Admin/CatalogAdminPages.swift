@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
+import TongbanCatalog
 import TongbanCore
+import TongbanPlatform
 import Vapor
 
 /// 事项管理: catalog administrators write drafts of items and bundles (the whole description as
@@ -194,14 +196,19 @@ struct CatalogAdminPages {
                 _ = try await req.catalogDesk.saveDraft(bundle)
             }
         } catch let error as TongbanError where error.status == .unprocessableEntity || error.status == .conflict {
-            let code =
-                (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap {
-                    $0?["implementationCode"] as? String ?? $0?["code"] as? String ?? $0?["basicCode"] as? String
-                }
-                ?? req.query[String.self, at: "code"] ?? "-"
+            let code = Self.codeNamed(in: data) ?? req.query[String.self, at: "code"] ?? "-"
             return try await render(req, kind: kind, code: code, submitted: text, failure: error)
         }
         return req.redirect(to: "/admin/catalog/\(kind == .item ? "items" : "bundles")/\(code)?done=saved")
+    }
+
+    /// The code a refused document names, so that its page can be shown again with the document.
+    static func codeNamed(in data: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        for key in ["implementationCode", "code", "basicCode"] {
+            if let code = object[key] as? String { return code }
+        }
+        return nil
     }
 
     struct PublishForm: Content { var version: Int? }

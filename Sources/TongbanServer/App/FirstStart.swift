@@ -1,6 +1,9 @@
 import Fluent
-import SQLKit
 import Foundation
+import SQLKit
+import TongbanCases
+import TongbanPlatform
+import TongbanSupervision
 import Vapor
 
 extension Application {

@@ -1,6 +1,7 @@
 import Fluent
-import SQLKit
 import Prometheus
+import SQLKit
+import TongbanPlatform
 import Vapor
 
 /// `/healthz` (the process answers), `/readyz` (and its database does), `/metrics` (Prometheus text).

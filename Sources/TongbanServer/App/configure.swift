@@ -4,7 +4,15 @@ import JWT
 import Leaf
 import LeafKit
 import Prometheus
+import TongbanCases
+import TongbanCatalog
 import TongbanCore
+import TongbanHall
+import TongbanIdentity
+import TongbanOpenAPI
+import TongbanPlatform
+import TongbanRatings
+import TongbanSupervision
 import Vapor
 
 /// Sets the application up. Everything a test overrides (database, keys, metrics registry)
@@ -105,14 +113,4 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     SupervisionPages().register(web)
     ComplaintPages().register(web)
     WarningBoardPages().register(web)
-}
-
-/// Where the bundled templates, message tables, stylesheets and reference data are, wherever
-/// the binary is started from.
-enum TongbanResources {
-    static var directory: String {
-        Bundle.module.resourceURL!.path
-    }
-
-    static var regions: String { directory + "/Regions" }
 }

@@ -1,5 +1,8 @@
 import Fluent
+import TongbanCatalog
 import TongbanCore
+import TongbanOpenAPI
+import TongbanPlatform
 import Vapor
 
 /// `/api/v1/audit`: the trail for system admins and supervisors, and a chain check.

@@ -1,20 +1,7 @@
 import Foundation
 import TongbanCore
+import TongbanPlatform
 import Vapor
-
-extension Application {
-    private struct WorkingDaysKey: StorageKey { typealias Value = WorkingDayCalendar }
-
-    /// The official working-day calendar, read once from the bundled holiday notices.
-    var workingDays: WorkingDayCalendar {
-        get { storage[WorkingDaysKey.self]! }
-        set { storage[WorkingDaysKey.self] = newValue }
-    }
-}
-
-extension TongbanResources {
-    static var holidays: URL { URL(fileURLWithPath: directory + "/Holidays") }
-}
 
 /// One answer of the calendar, as the API and the command line give it.
 struct CalendarAnswerDTO: Content {

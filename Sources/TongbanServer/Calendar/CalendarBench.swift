@@ -1,5 +1,6 @@
 import Foundation
 import TongbanCore
+import TongbanPlatform
 
 /// `tongban bench calendar`: the deadline-arithmetic budget (1,000,000 `add working days` in
 /// under a second), in process, over random start dates 2007–2026 and 0–60 working days; also

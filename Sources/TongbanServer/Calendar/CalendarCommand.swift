@@ -1,5 +1,6 @@
 import Foundation
 import TongbanCore
+import TongbanPlatform
 import Vapor
 
 /// `tongban calendar add --from YYYY-MM-DD --days N`: the date N working days after the given

@@ -1,6 +1,10 @@
 import Fluent
 import Foundation
+import TongbanCases
+import TongbanCatalog
 import TongbanCore
+import TongbanIdentity
+import TongbanPlatform
 import Vapor
 
 func registerCommands(_ app: Application) {
@@ -206,30 +210,4 @@ struct DepartmentCommand: AsyncCommand {
         }
         context.console.print("created department \(name) (\(code.value)) in \(region.value), id \(try department.requireID())")
     }
-}
-
-/// Refuses a sub-command other than the one known (`tongban audit verify`).
-func expect(_ given: String, _ known: String, of command: String, _ context: CommandContext, alsoKnown: [String] = []) throws {
-    guard given == known else {
-        context.console.error("unknown \(command) \"\(given)\"; known: \(([known] + alsoKnown).joined(separator: ", "))")
-        throw ExitCode(1)
-    }
-}
-
-/// Field problems as the command line names them: `--name: name is required`.
-func optionProblems(_ errors: [FieldError], _ app: Application, options: [String: String] = [:]) -> [String] {
-    errors.map { error in
-        let option = options[error.field] ?? error.field
-        return "--\(option): \(app.localizer.text(error.key, .en, ["field": option]))"
-    }
-}
-
-/// A non-zero exit without a backtrace; the command has already said what went wrong.
-public protocol ExitCodeError: Error {
-    var exitCode: Int32 { get }
-}
-
-struct ExitCode: ExitCodeError {
-    let exitCode: Int32
-    init(_ code: Int32) { exitCode = code }
 }

@@ -1,4 +1,11 @@
 import Fluent
+import TongbanCases
+import TongbanCatalog
+import TongbanHall
+import TongbanIdentity
+import TongbanPlatform
+import TongbanRatings
+import TongbanSupervision
 
 extension Migrations {
     /// Every schema change, in order. Append only: a released migration is never edited.

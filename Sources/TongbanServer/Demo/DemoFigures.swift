@@ -1,15 +1,18 @@
 import Fluent
 import Foundation
+import TongbanCatalog
 import TongbanCore
+import TongbanPlatform
+import TongbanSupervision
 import Vapor
 
 /// Half a year of West Lake District's applications for the supervision dashboards of a fresh
 /// demo: the district's published items (some also handled at street level, 就近办), outcomes
 /// drawn from a fixed seed, then the rollup brought up to date so the figures show at once.
-enum DemoFigures {
-    static let streets = ["330106002", "330106004", "330106005", "330106007", "330106008"]
+package enum DemoFigures {
+    package static let streets = ["330106002", "330106004", "330106005", "330106007", "330106008"]
 
-    static func seed(app: Application, db: any Database, applications: Int = 4_000) async throws {
+    package static func seed(app: Application, db: any Database, applications: Int = 4_000) async throws {
         let items = try await CatalogEntry.query(on: db).filter(\.$kind == .item).filter(\.$status == .published)
             .filter(\.$regionCode == "330106").sort(\.$code).limit(40).all()
         guard !items.isEmpty else { return }

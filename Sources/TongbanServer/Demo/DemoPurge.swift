@@ -1,7 +1,12 @@
 import Fluent
 import Foundation
 import SQLKit
+import TongbanCases
 import TongbanCore
+import TongbanHall
+import TongbanIdentity
+import TongbanPlatform
+import TongbanSupervision
 import Vapor
 
 /// `tongban demo purge`: takes a database that began as a demo back to real figures only. Every

@@ -1,6 +1,9 @@
 import Fluent
 import Foundation
 import SQLKit
+import TongbanCases
+import TongbanHall
+import TongbanPlatform
 
 /// The tables that can hold a demo database's sample rows (演示数据), each marked in its own
 /// `sample` column: figures made with them say so, and `tongban demo purge` removes them.

@@ -1,5 +1,6 @@
 import Fluent
 import TongbanCore
+import TongbanPlatform
 import Vapor
 
 /// `/api/v1` routes of regions and departments: public reading, departments created by system admins.

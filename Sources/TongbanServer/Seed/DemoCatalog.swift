@@ -1,5 +1,6 @@
 import Foundation
 import TongbanCore
+import TongbanPlatform
 
 /// Reads the demo catalog (`Resources/Catalog/demo-catalog.json`): Zhejiang departments, the
 /// materials and form fields items share, the items and the bundles. The file is written

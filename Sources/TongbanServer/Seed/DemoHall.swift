@@ -1,7 +1,10 @@
 import Fluent
 import Foundation
 import SQLKit
+import TongbanCatalog
 import TongbanCore
+import TongbanHall
+import TongbanPlatform
 import Vapor
 
 /// The demo service hall of the West Lake district centre: "5+2" hours (weekday service without
@@ -41,7 +44,7 @@ enum DemoHall {
         hall.regionCode = "330106"
         hall.address = "杭州市西湖区 · 政务服务中心一楼综合服务大厅（演示）"
         hall.hoursJSON = String(decoding: try JSONEncoder().encode(hours), as: UTF8.self)
-        hall.categoriesJSON = String(decoding: try CatalogEntry.encoder.encode(categories()), as: UTF8.self)
+        hall.categoriesJSON = String(decoding: try StoredJSON.encoder.encode(categories()), as: UTF8.self)
         hall.slotMinutes = 30
         hall.slotCapacity = 4
         hall.bookingDays = 14

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import TongbanCore
+import TongbanPlatform
 import Vapor
 
 /// The demo holders' wallets: the person's resident identity card (issued by the district's

@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
+import TongbanCatalog
 import TongbanCore
+import TongbanPlatform
 import Vapor
 
 /// The demo data: all of Zhejiang's regions (province, cities, counties and every town), five

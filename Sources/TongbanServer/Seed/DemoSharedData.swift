@@ -1,6 +1,9 @@
 import Fluent
 import Foundation
+import TongbanCases
+import TongbanCatalog
 import TongbanCore
+import TongbanPlatform
 import Vapor
 
 /// The demo data-sharing catalog's records for the demo person and enterprise, and one approved
@@ -48,7 +51,7 @@ enum DemoSharedData {
                 record.resourceCode = resource
                 record.subjectKey = DataResourceFile.subjectKey(code, kind: kind, keys: keys)
                 record.subjectID = holder.id
-                record.data = String(decoding: try CatalogEntry.encoder.encode(values), as: UTF8.self)
+                record.data = String(decoding: try StoredJSON.encoder.encode(values), as: UTF8.self)
                 record.updatedAt = now
                 try await record.create(on: tx)
             }

@@ -1,0 +1,145 @@
+import Fluent
+import Foundation
+import TongbanCore
+import TongbanPlatform
+
+/// An application as the acting account may see it, the visits a clerk records, and the public
+/// status lookup. To anyone the policy does not let see an application, it does not exist.
+package struct ApplicationDesk {
+    package let context: UseCaseContext
+
+    /// An application with its cases, review tasks and timeline, each read once.
+    package struct Loaded {
+        package let application: ApplicationRecord
+        package let cases: [CaseRow]
+        package let tasks: [ReviewTask]
+        package let events: [CaseEvent]
+    }
+
+    /// The application as the policy sees it: its applicant, region and every department that
+    /// has a case or a task in it.
+    package static func resource(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask]) throws -> Resource {
+        let departments = Set(tasks.compactMap(\.departmentID) + cases.compactMap(\.departmentID))
+        return .application(
+            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
+            departmentIDs: departments)
+    }
+
+    /// Throws "not found" unless the acting account may see the application.
+    package func checkVisible(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask]) throws {
+        guard context.allows(.view, try Self.resource(application, cases: cases, tasks: tasks)) else {
+            throw TongbanError.notFound("application")
+        }
+    }
+
+    package func load(_ id: UUID) async throws -> Loaded {
+        _ = try context.requireAccount()
+        guard let application = try await ApplicationRecord.find(id, on: context.db) else {
+            throw TongbanError.notFound("application")
+        }
+        return try await load(application)
+    }
+
+    package func load(_ application: ApplicationRecord) async throws -> Loaded {
+        let id = try application.requireID()
+        let db = context.db
+        let cases = try await CaseRow.query(on: db).filter(\.$applicationID == id).sort(\.$position).all()
+        let tasks = try await ReviewTask.query(on: db).filter(\.$applicationID == id).sort(\.$position).all()
+        try checkVisible(application, cases: cases, tasks: tasks)
+        let events = try await CaseEvent.query(on: db).filter(\.$applicationID == id).sort(\.$at).all()
+        return Loaded(application: application, cases: cases, tasks: tasks, events: events)
+    }
+
+    /// The application for the acting account, with the actions each of its roles may take.
+    package func dto(_ loaded: Loaded) throws -> ApplicationDTO {
+        let application = loaded.application
+        let resource = try Self.resource(application, cases: loaded.cases, tasks: loaded.tasks)
+        let roles: [CaseActor] = [
+            context.allows(.view, .holderRecords(holderID: application.applicantID)) ? .applicant : nil,
+            context.allows(.handle, resource) ? .clerk : nil,
+            context.allows(.review, resource) ? .reviewer : nil,
+        ].compactMap { $0 }
+        return try ApplicationDTO.make(
+            application, cases: loaded.cases, tasks: loaded.tasks, events: loaded.events,
+            actions: { row in roles.flatMap { CaseMachine.allowed(in: row.state, by: $0) } },
+            calendar: context.calendar, today: context.today, warnAt: context.settings.warnAt)
+    }
+
+    package func dto(of application: ApplicationRecord) async throws -> ApplicationDTO {
+        try dto(try await load(application))
+    }
+
+    /// The acting applicant's own applications, newest first.
+    package func mine(limit: Int) async throws -> [ApplicationRecord] {
+        let account = try context.requireAccount()
+        return try await ApplicationRecord.query(on: context.db)
+            .filter(\.$applicantID == account.requireID())
+            .sort(\.$createdAt, .descending)
+            .limit(limit)
+            .all()
+    }
+
+    /// Whether the acting account may record the applicant's visits: a clerk of its region.
+    package func mayRecordVisit(_ application: ApplicationRecord) throws -> Bool {
+        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        return context.allows(.handle, resource)
+    }
+
+    /// 到场登记: a clerk of the region records one in-person visit with its purpose; the
+    /// application's count, its timeline and the audit trail follow in one transaction.
+    package func recordVisit(_ id: UUID, purpose raw: String?) async throws {
+        let clerk = try context.requireAccount().requireID()
+        guard let application = try await ApplicationRecord.find(id, on: context.db) else {
+            throw TongbanError.notFound("application")
+        }
+        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        guard context.allows(.view, resource) else { throw TongbanError.notFound("application") }
+        try context.authorize(.handle, resource)
+        var problems = FieldErrors()
+        guard let purpose = problems.text("purpose", raw, maxLength: 200) else { throw TongbanError.invalid(problems) }
+        let audit = context.auditEvent(
+            "application.visit", resource: "application:\(application.number ?? id.uuidString)",
+            details: purpose)
+        let now = context.now
+        try await context.db.write { tx in
+            let visit = ApplicationVisit()
+            visit.applicationID = id
+            visit.at = now
+            visit.purpose = purpose
+            visit.recordedBy = clerk
+            try await visit.create(on: tx)
+            let count = try await ApplicationVisit.query(on: tx).filter(\.$applicationID == id).count()
+            try await ApplicationRecord.query(on: tx).filter(\.$id == id).set(\.$visits, to: count).update()
+            // the visit changes what the application's cases count for (一次办, 零跑腿)
+            try await CaseRow.query(on: tx).filter(\.$applicationID == id).set(\.$updatedAt, to: now).update()
+            let entry = CaseEvent(
+                applicationID: id, caseID: nil, at: now, actor: audit.actorLabel, action: "visit",
+                from: nil, to: nil, detail: purpose)
+            try await entry.create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: now)
+        }
+    }
+
+    /// The public status lookup: the number and the last four characters of the applicant's
+    /// identity number or credit code; no name, no form, nothing personal.
+    package func status(number rawNumber: String?, tail rawTail: String?) async throws -> ApplicationAPI.StatusDTO {
+        var problems = FieldErrors()
+        let raw = problems.text("number", rawNumber, maxLength: 40)
+        let tail = problems.text("tail", rawTail, maxLength: 4)?.uppercased()
+        let number = raw.flatMap { raw in
+            problems.check("number") { () throws(ApplicationNumber.Problem) in try ApplicationNumber(raw) }
+        }
+        if let tail, tail.count != 4 { problems.add("tail", "application.tailLength") }
+        guard problems.isEmpty, let number, let tail else { throw TongbanError.invalid(problems) }
+        let found = try await ApplicationRecord.query(on: context.db).filter(\.$number == number.value).first()
+        guard let application = found, application.applicantTail == tail else { throw TongbanError.notFound("application") }
+        let cases = try await CaseRow.query(on: context.db)
+            .filter(\.$applicationID == application.requireID())
+            .sort(\.$position)
+            .all()
+        return ApplicationAPI.StatusDTO(
+            number: number.value, target: application.targetName, status: application.status.rawValue,
+            submittedOn: application.submittedOn, dueOn: application.dueOn,
+            cases: cases.map { .init(item: $0.itemName, state: $0.state.rawValue, dueOn: $0.dueOn) })
+    }
+}

@@ -1,0 +1,249 @@
+import Fluent
+import Foundation
+import TongbanCore
+import TongbanPlatform
+import Vapor
+
+/// Applying on the web, without JavaScript: one page with the item's (or the bundle's merged)
+/// form and a file field for each material the applicant brings. Everything is checked before
+/// anything is written; then the files are stored and the application submitted with them, by
+/// the same submission as the API's (one transaction: nothing is left behind if it fails).
+package struct ApplyPages {
+    package init() {}
+
+    package func register(_ routes: any RoutesBuilder) {
+        routes.get("apply", use: page)
+        routes.on(.POST, "apply", body: .collect(maxSize: "40mb"), use: submit)
+    }
+
+    package struct Field: Encodable {
+        package let name: String
+        package let label: String
+        /// The field type, for scripts that fill the form (and assistive tools).
+        package let kind: String
+        package let inputType: String
+        package let required: Bool
+        package let choices: [String]
+        package let isChoice: Bool
+        package let value: String
+        package let error: String?
+    }
+
+    package struct Upload: Encodable {
+        package let name: String
+        package let label: String
+        package let required: Bool
+        package let note: String
+        package let error: String?
+    }
+
+    package struct Hidden: Encodable {
+        package let name: String
+        package let value: String
+    }
+
+    /// A material an e-licence can satisfy: the applicant's licence to tick (if they hold one),
+    /// and a file field for a copy instead.
+    package struct LicenseChoice: Encodable {
+        package let material: String
+        package let name: String
+        package let held: Bool
+        package let identifier: String
+        package let label: String
+        package let consent: String
+        package let checked: Bool
+        package let upload: String
+        package let error: String?
+    }
+
+    package struct Context: Encodable {
+        package let page: PageContext
+        package let title: String
+        package let hidden: [Hidden]
+        package let fields: [Field]
+        package let uploads: [Upload]
+        package let hasUploads: Bool
+        package let licenseChoices: [LicenseChoice]
+        package let hasLicenseChoices: Bool
+        /// The shared data the platform would fetch, and the consent asked for it.
+        package let dataLines: [String]
+        package let hasData: Bool
+        package let dataConsentNeeded: Bool
+        package let dataConsentLabel: String
+        package let dataConsentChecked: Bool
+        /// 告知承诺书 of the items that allow approval on one, to read and sign.
+        package let commitments: [String]
+        package let hasCommitments: Bool
+        package let commitmentChecked: Bool
+        package let commitmentError: String?
+        package let summary: String?
+    }
+
+    /// The target named by the query or the form: `item`, or `bundle` with the questionnaire's
+    /// answers as the other parameters.
+    package static func body(_ values: [String: String]) -> ApplyBody {
+        var answers: [String: String] = [:]
+        for (key, value) in values where key.hasPrefix("a_") { answers[String(key.dropFirst(2))] = value }
+        return ApplyBody(item: values["item"], bundle: values["bundle"], answers: values["bundle"] == nil ? nil : answers)
+    }
+
+    package static func inputType(_ type: FieldType) -> String {
+        switch type {
+        case .number: "number"
+        case .date: "date"
+        case .mobile: "tel"
+        default: "text"
+        }
+    }
+
+    package func page(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else {
+            return req.redirect(to: "/login?back=\(req.url.string.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")")
+        }
+        var values: [String: String] = [:]
+        for key in ["item", "bundle"] { if let v = req.query[String.self, at: key] { values[key] = v } }
+        if let raw = req.url.query {
+            for pair in raw.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                if parts.count == 2, parts[0] != "item", parts[0] != "bundle" { values["a_" + parts[0]] = parts[1] }
+            }
+        }
+        return try await render(req, values: values, failure: nil)
+    }
+
+    package func render(_ req: Request, values: [String: String], failure: (any Error)?) async throws -> Response {
+        let target = try await ApplicationTarget.resolve(Self.body(values), parts: ApplyingParts(req.application), on: req.db)
+        let shown = try FormFailure(failure, req)
+        let english = req.language == .en
+        let fields = target.form.filter { $0.type != .file }.map { f in
+            Field(
+                name: "f_\(f.key)", label: english ? f.labelEn : f.label, kind: f.type.rawValue,
+                inputType: Self.inputType(f.type),
+                required: f.required, choices: f.choices, isChoice: f.type == .choice, value: values["f_\(f.key)"] ?? "",
+                error: shown.fields["form.\(f.key)"])
+        }
+        var seen: Set<String> = []
+        let uploads = target.items.flatMap(\.item.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map { m in
+            Upload(
+                name: "m_\(m.key)", label: m.name, required: m.required && !m.tolerable,
+                note: m.tolerable ? req.t("apply.tolerable") : (m.required ? "" : req.t("apply.optional")),
+                error: shown.fields["materials.\(m.key)"])
+        }
+        let choices = try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
+        let fetched = DataFetch.materials(target, resources: req.application.dataResources)
+        let signer = req.currentAccount.map { $0.kind == .staff ? req.t("apply.theApplicant") : $0.displayName } ?? ""
+        let commitments = target.items.map(\.item).filter(\.commitmentAllowed).map { SignedCommitment.text(for: $0, applicant: signer) }
+        let dataLines = fetched.map { m, r in
+            req.t("apply.dataLine", ["material": m.name, "resource": english ? r.nameEn : r.name, "owner": r.owner.name])
+        }
+        let needConsent = Array(Set(fetched.filter { $0.1.consentRequired }.map { english ? $0.1.nameEn : $0.1.name })).sorted()
+        var hidden = [Hidden(name: target.kind == .item ? "item" : "bundle", value: target.code)]
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("a_") {
+            hidden.append(Hidden(name: key, value: value))
+        }
+        let context = Context(
+            page: req.pageContext(title: req.t("apply.title", ["name": target.name])), title: target.name,
+            hidden: hidden, fields: fields, uploads: uploads, hasUploads: !uploads.isEmpty,
+            licenseChoices: choices, hasLicenseChoices: !choices.isEmpty,
+            dataLines: dataLines, hasData: !dataLines.isEmpty, dataConsentNeeded: !needConsent.isEmpty,
+            dataConsentLabel: req.t("apply.dataConsent", ["resources": needConsent.joined(separator: "、")]),
+            dataConsentChecked: values["dataConsent"] != nil,
+            commitments: commitments, hasCommitments: !commitments.isEmpty, commitmentChecked: values["commitment"] != nil,
+            commitmentError: shown.fields["commitment"], summary: shown.summary)
+        let response = try await req.view.render("apply", context).encodeResponse(for: req)
+        if failure != nil { response.status = .unprocessableEntity }
+        return response
+    }
+
+    /// The licence materials of the target, each with the applicant's usable licence of its type
+    /// (ticked on the first view; afterwards as the applicant left it).
+    package func licenseChoices(
+        _ req: Request, target: ApplicationTarget, values: [String: String], shown: FormFailure,
+        firstView: Bool
+    ) async throws -> [LicenseChoice] {
+        let materials = LicenseUse.licenseMaterials(target)
+        guard !materials.isEmpty, let account = req.currentAccount, account.kind != .staff else { return [] }
+        let held = try await LicenseUse.usable(
+            holderID: try account.requireID(), types: Set(materials.compactMap(\.licenseType)),
+            today: req.application.today, on: req.db)
+        let departments = target.items.map(\.item.department.name)
+        return materials.map { m in
+            let license = held.first { $0.typeCode == m.licenseType }
+            let validity = license?.validUntil.map { req.t("apply.licenseValidUntil", ["date": $0]) } ?? req.t("apply.licenseLongTerm")
+            let readers = Array(Set(target.items.filter { $0.item.materials.contains { $0.key == m.key } }.map(\.item.department.name)))
+                .sorted { departments.firstIndex(of: $0)! < departments.firstIndex(of: $1)! }
+            return LicenseChoice(
+                material: m.name, name: "l_\(m.key)", held: license != nil, identifier: license?.identifier ?? "",
+                label: license.map { req.t("apply.useLicense", ["type": $0.typeName, "identifier": $0.identifier, "validity": validity]) }
+                    ?? "",
+                consent: req.t(
+                    "apply.licenseConsent", ["departments": readers.joined(separator: "、"), "days": String(LicenseUse.consentDays)]),
+                checked: license != nil && (firstView || values["l_\(m.key)"] != nil), upload: "m_\(m.key)",
+                error: shown.fields["licenses.\(m.key)"] ?? shown.fields["materials.\(m.key)"])
+        }
+    }
+
+    package func submit(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        var values: [String: String] = [:]
+        var files: [String: File] = [:]
+        struct Keys: Decodable { let keys: [String: String] }
+        // multipart: text parts are values, file parts are materials
+        if let data = req.body.data, let boundary = req.headers.contentType?.parameters["boundary"] {
+            let parts = try FormDataDecoder().decode([String: MultipartValue].self, from: data, boundary: boundary)
+            for (name, part) in parts {
+                switch part {
+                case let .text(text): values[name] = text
+                case let .file(file): if file.data.readableBytes > 0 { files[String(name.dropFirst(2))] = file }
+                }
+            }
+        } else {
+            values = try req.content.decode([String: String].self)
+        }
+        var form: [String: String] = [:]
+        for (key, value) in values where key.hasPrefix("f_") && !value.trimmingCharacters(in: .whitespaces).isEmpty {
+            form[String(key.dropFirst(2))] = value
+        }
+        var body = Self.body(values)
+        body.form = form
+        var offered: [String: String] = [:]
+        for (key, value) in values where key.hasPrefix("l_") && !value.isEmpty { offered[String(key.dropFirst(2))] = value }
+        body.licenses = offered.isEmpty ? nil : offered
+        body.dataConsent = values["dataConsent"] == nil ? nil : true
+        body.commitment = values["commitment"] == nil ? nil : true
+        // everything checked first: the whole form, and a file for every material required now
+        do {
+            let submission = ApplicationSubmission(context: req.context, parts: ApplyingParts(req.application))
+            try await submission.checkBeforeKeeping(body, files: files.mapValues { ($0.data, $0.contentType) })
+            var uploads: [MaterialUpload] = []
+            for (key, file) in files.sorted(by: { $0.key < $1.key }) {
+                let bytes = Array(file.data.readableBytesView)
+                let sha = try await MaterialStore.keep(bytes, app: req.application)
+                let type = file.contentType.map { "\($0.type)/\($0.subType)" } ?? "application/octet-stream"
+                // the name as the browser sent it, without any folder, and not longer than an upload's may be
+                let filename = String((file.filename as NSString).lastPathComponent.prefix(200))
+                uploads.append(MaterialUpload(key: key, filename: filename, contentType: type, size: bytes.count, sha256: sha))
+            }
+            body.submit = true
+            let submitted = try await submission.apply(body, idempotencyKey: nil, uploads: uploads).application
+            return req.redirect(to: "/applications/\(try submitted.requireID())?done=submitted")
+        } catch let error as TongbanError where error.status == .unprocessableEntity {
+            return try await render(req, values: values, failure: error)
+        }
+    }
+}
+
+/// One part of a multipart form: text, or a file.
+package enum MultipartValue: Decodable {
+    case text(String)
+    case file(File)
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let file = try? container.decode(File.self), file.filename != "" || file.contentType != nil {
+            self = .file(file)
+            return
+        }
+        self = .text(try container.decode(String.self))
+    }
+}

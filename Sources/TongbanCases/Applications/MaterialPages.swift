@@ -1,0 +1,122 @@
+import Fluent
+import Foundation
+import TongbanCore
+import TongbanPlatform
+import Vapor
+
+/// Supplying materials after submission on the application page, without JavaScript: what a
+/// correction notice (补正) asks for, or what a tolerant acceptance (容缺) left owed. The file is
+/// checked like any upload; then the applicant tells the case it is supplied with the case's own
+/// action button.
+package struct MaterialPages {
+    package init() {}
+
+    package func register(_ routes: any RoutesBuilder) {
+        routes.on(.POST, "applications", ":id", "materials", body: .collect(maxSize: "12mb"), use: upload)
+        routes.post("applications", ":id", "visits", use: visit)
+    }
+
+    package struct Choice: Encodable {
+        package let key: String
+        package let name: String
+    }
+
+    /// One line of the items' material checklist beside what was uploaded: the window clerk's
+    /// side-by-side view, and the applicant's view of what is still missing.
+    package struct ChecklistLine: Encodable {
+        package let name: String
+        /// 必须 / 容缺 / 可选, or where the platform gets it instead.
+        package let kind: String
+        package let files: String
+        package let hasFiles: Bool
+        /// ok, missing, owed, optional, fetched
+        package let status: String
+        package let statusLabel: String
+    }
+
+    package static func checklist(_ req: Request, items: [ServiceItem], uploads: [StoredMaterial], reuses: [MaterialReuse])
+        -> [ChecklistLine]
+    {
+        var seen = Set<String>()
+        return items.flatMap(\.materials).filter { seen.insert($0.key).inserted }.map { m in
+            let files = uploads.filter { $0.materialKey == m.key }.map(\.filename)
+            let reused = reuses.first { $0.materialKey == m.key }
+            let status: String
+            switch m.source {
+            case .applicant: status = !files.isEmpty ? "ok" : !m.required ? "optional" : m.tolerable ? "owed" : "missing"
+            case .eLicense: status = reused != nil ? "license" : !files.isEmpty ? "ok" : !m.required ? "optional" : "toVerify"
+            case .sharedData: status = reused != nil ? "data" : !m.required ? "optional" : "toVerify"
+            case .department: status = "fetched"
+            }
+            let kind =
+                m.source != .applicant
+                ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
+                : req.t(!m.required ? "checklist.optional" : m.tolerable ? "checklist.tolerable" : "checklist.required")
+            let shown = (reused.map { ["\($0.sourceName) \($0.sourceRef)"] } ?? []) + files
+            return ChecklistLine(
+                name: m.name, kind: kind, files: shown.joined(separator: "、"), hasFiles: !shown.isEmpty, status: status,
+                statusLabel: req.t("checklist.\(status)"))
+        }
+    }
+
+    package struct VisitForm: Decodable { var purpose: String? }
+
+    /// 到场登记: the clerk records that the applicant came in person (every visit counts against
+    /// "at most one visit").
+    package func visit(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        do {
+            let purpose = try req.content.decode(VisitForm.self).purpose
+            try await ApplicationDesk(context: req.context).recordVisit(id, purpose: purpose)
+        } catch let error as TongbanError where error.status == .unprocessableEntity {
+            return try await ApplicationPages().renderDetail(req, refused: error)
+        }
+        return req.redirect(to: "/applications/\(id)?visit=1")
+    }
+
+    /// The materials the viewer may supply now, or none: the applicant (or a clerk of the region)
+    /// while a case waits for a correction or still owes a material.
+    package static func choices(_ req: Request, application: ApplicationRecord, cases: [CaseRow], items: [ServiceItem]) throws -> [Choice] {
+        let waiting = cases.contains { row in
+            if row.state == .awaitingCorrection { return true }
+            let owes = (try? row.caseRecord().owed.isEmpty == false) ?? false
+            return owes && MaterialStore.acceptingStates.contains(row.state)
+        }
+        guard waiting, req.currentAccount != nil else { return [] }
+        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        let own = req.allows(.view, .holderRecords(holderID: application.applicantID))
+        guard own || Policy.decide(req.currentActor, .handle, resource).isAllowed else { return [] }
+        var seen = Set<String>()
+        return items.flatMap(\.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map {
+            Choice(key: $0.key, name: $0.name)
+        }
+    }
+
+    /// What the page shows on the application instead of an error page.
+    package static let refusals: Set<HTTPResponseStatus> = [.conflict, .unprocessableEntity, .payloadTooLarge, .unsupportedMediaType]
+
+    package struct UploadForm: Decodable {
+        package var key: String?
+        package var file: File?
+    }
+
+    package func upload(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        let form = try req.content.decode(UploadForm.self)
+        do {
+            guard let key = form.key, !key.isEmpty else { throw TongbanError.invalid(field: "key", "field.required") }
+            let desk = MaterialDesk(context: req.context, caches: req.application.applicationCaches, files: MaterialFiles(req.application))
+            let application = try await desk.checkUpload(applicationID: id, key: key)
+            guard let file = form.file, file.data.readableBytes > 0 else { throw TongbanError.invalid(field: "file", "material.empty") }
+            var names = FieldErrors()
+            // the name as the browser sent it, never a path
+            let filename = (names.text("filename", file.filename, maxLength: 200) ?? "upload").replacingOccurrences(of: "/", with: "_")
+            _ = try await desk.store(file.data, contentType: file.contentType, filename: filename, key: key, application: application)
+        } catch let error as TongbanError where Self.refusals.contains(error.status) {
+            return try await ApplicationPages().renderDetail(req, refused: error)
+        }
+        return req.redirect(to: "/applications/\(id)?uploaded=1#materials")
+    }
+}

@@ -1,0 +1,149 @@
+import Fluent
+import Foundation
+import SQLKit
+import TongbanCore
+import TongbanPlatform
+import Vapor
+
+/// 免提交: one material of one case satisfied by what the government already holds instead of a
+/// copy — the applicant's e-licence (with their consent), or a shared data resource. Each row is
+/// also the consent's record: who allowed which department to read what, for which application,
+/// until when. Counting these rows is "materials saved".
+package final class MaterialReuse: Model, @unchecked Sendable {
+    package static let schema = "material_reuses"
+
+    package enum Via: String, Codable, Sendable { case license, data }
+
+    @ID(key: .id) package var id: UUID?
+    @Field(key: "application_id") package var applicationID: UUID
+    @Field(key: "case_id") package var caseID: UUID
+    @Field(key: "item_code") package var itemCode: String
+    @Field(key: "material_key") package var materialKey: String
+    @Field(key: "material_name") package var materialName: String
+    @Enum(key: "via") package var via: Via
+    /// The licence's identifier, or the data resource's code.
+    @Field(key: "source_ref") package var sourceRef: String
+    /// The licence type's or the resource's name.
+    @Field(key: "source_name") package var sourceName: String
+    @OptionalField(key: "license_id") package var licenseID: UUID?
+    /// Whose data it is: the licence holder or the data subject.
+    @Field(key: "holder_id") package var holderID: UUID
+    /// The department that may read it for this case.
+    @Field(key: "department_name") package var departmentName: String
+    /// Whether the holder consented (a licence always; shared data where the resource asks).
+    @Field(key: "consented") package var consented: Bool
+    @Field(key: "purpose") package var purpose: String
+    @Field(key: "created_at") package var createdAt: Date
+    @Field(key: "expires_at") package var expiresAt: Date
+
+    package init() {}
+
+    /// A consent (or basis) for one case's material, for the case's department, from `now`
+    /// for `LicenseUse.consentDays`.
+    package init(
+        case row: CaseRow, item: ServiceItem, material: Material, via: Via, sourceRef: String, sourceName: String, licenseID: UUID? = nil,
+        holderID: UUID, consented: Bool, purpose: String, at now: Date
+    ) {
+        id = UUID.timeOrdered(at: now)
+        applicationID = row.applicationID
+        caseID = row.id!
+        itemCode = item.code
+        materialKey = material.key
+        materialName = material.name
+        self.via = via
+        self.sourceRef = sourceRef
+        self.sourceName = sourceName
+        self.licenseID = licenseID
+        self.holderID = holderID
+        departmentName = row.departmentName
+        self.consented = consented
+        self.purpose = purpose
+        createdAt = now
+        expiresAt = now.addingTimeInterval(Double(LicenseUse.consentDays) * 86_400)
+    }
+}
+
+/// One read of a person's or an enterprise's data under a consent or a sharing grant: the data
+/// subject's own record of who looked, what, when and why (the audit chain holds the same entry).
+package final class DataRead: Model, @unchecked Sendable {
+    package static let schema = "data_reads"
+
+    @ID(key: .id) package var id: UUID?
+    @Field(key: "subject_id") package var subjectID: UUID
+    @OptionalField(key: "reader_id") package var readerID: UUID?
+    /// "杭州市西湖区市场监督管理局 · 陈审批", or a client system's name.
+    @Field(key: "reader_label") package var readerLabel: String
+    /// `license:<identifier>` or `data:<resource code>`.
+    @Field(key: "source") package var source: String
+    @Field(key: "source_name") package var sourceName: String
+    /// The fields read, comma-separated.
+    @Field(key: "fields") package var fields: String
+    @Field(key: "purpose") package var purpose: String
+    /// `consent:<reuse id>` or `grant:<grant id>`.
+    @Field(key: "basis") package var basis: String
+    @Field(key: "at") package var at: Date
+
+    package init() {}
+}
+
+package struct CreateMaterialReuses: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: Database) async throws {
+        try await database.schema(MaterialReuse.schema)
+            .id()
+            .field("application_id", .uuid, .required, .references(ApplicationRecord.schema, "id"))
+            .field("case_id", .uuid, .required, .references(CaseRow.schema, "id"))
+            .field("item_code", .string, .required)
+            .field("material_key", .string, .required)
+            .field("material_name", .string, .required)
+            .field("via", .string, .required)
+            .field("source_ref", .string, .required)
+            .field("source_name", .string, .required)
+            .field("license_id", .uuid)
+            .field("holder_id", .uuid, .required)
+            .field("department_name", .string, .required)
+            .field("consented", .bool, .required)
+            .field("purpose", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("expires_at", .datetime, .required)
+            .unique(on: "case_id", "material_key")
+            .create()
+        try await database.schema(DataRead.schema)
+            .id()
+            .field("subject_id", .uuid, .required)
+            .field("reader_id", .uuid)
+            .field("reader_label", .string, .required)
+            .field("source", .string, .required)
+            .field("source_name", .string, .required)
+            .field("fields", .string, .required)
+            .field("purpose", .string, .required)
+            .field("basis", .string, .required)
+            .field("at", .datetime, .required)
+            .create()
+        for statement in [
+            "CREATE INDEX material_reuses_by_application ON material_reuses (application_id)",
+            "CREATE INDEX material_reuses_by_item ON material_reuses (item_code)",
+            "CREATE INDEX data_reads_by_subject ON data_reads (subject_id, at)",
+        ] { try await database.sql.raw(SQLQueryString(statement)).run() }
+    }
+
+    package func revert(on database: Database) async throws {
+        try await database.schema(DataRead.schema).delete()
+        try await database.schema(MaterialReuse.schema).delete()
+    }
+}
+
+extension InsertBatch {
+    package mutating func add(_ r: MaterialReuse) {
+        add(
+            MaterialReuse.schema,
+            [
+                ("id", r.id), ("application_id", r.applicationID), ("case_id", r.caseID), ("item_code", r.itemCode),
+                ("material_key", r.materialKey), ("material_name", r.materialName), ("via", r.via.rawValue), ("source_ref", r.sourceRef),
+                ("source_name", r.sourceName), ("license_id", r.licenseID), ("holder_id", r.holderID),
+                ("department_name", r.departmentName),
+                ("consented", r.consented), ("purpose", r.purpose), ("created_at", r.createdAt), ("expires_at", r.expiresAt),
+            ])
+    }
+}

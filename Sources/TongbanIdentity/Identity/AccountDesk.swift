@@ -1,0 +1,232 @@
+import Fluent
+import Foundation
+import TongbanCore
+import TongbanPlatform
+import Vapor
+
+package struct PersonRegistration: Content {
+    package var name: String?
+    package var identityNumber: String?
+    package var mobile: String?
+    package var password: String?
+}
+
+package struct EnterpriseRegistration: Content {
+    package var name: String?
+    package var creditCode: String?
+    package var legalRepresentative: String?
+    package var password: String?
+}
+
+package struct StaffCreation: Content {
+    package var username: String?
+    package var displayName: String?
+    package var departmentID: UUID?
+    package var roles: [String]?
+    package var password: String?
+
+    package init(
+        username: String? = nil, displayName: String? = nil, departmentID: UUID? = nil, roles: [String]? = nil, password: String? = nil
+    ) {
+        self.username = username
+        self.displayName = displayName
+        self.departmentID = departmentID
+        self.roles = roles
+        self.password = password
+    }
+}
+
+/// Creating accounts and changing their credentials: validation, duplicate checks, the write
+/// and its audit entry in one transaction.
+package struct AccountDesk {
+    /// Who may create staff: the one policy (a system administrator of the department's region),
+    /// or the operator at the server's console (`tongban staff create`, the first administrator).
+    package enum Authority {
+        case policy
+        case operatorAtConsole
+    }
+
+    package let context: UseCaseContext
+    package let passwords: TongbanPlatform.PasswordHasher
+
+    package var authority = Authority.policy
+
+    package init(context: UseCaseContext, passwords: TongbanPlatform.PasswordHasher, authority: Authority = .policy) {
+        self.context = context
+        self.passwords = passwords
+        self.authority = authority
+    }
+
+    private var db: any Database { context.db }
+
+    package func registerPerson(_ input: PersonRegistration) async throws -> Account {
+        var errors = FieldErrors()
+        let name = errors.text("name", input.name, maxLength: 50)
+        let idNumber = errors.check("identityNumber") { () throws(IdentityNumber.Problem) in
+            try IdentityNumber(input.identityNumber ?? "", today: context.today)
+        }
+        let mobile = errors.check("mobile") { () throws(MobileNumber.Problem) in try MobileNumber(input.mobile ?? "") }
+        let password = errors.newPassword("password", input.password)
+        try errors.throwIfAny()
+        guard let name, let idNumber, let mobile, let password else { throw errors }
+
+        let keys = context.keys
+        let idHash = keys.lookupHash(idNumber.value, field: "identity_number")
+        if try await Account.query(on: db).filter(\.$idNumberHash == idHash).count() > 0 {
+            throw TongbanError(
+                status: .conflict, code: "register.duplicatePerson",
+                fields: [FieldError(field: "identityNumber", key: "register.duplicatePerson")])
+        }
+        let account = Account(
+            kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: name,
+            passwordHash: try await passwords.hash(password), at: context.now)
+        account.idNumberHash = idHash
+        account.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
+        account.mobileHash = keys.lookupHash(mobile.value, field: "mobile")
+        account.mobileCipher = keys.encrypt(mobile.value, field: "mobile")
+        account.regionCode = try await knownRegion(for: idNumber.addressCode)
+        try await save(account, audit: registration, duplicateCode: "register.duplicatePerson", duplicateField: "identityNumber")
+        return account
+    }
+
+    package func registerEnterprise(_ input: EnterpriseRegistration) async throws -> Account {
+        var errors = FieldErrors()
+        let name = errors.text("name", input.name, maxLength: 100)
+        let code = errors.check("creditCode") { () throws(CreditCode.Problem) in try CreditCode(input.creditCode ?? "") }
+        let representative = errors.text("legalRepresentative", input.legalRepresentative, maxLength: 50)
+        let password = errors.newPassword("password", input.password)
+        try errors.throwIfAny()
+        guard let name, let code, let representative, let password else { throw errors }
+
+        if try await Account.query(on: db).filter(\.$creditCode == code.value).count() > 0 {
+            throw TongbanError(
+                status: .conflict, code: "register.duplicateEnterprise",
+                fields: [FieldError(field: "creditCode", key: "register.duplicateEnterprise")])
+        }
+        let account = Account(
+            kind: .enterprise, loginKey: Account.loginKey(creditCode: code), displayName: name,
+            passwordHash: try await passwords.hash(password), at: context.now)
+        account.creditCode = code.value
+        account.legalRepresentative = representative
+        account.regionCode = try await knownRegion(for: code.regionCode)
+        try await save(account, audit: registration, duplicateCode: "register.duplicateEnterprise", duplicateField: "creditCode")
+        return account
+    }
+
+    private var registration: AuditEvent { context.auditEvent("account.register", resource: "account") }
+
+    /// Whether the acting account may create staff at all (in its own region), asked before the
+    /// input is read, so that one without the role learns nothing from validation messages. The
+    /// chosen department's region is checked again once it is known.
+    package func authorizeStaffCreation() throws {
+        guard authority == .policy else { return }
+        let actor = try context.requireAccount().actor
+        try context.authorize(.create, .account(id: UUID(), kind: .staff, regionCode: actor.regionCode))
+    }
+
+    /// Staff are created by a system administrator or by the operator at the console.
+    package func createStaff(_ input: StaffCreation) async throws -> Account {
+        try authorizeStaffCreation()
+        var errors = FieldErrors()
+        let username = errors.text("username", input.username, maxLength: 32)?.lowercased()
+        if let username, !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) || username.count < 3 {
+            errors.add("username", "username.invalid")
+        }
+        let displayName = errors.text("displayName", input.displayName, maxLength: 50)
+        let roles = errors.roles("roles", input.roles)
+        let password = errors.newPassword("password", input.password)
+        var department: Department?
+        if let id = input.departmentID {
+            department = try await Department.find(id, on: db)
+            if department == nil { errors.add("departmentID", "department.unknown") }
+        } else {
+            errors.add("departmentID", "field.required")
+        }
+        try errors.throwIfAny()
+        guard let username, let displayName, let roles, let password, let department, let region = department.region else { throw errors }
+
+        let departmentID = try department.requireID()
+        if authority == .policy {
+            try context.authorize(.create, .account(id: UUID(), kind: .staff, departmentID: departmentID, regionCode: region))
+        }
+        let loginKey = Account.loginKey(staffUsername: username)
+        if try await Account.query(on: db).filter(\.$loginKey == loginKey).count() > 0 {
+            throw TongbanError(
+                status: .conflict, code: "staff.duplicateUsername",
+                fields: [FieldError(field: "username", key: "staff.duplicateUsername")])
+        }
+        let account = Account(
+            kind: .staff, loginKey: loginKey, displayName: displayName, passwordHash: try await passwords.hash(password),
+            at: context.now)
+        account.roles = roles.sorted()
+        account.$department.id = departmentID
+        account.regionCode = region.value
+        var event =
+            authority == .policy
+            ? context.auditEvent("account.create", resource: "account")
+            : AuditEvent(actorLabel: "operator:cli", action: "account.create", resource: "account")
+        event.details = "roles=\(account.roles.map(\.rawValue).joined(separator: ",")); department=\(department.name)"
+        try await save(account, audit: event, duplicateCode: "staff.duplicateUsername", duplicateField: "username")
+        return account
+    }
+
+    /// Checks the current password, stores the new one, and ends every other sign-in.
+    /// The acting account's password; `keepSession` is the web session to keep (the one it was changed in).
+    package func changePassword(current: String?, new: String?, keepSession: String?) async throws {
+        let account = try context.requireAccount()
+        try context.authorize(.changePassword, account.resource)
+        var errors = FieldErrors()
+        if (current ?? "").isEmpty { errors.add("currentPassword", "field.required") }
+        let newPassword = errors.newPassword("newPassword", new)
+        try errors.throwIfAny()
+        guard let current, let newPassword else { throw errors }
+        guard try await passwords.verify(current, against: account.passwordHash) else {
+            throw TongbanError.invalid(field: "currentPassword", "password.wrongCurrent")
+        }
+        let hash = try await passwords.hash(newPassword)
+        let id = try account.requireID()
+        try await db.write { tx in
+            // a copy of its own: the signed-in account may be shared with other requests
+            guard let account = try await Account.find(id, on: tx) else { throw TongbanError.notFound("account") }
+            account.passwordHash = hash
+            account.credentialsChangedAt = context.now
+            account.version += 1
+            try await account.update(on: tx)
+            var sessions = WebSession.query(on: tx).filter(\.$account.$id == id)
+            if let keepSession { sessions = sessions.filter(\.$id != keepSession) }
+            try await sessions.delete()
+            try await RefreshToken.query(on: tx).filter(\.$account.$id == id).filter(\.$revokedAt == nil)
+                .set(\.$revokedAt, to: context.now).update()
+            try await AuditLog.append(context.auditEvent("account.passwordChanged", resource: "account:\(id)"), on: tx, now: context.now)
+        }
+    }
+
+    private func save(_ account: Account, audit: AuditEvent, duplicateCode: String, duplicateField: String) async throws {
+        do {
+            try await db.write { tx in
+                try await account.create(on: tx)
+                var event = audit
+                event.resource = "account:\(try account.requireID())"
+                try await AuditLog.append(event, on: tx, now: context.now)
+            }
+        } catch  where error.isConstraintViolation {
+            // A concurrent registration of the same identifier won the race.
+            throw TongbanError(status: .conflict, code: duplicateCode, fields: [FieldError(field: duplicateField, key: duplicateCode)])
+        }
+    }
+
+    /// The account's home region when the code names one we know (county, else city, else province).
+    private func knownRegion(for code: String) async throws -> String? {
+        guard let region = try? RegionCode(code) else { return nil }
+        var candidate: RegionCode? = region
+        while let current = candidate {
+            if try await Region.find(current.value, on: db) != nil { return current.value }
+            candidate = current.parent
+        }
+        return nil
+    }
+}
+
+extension Request {
+    package var accountDesk: AccountDesk { AccountDesk(context: context, passwords: application.passwords) }
+}

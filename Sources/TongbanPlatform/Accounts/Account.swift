@@ -1,0 +1,121 @@
+import Fluent
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// A person (自然人), an enterprise (法人) or a staff member (工作人员). Personal identifiers are
+/// kept encrypted, with a keyed hash for exact lookup.
+package final class Account: Model, @unchecked Sendable {
+    package static let schema = "accounts"
+
+    package enum Status: String, Codable { case active, disabled }
+
+    // managed fields
+    @ID(key: .id) package var id: UUID?
+    @Timestamp(key: "created_at", on: .create) package var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) package var updatedAt: Date?
+    /// Optimistic locking: every change checks and bumps it.
+    @Field(key: "version") package var version: Int
+
+    // data fields
+    @Field(key: "kind") package var kind: AccountKind
+    /// What the account signs in with, normalised: a staff user name, a credit code, or the
+    /// keyed hash of an identity number (never the number itself).
+    @Field(key: "login_key") package var loginKey: String
+    @Field(key: "display_name") package var displayName: String
+    @Field(key: "password_hash") package var passwordHash: String
+    @Field(key: "status") package var status: Status
+    @Field(key: "roles") package var roles: [Role]
+    @OptionalParent(key: "department_id") package var department: Department?
+    @OptionalField(key: "region_code") package var regionCode: String?
+    @OptionalField(key: "id_number_cipher") package var idNumberCipher: String?
+    @OptionalField(key: "id_number_hash") package var idNumberHash: String?
+    @OptionalField(key: "mobile_cipher") package var mobileCipher: String?
+    @OptionalField(key: "mobile_hash") package var mobileHash: String?
+    @OptionalField(key: "credit_code") package var creditCode: String?
+    @OptionalField(key: "legal_representative") package var legalRepresentative: String?
+    /// Tokens issued before this instant are no longer accepted (password change, role change).
+    @Field(key: "credentials_changed_at") package var credentialsChangedAt: Date
+
+    package init() {}
+
+    package init(kind: AccountKind, loginKey: String, displayName: String, passwordHash: String, at now: Date) {
+        self.kind = kind
+        self.loginKey = loginKey
+        self.displayName = displayName
+        self.passwordHash = passwordHash
+        self.status = .active
+        self.roles = []
+        self.version = 1
+        self.credentialsChangedAt = now
+    }
+
+    package var actor: Actor {
+        get throws {
+            Actor(
+                accountID: try requireID(), kind: kind, roles: Set(roles), departmentID: $department.id,
+                regionCode: regionCode.flatMap { try? RegionCode($0) })
+        }
+    }
+
+    package var resource: Resource {
+        get throws {
+            .account(id: try requireID(), kind: kind, departmentID: $department.id, regionCode: regionCode.flatMap { try? RegionCode($0) })
+        }
+    }
+
+    /// Login keys: the three kinds sign in with different identifiers, kept apart by a prefix.
+    package static func loginKey(staffUsername: String) -> String { "staff:" + staffUsername.lowercased() }
+    package static func loginKey(creditCode: CreditCode) -> String { "uscc:" + creditCode.value }
+    package static func loginKey(identityNumberHash: String) -> String { "idn:" + identityNumberHash }
+
+    /// People type an identity number, a credit code, or a staff user name into one field.
+    package static func loginKey(typed login: String, app: Application) -> String {
+        loginKey(typed: login, keys: app.keys, today: app.today)
+    }
+
+    package static func loginKey(typed login: String, keys: KeyRing, today: CalendarDate) -> String {
+        let trimmed = login.trimmingCharacters(in: .whitespaces)
+        if let id = try? IdentityNumber(trimmed, today: today) {
+            return loginKey(identityNumberHash: keys.lookupHash(id.value, field: "identity_number"))
+        }
+        if let code = try? CreditCode(trimmed) { return loginKey(creditCode: code) }
+        return loginKey(staffUsername: trimmed)
+    }
+}
+
+package struct CreateAccount: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: Database) async throws {
+        try await database.schema(Account.schema)
+            .id()
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .field("version", .int, .required)
+            .field("kind", .string, .required)
+            .field("login_key", .string, .required)
+            .field("display_name", .string, .required)
+            .field("password_hash", .string, .required)
+            .field("status", .string, .required)
+            .field("roles", .array(of: .string), .required)
+            .field("department_id", .uuid, .references(Department.schema, "id"))
+            .field("region_code", .string, .references(Region.schema, "code"))
+            .field("id_number_cipher", .string)
+            .field("id_number_hash", .string)
+            .field("mobile_cipher", .string)
+            .field("mobile_hash", .string)
+            .field("credit_code", .string)
+            .field("legal_representative", .string)
+            .field("credentials_changed_at", .datetime, .required)
+            .unique(on: "login_key")
+            .unique(on: "id_number_hash")
+            .unique(on: "credit_code")
+            .create()
+        try await database.sql.create(index: "accounts_department_id").on(Account.schema).column("department_id").run()
+    }
+
+    package func revert(on database: Database) async throws {
+        try await database.schema(Account.schema).delete()
+    }
+}

@@ -1,0 +1,39 @@
+import Crypto
+import Foundation
+import TongbanCore
+import Vapor
+
+extension Request {
+    private struct AccountKey: StorageKey { typealias Value = Account }
+
+    /// The signed-in account of this request, if any.
+    package var currentAccount: Account? {
+        get { storage[AccountKey.self] }
+        set { storage[AccountKey.self] = newValue }
+    }
+
+    package var currentActor: Actor? { try? currentAccount?.actor }
+
+    package func requireAccount() throws -> Account {
+        guard let account = currentAccount else { throw TongbanError.denied(.loginRequired) }
+        return account
+    }
+}
+
+package enum SecretToken {
+    /// 256 random bits, URL-safe.
+    package static func make() -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// What the database keeps of a token: its SHA-256.
+    package static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).hex
+    }
+}
+
+extension Digest {
+    package var hex: String { Array(self).hex }
+}

@@ -1,0 +1,83 @@
+import Fluent
+import SQLKit
+import TongbanCore
+import Vapor
+
+/// One stored entry of the append-only, hash-chained audit trail.
+package final class AuditEntry: Model, @unchecked Sendable {
+    package static let schema = "audit_entries"
+
+    // managed fields
+    @ID(custom: "sequence", generatedBy: .user) package var id: Int64?
+
+    // data fields
+    @Field(key: "at_millis") package var atMillis: Int64
+    @OptionalField(key: "actor_id") package var actorID: String?
+    @Field(key: "actor_label") package var actorLabel: String
+    @Field(key: "action") package var action: String
+    @Field(key: "resource") package var resource: String
+    @OptionalField(key: "purpose") package var purpose: String?
+    @OptionalField(key: "request_id") package var requestID: String?
+    @OptionalField(key: "details") package var details: String?
+    @Field(key: "previous_hash") package var previousHash: String
+    @Field(key: "hash") package var hash: String
+
+    package init() {}
+
+    package init(_ record: AuditRecord) {
+        id = record.sequence
+        atMillis = record.atMillis
+        actorID = record.actorID
+        actorLabel = record.actorLabel
+        action = record.action
+        resource = record.resource
+        purpose = record.purpose
+        requestID = record.requestID
+        details = record.details
+        previousHash = record.previousHash
+        hash = record.hash
+    }
+
+    package var record: AuditRecord {
+        AuditRecord(
+            sequence: id ?? 0, atMillis: atMillis, actorID: actorID, actorLabel: actorLabel, action: action,
+            resource: resource, purpose: purpose, requestID: requestID, details: details,
+            previousHash: previousHash, hash: hash)
+    }
+}
+
+/// The single row that holds the end of the chain. Every append first updates this row, which
+/// makes concurrent writers (any number of server processes) take turns instead of forking.
+package struct CreateAuditEntry: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: Database) async throws {
+        try await database.schema(AuditEntry.schema)
+            .field("sequence", .int64, .identifier(auto: false))
+            .field("at_millis", .int64, .required)
+            .field("actor_id", .string)
+            .field("actor_label", .string, .required)
+            .field("action", .string, .required)
+            .field("resource", .string, .required)
+            .field("purpose", .string)
+            .field("request_id", .string)
+            .field("details", .string)
+            .field("previous_hash", .string, .required)
+            .field("hash", .string, .required)
+            .create()
+        try await database.schema("audit_head")
+            .field("id", .int, .identifier(auto: false))
+            .field("last_sequence", .int64, .required)
+            .field("last_hash", .string, .required)
+            .create()
+        try await database.sql.insert(into: "audit_head")
+            .columns("id", "last_sequence", "last_hash")
+            .values(SQLBind(1), SQLBind(Int64(0)), SQLBind(AuditChain.genesis))
+            .run()
+    }
+
+    package func revert(on database: Database) async throws {
+        try await database.schema("audit_head").delete()
+        try await database.schema(AuditEntry.schema).delete()
+    }
+}

@@ -1,0 +1,183 @@
+import Fluent
+import Foundation
+import Metrics
+import NIOPosix
+import SQLKit
+import Vapor
+
+/// One audited write that may share its transaction with others: the changes to rows that
+/// exist, the rows to insert and the audit entry recording them, made in full before it queues
+/// (so the queue's one transaction at a time spends nothing on building them).
+package struct GroupWrite: Sendable {
+    package let rows: InsertBatch
+    package let audit: AuditEvent
+    /// Run first, in order; a refused one fails this write whole (see `RowChange`).
+    package var changes: [RowChange] = []
+
+    package init(rows: InsertBatch, audit: AuditEvent, changes: [RowChange] = []) {
+        self.rows = rows
+        self.audit = audit
+        self.changes = changes
+    }
+}
+
+/// Group commit for the hot audited writes (submissions). Each audited write locks the audit
+/// chain's head until its commit, so on either database such writes run one after another, and
+/// each pays its statements, its lock hand-over and its commit. Here the writes that arrive while
+/// one transaction is running wait, and then all of them go in the next transaction: their rows
+/// in one statement, their audit entries chained in one head update — a handful of statements
+/// however many writes. Every caller hears of its outcome only after the shared commit, so
+/// nothing is acknowledged before it is durable.
+///
+/// If the group's transaction fails (a unique key raced, say), nothing
+/// of it is stored and each write is retried alone in its own transaction, so one bad write
+/// cannot sink the others and each caller gets its own answer.
+package actor GroupCommit {
+    private struct Job {
+        let write: GroupWrite
+        let done: CheckedContinuation<Void, any Error>
+    }
+
+    private var waiting: [Job] = []
+    private var running = false
+    /// PostgreSQL: where this queue's last commit left the audit chain, while no other write is
+    /// known to have moved it (see `AuditLog.append(_:after:on:with:now:)`).
+    private var chainEnd: AuditChainEnd?
+    /// PostgreSQL: commits made as one statement, and those redone because the chain had moved.
+    package private(set) var oneStatementCommits = 0
+    package private(set) var redoneCommits = 0
+    package let maxBatch: Int
+    /// Bound parameters per statement stay well under both databases' limits (PostgreSQL 65,535;
+    /// SQLite 32,766).
+    package static let maxBinds = 20_000
+
+    // for operators (and for tuning): how many writes share a commit, and how long it takes
+    private static let groupSize = Recorder(label: "tongban_group_commit_writes")
+    private static let groupTime = Metrics.Timer(label: "tongban_group_commit_seconds")
+    /// One-statement commits that failed and were redone as a transaction: the chain had been
+    /// moved by another writer (the usual reason when several processes write), or a row was refused.
+    private static let redone = Counter(label: "tongban_group_commit_redone_total")
+
+    /// Seals each group's audit entries with the platform's time.
+    package let clock: PlatformClock
+
+    package init(clock: PlatformClock, maxBatch: Int = 64) {
+        self.clock = clock
+        self.maxBatch = maxBatch
+    }
+
+    package nonisolated func write(on db: any Database, _ write: GroupWrite) async throws {
+        if db.inTransaction {
+            _ = try await Self.run([write], on: db, now: clock.now())
+            return
+        }
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Task { await self.enqueue(Job(write: write, done: done), db: db) }
+        }
+    }
+
+    private func enqueue(_ job: Job, db: any Database) {
+        waiting.append(job)
+        guard !running else { return }
+        running = true
+        // The queue is the one place every submission waits for. Its transaction awaits each of
+        // its statements; on the shared pool every resumption would queue behind the requests
+        // being handled (their JSON, their answers), several times per commit. On a thread of its
+        // own it resumes at once, so a commit takes about as long as the database's work.
+        Task(executorPreference: CommitThread.shared, priority: .high) { await self.drain(db: db) }
+    }
+
+    private func drain(db: any Database) async {
+        while !waiting.isEmpty {
+            let batch = Array(waiting.prefix(maxBatch))
+            waiting.removeFirst(batch.count)
+            let started = DispatchTime.now().uptimeNanoseconds
+            do {
+                try await commit(batch.map(\.write), on: db)
+                Self.groupTime.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+                Self.groupSize.record(batch.count)
+                for job in batch { job.done.resume() }
+            } catch {
+                if batch.count == 1 {
+                    batch[0].done.resume(throwing: error)
+                    continue
+                }
+                for job in batch {
+                    do {
+                        chainEnd = try await db.write { tx in try await Self.run([job.write], on: tx, now: self.clock.now()) }
+                        job.done.resume()
+                    } catch {
+                        job.done.resume(throwing: error)
+                    }
+                }
+            }
+        }
+        running = false
+    }
+
+    /// Commits the writes together. On PostgreSQL, while this queue knows where the chain ends,
+    /// as one statement (one round trip instead of four: begin, head, rows, commit); if another
+    /// writer moved the chain meanwhile, that statement writes nothing and the usual transaction
+    /// follows, which learns the new end.
+    private func commit(_ writes: [GroupWrite], on db: any Database) async throws {
+        guard db.isPostgres else { return try await db.write { tx in _ = try await Self.run(writes, on: tx, now: self.clock.now()) } }
+        let binds = writes.reduce(0) { $0 + $1.rows.bindCount + AuditLog.bindsPerEntry }
+        // changes to existing rows must be able to refuse the write: they run in a transaction
+        let insertsOnly = writes.allSatisfy(\.changes.isEmpty)
+        if let known = chainEnd, insertsOnly, binds <= Self.maxBinds {
+            chainEnd = nil
+            var rows = InsertBatch()
+            for write in writes { rows.append(write.rows) }
+            do {
+                chainEnd = try await AuditLog.append(writes.map(\.audit), after: known, on: db, with: rows, now: clock.now())
+                oneStatementCommits += 1
+                return
+            } catch {
+                redoneCommits += 1
+                Self.redone.increment()
+            }
+        }
+        chainEnd = try await db.write { tx in try await Self.run(writes, on: tx, now: self.clock.now()) }
+    }
+
+    /// The writes' rows and their audit entries, inside one transaction; where the chain ends.
+    private static func run(_ writes: [GroupWrite], on tx: any Database, now: Date) async throws -> AuditChainEnd? {
+        for change in writes.flatMap(\.changes) {
+            try await change.run(on: tx)
+        }
+        var rows = InsertBatch()
+        for write in writes {
+            if rows.bindCount + write.rows.bindCount > maxBinds {
+                try await rows.run(on: tx)
+                rows = InsertBatch()
+            }
+            rows.append(write.rows)
+        }
+        return try await AuditLog.append(writes.map(\.audit), on: tx, with: rows, now: now)
+    }
+}
+
+/// The thread the commit queue runs on (see `GroupCommit.enqueue`): one per process, for the
+/// process's life, shared by every database's queue.
+package final class CommitThread: TaskExecutor {
+    package static let shared = CommitThread()
+
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var loop: any EventLoop { group.next() }
+
+    package func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        loop.execute { job.runSynchronously(on: executor) }
+    }
+}
+
+extension Application {
+    private struct GroupCommitKey: StorageKey { typealias Value = GroupCommit }
+
+    /// One per application, so each database has its own.
+    package var groupCommit: GroupCommit {
+        get { storage[GroupCommitKey.self]! }
+        set { storage[GroupCommitKey.self] = newValue }
+    }
+}

@@ -1,0 +1,11 @@
+import Foundation
+
+/// JSON as the platform stores and digests it: keys sorted, so that equal values are equal text
+/// (a request's digest does not depend on the order of its keys); slashes left as they are.
+package enum StoredJSON {
+    package static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
