@@ -43,7 +43,12 @@ let package = Package(
         feature("TongbanCases", uses: ["TongbanCatalog"]),
         feature("TongbanRatings", uses: ["TongbanCatalog", "TongbanHall", "TongbanCases"]),
         feature("TongbanSupervision", uses: ["TongbanCatalog", "TongbanCases", "TongbanRatings"]),
-        feature("TongbanOpenAPI", uses: ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision"]),
+        feature(
+            "TongbanOpenAPI", uses: ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision"],
+            // The document is data, built once at start and served as bytes: optimising its few very large
+            // initialisers cost the release build about 13 CPU-minutes (`Benchmarks/build-time.sh`) for nothing.
+            optimised: false
+        ),
         // The application: routes, commands, migrations, the demo seed; it wires the features together.
         feature(
             "TongbanServer",
@@ -96,8 +101,11 @@ var serverLibraries: [Target.Dependency] {
 
 /// A feature area's module: the platform, the core rules, and the other features it names.
 @MainActor
-func feature(_ name: String, uses features: [Target.Dependency]) -> Target {
-    .target(name: name, dependencies: ["TongbanCore", "TongbanPlatform"] + features + serverLibraries, swiftSettings: typeCheckTimes)
+func feature(_ name: String, uses features: [Target.Dependency], optimised: Bool = true) -> Target {
+    let unoptimised: [SwiftSetting] = optimised ? [] : [.unsafeFlags(["-Onone"], .when(configuration: .release))]
+    return .target(
+        name: name, dependencies: ["TongbanCore", "TongbanPlatform"] + features + serverLibraries,
+        swiftSettings: typeCheckTimes + unoptimised)
 }
 
 /// `TONGBAN_TYPECHECK_TIMES=1 swift build` has the compiler report how long each function body and

@@ -31,7 +31,7 @@ timed() {
   wall=$(seconds "$wall")
 }
 minutes() { python3 -c "import sys; s = int(sys.argv[1]); print(f'{s // 60} min {s % 60:02d} s')" "$1"; }
-modules() { python3 "$OLDPWD/Benchmarks/build-time-modules.py" "$stats" "$@"; }
+modules() { python3 Benchmarks/build-time-modules.py "$stats" "$@"; }
 
 echo "== clean release build: swift build -c release --product tongban"
 rm -rf "$stats"
@@ -44,7 +44,7 @@ echo "== clean debug build and first start: swift run tongban serve → /readyz"
 rm -rf "$stats"
 port=18191
 start=$(date +%s%N)
-TONGBAN_PORT=$port TONGBAN_DATA_DIR="$work/data" swift run tongban serve "${flags[@]}" >"$work/debug.log" 2>&1 &
+TONGBAN_PORT=$port TONGBAN_DATA_DIR="$work/data" swift run "${flags[@]}" tongban serve >"$work/debug.log" 2>&1 &
 server=$!
 until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
   kill -0 "$server" 2>/dev/null || { tail -n 30 "$work/debug.log"; exit 1; }
@@ -97,4 +97,4 @@ echo "swift test: $(minutes "$wall") ($(grep -E 'Test run with .* passed|tests? 
 echo
 echo "== type-checking of our own code (debug, own modules only; TONGBAN_TYPECHECK_TIMES adds the flags)"
 TONGBAN_TYPECHECK_TIMES=1 swift build --product tongban "${flags[@]}" >"$work/typecheck.log" 2>&1
-python3 "$OLDPWD/Benchmarks/build-time-modules.py" --typecheck "$work/typecheck.log" "$work/clone/Sources"
+python3 Benchmarks/build-time-modules.py --typecheck "$work/typecheck.log" "$work/clone/Sources"
