@@ -39,10 +39,10 @@ let package = Package(
         ),
         feature("TongbanCatalog", uses: []),
         feature("TongbanIdentity", uses: []),
-        feature("TongbanHall", uses: ["TongbanCatalog"]),
-        feature("TongbanCases", uses: ["TongbanCatalog"]),
-        feature("TongbanRatings", uses: ["TongbanCatalog", "TongbanHall", "TongbanCases"]),
-        feature("TongbanSupervision", uses: ["TongbanCatalog", "TongbanCases", "TongbanRatings"]),
+        feature("TongbanHall", uses: []),
+        feature("TongbanCases", uses: []),
+        feature("TongbanRatings", uses: []),
+        feature("TongbanSupervision", uses: []),
         feature(
             "TongbanOpenAPI", uses: ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision"],
             // The document is data, built once at start and served as bytes: optimising its few very large

@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import TongbanCatalog
 import TongbanCore
 import TongbanPlatform
 import Vapor
@@ -191,7 +190,7 @@ package struct ApplicationPages {
         package let facts: [String]
         package let cases: [CaseView]
         package let events: [EventView]
-        package let notices: [CatalogPages.Link]
+        package let notices: [PageLink]
         package let hasNotices: Bool
         package let error: String?
         /// Materials the viewer may supply now (补正, 容缺), and what was uploaded so far.
@@ -264,7 +263,7 @@ package struct ApplicationPages {
             ("correction", states.contains(.awaitingCorrection)), ("refusal", states.contains(.refused)),
             ("decision", states.contains { [.decided, .delivered, .concluded].contains($0) }),
         ]
-        .filter(\.1).map { CatalogPages.Link(href: "/applications/\(id)/notices/\($0.0)", label: req.t("notice.\($0.0)"), detail: "") }
+        .filter(\.1).map { PageLink(href: "/applications/\(id)/notices/\($0.0)", label: req.t("notice.\($0.0)"), detail: "") }
         let context = DetailContext(
             page: req.pageContext(title: dto.number ?? dto.target.name), number: dto.number ?? req.t("application.draftLabel"),
             title: dto.target.name, status: req.t("applicationStatus.\(dto.status)"), facts: facts, cases: views,

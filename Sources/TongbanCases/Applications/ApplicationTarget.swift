@@ -3,7 +3,6 @@ import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
-import TongbanCatalog
 import TongbanCore
 import TongbanPlatform
 import Vapor
@@ -79,7 +78,7 @@ package struct ApplicationTarget {
         switch (body.item, body.bundle) {
         case let (code?, nil):
             guard body.answers?.isEmpty ?? true else { throw TongbanError.invalid(field: "answers", "application.answersForBundleOnly") }
-            let revision = try await parts.catalogIndex.revision(on: db)
+            let revision = try await parts.catalogRevision.revision(on: db)
             if let (version, item) = caches.published(code, revision: revision) {
                 return ApplicationTarget(
                     kind: .item, code: code, version: version, name: item.displayName,
@@ -174,14 +173,14 @@ package final class ApplicationCaches: Sendable {
 /// the decoded items and the department directory, the serial allocator, the group commit, and
 /// the data-resource catalog.
 package struct ApplyingParts: Sendable {
-    package let catalogIndex: CatalogIndexHolder
+    package let catalogRevision: any CatalogRevisionSource
     package let caches: ApplicationCaches
     package let serials: ApplicationSerials
     package let groupCommit: GroupCommit
     package let dataResources: [String: DataResource]
 
     package init(_ app: Application) {
-        catalogIndex = app.catalogIndex
+        catalogRevision = app.catalogRevisionSource
         caches = app.applicationCaches
         serials = app.applicationSerials
         groupCommit = app.groupCommit

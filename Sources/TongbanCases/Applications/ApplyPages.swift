@@ -177,7 +177,7 @@ package struct ApplyPages {
                 label: license.map { req.t("apply.useLicense", ["type": $0.typeName, "identifier": $0.identifier, "validity": validity]) }
                     ?? "",
                 consent: req.t(
-                    "apply.licenseConsent", ["departments": readers.joined(separator: "、"), "days": String(LicenseUse.consentDays)]),
+                    "apply.licenseConsent", ["departments": readers.joined(separator: "、"), "days": String(MaterialReuse.consentDays)]),
                 checked: license != nil && (firstView || values["l_\(m.key)"] != nil), upload: "m_\(m.key)",
                 error: shown.fields["licenses.\(m.key)"] ?? shown.fields["materials.\(m.key)"])
         }

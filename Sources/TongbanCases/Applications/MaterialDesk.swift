@@ -2,7 +2,6 @@ import Crypto
 import Fluent
 import Foundation
 import NIOPosix
-import TongbanCatalog
 import TongbanCore
 import TongbanPlatform
 import Vapor

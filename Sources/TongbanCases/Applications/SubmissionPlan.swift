@@ -1,5 +1,4 @@
 import Foundation
-import TongbanCatalog
 import TongbanCore
 import TongbanPlatform
 import Vapor

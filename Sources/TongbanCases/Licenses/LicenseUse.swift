@@ -9,9 +9,6 @@ import Vapor
 /// then becomes, for every case that asks for the material, a consent that lets that case's
 /// department read the licence for this application until the consent expires.
 package enum LicenseUse {
-    /// How long a consent given when applying lets the department read the licence.
-    package static let consentDays = 180
-
     package struct Choice {
         package let material: Material
         package let license: LicenseRecord

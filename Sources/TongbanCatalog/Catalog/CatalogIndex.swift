@@ -9,7 +9,7 @@ import Vapor
 /// This process's search index of the published items. Every server process keeps its own and
 /// rebuilds it when the catalog revision in the database moves on; it looks at the revision at
 /// most once a second, and at once after a change made here.
-package final class CatalogIndexHolder: Sendable {
+package final class CatalogIndexHolder: CatalogRevisionSource {
     package struct State: Sendable {
         package var index = CatalogSearchIndex(documents: [])
         package var overview = CatalogOverview(documents: [])

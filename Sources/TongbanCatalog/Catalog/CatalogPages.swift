@@ -16,20 +16,9 @@ package struct CatalogPages {
         routes.get("catalog", "bundles", ":code", use: bundle)
     }
 
-    package struct Link: Encodable {
-        package let href: String
-        package let label: String
-        package let detail: String?
-
-        package init(href: String, label: String, detail: String?) {
-            self.href = href
-            self.label = label
-            self.detail = detail
-        }
-    }
     package struct Group: Encodable {
         package let title: String
-        package let links: [Link]
+        package let links: [PageLink]
     }
 
     package struct HomeContext: Encodable {
@@ -46,7 +35,7 @@ package struct CatalogPages {
         package let next: String?
         package let eventGroups: [Group]
         package let departmentGroups: [Group]
-        package let kindLinks: [Link]
+        package let kindLinks: [PageLink]
         package let error: String?
     }
 
@@ -89,7 +78,7 @@ package struct CatalogPages {
             Group(
                 title: provinceNames[province] ?? province,
                 links: departments[province]!.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
-                    Link(href: Self.href("/catalog", [("department", $0.key)]), label: $0.key, detail: String($0.value))
+                    PageLink(href: Self.href("/catalog", [("department", $0.key)]), label: $0.key, detail: String($0.value))
                 })
         }
         let context = HomeContext(
@@ -115,7 +104,7 @@ package struct CatalogPages {
             kindLinks: ItemKind.allCases.compactMap { kind in
                 let count = overview.itemsByKind[kind] ?? 0
                 return count == 0
-                    ? nil : Link(href: Self.href("/catalog", [("kind", kind.rawValue)]), label: kind.chineseName, detail: String(count))
+                    ? nil : PageLink(href: Self.href("/catalog", [("kind", kind.rawValue)]), label: kind.chineseName, detail: String(count))
             },
             error: error)
         return try await req.view.render("catalog", context)
@@ -135,7 +124,7 @@ package struct CatalogPages {
             Group(
                 title: req.t(title),
                 links: bundles.filter { $0.category.isBusinessEvent == business }.map {
-                    Link(href: "/catalog/bundles/\($0.code)", label: $0.name, detail: $0.category.chineseName)
+                    PageLink(href: "/catalog/bundles/\($0.code)", label: $0.name, detail: $0.category.chineseName)
                 })
         }
     }

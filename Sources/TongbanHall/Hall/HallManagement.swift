@@ -1,7 +1,6 @@
 import Fluent
 import Foundation
 import SQLKit
-import TongbanCatalog
 import TongbanCore
 import TongbanPlatform
 import Vapor

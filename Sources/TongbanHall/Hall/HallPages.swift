@@ -329,7 +329,3 @@ package struct HallPages {
                 current: board.calls.filter(\.current), earlier: board.calls.filter { !$0.current }))
     }
 }
-
-extension String {
-    package var nonEmpty: String? { isEmpty ? nil : self }
-}

@@ -12,3 +12,8 @@ extension Request {
         return value
     }
 }
+
+extension String {
+    /// A form or query value left empty means "not given".
+    package var nonEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,8 +1,6 @@
 import Fluent
 import Foundation
 import SQLKit
-import TongbanCases
-import TongbanCatalog
 import TongbanCore
 import TongbanPlatform
 

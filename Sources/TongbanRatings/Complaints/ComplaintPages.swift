@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import TongbanCases
 import TongbanCore
 import TongbanPlatform
 import Vapor

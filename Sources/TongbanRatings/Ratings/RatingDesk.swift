@@ -1,9 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
-import TongbanCases
 import TongbanCore
-import TongbanHall
 import TongbanPlatform
 
 /// 好差评, the use cases: giving a rating (一事一评 on a concluded application, 一次一评 on a

@@ -43,6 +43,7 @@ public func configure(
     await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
 
     app.catalogIndex = CatalogIndexHolder()
+    app.catalogRevisionSource = app.catalogIndex
     app.applicationCaches = ApplicationCaches()
     app.signedInAccounts = SignedInAccounts()
     app.applicationSerials = ApplicationSerials()

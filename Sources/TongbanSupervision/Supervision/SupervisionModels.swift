@@ -1,10 +1,8 @@
 import Fluent
 import Foundation
 import SQLKit
-import TongbanCases
 import TongbanCore
 import TongbanPlatform
-import TongbanRatings
 
 /// The counters of `SupervisionTotals` as columns of the daily rollup, in the core's order.
 package enum SupervisionColumns {

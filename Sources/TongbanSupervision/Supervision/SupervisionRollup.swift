@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import NIOCore
 import SQLKit
-import TongbanCases
 import TongbanCore
 import TongbanPlatform
 import Vapor

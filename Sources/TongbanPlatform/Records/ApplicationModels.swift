@@ -3,7 +3,6 @@ import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
 import TongbanCore
-import TongbanPlatform
 import Vapor
 
 /// 办件: what an applicant applied for, once: one item, or one bundle (一件事) with one case per

@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import SQLKit
 import TongbanCore
-import TongbanPlatform
 import Vapor
 
 /// A service hall (政务服务大厅) of a region: its opening hours, its categories of service, and

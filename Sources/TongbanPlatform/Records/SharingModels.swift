@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import SQLKit
 import TongbanCore
-import TongbanPlatform
 import Vapor
 
 /// 免提交: one material of one case satisfied by what the government already holds instead of a
@@ -36,10 +35,13 @@ package final class MaterialReuse: Model, @unchecked Sendable {
     @Field(key: "created_at") package var createdAt: Date
     @Field(key: "expires_at") package var expiresAt: Date
 
+    /// How long a consent given when applying lets the department read the licence.
+    package static let consentDays = 180
+
     package init() {}
 
     /// A consent (or basis) for one case's material, for the case's department, from `now`
-    /// for `LicenseUse.consentDays`.
+    /// for `consentDays`.
     package init(
         case row: CaseRow, item: ServiceItem, material: Material, via: Via, sourceRef: String, sourceName: String, licenseID: UUID? = nil,
         holderID: UUID, consented: Bool, purpose: String, at now: Date
@@ -59,7 +61,7 @@ package final class MaterialReuse: Model, @unchecked Sendable {
         self.consented = consented
         self.purpose = purpose
         createdAt = now
-        expiresAt = now.addingTimeInterval(Double(LicenseUse.consentDays) * 86_400)
+        expiresAt = now.addingTimeInterval(Double(Self.consentDays) * 86_400)
     }
 }
 

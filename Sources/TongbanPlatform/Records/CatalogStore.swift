@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import SQLKit
 import TongbanCore
-import TongbanPlatform
 import Vapor
 
 /// The versioning of catalog entries: drafts are written, published (superseding the version

@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import SQLKit
 import TongbanCore
-import TongbanPlatform
 import Vapor
 
 /// One 好差评: of an application (一事一评) or of an in-person service at a hall window (一次一评),

@@ -3,7 +3,6 @@ import Fluent
 import Foundation
 import SQLKit
 import TongbanCore
-import TongbanPlatform
 import Vapor
 
 /// One version of a catalog entry (a service item or a bundle). The description itself is the
@@ -117,6 +116,22 @@ package final class CatalogEntry: Model, @unchecked Sendable {
 
 /// A counter every publish, retire and import moves on, so each server process knows when to
 /// rebuild its search index.
+/// The catalog revision as this process has seen it, read without a query each time: the catalog
+/// module's search index keeps it (rechecked at most once a second), and the application names it
+/// here for the areas that read published items.
+package protocol CatalogRevisionSource: Sendable {
+    func revision(on db: any Database) async throws -> Int
+}
+
+extension Application {
+    private struct CatalogRevisionSourceKey: StorageKey { typealias Value = any CatalogRevisionSource }
+
+    package var catalogRevisionSource: any CatalogRevisionSource {
+        get { storage[CatalogRevisionSourceKey.self]! }
+        set { storage[CatalogRevisionSourceKey.self] = newValue }
+    }
+}
+
 package enum CatalogRevision {
     package static let table = "catalog_revision"
 
