@@ -108,9 +108,14 @@ func feature(_ name: String, uses features: [Target.Dependency], optimised: Bool
         swiftSettings: typeCheckTimes + unoptimised)
 }
 
-/// `TONGBAN_TYPECHECK_TIMES=1 swift build` has the compiler report how long each function body and
-/// expression of our own modules takes to type-check (`Benchmarks/build-time.sh` ranks them).
+/// `TONGBAN_TYPECHECK_TIMES=1 swift build` has the compiler report how long each function body of
+/// our own modules takes to type-check, and each expression over 10 ms (`Benchmarks/build-time.sh`
+/// ranks them).
 var typeCheckTimes: [SwiftSetting] {
     guard Context.environment["TONGBAN_TYPECHECK_TIMES"] != nil else { return [] }
-    return [.unsafeFlags(["-Xfrontend", "-debug-time-function-bodies", "-Xfrontend", "-debug-time-expression-type-checking"])]
+    return [
+        .unsafeFlags([
+            "-Xfrontend", "-debug-time-function-bodies", "-Xfrontend", "-warn-long-expression-type-checking=10",
+        ])
+    ]
 }

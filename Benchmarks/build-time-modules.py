@@ -58,13 +58,22 @@ def typecheck(log_path, sources):
     sources = os.path.realpath(sources) + "/"
     bodies = {}
     expressions = {}
-    line_format = re.compile(r"^(\d+(?:\.\d+)?)ms\t([^\t]+?):(\d+):(\d+)(?:\t(.*))?$")
+    # `-debug-time-function-bodies`: "12.3ms<TAB>path:row:column<TAB>what";
+    # `-warn-long-expression-type-checking=N`: "path:row:column: warning: expression took 12ms to type-check"
+    body_format = re.compile(r"^(\d+(?:\.\d+)?)ms\t([^\t]+?):(\d+):(\d+)\t(.*)$")
+    expression_format = re.compile(r"^(/[^:]+):(\d+):(\d+): warning: expression took (\d+)ms to type-check")
     with open(log_path, errors="replace") as f:
         for line in f:
-            match = line_format.match(line.rstrip("\n"))
-            if not match:
-                continue
-            ms, path, row, column, what = match.groups()
+            line = line.rstrip("\n")
+            match = body_format.match(line)
+            if match:
+                ms, path, row, column, what = match.groups()
+            else:
+                match = expression_format.match(line)
+                if not match:
+                    continue
+                path, row, column, ms = match.groups()
+                what = None
             if not os.path.realpath(path).startswith(sources):
                 continue
             place = f"{os.path.relpath(os.path.realpath(path), os.path.dirname(sources.rstrip('/')))}:{row}:{column}"
@@ -75,7 +84,8 @@ def typecheck(log_path, sources):
     for title, table in (("function bodies", bodies), ("expressions", expressions)):
         ranked = sorted(table.items(), key=lambda entry: -entry[1][0])
         over = sum(1 for _, (ms, _) in ranked if ms > 200)
-        print(f"-- the slowest 30 {title} ({len(table)} timed; {over} over 200 ms)")
+        counted = "timed" if table is bodies else "over 10 ms"
+        print(f"-- the slowest 30 {title} ({len(table)} {counted}; {over} over 200 ms)")
         for place, (ms, label) in ranked[:30]:
             print(f"   {ms:8.1f} ms  {place}  {label}")
 

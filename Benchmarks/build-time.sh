@@ -35,6 +35,7 @@ modules() { python3 Benchmarks/build-time-modules.py "$stats" "$@"; }
 
 echo "== clean release build: swift build -c release --product tongban"
 rm -rf "$stats"
+mkdir -p "$stats"
 timed "$work/release.log" swift build -c release --product tongban "${flags[@]}"
 echo "wall $(minutes "$wall"), CPU $(minutes "$cpu")"
 modules --total-cpu "$cpu"
@@ -42,6 +43,7 @@ modules --total-cpu "$cpu"
 echo
 echo "== clean debug build and first start: swift run tongban serve → /readyz"
 rm -rf "$stats"
+mkdir -p "$stats"
 port=18191
 start=$(date +%s%N)
 TONGBAN_PORT=$port TONGBAN_DATA_DIR="$work/data" swift run "${flags[@]}" tongban serve >"$work/debug.log" 2>&1 &
@@ -75,6 +77,7 @@ else:
 open(path, "w").write("\n".join(lines))
 EOF
   rm -rf "$stats"
+  mkdir -p "$stats"
   timed "$work/incremental.log" swift build --product tongban "${flags[@]}"
   echo "$what ($file): $wall s (CPU $cpu s)"
   modules --brief
