@@ -3,7 +3,7 @@
 # ≤ 6 CPU-minutes of it; `swift run tongban serve` ready ≤ 10 min; after editing one handler
 # `swift build` ≤ 45 s, after editing one core rule ≤ 90 s; no function body or expression of our
 # own code type-checks in more than 200 ms; `swift test` on SQLite, already built, ≤ 4 min.
-# Usage: Benchmarks/build-time.sh [work-folder]   (about 45 minutes; nothing else should build)
+# Usage: Benchmarks/build-time.sh [work-folder]   (about 25 minutes; nothing else should build)
 #
 # It clones the repository's HEAD into the work folder, so what is timed is what a newcomer gets
 # (the local changes of the working tree are not in it). Per-module times come from the compiler's
