@@ -29,34 +29,26 @@ let package = Package(
             swiftSettings: typeCheckTimes
         ),
         // The server, one module per feature area on top of the platform (database, policy, clock,
-        // errors, web plumbing, the use-case shape), so that the modules compile side by side and a
-        // change rebuilds its own. Features reach each other only through the modules they name here.
+        // errors, web plumbing, the use-case shape, the records several areas read), so that the modules
+        // compile side by side and a change rebuilds its own. A feature imports only the core and the
+        // platform (ModuleBoundaryTests reads the imports).
         .target(
             name: "TongbanPlatform",
             dependencies: ["TongbanCore"] + serverLibraries,
             resources: [.copy("Resources")],
             swiftSettings: typeCheckTimes
         ),
-        feature("TongbanCatalog", uses: []),
-        feature("TongbanIdentity", uses: []),
-        feature("TongbanHall", uses: []),
-        feature("TongbanCases", uses: []),
-        feature("TongbanRatings", uses: []),
-        feature("TongbanSupervision", uses: []),
+    ]
+    + featureModules.map { feature($0) }
+    + [
         feature(
-            "TongbanOpenAPI", uses: ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision"],
+            "TongbanOpenAPI", uses: featureModules,
             // The document is data, built once at start and served as bytes: optimising it costs the release
             // build 44 s on its critical path for nothing (13 minutes when the schemas were one literal).
             optimised: false
         ),
         // The application: routes, commands, migrations, the demo seed; it wires the features together.
-        feature(
-            "TongbanServer",
-            uses: [
-                "TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision",
-                "TongbanOpenAPI",
-            ]
-        ),
+        feature("TongbanServer", uses: featureModules + ["TongbanOpenAPI"]),
         .executableTarget(
             name: "tongban",
             dependencies: [
@@ -71,16 +63,20 @@ let package = Package(
         .testTarget(
             name: "TongbanServerTests",
             dependencies: [
-                "TongbanServer", "TongbanPlatform", "TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings",
-                "TongbanSupervision", "TongbanOpenAPI",
+                "TongbanServer", "TongbanPlatform", "TongbanOpenAPI",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ] + featureModules.map { Target.Dependency(stringLiteral: $0) }
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// The feature areas' modules.
+var featureModules: [String] {
+    ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision"]
+}
 
 /// The libraries every server module may import.
 var serverLibraries: [Target.Dependency] {
@@ -101,10 +97,11 @@ var serverLibraries: [Target.Dependency] {
 
 /// A feature area's module: the platform, the core rules, and the other features it names.
 @MainActor
-func feature(_ name: String, uses features: [Target.Dependency], optimised: Bool = true) -> Target {
+func feature(_ name: String, uses modules: [String] = [], optimised: Bool = true) -> Target {
     let unoptimised: [SwiftSetting] = optimised ? [] : [.unsafeFlags(["-Onone"], .when(configuration: .release))]
+    let uses = modules.map { Target.Dependency(stringLiteral: $0) }
     return .target(
-        name: name, dependencies: ["TongbanCore", "TongbanPlatform"] + features + serverLibraries,
+        name: name, dependencies: ["TongbanCore", "TongbanPlatform"] + uses + serverLibraries,
         swiftSettings: typeCheckTimes + unoptimised)
 }
 

@@ -49,6 +49,8 @@ public enum WebhookSignature {
         case tooOld
         case tooNew
         case noMatchingSignature
+        /// The platform's Ed25519 key could not sign (the crypto library refused).
+        case signingFailed
     }
 
     /// How far a timestamp may be from the receiver's clock: five minutes, as the reference libraries.
@@ -73,7 +75,7 @@ public enum WebhookSignature {
         id: String, timestamp: Int64, body: Data, key: Curve25519.Signing.PrivateKey
     ) throws(Problem) -> String {
         let content = try signedContent(id: id, timestamp: timestamp, body: body)
-        guard let signature = try? key.signature(for: content) else { throw .badIdentifier }
+        guard let signature = try? key.signature(for: content) else { throw .signingFailed }
         return "v1a," + signature.base64EncodedString()
     }
 
