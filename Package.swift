@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/leaf-kit.git", from: "1.14.3"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -39,7 +40,7 @@ let package = Package(
             swiftSettings: typeCheckTimes
         ),
     ]
-    + featureModules.map { feature($0) }
+    + featureModules.map { feature($0, libraries: $0 == "TongbanDelivery" ? [httpClient] : []) }
     + [
         feature(
             "TongbanOpenAPI", uses: featureModules,
@@ -75,7 +76,7 @@ let package = Package(
 
 /// The feature areas' modules.
 var featureModules: [String] {
-    ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision"]
+    ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision", "TongbanDelivery"]
 }
 
 /// The libraries every server module may import.
@@ -95,13 +96,16 @@ var serverLibraries: [Target.Dependency] {
     ]
 }
 
+/// The HTTP client the webhook relay sends with (the delivery module alone uses it).
+var httpClient: Target.Dependency { .product(name: "AsyncHTTPClient", package: "async-http-client") }
+
 /// A feature area's module: the platform, the core rules, and the other features it names.
 @MainActor
-func feature(_ name: String, uses modules: [String] = [], optimised: Bool = true) -> Target {
+func feature(_ name: String, uses modules: [String] = [], libraries: [Target.Dependency] = [], optimised: Bool = true) -> Target {
     let unoptimised: [SwiftSetting] = optimised ? [] : [.unsafeFlags(["-Onone"], .when(configuration: .release))]
     let uses = modules.map { Target.Dependency(stringLiteral: $0) }
     return .target(
-        name: name, dependencies: ["TongbanCore", "TongbanPlatform"] + uses + serverLibraries,
+        name: name, dependencies: ["TongbanCore", "TongbanPlatform"] + uses + serverLibraries + libraries,
         swiftSettings: typeCheckTimes + unoptimised)
 }
 

@@ -62,6 +62,9 @@ struct PolicyServicesTests {
             return action == .list && roles(.reviewer) && a.departmentID == department
         case let .windowDesk(region):
             return action == .handle && roles(.windowClerk) && inRegion(region)
+        case let .webhooks(department):
+            return [.view, .list, .create, .edit].contains(action) && roles(.dataAdmin) && department != nil
+                && a.departmentID == department
         default:
             return false
         }
@@ -72,7 +75,7 @@ struct PolicyServicesTests {
         let department = Int.random(in: 0..<2, using: &rng) == 0 ? actor.departmentID : departments.randomElement(using: &rng)
         let region = regions.randomElement(using: &rng)!
         let holder = Bool.random(using: &rng) ? actor.accountID : UUID()
-        switch Int.random(in: 0..<8, using: &rng) {
+        switch Int.random(in: 0..<9, using: &rng) {
         case 0: return .holderRecords(holderID: holder)
         case 1: return .complaint(senderID: holder, regionCode: region, departmentID: department)
         case 2: return .followUp(regionCode: region, departmentID: department)
@@ -80,7 +83,8 @@ struct PolicyServicesTests {
         case 4: return .sharingGrant(ownerDepartmentID: department, requesterID: departments.randomElement(using: &rng)!)
         case 5: return .license(departmentID: department)
         case 6: return .reviewInbox(departmentID: department)
-        default: return .windowDesk(regionCode: region)
+        case 7: return .windowDesk(regionCode: region)
+        default: return .webhooks(departmentID: department)
         }
     }
 

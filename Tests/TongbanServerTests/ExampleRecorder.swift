@@ -45,6 +45,8 @@ final class ExampleRecorder: @unchecked Sendable {
             return .object(pairs.map { key, member in (key, secrets[key] ?? redacted(member)) })
         case let .string(text) where text.hasPrefix("tbk_"):
             return "tbk_example-client-key"  // a client system's key, whatever member holds it
+        case let .string(text) where text.hasPrefix("whsec_"):
+            return "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  // a webhook secret: the Standard Webhooks specification's example
         default:
             return value
         }

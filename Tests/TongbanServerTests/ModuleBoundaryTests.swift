@@ -9,7 +9,9 @@ struct ModuleBoundaryTests {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Sources")
 
-    static let features = ["TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision"]
+    static let features = [
+        "TongbanCatalog", "TongbanIdentity", "TongbanHall", "TongbanCases", "TongbanRatings", "TongbanSupervision", "TongbanDelivery",
+    ]
 
     /// `module → [file: other Tongban modules it imports]`
     static func imports(of module: String) throws -> [String: Set<String>] {

@@ -64,7 +64,7 @@ extension InsertBatch {
             OutboxEvent.schema,
             [
                 ("id", o.id), ("topic", o.topic), ("subject", o.subject), ("payload", o.payload), ("created_at", o.createdAt),
-                ("delivered_at", o.deliveredAt),
+                ("delivered_at", o.deliveredAt), ("departments", o.departments), ("region_code", o.regionCode),
             ])
     }
 

@@ -186,20 +186,25 @@ package enum CaseWork {
                 from: loaded.record.state, to: next.state, detail: detail
             ).create(on: tx)
             try await refreshApplication(applicationID, on: tx)
+            let audience = EventAudience(
+                departmentID: loaded.row.departmentID, regionCode: try? RegionCode(loaded.application.regionCode))
             try await OutboxEvent(
-                topic: "case.\(kind.rawValue)", subject: loaded.application.number ?? "-",
+                .caseAction(kind), subject: loaded.application.number ?? "-",
                 payload: [
                     "application": loaded.application.number ?? "", "item": loaded.row.itemCode,
                     "from": loaded.record.state.rawValue, "to": next.state.rawValue,
-                ], at: now
+                ], audience: audience, at: now
             ).create(on: tx)
             var audits = [audit]
             if let license {
                 try await license.create(on: tx)
                 try await OutboxEvent(
-                    topic: "license.issued", subject: license.identifier,
-                    payload: ["license": license.identifier, "type": license.typeCode, "application": loaded.application.number ?? ""],
-                    at: now
+                    .licenseIssued, subject: license.identifier,
+                    payload: [
+                        "license": license.identifier, "type": license.typeCode, "holder": license.holderID.uuidString,
+                        "application": loaded.application.number ?? "",
+                    ],
+                    audience: audience, at: now
                 ).create(on: tx)
                 audits.append(
                     AuditEvent(

@@ -46,6 +46,8 @@ package enum DeadlineWatch {
             let id: UUID
             let application_id: UUID
             let warning: String
+            let department_id: UUID?
+            let region_code: String?
         }
         let colour = SQLQueryString(
             "CASE WHEN due_on < \(bind: day) THEN 'red' WHEN yellow_on <= \(bind: day) THEN 'yellow' ELSE 'none' END")
@@ -54,15 +56,18 @@ package enum DeadlineWatch {
                 """
                 UPDATE cases SET warning = \(colour)
                 WHERE clock_running = \(bind: true) AND warning <> \(colour)
-                RETURNING id, application_id, warning
+                RETURNING id, application_id, warning, department_id,
+                  (SELECT region_code FROM applications WHERE applications.id = cases.application_id) AS region_code
                 """
             ).all(decoding: Changed.self)
             let now = app.clock.now()
             for chunk in stride(from: 0, to: rows.count, by: 500).map({ Array(rows[$0..<min($0 + 500, rows.count)]) }) {
                 let events = chunk.filter { $0.warning != "none" }.map {
                     OutboxEvent(
-                        topic: "case.warning", subject: $0.id.uuidString,
-                        payload: ["case": $0.id.uuidString, "application": $0.application_id.uuidString, "warning": $0.warning], at: now)
+                        .caseWarning, subject: $0.id.uuidString,
+                        payload: ["case": $0.id.uuidString, "application": $0.application_id.uuidString, "warning": $0.warning],
+                        audience: EventAudience(departmentID: $0.department_id, regionCode: $0.region_code.flatMap { try? RegionCode($0) }),
+                        at: now)
                 }
                 if !events.isEmpty { try await events.create(on: tx) }
             }

@@ -172,11 +172,15 @@ package struct SubmissionPlan: @unchecked Sendable {
         if let number = application.number {
             rows.add(
                 OutboxEvent(
-                    topic: "application.submitted", subject: number,
+                    .applicationSubmitted, subject: number,
                     payload: [
                         "application": number, "target": target.code, "region": target.regionCode.value,
                         "cases": String(target.items.count),
-                    ], at: now))
+                    ],
+                    audience: EventAudience(
+                        departmentIDs: Array(Set(written.cases.compactMap(\.departmentID))).sorted { $0.uuidString < $1.uuidString },
+                        regionCode: target.regionCode),
+                    at: now))
         }
     }
 

@@ -12,16 +12,16 @@ package enum Escalation {
     package struct Kind: Sendable {
         package let table: String
         package let openStates: [String]
-        package let topic: String
+        package let topic: EventTopic
         /// The payload key naming the row (`followUp`, `complaint`).
         package let key: String
 
         /// Follow-ups of bad ratings not yet fixed, explained or appealed.
         package static let followUps = Kind(
-            table: "rating_follow_ups", openStates: ["open", "calledBack", "scheduled"], topic: "followUp.escalated", key: "followUp")
+            table: "rating_follow_ups", openStates: ["open", "calledBack", "scheduled"], topic: .followUpEscalated, key: "followUp")
         /// Complaints, questions and suggestions not yet answered.
         package static let complaints = Kind(
-            table: "complaints", openStates: [ComplaintState.open.rawValue], topic: "complaint.escalated", key: "complaint")
+            table: "complaints", openStates: [ComplaintState.open.rawValue], topic: .complaintEscalated, key: "complaint")
     }
 
     package static func run(_ kind: Kind, app: Application, today: CalendarDate) async throws -> Int {
@@ -29,6 +29,8 @@ package enum Escalation {
             let id: UUID
             let department_name: String
             let due_on: String
+            let department_id: UUID?
+            let region_code: String
         }
         return try await app.db.write { tx in
             let states = SQLList(kind.openStates.map { SQLBind($0) })
@@ -36,14 +38,15 @@ package enum Escalation {
                 """
                 UPDATE \(unsafeRaw: kind.table) SET escalated = \(bind: true)
                 WHERE escalated = \(bind: false) AND due_on < \(bind: today.description) AND state IN (\(states))
-                RETURNING id, department_name, due_on
+                RETURNING id, department_name, due_on, department_id, region_code
                 """
             ).all(decoding: Row.self)
             let now = app.clock.now()
             let events = rows.map {
                 OutboxEvent(
-                    topic: kind.topic, subject: $0.id.uuidString,
-                    payload: [kind.key: $0.id.uuidString, "department": $0.department_name, "due": $0.due_on], at: now)
+                    kind.topic, subject: $0.id.uuidString,
+                    payload: [kind.key: $0.id.uuidString, "department": $0.department_name, "due": $0.due_on],
+                    audience: EventAudience(departmentID: $0.department_id, regionCode: try? RegionCode($0.region_code)), at: now)
             }
             if !events.isEmpty { try await events.create(on: tx) }
             return rows.count

@@ -51,7 +51,8 @@ package struct LicenseAPI {
     /// Every licence signing key, in use or retired, so that any JOSE library can check any
     /// licence with this document alone.
     package func jwks(req: Request) async throws -> Response {
-        let response = Response(status: .ok, body: .init(string: try await LicenseKeys.jwks(on: req.db)))
+        let response = Response(
+            status: .ok, body: .init(string: try await LicenseKeys.jwks(on: req.db, others: [req.application.keys.webhookJWK])))
         response.headers.contentType = HTTPMediaType(type: "application", subType: "jwk-set+json")
         response.headers.cacheControl = .init(maxAge: 300)
         return response

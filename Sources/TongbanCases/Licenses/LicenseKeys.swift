@@ -152,12 +152,14 @@ package final class LicenseKeys: @unchecked Sendable {
         let kid: String?
     }
 
-    /// The public keys of every signing key, in use or retired, as a JWK Set.
-    package static func jwks(on db: any Database) async throws -> String {
+    /// The public keys of every licence signing key, in use or retired, and the platform's other
+    /// signing keys (`others`: the webhook key), as a JWK Set.
+    package static func jwks(on db: any Database, others: [[String: String]] = []) async throws -> String {
         let keys = try await LicenseSigningKey.query(on: db).sort(\.$createdAt).all()
-        let entries = keys.map { key in
-            ["kty": "OKP", "crv": "Ed25519", "x": key.publicX, "kid": key.id!, "alg": "EdDSA", "use": "sig"]
-        }
+        let entries =
+            keys.map { key in
+                ["kty": "OKP", "crv": "Ed25519", "x": key.publicX, "kid": key.id!, "alg": "EdDSA", "use": "sig"]
+            } + others
         let data = try JSONSerialization.data(withJSONObject: ["keys": entries], options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }

@@ -98,9 +98,9 @@ package struct LicenseReissue {
             guard cancelled.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
             try await license.create(on: tx)
             try await OutboxEvent(
-                topic: "license.\(kind.rawValue)", subject: next.value,
+                kind == .renew ? .licenseRenewed : .licenseChanged, subject: next.value,
                 payload: ["license": next.value, "replaces": old.identifier, "holder": old.holderID.uuidString],
-                at: now
+                audience: EventAudience(departmentID: old.departmentID, regionCode: nil), at: now
             ).create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
@@ -182,9 +182,9 @@ package struct LicenseDirectIssue {
         try await db.write { tx in
             try await license.create(on: tx)
             try await OutboxEvent(
-                topic: "license.issued", subject: identifier.value,
+                .licenseIssued, subject: identifier.value,
                 payload: ["license": identifier.value, "holder": holderID.uuidString, "type": type.code],
-                at: now
+                audience: EventAudience(departmentID: departmentID, regionCode: department.region), at: now
             ).create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }

@@ -49,9 +49,9 @@ package struct LicenseStatusChange {
                 .returning("id").all()
             guard changed.count == 1 else { throw TongbanError.conflict("license.changedMeanwhile") }
             try await OutboxEvent(
-                topic: "license.status", subject: identifier,
+                .licenseStatus, subject: identifier,
                 payload: ["license": identifier, "from": current.rawValue, "to": next.rawValue],
-                at: now
+                audience: EventAudience(departmentID: license.departmentID, regionCode: nil), at: now
             ).create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }

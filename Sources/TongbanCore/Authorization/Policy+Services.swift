@@ -76,6 +76,11 @@ extension Policy {
             guard actor.has(.windowClerk) else { return .deny(.roleMissing) }
             return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
 
+        case let .webhooks(department):
+            guard [.view, .list, .create, .edit].contains(action) else { return .deny(.notApplicable) }
+            guard staff, actor.has(.dataAdmin), let department else { return .deny(.roleMissing) }
+            return department == actor.departmentID ? .allow : .deny(.notOwner)
+
         default:
             return .deny(.notApplicable)
         }

@@ -63,6 +63,8 @@ public enum Resource: Sendable, Equatable {
     case reviewInbox(departmentID: UUID?)
     /// The window desk of a region: the applications waiting at its windows.
     case windowDesk(regionCode: RegionCode)
+    /// A department's webhook subscriptions and their deliveries.
+    case webhooks(departmentID: UUID?)
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -127,6 +129,7 @@ public enum Decision: Sendable, Equatable {
 /// | licence             | reviewer of the issuing department: review (issue, reissue, change its status) |
 /// | review inbox        | reviewer of the department: list                                        |
 /// | window desk         | window clerk of a region containing it: handle                         |
+/// | webhooks            | data admin of the department: view, list, create, edit (subscriptions, secrets, dead letters) |
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }
@@ -139,7 +142,7 @@ public enum Policy {
         case .region:
             return .deny(.roleMissing)
 
-        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk:
+        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk, .webhooks:
             return decideService(actor, action, resource)
 
         case let .application(applicantID, region, departments):

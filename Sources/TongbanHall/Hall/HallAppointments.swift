@@ -162,7 +162,7 @@ package struct HallAppointments {
             try await context.db.write { tx in
                 try await Self.takePlace(hall, day: date.description, start: start, on: tx)
                 try await appointment.create(on: tx)
-                for event in Self.events("appointment.booked", appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
+                for event in Self.events(.appointmentBooked, appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
@@ -172,15 +172,17 @@ package struct HallAppointments {
 
     /// The confirmation, and a reminder for the day before (the outbox's relay sends it at
     /// `sendAt`, and skips it once the appointment is cancelled or moved).
-    package static func events(_ topic: String, _ a: Appointment, hall: Hall, at: Date) -> [OutboxEvent] {
+    package static func events(_ topic: EventTopic, _ a: Appointment, hall: Hall, at: Date) -> [OutboxEvent] {
         var payload = [
             "appointment": a.id!.uuidString, "account": a.accountID.uuidString, "hall": hall.name, "item": a.itemName,
             "date": a.day, "start": DaySpan.clock(a.startMinute), "version": String(a.version),
         ]
-        var events = [OutboxEvent(topic: topic, subject: a.id!.uuidString, payload: payload, at: at)]
-        if topic != "appointment.cancelled", let slotStart = a.slotStart {
+        // a hall serves its region: no one department's event
+        let audience = EventAudience(regionCode: try? RegionCode(hall.regionCode))
+        var events = [OutboxEvent(topic, subject: a.id!.uuidString, payload: payload, audience: audience, at: at)]
+        if topic != .appointmentCancelled, let slotStart = a.slotStart {
             payload["sendAt"] = ISO8601DateFormatter().string(from: max(at, slotStart.addingTimeInterval(-24 * 3600)))
-            events.append(OutboxEvent(topic: "appointment.reminder", subject: a.id!.uuidString, payload: payload, at: at))
+            events.append(OutboxEvent(.appointmentReminder, subject: a.id!.uuidString, payload: payload, audience: audience, at: at))
         }
         return events
     }
@@ -208,7 +210,7 @@ package struct HallAppointments {
             ).all()
             guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
             try await Self.releasePlace(hallID: appointment.hallID, day: appointment.day, start: appointment.startMinute, on: tx)
-            for event in Self.events("appointment.cancelled", appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
+            for event in Self.events(.appointmentCancelled, appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
         }
     }
 
@@ -237,7 +239,7 @@ package struct HallAppointments {
                 ).all()
                 guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
                 try await Self.releasePlace(hallID: appointment.hallID, day: old.day, start: old.start, on: tx)
-                for event in Self.events("appointment.moved", appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
+                for event in Self.events(.appointmentMoved, appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])

@@ -447,7 +447,7 @@ package enum OpenAPIDocument {
 
     package static var document: JSONValue {
         var paths: [(String, [(String, JSONValue)])] = []
-        for op in operations + hallOperations + ratingOperations + supervisionOperations {
+        for op in operations + hallOperations + ratingOperations + supervisionOperations + webhookOperations {
             if let index = paths.firstIndex(where: { $0.0 == op.path }) {
                 paths[index].1.append((op.method, operationJSON(op)))
             } else {
@@ -462,8 +462,11 @@ package enum OpenAPIDocument {
                     "Errors share one shape: {\"error\": {\"code\", \"message\", \"details\"}}; messages follow Accept-Language or ?lang= (zh-CN by default, en).",
             ],
             "paths": .object(paths.map { ($0.0, .object($0.1)) }),
+            "webhooks": webhooksSection,
             "components": [
-                "schemas": .object(schemas.map { ($0.0, $0.1.boundingIntegers(to: maxSafeInteger).optionalsNullable()) } + responseSchemas),
+                "schemas": .object(
+                    (schemas + webhookRequestSchemas).map { ($0.0, $0.1.boundingIntegers(to: maxSafeInteger).optionalsNullable()) }
+                        + responseSchemas + webhookResponseSchemas),
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
             ],
         ]

@@ -43,6 +43,19 @@ public struct TongbanConfiguration: Sendable {
     public var complaintDays = ComplaintRules.defaultDays
     /// Kiosk tickets one address may take a minute (TONGBAN_KIOSK_TICKETS_PER_MINUTE; 0: no limit).
     public var kioskTicketsPerMinute = 30
+    /// Where webhooks may point beyond the public internet (TONGBAN_WEBHOOK_ALLOW_LOOPBACK for a
+    /// receiver on this machine in development, TONGBAN_WEBHOOK_ALLOW_PRIVATE for a department
+    /// network the operator trusts).
+    public var webhookEndpoints = WebhookEndpoint.Rules()
+    /// When failed deliveries are tried again (TONGBAN_WEBHOOK_RETRY: first delay in seconds,
+    /// factor, maximum delay in seconds, attempts; e.g. "5,2,3600,30").
+    public var webhookRetry = RetryPolicy.standard
+    /// How long a receiver may take to answer, in seconds (TONGBAN_WEBHOOK_TIMEOUT).
+    public var webhookTimeout: TimeInterval = 10
+    /// Whether this process relays the outbox to subscribers (TONGBAN_WEBHOOK_RELAY=off to leave it to others).
+    public var webhookRelay = true
+    /// How long a rotated-out webhook secret still signs, in seconds (TONGBAN_WEBHOOK_SECRET_GRACE).
+    public var webhookSecretGrace: TimeInterval = 24 * 3600
 
     public init(
         database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
@@ -172,6 +185,8 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        let webhooks = WebhookSettings.read(value, problems: &problems)
+
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(
             database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
@@ -182,6 +197,7 @@ public struct TongbanConfiguration: Sendable {
         configuration.followUpDays = followUpDays
         configuration.complaintDays = complaintDays
         configuration.kioskTicketsPerMinute = kioskTickets
+        webhooks.apply(to: &configuration)
         return configuration
     }
 

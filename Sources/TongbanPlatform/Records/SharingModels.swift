@@ -149,3 +149,25 @@ extension InsertBatch {
             ])
     }
 }
+
+/// A department's system that reads shared data through the API: its key is shown once and
+/// stored only as a SHA-256 hash (the key is 256 random bits, so a slow hash adds nothing but
+/// latency); found by its public prefix.
+package final class APIClient: Model, @unchecked Sendable {
+    package static let schema = "api_clients"
+
+    @ID(key: .id) package var id: UUID?
+    @Field(key: "department_id") package var departmentID: UUID
+    @Field(key: "department_name") package var departmentName: String
+    @Field(key: "name") package var name: String
+    @Field(key: "key_prefix") package var keyPrefix: String
+    @Field(key: "key_hash") package var keyHash: String
+    /// The highest sensitivity it may read unmasked.
+    @Enum(key: "clearance") package var clearance: Sensitivity
+    @Field(key: "rate_per_minute") package var ratePerMinute: Int
+    @Field(key: "created_by") package var createdBy: UUID
+    @Field(key: "created_at") package var createdAt: Date
+    @OptionalField(key: "revoked_at") package var revokedAt: Date?
+
+    package init() {}
+}

@@ -15,6 +15,8 @@ package struct PageContext: Encodable {
         package let seesInbox: Bool
         /// Data administrators and reviewers: the data-sharing catalog and grants.
         package let seesSharing: Bool
+        /// Data administrators: their department's webhooks.
+        package let seesWebhooks: Bool
         /// Staff of a department (bad ratings to follow up) and supervisors (appeals, escalations).
         package let seesFollowUps: Bool
     }
@@ -53,6 +55,7 @@ extension Request {
                 seesDesk: may(.handle) { _, region in .windowDesk(regionCode: region) },
                 seesInbox: actor.map { Policy.decide($0, .list, .reviewInbox(departmentID: $0.departmentID)).isAllowed } ?? false,
                 seesSharing: actor.map { Policy.decide($0, .view, .dataSharing(departmentID: $0.departmentID)).isAllowed } ?? false,
+                seesWebhooks: actor.map { Policy.decide($0, .list, .webhooks(departmentID: $0.departmentID)).isAllowed } ?? false,
                 seesFollowUps: may(.handle) { actor, region in .followUp(regionCode: region, departmentID: actor.departmentID) }
                     || may(.supervise) { _, region in .followUp(regionCode: region, departmentID: nil) })
         }

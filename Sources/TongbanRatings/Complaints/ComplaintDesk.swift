@@ -98,9 +98,9 @@ package struct ComplaintDesk {
             "complaint.send", resource: "complaint:\(id.uuidString)",
             details: "\(checked.kind.rawValue) → \(route.departmentName)")
         let event = OutboxEvent(
-            topic: "complaint.sent", subject: id.uuidString,
+            .complaintSent, subject: id.uuidString,
             payload: ["complaint": id.uuidString, "department": route.departmentName, "due": due.description],
-            at: now)
+            audience: record.audience, at: now)
         try await context.db.write { tx in
             try await record.create(on: tx)
             try await event.create(on: tx)
@@ -175,7 +175,8 @@ package struct ComplaintDesk {
         let version = body.version ?? record.version
         let now = context.now
         let audit = context.auditEvent("complaint.answer", resource: "complaint:\(id.uuidString)")
-        let event = OutboxEvent(topic: "complaint.answered", subject: id.uuidString, payload: ["complaint": id.uuidString], at: now)
+        let event = OutboxEvent(
+            .complaintAnswered, subject: id.uuidString, payload: ["complaint": id.uuidString], audience: record.audience, at: now)
         try await context.db.write { tx in
             let updated = try await tx.sql.update(ComplaintRecord.schema)
                 .set("state", to: ComplaintState.answered.rawValue)
@@ -268,4 +269,9 @@ extension ComplaintRecord {
     package func isOverdue(on today: CalendarDate) -> Bool {
         CalendarDate(iso: dueOn).map { ComplaintRules.isOverdue(due: $0, on: today, state: state) } ?? false
     }
+}
+
+extension ComplaintRecord {
+    /// The answering department, in the complaint's region.
+    var audience: EventAudience { EventAudience(departmentID: departmentID, regionCode: try? RegionCode(regionCode)) }
 }

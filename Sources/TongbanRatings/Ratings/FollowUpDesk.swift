@@ -103,7 +103,9 @@ package struct FollowUpDesk {
             "followUp.\(action.rawValue)", resource: "follow-up:\(id)",
             details: "\(before.rawValue) → \(next.rawValue): \(note)")
         let payload = ["followUp": id.uuidString, "state": next.rawValue, "department": followUp.departmentName]
-        let event = OutboxEvent(topic: "followUp.\(action.rawValue)", subject: id.uuidString, payload: payload, at: now)
+        let event = OutboxEvent(
+            .followUpAction(action), subject: id.uuidString, payload: payload,
+            audience: EventAudience(departmentID: followUp.departmentID, regionCode: try? RegionCode(followUp.regionCode)), at: now)
         try await context.db.write { tx in
             let changed = try await tx.sql.raw(
                 """

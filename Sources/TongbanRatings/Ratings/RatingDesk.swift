@@ -122,7 +122,8 @@ package struct RatingDesk {
                     let id = try followUp.requireID().uuidString
                     try await followUp.create(on: tx)
                     let payload = ["followUp": id, "department": subject.departmentName, "due": followUp.dueOn]
-                    try await OutboxEvent(topic: "followUp.opened", subject: id, payload: payload, at: now).create(on: tx)
+                    let audience = EventAudience(departmentID: subject.departmentID, regionCode: try? RegionCode(subject.regionCode))
+                    try await OutboxEvent(.followUpOpened, subject: id, payload: payload, audience: audience, at: now).create(on: tx)
                 }
                 try await AuditLog.append(audit, on: tx, now: now)
             }

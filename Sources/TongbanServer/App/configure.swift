@@ -7,6 +7,7 @@ import Prometheus
 import TongbanCases
 import TongbanCatalog
 import TongbanCore
+import TongbanDelivery
 import TongbanHall
 import TongbanIdentity
 import TongbanOpenAPI
@@ -91,6 +92,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     SupervisionPages().registerAPI(api)
     ComplaintAPI().register(api)
     WarningBoardPages().registerAPI(api)
+    WebhookAPI().register(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())
@@ -114,4 +116,5 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     SupervisionPages().register(web)
     ComplaintPages().register(web)
     WarningBoardPages().register(web)
+    WebhookPages().register(web)
 }

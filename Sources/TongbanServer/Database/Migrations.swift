@@ -1,6 +1,7 @@
 import Fluent
 import TongbanCases
 import TongbanCatalog
+import TongbanDelivery
 import TongbanHall
 import TongbanIdentity
 import TongbanPlatform
@@ -46,5 +47,7 @@ extension Migrations {
         add(AddHallManagement())
         // 16. a demo's sample rows marked as such, and counted in the supervision rollup
         add(MarkSampleRows())
+        // 17. webhooks: subscriptions, deliveries, and whom each outbox event concerns
+        add(CreateWebhooks())
     }
 }

@@ -1,0 +1,432 @@
+import Crypto
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import SQLKit
+import TongbanCore
+import TongbanPlatform
+import Vapor
+
+/// Reads the outbox and delivers it: each event becomes one delivery per active subscription it
+/// reaches (fan-out), due deliveries are claimed in batches, sent concurrently, and their
+/// outcomes written back in one transaction. Several processes on one PostgreSQL share the work:
+/// fan-out runs in one of them at a time (an advisory lock) so deliveries are made in event
+/// order, and claims skip rows another process holds (`FOR UPDATE SKIP LOCKED`). On SQLite the
+/// serving process is the only relay.
+///
+/// A subject's events reach a subscriber in the order they were written: a delivery waits
+/// while an earlier event of the same subject for the same subscription is pending, being
+/// delivered or being retried (a dead one no longer holds the later ones back).
+package final class WebhookRelay: Sendable {
+    package struct Settings: Sendable {
+        package var retry: RetryPolicy
+        package var timeout: TimeInterval
+        /// Events read per fan-out, deliveries claimed per round.
+        package var batch: Int = 1_000
+        /// Deliveries in flight at once.
+        package var concurrency: Int = 256
+
+        package init(retry: RetryPolicy, timeout: TimeInterval) {
+            self.retry = retry
+            self.timeout = timeout
+        }
+
+        /// How long a claim holds a delivery: a process that dies mid-attempt leaves it to be
+        /// claimed again after this.
+        package var lease: TimeInterval { timeout * 2 + 30 }
+    }
+
+    /// What a round did.
+    package struct Round: Sendable, Equatable {
+        package var eventsFannedOut = 0
+        package var deliveriesMade = 0
+        package var attempted = 0
+        package var delivered = 0
+        package var failed = 0
+        package var dead = 0
+        package var subscriptionsDisabled = 0
+
+        package var didWork: Bool { eventsFannedOut > 0 || attempted > 0 }
+
+        package init() {}
+    }
+
+    package let settings: Settings
+    private let sender: any WebhookSender
+    private let keys: KeyRing
+    private let signingKey: Curve25519.Signing.PrivateKey
+    private let clock: PlatformClock
+    /// The wall clock the `webhook-timestamp` is read from: receivers check it against their own
+    /// real time, whatever instant the platform clock is set to in a demonstration.
+    private let wallClock: @Sendable () -> Date
+    private let logger: Logger
+    private let secrets = NIOLockedValueBox<[UUID: (version: Int, secrets: [WebhookSecret], until: Date?)]>([:])
+
+    package init(
+        settings: Settings, sender: any WebhookSender, keys: KeyRing, clock: PlatformClock, logger: Logger,
+        wallClock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.settings = settings
+        self.sender = sender
+        self.keys = keys
+        signingKey = keys.webhookSigningKey
+        self.clock = clock
+        self.wallClock = wallClock
+        self.logger = logger
+    }
+
+    /// Fan-out, then one batch of due deliveries.
+    package func round(on db: any Database) async throws -> Round {
+        var round = Round()
+        let (events, made) = try await fanOut(on: db)
+        round.eventsFannedOut = events
+        round.deliveriesMade = made
+        let claimed = try await claim(on: db)
+        guard !claimed.isEmpty else { return round }
+        let answers = await attempt(claimed)
+        try await record(answers, on: db, into: &round)
+        return round
+    }
+
+    // MARK: fan-out
+
+    private struct PendingEvent: Decodable {
+        let id: UUID
+        let topic: String
+        let subject: String
+        let departments: String?
+        let region_code: String?
+    }
+
+    /// The events not yet handed on, oldest first, each copied to the subscriptions it reaches;
+    /// then marked handed on. Returns the events read and the deliveries made.
+    package func fanOut(on db: any Database) async throws -> (events: Int, deliveries: Int) {
+        let batch = settings.batch
+        return try await db.write { tx in
+            let postgres = tx.isPostgres
+            if postgres {
+                // one fan-out at a time across processes, so deliveries follow the events' order
+                let locked = try await tx.sql.raw("SELECT pg_try_advisory_xact_lock(\(bind: Self.fanOutLock)) AS locked")
+                    .first(decoding: Locked.self)
+                guard locked?.locked == true else { return (0, 0) }
+            }
+            let events = try await tx.sql.raw(
+                """
+                SELECT id, topic, subject, departments, region_code FROM outbox_events
+                WHERE delivered_at IS NULL ORDER BY id LIMIT \(bind: batch)
+                """
+            ).all(decoding: PendingEvent.self)
+            guard !events.isEmpty else { return (0, 0) }
+            let subscriptions = try await WebhookSubscription.query(on: tx).filter(\.$state == .active).all()
+            let now = self.clock.now()
+            var rows = InsertBatch()
+            var made = 0
+            for event in events {
+                guard let topic = EventTopic.byName[event.topic] else { continue }
+                let audience = EventAudience(
+                    departmentIDs: (event.departments ?? "").split(separator: ",").compactMap { UUID(uuidString: String($0)) },
+                    regionCode: event.region_code.flatMap { try? RegionCode($0) })
+                for subscription in subscriptions where Self.reaches(subscription, topic: topic, audience: audience) {
+                    rows.add(
+                        WebhookDelivery.schema,
+                        [
+                            ("id", UUID.timeOrdered(at: now)), ("event_id", event.id), ("subscription_id", subscription.id!),
+                            ("department_id", subscription.departmentID), ("topic", event.topic), ("subject", event.subject),
+                            ("state", DeliveryState.pending.rawValue), ("attempts", 0), ("next_attempt_at", now),
+                            ("created_at", now), ("updated_at", now),
+                        ])
+                    made += 1
+                    if rows.bindCount > 20_000 {
+                        try await rows.run(on: tx)
+                        rows = InsertBatch()
+                    }
+                }
+            }
+            try await rows.run(on: tx)
+            let ids = SQLList(events.map { SQLBind($0.id) })
+            try await tx.sql.raw("UPDATE outbox_events SET delivered_at = \(bind: now) WHERE id IN (\(ids))").run()
+            return (events.count, made)
+        }
+    }
+
+    private struct Locked: Decodable { let locked: Bool }
+    private static let fanOutLock: Int64 = 0x7462_7768  // "tbwh"
+
+    /// Whether an event of `topic` concerning `audience` goes to the subscription.
+    package static func reaches(_ subscription: WebhookSubscription, topic: EventTopic, audience: EventAudience) -> Bool {
+        guard subscription.patterns.contains(where: { $0.matches(topic) }), let region = try? RegionCode(subscription.regionCode) else {
+            return false
+        }
+        return subscription.scope.reaches(audience, departmentID: subscription.departmentID, regionCode: region)
+    }
+
+    // MARK: claiming
+
+    package struct Claimed: Sendable {
+        let id: UUID
+        let subscriptionID: UUID
+        let attempts: Int
+        let eventID: UUID
+        let topic: String
+        let payload: String
+        let createdAt: Date
+        let url: String
+        let secrets: [WebhookSecret]
+    }
+
+    private struct DueRow: Decodable {
+        let id: UUID
+        let subscription_id: UUID
+        let attempts: Int
+        let event_id: UUID
+    }
+
+    private struct EventRow: Decodable {
+        let id: UUID
+        let topic: String
+        let payload: String
+        let created_at: Date
+    }
+
+    /// Takes up to a batch of due deliveries, marking them `delivering` with a lease: pending or
+    /// retrying ones whose time has come, and ones a dead process was delivering, each only if
+    /// no earlier event of its subject is still open for its subscription.
+    package func claim(on db: any Database) async throws -> [Claimed] {
+        let now = clock.now()
+        let leaseEnd = now.addingTimeInterval(settings.lease)
+        let batch = settings.batch
+        let due = try await db.write { tx -> [DueRow] in
+            let lock: SQLQueryString = tx.isPostgres ? "FOR UPDATE OF d SKIP LOCKED" : ""
+            let rows = try await tx.sql.raw(
+                """
+                SELECT d.id, d.subscription_id, d.attempts, d.event_id FROM webhook_deliveries d
+                WHERE d.state IN ('pending', 'retrying', 'delivering') AND d.next_attempt_at <= \(bind: now)
+                  AND (d.state <> 'delivering' OR d.leased_until < \(bind: now))
+                  AND NOT EXISTS (
+                    SELECT 1 FROM webhook_deliveries e
+                    WHERE e.subscription_id = d.subscription_id AND e.subject = d.subject AND e.event_id < d.event_id
+                      AND e.state IN ('pending', 'retrying', 'delivering'))
+                ORDER BY d.next_attempt_at LIMIT \(bind: batch) \(lock)
+                """
+            ).all(decoding: DueRow.self)
+            guard !rows.isEmpty else { return [] }
+            let ids = SQLList(rows.map { SQLBind($0.id) })
+            try await tx.sql.raw(
+                """
+                UPDATE webhook_deliveries SET state = 'delivering', attempts = attempts + 1, leased_until = \(bind: leaseEnd),
+                  next_attempt_at = \(bind: leaseEnd), updated_at = \(bind: now)
+                WHERE id IN (\(ids))
+                """
+            ).run()
+            return rows
+        }
+        guard !due.isEmpty else { return [] }
+        let eventIDs = SQLList(Set(due.map(\.event_id)).map { SQLBind($0) })
+        let events = try await db.sql.raw("SELECT id, topic, payload, created_at FROM outbox_events WHERE id IN (\(eventIDs))")
+            .all(decoding: EventRow.self)
+        let byID = Dictionary(uniqueKeysWithValues: events.map { ($0.id, $0) })
+        let subscriptions = try await subscriptionSecrets(Set(due.map(\.subscription_id)), on: db, now: now)
+        return due.compactMap { row in
+            guard let event = byID[row.event_id], let subscription = subscriptions[row.subscription_id] else { return nil }
+            return Claimed(
+                id: row.id, subscriptionID: row.subscription_id, attempts: row.attempts + 1, eventID: row.event_id, topic: event.topic,
+                payload: event.payload, createdAt: event.created_at, url: subscription.url, secrets: subscription.secrets)
+        }
+    }
+
+    /// The subscriptions' endpoints and the secrets that sign for them now (the current one, and
+    /// the previous one during its grace), decrypted once per version.
+    private func subscriptionSecrets(_ ids: Set<UUID>, on db: any Database, now: Date) async throws -> [UUID: (
+        url: String, secrets: [WebhookSecret]
+    )] {
+        let rows = try await WebhookSubscription.query(on: db).filter(\.$id ~~ ids).all()
+        var result: [UUID: (url: String, secrets: [WebhookSecret])] = [:]
+        for row in rows {
+            let id = try row.requireID()
+            var known = secrets.withLockedValue { $0[id] }
+            if known?.version != row.version {
+                var list: [WebhookSecret] = []
+                if let secret = keys.decrypt(row.secretCipher, field: WebhookSubscription.secretField).flatMap({
+                    try? WebhookSecret(serialized: $0)
+                }) {
+                    list.append(secret)
+                }
+                if let cipher = row.previousSecretCipher,
+                    let previous = keys.decrypt(cipher, field: WebhookSubscription.secretField).flatMap({
+                        try? WebhookSecret(serialized: $0)
+                    })
+                {
+                    list.append(previous)
+                }
+                let fresh = (version: row.version, secrets: list, until: row.previousUntil)
+                secrets.withLockedValue { $0[id] = fresh }
+                known = fresh
+            }
+            guard let known else { continue }
+            // the previous secret signs only until its grace ends
+            let current = known.until.map { $0 > now } ?? false ? known.secrets : Array(known.secrets.prefix(1))
+            result[id] = (row.url, current)
+        }
+        return result
+    }
+
+    // MARK: sending
+
+    package struct Attempted: Sendable {
+        let claimed: Claimed
+        let answer: WebhookAnswer
+    }
+
+    /// Sends each claimed delivery, at most `concurrency` at once.
+    package func attempt(_ claimed: [Claimed]) async -> [Attempted] {
+        await withTaskGroup(of: Attempted.self) { group in
+            var results: [Attempted] = []
+            results.reserveCapacity(claimed.count)
+            var iterator = claimed.makeIterator()
+            var inFlight = 0
+            while inFlight < settings.concurrency, let next = iterator.next() {
+                group.addTask { await self.send(next) }
+                inFlight += 1
+            }
+            while let done = await group.next() {
+                results.append(done)
+                if let next = iterator.next() { group.addTask { await self.send(next) } }
+            }
+            return results
+        }
+    }
+
+    /// The Standard Webhooks message: `{"data": …, "timestamp": …, "type": …}`, the same body on
+    /// every attempt; the signature covers the attempt's own timestamp.
+    package static func body(topic: String, payload: String, createdAt: Date) -> String {
+        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(createdAt)
+        return "{\"data\":\(payload),\"timestamp\":\"\(stamp)\",\"type\":\"\(topic)\"}"
+    }
+
+    /// The `webhook-id`: the delivery's own, stable across its retries.
+    package static func messageID(_ delivery: UUID) -> String { "msg_" + delivery.uuidString.lowercased() }
+
+    private func send(_ claimed: Claimed) async -> Attempted {
+        guard let target = try? WebhookEndpoint.check(claimed.url, rules: .init(allowLoopback: true, allowPrivateNetworks: true)) else {
+            return Attempted(claimed: claimed, answer: WebhookAnswer(error: "not a URL"))
+        }
+        let body = Self.body(topic: claimed.topic, payload: claimed.payload, createdAt: claimed.createdAt)
+        let id = Self.messageID(claimed.id)
+        let timestamp = Int64(wallClock().timeIntervalSince1970)
+        let bytes = Data(body.utf8)
+        guard
+            let signature = try? WebhookSignature.header(
+                id: id, timestamp: timestamp, body: bytes, secrets: claimed.secrets, key: signingKey)
+        else {
+            return Attempted(claimed: claimed, answer: WebhookAnswer(error: "could not sign"))
+        }
+        let headers = [
+            ("content-type", "application/json"), ("user-agent", "Tongban-Webhooks/1.0"), ("webhook-id", id),
+            ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature),
+        ]
+        let answer = await sender.post(target, headers: headers, body: ByteBuffer(string: body), timeout: settings.timeout)
+        return Attempted(claimed: claimed, answer: answer)
+    }
+
+    // MARK: outcomes
+
+    /// Writes every outcome in one transaction: delivered; retrying at the policy's next time;
+    /// dead after the last attempt; a 410 kills the delivery, disables its subscription, and
+    /// tells the owner (an event and an audit entry). A row no longer held by this claim (its
+    /// lease ran out and another process took it) is left as it is.
+    package func record(_ attempts: [Attempted], on db: any Database, into round: inout Round) async throws {
+        let now = clock.now()
+        var delivered: [Int: [UUID]] = [:]
+        var retries: [(Attempted, Date?)] = []
+        var gone: [Attempted] = []
+        var rng = SystemRandomNumberGenerator()
+        for attempt in attempts {
+            switch DeliveryOutcome.of(status: attempt.answer.status, error: attempt.answer.error) {
+            case .delivered:
+                delivered[attempt.answer.status ?? 200, default: []].append(attempt.claimed.id)
+            case .gone:
+                gone.append(attempt)
+            case .failed:
+                let wait = settings.retry.delay(
+                    afterFailures: attempt.claimed.attempts, retryAfter: attempt.answer.retryAfter, using: &rng)
+                retries.append((attempt, wait.map { now.addingTimeInterval($0) }))
+            }
+        }
+        round.attempted += attempts.count
+        let deliveredRows = delivered
+        let retryRows = retries
+        let goneRows = gone
+        let counts = try await db.write { tx -> (delivered: Int, failed: Int, dead: Int, disabled: Int) in
+            var counts = (delivered: 0, failed: 0, dead: 0, disabled: 0)
+            for (status, ids) in deliveredRows {
+                let list = SQLList(ids.map { SQLBind($0) })
+                try await tx.sql.raw(
+                    """
+                    UPDATE webhook_deliveries SET state = 'delivered', delivered_at = \(bind: now), last_status = \(bind: status),
+                      last_error = NULL, leased_until = NULL, updated_at = \(bind: now)
+                    WHERE id IN (\(list)) AND state = 'delivering'
+                    """
+                ).run()
+                counts.delivered += ids.count
+            }
+            for (attempt, next) in retryRows {
+                let reason = String((attempt.answer.error ?? attempt.answer.status.map { "HTTP \($0)" } ?? "no answer").prefix(500))
+                try await tx.sql.raw(
+                    """
+                    UPDATE webhook_deliveries SET state = \(bind: next == nil ? "dead" : "retrying"),
+                      next_attempt_at = \(bind: next ?? now), last_status = \(bind: attempt.answer.status), last_error = \(bind: reason),
+                      leased_until = NULL, updated_at = \(bind: now)
+                    WHERE id = \(bind: attempt.claimed.id) AND state = 'delivering' AND attempts = \(bind: attempt.claimed.attempts)
+                    """
+                ).run()
+                if next == nil { counts.dead += 1 } else { counts.failed += 1 }
+            }
+            for attempt in goneRows {
+                try await tx.sql.raw(
+                    """
+                    UPDATE webhook_deliveries SET state = 'dead', last_status = 410, last_error = 'HTTP 410: the receiver asked for no more',
+                      leased_until = NULL, updated_at = \(bind: now)
+                    WHERE id = \(bind: attempt.claimed.id) AND state = 'delivering'
+                    """
+                ).run()
+                counts.dead += 1
+                if try await self.disable(attempt.claimed.subscriptionID, reason: "HTTP 410 Gone", on: tx, now: now) {
+                    counts.disabled += 1
+                }
+            }
+            return counts
+        }
+        round.delivered += counts.delivered
+        round.failed += counts.failed
+        round.dead += counts.dead
+        round.subscriptionsDisabled += counts.disabled
+    }
+
+    /// Disables an active subscription the relay may no longer deliver to; its owner is told.
+    private func disable(_ id: UUID, reason: String, on tx: any Database, now: Date) async throws -> Bool {
+        let changed = try await tx.sql.raw(
+            """
+            UPDATE webhook_subscriptions SET state = 'disabled', disabled_reason = \(bind: reason), version = version + 1,
+              updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND state = 'active' RETURNING url, department_id, region_code
+            """
+        ).all(decoding: DisabledRow.self)
+        guard let row = changed.first else { return false }
+        try await OutboxEvent(
+            .webhookDisabled, subject: id.uuidString, payload: ["subscription": id.uuidString, "url": row.url, "reason": reason],
+            audience: EventAudience(departmentID: row.department_id, regionCode: try? RegionCode(row.region_code)), at: now
+        ).create(on: tx)
+        try await AuditLog.append(
+            AuditEvent(actorLabel: "system", action: "webhook.disabled", resource: "webhook:\(id.uuidString)", details: reason), on: tx,
+            now: now)
+        logger.warning("webhook subscription \(id) disabled: \(reason)")
+        return true
+    }
+
+    private struct DisabledRow: Decodable {
+        let url: String
+        let department_id: UUID
+        let region_code: String
+    }
+}

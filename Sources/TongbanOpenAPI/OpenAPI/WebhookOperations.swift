@@ -1,0 +1,139 @@
+import Foundation
+import TongbanCore
+import TongbanDelivery
+import TongbanPlatform
+
+/// Webhooks in `/openapi.json`: the operations a department's data administrator calls, and the
+/// `webhooks` section, one entry per topic the platform writes (`EventTopic.all`), with its
+/// payload and the Standard Webhooks headers.
+extension OpenAPIDocument {
+    package static let webhookOperations: [Operation] = {
+        let id = pathParameter("id", format: "uuid")
+        let subscription = ref("WebhookSubscription")
+        return [
+            Operation(
+                method: "get", path: "/api/v1/webhooks", id: "webhookSubscriptions",
+                summary: "The caller's department's webhook subscriptions (data administrator), newest first", tag: "webhooks",
+                auth: true, response: list(subscription), errors: [401, 403]),
+            Operation(
+                method: "post", path: "/api/v1/webhooks", id: "subscribeWebhook",
+                summary:
+                    "Subscribe one of the department's client systems to topics (`case.*`, `license.issued`, `*`) at an https endpoint; the answer shows the signing secret (whsec_…) this once",
+                tag: "webhooks", auth: true, body: "WebhookSubscribe", response: subscription, success: 201, errors: [401, 403, 422]),
+            Operation(
+                method: "get", path: "/api/v1/webhooks/deliveries", id: "webhookDeliveries",
+                summary: "The department's deliveries in a state (dead letters by default), newest first", tag: "webhooks", auth: true,
+                response: list(ref("WebhookDelivery")), errors: [401, 403, 422],
+                parameters: [
+                    query("state", "string", "delivery state (default dead)", values: [""] + DeliveryState.allCases.map(\.rawValue)),
+                    query("subscription", "string", "one subscription's only", pattern: orEmpty(uuidPattern)),
+                ]),
+            Operation(
+                method: "post", path: "/api/v1/webhooks/deliveries/replay", id: "replayWebhookDeliveries",
+                summary:
+                    "Dead letters back to the queue: those named, or all of the department's (or of one subscription); each keeps its webhook-id",
+                tag: "webhooks", auth: true, body: "WebhookReplay", response: ref("WebhookReplayed"), errors: [401, 403, 404, 422]),
+            Operation(
+                method: "get", path: "/api/v1/webhooks/{id}", id: "webhookSubscription", summary: "One of the department's subscriptions",
+                tag: "webhooks", auth: true, response: subscription, errors: [401, 403, 404], parameters: [id]),
+            Operation(
+                method: "post", path: "/api/v1/webhooks/{id}/secret", id: "rotateWebhookSecret",
+                summary:
+                    "A new signing secret, shown this once; the previous one keeps signing beside it for the grace period (optimistic locking)",
+                tag: "webhooks", auth: true, body: "WebhookVersion", bodyOptional: true, response: subscription,
+                errors: [401, 403, 404, 409], parameters: [id]),
+            Operation(
+                method: "post", path: "/api/v1/webhooks/{id}/state", id: "setWebhookState",
+                summary: "Pause or resume a subscription (optimistic locking); one a receiver answered 410 is resumed here",
+                tag: "webhooks", auth: true, body: "WebhookState", response: subscription, errors: [401, 403, 404, 409, 422],
+                parameters: [id]),
+        ]
+    }()
+
+    package static let webhookRequestSchemas: [(String, JSONValue)] = [
+        (
+            "WebhookSubscribe",
+            object(
+                [
+                    ("clientID", uuid),
+                    ("url", string("https endpoint (http only to this machine in development)", maxLength: 2_048)),
+                    ("topics", ["type": "array", "minItems": 1, "maxItems": 100, "items": ["type": "string", "maxLength": 100]]),
+                    ("scope", ["type": "string", "enum": .array(SubscriptionScope.allCases.map { .string($0.rawValue) })]),
+                ],
+                required: ["clientID", "url", "topics"])
+        ),
+        ("WebhookVersion", object([("version", ["type": ["integer", "null"], "minimum": 1])], required: [])),
+        ("WebhookState", object([("active", boolean), ("version", ["type": ["integer", "null"], "minimum": 1])], required: ["active"])),
+        (
+            "WebhookReplay",
+            object(
+                [
+                    ("ids", ["type": ["array", "null"], "minItems": 1, "maxItems": 1_000, "items": uuid]),
+                    ("subscriptionID", ["type": ["string", "null"], "format": "uuid"]),
+                ],
+                required: [])
+        ),
+    ]
+
+    package static let webhookResponseSchemas: [(String, JSONValue)] = [
+        (
+            "WebhookSubscription",
+            object(
+                [
+                    ("id", uuid), ("client", text), ("clientID", uuid), ("department", text), ("url", text), ("topics", texts),
+                    ("scope", oneOf(SubscriptionScope.allCases.map(\.rawValue))), ("state", oneOf(["active", "disabled"])),
+                    ("disabledReason", text), ("previousSecretUntil", instant), ("createdAt", instant), ("version", integer),
+                    ("secret", string("whsec_…: shown on the answer that made or rotated it only")),
+                ],
+                required: ["id", "client", "clientID", "department", "url", "topics", "scope", "state", "createdAt", "version"])
+        ),
+        (
+            "WebhookDelivery",
+            object(
+                [
+                    ("id", uuid), ("messageID", string("the webhook-id header")), ("subscriptionID", uuid), ("eventID", uuid),
+                    ("topic", text), ("subject", text), ("state", oneOf(DeliveryState.allCases.map(\.rawValue))), ("attempts", integer),
+                    ("nextAttemptAt", instant), ("lastStatus", integer), ("lastError", text), ("deliveredAt", instant),
+                    ("createdAt", instant), ("updatedAt", instant),
+                ],
+                required: [
+                    "id", "messageID", "subscriptionID", "eventID", "topic", "subject", "state", "attempts", "createdAt", "updatedAt",
+                ])
+        ),
+        ("WebhookReplayed", object([("replayed", integer)], required: ["replayed"])),
+    ]
+
+    /// OpenAPI 3.1 `webhooks`: what the platform posts to a subscriber, per topic.
+    package static var webhooksSection: JSONValue {
+        let headers: [JSONValue] = [
+            header("webhook-id", "the message's id, the same on every retry: deduplicate by it"),
+            header("webhook-timestamp", "seconds since 1970 when this attempt was signed; refuse one more than 5 minutes off"),
+            header(
+                "webhook-signature",
+                "space-separated: v1,<base64 HMAC-SHA256 of id.timestamp.body with the secret> (two during a rotation) and v1a,<base64 Ed25519 signature> (key in /.well-known/jwks.json)"
+            ),
+        ]
+        return .object(
+            EventTopic.all.map { topic in
+                let data = object(topic.fields.map { ($0.name, string($0.summary)) }, required: topic.fields.filter(\.required).map(\.name))
+                let body = object(
+                    [("type", ["type": "string", "const": .string(topic.name)]), ("timestamp", instant), ("data", data)],
+                    required: ["type", "timestamp", "data"])
+                let operation: JSONValue = [
+                    "operationId": .string("event." + topic.name), "summary": .string(topic.summary), "tags": ["webhooks"],
+                    "parameters": .array(headers),
+                    "requestBody": ["required": true, "content": ["application/json": ["schema": body]]],
+                    "responses": [
+                        "2XX": ["description": "received: not sent again"],
+                        "410": ["description": "gone: the subscription is disabled and its owner told"],
+                        "default": ["description": "anything else, or no answer in time: tried again later with backoff"],
+                    ],
+                ]
+                return (topic.name, ["post": operation])
+            })
+    }
+
+    private static func header(_ name: String, _ description: String) -> JSONValue {
+        ["name": .string(name), "in": "header", "required": true, "description": .string(description), "schema": ["type": "string"]]
+    }
+}
