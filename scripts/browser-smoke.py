@@ -295,6 +295,15 @@ try:
     submit("#clients button")
     check("tbk_" in driver.find_element(By.CSS_SELECTOR, "#new-key").text, "the new system's key is shown once")
     shot("data-sharing-client")
+    # its events pushed to that system: a subscription made on the webhooks page, the secret shown once
+    submit("a[href='/webhooks']")
+    driver.find_element(By.CSS_SELECTOR, "#subscribe input[name=url]").send_keys("https://amr.example.cn/tongban/events")
+    driver.find_element(By.CSS_SELECTOR, "#subscribe input[value='license.*']").click()
+    driver.find_element(By.CSS_SELECTOR, "#subscribe input[value='case.*']").click()
+    submit("#subscribe button[type=submit]")
+    check("whsec_" in driver.find_element(By.CSS_SELECTOR, "#new-secret").text, "the webhook's signing secret is shown once")
+    check("license.*" in driver.find_element(By.CSS_SELECTOR, "#subscriptions").text, "the subscription is listed with its topics")
+    shot("webhooks")
     submit("form[action='/logout'] button")
     sign_in("330106199003071236", "Tongban-demo-2026")
 

@@ -56,7 +56,7 @@ struct WebhookTests {
     static func withRelay(
         _ app: Application, retry: RetryPolicy = .standard, _ body: (WebhookRelay) async throws -> Void
     ) async throws {
-        let sender = HTTPWebhookSender(rules: .init(allowLoopback: true), group: app.eventLoopGroup, threadPool: app.threadPool)
+        let sender = HTTPWebhookSender(rules: .init(allowLoopback: true), group: app.eventLoopGroup)
         let relay = WebhookRelay(
             settings: .init(retry: retry, timeout: 5), sender: sender, keys: app.keys, clock: app.clock, logger: app.logger)
         do {

@@ -13,6 +13,11 @@ package struct SharingGrantDesk {
     /// The data-resource catalog, by code.
     package let resources: [String: DataResource]
 
+    package init(context: UseCaseContext, resources: [String: DataResource]) {
+        self.context = context
+        self.resources = resources
+    }
+
     /// The acting staff member's department, which asks or owns, if the policy lets them do
     /// `action` in its data sharing.
     package func department(for action: Action = .view) async throws -> (Account, Department) {

@@ -127,7 +127,8 @@ package struct WebhookAPI {
     }
 
     func subscribe(req: Request) async throws -> Response {
-        let made = try await WebhookDesk(context: req.context).subscribe(try req.content.decode(WebhookDesk.SubscribeBody.self))
+        let desk = try await WebhookDesk.authorized(req, for: .create)
+        let made = try await desk.subscribe(try req.content.decode(WebhookDesk.SubscribeBody.self))
         let response = try await SubscriptionDTO(made.subscription, secret: made.secret, now: req.context.now).encodeResponse(
             status: .created, for: req)
         response.headers.cacheControl = .init(noStore: true)
@@ -135,16 +136,18 @@ package struct WebhookAPI {
     }
 
     func rotate(req: Request) async throws -> Response {
+        let desk = try await WebhookDesk.authorized(req, for: .edit)
         let version = try req.content.decode(VersionBody.self).version
-        let made = try await WebhookDesk(context: req.context).rotateSecret(try req.uuid("id", "webhook"), version: version)
+        let made = try await desk.rotateSecret(try req.uuid("id", "webhook"), version: version)
         let response = try await SubscriptionDTO(made.subscription, secret: made.secret, now: req.context.now).encodeResponse(for: req)
         response.headers.cacheControl = .init(noStore: true)
         return response
     }
 
     func setState(req: Request) async throws -> SubscriptionDTO {
+        let desk = try await WebhookDesk.authorized(req, for: .edit)
         let body = try req.content.decode(StateBody.self)
-        let row = try await WebhookDesk(context: req.context).setActive(try req.uuid("id", "webhook"), body.active, version: body.version)
+        let row = try await desk.setActive(try req.uuid("id", "webhook"), body.active, version: body.version)
         return try SubscriptionDTO(row, now: req.context.now)
     }
 
@@ -170,9 +173,20 @@ package struct WebhookAPI {
     }
 
     func replay(req: Request) async throws -> Replayed {
+        let desk = try await WebhookDesk.authorized(req, for: .edit)
         let body = try req.content.decode(ReplayBody.self)
-        let count = try await WebhookDesk(context: req.context).replay(body.ids, subscription: body.subscriptionID)
+        let count = try await desk.replay(body.ids, subscription: body.subscriptionID)
         return Replayed(replayed: count)
+    }
+}
+
+extension WebhookDesk {
+    /// The desk of a caller the policy lets `action` their department's webhooks, asked before
+    /// the body is read: a caller who may not gets a 401 or 403 whatever they sent.
+    fileprivate static func authorized(_ req: Request, for action: Action) async throws -> WebhookDesk {
+        let desk = WebhookDesk(context: req.context)
+        _ = try await desk.department(for: action)
+        return desk
     }
 }
 

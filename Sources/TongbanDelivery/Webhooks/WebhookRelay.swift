@@ -34,7 +34,7 @@ package final class WebhookRelay: Sendable {
 
         /// How long a claim holds a delivery: a process that dies mid-attempt leaves it to be
         /// claimed again after this.
-        package var lease: TimeInterval { timeout * 2 + 30 }
+        package var lease: TimeInterval { timeout * 2 + 5 }
     }
 
     /// What a round did.

@@ -23,7 +23,7 @@ package final class WebhookRelayLoop: LifecycleHandler, Sendable {
     package static func start(_ app: Application) -> WebhookRelayLoop? {
         let settings = app.tongban
         guard settings.webhookRelay else { return nil }
-        let sender = HTTPWebhookSender(rules: settings.webhookEndpoints, group: app.eventLoopGroup, threadPool: app.threadPool)
+        let sender = HTTPWebhookSender(rules: settings.webhookEndpoints, group: app.eventLoopGroup)
         let relay = WebhookRelay(
             settings: .init(retry: settings.webhookRetry, timeout: settings.webhookTimeout), sender: sender, keys: app.keys,
             clock: app.clock, logger: app.logger)

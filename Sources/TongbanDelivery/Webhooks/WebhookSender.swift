@@ -34,9 +34,11 @@ package final class HTTPWebhookSender: WebhookSender {
     private let client: HTTPClient
     private let rules: WebhookEndpoint.Rules
     private let resolved = NIOLockedValueBox<[String: (checkedAt: Date, problem: String?)]>([:])
+    /// Its own threads for name lookups, which block: a slow resolver never holds up the
+    /// application's file reads.
     private let threadPool: NIOThreadPool
 
-    package init(rules: WebhookEndpoint.Rules, group: any EventLoopGroup, threadPool: NIOThreadPool) {
+    package init(rules: WebhookEndpoint.Rules, group: any EventLoopGroup) {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5), read: .seconds(30)),
@@ -45,7 +47,8 @@ package final class HTTPWebhookSender: WebhookSender {
         configuration.httpVersion = .automatic
         client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         self.rules = rules
-        self.threadPool = threadPool
+        threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
     }
 
     package func post(_ target: WebhookEndpoint.Target, headers: [(String, String)], body: ByteBuffer, timeout: TimeInterval) async
@@ -69,6 +72,7 @@ package final class HTTPWebhookSender: WebhookSender {
 
     package func shutdown() async {
         try? await client.shutdown()
+        try? await threadPool.shutdownGracefully()
     }
 
     /// Why the host may not be connected to, or nil. Names are resolved (at most once a minute

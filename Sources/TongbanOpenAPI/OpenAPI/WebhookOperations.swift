@@ -41,7 +41,7 @@ extension OpenAPIDocument {
                 summary:
                     "A new signing secret, shown this once; the previous one keeps signing beside it for the grace period (optimistic locking)",
                 tag: "webhooks", auth: true, body: "WebhookVersion", bodyOptional: true, response: subscription,
-                errors: [401, 403, 404, 409], parameters: [id]),
+                errors: [401, 403, 404, 409, 422], parameters: [id]),
             Operation(
                 method: "post", path: "/api/v1/webhooks/{id}/state", id: "setWebhookState",
                 summary: "Pause or resume a subscription (optimistic locking); one a receiver answered 410 is resumed here",

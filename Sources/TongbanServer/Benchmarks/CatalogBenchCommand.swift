@@ -27,6 +27,14 @@ package struct CatalogBenchCommand: AsyncCommand {
         @Option(
             name: "write-queries", help: "also write 1,200 sample queries (URL-encoded, one per line) to this file, for the HTTP benchmark")
         package var writeQueries: String?
+        @Option(name: "receiver", help: "webhooks: the receiver's URL to subscribe")
+        package var receiver: String?
+        @Option(name: "events", help: "webhook-events: how many events to write")
+        package var events: Int?
+        @Option(name: "rate", help: "webhook-events: events a second (default: all at once)")
+        package var rate: Int?
+        @Option(name: "subjects", help: "webhook-events: over how many subjects (default 1000)")
+        package var subjects: Int?
     }
     package var help: String {
         "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark), `tongban bench licenses`, `tongban bench supervision --applications 1000000`."
@@ -44,10 +52,21 @@ package struct CatalogBenchCommand: AsyncCommand {
                 context.application, applications: signature.applications ?? 1_000_000, watchOnly: signature.watchOnly
             ) { context.console.print($0) }
         }
+        if signature.what == "webhooks" {
+            guard let receiver = signature.receiver else { throw Abort(.badRequest, reason: "--receiver URL is required") }
+            return try await WebhookBench.prepare(context.application, receiver: receiver) { context.console.print($0) }
+        }
+        if signature.what == "webhook-events" {
+            return try await WebhookBench.emit(
+                context.application, events: signature.events ?? 10_000, rate: signature.rate ?? 0, subjects: signature.subjects ?? 1_000
+            ) { context.console.print($0) }
+        }
         if signature.what == "licenses" {
             return try await LicenseBench.run(context.application) { context.console.print($0) }
         }
-        try expect(signature.what, "catalog", of: "bench", context, alsoKnown: ["calendar", "applications", "licenses", "supervision"])
+        try expect(
+            signature.what, "catalog", of: "bench", context,
+            alsoKnown: ["calendar", "applications", "licenses", "supervision", "webhooks", "webhook-events"])
         let count = signature.items ?? 100_000
         let items = SyntheticCatalog.items(count)
         let say = { (line: String) in context.console.print(line) }

@@ -3,6 +3,7 @@ import Foundation
 import TongbanCases
 import TongbanCatalog
 import TongbanCore
+import TongbanDelivery
 import TongbanIdentity
 import TongbanPlatform
 import Vapor
@@ -20,6 +21,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(LicenseCommand(), as: "license")
     app.asyncCommands.use(DeadlinesCommand(), as: "deadlines")
     app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(WebhooksCommand(), as: "webhooks")
 }
 
 /// `tongban migrate`: brings the schema up to date, without asking (migrations are append-only).
