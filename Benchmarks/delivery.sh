@@ -21,7 +21,7 @@ export TONGBAN_LOG_LEVEL=warning TONGBAN_DATA_DIR="$work/data"
 if [ "$target" = sqlite ]; then export TONGBAN_DATABASE_URL="sqlite://$work/data/tongban.sqlite"; else export TONGBAN_DATABASE_URL="$target"; fi
 mkdir -p "$work/data"
 pids=()
-trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 port=18420
 rport=19101
 

@@ -44,6 +44,9 @@ package final class WebhookRelayLoop: LifecycleHandler, Sendable {
                         logger.notice("webhooks: \(round.dead) dead, \(round.subscriptionsDisabled) subscriptions disabled")
                     }
                     if !round.didWork { try? await Task.sleep(for: idleSleep) }
+                } catch  where Self.isLockWait(error) {
+                    // another process (a command) holds SQLite's write lock for a moment: soon again
+                    try? await Task.sleep(for: .milliseconds(20))
                 } catch {
                     logger.error("webhook relay: \(error)")
                     try? await Task.sleep(for: .seconds(1))
@@ -51,6 +54,11 @@ package final class WebhookRelayLoop: LifecycleHandler, Sendable {
             }
         }
         task.withLockedValue { $0 = started }
+    }
+
+    /// SQLite's answer when another process writes: the round is simply made again.
+    static func isLockWait(_ error: any Error) -> Bool {
+        String(describing: error).contains("database is locked")
     }
 
     package func shutdownAsync(_ application: Application) async {
