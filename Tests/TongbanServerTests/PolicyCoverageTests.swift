@@ -97,6 +97,7 @@ struct PolicyCoverageTests {
                 if route.method != .GET { headers.contentType = key.contains("/api/") ? .json : .urlEncodedForm }
                 // an upload says what it carries, so that the content check lets it reach the access check
                 if key.hasSuffix("/materials/:key") { headers.contentType = .pdf }
+                if key.hasSuffix("/records") { headers.contentType = .ndjson }
                 let body = route.method == .GET ? nil : "{}"
                 let response = try await app.send(route.method, Self.concretePath(route), headers: headers, raw: body)
                 let status = response.status

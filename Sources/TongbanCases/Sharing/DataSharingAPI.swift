@@ -179,6 +179,21 @@ package struct DataSharingAPI {
         package let masked: [String]
         package let grant: UUID?
         package let readAt: Date
+        /// When the record was true, as its owner loaded it.
+        package let asOf: Date
+    }
+
+    /// `PUT /api/v1/data/resources/{code}/records`: the owner's client system (its key) loads an
+    /// NDJSON batch; registered with the NDJSON routes, not the JSON ones.
+    package func loadRecords(req: Request) async throws -> DataLoad.Outcome {
+        let lookup = SharedLookup(
+            context: req.context, clients: req.application.sharingClients, resources: req.application.dataResources,
+            readDB: req.readDB, groupCommit: req.application.groupCommit)
+        let bearer = req.headers.bearerAuthorization.map(\.token).flatMap { $0.hasPrefix("tbk_") ? $0 : nil }
+        let client = try await lookup.client(key: req.headers.first(name: "X-Api-Key") ?? bearer)
+        guard let code = req.parameters.get("code") else { throw TongbanError.notFound("data resource") }
+        let bytes = req.body.data.map { Data($0.readableBytesView) } ?? Data()
+        return try await DataLoad(context: req.context, resources: req.application.dataResources).load(code, bytes, by: .client(client))
     }
 
     package func lookup(req: Request) async throws -> LookupResult {

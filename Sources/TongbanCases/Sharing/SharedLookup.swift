@@ -104,7 +104,8 @@ package struct SharedLookup {
             requestID: context.requestID, on: context.db, groupCommit: groupCommit, at: now)
         let maskedSubject = resource.subject == .enterprise ? subject : Masking.identityNumber(subject)
         return DataSharingAPI.LookupResult(
-            resource: resource.code, subject: maskedSubject, fields: shown, masked: masked, grant: grantID, readAt: now)
+            resource: resource.code, subject: maskedSubject, fields: shown, masked: masked, grant: grantID, readAt: now,
+            asOf: record.as_of)
     }
 
     // A lookup's reads name only the columns it uses, in SQL written once (through Fluent's
@@ -125,6 +126,8 @@ package struct SharedLookup {
     package struct RecordRow: Decodable {
         package let subject_id: UUID?
         package let data: String
+        /// When the owner says the record was true (as loaded), or when it was last written.
+        package let as_of: Date
     }
 
     /// A department's approved grants for a resource (`sharing_grants_by_requester`) and the
@@ -135,12 +138,12 @@ package struct SharedLookup {
     ) async throws -> (grants: [ApprovedGrant], record: RecordRow?) {
         struct Row: Decodable {
             let grant_id: UUID?, grant_fields: String?, grant_purpose: String?, grant_last_day: String?
-            let record_subject_id: UUID?, record_data: String?
+            let record_subject_id: UUID?, record_data: String?, record_as_of: Date?
         }
         let rows = try await db.sql.raw(
             """
             SELECT g.id AS grant_id, g.fields AS grant_fields, g.purpose AS grant_purpose, g.last_day AS grant_last_day,
-                   r.subject_id AS record_subject_id, r.data AS record_data
+                   r.subject_id AS record_subject_id, r.data AS record_data, COALESCE(r.as_of, r.updated_at) AS record_as_of
             FROM (SELECT 1 AS anchor) AS one
             LEFT JOIN shared_records r ON r.resource_code = \(bind: resource) AND r.subject_key = \(bind: subjectKey)
             LEFT JOIN sharing_grants g ON g.requester_id = \(bind: department) AND g.resource_code = \(bind: resource)
@@ -153,7 +156,11 @@ package struct SharedLookup {
             }
         }
         // `data` is never NULL in a stored record: NULL here means there is none
-        let record = rows.first.flatMap { row in row.record_data.map { RecordRow(subject_id: row.record_subject_id, data: $0) } }
+        let record = rows.first.flatMap { row in
+            row.record_data.map {
+                RecordRow(subject_id: row.record_subject_id, data: $0, as_of: row.record_as_of ?? Date(timeIntervalSince1970: 0))
+            }
+        }
         return (grants, record)
     }
 
@@ -161,7 +168,7 @@ package struct SharedLookup {
     package static func record(of resource: String, subjectKey: String, on db: any Database) async throws -> RecordRow? {
         try await db.sql.raw(
             """
-            SELECT subject_id, data FROM shared_records WHERE resource_code = \(bind: resource) AND subject_key = \(bind: subjectKey)
+            SELECT subject_id, data, COALESCE(as_of, updated_at) AS as_of FROM shared_records WHERE resource_code = \(bind: resource) AND subject_key = \(bind: subjectKey)
             """
         ).first(decoding: RecordRow.self)
     }

@@ -370,6 +370,12 @@ package enum OpenAPIDocument {
             tag: "sharing", auth: true,
             body: "ClientRequest", response: ref("ClientCreated"), success: 201, errors: [401, 403, 422]),
         Operation(
+            method: "put", path: "/api/v1/data/resources/{code}/records", id: "loadRecords",
+            summary:
+                "The owner department's client system (header X-Api-Key) loads an NDJSON batch of up to 10,000 records ({\"subject\", \"version\", \"data\", \"asOf\"} a line): checked whole, every bad line named, nothing written if one is bad; idempotent by subject and version; audited with its counts",
+            tag: "sharing", response: ref("DataLoadOutcome"), errors: [400, 401, 403, 404, 413, 415, 422, 429],
+            parameters: [pathParameter("code")], fileTypes: ["application/x-ndjson"]),
+        Operation(
             method: "post", path: "/api/v1/data/lookup", id: "sharedLookup",
             summary:
                 "A client system (header X-Api-Key) reads one subject's record under its department's grant: fields above its clearance masked; the read audited with its purpose; a refusal logged",

@@ -400,8 +400,20 @@ extension OpenAPIDocument {
                 [
                     ("resource", text), ("subject", ["type": "string", "description": "an identity number masked"]),
                     ("fields", map(text)), ("masked", texts), ("grant", uuid), ("readAt", instant),
+                    ("asOf", ["type": "string", "format": "date-time", "description": "when the record was true, as its owner loaded it"]),
                 ],
-                required: ["resource", "subject", "fields", "masked", "readAt"])
+                required: ["resource", "subject", "fields", "masked", "readAt", "asOf"])
+        ),
+        (
+            "DataLoadOutcome",
+            object(
+                [
+                    ("resource", text), ("received", integer), ("inserted", integer), ("updated", integer),
+                    ("unchanged", ["type": "integer", "description": "records whose version was already held"]),
+                    ("stale", ["type": "integer", "description": "records older than the version held: passed over"]),
+                    ("loadedAt", instant),
+                ],
+                required: ["resource", "received", "inserted", "updated", "unchanged", "stale", "loadedAt"])
         ),
         (
             "DataAccess",

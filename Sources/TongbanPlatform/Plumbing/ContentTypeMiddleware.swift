@@ -28,3 +28,8 @@ package struct RequireContentType: AsyncMiddleware {
         return try await next.respond(to: request)
     }
 }
+
+extension HTTPMediaType {
+    /// Newline-delimited JSON: one record a line (a data load's batch).
+    package static let ndjson = HTTPMediaType(type: "application", subType: "x-ndjson")
+}

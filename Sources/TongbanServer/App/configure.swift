@@ -97,6 +97,9 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())
         .on(.POST, "applications", ":id", "materials", ":key", body: .collect(maxSize: "10mb"), use: MaterialStore.upload)
+    // A department's system loads its resource's records in NDJSON batches (up to 10,000 records).
+    app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.ndjson]))
+        .on(.PUT, "data", "resources", ":code", "records", body: .collect(maxSize: "32mb"), use: DataSharingAPI().loadRecords)
 
     let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
     SitePages().register(web)

@@ -22,6 +22,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(DeadlinesCommand(), as: "deadlines")
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(WebhooksCommand(), as: "webhooks")
+    app.asyncCommands.use(DataCommand(), as: "data")
 }
 
 /// `tongban migrate`: brings the schema up to date, without asking (migrations are append-only).

@@ -49,5 +49,7 @@ extension Migrations {
         add(MarkSampleRows())
         // 17. webhooks: subscriptions, deliveries, and whom each outbox event concerns
         add(CreateWebhooks())
+        // 18. data resources' records versioned by their owners, and dated
+        add(AddSharedRecordVersions())
     }
 }
