@@ -451,6 +451,17 @@ try:
     submit("form[action$='/rating'] button")
     check("感谢您的评价" in driver.page_source and "非常满意" in driver.page_source, "the person rates the answer")
     shot("complaint")
+    # what happened reached the person's inbox: the header counts it, the page lists it
+    driver.get(base + "/")
+    check(driver.find_elements(By.CSS_SELECTOR, "a[href='/messages'] .badge"), "the header shows unread messages")
+    submit("a[href='/messages']")
+    check("申请已提交" in driver.page_source and "您的诉求已答复" in driver.page_source, "the inbox lists the submission and the answer")
+    shot("messages")
+    submit("#messages form[action$='/open'] button")
+    check(driver.current_url.split("?")[0] != base + "/messages", "opening a message follows its link")
+    driver.get(base + "/messages")
+    submit("form[action='/messages/read'] button")
+    check(not driver.find_elements(By.CSS_SELECTOR, "a[href='/messages'] .badge"), "all read: the header's count is gone")
 finally:
     driver.quit()
 

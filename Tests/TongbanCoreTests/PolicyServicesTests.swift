@@ -62,6 +62,8 @@ struct PolicyServicesTests {
             return action == .list && roles(.reviewer) && a.departmentID == department
         case let .windowDesk(region):
             return action == .handle && roles(.windowClerk) && inRegion(region)
+        case let .inbox(owner):
+            return [.view, .edit].contains(action) && a.accountID == owner
         case let .webhooks(department):
             return [.view, .list, .create, .edit].contains(action) && roles(.dataAdmin) && department != nil
                 && a.departmentID == department
@@ -75,7 +77,7 @@ struct PolicyServicesTests {
         let department = Int.random(in: 0..<2, using: &rng) == 0 ? actor.departmentID : departments.randomElement(using: &rng)
         let region = regions.randomElement(using: &rng)!
         let holder = Bool.random(using: &rng) ? actor.accountID : UUID()
-        switch Int.random(in: 0..<9, using: &rng) {
+        switch Int.random(in: 0..<10, using: &rng) {
         case 0: return .holderRecords(holderID: holder)
         case 1: return .complaint(senderID: holder, regionCode: region, departmentID: department)
         case 2: return .followUp(regionCode: region, departmentID: department)
@@ -84,6 +86,7 @@ struct PolicyServicesTests {
         case 5: return .license(departmentID: department)
         case 6: return .reviewInbox(departmentID: department)
         case 7: return .windowDesk(regionCode: region)
+        case 8: return .inbox(accountID: holder)
         default: return .webhooks(departmentID: department)
         }
     }

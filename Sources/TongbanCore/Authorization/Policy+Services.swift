@@ -76,6 +76,10 @@ extension Policy {
             guard actor.has(.windowClerk) else { return .deny(.roleMissing) }
             return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
 
+        case let .inbox(owner):
+            guard [.view, .edit].contains(action) else { return .deny(.notApplicable) }
+            return actor.accountID == owner ? .allow : .deny(.notOwner)
+
         case let .webhooks(department):
             guard [.view, .list, .create, .edit].contains(action) else { return .deny(.notApplicable) }
             guard staff, actor.has(.dataAdmin), let department else { return .deny(.roleMissing) }

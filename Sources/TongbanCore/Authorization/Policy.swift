@@ -65,6 +65,8 @@ public enum Resource: Sendable, Equatable {
     case windowDesk(regionCode: RegionCode)
     /// A department's webhook subscriptions and their deliveries.
     case webhooks(departmentID: UUID?)
+    /// An account's own messages (站内消息).
+    case inbox(accountID: UUID)
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -130,6 +132,7 @@ public enum Decision: Sendable, Equatable {
 /// | review inbox        | reviewer of the department: list                                        |
 /// | window desk         | window clerk of a region containing it: handle                         |
 /// | webhooks            | data admin of the department: view, list, create, edit (subscriptions, secrets, dead letters) |
+/// | inbox               | the account itself (anyone signed in): view, edit (mark read)            |
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }
@@ -142,7 +145,7 @@ public enum Policy {
         case .region:
             return .deny(.roleMissing)
 
-        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk, .webhooks:
+        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk, .webhooks, .inbox:
             return decideService(actor, action, resource)
 
         case let .application(applicantID, region, departments):

@@ -72,7 +72,7 @@ package struct WebhookAPI {
 
         package init(_ d: WebhookDelivery) throws {
             id = try d.requireID()
-            messageID = WebhookRelay.messageID(id)
+            messageID = OutboxRelay.messageID(id)
             subscriptionID = d.subscriptionID
             eventID = d.eventID
             topic = d.topic

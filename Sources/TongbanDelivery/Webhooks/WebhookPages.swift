@@ -96,7 +96,7 @@ package struct WebhookPages {
         }
         let dead = try await desk.deliveries(state: .dead, limit: 100).map { d in
             DeadView(
-                id: d.id!.uuidString, messageID: WebhookRelay.messageID(d.id!), topic: d.topic, subject: d.subject, attempts: d.attempts,
+                id: d.id!.uuidString, messageID: OutboxRelay.messageID(d.id!), topic: d.topic, subject: d.subject, attempts: d.attempts,
                 lastError: d.lastError ?? "-", at: Self.shanghai(d.updatedAt))
         }
         let done = (try? req.query.get(String.self, at: "done")).flatMap { ["subscribed", "state", "replayed"].contains($0) ? $0 : nil }

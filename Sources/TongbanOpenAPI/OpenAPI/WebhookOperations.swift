@@ -47,6 +47,16 @@ extension OpenAPIDocument {
                 summary: "Pause or resume a subscription (optimistic locking); one a receiver answered 410 is resumed here",
                 tag: "webhooks", auth: true, body: "WebhookState", response: subscription, errors: [401, 403, 404, 409, 422],
                 parameters: [id]),
+            Operation(
+                method: "get", path: "/api/v1/messages", id: "messages",
+                summary: "The signed-in account's messages (站内消息) in its language, newest first, and how many are unread",
+                tag: "messages", auth: true, response: ref("Inbox"), errors: [401]),
+            Operation(
+                method: "post", path: "/api/v1/messages/read", id: "readAllMessages", summary: "Mark every message shown so far read",
+                tag: "messages", auth: true, response: ref("MessagesMarked"), errors: [401]),
+            Operation(
+                method: "post", path: "/api/v1/messages/{id}/read", id: "readMessage", summary: "Mark one of one's messages read",
+                tag: "messages", auth: true, response: ref("Message"), errors: [401, 404], parameters: [id]),
         ]
     }()
 
@@ -101,6 +111,18 @@ extension OpenAPIDocument {
                 ])
         ),
         ("WebhookReplayed", object([("replayed", integer)], required: ["replayed"])),
+        (
+            "Message",
+            object(
+                [
+                    ("id", uuid), ("topic", text), ("title", text), ("body", text), ("link", string("a path of this site")),
+                    ("required", ["type": "boolean", "description": "required by law: always in the inbox"]), ("at", instant),
+                    ("readAt", instant),
+                ],
+                required: ["id", "topic", "title", "body", "link", "required", "at"])
+        ),
+        ("Inbox", object([("unread", integer), ("messages", list(ref("Message")))], required: ["unread", "messages"])),
+        ("MessagesMarked", object([("marked", integer)], required: ["marked"])),
     ]
 
     /// OpenAPI 3.1 `webhooks`: what the platform posts to a subscriber, per topic.

@@ -14,6 +14,14 @@ extension Request {
 
     package var currentActor: Actor? { try? currentAccount?.actor }
 
+    private struct UnreadKey: StorageKey { typealias Value = Int }
+
+    /// The signed-in account's unread messages, counted for the page's header.
+    package var unreadMessages: Int? {
+        get { storage[UnreadKey.self] }
+        set { storage[UnreadKey.self] = newValue }
+    }
+
     package func requireAccount() throws -> Account {
         guard let account = currentAccount else { throw TongbanError.denied(.loginRequired) }
         return account

@@ -17,6 +17,8 @@ package struct PageContext: Encodable {
         package let seesSharing: Bool
         /// Data administrators: their department's webhooks.
         package let seesWebhooks: Bool
+        /// Unread messages in the inbox (站内消息), shown beside its link.
+        package let unread: Int
         /// Staff of a department (bad ratings to follow up) and supervisors (appeals, escalations).
         package let seesFollowUps: Bool
     }
@@ -56,6 +58,7 @@ extension Request {
                 seesInbox: actor.map { Policy.decide($0, .list, .reviewInbox(departmentID: $0.departmentID)).isAllowed } ?? false,
                 seesSharing: actor.map { Policy.decide($0, .view, .dataSharing(departmentID: $0.departmentID)).isAllowed } ?? false,
                 seesWebhooks: actor.map { Policy.decide($0, .list, .webhooks(departmentID: $0.departmentID)).isAllowed } ?? false,
+                unread: unreadMessages ?? 0,
                 seesFollowUps: may(.handle) { actor, region in .followUp(regionCode: region, departmentID: actor.departmentID) }
                     || may(.supervise) { _, region in .followUp(regionCode: region, departmentID: nil) })
         }

@@ -51,6 +51,8 @@ public func configure(
     app.licenseKeys = LicenseKeys()
     app.licenseTypes = try LicenseTypeFile.load(TongbanResources.directory + "/Catalog/license-types.json")
     app.dataResources = try DataResourceFile.load(TongbanResources.directory + "/Catalog/data-resources.json")
+    // a template naming a topic or a variable that does not exist stops the start here, named
+    app.messageTemplates = try MessageTemplates.load(TongbanResources.directory + "/Templates/messages.json")
     app.workingDays = try WorkingDayCalendar.load(folder: TongbanResources.holidays)
     app.clock = configuration.clockStart.map { PlatformClock.starting(at: $0) } ?? .system
     app.groupCommit = GroupCommit(clock: app.clock)
@@ -93,6 +95,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ComplaintAPI().register(api)
     WarningBoardPages().registerAPI(api)
     WebhookAPI().register(api)
+    InboxAPI().register(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())
@@ -101,7 +104,8 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.ndjson]))
         .on(.PUT, "data", "resources", ":code", "records", body: .collect(maxSize: "32mb"), use: DataSharingAPI().loadRecords)
 
-    let web = app.grouped(AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), CSRFMiddleware())
+    let web = app.grouped(
+        AccessLogMiddleware(), RequireContentType.form, SessionAuthenticator(), UnreadMessagesMiddleware(), CSRFMiddleware())
     SitePages().register(web)
     CatalogPages().register(web)
     IdentityPages().register(web)
@@ -120,4 +124,5 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ComplaintPages().register(web)
     WarningBoardPages().register(web)
     WebhookPages().register(web)
+    InboxPages().register(web)
 }

@@ -51,5 +51,7 @@ extension Migrations {
         add(CreateWebhooks())
         // 18. data resources' records versioned by their owners, and dated
         add(AddSharedRecordVersions())
+        // 19. 站内消息: every account's inbox
+        add(CreateInbox())
     }
 }

@@ -7,27 +7,27 @@ import Vapor
 /// The relay running in a serving process: rounds back to back while there is work, a short
 /// sleep when there is none (so an event is on its way within about 50 ms of its commit),
 /// stopped at shutdown with the HTTP client closed.
-package final class WebhookRelayLoop: LifecycleHandler, Sendable {
-    package let relay: WebhookRelay
+package final class OutboxRelayLoop: LifecycleHandler, Sendable {
+    package let relay: OutboxRelay
     private let sender: any WebhookSender
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let idleSleep: Duration
 
-    package init(relay: WebhookRelay, sender: any WebhookSender, idleSleep: Duration = .milliseconds(50)) {
+    package init(relay: OutboxRelay, sender: any WebhookSender, idleSleep: Duration = .milliseconds(50)) {
         self.relay = relay
         self.sender = sender
         self.idleSleep = idleSleep
     }
 
     /// The relay a serving process runs, as its settings say; nil when it leaves relaying to others.
-    package static func start(_ app: Application) -> WebhookRelayLoop? {
+    package static func start(_ app: Application) -> OutboxRelayLoop? {
         let settings = app.tongban
         guard settings.webhookRelay else { return nil }
         let sender = HTTPWebhookSender(rules: settings.webhookEndpoints, group: app.eventLoopGroup)
-        let relay = WebhookRelay(
+        let relay = OutboxRelay(
             settings: .init(retry: settings.webhookRetry, timeout: settings.webhookTimeout), sender: sender, keys: app.keys,
-            clock: app.clock, logger: app.logger)
-        let loop = WebhookRelayLoop(relay: relay, sender: sender)
+            clock: app.clock, logger: app.logger, messages: MessageComposer(templates: app.messageTemplates))
+        let loop = OutboxRelayLoop(relay: relay, sender: sender)
         app.lifecycle.use(loop)
         loop.run(on: app.db, logger: app.logger)
         return loop

@@ -9,7 +9,7 @@ import TongbanPlatform
 import Vapor
 
 /// Reads the outbox and delivers it: each event becomes one delivery per active subscription it
-/// reaches (fan-out), due deliveries are claimed in batches, sent concurrently, and their
+/// reaches and one inbox message per person its template names (fan-out, `MessageComposer`), due deliveries are claimed in batches, sent concurrently, and their
 /// outcomes written back in one transaction. Several processes on one PostgreSQL share the work:
 /// fan-out runs in one of them at a time (an advisory lock) so deliveries are made in event
 /// order, and claims skip rows another process holds (`FOR UPDATE SKIP LOCKED`). On SQLite the
@@ -18,7 +18,7 @@ import Vapor
 /// A subject's events reach a subscriber in the order they were written: a delivery waits
 /// while an earlier event of the same subject for the same subscription is pending, being
 /// delivered or being retried (a dead one no longer holds the later ones back).
-package final class WebhookRelay: Sendable {
+package final class OutboxRelay: Sendable {
     package struct Settings: Sendable {
         package var retry: RetryPolicy
         package var timeout: TimeInterval
@@ -41,6 +41,7 @@ package final class WebhookRelay: Sendable {
     package struct Round: Sendable, Equatable {
         package var eventsFannedOut = 0
         package var deliveriesMade = 0
+        package var messagesWritten = 0
         package var attempted = 0
         package var delivered = 0
         package var failed = 0
@@ -56,17 +57,20 @@ package final class WebhookRelay: Sendable {
     private let sender: any WebhookSender
     private let keys: KeyRing
     private let signingKey: Curve25519.Signing.PrivateKey
-    private let clock: PlatformClock
+    let clock: PlatformClock
     /// The wall clock the `webhook-timestamp` is read from: receivers check it against their own
     /// real time, whatever instant the platform clock is set to in a demonstration.
     private let wallClock: @Sendable () -> Date
-    private let logger: Logger
+    let logger: Logger
+    /// Writes the inbox messages of the events handed on (none without templates).
+    private let messages: MessageComposer?
     private let secrets = NIOLockedValueBox<[UUID: (version: Int, secrets: [WebhookSecret], until: Date?)]>([:])
 
     package init(
         settings: Settings, sender: any WebhookSender, keys: KeyRing, clock: PlatformClock, logger: Logger,
-        wallClock: @escaping @Sendable () -> Date = { Date() }
+        messages: MessageComposer? = nil, wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.messages = messages
         self.settings = settings
         self.sender = sender
         self.keys = keys
@@ -79,9 +83,10 @@ package final class WebhookRelay: Sendable {
     /// Fan-out, then one batch of due deliveries.
     package func round(on db: any Database) async throws -> Round {
         var round = Round()
-        let (events, made) = try await fanOut(on: db)
-        round.eventsFannedOut = events
-        round.deliveriesMade = made
+        let fanned = try await fanOut(on: db)
+        round.eventsFannedOut = fanned.events
+        round.deliveriesMade = fanned.deliveries
+        round.messagesWritten = fanned.messages
         let claimed = try await claim(on: db)
         guard !claimed.isEmpty else { return round }
         let answers = await attempt(claimed)
@@ -95,38 +100,49 @@ package final class WebhookRelay: Sendable {
         let id: UUID
         let topic: String
         let subject: String
+        let payload: String
+        let created_at: Date
         let departments: String?
         let region_code: String?
     }
 
-    /// The events not yet handed on, oldest first, each copied to the subscriptions it reaches;
-    /// then marked handed on. Returns the events read and the deliveries made.
-    package func fanOut(on db: any Database) async throws -> (events: Int, deliveries: Int) {
+    /// The events not yet handed on, oldest first, each copied to the subscriptions it reaches and
+    /// to the inboxes its template names; then marked handed on. Returns the events read, the
+    /// deliveries made and the messages written.
+    package func fanOut(on db: any Database) async throws -> (events: Int, deliveries: Int, messages: Int) {
         let batch = settings.batch
         return try await db.write { tx in
             let postgres = tx.isPostgres
             if postgres {
                 // one fan-out at a time across processes, so deliveries follow the events' order
-                let locked = try await tx.sql.raw("SELECT pg_try_advisory_xact_lock(\(bind: Self.fanOutLock)) AS locked")
-                    .first(decoding: Locked.self)
-                guard locked?.locked == true else { return (0, 0) }
+                // (one lock per schema: deployments sharing a database in schemas of their own do not wait on each other)
+                let locked = try await tx.sql.raw(
+                    "SELECT pg_try_advisory_xact_lock(hashtext('tongban outbox fan-out ' || current_schema())) AS locked"
+                )
+                .first(decoding: Locked.self)
+                guard locked?.locked == true else { return (0, 0, 0) }
             }
             let events = try await tx.sql.raw(
                 """
-                SELECT id, topic, subject, departments, region_code FROM outbox_events
+                SELECT id, topic, subject, payload, created_at, departments, region_code FROM outbox_events
                 WHERE delivered_at IS NULL ORDER BY id LIMIT \(bind: batch)
                 """
             ).all(decoding: PendingEvent.self)
-            guard !events.isEmpty else { return (0, 0) }
+            guard !events.isEmpty else { return (0, 0, 0) }
             let subscriptions = try await WebhookSubscription.query(on: tx).filter(\.$state == .active).all()
             let now = self.clock.now()
             var rows = InsertBatch()
             var made = 0
+            var composed: [MessageComposer.Event] = []
             for event in events {
                 guard let topic = EventTopic.byName[event.topic] else { continue }
                 let audience = EventAudience(
                     departmentIDs: (event.departments ?? "").split(separator: ",").compactMap { UUID(uuidString: String($0)) },
                     regionCode: event.region_code.flatMap { try? RegionCode($0) })
+                composed.append(
+                    MessageComposer.Event(
+                        id: event.id, topic: event.topic, payload: StoredJSON.stringMap(event.payload), audience: audience,
+                        createdAt: event.created_at))
                 for subscription in subscriptions where Self.reaches(subscription, topic: topic, audience: audience) {
                     rows.add(
                         WebhookDelivery.schema,
@@ -143,15 +159,15 @@ package final class WebhookRelay: Sendable {
                     }
                 }
             }
+            let written = try await self.messages?.compose(composed, into: &rows, on: tx, now: now) ?? 0
             try await rows.run(on: tx)
             let ids = SQLList(events.map { SQLBind($0.id) })
             try await tx.sql.raw("UPDATE outbox_events SET delivered_at = \(bind: now) WHERE id IN (\(ids))").run()
-            return (events.count, made)
+            return (events.count, made, written)
         }
     }
 
     private struct Locked: Decodable { let locked: Bool }
-    private static let fanOutLock: Int64 = 0x7462_7768  // "tbwh"
 
     /// Whether an event of `topic` concerning `audience` goes to the subscription.
     package static func reaches(_ subscription: WebhookSubscription, topic: EventTopic, audience: EventAudience) -> Bool {
@@ -327,106 +343,5 @@ package final class WebhookRelay: Sendable {
         ]
         let answer = await sender.post(target, headers: headers, body: ByteBuffer(string: body), timeout: settings.timeout)
         return Attempted(claimed: claimed, answer: answer)
-    }
-
-    // MARK: outcomes
-
-    /// Writes every outcome in one transaction: delivered; retrying at the policy's next time;
-    /// dead after the last attempt; a 410 kills the delivery, disables its subscription, and
-    /// tells the owner (an event and an audit entry). A row no longer held by this claim (its
-    /// lease ran out and another process took it) is left as it is.
-    package func record(_ attempts: [Attempted], on db: any Database, into round: inout Round) async throws {
-        let now = clock.now()
-        var delivered: [Int: [UUID]] = [:]
-        var retries: [(Attempted, Date?)] = []
-        var gone: [Attempted] = []
-        var rng = SystemRandomNumberGenerator()
-        for attempt in attempts {
-            switch DeliveryOutcome.of(status: attempt.answer.status, error: attempt.answer.error) {
-            case .delivered:
-                delivered[attempt.answer.status ?? 200, default: []].append(attempt.claimed.id)
-            case .gone:
-                gone.append(attempt)
-            case .failed:
-                let wait = settings.retry.delay(
-                    afterFailures: attempt.claimed.attempts, retryAfter: attempt.answer.retryAfter, using: &rng)
-                retries.append((attempt, wait.map { now.addingTimeInterval($0) }))
-            }
-        }
-        round.attempted += attempts.count
-        let deliveredRows = delivered
-        let retryRows = retries
-        let goneRows = gone
-        let counts = try await db.write { tx -> (delivered: Int, failed: Int, dead: Int, disabled: Int) in
-            var counts = (delivered: 0, failed: 0, dead: 0, disabled: 0)
-            for (status, ids) in deliveredRows {
-                let list = SQLList(ids.map { SQLBind($0) })
-                try await tx.sql.raw(
-                    """
-                    UPDATE webhook_deliveries SET state = 'delivered', delivered_at = \(bind: now), last_status = \(bind: status),
-                      last_error = NULL, leased_until = NULL, updated_at = \(bind: now)
-                    WHERE id IN (\(list)) AND state = 'delivering'
-                    """
-                ).run()
-                counts.delivered += ids.count
-            }
-            for (attempt, next) in retryRows {
-                let reason = String((attempt.answer.error ?? attempt.answer.status.map { "HTTP \($0)" } ?? "no answer").prefix(500))
-                try await tx.sql.raw(
-                    """
-                    UPDATE webhook_deliveries SET state = \(bind: next == nil ? "dead" : "retrying"),
-                      next_attempt_at = \(bind: next ?? now), last_status = \(bind: attempt.answer.status), last_error = \(bind: reason),
-                      leased_until = NULL, updated_at = \(bind: now)
-                    WHERE id = \(bind: attempt.claimed.id) AND state = 'delivering' AND attempts = \(bind: attempt.claimed.attempts)
-                    """
-                ).run()
-                if next == nil { counts.dead += 1 } else { counts.failed += 1 }
-            }
-            for attempt in goneRows {
-                try await tx.sql.raw(
-                    """
-                    UPDATE webhook_deliveries SET state = 'dead', last_status = 410, last_error = 'HTTP 410: the receiver asked for no more',
-                      leased_until = NULL, updated_at = \(bind: now)
-                    WHERE id = \(bind: attempt.claimed.id) AND state = 'delivering'
-                    """
-                ).run()
-                counts.dead += 1
-                if try await self.disable(attempt.claimed.subscriptionID, reason: "HTTP 410 Gone", on: tx, now: now) {
-                    counts.disabled += 1
-                }
-            }
-            return counts
-        }
-        round.delivered += counts.delivered
-        round.failed += counts.failed
-        round.dead += counts.dead
-        round.subscriptionsDisabled += counts.disabled
-    }
-
-    /// Disables an active subscription the relay may no longer deliver to; its owner is told.
-    private func disable(_ id: UUID, reason: String, on tx: any Database, now: Date) async throws -> Bool {
-        let changed = try await tx.sql.raw(
-            """
-            UPDATE webhook_subscriptions SET state = 'disabled', disabled_reason = \(bind: reason), version = version + 1,
-              updated_at = \(bind: now)
-            WHERE id = \(bind: id) AND state = 'active' RETURNING url, department_id, region_code
-            """
-        ).all(decoding: DisabledRow.self)
-        guard let row = changed.first else { return false }
-        try await OutboxEvent(
-            .webhookDisabled, subject: id.uuidString, payload: ["subscription": id.uuidString, "url": row.url, "reason": reason],
-            audience: EventAudience(departmentID: row.department_id, regionCode: try? RegionCode(row.region_code)), at: now
-        ).create(on: tx)
-        try await AuditLog.append(
-            AuditEvent(actorLabel: "system", action: "webhook.disabled", resource: "webhook:\(id.uuidString)", details: reason), on: tx,
-            now: now)
-        logger.warning("webhook subscription \(id) disabled: \(reason)")
-        return true
-    }
-
-    private struct DisabledRow: Decodable {
-        let url: String
-        let department_id: UUID
-        let region_code: String
     }
 }
