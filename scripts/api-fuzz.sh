@@ -12,6 +12,8 @@ base="${1:-http://127.0.0.1:8080}"
 examples="${2:-20}"
 here="$(cd "$(dirname "$0")" && pwd)"
 command -v schemathesis >/dev/null || pip install -q schemathesis
+# how to send NDJSON (a data load's body)
+export SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
 password="Tongban-demo-2026"
 # the demo accounts (README): a person, an enterprise, and staff of each role
 logins=(anonymous 330106199003071236 91330106MA2KXTW08L clerk reviewer.amr supervisor catalog data data.police admin)

@@ -137,7 +137,8 @@ package struct WebhookAPI {
 
     func rotate(req: Request) async throws -> Response {
         let desk = try await WebhookDesk.authorized(req, for: .edit)
-        let version = try req.content.decode(VersionBody.self).version
+        // the body is optional: without one, the subscription as it stands now
+        let version = req.body.data == nil ? nil : try req.content.decode(VersionBody.self).version
         let made = try await desk.rotateSecret(try req.uuid("id", "webhook"), version: version)
         let response = try await SubscriptionDTO(made.subscription, secret: made.secret, now: req.context.now).encodeResponse(for: req)
         response.headers.cacheControl = .init(noStore: true)
@@ -174,7 +175,8 @@ package struct WebhookAPI {
 
     func replay(req: Request) async throws -> Replayed {
         let desk = try await WebhookDesk.authorized(req, for: .edit)
-        let body = try req.content.decode(ReplayBody.self)
+        // without a body: every dead letter of the department
+        let body = req.body.data == nil ? ReplayBody() : try req.content.decode(ReplayBody.self)
         let count = try await desk.replay(body.ids, subscription: body.subscriptionID)
         return Replayed(replayed: count)
     }

@@ -32,7 +32,8 @@ extension OpenAPIDocument {
                 method: "post", path: "/api/v1/webhooks/deliveries/replay", id: "replayWebhookDeliveries",
                 summary:
                     "Dead letters back to the queue: those named, or all of the department's (or of one subscription); each keeps its webhook-id",
-                tag: "webhooks", auth: true, body: "WebhookReplay", response: ref("WebhookReplayed"), errors: [401, 403, 404, 422]),
+                tag: "webhooks", auth: true, body: "WebhookReplay", bodyOptional: true, response: ref("WebhookReplayed"),
+                errors: [401, 403, 404, 422]),
             Operation(
                 method: "get", path: "/api/v1/webhooks/{id}", id: "webhookSubscription", summary: "One of the department's subscriptions",
                 tag: "webhooks", auth: true, response: subscription, errors: [401, 403, 404], parameters: [id]),
