@@ -83,8 +83,8 @@ package struct DataLoad {
             }
             let owners = try await Self.accounts(
                 for: writes.map(\.record.subject), kind: resource.subject, keys: keys, today: today, on: tx)
-            for chunk in stride(from: 0, to: writes.count, by: 1_000).map({ Array(writes[$0..<min($0 + 1_000, writes.count)]) }) {
-                try await Self.upsert(code, chunk, owners: owners, at: now, on: tx)
+            for chunk in writes.chunked(1_000) {
+                try await Self.upsert(code, Array(chunk), owners: owners, at: now, on: tx)
             }
             var entry = audit
             entry.details =
@@ -117,8 +117,8 @@ package struct DataLoad {
     /// The versions held of these subjects' records.
     private static func versions(of code: String, keys: [String], on db: any Database) async throws -> [String: Int] {
         var held: [String: Int] = [:]
-        for start in stride(from: 0, to: keys.count, by: 1_000) {
-            let chunk = SQLList(keys[start..<min(start + 1_000, keys.count)].map { SQLBind($0) })
+        for slice in keys.chunked(1_000) {
+            let chunk = SQLList(slice.map { SQLBind($0) })
             let rows = try await db.sql.raw(
                 "SELECT subject_key, version FROM shared_records WHERE resource_code = \(bind: code) AND subject_key IN (\(chunk))"
             ).all(decoding: Held.self)
@@ -141,8 +141,8 @@ package struct DataLoad {
             subjects.map { (Account.loginKey(typed: $0, keys: keys, today: today), $0) }, uniquingKeysWith: { first, _ in first })
         var found: [String: UUID] = [:]
         let loginKeys = Array(byLoginKey.keys)
-        for start in stride(from: 0, to: loginKeys.count, by: 1_000) {
-            let chunk = SQLList(loginKeys[start..<min(start + 1_000, loginKeys.count)].map { SQLBind($0) })
+        for slice in loginKeys.chunked(1_000) {
+            let chunk = SQLList(slice.map { SQLBind($0) })
             let rows = try await db.sql.raw("SELECT id, login_key FROM accounts WHERE login_key IN (\(chunk))").all(decoding: Owner.self)
             for row in rows { if let subject = byLoginKey[row.login_key] { found[subject] = row.id } }
         }

@@ -164,9 +164,3 @@ package enum CatalogImport {
         }
     }
 }
-
-extension Array {
-    package func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}

@@ -185,6 +185,9 @@ public struct LocalTime: Sendable, Equatable, Comparable {
 
     public var hour: Int { minute / 60 }
 
+    /// `2026-12-06 10:05`, as pages show an instant.
+    public var wallClockText: String { "\(date) \(DaySpan.clock(minute))" }
+
     /// Day numbers count from some fixed day; this makes 1970-01-01 zero.
     static let epochDayNumber = -CalendarDate(year: 1970, month: 1, day: 1)!.dayNumber
 

@@ -138,8 +138,8 @@ package struct MessageComposer: Sendable {
     ) async throws -> [String: UUID] {
         let keys = Array(Set(due.filter { $0.1.to == recipient }.compactMap { $0.0.payload[field] }))
         var found: [String: UUID] = [:]
-        for start in stride(from: 0, to: keys.count, by: 500) {
-            let chunk = SQLList(keys[start..<min(start + 500, keys.count)].map { SQLBind($0) })
+        for slice in keys.chunked(500) {
+            let chunk = SQLList(slice.map { SQLBind($0) })
             let rows = try await db.sql.raw("\(unsafeRaw: select) (\(chunk))").all(decoding: Pair.self)
             for row in rows { found[row.k] = row.v }
         }
@@ -155,8 +155,8 @@ package struct MessageComposer: Sendable {
     private func complaintSenders(_ due: [(Event, MessageTemplates.Template)], on db: any Database) async throws -> [UUID: UUID] {
         let ids = Array(Set(due.filter { $0.1.to == .sender }.compactMap { $0.0.payload["complaint"].flatMap(UUID.init(uuidString:)) }))
         var found: [UUID: UUID] = [:]
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = SQLList(ids[start..<min(start + 500, ids.count)].map { SQLBind($0) })
+        for slice in ids.chunked(500) {
+            let chunk = SQLList(slice.map { SQLBind($0) })
             let rows = try await db.sql.raw("SELECT id, sender_id FROM complaints WHERE id IN (\(chunk))").all(decoding: Sender.self)
             for row in rows { found[row.id] = row.sender_id }
         }

@@ -36,7 +36,7 @@ package struct InboxPages {
         let language = req.language
         let views = rows.map { m in
             MessageView(
-                id: m.id!.uuidString, title: m.title(language), body: m.body(language), at: WebhookPages.shanghai(m.visibleAt),
+                id: m.id!.uuidString, title: m.title(language), body: m.body(language), at: LocalTime(m.visibleAt).wallClockText,
                 unread: m.readAt == nil, required: m.required)
         }
         let context = Context(

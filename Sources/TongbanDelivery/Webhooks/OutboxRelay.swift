@@ -136,9 +136,7 @@ package final class OutboxRelay: Sendable {
             var composed: [MessageComposer.Event] = []
             for event in events {
                 guard let topic = EventTopic.byName[event.topic] else { continue }
-                let audience = EventAudience(
-                    departmentIDs: (event.departments ?? "").split(separator: ",").compactMap { UUID(uuidString: String($0)) },
-                    regionCode: event.region_code.flatMap { try? RegionCode($0) })
+                let audience = OutboxEvent.audience(departments: event.departments, regionCode: event.region_code)
                 composed.append(
                     MessageComposer.Event(
                         id: event.id, topic: event.topic, payload: StoredJSON.stringMap(event.payload), audience: audience,

@@ -88,7 +88,7 @@ package struct WebhookPages {
                 scope: req.t("webhook.scope.\(s.scope.rawValue)"), active: s.state == .active,
                 state: req.t("webhook.state.\(s.state.rawValue)"),
                 disabledReason: s.disabledReason,
-                previousUntil: s.previousUntil.flatMap { $0 > now ? Self.shanghai($0) : nil }, version: s.version)
+                previousUntil: s.previousUntil.flatMap { $0 > now ? LocalTime($0).wallClockText : nil }, version: s.version)
         }
         let clients = try await desk.clients().map { ClientOption(id: $0.id!.uuidString, name: $0.name) }
         let groups = Dictionary(grouping: EventTopic.all, by: \.group).sorted { $0.key < $1.key }.map { group, topics in
@@ -97,7 +97,7 @@ package struct WebhookPages {
         let dead = try await desk.deliveries(state: .dead, limit: 100).map { d in
             DeadView(
                 id: d.id!.uuidString, messageID: OutboxRelay.messageID(d.id!), topic: d.topic, subject: d.subject, attempts: d.attempts,
-                lastError: d.lastError ?? "-", at: Self.shanghai(d.updatedAt))
+                lastError: d.lastError ?? "-", at: LocalTime(d.updatedAt).wallClockText)
         }
         let done = (try? req.query.get(String.self, at: "done")).flatMap { ["subscribed", "state", "replayed"].contains($0) ? $0 : nil }
         let context = Context(
@@ -111,12 +111,6 @@ package struct WebhookPages {
         // a secret is shown on this answer only
         if newSecret != nil { response.headers.cacheControl = .init(noStore: true) }
         return response
-    }
-
-    /// `2026-12-06 10:05` in Asia/Shanghai.
-    static func shanghai(_ instant: Date) -> String {
-        let local = LocalTime(instant)
-        return "\(local.date) \(DaySpan.clock(local.minute))"
     }
 
     struct SubscribeForm: Decodable {

@@ -19,8 +19,7 @@ extension KeyRing {
 
     /// The public key as a JWK (RFC 8037).
     package var webhookJWK: [String: String] {
-        let x = webhookSigningKey.publicKey.rawRepresentation.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let x = webhookSigningKey.publicKey.rawRepresentation.base64URLEncodedString()
         return ["kty": "OKP", "crv": "Ed25519", "x": x, "kid": webhookKeyID, "alg": "EdDSA", "use": "sig"]
     }
 }

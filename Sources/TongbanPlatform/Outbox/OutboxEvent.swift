@@ -37,7 +37,10 @@ package final class OutboxEvent: Model, @unchecked Sendable {
     }
 
     /// Whom it concerns, as written.
-    package var audience: EventAudience {
+    package var audience: EventAudience { Self.audience(departments: departments, regionCode: regionCode) }
+
+    /// Whom an event concerns, from its stored columns.
+    package static func audience(departments: String?, regionCode: String?) -> EventAudience {
         EventAudience(
             departmentIDs: (departments ?? "").split(separator: ",").compactMap { UUID(uuidString: String($0)) },
             regionCode: regionCode.flatMap { try? RegionCode($0) })

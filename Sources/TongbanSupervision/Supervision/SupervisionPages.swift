@@ -135,16 +135,11 @@ package struct SupervisionPages {
             } ?? [],
             hasData: (report?.totals.cases ?? 0) + (report?.totals.ratings ?? 0) > 0,
             csvHref: "\(path).csv\(query)",
-            asOf: report?.asOf.map { req.t("supervision.asOf", ["time": Self.wallClock($0)]) } ?? req.t("supervision.notYet"),
+            asOf: report?.asOf.map { req.t("supervision.asOf", ["time": LocalTime($0).wallClockText]) } ?? req.t("supervision.notYet"),
             error: shown.summary, problems: shown.fields.sorted { $0.key < $1.key }.map(\.value))
         let response = try await req.view.render("supervision", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
-    }
-
-    package static func wallClock(_ instant: Date) -> String {
-        let local = LocalTime(instant)
-        return "\(local.date) \(DaySpan.clock(local.minute))"
     }
 
     /// The staff member's region and those directly inside it (a district's streets, a city's districts).
