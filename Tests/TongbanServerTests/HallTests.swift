@@ -153,6 +153,10 @@ struct HallTests {
             // window 3 serves B only: B001, then (after finishing) B002; A001 waits for a comprehensive window
             let first = try await app.send(.POST, "/api/v1/halls/\(hall.id)/windows/\(w3)/call", bearer: clerk).content.decode(Ticket.self)
             #expect(first.label == "B001" && first.status == "called" && first.window == "3号 商事登记")
+            // 云呼叫: the person's ticket now has one ahead at this window: they are told, once (kiosk tickets have nobody to tell)
+            let soon = try await OutboxEvent.query(on: app.db).filter(\.$topic == "ticket.turnSoon").all()
+            #expect(soon.count == 1 && soon.first?.subject == online.id.uuidString)
+            #expect(soon.first.map { StoredJSON.stringMap($0.payload) }?["ahead"] == "1")
             #expect(
                 try await app.send(.POST, "/api/v1/halls/\(hall.id)/windows/\(w3)/call", bearer: clerk).errorBody?.error.code
                     == "hall.finishCurrent")
@@ -185,6 +189,7 @@ struct HallTests {
                     .decode(Ticket.self).status == "no_show")
             let empty = try await app.send(.POST, "/api/v1/halls/\(hall.id)/windows/\(w3)/call", bearer: clerk)
             #expect(empty.status == .noContent)
+            #expect(try await OutboxEvent.query(on: app.db).filter(\.$topic == "ticket.turnSoon").count() == 1)
             // the person may take a ticket again once theirs is passed
             #expect(
                 try await app.send(.POST, "/api/v1/halls/\(hall.id)/tickets", json: ["category": "D"], bearer: person).status == .created)

@@ -35,7 +35,7 @@ struct MessagesTests {
 
     static func entry(_ topic: String, to: String = "applicant", title: String, roles: String = "") -> String {
         """
-        {"format": 1, "messages": {"\(topic)": {"to": "\(to)", \(roles) "required": false, "link": "/applications",
+        {"format": 1, "messages": {"\(topic)": {"kind": "progress", "to": "\(to)", \(roles) "required": false, "link": "/applications",
           "zh-CN": {"title": "\(title)", "body": "b"}, "en": {"title": "t", "body": "b"}}}}
         """
     }
@@ -45,7 +45,10 @@ struct MessagesTests {
     )
     func templatesChecked() throws {
         let bundled = try MessageTemplates.load(TongbanResources.directory + "/Templates/messages.json")
-        #expect(bundled.byTopic["case.requestCorrection"]?.required == true)
+        #expect(bundled.byTopic["case.requestCorrection"]?.first?.required == true)
+        // a topic may tell several people: the applicant of the acceptance, the reviewers of their new task
+        #expect(Set(bundled.byTopic["case.accept"]?.map(\.to) ?? []) == [.applicant, .department])
+        #expect(bundled.byTopic["case.requestCorrection"]?.first?.kind == .progress)
         #expect(bundled.byTopic.keys.allSatisfy { EventTopic.byName[$0] != nil })
         #expect(throws: MessageTemplates.Problem.self) { try Self.templates(Self.entry("case.accept", title: "{applicant}")) }
         do {
@@ -55,6 +58,8 @@ struct MessagesTests {
             #expect(problem.description.contains("{aplication}") && problem.description.contains("case.accept"))
         }
         #expect(throws: MessageTemplates.Problem.self) { try Self.templates(Self.entry("case.nothing", title: "x")) }
+        #expect(throws: MessageTemplates.Problem.self) { try Self.templates(Self.entry("case.nothing#staff", title: "x")) }
+        #expect(throws: MessageTemplates.Problem.self) { try Self.templates(Self.entry("case.accept", to: "rater", title: "x")) }
         #expect(throws: MessageTemplates.Problem.self) { try Self.templates(Self.entry("license.status", to: "applicant", title: "x")) }
         #expect(throws: MessageTemplates.Problem.self) { try Self.templates(Self.entry("case.warning", to: "department", title: "x")) }
         _ = try Self.templates(Self.entry("case.warning", to: "department", title: "{warning}", roles: "\"roles\": [\"reviewer\"],"))

@@ -22,6 +22,8 @@ final class WebhookReceiver: Sendable {
     let port: Int
     private let store = NIOLockedValueBox<[Received]>([])
     private let answer = NIOLockedValueBox<@Sendable (Received) -> HTTPStatus>({ _ in .noContent })
+    /// A JSON body to answer with (an SMS gateway's `{"id": …}`), if any.
+    private let answerBody = NIOLockedValueBox<@Sendable (Received) -> String?>({ _ in nil })
 
     private init(app: Application, port: Int) {
         self.app = app
@@ -42,7 +44,9 @@ final class WebhookReceiver: Sendable {
                 body: req.body.data.map { Data($0.readableBytesView) } ?? Data())
             guard let receiver = box.withLockedValue({ $0 }) else { return Response(status: .serviceUnavailable) }
             receiver.store.withLockedValue { $0.append(received) }
-            return Response(status: receiver.answer.withLockedValue { $0 }(received))
+            let status = receiver.answer.withLockedValue { $0 }(received)
+            guard let body = receiver.answerBody.withLockedValue({ $0 })(received) else { return Response(status: status) }
+            return Response(status: status, headers: ["content-type": "application/json"], body: .init(string: body))
         }
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
@@ -55,6 +59,9 @@ final class WebhookReceiver: Sendable {
 
     /// What it answers from now on.
     func answer(_ decide: @escaping @Sendable (Received) -> HTTPStatus) { answer.withLockedValue { $0 = decide } }
+
+    /// The JSON body it answers with from now on.
+    func answerJSON(_ body: @escaping @Sendable (Received) -> String?) { answerBody.withLockedValue { $0 = body } }
 
     var received: [Received] { store.withLockedValue { $0 } }
 

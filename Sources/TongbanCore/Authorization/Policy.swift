@@ -132,7 +132,7 @@ public enum Decision: Sendable, Equatable {
 /// | review inbox        | reviewer of the department: list                                        |
 /// | window desk         | window clerk of a region containing it: handle                         |
 /// | webhooks            | data admin of the department: view, list, create, edit (subscriptions, secrets, dead letters) |
-/// | inbox               | the account itself (anyone signed in): view, edit (mark read)            |
+/// | inbox               | the account itself (anyone signed in): view, edit (mark read, channels)  |
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }

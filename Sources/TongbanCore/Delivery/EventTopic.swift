@@ -125,6 +125,13 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
         "appointment.reminder", "A reminder due the day before an appointment (sent at `sendAt`).",
         appointmentFields + [Field("sendAt", "when the reminder is due, ISO 8601")])
 
+    public static let ticketTurnSoon = EventTopic(
+        "ticket.turnSoon", "A ticket's turn is near: at most two are ahead of it in a calling window's order (云呼叫).",
+        [
+            Field("ticket", "the ticket id"), Field("account", "the account that took it"), Field("hall", "the hall's name"),
+            Field("label", "the ticket's number as shown, e.g. A012"), Field("ahead", "how many are ahead of it"),
+        ])
+
     public static let webhookDisabled = EventTopic(
         "webhook.disabled", "A subscription was disabled: its receiver answered 410 Gone.",
         [Field("subscription", "the subscription id"), Field("url", "its endpoint"), Field("reason", "why")])
@@ -134,7 +141,7 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
         let fixed: [EventTopic] = [
             applicationSubmitted, caseWarning, licenseIssued, licenseStatus, licenseRenewed, licenseChanged, complaintSent,
             complaintAnswered, complaintEscalated, followUpOpened, followUpEscalated, appointmentBooked, appointmentMoved,
-            appointmentCancelled, appointmentReminder, webhookDisabled,
+            appointmentCancelled, appointmentReminder, ticketTurnSoon, webhookDisabled,
         ]
         let cases = CaseActionKind.allCases.map(caseAction)
         let followUps = FollowUpAction.allCases.map(followUpAction)

@@ -12,6 +12,14 @@ package struct InboxAPI {
         api.get("messages", use: list)
         api.post("messages", "read", use: readAll)
         api.post("messages", ":id", "read", use: read)
+        api.get("messages", "settings", use: settings)
+        api.put("messages", "settings", use: updateSettings)
+    }
+
+    /// How far a message got on one channel beyond the inbox.
+    package struct SendDTO: Content {
+        package let channel: String
+        package let status: String
     }
 
     package struct MessageDTO: Content {
@@ -24,8 +32,10 @@ package struct InboxAPI {
         package let required: Bool
         package let at: Date
         package let readAt: Date?
+        /// E-mail and SMS copies and their status (queued, sent, delivered, failed).
+        package let sends: [SendDTO]
 
-        init(_ m: InboxMessage, _ language: Language) throws {
+        init(_ m: InboxMessage, _ language: Language, sends: [MessageSend]) throws {
             id = try m.requireID()
             topic = m.topic
             title = m.title(language)
@@ -34,6 +44,7 @@ package struct InboxAPI {
             required = m.required
             at = m.visibleAt
             readAt = m.readAt
+            self.sends = sends.map { SendDTO(channel: $0.channel, status: $0.status) }
         }
     }
 
@@ -49,12 +60,53 @@ package struct InboxAPI {
     func list(req: Request) async throws -> Inbox {
         let desk = InboxDesk(context: req.context)
         let messages = try await desk.messages()
-        return Inbox(unread: try await desk.unread(), messages: try messages.map { try MessageDTO($0, req.language) })
+        let sends = try await desk.sends(of: messages)
+        return Inbox(
+            unread: try await desk.unread(), messages: try messages.map { try MessageDTO($0, req.language, sends: sends[$0.id!] ?? []) })
     }
 
     func read(req: Request) async throws -> MessageDTO {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("message") }
-        return try MessageDTO(try await InboxDesk(context: req.context).markRead(id), req.language)
+        let desk = InboxDesk(context: req.context)
+        let message = try await desk.markRead(id)
+        return try MessageDTO(message, req.language, sends: try await desk.sends(of: [message])[id] ?? [])
+    }
+
+    /// The message settings: the address (masked), the mobile (masked), and per kind of message
+    /// whether it also goes by e-mail and SMS.
+    package struct SettingsDTO: Content {
+        package let email: String?
+        package let mobile: String?
+        package let choices: [String: ChannelChoice]
+
+        init(_ settings: MessageSettingsDesk.Settings) {
+            email = settings.email
+            mobile = settings.mobile
+            choices = Dictionary(uniqueKeysWithValues: settings.choices.map { ($0.key.rawValue, $0.value) })
+        }
+    }
+
+    /// A change: `email` ("" removes it, absent keeps it) and the kinds named in `choices`.
+    package struct SettingsChange: Content {
+        package let email: String?
+        package let choices: [String: ChannelChoice]?
+    }
+
+    func settings(req: Request) async throws -> SettingsDTO {
+        SettingsDTO(try await MessageSettingsDesk(context: req.context).settings())
+    }
+
+    func updateSettings(req: Request) async throws -> SettingsDTO {
+        let desk = MessageSettingsDesk(context: req.context)
+        // who may change them is decided before the body is read
+        _ = try await desk.settings()
+        let change = try req.content.decode(SettingsChange.self)
+        var choices: [MessageKind: ChannelChoice] = [:]
+        for (name, choice) in change.choices ?? [:] {
+            guard let kind = MessageKind(rawValue: name) else { throw TongbanError.invalid(field: "choices", "error.messageKind.unknown") }
+            choices[kind] = choice
+        }
+        return SettingsDTO(try await desk.update(email: change.email, choices: choices))
     }
 
     func readAll(req: Request) async throws -> Marked {

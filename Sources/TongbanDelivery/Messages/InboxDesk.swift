@@ -28,6 +28,21 @@ package struct InboxDesk {
             .sort(\.$visibleAt, .descending).sort(\.$createdAt, .descending).limit(min(max(limit, 1), 500)).all()
     }
 
+    /// Where each of these messages went beyond the inbox, and how far it got.
+    package func sends(of messages: [InboxMessage]) async throws -> [UUID: [MessageSend]] {
+        let id = try owner()
+        let ids = messages.compactMap(\.id)
+        guard !ids.isEmpty else { return [:] }
+        var found: [UUID: [MessageSend]] = [:]
+        for slice in ids.chunked(500) {
+            for send in try await MessageSend.query(on: context.db).filter(\.$accountID == id).filter(\.$messageID ~~ slice).all() {
+                found[send.messageID, default: []].append(send)
+            }
+        }
+        for key in found.keys { found[key]?.sort { $0.channel < $1.channel } }
+        return found
+    }
+
     private struct Count: Decodable { let unread: Int }
 
     package func unread() async throws -> Int {

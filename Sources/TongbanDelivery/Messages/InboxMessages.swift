@@ -70,9 +70,12 @@ package struct CreateInbox: AsyncMigration {
 /// template's roles) and one message each, in both languages.
 package struct MessageComposer: Sendable {
     package let templates: MessageTemplates
+    /// Where the links in e-mails point (the platform's public address).
+    package let baseURL: String
 
-    package init(templates: MessageTemplates) {
+    package init(templates: MessageTemplates, baseURL: String = "") {
         self.templates = templates
+        self.baseURL = baseURL
     }
 
     package struct Event: Sendable {
@@ -83,47 +86,88 @@ package struct MessageComposer: Sendable {
         package let createdAt: Date
     }
 
-    /// The messages for these events, added to `rows`; how many.
+    /// The messages for these events, added to `rows`, each also queued for e-mail and SMS as
+    /// its recipient chose for its kind; how many messages.
     package func compose(_ events: [Event], into rows: inout InsertBatch, on db: any Database, now: Date) async throws -> Int {
-        let due = events.compactMap { event in templates.byTopic[event.topic].map { (event, $0) } }
+        let due = events.flatMap { event in (templates.byTopic[event.topic] ?? []).map { (event, $0) } }
         guard !due.isEmpty else { return 0 }
+        let addressed = try await recipients(of: due, on: db)
+        let everyone = Set(addressed.flatMap(\.accounts))
+        let channels = try await ChannelBook.load(for: everyone, on: db)
+        var count = 0
+        for (event, template, accounts) in addressed {
+            let visible = template.sendAt.flatMap { event.payload[$0] }.flatMap { try? Date.ISO8601FormatStyle().parse($0) } ?? now
+            let zh = template.words[.zhCN]!
+            let en = template.words[.en]!
+            let titleZh = MessageTemplates.fill(zh.title, event.payload)
+            let bodyZh = MessageTemplates.fill(zh.body, event.payload)
+            let titleEn = MessageTemplates.fill(en.title, event.payload)
+            let bodyEn = MessageTemplates.fill(en.body, event.payload)
+            let link = MessageTemplates.fill(template.link, event.payload)
+            let sms = SMSText.compose(MessageTemplates.fill(zh.body, SMSText.masked(event.payload)), inEnglish: false)
+            let email = [bodyZh, titleEn + "\n" + bodyEn, baseURL + link].joined(separator: "\n\n")
+            for account in accounts {
+                let message = UUID.timeOrdered(at: now)
+                rows.add(
+                    InboxMessage.schema,
+                    [
+                        ("id", message), ("account_id", account), ("event_id", event.id), ("topic", event.topic),
+                        ("required", template.required), ("title_zh", titleZh), ("body_zh", bodyZh), ("title_en", titleEn),
+                        ("body_en", bodyEn), ("link", link), ("visible_at", visible), ("created_at", now),
+                    ])
+                for (channel, address) in channels.addresses(of: account, for: template.kind) {
+                    rows.add(
+                        MessageSend.schema,
+                        [
+                            ("id", UUID.timeOrdered(at: now)), ("message_id", message), ("account_id", account),
+                            ("channel", channel.rawValue), ("address_cipher", address), ("subject", titleZh),
+                            ("text", channel == .sms ? sms : email), ("status", SendStatus.queued.rawValue), ("attempts", 0),
+                            ("next_attempt_at", visible), ("created_at", now), ("updated_at", now),
+                        ])
+                }
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// Each event with its template and the accounts it goes to.
+    private func recipients(of due: [(Event, MessageTemplates.Template)], on db: any Database) async throws -> [(
+        event: Event, template: MessageTemplates.Template, accounts: [UUID]
+    )] {
         let applicants = try await lookup(
             "SELECT number AS k, applicant_id AS v FROM applications WHERE number IN", due, .applicant, field: "application", on: db)
         let holders = try await lookup(
             "SELECT identifier AS k, holder_id AS v FROM licenses WHERE identifier IN", due, .holder, field: "license", on: db)
         let senders = try await complaintSenders(due, on: db)
+        let raters = try await lookup(
+            "SELECT f.id AS k, r.rater_id AS v FROM rating_follow_ups f JOIN ratings r ON r.id = f.rating_id WHERE r.rater_id IS NOT NULL AND f.id IN",
+            due, .rater, field: "followUp", on: db, uuidKeys: true)
         let staff = try await departmentStaff(due, on: db)
-        var count = 0
-        for (event, template) in due {
+        let supervisors = due.contains { $0.1.to == .supervisors } ? try await activeStaff(on: db) : []
+        return due.map { event, template in
             var recipients: [UUID] = []
             switch template.to {
             case .applicant: recipients = event.payload["application"].flatMap { applicants[$0] }.map { [$0] } ?? []
             case .holder: recipients = event.payload["license"].flatMap { holders[$0] }.map { [$0] } ?? []
             case .sender: recipients = event.payload["complaint"].flatMap(UUID.init(uuidString:)).flatMap { senders[$0] }.map { [$0] } ?? []
             case .account: recipients = event.payload["account"].flatMap(UUID.init(uuidString:)).map { [$0] } ?? []
+            case .rater: recipients = event.payload["followUp"].flatMap { raters[$0.lowercased()] }.map { [$0] } ?? []
+            case .supervisors:
+                // those the policy lets supervise what the event concerns (their region and what lies inside it)
+                recipients = supervisors.filter { candidate in
+                    guard let region = event.audience.regionCode ?? candidate.actor.regionCode else { return false }
+                    let watched = Resource.followUp(regionCode: region, departmentID: event.audience.departmentIDs.first)
+                    return Policy.decide(candidate.actor, .supervise, watched).isAllowed
+                }.map(\.id)
             case .department:
                 recipients = event.audience.departmentIDs.flatMap { department in
                     (staff[department] ?? []).filter { !Set($0.roles).isDisjoint(with: template.roles) }.map(\.id)
                 }
             }
-            let visible = template.sendAt.flatMap { event.payload[$0] }.flatMap { try? Date.ISO8601FormatStyle().parse($0) } ?? now
-            let zh = template.words[.zhCN]!
-            let en = template.words[.en]!
-            for account in Set(recipients) {
-                rows.add(
-                    InboxMessage.schema,
-                    [
-                        ("id", UUID.timeOrdered(at: now)), ("account_id", account), ("event_id", event.id), ("topic", event.topic),
-                        ("required", template.required), ("title_zh", MessageTemplates.fill(zh.title, event.payload)),
-                        ("body_zh", MessageTemplates.fill(zh.body, event.payload)),
-                        ("title_en", MessageTemplates.fill(en.title, event.payload)),
-                        ("body_en", MessageTemplates.fill(en.body, event.payload)),
-                        ("link", MessageTemplates.fill(template.link, event.payload)), ("visible_at", visible), ("created_at", now),
-                    ])
-                count += 1
-            }
+            var seen = Set<UUID>()
+            return (event, template, recipients.filter { seen.insert($0).inserted })
         }
-        return count
     }
 
     private struct Pair: Decodable {
@@ -131,19 +175,46 @@ package struct MessageComposer: Sendable {
         let v: UUID
     }
 
-    /// `key → account` for the events whose template sends to `recipient`, by the payload's `field`.
+    private struct UUIDPair: Decodable {
+        let k: UUID
+        let v: UUID
+    }
+
+    /// `key → account` for the events whose template sends to `recipient`, by the payload's `field`
+    /// (a UUID key found as its lower-case text).
     private func lookup(
         _ select: String, _ due: [(Event, MessageTemplates.Template)], _ recipient: MessageTemplates.Recipient, field: String,
-        on db: any Database
+        on db: any Database, uuidKeys: Bool = false
     ) async throws -> [String: UUID] {
         let keys = Array(Set(due.filter { $0.1.to == recipient }.compactMap { $0.0.payload[field] }))
         var found: [String: UUID] = [:]
         for slice in keys.chunked(500) {
-            let chunk = SQLList(slice.map { SQLBind($0) })
-            let rows = try await db.sql.raw("\(unsafeRaw: select) (\(chunk))").all(decoding: Pair.self)
-            for row in rows { found[row.k] = row.v }
+            if uuidKeys {
+                let chunk = SQLList(slice.compactMap(UUID.init(uuidString:)).map { SQLBind($0) })
+                guard !chunk.expressions.isEmpty else { continue }
+                let rows = try await db.sql.raw("\(unsafeRaw: select) (\(chunk))").all(decoding: UUIDPair.self)
+                for row in rows { found[row.k.uuidString.lowercased()] = row.v }
+            } else {
+                let chunk = SQLList(slice.map { SQLBind($0) })
+                let rows = try await db.sql.raw("\(unsafeRaw: select) (\(chunk))").all(decoding: Pair.self)
+                for row in rows { found[row.k] = row.v }
+            }
         }
         return found
+    }
+
+    private struct StaffActor {
+        let id: UUID
+        let actor: Actor
+    }
+
+    /// Every active staff member, as the policy sees them.
+    private func activeStaff(on db: any Database) async throws -> [StaffActor] {
+        let accounts = try await Account.query(on: db).filter(\.$kind == .staff).filter(\.$status == .active).all()
+        return accounts.compactMap { account in
+            guard let id = account.id, let actor = try? account.actor else { return nil }
+            return StaffActor(id: id, actor: actor)
+        }
     }
 
     private struct Sender: Decodable {

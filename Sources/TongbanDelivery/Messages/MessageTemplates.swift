@@ -18,6 +18,10 @@ package struct MessageTemplates: Sendable {
         case account
         /// The staff of the departments the event concerns who hold one of `roles`.
         case department
+        /// Whoever gave the rating a follow-up is for (by the payload's follow-up id).
+        case rater
+        /// The supervisors (电子监察) of the event's region, or all of them for an event of no region.
+        case supervisors
     }
 
     package struct Words: Decodable, Sendable {
@@ -27,6 +31,7 @@ package struct MessageTemplates: Sendable {
 
     package struct Template: Sendable {
         package let topic: EventTopic
+        package let kind: MessageKind
         package let to: Recipient
         package let roles: [Role]
         package let required: Bool
@@ -40,7 +45,9 @@ package struct MessageTemplates: Sendable {
         package let description: String
     }
 
-    package let byTopic: [String: Template]
+    /// Each topic's messages: one per kind of recipient (`case.accept` tells the applicant, and
+    /// `case.accept#staff` the reviewers of their new task).
+    package let byTopic: [String: [Template]]
 
     private struct File: Decodable {
         let format: Int
@@ -48,6 +55,7 @@ package struct MessageTemplates: Sendable {
     }
 
     private struct Entry: Decodable {
+        let kind: MessageKind
         let to: Recipient
         let roles: [Role]?
         let required: Bool
@@ -57,7 +65,7 @@ package struct MessageTemplates: Sendable {
         let en: Words
 
         enum CodingKeys: String, CodingKey {
-            case to, roles, required, link, sendAt
+            case kind, to, roles, required, link, sendAt
             case zh = "zh-CN"
             case en
         }
@@ -75,13 +83,16 @@ package struct MessageTemplates: Sendable {
 
     /// Every topic known, every variable a field of its topic, staff recipients with roles.
     private static func check(_ entries: [String: Entry], in path: String) throws -> MessageTemplates {
-        var templates: [String: Template] = [:]
+        var templates: [String: [Template]] = [:]
         for (name, entry) in entries.sorted(by: { $0.key < $1.key }) {
-            guard let topic = EventTopic.byName[name] else { throw Problem(description: "\(path): \(name): there is no such topic") }
+            let topicName = String(name.prefix { $0 != "#" })
+            guard let topic = EventTopic.byName[topicName] else { throw Problem(description: "\(path): \(name): there is no such topic") }
             if entry.to == .department && (entry.roles ?? []).isEmpty {
                 throw Problem(description: "\(path): \(name): a department's message names the roles it is for")
             }
-            let needed: [Recipient: String] = [.applicant: "application", .holder: "license", .sender: "complaint", .account: "account"]
+            let needed: [Recipient: String] = [
+                .applicant: "application", .holder: "license", .sender: "complaint", .account: "account", .rater: "followUp",
+            ]
             if let field = needed[entry.to], !topic.fieldNames.contains(field) {
                 throw Problem(description: "\(path): \(name): its payload has no \(field) to find the \(entry.to.rawValue) by")
             }
@@ -98,9 +109,11 @@ package struct MessageTemplates: Sendable {
                     }
                 }
             }
-            templates[name] = Template(
-                topic: topic, to: entry.to, roles: entry.roles ?? [], required: entry.required, link: entry.link, sendAt: entry.sendAt,
-                words: [.zhCN: entry.zh, .en: entry.en])
+            templates[topicName, default: []].append(
+                Template(
+                    topic: topic, kind: entry.kind, to: entry.to, roles: entry.roles ?? [], required: entry.required, link: entry.link,
+                    sendAt: entry.sendAt,
+                    words: [.zhCN: entry.zh, .en: entry.en]))
         }
         return MessageTemplates(byTopic: templates)
     }

@@ -129,11 +129,43 @@ package struct HallCalling {
                 ticket.clerkID = clerkID
                 ticket.calledAt = now
                 ticket.firstCalledAt = ticket.firstCalledAt ?? now
+                try await Self.tellTurnSoon(
+                    waiting.filter { $0.id != next.id }, window: window, hall: hall, now: now, on: tx)
                 return .some(ticket)
             }
             if let outcome { return outcome }
         }
         throw TongbanError.conflict("hall.busy")
+    }
+
+    /// How many may be ahead of a ticket when its holder is told to come (云呼叫).
+    static let turnSoonAhead = 2
+
+    /// Tells the holders of the tickets that now have at most two ahead of them in this window's
+    /// calling order that their turn is near: once per ticket (its `turn_soon_at`), and only a
+    /// ticket a signed-in account took.
+    static func tellTurnSoon(_ rest: [HallTicket], window: HallWindow, hall: Hall, now: Date, on tx: any Database) async throws {
+        var remaining = rest
+        var order: [HallTicket] = []
+        while order.count <= turnSoonAhead,
+            let next = TicketQueue.next(remaining.map(\.waiting), serving: window.categories, now: now),
+            let index = remaining.firstIndex(where: { $0.id == next.id })
+        {
+            order.append(remaining.remove(at: index))
+        }
+        for (ahead, ticket) in order.enumerated() {
+            guard let account = ticket.accountID, let id = ticket.id else { continue }
+            let marked = try await tx.sql.raw(
+                "UPDATE hall_tickets SET turn_soon_at = \(bind: now) WHERE id = \(bind: id) AND turn_soon_at IS NULL RETURNING id"
+            ).all()
+            guard !marked.isEmpty else { continue }
+            let payload = [
+                "ticket": id.uuidString, "account": account.uuidString, "hall": hall.name, "label": ticket.label, "ahead": String(ahead),
+            ]
+            try await OutboxEvent(
+                .ticketTurnSoon, subject: id.uuidString, payload: payload, audience: EventAudience(regionCode: hall.region), at: now
+            ).create(on: tx)
+        }
     }
 
     package enum Ending: String, Sendable { case served, noShow, transfer }

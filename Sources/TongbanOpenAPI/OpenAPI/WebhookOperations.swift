@@ -58,8 +58,27 @@ extension OpenAPIDocument {
             Operation(
                 method: "post", path: "/api/v1/messages/{id}/read", id: "readMessage", summary: "Mark one of one's messages read",
                 tag: "messages", auth: true, response: ref("Message"), errors: [401, 404], parameters: [id]),
+            Operation(
+                method: "get", path: "/api/v1/messages/settings", id: "messageSettings",
+                summary:
+                    "The signed-in account's message settings: the e-mail address and mobile (masked), and per kind of message whether it also goes by e-mail and SMS",
+                tag: "messages", auth: true, response: ref("MessageSettings"), errors: [401]),
+            Operation(
+                method: "put", path: "/api/v1/messages/settings", id: "updateMessageSettings",
+                summary:
+                    "Change the e-mail address (\"\" removes it, absent keeps it) and the channels of the kinds named; the inbox always has every message",
+                tag: "messages", auth: true, body: "MessageSettingsChange", response: ref("MessageSettings"), errors: [400, 401, 422]),
+            Operation(
+                method: "post", path: "/api/v1/sms/receipts", id: "smsReceipt",
+                summary:
+                    "The SMS gateway's delivery receipt, signed with the Standard Webhooks headers under TONGBAN_SMS_KEY; a status only moves forward",
+                tag: "messages", body: "SMSReceipt", success: 204, errors: [400, 401, 404, 422]),
         ]
     }()
+
+    private static let channelChoice = object([("email", boolean), ("sms", boolean)], required: ["email", "sms"])
+    private static let channelChoices: JSONValue = object(
+        MessageKind.allCases.map { ($0.rawValue, channelChoice) }, required: [])
 
     package static let webhookRequestSchemas: [(String, JSONValue)] = [
         (
@@ -75,6 +94,20 @@ extension OpenAPIDocument {
         ),
         ("WebhookVersion", object([("version", ["type": ["integer", "null"], "minimum": 1])], required: [])),
         ("WebhookState", object([("active", boolean), ("version", ["type": ["integer", "null"], "minimum": 1])], required: ["active"])),
+        (
+            "MessageSettingsChange",
+            object([("email", ["type": ["string", "null"], "maxLength": 254]), ("choices", channelChoices)], required: [])
+        ),
+        (
+            "SMSReceipt",
+            object(
+                [
+                    ("id", string("the gateway's id of the message", maxLength: 200)),
+                    ("status", ["type": "string", "enum": ["sent", "delivered", "failed"]]),
+                    ("error", ["type": ["string", "null"], "maxLength": 500]),
+                ],
+                required: ["id", "status"])
+        ),
         (
             "WebhookReplay",
             object(
@@ -119,8 +152,21 @@ extension OpenAPIDocument {
                     ("id", uuid), ("topic", text), ("title", text), ("body", text), ("link", string("a path of this site")),
                     ("required", ["type": "boolean", "description": "required by law: always in the inbox"]), ("at", instant),
                     ("readAt", instant),
+                    (
+                        "sends",
+                        list(
+                            object(
+                                [("channel", oneOf(["email", "sms"])), ("status", oneOf(SendStatus.allCases.map(\.rawValue)))],
+                                required: ["channel", "status"]))
+                    ),
                 ],
-                required: ["id", "topic", "title", "body", "link", "required", "at"])
+                required: ["id", "topic", "title", "body", "link", "required", "at", "sends"])
+        ),
+        (
+            "MessageSettings",
+            object(
+                [("email", string("the address, masked")), ("mobile", string("the mobile number, masked")), ("choices", channelChoices)],
+                required: ["choices"])
         ),
         ("Inbox", object([("unread", integer), ("messages", list(ref("Message")))], required: ["unread", "messages"])),
         ("MessagesMarked", object([("marked", integer)], required: ["marked"])),

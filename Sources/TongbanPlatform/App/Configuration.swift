@@ -56,6 +56,18 @@ public struct TongbanConfiguration: Sendable {
     public var webhookRelay = true
     /// How long a rotated-out webhook secret still signs, in seconds (TONGBAN_WEBHOOK_SECRET_GRACE).
     public var webhookSecretGrace: TimeInterval = 24 * 3600
+    /// Where e-mail goes (TONGBAN_SMTP_URL): `smtp://user:password@host:587` (STARTTLS),
+    /// `smtps://…:465`, or `file:FOLDER` (each message an .eml file); nil: `mail/` in the data folder.
+    public var emailRoute: String? = nil
+    /// A PEM file of the certificates the mail relay's is checked against (TONGBAN_SMTP_CA); nil: the system's.
+    public var smtpTrustRoots: String? = nil
+    /// The sender of the platform's e-mail (TONGBAN_MAIL_FROM).
+    public var mailFrom = "noreply@tongban.localhost"
+    /// Where SMS go (TONGBAN_SMS_URL): an HTTP gateway, or `file:PATH` (one JSON line each); nil:
+    /// `sms.ndjson` in the data folder.
+    public var smsRoute: String? = nil
+    /// The key SMS gateway requests and receipts are signed with (TONGBAN_SMS_KEY, `whsec_…`).
+    public var smsKey: String? = nil
 
     public init(
         database: DatabaseChoice, dataDirectory: String, hostname: String = "127.0.0.1", port: Int = 8080,
@@ -186,6 +198,7 @@ public struct TongbanConfiguration: Sendable {
         }
 
         let webhooks = WebhookSettings.read(value, problems: &problems)
+        let messageChannels = MessageChannelSettings.read(value, problems: &problems)
 
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(
@@ -198,6 +211,7 @@ public struct TongbanConfiguration: Sendable {
         configuration.complaintDays = complaintDays
         configuration.kioskTicketsPerMinute = kioskTickets
         webhooks.apply(to: &configuration)
+        messageChannels.apply(to: &configuration)
         return configuration
     }
 

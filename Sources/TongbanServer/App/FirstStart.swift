@@ -24,7 +24,7 @@ extension Application {
         _ = try await catalogIndex.index(on: db)
         DeadlineWatch.schedule(self, every: tongban.deadlineWatchInterval)
         SupervisionRollup.schedule(self, every: SupervisionRollup.interval)
-        _ = OutboxRelayLoop.start(self)
+        _ = try OutboxRelayLoop.start(self)
         var lines = ["", "Tongban 一网通办 — \(tongban.database.engineName)"]
         if keyFileCreated { lines.append("created secret keys: \(tongban.keyFile) (mode 0600; keep it, back it up)") }
         lines.append("open: \(tongban.baseURL)/")

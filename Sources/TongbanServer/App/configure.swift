@@ -96,6 +96,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     WarningBoardPages().registerAPI(api)
     WebhookAPI().register(api)
     InboxAPI().register(api)
+    SMSReceiptAPI().register(api)
 
     // Uploads carry the file itself: PDF, JPEG or PNG, up to 10 MB.
     app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType(accepted: [.pdf, .jpeg, .png]), BearerAuthenticator())

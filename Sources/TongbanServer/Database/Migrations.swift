@@ -53,5 +53,7 @@ extension Migrations {
         add(AddSharedRecordVersions())
         // 19. 站内消息: every account's inbox
         add(CreateInbox())
+        // 20. messages by e-mail and SMS: addresses, each person's choices, what was sent and how far it got; a hall ticket told its turn is near
+        add(CreateMessageChannels())
     }
 }
