@@ -462,6 +462,21 @@ try:
     driver.get(base + "/messages")
     submit("form[action='/messages/read'] button")
     check(not driver.find_elements(By.CSS_SELECTOR, "a[href='/messages'] .badge"), "all read: the header's count is gone")
+    # beyond the inbox: the demo's SMS file took the submission's message; the person chooses channels
+    check("短信：已送达" in driver.page_source, "a message shows its SMS delivered")
+    driver.get(base + "/messages/settings")
+    driver.find_element(By.ID, "email").send_keys("zhang at example")
+    submit("form[action='/messages/settings'] button[type=submit]")
+    check("格式不正确" in driver.page_source and driver.find_elements(By.CSS_SELECTOR, "#email[aria-invalid=true]"),
+          "a malformed address is refused at its field")
+    address = driver.find_element(By.ID, "email")
+    address.clear()
+    address.send_keys("zhang.xiaoming@example.com")
+    driver.find_element(By.CSS_SELECTOR, "input[value='complaints.sms']").click()
+    submit("form[action='/messages/settings'] button[type=submit]")
+    check("设置已保存" in driver.page_source and "z***@example.com" in driver.page_source, "the settings are saved, the address masked")
+    check(driver.find_element(By.CSS_SELECTOR, "input[value='complaints.sms']").is_selected(), "the choice is kept")
+    shot("message-settings")
 finally:
     driver.quit()
 
