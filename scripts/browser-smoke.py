@@ -440,6 +440,9 @@ try:
     complaint_url = driver.current_url.split("?")[0]
     submit("form[action='/logout'] button")
     sign_in("reviewer.amr")
+    # 审管衔接: the market regulator's reviewers have a page of approvals handed to them to sign for
+    submit("a[href='/handoffs']")
+    check("审管衔接" in driver.page_source and "待签收" in driver.page_source, "the handoffs page lists what is to be signed for")
     driver.get(complaint_url)
     driver.find_element(By.CSS_SELECTOR, "textarea[name=answer]").send_keys("可以，登录后在“变更登记”中提交，无需到窗口。")
     submit("form[action$='/answer'] button")

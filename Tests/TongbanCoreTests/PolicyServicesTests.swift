@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import TongbanCore
 
-/// The policy's rows for holders' records, complaints, follow-ups, data sharing, licences and
-/// the staff's work lists, against the table in `Policy`'s documentation, over generated actors.
+/// The policy's rows for holders' records, complaints, follow-ups, data sharing, licences,
+/// handoffs and the staff's work lists, against the table in `Policy`'s documentation, over generated actors.
 @Suite("the policy's rows for records, complaints, sharing and work lists")
 struct PolicyServicesTests {
     static let regions = ["330106", "330102", "330100", "330000", "330106002"].map { try! RegionCode($0) }
@@ -67,6 +67,15 @@ struct PolicyServicesTests {
         case let .webhooks(department):
             return [.view, .list, .create, .edit].contains(action) && roles(.dataAdmin) && department != nil
                 && a.departmentID == department
+        case let .handoff(region, department):
+            let signer = roles(.reviewer, .windowClerk) && department != nil && a.departmentID == department
+            let supervisor = roles(.supervisor) && inRegion(region)
+            switch action {
+            case .view, .list: return signer || supervisor
+            case .handle: return signer
+            case .supervise: return supervisor
+            default: return false
+            }
         default:
             return false
         }
@@ -77,7 +86,7 @@ struct PolicyServicesTests {
         let department = Int.random(in: 0..<2, using: &rng) == 0 ? actor.departmentID : departments.randomElement(using: &rng)
         let region = regions.randomElement(using: &rng)!
         let holder = Bool.random(using: &rng) ? actor.accountID : UUID()
-        switch Int.random(in: 0..<10, using: &rng) {
+        switch Int.random(in: 0..<11, using: &rng) {
         case 0: return .holderRecords(holderID: holder)
         case 1: return .complaint(senderID: holder, regionCode: region, departmentID: department)
         case 2: return .followUp(regionCode: region, departmentID: department)
@@ -87,6 +96,7 @@ struct PolicyServicesTests {
         case 6: return .reviewInbox(departmentID: department)
         case 7: return .windowDesk(regionCode: region)
         case 8: return .inbox(accountID: holder)
+        case 9: return .handoff(regionCode: region, departmentID: department)
         default: return .webhooks(departmentID: department)
         }
     }

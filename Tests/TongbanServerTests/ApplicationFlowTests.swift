@@ -202,6 +202,9 @@ struct ApplicationFlowTests {
                     app, item.id, token,
                     CaseActionBody(action: "decide", reason: "符合条件，准予许可", legalBasis: "《中华人民共和国行政许可法》第三十八条", approved: true))
             }
+            // 审管衔接: the food licence's approval is handed to the department that supervises it, to sign for
+            let handoffs = try await SupervisionHandoff.query(on: app.db).filter(\.$applicationID == draftID).all()
+            #expect(handoffs.map(\.itemName) == ["食品经营许可（新办）"] && handoffs.first?.signedAt == nil)
             // the reviewer of one department cannot see another's case
             let other = try await app.send(.GET, "/api/v1/applications/\(draftID)", bearer: try await app.token("reviewer.health"))
             #expect(other.status == .notFound)

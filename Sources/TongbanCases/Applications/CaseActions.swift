@@ -212,6 +212,11 @@ package enum CaseWork {
                         resource: "license:\(license.identifier)", requestID: auditBase.requestID,
                         details: "\(license.typeName) for application \(loaded.application.number ?? "-")"))
             }
+            if next.state == .decided && loaded.record.state != .decided && next.decision?.approved == true {
+                try await SupervisionHandoff.handOver(
+                    caseID: caseID, application: loaded.application, item: loaded.item, decidingDepartmentID: loaded.row.departmentID,
+                    rules: context.settings.handoffRules, calendar: calendar, today: today, now: now, on: tx)
+            }
             if next.state == .revoked {
                 // failed verification of a commitment: the licence it brought is revoked too
                 try await LicenseRecord.query(on: tx).filter(\.$caseID == caseID).filter(\.$status == LicenseStatus.valid.rawValue)

@@ -36,6 +36,16 @@ extension Policy {
             default: return .deny(.notApplicable)
             }
 
+        case let .handoff(region, department):
+            let signer = staff && department != nil && department == actor.departmentID && (actor.has(.reviewer) || actor.has(.windowClerk))
+            let supervises = actor.has(.supervisor) && actor.governs(region)
+            switch action {
+            case .view, .list: return signer || supervises ? .allow : .deny(.notOwner)
+            case .handle: return signer ? .allow : .deny(.notOwner)
+            case .supervise: return supervises ? .allow : .deny(.roleMissing)
+            default: return .deny(.notApplicable)
+            }
+
         case let .dataSharing(department):
             guard staff, let department, department == actor.departmentID else { return .deny(.roleMissing) }
             switch action {

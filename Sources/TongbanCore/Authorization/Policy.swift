@@ -67,6 +67,8 @@ public enum Resource: Sendable, Equatable {
     case webhooks(departmentID: UUID?)
     /// An account's own messages (站内消息).
     case inbox(accountID: UUID)
+    /// 审管衔接: approvals handed to a supervising department in a region, to be signed for.
+    case handoff(regionCode: RegionCode, departmentID: UUID?)
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -133,6 +135,7 @@ public enum Decision: Sendable, Equatable {
 /// | window desk         | window clerk of a region containing it: handle                         |
 /// | webhooks            | data admin of the department: view, list, create, edit (subscriptions, secrets, dead letters) |
 /// | inbox               | the account itself (anyone signed in): view, edit (mark read, channels)  |
+/// | handoff             | reviewer or window clerk of the supervising department: view, list, handle (sign for it); supervisor of a region containing it: view, list, supervise |
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }
@@ -145,7 +148,8 @@ public enum Policy {
         case .region:
             return .deny(.roleMissing)
 
-        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk, .webhooks, .inbox:
+        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk, .webhooks, .inbox,
+            .handoff:
             return decideService(actor, action, resource)
 
         case let .application(applicantID, region, departments):

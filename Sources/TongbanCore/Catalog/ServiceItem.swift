@@ -41,6 +41,9 @@ public struct ServiceItem: Codable, Sendable, Equatable {
     public var windows: [ServiceWindow]
     /// Where this description came from.
     public var source: String?
+    /// 审管衔接: the department that supervises what the item approves; an approval is handed to
+    /// it and counts as received only when it signs for it. Nil: no handoff.
+    public var supervisingDepartment: ItemDepartment?
 
     public init(
         basicCode: BasicCode, implementationCode: ImplementationCode? = nil, name: String, subItemName: String? = nil,
@@ -50,7 +53,8 @@ public struct ServiceItem: Codable, Sendable, Equatable {
         instantRules: [InstantRule] = [],
         fees: [Fee] = [], channels: [Channel] = [.window], visits: [Visit] = [], materials: [Material] = [],
         form: [FormField] = [], steps: [ProcessStep] = [], result: ItemResult? = nil,
-        prerequisites: [BasicCode] = [], keywords: [String] = [], windows: [ServiceWindow] = [], source: String? = nil
+        prerequisites: [BasicCode] = [], keywords: [String] = [], windows: [ServiceWindow] = [], source: String? = nil,
+        supervisingDepartment: ItemDepartment? = nil
     ) {
         self.basicCode = basicCode
         self.implementationCode = implementationCode
@@ -78,6 +82,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
         self.keywords = keywords
         self.windows = windows
         self.source = source
+        self.supervisingDepartment = supervisingDepartment
     }
 
     /// The code the item is known by: its implementation code, or its basic code for a basic item.
@@ -92,7 +97,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case basicCode, implementationCode, name, subItemName, kind, department, regionCode, level, legalBasis
         case acceptanceConditions, statutoryDays, promisedDays, handlingMode, commitmentAllowed, instantRules, fees, channels, visits
-        case materials, form, steps, result, prerequisites, keywords, windows, source
+        case materials, form, steps, result, prerequisites, keywords, windows, source, supervisingDepartment
     }
 
     // Lists and flags may be left out of a document; the rest is required.
@@ -124,6 +129,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
         keywords = try c.decodeIfPresent([String].self, forKey: .keywords) ?? []
         windows = try c.decodeIfPresent([ServiceWindow].self, forKey: .windows) ?? []
         source = try c.decodeIfPresent(String.self, forKey: .source)
+        supervisingDepartment = try c.decodeIfPresent(ItemDepartment.self, forKey: .supervisingDepartment)
     }
 }
 

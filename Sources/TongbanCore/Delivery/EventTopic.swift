@@ -132,6 +132,22 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
             Field("label", "the ticket's number as shown, e.g. A012"), Field("ahead", "how many are ahead of it"),
         ])
 
+    private static let handoffFields = [
+        Field("handoff", "the handoff id"), Field("application", "the application number"), Field("item", "the service item code"),
+        Field("department", "the supervising department's name"), Field("decidedBy", "the deciding department's name"),
+    ]
+
+    /// 审管衔接: an approval handed to the department that supervises it, to sign for.
+    public static let handoffCreated = EventTopic(
+        "handoff.created", "An approval was handed to its supervising department (审管衔接), to be signed for.", handoffFields)
+    public static let handoffSigned = EventTopic(
+        "handoff.signed", "The supervising department signed for a handoff: it counts as received.", handoffFields)
+    public static let handoffWarning = EventTopic(
+        "handoff.warning", "A handoff is not signed for in time: yellow after the first limit, red after the second.",
+        handoffFields + [Field("warning", "yellow or red")])
+    public static let handoffEscalated = EventTopic(
+        "handoff.escalated", "A handoff turned red unsigned and went to the supervisors.", handoffFields)
+
     public static let webhookDisabled = EventTopic(
         "webhook.disabled", "A subscription was disabled: its receiver answered 410 Gone.",
         [Field("subscription", "the subscription id"), Field("url", "its endpoint"), Field("reason", "why")])
@@ -141,7 +157,8 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
         let fixed: [EventTopic] = [
             applicationSubmitted, caseWarning, licenseIssued, licenseStatus, licenseRenewed, licenseChanged, complaintSent,
             complaintAnswered, complaintEscalated, followUpOpened, followUpEscalated, appointmentBooked, appointmentMoved,
-            appointmentCancelled, appointmentReminder, ticketTurnSoon, webhookDisabled,
+            appointmentCancelled, appointmentReminder, ticketTurnSoon, handoffCreated, handoffSigned, handoffWarning, handoffEscalated,
+            webhookDisabled,
         ]
         let cases = CaseActionKind.allCases.map(caseAction)
         let followUps = FollowUpAction.allCases.map(followUpAction)

@@ -507,6 +507,19 @@ extension OpenAPIDocument {
         ),
         ("FiguresLine", object([("key", text), ("name", text), ("figures", ref("Figures"))], required: ["key", "name", "figures"])),
         (
+            "Handoff",
+            object(
+                [
+                    ("id", uuid), ("application", text), ("item", text), ("itemName", text), ("decidedBy", text), ("department", text),
+                    ("handedOverOn", day), ("yellowOn", day), ("redOn", day), ("light", oneOf(["waiting", "yellow", "red", "signed"])),
+                    ("escalated", boolean), ("signedAt", instant), ("signedBy", text),
+                ],
+                required: [
+                    "id", "application", "item", "itemName", "decidedBy", "department", "handedOverOn", "yellowOn", "redOn", "light",
+                    "escalated",
+                ])
+        ),
+        (
             "WarningBoard",
             object(
                 [
@@ -516,9 +529,9 @@ extension OpenAPIDocument {
                             object(
                                 [
                                     ("department", text), ("yellow", integer), ("red", integer),
-                                    ("followUps", integer), ("complaints", integer),
+                                    ("followUps", integer), ("complaints", integer), ("handoffs", integer),
                                 ],
-                                required: ["department", "yellow", "red", "followUps", "complaints"]))
+                                required: ["department", "yellow", "red", "followUps", "complaints", "handoffs"]))
                     ),
                     (
                         "cases",
@@ -535,7 +548,7 @@ extension OpenAPIDocument {
                         list(
                             object(
                                 [
-                                    ("id", uuid), ("kind", oneOf(["followUp", "complaint"])), ("title", text),
+                                    ("id", uuid), ("kind", oneOf(["followUp", "complaint", "handoff"])), ("title", text),
                                     ("department", text), ("dueOn", day), ("escalated", boolean),
                                 ],
                                 required: ["id", "kind", "title", "department", "dueOn", "escalated"]))

@@ -763,6 +763,8 @@ extension OpenAPIDocument {
                         ]
                     ),
                     ("source", nullableString),
+                    // 审管衔接: the department that supervises what the item approves (an approval is handed to it to sign for)
+                    ("supervisingDepartment", ref("ItemDepartment")),
                 ],
                 required: ["basicCode", "name", "kind", "department", "regionCode", "level"])
         ),

@@ -30,6 +30,16 @@ extension OpenAPIDocument {
                     "The warnings board: open cases with yellow or red warnings, follow-ups and complaints past their deadline (escalated or not), counted per department — a supervisor's region, or a staff member's own department",
                 tag: "supervision", auth: true, response: ref("WarningBoard"), errors: [401, 403]),
             Operation(
+                method: "get", path: "/api/v1/handoffs", id: "handoffs",
+                summary:
+                    "审管衔接: approvals handed to the caller's department to sign for (unsigned by default: reddest and oldest first), or a supervisor's region's",
+                tag: "supervision", auth: true, response: list(ref("Handoff")), errors: [401, 403, 422],
+                parameters: [query("state", "string", "unsigned (default), signed or all", values: ["", "unsigned", "signed", "all"])]),
+            Operation(
+                method: "post", path: "/api/v1/handoffs/{id}/sign", id: "signHandoff",
+                summary: "Sign for a handoff: received from now on (reviewers and window clerks of the supervising department)",
+                tag: "supervision", auth: true, response: ref("Handoff"), errors: [401, 403, 404, 409], parameters: [id]),
+            Operation(
                 method: "post", path: "/api/v1/complaints", id: "sendComplaint",
                 summary:
                     "民呼我应: send a complaint, question or suggestion (kind) about an item (its code), a department (its id) or one's own application (its id) — routed to the answerable department, due in TONGBAN_COMPLAINT_DAYS working days",

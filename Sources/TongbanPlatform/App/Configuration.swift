@@ -41,6 +41,9 @@ public struct TongbanConfiguration: Sendable {
     public var followUpDays = FollowUpDeadline.defaultDays
     /// Working days a department has to answer a complaint, question or suggestion (TONGBAN_COMPLAINT_DAYS).
     public var complaintDays = ComplaintRules.defaultDays
+    /// 审管衔接: working days a supervising department has to sign for a handoff before it turns
+    /// yellow, and red and escalated (TONGBAN_HANDOFF_DAYS, "1,3").
+    public var handoffRules = HandoffRules.standard
     /// Kiosk tickets one address may take a minute (TONGBAN_KIOSK_TICKETS_PER_MINUTE; 0: no limit).
     public var kioskTicketsPerMinute = 30
     /// Where webhooks may point beyond the public internet (TONGBAN_WEBHOOK_ALLOW_LOOPBACK for a
@@ -188,6 +191,19 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var handoffRules = HandoffRules.standard
+        if let raw = value("TONGBAN_HANDOFF_DAYS") {
+            let parts = raw.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            if parts.count == 2, let yellow = parts[0], let red = parts[1], let rules = try? HandoffRules(yellowDays: yellow, redDays: red)
+            {
+                handoffRules = rules
+            } else {
+                problems.append(
+                    "TONGBAN_HANDOFF_DAYS: \"\(raw)\" is not two numbers of working days, yellow then red (1 or more, red after yellow, at most 60), e.g. 1,3"
+                )
+            }
+        }
+
         var kioskTickets = 30
         if let raw = value("TONGBAN_KIOSK_TICKETS_PER_MINUTE") {
             if let parsed = Int(raw), (0...1_000_000).contains(parsed) {
@@ -210,6 +226,7 @@ public struct TongbanConfiguration: Sendable {
         configuration.followUpDays = followUpDays
         configuration.complaintDays = complaintDays
         configuration.kioskTicketsPerMinute = kioskTickets
+        configuration.handoffRules = handoffRules
         webhooks.apply(to: &configuration)
         messageChannels.apply(to: &configuration)
         return configuration

@@ -57,6 +57,12 @@ package enum CatalogStore {
                 problems.add(field, "catalog.standardFieldChanged")
             }
         }
+        // 审管衔接: a handoff must reach a department that exists to sign for it
+        if let supervising = item.supervisingDepartment,
+            try await Department.query(on: db).filter(\.$creditCode == supervising.code).count() == 0
+        {
+            problems.add("supervisingDepartment", "catalog.unknownSupervisingDepartment")
+        }
         return problems
     }
 

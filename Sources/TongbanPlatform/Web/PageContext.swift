@@ -21,6 +21,8 @@ package struct PageContext: Encodable {
         package let unread: Int
         /// Staff of a department (bad ratings to follow up) and supervisors (appeals, escalations).
         package let seesFollowUps: Bool
+        /// Reviewers and clerks of a department (approvals handed to it to sign for) and supervisors.
+        package let seesHandoffs: Bool
     }
 
     package let title: String
@@ -60,7 +62,8 @@ extension Request {
                 seesWebhooks: actor.map { Policy.decide($0, .list, .webhooks(departmentID: $0.departmentID)).isAllowed } ?? false,
                 unread: unreadMessages ?? 0,
                 seesFollowUps: may(.handle) { actor, region in .followUp(regionCode: region, departmentID: actor.departmentID) }
-                    || may(.supervise) { _, region in .followUp(regionCode: region, departmentID: nil) })
+                    || may(.supervise) { _, region in .followUp(regionCode: region, departmentID: nil) },
+                seesHandoffs: may(.list) { actor, region in .handoff(regionCode: region, departmentID: actor.departmentID) })
         }
         return PageContext(
             title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,

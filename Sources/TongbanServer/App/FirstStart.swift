@@ -23,6 +23,7 @@ extension Application {
         // with a large catalog).
         _ = try await catalogIndex.index(on: db)
         DeadlineWatch.schedule(self, every: tongban.deadlineWatchInterval)
+        HandoffWatch.schedule(self, every: tongban.deadlineWatchInterval)
         SupervisionRollup.schedule(self, every: SupervisionRollup.interval)
         _ = try OutboxRelayLoop.start(self)
         var lines = ["", "Tongban 一网通办 — \(tongban.database.engineName)"]

@@ -94,6 +94,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     SupervisionPages().registerAPI(api)
     ComplaintAPI().register(api)
     WarningBoardPages().registerAPI(api)
+    HandoffPages().registerAPI(api)
     WebhookAPI().register(api)
     InboxAPI().register(api)
     SMSReceiptAPI().register(api)
@@ -124,6 +125,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     SupervisionPages().register(web)
     ComplaintPages().register(web)
     WarningBoardPages().register(web)
+    HandoffPages().register(web)
     WebhookPages().register(web)
     InboxPages().register(web)
 }

@@ -55,5 +55,7 @@ extension Migrations {
         add(CreateInbox())
         // 20. messages by e-mail and SMS: addresses, each person's choices, what was sent and how far it got; a hall ticket told its turn is near
         add(CreateMessageChannels())
+        // 21. 审管衔接: approvals handed to the departments that supervise them, signed for
+        add(CreateHandoffs())
     }
 }

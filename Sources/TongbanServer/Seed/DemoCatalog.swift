@@ -93,6 +93,9 @@ struct DemoCatalog {
         let windows: [ServiceWindow]?
         let source: String
         let basicDept: String?
+        /// 审管衔接: the department key that supervises what it approves, or "self" for the
+        /// implementing department's own enforcement side (each region's, where it is implemented).
+        let supervisedBy: String?
         let alsoIn: [Elsewhere]?
         struct Elsewhere: Decodable {
             let dept: String
@@ -149,6 +152,7 @@ struct DemoCatalog {
                 basic.regionCode = upper.region
                 basic.level = upper.region.level
                 basic.windows = []
+                basic.supervisingDepartment = nil
                 basic.steps = Self.steps(itemSpec, basic.department, basic.handlingMode, codes: codes)
                 items.append(basic)
             }
@@ -163,6 +167,7 @@ struct DemoCatalog {
                     department: ItemDepartment(name: local.name, code: local.code.value),
                     promisedDays: other.promised)
                 copy.steps = Self.steps(itemSpec, copy.department, copy.handlingMode, codes: codes)
+                if itemSpec.supervisedBy == "self" { copy.supervisingDepartment = copy.department }
                 items.append(copy)
             }
         }
@@ -226,7 +231,12 @@ struct DemoCatalog {
             materials: materials, form: form,
             steps: steps(s, ItemDepartment(name: department.name, code: department.code.value), mode, codes: codes), result: s.result,
             prerequisites: try (s.prereq ?? []).map { try BasicCode($0) }, keywords: s.keywords ?? [], windows: s.windows ?? [],
-            source: s.source)
+            source: s.source,
+            supervisingDepartment: try s.supervisedBy.map { key in
+                if key == "self" { return ItemDepartment(name: department.name, code: department.code.value) }
+                guard let supervising = departments[key] else { throw Problem(description: "item \(s.name): unknown department \(key)") }
+                return ItemDepartment(name: supervising.name, code: supervising.code.value)
+            })
         let problems = ItemRules.problems(item)
         guard problems.isEmpty else {
             throw Problem(description: "item \(s.name): " + problems.errors.map { "\($0.field) \($0.key)" }.joined(separator: "; "))

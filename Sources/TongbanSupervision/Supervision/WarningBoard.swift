@@ -6,7 +6,8 @@ import TongbanPlatform
 import Vapor
 
 /// 电子监察 warnings board: every open case with a yellow or red warning, every follow-up of a bad
-/// rating and every complaint past its deadline (with whether it was escalated), counted per
+/// rating and every complaint past its deadline, every 审管衔接 handoff not signed for in time
+/// (with whether it was escalated), counted per
 /// department and listed reddest and soonest due first. Supervisors see their region; other staff
 /// their own department.
 package enum WarningBoard {
@@ -16,6 +17,8 @@ package enum WarningBoard {
         package var red: Int
         package var followUps: Int
         package var complaints: Int
+        /// 审管衔接 handoffs not signed for in time.
+        package var handoffs: Int
     }
     package struct CaseLine: Content {
         package let applicationID: UUID
@@ -117,20 +120,46 @@ package enum WarningBoard {
             WHERE state = 'open' AND \(lateFilter("k")) ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit))
             """
         ).all(decoding: Late.self)
+        // literal, so the planner sees it implies the partial index's own condition
+        var handoffFilter: SQLQueryString =
+            "signed_at IS NULL AND yellow_on <= \(bind: today.description) AND region_code LIKE \(bind: prefix)"
+        if let department = scope.departmentID { handoffFilter = handoffFilter + " AND supervising_department_id = \(bind: department)" }
+        let handoffs = try await db.sql.raw(
+            """
+            SELECT id, item_name || ' ' || application_number AS title, supervising_department_name AS department_name,
+              yellow_on AS due_on, escalated
+            FROM supervision_handoffs WHERE \(handoffFilter) ORDER BY yellow_on LIMIT \(unsafeRaw: String(listLimit))
+            """
+        ).all(decoding: Late.self)
 
         var counts: [String: Count] = [:]
         for g in grouped {
-            var count = counts[g.department_name] ?? Count(department: g.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0)
+            var count =
+                counts[g.department_name]
+                ?? Count(department: g.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
             if g.warning == "red" { count.red += g.n } else { count.yellow += g.n }
             counts[g.department_name] = count
         }
         for f in followUps {
-            counts[f.department_name, default: Count(department: f.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0)]
-                .followUps += 1
+            counts[
+                f.department_name,
+                default: Count(department: f.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+            ]
+            .followUps += 1
         }
         for c in complaints {
-            counts[c.department_name, default: Count(department: c.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0)]
-                .complaints += 1
+            counts[
+                c.department_name,
+                default: Count(department: c.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+            ]
+            .complaints += 1
+        }
+        for h in handoffs {
+            counts[
+                h.department_name,
+                default: Count(department: h.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+            ]
+            .handoffs += 1
         }
         let late =
             followUps.map {
@@ -142,10 +171,14 @@ package enum WarningBoard {
                     id: $0.id, kind: "complaint", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated
                 )
             }
+            + handoffs.map {
+                LateLine(
+                    id: $0.id, kind: "handoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated)
+            }
         return Board(
             counts: counts.values.sorted {
-                ($0.red, $0.yellow, $0.followUps + $0.complaints, $1.department) > (
-                    $1.red, $1.yellow, $1.followUps + $1.complaints, $0.department
+                ($0.red, $0.yellow, $0.followUps + $0.complaints + $0.handoffs, $1.department) > (
+                    $1.red, $1.yellow, $1.followUps + $1.complaints + $1.handoffs, $0.department
                 )
             },
             cases: rows.map {
@@ -212,7 +245,8 @@ package struct WarningBoardPages {
         }
         let late = board.late.map {
             LateView(
-                href: $0.kind == "complaint" ? "/complaints/\($0.id)" : "/follow-ups", kind: req.t("warnings.kind.\($0.kind)"),
+                href: $0.kind == "complaint" ? "/complaints/\($0.id)" : $0.kind == "handoff" ? "/handoffs" : "/follow-ups",
+                kind: req.t("warnings.kind.\($0.kind)"),
                 title: $0.title,
                 department: $0.department, dueOn: $0.dueOn, escalated: $0.escalated)
         }
