@@ -127,7 +127,10 @@ struct MessageChannelsTests {
             let now = app.clock.now()
             try await OutboxEvent(
                 .caseAction(.requestCorrection), subject: number,
-                payload: ["application": number, "item": "330100-000-00-00-0001", "from": "prereview", "to": "correction"],
+                payload: [
+                    "application": number, "item": "330100-000-00-00-0001", "itemName": "就业登记", "from": "prereview", "to": "correction",
+                    "detail": "身份证复印件不清晰",
+                ],
                 audience: EventAudience(), at: now
             ).create(on: app.db)
             let booking = [
@@ -154,6 +157,8 @@ struct MessageChannelsTests {
             let sms = try #require(recorder.texts.withLockedValue { $0 }.first)
             #expect(sms.to == DemoSeed.personMobile)
             #expect(sms.text.hasPrefix("【一网通办】") && sms.text.contains(SMSText.tail(number)) && !sms.text.contains(number))
+            // the person reads what the item is and what to correct, not a code
+            #expect(sms.text.contains("就业登记") && sms.text.contains("身份证复印件不清晰") && !sms.text.contains("330100-000"))
             let mail = try #require(recorder.mails.withLockedValue { $0 }.first)
             #expect(mail.to.value == "Zhang.San@example.com" && mail.subject == "预约成功：2026-11-25 09:30")
             #expect(mail.body.contains("西湖区政务服务中心") && mail.body.contains("https://tongban.example/halls"))

@@ -191,9 +191,9 @@ package enum CaseWork {
             try await OutboxEvent(
                 .caseAction(kind), subject: loaded.application.number ?? "-",
                 payload: [
-                    "application": loaded.application.number ?? "", "item": loaded.row.itemCode,
+                    "application": loaded.application.number ?? "", "item": loaded.row.itemCode, "itemName": loaded.row.itemName,
                     "from": loaded.record.state.rawValue, "to": next.state.rawValue,
-                ], audience: audience, at: now
+                ].merging(detail.map { ["detail": $0] } ?? [:]) { $1 }, audience: audience, at: now
             ).create(on: tx)
             var audits = [audit]
             if let license {

@@ -58,7 +58,11 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
             "case.\(kind.rawValue)", "A case moved on: \(kind.rawValue).",
             [
                 Field("application", "the application number"), Field("item", "the service item code"),
+                Field("itemName", "the service item's name as the applicant saw it"),
                 Field("from", "the case's state before"), Field("to", "the case's state after"),
+                Field(
+                    "detail", "what the action said, where it says something: the corrections asked for, the materials owed, the decision",
+                    required: false),
             ])
     }
 
@@ -134,7 +138,8 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     private static let handoffFields = [
         Field("handoff", "the handoff id"), Field("application", "the application number"), Field("item", "the service item code"),
-        Field("department", "the supervising department's name"), Field("decidedBy", "the deciding department's name"),
+        Field("itemName", "the service item's name"), Field("department", "the supervising department's name"),
+        Field("decidedBy", "the deciding department's name"),
     ]
 
     /// 审管衔接: an approval handed to the department that supervises it, to sign for.

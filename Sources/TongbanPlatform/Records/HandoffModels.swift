@@ -42,7 +42,7 @@ package final class SupervisionHandoff: Model, @unchecked Sendable {
     /// The fields every handoff event carries.
     package var eventPayload: [String: String] {
         [
-            "handoff": id?.uuidString ?? "", "application": applicationNumber, "item": itemCode,
+            "handoff": id?.uuidString ?? "", "application": applicationNumber, "item": itemCode, "itemName": itemName,
             "department": supervisingDepartmentName, "decidedBy": decidingDepartmentName,
         ]
     }

@@ -52,7 +52,10 @@ enum WebhookBench {
                 rows.add(
                     OutboxEvent(
                         .caseAction(.accept), subject: application,
-                        payload: ["application": application, "item": String(sequence[subject]), "from": "submitted", "to": "accepted"],
+                        payload: [
+                            "application": application, "item": String(sequence[subject]), "itemName": "bench", "from": "submitted",
+                            "to": "accepted",
+                        ],
                         audience: audience, at: now))
             }
             let batch = rows
