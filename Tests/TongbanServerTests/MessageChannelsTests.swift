@@ -5,6 +5,7 @@ import NIOPosix
 import Testing
 import TongbanCases
 import TongbanDelivery
+import TongbanOpenAPI
 import TongbanPlatform
 import Vapor
 import VaporTesting
@@ -284,5 +285,29 @@ struct MessageChannelsTests {
         }
         await gateway.shutdown()
         await receiver.stop()
+    }
+
+    @Test("generated addresses: the contract's pattern for an e-mail address takes exactly what the platform takes")
+    func emailPatternAgrees() throws {
+        let pattern = try NSRegularExpression(pattern: OpenAPIDocument.emailPattern)
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["a", "Z", "0", ".", "-", "_", "+", "@", " ", "<", ",", "\"", "例", "..", "-x", "x-", ""]
+        let words = ["zhang", "li.si", "a", "X9", "o'brien", "x-y", "-x", "x-", "gov", "cn", "example", "com", "例子"]
+        var accepted = 0
+        for _ in 0..<5_000 {
+            func word() -> String { words.randomElement(using: &rng)! }
+            let labels = (0..<Int.random(in: 1...3, using: &rng)).map { _ in word() }.joined(separator: ".")
+            var text = word() + (Int.random(in: 0..<8, using: &rng) == 0 ? "" : "@") + labels
+            // now and then something that does not belong, anywhere
+            if Bool.random(using: &rng) {
+                let at = text.index(text.startIndex, offsetBy: Int.random(in: 0...text.count, using: &rng))
+                text.insert(contentsOf: pieces.randomElement(using: &rng)!, at: at)
+            }
+            let byPattern = pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            let byPlatform = text.isEmpty || EmailAddress(text) != nil
+            #expect(byPattern == byPlatform, "\(text)")
+            if byPattern && !text.isEmpty { accepted += 1 }
+        }
+        #expect(accepted > 50, "\(accepted) generated addresses were valid")
     }
 }

@@ -80,8 +80,9 @@ public enum SendStatus: String, Codable, CaseIterable, Sendable {
 public struct EmailAddress: Sendable, Equatable, CustomStringConvertible {
     public let value: String
 
+    /// The address exactly as given (a form trims what a person typed before it asks).
     public init?(_ typed: String) {
-        let trimmed = typed.trimmingCharacters(in: .whitespaces)
+        let trimmed = typed
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard trimmed.utf8.count <= 254, parts.count == 2 else { return nil }
         let local = parts[0]

@@ -86,10 +86,11 @@ package struct InboxAPI {
         }
     }
 
-    /// A change: `email` ("" removes it, absent keeps it) and the kinds named in `choices`.
+    /// A change: `email` ("" removes it, absent keeps it) and the kinds named in `choices` (a kind
+    /// given as null is kept as it is).
     package struct SettingsChange: Content {
         package let email: String?
-        package let choices: [String: ChannelChoice]?
+        package let choices: [String: ChannelChoice?]?
     }
 
     func settings(req: Request) async throws -> SettingsDTO {
@@ -104,7 +105,7 @@ package struct InboxAPI {
         var choices: [MessageKind: ChannelChoice] = [:]
         for (name, choice) in change.choices ?? [:] {
             guard let kind = MessageKind(rawValue: name) else { throw TongbanError.invalid(field: "choices", "error.messageKind.unknown") }
-            choices[kind] = choice
+            if let choice { choices[kind] = choice }
         }
         return SettingsDTO(try await desk.update(email: change.email, choices: choices))
     }

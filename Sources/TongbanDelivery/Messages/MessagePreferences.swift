@@ -85,13 +85,13 @@ package struct MessageSettingsDesk {
         return Settings(email: email?.masked, mobile: mobile, choices: choices)
     }
 
-    /// What changes: the address (nil keeps it, "" removes it) and the choices named (the others
-    /// kept). A malformed address changes nothing.
+    /// What changes: the address (nil keeps it, "" removes it; a page trims what was typed) and the
+    /// choices named (the others kept). A malformed address changes nothing.
     package func update(email typed: String?, choices: [MessageKind: ChannelChoice]) async throws -> Settings {
         let account = try owner(.edit)
         let id = try account.requireID()
         var cipher: String? = nil
-        if let typed, !typed.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let typed, !typed.isEmpty {
             guard let parsed = EmailAddress(typed) else { throw TongbanError.invalid(field: "email", "error.email.invalid") }
             cipher = context.keys.encrypt(parsed.value, field: MessageContact.emailField)
         }

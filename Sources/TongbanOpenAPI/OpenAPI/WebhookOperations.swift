@@ -76,6 +76,11 @@ extension OpenAPIDocument {
         ]
     }()
 
+    /// The addresses `EmailAddress` takes: a plain local part of printable ASCII without
+    /// specials, a domain of at least two letter-digit-hyphen labels; or "" (none).
+    package static let emailPattern =
+        #"^$|^[!#$%&'*+\-./0-9=?A-Z^_`a-z{|}~]{1,64}@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"#
+
     private static let channelChoice = object([("email", boolean), ("sms", boolean)], required: ["email", "sms"])
     private static let channelChoices: JSONValue = object(
         MessageKind.allCases.map { ($0.rawValue, channelChoice) }, required: [])
@@ -96,7 +101,17 @@ extension OpenAPIDocument {
         ("WebhookState", object([("active", boolean), ("version", ["type": ["integer", "null"], "minimum": 1])], required: ["active"])),
         (
             "MessageSettingsChange",
-            object([("email", ["type": ["string", "null"], "maxLength": 254]), ("choices", channelChoices)], required: [])
+            object(
+                [
+                    (
+                        "email",
+                        [
+                            "type": ["string", "null"], "maxLength": 254, "pattern": .string(emailPattern),
+                            "description": "an address (\"\" removes the one kept; absent keeps it)",
+                        ]
+                    ),
+                    ("choices", channelChoices),
+                ], required: [])
         ),
         (
             "SMSReceipt",
