@@ -49,7 +49,7 @@ struct MessageChannelRulesTests {
             let masked = SMSText.masked(payload)
             #expect(masked[field] == "****" + number.suffix(6))
             #expect(masked["item"] == payload["item"] && masked["date"] == payload["date"])
-            let text = SMSText.compose("您的申请 \(masked[field]!) 需要补正。", inEnglish: false)
+            let text = SMSText.compose("您的申请 \(masked[field]!) 需要补正。")
             #expect(!text.contains(number) && text.hasPrefix("【一网通办】"))
         }
         #expect(SMSText.tail("123456") == "123456")

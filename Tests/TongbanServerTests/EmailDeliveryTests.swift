@@ -45,7 +45,7 @@ struct EmailDeliveryTests {
             settings: SMTPSettings(
                 host: "localhost", port: server.port, security: .startTLS, username: "tongban", password: "guess", trustRoots: server.ca),
             group: group)
-        await #expect(throws: SMTPError.self) { try await wrong.send(Self.message) }
+        await #expect(throws: SendFailure.self) { try await wrong.send(Self.message) }
         do {
             try await wrong.send(Self.message)
         } catch {
@@ -56,7 +56,7 @@ struct EmailDeliveryTests {
             settings: SMTPSettings(
                 host: "localhost", port: server.port, security: .startTLS, username: "tongban", password: "s3cret-password"),
             group: group)
-        await #expect(throws: SMTPError.self) { try await untrusting.send(Self.message) }
+        await #expect(throws: SendFailure.self) { try await untrusting.send(Self.message) }
         #expect(server.received.isEmpty)
 
         let plain = try SMTPTestServer.start(tls: false)

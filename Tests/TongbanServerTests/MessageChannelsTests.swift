@@ -40,17 +40,17 @@ struct MessageChannelsTests {
     final class Recorder: EmailSender, SMSGateway {
         let mails = NIOLockedValueBox<[MailMessage]>([])
         let texts = NIOLockedValueBox<[(to: String, text: String, id: UUID)]>([])
-        let failing = NIOLockedValueBox<SMTPError?>(nil)
+        let failing = NIOLockedValueBox<SendFailure?>(nil)
 
-        func send(_ message: MailMessage) async throws(SMTPError) {
+        func send(_ message: MailMessage) async throws(SendFailure) {
             if let failure = failing.withLockedValue({ $0 }) { throw failure }
             mails.withLockedValue { $0.append(message) }
         }
 
-        func send(to mobile: String, text: String, messageID: UUID) async throws(SMTPError) -> SMSAccepted {
+        func send(to mobile: String, text: String, messageID: UUID) async throws(SendFailure) -> SendAccepted {
             if let failure = failing.withLockedValue({ $0 }) { throw failure }
             texts.withLockedValue { $0.append((mobile, text, messageID)) }
-            return SMSAccepted(reference: "gw-" + messageID.uuidString.lowercased(), delivered: false)
+            return SendAccepted(reference: "gw-" + messageID.uuidString.lowercased(), delivered: false)
         }
     }
 
@@ -205,7 +205,7 @@ struct MessageChannelsTests {
                 _ = try await relay.fanOut(on: app.db)
             }
             let recorder = Recorder()
-            recorder.failing.withLockedValue { $0 = SMTPError(permanent: false, "connection refused") }
+            recorder.failing.withLockedValue { $0 = SendFailure(permanent: false, "connection refused") }
             let thrice = try RetryPolicy(firstDelay: 600, factor: 1, maximumDelay: 600, attempts: 3, jitter: 0)
             let first = try await Self.dispatcher(app, recorder, retry: thrice).round(on: app.db)
             #expect(first.retrying == 2 && first.sent == 0)
@@ -213,7 +213,7 @@ struct MessageChannelsTests {
             #expect(try await Self.dispatcher(app, recorder, retry: thrice).round(on: app.db).didWork == false)
             // the gateway refuses (a 5xx answer of SMTP, a 4xx of HTTP): failed at once, attempts left or not
             try await app.db.sql.raw("UPDATE message_sends SET next_attempt_at = \(bind: now.addingTimeInterval(-1))").run()
-            recorder.failing.withLockedValue { $0 = SMTPError(permanent: true, "550 mailbox unavailable") }
+            recorder.failing.withLockedValue { $0 = SendFailure(permanent: true, "550 mailbox unavailable") }
             let refused = try await Self.dispatcher(app, recorder, retry: thrice).round(on: app.db)
             #expect(refused.failed == 2 && refused.retrying == 0)
             let sends = try await MessageSend.query(on: app.db).all()
@@ -230,7 +230,7 @@ struct MessageChannelsTests {
             try await WebhookTests.withRelay(app, messages: MessageComposer(templates: app.messageTemplates)) { relay in
                 _ = try await relay.fanOut(on: app.db)
             }
-            recorder.failing.withLockedValue { $0 = SMTPError(permanent: false, "connection refused") }
+            recorder.failing.withLockedValue { $0 = SendFailure(permanent: false, "connection refused") }
             let once = try RetryPolicy(firstDelay: 1, factor: 1, maximumDelay: 1, attempts: 1, jitter: 0)
             #expect(try await Self.dispatcher(app, recorder, retry: once).round(on: app.db).failed == 1)
             // and nothing brings a failed send back
@@ -254,7 +254,7 @@ struct MessageChannelsTests {
             receiver.answerJSON { _ in "{\"id\":\"gw-77\"}" }
             let id = UUID()
             let accepted = try await gateway.send(to: "13800138000", text: "【一网通办】您的申请 ****000123 需要补正。", messageID: id)
-            #expect(accepted == SMSAccepted(reference: "gw-77", delivered: false))
+            #expect(accepted == SendAccepted(reference: "gw-77", delivered: false))
             let request = try #require(receiver.received.first)
             try WebhookSignature.verify(
                 id: request.id, timestamp: request.timestamp, signatures: request.signature, body: request.body, secrets: [key], now: Date()

@@ -128,9 +128,10 @@ public enum SMSText {
         value.count > keep ? "****" + value.suffix(keep) : value
     }
 
-    /// The message as sent: the platform's signature (required of Chinese SMS senders) first, the
-    /// text filled from the masked payload, and where the rest is.
-    public static func compose(_ text: String, inEnglish: Bool) -> String {
-        inEnglish ? "[Tongban] \(text) Sign in for the details." : "【一网通办】\(text)详情请登录一网通办查看。"
+    /// The message as sent (in Chinese, as the platform's SMS are): the platform's signature
+    /// (required of Chinese SMS senders) first, the text filled from the masked payload, and where
+    /// the rest is.
+    public static func compose(_ text: String) -> String {
+        "【一网通办】\(text)详情请登录一网通办查看。"
     }
 }

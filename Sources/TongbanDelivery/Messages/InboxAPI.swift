@@ -100,7 +100,7 @@ package struct InboxAPI {
     func updateSettings(req: Request) async throws -> SettingsDTO {
         let desk = MessageSettingsDesk(context: req.context)
         // who may change them is decided before the body is read
-        _ = try await desk.settings()
+        try desk.authorizeChange()
         let change = try req.content.decode(SettingsChange.self)
         var choices: [MessageKind: ChannelChoice] = [:]
         for (name, choice) in change.choices ?? [:] {

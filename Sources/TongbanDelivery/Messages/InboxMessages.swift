@@ -104,7 +104,7 @@ package struct MessageComposer: Sendable {
             let titleEn = MessageTemplates.fill(en.title, event.payload)
             let bodyEn = MessageTemplates.fill(en.body, event.payload)
             let link = MessageTemplates.fill(template.link, event.payload)
-            let sms = SMSText.compose(MessageTemplates.fill(zh.body, SMSText.masked(event.payload)), inEnglish: false)
+            let sms = SMSText.compose(MessageTemplates.fill(zh.body, SMSText.masked(event.payload)))
             let email = [bodyZh, titleEn + "\n" + bodyEn, baseURL + link].joined(separator: "\n\n")
             for account in accounts {
                 let message = UUID.timeOrdered(at: now)

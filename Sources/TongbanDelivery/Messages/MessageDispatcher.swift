@@ -62,8 +62,8 @@ package struct MessageDispatcher: Sendable {
 
     private struct Outcome {
         let due: Due
-        let accepted: SMSAccepted?
-        let error: SMTPError?
+        let accepted: SendAccepted?
+        let error: SendFailure?
     }
 
     /// 30 s, 1 min, 2 min, … up to an hour, 12 attempts: a relay down for the afternoon still
@@ -91,11 +91,11 @@ package struct MessageDispatcher: Sendable {
             sms = FileSMSGateway(path: String(smsRoute.dropFirst(5)))
         } else {
             guard let raw = settings.smsKey, let key = try? WebhookSecret(serialized: raw) else {
-                throw SMTPError(permanent: true, "TONGBAN_SMS_URL: a gateway needs TONGBAN_SMS_KEY")
+                throw SendFailure(permanent: true, "TONGBAN_SMS_URL: a gateway needs TONGBAN_SMS_KEY")
             }
             sms = HTTPSMSGateway(url: smsRoute, key: key, callback: settings.baseURL + "/api/v1/sms/receipts", group: app.eventLoopGroup)
         }
-        guard let from = EmailAddress(settings.mailFrom) else { throw SMTPError(permanent: true, "TONGBAN_MAIL_FROM: not an address") }
+        guard let from = EmailAddress(settings.mailFrom) else { throw SendFailure(permanent: true, "TONGBAN_MAIL_FROM: not an address") }
         return MessageDispatcher(
             settings: Settings(retry: standardRetry, from: from), email: email, sms: sms, keys: app.keys, clock: app.clock)
     }
@@ -152,22 +152,22 @@ package struct MessageDispatcher: Sendable {
         let channel = MessageChannel(rawValue: due.channel)
         let field = channel == .sms ? "mobile" : MessageContact.emailField
         guard let address = keys.decrypt(due.address_cipher, field: field) else {
-            return Outcome(due: due, accepted: nil, error: SMTPError(permanent: true, "the address cannot be read with this key ring"))
+            return Outcome(due: due, accepted: nil, error: SendFailure(permanent: true, "the address cannot be read with this key ring"))
         }
-        do throws(SMTPError) {
+        do throws(SendFailure) {
             switch channel {
             case .sms:
                 return Outcome(due: due, accepted: try await sms.send(to: address, text: due.text, messageID: due.id), error: nil)
             case .email:
-                guard let to = EmailAddress(address) else { throw SMTPError(permanent: true, "not an e-mail address") }
+                guard let to = EmailAddress(address) else { throw SendFailure(permanent: true, "not an e-mail address") }
                 let messageID = "<\(due.id.uuidString.lowercased())@\(settings.from.value.split(separator: "@").last ?? "tongban")>"
                 let message = MailMessage(
                     from: settings.from, fromName: settings.fromName, to: to, subject: due.subject, body: due.text, date: wallClock(),
                     messageID: messageID)
                 try await email.send(message)
-                return Outcome(due: due, accepted: SMSAccepted(reference: messageID, delivered: false), error: nil)
+                return Outcome(due: due, accepted: SendAccepted(reference: messageID, delivered: false), error: nil)
             case .inbox, nil:
-                throw SMTPError(permanent: true, "\(due.channel) is not sent")
+                throw SendFailure(permanent: true, "\(due.channel) is not sent")
             }
         } catch {
             return Outcome(due: due, accepted: nil, error: error)
@@ -193,7 +193,7 @@ package struct MessageDispatcher: Sendable {
                     round.sent += 1
                     continue
                 }
-                let error = outcome.error ?? SMTPError(permanent: false, "no answer")
+                let error = outcome.error ?? SendFailure(permanent: false, "no answer")
                 let attempts = outcome.due.attempts + 1
                 let wait = error.permanent ? nil : settings.retry.delay(afterFailures: attempts, using: &rng)
                 if let wait {

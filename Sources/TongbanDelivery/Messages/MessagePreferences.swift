@@ -67,6 +67,11 @@ package struct MessageSettingsDesk {
         return account
     }
 
+    /// Refuses a caller who may not change the settings (before anything they sent is read).
+    package func authorizeChange() throws {
+        _ = try owner(.edit)
+    }
+
     package func settings() async throws -> Settings {
         let account = try owner(.view)
         return try await read(account)

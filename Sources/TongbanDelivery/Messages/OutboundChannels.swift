@@ -5,9 +5,22 @@ import NIOCore
 import NIOHTTP1
 import TongbanCore
 
+/// Why a message did not go: a mail relay's or a gateway's refusal, or a broken conversation.
+/// `permanent` when it will never go as it is (SMTP 5xx, HTTP 4xx but 429: the address refused,
+/// the credentials wrong); otherwise worth another try.
+package struct SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    package let permanent: Bool
+    package let description: String
+
+    package init(permanent: Bool, _ description: String) {
+        self.permanent = permanent
+        self.description = description
+    }
+}
+
 /// Sends one e-mail. The dispatcher knows nothing of SMTP beyond this.
 package protocol EmailSender: Sendable {
-    func send(_ message: MailMessage) async throws(SMTPError)
+    func send(_ message: MailMessage) async throws(SendFailure)
 }
 
 extension SMTPClient: EmailSender {}
@@ -21,23 +34,23 @@ package struct FileEmailSender: EmailSender {
         self.folder = folder
     }
 
-    package func send(_ message: MailMessage) async throws(SMTPError) {
+    package func send(_ message: MailMessage) async throws(SendFailure) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let name = message.messageID.trimmingCharacters(in: CharacterSet(charactersIn: "<>")).replacingOccurrences(of: "@", with: "_")
             let path = (folder as NSString).appendingPathComponent(name + ".eml")
             try Data(message.rendered.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw SMTPError(permanent: false, "\(folder): \(error)")
+            throw SendFailure(permanent: false, "\(folder): \(error)")
         }
     }
 }
 
-/// What an SMS gateway said of a message handed to it.
-package struct SMSAccepted: Sendable, Equatable {
-    /// The gateway's own id, which its delivery receipts name.
+/// A message taken by its channel.
+package struct SendAccepted: Sendable, Equatable {
+    /// The channel's own id of it: the gateway's, which its receipts name; an e-mail's Message-ID.
     package let reference: String
-    /// Whether the gateway already knows it was delivered (a file sink does).
+    /// Whether the channel already knows it was delivered (a file sink does).
     package let delivered: Bool
 
     package init(reference: String, delivered: Bool) {
@@ -48,7 +61,7 @@ package struct SMSAccepted: Sendable, Equatable {
 
 /// Hands one SMS to a gateway.
 package protocol SMSGateway: Sendable {
-    func send(to mobile: String, text: String, messageID: UUID) async throws(SMTPError) -> SMSAccepted
+    func send(to mobile: String, text: String, messageID: UUID) async throws(SendFailure) -> SendAccepted
     func shutdown() async
 }
 
@@ -66,7 +79,7 @@ package final class FileSMSGateway: SMSGateway {
         self.path = path
     }
 
-    package func send(to mobile: String, text: String, messageID: UUID) async throws(SMTPError) -> SMSAccepted {
+    package func send(to mobile: String, text: String, messageID: UUID) async throws(SendFailure) -> SendAccepted {
         let line: [String: String] = ["id": messageID.uuidString.lowercased(), "to": mobile, "text": text]
         do {
             var data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
@@ -81,9 +94,9 @@ package final class FileSMSGateway: SMSGateway {
                 try handle.write(contentsOf: data)
             }
         } catch {
-            throw SMTPError(permanent: false, "\(path): \(error)")
+            throw SendFailure(permanent: false, "\(path): \(error)")
         }
-        return SMSAccepted(reference: "file-" + messageID.uuidString.lowercased(), delivered: true)
+        return SendAccepted(reference: "file-" + messageID.uuidString.lowercased(), delivered: true)
     }
 }
 
@@ -111,7 +124,7 @@ package final class HTTPSMSGateway: SMSGateway {
 
     private struct Answer: Decodable { let id: String }
 
-    package func send(to mobile: String, text: String, messageID: UUID) async throws(SMTPError) -> SMSAccepted {
+    package func send(to mobile: String, text: String, messageID: UUID) async throws(SendFailure) -> SendAccepted {
         let reference = messageID.uuidString.lowercased()
         let body: [String: String] = ["to": mobile, "text": text, "reference": reference, "callback": callback]
         do {
@@ -130,14 +143,14 @@ package final class HTTPSMSGateway: SMSGateway {
             let answer = try await response.body.collect(upTo: 64 * 1024)
             guard (200..<300).contains(response.status.code) else {
                 let permanent = (400..<500).contains(response.status.code) && response.status != .tooManyRequests
-                throw SMTPError(permanent: permanent, "SMS gateway: HTTP \(response.status.code)")
+                throw SendFailure(permanent: permanent, "SMS gateway: HTTP \(response.status.code)")
             }
             let decoded = try JSONDecoder().decode(Answer.self, from: Data(answer.readableBytesView))
-            return SMSAccepted(reference: decoded.id, delivered: false)
-        } catch let error as SMTPError {
+            return SendAccepted(reference: decoded.id, delivered: false)
+        } catch let error as SendFailure {
             throw error
         } catch {
-            throw SMTPError(permanent: false, "SMS gateway: \(error)")
+            throw SendFailure(permanent: false, "SMS gateway: \(error)")
         }
     }
 

@@ -32,33 +32,21 @@ package struct SMTPSettings: Sendable, Equatable {
     }
 
     /// The settings a `smtp://` or `smtps://` URL names, or why it names none.
-    package static func parse(_ raw: String, trustRoots: String?) -> Result<SMTPSettings, SMTPError> {
+    package static func parse(_ raw: String, trustRoots: String?) -> Result<SMTPSettings, SendFailure> {
         guard let url = URLComponents(string: raw), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            return .failure(SMTPError(permanent: true, "not a URL like smtp://user:password@host:587"))
+            return .failure(SendFailure(permanent: true, "not a URL like smtp://user:password@host:587"))
         }
         let security: Security
         switch scheme {
         case "smtp": security = .startTLS
         case "smtps": security = .implicitTLS
-        default: return .failure(SMTPError(permanent: true, "\(scheme): only smtp (STARTTLS) and smtps (TLS) are spoken"))
+        default: return .failure(SendFailure(permanent: true, "\(scheme): only smtp (STARTTLS) and smtps (TLS) are spoken"))
         }
         let port = url.port ?? (security == .implicitTLS ? 465 : 587)
         return .success(
             SMTPSettings(
                 host: host, port: port, security: security, username: url.user?.removingPercentEncoding,
                 password: url.password?.removingPercentEncoding, trustRoots: trustRoots))
-    }
-}
-
-/// A relay's refusal or a broken conversation. `permanent` for a 5xx answer (the message will
-/// never go as it is: the address is refused, the credentials wrong); otherwise worth another try.
-package struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
-    package let permanent: Bool
-    package let description: String
-
-    package init(permanent: Bool, _ description: String) {
-        self.permanent = permanent
-        self.description = description
     }
 }
 
@@ -74,13 +62,13 @@ package struct SMTPClient: Sendable {
         self.group = group
     }
 
-    package func send(_ message: MailMessage) async throws(SMTPError) {
+    package func send(_ message: MailMessage) async throws(SendFailure) {
         do {
             try await converse(message)
-        } catch let error as SMTPError {
+        } catch let error as SendFailure {
             throw error
         } catch {
-            throw SMTPError(permanent: false, "\(settings.host):\(settings.port): \(error)")
+            throw SendFailure(permanent: false, "\(settings.host):\(settings.port): \(error)")
         }
     }
 
@@ -116,23 +104,25 @@ package struct SMTPClient: Sendable {
         }
         var replies = stream.makeAsyncIterator()
         func next() async throws -> SMTPReply {
-            guard let reply = try await replies.next() else { throw SMTPError(permanent: false, "the relay closed the connection") }
+            guard let reply = try await replies.next() else { throw SendFailure(permanent: false, "the relay closed the connection") }
             return reply
         }
         func command(_ line: String, expect: Set<Int>, shown: String? = nil) async throws -> SMTPReply {
             try await channel.writeAndFlush(ByteBuffer(string: line + "\r\n")).get()
             let reply = try await next()
             guard expect.contains(reply.code) else {
-                throw SMTPError(permanent: reply.code >= 500, "\(shown ?? line): \(reply.code) \(reply.text)")
+                throw SendFailure(permanent: reply.code >= 500, "\(shown ?? line): \(reply.code) \(reply.text)")
             }
             return reply
         }
         let greeting = try await next()
-        guard greeting.code == 220 else { throw SMTPError(permanent: greeting.code >= 500, "greeting: \(greeting.code) \(greeting.text)") }
+        guard greeting.code == 220 else {
+            throw SendFailure(permanent: greeting.code >= 500, "greeting: \(greeting.code) \(greeting.text)")
+        }
         var capabilities = try await command("EHLO \(settings.heloName)", expect: [250]).lines
         if !implicitTLS {
             guard capabilities.contains(where: { $0.uppercased() == "STARTTLS" }) else {
-                throw SMTPError(permanent: true, "the relay does not offer STARTTLS; nothing is sent unencrypted")
+                throw SendFailure(permanent: true, "the relay does not offer STARTTLS; nothing is sent unencrypted")
             }
             _ = try await command("STARTTLS", expect: [220])
             try await channel.pipeline.addHandler(try tlsHandler(), position: .first).get()
@@ -165,7 +155,7 @@ package struct SMTPClient: Sendable {
             _ = try await command(Data(username.utf8).base64EncodedString(), [334], "the user name")
             _ = try await command(Data(password.utf8).base64EncodedString(), [235], "the password")
         } else {
-            throw SMTPError(permanent: true, "the relay offers neither AUTH PLAIN nor AUTH LOGIN")
+            throw SendFailure(permanent: true, "the relay offers neither AUTH PLAIN nor AUTH LOGIN")
         }
     }
 }
@@ -203,7 +193,7 @@ final class SMTPReplyReader: ChannelInboundHandler, @unchecked Sendable {
 
     private func take(_ line: String) {
         guard line.count >= 3, let code = Int(line.prefix(3)) else {
-            continuation.finish(throwing: SMTPError(permanent: false, "not an SMTP reply: \(line.prefix(80))"))
+            continuation.finish(throwing: SendFailure(permanent: false, "not an SMTP reply: \(line.prefix(80))"))
             return
         }
         let separator = line.dropFirst(3).first

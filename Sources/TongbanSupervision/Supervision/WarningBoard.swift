@@ -19,6 +19,10 @@ package enum WarningBoard {
         package var complaints: Int
         /// 审管衔接 handoffs not signed for in time.
         package var handoffs: Int
+
+        static func empty(_ department: String) -> Count {
+            Count(department: department, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+        }
     }
     package struct CaseLine: Content {
         package let applicationID: UUID
@@ -136,28 +140,28 @@ package enum WarningBoard {
         for g in grouped {
             var count =
                 counts[g.department_name]
-                ?? Count(department: g.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+                ?? Count.empty(g.department_name)
             if g.warning == "red" { count.red += g.n } else { count.yellow += g.n }
             counts[g.department_name] = count
         }
         for f in followUps {
             counts[
                 f.department_name,
-                default: Count(department: f.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+                default: Count.empty(f.department_name)
             ]
             .followUps += 1
         }
         for c in complaints {
             counts[
                 c.department_name,
-                default: Count(department: c.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+                default: Count.empty(c.department_name)
             ]
             .complaints += 1
         }
         for h in handoffs {
             counts[
                 h.department_name,
-                default: Count(department: h.department_name, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+                default: Count.empty(h.department_name)
             ]
             .handoffs += 1
         }
