@@ -116,9 +116,7 @@ struct HandoffTests {
             #expect(!afterSigning.late.contains { $0.kind == "handoff" })
 
             // who was told: the department's reviewer of each step, the supervisors of the escalation
-            try await WebhookTests.withRelay(app, messages: MessageComposer(templates: app.messageTemplates)) { relay in
-                _ = try await relay.fanOut(on: app.db)
-            }
+            try await WebhookTests.writeMessages(app)
             let amrID = try await app.accountID(login: "reviewer.amr")
             let supervisorID = try await app.accountID(login: "supervisor")
             let healthID = try await app.accountID(login: "reviewer.health")

@@ -143,11 +143,7 @@ struct MessageChannelsTests {
             )
             .create(on: app.db)
 
-            let composer = MessageComposer(templates: app.messageTemplates, baseURL: "https://tongban.example")
-            try await WebhookTests.withRelay(app, messages: composer) { relay in
-                let fanned = try await relay.fanOut(on: app.db)
-                #expect(fanned.messages == 2)
-            }
+            #expect(try await WebhookTests.writeMessages(app, baseURL: "https://tongban.example") == 2)
             let queued = try await MessageSend.query(on: app.db).filter(\.$accountID == personID).all()
             #expect(Set(queued.map { "\($0.channel)" }) == ["sms", "email"])
             #expect(queued.count == 2 && queued.allSatisfy { $0.sendStatus == .queued })
@@ -201,9 +197,7 @@ struct MessageChannelsTests {
                 )
                 .create(on: app.db)
             }
-            try await WebhookTests.withRelay(app, messages: MessageComposer(templates: app.messageTemplates)) { relay in
-                _ = try await relay.fanOut(on: app.db)
-            }
+            try await WebhookTests.writeMessages(app)
             let recorder = Recorder()
             recorder.failing.withLockedValue { $0 = SendFailure(permanent: false, "connection refused") }
             let thrice = try RetryPolicy(firstDelay: 600, factor: 1, maximumDelay: 600, attempts: 3, jitter: 0)
@@ -227,9 +221,7 @@ struct MessageChannelsTests {
                 .appointmentBooked, subject: booking["appointment"]!, payload: booking, audience: EventAudience(), at: now
             )
             .create(on: app.db)
-            try await WebhookTests.withRelay(app, messages: MessageComposer(templates: app.messageTemplates)) { relay in
-                _ = try await relay.fanOut(on: app.db)
-            }
+            try await WebhookTests.writeMessages(app)
             recorder.failing.withLockedValue { $0 = SendFailure(permanent: false, "connection refused") }
             let once = try RetryPolicy(firstDelay: 1, factor: 1, maximumDelay: 1, attempts: 1, jitter: 0)
             #expect(try await Self.dispatcher(app, recorder, retry: once).round(on: app.db).failed == 1)

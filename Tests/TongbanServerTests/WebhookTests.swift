@@ -54,12 +54,11 @@ struct WebhookTests {
 
     /// A relay with a real HTTP client for the body, the client closed however the body ends.
     static func withRelay(
-        _ app: Application, retry: RetryPolicy = .standard, messages: MessageComposer? = nil, _ body: (OutboxRelay) async throws -> Void
+        _ app: Application, retry: RetryPolicy = .standard, _ body: (OutboxRelay) async throws -> Void
     ) async throws {
         let sender = HTTPWebhookSender(rules: .init(allowLoopback: true), group: app.eventLoopGroup)
         let relay = OutboxRelay(
-            settings: .init(retry: retry, timeout: 5), sender: sender, keys: app.keys, clock: app.clock, logger: app.logger,
-            messages: messages)
+            settings: .init(retry: retry, timeout: 5), sender: sender, keys: app.keys, clock: app.clock, logger: app.logger)
         do {
             try await body(relay)
         } catch {
@@ -67,6 +66,18 @@ struct WebhookTests {
             throw error
         }
         await sender.shutdown()
+    }
+
+    /// The inbox's rounds until every event has its messages: how many messages were written.
+    @discardableResult
+    static func writeMessages(_ app: Application, baseURL: String = "") async throws -> Int {
+        let inbox = InboxRelay(composer: MessageComposer(templates: app.messageTemplates, baseURL: baseURL), clock: app.clock)
+        var written = 0
+        while true {
+            let round = try await inbox.round(on: app.db)
+            guard round.events > 0 else { return written }
+            written += round.messages
+        }
     }
 
     /// Rounds until every event is handed on and no delivery is still to be made (or `until` holds).

@@ -64,7 +64,7 @@ package struct CreateInbox: AsyncMigration {
     }
 }
 
-/// Turns outbox events into inbox messages, in the relay's fan-out transaction: for each event
+/// Turns outbox events into inbox messages, in the inbox relay's transaction: for each event
 /// with a template, its recipients found (the applicant by application number, the holder by
 /// licence, the sender by complaint, the account named, or the department's staff in the
 /// template's roles) and one message each, in both languages.
@@ -86,26 +86,28 @@ package struct MessageComposer: Sendable {
         package let createdAt: Date
     }
 
-    /// The messages for these events, added to `rows`, each also queued for e-mail and SMS as
-    /// its recipient chose for its kind; how many messages.
-    package func compose(_ events: [Event], into rows: inout InsertBatch, on db: any Database, now: Date) async throws -> Int {
+    /// Writes the messages for these events, each also queued for e-mail and SMS as its
+    /// recipient chose for its kind; how many messages.
+    package func compose(_ events: [Event], on db: any Database, now: Date) async throws -> Int {
         let due = events.flatMap { event in (templates.byTopic[event.topic] ?? []).map { (event, $0) } }
         guard !due.isEmpty else { return 0 }
         let addressed = try await recipients(of: due, on: db)
         let everyone = Set(addressed.flatMap(\.accounts))
         let channels = try await ChannelBook.load(for: everyone, on: db)
+        var rows = InsertBatch()
         var count = 0
-        for (event, template, accounts) in addressed {
+        for (event, template, accounts) in addressed where !accounts.isEmpty {
             let visible = template.sendAt.flatMap { event.payload[$0] }.flatMap { try? Date.ISO8601FormatStyle().parse($0) } ?? now
             let zh = template.words[.zhCN]!
             let en = template.words[.en]!
-            let titleZh = MessageTemplates.fill(zh.title, event.payload)
-            let bodyZh = MessageTemplates.fill(zh.body, event.payload)
-            let titleEn = MessageTemplates.fill(en.title, event.payload)
-            let bodyEn = MessageTemplates.fill(en.body, event.payload)
-            let link = MessageTemplates.fill(template.link, event.payload)
-            let sms = SMSText.compose(MessageTemplates.fill(zh.body, SMSText.masked(event.payload)))
-            let email = [bodyZh, titleEn + "\n" + bodyEn, baseURL + link].joined(separator: "\n\n")
+            let titleZh = Placeholders.fill(zh.title, event.payload)
+            let bodyZh = Placeholders.fill(zh.body, event.payload)
+            let titleEn = Placeholders.fill(en.title, event.payload)
+            let bodyEn = Placeholders.fill(en.body, event.payload)
+            let link = Placeholders.fill(template.link, event.payload)
+            // the texts of e-mail and SMS are made only when someone is to get one
+            lazy var sms = SMSText.compose(Placeholders.fill(zh.body, SMSText.masked(event.payload)))
+            lazy var email = [bodyZh, titleEn + "\n" + bodyEn, baseURL + link].joined(separator: "\n\n")
             for account in accounts {
                 let message = UUID.timeOrdered(at: now)
                 rows.add(
@@ -126,8 +128,13 @@ package struct MessageComposer: Sendable {
                         ])
                 }
                 count += 1
+                if rows.bindCount > 20_000 {
+                    try await rows.run(on: db)
+                    rows = InsertBatch()
+                }
             }
         }
+        try await rows.run(on: db)
         return count
     }
 

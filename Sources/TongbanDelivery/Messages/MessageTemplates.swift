@@ -131,10 +131,4 @@ package struct MessageTemplates: Sendable {
         return found
     }
 
-    /// The text with each `{name}` replaced by the payload's value.
-    package static func fill(_ text: String, _ payload: [String: String]) -> String {
-        var filled = text
-        for (name, value) in payload { filled = filled.replacingOccurrences(of: "{\(name)}", with: value) }
-        return filled
-    }
 }

@@ -9,7 +9,7 @@ import TongbanPlatform
 import Vapor
 
 /// Reads the outbox and delivers it: each event becomes one delivery per active subscription it
-/// reaches and one inbox message per person its template names (fan-out, `MessageComposer`), due deliveries are claimed in batches, sent concurrently, and their
+/// reaches (fan-out, `OutboxCursor.webhooks`), due deliveries are claimed in batches, sent concurrently, and their
 /// outcomes written back in one transaction. Several processes on one PostgreSQL share the work:
 /// fan-out runs in one of them at a time (an advisory lock) so deliveries are made in event
 /// order, and claims skip rows another process holds (`FOR UPDATE SKIP LOCKED`). On SQLite the
@@ -23,7 +23,7 @@ package final class OutboxRelay: Sendable {
         package var retry: RetryPolicy
         package var timeout: TimeInterval
         /// Events read per fan-out, deliveries claimed per round.
-        package var batch: Int = 1_000
+        package var batch: Int = 500
         /// Deliveries in flight at once.
         package var concurrency: Int = 256
 
@@ -41,14 +41,14 @@ package final class OutboxRelay: Sendable {
     package struct Round: Sendable, Equatable {
         package var eventsFannedOut = 0
         package var deliveriesMade = 0
-        package var messagesWritten = 0
+        package var claimed = 0
         package var attempted = 0
         package var delivered = 0
         package var failed = 0
         package var dead = 0
         package var subscriptionsDisabled = 0
 
-        package var didWork: Bool { eventsFannedOut > 0 || attempted > 0 }
+        package var didWork: Bool { eventsFannedOut > 0 || claimed > 0 || attempted > 0 }
 
         package init() {}
     }
@@ -62,15 +62,12 @@ package final class OutboxRelay: Sendable {
     /// real time, whatever instant the platform clock is set to in a demonstration.
     private let wallClock: @Sendable () -> Date
     let logger: Logger
-    /// Writes the inbox messages of the events handed on (none without templates).
-    private let messages: MessageComposer?
     private let secrets = NIOLockedValueBox<[UUID: (version: Int, secrets: [WebhookSecret], until: Date?)]>([:])
 
     package init(
         settings: Settings, sender: any WebhookSender, keys: KeyRing, clock: PlatformClock, logger: Logger,
-        messages: MessageComposer? = nil, wallClock: @escaping @Sendable () -> Date = { Date() }
+        wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.messages = messages
         self.settings = settings
         self.sender = sender
         self.keys = keys
@@ -80,67 +77,70 @@ package final class OutboxRelay: Sendable {
         self.logger = logger
     }
 
-    /// Fan-out, then one batch of due deliveries.
+    /// Fan-out, then one batch of due deliveries, sent and their outcomes written.
     package func round(on db: any Database) async throws -> Round {
         var round = Round()
         let fanned = try await fanOut(on: db)
         round.eventsFannedOut = fanned.events
         round.deliveriesMade = fanned.deliveries
-        round.messagesWritten = fanned.messages
         let claimed = try await claim(on: db)
+        round.claimed = claimed.count
         guard !claimed.isEmpty else { return round }
         let answers = await attempt(claimed)
         try await record(answers, on: db, into: &round)
         return round
     }
 
-    // MARK: fan-out
+    /// A claimed batch being sent.
+    package typealias InFlight = Task<[Attempted], Never>
 
-    private struct PendingEvent: Decodable {
-        let id: UUID
-        let topic: String
-        let subject: String
-        let payload: String
-        let created_at: Date
-        let departments: String?
-        let region_code: String?
+    /// A round as the serving loop makes it, the database's work overlapping the network's:
+    /// fan-out and the next claim while `previous` is still being sent, the new batch sent off,
+    /// then `previous`'s outcomes written. Order per subject holds as in `round`: a batch's
+    /// deliveries stay `delivering` until their outcomes are written, so no later event of their
+    /// subjects is claimed beside them. Returns the round and the batch now in flight, for the
+    /// next call (or `finish`). Should writing `previous`'s outcomes fail, the batch in flight is
+    /// claimed again when its lease ends, as after a crash (at least once, the same `webhook-id`).
+    package func round(on db: any Database, after previous: InFlight?) async throws -> (round: Round, inFlight: InFlight?) {
+        var round = Round()
+        var next: InFlight?
+        var failure: (any Error)?
+        do {
+            let fanned = try await fanOut(on: db)
+            round.eventsFannedOut = fanned.events
+            round.deliveriesMade = fanned.deliveries
+            let claimed = try await claim(on: db)
+            round.claimed = claimed.count
+            if !claimed.isEmpty { next = Task { await self.attempt(claimed) } }
+        } catch {
+            // the batch already sent is still written down before the error is reported
+            failure = error
+        }
+        if let previous { try await record(await previous.value, on: db, into: &round) }
+        if let failure { throw failure }
+        return (round, next)
     }
 
-    /// The events not yet handed on, oldest first, each copied to the subscriptions it reaches and
-    /// to the inboxes its template names; then marked handed on. Returns the events read, the
-    /// deliveries made and the messages written.
-    package func fanOut(on db: any Database) async throws -> (events: Int, deliveries: Int, messages: Int) {
-        let batch = settings.batch
-        return try await db.write { tx in
-            let postgres = tx.isPostgres
-            if postgres {
-                // one fan-out at a time across processes, so deliveries follow the events' order
-                // (one lock per schema: deployments sharing a database in schemas of their own do not wait on each other)
-                let locked = try await tx.sql.raw(
-                    "SELECT pg_try_advisory_xact_lock(hashtext('tongban outbox fan-out ' || current_schema())) AS locked"
-                )
-                .first(decoding: Locked.self)
-                guard locked?.locked == true else { return (0, 0, 0) }
-            }
-            let events = try await tx.sql.raw(
-                """
-                SELECT id, topic, subject, payload, created_at, departments, region_code FROM outbox_events
-                WHERE delivered_at IS NULL ORDER BY id LIMIT \(bind: batch)
-                """
-            ).all(decoding: PendingEvent.self)
-            guard !events.isEmpty else { return (0, 0, 0) }
+    /// Writes down the outcomes of the batch last in flight (when the loop stops).
+    package func finish(_ inFlight: InFlight?, on db: any Database) async throws -> Round {
+        var round = Round()
+        if let inFlight { try await record(await inFlight.value, on: db, into: &round) }
+        return round
+    }
+
+    // MARK: fan-out
+
+    /// The events not yet handed on, oldest first, each copied to the subscriptions it reaches;
+    /// then marked handed on. Returns the events read and the deliveries made.
+    package func fanOut(on db: any Database) async throws -> (events: Int, deliveries: Int) {
+        let now = clock.now()
+        let taken = try await OutboxCursor.webhooks.advance(on: db, limit: settings.batch, now: now, payloads: false) { events, tx in
             let subscriptions = try await WebhookSubscription.query(on: tx).filter(\.$state == .active).all()
-            let now = self.clock.now()
             var rows = InsertBatch()
             var made = 0
-            var composed: [MessageComposer.Event] = []
             for event in events {
                 guard let topic = EventTopic.byName[event.topic] else { continue }
-                let audience = OutboxEvent.audience(departments: event.departments, regionCode: event.region_code)
-                composed.append(
-                    MessageComposer.Event(
-                        id: event.id, topic: event.topic, payload: StoredJSON.stringMap(event.payload), audience: audience,
-                        createdAt: event.created_at))
+                let audience = event.audience
                 for subscription in subscriptions where Self.reaches(subscription, topic: topic, audience: audience) {
                     rows.add(
                         WebhookDelivery.schema,
@@ -157,15 +157,11 @@ package final class OutboxRelay: Sendable {
                     }
                 }
             }
-            let written = try await self.messages?.compose(composed, into: &rows, on: tx, now: now) ?? 0
             try await rows.run(on: tx)
-            let ids = SQLList(events.map { SQLBind($0.id) })
-            try await tx.sql.raw("UPDATE outbox_events SET delivered_at = \(bind: now) WHERE id IN (\(ids))").run()
-            return (events.count, made, written)
+            return made
         }
+        return (taken?.events ?? 0, taken?.result ?? 0)
     }
-
-    private struct Locked: Decodable { let locked: Bool }
 
     /// Whether an event of `topic` concerning `audience` goes to the subscription.
     package static func reaches(_ subscription: WebhookSubscription, topic: EventTopic, audience: EventAudience) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import TongbanCore
 import Vapor
 
 /// The languages of the interface; zh-CN first.
@@ -40,11 +41,7 @@ package struct Localizer: Sendable {
 
     /// The message for `key` with `{name}` placeholders filled in; falls back to zh-CN, then the key.
     package func text(_ key: String, _ language: Language, _ arguments: [String: String] = [:]) -> String {
-        var message = tables[language]?[key] ?? tables[.zhCN]?[key] ?? key
-        for (name, value) in arguments {
-            message = message.replacingOccurrences(of: "{\(name)}", with: value)
-        }
-        return message
+        Placeholders.fill(tables[language]?[key] ?? tables[.zhCN]?[key] ?? key, arguments)
     }
 
     /// The table for templates: Leaf reads `page.t.home_title`, so dots and dashes become `_`.

@@ -57,5 +57,7 @@ extension Migrations {
         add(CreateMessageChannels())
         // 21. 审管衔接: approvals handed to the departments that supervise them, signed for
         add(CreateHandoffs())
+        // 22. the inbox reads the outbox with a cursor of its own, so webhooks never wait for messages
+        add(AddInboxCursor())
     }
 }
