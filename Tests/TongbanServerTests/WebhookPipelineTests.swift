@@ -81,7 +81,7 @@ struct WebhookPipelineTests {
 }
 
 /// A seeded generator (xorshift64), so the generated backlogs are the same on every run.
-private struct Xorshift: RandomNumberGenerator {
+struct Xorshift: RandomNumberGenerator {
     var state: UInt64
 
     mutating func next() -> UInt64 {

@@ -45,8 +45,11 @@ package struct ApplicationSubmission {
         }
 
         let target = try await ApplicationTarget.resolve(body, parts: parts, on: db)
-        try context.authorize(.create, .application(applicantID: applicantID, regionCode: target.regionCode))
+        let resource = Resource.application(applicantID: applicantID, regionCode: target.regionCode)
+        try context.authorize(.create, resource)
         let submit = body.submit ?? true
+        // a draft at any level; sent for review only in a proven name (实名认证 Level 2)
+        if submit { try context.authorize(.submit, resource) }
         let today = context.today
         let fields =
             submit
@@ -68,6 +71,10 @@ package struct ApplicationSubmission {
             if onBehalf && !(body.applicantPresent ?? false) {
                 throw TongbanError.invalid(field: "commitment", "application.commitmentNeedsApplicant")
             }
+        }
+        if body.licenses?.isEmpty == false, !onBehalf {
+            // the holder's licences are read only by a proven holder
+            try context.authorize(.reuse, .holderRecords(holderID: applicantID))
         }
         let offered = try await LicenseUse.resolve(
             body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
@@ -118,6 +125,7 @@ package struct ApplicationSubmission {
         if onBehalf {
             try context.authorize(.handle, resource)
         }
+        try context.authorize(.submit, resource)
         guard application.status == .draft else {
             throw TongbanError.conflict("application.notDraft", ["state": application.status.rawValue])
         }
@@ -160,6 +168,10 @@ package struct ApplicationSubmission {
     /// materials and of a kind taken, and the e-licences offered. Every problem is named at once.
     package func checkBeforeKeeping(_ body: ApplyBody, files: [String: (data: ByteBuffer, contentType: HTTPMediaType?)]) async throws {
         let target = try await ApplicationTarget.resolve(body, parts: parts, on: context.db)
+        if let caller = context.account, caller.kind != .staff {
+            // said first, and before any file is kept: the form cannot be sent in an unproven name
+            try context.authorize(.submit, .application(applicantID: try caller.requireID(), regionCode: target.regionCode))
+        }
         var problems = FieldErrors()
         if case let .failure(formProblems) = FormCheck.check(body.form ?? [:], against: target.form, today: context.today) {
             for problem in formProblems.errors { problems.add(problem) }

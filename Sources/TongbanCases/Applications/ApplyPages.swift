@@ -77,6 +77,9 @@ package struct ApplyPages {
         package let commitmentChecked: Bool
         package let commitmentError: String?
         package let summary: String?
+        /// The applicant's identity is not proven: they are told what it takes to submit.
+        package let assuranceNeeded: Bool
+        package let assuranceNotice: String
     }
 
     /// The target named by the query or the form: `item`, or `bundle` with the questionnaire's
@@ -129,8 +132,12 @@ package struct ApplyPages {
                 note: m.tolerable ? req.t("apply.tolerable") : (m.required ? "" : req.t("apply.optional")),
                 error: shown.fields["materials.\(m.key)"])
         }
-        let choices = try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
-        let fetched = DataFetch.materials(target, resources: req.application.dataResources)
+        // an applicant whose identity is not proven drafts nothing binding and is offered nothing the government holds
+        let applicant = req.currentActor.flatMap { $0.kind == .staff ? nil : $0 }
+        let unproven = applicant.map { !Policy.decide($0, .reuse, .holderRecords(holderID: $0.accountID)).isAllowed } ?? false
+        let choices =
+            unproven ? [] : try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
+        let fetched = unproven ? [] : DataFetch.materials(target, resources: req.application.dataResources)
         let signer = req.currentAccount.map { $0.kind == .staff ? req.t("apply.theApplicant") : $0.displayName } ?? ""
         let commitments = target.items.map(\.item).filter(\.commitmentAllowed).map { SignedCommitment.text(for: $0, applicant: signer) }
         let dataLines = fetched.map { m, r in
@@ -149,9 +156,10 @@ package struct ApplyPages {
             dataConsentLabel: req.t("apply.dataConsent", ["resources": needConsent.joined(separator: "、")]),
             dataConsentChecked: values["dataConsent"] != nil,
             commitments: commitments, hasCommitments: !commitments.isEmpty, commitmentChecked: values["commitment"] != nil,
-            commitmentError: shown.fields["commitment"], summary: shown.summary)
+            commitmentError: shown.fields["commitment"], summary: shown.summary,
+            assuranceNeeded: unproven, assuranceNotice: req.t("apply.assuranceNeeded"))
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
-        if failure != nil { response.status = .unprocessableEntity }
+        if failure != nil { response.status = shown.status }
         return response
     }
 
@@ -227,7 +235,7 @@ package struct ApplyPages {
             body.submit = true
             let submitted = try await submission.apply(body, idempotencyKey: nil, uploads: uploads).application
             return req.redirect(to: "/applications/\(try submitted.requireID())?done=submitted")
-        } catch let error as TongbanError where error.status == .unprocessableEntity {
+        } catch let error as TongbanError where error.status == .unprocessableEntity || error.code == DenyReason.assuranceTooLow.rawValue {
             return try await render(req, values: values, failure: error)
         }
     }

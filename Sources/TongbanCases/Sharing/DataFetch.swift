@@ -70,7 +70,10 @@ package enum DataFetch {
         purpose: String, parts: ApplyingParts, context: UseCaseContext
     ) async throws -> [MaterialReuse] {
         let wanted = materials(target, resources: parts.dataResources)
-        guard !wanted.isEmpty else { return [] }
+        // nothing the government holds is fetched for an identity that is not proven (实名认证)
+        guard !wanted.isEmpty, let holder = try? applicant.actor,
+            Policy.decide(holder, .reuse, .holderRecords(holderID: holder.accountID)).isAllowed
+        else { return [] }
         let db = context.db
         let now = context.now
         var reuses: [MaterialReuse] = []

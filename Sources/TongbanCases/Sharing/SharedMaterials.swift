@@ -48,7 +48,8 @@ package struct SharedMaterials {
         guard !reuses.isEmpty else { return [] }
         let actor = context.actor
         let db = context.db
-        let holder = Policy.decide(actor, .view, .holderRecords(holderID: application.applicantID)).isAllowed
+        // the subject sees what is held about them once their identity is proven (实名认证)
+        let holder = Policy.decide(actor, .reuse, .holderRecords(holderID: application.applicantID)).isAllowed
         let now = context.now
         // the cases this viewer reviews
         let reviewable = Set(

@@ -7,9 +7,11 @@ extension Policy {
         let staff = actor.kind == .staff
         switch resource {
         case let .holderRecords(holderID):
-            guard [.view, .create].contains(action) else { return .deny(.notApplicable) }
+            guard [.view, .create, .reuse].contains(action) else { return .deny(.notApplicable) }
             guard !staff else { return .deny(.notOwner) }
-            return actor.accountID == holderID ? .allow : .deny(.notOwner)
+            guard actor.accountID == holderID else { return .deny(.notOwner) }
+            // what the government holds about the subject opens only to a proven identity
+            return action == .reuse && actor.assurance < .binding ? .deny(.assuranceTooLow) : .allow
 
         case let .complaint(senderID, region, department):
             let ownDepartment = staff && department != nil && department == actor.departmentID

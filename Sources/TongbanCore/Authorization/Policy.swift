@@ -8,13 +8,19 @@ public struct Actor: Sendable, Equatable {
     public let roles: Set<Role>
     public let departmentID: UUID?
     public let regionCode: RegionCode?
+    /// How far the account's identity is proven (staff: in person, by their administrator).
+    public let assurance: AssuranceLevel
 
-    public init(accountID: UUID, kind: AccountKind, roles: Set<Role> = [], departmentID: UUID? = nil, regionCode: RegionCode? = nil) {
+    public init(
+        accountID: UUID, kind: AccountKind, roles: Set<Role> = [], departmentID: UUID? = nil, regionCode: RegionCode? = nil,
+        assurance: AssuranceLevel = .registered
+    ) {
         self.accountID = accountID
         self.kind = kind
         self.roles = kind == .staff ? roles : []
         self.departmentID = departmentID
         self.regionCode = regionCode
+        self.assurance = kind == .staff ? .verifiedInPerson : assurance
     }
 
     /// Only the policy asks which roles an actor has: no handler decides by role itself.
@@ -91,6 +97,11 @@ public enum Action: String, Sendable, CaseIterable {
     case review
     /// Reading the figures of a hall or department: waits, staffing, rates.
     case supervise
+    /// Submitting in the subject's name: what binds them (an application sent for review).
+    case submit
+    /// Reading, showing or reusing what the government holds about the subject: shared data,
+    /// e-licences, prefilled answers.
+    case reuse
 }
 
 /// Why an action was refused; the raw value is the message key.
@@ -101,6 +112,8 @@ public enum DenyReason: String, Error, Sendable, Equatable {
     case outsideJurisdiction = "auth.outsideJurisdiction"
     case ownAccount = "auth.ownAccount"
     case notApplicable = "auth.notApplicable"
+    /// The account's identity is not proven far enough (实名认证).
+    case assuranceTooLow = "auth.assuranceTooLow"
 }
 
 public enum Decision: Sendable, Equatable {
@@ -117,6 +130,7 @@ public enum Decision: Sendable, Equatable {
 /// |---------------------|-------------------------------------------------------------------------|
 /// | region, department  | anyone may view                                                         |
 /// | own account         | view, viewPersonalData, changePassword                                  |
+/// | application         | its applicant: create (a draft), view; submit once Level 2 (实名认证); window clerk of the region: create, submit, handle |
 /// | person / enterprise | window clerk: view and viewPersonalData (serving them at the window)    |
 /// | staff account       | system admin of a region containing it: view, create, changeRoles, disable (not on themselves); supervisor of the region: view |
 /// | account directory   | system admin, supervisor: list (staff of their region)                  |
@@ -125,7 +139,7 @@ public enum Decision: Sendable, Equatable {
 /// | catalog entry       | anyone may view what is published; catalog admin of a region containing it: edit, publish, retire (and view drafts) |
 /// | hall                | anyone may view (hours, queue, display); window clerk of a region containing it: handle (staff a window, call, serve); window clerk or supervisor there: supervise (figures, staffing) |
 /// | figures             | supervisor of a region containing it: supervise (any department); other staff there: supervise their own department's (the public page needs no permission: it holds no personal data) |
-/// | holder records      | the person or enterprise themselves: view, create                      |
+/// | holder records      | the person or enterprise themselves: view, create; reuse (shared data, licences, prefill) once Level 2 |
 /// | complaint           | its sender: view; the answering department's staff: view, handle (answer); supervisor of a region containing it: view, supervise |
 /// | follow-up           | the department's staff: view, handle; supervisor of a region containing it: view, supervise |
 /// | data sharing        | data admin or reviewer of the department: view, list, create (ask for a grant); data admin: edit (client systems) |
@@ -155,9 +169,10 @@ public enum Policy {
         case let .application(applicantID, region, departments):
             let own = actor.accountID == applicantID && actor.kind != .staff
             switch action {
-            case .create:
-                // the applicant, or a window clerk entering it for them (帮办)
-                if own { return .allow }
+            case .create, .submit:
+                // the applicant (a draft at any level, submitted once their identity is proven), or a
+                // window clerk entering it for them (帮办)
+                if own { return action == .submit && actor.assurance < .binding ? .deny(.assuranceTooLow) : .allow }
                 guard actor.has(.windowClerk) else { return .deny(.notOwner) }
                 return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
             case .view:

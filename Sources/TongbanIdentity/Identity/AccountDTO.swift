@@ -18,6 +18,8 @@ package struct AccountDTO: Content {
     package let creditCode: String?
     package let legalRepresentative: String?
     package let personalDataVisible: Bool
+    /// 实名认证: 1 registered, 2 verified remotely, 3 verified in person.
+    package let assuranceLevel: Int
     package let version: Int
 }
 
@@ -30,7 +32,8 @@ extension Account {
             departmentID: $department.id, regionCode: regionCode,
             identityNumber: idNumber.map { reveal ? $0 : Masking.identityNumber($0) },
             mobile: mobile.map { reveal ? $0 : Masking.mobile($0) },
-            creditCode: creditCode, legalRepresentative: legalRepresentative, personalDataVisible: reveal, version: version)
+            creditCode: creditCode, legalRepresentative: legalRepresentative, personalDataVisible: reveal,
+            assuranceLevel: assurance.rawValue, version: version)
     }
 
     package var holdsPersonalData: Bool { idNumberCipher != nil || mobileCipher != nil }

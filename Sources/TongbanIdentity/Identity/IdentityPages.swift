@@ -142,6 +142,8 @@ package struct IdentityPages {
         package let page: PageContext
         package let account: AccountDTO
         package let kindLabel: String
+        /// How far a person's or enterprise's identity is proven (none shown for staff).
+        package let assuranceLabel: String?
         package let roleLabels: [String]
         package let departmentName: String?
         package let regionName: String?
@@ -166,7 +168,9 @@ package struct IdentityPages {
         let context = AccountContext(
             page: req.pageContext(title: req.t("account.title"), notice: notice),
             account: try account.toDTO(keys: req.application.keys, reveal: true),
-            kindLabel: req.t("kind.\(account.kind.rawValue)"), roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
+            kindLabel: req.t("kind.\(account.kind.rawValue)"),
+            assuranceLabel: account.kind == .staff ? nil : req.t("account.assurance.\(account.assurance.rawValue)"),
+            roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
             departmentName: department?.name, regionName: region?.name, errors: shown.fields, summary: shown.summary)
         return shown.apply(to: try await req.view.render("account", context).encodeResponse(status: shown.status, for: req))
     }

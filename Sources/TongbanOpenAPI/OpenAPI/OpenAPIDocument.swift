@@ -246,7 +246,8 @@ package enum OpenAPIDocument {
     private static let caseOperations: [Operation] = [
         Operation(
             method: "post", path: "/api/v1/applications", id: "apply",
-            summary: "Apply for an item or a bundle (one form, one submission); a clerk may apply for someone present (帮办)",
+            summary:
+                "Apply for an item or a bundle (one form, one submission); a clerk may apply for someone present (帮办). A draft at any real-name level; submitting, offering licences and fetching shared data need Level 2 (403 auth.assuranceTooLow)",
             tag: "applications", auth: true,
             body: "ApplyRequest", response: ref("Application"), success: 201, errors: [400, 401, 403, 409, 422],
             parameters: [

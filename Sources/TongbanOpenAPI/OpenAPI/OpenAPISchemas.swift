@@ -136,9 +136,17 @@ extension OpenAPIDocument {
                     ("departmentID", ["type": ["string", "null"], "format": "uuid"]), ("regionCode", nullableString),
                     ("identityNumber", ["type": ["string", "null"], "description": "masked unless personalDataVisible"]),
                     ("mobile", nullableString), ("creditCode", nullableString), ("legalRepresentative", nullableString),
-                    ("personalDataVisible", ["type": "boolean"]), ("version", ["type": "integer"]),
+                    ("personalDataVisible", ["type": "boolean"]),
+                    (
+                        "assuranceLevel",
+                        [
+                            "type": "integer", "enum": [1, 2, 3],
+                            "description": "实名认证: 1 registered (nothing proven), 2 verified remotely, 3 verified in person",
+                        ]
+                    ),
+                    ("version", ["type": "integer"]),
                 ],
-                required: ["id", "kind", "displayName", "status", "roles", "personalDataVisible", "version"])
+                required: ["id", "kind", "displayName", "status", "roles", "personalDataVisible", "assuranceLevel", "version"])
         ),
         (
             "AccountPage",

@@ -36,6 +36,10 @@ package final class Account: Model, @unchecked Sendable {
     @OptionalField(key: "legal_representative") package var legalRepresentative: String?
     /// Tokens issued before this instant are no longer accepted (password change, role change).
     @Field(key: "credentials_changed_at") package var credentialsChangedAt: Date
+    /// How far the identity is proven (实名认证等级, `AssuranceLevel`'s raw value).
+    @Field(key: "assurance_level") package var assuranceLevel: Int
+    /// When it was last raised.
+    @OptionalField(key: "assurance_at") package var assuranceAt: Date?
 
     package init() {}
 
@@ -48,13 +52,17 @@ package final class Account: Model, @unchecked Sendable {
         self.roles = []
         self.version = 1
         self.credentialsChangedAt = now
+        self.assuranceLevel = kind == .staff ? AssuranceLevel.verifiedInPerson.rawValue : AssuranceLevel.registered.rawValue
     }
+
+    /// How far the identity is proven.
+    package var assurance: AssuranceLevel { AssuranceLevel(rawValue: assuranceLevel) ?? .registered }
 
     package var actor: Actor {
         get throws {
             Actor(
                 accountID: try requireID(), kind: kind, roles: Set(roles), departmentID: $department.id,
-                regionCode: regionCode.flatMap { try? RegionCode($0) })
+                regionCode: regionCode.flatMap { try? RegionCode($0) }, assurance: assurance)
         }
     }
 

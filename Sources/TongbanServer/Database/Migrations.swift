@@ -59,5 +59,7 @@ extension Migrations {
         add(CreateHandoffs())
         // 22. the inbox reads the outbox with a cursor of its own, so webhooks never wait for messages
         add(AddInboxCursor())
+        // 23. 实名认证: how far each account's identity is proven
+        add(AddAssuranceLevels())
     }
 }

@@ -105,6 +105,10 @@ enum DemoSeed {
             person.mobileHash = keys.lookupHash(personMobile, field: "mobile")
             person.mobileCipher = keys.encrypt(personMobile, field: "mobile")
             person.regionCode = "330106"
+            // the demo's person and enterprise count as verified (实名认证 Level 2), so the demo shows
+            // shared data and licences reused; a newly registered account starts at Level 1
+            person.assuranceLevel = AssuranceLevel.verifiedRemotely.rawValue
+            person.assuranceAt = app.clock.now()
             try await person.create(on: tx)
             logins.insert(Login(login: idNumber.value, who: "张晓明 — person (自然人)"), at: 0)
             let enterprise = Account(
@@ -113,6 +117,8 @@ enum DemoSeed {
             enterprise.creditCode = enterpriseCode.value
             enterprise.legalRepresentative = "李云帆"
             enterprise.regionCode = "330106"
+            enterprise.assuranceLevel = AssuranceLevel.verifiedRemotely.rawValue
+            enterprise.assuranceAt = app.clock.now()
             try await enterprise.create(on: tx)
             logins.insert(Login(login: enterpriseCode.value, who: "杭州西湖云帆科技有限公司 — enterprise (法人)"), at: 1)
             try await AuditLog.append(
