@@ -179,7 +179,8 @@ try:
     # permit with its form and materials, the clerk prereviews and accepts, the clock starts
     pdf = os.path.join(out, "material.pdf")
     with open(pdf, "wb") as f:
-        f.write(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+        # over 1 MB (a comment line of padding): a real scan is, and the form's CSRF check must read past it
+        f.write(b"%PDF-1.4\n1 0 obj <<>> endobj\n%" + b"0" * 2_000_000 + b"\ntrailer <<>>\n%%EOF\n")
     submit("form[action='/logout'] button")
     sign_in("330106199003071236", "Tongban-demo-2026")
     apply_for_residence_permit(True)

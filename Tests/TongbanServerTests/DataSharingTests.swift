@@ -129,6 +129,18 @@ struct DataSharingTests {
                 Set(result.masked) == ["monthsPaid", "identityNumber"] && result.fields["identityNumber"] == Masking.identityNumber(subject)
             )
             #expect(result.fields["monthsPaid"] != "96" && result.subject == Masking.identityNumber(subject))
+            // a number ending in X is found however its x was typed
+            let xStem = "11010519491231002"
+            let withX = xStem + String(IdentityNumber.checkCharacter(for: xStem.compactMap(\.wholeNumberValue)))
+            #expect(withX.hasSuffix("X"))
+            try await AssuranceTests.seedRecords(app, for: withX, name: "李四")
+            for typed in [withX, withX.lowercased()] {
+                let found = try await lookup(
+                    .init(resource: "social_security_status", subject: typed, fields: ["name", "insured"], purpose: Self.purpose))
+                #expect(
+                    found.status == .ok && (try? found.content.decode(Lookup.self).fields["name"]) == "李四", "\(typed): \(found.body.string)"
+                )
+            }
 
             // outside the grant: refused with the reason, logged, nothing read
             let readsBefore = try await DataRead.query(on: app.db).count()

@@ -194,6 +194,16 @@ struct RatingTests {
             #expect(board.contains { $0.id == late.followUp!.id && $0.escalated })
             // the work still to do first, the ended one after it (it was due first)
             #expect(board.map(\.id) == [late.followUp!.id, followUp.id] && board.last?.state == "void", "\(board.map(\.state))")
+            // the city's supervisor sees its counties' follow-ups too
+            let city = Account(
+                kind: .staff, loginKey: Account.loginKey(staffUsername: "supervisor.city"), displayName: "市级监察",
+                passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
+            city.roles = [.supervisor]
+            city.regionCode = "330100"
+            try await city.create(on: app.db)
+            let cityBoard = try await app.send(.GET, "/api/v1/follow-ups", bearer: try await app.token("supervisor.city"))
+                .content.decode([FollowUpBody].self)
+            #expect(cityBoard.map(\.id) == board.map(\.id))
         }
     }
 

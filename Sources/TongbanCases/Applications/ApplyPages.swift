@@ -13,7 +13,7 @@ package struct ApplyPages {
 
     package func register(_ routes: any RoutesBuilder) {
         routes.get("apply", use: page)
-        routes.on(.POST, "apply", body: .collect(maxSize: "40mb"), use: submit)
+        routes.form(.POST, "apply", max: "40mb", use: submit)
     }
 
     package struct Field: Encodable {

@@ -12,7 +12,7 @@ package struct MaterialPages {
     package init() {}
 
     package func register(_ routes: any RoutesBuilder) {
-        routes.on(.POST, "applications", ":id", "materials", body: .collect(maxSize: "12mb"), use: upload)
+        routes.form(.POST, "applications", ":id", "materials", max: "12mb", use: upload)
         routes.post("applications", ":id", "visits", use: visit)
     }
 

@@ -12,7 +12,7 @@ package struct LicensePages {
 
     package func register(_ routes: any RoutesBuilder) {
         routes.get("verify", use: verifyPage)
-        routes.on(.POST, "verify", body: .collect(maxSize: "64kb"), use: verifyPage)
+        routes.form(.POST, "verify", max: "64kb", use: verifyPage)
         routes.get("licenses", use: wallet)
         routes.get("licenses", ":identifier", "jws", use: download)
         routes.get("licenses", ":identifier", use: printable)

@@ -37,14 +37,16 @@ package struct SharedLookup {
         let resource = body.resource.flatMap { resources[$0] }
         if resource == nil { problems.add("resource", body.resource == nil ? "field.required" : "sharing.unknownResource") }
         let purpose = problems.text("purpose", body.purpose, maxLength: 300)
-        let subject = body.subject?.trimmingCharacters(in: .whitespaces) ?? ""
-        if subject.isEmpty {
+        let typed = body.subject?.trimmingCharacters(in: .whitespaces) ?? ""
+        // the subject as checked (an identity number's x upper-cased), so the record is found however it was typed
+        var subject = typed
+        if typed.isEmpty {
             problems.add("subject", "field.required")
         } else if let resource {
             if resource.subject == .enterprise {
-                do { _ = try CreditCode(subject) } catch { problems.add("subject", error.rawValue) }
+                do { subject = try CreditCode(typed).value } catch { problems.add("subject", error.rawValue) }
             } else {
-                do { _ = try IdentityNumber(subject, today: context.today) } catch { problems.add("subject", error.rawValue) }
+                do { subject = try IdentityNumber(typed, today: context.today).value } catch { problems.add("subject", error.rawValue) }
             }
         }
         guard problems.isEmpty, let resource, let purpose else { throw TongbanError.invalid(problems) }

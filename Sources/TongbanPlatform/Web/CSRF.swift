@@ -8,6 +8,8 @@ package struct CSRFMiddleware: AsyncMiddleware {
     package init() {}
 
     package static let cookieName = "tb_csrf"
+    /// Where a route keeps the size its form's body may have (`RoutesBuilder.form`).
+    package static let bodyLimitKey: AnySendableHashable = "tongban.formBodyLimit"
     package static let fieldName = "_csrf"
 
     package func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -16,7 +18,9 @@ package struct CSRFMiddleware: AsyncMiddleware {
             // A body larger than one network read is still streaming when middleware runs;
             // collect it (within the route limit) so the token field can be read.
             if request.body.data == nil {
-                _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+                // the route's own limit where it takes files (`form(…, max:)`), else the default
+                let limit = request.route?.userInfo[Self.bodyLimitKey] as? Int ?? request.application.routes.defaultMaxBodySize.value
+                _ = try await request.body.collect(max: limit).get()
             }
             let sent = try? request.content.get(String.self, at: Self.fieldName)
             guard let existing, let sent, Self.constantTimeEqual(existing, sent) else {
@@ -45,4 +49,18 @@ package struct CSRFMiddleware: AsyncMiddleware {
 
 extension Request {
     package var csrfToken: String { storage[CSRFMiddleware.TokenKey.self] ?? "" }
+}
+
+extension RoutesBuilder {
+    /// A form route whose body (files included) may be up to `max`: collected up to that size by
+    /// the route, and by the CSRF check that reads the form's token before it.
+    @discardableResult
+    package func form(
+        _ method: HTTPMethod, _ path: PathComponent..., max: ByteCount,
+        use closure: @Sendable @escaping (Request) async throws -> some AsyncResponseEncodable
+    ) -> Route {
+        let route = on(method, path, body: .collect(maxSize: max), use: closure)
+        route.userInfo[CSRFMiddleware.bodyLimitKey] = max.value
+        return route
+    }
 }

@@ -40,7 +40,8 @@ package struct FollowUpDesk {
         let actor = try context.requireAccount().actor
         let query = FollowUp.query(on: context.db)
         if let region = actor.regionCode, supervises {
-            query.filter(\.$regionCode >= region.value).filter(\.$regionCode < region.value + "~")
+            // the region and everything inside it: a city's or province's counties too
+            query.filter(\.$regionCode >= region.significantPrefix).filter(\.$regionCode < region.significantPrefix + "~")
         } else if let region = actor.regionCode, let department = actor.departmentID,
             context.allows(.handle, .followUp(regionCode: region, departmentID: department))
         {
