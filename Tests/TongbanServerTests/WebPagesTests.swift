@@ -105,6 +105,36 @@ struct WebPagesTests {
         }
     }
 
+    @Test("L4: /lang's back never leaves the site, however it is encoded; a local page with a query keeps its place")
+    func languageRedirect() async throws {
+        try await withTongban(.sqlite) { app, _ in
+            func location(_ back: String) async throws -> String? {
+                try await app.send(.GET, "/lang/en?back=" + back).headers.first(name: .location)
+            }
+            // the review's request, and its relatives: TAB, CR, LF, backslash, unicode spaces, format characters
+            for hostile in [
+                "/%09/evil.example", "/%0d/evil.example", "/%0a/evil.example", "/%5Cevil.example", "/%5C/evil.example",
+                "%2F%2Fevil.example", "//evil.example", "/%E3%80%80/evil.example", "/%E2%80%8B/evil.example", "https://evil.example",
+                "evil.example", "/%20/evil.example", "",
+            ] {
+                #expect(try await location(hostile) == "/", "\(hostile)")
+            }
+            #expect(try await location("/catalog%3Fq%3D%E5%A4%B1%E4%B8%9A") == "/catalog?q=%E5%A4%B1%E4%B8%9A")
+            #expect(try await location("/applications/1%3Fdone%3Dsubmitted") == "/applications/1?done=submitted")
+            // generated: whatever bytes are sent, the answer is a path of this site a browser cannot read as another host
+            var rng = Xorshift(state: 0x1A46_0D1E)
+            let pieces = [
+                "/", "\\", "%09", "%0A", "%5C", "%2F", "a", ".", "%E3%80%80", "%E2%80%8B", "?", "=", "%25", "@", ":", "evil.example",
+            ]
+            for _ in 0..<300 {
+                let back = (0..<Int.random(in: 1...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+                let sent = try #require(try await location(back), "\(back)")
+                #expect(sent.hasPrefix("/") && !sent.hasPrefix("//") && !sent.contains("\\"), "\(back) → \(sent)")
+                #expect(!sent.unicodeScalars.contains { $0.value < 0x21 || $0.value > 0x7E }, "\(back) → \(sent)")
+            }
+        }
+    }
+
     @Test("every form carries a CSRF token; a post without it is refused and changes nothing", arguments: TestDatabase.available)
     func csrf(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in

@@ -29,9 +29,7 @@ package struct SitePages {
     /// Remembers the choice in a cookie and goes back to a local page only.
     package func switchLanguage(req: Request) throws -> Response {
         guard let language = req.parameters.get("code").flatMap(Language.init(tag:)) else { throw TongbanError.notFound("language") }
-        let back =
-            req.query[String.self, at: "back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
-        let response = req.redirect(to: back)
+        let response = req.redirect(to: LocalRedirect.path(req.query[String.self, at: "back"]) ?? "/")
         response.cookies["lang"] = HTTPCookies.Value(
             string: language.rawValue, maxAge: 365 * 24 * 3600, path: "/", isHTTPOnly: true, sameSite: .lax)
         return response
