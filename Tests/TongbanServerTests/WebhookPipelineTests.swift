@@ -19,12 +19,7 @@ struct WebhookPipelineTests {
     func overlapped(database: TestDatabase) async throws {
         let receiver = try await WebhookReceiver.start()
         try await withTongban(database) { app, _ in
-            app.tongban.webhookEndpoints.allowLoopback = true
-            let amr = try await app.token("data.amr")
-            let amrID = try await WebhookTests.department(app, "杭州市西湖区市场监督管理局")
-            let client = try await WebhookTests.client(app, amr, name: "市场监管系统")
-            #expect(
-                try await WebhookTests.subscribe(app, amr, client: client, url: receiver.url("amr"), topics: ["case.*"]).status == .created)
+            let (amrID, _) = try await WebhookTests.subscribeMarketRegulator(app, receiver)
             let sender = HTTPWebhookSender(rules: .init(allowLoopback: true), group: app.eventLoopGroup)
             var rng = Xorshift(state: 0x0DE1_1FE2)
             let kinds: [CaseActionKind] = [.accept, .requestCorrection, .supplyCorrection, .decide]

@@ -52,6 +52,18 @@ struct WebhookTests {
             json: WebhookDesk.SubscribeBody(clientID: client, url: url, topics: topics, scope: scope), bearer: token)
     }
 
+    /// The market regulator's system subscribed to `case.*` at `receiver` (loopback allowed):
+    /// the department's id and the subscription.
+    static func subscribeMarketRegulator(_ app: Application, _ receiver: WebhookReceiver) async throws -> (UUID, Subscription) {
+        app.tongban.webhookEndpoints.allowLoopback = true
+        let amr = try await app.token("data.amr")
+        let amrID = try await department(app, "杭州市西湖区市场监督管理局")
+        let client = try await client(app, amr, name: "市场监管系统")
+        let subscribed = try await subscribe(app, amr, client: client, url: receiver.url("amr"), topics: ["case.*"])
+        #expect(subscribed.status == .created, "\(subscribed.body.string)")
+        return (amrID, try subscribed.content.decode(Subscription.self))
+    }
+
     /// A relay with a real HTTP client for the body, the client closed however the body ends.
     static func withRelay(
         _ app: Application, retry: RetryPolicy = .standard, _ body: (OutboxRelay) async throws -> Void
@@ -315,12 +327,8 @@ struct WebhookTests {
     func failing(database: TestDatabase) async throws {
         let receiver = try await WebhookReceiver.start()
         try await withTongban(database) { app, _ in
-            app.tongban.webhookEndpoints.allowLoopback = true
+            let (amrID, subscription) = try await Self.subscribeMarketRegulator(app, receiver)
             let amr = try await app.token("data.amr")
-            let amrID = try await Self.department(app, "杭州市西湖区市场监督管理局")
-            let client = try await Self.client(app, amr, name: "市场监管系统")
-            let subscription = try await Self.subscribe(app, amr, client: client, url: receiver.url("amr"), topics: ["case.*"])
-                .content.decode(Subscription.self)
             let retry = try RetryPolicy(firstDelay: 0.05, factor: 1, maximumDelay: 0.05, attempts: 3, jitter: 0)
             try await Self.withRelay(app, retry: retry) { relay in
                 try await Self.drain(relay, app)

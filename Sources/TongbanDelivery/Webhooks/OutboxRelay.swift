@@ -77,17 +77,11 @@ package final class OutboxRelay: Sendable {
         self.logger = logger
     }
 
-    /// Fan-out, then one batch of due deliveries, sent and their outcomes written.
+    /// Fan-out, then one batch of due deliveries, sent and their outcomes written: the
+    /// overlapped round with no batch before it, waited for.
     package func round(on db: any Database) async throws -> Round {
-        var round = Round()
-        let fanned = try await fanOut(on: db)
-        round.eventsFannedOut = fanned.events
-        round.deliveriesMade = fanned.deliveries
-        let claimed = try await claim(on: db)
-        round.claimed = claimed.count
-        guard !claimed.isEmpty else { return round }
-        let answers = await attempt(claimed)
-        try await record(answers, on: db, into: &round)
+        var (round, inFlight) = try await round(on: db, after: nil)
+        if let inFlight { try await record(await inFlight.value, on: db, into: &round) }
         return round
     }
 
