@@ -129,9 +129,9 @@ public enum Decision: Sendable, Equatable {
 /// | resource            | allowed                                                                 |
 /// |---------------------|-------------------------------------------------------------------------|
 /// | region, department  | anyone may view                                                         |
-/// | own account         | view, viewPersonalData, changePassword                                  |
+/// | own account         | view, viewPersonalData, changePassword; a person or enterprise: verify (prove their identity remotely) |
 /// | application         | its applicant: create (a draft), view; submit once Level 2 (实名认证); window clerk of the region: create, submit, handle |
-/// | person / enterprise | window clerk: view and viewPersonalData (serving them at the window)    |
+/// | person / enterprise | window clerk: view and viewPersonalData (serving them at the window), verify (the identity card checked in person) |
 /// | staff account       | system admin of a region containing it: view, create, changeRoles, disable (not on themselves); supervisor of the region: view |
 /// | account directory   | system admin, supervisor: list (staff of their region)                  |
 /// | department          | system admin of a region containing it: create                          |
@@ -243,6 +243,8 @@ public enum Policy {
             if id == actor.accountID {
                 switch action {
                 case .view, .viewPersonalData, .changePassword: return .allow
+                // proving one's identity remotely (实名认证二级); staff are proven by their administrator
+                case .verify: return kind == .staff ? .deny(.notApplicable) : .allow
                 case .changeRoles, .disable: return .deny(.ownAccount)
                 default: return .deny(.notApplicable)
                 }
@@ -250,6 +252,10 @@ public enum Policy {
             switch (kind, action) {
             case (.person, .view), (.person, .viewPersonalData), (.enterprise, .view), (.enterprise, .viewPersonalData):
                 return actor.has(.windowClerk) ? .allow : .deny(.notOwner)
+            case (.person, .verify), (.enterprise, .verify):
+                // a window clerk checks the identity card (an enterprise's: its licence and its legal
+                // representative's card) in person (实名认证三级), in any hall
+                return actor.has(.windowClerk) ? .allow : .deny(.roleMissing)
             case (.staff, .view):
                 guard actor.has(.systemAdmin) || actor.has(.supervisor) else { return .deny(.notOwner) }
                 return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)

@@ -57,6 +57,7 @@ package struct MessageDispatcher: Sendable {
         let address_cipher: String
         let subject: String
         let text: String
+        let text_sealed: Bool
         let attempts: Int
     }
 
@@ -132,7 +133,7 @@ package struct MessageDispatcher: Sendable {
             let lock: SQLQueryString = tx.isPostgres ? "FOR UPDATE SKIP LOCKED" : ""
             let rows = try await tx.sql.raw(
                 """
-                SELECT id, channel, address_cipher, subject, text, attempts FROM message_sends
+                SELECT id, channel, address_cipher, subject, text, text_sealed, attempts FROM message_sends
                 WHERE status = 'queued' AND next_attempt_at <= \(bind: now) ORDER BY next_attempt_at LIMIT \(bind: batch) \(lock)
                 """
             ).all(decoding: Due.self)
@@ -154,15 +155,19 @@ package struct MessageDispatcher: Sendable {
         guard let address = keys.decrypt(due.address_cipher, field: field) else {
             return Outcome(due: due, accepted: nil, error: SendFailure(permanent: true, "the address cannot be read with this key ring"))
         }
+        let unsealed = due.text_sealed ? keys.decrypt(due.text, field: MessageSend.sealedTextField) : due.text
+        guard let text = unsealed else {
+            return Outcome(due: due, accepted: nil, error: SendFailure(permanent: true, "the text cannot be read with this key ring"))
+        }
         do throws(SendFailure) {
             switch channel {
             case .sms:
-                return Outcome(due: due, accepted: try await sms.send(to: address, text: due.text, messageID: due.id), error: nil)
+                return Outcome(due: due, accepted: try await sms.send(to: address, text: text, messageID: due.id), error: nil)
             case .email:
                 guard let to = EmailAddress(address) else { throw SendFailure(permanent: true, "not an e-mail address") }
                 let messageID = "<\(due.id.uuidString.lowercased())@\(settings.from.value.split(separator: "@").last ?? "tongban")>"
                 let message = MailMessage(
-                    from: settings.from, fromName: settings.fromName, to: to, subject: due.subject, body: due.text, date: wallClock(),
+                    from: settings.from, fromName: settings.fromName, to: to, subject: due.subject, body: text, date: wallClock(),
                     messageID: messageID)
                 try await email.send(message)
                 return Outcome(due: due, accepted: SendAccepted(reference: messageID, delivered: false), error: nil)
@@ -173,6 +178,9 @@ package struct MessageDispatcher: Sendable {
             return Outcome(due: due, accepted: nil, error: error)
         }
     }
+
+    /// A sealed text (a one-time code) is kept only until its channel took it or refused it for good.
+    private static let eraseSealed: SQLQueryString = "text = CASE WHEN text_sealed THEN '' ELSE text END"
 
     private func record(_ outcomes: [Outcome], on db: any Database) async throws -> Round {
         let now = clock.now()
@@ -186,7 +194,7 @@ package struct MessageDispatcher: Sendable {
                     try await tx.sql.raw(
                         """
                         UPDATE message_sends SET status = \(bind: status.rawValue), provider_ref = \(bind: accepted.reference),
-                          last_error = NULL, updated_at = \(bind: now)
+                          last_error = NULL, updated_at = \(bind: now), \(Self.eraseSealed)
                         WHERE id = \(bind: id) AND status = 'queued'
                         """
                     ).run()
@@ -209,7 +217,7 @@ package struct MessageDispatcher: Sendable {
                     try await tx.sql.raw(
                         """
                         UPDATE message_sends SET status = 'failed', last_error = \(bind: String(error.description.prefix(500))),
-                          updated_at = \(bind: now)
+                          updated_at = \(bind: now), \(Self.eraseSealed)
                         WHERE id = \(bind: id) AND status = 'queued'
                         """
                     ).run()

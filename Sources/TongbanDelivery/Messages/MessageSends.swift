@@ -34,32 +34,6 @@ package final class MessagePreference: Model, @unchecked Sendable {
     package var choice: ChannelChoice { ChannelChoice(email: email, sms: sms) }
 }
 
-/// One message on its way out by e-mail or SMS: the address (encrypted) and the words as they
-/// were when the message was written, its status only ever moving forward.
-package final class MessageSend: Model, @unchecked Sendable {
-    package static let schema = "message_sends"
-
-    @ID(key: .id) package var id: UUID?
-    @Field(key: "message_id") package var messageID: UUID
-    @Field(key: "account_id") package var accountID: UUID
-    @Field(key: "channel") package var channel: String
-    @Field(key: "address_cipher") package var addressCipher: String
-    @Field(key: "subject") package var subject: String
-    @Field(key: "text") package var text: String
-    @Field(key: "status") package var status: String
-    @Field(key: "attempts") package var attempts: Int
-    @Field(key: "next_attempt_at") package var nextAttemptAt: Date
-    @OptionalField(key: "provider_ref") package var providerRef: String?
-    @OptionalField(key: "last_error") package var lastError: String?
-    @Field(key: "created_at") package var createdAt: Date
-    @Field(key: "updated_at") package var updatedAt: Date
-
-    package init() {}
-
-    package var sendStatus: SendStatus { SendStatus(rawValue: status) ?? .queued }
-    package var messageChannel: MessageChannel { MessageChannel(rawValue: channel) ?? .inbox }
-}
-
 package struct CreateMessageChannels: AsyncMigration {
     package init() {}
 

@@ -41,6 +41,8 @@ package struct IdentityAPI {
         api.post("register", "enterprise", use: registerEnterprise)
         api.get("me", use: me)
         api.post("me", "password", use: changePassword)
+        api.post("me", "verification", use: startVerification)
+        api.post("me", "verification", "code", use: confirmVerification)
         api.get("accounts", use: directory)
         api.post("accounts", use: createStaff)
         api.get("accounts", ":accountID", use: account)
@@ -89,6 +91,25 @@ package struct IdentityAPI {
         let body = try req.content.decode(PasswordBody.self)
         try await desk.changePassword(current: body.currentPassword, new: body.newPassword, keepSession: nil)
         return .noContent
+    }
+
+    package struct VerificationStartBody: Content { var name: String? }
+    package struct VerificationCodeBody: Content { var code: String? }
+
+    package func startVerification(req: Request) async throws -> Response {
+        let verification = req.identityVerification
+        let account = try req.requireAccount()
+        try req.authorize(.verify, account.resource)
+        let body = try req.content.decode(VerificationStartBody.self)
+        return try await verification.start(name: body.name).encodeResponse(status: .accepted, for: req)
+    }
+
+    package func confirmVerification(req: Request) async throws -> AccountDTO {
+        let verification = req.identityVerification
+        let account = try req.requireAccount()
+        try req.authorize(.verify, account.resource)
+        let body = try req.content.decode(VerificationCodeBody.self)
+        return try await verification.confirm(code: body.code).toDTO(keys: req.application.keys, reveal: true)
     }
 
     /// Staff accounts within the caller's region, 50 a page.

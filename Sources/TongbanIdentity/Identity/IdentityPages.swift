@@ -144,6 +144,8 @@ package struct IdentityPages {
         package let kindLabel: String
         /// How far a person's or enterprise's identity is proven (none shown for staff).
         package let assuranceLabel: String?
+        /// A person not yet proven may prove themselves here (实名认证).
+        package let mayVerify: Bool
         package let roleLabels: [String]
         package let departmentName: String?
         package let regionName: String?
@@ -152,7 +154,9 @@ package struct IdentityPages {
     }
 
     /// Notices named by `?done=`; only known keys are shown, so the query cannot inject text.
-    package static let notices = ["registered": "notice.registered", "password": "notice.passwordChanged"]
+    package static let notices = [
+        "registered": "notice.registered", "password": "notice.passwordChanged", "verified": "notice.verified",
+    ]
 
     package func account(req: Request) async throws -> Response {
         try await accountPage(req, failure: nil)
@@ -170,6 +174,7 @@ package struct IdentityPages {
             account: try account.toDTO(keys: req.application.keys, reveal: true),
             kindLabel: req.t("kind.\(account.kind.rawValue)"),
             assuranceLabel: account.kind == .staff ? nil : req.t("account.assurance.\(account.assurance.rawValue)"),
+            mayVerify: account.kind == .person && account.assurance < .verifiedRemotely,
             roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
             departmentName: department?.name, regionName: region?.name, errors: shown.fields, summary: shown.summary)
         return shown.apply(to: try await req.view.render("account", context).encodeResponse(status: shown.status, for: req))

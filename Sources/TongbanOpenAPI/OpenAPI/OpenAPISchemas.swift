@@ -104,6 +104,18 @@ extension OpenAPIDocument {
                 [("currentPassword", string(minLength: 1, maxLength: 128)), ("newPassword", string(minLength: 10, maxLength: 128))],
                 required: ["currentPassword", "newPassword"])
         ),
+        ("VerificationStart", object([("name", string("the name on the population record", maxLength: 50))], required: ["name"])),
+        (
+            "CodeSent",
+            object(
+                [
+                    ("challengeID", string(format: "uuid")),
+                    ("mobile", string("the population record's mobile, masked: where the code went")),
+                    ("expiresAt", string(format: "date-time")), ("tries", ["type": "integer"]),
+                ],
+                required: ["challengeID", "mobile", "expiresAt", "tries"])
+        ),
+        ("VerificationCodeEntry", object([("code", string("the six digits sent", maxLength: 20))], required: ["code"])),
         (
             "StaffCreation",
             object(

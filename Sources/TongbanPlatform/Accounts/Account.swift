@@ -8,7 +8,12 @@ import Vapor
 package final class Account: Model, @unchecked Sendable {
     package static let schema = "accounts"
 
-    package enum Status: String, Codable { case active, disabled }
+    package enum Status: String, Codable {
+        case active, disabled
+        /// Registered with a number its real holder then proved theirs: no sign-in, its rows
+        /// kept for review (`frozenAt`, `frozenBy`).
+        case frozen
+    }
 
     // managed fields
     @ID(key: .id) package var id: UUID?
@@ -40,6 +45,9 @@ package final class Account: Model, @unchecked Sendable {
     @Field(key: "assurance_level") package var assuranceLevel: Int
     /// When it was last raised.
     @OptionalField(key: "assurance_at") package var assuranceAt: Date?
+    /// When the real holder of its identity number took the number back, and their account.
+    @OptionalField(key: "frozen_at") package var frozenAt: Date?
+    @OptionalField(key: "frozen_by") package var frozenBy: UUID?
 
     package init() {}
 

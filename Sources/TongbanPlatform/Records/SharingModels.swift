@@ -171,3 +171,26 @@ package final class APIClient: Model, @unchecked Sendable {
 
     package init() {}
 }
+
+/// One subject's record in a data resource, as its owner keeps it: found by the keyed hash of
+/// the subject's identity number or credit code (the plain number is not stored here).
+package final class SharedRecord: Model, @unchecked Sendable {
+    package static let schema = "shared_records"
+
+    @ID(key: .id) package var id: UUID?
+    @Field(key: "resource_code") package var resourceCode: String
+    @Field(key: "subject_key") package var subjectKey: String
+    /// The subject's account, when they have one: their access record lists reads of this row.
+    @OptionalField(key: "subject_id") package var subjectID: UUID?
+    /// The fields as JSON (sorted keys).
+    @Field(key: "data") package var data: String
+    @Field(key: "updated_at") package var updatedAt: Date
+
+    package init() {}
+
+    package var values: [String: String] { Self.values(of: data) }
+
+    package static func values(of data: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(data.utf8))) ?? [:]
+    }
+}

@@ -111,6 +111,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     SitePages().register(web)
     CatalogPages().register(web)
     IdentityPages().register(web)
+    VerificationPages().register(web)
     StaffPages().register(web)
     CatalogAdminPages().register(web)
     ApplicationPages().register(web)

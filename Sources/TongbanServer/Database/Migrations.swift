@@ -61,5 +61,7 @@ extension Migrations {
         add(AddInboxCursor())
         // 23. 实名认证: how far each account's identity is proven
         add(AddAssuranceLevels())
+        // 24. codes sent to prove an identity (sealed on their way), and accounts frozen by a takeover
+        add(CreateIdentityChallenges())
     }
 }

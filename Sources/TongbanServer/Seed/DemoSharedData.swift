@@ -12,13 +12,15 @@ import Vapor
 enum DemoSharedData {
     static func seed(app: Application, db: any Database, person: Account, personID: IdentityNumber, enterprise: Account) async throws {
         let keys = app.keys
+        // the record holds the mobile the person registered with: the demo's codes reach it
+        let mobile = person.mobileCipher.flatMap { keys.decrypt($0, field: "mobile") } ?? ""
         let records: [(String, AccountKind, String, Account, [String: String])] = [
             (
                 "population_basic", .person, personID.value, person,
                 [
                     "name": person.displayName, "identityNumber": personID.value, "gender": personID.isMale ? "男" : "女",
                     "birthDate": personID.birthDate.description, "householdAddress": "浙江省杭州市西湖区文三路 90 号",
-                    "householdType": "家庭户", "maritalStatus": "已婚",
+                    "householdType": "家庭户", "maritalStatus": "已婚", "mobile": mobile,
                 ]
             ),
             (
