@@ -200,4 +200,110 @@ struct RealNameTests {
             #expect(after.body.string.contains("二级") && !after.body.string.contains("href=\"/account/verify\""))
         }
     }
+
+    @Test(
+        "the takeover: an impostor registers a number first and drafts; its real holder proves it on the reclaim path; the impostor is frozen with its draft kept, the holder's account is Level 2, both are told",
+        arguments: TestDatabase.available)
+    func takeover(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let (number, impostor) = try await Self.unproven(app, stem: "33010619880808004")
+            let impostorID = try await app.accountID(login: number)
+            let draft = try await SharedDataApplicationTests.draft(app, item: "失业保险金申领", token: impostor, consent: true)
+            let applications = try await ApplicationRecord.query(on: app.db).count()
+            let recorder = MessageChannelsTests.Recorder()
+
+            // the real person cannot register the number, and is told how to take it back
+            let registration: [String: String] = [
+                "name": "王丽", "identityNumber": number, "mobile": "13700002222", "password": "Real-holder-2026",
+            ]
+            let taken = try await app.send(.POST, "/api/v1/register/person", json: registration)
+            #expect(taken.status == .conflict && taken.errorBody?.error.details?.first?.code == "register.numberClaimed")
+            #expect(taken.errorBody?.error.message.contains("/register/reclaim") == true)
+
+            // a name unlike the record sends nothing; the right one, a code to the record's mobile
+            var wrongName = registration
+            wrongName["name"] = "王莉"
+            let refused = try await app.send(.POST, "/api/v1/register/reclaim", json: wrongName)
+            #expect(refused.status == .unprocessableEntity && refused.errorBody?.error.code == "realName.nameMismatch")
+            let started = try await app.send(.POST, "/api/v1/register/reclaim", json: registration)
+            #expect(started.status == .accepted, "\(started.body.string)")
+            let sent = try started.content.decode(Sent.self)
+            #expect(sent.mobile == "139****5678")
+            let delivered = try await Self.deliveredCodes(app, recorder)
+            #expect(delivered.count == 1 && delivered[0].to == Self.recordMobile)
+            let code = delivered[0].code
+            // the sealed registration holds no password or number in clear
+            let pending = try #require(try await IdentityChallenge.find(sent.challengeID, on: app.db)?.pendingCipher)
+            #expect(!pending.contains("Real-holder") && !pending.contains(number))
+
+            // a wrong code changes nothing; the right one takes the number back
+            let wrong = code == "000000" ? "000001" : "000000"
+            let miss = try await app.send(
+                .POST, "/api/v1/register/reclaim/code", json: ["challengeID": sent.challengeID.uuidString, "code": wrong])
+            #expect(miss.status == .unprocessableEntity)
+            #expect(try await Account.find(impostorID, on: app.db)?.status == .active)
+            let taken2 = try await app.send(
+                .POST, "/api/v1/register/reclaim/code", json: ["challengeID": sent.challengeID.uuidString, "code": code])
+            #expect(taken2.status == .created, "\(taken2.body.string)")
+            struct Made: Decodable {
+                let id: UUID
+                let assuranceLevel: Int
+                let mobile: String?
+            }
+            let made = try taken2.content.decode(Made.self)
+            #expect(made.assuranceLevel == 2 && made.mobile == "13700002222")
+            // the code and its registration are spent
+            let replay = try await app.send(
+                .POST, "/api/v1/register/reclaim/code", json: ["challengeID": sent.challengeID.uuidString, "code": code])
+            #expect(replay.status == .conflict)
+            #expect(try await IdentityChallenge.find(sent.challengeID, on: app.db)?.pendingCipher == nil)
+
+            // the impostor: frozen, signed out, unable to sign in; its draft kept, in its name
+            let frozen = try #require(try await Account.find(impostorID, on: app.db))
+            #expect(frozen.status == .frozen && frozen.frozenBy == made.id && frozen.idNumberHash == nil)
+            #expect(try await app.send(.GET, "/api/v1/me", bearer: impostor).status == .unauthorized)
+            let impostorLogin = try await app.send(
+                .POST, "/api/v1/auth/login", json: ["login": number, "password": "Registered-\(number.suffix(6))"])
+            #expect(impostorLogin.status == .unauthorized)
+            #expect(try await ApplicationRecord.query(on: app.db).count() == applications)
+            #expect(try await ApplicationRecord.find(draft, on: app.db)?.applicantID == impostorID)
+
+            // the holder signs in with the number, at Level 2
+            let holder = try await app.token(number, password: "Real-holder-2026")
+            #expect(try await Self.level(app, holder) == 2)
+            #expect(try await app.accountID(login: number) == made.id)
+
+            // told: the holder, required; the region's supervisor; and the audit names both accounts
+            #expect(try await WebhookTests.writeMessages(app) >= 2)
+            let told = try await app.send(.GET, "/api/v1/messages", bearer: holder).content.decode(MessagesTests.Inbox.self)
+            #expect(told.messages.contains { $0.topic == "account.reclaimed" && $0.required && $0.body.contains("1 份申请") })
+            let supervisor = try await app.send(.GET, "/api/v1/messages", bearer: try await app.token("supervisor"))
+                .content.decode(MessagesTests.Inbox.self)
+            #expect(supervisor.messages.contains { $0.topic == "account.reclaimed" && $0.title.contains("冒名注册") })
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "account.frozen").count() == 1)
+            // on the supervisors' list, masked, with what it made; nobody else's
+            struct Frozen: Decodable {
+                let accountID: UUID
+                let identityNumber: String?
+                let holderAccountID: UUID?
+                let applications: Int
+            }
+            let supervisorToken = try await app.token("supervisor")
+            let list = try await app.send(.GET, "/api/v1/supervision/frozen-accounts", bearer: supervisorToken)
+            let frozenList = try list.content.decode([Frozen].self)
+            #expect(frozenList.count == 1 && frozenList[0].accountID == impostorID && frozenList[0].applications == 1)
+            #expect(frozenList[0].holderAccountID == made.id && frozenList[0].identityNumber == Masking.identityNumber(number))
+            #expect(try await app.send(.GET, "/api/v1/supervision/frozen-accounts", bearer: holder).status == .forbidden)
+            #expect(
+                try await app.send(.GET, "/api/v1/supervision/frozen-accounts", bearer: try await app.token("clerk")).status == .forbidden)
+            let reclaimed = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "account.reclaimed").first())
+            #expect(reclaimed.details?.contains(impostorID.uuidString) == true)
+
+            // a number whose holder is proven is not taken back online
+            let proven = try await app.send(
+                .POST, "/api/v1/register/reclaim",
+                json: ["name": "张晓明", "identityNumber": app.demoPersonLogin, "mobile": "13700003333", "password": "Another-one-2026"])
+            #expect(proven.status == .conflict && proven.errorBody?.error.details?.first?.code == "reclaim.holderProven")
+        }
+    }
 }

@@ -153,6 +153,16 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
     public static let handoffEscalated = EventTopic(
         "handoff.escalated", "A handoff turned red unsigned and went to the supervisors.", handoffFields)
 
+    /// 实名认证: the real holder of an identity number proved it (Level 2) after an unproven account
+    /// had registered it; that account is frozen, its drafts kept for review.
+    public static let accountReclaimed = EventTopic(
+        "account.reclaimed", "An identity number's real holder took it back from an unproven account, which is now frozen for review.",
+        [
+            Field("account", "the holder's new account id"), Field("frozen", "the frozen account's id"),
+            Field("region", "the region code of the number's registration"),
+            Field("drafts", "how many applications the frozen account had made"),
+        ])
+
     public static let webhookDisabled = EventTopic(
         "webhook.disabled", "A subscription was disabled: its receiver answered 410 Gone.",
         [Field("subscription", "the subscription id"), Field("url", "its endpoint"), Field("reason", "why")])
@@ -160,7 +170,8 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// Every topic, sorted by name.
     public static let all: [EventTopic] = {
         let fixed: [EventTopic] = [
-            applicationSubmitted, caseWarning, licenseIssued, licenseStatus, licenseRenewed, licenseChanged, complaintSent,
+            accountReclaimed, applicationSubmitted, caseWarning, licenseIssued, licenseStatus, licenseRenewed, licenseChanged,
+            complaintSent,
             complaintAnswered, complaintEscalated, followUpOpened, followUpEscalated, appointmentBooked, appointmentMoved,
             appointmentCancelled, appointmentReminder, ticketTurnSoon, handoffCreated, handoffSigned, handoffWarning, handoffEscalated,
             webhookDisabled,

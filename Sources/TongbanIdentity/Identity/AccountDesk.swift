@@ -59,7 +59,15 @@ package struct AccountDesk {
 
     private var db: any Database { context.db }
 
-    package func registerPerson(_ input: PersonRegistration) async throws -> Account {
+    /// A person's registration as typed, checked: every field's problem at once.
+    package struct CheckedPerson: Sendable {
+        package let name: String
+        package let identityNumber: IdentityNumber
+        package let mobile: MobileNumber
+        package let password: String
+    }
+
+    package func check(_ input: PersonRegistration) throws -> CheckedPerson {
         var errors = FieldErrors()
         let name = errors.text("name", input.name, maxLength: 50)
         let idNumber = errors.check("identityNumber") { () throws(IdentityNumber.Problem) in
@@ -69,23 +77,36 @@ package struct AccountDesk {
         let password = errors.newPassword("password", input.password)
         try errors.throwIfAny()
         guard let name, let idNumber, let mobile, let password else { throw errors }
+        return CheckedPerson(name: name, identityNumber: idNumber, mobile: mobile, password: password)
+    }
 
+    package func registerPerson(_ input: PersonRegistration) async throws -> Account {
+        let person = try check(input)
         let keys = context.keys
-        let idHash = keys.lookupHash(idNumber.value, field: "identity_number")
-        if try await Account.query(on: db).filter(\.$idNumberHash == idHash).count() > 0 {
-            throw TongbanError(
-                status: .conflict, code: "register.duplicatePerson",
-                fields: [FieldError(field: "identityNumber", key: "register.duplicatePerson")])
+        let idHash = keys.lookupHash(person.identityNumber.value, field: "identity_number")
+        if let holder = try await Account.query(on: db).filter(\.$idNumberHash == idHash).first() {
+            // an unproven holder may be an impostor: the real person can take the number back
+            let code =
+                holder.kind == .person && holder.assurance < .verifiedRemotely ? "register.numberClaimed" : "register.duplicatePerson"
+            throw TongbanError(status: .conflict, code: code, fields: [FieldError(field: "identityNumber", key: code)])
         }
-        let account = Account(
-            kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: name,
-            passwordHash: try await passwords.hash(password), at: context.now)
-        account.idNumberHash = idHash
-        account.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
-        account.mobileHash = keys.lookupHash(mobile.value, field: "mobile")
-        account.mobileCipher = keys.encrypt(mobile.value, field: "mobile")
-        account.regionCode = try await knownRegion(for: idNumber.addressCode)
+        let account = try await newPerson(person, passwordHash: try await passwords.hash(person.password), on: db)
         try await save(account, audit: registration, duplicateCode: "register.duplicatePerson", duplicateField: "identityNumber")
+        return account
+    }
+
+    /// A person's account as registered (Level 1), not yet saved.
+    package func newPerson(_ person: CheckedPerson, passwordHash: String, on db: any Database) async throws -> Account {
+        let keys = context.keys
+        let idHash = keys.lookupHash(person.identityNumber.value, field: "identity_number")
+        let account = Account(
+            kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: person.name, passwordHash: passwordHash,
+            at: context.now)
+        account.idNumberHash = idHash
+        account.idNumberCipher = keys.encrypt(person.identityNumber.value, field: "identity_number")
+        account.mobileHash = keys.lookupHash(person.mobile.value, field: "mobile")
+        account.mobileCipher = keys.encrypt(person.mobile.value, field: "mobile")
+        account.regionCode = try await knownRegion(for: person.identityNumber.addressCode, on: db)
         return account
     }
 
@@ -108,7 +129,7 @@ package struct AccountDesk {
             passwordHash: try await passwords.hash(password), at: context.now)
         account.creditCode = code.value
         account.legalRepresentative = representative
-        account.regionCode = try await knownRegion(for: code.regionCode)
+        account.regionCode = try await knownRegion(for: code.regionCode, on: db)
         try await save(account, audit: registration, duplicateCode: "register.duplicateEnterprise", duplicateField: "creditCode")
         return account
     }
@@ -216,7 +237,7 @@ package struct AccountDesk {
     }
 
     /// The account's home region when the code names one we know (county, else city, else province).
-    private func knownRegion(for code: String) async throws -> String? {
+    private func knownRegion(for code: String, on db: any Database) async throws -> String? {
         guard let region = try? RegionCode(code) else { return nil }
         var candidate: RegionCode? = region
         while let current = candidate {

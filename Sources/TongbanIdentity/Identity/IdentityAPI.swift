@@ -39,6 +39,8 @@ package struct IdentityAPI {
         api.post("auth", "logout", use: logout)
         api.post("register", "person", use: registerPerson)
         api.post("register", "enterprise", use: registerEnterprise)
+        api.post("register", "reclaim", use: startReclaim)
+        api.post("register", "reclaim", "code", use: confirmReclaim)
         api.get("me", use: me)
         api.post("me", "password", use: changePassword)
         api.post("me", "verification", use: startVerification)
@@ -91,6 +93,22 @@ package struct IdentityAPI {
         let body = try req.content.decode(PasswordBody.self)
         try await desk.changePassword(current: body.currentPassword, new: body.newPassword, keepSession: nil)
         return .noContent
+    }
+
+    package struct ReclaimCodeBody: Content {
+        var challengeID: UUID?
+        var code: String?
+    }
+
+    package func startReclaim(req: Request) async throws -> Response {
+        let input = try req.content.decode(PersonRegistration.self)
+        return try await req.numberReclaim.start(input).encodeResponse(status: .accepted, for: req)
+    }
+
+    package func confirmReclaim(req: Request) async throws -> Response {
+        let body = try req.content.decode(ReclaimCodeBody.self)
+        let account = try await req.numberReclaim.confirm(challengeID: body.challengeID, code: body.code)
+        return try await account.toDTO(keys: req.application.keys, reveal: true).encodeResponse(status: .created, for: req)
     }
 
     package struct VerificationStartBody: Content { var name: String? }

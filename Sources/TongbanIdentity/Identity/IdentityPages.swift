@@ -156,6 +156,7 @@ package struct IdentityPages {
     /// Notices named by `?done=`; only known keys are shown, so the query cannot inject text.
     package static let notices = [
         "registered": "notice.registered", "password": "notice.passwordChanged", "verified": "notice.verified",
+        "reclaimed": "notice.reclaimed",
     ]
 
     package func account(req: Request) async throws -> Response {

@@ -124,7 +124,7 @@ package struct ChallengeLedger {
 
     /// Records an attempt that sent no code (the name did not match), after the same rate check:
     /// guessing names costs what guessing codes does.
-    package func refuse(_ purpose: IdentityChallenge.Purpose, subjectHash: String, accountID: UUID?, audit: AuditEvent) async throws {
+    private func refuse(_ purpose: IdentityChallenge.Purpose, subjectHash: String, accountID: UUID?, audit: AuditEvent) async throws {
         let now = context.now
         try await context.db.write { tx in
             try await lockSubject(subjectHash, on: tx)
@@ -141,6 +141,29 @@ package struct ChallengeLedger {
             try await row.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
+    }
+
+    /// The mobile the subject's population record holds, once the name given matches the record's
+    /// (a name unlike it is refused and counted, as a code is).
+    package func mobileOnRecord(
+        _ purpose: IdentityChallenge.Purpose, subjectHash: String, name: String, accountID: UUID?, resource: String
+    ) async throws -> MobileNumber {
+        guard let record = try await IdentityVerification.populationRecord(subjectHash: subjectHash, on: context.db) else {
+            throw TongbanError(status: .unprocessableEntity, code: "realName.noRecord")
+        }
+        guard PersonName.sameName(name, record["name"] ?? "") else {
+            try await refuse(
+                purpose, subjectHash: subjectHash, accountID: accountID,
+                audit: context.auditEvent(
+                    "account.\(purpose.rawValue).refused", resource: resource, details: "name differs from the population record"))
+            throw TongbanError(
+                status: .unprocessableEntity, code: "realName.nameMismatch",
+                fields: [FieldError(field: "name", key: "realName.nameMismatch")])
+        }
+        guard let mobile = try? MobileNumber(record["mobile"] ?? "") else {
+            throw TongbanError(status: .unprocessableEntity, code: "realName.noMobile")
+        }
+        return mobile
     }
 
     /// A new code, sent sealed to `mobile`; the subject's earlier open codes die with it.

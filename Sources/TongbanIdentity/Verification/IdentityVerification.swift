@@ -50,21 +50,8 @@ package struct IdentityVerification {
         try errors.throwIfAny()
         guard let name, let subjectHash = account.idNumberHash else { throw errors }
         let id = try account.requireID()
-        guard let record = try await Self.populationRecord(subjectHash: subjectHash, on: context.db) else {
-            throw TongbanError(status: .unprocessableEntity, code: "realName.noRecord")
-        }
-        guard PersonName.sameName(name, record["name"] ?? "") else {
-            try await ledger.refuse(
-                .verify, subjectHash: subjectHash, accountID: id,
-                audit: context.auditEvent(
-                    "account.verify.refused", resource: "account:\(id)", details: "name differs from the population record"))
-            throw TongbanError(
-                status: .unprocessableEntity, code: "realName.nameMismatch",
-                fields: [FieldError(field: "name", key: "realName.nameMismatch")])
-        }
-        guard let mobile = try? MobileNumber(record["mobile"] ?? "") else {
-            throw TongbanError(status: .unprocessableEntity, code: "realName.noMobile")
-        }
+        let mobile = try await ledger.mobileOnRecord(
+            .verify, subjectHash: subjectHash, name: name, accountID: id, resource: "account:\(id)")
         let row = try await ledger.issue(
             .verify, subjectHash: subjectHash, accountID: id, mobile: mobile, messageAccount: id,
             audit: context.auditEvent(

@@ -12,6 +12,9 @@ package struct VerificationPages {
         routes.get("account", "verify", use: verifyForm)
         routes.post("account", "verify", use: start)
         routes.post("account", "verify", "code", use: confirm)
+        routes.get("register", "reclaim", use: reclaimForm)
+        routes.post("register", "reclaim", use: startReclaim)
+        routes.post("register", "reclaim", "code", use: confirmReclaim)
     }
 
     package struct VerifyContext: Encodable {
@@ -78,6 +81,78 @@ package struct VerificationPages {
             return req.redirect(to: "/account?done=verified")
         } catch {
             return try await page(req, name: nil, failure: error)
+        }
+    }
+
+    package struct ReclaimContext: Encodable {
+        package let page: PageContext
+        package let values: [String: String]
+        /// The code's challenge and where it went, once the registration was checked.
+        package let challengeID: String?
+        package let sentTo: String?
+        package let errors: [String: String]
+        package let summary: String?
+    }
+
+    private func reclaimPage(
+        _ req: Request, values: [String: String] = [:], sent: IdentityVerification.CodeSent? = nil, failure: (any Error)? = nil
+    ) async throws -> Response {
+        let shown = try FormFailure(failure, req)
+        let context = ReclaimContext(
+            page: req.pageContext(title: req.t("reclaim.title")), values: values, challengeID: sent?.challengeID.uuidString,
+            sentTo: sent.flatMap { $0.mobile.isEmpty ? nil : $0.mobile }, errors: shown.fields, summary: shown.summary)
+        return shown.apply(to: try await req.view.render("register-reclaim", context).encodeResponse(status: shown.status, for: req))
+    }
+
+    package func reclaimForm(req: Request) async throws -> Response {
+        try await reclaimPage(req)
+    }
+
+    package struct ReclaimForm: Content {
+        var name: String?
+        var identityNumber: String?
+        var mobile: String?
+        var password: String?
+        var passwordConfirm: String?
+    }
+
+    package func startReclaim(req: Request) async throws -> Response {
+        let input = try req.content.decode(ReclaimForm.self)
+        let values = ["name": input.name ?? "", "identityNumber": input.identityNumber ?? "", "mobile": input.mobile ?? ""]
+        do {
+            if input.password != input.passwordConfirm { throw TongbanError.invalid(field: "passwordConfirm", "password.mismatch") }
+            let sent = try await req.numberReclaim.start(
+                PersonRegistration(name: input.name, identityNumber: input.identityNumber, mobile: input.mobile, password: input.password))
+            return try await reclaimPage(req, values: values, sent: sent)
+        } catch {
+            return try await reclaimPage(req, values: values, failure: error)
+        }
+    }
+
+    package struct ReclaimCodeForm: Content {
+        var challengeID: String?
+        var code: String?
+    }
+
+    package func confirmReclaim(req: Request) async throws -> Response {
+        let form = try req.content.decode(ReclaimCodeForm.self)
+        let challengeID = form.challengeID.flatMap(UUID.init(uuidString:))
+        do {
+            let account = try await req.numberReclaim.confirm(challengeID: challengeID, code: form.code)
+            let cookie = try await req.signIn.startSession(for: account)
+            let response = req.redirect(to: "/account?done=reclaimed")
+            response.cookies[SessionAuthenticator.cookieName] = cookie
+            return response
+        } catch {
+            // the code form again while its challenge is open; the registration otherwise
+            let open = try await challengeID.asyncFlatMap {
+                try await ChallengeLedger(context: req.context).open(.reclaim, id: $0, on: req.db)
+            }
+            let sent = try open.map {
+                IdentityVerification.CodeSent(
+                    challengeID: try $0.requireID(), mobile: "", expiresAt: $0.expiresAt, tries: VerificationCode.tries)
+            }
+            return try await reclaimPage(req, sent: sent, failure: error)
         }
     }
 }

@@ -96,14 +96,23 @@ package enum OpenAPIDocument {
             tag: "identity", auth: true,
             body: "PasswordChange", success: 204, errors: [400, 401, 422]),
         Operation(
+            method: "post", path: "/api/v1/register/reclaim", id: "startReclaim",
+            summary:
+                "Take back an identity number an unproven account registered: the registration as typed; a code goes to the population record's mobile",
+            tag: "identity", body: "PersonRegistration", response: ref("CodeSent"), success: 202, errors: [400, 409, 415, 422, 429]),
+        Operation(
+            method: "post", path: "/api/v1/register/reclaim/code", id: "confirmReclaim",
+            summary: "The code sent: the earlier account is frozen for review, and the person's own made at Level 2", tag: "identity",
+            body: "ReclaimCode", response: ref("Account"), success: 201, errors: [400, 409, 415, 422, 429]),
+        Operation(
             method: "post", path: "/api/v1/me/verification", id: "startVerification",
             summary: "实名认证二级: the name is checked against the population record, and a code sent to the mobile that record holds",
             tag: "identity", auth: true,
-            body: "VerificationStart", response: ref("CodeSent"), success: 202, errors: [400, 401, 403, 409, 422, 429]),
+            body: "VerificationStart", response: ref("CodeSent"), success: 202, errors: [400, 401, 403, 409, 415, 422, 429]),
         Operation(
             method: "post", path: "/api/v1/me/verification/code", id: "confirmVerification",
             summary: "The code sent: the account is Level 2 (verified remotely)", tag: "identity", auth: true,
-            body: "VerificationCodeEntry", response: ref("Account"), errors: [400, 401, 403, 409, 422, 429]),
+            body: "VerificationCodeEntry", response: ref("Account"), errors: [400, 401, 403, 409, 415, 422, 429]),
         Operation(
             method: "get", path: "/api/v1/accounts", id: "listAccounts", summary: "Staff accounts in the caller's region", tag: "identity",
             auth: true,

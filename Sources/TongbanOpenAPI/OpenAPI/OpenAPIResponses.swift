@@ -507,6 +507,17 @@ extension OpenAPIDocument {
         ),
         ("FiguresLine", object([("key", text), ("name", text), ("figures", ref("Figures"))], required: ["key", "name", "figures"])),
         (
+            "FrozenAccount",
+            object(
+                [
+                    ("accountID", uuid), ("frozenAt", instant), ("registeredName", text),
+                    ("identityNumber", ["type": ["string", "null"], "description": "masked"]),
+                    ("regionCode", ["type": ["string", "null"]]),
+                    ("holderAccountID", ["type": ["string", "null"], "format": "uuid"]), ("applications", ["type": "integer"]),
+                ],
+                required: ["accountID", "frozenAt", "registeredName", "applications"])
+        ),
+        (
             "Handoff",
             object(
                 [

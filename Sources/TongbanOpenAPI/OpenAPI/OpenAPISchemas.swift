@@ -115,6 +115,12 @@ extension OpenAPIDocument {
                 ],
                 required: ["challengeID", "mobile", "expiresAt", "tries"])
         ),
+        (
+            "ReclaimCode",
+            object(
+                [("challengeID", string(format: "uuid")), ("code", string("the six digits sent", maxLength: 20))],
+                required: ["challengeID", "code"])
+        ),
         ("VerificationCodeEntry", object([("code", string("the six digits sent", maxLength: 20))], required: ["code"])),
         (
             "StaffCreation",

@@ -30,6 +30,11 @@ extension OpenAPIDocument {
                     "The warnings board: open cases with yellow or red warnings, follow-ups and complaints past their deadline (escalated or not), counted per department — a supervisor's region, or a staff member's own department",
                 tag: "supervision", auth: true, response: ref("WarningBoard"), errors: [401, 403]),
             Operation(
+                method: "get", path: "/api/v1/supervision/frozen-accounts", id: "frozenAccounts",
+                summary:
+                    "冒名注册: accounts frozen because the real holder of the identity number they registered proved it (newest 200 of the supervisor's region), with what each had made",
+                tag: "supervision", auth: true, response: list(ref("FrozenAccount")), errors: [401, 403]),
+            Operation(
                 method: "get", path: "/api/v1/handoffs", id: "handoffs",
                 summary:
                     "审管衔接: approvals handed to the caller's department to sign for (unsigned by default: reddest and oldest first), or a supervisor's region's",

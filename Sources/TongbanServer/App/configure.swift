@@ -95,6 +95,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ComplaintAPI().register(api)
     WarningBoardPages().registerAPI(api)
     HandoffPages().registerAPI(api)
+    FrozenAccountPages().registerAPI(api)
     WebhookAPI().register(api)
     InboxAPI().register(api)
     SMSReceiptAPI().register(api)
@@ -127,6 +128,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ComplaintPages().register(web)
     WarningBoardPages().register(web)
     HandoffPages().register(web)
+    FrozenAccountPages().register(web)
     WebhookPages().register(web)
     InboxPages().register(web)
 }
