@@ -198,6 +198,9 @@ struct RealNameTests {
             #expect(done.status == .seeOther && done.headers.first(name: .location) == "/account?done=verified")
             let after = try await browser.get("/account?done=verified")
             #expect(after.body.string.contains("二级") && !after.body.string.contains("href=\"/account/verify\""))
+            // Level 2 may still go to a window for Level 3: the page gives the code to show
+            let shown = try await browser.post("/account/window-code", [:])
+            #expect(shown.status == .ok && shown.body.string.range(of: #"\d{4} \d{4}"#, options: .regularExpression) != nil)
         }
     }
 
@@ -304,6 +307,67 @@ struct RealNameTests {
                 .POST, "/api/v1/register/reclaim",
                 json: ["name": "张晓明", "identityNumber": app.demoPersonLogin, "mobile": "13700003333", "password": "Another-one-2026"])
             #expect(proven.status == .conflict && proven.errorBody?.error.details?.first?.code == "reclaim.holderProven")
+        }
+    }
+
+    @Test(
+        "实名认证三级: the person shows a window code, a clerk checks the card; a card of another number, an unknown code or a non-clerk change nothing",
+        arguments: TestDatabase.available)
+    func inPerson(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let clerk = try await app.token("clerk")
+            let (number, person) = try await Self.unproven(app, stem: "33010619750303005")
+            struct Code: Decodable {
+                let code: String
+                let expiresAt: Date
+            }
+            let issued = try await app.send(.POST, "/api/v1/me/window-code", bearer: person)
+            #expect(issued.status == .created, "\(issued.body.string)")
+            let code = try issued.content.decode(Code.self).code
+            #expect(code.count == 8 && code.allSatisfy(\.isNumber))
+            // nothing is sent anywhere: the person shows it
+            #expect(try await MessageSend.query(on: app.db).count() == 0)
+
+            let stem = "11010519700101001"
+            let otherNumber = stem + String(IdentityNumber.checkCharacter(for: stem.compactMap(\.wholeNumberValue)))
+            let otherCard = try await app.send(
+                .POST, "/api/v1/identity-checks", json: ["code": code, "identityNumber": otherNumber, "name": "王丽"], bearer: clerk)
+            #expect(otherCard.status == .unprocessableEntity && otherCard.errorBody?.error.code == "realName.cardMismatch")
+            let unknown = try await app.send(
+                .POST, "/api/v1/identity-checks", json: ["code": "12345678", "identityNumber": number, "name": "王丽"], bearer: clerk)
+            #expect(unknown.status == .unprocessableEntity && unknown.errorBody?.error.code == "realName.windowCodeUnknown")
+            let notClerk = try await app.send(
+                .POST, "/api/v1/identity-checks", json: ["code": code, "identityNumber": number, "name": "王丽"],
+                bearer: try await app.token("reviewer.amr"))
+            #expect(notClerk.status == .forbidden)
+            #expect(try await Self.level(app, person) == 1)
+
+            let checked = try await app.send(
+                .POST, "/api/v1/identity-checks",
+                json: ["code": String(code.prefix(4)) + " " + String(code.suffix(4)), "identityNumber": number, "name": "王丽"],
+                bearer: clerk)
+            #expect(checked.status == .ok, "\(checked.body.string)")
+            #expect(try await Self.level(app, person) == 3)
+            // the card's name replaces the one typed at registration; the clerk is the audit's actor
+            #expect(try await Account.find(try await app.accountID(login: number), on: app.db)?.displayName == "王丽")
+            let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "account.verifiedInPerson").first())
+            #expect(entry.actorLabel.hasPrefix("staff:") && entry.details?.contains("level=3") == true)
+            // used once
+            let again = try await app.send(
+                .POST, "/api/v1/identity-checks", json: ["code": code, "identityNumber": number, "name": "王丽"], bearer: clerk)
+            #expect(again.status == .unprocessableEntity)
+            #expect(try await app.send(.POST, "/api/v1/me/window-code", bearer: person).status == .conflict)
+
+            // the pages: the desk links to the check; the clerk's form says what was done
+            let browser = Browser(app)
+            try await browser.get("/login")
+            try await browser.post("/login", ["login": "clerk", "password": demoPassword])
+            let desk = try await browser.get("/desk")
+            #expect(desk.body.string.contains("/desk/identity"), "\(desk.status) \(desk.headers.first(name: .location) ?? "")")
+            let form = try await browser.get("/desk/identity")
+            #expect(form.status == .ok && form.body.string.contains("现场实名核验"))
+            let wrong = try await browser.post("/desk/identity", ["code": "1234", "identityNumber": number, "name": "王丽"])
+            #expect(wrong.status == .unprocessableEntity && wrong.body.string.contains("8 位数字"))
         }
     }
 }

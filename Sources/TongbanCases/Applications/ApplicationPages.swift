@@ -41,8 +41,12 @@ package struct ApplicationPages {
         package var extraHeading: String? = nil
         package var extra: [Line] = []
         package var hasExtra: Bool { !extra.isEmpty }
+        /// The window desk links to the in-person identity check.
+        package var identityCheck = false
 
-        package enum CodingKeys: String, CodingKey { case page, heading, lines, hasLines, empty, extraHeading, extra, hasExtra }
+        package enum CodingKeys: String, CodingKey {
+            case page, heading, lines, hasLines, empty, extraHeading, extra, hasExtra, identityCheck
+        }
         package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(page, forKey: .page)
@@ -53,6 +57,7 @@ package struct ApplicationPages {
             try c.encodeIfPresent(extraHeading, forKey: .extraHeading)
             try c.encode(extra, forKey: .extra)
             try c.encode(hasExtra, forKey: .hasExtra)
+            try c.encode(identityCheck, forKey: .identityCheck)
         }
     }
 
@@ -99,7 +104,7 @@ package struct ApplicationPages {
             "applications",
             ListContext(
                 page: req.pageContext(title: req.t("desk.title")), heading: req.t("desk.title"),
-                lines: lines, hasLines: !lines.isEmpty, empty: req.t("desk.none"))
+                lines: lines, hasLines: !lines.isEmpty, empty: req.t("desk.none"), identityCheck: true)
         ).encodeResponse(for: req)
     }
 

@@ -45,6 +45,8 @@ package struct IdentityAPI {
         api.post("me", "password", use: changePassword)
         api.post("me", "verification", use: startVerification)
         api.post("me", "verification", "code", use: confirmVerification)
+        api.post("me", "window-code", use: windowCode)
+        api.post("identity-checks", use: identityCheck)
         api.get("accounts", use: directory)
         api.post("accounts", use: createStaff)
         api.get("accounts", ":accountID", use: account)
@@ -109,6 +111,18 @@ package struct IdentityAPI {
         let body = try req.content.decode(ReclaimCodeBody.self)
         let account = try await req.numberReclaim.confirm(challengeID: body.challengeID, code: body.code)
         return try await account.toDTO(keys: req.application.keys, reveal: true).encodeResponse(status: .created, for: req)
+    }
+
+    package func windowCode(req: Request) async throws -> Response {
+        try await req.inPersonCheck.windowCode().encodeResponse(status: .created, for: req)
+    }
+
+    /// A window clerk's in-person check of an identity card (实名认证三级).
+    package func identityCheck(req: Request) async throws -> AccountDTO {
+        let check = req.inPersonCheck
+        try req.authorize(.verify, .account(id: UUID(), kind: .person))
+        let body = try req.content.decode(InPersonCheck.Check.self)
+        return try await check.record(body).toDTO(keys: req.application.keys, reveal: false)
     }
 
     package struct VerificationStartBody: Content { var name: String? }

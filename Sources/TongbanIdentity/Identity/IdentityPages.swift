@@ -146,6 +146,10 @@ package struct IdentityPages {
         package let assuranceLabel: String?
         /// A person not yet proven may prove themselves here (实名认证).
         package let mayVerify: Bool
+        /// A person below Level 3 may ask for a window code, to have their card checked at a window.
+        package let mayShowCard: Bool
+        package let windowCode: String?
+        package let windowCodeUntil: String?
         package let roleLabels: [String]
         package let departmentName: String?
         package let regionName: String?
@@ -163,7 +167,7 @@ package struct IdentityPages {
         try await accountPage(req, failure: nil)
     }
 
-    package func accountPage(_ req: Request, failure: (any Error)?) async throws -> Response {
+    package func accountPage(_ req: Request, failure: (any Error)?, windowCode: InPersonCheck.WindowCode? = nil) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login") }
         try req.authorize(.view, account.resource)
         let department = try await account.$department.get(on: req.db)
@@ -176,6 +180,9 @@ package struct IdentityPages {
             kindLabel: req.t("kind.\(account.kind.rawValue)"),
             assuranceLabel: account.kind == .staff ? nil : req.t("account.assurance.\(account.assurance.rawValue)"),
             mayVerify: account.kind == .person && account.assurance < .verifiedRemotely,
+            mayShowCard: account.kind == .person && account.assurance < .verifiedInPerson,
+            windowCode: windowCode.map { String($0.code.prefix(4)) + " " + String($0.code.suffix(4)) },
+            windowCodeUntil: windowCode.map { VerificationPages.clockTime($0.expiresAt) },
             roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
             departmentName: department?.name, regionName: region?.name, errors: shown.fields, summary: shown.summary)
         return shown.apply(to: try await req.view.render("account", context).encodeResponse(status: shown.status, for: req))

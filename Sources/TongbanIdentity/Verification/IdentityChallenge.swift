@@ -6,12 +6,16 @@ import TongbanPlatform
 
 /// One attempt to prove a person's identity with a code sent to the mobile their population
 /// record holds: to raise an account to Level 2 (`verify`), or to reclaim an identity number an
-/// unproven account registered first (`reclaim`). Counted per subject (the identity number's
+/// unproven account registered first (`reclaim`); or a code shown at a window (`window`). Counted per subject (the identity number's
 /// lookup hash), whoever asks, so no one floods a person's mobile or guesses their code.
 package final class IdentityChallenge: Model, @unchecked Sendable {
     package static let schema = "identity_challenges"
 
-    package enum Purpose: String, Codable, Sendable { case verify, reclaim }
+    package enum Purpose: String, Codable, Sendable {
+        case verify, reclaim
+        /// A code the person shows at a window for the clerk's in-person check (not sent).
+        case window
+    }
 
     package enum State: String, Codable, Sendable {
         case open, passed, exhausted, expired
@@ -103,6 +107,7 @@ package struct ChallengeLedger {
         let now = context.now
         let earlier = try await IdentityChallenge.query(on: tx)
             .filter(\.$subjectHash == subjectHash)
+            .filter(\.$purpose != .window)
             .filter(\.$createdAt > now.addingTimeInterval(-VerificationCode.day))
             .all()
             .map { VerificationCode.Issued(at: $0.createdAt, codeSent: $0.codeHash != nil, exhaustedAt: $0.exhaustedAt) }
@@ -194,8 +199,10 @@ package struct ChallengeLedger {
         try await context.db.write { tx in
             try await lockSubject(subjectHash, on: tx)
             try await checkRate(subjectHash, on: tx)
-            try await IdentityChallenge.query(on: tx).filter(\.$subjectHash == subjectHash).filter(\.$state == .open)
-                .set(\.$state, to: .expired).update()
+            try await IdentityChallenge.query(on: tx).filter(\.$subjectHash == subjectHash).filter(\.$purpose != .window).filter(
+                \.$state == .open
+            )
+            .set(\.$state, to: .expired).update()
             try await row.create(on: tx)
             try await sms.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)

@@ -12,6 +12,9 @@ package struct VerificationPages {
         routes.get("account", "verify", use: verifyForm)
         routes.post("account", "verify", use: start)
         routes.post("account", "verify", "code", use: confirm)
+        routes.post("account", "window-code", use: windowCode)
+        routes.get("desk", "identity", use: checkForm)
+        routes.post("desk", "identity", use: check)
         routes.get("register", "reclaim", use: reclaimForm)
         routes.post("register", "reclaim", use: startReclaim)
         routes.post("register", "reclaim", "code", use: confirmReclaim)
@@ -153,6 +156,53 @@ package struct VerificationPages {
                     challengeID: try $0.requireID(), mobile: "", expiresAt: $0.expiresAt, tries: VerificationCode.tries)
             }
             return try await reclaimPage(req, sent: sent, failure: error)
+        }
+    }
+
+    /// The account page with a fresh window code on it.
+    package func windowCode(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        do {
+            let code = try await req.inPersonCheck.windowCode()
+            return try await IdentityPages().accountPage(req, failure: nil, windowCode: code)
+        } catch {
+            return try await IdentityPages().accountPage(req, failure: error)
+        }
+    }
+
+    package struct CheckContext: Encodable {
+        package let page: PageContext
+        package let values: [String: String]
+        package let done: String?
+        package let errors: [String: String]
+        package let summary: String?
+    }
+
+    private func checkPage(_ req: Request, values: [String: String] = [:], done: String? = nil, failure: (any Error)? = nil)
+        async throws -> Response
+    {
+        let shown = try FormFailure(failure, req)
+        let context = CheckContext(
+            page: req.pageContext(title: req.t("inPerson.title")), values: values, done: done, errors: shown.fields, summary: shown.summary)
+        return shown.apply(to: try await req.view.render("desk-identity", context).encodeResponse(status: shown.status, for: req))
+    }
+
+    package func checkForm(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/desk/identity") }
+        try req.authorize(.verify, .account(id: UUID(), kind: .person))
+        return try await checkPage(req)
+    }
+
+    package func check(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/desk/identity") }
+        try req.authorize(.verify, .account(id: UUID(), kind: .person))
+        let form = try req.content.decode(InPersonCheck.Check.self)
+        do {
+            let account = try await req.inPersonCheck.record(form)
+            return try await checkPage(req, done: req.t("inPerson.done", ["name": account.displayName]))
+        } catch {
+            let values = ["identityNumber": form.identityNumber ?? "", "name": form.name ?? ""]
+            return try await checkPage(req, values: values, failure: error)
         }
     }
 }

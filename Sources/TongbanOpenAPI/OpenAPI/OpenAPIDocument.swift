@@ -114,6 +114,15 @@ package enum OpenAPIDocument {
             summary: "The code sent: the account is Level 2 (verified remotely)", tag: "identity", auth: true,
             body: "VerificationCodeEntry", response: ref("Account"), errors: [400, 401, 403, 409, 415, 422, 429]),
         Operation(
+            method: "post", path: "/api/v1/me/window-code", id: "windowCode",
+            summary: "实名认证三级: an eight-digit code, good for ten minutes, to show a window clerk who checks the identity card",
+            tag: "identity", auth: true, response: ref("WindowCode"), success: 201, errors: [401, 403, 409]),
+        Operation(
+            method: "post", path: "/api/v1/identity-checks", id: "identityCheck",
+            summary:
+                "A window clerk's in-person check: the person's window code and the number and name on their card; the account is Level 3",
+            tag: "identity", auth: true, body: "IdentityCheck", response: ref("Account"), errors: [400, 401, 403, 404, 409, 415, 422]),
+        Operation(
             method: "get", path: "/api/v1/accounts", id: "listAccounts", summary: "Staff accounts in the caller's region", tag: "identity",
             auth: true,
             response: ref("AccountPage"), errors: [401, 403, 422],

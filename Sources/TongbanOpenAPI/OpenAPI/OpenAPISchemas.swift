@@ -121,6 +121,22 @@ extension OpenAPIDocument {
                 [("challengeID", string(format: "uuid")), ("code", string("the six digits sent", maxLength: 20))],
                 required: ["challengeID", "code"])
         ),
+        (
+            "WindowCode",
+            object(
+                [("code", string("eight digits", pattern: "^[0-9]{8}$")), ("expiresAt", string(format: "date-time"))],
+                required: ["code", "expiresAt"])
+        ),
+        (
+            "IdentityCheck",
+            object(
+                [
+                    ("code", string("the person's window code", maxLength: 20)),
+                    ("identityNumber", string("as on the card", maxLength: 18)),
+                    ("name", string("as on the card", maxLength: 50)),
+                ],
+                required: ["code", "identityNumber", "name"])
+        ),
         ("VerificationCodeEntry", object([("code", string("the six digits sent", maxLength: 20))], required: ["code"])),
         (
             "StaffCreation",
