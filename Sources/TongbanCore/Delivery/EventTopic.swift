@@ -163,6 +163,14 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
             Field("drafts", "how many applications the frozen account had made"),
         ])
 
+    /// An enterprise asked its legal representative (who has an account) to confirm it.
+    public static let representativeAsked = EventTopic(
+        "account.representativeAsked", "An enterprise asked the legal representative its market registration names to confirm its account.",
+        [
+            Field("account", "the representative's account id"), Field("request", "the request's id"),
+            Field("enterprise", "the enterprise's name"),
+        ])
+
     public static let webhookDisabled = EventTopic(
         "webhook.disabled", "A subscription was disabled: its receiver answered 410 Gone.",
         [Field("subscription", "the subscription id"), Field("url", "its endpoint"), Field("reason", "why")])
@@ -170,7 +178,8 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// Every topic, sorted by name.
     public static let all: [EventTopic] = {
         let fixed: [EventTopic] = [
-            accountReclaimed, applicationSubmitted, caseWarning, licenseIssued, licenseStatus, licenseRenewed, licenseChanged,
+            accountReclaimed, representativeAsked, applicationSubmitted, caseWarning, licenseIssued, licenseStatus, licenseRenewed,
+            licenseChanged,
             complaintSent,
             complaintAnswered, complaintEscalated, followUpOpened, followUpEscalated, appointmentBooked, appointmentMoved,
             appointmentCancelled, appointmentReminder, ticketTurnSoon, handoffCreated, handoffSigned, handoffWarning, handoffEscalated,

@@ -46,6 +46,9 @@ package struct IdentityAPI {
         api.post("me", "verification", use: startVerification)
         api.post("me", "verification", "code", use: confirmVerification)
         api.post("me", "window-code", use: windowCode)
+        api.post("me", "verification", "representative", use: askRepresentative)
+        api.get("me", "representations", use: representations)
+        api.post("me", "representations", ":requestID", "confirm", use: confirmRepresentation)
         api.post("identity-checks", use: identityCheck)
         api.get("accounts", use: directory)
         api.post("accounts", use: createStaff)
@@ -111,6 +114,19 @@ package struct IdentityAPI {
         let body = try req.content.decode(ReclaimCodeBody.self)
         let account = try await req.numberReclaim.confirm(challengeID: body.challengeID, code: body.code)
         return try await account.toDTO(keys: req.application.keys, reveal: true).encodeResponse(status: .created, for: req)
+    }
+
+    package func askRepresentative(req: Request) async throws -> Response {
+        try await req.representativeConfirmation.request().encodeResponse(status: .accepted, for: req)
+    }
+
+    package func representations(req: Request) async throws -> [RepresentativeConfirmation.Pending] {
+        try await req.representativeConfirmation.pending()
+    }
+
+    package func confirmRepresentation(req: Request) async throws -> HTTPStatus {
+        try await req.representativeConfirmation.confirm(req.parameters.get("requestID", as: UUID.self))
+        return .noContent
     }
 
     package func windowCode(req: Request) async throws -> Response {

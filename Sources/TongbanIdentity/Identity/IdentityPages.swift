@@ -150,11 +150,20 @@ package struct IdentityPages {
         package let mayShowCard: Bool
         package let windowCode: String?
         package let windowCodeUntil: String?
+        /// An enterprise not yet proven may ask its legal representative to confirm it.
+        package let mayAskRepresentative: Bool
+        /// Enterprises waiting for this person, as their legal representative, to confirm them.
+        package let representations: [RepresentationView]
         package let roleLabels: [String]
         package let departmentName: String?
         package let regionName: String?
         package let errors: [String: String]
         package let summary: String?
+    }
+
+    package struct RepresentationView: Encodable {
+        package let id: String
+        package let title: String
     }
 
     /// Notices named by `?done=`; only known keys are shown, so the query cannot inject text.
@@ -183,6 +192,10 @@ package struct IdentityPages {
             mayShowCard: account.kind == .person && account.assurance < .verifiedInPerson,
             windowCode: windowCode.map { String($0.code.prefix(4)) + " " + String($0.code.suffix(4)) },
             windowCodeUntil: windowCode.map { VerificationPages.clockTime($0.expiresAt) },
+            mayAskRepresentative: account.kind == .enterprise && account.assurance < .verifiedRemotely,
+            representations: try await req.representativeConfirmation.pending().map {
+                RepresentationView(id: $0.requestID.uuidString, title: "\($0.enterpriseName)（\($0.creditCode)）")
+            },
             roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
             departmentName: department?.name, regionName: region?.name, errors: shown.fields, summary: shown.summary)
         return shown.apply(to: try await req.view.render("account", context).encodeResponse(status: shown.status, for: req))

@@ -15,6 +15,9 @@ package final class IdentityChallenge: Model, @unchecked Sendable {
         case verify, reclaim
         /// A code the person shows at a window for the clerk's in-person check (not sent).
         case window
+        /// An enterprise's request that its legal representative confirm it (no code: the
+        /// representative confirms signed in; `subjectHash` is their number's).
+        case representative
     }
 
     package enum State: String, Codable, Sendable {
@@ -107,7 +110,7 @@ package struct ChallengeLedger {
         let now = context.now
         let earlier = try await IdentityChallenge.query(on: tx)
             .filter(\.$subjectHash == subjectHash)
-            .filter(\.$purpose != .window)
+            .filter(\.$purpose ~~ [.verify, .reclaim])
             .filter(\.$createdAt > now.addingTimeInterval(-VerificationCode.day))
             .all()
             .map { VerificationCode.Issued(at: $0.createdAt, codeSent: $0.codeHash != nil, exhaustedAt: $0.exhaustedAt) }
@@ -199,10 +202,11 @@ package struct ChallengeLedger {
         try await context.db.write { tx in
             try await lockSubject(subjectHash, on: tx)
             try await checkRate(subjectHash, on: tx)
-            try await IdentityChallenge.query(on: tx).filter(\.$subjectHash == subjectHash).filter(\.$purpose != .window).filter(
-                \.$state == .open
-            )
-            .set(\.$state, to: .expired).update()
+            try await IdentityChallenge.query(on: tx).filter(\.$subjectHash == subjectHash).filter(\.$purpose ~~ [.verify, .reclaim])
+                .filter(
+                    \.$state == .open
+                )
+                .set(\.$state, to: .expired).update()
             try await row.create(on: tx)
             try await sms.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)

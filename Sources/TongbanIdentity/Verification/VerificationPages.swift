@@ -13,6 +13,8 @@ package struct VerificationPages {
         routes.post("account", "verify", use: start)
         routes.post("account", "verify", "code", use: confirm)
         routes.post("account", "window-code", use: windowCode)
+        routes.post("account", "verify", "representative", use: askRepresentative)
+        routes.post("account", "representations", ":requestID", "confirm", use: confirmRepresentation)
         routes.get("desk", "identity", use: checkForm)
         routes.post("desk", "identity", use: check)
         routes.get("register", "reclaim", use: reclaimForm)
@@ -156,6 +158,26 @@ package struct VerificationPages {
                     challengeID: try $0.requireID(), mobile: "", expiresAt: $0.expiresAt, tries: VerificationCode.tries)
             }
             return try await reclaimPage(req, sent: sent, failure: error)
+        }
+    }
+
+    package func askRepresentative(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        do {
+            _ = try await req.representativeConfirmation.request()
+            return req.redirect(to: "/account?done=asked")
+        } catch {
+            return try await IdentityPages().accountPage(req, failure: error)
+        }
+    }
+
+    package func confirmRepresentation(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        do {
+            try await req.representativeConfirmation.confirm(req.parameters.get("requestID", as: UUID.self))
+            return req.redirect(to: "/account?done=confirmed")
+        } catch {
+            return try await IdentityPages().accountPage(req, failure: error)
         }
     }
 

@@ -114,6 +114,18 @@ package enum OpenAPIDocument {
             summary: "The code sent: the account is Level 2 (verified remotely)", tag: "identity", auth: true,
             body: "VerificationCodeEntry", response: ref("Account"), errors: [400, 401, 403, 409, 415, 422, 429]),
         Operation(
+            method: "post", path: "/api/v1/me/verification/representative", id: "askRepresentative",
+            summary: "实名认证二级 for an enterprise: the legal representative its market registration names is asked to confirm it",
+            tag: "identity", auth: true, response: ref("RepresentativeAsked"), success: 202, errors: [401, 403, 409, 422]),
+        Operation(
+            method: "get", path: "/api/v1/me/representations", id: "representations",
+            summary: "Enterprises waiting for the signed-in person, as their legal representative, to confirm them", tag: "identity",
+            auth: true, response: ["type": "array", "items": ref("RepresentationRequest")], errors: [401]),
+        Operation(
+            method: "post", path: "/api/v1/me/representations/{requestID}/confirm", id: "confirmRepresentation",
+            summary: "The legal representative (Level 2 or more) confirms the enterprise: it is Level 2", tag: "identity", auth: true,
+            success: 204, errors: [401, 403, 404], parameters: [pathParameter("requestID", format: "uuid")]),
+        Operation(
             method: "post", path: "/api/v1/me/window-code", id: "windowCode",
             summary: "实名认证三级: an eight-digit code, good for ten minutes, to show a window clerk who checks the identity card",
             tag: "identity", auth: true, response: ref("WindowCode"), success: 201, errors: [401, 403, 409]),

@@ -122,6 +122,24 @@ extension OpenAPIDocument {
                 required: ["challengeID", "code"])
         ),
         (
+            "RepresentativeAsked",
+            object(
+                [
+                    ("requestID", string(format: "uuid")), ("representative", string("the legal representative's name, masked")),
+                    ("expiresAt", string(format: "date-time")),
+                ],
+                required: ["requestID", "representative", "expiresAt"])
+        ),
+        (
+            "RepresentationRequest",
+            object(
+                [
+                    ("requestID", string(format: "uuid")), ("enterpriseName", string()), ("creditCode", string()),
+                    ("requestedAt", string(format: "date-time")), ("expiresAt", string(format: "date-time")),
+                ],
+                required: ["requestID", "enterpriseName", "creditCode", "requestedAt", "expiresAt"])
+        ),
+        (
             "WindowCode",
             object(
                 [("code", string("eight digits", pattern: "^[0-9]{8}$")), ("expiresAt", string(format: "date-time"))],
