@@ -54,6 +54,17 @@ struct RealNameTests {
         }
     }
 
+    /// An access token's claims, as any client reads them.
+    static func claims(_ token: String) -> [String: Any] {
+        let part = token.split(separator: ".").dropFirst().first.map(String.init) ?? ""
+        var base64 = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return [:]
+        }
+        return object
+    }
+
     static func level(_ app: Application, _ token: String) async throws -> Int {
         try await app.send(.GET, "/api/v1/me", bearer: token).content.decode(Me.self).assuranceLevel
     }
@@ -67,7 +78,7 @@ struct RealNameTests {
             let clerk = try await app.token("clerk")
             let start = Date(timeIntervalSince1970: 1_795_000_000)
             app.clock = .stopped(at: start)
-            let (_, token) = try await Self.unproven(app)
+            let (number, token) = try await Self.unproven(app)
             let recorder = MessageChannelsTests.Recorder()
             #expect(try await Self.level(app, token) == 1)
             #expect(try await app.send(.POST, "/api/v1/me/verification", json: ["name": "王丽"]).status == .unauthorized)
@@ -119,6 +130,11 @@ struct RealNameTests {
             #expect(try await Self.level(app, token) == 2)
             let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "account.verified").all()
             #expect(entries.count == 1 && entries[0].details?.contains("level=2") == true)
+            // the level is in the audit's name of the actor, and in the tokens issued from now on
+            #expect(entries[0].actorLabel.hasSuffix("[L1]"))
+            #expect(Self.claims(token)["acr"] as? String == "urn:tongban:loa:1")
+            let fresh = try await app.token(number, password: "Registered-\(number.suffix(6))")
+            #expect(Self.claims(fresh)["acr"] as? String == "urn:tongban:loa:2")
 
             // a code works once
             let again = try await app.send(.POST, "/api/v1/me/verification/code", json: ["code": code], bearer: token)

@@ -49,7 +49,7 @@ struct UseCaseTests {
             #expect(sent.departmentID == amr.id)
             #expect(sent.createdAt == Self.beforeNationalDay)
             let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "complaint.send").first())
-            #expect(entry.actorLabel == person.auditLabel)
+            #expect(entry.actorLabel == person.auditActorLabel && entry.actorLabel.hasSuffix(" [L2]"))
 
             // late on the due day it is not yet overdue; the next working day it is
             #expect(!sent.isOverdue(on: CalendarDate(year: 2026, month: 10, day: 13)!))

@@ -12,13 +12,20 @@ package struct AccessTokenPayload: JWTPayload {
     package var exp: ExpirationClaim
     package var iat: IssuedAtClaim
     package var kind: String
+    /// How far the account's identity was proven when the token was issued (OpenID Connect's
+    /// `acr`: `urn:tongban:loa:1` … `3`). Informative for the client: the server decides on the
+    /// account's level as it stands.
+    package var acr: String?
 
-    package init(sub: SubjectClaim, exp: ExpirationClaim, iat: IssuedAtClaim, kind: String) {
+    package init(sub: SubjectClaim, exp: ExpirationClaim, iat: IssuedAtClaim, kind: String, acr: String? = nil) {
         self.sub = sub
         self.exp = exp
         self.iat = iat
         self.kind = kind
+        self.acr = acr
     }
+
+    package static func acr(_ level: AssuranceLevel) -> String { "urn:tongban:loa:\(level.rawValue)" }
 
     /// The signature is checked by JWTKit; the expiry against the platform clock, by
     /// `BearerAuthenticator` (JWTKit would read the wall clock).

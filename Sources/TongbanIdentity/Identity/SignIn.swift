@@ -63,7 +63,7 @@ package struct SignIn {
                 .create(on: tx)
             var event = context.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
             event.actorID = id
-            event.actorLabel = account.auditLabel
+            event.actorLabel = account.auditActorLabel
             try await AuditLog.append(event, on: tx, now: now)
         }
         return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime), secure: secureCookies)
@@ -95,7 +95,7 @@ package struct SignIn {
         let id = try account.requireID()
         let payload = AccessTokenPayload(
             sub: .init(value: id.uuidString), exp: .init(value: now.addingTimeInterval(config.accessTokenLifetime)),
-            iat: .init(value: now), kind: account.kind.rawValue)
+            iat: .init(value: now), kind: account.kind.rawValue, acr: AccessTokenPayload.acr(account.assurance))
         let access = try await tokenKeys.sign(payload)
         let refresh = SecretToken.make()
         try await RefreshToken(
@@ -112,7 +112,7 @@ package struct SignIn {
             let tokens = try await issueTokens(for: account, on: tx)
             var event = context.auditEvent("auth.signIn", resource: "account:\(try account.requireID())", details: "api token")
             event.actorID = account.id
-            event.actorLabel = account.auditLabel
+            event.actorLabel = account.auditActorLabel
             try await AuditLog.append(event, on: tx, now: now)
             return tokens
         }

@@ -122,7 +122,7 @@ package struct NumberReclaim {
             for event in audit {
                 var event = event
                 event.actorID = id
-                event.actorLabel = account.auditLabel
+                event.actorLabel = account.auditActorLabel
                 try await AuditLog.append(event, on: tx, now: now)
             }
             return account

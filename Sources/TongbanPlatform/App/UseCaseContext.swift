@@ -100,14 +100,18 @@ package struct UseCaseContext: Sendable {
     /// An audit entry naming the acting account and the request.
     package func auditEvent(_ action: String, resource: String, purpose: String? = nil, details: String? = nil) -> AuditEvent {
         AuditEvent(
-            actorID: account?.id, actorLabel: account?.auditLabel ?? "anonymous", action: action,
+            actorID: account?.id, actorLabel: account?.auditActorLabel ?? "anonymous", action: action,
             resource: resource, purpose: purpose, requestID: requestID, details: details)
     }
 }
 
 extension Account {
-    /// How audit entries and timelines name the account: its kind and display name.
+    /// How timelines name the account: its kind and display name.
     package var auditLabel: String { "\(kind.rawValue):\(displayName)" }
+
+    /// How the audit names the account: for a person or an enterprise also how far its identity
+    /// was proven when it acted (`person:张晓明 [L2]`); staff are always Level 3.
+    package var auditActorLabel: String { kind == .staff ? auditLabel : "\(auditLabel) [L\(assurance.rawValue)]" }
 }
 
 extension Request {
