@@ -47,4 +47,23 @@ struct AssurancePolicyTests {
         #expect(Policy.decide(nil, .reuse, .holderRecords(holderID: UUID())) == .deny(.loginRequired))
         #expect(Policy.decide(nil, .submit, .application(applicantID: UUID(), regionCode: westLake)) == .deny(.loginRequired))
     }
+
+    @Test("an item that asks for Level 3: only an identity checked in person submits it online, a clerk for anyone; a draft at any level")
+    func inPersonItems() {
+        for kind in [AccountKind.person, .enterprise] {
+            for level in AssuranceLevel.allCases {
+                for needed in [AssuranceLevel.registered, .verifiedRemotely, .verifiedInPerson] {
+                    let me = Actor(accountID: UUID(), kind: kind, regionCode: westLake, assurance: level)
+                    let application = Resource.application(applicantID: me.accountID, regionCode: westLake, assurance: needed)
+                    let enough = level >= max(needed, .verifiedRemotely)
+                    let refusal: DenyReason = needed == .verifiedInPerson ? .inPersonRequired : .assuranceTooLow
+                    #expect(Policy.decide(me, .submit, application) == (enough ? .allow : .deny(refusal)))
+                    #expect(Policy.decide(me, .create, application).isAllowed)
+                }
+            }
+        }
+        let clerk = Actor(accountID: UUID(), kind: .staff, roles: [.windowClerk], departmentID: UUID(), regionCode: westLake)
+        #expect(
+            Policy.decide(clerk, .submit, .application(applicantID: UUID(), regionCode: westLake, assurance: .verifiedInPerson)).isAllowed)
+    }
 }

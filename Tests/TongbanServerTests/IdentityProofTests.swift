@@ -156,6 +156,14 @@ struct IdentityProofTests {
                 bearer: try await app.token("reviewer.amr"))
             #expect(notClerk.status == .forbidden)
             #expect(try await RealNameTests.level(app, person) == 1)
+            // an item that asks for Level 3 (the demo's property transfer) is refused until the card is checked
+            let transfer = try #require(
+                try await CatalogEntry.query(on: app.db).filter(\.$kind == .item).filter(\.$status == .published).all()
+                    .map { try $0.item() }.first { $0.name == "国有建设用地使用权及房屋所有权转移登记" })
+            #expect(transfer.requiredAssurance == .verifiedInPerson)
+            let apply = ApplyBody(item: transfer.code, form: ApplicationFlowTests.fill(transfer.form, app: app))
+            let early = try await app.send(.POST, "/api/v1/applications", json: apply, bearer: person)
+            #expect(early.status == .forbidden && early.errorBody?.error.code == "auth.inPersonRequired", "\(early.body.string)")
 
             let checked = try await app.send(
                 .POST, "/api/v1/identity-checks",
@@ -163,6 +171,9 @@ struct IdentityProofTests {
                 bearer: clerk)
             #expect(checked.status == .ok, "\(checked.body.string)")
             #expect(try await RealNameTests.level(app, person) == 3)
+            // past the identity check now: what stops it is only what the item itself asks
+            let later = try await app.send(.POST, "/api/v1/applications", json: apply, bearer: person)
+            #expect(later.status != .forbidden, "\(later.body.string)")
             // the card's name replaces the one typed at registration; the clerk is the audit's actor
             #expect(try await Account.find(try await app.accountID(login: number), on: app.db)?.displayName == "王丽")
             let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "account.verifiedInPerson").first())

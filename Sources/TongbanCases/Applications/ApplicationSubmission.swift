@@ -45,7 +45,7 @@ package struct ApplicationSubmission {
         }
 
         let target = try await ApplicationTarget.resolve(body, parts: parts, on: db)
-        let resource = Resource.application(applicantID: applicantID, regionCode: target.regionCode)
+        let resource = Resource.application(applicantID: applicantID, regionCode: target.regionCode, assurance: target.assurance)
         try context.authorize(.create, resource)
         let submit = body.submit ?? true
         // a draft at any level; sent for review only in a proven name (实名认证 Level 2)
@@ -138,6 +138,9 @@ package struct ApplicationSubmission {
             bundle: application.target == .bundle ? application.targetCode : nil,
             answers: application.target == .bundle ? answers : nil)
         let target = try await ApplicationTarget.resolve(saved, parts: parts, on: db)
+        // as far as its items ask (an item may ask for an identity checked in person)
+        try context.authorize(
+            .submit, .application(applicantID: application.applicantID, regionCode: target.regionCode, assurance: target.assurance))
         let today = context.today
         let form = try Self.checkedForm(newForm ?? application.formAnswers, against: target.form, today: today)
         if !onBehalf {
@@ -170,7 +173,8 @@ package struct ApplicationSubmission {
         let target = try await ApplicationTarget.resolve(body, parts: parts, on: context.db)
         if let caller = context.account, caller.kind != .staff {
             // said first, and before any file is kept: the form cannot be sent in an unproven name
-            try context.authorize(.submit, .application(applicantID: try caller.requireID(), regionCode: target.regionCode))
+            try context.authorize(
+                .submit, .application(applicantID: try caller.requireID(), regionCode: target.regionCode, assurance: target.assurance))
         }
         var problems = FieldErrors()
         if case let .failure(formProblems) = FormCheck.check(body.form ?? [:], against: target.form, today: context.today) {

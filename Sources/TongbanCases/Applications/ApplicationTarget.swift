@@ -58,6 +58,8 @@ package struct ApplicationTarget {
     package var name: String
     package var regionCode: RegionCode
     package var items: [(item: ServiceItem, version: Int)]
+    /// The least level of proof its items ask of an applicant who submits online.
+    package var assurance: AssuranceLevel { items.map(\.item.submissionAssurance).max() ?? .binding }
     package var form: [FormField]
 
     package init(

@@ -135,6 +135,8 @@ package struct ApplyPages {
         // an applicant whose identity is not proven drafts nothing binding and is offered nothing the government holds
         let applicant = req.currentActor.flatMap { $0.kind == .staff ? nil : $0 }
         let unproven = applicant.map { !Policy.decide($0, .reuse, .holderRecords(holderID: $0.accountID)).isAllowed } ?? false
+        // the item asks for more than the applicant has proven (a check in person): said before the form is filled
+        let inPersonNeeded = applicant.map { $0.assurance < target.assurance } ?? false
         let choices =
             unproven ? [] : try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
         let fetched = unproven ? [] : DataFetch.materials(target, resources: req.application.dataResources)
@@ -157,7 +159,8 @@ package struct ApplyPages {
             dataConsentChecked: values["dataConsent"] != nil,
             commitments: commitments, hasCommitments: !commitments.isEmpty, commitmentChecked: values["commitment"] != nil,
             commitmentError: shown.fields["commitment"], summary: shown.summary,
-            assuranceNeeded: unproven, assuranceNotice: req.t("apply.assuranceNeeded"))
+            assuranceNeeded: unproven || inPersonNeeded,
+            assuranceNotice: req.t(inPersonNeeded && !unproven ? "apply.inPersonNeeded" : "apply.assuranceNeeded"))
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
@@ -235,7 +238,10 @@ package struct ApplyPages {
             body.submit = true
             let submitted = try await submission.apply(body, idempotencyKey: nil, uploads: uploads).application
             return req.redirect(to: "/applications/\(try submitted.requireID())?done=submitted")
-        } catch let error as TongbanError where error.status == .unprocessableEntity || error.code == DenyReason.assuranceTooLow.rawValue {
+        } catch let error as TongbanError
+            where error.status == .unprocessableEntity || error.code == DenyReason.assuranceTooLow.rawValue
+            || error.code == DenyReason.inPersonRequired.rawValue
+        {
             return try await render(req, values: values, failure: error)
         }
     }

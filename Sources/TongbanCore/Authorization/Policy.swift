@@ -46,7 +46,7 @@ public enum Resource: Sendable, Equatable {
     case catalogEntry(regionCode: RegionCode)
     /// An application: its applicant, the region it is made in, and the departments that have
     /// review tasks in it.
-    case application(applicantID: UUID, regionCode: RegionCode, departmentIDs: Set<UUID> = [])
+    case application(applicantID: UUID, regionCode: RegionCode, departmentIDs: Set<UUID> = [], assurance: AssuranceLevel = .binding)
     /// A service hall (政务服务大厅) of a region: its windows, queue and figures.
     case hall(regionCode: RegionCode)
     /// The supervision figures (电子监察) of a region, or of one department in it.
@@ -114,6 +114,8 @@ public enum DenyReason: String, Error, Sendable, Equatable {
     case notApplicable = "auth.notApplicable"
     /// The account's identity is not proven far enough (实名认证).
     case assuranceTooLow = "auth.assuranceTooLow"
+    /// The item asks for an identity verified in person (实名认证三级).
+    case inPersonRequired = "auth.inPersonRequired"
 }
 
 public enum Decision: Sendable, Equatable {
@@ -166,13 +168,16 @@ public enum Policy {
             .handoff:
             return decideService(actor, action, resource)
 
-        case let .application(applicantID, region, departments):
+        case let .application(applicantID, region, departments, needed):
             let own = actor.accountID == applicantID && actor.kind != .staff
             switch action {
             case .create, .submit:
-                // the applicant (a draft at any level, submitted once their identity is proven), or a
-                // window clerk entering it for them (帮办)
-                if own { return action == .submit && actor.assurance < .binding ? .deny(.assuranceTooLow) : .allow }
+                // the applicant (a draft at any level, submitted once their identity is proven as far
+                // as the items ask), or a window clerk entering it for them in person (帮办)
+                if own {
+                    guard action == .submit, actor.assurance < max(needed, .binding) else { return .allow }
+                    return .deny(needed >= .verifiedInPerson ? .inPersonRequired : .assuranceTooLow)
+                }
                 guard actor.has(.windowClerk) else { return .deny(.notOwner) }
                 return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
             case .view:

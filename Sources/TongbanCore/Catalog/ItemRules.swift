@@ -18,6 +18,8 @@ public enum ItemRules {
             if code.departmentCode != item.department.code { errors.add("implementationCode", "catalog.codeDepartmentMismatch") }
         }
         if item.level < item.regionCode.level { errors.add("level", "catalog.levelAboveRegion") }
+        // nothing is submitted in an unproven name, whatever an item says
+        if let level = item.requiredAssurance, level < .binding { errors.add("requiredAssurance", "catalog.assuranceBelowBinding") }
         checkTimeLimits(item, &errors)
         for (i, basis) in item.legalBasis.enumerated() {
             _ = errors.text("legalBasis[\(i)].law", basis.law, maxLength: 200)

@@ -44,6 +44,10 @@ public struct ServiceItem: Codable, Sendable, Equatable {
     /// 审管衔接: the department that supervises what the item approves; an approval is handed to
     /// it and counts as received only when it signs for it. Nil: no handoff.
     public var supervisingDepartment: ItemDepartment?
+    /// 实名认证: the least level an applicant's identity must be proven to before they submit
+    /// online (nil: Level 2, as for every item; 3: verified in person, for items such as marriage
+    /// or real-estate registration). A window clerk entering it for someone (帮办) is in person.
+    public var requiredAssurance: AssuranceLevel?
 
     public init(
         basicCode: BasicCode, implementationCode: ImplementationCode? = nil, name: String, subItemName: String? = nil,
@@ -54,7 +58,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
         fees: [Fee] = [], channels: [Channel] = [.window], visits: [Visit] = [], materials: [Material] = [],
         form: [FormField] = [], steps: [ProcessStep] = [], result: ItemResult? = nil,
         prerequisites: [BasicCode] = [], keywords: [String] = [], windows: [ServiceWindow] = [], source: String? = nil,
-        supervisingDepartment: ItemDepartment? = nil
+        supervisingDepartment: ItemDepartment? = nil, requiredAssurance: AssuranceLevel? = nil
     ) {
         self.basicCode = basicCode
         self.implementationCode = implementationCode
@@ -83,7 +87,11 @@ public struct ServiceItem: Codable, Sendable, Equatable {
         self.windows = windows
         self.source = source
         self.supervisingDepartment = supervisingDepartment
+        self.requiredAssurance = requiredAssurance
     }
+
+    /// The level an applicant must reach before submitting it: Level 2, or more where the item says.
+    public var submissionAssurance: AssuranceLevel { max(requiredAssurance ?? .binding, .binding) }
 
     /// The code the item is known by: its implementation code, or its basic code for a basic item.
     public var code: String { implementationCode?.value ?? basicCode.value }
@@ -97,7 +105,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case basicCode, implementationCode, name, subItemName, kind, department, regionCode, level, legalBasis
         case acceptanceConditions, statutoryDays, promisedDays, handlingMode, commitmentAllowed, instantRules, fees, channels, visits
-        case materials, form, steps, result, prerequisites, keywords, windows, source, supervisingDepartment
+        case materials, form, steps, result, prerequisites, keywords, windows, source, supervisingDepartment, requiredAssurance
     }
 
     // Lists and flags may be left out of a document; the rest is required.
@@ -130,6 +138,7 @@ public struct ServiceItem: Codable, Sendable, Equatable {
         windows = try c.decodeIfPresent([ServiceWindow].self, forKey: .windows) ?? []
         source = try c.decodeIfPresent(String.self, forKey: .source)
         supervisingDepartment = try c.decodeIfPresent(ItemDepartment.self, forKey: .supervisingDepartment)
+        requiredAssurance = try c.decodeIfPresent(AssuranceLevel.self, forKey: .requiredAssurance)
     }
 }
 

@@ -825,6 +825,13 @@ extension OpenAPIDocument {
                     ("source", nullableString),
                     // 审管衔接: the department that supervises what the item approves (an approval is handed to it to sign for)
                     ("supervisingDepartment", ref("ItemDepartment")),
+                    (
+                        "requiredAssurance",
+                        [
+                            "type": "integer", "enum": [2, 3],
+                            "description": "实名认证: the least level to submit online (default 2; 3 = verified in person)",
+                        ]
+                    ),
                 ],
                 required: ["basicCode", "name", "kind", "department", "regionCode", "level"])
         ),

@@ -96,6 +96,8 @@ struct DemoCatalog {
         /// 审管衔接: the department key that supervises what it approves, or "self" for the
         /// implementing department's own enforcement side (each region's, where it is implemented).
         let supervisedBy: String?
+        /// 实名认证: 3 where the item is submitted online only by an identity verified in person.
+        let assurance: Int?
         let alsoIn: [Elsewhere]?
         struct Elsewhere: Decodable {
             let dept: String
@@ -236,7 +238,7 @@ struct DemoCatalog {
                 if key == "self" { return ItemDepartment(name: department.name, code: department.code.value) }
                 guard let supervising = departments[key] else { throw Problem(description: "item \(s.name): unknown department \(key)") }
                 return ItemDepartment(name: supervising.name, code: supervising.code.value)
-            })
+            }, requiredAssurance: s.assurance.flatMap(AssuranceLevel.init(rawValue:)))
         let problems = ItemRules.problems(item)
         guard problems.isEmpty else {
             throw Problem(description: "item \(s.name): " + problems.errors.map { "\($0.field) \($0.key)" }.joined(separator: "; "))
