@@ -20,8 +20,9 @@ package struct CaseDesk {
     }
 
     /// Which of the roles the table allows for this action the acting account holds here: the
-    /// applicant for their own case, a clerk of the region, a reviewer of a department with a
-    /// task in it. Someone who cannot even see the case is told it does not exist.
+    /// applicant for their own case, a clerk of the region, a reviewer of the case's own (lead)
+    /// department — a department reviewing in parallel sees the case and completes its task, but
+    /// the decisions are the lead's. Someone who cannot even see the case is told it does not exist.
     package func role(for kind: CaseActionKind, _ loaded: CaseWork.Loaded) throws -> CaseActor {
         let resource = try CaseWork.resource(loaded)
         guard context.allows(.view, resource) else { throw TongbanError.notFound("case") }
@@ -30,7 +31,13 @@ package struct CaseDesk {
             return .applicant
         }
         if allowed.contains(.clerk), context.allows(.handle, resource) { return .clerk }
-        if allowed.contains(.reviewer), context.allows(.review, resource) { return .reviewer }
+        if allowed.contains(.reviewer) {
+            let lead = Resource.application(
+                applicantID: loaded.application.applicantID, regionCode: try RegionCode(loaded.application.regionCode),
+                departmentIDs: Set([loaded.row.departmentID].compactMap { $0 }))
+            if context.allows(.review, lead) { return .reviewer }
+            if context.allows(.review, resource) { throw TongbanError.denied(.notLeadDepartment) }
+        }
         throw TongbanError.denied(.roleMissing)
     }
 

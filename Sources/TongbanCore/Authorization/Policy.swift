@@ -114,6 +114,9 @@ public enum DenyReason: String, Error, Sendable, Equatable {
     case notApplicable = "auth.notApplicable"
     /// The account's identity is not proven far enough (实名认证).
     case assuranceTooLow = "auth.assuranceTooLow"
+    /// A department reviewing in parallel completes its task; the case's decisions are its lead
+    /// department's.
+    case notLeadDepartment = "auth.notLeadDepartment"
     /// The item asks for an identity verified in person (实名认证三级).
     case inPersonRequired = "auth.inPersonRequired"
 }
