@@ -71,4 +71,60 @@ struct SecurityFindingsTests {
             #expect(try await CaseRow.find(caseID, on: app.db)?.state == .decided)
         }
     }
+
+    /// A catalog admin of another province's district (广安区, 511602), as any region's may be.
+    static func foreignCatalogAdmin(_ app: Application) async throws -> String {
+        let region = try RegionCode("511602")
+        let department = Department(
+            id: UUID(), creditCode: try #require(CreditCode.completing("11511602MB0000001")), name: "广安区政务服务管理局", regionCode: region)
+        try await department.create(on: app.db)
+        let account = Account(
+            kind: .staff, loginKey: Account.loginKey(staffUsername: "catalog.guangan"), displayName: "外地事项管理员",
+            passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
+        account.roles = [.catalogAdmin]
+        account.$department.id = department.id
+        account.regionCode = region.value
+        try await account.create(on: app.db)
+        return try await app.token("catalog.guangan")
+    }
+
+    @Test(
+        "H3: another region's catalog admin cannot take over a bundle or an item by naming their region in a draft; the owner cannot move it away",
+        arguments: TestDatabase.available)
+    func catalogTakeover(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let attacker = try await Self.foreignCatalogAdmin(app)
+            let published = try #require(
+                try await CatalogEntry.query(on: app.db).filter(\.$kind == .bundle).filter(\.$code == Flow.restaurant)
+                    .filter(\.$status == .published).first())
+            var bundle = try published.bundle()
+            let ownRegion = bundle.regionCode
+            bundle.regionCode = try RegionCode("511602")
+            let entriesBefore = try await CatalogEntry.query(on: app.db).count()
+
+            // the review's request: the bundle's document, with the attacker's region, as a new draft
+            let takeover = try await app.send(.PUT, "/api/v1/catalog/bundles/\(Flow.restaurant)/draft", json: bundle, bearer: attacker)
+            #expect(takeover.status == .forbidden, "\(takeover.body.string)")
+            #expect(try await CatalogEntry.query(on: app.db).count() == entriesBefore)
+
+            // the same with one of West Lake's items
+            let itemRow = try #require(
+                try await CatalogEntry.query(on: app.db).filter(\.$kind == .item).filter(\.$status == .published)
+                    .filter(\.$regionCode == ownRegion.value).first())
+            var item = try itemRow.item()
+            item.regionCode = try RegionCode("511602")
+            let itemTakeover = try await app.send(.PUT, "/api/v1/catalog/items/\(item.code)/draft", json: item, bearer: attacker)
+            #expect(itemTakeover.status == .forbidden || itemTakeover.status == .unprocessableEntity, "\(itemTakeover.body.string)")
+            #expect(try await CatalogEntry.query(on: app.db).count() == entriesBefore)
+
+            // West Lake's own admin edits it, but cannot move it to another region
+            let owner = try await app.token("catalog")
+            let moved = try await app.send(.PUT, "/api/v1/catalog/bundles/\(Flow.restaurant)/draft", json: bundle, bearer: owner)
+            #expect(moved.status == .forbidden, "\(moved.body.string)")
+            #expect(try await CatalogEntry.query(on: app.db).count() == entriesBefore)
+            bundle.regionCode = ownRegion
+            let edited = try await app.send(.PUT, "/api/v1/catalog/bundles/\(Flow.restaurant)/draft", json: bundle, bearer: owner)
+            #expect(edited.status == .created || edited.status == .ok, "\(edited.body.string)")
+        }
+    }
 }

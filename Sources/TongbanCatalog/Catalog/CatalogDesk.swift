@@ -19,7 +19,7 @@ package struct CatalogDesk {
         _ = try context.requireAccount()
         try context.authorize(.edit, .catalogEntry(regionCode: item.regionCode))
         try CatalogStore.checkRules(item)
-        return try await saveDraft(.item, code: item.code) { version, by in
+        return try await saveDraft(.item, code: item.code, region: item.regionCode) { version, by in
             try CatalogEntry(item: item, version: version, status: .draft, by: by)
         } update: {
             try $0.fill(item)
@@ -36,15 +36,17 @@ package struct CatalogDesk {
                 status: .unprocessableEntity, code: "validation.failed",
                 fields: problems.map { FieldError(field: $0.subject, key: $0.messageKey) })
         }
-        return try await saveDraft(.bundle, code: bundle.code) { version, by in
+        return try await saveDraft(.bundle, code: bundle.code, region: bundle.regionCode) { version, by in
             try CatalogEntry(bundle: bundle, version: version, by: by)
         } update: {
             try $0.fill(bundle)
         }
     }
 
+    /// An entry belongs to the region that made it: a new draft of an existing code is authorised
+    /// on the region of the entry it replaces (not on what the document says), and may not move it.
     private func saveDraft(
-        _ kind: CatalogEntry.Kind, code: String,
+        _ kind: CatalogEntry.Kind, code: String, region: RegionCode,
         make: @escaping @Sendable (Int, String) throws -> CatalogEntry,
         update: @escaping @Sendable (CatalogEntry) throws -> Void
     ) async throws -> CatalogEntry {
@@ -53,6 +55,13 @@ package struct CatalogDesk {
         let context = self.context
         do {
             return try await context.db.write { tx in
+                if let existing = try await CatalogEntry.query(on: tx).filter(\.$kind == kind).filter(\.$code == code)
+                    .sort(\.$version, .descending).first(),
+                    let owner = try? RegionCode(existing.regionCode)
+                {
+                    try context.authorize(.edit, .catalogEntry(regionCode: owner))
+                    guard owner == region else { throw TongbanError.invalid(field: "regionCode", "catalog.regionChange") }
+                }
                 let entry: CatalogEntry
                 if let draft = try await CatalogStore.draft(kind, code: code, on: tx) {
                     try update(draft)
