@@ -127,4 +127,46 @@ struct SecurityFindingsTests {
             #expect(edited.status == .created || edited.status == .ok, "\(edited.body.string)")
         }
     }
+
+    @Test(
+        "H4: a reviewer issues, renews or changes only the licence types their department issues, signed with its own key",
+        arguments: TestDatabase.available)
+    func licenceAuthority(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let health = try await app.token("reviewer.health")
+            let accomplice = try await app.accountID(login: app.demoPersonLogin)
+            let before = try await LicenseRecord.query(on: app.db).count()
+            // the review's request: the health commission issues a property-right certificate
+            for code in ["bdcqzs", "jmsfz", "jhz", "yyzz"] {
+                let type = try #require(app.licenseTypes[code])
+                let fields = Dictionary(uniqueKeysWithValues: type.fields.map { ($0.key, "伪造：\($0.label)") })
+                let forged = try await app.send(
+                    .POST, "/api/v1/licenses",
+                    json: LicenseDirectIssue.Body(type: code, holderID: accomplice, fields: fields, reason: "x"), bearer: health)
+                #expect(
+                    forged.status == .forbidden && forged.errorBody?.error.code == "license.notIssuer", "\(code): \(forged.body.string)")
+            }
+            #expect(try await LicenseRecord.query(on: app.db).count() == before)
+
+            // its own type it issues, signed as itself
+            let own = try #require(app.licenseTypes["ggcswsxkz"])
+            let fields = Dictionary(uniqueKeysWithValues: own.fields.map { ($0.key, "纸质证照转换：\($0.label)") })
+            let issued = try await app.send(
+                .POST, "/api/v1/licenses",
+                json: LicenseDirectIssue.Body(
+                    type: own.code, holderID: try await app.accountID(login: app.demoEnterpriseLogin), fields: fields, reason: "存量转换"),
+                bearer: health)
+            #expect(issued.status == .created, "\(issued.body.string)")
+            let healthDepartment = try #require(try await Department.query(on: app.db).filter(\.$name == "杭州市西湖区卫生健康局").first())
+            let identifier = try LicenseIdentifier(try #require(try issued.content.decode(LicenseTests.Verdict.self).identifier))
+            #expect(identifier.issuer.value == healthDepartment.creditCode)
+
+            // once the grant is withdrawn, not even a renewal of its own licence
+            try await LicenseIssuer.query(on: app.db).filter(\.$departmentID == healthDepartment.requireID()).delete()
+            let renewal = try await app.send(
+                .POST, "/api/v1/licenses/\(identifier.value)/reissue", json: LicenseReissue.Body(kind: "renew", reason: "到期换证"),
+                bearer: health)
+            #expect(renewal.status == .forbidden && renewal.errorBody?.error.code == "license.notIssuer")
+        }
+    }
 }

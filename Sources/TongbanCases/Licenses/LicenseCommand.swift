@@ -15,21 +15,29 @@ package struct LicenseCommand: AsyncCommand {
     package struct Signature: CommandSignature {
         package init() {}
 
-        @Argument(name: "action", help: "verify")
+        @Argument(name: "action", help: "verify, or grant")
         package var action: String
-        @Argument(name: "file", help: "a file holding the licence (its compact JWS)")
+        @Argument(name: "file", help: "verify: a file holding the licence (its compact JWS); grant: the licence type's code, e.g. yyzz")
         package var file: String
         @Option(name: "jwks", help: "a saved JWK Set (the platform's /.well-known/jwks.json)")
         package var jwks: String?
+        @Option(name: "department", help: "grant: the issuing department's credit code")
+        package var department: String?
     }
-    package var help: String { "E-licences offline: `license verify licence.jws --jwks jwks.json`." }
+    package var help: String {
+        "E-licences: `license verify licence.jws --jwks jwks.json` offline; `license grant yyzz --department CREDIT_CODE` makes a department an issuing authority of a type."
+    }
 
     package func run(using context: CommandContext, signature: Signature) async throws {
         func usage(_ message: String) throws -> Never {
             context.console.error(message)
             throw ExitCode(2)
         }
-        guard signature.action == "verify" else { try usage("unknown license action \"\(signature.action)\"; known: verify") }
+        if signature.action == "grant" {
+            try await grant(context, type: signature.file, department: signature.department)
+            return
+        }
+        guard signature.action == "verify" else { try usage("unknown license action \"\(signature.action)\"; known: verify, grant") }
         guard let jwksPath = signature.jwks else { try usage("--jwks is required: a saved copy of /.well-known/jwks.json") }
         guard let token = try? String(contentsOfFile: signature.file, encoding: .utf8) else { try usage("cannot read \(signature.file)") }
         guard let jwks = try? String(contentsOfFile: jwksPath, encoding: .utf8) else { try usage("cannot read \(jwksPath)") }
@@ -69,5 +77,26 @@ package struct LicenseCommand: AsyncCommand {
             return Offline(good: false, lines: lines + ["expired on \(until)"])
         }
         return Offline(good: true, lines: lines + ["valid (its current status in the registry: open the verification link)"])
+    }
+}
+
+extension LicenseCommand {
+    /// `license grant TYPE --department CREDIT_CODE`: the operator makes a department an issuing
+    /// authority of a licence type (audited as the operator).
+    func grant(_ context: CommandContext, type: String, department: String?) async throws {
+        let app = context.application
+        guard app.licenseTypes[type] != nil else {
+            context.console.error("unknown licence type \"\(type)\"; known: \(app.licenseTypes.keys.sorted().joined(separator: ", "))")
+            throw ExitCode(2)
+        }
+        guard let department, (try? CreditCode(department)) != nil else {
+            context.console.error("--department must be the issuing department's credit code")
+            throw ExitCode(2)
+        }
+        guard try await LicenseIssuer.grant(type, creditCode: department, by: "operator:cli", at: app.clock.now(), on: app.db) else {
+            context.console.error("no department has the credit code \(department)")
+            throw ExitCode(1)
+        }
+        context.console.print("\(department) may issue \(type)")
     }
 }

@@ -46,18 +46,21 @@ package struct LicenseSigner: Sendable {
     /// The licence an approval of `loaded` issues, made and signed; nil when its item issues none.
     package func prepare(for loaded: CaseWork.Loaded, on day: CalendarDate, db: any Database) async throws -> LicenseRecord? {
         guard let result = loaded.item.result, result.kind == .license, let code = result.licenseType, let type = types[code],
-            // lists imported with old agency codes name no credit code: no identifier can be made
-            let issuer = try? CreditCode(loaded.item.department.code),
             let holder = try await Account.find(loaded.application.applicantID, on: db)
         else { return nil }
+        // the deciding department signs, as it is on record (never a code the catalog document
+        // names), and only a type it may issue
+        guard let departmentID = loaded.row.departmentID, let department = try await Department.find(departmentID, on: db),
+            let issuer = try? CreditCode(department.creditCode)
+        else { throw TongbanError(status: .forbidden, code: "license.notIssuer", arguments: ["type": type.name]) }
+        try await LicenseIssuer.require(type, department: department.id, on: db)
         let facts = [
             "item.name": loaded.item.name, "item.sub": loaded.item.subItemName ?? loaded.item.name,
-            "item.department": loaded.item.department.name,
+            "item.department": department.name,
         ]
         let license = try await make(
             type, holder: holder, form: loaded.application.formAnswers, facts: facts,
-            issuer: LicenseIssuance.Issuer(code: issuer, name: loaded.item.department.name, departmentID: loaded.row.departmentID),
-            on: day)
+            issuer: LicenseIssuance.Issuer(code: issuer, name: department.name, departmentID: department.id), on: day)
         license.applicationID = loaded.application.id
         license.caseID = loaded.row.id
         return license

@@ -48,6 +48,7 @@ package struct LicenseReissue {
             throw TongbanError.denied(.roleMissing)
         }
         guard let type = types[old.typeCode] else { throw TongbanError.notFound("license") }
+        try await LicenseIssuer.require(type, department: old.departmentID, on: db)
         var problems = FieldErrors()
         let kind = body.kind.flatMap(Kind.init(rawValue:))
         if kind == nil { problems.add("kind", body.kind == nil ? "field.required" : "field.unknownValue") }
@@ -142,6 +143,8 @@ package struct LicenseDirectIssue {
         var problems = FieldErrors()
         let type = body.type.flatMap { types[$0] }
         if type == nil { problems.add("type", body.type == nil ? "field.required" : "field.unknownValue") }
+        // a type the department does not issue is refused before anything else is read
+        if let type { try await LicenseIssuer.require(type, department: departmentID, on: db) }
         var holder: Account? = nil
         if let id = body.holderID { holder = try await Account.find(id, on: db) }
         if holder == nil || holder?.kind == .staff {

@@ -63,5 +63,7 @@ extension Migrations {
         add(AddAssuranceLevels())
         // 24. codes sent to prove an identity (sealed on their way), and accounts frozen by a takeover
         add(CreateIdentityChallenges())
+        // 25. which departments may issue which licence types
+        add(CreateLicenseIssuers())
     }
 }

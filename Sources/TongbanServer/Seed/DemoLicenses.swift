@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import TongbanCases
 import TongbanCore
 import TongbanPlatform
 import Vapor
@@ -37,5 +38,11 @@ enum DemoLicenses {
             issuer: .init(code: amrCode, name: marketRegulator.name, departmentID: group(amrCode)), on: businessIssued)
         try await card.create(on: db)
         try await licence.create(on: db)
+        // the district's police issues identity cards and household registers (its items in the
+        // demo catalog decide none, so the grant is made here)
+        let now = app.clock.now()
+        for type in ["jmsfz", "hkb"] {
+            _ = try await LicenseIssuer.grant(type, creditCode: policeCode.value, by: "system:seed", at: now, on: db)
+        }
     }
 }

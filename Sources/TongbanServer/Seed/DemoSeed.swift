@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import TongbanCases
 import TongbanCatalog
 import TongbanCore
 import TongbanPlatform
@@ -152,6 +153,11 @@ enum DemoSeed {
             ItemFiles.Row(line: $0.offset + 1, item: $0.element)
         }
         _ = try await CatalogImport.write(rows, by: "system:seed", at: now, on: db)
+        // each licence type is issued by the demo departments whose items decide it
+        for item in catalog.items {
+            guard let type = item.result?.licenseType else { continue }
+            _ = try await LicenseIssuer.grant(type, creditCode: item.department.code, by: "system:seed", at: now, on: db)
+        }
         try await CatalogImport.publishBundles(catalog.bundles, by: "system:seed", at: now, on: db)
         let guangAn = try String(contentsOfFile: TongbanResources.directory + "/Catalog/guang-an-district-items.csv", encoding: .utf8)
         _ = try await CatalogImport.importFile(text: guangAn, csv: true, by: "system:seed", at: now, on: db)
