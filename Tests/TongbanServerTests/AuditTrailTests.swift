@@ -20,7 +20,8 @@ struct AuditTrailTests {
             // the two types only its demo licences show (without the catalog, no item grants any)
             #expect(
                 entries.map(\.action) == [
-                    "seed.demo", "license.keyCreated", "license.keyCreated", "license.issuerGranted", "license.issuerGranted", "auth.signIn",
+                    "seed.demo", "license.keyCreated", "license.keyCreated", "license.issuerGranted", "license.issuerGranted",
+                    "auth.signIn",
                     "auth.signIn.failed",
                 ])
             #expect(entries.map(\.id) == [1, 2, 3, 4, 5, 6, 7])

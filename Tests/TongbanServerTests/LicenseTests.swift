@@ -85,9 +85,13 @@ struct LicenseTests {
             #expect(identifier.issuer.value.count == 18 && identifier.version == 1)
             #expect(try await app.send(.GET, "/api/v1/licenses", bearer: clerk).status == .forbidden)
 
-            let audits = try await AuditEntry.query(on: app.db).count()
+            let readsBefore = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").count()
             let valid = try await Self.verify(app, license.token)
             #expect(valid.outcome == "valid" && valid.identifier == license.identifier && valid.holderName != nil)
+            // a presented licence is a read of its holder's data: on their access record and in the audit
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").count() == readsBefore + 1)
+            #expect(try await DataRead.query(on: app.db).filter(\.$source == "license:\(license.identifier)").count() == 1)
+            let audits = try await AuditEntry.query(on: app.db).count()
 
             // any standard JOSE library, given only the published JWK Set
             let jwks = try await app.send(.GET, "/.well-known/jwks.json")
@@ -162,7 +166,7 @@ struct LicenseTests {
             await stranger.add(eddsa: EdDSA.PrivateKey(backing: Curve25519.Signing.PrivateKey()), kid: "stranger-key")
             #expect(try await Self.verify(app, try await stranger.sign(claims, kid: "stranger-key")).reason == "unknownKey")
             #expect(try await app.send(.POST, "/api/v1/licenses/verify", json: ["nothing": "here"]).status == .unprocessableEntity)
-            // verifying writes nothing
+            // verifying what is not a good licence writes nothing
             #expect(try await AuditEntry.query(on: app.db).count() == audits)
 
             // key rotation: the next licence has a new key; both verify, both keys are published

@@ -169,4 +169,28 @@ struct SecurityFindingsTests {
             #expect(renewal.status == .forbidden && renewal.errorBody?.error.code == "license.notIssuer")
         }
     }
+
+    @Test(
+        "H2: a licence looked up by its identifier shows no holder or contents; presented, it does, and its holder sees the read; the identifier is shown only to those who may read the licence",
+        arguments: TestDatabase.available)
+    func licenceByIdentifier(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let person = try await app.token(app.demoPersonLogin)
+            let card = try #require(try await LicenseReuseTests.wallet(app, person).first { $0.typeCode == "jmsfz" })
+            let record = try #require(try await LicenseRecord.query(on: app.db).filter(\.$identifier == card.identifier).first())
+            let fieldValue = try #require(record.fieldValues["address"])
+
+            // the review's request: the verification link, opened by anyone
+            let link = try await app.send(.GET, "/verify?id=\(card.identifier)")
+            #expect(link.status == .ok && link.body.string.contains(card.identifier))
+            #expect(!link.body.string.contains(record.holderName) && !link.body.string.contains(fieldValue))
+            #expect(try await DataRead.query(on: app.db).filter(\.$subjectID == record.holderID).count() == 0)
+
+            // presented (the token itself): everything, and the holder's access record says so
+            let presented = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": record.token])
+            #expect(presented.status == .ok && presented.body.string.contains(fieldValue))
+            let reads = try await DataRead.query(on: app.db).filter(\.$subjectID == record.holderID).all()
+            #expect(reads.count == 1 && reads[0].source == "license:\(card.identifier)" && reads[0].basis == "presented")
+        }
+    }
 }

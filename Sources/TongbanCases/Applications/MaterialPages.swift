@@ -52,7 +52,8 @@ package struct MaterialPages {
                 m.source != .applicant
                 ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
                 : req.t(!m.required ? "checklist.optional" : m.tolerable ? "checklist.tolerable" : "checklist.required")
-            let shown = (reused.map { ["\($0.sourceName) \($0.sourceRef)"] } ?? []) + files
+            // a licence by its type only: its identifier would open its verification to anyone who sees the page
+            let shown = (reused.map { [$0.via == .license ? $0.sourceName : "\($0.sourceName) \($0.sourceRef)"] } ?? []) + files
             return ChecklistLine(
                 name: m.name, kind: kind, files: shown.joined(separator: "、"), hasFiles: !shown.isEmpty, status: status,
                 statusLabel: req.t("checklist.\(status)"))

@@ -65,7 +65,7 @@ package struct LicenseAPI {
     package func verify(req: Request) async throws -> LicenseVerdict {
         let body = try req.content.decode(VerifyBody.self)
         guard let token = body.token else { throw TongbanError.invalid(field: "token", "field.required") }
-        return try await req.licenseVerification.verify(token)
+        return try await req.licenseVerification.verifyPresented(token)
     }
 
     package struct LicenseDTO: Content {

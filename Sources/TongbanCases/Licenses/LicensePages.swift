@@ -24,23 +24,30 @@ package struct LicensePages {
         package let verdict: LicenseVerdict?
         package let statusLabel: String?
         package let good: Bool
+        /// Looked up by identifier: the holder and contents are not shown.
+        package let byIdentifier: Bool
     }
 
     package struct TokenForm: Decodable { var token: String? }
 
     package func verifyPage(req: Request) async throws -> View {
-        var token = req.method == .POST ? (try req.content.decode(TokenForm.self).token ?? "") : (req.query[String.self, at: "token"] ?? "")
-        if token.isEmpty, let identifier = req.query[String.self, at: "id"],
-            let record = try await LicenseRecord.query(on: req.db).filter(\.$identifier == identifier.uppercased()).first()
-        {
-            token = record.token  // the verification link: the registry's own copy, checked like any other
+        let token = req.method == .POST ? (try req.content.decode(TokenForm.self).token ?? "") : (req.query[String.self, at: "token"] ?? "")
+        var verdict: LicenseVerdict? = nil
+        var byIdentifier = false
+        if !token.isEmpty {
+            // the licence itself presented: all it says, and the read recorded for its holder
+            verdict = try await req.licenseVerification.verifyPresented(token)
+        } else if let identifier = req.query[String.self, at: "id"], identifier.count <= 100 {
+            // the verification link: the registry's word on status, type, issuer and dates only
+            verdict = try await req.licenseVerification.lookUp(identifier)
+            byIdentifier = verdict != nil
         }
-        let verdict = token.isEmpty ? nil : try await req.licenseVerification.verify(token)
         return try await req.view.render(
             "verify",
             VerifyContext(
                 page: req.pageContext(title: req.t("verify.title")), token: req.method == .POST ? token : "", verdict: verdict,
-                statusLabel: verdict?.status.map { req.t("licenseStatus.\($0)") }, good: verdict?.outcome == "valid"))
+                statusLabel: verdict?.status.map { req.t("licenseStatus.\($0)") }, good: verdict?.outcome == "valid",
+                byIdentifier: byIdentifier))
     }
 
     package struct WalletLine: Encodable {

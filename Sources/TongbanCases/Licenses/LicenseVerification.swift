@@ -6,6 +6,17 @@ import TongbanCore
 import TongbanPlatform
 import Vapor
 
+extension LicenseVerdict {
+    /// The registry's public word on a licence: no holder, no contents.
+    package var withoutHolder: LicenseVerdict {
+        LicenseVerdict(
+            outcome: outcome, reason: reason, message: message, identifier: identifier, typeName: typeName, holderName: nil,
+            holderCode: nil,
+            issuerName: issuerName, issuerCode: issuerCode, issuedOn: issuedOn, validUntil: validUntil, status: status, fields: [],
+            tamperedFields: tamperedFields)
+    }
+}
+
 /// What anyone holding a licence token learns from the platform: whether its signature is one of
 /// ours and untouched, and what the issuer's registry says of it now.
 package struct LicenseVerdict: Content {
@@ -48,30 +59,38 @@ package struct LicenseVerification: Sendable {
     package let coalescer: ReadCoalescer<String, Entry>?
     package let types: [String: LicenseType]
     package let wording: Wording
+    /// Where a presented licence's read is recorded for its holder (shared with other writes).
+    package var groupCommit: GroupCommit? = nil
+
+    /// A licence presented by whoever holds its token: the verdict with the holder and every
+    /// field, and the read recorded for the holder (their data-access page lists it).
+    package func verifyPresented(_ raw: String) async throws -> LicenseVerdict {
+        let (verdict, record) = try await check(raw)
+        if let record, verdict.outcome != "invalid", let holder = record.holder_id {
+            let reader = context.account
+            let read = DataReads.Read(
+                subjectID: holder, readerID: reader?.id, readerLabel: reader?.auditLabel ?? "anonymous",
+                source: "license:\(record.identifier)",
+                sourceName: record.type_name, fields: verdict.fields.map(\.key), purpose: "出示电子证照核验", basis: "presented")
+            try await DataReads.record([read], requestID: context.requestID, on: context.db, groupCommit: groupCommit, at: context.now)
+        }
+        return verdict
+    }
+
+    /// A licence looked up by its identifier alone (a verification link, a printed code): what
+    /// the registry says of it — type, issuer, dates, status — without its holder or contents,
+    /// which only the token itself opens.
+    package func lookUp(_ identifier: String) async throws -> LicenseVerdict? {
+        guard let record = try await registry(identifier.uppercased()) else { return nil }
+        return verdict(Self.outcome(record, today: context.today), reason: nil, record: record, tampered: []).withoutHolder
+    }
 
     package func verify(_ raw: String) async throws -> LicenseVerdict {
-        // Foundation's trimming goes through UTF-16 on Linux: only a pasted token with spaces around needs it
-        let token =
-            raw.first?.isWhitespace == true || raw.last?.isWhitespace == true ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
-        guard !token.isEmpty, token.utf8.count <= 20_000 else { return invalid("malformed") }
-        let claims: LicenseClaims
-        do {
-            claims = try await keys.verify(token, db: context.db, keyRing: context.keys)
-        } catch .malformed {
-            return invalid("malformed")
-        } catch .unknownKey {
-            return invalid("unknownKey")
-        } catch .badSignature {
-            // a token that reads as one of ours but was changed: name what was changed
-            guard let unverified = LicenseKeys.claims(of: token), let record = try await registry(unverified.jti.value) else {
-                return invalid("badSignature")
-            }
-            let changed = Self.differences(unverified, record)
-            return invalid(changed.isEmpty ? "badSignature" : "tampered", record: record, tampered: changed)
-        }
-        guard (try? LicenseIdentifier(claims.jti.value)) != nil else { return invalid("malformed") }
-        guard let record = try await registry(claims.jti.value) else { return invalid("notRegistered") }
-        var outcome =
+        try await check(raw).verdict
+    }
+
+    static func outcome(_ record: Entry, today: CalendarDate) -> String {
+        let outcome =
             switch record.licenseStatus {
             case .valid: "valid"
             case .suspended: "suspended"
@@ -80,8 +99,33 @@ package struct LicenseVerification: Sendable {
             case .expired: "expired"
             case .revoked: "revoked"
             }
-        if outcome == "valid", let until = record.valid_until, until < context.today.description { outcome = "expired" }
-        return verdict(outcome, reason: nil, record: record, tampered: [])
+        if outcome == "valid", let until = record.valid_until, until < today.description { return "expired" }
+        return outcome
+    }
+
+    private func check(_ raw: String) async throws -> (verdict: LicenseVerdict, record: Entry?) {
+        // Foundation's trimming goes through UTF-16 on Linux: only a pasted token with spaces around needs it
+        let token =
+            raw.first?.isWhitespace == true || raw.last?.isWhitespace == true ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
+        guard !token.isEmpty, token.utf8.count <= 20_000 else { return (invalid("malformed"), nil) }
+        let claims: LicenseClaims
+        do {
+            claims = try await keys.verify(token, db: context.db, keyRing: context.keys)
+        } catch .malformed {
+            return (invalid("malformed"), nil)
+        } catch .unknownKey {
+            return (invalid("unknownKey"), nil)
+        } catch .badSignature {
+            // a token that reads as one of ours but was changed: name what was changed
+            guard let unverified = LicenseKeys.claims(of: token), let record = try await registry(unverified.jti.value) else {
+                return (invalid("badSignature"), nil)
+            }
+            let changed = Self.differences(unverified, record)
+            return (invalid(changed.isEmpty ? "badSignature" : "tampered", record: record, tampered: changed), nil)
+        }
+        guard (try? LicenseIdentifier(claims.jti.value)) != nil else { return (invalid("malformed"), nil) }
+        guard let record = try await registry(claims.jti.value) else { return (invalid("notRegistered"), nil) }
+        return (verdict(Self.outcome(record, today: context.today), reason: nil, record: record, tampered: []), record)
     }
 
     /// The registry's entry for a licence: one indexed read of the columns a verdict shows.
@@ -97,6 +141,7 @@ package struct LicenseVerification: Sendable {
         package let issued_on: String
         package let valid_until: String?
         package let status: String
+        package let holder_id: UUID?
 
         package var fieldValues: [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:] }
         package var licenseStatus: LicenseStatus { LicenseStatus(rawValue: status) ?? .valid }
@@ -111,7 +156,8 @@ package struct LicenseVerification: Sendable {
     package static func registry(_ identifiers: [String], on db: any Database) async throws -> [String: Entry] {
         let rows = try await db.sql.raw(
             """
-            SELECT identifier, type_code, type_name, holder_name, holder_code, issuer_code, issuer_name, fields, issued_on, valid_until, status
+            SELECT identifier, type_code, type_name, holder_name, holder_code, issuer_code, issuer_name, fields, issued_on, valid_until, status,
+              holder_id
             FROM licenses WHERE identifier IN (\(SQLList(identifiers.map { SQLBind($0) })))
             """
         ).all(decoding: Entry.self)
@@ -176,6 +222,6 @@ extension Request {
     package var licenseVerification: LicenseVerification {
         LicenseVerification(
             context: context, keys: application.licenseKeys, readDB: readDB, coalescer: application.licenseRegistry,
-            types: application.licenseTypes, wording: wording)
+            types: application.licenseTypes, wording: wording, groupCommit: application.groupCommit)
     }
 }

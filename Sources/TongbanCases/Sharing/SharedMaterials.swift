@@ -137,7 +137,9 @@ package struct SharedMaterials {
             entries.append(
                 Entry(
                     materialKey: first.materialKey, material: first.materialName, via: first.via.rawValue, sourceName: first.sourceName,
-                    sourceRef: first.sourceRef, departments: departments, consentUntil: until, note: note,
+                    // a licence's identifier opens its verification: only to those who may read it
+                    sourceRef: first.via == .license && fields == nil ? "" : first.sourceRef, departments: departments,
+                    consentUntil: until, note: note,
                     status: license.map { wording.t("licenseStatus.\($0.status)") }, readable: fields != nil, fields: fields ?? []))
         }
         try await DataReads.record(reads, requestID: context.requestID, on: db, at: now)
