@@ -2,7 +2,8 @@
 # Starts a throw-away PostgreSQL cluster on a loopback port, as the unprivileged `postgres` user,
 # and prints the URL to reach it. Usage: scripts/start-postgres.sh [port] [folder] [durable]
 # Tests run with fsync off (a throw-away cluster need not survive a crash); give `durable` for a
-# benchmark, whose figures must be those of a server that keeps what it commits.
+# benchmark, whose figures must be those of a server that keeps what it commits. The test suite
+# runs its suites in parallel, each with its own pools: 400 connections leave room for them.
 set -euo pipefail
 port="${1:-55432}"
 dir="${2:-/tmp/tongban-pg-$port}"
@@ -16,6 +17,6 @@ mkdir -p "$dir"
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
 run_as_postgres "$bin/initdb" -D "$dir" -U tongban --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 run_as_postgres "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=200" start >/dev/null
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=400" start >/dev/null
 run_as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U tongban tongban_test
 echo "postgres://tongban@127.0.0.1:$port/tongban_test?tlsmode=disable"
