@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Testing
 import TongbanCases
+import TongbanIdentity
 import TongbanPlatform
 import Vapor
 import VaporTesting
@@ -191,6 +192,50 @@ struct SecurityFindingsTests {
             #expect(presented.status == .ok && presented.body.string.contains(fieldValue))
             let reads = try await DataRead.query(on: app.db).filter(\.$subjectID == record.holderID).all()
             #expect(reads.count == 1 && reads[0].source == "license:\(card.identifier)" && reads[0].basis == "presented")
+        }
+    }
+
+    @Test(
+        "M1: fifty wrong passwords sent at once are five tries, not fifty; one address trying many logins is stopped too, another address is not",
+        arguments: TestDatabase.available)
+    func loginThrottle(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            app.tongban.trustProxy = true
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for attempt in 0..<50 {
+                    group.addTask {
+                        try await app.send(
+                            .POST, "/api/v1/auth/login", headers: ["X-Forwarded-For": "203.0.113.\(attempt % 200)"],
+                            json: ["login": "admin", "password": "guess-\(attempt)-Abc"]
+                        ).status
+                    }
+                }
+                var all: [HTTPStatus] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            // only the reserved five were checked against the password
+            #expect(statuses.filter { $0 == .unauthorized }.count == 5, "\(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 45)
+            #expect(try await LoginFailure.query(on: app.db).filter(\.$loginKey == Account.loginKey(staffUsername: "admin")).count() == 5)
+
+            // one address trying thirty logins is stopped at the thirty-first; another address goes on
+            for n in 0..<30 {
+                let response = try await app.send(
+                    .POST, "/api/v1/auth/login", headers: ["X-Forwarded-For": "198.51.100.7"],
+                    json: ["login": "nobody\(n)", "password": "guess-Abc-123"])
+                #expect(response.status == .unauthorized)
+            }
+            let stopped = try await app.send(
+                .POST, "/api/v1/auth/login", headers: ["X-Forwarded-For": "198.51.100.7"],
+                json: ["login": "clerk", "password": demoPassword])
+            #expect(stopped.status == .tooManyRequests && stopped.headers.first(name: "Retry-After") != nil)
+            let elsewhere = try await app.send(
+                .POST, "/api/v1/auth/login", headers: ["X-Forwarded-For": "198.51.100.8"],
+                json: ["login": "clerk", "password": demoPassword])
+            #expect(elsewhere.status == .ok)
+            // a right password leaves no failure behind
+            #expect(try await LoginFailure.query(on: app.db).filter(\.$clientAddress == "198.51.100.8").count() == 0)
         }
     }
 }

@@ -60,12 +60,31 @@ package final class LoginFailure: Model, @unchecked Sendable {
     @ID(key: .id) package var id: UUID?
     @Field(key: "login_key") package var loginKey: String
     @Field(key: "at") package var at: Date
+    /// Where the attempt came from (a limit per address as well as per login).
+    @OptionalField(key: "client_address") package var clientAddress: String?
 
     package init() {}
 
-    package init(loginKey: String, at: Date) {
+    package init(loginKey: String, at: Date, clientAddress: String? = nil) {
+        self.id = UUID()
         self.loginKey = loginKey
         self.at = at
+        self.clientAddress = clientAddress
+    }
+}
+
+/// 26. Failed sign-ins remember the client's address.
+package struct AddLoginFailureClient: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: Database) async throws {
+        try await database.schema(LoginFailure.schema).field("client_address", .string).update()
+        try await database.sql.create(index: "login_failures_client_at").on(LoginFailure.schema).column("client_address").column("at").run()
+    }
+
+    package func revert(on database: Database) async throws {
+        try await database.sql.drop(index: "login_failures_client_at").run()
+        try await database.schema(LoginFailure.schema).deleteField("client_address").update()
     }
 }
 

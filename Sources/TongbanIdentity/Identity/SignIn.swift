@@ -31,22 +31,23 @@ package struct SignIn {
         guard let login, let password else { throw errors }
 
         let key = Account.loginKey(typed: login, keys: context.keys, today: context.today)
-        if let wait = try await LoginThrottle.retryAfter(loginKey: key, config: config, on: db, now: now) {
-            throw LoginThrottle.tooMany(retryAfter: wait)
-        }
+        // counted before the password is checked: requests sent together cannot all pass
+        let reservation = try await LoginThrottle.reserve(loginKey: key, client: context.clientAddress, config: config, on: db, now: now)
         let account = try await Account.query(on: db).filter(\.$loginKey == key).first()
         // An unknown login costs the same bcrypt time as a known one, so timing reveals nothing.
         let matches = try await passwords.verify(password, against: account?.passwordHash ?? Self.decoyHash)
         guard let account, matches, account.status == .active else {
+            // the reservation stays: it is the failure
             try await db.write { tx in
-                try await LoginFailure(loginKey: key, at: now).create(on: tx)
                 try await AuditLog.append(
                     context.auditEvent(
                         "auth.signIn.failed", resource: account.map { "account:\($0.id?.uuidString ?? "")" } ?? "login:unknown",
-                        details: account?.status == .disabled ? "account disabled" : "wrong login or password"), on: tx, now: now)
+                        details: account.map { $0.status == .active ? "wrong login or password" : "account \($0.status.rawValue)" }
+                            ?? "wrong login or password"), on: tx, now: now)
             }
             throw TongbanError(status: .unauthorized, code: "auth.wrongCredentials")
         }
+        try await LoginThrottle.release(reservation, on: db)
         return account
     }
 

@@ -29,6 +29,11 @@ public struct TongbanConfiguration: Sendable {
     public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
     public var loginFailureLimit = 5
     public var loginFailureWindow: TimeInterval = 15 * 60
+    /// Failed sign-ins one client address may make in the window, whatever logins it tries.
+    public var clientFailureLimit = 30
+    /// Whether the server sits behind a proxy that appends the client's address to
+    /// `X-Forwarded-For` (TONGBAN_TRUST_PROXY=on); otherwise the connection's address counts.
+    public var trustProxy = false
     /// The share of a case's time limit after which it is flagged yellow (TONGBAN_WARN_AT).
     public var warnAt: Double = 0.8
     /// Seconds between runs of the deadline watch in a serving process (TONGBAN_DEADLINE_WATCH_SECONDS).
@@ -226,6 +231,7 @@ public struct TongbanConfiguration: Sendable {
         configuration.followUpDays = followUpDays
         configuration.complaintDays = complaintDays
         configuration.kioskTicketsPerMinute = kioskTickets
+        configuration.trustProxy = value("TONGBAN_TRUST_PROXY").map { ["on", "1", "true", "yes"].contains($0.lowercased()) } ?? false
         configuration.handoffRules = handoffRules
         webhooks.apply(to: &configuration)
         messageChannels.apply(to: &configuration)

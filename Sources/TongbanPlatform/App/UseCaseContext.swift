@@ -24,6 +24,8 @@ package struct UseCaseContext: Sendable {
     package private(set) var account: Account?
     /// Carried into the audit entries the use case writes.
     package let requestID: String?
+    /// The client's address, for per-client limits (`Request.clientAddress`); nil outside a request.
+    package var clientAddress: String? = nil
 
     /// The application's clock, calendar, keys and settings.
     package init(application: Application, db: any Database, account: Account?, requestID: String? = nil) {
@@ -118,6 +120,8 @@ extension Request {
     /// The use-case context of this request: its database, the platform's clock, calendar, keys
     /// and settings, and the signed-in account.
     package var context: UseCaseContext {
-        UseCaseContext(application: application, db: db, account: currentAccount, requestID: requestID)
+        var context = UseCaseContext(application: application, db: db, account: currentAccount, requestID: requestID)
+        context.clientAddress = clientAddress
+        return context
     }
 }

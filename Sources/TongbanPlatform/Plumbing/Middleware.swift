@@ -58,6 +58,19 @@ extension Request {
     package var isHTTPS: Bool {
         url.scheme == "https" || headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
     }
+
+    /// Who is asking, for per-client limits: the connection's address, or behind a trusted proxy
+    /// (TONGBAN_TRUST_PROXY) the last address it appended to `X-Forwarded-For` (the ones before
+    /// it are the client's to write, so never trusted).
+    package var clientAddress: String {
+        if application.tongban.trustProxy,
+            let last = headers[canonicalForm: "X-Forwarded-For"].last.map({ String($0).trimmingCharacters(in: .whitespaces) }),
+            !last.isEmpty, last.count <= 64
+        {
+            return last
+        }
+        return remoteAddress?.ipAddress ?? "unknown"
+    }
 }
 
 /// One structured line per request — method, path, status, milliseconds — carrying the

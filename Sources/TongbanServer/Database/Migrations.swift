@@ -65,5 +65,7 @@ extension Migrations {
         add(CreateIdentityChallenges())
         // 25. which departments may issue which licence types
         add(CreateLicenseIssuers())
+        // 26. failed sign-ins counted per client address too
+        add(AddLoginFailureClient())
     }
 }
