@@ -157,6 +157,14 @@ package struct ApplicationAPI {
     package func status(req: Request) async throws -> StatusDTO {
         let number = req.query[String.self, at: "number"]
         let tail = req.query[String.self, at: "tail"]
-        return try await ApplicationDesk(context: req.context).status(number: number, tail: tail)
+        return try await ApplicationDesk(context: req.context).status(number: number, tail: tail, limits: req.statusLimits)
+    }
+}
+
+extension Request {
+    /// The public status lookup's limits in this process.
+    package var statusLimits: ApplicationDesk.StatusLimits {
+        ApplicationDesk.StatusLimits(
+            perClient: application.addressLimiter("status.client"), perNumber: application.addressLimiter("status.number", period: 3_600))
     }
 }

@@ -122,7 +122,33 @@ package struct ApplicationDesk {
 
     /// The public status lookup: the number and the last four characters of the applicant's
     /// identity number or credit code; no name, no form, nothing personal.
-    package func status(number rawNumber: String?, tail rawTail: String?) async throws -> ApplicationAPI.StatusDTO {
+    /// How often the public status lookup answers: a client address 20 times a minute, and one
+    /// application number 10 times an hour, whoever asks — so neither the tails of one number
+    /// (about 11,000) nor the numbers of a day can be walked through.
+    package struct StatusLimits: Sendable {
+        package let perClient: AddressLimiter
+        package let perNumber: AddressLimiter
+        package var clientLimit = 20
+        package var numberLimit = 10
+
+        package init(perClient: AddressLimiter, perNumber: AddressLimiter) {
+            self.perClient = perClient
+            self.perNumber = perNumber
+        }
+    }
+
+    private func admit(_ key: String, _ limiter: AddressLimiter, limit: Int) throws {
+        if case let .refused(retryAfter) = limiter.admit(key, limit: limit, at: context.now) {
+            throw TongbanError(
+                status: .tooManyRequests, code: "status.tooMany", arguments: ["minutes": String(max(1, (retryAfter + 59) / 60))],
+                headers: ["Retry-After": String(retryAfter)])
+        }
+    }
+
+    package func status(number rawNumber: String?, tail rawTail: String?, limits: StatusLimits? = nil) async throws
+        -> ApplicationAPI.StatusDTO
+    {
+        if let limits { try admit(context.clientAddress ?? "unknown", limits.perClient, limit: limits.clientLimit) }
         var problems = FieldErrors()
         let raw = problems.text("number", rawNumber, maxLength: 40)
         let tail = problems.text("tail", rawTail, maxLength: 4)?.uppercased()
@@ -131,6 +157,7 @@ package struct ApplicationDesk {
         }
         if let tail, tail.count != 4 { problems.add("tail", "application.tailLength") }
         guard problems.isEmpty, let number, let tail else { throw TongbanError.invalid(problems) }
+        if let limits { try admit(number.value, limits.perNumber, limit: limits.numberLimit) }
         let found = try await ApplicationRecord.query(on: context.db).filter(\.$number == number.value).first()
         guard let application = found, application.applicantTail == tail else { throw TongbanError.notFound("application") }
         let cases = try await CaseRow.query(on: context.db)

@@ -425,7 +425,7 @@ package struct ApplicationPages {
         var error: String? = nil
         if !number.isEmpty || !tail.isEmpty {
             do {
-                result = try await ApplicationDesk(context: req.context).status(number: number, tail: tail)
+                result = try await ApplicationDesk(context: req.context).status(number: number, tail: tail, limits: req.statusLimits)
             } catch let failure as TongbanError {
                 error =
                     failure.fields.isEmpty

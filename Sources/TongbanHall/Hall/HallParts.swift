@@ -10,7 +10,7 @@ package struct HallParts: Sendable {
     package let directory: HallDirectory
     package let estimates: HallEstimates
     package let dispenser: TicketDispenser
-    package let kioskLimiter: KioskLimiter
+    package let kioskLimiter: AddressLimiter
     package let readDB: any Database
 }
 
@@ -18,7 +18,7 @@ extension Request {
     package var hallParts: HallParts {
         HallParts(
             directory: application.hallDirectory, estimates: application.hallEstimates, dispenser: application.ticketDispenser,
-            kioskLimiter: application.kioskLimiter, readDB: readDB)
+            kioskLimiter: application.addressLimiter("kiosk"), readDB: readDB)
     }
 
     package var hallQueue: HallQueue { HallQueue(context: context, parts: hallParts) }

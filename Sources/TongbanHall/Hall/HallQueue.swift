@@ -48,7 +48,7 @@ package struct HallQueue {
         if channel == .kiosk,
             case let .refused(retryAfter) = parts.kioskLimiter.admit(
                 client,
-                perMinute: context.settings.kioskTicketsPerMinute, at: now)
+                limit: context.settings.kioskTicketsPerMinute, at: now)
         {
             throw TongbanError(
                 status: .tooManyRequests, code: "hall.kioskBusy", arguments: ["seconds": String(retryAfter)],

@@ -440,7 +440,7 @@ package enum OpenAPIDocument {
             summary:
                 "Public status lookup by application number and the last four characters of the applicant's identity number or credit code",
             tag: "applications",
-            response: ref("ApplicationStatus"), errors: [404, 422],
+            response: ref("ApplicationStatus"), errors: [404, 422, 429],
             parameters: [
                 query("number", "string", "application number, e.g. 330106-20261123-00000042-7", required: true),
                 query(

@@ -59,7 +59,7 @@ public func configure(
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations()
     // the hall's shared caches, made before any request can race to make its own
-    _ = (app.hallDirectory, app.hallEstimates, app.ticketDispenser, app.kioskLimiter)
+    _ = (app.hallDirectory, app.hallEstimates, app.ticketDispenser, app.addressLimiter("kiosk"))
     _ = app.licenseRegistry
 
     // Outermost first: every response, errors included, gets the request id and the headers.
