@@ -272,4 +272,38 @@ struct SecurityFindingsTests {
             #expect(try await lookup(number, tail: "0000", from: "198.51.100.10") == .notFound)
         }
     }
+
+    @Test("M5: a supervisor reads their region's audit trail only, with people's names masked", arguments: TestDatabase.available)
+    func auditScoped(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            struct Entry: Decodable {
+                let actorLabel: String
+                let action: String
+            }
+            _ = try await app.token(app.demoPersonLogin)  // 西湖区: a person's sign-in
+            // a supervisor of another province's district, as any region's may be
+            let region = try RegionCode("511602")
+            let department = Department(
+                id: UUID(), creditCode: try #require(CreditCode.completing("11511602MB0000002")), name: "广安区纪委监委", regionCode: region)
+            try await department.create(on: app.db)
+            let outsider = Account(
+                kind: .staff, loginKey: Account.loginKey(staffUsername: "supervisor.guangan"), displayName: "外地监察",
+                passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
+            outsider.roles = [.supervisor]
+            outsider.$department.id = department.id
+            outsider.regionCode = region.value
+            try await outsider.create(on: app.db)
+
+            // the review's request, from the other province: nothing of West Lake
+            let far = try await app.send(.GET, "/api/v1/audit?limit=200", bearer: try await app.token("supervisor.guangan"))
+            #expect(far.status == .ok)
+            let farEntries = try far.content.decode([Entry].self)
+            #expect(!farEntries.isEmpty && farEntries.allSatisfy { !$0.actorLabel.contains("张晓明") && !$0.actorLabel.contains("王晓窗") })
+            // West Lake's own supervisor sees the person's sign-in, the name masked
+            let near = try await app.send(.GET, "/api/v1/audit?limit=200", bearer: try await app.token("supervisor")).content.decode(
+                [Entry].self)
+            #expect(near.contains { $0.action == "auth.signIn" && $0.actorLabel == "person:张** [L2]" })
+            #expect(near.allSatisfy { !$0.actorLabel.contains("张晓明") })
+        }
+    }
 }

@@ -140,7 +140,7 @@ public enum Decision: Sendable, Equatable {
 /// | staff account       | system admin of a region containing it: view, create, changeRoles, disable (not on themselves); supervisor of the region: view |
 /// | account directory   | system admin, supervisor: list (staff of their region)                  |
 /// | department          | system admin of a region containing it: create                          |
-/// | audit log           | system admin and supervisor: view; system admin: verify                 |
+/// | audit log           | system admin and supervisor: view (entries of actors in their region, people's names masked; all for an account with no region); system admin: verify |
 /// | catalog entry       | anyone may view what is published; catalog admin of a region containing it: edit, publish, retire (and view drafts) |
 /// | hall                | anyone may view (hours, queue, display); window clerk of a region containing it: handle (staff a window, call, serve); window clerk or supervisor there: supervise (figures, staffing) |
 /// | figures             | supervisor of a region containing it: supervise (any department); other staff there: supervise their own department's (the public page needs no permission: it holds no personal data) |

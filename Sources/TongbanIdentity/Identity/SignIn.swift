@@ -65,6 +65,7 @@ package struct SignIn {
             var event = context.auditEvent("auth.signIn", resource: "account:\(id)", details: "web session")
             event.actorID = id
             event.actorLabel = account.auditActorLabel
+            event.regionCode = account.regionCode
             try await AuditLog.append(event, on: tx, now: now)
         }
         return Self.sessionCookie(token, maxAge: Int(config.sessionLifetime), secure: secureCookies)
@@ -114,6 +115,7 @@ package struct SignIn {
             var event = context.auditEvent("auth.signIn", resource: "account:\(try account.requireID())", details: "api token")
             event.actorID = account.id
             event.actorLabel = account.auditActorLabel
+            event.regionCode = account.regionCode
             try await AuditLog.append(event, on: tx, now: now)
             return tokens
         }

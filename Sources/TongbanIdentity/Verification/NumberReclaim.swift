@@ -123,6 +123,7 @@ package struct NumberReclaim {
                 var event = event
                 event.actorID = id
                 event.actorLabel = account.auditActorLabel
+                event.regionCode = account.regionCode
                 try await AuditLog.append(event, on: tx, now: now)
             }
             return account

@@ -101,9 +101,11 @@ package struct UseCaseContext: Sendable {
 
     /// An audit entry naming the acting account and the request.
     package func auditEvent(_ action: String, resource: String, purpose: String? = nil, details: String? = nil) -> AuditEvent {
-        AuditEvent(
+        var event = AuditEvent(
             actorID: account?.id, actorLabel: account?.auditActorLabel ?? "anonymous", action: action,
             resource: resource, purpose: purpose, requestID: requestID, details: details)
+        event.regionCode = account?.regionCode
+        return event
     }
 }
 

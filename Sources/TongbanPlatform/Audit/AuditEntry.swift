@@ -19,6 +19,9 @@ package final class AuditEntry: Model, @unchecked Sendable {
     @OptionalField(key: "purpose") package var purpose: String?
     @OptionalField(key: "request_id") package var requestID: String?
     @OptionalField(key: "details") package var details: String?
+    /// The acting account's region, when it has one: whose supervisors may read the entry. Not
+    /// part of the chain (it decides who reads, not what happened).
+    @OptionalField(key: "region_code") package var regionCode: String?
     @Field(key: "previous_hash") package var previousHash: String
     @Field(key: "hash") package var hash: String
 
@@ -79,5 +82,21 @@ package struct CreateAuditEntry: AsyncMigration {
     package func revert(on database: Database) async throws {
         try await database.schema("audit_head").delete()
         try await database.schema(AuditEntry.schema).delete()
+    }
+}
+
+/// 27. Audit entries carry the acting account's region, so a region's supervisors and admins
+/// read their region's trail only.
+package struct AddAuditRegion: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: any Database) async throws {
+        try await database.schema(AuditEntry.schema).field("region_code", .string).update()
+        try await database.sql.create(index: "audit_entries_region").on(AuditEntry.schema).column("region_code").column("sequence").run()
+    }
+
+    package func revert(on database: any Database) async throws {
+        try await database.sql.drop(index: "audit_entries_region").run()
+        try await database.schema(AuditEntry.schema).deleteField("region_code").update()
     }
 }

@@ -13,6 +13,8 @@ package struct AuditEvent: Sendable {
     package var purpose: String? = nil
     package var requestID: String? = nil
     package var details: String? = nil
+    /// The acting account's region (who may read the entry); not sealed into the chain.
+    package var regionCode: String? = nil
 
     package init(
         actorID: UUID? = nil, actorLabel: String, action: String, resource: String, purpose: String? = nil, requestID: String? = nil,
@@ -124,7 +126,7 @@ package enum AuditLog {
                     ("sequence", record.sequence), ("at_millis", record.atMillis), ("actor_id", record.actorID),
                     ("actor_label", record.actorLabel), ("action", record.action), ("resource", record.resource),
                     ("purpose", record.purpose), ("request_id", record.requestID), ("details", record.details),
-                    ("previous_hash", record.previousHash), ("hash", record.hash),
+                    ("previous_hash", record.previousHash), ("hash", record.hash), ("region_code", event.regionCode),
                 ])
             last = AuditChainEnd(sequence: record.sequence, hash: record.hash)
         }
@@ -152,9 +154,11 @@ package enum AuditLog {
     }
 
     /// The newest entries first, for the supervisors' view.
-    package static func recent(on db: any Database, limit: Int, before: Int64?) async throws -> [AuditEntry] {
+    /// The newest entries (before `before`), only those of actors within `regionPrefix` when given.
+    package static func recent(on db: any Database, limit: Int, before: Int64?, regionPrefix: String? = nil) async throws -> [AuditEntry] {
         var query = AuditEntry.query(on: db).sort(\.$id, .descending).limit(limit)
         if let before { query = query.filter(\.$id < before) }
+        if let regionPrefix { query = query.filter(\.$regionCode, .custom("LIKE"), regionPrefix + "%") }
         return try await query.all()
     }
 }

@@ -32,17 +32,33 @@ struct AuditAPI {
         api.get("audit", "verify", use: verify)
     }
 
+    /// The trail of the caller's region: entries by accounts within it (a platform-level account,
+    /// one with no region, reads all). People's and enterprises' names are masked: a supervisor
+    /// needs to see that a person acted, not who.
     func list(req: Request) async throws -> [EntryDTO] {
         try req.authorize(.view, .auditLog)
         let limit = try req.integerQuery("limit", in: 1...200, default: 50) ?? 50
         let before = try req.integerQuery("before", in: 1...OpenAPIDocument.maxSafeInteger, default: nil).map(Int64.init)
-        let entries = try await AuditLog.recent(on: req.db, limit: limit, before: before)
+        let region = try req.requireAccount().actor.regionCode
+        let entries = try await AuditLog.recent(on: req.db, limit: limit, before: before, regionPrefix: region?.significantPrefix)
         return entries.map {
             EntryDTO(
                 sequence: $0.id ?? 0, at: Date(timeIntervalSince1970: Double($0.atMillis) / 1000), actorID: $0.actorID,
-                actorLabel: $0.actorLabel, action: $0.action, resource: $0.resource, purpose: $0.purpose,
+                actorLabel: Self.masked($0.actorLabel), action: $0.action, resource: $0.resource, purpose: $0.purpose,
                 requestID: $0.requestID, details: $0.details, hash: $0.hash)
         }
+    }
+
+    /// `person:张晓明 [L2]` → `person:张** [L2]`; staff and the system as they are.
+    static func masked(_ label: String) -> String {
+        for kind in ["person:", "enterprise:"] where label.hasPrefix(kind) {
+            let rest = label.dropFirst(kind.count)
+            let level = rest.range(of: " [L").map { String(rest[$0.lowerBound...]) } ?? ""
+            let name = level.isEmpty ? String(rest) : String(rest[..<rest.range(of: " [L")!.lowerBound])
+            guard let first = name.first else { return label }
+            return kind + String(first) + String(repeating: "*", count: max(1, name.count - 1)) + level
+        }
+        return label
     }
 
     func verify(req: Request) async throws -> VerifyResult {

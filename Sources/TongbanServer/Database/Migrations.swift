@@ -67,5 +67,7 @@ extension Migrations {
         add(CreateLicenseIssuers())
         // 26. failed sign-ins counted per client address too
         add(AddLoginFailureClient())
+        // 27. audit entries carry the acting account's region
+        add(AddAuditRegion())
     }
 }
