@@ -36,10 +36,22 @@ public struct LicenseType: Codable, Sendable, Hashable {
     }
 
     /// The licence's fields for an approved case: each from the first of its sources that has a
-    /// value (`facts` holds `applicant.name` and the like, `form` the answers).
+    /// value (`facts` holds `applicant.name` and the like, `form` the answers). A field that can
+    /// be the applicant's verified identity (a source `applicant.*`) takes it, whatever the form
+    /// says, when it names who applied: an enterprise applying (its own name and code are on its
+    /// account), or a person's own name and number (`applicantName`, `applicantId`). A person
+    /// founding a company types the company's name, which no account holds yet.
     public func fill(form: [String: String], facts: [String: String]) -> [String: String] {
         var values: [String: String] = [:]
+        let enterpriseApplies = !(facts["applicant.code"] ?? "").isEmpty
         for field in fields {
+            let typed = field.from.filter { !$0.contains(".") }
+            let namesApplicant = enterpriseApplies || typed.allSatisfy { $0.hasPrefix("applicant") }
+            let verified = field.from.filter { $0.hasPrefix("applicant.") }.lazy.compactMap { facts[$0] }.first { !$0.isEmpty }
+            if namesApplicant, let verified {
+                values[field.key] = verified
+                continue
+            }
             if let value = field.from.lazy.compactMap({ facts[$0] ?? form[$0] }).first(where: { !$0.isEmpty }) { values[field.key] = value }
         }
         return values
