@@ -214,10 +214,13 @@ struct SecurityFindingsTests {
                 for try await status in group { all.append(status) }
                 return all
             }
-            // only the reserved five were checked against the password
-            #expect(statuses.filter { $0 == .unauthorized }.count == 5, "\(statuses)")
-            #expect(statuses.filter { $0 == .tooManyRequests }.count == 45)
-            #expect(try await LoginFailure.query(on: app.db).filter(\.$loginKey == Account.loginKey(staffUsername: "admin")).count() == 5)
+            // at most the five reserved were checked against the password; the rest refused at once
+            // (on PostgreSQL one arriving while another attempt on the login is decided is refused too)
+            let checked = statuses.filter { $0 == .unauthorized }.count
+            #expect(checked >= 1 && checked <= 5, "\(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 50 - checked)
+            #expect(
+                try await LoginFailure.query(on: app.db).filter(\.$loginKey == Account.loginKey(staffUsername: "admin")).count() == checked)
 
             // one address trying thirty logins is stopped at the thirty-first; another address goes on
             for n in 0..<30 {

@@ -20,8 +20,17 @@ package enum LoginThrottle {
         let attempt = LoginFailure(loginKey: loginKey, at: now, clientAddress: client)
         try await db.write { tx in
             if tx.isPostgres {
-                // one decision at a time per login (SQLite writes are one at a time already)
-                try await tx.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "login:" + loginKey)))").run()
+                // one decision at a time per login (SQLite writes are one at a time already); an
+                // attempt on a login another is being decided for is refused at once rather than
+                // queued: no one signs in to one account twice in the same instant, and a queue of
+                // guesses would hold the pool's connections
+                struct Locked: Decodable { let locked: Bool }
+                // advisory locks are the server's, not the schema's: the schema is part of the key
+                let lock = try await tx.sql.raw(
+                    "SELECT pg_try_advisory_xact_lock(hashtext(\(bind: "login:" + loginKey + " ") || current_schema())) AS locked"
+                )
+                .first(decoding: Locked.self)
+                guard lock?.locked == true else { throw tooMany(retryAfter: 1) }
             }
             if let wait = try await retryAfter(
                 LoginFailure.query(on: tx).filter(\.$loginKey == loginKey), since: since, limit: config.loginFailureLimit, config: config,

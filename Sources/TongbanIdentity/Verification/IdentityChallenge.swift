@@ -102,7 +102,8 @@ package struct ChallengeLedger {
     /// one at a time already), so two requests cannot both pass the rate check.
     private func lockSubject(_ subjectHash: String, on tx: any Database) async throws {
         guard tx.isPostgres else { return }
-        try await tx.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "identity:" + subjectHash)))").run()
+        // advisory locks are the server's, not the schema's: the schema is part of the key
+        try await tx.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "identity:" + subjectHash + " ") || current_schema()))").run()
     }
 
     /// Refuses with 429 unless a new code may go to the subject now.
