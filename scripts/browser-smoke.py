@@ -318,7 +318,8 @@ try:
     link = driver.find_element(By.CSS_SELECTOR, "article a.code").get_attribute("href")
     submit("form[action='/logout'] button")
     driver.get(link.replace("http://127.0.0.1:8080", base))
-    check("证照有效" in driver.page_source and "张晓明" in driver.page_source, "the verification link shows a valid licence to anyone")
+    check("证照有效" in driver.page_source and "居住证" in driver.page_source and "张晓明" not in driver.page_source,
+          "the verification link shows anyone a valid licence, but not its holder")
     shot("verify-valid")
     driver.find_element(By.ID, "token").send_keys("eyJhbGciOiJFZERTQSJ9.e30.AAAA")
     submit("form[action='/verify'] button")

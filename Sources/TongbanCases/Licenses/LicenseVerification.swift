@@ -8,11 +8,16 @@ import Vapor
 
 extension LicenseVerdict {
     /// The registry's public word on a licence: no holder, no contents.
-    package var withoutHolder: LicenseVerdict {
+    package var withoutHolder: LicenseVerdict { copy(message: message, withHolder: false) }
+
+    /// The same verdict, worded otherwise.
+    package func saying(_ text: String) -> LicenseVerdict { copy(message: text, withHolder: holderName != nil) }
+
+    private func copy(message: String, withHolder: Bool) -> LicenseVerdict {
         LicenseVerdict(
-            outcome: outcome, reason: reason, message: message, identifier: identifier, typeName: typeName, holderName: nil,
-            holderCode: nil,
-            issuerName: issuerName, issuerCode: issuerCode, issuedOn: issuedOn, validUntil: validUntil, status: status, fields: [],
+            outcome: outcome, reason: reason, message: message, identifier: identifier, typeName: typeName,
+            holderName: withHolder ? holderName : nil, holderCode: withHolder ? holderCode : nil, issuerName: issuerName,
+            issuerCode: issuerCode, issuedOn: issuedOn, validUntil: validUntil, status: status, fields: withHolder ? fields : [],
             tamperedFields: tamperedFields)
     }
 }
@@ -82,7 +87,11 @@ package struct LicenseVerification: Sendable {
     /// which only the token itself opens.
     package func lookUp(_ identifier: String) async throws -> LicenseVerdict? {
         guard let record = try await registry(identifier.uppercased()) else { return nil }
-        return verdict(Self.outcome(record, today: context.today), reason: nil, record: record, tampered: []).withoutHolder
+        let outcome = Self.outcome(record, today: context.today)
+        // no signature was checked here: a valid one is vouched for by the registry alone
+        let found = verdict(outcome, reason: nil, record: record, tampered: []).withoutHolder
+        guard outcome == "valid" else { return found }
+        return found.saying(wording.t("license.verdict.registered"))
     }
 
     package func verify(_ raw: String) async throws -> LicenseVerdict {
