@@ -309,4 +309,32 @@ struct SecurityFindingsTests {
             #expect(near.allSatisfy { !$0.actorLabel.contains("张晓明") })
         }
     }
+
+    @Test(
+        "L8: a department's signing key vouches for its own licences only; a rotated key stops signing but what it signed still verifies",
+        arguments: TestDatabase.available)
+    func signingKeyIssuer(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let person = try await app.token(app.demoPersonLogin)
+            let card = try #require(try await LicenseReuseTests.wallet(app, person).first { $0.typeCode == "jmsfz" })
+            let record = try #require(try await LicenseRecord.query(on: app.db).filter(\.$identifier == card.identifier).first())
+            let context = app.licenseSigner.context
+            let kid = try await app.licenseKeys.signingKid(issuerCode: record.issuerCode, issuerName: record.issuerName, context: context)
+            // the police's key, signing a licence that says another department issued it
+            var claims = try #require(LicenseKeys.claims(of: record.token))
+            claims.iss = .init(value: "11330106002489110L")
+            let forged = try await app.licenseKeys.sign(claims, kid: kid)
+            let verdict = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": forged]).content.decode(
+                LicenseTests.Verdict.self)
+            #expect(verdict.outcome == "invalid")
+
+            // rotation: a new key signs from now on; the licence the old one signed still verifies
+            try await app.licenseKeys.rotate(issuerCode: record.issuerCode, context: context)
+            let next = try await app.licenseKeys.signingKid(issuerCode: record.issuerCode, issuerName: record.issuerName, context: context)
+            #expect(next != kid)
+            let old = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": record.token]).content.decode(
+                LicenseTests.Verdict.self)
+            #expect(old.outcome == "valid")
+        }
+    }
 }

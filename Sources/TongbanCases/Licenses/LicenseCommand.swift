@@ -15,9 +15,13 @@ package struct LicenseCommand: AsyncCommand {
     package struct Signature: CommandSignature {
         package init() {}
 
-        @Argument(name: "action", help: "verify, or grant")
+        @Argument(name: "action", help: "verify, grant, or rotate")
         package var action: String
-        @Argument(name: "file", help: "verify: a file holding the licence (its compact JWS); grant: the licence type's code, e.g. yyzz")
+        @Argument(
+            name: "file",
+            help:
+                "verify: a file holding the licence (its compact JWS); grant: the licence type's code, e.g. yyzz; rotate: the issuing department's credit code"
+        )
         package var file: String
         @Option(name: "jwks", help: "a saved JWK Set (the platform's /.well-known/jwks.json)")
         package var jwks: String?
@@ -25,7 +29,7 @@ package struct LicenseCommand: AsyncCommand {
         package var department: String?
     }
     package var help: String {
-        "E-licences: `license verify licence.jws --jwks jwks.json` offline; `license grant yyzz --department CREDIT_CODE` makes a department an issuing authority of a type."
+        "E-licences: `license verify licence.jws --jwks jwks.json` offline; `license grant yyzz --department CREDIT_CODE` makes a department an issuing authority of a type; `license rotate CREDIT_CODE` retires its signing key (the next licence gets a new one; licences signed before still verify)."
     }
 
     package func run(using context: CommandContext, signature: Signature) async throws {
@@ -37,7 +41,13 @@ package struct LicenseCommand: AsyncCommand {
             try await grant(context, type: signature.file, department: signature.department)
             return
         }
-        guard signature.action == "verify" else { try usage("unknown license action \"\(signature.action)\"; known: verify, grant") }
+        if signature.action == "rotate" {
+            try await rotate(context, department: signature.file)
+            return
+        }
+        guard signature.action == "verify" else {
+            try usage("unknown license action \"\(signature.action)\"; known: verify, grant, rotate")
+        }
         guard let jwksPath = signature.jwks else { try usage("--jwks is required: a saved copy of /.well-known/jwks.json") }
         guard let token = try? String(contentsOfFile: signature.file, encoding: .utf8) else { try usage("cannot read \(signature.file)") }
         guard let jwks = try? String(contentsOfFile: jwksPath, encoding: .utf8) else { try usage("cannot read \(jwksPath)") }
@@ -98,5 +108,18 @@ extension LicenseCommand {
             throw ExitCode(1)
         }
         context.console.print("\(department) may issue \(type)")
+    }
+
+    /// `license rotate CREDIT_CODE`: the department's signing key in use is retired (a suspected
+    /// leak, a routine change); the next licence is signed with a new key, and the JWK Set keeps
+    /// the retired key's public half so what it signed still verifies. Audited.
+    func rotate(_ context: CommandContext, department: String) async throws {
+        let app = context.application
+        guard (try? CreditCode(department)) != nil else {
+            context.console.error("give the issuing department's credit code")
+            throw ExitCode(2)
+        }
+        try await app.licenseKeys.rotate(issuerCode: department, context: app.licenseSigner.context)
+        context.console.print("\(department): signing key retired; the next licence gets a new one")
     }
 }

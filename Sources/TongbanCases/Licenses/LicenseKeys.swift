@@ -63,13 +63,19 @@ package final class LicenseKeys: @unchecked Sendable {
     /// The signing keys in use.
     private let collection = JWTKeyCollection()
     /// Public keys by kid, for checking signatures without the collection's JWT machinery.
-    private var publicKeys: [String: Curve25519.Signing.PublicKey] = [:]
+    /// Every key's public half and the issuer it belongs to, by key id.
+    private var publicKeys: [String: (key: Curve25519.Signing.PublicKey, issuer: String)] = [:]
     private var inUse: [String: String] = [:]
 
     /// The key an issuer signs with now, made on first use (one per issuer even with several
     /// processes: a unique index lets only one be in use).
     package func signingKid(issuerCode: String, issuerName: String, context: UseCaseContext) async throws -> String {
-        if let kid = lock.withLock({ inUse[issuerCode] }) { return kid }
+        // a key another process retired (`tongban license rotate`) is not used here either:
+        // issuing is rare enough for one indexed read to ask
+        if let kid = lock.withLock({ inUse[issuerCode] }) {
+            if try await LicenseSigningKey.find(kid, on: context.db)?.retiredAt == nil { return kid }
+            lock.withLock { _ = inUse.removeValue(forKey: issuerCode) }
+        }
         if let key = try await LicenseSigningKey.query(on: context.db).filter(\.$issuerCode == issuerCode).filter(\.$retiredAt == nil)
             .first()
         {
@@ -130,8 +136,10 @@ package final class LicenseKeys: @unchecked Sendable {
         }
         guard let key else { throw .unknownKey }
         let signed = token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)
-        guard key.isValidSignature(signature, for: Data(signed)) else { throw .badSignature }
+        guard key.key.isValidSignature(signature, for: Data(signed)) else { throw .badSignature }
         guard let claims = Self.claims(payload: parts[1]) else { throw .malformed }
+        // a department's key vouches for that department's licences only
+        guard claims.iss.value == key.issuer else { throw .badSignature }
         return claims
     }
 
@@ -172,7 +180,7 @@ package final class LicenseKeys: @unchecked Sendable {
         if key.retiredAt == nil, let raw = keyRing.decrypt(key.privateCipher, field: "license_key"), let bytes = Data(base64Encoded: raw) {
             await collection.add(eddsa: EdDSA.PrivateKey(backing: try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)), kid: kid)
         }
-        lock.withLock { publicKeys[key.id!] = publicKey }
+        lock.withLock { publicKeys[key.id!] = (publicKey, key.issuerCode) }
     }
 
     private static func newKey(issuerCode: String, issuerName: String, context: UseCaseContext) -> LicenseSigningKey {
