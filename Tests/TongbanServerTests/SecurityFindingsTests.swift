@@ -73,20 +73,26 @@ struct SecurityFindingsTests {
         }
     }
 
-    /// A catalog admin of another province's district (广安区, 511602), as any region's may be.
-    static func foreignCatalogAdmin(_ app: Application) async throws -> String {
+    /// A staff account of another province's district (广安区, 511602), in a department of its own,
+    /// as any region's may be; answers its bearer token.
+    static func foreignStaff(_ app: Application, role: Role, username: String, department name: String, serial: Int) async throws -> String
+    {
         let region = try RegionCode("511602")
         let department = Department(
-            id: UUID(), creditCode: try #require(CreditCode.completing("11511602MB0000001")), name: "广安区政务服务管理局", regionCode: region)
+            id: UUID(), creditCode: try #require(CreditCode.completing("11511602MB000000\(serial)")), name: name, regionCode: region)
         try await department.create(on: app.db)
         let account = Account(
-            kind: .staff, loginKey: Account.loginKey(staffUsername: "catalog.guangan"), displayName: "外地事项管理员",
+            kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "外地\(name)",
             passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
-        account.roles = [.catalogAdmin]
+        account.roles = [role]
         account.$department.id = department.id
         account.regionCode = region.value
         try await account.create(on: app.db)
-        return try await app.token("catalog.guangan")
+        return try await app.token(username)
+    }
+
+    static func foreignCatalogAdmin(_ app: Application) async throws -> String {
+        try await foreignStaff(app, role: .catalogAdmin, username: "catalog.guangan", department: "广安区政务服务管理局", serial: 1)
     }
 
     @Test(
@@ -284,21 +290,11 @@ struct SecurityFindingsTests {
                 let action: String
             }
             _ = try await app.token(app.demoPersonLogin)  // 西湖区: a person's sign-in
-            // a supervisor of another province's district, as any region's may be
-            let region = try RegionCode("511602")
-            let department = Department(
-                id: UUID(), creditCode: try #require(CreditCode.completing("11511602MB0000002")), name: "广安区纪委监委", regionCode: region)
-            try await department.create(on: app.db)
-            let outsider = Account(
-                kind: .staff, loginKey: Account.loginKey(staffUsername: "supervisor.guangan"), displayName: "外地监察",
-                passwordHash: try await app.hashPassword(demoPassword), at: app.clock.now())
-            outsider.roles = [.supervisor]
-            outsider.$department.id = department.id
-            outsider.regionCode = region.value
-            try await outsider.create(on: app.db)
+            let outsider = try await Self.foreignStaff(
+                app, role: .supervisor, username: "supervisor.guangan", department: "广安区纪委监委", serial: 2)
 
             // the review's request, from the other province: nothing of West Lake
-            let far = try await app.send(.GET, "/api/v1/audit?limit=200", bearer: try await app.token("supervisor.guangan"))
+            let far = try await app.send(.GET, "/api/v1/audit?limit=200", bearer: outsider)
             #expect(far.status == .ok)
             let farEntries = try far.content.decode([Entry].self)
             #expect(!farEntries.isEmpty && farEntries.allSatisfy { !$0.actorLabel.contains("张晓明") && !$0.actorLabel.contains("王晓窗") })

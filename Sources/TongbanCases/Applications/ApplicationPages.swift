@@ -244,12 +244,9 @@ package struct ApplicationPages {
         let reuses = try await SharedMaterials.reuses(of: id, on: req.db)
         let shared = try await req.sharedMaterials.view(application, cases: cases, tasks: tasks, reuses: reuses)
         let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses)
-        let formatter = DateFormatter()
-        formatter.timeZone = CalendarDate.shanghai
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
         let events = dto.events.reversed().map { e in
             EventView(
-                at: formatter.string(from: e.at), actor: e.actor,
+                at: CalendarDate.beijingTime(e.at), actor: e.actor,
                 text: [req.t("event.\(e.action)"), e.to.map { "→ " + req.t("caseState.\($0)") }, e.detail].compactMap { $0 }.joined(
                     separator: " "))
         }

@@ -58,15 +58,12 @@ package struct DataAccessPages {
     package func page(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/account/data") }
         let access = try await DataAccessDesk(context: req.context).access()
-        let formatter = DateFormatter()
-        formatter.timeZone = CalendarDate.shanghai
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
         let now = req.now
         let english = req.language == .en
         let types = req.application.licenseTypes.values
         let consents = access.consents.map { c in
             ConsentLine(
-                given: formatter.string(from: c.givenAt), material: c.material, source: "\(c.sourceName) \(c.source)",
+                given: CalendarDate.beijingTime(c.givenAt), material: c.material, source: "\(c.sourceName) \(c.source)",
                 department: c.department, purpose: c.purpose, until: CalendarDate(c.expiresAt).description, active: c.expiresAt > now,
                 applicationHref: "/applications/\(c.applicationID)", withdrawHref: "/account/data/consents/\(c.id)/withdraw")
         }
@@ -75,7 +72,7 @@ package struct DataAccessPages {
             let type = types.first { $0.name == r.sourceName }
             let labels = r.fields.map { key in type?.fields.first { $0.key == key }.map { english ? $0.labelEn : $0.label } ?? key }
             return ReadLine(
-                at: formatter.string(from: r.at), reader: r.reader, source: r.sourceName, fields: labels.joined(separator: "、"),
+                at: CalendarDate.beijingTime(r.at), reader: r.reader, source: r.sourceName, fields: labels.joined(separator: "、"),
                 purpose: r.purpose, basis: req.t(r.basis.hasPrefix("consent:") ? "access.basisConsent" : "access.basisGrant"))
         }
         return try await req.view.render(

@@ -27,6 +27,15 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     public static let shanghai = TimeZone(identifier: "Asia/Shanghai")!
 
+    /// An instant as people here read it, in Beijing time: `2026-11-24 10:05` (or `format`).
+    public static func beijingTime(_ instant: Date, format: String = "yyyy-MM-dd HH:mm") -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = shanghai
+        formatter.dateFormat = format
+        return formatter.string(from: instant)
+    }
+
     /// The calendar date of an instant in Asia/Shanghai.
     public init(_ instant: Date, in zone: TimeZone = CalendarDate.shanghai) {
         var calendar = Calendar(identifier: .gregorian)

@@ -43,6 +43,32 @@ package final class IdentityChallenge: Model, @unchecked Sendable {
 
     package init() {}
 
+    /// A challenge that opens now and lasts `lifetime` (a refused one is born closed).
+    package init(
+        purpose: Purpose, subjectHash: String, accountID: UUID?, codeHash: String?, state: State = .open, at now: Date,
+        lifetime: TimeInterval, id: UUID? = nil
+    ) {
+        self.id = id ?? UUID.timeOrdered(at: now)
+        self.purpose = purpose
+        self.subjectHash = subjectHash
+        self.accountID = accountID
+        self.codeHash = codeHash
+        self.wrongTries = 0
+        self.state = state
+        self.createdAt = now
+        self.expiresAt = now.addingTimeInterval(lifetime)
+    }
+
+    /// Marks an open challenge passed, once: of two callers at the same moment only one gets `true`.
+    package static func claim(_ id: UUID, on tx: any Database) async throws -> Bool {
+        let claimed = try await tx.sql.update(schema)
+            .set("state", to: SQLBind(State.passed.rawValue))
+            .where("id", .equal, SQLBind(id))
+            .where("state", .equal, SQLBind(State.open.rawValue))
+            .returning("id").all()
+        return !claimed.isEmpty
+    }
+
     package var challenge: VerificationCode.Challenge {
         VerificationCode.Challenge(
             issuedAt: createdAt, wrongTries: wrongTries, state: VerificationCode.Challenge.State(rawValue: state.rawValue) ?? .expired)
@@ -138,15 +164,8 @@ package struct ChallengeLedger {
         try await context.db.write { tx in
             try await lockSubject(subjectHash, on: tx)
             try await checkRate(subjectHash, on: tx)
-            let row = IdentityChallenge()
-            row.id = UUID.timeOrdered(at: now)
-            row.purpose = purpose
-            row.subjectHash = subjectHash
-            row.accountID = accountID
-            row.wrongTries = 0
-            row.state = .refused
-            row.createdAt = now
-            row.expiresAt = now
+            let row = IdentityChallenge(
+                purpose: purpose, subjectHash: subjectHash, accountID: accountID, codeHash: nil, state: .refused, at: now, lifetime: 0)
             try await row.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
@@ -185,17 +204,10 @@ package struct ChallengeLedger {
         var generator = SystemRandomNumberGenerator()
         let code = VerificationCode.generate(using: &generator)
         let id = UUID.timeOrdered(at: now)
-        let row = IdentityChallenge()
-        row.id = id
-        row.purpose = purpose
-        row.subjectHash = subjectHash
-        row.accountID = accountID
-        row.codeHash = IdentityChallenge.codeHash(code, challengeID: id, keys: keys)
-        row.wrongTries = 0
-        row.state = .open
+        let row = IdentityChallenge(
+            purpose: purpose, subjectHash: subjectHash, accountID: accountID,
+            codeHash: IdentityChallenge.codeHash(code, challengeID: id, keys: keys), at: now, lifetime: VerificationCode.lifetime, id: id)
         row.pendingCipher = pending.map { keys.encrypt($0, field: "identity_challenge") }
-        row.createdAt = now
-        row.expiresAt = now.addingTimeInterval(VerificationCode.lifetime)
         let minutes = Int(VerificationCode.lifetime / 60)
         let text = "【一网通办】您的实名认证验证码为 \(code)，\(minutes) 分钟内有效。请勿告诉他人，工作人员不会索要验证码；如非本人操作，请忽略并可拨打 12345。"
         let sms = MessageSend.sealedSMS(

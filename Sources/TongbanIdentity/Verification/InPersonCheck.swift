@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import TongbanCore
 import TongbanPlatform
 import Vapor
@@ -40,16 +39,9 @@ package struct InPersonCheck {
         let code = (0..<Self.codeDigits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
         let now = context.now
         let id = try account.requireID()
-        let row = IdentityChallenge()
-        row.id = UUID.timeOrdered(at: now)
-        row.purpose = .window
-        row.subjectHash = subjectHash
-        row.accountID = id
-        row.codeHash = Self.lookup(code, keys: context.keys)
-        row.wrongTries = 0
-        row.state = .open
-        row.createdAt = now
-        row.expiresAt = now.addingTimeInterval(Self.codeLifetime)
+        let row = IdentityChallenge(
+            purpose: .window, subjectHash: subjectHash, accountID: id, codeHash: Self.lookup(code, keys: context.keys), at: now,
+            lifetime: Self.codeLifetime)
         try await context.db.write { tx in
             try await IdentityChallenge.query(on: tx).filter(\.$accountID == id).filter(\.$purpose == .window).filter(\.$state == .open)
                 .set(\.$state, to: .expired).update()
@@ -118,12 +110,7 @@ package struct InPersonCheck {
             }
             try context.authorize(.verify, account.resource)
             // a code is used once, even by two clerks at the same moment
-            let claimed = try await tx.sql.update(IdentityChallenge.schema)
-                .set("state", to: SQLBind(IdentityChallenge.State.passed.rawValue))
-                .where("id", .equal, SQLBind(challengeID))
-                .where("state", .equal, SQLBind(IdentityChallenge.State.open.rawValue))
-                .returning("id").all()
-            guard !claimed.isEmpty else { throw TongbanError.conflict("realName.noCode") }
+            guard try await IdentityChallenge.claim(challengeID, on: tx) else { throw TongbanError.conflict("realName.noCode") }
             var details = "level=3; identity card checked at the window"
             if let clerkDepartment { details += "; department \(clerkDepartment)" }
             if account.displayName != name {

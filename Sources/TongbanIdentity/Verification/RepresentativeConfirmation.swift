@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import TongbanCore
 import TongbanPlatform
 import Vapor
@@ -62,15 +61,8 @@ package struct RepresentativeConfirmation {
         let representativeHash = keys.lookupHash(number.value, field: "identity_number")
         let now = context.now
         let id = try enterprise.requireID()
-        let row = IdentityChallenge()
-        row.id = UUID.timeOrdered(at: now)
-        row.purpose = .representative
-        row.subjectHash = representativeHash
-        row.accountID = id
-        row.wrongTries = 0
-        row.state = .open
-        row.createdAt = now
-        row.expiresAt = now.addingTimeInterval(Self.waits)
+        let row = IdentityChallenge(
+            purpose: .representative, subjectHash: representativeHash, accountID: id, codeHash: nil, at: now, lifetime: Self.waits)
         let representative = try await Account.query(on: context.db).filter(\.$idNumberHash == representativeHash).first()
         let requestID = try row.requireID()
         try await context.db.write { tx in
@@ -123,12 +115,7 @@ package struct RepresentativeConfirmation {
             row.subjectHash == hash, let enterpriseID = row.accountID
         else { throw TongbanError.notFound("request") }
         try await context.db.write { tx in
-            let claimed = try await tx.sql.update(IdentityChallenge.schema)
-                .set("state", to: SQLBind(IdentityChallenge.State.passed.rawValue))
-                .where("id", .equal, SQLBind(requestID))
-                .where("state", .equal, SQLBind(IdentityChallenge.State.open.rawValue))
-                .returning("id").all()
-            guard !claimed.isEmpty, let enterprise = try await Account.find(enterpriseID, on: tx) else {
+            guard try await IdentityChallenge.claim(requestID, on: tx), let enterprise = try await Account.find(enterpriseID, on: tx) else {
                 throw TongbanError.notFound("request")
             }
             try await IdentityVerification.raise(enterprise, to: .verifiedRemotely, at: now, on: tx)

@@ -58,10 +58,7 @@ package struct VerificationPages {
 
     /// `14:05` in Beijing time: when an open code stops working.
     static func clockTime(_ instant: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.timeZone = CalendarDate.shanghai
-        formatter.dateFormat = "HH:mm"
-        return formatter.string(from: instant)
+        CalendarDate.beijingTime(instant, format: "HH:mm")
     }
 
     package struct StartForm: Content { var name: String? }

@@ -81,16 +81,13 @@ package struct FrozenAccountPages {
     package func page(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         let entries = try await FrozenAccountList(context: req.context).list()
-        let formatter = DateFormatter()
-        formatter.timeZone = CalendarDate.shanghai
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
         let rows = entries.map { entry in
             Row(
                 title: "\(entry.registeredName)（\(entry.identityNumber ?? "—")）",
                 meta: req.t(
                     "frozen.meta",
                     [
-                        "at": formatter.string(from: entry.frozenAt), "applications": String(entry.applications),
+                        "at": CalendarDate.beijingTime(entry.frozenAt), "applications": String(entry.applications),
                         "region": entry.regionCode ?? "—",
                     ]))
         }
