@@ -73,13 +73,14 @@ struct SecurityFindingsTests {
         }
     }
 
-    /// A staff account of another province's district (广安区, 511602), in a department of its own,
-    /// as any region's may be; answers its bearer token.
-    static func foreignStaff(_ app: Application, role: Role, username: String, department name: String, serial: Int) async throws -> String
-    {
-        let region = try RegionCode("511602")
+    /// A staff account in a department of its own, of another province's district (广安区, 511602)
+    /// unless another region is named; answers its bearer token.
+    static func foreignStaff(
+        _ app: Application, role: Role, username: String, department name: String, serial: Int, region code: String = "511602"
+    ) async throws -> String {
+        let region = try RegionCode(code)
         let department = Department(
-            id: UUID(), creditCode: try #require(CreditCode.completing("11511602MB000000\(serial)")), name: name, regionCode: region)
+            id: UUID(), creditCode: try #require(CreditCode.completing("11\(code)MB000000\(serial)")), name: name, regionCode: region)
         try await department.create(on: app.db)
         let account = Account(
             kind: .staff, loginKey: Account.loginKey(staffUsername: username), displayName: "外地\(name)",
@@ -303,6 +304,64 @@ struct SecurityFindingsTests {
                 [Entry].self)
             #expect(near.contains { $0.action == "auth.signIn" && $0.actorLabel == "person:张** [L2]" })
             #expect(near.allSatisfy { !$0.actorLabel.contains("张晓明") })
+        }
+    }
+
+    @Test(
+        "M4: a catalog admin's form pattern cannot stall the server: the review's (a|aa)+ answered at once; back-references refused at publication",
+        arguments: TestDatabase.available)
+    func formPatternDenialOfService(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let admin = try await app.token("catalog")
+            let implementation = try await CatalogAPITests.xihuFoodLicence(app)
+            // the field goes into the basic item (the standard) and the implementation alike
+            let basic = try #require(
+                try await app.send(.GET, "/api/v1/catalog/items/\(implementation.basicCode.value)").content.decode(
+                    CatalogAPITests.Entry.self
+                )
+                .item)
+            func withField(_ item: ServiceItem, pattern: String) -> ServiceItem {
+                var changed = item
+                changed.form.append(
+                    FormField(
+                        key: "storeCode", label: "门店编码", labelEn: "Store code", type: .text, required: false,
+                        validation: FieldValidation(pattern: pattern)))
+                return changed
+            }
+            let standards = try await Self.foreignStaff(
+                app, role: .catalogAdmin, username: "catalog.standard", department: "标准目录管理", serial: 3, region: basic.regionCode.value)
+            let refused = try await app.send(
+                .PUT, "/api/v1/catalog/items/\(basic.code)/draft", json: withField(basic, pattern: "\\d+(a)\\1"), bearer: standards)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("validation.pattern") && refused.body.string.contains("不支持"))
+            for (item, admin) in [(basic, standards), (implementation, admin)] {
+                let saved = try await app.send(
+                    .PUT, "/api/v1/catalog/items/\(item.code)/draft", json: withField(item, pattern: "(a|aa)+"), bearer: admin)
+                #expect(saved.status == .ok, "\(saved.body.string)")
+                let version = try saved.content.decode(CatalogAPITests.Entry.self).version
+                let published = try await app.send(
+                    .POST, "/api/v1/catalog/items/\(item.code)/publish", json: ["version": version], bearer: admin)
+                #expect(published.status == .ok, "\(published.body.string)")
+            }
+            let item = implementation
+
+            // the review's request, several at once: each is refused for the field, none hangs
+            let person = try await app.token(app.demoEnterpriseLogin)
+            let attack = String(repeating: "a", count: 1_999) + "b"
+            let code = item.code
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await app.send(
+                            .POST, "/api/v1/applications", json: ApplyBody(item: code, form: ["storeCode": attack]),
+                            bearer: person
+                        ).body.string
+                    }
+                }
+                for try await body in group {
+                    #expect(body.contains("form.storeCode") && body.contains("field.patternMismatch"))
+                }
+            }
         }
     }
 

@@ -33,7 +33,8 @@ public enum FormCheck {
             problems.add(path, "field.tooShort")
             return nil
         }
-        if let pattern = field.validation?.pattern, raw.range(of: "^(?:\(pattern))$", options: .regularExpression) == nil {
+        // a pattern the catalog could not have published matches nothing rather than everything
+        if let pattern = field.validation?.pattern, (try? FormPattern(pattern))?.matchesWhole(raw) != true {
             problems.add(path, "field.patternMismatch")
             return nil
         }

@@ -108,10 +108,22 @@ public enum ItemRules {
                 if let lo = v.minLength, let hi = v.maxLength, lo > hi { errors.add("\(path).validation", "catalog.rangeInverted") }
                 if let lo = v.minimum, let hi = v.maximum, lo > hi { errors.add("\(path).validation", "catalog.rangeInverted") }
                 if (v.minLength ?? 0) < 0 { errors.add("\(path).validation", "catalog.rangeInverted") }
-                if let pattern = v.pattern, (try? NSRegularExpression(pattern: pattern)) == nil {
-                    errors.add("\(path).validation.pattern", "catalog.invalidPattern")
+                if let pattern = v.pattern {
+                    do throws(FormPattern.Problem) {
+                        _ = try FormPattern(pattern)
+                    } catch {
+                        errors.add("\(path).validation.pattern", Self.patternProblemKey(error))
+                    }
                 }
             }
+        }
+    }
+
+    static func patternProblemKey(_ problem: FormPattern.Problem) -> String {
+        switch problem {
+        case .syntax: "catalog.invalidPattern"
+        case .unsupported: "catalog.unsupportedPattern"
+        case .tooLarge: "catalog.patternTooLarge"
         }
     }
 

@@ -293,7 +293,7 @@ public struct FieldValidation: Codable, Sendable, Hashable {
     public var maxLength: Int?
     public var minimum: Double?
     public var maximum: Double?
-    /// A regular expression the whole answer must match.
+    /// A pattern the whole answer must match (`FormPattern`: ICU syntax, matched in linear time).
     public var pattern: String?
     public init(minLength: Int? = nil, maxLength: Int? = nil, minimum: Double? = nil, maximum: Double? = nil, pattern: String? = nil) {
         self.minLength = minLength
