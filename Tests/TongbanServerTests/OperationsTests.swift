@@ -108,7 +108,7 @@ struct OperationsTests {
 
     /// The count `/metrics` shows for requests of `method` to the route `path` answered `status`.
     static func requestCount(_ app: Application, method: String, path: String, status: Int) async throws -> Int {
-        let response = try await app.send(.GET, "/metrics")
+        let response = try await app.send(.GET, "/metrics", bearer: TestStore.metricsToken)
         #expect(response.status == .ok)
         #expect(response.headers.contentType?.description.hasPrefix("text/plain") == true)
         let labels = ["method=\"\(method)\"", "path=\"\(path)\"", "status=\"\(status)\""]
@@ -117,6 +117,17 @@ struct OperationsTests {
         }
         guard let line, let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { return 0 }
         return Int(value)
+    }
+
+    @Test("L6: /metrics is for the operators: a stranger, a wrong token and a forwarded request are answered 404")
+    func metricsClosed() async throws {
+        try await withTongban(.sqlite, seed: false) { app, _ in
+            #expect(try await app.send(.GET, "/metrics").status == .notFound)
+            #expect(try await app.send(.GET, "/metrics", bearer: "metrics-scraper-token-for-tesTs").status == .notFound)
+            #expect(try await app.send(.GET, "/metrics", headers: ["X-Forwarded-For": "127.0.0.1"]).status == .notFound)
+            let scraped = try await app.send(.GET, "/metrics", bearer: TestStore.metricsToken)
+            #expect(scraped.status == .ok && scraped.body.string.contains("http_requests_total"))
+        }
     }
 
     @Test("metrics count requests by route and status")

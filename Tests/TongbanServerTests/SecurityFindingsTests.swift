@@ -4,6 +4,7 @@ import Testing
 import TongbanCases
 import TongbanIdentity
 import TongbanPlatform
+import TongbanRatings
 import Vapor
 import VaporTesting
 @testable import TongbanCore
@@ -362,6 +363,93 @@ struct SecurityFindingsTests {
                     #expect(body.contains("form.storeCode") && body.contains("field.patternMismatch"))
                 }
             }
+        }
+    }
+
+    @Test(
+        "L5 and M9: registration is limited per address and per number; drafts, materials, appointments and complaints have quotas, each refused with its reason and nothing written",
+        arguments: TestDatabase.available)
+    func quotas(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            // L5: one address registers 3 an hour here; the 4th is told to wait
+            app.tongban.registrationsPerHour = 3
+            func register(_ serial: Int) async throws -> TestingHTTPResponse {
+                let number = try #require(IdentityNumber.completing("33010619850101\(100 + serial)", today: app.today))
+                return try await app.send(
+                    .POST, "/api/v1/register/person",
+                    json: [
+                        "name": "注册\(serial)", "identityNumber": number.value, "mobile": "1390000\(1000 + serial)",
+                        "password": demoPassword,
+                    ])
+            }
+            for serial in 0..<3 { #expect(try await register(serial).status == .created) }
+            let accounts = try await Account.query(on: app.db).count()
+            let refused = try await register(3)
+            #expect(refused.status == .tooManyRequests && refused.headers.first(name: "Retry-After") != nil)
+            #expect(refused.body.string.contains("register.tooMany"))
+            #expect(try await Account.query(on: app.db).count() == accounts)
+            // one number, from anywhere: five answers whether it is registered, then none
+            app.tongban.registrationsPerHour = 0
+            let taken = ["name": "张晓明", "identityNumber": app.demoPersonLogin, "mobile": "13900001111", "password": demoPassword]
+            var answers: [HTTPStatus] = []
+            for _ in 0..<7 { answers.append(try await app.send(.POST, "/api/v1/register/person", json: taken).status) }
+            #expect(answers == Array(repeating: .conflict, count: 5) + [.tooManyRequests, .tooManyRequests])
+
+            // M9: 20 open drafts, not 21
+            let person = try await app.token(app.demoPersonLogin)
+            let item = try await InstantApprovalTests.item(app, named: "就业登记")
+            let body = ApplyBody(item: item.code, form: Flow.fill(item.form, app: app), submit: false)
+            for _ in 0..<Quotas.openDrafts {
+                #expect(try await app.send(.POST, "/api/v1/applications", json: body, bearer: person).status == .created)
+            }
+            let drafts = try await ApplicationRecord.query(on: app.db).count()
+            let overDrafts = try await app.send(.POST, "/api/v1/applications", json: body, bearer: person)
+            #expect(overDrafts.status == .conflict && overDrafts.body.string.contains("20 份未提交的草稿"))
+            #expect(try await ApplicationRecord.query(on: app.db).count() == drafts)
+
+            // M9: a draft's materials stop at 60 MB together (six files of 10 MB fit; not a byte more)
+            let draft = try #require(try await ApplicationRecord.query(on: app.db).filter(\.$status == .draft).first())
+            let key = try #require(item.materials.first { $0.source == .applicant }?.key)
+            let owner = try #require(try await Account.find(draft.applicantID, on: app.db))
+            let desk = MaterialDesk(
+                context: UseCaseTests.context(app, as: owner, at: app.clock.now()), caches: app.applicationCaches, files: MaterialFiles(app)
+            )
+            for serial in 0..<6 {
+                var pdf = ByteBuffer(string: "%PDF-1.7 \(serial)\n")
+                pdf.writeBytes([UInt8](repeating: 0x20, count: MaterialStore.maxBytes - pdf.readableBytes))
+                _ = try await desk.store(pdf, contentType: .pdf, filename: "\(serial).pdf", key: key, application: draft)
+            }
+            await #expect(throws: TongbanError.self) {
+                try await desk.store(
+                    ByteBuffer(string: "%PDF-1.7 one more"), contentType: .pdf, filename: "b.pdf", key: key, application: draft)
+            }
+            #expect(try await StoredMaterial.query(on: app.db).filter(\.$applicationID == draft.id!).count() == 6)
+
+            // M9: five complaints a day
+            let amr = try #require(try await Department.query(on: app.db).filter(\.$name == "杭州市西湖区市场监督管理局").first())
+            for _ in 0..<Quotas.complaintsPerDay {
+                let sent = try await app.send(
+                    .POST, "/api/v1/complaints", json: ComplaintTests.Body(target: amr.id!.uuidString), bearer: person)
+                #expect(sent.status == .created)
+            }
+            let sixth = try await app.send(
+                .POST, "/api/v1/complaints", json: ComplaintTests.Body(target: amr.id!.uuidString), bearer: person)
+            #expect(sixth.status == .conflict && sixth.body.string.contains("12345"))
+            #expect(try await ComplaintRecord.query(on: app.db).count() == Quotas.complaintsPerDay)
+
+            // M9: three appointments to come, across days and halls, not four
+            HallTests.setClock(app, HallTests.at("10:00"))
+            let booker = try await app.token(app.demoEnterpriseLogin)
+            let hall = try await HallTests.hall(app)
+            let served = try await HallTests.anItem(app)
+            var booked: [HTTPStatus] = []
+            for day in ["2026-11-25", "2026-11-26", "2026-11-27", "2026-11-30"] {
+                let response = try await app.send(
+                    .POST, "/api/v1/halls/\(hall.id)/appointments", json: ["date": day, "start": "09:30", "item": served], bearer: booker)
+                booked.append(response.status)
+                if day == "2026-11-30" { #expect(response.body.string.contains("quota.appointments")) }
+            }
+            #expect(booked == [.created, .created, .created, .conflict])
         }
     }
 

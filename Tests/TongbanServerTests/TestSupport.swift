@@ -45,16 +45,21 @@ struct TestStore: Sendable {
         }
     }
 
+    static let metricsToken = "metrics-scraper-token-for-tests"
+
     var configuration: TongbanConfiguration {
         var configuration = TongbanConfiguration(database: choice, dataDirectory: folder, logLevel: .warning)
         configuration.passwordCost = 4
         // the tests' requests all come from one address; the kiosk limit has its own test
         configuration.kioskTicketsPerMinute = 0
+        configuration.registrationsPerHour = 0
         // a fixed date, the same whenever the suite runs: a Tuesday, a working day, in office hours
         configuration.clockStart = TestClock.now()
         // the halls' tests move the clock across days with the tokens they hold; expiry itself is
         // tested with tokens made to have expired (SignInTests)
         configuration.accessTokenLifetime = 3 * 24 * 3600
+        // in-memory requests have no peer address, so the tests scrape as a remote scraper does
+        configuration.metricsToken = TestStore.metricsToken
         return configuration
     }
 

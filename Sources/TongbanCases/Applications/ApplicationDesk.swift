@@ -138,11 +138,7 @@ package struct ApplicationDesk {
     }
 
     private func admit(_ key: String, _ limiter: AddressLimiter, limit: Int) throws {
-        if case let .refused(retryAfter) = limiter.admit(key, limit: limit, at: context.now) {
-            throw TongbanError(
-                status: .tooManyRequests, code: "status.tooMany", arguments: ["minutes": String(max(1, (retryAfter + 59) / 60))],
-                headers: ["Retry-After": String(retryAfter)])
-        }
+        try limiter.admitOrRefuse(key, limit: limit, at: context.now, code: "status.tooMany")
     }
 
     package func status(number rawNumber: String?, tail rawTail: String?, limits: StatusLimits? = nil) async throws

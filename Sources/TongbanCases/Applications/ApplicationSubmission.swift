@@ -80,6 +80,10 @@ package struct ApplicationSubmission {
             body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
             today: today, on: db)
         let present = onBehalf && (body.applicantPresent ?? false)
+        if !submit {
+            let open = try await ApplicationRecord.query(on: db).filter(\.$applicantID == applicantID).filter(\.$status == .draft).count()
+            if open >= Quotas.openDrafts { throw TongbanError.conflict("quota.drafts", ["limit": String(Quotas.openDrafts)]) }
+        }
         let intent = SubmissionPlan.Intent(
             target: target, form: form, answers: body.answers ?? [:], caller: caller, applicant: applicant, submit: submit,
             commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads)

@@ -17,6 +17,12 @@ package struct MaterialDesk {
     /// Where the files are kept.
     package let files: MaterialFiles
 
+    package init(context: UseCaseContext, caches: ApplicationCaches, files: MaterialFiles) {
+        self.context = context
+        self.caches = caches
+        self.files = files
+    }
+
     /// The application, if the acting account may add material `key` to it now.
     package func checkUpload(applicationID id: UUID, key: String) async throws -> ApplicationRecord {
         _ = try context.requireAccount()
@@ -60,6 +66,13 @@ package struct MaterialDesk {
         guard let contentType else { throw TongbanError(status: .unsupportedMediaType, code: "material.forbiddenType") }
         let bytes = Array(buffer.readableBytesView)
         let id = try application.requireID()
+        // asked before the file is kept: a full application keeps nothing more
+        let kept = try await StoredMaterial.query(on: context.db).filter(\.$applicationID == id).all(\.$size)
+        if kept.count >= Quotas.materialsPerApplication || kept.reduce(0, +) + bytes.count > Quotas.bytesPerApplication {
+            throw TongbanError(
+                status: .payloadTooLarge, code: "quota.materials",
+                arguments: ["files": String(Quotas.materialsPerApplication), "megabytes": String(Quotas.bytesPerApplication >> 20)])
+        }
         let sha = try await files.keep(bytes)
         let now = context.now
         let material = StoredMaterial()

@@ -145,6 +145,11 @@ package struct HallAppointments {
         {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
         }
+        let upcoming = try await Appointment.query(on: context.db).filter(\.$accountID == accountID).filter(\.$status == .booked)
+            .filter(\.$day >= context.today.description).count()
+        if upcoming >= Quotas.upcomingAppointments {
+            throw TongbanError.conflict("quota.appointments", ["limit": String(Quotas.upcomingAppointments)])
+        }
         let appointment = Appointment()
         appointment.id = UUID()
         appointment.hallID = hallID

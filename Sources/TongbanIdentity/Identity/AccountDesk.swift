@@ -51,6 +51,29 @@ package struct AccountDesk {
 
     package var authority = Authority.policy
 
+    /// How often registration may be tried (L5, M9): from one client address, and on one identity
+    /// number or credit code whoever asks, so that numbers cannot be walked through to learn
+    /// which are registered, nor accounts made by the thousand. Nil: not limited (the console).
+    package struct RegistrationLimits: Sendable {
+        package let perClient: AddressLimiter
+        package let perSubject: AddressLimiter
+        package var clientLimit: Int
+        package var subjectLimit = 5
+
+        package init(perClient: AddressLimiter, perSubject: AddressLimiter, clientLimit: Int) {
+            self.perClient = perClient
+            self.perSubject = perSubject
+            self.clientLimit = clientLimit
+        }
+
+        func admit(client: String?, subject: String, at now: Date) throws {
+            try perClient.admitOrRefuse(client ?? "unknown", limit: clientLimit, at: now, code: "register.tooMany")
+            try perSubject.admitOrRefuse(subject, limit: subjectLimit, at: now, code: "register.tooMany")
+        }
+    }
+
+    package var limits: RegistrationLimits?
+
     package init(context: UseCaseContext, passwords: TongbanPlatform.PasswordHasher, authority: Authority = .policy) {
         self.context = context
         self.passwords = passwords
@@ -84,6 +107,7 @@ package struct AccountDesk {
         let person = try check(input)
         let keys = context.keys
         let idHash = keys.lookupHash(person.identityNumber.value, field: "identity_number")
+        try limits?.admit(client: context.clientAddress, subject: idHash, at: context.now)
         if let holder = try await Account.query(on: db).filter(\.$idNumberHash == idHash).first() {
             // an unproven holder may be an impostor: the real person can take the number back
             let code =
@@ -118,6 +142,7 @@ package struct AccountDesk {
         let password = errors.newPassword("password", input.password)
         try errors.throwIfAny()
         guard let name, let code, let representative, let password else { throw errors }
+        try limits?.admit(client: context.clientAddress, subject: "enterprise:" + code.value, at: context.now)
 
         if try await Account.query(on: db).filter(\.$creditCode == code.value).count() > 0 {
             throw TongbanError(
@@ -249,5 +274,12 @@ package struct AccountDesk {
 }
 
 extension Request {
-    package var accountDesk: AccountDesk { AccountDesk(context: context, passwords: application.passwords) }
+    package var accountDesk: AccountDesk {
+        var desk = AccountDesk(context: context, passwords: application.passwords)
+        desk.limits = AccountDesk.RegistrationLimits(
+            perClient: application.addressLimiter("register.client", period: 3_600),
+            perSubject: application.addressLimiter("register.subject", period: 3_600),
+            clientLimit: application.tongban.registrationsPerHour)
+        return desk
+    }
 }

@@ -83,11 +83,11 @@ package enum OpenAPIDocument {
             body: "RefreshRequest", success: 204, errors: [400, 401, 422]),
         Operation(
             method: "post", path: "/api/v1/register/person", id: "registerPerson", summary: "Register a natural person", tag: "identity",
-            body: "PersonRegistration", response: ref("Account"), success: 201, errors: [400, 409, 415, 422]),
+            body: "PersonRegistration", response: ref("Account"), success: 201, errors: [400, 409, 415, 422, 429]),
         Operation(
             method: "post", path: "/api/v1/register/enterprise", id: "registerEnterprise", summary: "Register a legal person (enterprise)",
             tag: "identity",
-            body: "EnterpriseRegistration", response: ref("Account"), success: 201, errors: [400, 409, 415, 422]),
+            body: "EnterpriseRegistration", response: ref("Account"), success: 201, errors: [400, 409, 415, 422, 429]),
         Operation(
             method: "get", path: "/api/v1/me", id: "getMe", summary: "The signed-in account, unmasked", tag: "identity", auth: true,
             response: ref("Account"), errors: [401]),

@@ -48,7 +48,7 @@ extension OpenAPIDocument {
                 method: "post", path: "/api/v1/complaints", id: "sendComplaint",
                 summary:
                     "民呼我应: send a complaint, question or suggestion (kind) about an item (its code), a department (its id) or one's own application (its id) — routed to the answerable department, due in TONGBAN_COMPLAINT_DAYS working days",
-                tag: "complaints", auth: true, body: "Complaint", response: complaint, success: 201, errors: [401, 403, 422]),
+                tag: "complaints", auth: true, body: "Complaint", response: complaint, success: 201, errors: [401, 403, 409, 422]),
             Operation(
                 method: "get", path: "/api/v1/complaints", id: "complaints",
                 summary:

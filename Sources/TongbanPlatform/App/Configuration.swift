@@ -34,6 +34,12 @@ public struct TongbanConfiguration: Sendable {
     /// Whether the server sits behind a proxy that appends the client's address to
     /// `X-Forwarded-For` (TONGBAN_TRUST_PROXY=on); otherwise the connection's address counts.
     public var trustProxy = false
+    /// A bearer token that opens `/metrics` to a scraper elsewhere (TONGBAN_METRICS_TOKEN); without
+    /// one only a direct connection from this machine reads it.
+    public var metricsToken: String?
+    /// Whether `serve` seeds the demo data into an empty SQLite database (TONGBAN_DEMO); unset, it
+    /// does so only when listening on a loopback address, where no one else can sign in.
+    public var seedDemo: Bool?
     /// The share of a case's time limit after which it is flagged yellow (TONGBAN_WARN_AT).
     public var warnAt: Double = 0.8
     /// Seconds between runs of the deadline watch in a serving process (TONGBAN_DEADLINE_WATCH_SECONDS).
@@ -51,6 +57,9 @@ public struct TongbanConfiguration: Sendable {
     public var handoffRules = HandoffRules.standard
     /// Kiosk tickets one address may take a minute (TONGBAN_KIOSK_TICKETS_PER_MINUTE; 0: no limit).
     public var kioskTicketsPerMinute = 30
+    /// Registrations one client address may attempt in an hour (TONGBAN_REGISTRATIONS_PER_HOUR,
+    /// 0 for no limit); one identity number or credit code may be tried 5 times an hour whatever.
+    public var registrationsPerHour = 10
     /// Where webhooks may point beyond the public internet (TONGBAN_WEBHOOK_ALLOW_LOOPBACK for a
     /// receiver on this machine in development, TONGBAN_WEBHOOK_ALLOW_PRIVATE for a department
     /// network the operator trusts).
@@ -218,8 +227,20 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var registrations = 10
+        if let raw = value("TONGBAN_REGISTRATIONS_PER_HOUR") {
+            if let parsed = Int(raw), (0...1_000_000).contains(parsed) {
+                registrations = parsed
+            } else {
+                problems.append("TONGBAN_REGISTRATIONS_PER_HOUR: \"\(raw)\" is not a number of registrations an hour (0 for no limit)")
+            }
+        }
+
         let webhooks = WebhookSettings.read(value, problems: &problems)
         let messageChannels = MessageChannelSettings.read(value, problems: &problems)
+
+        let metricsToken = value("TONGBAN_METRICS_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
+        if let metricsToken, metricsToken.count < 24 { problems.append("TONGBAN_METRICS_TOKEN: at least 24 characters") }
 
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(
@@ -231,11 +252,19 @@ public struct TongbanConfiguration: Sendable {
         configuration.followUpDays = followUpDays
         configuration.complaintDays = complaintDays
         configuration.kioskTicketsPerMinute = kioskTickets
+        configuration.registrationsPerHour = registrations
         configuration.trustProxy = value("TONGBAN_TRUST_PROXY").map { ["on", "1", "true", "yes"].contains($0.lowercased()) } ?? false
         configuration.handoffRules = handoffRules
+        configuration.metricsToken = metricsToken
+        configuration.seedDemo = value("TONGBAN_DEMO").map { ["on", "1", "true", "yes"].contains($0.lowercased()) }
         webhooks.apply(to: &configuration)
         messageChannels.apply(to: &configuration)
         return configuration
+    }
+
+    /// Whether the server listens only where this machine alone can reach it.
+    public var listensOnLoopback: Bool {
+        hostname == "localhost" || hostname == "::1" || hostname.hasPrefix("127.")
     }
 
     /// Where the public pages say the server is.

@@ -34,6 +34,17 @@ package final class AddressLimiter: Sendable {
     }
 }
 
+extension AddressLimiter {
+    /// Admits `key` or refuses with 429, `code` (its message takes `minutes`) and `Retry-After`.
+    package func admitOrRefuse(_ key: String, limit: Int, at now: Date, code: String) throws {
+        if case let .refused(retryAfter) = admit(key, limit: limit, at: now) {
+            throw TongbanError(
+                status: .tooManyRequests, code: code, arguments: ["minutes": String(max(1, (retryAfter + 59) / 60))],
+                headers: ["Retry-After": String(retryAfter)])
+        }
+    }
+}
+
 extension Application {
     private struct AddressLimitersKey: StorageKey { typealias Value = NIOLockedValueBox<[String: AddressLimiter]> }
 

@@ -68,8 +68,13 @@ package struct ComplaintDesk {
         case let .success(value): checked = value
         case let .failure(problems): throw TongbanError.invalid(problems)
         }
-        let route = try await self.route(checked.subject, checked.target, sender: sender)
         let today = context.today
+        let sentToday = try await ComplaintRecord.query(on: context.db).filter(\.$senderID == sender)
+            .filter(\.$sentOn == today.description).count()
+        if sentToday >= Quotas.complaintsPerDay {
+            throw TongbanError.conflict("quota.complaints", ["limit": String(Quotas.complaintsPerDay)])
+        }
+        let route = try await self.route(checked.subject, checked.target, sender: sender)
         let due = try context.calendar.adding(workingDays: context.settings.complaintDays, to: today).value
         let now = context.now
         let record = ComplaintRecord()

@@ -9,14 +9,23 @@ import Vapor
 
 extension Application {
     /// What `serve` does before it listens: migrate, and on SQLite seed the demo data into an
-    /// empty database. On PostgreSQL demo accounts are never created by themselves.
+    /// empty database when no one else can reach it (listening on loopback) or when asked
+    /// (TONGBAN_DEMO=on). On PostgreSQL demo accounts are never created by themselves: accounts
+    /// with a published password must not appear on a server the world can reach.
     public func prepareForServing(keyFileCreated: Bool) async throws {
         try await autoMigrate()
         var logins: [DemoSeed.Login]?
+        var notice: String?
         if tongban.database.isSQLite {
             try await db.sql.raw("PRAGMA journal_mode=WAL").run()
             if try await Account.query(on: db).count() == 0 {
-                logins = try await DemoSeed.run(app: self, db: db, regionsFolder: TongbanResources.regions, hallHistory: true)
+                if tongban.seedDemo ?? tongban.listensOnLoopback {
+                    logins = try await DemoSeed.run(app: self, db: db, regionsFolder: TongbanResources.regions, hallHistory: true)
+                } else {
+                    notice =
+                        "empty database, listening on \(tongban.hostname): no demo accounts created (their password is public); "
+                        + "TONGBAN_DEMO=on seeds them; otherwise set up as on PostgreSQL (README: import regions, department create, user create)"
+                }
             }
         }
         // Built now rather than by the first search, which would otherwise wait for it (seconds
@@ -30,6 +39,7 @@ extension Application {
         if keyFileCreated { lines.append("created secret keys: \(tongban.keyFile) (mode 0600; keep it, back it up)") }
         lines.append("open: \(tongban.baseURL)/")
         if let logins { lines.append(DemoSeed.banner(logins)) }
+        if let notice { lines.append(notice) }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -4,7 +4,8 @@ import SQLKit
 import TongbanPlatform
 import Vapor
 
-/// `/healthz` (the process answers), `/readyz` (and its database does), `/metrics` (Prometheus text).
+/// `/healthz` (the process answers), `/readyz` (and its database does), `/metrics` (Prometheus text,
+/// for the operators only).
 struct HealthRoutes {
     let registry: PrometheusCollectorRegistry?
 
@@ -28,10 +29,23 @@ struct HealthRoutes {
             }
         }
         routes.get("metrics") { req -> Response in
+            // route names, counts and latencies are for the operators: a scraper with the token, or
+            // a direct connection from this machine (a proxy's forwarded request is not one)
+            guard Self.mayReadMetrics(req) else { throw Abort(.notFound) }
             let text = registry?.emitToString() ?? ""
             var headers = HTTPHeaders()
             headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
             return Response(status: .ok, headers: headers, body: .init(string: text))
         }
+    }
+
+    static func mayReadMetrics(_ req: Request) -> Bool {
+        if let expected = req.application.tongban.metricsToken, let presented = req.headers.bearerAuthorization?.token {
+            return CSRFMiddleware.constantTimeEqual(presented, expected)
+        }
+        let forwarded = req.headers.contains(name: "X-Forwarded-For") || req.headers.contains(name: "Forwarded")
+        guard !forwarded, let peer = req.remoteAddress else { return false }
+        guard let address = peer.ipAddress else { return false }
+        return address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
     }
 }
