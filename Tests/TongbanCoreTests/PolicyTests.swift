@@ -86,6 +86,31 @@ struct PolicyTests {
         }
     }
 
+    @Test("L1: a clerk reads a person or enterprise of their region, or with an application open in it; every combination")
+    func clerksWhere() throws {
+        let regions = try ["330000", "330100", "330106", "330102", "330200", "330203", "511602", "510000"].map { try RegionCode($0) }
+        var checked = 0
+        for clerkRegion in regions {
+            let clerk = staff([.windowClerk], in: clerkRegion)
+            for home in regions + [nil] {
+                for open in [[], [regions[2]], [regions[6], regions[4]], regions] {
+                    for kind in [AccountKind.person, .enterprise] {
+                        let target = Resource.account(id: UUID(), kind: kind, regionCode: home, openApplicationRegions: open)
+                        let served = home.map { clerkRegion.contains($0) } == true || open.contains { clerkRegion.contains($0) }
+                        for action in [Action.view, .viewPersonalData] {
+                            let decision = Policy.decide(clerk, action, target)
+                            #expect(
+                                decision == (served ? .allow : .deny(.outsideJurisdiction)),
+                                "\(clerkRegion) \(String(describing: home)) \(open)")
+                            checked += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(checked == 8 * 9 * 4 * 2 * 2)
+    }
+
     @Test("audit log, directory and departments")
     func administration() {
         for role in Role.allCases {
@@ -155,7 +180,7 @@ struct PolicyTests {
     @Test("a multi-role account has the union of its roles")
     func union() {
         let actor = staff([.windowClerk, .supervisor], in: westLake)
-        #expect(Policy.decide(actor, .view, .account(id: UUID(), kind: .person)).isAllowed)
+        #expect(Policy.decide(actor, .view, .account(id: UUID(), kind: .person, regionCode: westLake)).isAllowed)
         #expect(Policy.decide(actor, .view, .auditLog).isAllowed)
         #expect(!Policy.decide(actor, .verify, .auditLog).isAllowed)
     }

@@ -454,6 +454,37 @@ struct SecurityFindingsTests {
     }
 
     @Test(
+        "L1: a window clerk reads the personal data of people of their region, or with an application open there; a clerk elsewhere reads nothing",
+        arguments: TestDatabase.available)
+    func clerkReadsServedPeopleOnly(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let personID = try await app.accountID(login: app.demoPersonLogin)
+            let number = app.demoPersonLogin
+            let path = "/api/v1/accounts/\(personID)?purpose=%E7%AA%97%E5%8F%A3%E6%A0%B8%E9%AA%8C"
+            let far = try await Self.foreignStaff(app, role: .windowClerk, username: "clerk.guangan", department: "广安区政务服务中心", serial: 4)
+            let audits = try await AuditEntry.query(on: app.db).count()
+            let refused = try await app.send(.GET, path, bearer: far)
+            #expect(refused.status == .forbidden && !refused.body.string.contains(number))
+            #expect(try await AuditEntry.query(on: app.db).count() == audits)
+            // the West Lake window serves the person of West Lake
+            let near = try await app.send(.GET, path, bearer: try await app.token("clerk"))
+            #expect(near.status == .ok && near.body.string.contains(number))
+            // an application of theirs open in 广安区: the window there serves them too
+            let person = try await app.token(app.demoPersonLogin)
+            let item = try await InstantApprovalTests.item(app, named: "就业登记")
+            let draft = try await app.send(
+                .POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: Flow.fill(item.form, app: app), submit: false),
+                bearer: person)
+            #expect(draft.status == .created)
+            let application = try #require(try await ApplicationRecord.query(on: app.db).filter(\.$applicantID == personID).first())
+            application.regionCode = "511602"
+            try await application.update(on: app.db)
+            let served = try await app.send(.GET, path, bearer: far)
+            #expect(served.status == .ok && served.body.string.contains(number))
+        }
+    }
+
+    @Test(
         "L8: a department's signing key vouches for its own licences only; a rotated key stops signing but what it signed still verifies",
         arguments: TestDatabase.available)
     func signingKeyIssuer(database: TestDatabase) async throws {

@@ -35,8 +35,11 @@ public struct Actor: Sendable, Equatable {
 
 /// What an action is done to.
 public enum Resource: Sendable, Equatable {
-    /// An account: its kind, and for staff where they work.
-    case account(id: UUID, kind: AccountKind, departmentID: UUID? = nil, regionCode: RegionCode? = nil)
+    /// An account: its kind, where it belongs (staff: where they work; a person: the region of their
+    /// identity number; an enterprise: of its credit code), and the regions where it has an
+    /// application open (a window there serves it).
+    case account(
+        id: UUID, kind: AccountKind, departmentID: UUID? = nil, regionCode: RegionCode? = nil, openApplicationRegions: [RegionCode] = [])
     /// The list of accounts an actor may browse.
     case accountDirectory
     case department(regionCode: RegionCode)
@@ -136,7 +139,7 @@ public enum Decision: Sendable, Equatable {
 /// | region, department  | anyone may view                                                         |
 /// | own account         | view, viewPersonalData, changePassword; a person or enterprise: verify (prove their identity remotely) |
 /// | application         | its applicant: create (a draft), view; submit once Level 2 (实名认证); window clerk of the region: create, submit, handle |
-/// | person / enterprise | window clerk: view and viewPersonalData (serving them at the window), verify (the identity card checked in person) |
+/// | person / enterprise | window clerk of their region, or of a region where they have an application open: view and viewPersonalData (serving them at the window); any window clerk: verify (the identity card checked in person) |
 /// | staff account       | system admin of a region containing it: view, create, changeRoles, disable (not on themselves); supervisor of the region: view |
 /// | account directory   | system admin, supervisor: list (staff of their region)                  |
 /// | department          | system admin of a region containing it: create                          |
@@ -247,7 +250,7 @@ public enum Policy {
             default: return .deny(.notApplicable)
             }
 
-        case let .account(id, kind, _, region):
+        case let .account(id, kind, _, region, openIn):
             if id == actor.accountID {
                 switch action {
                 case .view, .viewPersonalData, .changePassword: return .allow
@@ -259,7 +262,9 @@ public enum Policy {
             }
             switch (kind, action) {
             case (.person, .view), (.person, .viewPersonalData), (.enterprise, .view), (.enterprise, .viewPersonalData):
-                return actor.has(.windowClerk) ? .allow : .deny(.notOwner)
+                guard actor.has(.windowClerk) else { return .deny(.notOwner) }
+                // a clerk serves the people of their region, and anyone with an application open there
+                return actor.governs(region) || openIn.contains(where: actor.governs) ? .allow : .deny(.outsideJurisdiction)
             case (.person, .verify), (.enterprise, .verify):
                 // a window clerk checks the identity card (an enterprise's: its licence and its legal
                 // representative's card) in person (实名认证三级), in any hall

@@ -41,9 +41,11 @@ package struct AccountAdministration {
     /// The account and whether its personal data may be shown unmasked. Reading another's
     /// personal data requires a purpose (checked whenever one is given) and leaves an audit entry.
     package func account(id: UUID?, purpose rawPurpose: String?) async throws -> (Account, Bool) {
-        let target = try await authorize(.view, id: id)
+        guard let id, let target = try await Account.find(id, on: db) else { throw TongbanError.notFound("account") }
+        let resource = try await Self.resourceServed(target, on: db)
+        try context.authorize(.view, resource)
         let viewer = try context.requireAccount()
-        let reveal = Policy.decide(try viewer.actor, .viewPersonalData, try target.resource).isAllowed
+        let reveal = Policy.decide(try viewer.actor, .viewPersonalData, resource).isAllowed
         let readsAnothersData = viewer.id != target.id && target.holdsPersonalData
         var errors = FieldErrors()
         let purpose = errors.text("purpose", rawPurpose, maxLength: 200, required: readsAnothersData || rawPurpose != nil)
@@ -56,6 +58,17 @@ package struct AccountAdministration {
                     details: "authorisation: roles \(roles); unmasked=\(reveal)"), on: db, now: context.now)
         }
         return (target, reveal)
+    }
+
+    /// A person's or enterprise's account with the regions where it has an application open, for
+    /// the window clerks there (L1: a clerk elsewhere reads nothing of them).
+    static func resourceServed(_ target: Account, on db: any Database) async throws -> Resource {
+        guard target.kind != .staff else { return try target.resource }
+        let regions = try await ApplicationRecord.query(on: db).filter(\.$applicantID == target.requireID())
+            .filter(\.$status != .closed).unique().all(\.$regionCode)
+        return .account(
+            id: try target.requireID(), kind: target.kind, regionCode: target.regionCode.flatMap { try? RegionCode($0) },
+            openApplicationRegions: regions.compactMap { try? RegionCode($0) })
     }
 
     /// Replaces a staff member's roles if the account is still at `version`.
