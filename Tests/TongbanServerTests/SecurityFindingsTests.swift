@@ -485,6 +485,67 @@ struct SecurityFindingsTests {
     }
 
     @Test(
+        "L3: the owner's grant caps what a requester's system reads unmasked, whatever clearance it gave itself; keys expire and are revoked by their department",
+        arguments: TestDatabase.available)
+    func dataClients(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            typealias Sharing = DataSharingTests
+            let amr = try await app.token("data.amr")
+            let owner = try await Sharing.dataAdmin(app, department: "杭州市西湖区人力资源和社会保障局", username: "data.hrss")
+            let fields = ["name", "identityNumber", "monthsPaid", "contributionBase"]
+            let asked = try await app.send(
+                .POST, "/api/v1/data/grants",
+                json: DataSharingAPI.GrantRequest(
+                    resource: "social_security_status", fields: fields, purpose: Sharing.purpose, legalBasis: "《失业保险条例》第十六条", days: 90),
+                bearer: amr)
+            let grant = try asked.content.decode(Sharing.Grant.self)
+            let badClearance = try await app.send(
+                .POST, "/api/v1/data/grants/\(grant.id)/decision",
+                json: DataSharingAPI.DecisionBody(approve: true, clearance: "top-secret"),
+                bearer: owner)
+            #expect(badClearance.status == .unprocessableEntity && badClearance.body.string.contains("sharing.badClearance"))
+            let decided = try await app.send(
+                .POST, "/api/v1/data/grants/\(grant.id)/decision", json: DataSharingAPI.DecisionBody(approve: true, clearance: "internal"),
+                bearer: owner)
+            #expect(decided.status == .ok && decided.body.string.contains("\"clearance\":\"internal\""))
+            // the review's request: the asking department clears its own system to "core"
+            let created = try await app.send(
+                .POST, "/api/v1/data/clients", json: DataSharingAPI.ClientRequest(name: "自定核心", clearance: "core", validDays: 1),
+                bearer: amr)
+            #expect(created.status == .created)
+            let client = try created.content.decode(Sharing.Client.self)
+            func lookup() async throws -> TestingHTTPResponse {
+                try await app.send(
+                    .POST, "/api/v1/data/lookup", headers: ["X-Api-Key": client.key],
+                    json: DataSharingAPI.LookupBody(
+                        resource: "social_security_status", subject: app.demoPersonLogin, fields: fields, purpose: Sharing.purpose))
+            }
+            let read = try await lookup()
+            #expect(read.status == .ok, "\(read.body.string)")
+            let result = try read.content.decode(Sharing.Lookup.self)
+            #expect(Set(result.masked) == ["identityNumber", "monthsPaid", "contributionBase"] && result.fields["name"] == "张晓明")
+            #expect(result.fields["identityNumber"] == Masking.identityNumber(app.demoPersonLogin))
+
+            // the key works for the days it was given, then not
+            let now = app.clock.now()
+            app.clock = .stopped(at: now.addingTimeInterval(25 * 3600))
+            let expired = try await lookup()
+            #expect(expired.status == .unauthorized && expired.body.string.contains("sharing.keyExpired"))
+            app.clock = .stopped(at: now)
+
+            // revoked by its own department (another's is told there is no such client), once
+            let police = try await app.token("data.police")
+            #expect(try await app.send(.POST, "/api/v1/data/clients/\(client.id)/revoke", bearer: police).status == .notFound)
+            #expect(try await lookup().status == .ok)
+            let revoked = try await app.send(.POST, "/api/v1/data/clients/\(client.id)/revoke", bearer: amr)
+            #expect(revoked.status == .ok)
+            #expect(try await lookup().status == .unauthorized)
+            #expect(try await app.send(.POST, "/api/v1/data/clients/\(client.id)/revoke", bearer: amr).status == .conflict)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "sharing.clientRevoked").count() == 1)
+        }
+    }
+
+    @Test(
         "L8: a department's signing key vouches for its own licences only; a rotated key stops signing but what it signed still verifies",
         arguments: TestDatabase.available)
     func signingKeyIssuer(database: TestDatabase) async throws {

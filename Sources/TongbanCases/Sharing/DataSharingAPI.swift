@@ -19,6 +19,7 @@ package struct DataSharingAPI {
         api.post("data", "grants", ":id", "decision", use: decide)
         api.post("data", "grants", ":id", "revoke", use: revoke)
         api.post("data", "clients", use: createClient)
+        api.post("data", "clients", ":id", "revoke", use: revokeClient)
         api.post("data", "lookup", use: lookup)
     }
 
@@ -48,6 +49,8 @@ package struct DataSharingAPI {
         package let status: String
         package let reason: String?
         package let lastDay: String?
+        /// Once approved: the highest sensitivity read unmasked under it.
+        package let clearance: String?
         package let version: Int
 
         package init(_ g: SharingGrant, resources: [String: DataResource]) throws {
@@ -60,6 +63,7 @@ package struct DataSharingAPI {
             purpose = g.purpose
             legalBasis = g.legalBasis
             days = g.days
+            clearance = g.status == .pending || g.status == .refused ? nil : (g.maxClearance ?? SharingGrant.defaultClearance).rawValue
             status = g.status.rawValue
             reason = g.decisionReason
             lastDay = g.lastDay
@@ -102,6 +106,15 @@ package struct DataSharingAPI {
         package var approve: Bool?
         package var reason: String?
         package var version: Int?
+        /// On approval: the highest sensitivity read unmasked under the grant (default `sensitive`).
+        package var clearance: String? = nil
+
+        package init(approve: Bool? = nil, reason: String? = nil, version: Int? = nil, clearance: String? = nil) {
+            self.approve = approve
+            self.reason = reason
+            self.version = version
+            self.clearance = clearance
+        }
     }
 
     /// The owner's data administrator approves or refuses a pending request; one decision wins.
@@ -132,11 +145,14 @@ package struct DataSharingAPI {
         package var name: String?
         package var clearance: String?
         package var ratePerMinute: Int? = nil
+        /// How long its key works, in days (1 to 730; a year unless said).
+        package var validDays: Int? = nil
 
-        package init(name: String? = nil, clearance: String? = nil, ratePerMinute: Int? = nil) {
+        package init(name: String? = nil, clearance: String? = nil, ratePerMinute: Int? = nil, validDays: Int? = nil) {
             self.name = name
             self.clearance = clearance
             self.ratePerMinute = ratePerMinute
+            self.validDays = validDays
         }
     }
 
@@ -147,6 +163,23 @@ package struct DataSharingAPI {
         package let clearance: String
         package let ratePerMinute: Int
         package let key: String
+        package let expiresAt: Date
+    }
+
+    package struct ClientRevoked: Content {
+        package let id: UUID
+        package let name: String
+        package let revokedAt: Date
+    }
+
+    /// A data administrator revokes one of their department's systems' keys (a lost laptop, a
+    /// retired system): refused from the next request on, in every process within seconds.
+    package func revokeClient(req: Request) async throws -> ClientRevoked {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("client") }
+        let desk = SharingGrantDesk(context: req.context, resources: req.application.dataResources)
+        let revoked = try await desk.revokeClient(id)
+        req.application.sharingClients.forget(prefix: revoked.keyPrefix)
+        return ClientRevoked(id: id, name: revoked.name, revokedAt: revoked.revokedAt ?? req.now)
     }
 
     /// A data administrator registers one of their department's systems; the key is shown once.

@@ -31,8 +31,15 @@ package final class SharingGrant: Model, @unchecked Sendable {
     @Field(key: "version") package var version: Int
     @Field(key: "created_at") package var createdAt: Date
     @OptionalField(key: "decided_at") package var decidedAt: Date?
+    /// The highest sensitivity the owner lets the requester read unmasked under this grant,
+    /// whatever clearance the requester gives its own systems (L3); nil for grants approved
+    /// before the owner said, read as `sensitive`.
+    @OptionalField(key: "max_clearance") package var maxClearance: Sensitivity?
 
     package init() {}
+
+    /// What an approved grant's clearance is when its owner did not say: never `core`.
+    package static let defaultClearance = Sensitivity.sensitive
 
     package var fieldKeys: [String] { Self.fieldKeys(fields) }
 
@@ -107,5 +114,27 @@ package struct CreateDataSharing: AsyncMigration {
         try await database.schema(APIClient.schema).delete()
         try await database.schema(SharingGrant.schema).delete()
         try await database.schema(SharedRecord.schema).delete()
+    }
+}
+
+/// 28. Data clients' keys expire and are revoked by their administrators; an owner's grant fixes
+/// the clearance its requester reads under.
+package struct AddClientExpiryAndGrantClearance: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: any Database) async throws {
+        try await database.schema(APIClient.schema).field("expires_at", .datetime).update()
+        try await database.schema(APIClient.schema).field("revoked_by", .uuid).update()
+        try await database.schema(SharingGrant.schema).field("max_clearance", .string).update()
+        for client in try await APIClient.query(on: database).all() {
+            client.expiresAt = client.createdAt.addingTimeInterval(365 * 24 * 3600)
+            try await client.update(on: database)
+        }
+    }
+
+    package func revert(on database: any Database) async throws {
+        try await database.schema(SharingGrant.schema).deleteField("max_clearance").update()
+        try await database.schema(APIClient.schema).deleteField("revoked_by").update()
+        try await database.schema(APIClient.schema).deleteField("expires_at").update()
     }
 }

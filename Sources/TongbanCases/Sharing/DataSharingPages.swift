@@ -16,6 +16,7 @@ package struct DataSharingPages {
         routes.post("data", "grants", ":id", "decision", use: decide)
         routes.post("data", "grants", ":id", "revoke", use: revoke)
         routes.post("data", "clients", use: createClient)
+        routes.post("data", "clients", ":id", "revoke", use: revokeClient)
     }
 
     package struct FieldView: Encodable {
@@ -51,11 +52,13 @@ package struct DataSharingPages {
         package let version: Int
     }
     package struct ClientView: Encodable {
+        package let id: UUID
         package let name: String
         package let prefix: String
         package let clearance: String
         package let rate: Int
         package let revoked: Bool
+        package let expires: String?
     }
     package struct Context: Encodable {
         package let page: PageContext
@@ -120,8 +123,9 @@ package struct DataSharingPages {
             isDataAdmin
             ? try await desk.clients(of: department).map {
                 ClientView(
-                    name: $0.name, prefix: "tbk_\($0.keyPrefix)_…", clearance: req.t("sensitivity.\($0.clearance.rawValue)"),
-                    rate: $0.ratePerMinute, revoked: $0.revokedAt != nil)
+                    id: try $0.requireID(), name: $0.name, prefix: "tbk_\($0.keyPrefix)_…",
+                    clearance: req.t("sensitivity.\($0.clearance.rawValue)"), rate: $0.ratePerMinute, revoked: $0.revokedAt != nil,
+                    expires: $0.expiresAt.map { CalendarDate.beijingTime($0, format: "yyyy-MM-dd") })
             } : []
         let context = Context(
             page: req.pageContext(title: req.t("sharing.title")), department: department.name, resources: views,
@@ -162,6 +166,7 @@ package struct DataSharingPages {
 
     package struct DecisionForm: Decodable {
         package var decision: String?
+        package var clearance: String?
         package var reason: String?
         package var version: String?
     }
@@ -173,7 +178,7 @@ package struct DataSharingPages {
         do {
             let body = DataSharingAPI.DecisionBody(
                 approve: form.decision.map { $0 == "approve" }, reason: form.reason,
-                version: form.version.flatMap { Int($0) })
+                version: form.version.flatMap { Int($0) }, clearance: form.decision == "approve" ? form.clearance : nil)
             _ = try await SharingGrantDesk(context: req.context, resources: req.application.dataResources).decide(id, body)
         } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await render(req, failure: error, newKey: nil)
@@ -199,6 +204,19 @@ package struct DataSharingPages {
         package var name: String?
         package var clearance: String?
         package var ratePerMinute: String?
+        package var validDays: String?
+    }
+
+    package func revokeClient(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("client") }
+        do {
+            let revoked = try await SharingGrantDesk(context: req.context, resources: req.application.dataResources).revokeClient(id)
+            req.application.sharingClients.forget(prefix: revoked.keyPrefix)
+        } catch let error as TongbanError where error.status == .conflict {
+            return try await render(req, failure: error, newKey: nil)
+        }
+        return req.redirect(to: "/data?done=clientRevoked#clients")
     }
 
     package func createClient(req: Request) async throws -> Response {
@@ -207,7 +225,7 @@ package struct DataSharingPages {
         let form = try req.content.decode(ClientForm.self)
         let body = DataSharingAPI.ClientRequest(
             name: form.name, clearance: form.clearance,
-            ratePerMinute: form.ratePerMinute.flatMap { Int($0) })
+            ratePerMinute: form.ratePerMinute.flatMap { Int($0) }, validDays: form.validDays.flatMap { Int($0) })
         do {
             let created = try await desk.createClient(body)
             // the key is shown on this answer only; a reload does not show it again

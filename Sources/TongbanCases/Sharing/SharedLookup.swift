@@ -26,6 +26,9 @@ package struct SharedLookup {
         guard let key, let client = try await clients.authenticate(key, on: readDB) else {
             throw TongbanError(status: .unauthorized, code: "sharing.badKey")
         }
+        if let expiresAt = client.expiresAt, expiresAt <= context.now {
+            throw TongbanError(status: .unauthorized, code: "sharing.keyExpired")
+        }
         if case let .refused(retryAfter) = clients.admit(client, at: context.now) {
             throw TongbanError(status: .tooManyRequests, code: "sharing.rateLimited", headers: ["Retry-After": String(retryAfter)])
         }
@@ -59,6 +62,9 @@ package struct SharedLookup {
         let reader = "\(client.departmentName) · \(client.name)"
         let today = context.today
         var grantID: UUID? = nil
+        // the owner's word caps what the requester's own systems claim: unconditional data is
+        // never read unmasked above `sensitive`, granted data not above what the grant says
+        var ceiling = SharingGrant.defaultClearance
         var allowed = fields.isEmpty ? resource.fields.map(\.key) : fields
         let subjectKey = DataResourceFile.subjectKey(subject, kind: resource.subject, keys: context.keys)
         let record: RecordRow?
@@ -80,6 +86,7 @@ package struct SharedLookup {
                 {
                 case .success:
                     grantID = grant.id
+                    ceiling = grant.max_clearance.flatMap(Sensitivity.init(rawValue:)) ?? SharingGrant.defaultClearance
                     if fields.isEmpty { allowed = SharingGrant.fieldKeys(grant.fields) }
                 case let .failure(reason): refusal = reason
                 }
@@ -93,8 +100,9 @@ package struct SharedLookup {
         guard let record else {
             throw TongbanError(status: .notFound, code: "sharing.noRecord")
         }
-        let shown = resource.view(SharedRecord.values(of: record.data), fields: allowed, clearance: client.clearance)
-        let masked = allowed.filter { key in resource.field(key).map { $0.sensitivity > client.clearance } ?? false && shown[key] != nil }
+        let clearance = min(client.clearance, ceiling)
+        let shown = resource.view(SharedRecord.values(of: record.data), fields: allowed, clearance: clearance)
+        let masked = allowed.filter { key in resource.field(key).map { $0.sensitivity > clearance } ?? false && shown[key] != nil }
         let now = context.now
         try await DataReads.record(
             [
@@ -119,6 +127,7 @@ package struct SharedLookup {
         package let fields: String
         package let purpose: String
         package let last_day: String?
+        package let max_clearance: String?
 
         package func scope(resource: String) -> GrantScope? {
             SharingGrant.scope(resource: resource, fields: fields, purpose: purpose, lastDay: last_day, approved: true)
@@ -139,12 +148,12 @@ package struct SharedLookup {
         on db: any Database
     ) async throws -> (grants: [ApprovedGrant], record: RecordRow?) {
         struct Row: Decodable {
-            let grant_id: UUID?, grant_fields: String?, grant_purpose: String?, grant_last_day: String?
+            let grant_id: UUID?, grant_fields: String?, grant_purpose: String?, grant_last_day: String?, grant_max_clearance: String?
             let record_subject_id: UUID?, record_data: String?, record_as_of: Date?
         }
         let rows = try await db.sql.raw(
             """
-            SELECT g.id AS grant_id, g.fields AS grant_fields, g.purpose AS grant_purpose, g.last_day AS grant_last_day,
+            SELECT g.id AS grant_id, g.fields AS grant_fields, g.purpose AS grant_purpose, g.last_day AS grant_last_day, g.max_clearance AS grant_max_clearance,
                    r.subject_id AS record_subject_id, r.data AS record_data, COALESCE(r.as_of, r.updated_at) AS record_as_of
             FROM (SELECT 1 AS anchor) AS one
             LEFT JOIN shared_records r ON r.resource_code = \(bind: resource) AND r.subject_key = \(bind: subjectKey)
@@ -154,7 +163,9 @@ package struct SharedLookup {
         ).all(decoding: Row.self)
         let grants = rows.compactMap { row in
             row.grant_id.map {
-                ApprovedGrant(id: $0, fields: row.grant_fields ?? "", purpose: row.grant_purpose ?? "", last_day: row.grant_last_day)
+                ApprovedGrant(
+                    id: $0, fields: row.grant_fields ?? "", purpose: row.grant_purpose ?? "", last_day: row.grant_last_day,
+                    max_clearance: row.grant_max_clearance)
             }
         }
         // `data` is never NULL in a stored record: NULL here means there is none

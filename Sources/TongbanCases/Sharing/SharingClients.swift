@@ -19,6 +19,7 @@ package final class SharingClients: Sendable {
         package let clearance: Sensitivity
         package let ratePerMinute: Int
         package let revoked: Bool
+        package let expiresAt: Date?
         package let loadedAt: CacheAge
     }
 
@@ -50,7 +51,7 @@ package final class SharingClients: Sendable {
             let fresh = Known(
                 id: try row.requireID(), departmentID: row.departmentID, departmentName: row.departmentName, name: row.name,
                 keyHash: row.keyHash, clearance: row.clearance, ratePerMinute: row.ratePerMinute, revoked: row.revokedAt != nil,
-                loadedAt: CacheAge())
+                expiresAt: row.expiresAt, loadedAt: CacheAge())
             cache.withLockedValue { $0[prefix] = fresh }
             known = fresh
         }

@@ -98,6 +98,9 @@ package struct SharingGrantDesk {
         var problems = FieldErrors()
         guard let approve = body.approve else { throw TongbanError.invalid(field: "approve", "field.required") }
         let reason = problems.text("reason", body.reason, maxLength: 300, required: !approve)
+        let clearance: Sensitivity? =
+            approve ? (body.clearance.map { Sensitivity(rawValue: $0) } ?? SharingGrant.defaultClearance) : nil
+        if approve && clearance == nil { problems.add("clearance", "sharing.badClearance") }
         if !problems.isEmpty { throw TongbanError.invalid(problems) }
         guard grant.status == .pending else {
             throw TongbanError.conflict("sharing.alreadyDecided", ["status": grant.status.rawValue])
@@ -110,14 +113,17 @@ package struct SharingGrantDesk {
         let audit = context.auditEvent(
             approve ? "sharing.grantApproved" : "sharing.grantRefused", resource: "grant:\(id.uuidString)",
             purpose: grant.purpose,
-            details: "\(grant.resourceCode) [\(grant.fields)] for \(grant.requesterName)\(until)\(because)")
+            details:
+                "\(grant.resourceCode) [\(grant.fields)] for \(grant.requesterName)\(until)\(clearance.map { ", clearance \($0.rawValue)" } ?? "")\(because)"
+        )
         let version = body.version ?? grant.version
         try await context.db.write { tx in
             // only a still-pending row at the version read changes: a concurrent decision makes this one a 409
             let changed = try await tx.sql.raw(
                 """
                 UPDATE sharing_grants SET status = \(bind: status.rawValue), decided_by = \(bind: account.id),
-                  decision_reason = \(bind: reason), last_day = \(bind: lastDay), decided_at = \(bind: now), version = version + 1
+                  decision_reason = \(bind: reason), last_day = \(bind: lastDay), decided_at = \(bind: now), version = version + 1,
+                  max_clearance = \(bind: clearance?.rawValue)
                 WHERE id = \(bind: id) AND status = 'pending' AND version = \(bind: version) RETURNING id
                 """
             ).all()
@@ -128,6 +134,7 @@ package struct SharingGrantDesk {
         grant.decisionReason = reason
         grant.lastDay = lastDay
         grant.decidedAt = now
+        grant.maxClearance = clearance
         grant.version += 1
         return grant
     }
@@ -184,6 +191,8 @@ package struct SharingGrantDesk {
         if clearance == nil { problems.add("clearance", body.clearance == nil ? "field.required" : "sharing.badClearance") }
         let rate = body.ratePerMinute ?? 6000
         if !(1...600_000).contains(rate) { problems.add("ratePerMinute", "sharing.badRate") }
+        let validDays = body.validDays ?? 365
+        if !(1...730).contains(validDays) { problems.add("validDays", "sharing.badValidity") }
         guard problems.isEmpty, let name, let clearance else { throw TongbanError.invalid(problems) }
         let (key, prefix, hash) = SharingClients.newKey()
         let now = context.now
@@ -199,7 +208,9 @@ package struct SharingGrantDesk {
         client.ratePerMinute = rate
         client.createdBy = try account.requireID()
         client.createdAt = now
-        let details = "\(name) of \(department.name), clearance \(clearance.rawValue), \(rate)/min, key tbk_\(prefix)_…"
+        client.expiresAt = now.addingTimeInterval(TimeInterval(validDays) * 24 * 3600)
+        let details =
+            "\(name) of \(department.name), clearance \(clearance.rawValue), \(rate)/min, key tbk_\(prefix)_…, valid \(validDays) days"
         let audit = context.auditEvent("sharing.clientCreated", resource: "client:\(id.uuidString)", details: details)
         try await context.db.write { tx in
             try await client.create(on: tx)
@@ -207,7 +218,31 @@ package struct SharingGrantDesk {
         }
         return DataSharingAPI.ClientCreated(
             id: id, name: name, department: department.name, clearance: clearance.rawValue,
-            ratePerMinute: rate, key: key)
+            ratePerMinute: rate, key: key, expiresAt: client.expiresAt ?? now)
+    }
+
+    /// Revokes a client system of the acting data administrator's department (one of another
+    /// department's is not found); revoking twice is a conflict.
+    package func revokeClient(_ id: UUID) async throws -> APIClient {
+        let (account, department) = try await department(for: .edit)
+        guard let client = try await APIClient.find(id, on: context.db), client.departmentID == department.id else {
+            throw TongbanError.notFound("client")
+        }
+        let now = context.now
+        let audit = context.auditEvent(
+            "sharing.clientRevoked", resource: "client:\(id.uuidString)", details: "\(client.name), key tbk_\(client.keyPrefix)_…")
+        try await context.db.write { tx in
+            let changed = try await tx.sql.raw(
+                """
+                UPDATE api_clients SET revoked_at = \(bind: now), revoked_by = \(bind: account.id)
+                WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
+                """
+            ).all()
+            guard !changed.isEmpty else { throw TongbanError.conflict("sharing.clientRevoked") }
+            try await AuditLog.append(audit, on: tx, now: now)
+        }
+        client.revokedAt = now
+        return client
     }
 
     /// The acting department's client systems, newest first.

@@ -410,6 +410,11 @@ package enum OpenAPIDocument {
             tag: "sharing", auth: true,
             body: "ClientRequest", response: ref("ClientCreated"), success: 201, errors: [401, 403, 422]),
         Operation(
+            method: "post", path: "/api/v1/data/clients/{id}/revoke", id: "revokeClient",
+            summary: "Revoke one of the department's systems' keys: refused from the next request on (within seconds in every process)",
+            tag: "sharing", auth: true, response: ref("ClientRevoked"), errors: [401, 403, 404, 409],
+            parameters: [pathParameter("id", format: "uuid")]),
+        Operation(
             method: "put", path: "/api/v1/data/resources/{code}/records", id: "loadRecords",
             summary:
                 "The owner department's client system (header X-Api-Key) loads an NDJSON batch of up to 10,000 records ({\"subject\", \"version\", \"data\", \"asOf\"} a line): checked whole, every bad line named, nothing written if one is bad; idempotent by subject and version; audited with its counts",

@@ -377,7 +377,7 @@ extension OpenAPIDocument {
                     ("id", uuid), ("resource", text), ("resourceName", text), ("requester", text), ("owner", text), ("fields", texts),
                     ("purpose", text), ("legalBasis", text), ("days", integer),
                     ("status", oneOf(["pending", "approved", "refused", "revoked"])), ("reason", text), ("lastDay", day),
-                    ("version", integer),
+                    ("clearance", oneOf(["public", "internal", "sensitive", "core"])), ("version", integer),
                 ],
                 required: [
                     "id", "resource", "resourceName", "requester", "owner", "fields", "purpose", "legalBasis", "days",
@@ -391,9 +391,11 @@ extension OpenAPIDocument {
                     ("id", uuid), ("name", text), ("department", text),
                     ("clearance", oneOf(["public", "internal", "sensitive", "core"])), ("ratePerMinute", integer),
                     ("key", ["type": "string", "description": "shown this once; stored hashed"]),
+                    ("expiresAt", instant),
                 ],
-                required: ["id", "name", "department", "clearance", "ratePerMinute", "key"])
+                required: ["id", "name", "department", "clearance", "ratePerMinute", "key", "expiresAt"])
         ),
+        ("ClientRevoked", object([("id", uuid), ("name", text), ("revokedAt", instant)], required: ["id", "name", "revokedAt"])),
         (
             "LookupResult",
             object(

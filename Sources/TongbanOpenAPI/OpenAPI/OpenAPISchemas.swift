@@ -525,7 +525,17 @@ extension OpenAPIDocument {
         ),
         (
             "GrantDecision",
-            object([("approve", ["type": "boolean"]), ("reason", nullableString), ("version", ["type": "integer"])], required: ["approve"])
+            object(
+                [
+                    ("approve", ["type": "boolean"]), ("reason", nullableString), ("version", ["type": "integer"]),
+                    (
+                        "clearance",
+                        [
+                            "type": "string", "enum": ["public", "internal", "sensitive", "core"],
+                            "description": "on approval: the highest sensitivity read unmasked under the grant (absent: sensitive)",
+                        ]
+                    ),
+                ], required: ["approve"])
         ),
         (
             "ClientRequest",
@@ -536,6 +546,13 @@ extension OpenAPIDocument {
                     (
                         "ratePerMinute",
                         ["type": ["integer", "null"], "minimum": 1, "maximum": 600_000, "description": "absent or null: 6,000"]
+                    ),
+                    (
+                        "validDays",
+                        [
+                            "type": ["integer", "null"], "minimum": 1, "maximum": 730,
+                            "description": "how long the key works; absent or null: 365",
+                        ]
                     ),
                 ],
                 required: ["name", "clearance"])

@@ -168,6 +168,10 @@ package final class APIClient: Model, @unchecked Sendable {
     @Field(key: "created_by") package var createdBy: UUID
     @Field(key: "created_at") package var createdAt: Date
     @OptionalField(key: "revoked_at") package var revokedAt: Date?
+    /// After this its key is refused (set at creation, at most two years on); nil only for a
+    /// client made before keys expired, which migration 28 gave a year from its creation.
+    @OptionalField(key: "expires_at") package var expiresAt: Date?
+    @OptionalField(key: "revoked_by") package var revokedBy: UUID?
 
     package init() {}
 }

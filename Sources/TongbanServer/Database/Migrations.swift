@@ -69,5 +69,7 @@ extension Migrations {
         add(AddLoginFailureClient())
         // 27. audit entries carry the acting account's region
         add(AddAuditRegion())
+        // 28. data clients' keys expire and can be revoked; a grant fixes the clearance read under it
+        add(AddClientExpiryAndGrantClearance())
     }
 }
