@@ -82,4 +82,22 @@ struct ConfigurationTests {
         #expect(keys.decrypt(a, field: "identity_number") == nil)
         #expect(KeyRing.random().decrypt(a, field: "mobile") == nil)
     }
+
+    @Test("L9: a sealed value opens only in its own table, row and column")
+    func sealedToCell() {
+        let keys = KeyRing.random()
+        let row = UUID()
+        let sealed = keys.seal("330106199003071236", table: "accounts", row: row, column: "id_number_cipher")
+        #expect(sealed.hasPrefix("v2:") && !sealed.contains("330106199003071236"))
+        #expect(keys.open(sealed, table: "accounts", row: row, column: "id_number_cipher") == "330106199003071236")
+        #expect(keys.open(sealed, table: "accounts", row: UUID(), column: "id_number_cipher") == nil)
+        #expect(keys.open(sealed, table: "accounts", row: row, column: "mobile_cipher") == nil)
+        #expect(keys.open(sealed, table: "applications", row: row, column: "id_number_cipher") == nil)
+        #expect(KeyRing.random().open(sealed, table: "accounts", row: row, column: "id_number_cipher") == nil)
+        // a value sealed the old way (bound to the column's name only) is not taken for a cell's
+        #expect(
+            keys.open(
+                keys.encrypt("330106199003071236", field: "id_number_cipher"), table: "accounts", row: row, column: "id_number_cipher")
+                == nil)
+    }
 }

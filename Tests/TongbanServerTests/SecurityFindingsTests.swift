@@ -546,6 +546,38 @@ struct SecurityFindingsTests {
     }
 
     @Test(
+        "L9: an identity number copied by a database writer into another account's row does not open there; older values are re-sealed to their rows",
+        arguments: TestDatabase.available)
+    func cipherSwap(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let victimID = try await app.accountID(login: app.demoPersonLogin)
+            let victim = try #require(try await Account.find(victimID, on: app.db))
+            let registered = try await app.send(
+                .POST, "/api/v1/register/person",
+                json: ["name": "李四", "identityNumber": "110105198001010032", "mobile": "13900002222", "password": demoPassword])
+            #expect(registered.status == .created, "\(registered.body.string)")
+            let attacker = try #require(try await Account.query(on: app.db).filter(\.$displayName == "李四").first())
+            #expect(attacker.identityNumber(app.keys) == "110105198001010032")
+            // the swap, as SQL access would do it
+            attacker.idNumberCipher = victim.idNumberCipher
+            attacker.mobileCipher = victim.mobileCipher
+            try await attacker.update(on: app.db)
+            let me = try await app.send(.GET, "/api/v1/me", bearer: try await app.token("110105198001010032"))
+            #expect(me.status == .ok && !me.body.string.contains(app.demoPersonLogin))
+            #expect(try #require(try await Account.find(attacker.id, on: app.db)).identityNumber(app.keys) == nil)
+
+            // a value from before (v1, bound to its column's name only) is re-sealed by migration 29
+            victim.idNumberCipher = app.keys.encrypt(app.demoPersonLogin, field: "identity_number")
+            victim.mobileCipher = app.keys.encrypt("13800138000", field: "mobile")
+            try await victim.update(on: app.db)
+            try await SealAccountCiphersToRows(keys: app.keys).prepare(on: app.db)
+            let resealed = try #require(try await Account.find(victimID, on: app.db))
+            #expect(resealed.idNumberCipher?.hasPrefix("v2:") == true && resealed.identityNumber(app.keys) == app.demoPersonLogin)
+            #expect(resealed.mobile(app.keys) == "13800138000")
+        }
+    }
+
+    @Test(
         "L8: a department's signing key vouches for its own licences only; a rotated key stops signing but what it signed still verifies",
         arguments: TestDatabase.available)
     func signingKeyIssuer(database: TestDatabase) async throws {

@@ -83,7 +83,8 @@ struct WebhookTests {
     /// The inbox's rounds until every event has its messages: how many messages were written.
     @discardableResult
     static func writeMessages(_ app: Application, baseURL: String = "") async throws -> Int {
-        let inbox = InboxRelay(composer: MessageComposer(templates: app.messageTemplates, baseURL: baseURL), clock: app.clock)
+        let inbox = InboxRelay(
+            composer: MessageComposer(templates: app.messageTemplates, keys: app.keys, baseURL: baseURL), clock: app.clock)
         var written = 0
         while true {
             let round = try await inbox.round(on: app.db)

@@ -74,7 +74,7 @@ extension ApplicationSubmission {
 
     package static func applicantTail(_ account: Account, keys: KeyRing) -> String {
         if let code = account.creditCode { return String(code.suffix(4)) }
-        if let cipher = account.idNumberCipher, let number = keys.decrypt(cipher, field: "identity_number") {
+        if let number = account.identityNumber(keys) {
             return String(number.suffix(4))
         }
         return ""

@@ -24,7 +24,7 @@ package enum LicenseIssuance {
 
     /// The holder's code as licences carry it: a credit code, or the identity number masked.
     package static func holderCode(_ holder: Account, keys: KeyRing) -> String {
-        holder.creditCode ?? holder.idNumberCipher.flatMap { keys.decrypt($0, field: "identity_number") }.map(Masking.identityNumber) ?? ""
+        holder.creditCode ?? holder.identityNumber(keys).map(Masking.identityNumber) ?? ""
     }
 
     /// Midnight at the start of a day in Asia/Shanghai.

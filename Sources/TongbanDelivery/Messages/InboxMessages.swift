@@ -72,9 +72,12 @@ package struct MessageComposer: Sendable {
     package let templates: MessageTemplates
     /// Where the links in e-mails point (the platform's public address).
     package let baseURL: String
+    /// To read recipients' mobiles and seal them for their sends.
+    package let keys: KeyRing
 
-    package init(templates: MessageTemplates, baseURL: String = "") {
+    package init(templates: MessageTemplates, keys: KeyRing, baseURL: String = "") {
         self.templates = templates
+        self.keys = keys
         self.baseURL = baseURL
     }
 
@@ -93,7 +96,7 @@ package struct MessageComposer: Sendable {
         guard !due.isEmpty else { return 0 }
         let addressed = try await recipients(of: due, on: db)
         let everyone = Set(addressed.flatMap(\.accounts))
-        let channels = try await ChannelBook.load(for: everyone, on: db)
+        let channels = try await ChannelBook.load(for: everyone, keys: keys, on: db)
         var rows = InsertBatch()
         var count = 0
         for (event, template, accounts) in addressed where !accounts.isEmpty {

@@ -15,13 +15,20 @@ struct ChannelBook {
         let mobile_cipher: String
     }
 
-    static func load(for accounts: Set<UUID>, on db: any Database) async throws -> ChannelBook {
+    /// The recipients' addresses and choices; a mobile, sealed to its account's row, is re-sealed
+    /// for the send that carries it.
+    static func load(for accounts: Set<UUID>, keys: KeyRing, on db: any Database) async throws -> ChannelBook {
         var book = ChannelBook()
         for slice in Array(accounts).chunked(500) {
             let list = SQLList(slice.map { SQLBind($0) })
             let mobiles = try await db.sql.raw("SELECT id, mobile_cipher FROM accounts WHERE mobile_cipher IS NOT NULL AND id IN (\(list))")
                 .all(decoding: Mobile.self)
-            for row in mobiles { book.mobiles[row.id] = row.mobile_cipher }
+            for row in mobiles {
+                guard let mobile = keys.open(row.mobile_cipher, table: Account.schema, row: row.id, column: "mobile_cipher") else {
+                    continue
+                }
+                book.mobiles[row.id] = keys.encrypt(mobile, field: "mobile")
+            }
             for contact in try await MessageContact.query(on: db).filter(\.$accountID ~~ slice).all() {
                 if let email = contact.emailCipher { book.emails[contact.accountID] = email }
             }
@@ -81,7 +88,7 @@ package struct MessageSettingsDesk {
         let id = try account.requireID()
         let contact = try await MessageContact.query(on: context.db).filter(\.$accountID == id).first()
         let email = contact?.emailCipher.flatMap { context.keys.decrypt($0, field: MessageContact.emailField) }.flatMap(EmailAddress.init)
-        let mobile = account.mobileCipher.flatMap { context.keys.decrypt($0, field: "mobile") }.map(Masking.mobile)
+        let mobile = account.mobile(context.keys).map(Masking.mobile)
         let stored = try await MessagePreference.query(on: context.db).filter(\.$accountID == id).all()
         var choices: [MessageKind: ChannelChoice] = [:]
         for kind in MessageKind.allCases {

@@ -38,7 +38,8 @@ package final class OutboxRelayLoop: LifecycleHandler, Sendable {
         let relay = OutboxRelay(
             settings: .init(retry: settings.webhookRetry, timeout: settings.webhookTimeout), sender: sender, keys: app.keys,
             clock: app.clock, logger: app.logger)
-        let inbox = InboxRelay(composer: MessageComposer(templates: app.messageTemplates, baseURL: settings.baseURL), clock: app.clock)
+        let inbox = InboxRelay(
+            composer: MessageComposer(templates: app.messageTemplates, keys: app.keys, baseURL: settings.baseURL), clock: app.clock)
         let loop = OutboxRelayLoop(relay: relay, sender: sender, inbox: inbox, dispatcher: dispatcher)
         app.lifecycle.use(loop)
         loop.run(app)

@@ -25,8 +25,8 @@ package struct AccountDTO: Content {
 
 extension Account {
     package func toDTO(keys: KeyRing, reveal: Bool) throws -> AccountDTO {
-        let idNumber = idNumberCipher.flatMap { keys.decrypt($0, field: "identity_number") }
-        let mobile = mobileCipher.flatMap { keys.decrypt($0, field: "mobile") }
+        let idNumber = identityNumber(keys)
+        let mobile = mobile(keys)
         return AccountDTO(
             id: try requireID(), kind: kind, displayName: displayName, status: status.rawValue, roles: roles,
             departmentID: $department.id, regionCode: regionCode,

@@ -127,9 +127,8 @@ package struct AccountDesk {
             kind: .person, loginKey: Account.loginKey(identityNumberHash: idHash), displayName: person.name, passwordHash: passwordHash,
             at: context.now)
         account.idNumberHash = idHash
-        account.idNumberCipher = keys.encrypt(person.identityNumber.value, field: "identity_number")
         account.mobileHash = keys.lookupHash(person.mobile.value, field: "mobile")
-        account.mobileCipher = keys.encrypt(person.mobile.value, field: "mobile")
+        account.seal(identityNumber: person.identityNumber.value, mobile: person.mobile.value, keys: keys)
         account.regionCode = try await knownRegion(for: person.identityNumber.addressCode, on: db)
         return account
     }

@@ -86,9 +86,9 @@ package struct NumberReclaim {
                 throw TongbanError(status: .conflict, code: "reclaim.holderProven")
             }
             let person = AccountDesk.CheckedPerson(name: pending.name, identityNumber: number, mobile: mobile, password: "")
+            // its id was set when its identity number was sealed to its row
             let account = try await desk.newPerson(person, passwordHash: pending.passwordHash, on: tx)
-            let id = UUID()
-            account.id = id
+            let id = try account.requireID()
             account.assuranceLevel = AssuranceLevel.verifiedRemotely.rawValue
             account.assuranceAt = now
             var drafts = 0

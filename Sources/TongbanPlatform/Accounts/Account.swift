@@ -74,6 +74,25 @@ package final class Account: Model, @unchecked Sendable {
         }
     }
 
+    /// The identity number and mobile, sealed to this account's row (its id is set first if it
+    /// has none yet, so the seal names the row the account will have).
+    package func seal(identityNumber: String?, mobile: String?, keys: KeyRing) {
+        if id == nil { id = UUID() }
+        let row = id!
+        idNumberCipher = identityNumber.map { keys.seal($0, table: Self.schema, row: row, column: "id_number_cipher") }
+        mobileCipher = mobile.map { keys.seal($0, table: Self.schema, row: row, column: "mobile_cipher") }
+    }
+
+    package func identityNumber(_ keys: KeyRing) -> String? {
+        guard let id, let idNumberCipher else { return nil }
+        return keys.open(idNumberCipher, table: Self.schema, row: id, column: "id_number_cipher")
+    }
+
+    package func mobile(_ keys: KeyRing) -> String? {
+        guard let id, let mobileCipher else { return nil }
+        return keys.open(mobileCipher, table: Self.schema, row: id, column: "mobile_cipher")
+    }
+
     package var resource: Resource {
         get throws {
             .account(id: try requireID(), kind: kind, departmentID: $department.id, regionCode: regionCode.flatMap { try? RegionCode($0) })
@@ -133,5 +152,40 @@ package struct CreateAccount: AsyncMigration {
 
     package func revert(on database: Database) async throws {
         try await database.schema(Account.schema).delete()
+    }
+}
+
+/// 29. Accounts' identity numbers and mobiles re-sealed to their rows (L9): `v1:` values, bound
+/// only to their column's name, become `v2:` values bound to table, row and column, in pages.
+package struct SealAccountCiphersToRows: AsyncMigration {
+    let keys: KeyRing
+
+    package init(keys: KeyRing) { self.keys = keys }
+
+    package func prepare(on database: any Database) async throws {
+        while true {
+            let page = try await Account.query(on: database)
+                .group(.or) { $0.filter(\.$idNumberCipher, .custom("LIKE"), "v1:%").filter(\.$mobileCipher, .custom("LIKE"), "v1:%") }
+                .limit(500).all()
+            if page.isEmpty { return }
+            try await database.transaction { tx in
+                for account in page {
+                    // a value the key ring cannot open stops the migration: re-sealing it would lose it
+                    let number = try account.idNumberCipher.map { try Self.opened(keys.decrypt($0, field: "identity_number"), account) }
+                    let mobile = try account.mobileCipher.map { try Self.opened(keys.decrypt($0, field: "mobile"), account) }
+                    account.seal(identityNumber: number, mobile: mobile, keys: keys)
+                    try await account.update(on: tx)
+                }
+            }
+        }
+    }
+
+    package func revert(on database: any Database) async throws {}
+
+    private static func opened(_ value: String?, _ account: Account) throws -> String {
+        guard let value else {
+            throw Abort(.internalServerError, reason: "account \(account.id?.uuidString ?? "?"): a v1 value this key file cannot open")
+        }
+        return value
     }
 }

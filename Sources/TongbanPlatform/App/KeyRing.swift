@@ -99,6 +99,26 @@ public struct KeyRing: Sendable {
         return String(decoding: plain, as: UTF8.self)
     }
 
+    /// AES-GCM whose associated data names the table, the row and the column (`v2:`): a value
+    /// copied by a database writer into another row or column does not open (L9).
+    package func seal(_ plaintext: String, table: String, row: UUID, column: String) -> String {
+        let box = try! AES.GCM.seal(Data(plaintext.utf8), using: dataKey, authenticating: Self.cell(table, row, column))
+        return "v2:" + box.combined!.base64EncodedString()
+    }
+
+    /// The value sealed for exactly this cell, or nil (another cell's, a `v1:` value, tampered).
+    package func open(_ stored: String, table: String, row: UUID, column: String) -> String? {
+        guard stored.hasPrefix("v2:"), let data = Data(base64Encoded: String(stored.dropFirst(3))),
+            let box = try? AES.GCM.SealedBox(combined: data),
+            let plain = try? AES.GCM.open(box, using: dataKey, authenticating: Self.cell(table, row, column))
+        else { return nil }
+        return String(decoding: plain, as: UTF8.self)
+    }
+
+    private static func cell(_ table: String, _ row: UUID, _ column: String) -> Data {
+        Data("\(table)|\(row.uuidString.lowercased())|\(column)".utf8)
+    }
+
     /// HMAC-SHA256 for exact lookups without storing the value in clear.
     package func lookupHash(_ value: String, field: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data("\(field):\(value)".utf8), using: lookupKey).hex

@@ -10,7 +10,7 @@ import TongbanSupervision
 
 extension Migrations {
     /// Every schema change, in order. Append only: a released migration is never edited.
-    func addTongbanMigrations() {
+    func addTongbanMigrations(keys: KeyRing) {
         // 1. regions and departments
         add(CreateRegion())
         add(CreateDepartment())
@@ -71,5 +71,7 @@ extension Migrations {
         add(AddAuditRegion())
         // 28. data clients' keys expire and can be revoked; a grant fixes the clearance read under it
         add(AddClientExpiryAndGrantClearance())
+        // 29. accounts' identity numbers and mobiles sealed to their rows
+        add(SealAccountCiphersToRows(keys: keys))
     }
 }

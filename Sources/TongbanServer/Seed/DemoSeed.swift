@@ -102,9 +102,8 @@ enum DemoSeed {
                 kind: .person, loginKey: Account.loginKey(identityNumberHash: keys.lookupHash(idNumber.value, field: "identity_number")),
                 displayName: "张晓明", passwordHash: hash, at: app.clock.now())
             person.idNumberHash = keys.lookupHash(idNumber.value, field: "identity_number")
-            person.idNumberCipher = keys.encrypt(idNumber.value, field: "identity_number")
             person.mobileHash = keys.lookupHash(personMobile, field: "mobile")
-            person.mobileCipher = keys.encrypt(personMobile, field: "mobile")
+            person.seal(identityNumber: idNumber.value, mobile: personMobile, keys: keys)
             person.regionCode = "330106"
             // the demo's person and enterprise count as verified (实名认证 Level 2), so the demo shows
             // shared data and licences reused; a newly registered account starts at Level 1

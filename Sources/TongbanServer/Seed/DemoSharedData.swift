@@ -13,7 +13,7 @@ enum DemoSharedData {
     static func seed(app: Application, db: any Database, person: Account, personID: IdentityNumber, enterprise: Account) async throws {
         let keys = app.keys
         // the record holds the mobile the person registered with: the demo's codes reach it
-        let mobile = person.mobileCipher.flatMap { keys.decrypt($0, field: "mobile") } ?? ""
+        let mobile = person.mobile(keys) ?? ""
         let records: [(String, AccountKind, String, Account, [String: String])] = [
             (
                 "population_basic", .person, personID.value, person,

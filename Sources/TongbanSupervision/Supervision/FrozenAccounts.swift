@@ -46,7 +46,7 @@ package struct FrozenAccountList {
             let id = try account.requireID()
             return Entry(
                 accountID: id, frozenAt: account.frozenAt ?? account.updatedAt ?? context.now, registeredName: account.displayName,
-                identityNumber: account.idNumberCipher.flatMap { context.keys.decrypt($0, field: "identity_number") }.map(
+                identityNumber: account.identityNumber(context.keys).map(
                     Masking.identityNumber),
                 regionCode: account.regionCode, holderAccountID: account.frozenBy, applications: made[id] ?? 0)
         }
