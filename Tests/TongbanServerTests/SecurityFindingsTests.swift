@@ -578,6 +578,45 @@ struct SecurityFindingsTests {
     }
 
     @Test(
+        "L2: a clerk's window and calling actions, and every appointment's change, are on the audit trail with who did them",
+        arguments: TestDatabase.available)
+    func hallActionsAudited(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            HallTests.setClock(app, HallTests.at("10:00"))
+            let hall = try await HallTests.hall(app)
+            let clerk = try await app.token("clerk")
+            let person = try await app.token(app.demoPersonLogin)
+            let window = try HallTests.window(hall, 3)
+            #expect(try await app.send(.POST, "/api/v1/halls/\(hall.id)/windows/\(window)/open", bearer: clerk).status == .ok)
+            let kiosk = try await HallTests.kiosk(app, hall.id, "B")
+            let called = try await app.send(.POST, "/api/v1/halls/\(hall.id)/windows/\(window)/call", bearer: clerk)
+            #expect(called.status == .ok)
+            // the review's worry: a no-show marked without a trace
+            let finished = try await app.send(.POST, "/api/v1/hall-tickets/\(kiosk.id)/finish", json: ["outcome": "noShow"], bearer: clerk)
+            #expect(finished.status == .ok)
+            #expect(try await app.send(.POST, "/api/v1/halls/\(hall.id)/windows/\(window)/close", bearer: clerk).status == .noContent)
+            let item = try await HallTests.anItem(app)
+            let booked = try await app.send(
+                .POST, "/api/v1/halls/\(hall.id)/appointments", json: ["date": "2026-11-25", "start": "09:30", "item": item], bearer: person
+            )
+            #expect(booked.status == .created)
+
+            let trail = try await AuditEntry.query(on: app.db).filter(
+                \.$action ~~ [
+                    "hall.windowOpened", "hall.ticketCalled", "hall.ticketFinished", "hall.windowClosed", "hall.appointmentBooked",
+                ]
+            ).sort(\.$id).all()
+            #expect(
+                trail.map(\.action) == [
+                    "hall.windowOpened", "hall.ticketCalled", "hall.ticketFinished", "hall.windowClosed", "hall.appointmentBooked",
+                ])
+            #expect(trail.prefix(4).allSatisfy { $0.actorLabel.hasPrefix("staff:") })
+            #expect(trail[2].resource == "ticket:\(kiosk.id)" && trail[2].details?.contains("\(kiosk.label): noShow") == true)
+            #expect(trail[4].actorLabel.hasPrefix("person:") && trail[4].details?.contains("2026-11-25 09:30") == true)
+        }
+    }
+
+    @Test(
         "L8: a department's signing key vouches for its own licences only; a rotated key stops signing but what it signed still verifies",
         arguments: TestDatabase.available)
     func signingKeyIssuer(database: TestDatabase) async throws {

@@ -168,11 +168,20 @@ package struct HallAppointments {
                 try await Self.takePlace(hall, day: date.description, start: start, on: tx)
                 try await appointment.create(on: tx)
                 for event in Self.events(.appointmentBooked, appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
+                try await AuditLog.append(
+                    Self.audit("hall.appointmentBooked", appointment, hall: hall, context: context), on: tx, now: context.now)
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
         }
         return appointment
+    }
+
+    /// An appointment's change on the record: who, which hall, which slot.
+    static func audit(_ action: String, _ a: Appointment, hall: Hall, context: UseCaseContext, more: String? = nil) -> AuditEvent {
+        let slot = "\(hall.name) \(a.day) \(DaySpan.clock(a.startMinute)), \(a.itemName)"
+        return context.auditEvent(
+            action, resource: "appointment:\(a.id?.uuidString ?? "-")", details: [slot, more].compactMap { $0 }.joined(separator: "; "))
     }
 
     /// The confirmation, and a reminder for the day before (the outbox's relay sends it at
@@ -216,6 +225,8 @@ package struct HallAppointments {
             guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
             try await Self.releasePlace(hallID: appointment.hallID, day: appointment.day, start: appointment.startMinute, on: tx)
             for event in Self.events(.appointmentCancelled, appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
+            try await AuditLog.append(
+                Self.audit("hall.appointmentCancelled", appointment, hall: hall, context: context), on: tx, now: context.now)
         }
     }
 
@@ -245,6 +256,8 @@ package struct HallAppointments {
                 guard !changed.isEmpty else { throw TongbanError.conflict("hall.notBooked", ["status": "?"]) }
                 try await Self.releasePlace(hallID: appointment.hallID, day: old.day, start: old.start, on: tx)
                 for event in Self.events(.appointmentMoved, appointment, hall: hall, at: context.now) { try await event.create(on: tx) }
+                try await AuditLog.append(
+                    Self.audit("hall.appointmentMoved", appointment, hall: hall, context: context), on: tx, now: context.now)
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
@@ -294,6 +307,10 @@ package struct HallAppointments {
                     hall: appointment.hallID, day: appointment.day, category: appointment.category, on: tx)
                 ticket.label = HallCategory.label(code: appointment.category, number: ticket.number)
                 try await ticket.create(on: tx)
+                try await AuditLog.append(
+                    Self.audit("hall.appointmentCheckedIn", appointment, hall: hall, context: context, more: "ticket \(ticket.label)"),
+                    on: tx,
+                    now: now)
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.alreadyCheckedIn")

@@ -56,7 +56,12 @@ package struct HallCalling {
         session.clerkName = clerk.displayName
         session.openedAt = context.now
         do {
-            try await context.db.write { tx in try await session.create(on: tx) }
+            let audit = context.auditEvent(
+                "hall.windowOpened", resource: "window:\(session.windowID)", details: "\(window.name), \(hall.name)")
+            try await context.db.write { tx in
+                try await session.create(on: tx)
+                try await AuditLog.append(audit, on: tx, now: session.openedAt)
+            }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw TongbanError.conflict("hall.windowTaken", ["clerk": "?"])
         }
@@ -76,12 +81,18 @@ package struct HallCalling {
                 """
             ).all()
             guard !closed.isEmpty else { throw TongbanError.conflict("hall.windowNotYours") }
-            try await tx.sql.raw(
+            let requeued = try await tx.sql.raw(
                 """
                 UPDATE hall_tickets SET status = 'waiting', window_id = NULL, window_name = NULL, clerk_id = NULL, called_at = NULL
-                WHERE window_id = \(bind: windowID) AND status = 'called'
+                WHERE window_id = \(bind: windowID) AND status = 'called' RETURNING label
                 """
-            ).run()
+            ).all()
+            let back = try requeued.map { try $0.decode(column: "label", as: String.self) }
+            try await AuditLog.append(
+                context.auditEvent(
+                    "hall.windowClosed", resource: "window:\(windowID)",
+                    details: window.name + (back.isEmpty ? "" : "; back to the queue: " + back.joined(separator: ", "))),
+                on: tx, now: now)
         }
         parts.estimates.forget(hall: window.hallID)
     }
@@ -131,6 +142,9 @@ package struct HallCalling {
                 ticket.firstCalledAt = ticket.firstCalledAt ?? now
                 try await Self.tellTurnSoon(
                     waiting.filter { $0.id != next.id }, window: window, hall: hall, now: now, on: tx)
+                try await AuditLog.append(
+                    context.auditEvent("hall.ticketCalled", resource: "ticket:\(next.id)", details: "\(ticket.label) to \(window.name)"),
+                    on: tx, now: now)
                 return .some(ticket)
             }
             if let outcome { return outcome }
@@ -222,6 +236,11 @@ package struct HallCalling {
                 ticket.transfers += 1
             }
             guard !changed.isEmpty else { throw TongbanError.conflict("hall.notCalled", ["ticket": ticket.label]) }
+            // the outcome gates the holder's rating and feeds the hall's figures: on the record
+            let outcome = ending == .transfer ? "transfer to \(transferTo!)" : ending.rawValue
+            try await AuditLog.append(
+                context.auditEvent("hall.ticketFinished", resource: "ticket:\(ticketID)", details: "\(ticket.label): \(outcome)"),
+                on: tx, now: now)
         }
         return ticket
     }
