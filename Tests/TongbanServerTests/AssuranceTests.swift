@@ -37,7 +37,9 @@ struct AssuranceTests {
             let record = SharedRecord()
             record.resourceCode = resource
             record.subjectKey = DataResourceFile.subjectKey(number, kind: .person, keys: app.keys)
-            record.data = String(decoding: try StoredJSON.encoder.encode(data), as: UTF8.self)
+            record.data = SharedRecord.sealed(
+                String(decoding: try StoredJSON.encoder.encode(data), as: UTF8.self), resource: resource, subjectKey: record.subjectKey,
+                keys: app.keys)
             record.updatedAt = app.clock.now()
             try await record.create(on: app.db)
         }

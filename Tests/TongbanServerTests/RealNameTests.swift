@@ -34,9 +34,11 @@ struct RealNameTests {
         let hash = app.keys.lookupHash(number, field: "identity_number")
         let record = try #require(
             try await SharedRecord.query(on: app.db).filter(\.$resourceCode == "population_basic").filter(\.$subjectKey == hash).first())
-        var values = record.values
+        var values = record.values(app.keys)
         values["mobile"] = recordMobile
-        record.data = String(decoding: try StoredJSON.encoder.encode(values), as: UTF8.self)
+        record.data = SharedRecord.sealed(
+            String(decoding: try StoredJSON.encoder.encode(values), as: UTF8.self), resource: record.resourceCode,
+            subjectKey: record.subjectKey, keys: app.keys)
         try await record.update(on: app.db)
         return (number, try await AssuranceTests.register(app, number))
     }

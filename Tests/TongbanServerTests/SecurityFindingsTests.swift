@@ -617,6 +617,71 @@ struct SecurityFindingsTests {
     }
 
     @Test(
+        "M7: an application's form is sealed to its row: the column holds no answer in clear, a form copied into another application opens to nothing, and forms from before are sealed by migration 30",
+        arguments: TestDatabase.available)
+    func formsSealed(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let person = try await app.token(app.demoPersonLogin)
+            let item = try await InstantApprovalTests.item(app, named: "就业登记")
+            var form = Flow.fill(item.form, app: app)
+            let typed = form.first { $0.value.count >= 6 }
+            for _ in 0..<2 {
+                let draft = try await app.send(
+                    .POST, "/api/v1/applications", json: ApplyBody(item: item.code, form: form, submit: false), bearer: person)
+                #expect(draft.status == .created)
+            }
+            let rows = try await ApplicationRecord.query(on: app.db).sort(\.$createdAt).all()
+            #expect(rows.count == 2 && rows.allSatisfy { $0.form.hasPrefix("v2:") })
+            if let typed { #expect(rows.allSatisfy { !$0.form.contains(typed.value) }) }
+            #expect(rows[0].formAnswers(app.keys) == form)
+            // what the applicant reads back is what they typed
+            let shown = try await app.send(.GET, "/api/v1/applications/\(rows[0].id!)", bearer: person)
+            #expect(shown.status == .ok && (typed.map { shown.body.string.contains($0.value) } ?? true))
+            // the swap, as SQL access would do it
+            rows[1].form = rows[0].form
+            try await rows[1].update(on: app.db)
+            #expect(try #require(try await ApplicationRecord.find(rows[1].id, on: app.db)).formAnswers(app.keys).isEmpty)
+            // a form stored in clear before migration 30 is sealed by it, and reads the same
+            form["note"] = "旧"
+            let legacy = String(decoding: try JSONEncoder().encode(form), as: UTF8.self)
+            rows[1].form = legacy
+            try await rows[1].update(on: app.db)
+            try await SealApplicationForms(keys: app.keys).prepare(on: app.db)
+            let resealed = try #require(try await ApplicationRecord.find(rows[1].id, on: app.db))
+            #expect(resealed.form.hasPrefix("v2:") && resealed.formAnswers(app.keys) == form)
+        }
+    }
+
+    @Test(
+        "M7: shared records are sealed to their resource and subject: no field in clear, a record copied onto another subject opens to nothing, records from before are sealed by migration 31",
+        arguments: TestDatabase.available)
+    func sharedRecordsSealed(database: TestDatabase) async throws {
+        try await withTongban(database) { app, _ in
+            let records = try await SharedRecord.query(on: app.db).all()
+            #expect(!records.isEmpty && records.allSatisfy { $0.data.hasPrefix("v2:") && !$0.data.contains("张晓明") })
+            let population = try #require(records.first { $0.resourceCode == "population_basic" })
+            #expect(population.values(app.keys)["name"] == "张晓明")
+            // written as the tests' records are: sealed too
+            let number = try #require(IdentityNumber.completing("33010619700101004", today: app.today)).value
+            try await AssuranceTests.seedRecords(app, for: number, name: "赵六")
+            let other = try #require(
+                try await SharedRecord.query(on: app.db).filter(\.$resourceCode == "population_basic")
+                    .filter(\.$subjectKey == app.keys.lookupHash(number, field: "identity_number")).first())
+            #expect(other.data.hasPrefix("v2:") && other.values(app.keys)["name"] == "赵六")
+            // the swap: 张晓明's record written over another subject's row
+            other.data = population.data
+            try await other.update(on: app.db)
+            #expect(try #require(try await SharedRecord.find(other.id, on: app.db)).values(app.keys).isEmpty)
+            // a record in clear from before is sealed by migration 31, and reads the same
+            other.data = #"{"name":"赵六","mobile":"13900003333"}"#
+            try await other.update(on: app.db)
+            try await SealSharedRecords(keys: app.keys).prepare(on: app.db)
+            let resealed = try #require(try await SharedRecord.find(other.id, on: app.db))
+            #expect(resealed.data.hasPrefix("v2:") && resealed.values(app.keys) == ["name": "赵六", "mobile": "13900003333"])
+        }
+    }
+
+    @Test(
         "L8: a department's signing key vouches for its own licences only; a rotated key stops signing but what it signed still verifies",
         arguments: TestDatabase.available)
     func signingKeyIssuer(database: TestDatabase) async throws {

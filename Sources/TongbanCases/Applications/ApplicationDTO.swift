@@ -96,7 +96,7 @@ extension ApplicationDTO {
     /// The application as the caller may see it, with the clock read today.
     package static func make(
         _ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], events: [CaseEvent],
-        actions: (CaseRow) -> [CaseActionKind], calendar: WorkingDayCalendar, today: CalendarDate, warnAt: Double
+        actions: (CaseRow) -> [CaseActionKind], calendar: WorkingDayCalendar, today: CalendarDate, warnAt: Double, keys: KeyRing
     ) throws -> ApplicationDTO {
         let caseDTOs = try cases.map { row in
             let record = try row.caseRecord()
@@ -118,7 +118,7 @@ extension ApplicationDTO {
                 name: application.targetName),
             regionCode: application.regionCode, channel: application.channel.rawValue, enteredOnBehalf: application.enteredBy != nil,
             applicantPresent: application.applicantPresent, submittedOn: application.submittedOn, dueOn: application.dueOn,
-            visits: application.visits, form: application.formAnswers, cases: caseDTOs,
+            visits: application.visits, form: application.formAnswers(keys), cases: caseDTOs,
             events: events.map {
                 EventDTO(
                     at: $0.at, actor: $0.actorLabel, action: $0.action, caseID: $0.caseID, from: $0.fromState, to: $0.toState,

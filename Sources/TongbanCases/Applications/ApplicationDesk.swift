@@ -62,7 +62,7 @@ package struct ApplicationDesk {
         return try ApplicationDTO.make(
             application, cases: loaded.cases, tasks: loaded.tasks, events: loaded.events,
             actions: { row in roles.flatMap { CaseMachine.allowed(in: row.state, by: $0) } },
-            calendar: context.calendar, today: context.today, warnAt: context.settings.warnAt)
+            calendar: context.calendar, today: context.today, warnAt: context.settings.warnAt, keys: context.keys)
     }
 
     package func dto(of application: ApplicationRecord) async throws -> ApplicationDTO {

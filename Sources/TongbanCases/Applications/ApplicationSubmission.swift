@@ -146,7 +146,7 @@ package struct ApplicationSubmission {
         try context.authorize(
             .submit, .application(applicantID: application.applicantID, regionCode: target.regionCode, assurance: target.assurance))
         let today = context.today
-        let form = try Self.checkedForm(newForm ?? application.formAnswers, against: target.form, today: today)
+        let form = try Self.checkedForm(newForm ?? application.formAnswers(context.keys), against: target.form, today: today)
         if !onBehalf {
             let uploaded = try await StoredMaterial.query(on: db).filter(\.$applicationID == id).all().map(\.materialKey)
             try Self.requireUploads(target, uploaded: Set(uploaded))

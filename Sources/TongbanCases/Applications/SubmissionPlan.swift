@@ -69,7 +69,7 @@ package struct SubmissionPlan: @unchecked Sendable {
         application.targetVersion = target.version
         application.targetName = target.name
         application.regionCode = target.regionCode.value
-        application.form = String(decoding: try encoder.encode(intent.form), as: UTF8.self)
+        try application.sealForm(String(decoding: try encoder.encode(intent.form), as: UTF8.self), keys: keys)
         application.answers = String(decoding: try encoder.encode(intent.answers), as: UTF8.self)
         if intent.submit, let serial {
             application.number = ApplicationNumber(region: target.regionCode, date: today, serial: serial).value

@@ -59,7 +59,7 @@ package struct LicenseSigner: Sendable {
             "item.department": department.name,
         ]
         let license = try await make(
-            type, holder: holder, form: loaded.application.formAnswers, facts: facts,
+            type, holder: holder, form: loaded.application.formAnswers(context.keys), facts: facts,
             issuer: LicenseIssuance.Issuer(code: issuer, name: department.name, departmentID: department.id), on: day)
         license.applicationID = loaded.application.id
         license.caseID = loaded.row.id

@@ -84,7 +84,7 @@ package struct DataLoad {
             let owners = try await Self.accounts(
                 for: writes.map(\.record.subject), kind: resource.subject, keys: keys, today: today, on: tx)
             for chunk in writes.chunked(1_000) {
-                try await Self.upsert(code, Array(chunk), owners: owners, at: now, on: tx)
+                try await Self.upsert(code, Array(chunk), owners: owners, at: now, keys: keys, on: tx)
             }
             var entry = audit
             entry.details =
@@ -152,11 +152,13 @@ package struct DataLoad {
     /// New records inserted, newer ones replacing what is held (never an older one: a batch
     /// loaded at the same time with a newer version wins whatever the order).
     private static func upsert(
-        _ code: String, _ entries: [(record: DataBatch.Record, key: String)], owners: [String: UUID], at now: Date, on db: any Database
+        _ code: String, _ entries: [(record: DataBatch.Record, key: String)], owners: [String: UUID], at now: Date, keys: KeyRing,
+        on db: any Database
     ) async throws {
         guard !entries.isEmpty else { return }
         let rows: [SQLQueryString] = try entries.map { entry in
-            let data = String(decoding: try StoredJSON.encoder.encode(entry.record.data), as: UTF8.self)
+            let json = String(decoding: try StoredJSON.encoder.encode(entry.record.data), as: UTF8.self)
+            let data = SharedRecord.sealed(json, resource: code, subjectKey: entry.key, keys: keys)
             let owner = owners[entry.record.subject]
             return
                 "(\(bind: UUID()), \(bind: code), \(bind: entry.key), \(bind: owner), \(bind: data), \(bind: now), \(bind: entry.record.version), \(bind: entry.record.asOf ?? now))"

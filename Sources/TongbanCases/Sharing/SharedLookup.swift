@@ -101,7 +101,9 @@ package struct SharedLookup {
             throw TongbanError(status: .notFound, code: "sharing.noRecord")
         }
         let clearance = min(client.clearance, ceiling)
-        let shown = resource.view(SharedRecord.values(of: record.data), fields: allowed, clearance: clearance)
+        let shown = resource.view(
+            SharedRecord.values(of: record.data, resource: resource.code, subjectKey: subjectKey, keys: context.keys), fields: allowed,
+            clearance: clearance)
         let masked = allowed.filter { key in resource.field(key).map { $0.sensitivity > clearance } ?? false && shown[key] != nil }
         let now = context.now
         try await DataReads.record(

@@ -110,7 +110,7 @@ package struct SharedMaterials {
                     // a grant limits the fields; reviewers see up to "sensitive", the subject everything
                     var keys = resource.fields.map(\.key)
                     if let grant = basis?.access?.grant { keys = keys.filter(grant.fieldKeys.contains) }
-                    let shown = resource.view(record.values, fields: keys, clearance: holder ? .core : .sensitive)
+                    let shown = resource.view(record.values(context.keys), fields: keys, clearance: holder ? .core : .sensitive)
                     keys = keys.filter { shown[$0] != nil }
                     fields = keys.map { fieldKey in
                         let field = resource.field(fieldKey)!

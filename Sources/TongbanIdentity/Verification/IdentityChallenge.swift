@@ -176,7 +176,8 @@ package struct ChallengeLedger {
     package func mobileOnRecord(
         _ purpose: IdentityChallenge.Purpose, subjectHash: String, name: String, accountID: UUID?, resource: String
     ) async throws -> MobileNumber {
-        guard let record = try await IdentityVerification.populationRecord(subjectHash: subjectHash, on: context.db) else {
+        guard let record = try await IdentityVerification.populationRecord(subjectHash: subjectHash, keys: context.keys, on: context.db)
+        else {
             throw TongbanError(status: .unprocessableEntity, code: "realName.noRecord")
         }
         guard PersonName.sameName(name, record["name"] ?? "") else {

@@ -26,9 +26,9 @@ package struct IdentityVerification {
     package static let populationResource = "population_basic"
 
     /// A person's record in the population resource, found by their number's lookup hash.
-    package static func populationRecord(subjectHash: String, on db: any Database) async throws -> [String: String]? {
+    package static func populationRecord(subjectHash: String, keys: KeyRing, on db: any Database) async throws -> [String: String]? {
         try await SharedRecord.query(on: db).filter(\.$resourceCode == populationResource).filter(\.$subjectKey == subjectHash).first()?
-            .values
+            .values(keys)
     }
 
     private var ledger: ChallengeLedger { ChallengeLedger(context: context) }

@@ -53,7 +53,7 @@ package struct RepresentativeConfirmation {
         let subject = keys.lookupHash(creditCode, field: "credit_code")
         guard
             let record = try await SharedRecord.query(on: context.db).filter(\.$resourceCode == Self.marketResource)
-                .filter(\.$subjectKey == subject).first()?.values
+                .filter(\.$subjectKey == subject).first()?.values(keys)
         else { throw TongbanError(status: .unprocessableEntity, code: "realName.noEnterpriseRecord") }
         guard let number = try? IdentityNumber(record["legalRepresentativeIdentityNumber"] ?? "", today: context.today) else {
             throw TongbanError(status: .unprocessableEntity, code: "realName.noRepresentative")

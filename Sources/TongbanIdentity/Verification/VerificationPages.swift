@@ -45,7 +45,8 @@ package struct VerificationPages {
         let waiting = open.flatMap { $0.expiresAt > req.context.now ? $0 : nil }
         var sentTo: String?
         if waiting != nil, let hash = account.idNumberHash,
-            let mobile = try await IdentityVerification.populationRecord(subjectHash: hash, on: req.db)?["mobile"]
+            let mobile = try await IdentityVerification.populationRecord(subjectHash: hash, keys: req.application.keys, on: req.db)?[
+                "mobile"]
         {
             sentTo = Masking.mobile(mobile)
         }

@@ -102,21 +102,34 @@ public struct KeyRing: Sendable {
     /// AES-GCM whose associated data names the table, the row and the column (`v2:`): a value
     /// copied by a database writer into another row or column does not open (L9).
     package func seal(_ plaintext: String, table: String, row: UUID, column: String) -> String {
-        let box = try! AES.GCM.seal(Data(plaintext.utf8), using: dataKey, authenticating: Self.cell(table, row, column))
-        return "v2:" + box.combined!.base64EncodedString()
+        seal(plaintext, table: table, rowKey: row.uuidString.lowercased(), column: column)
+    }
+
+    /// As `seal(_:table:row:column:)` for a row known by a key of its own that never changes
+    /// (a shared record's resource and subject).
+    package func seal(_ plaintext: String, table: String, rowKey: String, column: String) -> String {
+        let box = try! AES.GCM.seal(Data(plaintext.utf8), using: dataKey, authenticating: Self.cell(table, rowKey, column))
+        return Self.sealedPrefix + box.combined!.base64EncodedString()
     }
 
     /// The value sealed for exactly this cell, or nil (another cell's, a `v1:` value, tampered).
     package func open(_ stored: String, table: String, row: UUID, column: String) -> String? {
-        guard stored.hasPrefix("v2:"), let data = Data(base64Encoded: String(stored.dropFirst(3))),
+        open(stored, table: table, rowKey: row.uuidString.lowercased(), column: column)
+    }
+
+    package func open(_ stored: String, table: String, rowKey: String, column: String) -> String? {
+        guard stored.hasPrefix(Self.sealedPrefix), let data = Data(base64Encoded: String(stored.dropFirst(3))),
             let box = try? AES.GCM.SealedBox(combined: data),
-            let plain = try? AES.GCM.open(box, using: dataKey, authenticating: Self.cell(table, row, column))
+            let plain = try? AES.GCM.open(box, using: dataKey, authenticating: Self.cell(table, rowKey, column))
         else { return nil }
         return String(decoding: plain, as: UTF8.self)
     }
 
-    private static func cell(_ table: String, _ row: UUID, _ column: String) -> Data {
-        Data("\(table)|\(row.uuidString.lowercased())|\(column)".utf8)
+    /// How a value sealed to its cell begins (a JSON text never does).
+    package static let sealedPrefix = "v2:"
+
+    private static func cell(_ table: String, _ rowKey: String, _ column: String) -> Data {
+        Data("\(table)|\(rowKey)|\(column)".utf8)
     }
 
     /// HMAC-SHA256 for exact lookups without storing the value in clear.

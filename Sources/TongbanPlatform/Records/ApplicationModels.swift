@@ -46,7 +46,18 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
 
     package init() {}
 
-    package var formAnswers: [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(form.utf8))) ?? [:] }
+    /// The form's answers: identity numbers, mobiles and addresses of the applicant and others
+    /// (M7), sealed to this row's `form` cell. A row written before forms were sealed (and not yet
+    /// re-sealed by migration 30) holds its JSON in clear.
+    package func formAnswers(_ keys: KeyRing) -> [String: String] {
+        let json = form.hasPrefix(KeyRing.sealedPrefix) ? id.flatMap { keys.open(form, table: Self.schema, row: $0, column: "form") } : form
+        return json.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+    }
+
+    /// Seals the form's JSON to this row (its id must be set).
+    package func sealForm(_ json: String, keys: KeyRing) throws {
+        form = keys.seal(json, table: Self.schema, row: try requireID(), column: "form")
+    }
 
     /// The bundle questionnaire's answers as saved; a stored text that is not a JSON object of
     /// strings is an error, never read as "no answers".
@@ -410,4 +421,27 @@ package struct AddCaseVerificationDue: AsyncMigration {
         try await database.sql.raw("DROP INDEX cases_verify_due").run()
         try await database.schema(CaseRow.schema).deleteField("verify_due").update()
     }
+}
+
+/// 30. Applications' forms sealed to their rows (M7): each form written in clear before is
+/// sealed, in pages; a form already sealed is left as it is.
+package struct SealApplicationForms: AsyncMigration {
+    let keys: KeyRing
+
+    package init(keys: KeyRing) { self.keys = keys }
+
+    package func prepare(on database: any Database) async throws {
+        while true {
+            let page = try await ApplicationRecord.query(on: database).filter(\.$form, .custom("NOT LIKE"), "v2:%").limit(500).all()
+            if page.isEmpty { return }
+            try await database.transaction { tx in
+                for application in page {
+                    try application.sealForm(application.form, keys: keys)
+                    try await application.update(on: tx)
+                }
+            }
+        }
+    }
+
+    package func revert(on database: any Database) async throws {}
 }

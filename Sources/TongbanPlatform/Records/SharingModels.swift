@@ -192,9 +192,45 @@ package final class SharedRecord: Model, @unchecked Sendable {
 
     package init() {}
 
-    package var values: [String: String] { Self.values(of: data) }
-
-    package static func values(of data: String) -> [String: String] {
-        (try? JSONDecoder().decode([String: String].self, from: Data(data.utf8))) ?? [:]
+    /// The record's fields (a person's household, income, insurance…), sealed to its cell (M7):
+    /// the resource and the subject's key name the row, so a record copied onto another subject
+    /// opens to nothing. A record loaded before records were sealed (and not yet re-sealed by
+    /// migration 31) holds its JSON in clear.
+    package func values(_ keys: KeyRing) -> [String: String] {
+        Self.values(of: data, resource: resourceCode, subjectKey: subjectKey, keys: keys)
     }
+
+    package static func values(of data: String, resource: String, subjectKey: String, keys: KeyRing) -> [String: String] {
+        let json =
+            data.hasPrefix(KeyRing.sealedPrefix) ? keys.open(data, table: schema, rowKey: cell(resource, subjectKey), column: "data") : data
+        return json.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+    }
+
+    package static func sealed(_ json: String, resource: String, subjectKey: String, keys: KeyRing) -> String {
+        keys.seal(json, table: schema, rowKey: cell(resource, subjectKey), column: "data")
+    }
+
+    private static func cell(_ resource: String, _ subjectKey: String) -> String { resource + "/" + subjectKey }
+}
+
+/// 31. Shared records' data sealed to their cells (M7), in pages; sealed ones are left alone.
+package struct SealSharedRecords: AsyncMigration {
+    let keys: KeyRing
+
+    package init(keys: KeyRing) { self.keys = keys }
+
+    package func prepare(on database: any Database) async throws {
+        while true {
+            let page = try await SharedRecord.query(on: database).filter(\.$data, .custom("NOT LIKE"), "v2:%").limit(500).all()
+            if page.isEmpty { return }
+            try await database.transaction { tx in
+                for record in page {
+                    record.data = SharedRecord.sealed(record.data, resource: record.resourceCode, subjectKey: record.subjectKey, keys: keys)
+                    try await record.update(on: tx)
+                }
+            }
+        }
+    }
+
+    package func revert(on database: any Database) async throws {}
 }

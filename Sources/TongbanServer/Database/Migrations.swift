@@ -73,5 +73,9 @@ extension Migrations {
         add(AddClientExpiryAndGrantClearance())
         // 29. accounts' identity numbers and mobiles sealed to their rows
         add(SealAccountCiphersToRows(keys: keys))
+        // 30. applications' forms sealed to their rows
+        add(SealApplicationForms(keys: keys))
+        // 31. shared records' data sealed to their cells
+        add(SealSharedRecords(keys: keys))
     }
 }

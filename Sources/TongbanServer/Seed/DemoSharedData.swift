@@ -53,7 +53,10 @@ enum DemoSharedData {
                 record.resourceCode = resource
                 record.subjectKey = DataResourceFile.subjectKey(code, kind: kind, keys: keys)
                 record.subjectID = holder.id
-                record.data = String(decoding: try StoredJSON.encoder.encode(values), as: UTF8.self)
+                record.data = SharedRecord.sealed(
+                    String(decoding: try StoredJSON.encoder.encode(values), as: UTF8.self), resource: resource,
+                    subjectKey: record.subjectKey,
+                    keys: keys)
                 record.updatedAt = now
                 try await record.create(on: tx)
             }
