@@ -163,20 +163,16 @@ package struct SealAccountCiphersToRows: AsyncMigration {
     package init(keys: KeyRing) { self.keys = keys }
 
     package func prepare(on database: any Database) async throws {
-        while true {
-            let page = try await Account.query(on: database)
+        let keys = self.keys
+        let pending: @Sendable (any Database) -> QueryBuilder<Account> = { db in
+            Account.query(on: db)
                 .group(.or) { $0.filter(\.$idNumberCipher, .custom("LIKE"), "v1:%").filter(\.$mobileCipher, .custom("LIKE"), "v1:%") }
-                .limit(500).all()
-            if page.isEmpty { return }
-            try await database.transaction { tx in
-                for account in page {
-                    // a value the key ring cannot open stops the migration: re-sealing it would lose it
-                    let number = try account.idNumberCipher.map { try Self.opened(keys.decrypt($0, field: "identity_number"), account) }
-                    let mobile = try account.mobileCipher.map { try Self.opened(keys.decrypt($0, field: "mobile"), account) }
-                    account.seal(identityNumber: number, mobile: mobile, keys: keys)
-                    try await account.update(on: tx)
-                }
-            }
+        }
+        try await ResealInPages.run(pending, on: database) { account in
+            // a value the key ring cannot open stops the migration: re-sealing it would lose it
+            let number = try account.idNumberCipher.map { try Self.opened(keys.decrypt($0, field: "identity_number"), account) }
+            let mobile = try account.mobileCipher.map { try Self.opened(keys.decrypt($0, field: "mobile"), account) }
+            account.seal(identityNumber: number, mobile: mobile, keys: keys)
         }
     }
 

@@ -431,15 +431,9 @@ package struct SealApplicationForms: AsyncMigration {
     package init(keys: KeyRing) { self.keys = keys }
 
     package func prepare(on database: any Database) async throws {
-        while true {
-            let page = try await ApplicationRecord.query(on: database).filter(\.$form, .custom("NOT LIKE"), "v2:%").limit(500).all()
-            if page.isEmpty { return }
-            try await database.transaction { tx in
-                for application in page {
-                    try application.sealForm(application.form, keys: keys)
-                    try await application.update(on: tx)
-                }
-            }
+        let keys = self.keys
+        try await ResealInPages.run({ ApplicationRecord.query(on: $0).filter(\.$form, .custom("NOT LIKE"), "v2:%") }, on: database) {
+            try $0.sealForm($0.form, keys: keys)
         }
     }
 

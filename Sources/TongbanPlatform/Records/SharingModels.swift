@@ -220,15 +220,9 @@ package struct SealSharedRecords: AsyncMigration {
     package init(keys: KeyRing) { self.keys = keys }
 
     package func prepare(on database: any Database) async throws {
-        while true {
-            let page = try await SharedRecord.query(on: database).filter(\.$data, .custom("NOT LIKE"), "v2:%").limit(500).all()
-            if page.isEmpty { return }
-            try await database.transaction { tx in
-                for record in page {
-                    record.data = SharedRecord.sealed(record.data, resource: record.resourceCode, subjectKey: record.subjectKey, keys: keys)
-                    try await record.update(on: tx)
-                }
-            }
+        let keys = self.keys
+        try await ResealInPages.run({ SharedRecord.query(on: $0).filter(\.$data, .custom("NOT LIKE"), "v2:%") }, on: database) { record in
+            record.data = SharedRecord.sealed(record.data, resource: record.resourceCode, subjectKey: record.subjectKey, keys: keys)
         }
     }
 
