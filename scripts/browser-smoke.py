@@ -4,6 +4,7 @@
 Usage: scripts/browser-smoke.py BASE_URL OUT_DIR   (needs Debian's chromium, chromium-driver,
 fonts-wqy-zenhei and `pip install selenium`). Exits non-zero when a page does not behave.
 """
+import re
 import os
 import sys
 
@@ -186,6 +187,9 @@ try:
     apply_for_residence_permit(True)
     check("/applications/" in driver.current_url and "已提交，待预审" in driver.page_source, "submitted: the application page shows its number and state")
     number = driver.find_element(By.CSS_SELECTOR, "p.lead strong").text
+    code_match = re.search(r"查询码[^：]*：([0-9A-Z]{4}-[0-9A-Z]{4})", driver.page_source)
+    check(code_match is not None, "the applicant's page shows the lookup code (查询码) given at submission")
+    access_code = code_match.group(1) if code_match else ""
     check(len(number) == 26 and number.startswith("330106-"), f"application number {number}")
     shot("application-submitted")
     submit("form[action='/logout'] button")
@@ -230,7 +234,9 @@ try:
     submit("#consents form button")
     check("已失效" in driver.page_source and "done=withdrawn" in driver.current_url, "the person withdraws the consent from the access record")
     submit("form[action='/logout'] button")
-    driver.get(base + f"/status?number={number}&tail=1236")
+    driver.get(base + f"/status?number={number}&code=1236")
+    check("8 位" in driver.page_source and "已决定" not in driver.page_source, "public status lookup: the identity number's tail opens nothing")
+    driver.get(base + f"/status?number={number}&code={access_code.lower()}")
     check("已决定" in driver.page_source and "张晓明" not in driver.page_source, "public status lookup: the state, nothing personal")
     shot("status")
 

@@ -41,6 +41,7 @@ struct ApplicationFlowTests {
         }
         let id: UUID
         let number: String?
+        let accessCode: String?
         let status: String
         let visits: Int
         let dueOn: String?
@@ -222,13 +223,20 @@ struct ApplicationFlowTests {
                 actions.filter { $0 == "submit" }.count == 3 && actions.filter { $0 == "decide" }.count == 3
                     && actions.contains("task.complete"))
 
-            // the public lookup: number and tail, nothing personal
-            let tail = String(app.demoEnterpriseLogin.suffix(4))
-            let lookup = try await app.send(.GET, "/api/v1/status?number=\(number.value)&tail=\(tail)")
+            // the public lookup: the number and the code the applicant was given, nothing personal; the
+            // tail of the credit code opens nothing any more (M6), and staff are not shown the code
+            let code = try #require(application.accessCode)
+            #expect(try await Self.get(app, draftID, clerk).accessCode == nil)
+            let typed = code.lowercased().replacingOccurrences(of: "-", with: " ")
+            let lookup = try await app.send(
+                .GET, "/api/v1/status?number=\(number.value)&code=\(typed.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
             #expect(lookup.status == .ok && !lookup.body.string.contains("云帆") && lookup.body.string.contains("concluded"))
-            #expect(try await app.send(.GET, "/api/v1/status?number=\(number.value)&tail=0000").status == .notFound)
+            let wrong = code.first == "A" ? "B" + code.dropFirst() : "A" + code.dropFirst()
+            #expect(try await app.send(.GET, "/api/v1/status?number=\(number.value)&code=\(wrong)").status == .notFound)
+            let tail = String(app.demoEnterpriseLogin.suffix(4))
+            #expect(try await app.send(.GET, "/api/v1/status?number=\(number.value)&tail=\(tail)").status == .unprocessableEntity)
             #expect(
-                try await app.send(.GET, "/api/v1/status?number=\(number.value.dropLast())Q&tail=\(tail)").status == .unprocessableEntity)
+                try await app.send(.GET, "/api/v1/status?number=\(number.value.dropLast())Q&code=\(code)").status == .unprocessableEntity)
 
             // every change left an audit entry and an outbox event; the chain holds
             #expect(try await OutboxEvent.query(on: app.db).count() >= 1 + 3 * 5)

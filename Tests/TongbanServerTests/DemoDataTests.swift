@@ -81,7 +81,7 @@ struct DemoDataTests {
 
             // check: no sample row left, the real application and its figures kept, no banner
             #expect(summary.applications == sampleApplications && summary.cases == sampleCases && summary.tickets > 100)
-            #expect(summary.accounts == DemoSeed.staff.count + 2)
+            #expect(summary.accounts == DemoSeed.staff.count + 3)
             for table in SampleTables.marked {
                 #expect(try await Self.sampleCount(app, table) == 0, "\(table)")
             }

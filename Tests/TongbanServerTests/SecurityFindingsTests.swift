@@ -251,36 +251,38 @@ struct SecurityFindingsTests {
     }
 
     @Test(
-        "M6: the status lookup answers one address 20 times a minute and one number 10 times an hour, whoever asks",
+        "M6: the status lookup takes a random code, not the applicant's identity-number tail; it answers one address 20 times a minute and one number 10 times an hour, whoever asks",
         arguments: TestDatabase.available)
     func statusLookupLimited(database: TestDatabase) async throws {
         try await withTongban(database) { app, _ in
             app.tongban.trustProxy = true
             let start = Date(timeIntervalSince1970: 1_795_000_000)
             app.clock = .stopped(at: start)
-            func lookup(_ number: String, tail: String, from address: String) async throws -> HTTPStatus {
-                try await app.send(.GET, "/api/v1/status?number=\(number)&tail=\(tail)", headers: ["X-Forwarded-For": address]).status
+            func lookup(_ number: String, code: String, from address: String) async throws -> HTTPStatus {
+                try await app.send(.GET, "/api/v1/status?number=\(number)&code=\(code)", headers: ["X-Forwarded-For": address]).status
             }
-            // the review's request: one number's tails walked through, from many addresses
+            // the review's request, with a tail: refused as malformed, the code is eight characters
+            #expect(try await lookup("330106-20261124-00000042-7", code: "1234", from: "203.0.113.250") == .unprocessableEntity)
+            // one number's codes walked through, from many addresses
             let day = try #require(CalendarDate(year: 2026, month: 11, day: 24))
             let number = ApplicationNumber(region: try RegionCode("330106"), date: day, serial: 42).value
             var statuses: [HTTPStatus] = []
             for tail in 0..<40 {
-                statuses.append(try await lookup(number, tail: String(format: "%04d", tail), from: "203.0.113.\(tail)"))
+                statuses.append(try await lookup(number, code: String(format: "ABCD%04d", tail), from: "203.0.113.\(tail)"))
             }
             #expect(statuses.prefix(10).allSatisfy { $0 == .notFound } && statuses.dropFirst(10).allSatisfy { $0 == .tooManyRequests })
             // numbers walked through from one address: twenty a minute
             var fromOne: [HTTPStatus] = []
             for serial in 100..<130 {
                 let walked = ApplicationNumber(region: try RegionCode("330106"), date: day, serial: serial).value
-                fromOne.append(try await lookup(walked, tail: "1234", from: "198.51.100.9"))
+                fromOne.append(try await lookup(walked, code: "ABCD1234", from: "198.51.100.9"))
             }
             #expect(fromOne.filter { $0 == .tooManyRequests }.count == 10)
             // a minute later the address may ask again; an hour later the number answers again
             app.clock = .stopped(at: start.addingTimeInterval(61))
-            #expect(try await lookup(number, tail: "0000", from: "198.51.100.9") == .tooManyRequests)
+            #expect(try await lookup(number, code: "ABCD0000", from: "198.51.100.9") == .tooManyRequests)
             app.clock = .stopped(at: start.addingTimeInterval(3_601))
-            #expect(try await lookup(number, tail: "0000", from: "198.51.100.10") == .notFound)
+            #expect(try await lookup(number, code: "ABCD0000", from: "198.51.100.10") == .notFound)
         }
     }
 

@@ -152,12 +152,11 @@ package struct ApplicationAPI {
         package let cases: [Line]
     }
 
-    /// The public status lookup: the number and the last four characters of the applicant's
-    /// identity number or credit code; no name, no form, nothing personal.
+    /// The public status lookup: the number and the code given at submission; nothing personal.
     package func status(req: Request) async throws -> StatusDTO {
         let number = req.query[String.self, at: "number"]
-        let tail = req.query[String.self, at: "tail"]
-        return try await ApplicationDesk(context: req.context).status(number: number, tail: tail, limits: req.statusLimits)
+        let code = req.query[String.self, at: "code"]
+        return try await ApplicationDesk(context: req.context).status(number: number, code: code, limits: req.statusLimits)
     }
 }
 

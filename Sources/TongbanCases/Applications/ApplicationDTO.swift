@@ -77,6 +77,8 @@ package struct ApplicationDTO: Content {
 
     package let id: UUID
     package let number: String?
+    /// 查询码 for the public status lookup (`ABCD-EFGH`): shown to the applicant only.
+    package let accessCode: String?
     package let status: String
     package let applicantName: String
     package let target: Target
@@ -96,7 +98,8 @@ extension ApplicationDTO {
     /// The application as the caller may see it, with the clock read today.
     package static func make(
         _ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask], events: [CaseEvent],
-        actions: (CaseRow) -> [CaseActionKind], calendar: WorkingDayCalendar, today: CalendarDate, warnAt: Double, keys: KeyRing
+        actions: (CaseRow) -> [CaseActionKind], calendar: WorkingDayCalendar, today: CalendarDate, warnAt: Double, keys: KeyRing,
+        showAccessCode: Bool = false
     ) throws -> ApplicationDTO {
         let caseDTOs = try cases.map { row in
             let record = try row.caseRecord()
@@ -112,7 +115,9 @@ extension ApplicationDTO {
                 tasks: tasks.filter { $0.caseID == row.id }.map(TaskDTO.init), allowedActions: actions(row).map(\.rawValue))
         }
         return ApplicationDTO(
-            id: application.id!, number: application.number, status: application.status.rawValue, applicantName: application.applicantName,
+            id: application.id!, number: application.number,
+            accessCode: showAccessCode ? application.accessCode(keys).flatMap { try? AccessCode($0) }?.description : nil,
+            status: application.status.rawValue, applicantName: application.applicantName,
             target: Target(
                 kind: application.target.rawValue, code: application.targetCode, version: application.targetVersion,
                 name: application.targetName),

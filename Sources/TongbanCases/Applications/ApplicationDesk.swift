@@ -22,7 +22,7 @@ package struct ApplicationDesk {
         let departments = Set(tasks.compactMap(\.departmentID) + cases.compactMap(\.departmentID))
         return .application(
             applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
-            departmentIDs: departments)
+            departmentIDs: departments, targetCode: application.targetCode)
     }
 
     /// Throws "not found" unless the acting account may see the application.
@@ -54,34 +54,37 @@ package struct ApplicationDesk {
     package func dto(_ loaded: Loaded) throws -> ApplicationDTO {
         let application = loaded.application
         let resource = try Self.resource(application, cases: loaded.cases, tasks: loaded.tasks)
-        let roles: [CaseActor] = [
+        let caseActors: [CaseActor] = [
             context.allows(.view, .holderRecords(holderID: application.applicantID)) ? .applicant : nil,
             context.allows(.handle, resource) ? .clerk : nil,
             context.allows(.review, resource) ? .reviewer : nil,
         ].compactMap { $0 }
         return try ApplicationDTO.make(
             application, cases: loaded.cases, tasks: loaded.tasks, events: loaded.events,
-            actions: { row in roles.flatMap { CaseMachine.allowed(in: row.state, by: $0) } },
-            calendar: context.calendar, today: context.today, warnAt: context.settings.warnAt, keys: context.keys)
+            actions: { row in caseActors.flatMap { CaseMachine.allowed(in: row.state, by: $0) } },
+            calendar: context.calendar, today: context.today, warnAt: context.settings.warnAt, keys: context.keys,
+            showAccessCode: caseActors.contains(.applicant))
     }
 
     package func dto(of application: ApplicationRecord) async throws -> ApplicationDTO {
         try dto(try await load(application))
     }
 
-    /// The acting applicant's own applications, newest first.
+    /// The acting applicant's own applications, newest first (a handler's: those of the items
+    /// their mandate lists).
     package func mine(limit: Int) async throws -> [ApplicationRecord] {
         let account = try context.requireAccount()
-        return try await ApplicationRecord.query(on: context.db)
-            .filter(\.$applicantID == account.requireID())
-            .sort(\.$createdAt, .descending)
-            .limit(limit)
-            .all()
+        let query = ApplicationRecord.query(on: context.db).filter(\.$applicantID == (try account.requireID()))
+        if let items = context.agency?.agent.itemCodes {
+            query.filter(\.$targetCode ~~ Array(items))
+        }
+        return try await query.sort(\.$createdAt, .descending).limit(limit).all()
     }
 
     /// Whether the acting account may record the applicant's visits: a clerk of its region.
     package func mayRecordVisit(_ application: ApplicationRecord) throws -> Bool {
-        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        let resource = Resource.application(
+            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
         return context.allows(.handle, resource)
     }
 
@@ -92,7 +95,8 @@ package struct ApplicationDesk {
         guard let application = try await ApplicationRecord.find(id, on: context.db) else {
             throw TongbanError.notFound("application")
         }
-        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        let resource = Resource.application(
+            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
         guard context.allows(.view, resource) else { throw TongbanError.notFound("application") }
         try context.authorize(.handle, resource)
         var problems = FieldErrors()
@@ -120,11 +124,9 @@ package struct ApplicationDesk {
         }
     }
 
-    /// The public status lookup: the number and the last four characters of the applicant's
-    /// identity number or credit code; no name, no form, nothing personal.
     /// How often the public status lookup answers: a client address 20 times a minute, and one
-    /// application number 10 times an hour, whoever asks — so neither the tails of one number
-    /// (about 11,000) nor the numbers of a day can be walked through.
+    /// application number 10 times an hour, whoever asks — on top of a code of 40 random bits,
+    /// neither the codes of one number nor the numbers of a day can be walked through.
     package struct StatusLimits: Sendable {
         package let perClient: AddressLimiter
         package let perNumber: AddressLimiter
@@ -141,21 +143,28 @@ package struct ApplicationDesk {
         try limiter.admitOrRefuse(key, limit: limit, at: context.now, code: "status.tooMany")
     }
 
-    package func status(number rawNumber: String?, tail rawTail: String?, limits: StatusLimits? = nil) async throws
+    /// The public status lookup: the number and the code given at submission (查询码), which
+    /// says nothing of who applied; the answer holds no name, no form, nothing personal.
+    package func status(number rawNumber: String?, code rawCode: String?, limits: StatusLimits? = nil) async throws
         -> ApplicationAPI.StatusDTO
     {
         if let limits { try admit(context.clientAddress ?? "unknown", limits.perClient, limit: limits.clientLimit) }
         var problems = FieldErrors()
         let raw = problems.text("number", rawNumber, maxLength: 40)
-        let tail = problems.text("tail", rawTail, maxLength: 4)?.uppercased()
+        let typedCode = problems.text("code", rawCode, maxLength: 20)
         let number = raw.flatMap { raw in
             problems.check("number") { () throws(ApplicationNumber.Problem) in try ApplicationNumber(raw) }
         }
-        if let tail, tail.count != 4 { problems.add("tail", "application.tailLength") }
-        guard problems.isEmpty, let number, let tail else { throw TongbanError.invalid(problems) }
+        let code = typedCode.flatMap { typed in
+            problems.check("code") { () throws(AccessCode.Problem) in try AccessCode(typed) }
+        }
+        guard problems.isEmpty, let number, let code else { throw TongbanError.invalid(problems) }
         if let limits { try admit(number.value, limits.perNumber, limit: limits.numberLimit) }
         let found = try await ApplicationRecord.query(on: context.db).filter(\.$number == number.value).first()
-        guard let application = found, application.applicantTail == tail else { throw TongbanError.notFound("application") }
+        // a wrong code and a number never given are one answer: the lookup tells nothing of either
+        guard let application = found, let stored = application.accessCode(context.keys), code.matches(stored) else {
+            throw TongbanError.notFound("application")
+        }
         let cases = try await CaseRow.query(on: context.db)
             .filter(\.$applicationID == application.requireID())
             .sort(\.$position)

@@ -62,9 +62,8 @@ package struct ApplicationPages {
     }
 
     package func mine(req: Request) async throws -> Response {
-        guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/applications") }
-        let rows = try await ApplicationRecord.query(on: req.db).filter(\.$applicantID == account.requireID())
-            .sort(\.$createdAt, .descending).limit(100).all()
+        guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/applications") }
+        let rows = try await ApplicationDesk(context: req.context).mine(limit: 100)
         let lines = rows.map { a in
             Line(
                 href: "/applications/\(a.id!)", number: a.number ?? req.t("application.draftLabel"), title: a.targetName,
@@ -257,6 +256,7 @@ package struct ApplicationPages {
         ]
         if let submitted = dto.submittedOn { facts.append(req.t("application.submittedOn", ["date": submitted])) }
         if let due = dto.dueOn { facts.append(req.t("application.dueOn", ["date": due])) }
+        if let code = dto.accessCode { facts.append(req.t("application.accessCodeShown") + "：" + code) }
         let saved = Set(shared.map(\.materialKey)).count
         if saved > 0 { facts.append(req.t("shared.saved", ["count": String(saved)])) }
         let states = Set(cases.map(\.state))
@@ -409,7 +409,7 @@ package struct ApplicationPages {
     package struct StatusContext: Encodable {
         package let page: PageContext
         package let number: String
-        package let tail: String
+        package let code: String
         package let result: ApplicationAPI.StatusDTO?
         package let states: [String]
         package let error: String?
@@ -417,12 +417,12 @@ package struct ApplicationPages {
 
     package func status(req: Request) async throws -> View {
         let number = req.query[String.self, at: "number"] ?? ""
-        let tail = req.query[String.self, at: "tail"] ?? ""
+        let code = req.query[String.self, at: "code"] ?? ""
         var result: ApplicationAPI.StatusDTO? = nil
         var error: String? = nil
-        if !number.isEmpty || !tail.isEmpty {
+        if !number.isEmpty || !code.isEmpty {
             do {
-                result = try await ApplicationDesk(context: req.context).status(number: number, tail: tail, limits: req.statusLimits)
+                result = try await ApplicationDesk(context: req.context).status(number: number, code: code, limits: req.statusLimits)
             } catch let failure as TongbanError {
                 error =
                     failure.fields.isEmpty
@@ -436,7 +436,7 @@ package struct ApplicationPages {
         return try await req.view.render(
             "status",
             StatusContext(
-                page: req.pageContext(title: req.t("status.title")), number: number, tail: tail,
+                page: req.pageContext(title: req.t("status.title")), number: number, code: code,
                 result: result, states: states, error: error))
     }
 }

@@ -16,7 +16,8 @@ extension InsertBatch {
     package static func columns(_ a: ApplicationRecord) -> [(String, (any Encodable & Sendable)?)] {
         [
             ("id", a.id), ("number", a.number), ("applicant_id", a.applicantID), ("applicant_name", a.applicantName),
-            ("applicant_tail", a.applicantTail), ("entered_by", a.enteredBy), ("applicant_present", a.applicantPresent),
+            ("applicant_tail", a.applicantTail), ("access_code", a.accessCodeCipher), ("entered_by", a.enteredBy),
+            ("applicant_present", a.applicantPresent),
             ("target", a.target.rawValue), ("target_code", a.targetCode), ("target_version", a.targetVersion),
             ("target_name", a.targetName), ("region_code", a.regionCode), ("channel", a.channel.rawValue), ("status", a.status.rawValue),
             ("form", a.form), ("answers", a.answers), ("idempotency_key", a.idempotencyKey), ("request_digest", a.requestDigest),

@@ -45,7 +45,8 @@ package struct ApplicationSubmission {
         }
 
         let target = try await ApplicationTarget.resolve(body, parts: parts, on: db)
-        let resource = Resource.application(applicantID: applicantID, regionCode: target.regionCode, assurance: target.assurance)
+        let resource = Resource.application(
+            applicantID: applicantID, regionCode: target.regionCode, assurance: target.assurance, targetCode: target.code)
         try context.authorize(.create, resource)
         let submit = body.submit ?? true
         // a draft at any level; sent for review only in a proven name (实名认证 Level 2)
@@ -85,7 +86,8 @@ package struct ApplicationSubmission {
             if open >= Quotas.openDrafts { throw TongbanError.conflict("quota.drafts", ["limit": String(Quotas.openDrafts)]) }
         }
         let intent = SubmissionPlan.Intent(
-            target: target, form: form, answers: body.answers ?? [:], caller: caller, applicant: applicant, submit: submit,
+            target: target, form: form, answers: body.answers ?? [:], caller: caller,
+            callerLabel: context.timelineLabel ?? caller.auditLabel, applicant: applicant, submit: submit,
             commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads)
         let serial = submit ? try await parts.serials.next(on: db) : nil
         let now = context.now
@@ -123,7 +125,8 @@ package struct ApplicationSubmission {
         let db = context.db
         let caller = try context.requireAccount()
         guard let application = try await ApplicationRecord.find(id, on: db) else { throw TongbanError.notFound("application") }
-        let resource = Resource.application(applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode))
+        let resource = Resource.application(
+            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
         guard context.allows(.view, resource) else { throw TongbanError.notFound("application") }
         let onBehalf = caller.kind == .staff
         if onBehalf {
@@ -144,7 +147,10 @@ package struct ApplicationSubmission {
         let target = try await ApplicationTarget.resolve(saved, parts: parts, on: db)
         // as far as its items ask (an item may ask for an identity checked in person)
         try context.authorize(
-            .submit, .application(applicantID: application.applicantID, regionCode: target.regionCode, assurance: target.assurance))
+            .submit,
+            .application(
+                applicantID: application.applicantID, regionCode: target.regionCode, assurance: target.assurance,
+                targetCode: target.code))
         let today = context.today
         let form = try Self.checkedForm(newForm ?? application.formAnswers(context.keys), against: target.form, today: today)
         if !onBehalf {
@@ -157,7 +163,8 @@ package struct ApplicationSubmission {
             throw TongbanError.conflict("application.draftOutdated")
         }
         let intent = SubmissionPlan.Intent(
-            target: target, form: form, answers: answers, caller: caller, applicant: applicant, submit: true,
+            target: target, form: form, answers: answers, caller: caller, callerLabel: context.timelineLabel ?? caller.auditLabel,
+            applicant: applicant, submit: true,
             commitment: false, applicantPresent: application.applicantPresent, idempotencyKey: application.idempotencyKey,
             requestDigest: application.requestDigest, uploads: [])
         let serial = try await parts.serials.next(on: db)
@@ -178,7 +185,10 @@ package struct ApplicationSubmission {
         if let caller = context.account, caller.kind != .staff {
             // said first, and before any file is kept: the form cannot be sent in an unproven name
             try context.authorize(
-                .submit, .application(applicantID: try caller.requireID(), regionCode: target.regionCode, assurance: target.assurance))
+                .submit,
+                .application(
+                    applicantID: try caller.requireID(), regionCode: target.regionCode, assurance: target.assurance,
+                    targetCode: target.code))
         }
         var problems = FieldErrors()
         if case let .failure(formProblems) = FormCheck.check(body.form ?? [:], against: target.form, today: context.today) {

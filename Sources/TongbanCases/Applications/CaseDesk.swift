@@ -51,7 +51,7 @@ package struct CaseDesk {
         let action = try body.action(today: context.today, calendar: context.calendar, item: loaded.item)
         let audit = context.auditEvent("case.\(kind.rawValue)", resource: "application:\(loaded.application.number ?? "-")")
         try await CaseWork.perform(
-            action, on: loaded, as: role, actorLabel: context.account?.auditLabel ?? "system",
+            action, on: loaded, as: role, actorLabel: context.timelineLabel ?? "system",
             audit: audit, context: context, signer: signer)
         return try await load(caseID)
     }

@@ -15,6 +15,8 @@ package struct SubmissionPlan: @unchecked Sendable {
         package let form: [String: String]
         package let answers: [String: String]
         package let caller: Account
+        /// How the timeline names who acts (the caller, and the person behind an enterprise).
+        package let callerLabel: String
         package let applicant: Account
         package let submit: Bool
         /// 告知承诺 signed now (a draft keeps the commitment it was saved with).
@@ -47,7 +49,7 @@ package struct SubmissionPlan: @unchecked Sendable {
     ) throws {
         let target = intent.target
         let onBehalf = intent.caller.kind == .staff
-        let actorLabel = intent.caller.auditLabel
+        let actorLabel = intent.callerLabel
         let encoder = StoredJSON.encoder
         let application = draft?.application ?? ApplicationRecord()
         if draft == nil {
@@ -73,6 +75,8 @@ package struct SubmissionPlan: @unchecked Sendable {
         application.answers = String(decoding: try encoder.encode(intent.answers), as: UTF8.self)
         if intent.submit, let serial {
             application.number = ApplicationNumber(region: target.regionCode, date: today, serial: serial).value
+            // the code the applicant looks the progress up with, never derived from who they are
+            try application.issueAccessCode(keys: keys)
             application.submittedOn = today.description
             application.submittedAt = now
         }

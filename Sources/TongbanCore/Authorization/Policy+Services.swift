@@ -6,6 +6,22 @@ extension Policy {
     static func decideService(_ actor: Actor, _ action: Action, _ resource: Resource) -> Decision {
         let staff = actor.kind == .staff
         switch resource {
+        case let .enterpriseHandlers(enterpriseID, representativeID):
+            let behind = actor.kind == .enterprise ? actor.agent?.personID : (actor.kind == .person ? actor.accountID : nil)
+            let representative =
+                representativeID != nil && behind == representativeID
+                && (actor.kind == .person || actor.accountID == enterpriseID)
+            let ownSignIn = actor.kind == .enterprise && actor.accountID == enterpriseID && actor.agent == nil
+            switch action {
+            case .view, .handle:
+                return representative || ownSignIn ? .allow : .deny(.notOwner)
+            case .create:
+                guard representative else { return .deny(.notOwner) }
+                return actor.assurance < .binding ? .deny(.assuranceTooLow) : .allow
+            default:
+                return .deny(.notApplicable)
+            }
+
         case let .holderRecords(holderID):
             guard [.view, .create, .reuse].contains(action) else { return .deny(.notApplicable) }
             guard !staff else { return .deny(.notOwner) }

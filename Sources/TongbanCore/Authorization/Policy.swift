@@ -10,10 +10,13 @@ public struct Actor: Sendable, Equatable {
     public let regionCode: RegionCode?
     /// How far the account's identity is proven (staff: in person, by their administrator).
     public let assurance: AssuranceLevel
+    /// For an enterprise: the person acting for it (经办人 or the legal representative), if it is
+    /// not the enterprise's own sign-in.
+    public let agent: Agent?
 
     public init(
         accountID: UUID, kind: AccountKind, roles: Set<Role> = [], departmentID: UUID? = nil, regionCode: RegionCode? = nil,
-        assurance: AssuranceLevel = .registered
+        assurance: AssuranceLevel = .registered, agent: Agent? = nil
     ) {
         self.accountID = accountID
         self.kind = kind
@@ -21,6 +24,7 @@ public struct Actor: Sendable, Equatable {
         self.departmentID = departmentID
         self.regionCode = regionCode
         self.assurance = kind == .staff ? .verifiedInPerson : assurance
+        self.agent = kind == .enterprise ? agent : nil
     }
 
     /// Only the policy asks which roles an actor has: no handler decides by role itself.
@@ -47,9 +51,12 @@ public enum Resource: Sendable, Equatable {
     case auditLog
     /// A service item or bundle implemented in a region (draft, published or retired).
     case catalogEntry(regionCode: RegionCode)
-    /// An application: its applicant, the region it is made in, and the departments that have
-    /// review tasks in it.
-    case application(applicantID: UUID, regionCode: RegionCode, departmentIDs: Set<UUID> = [], assurance: AssuranceLevel = .binding)
+    /// An application: its applicant, the region it is made in, the departments that have review
+    /// tasks in it, how far the applicant's identity must be proven, and the item or bundle it is
+    /// for (a handler's mandate may cover only some).
+    case application(
+        applicantID: UUID, regionCode: RegionCode, departmentIDs: Set<UUID> = [], assurance: AssuranceLevel = .binding,
+        targetCode: String? = nil)
     /// A service hall (政务服务大厅) of a region: its windows, queue and figures.
     case hall(regionCode: RegionCode)
     /// The supervision figures (电子监察) of a region, or of one department in it.
@@ -78,6 +85,8 @@ public enum Resource: Sendable, Equatable {
     case inbox(accountID: UUID)
     /// 审管衔接: approvals handed to a supervising department in a region, to be signed for.
     case handoff(regionCode: RegionCode, departmentID: UUID?)
+    /// The handlers (经办人) of an enterprise and what they did, managed by its legal representative.
+    case enterpriseHandlers(enterpriseID: UUID, representativeID: UUID?)
 }
 
 public enum Action: String, Sendable, CaseIterable {
@@ -122,6 +131,8 @@ public enum DenyReason: String, Error, Sendable, Equatable {
     case notLeadDepartment = "auth.notLeadDepartment"
     /// The item asks for an identity verified in person (实名认证三级).
     case inPersonRequired = "auth.inPersonRequired"
+    /// A handler acting for an enterprise beyond what the legal representative's mandate covers.
+    case outsideMandate = "auth.outsideMandate"
 }
 
 public enum Decision: Sendable, Equatable {
@@ -158,6 +169,10 @@ public enum Decision: Sendable, Equatable {
 /// | webhooks            | data admin of the department: view, list, create, edit (subscriptions, secrets, dead letters) |
 /// | inbox               | the account itself (anyone signed in): view, edit (mark read, channels)  |
 /// | handoff             | reviewer or window clerk of the supervising department: view, list, handle (sign for it); supervisor of a region containing it: view, list, supervise |
+/// | enterprise handlers | its legal representative (as themselves or acting for it, Level 2): view, create (a mandate), handle (revoke); the enterprise's own sign-in: view, handle |
+///
+/// A person acting for an enterprise (`Actor.agent`) is the enterprise for the table, within the
+/// items their mandate lists; never for the enterprise's own credentials or proof.
 public enum Policy {
     public static func decide(_ actor: Actor?, _ action: Action, _ resource: Resource) -> Decision {
         if case .region = resource, action == .view { return .allow }
@@ -171,11 +186,14 @@ public enum Policy {
             return .deny(.roleMissing)
 
         case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk, .webhooks, .inbox,
-            .handoff:
+            .handoff, .enterpriseHandlers:
             return decideService(actor, action, resource)
 
-        case let .application(applicantID, region, departments, needed):
+        case let .application(applicantID, region, departments, needed, target):
             let own = actor.accountID == applicantID && actor.kind != .staff
+            if own, let agent = actor.agent, [.create, .submit, .view].contains(action), !agent.covers(target) {
+                return .deny(.outsideMandate)
+            }
             switch action {
             case .create, .submit:
                 // the applicant (a draft at any level, submitted once their identity is proven as far
@@ -252,6 +270,8 @@ public enum Policy {
 
         case let .account(id, kind, _, region, openIn):
             if id == actor.accountID {
+                // a handler acts in the enterprise's cases, but its credentials and proof are its own
+                if actor.agent != nil, ![.view, .viewPersonalData].contains(action) { return .deny(.outsideMandate) }
                 switch action {
                 case .view, .viewPersonalData, .changePassword: return .allow
                 // proving one's identity remotely (实名认证二级); staff are proven by their administrator

@@ -171,6 +171,14 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
             Field("enterprise", "the enterprise's name"),
         ])
 
+    /// A legal representative named a person to act for the enterprise (经办人).
+    public static let handlerNamed = EventTopic(
+        "account.handlerNamed", "A legal representative named a person (who has an account) to act for the enterprise.",
+        [
+            Field("account", "the handler's account id"), Field("enterprise", "the enterprise's name"),
+            Field("until", "the last day the mandate holds (YYYY-MM-DD)"), Field("items", "the item codes it covers; empty: every item"),
+        ])
+
     public static let webhookDisabled = EventTopic(
         "webhook.disabled", "A subscription was disabled: its receiver answered 410 Gone.",
         [Field("subscription", "the subscription id"), Field("url", "its endpoint"), Field("reason", "why")])
@@ -178,7 +186,8 @@ public struct EventTopic: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// Every topic, sorted by name.
     public static let all: [EventTopic] = {
         let fixed: [EventTopic] = [
-            accountReclaimed, representativeAsked, applicationSubmitted, caseWarning, licenseIssued, licenseStatus, licenseRenewed,
+            accountReclaimed, representativeAsked, handlerNamed, applicationSubmitted, caseWarning, licenseIssued, licenseStatus,
+            licenseRenewed,
             licenseChanged,
             complaintSent,
             complaintAnswered, complaintEscalated, followUpOpened, followUpEscalated, appointmentBooked, appointmentMoved,

@@ -16,13 +16,20 @@ package struct AccessTokenPayload: JWTPayload {
     /// `acr`: `urn:tongban:loa:1` … `3`). Informative for the client: the server decides on the
     /// account's level as it stands.
     package var acr: String?
+    /// RFC 8693's actor claim: the person acting for the enterprise `sub` names (经办人).
+    package var act: ActorClaim?
 
-    package init(sub: SubjectClaim, exp: ExpirationClaim, iat: IssuedAtClaim, kind: String, acr: String? = nil) {
+    package struct ActorClaim: Codable, Sendable {
+        package let sub: String
+    }
+
+    package init(sub: SubjectClaim, exp: ExpirationClaim, iat: IssuedAtClaim, kind: String, acr: String? = nil, act: ActorClaim? = nil) {
         self.sub = sub
         self.exp = exp
         self.iat = iat
         self.kind = kind
         self.acr = acr
+        self.act = act
     }
 
     package static func acr(_ level: AssuranceLevel) -> String { "urn:tongban:loa:\(level.rawValue)" }
@@ -55,6 +62,20 @@ package struct SessionAuthenticator: AsyncMiddleware {
                     try await request.db.write { try await session.delete(on: $0) }
                 } else {
                     request.currentAccount = session.account
+                    if let enterpriseID = session.actingForID {
+                        let enterprise = try await Account.find(enterpriseID, on: request.db)
+                        if let enterprise,
+                            let agency = try await Agency.resolve(
+                                person: session.account, enterprise: enterprise, on: request.application.clock.today, db: request.db)
+                        {
+                            request.currentAccount = enterprise
+                            request.currentAgency = agency
+                        } else {
+                            // the mandate ended or was revoked: the person is themselves again
+                            session.actingForID = nil
+                            try await request.db.write { try await session.update(on: $0) }
+                        }
+                    }
                     // One write a minute is enough to keep an active session alive.
                     if now.timeIntervalSince(session.lastSeenAt) > 60 {
                         session.lastSeenAt = now
@@ -89,6 +110,22 @@ package struct BearerAuthenticator: AsyncMiddleware {
                 throw TongbanError(status: .unauthorized, code: "auth.tokenInvalid", headers: ["WWW-Authenticate": "Bearer"])
             }
             request.currentAccount = account
+            if let act = payload.act {
+                // a person acting for the enterprise: their own account, credentials and mandate, now
+                guard let personID = UUID(uuidString: act.sub),
+                    let person = try await request.application.signedInAccounts.active(personID, on: request.db),
+                    payload.iat.value.timeIntervalSince1970 >= person.credentialsChangedAt.timeIntervalSince1970 - 0.001
+                else {
+                    throw TongbanError(status: .unauthorized, code: "auth.tokenInvalid", headers: ["WWW-Authenticate": "Bearer"])
+                }
+                guard
+                    let agency = try await Agency.resolve(
+                        person: person, enterprise: account, on: request.application.clock.today, db: request.db)
+                else {
+                    throw TongbanError(status: .unauthorized, code: "auth.mandateEnded", headers: ["WWW-Authenticate": "Bearer"])
+                }
+                request.currentAgency = agency
+            }
         }
         return try await next.respond(to: request)
     }

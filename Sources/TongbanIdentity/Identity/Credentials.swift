@@ -16,6 +16,9 @@ package final class WebSession: Model, @unchecked Sendable {
     @Parent(key: "account_id") package var account: Account
     @Field(key: "last_seen_at") package var lastSeenAt: Date
     @Field(key: "expires_at") package var expiresAt: Date
+    /// The enterprise the signed-in person acts for (经办人), checked against their mandate on
+    /// every request.
+    @OptionalField(key: "acting_for_id") package var actingForID: UUID?
 
     package init() {}
 

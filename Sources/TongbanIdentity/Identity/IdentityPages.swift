@@ -154,6 +154,8 @@ package struct IdentityPages {
         package let mayAskRepresentative: Bool
         /// Enterprises waiting for this person, as their legal representative, to confirm them.
         package let representations: [RepresentationView]
+        /// A person's enterprises (as legal representative or handler); an enterprise's handlers.
+        package let enterprisesHref: String?
         package let roleLabels: [String]
         package let departmentName: String?
         package let regionName: String?
@@ -196,6 +198,8 @@ package struct IdentityPages {
             representations: try await req.representativeConfirmation.pending().map {
                 RepresentationView(id: $0.requestID.uuidString, title: "\($0.enterpriseName)（\($0.creditCode)）")
             },
+            enterprisesHref: account.kind == .person
+                ? "/account/enterprises" : (account.kind == .enterprise ? "/account/enterprises/\(try account.requireID())/handlers" : nil),
             roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
             departmentName: department?.name, regionName: region?.name, errors: shown.fields, summary: shown.summary)
         return shown.apply(to: try await req.view.render("account", context).encodeResponse(status: shown.status, for: req))

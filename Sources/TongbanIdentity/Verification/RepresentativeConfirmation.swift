@@ -118,7 +118,14 @@ package struct RepresentativeConfirmation {
             guard try await IdentityChallenge.claim(requestID, on: tx), let enterprise = try await Account.find(enterpriseID, on: tx) else {
                 throw TongbanError.notFound("request")
             }
-            try await IdentityVerification.raise(enterprise, to: .verifiedRemotely, at: now, on: tx)
+            // the representative names the enterprise's handlers (经办人) from now on
+            enterprise.representativeID = try person.requireID()
+            if enterprise.assurance < .verifiedRemotely {
+                try await IdentityVerification.raise(enterprise, to: .verifiedRemotely, at: now, on: tx)
+            } else {
+                enterprise.version += 1
+                try await enterprise.update(on: tx)
+            }
             try await AuditLog.append(
                 context.auditEvent(
                     "account.verified", resource: "account:\(enterpriseID)",

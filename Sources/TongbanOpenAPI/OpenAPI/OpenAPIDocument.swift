@@ -94,7 +94,7 @@ package enum OpenAPIDocument {
         Operation(
             method: "post", path: "/api/v1/me/password", id: "changePassword", summary: "Change the password; ends other sign-ins",
             tag: "identity", auth: true,
-            body: "PasswordChange", success: 204, errors: [400, 401, 422]),
+            body: "PasswordChange", success: 204, errors: [400, 401, 403, 422]),
         Operation(
             method: "post", path: "/api/v1/register/reclaim", id: "startReclaim",
             summary:
@@ -443,14 +443,14 @@ package enum OpenAPIDocument {
         Operation(
             method: "get", path: "/api/v1/status", id: "applicationStatus",
             summary:
-                "Public status lookup by application number and the last four characters of the applicant's identity number or credit code",
+                "Public status lookup by application number and the code (查询码) given to the applicant at submission; nothing personal",
             tag: "applications",
             response: ref("ApplicationStatus"), errors: [404, 422, 429],
             parameters: [
                 query("number", "string", "application number, e.g. 330106-20261123-00000042-7", required: true),
                 query(
-                    "tail", "string", "last four characters of the identity number or credit code",
-                    pattern: "^[0-9A-Za-z]{4}$", required: true),
+                    "code", "string", "the eight-character code given at submission (ABCD-EFGH; case, hyphen and spaces ignored)",
+                    required: true),
             ]),
     ]
 
@@ -498,7 +498,7 @@ package enum OpenAPIDocument {
 
     package static var document: JSONValue {
         var paths: [(String, [(String, JSONValue)])] = []
-        for op in operations + hallOperations + ratingOperations + supervisionOperations + webhookOperations {
+        for op in operations + hallOperations + ratingOperations + supervisionOperations + webhookOperations + handlerOperations {
             if let index = paths.firstIndex(where: { $0.0 == op.path }) {
                 paths[index].1.append((op.method, operationJSON(op)))
             } else {
@@ -516,8 +516,10 @@ package enum OpenAPIDocument {
             "webhooks": webhooksSection,
             "components": [
                 "schemas": .object(
-                    (schemas + webhookRequestSchemas).map { ($0.0, $0.1.boundingIntegers(to: maxSafeInteger).optionalsNullable()) }
-                        + responseSchemas + webhookResponseSchemas),
+                    (schemas + webhookRequestSchemas + handlerRequestSchemas).map {
+                        ($0.0, $0.1.boundingIntegers(to: maxSafeInteger).optionalsNullable())
+                    }
+                        + responseSchemas + webhookResponseSchemas + handlerSchemas),
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
             ],
         ]

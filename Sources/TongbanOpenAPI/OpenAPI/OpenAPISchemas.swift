@@ -582,6 +582,10 @@ extension OpenAPIDocument {
             object(
                 [
                     ("id", string(format: "uuid")), ("number", nullableString),
+                    (
+                        "accessCode",
+                        string("查询码 for the public status lookup, shown to the applicant only", pattern: "^[0-9A-Z]{4}-[0-9A-Z]{4}$")
+                    ),
                     ("status", ["type": "string", "enum": .array(ApplicationStatus.allCases.map { .string($0.rawValue) })]),
                     ("applicantName", string()), ("target", ref("ApplicationTarget")), ("regionCode", string()),
                     ("channel", ["type": "string", "enum": ["online", "window"]]),

@@ -39,6 +39,9 @@ package final class Account: Model, @unchecked Sendable {
     @OptionalField(key: "mobile_hash") package var mobileHash: String?
     @OptionalField(key: "credit_code") package var creditCode: String?
     @OptionalField(key: "legal_representative") package var legalRepresentative: String?
+    /// An enterprise's legal representative as a person account: who confirmed it (实名认证二级)
+    /// and who names its handlers (经办人).
+    @OptionalField(key: "representative_id") package var representativeID: UUID?
     /// Tokens issued before this instant are no longer accepted (password change, role change).
     @Field(key: "credentials_changed_at") package var credentialsChangedAt: Date
     /// How far the identity is proven (实名认证等级, `AssuranceLevel`'s raw value).
@@ -165,7 +168,8 @@ package struct SealAccountCiphersToRows: AsyncMigration {
     package func prepare(on database: any Database) async throws {
         let keys = self.keys
         let pending: @Sendable (any Database) -> QueryBuilder<Account> = { db in
-            Account.query(on: db)
+            // only the columns it rewrites: the model may have gained columns a later migration adds
+            Account.query(on: db).field(\.$id).field(\.$idNumberCipher).field(\.$mobileCipher)
                 .group(.or) { $0.filter(\.$idNumberCipher, .custom("LIKE"), "v1:%").filter(\.$mobileCipher, .custom("LIKE"), "v1:%") }
         }
         try await ResealInPages.run(pending, on: database) { account in

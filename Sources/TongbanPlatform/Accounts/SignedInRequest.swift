@@ -12,7 +12,15 @@ extension Request {
         set { storage[AccountKey.self] = newValue }
     }
 
-    package var currentActor: Actor? { try? currentAccount?.actor }
+    private struct AgencyKey: StorageKey { typealias Value = Agency }
+
+    /// The person acting for the signed-in enterprise (经办人), if it is not the enterprise's own sign-in.
+    package var currentAgency: Agency? {
+        get { storage[AgencyKey.self] }
+        set { storage[AgencyKey.self] = newValue }
+    }
+
+    package var currentActor: Actor? { context.actor }
 
     private struct UnreadKey: StorageKey { typealias Value = Int }
 

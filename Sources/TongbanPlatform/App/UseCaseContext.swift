@@ -26,6 +26,8 @@ package struct UseCaseContext: Sendable {
     package let requestID: String?
     /// The client's address, for per-client limits (`Request.clientAddress`); nil outside a request.
     package var clientAddress: String? = nil
+    /// The person behind an enterprise account when they act for it (经办人), and their mandate.
+    package var agency: Agency? = nil
 
     /// The application's clock, calendar, keys and settings.
     package init(application: Application, db: any Database, account: Account?, requestID: String? = nil) {
@@ -38,6 +40,15 @@ package struct UseCaseContext: Sendable {
     package func acting(as account: Account?) -> UseCaseContext {
         var copy = self
         copy.account = account
+        copy.agency = nil
+        return copy
+    }
+
+    /// The same context with a person acting for the enterprise account (a test, the authenticators).
+    package func acting(as enterprise: Account, through agency: Agency) -> UseCaseContext {
+        var copy = self
+        copy.account = enterprise
+        copy.agency = agency
         return copy
     }
 
@@ -71,8 +82,15 @@ package struct UseCaseContext: Sendable {
         return copy
     }
 
-    /// The acting account as the policy sees it.
-    package var actor: Actor? { try? account?.actor }
+    /// The acting account as the policy sees it: an enterprise acted for by a person is the
+    /// enterprise, within the person's mandate, at the lower of the two levels of proof.
+    package var actor: Actor? {
+        guard let account, let actor = try? account.actor else { return nil }
+        guard let agency, account.kind == .enterprise else { return actor }
+        return Actor(
+            accountID: actor.accountID, kind: actor.kind, regionCode: actor.regionCode,
+            assurance: min(actor.assurance, agency.person.assurance), agent: agency.agent)
+    }
 
     package func requireAccount() throws -> Account {
         guard let account else { throw TongbanError.denied(.loginRequired) }
@@ -102,10 +120,28 @@ package struct UseCaseContext: Sendable {
     /// An audit entry naming the acting account and the request.
     package func auditEvent(_ action: String, resource: String, purpose: String? = nil, details: String? = nil) -> AuditEvent {
         var event = AuditEvent(
-            actorID: account?.id, actorLabel: account?.auditActorLabel ?? "anonymous", action: action,
+            actorID: account?.id, actorLabel: actorLabel ?? "anonymous", action: action,
             resource: resource, purpose: purpose, requestID: requestID, details: details)
         event.regionCode = account?.regionCode
+        event.agentID = agency?.person.id
         return event
+    }
+}
+
+extension UseCaseContext {
+    /// How the audit names who acts: the account, and the person behind an enterprise
+    /// (`enterprise:某公司 [L2] by person:王丽 [L2]`).
+    package var actorLabel: String? {
+        guard let account else { return nil }
+        guard let agency else { return account.auditActorLabel }
+        return "\(account.auditActorLabel) by \(agency.person.auditActorLabel)"
+    }
+
+    /// How a timeline names who acts: the account, and the person behind an enterprise.
+    package var timelineLabel: String? {
+        guard let account else { return nil }
+        guard let agency else { return account.auditLabel }
+        return "\(account.auditLabel) by \(agency.person.auditLabel)"
     }
 }
 
@@ -124,6 +160,7 @@ extension Request {
     package var context: UseCaseContext {
         var context = UseCaseContext(application: application, db: db, account: currentAccount, requestID: requestID)
         context.clientAddress = clientAddress
+        context.agency = currentAgency
         return context
     }
 }

@@ -22,6 +22,7 @@ package final class AuditEntry: Model, @unchecked Sendable {
     /// The acting account's region, when it has one: whose supervisors may read the entry. Not
     /// part of the chain (it decides who reads, not what happened).
     @OptionalField(key: "region_code") package var regionCode: String?
+    @OptionalField(key: "agent_id") package var agentID: String?
     @Field(key: "previous_hash") package var previousHash: String
     @Field(key: "hash") package var hash: String
 

@@ -15,6 +15,9 @@ package struct AuditEvent: Sendable {
     package var details: String? = nil
     /// The acting account's region (who may read the entry); not sealed into the chain.
     package var regionCode: String? = nil
+    /// The person who acted for an enterprise (经办人), also named in `actorLabel`, which the
+    /// chain seals; kept apart so the enterprise can list its handlers' acts.
+    package var agentID: UUID? = nil
 
     package init(
         actorID: UUID? = nil, actorLabel: String, action: String, resource: String, purpose: String? = nil, requestID: String? = nil,
@@ -43,7 +46,7 @@ package struct AuditChainEnd: Sendable, Equatable {
 
 package enum AuditLog {
     /// Columns bound for each entry written (see `seal`).
-    package static let bindsPerEntry = 11
+    package static let bindsPerEntry = 12
 
     /// Appends one entry. Call it inside the transaction of the change it records, so that both
     /// land or neither does.
@@ -127,6 +130,7 @@ package enum AuditLog {
                     ("actor_label", record.actorLabel), ("action", record.action), ("resource", record.resource),
                     ("purpose", record.purpose), ("request_id", record.requestID), ("details", record.details),
                     ("previous_hash", record.previousHash), ("hash", record.hash), ("region_code", event.regionCode),
+                    ("agent_id", event.agentID?.uuidString),
                 ])
             last = AuditChainEnd(sequence: record.sequence, hash: record.hash)
         }

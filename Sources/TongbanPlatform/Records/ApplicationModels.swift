@@ -21,6 +21,8 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
     /// The last four characters of the applicant's identity number or credit code: the public
     /// status lookup asks for them beside the number.
     @Field(key: "applicant_tail") package var applicantTail: String
+    /// 查询码 (`AccessCode`), sealed to this cell: given at submission for the public status lookup.
+    @OptionalField(key: "access_code") package var accessCodeCipher: String?
     /// A window clerk who entered it on the applicant's behalf (帮办).
     @OptionalField(key: "entered_by") package var enteredBy: UUID?
     @Field(key: "applicant_present") package var applicantPresent: Bool
@@ -55,6 +57,20 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
     }
 
     /// Seals the form's JSON to this row (its id must be set).
+    /// Gives the application a fresh status-lookup code, sealed to its row.
+    @discardableResult
+    package func issueAccessCode(keys: KeyRing) throws -> AccessCode {
+        let code = AccessCode.random()
+        accessCodeCipher = keys.seal(code.value, table: Self.schema, row: try requireID(), column: "access_code")
+        return code
+    }
+
+    /// The status-lookup code, opened (nil before submission, or for a cell copied from another row).
+    package func accessCode(_ keys: KeyRing) -> String? {
+        guard let id, let accessCodeCipher else { return nil }
+        return keys.open(accessCodeCipher, table: Self.schema, row: id, column: "access_code")
+    }
+
     package func sealForm(_ json: String, keys: KeyRing) throws {
         form = keys.seal(json, table: Self.schema, row: try requireID(), column: "form")
     }
@@ -432,10 +448,37 @@ package struct SealApplicationForms: AsyncMigration {
 
     package func prepare(on database: any Database) async throws {
         let keys = self.keys
-        try await ResealInPages.run({ ApplicationRecord.query(on: $0).filter(\.$form, .custom("NOT LIKE"), "v2:%") }, on: database) {
+        try await ResealInPages.run(
+            {
+                ApplicationRecord.query(on: $0).field(\.$id).field(\.$form).filter(\.$form, .custom("NOT LIKE"), "v2:%")
+            }, on: database
+        ) {
             try $0.sealForm($0.form, keys: keys)
         }
     }
 
     package func revert(on database: any Database) async throws {}
+}
+
+/// 33. 查询码: every submitted application gets a random status-lookup code, sealed to its row;
+/// the public lookup no longer takes the applicant's identity-number tail (M6).
+package struct AddApplicationAccessCodes: AsyncMigration {
+    let keys: KeyRing
+
+    package init(keys: KeyRing) { self.keys = keys }
+
+    package func prepare(on database: any Database) async throws {
+        try await database.schema(ApplicationRecord.schema).field("access_code", .string).update()
+        let keys = self.keys
+        try await ResealInPages.run(
+            {
+                ApplicationRecord.query(on: $0).field(\.$id).field(\.$accessCodeCipher).filter(\.$number != nil)
+                    .filter(\.$accessCodeCipher == nil)
+            }, on: database
+        ) { try $0.issueAccessCode(keys: keys) }
+    }
+
+    package func revert(on database: any Database) async throws {
+        try await database.schema(ApplicationRecord.schema).deleteField("access_code").update()
+    }
 }

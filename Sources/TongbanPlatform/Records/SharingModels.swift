@@ -221,7 +221,12 @@ package struct SealSharedRecords: AsyncMigration {
 
     package func prepare(on database: any Database) async throws {
         let keys = self.keys
-        try await ResealInPages.run({ SharedRecord.query(on: $0).filter(\.$data, .custom("NOT LIKE"), "v2:%") }, on: database) { record in
+        try await ResealInPages.run(
+            {
+                SharedRecord.query(on: $0).field(\.$id).field(\.$data).field(\.$resourceCode).field(\.$subjectKey)
+                    .filter(\.$data, .custom("NOT LIKE"), "v2:%")
+            }, on: database
+        ) { record in
             record.data = SharedRecord.sealed(record.data, resource: record.resourceCode, subjectKey: record.subjectKey, keys: keys)
         }
     }

@@ -23,6 +23,8 @@ package struct PageContext: Encodable {
         package let seesFollowUps: Bool
         /// Reviewers and clerks of a department (approvals handed to it to sign for) and supervisors.
         package let seesHandoffs: Bool
+        /// The person acting for the signed-in enterprise (经办人), named on every page.
+        package let actingBy: String?
     }
 
     package let title: String
@@ -46,7 +48,7 @@ extension Request {
         let other: Language = language == .zhCN ? .en : .zhCN
         // the menu offers what the policy allows, nothing it would refuse
         let user = currentAccount.map { account in
-            let actor = try? account.actor
+            let actor = currentActor
             func may(_ action: Action, _ resource: (Actor, RegionCode) -> Resource) -> Bool {
                 guard let actor, let region = actor.regionCode else { return false }
                 return Policy.decide(actor, action, resource(actor, region)).isAllowed
@@ -63,7 +65,8 @@ extension Request {
                 unread: unreadMessages ?? 0,
                 seesFollowUps: may(.handle) { actor, region in .followUp(regionCode: region, departmentID: actor.departmentID) }
                     || may(.supervise) { _, region in .followUp(regionCode: region, departmentID: nil) },
-                seesHandoffs: may(.list) { actor, region in .handoff(regionCode: region, departmentID: actor.departmentID) })
+                seesHandoffs: may(.list) { actor, region in .handoff(regionCode: region, departmentID: actor.departmentID) },
+                actingBy: currentAgency?.person.displayName)
         }
         return PageContext(
             title: title, lang: language.htmlTag, t: application.localizer.table(language), user: user,

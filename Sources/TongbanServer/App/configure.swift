@@ -80,6 +80,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     // Users' routes are access-logged; the probes above are not.
     let api = app.grouped("api", "v1").grouped(AccessLogMiddleware(), RequireContentType.json, BearerAuthenticator())
     IdentityAPI().register(api)
+    HandlerAPI().register(api)
     RegionsAPI().register(api)
     AuditAPI().register(api)
     CatalogAPI().register(api)
@@ -113,6 +114,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     CatalogPages().register(web)
     IdentityPages().register(web)
     VerificationPages().register(web)
+    HandlerPages().register(web)
     StaffPages().register(web)
     CatalogAdminPages().register(web)
     ApplicationPages().register(web)

@@ -77,5 +77,9 @@ extension Migrations {
         add(SealApplicationForms(keys: keys))
         // 31. shared records' data sealed to their cells
         add(SealSharedRecords(keys: keys))
+        // 32. 经办人: handlers' mandates, enterprises' representatives, sessions acting for an enterprise, audit entries naming the person behind one
+        add(CreateEnterpriseHandlers())
+        // 33. 查询码: a random status-lookup code for every submitted application, sealed
+        add(AddApplicationAccessCodes(keys: keys))
     }
 }

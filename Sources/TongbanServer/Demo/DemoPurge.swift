@@ -98,8 +98,10 @@ enum DemoPurge {
         if let code = CreditCode.completing(DemoSeed.enterpriseCodeStem) {
             keys.append(Account.loginKey(creditCode: code))
         }
-        if let number = IdentityNumber.completing(DemoSeed.personIDStem, today: app.today) {
-            keys.append(Account.loginKey(identityNumberHash: app.keys.lookupHash(number.value, field: "identity_number")))
+        for stem in [DemoSeed.personIDStem, DemoSeed.representativeIDStem] {
+            if let number = IdentityNumber.completing(stem, today: app.today) {
+                keys.append(Account.loginKey(identityNumberHash: app.keys.lookupHash(number.value, field: "identity_number")))
+            }
         }
         return keys
     }

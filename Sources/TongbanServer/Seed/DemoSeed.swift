@@ -3,6 +3,7 @@ import Foundation
 import TongbanCases
 import TongbanCatalog
 import TongbanCore
+import TongbanIdentity
 import TongbanPlatform
 import Vapor
 
@@ -58,6 +59,8 @@ enum DemoSeed {
     static let personIDStem = "33010619900307123"
     static let personMobile = "13800138000"
     static let enterpriseCodeStem = "91330106MA2KXTW08"
+    static let representativeIDStem = "33010619800518121"
+    static let representativeMobile = "13900139000"
 
     /// Creates the demo data (the callers decide whether it is wanted) and returns the logins.
     static func run(app: Application, db: any Database, regionsFolder: String, catalog: Bool = true, hallHistory: Bool = false) async throws
@@ -65,6 +68,7 @@ enum DemoSeed {
     {
         let today = app.today
         guard let idNumber = IdentityNumber.completing(personIDStem, today: today),
+            let representativeID = IdentityNumber.completing(representativeIDStem, today: today),
             let enterpriseCode = CreditCode.completing(enterpriseCodeStem)
         else {
             throw Abort(.internalServerError, reason: "demo identifiers do not validate")
@@ -98,18 +102,9 @@ enum DemoSeed {
                 try await account.create(on: tx)
                 logins.append(Login(login: member.username, who: "\(member.name) — \(member.roles.map(\.rawValue).joined(separator: ","))"))
             }
-            let person = Account(
-                kind: .person, loginKey: Account.loginKey(identityNumberHash: keys.lookupHash(idNumber.value, field: "identity_number")),
-                displayName: "张晓明", passwordHash: hash, at: app.clock.now())
-            person.idNumberHash = keys.lookupHash(idNumber.value, field: "identity_number")
-            person.mobileHash = keys.lookupHash(personMobile, field: "mobile")
-            person.seal(identityNumber: idNumber.value, mobile: personMobile, keys: keys)
-            person.regionCode = "330106"
-            // the demo's person and enterprise count as verified (实名认证 Level 2), so the demo shows
+            // the demo's persons and enterprise count as verified (实名认证 Level 2), so the demo shows
             // shared data and licences reused; a newly registered account starts at Level 1
-            person.assuranceLevel = AssuranceLevel.verifiedRemotely.rawValue
-            person.assuranceAt = app.clock.now()
-            try await person.create(on: tx)
+            let person = try await provenPerson("张晓明", idNumber, mobile: personMobile, hash: hash, app: app, on: tx)
             logins.insert(Login(login: idNumber.value, who: "张晓明 — person (自然人)"), at: 0)
             let enterprise = Account(
                 kind: .enterprise, loginKey: Account.loginKey(creditCode: enterpriseCode),
@@ -119,12 +114,23 @@ enum DemoSeed {
             enterprise.regionCode = "330106"
             enterprise.assuranceLevel = AssuranceLevel.verifiedRemotely.rawValue
             enterprise.assuranceAt = app.clock.now()
+            // its legal representative, proven, names the demo person as a handler (经办人) for every item
+            let representative = try await provenPerson(
+                "李云帆", representativeID, mobile: representativeMobile, hash: hash, app: app, on: tx)
+            enterprise.representativeID = try representative.requireID()
             try await enterprise.create(on: tx)
             logins.insert(Login(login: enterpriseCode.value, who: "杭州西湖云帆科技有限公司 — enterprise (法人)"), at: 1)
+            logins.insert(Login(login: representativeID.value, who: "李云帆 — the enterprise's legal representative (法定代表人)"), at: 2)
+            guard let until = today.adding(days: 365) else { throw Abort(.internalServerError, reason: "demo mandate date") }
+            try await EnterpriseMandate(
+                enterpriseID: try enterprise.requireID(), person: person,
+                terms: try MandateTerms(itemCodes: nil, validUntil: until, today: today), grantedBy: try representative.requireID(),
+                at: app.clock.now()
+            ).create(on: tx)
             try await AuditLog.append(
                 AuditEvent(
                     actorID: nil, actorLabel: "system:seed", action: "seed.demo", resource: "database",
-                    details: "\(staff.count + 2) demo accounts, \(departments.count) departments"), on: tx, now: app.clock.now())
+                    details: "\(staff.count + 3) demo accounts, \(departments.count) departments"), on: tx, now: app.clock.now())
             return (logins, person, enterprise)
         }
         try await DemoLicenses.issue(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
@@ -133,6 +139,25 @@ enum DemoSeed {
         if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder, now: app.clock.now()) }
         if catalog && hallHistory { try await DemoFigures.seed(app: app, db: db) }
         return logins
+    }
+
+    /// A demo person of West Lake, proven remotely (Level 2).
+    private static func provenPerson(
+        _ name: String, _ number: IdentityNumber, mobile: String, hash: String, app: Application, on tx: any Database
+    ) async throws -> Account {
+        let keys = app.keys
+        let numberHash = keys.lookupHash(number.value, field: "identity_number")
+        let person = Account(
+            kind: .person, loginKey: Account.loginKey(identityNumberHash: numberHash), displayName: name, passwordHash: hash,
+            at: app.clock.now())
+        person.idNumberHash = numberHash
+        person.mobileHash = keys.lookupHash(mobile, field: "mobile")
+        person.seal(identityNumber: number.value, mobile: mobile, keys: keys)
+        person.regionCode = "330106"
+        person.assuranceLevel = AssuranceLevel.verifiedRemotely.rawValue
+        person.assuranceAt = app.clock.now()
+        try await person.create(on: tx)
+        return person
     }
 
     /// The demo catalog (Zhejiang items with their departments, and the bundles) and, as a second

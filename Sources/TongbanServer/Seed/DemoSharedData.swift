@@ -41,7 +41,10 @@ enum DemoSharedData {
                 "enterprise_registration", .enterprise, enterprise.creditCode ?? "", enterprise,
                 [
                     "name": enterprise.displayName, "creditCode": enterprise.creditCode ?? "", "type": "有限责任公司（自然人投资或控股）",
-                    "legalRepresentative": enterprise.legalRepresentative ?? "", "registeredCapital": "500 万元人民币",
+                    "legalRepresentative": enterprise.legalRepresentative ?? "",
+                    "legalRepresentativeIdentityNumber": IdentityNumber.completing(DemoSeed.representativeIDStem, today: app.today)?.value
+                        ?? "",
+                    "registeredCapital": "500 万元人民币",
                     "address": "浙江省杭州市西湖区文三路 478 号 5 楼", "establishedOn": "2021-03-15", "status": "存续",
                 ]
             ),
