@@ -187,7 +187,7 @@ struct SecurityFindingsTests {
             let person = try await app.token(app.demoPersonLogin)
             let card = try #require(try await LicenseReuseTests.wallet(app, person).first { $0.typeCode == "jmsfz" })
             let record = try #require(try await LicenseRecord.query(on: app.db).filter(\.$identifier == card.identifier).first())
-            let fieldValue = try #require(record.fieldValues["address"])
+            let fieldValue = try #require(record.fieldValues(app.keys)["address"])
 
             // the review's request: the verification link, opened by anyone
             let link = try await app.send(.GET, "/verify?id=\(card.identifier)")
@@ -196,7 +196,7 @@ struct SecurityFindingsTests {
             #expect(try await DataRead.query(on: app.db).filter(\.$subjectID == record.holderID).count() == 0)
 
             // presented (the token itself): everything, and the holder's access record says so
-            let presented = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": record.token])
+            let presented = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": record.token(app.keys)])
             #expect(presented.status == .ok && presented.body.string.contains(fieldValue))
             let reads = try await DataRead.query(on: app.db).filter(\.$subjectID == record.holderID).all()
             #expect(reads.count == 1 && reads[0].source == "license:\(card.identifier)" && reads[0].basis == "presented")
@@ -548,6 +548,37 @@ struct SecurityFindingsTests {
     }
 
     @Test(
+        "M7: a licence's fields and token are sealed to their cells: nothing in clear, a copy onto another licence opens to nothing, a row written in clear is sealed by the migration and reads the same",
+        arguments: TestDatabase.available)
+    func licenceContentsSealed(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let rows = try await LicenseRecord.query(on: app.db).sort(\.$identifier).all()
+            #expect(rows.count >= 2)
+            for row in rows {
+                #expect(row.fields.hasPrefix("v2:") && row.token.hasPrefix("v2:") && !row.fields.contains(row.holderName))
+                #expect(!row.fieldValues(app.keys).isEmpty && row.token(app.keys).split(separator: ".").count == 3)
+            }
+            let (first, second) = (rows[0], rows[1])
+            let (fields, token) = (second.fieldValues(app.keys), second.token(app.keys))
+            // a database writer copies one licence's cells onto another: they open to nothing there
+            second.fields = first.fields
+            second.token = first.token
+            try await second.update(on: app.db)
+            let copied = try #require(try await LicenseRecord.find(second.id, on: app.db))
+            #expect(copied.fieldValues(app.keys).isEmpty && copied.token(app.keys).isEmpty)
+            // a row from before the seal, in clear: migration 34 seals it, and it reads the same
+            copied.fields = String(decoding: try StoredJSON.encoder.encode(fields), as: UTF8.self)
+            copied.token = token
+            try await copied.update(on: app.db)
+            try await SealLicenseContents(keys: app.keys).prepare(on: app.db)
+            let sealed = try #require(try await LicenseRecord.find(second.id, on: app.db))
+            #expect(sealed.fields.hasPrefix("v2:") && sealed.fieldValues(app.keys) == fields && sealed.token(app.keys) == token)
+            let verdict = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": token])
+            #expect(verdict.status == .ok && verdict.body.string.contains("\"outcome\":\"valid\""), "\(verdict.body.string)")
+        }
+    }
+
+    @Test(
         "L9: an identity number copied by a database writer into another account's row does not open there; older values are re-sealed to their rows",
         arguments: TestDatabase.available)
     func cipherSwap(database: TestDatabase) async throws {
@@ -694,7 +725,7 @@ struct SecurityFindingsTests {
             let context = app.licenseSigner.context
             let kid = try await app.licenseKeys.signingKid(issuerCode: record.issuerCode, issuerName: record.issuerName, context: context)
             // the police's key, signing a licence that says another department issued it
-            var claims = try #require(LicenseKeys.claims(of: record.token))
+            var claims = try #require(LicenseKeys.claims(of: record.token(app.keys)))
             claims.iss = .init(value: "11330106002489110L")
             let forged = try await app.licenseKeys.sign(claims, kid: kid)
             let verdict = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": forged]).content.decode(
@@ -705,7 +736,7 @@ struct SecurityFindingsTests {
             try await app.licenseKeys.rotate(issuerCode: record.issuerCode, context: context)
             let next = try await app.licenseKeys.signingKid(issuerCode: record.issuerCode, issuerName: record.issuerName, context: context)
             #expect(next != kid)
-            let old = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": record.token]).content.decode(
+            let old = try await app.send(.POST, "/api/v1/licenses/verify", json: ["token": record.token(app.keys)]).content.decode(
                 LicenseTests.Verdict.self)
             #expect(old.outcome == "valid")
         }

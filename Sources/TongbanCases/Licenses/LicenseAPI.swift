@@ -18,7 +18,7 @@ package struct LicenseAPI {
                 context: req.context, signer: req.application.licenseSigner,
                 types: req.application.licenseTypes)
             let license = try await desk.issue(try req.content.decode(LicenseDirectIssue.Body.self))
-            return try await req.licenseVerification.verify(license.token).encodeResponse(status: .created, for: req)
+            return try await req.licenseVerification.verify(license.token(req.application.keys)).encodeResponse(status: .created, for: req)
         }
         api.post("licenses", ":identifier", "status", use: changeStatus)
         api.post("licenses", ":identifier", "reissue") { req in
@@ -27,7 +27,7 @@ package struct LicenseAPI {
                 types: req.application.licenseTypes)
             let identifier = try req.parameters.require("identifier")
             let license = try await desk.reissue(identifier, try req.content.decode(LicenseReissue.Body.self))
-            return try await req.licenseVerification.verify(license.token)
+            return try await req.licenseVerification.verify(license.token(req.application.keys))
         }
     }
 
@@ -45,7 +45,7 @@ package struct LicenseAPI {
         try await change.authorize(identifier)
         let body = try req.content.decode(StatusBody.self)
         let license = try await change.change(identifier, to: body.status, reason: body.reason)
-        return try await req.licenseVerification.verify(license.token)
+        return try await req.licenseVerification.verify(license.token(req.application.keys))
     }
 
     /// Every licence signing key, in use or retired, so that any JOSE library can check any
@@ -88,7 +88,8 @@ package struct LicenseAPI {
         return licenses.map { l in
             LicenseDTO(
                 identifier: l.identifier, typeCode: l.typeCode, typeName: l.typeName, issuerName: l.issuerName, issuedOn: l.issuedOn,
-                validUntil: l.validUntil, status: l.status, fields: l.fieldValues, token: l.token,
+                validUntil: l.validUntil, status: l.status, fields: l.fieldValues(req.application.keys),
+                token: l.token(req.application.keys),
                 verifyURL: "/verify?id=\(l.identifier)")
         }
     }

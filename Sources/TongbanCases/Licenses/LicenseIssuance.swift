@@ -112,11 +112,12 @@ package struct LicenseSigner: Sendable {
         license.issuerCode = issuer.code.value
         license.issuerName = issuer.name
         license.departmentID = issuer.departmentID
-        license.fields = String(decoding: try StoredJSON.encoder.encode(fields), as: UTF8.self)
         license.issuedOn = day.description
         license.validUntil = validUntil?.description
         license.status = LicenseStatus.valid.rawValue
-        license.token = try await keys.sign(claims, kid: kid)
+        license.seal(
+            fields: String(decoding: try StoredJSON.encoder.encode(fields), as: UTF8.self), token: try await keys.sign(claims, kid: kid),
+            keys: context.keys)
         license.kid = kid
         license.createdAt = now
         license.updatedAt = now

@@ -22,13 +22,14 @@ package final class LicenseRecord: Model, @unchecked Sendable {
     @Field(key: "issuer_code") package var issuerCode: String
     @Field(key: "issuer_name") package var issuerName: String
     @OptionalField(key: "department_id") package var departmentID: UUID?
-    /// The licence's fields as JSON (sorted keys).
+    /// The licence's fields as JSON (sorted keys), sealed to this cell (`fieldValues(_:)`).
     @Field(key: "fields") package var fields: String
     @Field(key: "issued_on") package var issuedOn: String
     @OptionalField(key: "valid_until") package var validUntil: String?
     /// `LicenseStatus` raw value (01 有效 …).
     @Field(key: "status") package var status: String
     @OptionalField(key: "status_reason") package var statusReason: String?
+    /// The signed licence the holder carries, sealed to this cell (`token(_:)`).
     @Field(key: "token") package var token: String
     @Field(key: "kid") package var kid: String
     @OptionalField(key: "application_id") package var applicationID: UUID?
@@ -40,9 +41,50 @@ package final class LicenseRecord: Model, @unchecked Sendable {
 
     package var licenseStatus: LicenseStatus { LicenseStatus(rawValue: status) ?? .valid }
 
-    package var fieldValues: [String: String] {
-        (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:]
+    /// The fields, opened (a row written before they were sealed reads as it was).
+    package func fieldValues(_ keys: KeyRing) -> [String: String] {
+        guard let id else { return [:] }
+        return Self.fieldValues(fields, id: id, keys: keys)
     }
+
+    package static func fieldValues(_ stored: String, id: UUID, keys: KeyRing) -> [String: String] {
+        let json = stored.hasPrefix(KeyRing.sealedPrefix) ? keys.open(stored, table: schema, row: id, column: "fields") : stored
+        return json.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+    }
+
+    /// The signed licence, opened.
+    package func token(_ keys: KeyRing) -> String {
+        guard let id else { return "" }
+        return token.hasPrefix(KeyRing.sealedPrefix) ? keys.open(token, table: Self.schema, row: id, column: "token") ?? "" : token
+    }
+
+    /// Seals the fields (JSON) and the token to this row's cells (its id is set first if it has none).
+    package func seal(fields json: String, token signed: String, keys: KeyRing) {
+        if id == nil { id = UUID() }
+        fields = keys.seal(json, table: Self.schema, row: id!, column: "fields")
+        token = keys.seal(signed, table: Self.schema, row: id!, column: "token")
+    }
+}
+
+/// 34. Licences' fields and tokens sealed to their cells (M7), in pages.
+package struct SealLicenseContents: AsyncMigration {
+    let keys: KeyRing
+
+    package init(keys: KeyRing) { self.keys = keys }
+
+    package func prepare(on database: any Database) async throws {
+        let keys = self.keys
+        try await ResealInPages.run(
+            {
+                LicenseRecord.query(on: $0).field(\.$id).field(\.$fields).field(\.$token)
+                    .filter(\.$token, .custom("NOT LIKE"), "v2:%")
+            }, on: database
+        ) { license in
+            license.seal(fields: license.fields, token: license.token, keys: keys)
+        }
+    }
+
+    package func revert(on database: any Database) async throws {}
 }
 
 /// A department's signing key for licences (Ed25519). The private half is kept encrypted with

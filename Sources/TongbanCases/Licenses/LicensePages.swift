@@ -92,7 +92,7 @@ package struct LicensePages {
 
     package func download(req: Request) async throws -> Response {
         let record = try await own(req)
-        let response = Response(status: .ok, body: .init(string: record.token))
+        let response = Response(status: .ok, body: .init(string: record.token(req.application.keys)))
         response.headers.contentType = HTTPMediaType(type: "application", subType: "jose")
         response.headers.contentDisposition = .init(.attachment, filename: "\(record.typeCode)-\(record.issuedOn).jws")
         return response
@@ -108,7 +108,7 @@ package struct LicensePages {
     package func printable(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=\(req.url.path)") }
         let record = try await own(req)
-        let verdict = try await req.licenseVerification.verify(record.token)
+        let verdict = try await req.licenseVerification.verify(record.token(req.application.keys))
         let base = req.application.tongban.baseURL
         return try await req.view.render(
             "license-print",

@@ -53,7 +53,7 @@ package struct LicenseReissue {
         let kind = body.kind.flatMap(Kind.init(rawValue:))
         if kind == nil { problems.add("kind", body.kind == nil ? "field.required" : "field.unknownValue") }
         let reason = problems.text("reason", body.reason, maxLength: 500)
-        var fields = old.fieldValues
+        var fields = old.fieldValues(context.keys)
         for (key, value) in (body.fields ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard type.fields.contains(where: { $0.key == key }) else {
                 problems.add(FieldError(field: "fields.\(key)", key: "license.unknownField", label: key, labelEn: key))
@@ -62,7 +62,7 @@ package struct LicenseReissue {
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.count > 500 { problems.add("fields.\(key)", "field.required") } else { fields[key] = trimmed }
         }
-        if kind == .change && fields == old.fieldValues { problems.add("fields", "license.nothingChanged") }
+        if kind == .change && fields == old.fieldValues(context.keys) { problems.add("fields", "license.nothingChanged") }
         try problems.throwIfAny()
         guard let kind, let reason else { throw problems }
         guard old.licenseStatus == .valid else {
@@ -85,7 +85,7 @@ package struct LicenseReissue {
             on: today, validUntil: validUntil)
         license.applicationID = old.applicationID
         license.caseID = old.caseID
-        let changed = fields.keys.filter { fields[$0] != old.fieldValues[$0] }.sorted()
+        let changed = fields.keys.filter { fields[$0] != old.fieldValues(context.keys)[$0] }.sorted()
         let audit = context.auditEvent(
             "license.\(kind.rawValue)", resource: "license:\(next.value)",
             details: "replaces \(old.identifier)\(changed.isEmpty ? "" : "; changed \(changed.joined(separator: ","))"): \(reason)")

@@ -129,7 +129,7 @@ package struct LicenseVerification: Sendable {
             guard let unverified = LicenseKeys.claims(of: token), let record = try await registry(unverified.jti.value) else {
                 return (invalid("badSignature"), nil)
             }
-            let changed = Self.differences(unverified, record)
+            let changed = Self.differences(unverified, record, keys: context.keys)
             return (invalid(changed.isEmpty ? "badSignature" : "tampered", record: record, tampered: changed), nil)
         }
         guard (try? LicenseIdentifier(claims.jti.value)) != nil else { return (invalid("malformed"), nil) }
@@ -139,6 +139,7 @@ package struct LicenseVerification: Sendable {
 
     /// The registry's entry for a licence: one indexed read of the columns a verdict shows.
     package struct Entry: Decodable, Sendable {
+        package let id: UUID
         package let identifier: String
         package let type_code: String
         package let type_name: String
@@ -152,7 +153,8 @@ package struct LicenseVerification: Sendable {
         package let status: String
         package let holder_id: UUID?
 
-        package var fieldValues: [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:] }
+        /// The fields, opened from their sealed cell.
+        package func fieldValues(_ keys: KeyRing) -> [String: String] { LicenseRecord.fieldValues(fields, id: id, keys: keys) }
         package var licenseStatus: LicenseStatus { LicenseStatus(rawValue: status) ?? .valid }
     }
 
@@ -165,7 +167,7 @@ package struct LicenseVerification: Sendable {
     package static func registry(_ identifiers: [String], on db: any Database) async throws -> [String: Entry] {
         let rows = try await db.sql.raw(
             """
-            SELECT identifier, type_code, type_name, holder_name, holder_code, issuer_code, issuer_name, fields, issued_on, valid_until, status,
+            SELECT id, identifier, type_code, type_name, holder_name, holder_code, issuer_code, issuer_name, fields, issued_on, valid_until, status,
               holder_id
             FROM licenses WHERE identifier IN (\(SQLList(identifiers.map { SQLBind($0) })))
             """
@@ -174,7 +176,7 @@ package struct LicenseVerification: Sendable {
     }
 
     /// The claims that differ from the registry's licence.
-    package static func differences(_ claims: LicenseClaims, _ record: Entry) -> [String] {
+    package static func differences(_ claims: LicenseClaims, _ record: Entry, keys: KeyRing) -> [String] {
         var changed: [String] = []
         if claims.sub.value != record.holder_code { changed.append("holderCode") }
         if claims.holderName != record.holder_name { changed.append("holderName") }
@@ -183,7 +185,7 @@ package struct LicenseVerification: Sendable {
         if claims.issuedOn != record.issued_on { changed.append("issuedOn") }
         if claims.validUntil != record.valid_until { changed.append("validUntil") }
         if claims.typeName != record.type_name { changed.append("typeName") }
-        let stored = record.fieldValues
+        let stored = record.fieldValues(keys)
         for key in Set(stored.keys).union(claims.fields.keys).sorted() where stored[key] != claims.fields[key] {
             changed.append("fields.\(key)")
         }
@@ -197,7 +199,7 @@ package struct LicenseVerification: Sendable {
     package func verdict(_ outcome: String, reason: String?, record: Entry?, tampered: [String]) -> LicenseVerdict {
         let type = record.flatMap { types[$0.type_code] }
         let english = wording.english
-        let values = record?.fieldValues ?? [:]
+        let values = record?.fieldValues(context.keys) ?? [:]
         let fields = (type?.fields ?? []).compactMap { f in
             values[f.key].map { LicenseVerdict.Field(key: f.key, label: english ? f.labelEn : f.label, value: $0) }
         }

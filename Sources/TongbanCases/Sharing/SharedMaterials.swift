@@ -97,7 +97,7 @@ package struct SharedMaterials {
             if holder || basis != nil {
                 if let license {
                     let type = licenseTypes[license.typeCode]
-                    let values = license.fieldValues
+                    let values = license.fieldValues(context.keys)
                     let keys = (type?.fields.map(\.key) ?? values.keys.sorted()).filter { values[$0] != nil }
                     fields = keys.map { fieldKey in
                         let field = type?.fields.first { $0.key == fieldKey }

@@ -2,13 +2,13 @@ import Crypto
 import Foundation
 
 extension KeyRing {
-    /// The platform's Ed25519 key for `v1a` webhook signatures, derived from the key file's data
-    /// key (HKDF-SHA256, its own label), so every process of a deployment signs with the same key
-    /// and the key file keeps its format. Its public half is in `/.well-known/jwks.json`, so an
+    /// The platform's Ed25519 key for `v1a` webhook signatures, derived from the key file's oldest
+    /// data key (HKDF-SHA256, its own label), so every process of a deployment signs with the same
+    /// key, through data-key rotations, until that key is retired. Its public half is in `/.well-known/jwks.json`, so an
     /// auditor checks a delivery without the subscriber's shared secret.
     package var webhookSigningKey: Curve25519.Signing.PrivateKey {
         let seed = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: dataKey, salt: Data("tongban".utf8), info: Data("webhook-signing-ed25519-v1".utf8), outputByteCount: 32)
+            inputKeyMaterial: derivationKey, salt: Data("tongban".utf8), info: Data("webhook-signing-ed25519-v1".utf8), outputByteCount: 32)
         return seed.withUnsafeBytes { try! Curve25519.Signing.PrivateKey(rawRepresentation: Data($0)) }
     }
 

@@ -210,7 +210,7 @@ package final class SharedRecord: Model, @unchecked Sendable {
         keys.seal(json, table: schema, rowKey: cell(resource, subjectKey), column: "data")
     }
 
-    private static func cell(_ resource: String, _ subjectKey: String) -> String { resource + "/" + subjectKey }
+    package static func cell(_ resource: String, _ subjectKey: String) -> String { resource + "/" + subjectKey }
 }
 
 /// 31. Shared records' data sealed to their cells (M7), in pages; sealed ones are left alone.

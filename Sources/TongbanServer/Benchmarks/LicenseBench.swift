@@ -64,10 +64,9 @@ enum LicenseBench {
                 license.holderCode = code
                 license.issuerCode = issuer.value
                 license.issuerName = claims.issuerName
-                license.fields = String(decoding: try StoredJSON.encoder.encode(fields), as: UTF8.self)
                 license.issuedOn = today.description
                 license.status = LicenseStatus.valid.rawValue
-                license.token = token
+                license.seal(fields: String(decoding: try StoredJSON.encoder.encode(fields), as: UTF8.self), token: token, keys: app.keys)
                 license.kid = kid
                 license.createdAt = app.clock.now()
                 license.updatedAt = app.clock.now()

@@ -23,6 +23,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(WebhooksCommand(), as: "webhooks")
     app.asyncCommands.use(DataCommand(), as: "data")
+    app.asyncCommands.use(KeysCommand(), as: "keys")
 }
 
 /// `tongban migrate`: brings the schema up to date, without asking (migrations are append-only).

@@ -81,5 +81,7 @@ extension Migrations {
         add(CreateEnterpriseHandlers())
         // 33. 查询码: a random status-lookup code for every submitted application, sealed
         add(AddApplicationAccessCodes(keys: keys))
+        // 34. licences' fields and tokens sealed to their cells
+        add(SealLicenseContents(keys: keys))
     }
 }
