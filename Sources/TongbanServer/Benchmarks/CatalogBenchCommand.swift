@@ -37,7 +37,7 @@ package struct CatalogBenchCommand: AsyncCommand {
         package var subjects: Int?
     }
     package var help: String {
-        "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark), `tongban bench licenses`, `tongban bench supervision --applications 1000000`."
+        "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark), `tongban bench licenses`, `tongban bench throttle`, `tongban bench supervision --applications 1000000`."
     }
 
     package func run(using context: CommandContext, signature: Signature) async throws {
@@ -64,9 +64,12 @@ package struct CatalogBenchCommand: AsyncCommand {
         if signature.what == "licenses" {
             return try await LicenseBench.run(context.application) { context.console.print($0) }
         }
+        if signature.what == "throttle" {
+            return try await ThrottleBench.run(context.application) { context.console.print($0) }
+        }
         try expect(
             signature.what, "catalog", of: "bench", context,
-            alsoKnown: ["calendar", "applications", "licenses", "supervision", "webhooks", "webhook-events"])
+            alsoKnown: ["calendar", "applications", "licenses", "throttle", "supervision", "webhooks", "webhook-events"])
         let count = signature.items ?? 100_000
         let items = SyntheticCatalog.items(count)
         let say = { (line: String) in context.console.print(line) }

@@ -83,5 +83,7 @@ extension Migrations {
         add(AddApplicationAccessCodes(keys: keys))
         // 34. licences' fields and tokens sealed to their cells
         add(SealLicenseContents(keys: keys))
+        // 35. PostgreSQL: a sign-in's throttling decided in one round trip
+        add(CreateLoginReserveFunction())
     }
 }
