@@ -27,7 +27,7 @@ struct AuditTrailTests {
             #expect(entries.map(\.id) == [1, 2, 3, 4, 5, 6, 7])
             #expect(entries[5].previousHash == entries[4].hash)
             #expect(entries[5].requestID?.isEmpty == false)
-            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: 7))
+            #expect(try await AuditLog.verify(on: app.db, keys: app.keys) == .ok(entries: 7))
         }
     }
 
@@ -36,9 +36,9 @@ struct AuditTrailTests {
         try await withTongban(database) { app, _ in
             let seeded = try await AuditEntry.query(on: app.db).count()
             for login in ["clerk", "supervisor", "admin", "data", "catalog"] { _ = try await app.token(login) }
-            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: seeded + 5))
+            #expect(try await AuditLog.verify(on: app.db, keys: app.keys) == .ok(entries: seeded + 5))
             try await app.db.sql.raw("UPDATE audit_entries SET actor_label = 'staff:someone else' WHERE sequence = 4").run()
-            #expect(try await AuditLog.verify(on: app.db) == .broken(sequence: 4, reason: .hashMismatch))
+            #expect(try await AuditLog.verify(on: app.db, keys: app.keys) == .broken(sequence: 4, reason: .hashMismatch))
             let admin = try await app.token("admin")
             let verdict = try await app.send(.GET, "/api/v1/audit/verify", bearer: admin).content.decode(AuditAPI.VerifyResult.self)
             #expect(!verdict.ok && verdict.brokenAt == 4)
@@ -51,7 +51,7 @@ struct AuditTrailTests {
             _ = try await app.token("clerk")
             let newest = try #require(try await AuditEntry.query(on: app.db).sort(\.$id, .descending).first()?.id)
             try await app.db.sql.raw("DELETE FROM audit_entries WHERE sequence = \(bind: newest)").run()
-            #expect(try await AuditLog.verify(on: app.db) == .broken(sequence: newest, reason: .sequenceGap))
+            #expect(try await AuditLog.verify(on: app.db, keys: app.keys) == .broken(sequence: newest, reason: .sequenceGap))
         }
     }
 
@@ -79,7 +79,7 @@ struct AuditTrailTests {
                 throw error
             }
             try await second.asyncShutdown()
-            #expect(try await AuditLog.verify(on: first.db) == .ok(entries: 60))
+            #expect(try await AuditLog.verify(on: first.db, keys: first.keys) == .ok(entries: 60))
             let sequences = try await AuditEntry.query(on: first.db).all().compactMap(\.id).sorted()
             #expect(sequences == Array(1...60))
         }
@@ -99,7 +99,7 @@ struct AuditTrailTests {
             } catch {}
             #expect(try await AuditEntry.query(on: app.db).count() == before)
             try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.after", resource: "x"), on: app.db, now: app.clock.now())
-            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: before + 1))
+            #expect(try await AuditLog.verify(on: app.db, keys: app.keys) == .ok(entries: before + 1))
         }
     }
 }

@@ -133,7 +133,7 @@ struct AuthorizationMatrixTests {
             #expect(read.status == .ok)
             let dto = try read.content.decode(AccountDTO.self)
             #expect(dto.identityNumber == app.demoPersonLogin && dto.personalDataVisible)
-            let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "personalData.read").all()
+            let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "personalData.read").all().map { $0.opened(app.keys) }
             #expect(entries.count == before + 1)
             #expect(entries.last?.purpose == "窗口核验身份" && entries.last?.resource == "account:\(personID)")
             #expect(entries.last?.actorID == (try await app.accountID(login: "clerk")).uuidString)

@@ -94,7 +94,7 @@ struct DataLoadTests {
                 try await Self.put(app, older, key: police).content.decode(Outcome.self)
                     == Outcome(received: 1, inserted: 0, updated: 0, unchanged: 0, stale: 1))
             #expect(try await SharedRecord.query(on: app.db).count() == recordsBefore + 2)
-            let loads = try await AuditEntry.query(on: app.db).filter(\.$action == "data.load").all()
+            let loads = try await AuditEntry.query(on: app.db).filter(\.$action == "data.load").all().map { $0.opened(app.keys) }
             #expect(loads.count == 3 && loads.allSatisfy { $0.actorLabel.contains("人口库同步") })
 
             // the market regulator reads the newest version under its grant, and sees as of when it was true

@@ -203,12 +203,12 @@ struct DataSharingTests {
             #expect(
                 Set(access.reads[0].fields) == ["name", "insured", "monthsPaid", "identityNumber"]
                     && access.reads[0].basis == "grant:\(grant.id.uuidString)")
-            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").all().filter {
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").all().map { $0.opened(app.keys) }.filter {
                 ($0.details ?? "").contains(personID.uuidString)
             }
             #expect(audited.count == 1 && audited[0].purpose == Self.purpose && audited[0].resource == "data:social_security_status")
             let entries = try await AuditEntry.query(on: app.db).count()
-            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: entries))
+            #expect(try await AuditLog.verify(on: app.db, keys: app.keys) == .ok(entries: entries))
         }
     }
 

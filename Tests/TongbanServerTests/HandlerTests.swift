@@ -129,7 +129,8 @@ struct HandlerTests {
 
             // the audit names the person behind the enterprise; the enterprise sees who did what
             let entry = try #require(
-                try await AuditEntry.query(on: app.db).filter(\.$action == "application.draft").sort(\.$id, .descending).first())
+                try await AuditEntry.query(on: app.db).filter(\.$action == "application.draft").sort(\.$id, .descending).first()?.opened(
+                    app.keys))
             #expect(entry.actorID == enterpriseID.uuidString && entry.agentID == personID.uuidString)
             #expect(entry.actorLabel.hasPrefix("enterprise:") && entry.actorLabel.contains("by person:王丽 [L2]"))
             let acts = try await app.send(.GET, "/api/v1/enterprises/\(enterpriseID)/acts", bearer: enterprise).content.decode([Act].self)

@@ -114,7 +114,8 @@ struct IdentityProofTests {
             #expect(try await app.send(.GET, "/api/v1/supervision/frozen-accounts", bearer: holder).status == .forbidden)
             #expect(
                 try await app.send(.GET, "/api/v1/supervision/frozen-accounts", bearer: try await app.token("clerk")).status == .forbidden)
-            let reclaimed = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "account.reclaimed").first())
+            let reclaimed = try #require(
+                try await AuditEntry.query(on: app.db).filter(\.$action == "account.reclaimed").first()?.opened(app.keys))
             #expect(reclaimed.details?.contains(impostorID.uuidString) == true)
 
             // a number whose holder is proven is not taken back online
@@ -176,7 +177,8 @@ struct IdentityProofTests {
             #expect(later.status != .forbidden, "\(later.body.string)")
             // the card's name replaces the one typed at registration; the clerk is the audit's actor
             #expect(try await Account.find(try await app.accountID(login: number), on: app.db)?.displayName == "王丽")
-            let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "account.verifiedInPerson").first())
+            let entry = try #require(
+                try await AuditEntry.query(on: app.db).filter(\.$action == "account.verifiedInPerson").first()?.opened(app.keys))
             #expect(entry.actorLabel.hasPrefix("staff:") && entry.details?.contains("level=3") == true)
             // used once
             let again = try await app.send(
@@ -257,7 +259,8 @@ struct IdentityProofTests {
                 try await app.send(.POST, "/api/v1/me/representations/\(request.requestID)/confirm", bearer: representative).status
                     == .notFound)
             let entry = try #require(
-                try await AuditEntry.query(on: app.db).filter(\.$action == "account.verified").sort(\.$id, .descending).first())
+                try await AuditEntry.query(on: app.db).filter(\.$action == "account.verified").sort(\.$id, .descending).first()?.opened(
+                    app.keys))
             #expect(entry.details?.contains("legal representative") == true)
         }
     }

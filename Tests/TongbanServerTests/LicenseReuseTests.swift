@@ -131,7 +131,7 @@ struct LicenseReuseTests {
                 access.consents.count == asking.count && access.consents.allSatisfy { $0.applicationID == id && $0.purpose.contains("餐饮") })
             #expect(access.reads.count == asking.count)
             for department in readers { #expect(access.reads.contains { $0.reader.hasPrefix(department) }) }
-            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").all()
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "data.read").all().map { $0.opened(app.keys) }
             #expect(audited.count == access.reads.count)
             for read in access.reads {
                 #expect(
@@ -141,7 +141,7 @@ struct LicenseReuseTests {
                     })
             }
             let entries = try await AuditEntry.query(on: app.db).count()
-            #expect(try await AuditLog.verify(on: app.db) == .ok(entries: entries))
+            #expect(try await AuditLog.verify(on: app.db, keys: app.keys) == .ok(entries: entries))
             #expect(try await app.send(.GET, "/api/v1/me/data-access", bearer: clerk).status == .forbidden)
 
             // once the consent has expired, the reviewer no longer sees the data, and nothing is read

@@ -115,7 +115,7 @@ struct SubmissionPathTests {
                 #expect(FileManager.default.fileExists(atPath: MaterialStore.path(app, sha256: material.sha256)))
             }
             // one submission audit entry per application, the draft's saying it was a draft
-            let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "application.submit").all()
+            let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "application.submit").all().map { $0.opened(app.keys) }
             #expect(entries.count == 3)
             #expect(entries.filter { $0.details?.contains("draft \(draftID.uuidString) submitted") == true }.count == 1)
 

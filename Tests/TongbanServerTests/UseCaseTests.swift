@@ -48,7 +48,7 @@ struct UseCaseTests {
             #expect(sent.dueOn == "2026-10-13")
             #expect(sent.departmentID == amr.id)
             #expect(sent.createdAt == Self.beforeNationalDay)
-            let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "complaint.send").first())
+            let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "complaint.send").first()?.opened(app.keys))
             #expect(entry.actorLabel == person.auditActorLabel && entry.actorLabel.hasSuffix(" [L2]"))
 
             // late on the due day it is not yet overdue; the next working day it is

@@ -77,7 +77,8 @@ package struct LicenseVerification: Sendable {
                 subjectID: holder, readerID: reader?.id, readerLabel: reader?.auditLabel ?? "anonymous",
                 source: "license:\(record.identifier)",
                 sourceName: record.type_name, fields: verdict.fields.map(\.key), purpose: "出示电子证照核验", basis: "presented")
-            try await DataReads.record([read], requestID: context.requestID, on: context.db, groupCommit: groupCommit, at: context.now)
+            try await DataReads.record(
+                [read], requestID: context.requestID, keys: context.keys, on: context.db, groupCommit: groupCommit, at: context.now)
         }
         return verdict
     }

@@ -24,9 +24,9 @@ package enum DataReads {
     /// Writes the reads with their audit entries. A single read outside a transaction (a
     /// client system's lookup) shares its commit with the others arriving meanwhile, as
     /// submissions do: one head update and one fsync for the lot, each caller answered after it.
-    package static func record(_ reads: [Read], requestID: String?, on db: any Database, groupCommit: GroupCommit? = nil, at now: Date)
-        async throws
-    {
+    package static func record(
+        _ reads: [Read], requestID: String?, keys: KeyRing, on db: any Database, groupCommit: GroupCommit? = nil, at now: Date
+    ) async throws {
         guard !reads.isEmpty else { return }
         var batch = InsertBatch()
         var events: [AuditEvent] = []
@@ -41,11 +41,12 @@ package enum DataReads {
                         ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now),
                     ])
             }
-            events.append(
-                AuditEvent(
-                    actorID: read.readerID, actorLabel: read.readerLabel, action: "data.read", resource: read.source,
-                    purpose: read.purpose, requestID: requestID,
-                    details: "subject \(read.subjectID?.uuidString ?? "-"); fields \(fields); basis \(read.basis)"))
+            var event = AuditEvent(
+                actorID: read.readerID, actorLabel: read.readerLabel, action: "data.read", resource: read.source,
+                purpose: read.purpose, requestID: requestID,
+                details: "subject \(read.subjectID?.uuidString ?? "-"); fields \(fields); basis \(read.basis)")
+            event.keys = keys
+            events.append(event)
         }
         if let groupCommit, events.count == 1, !db.inTransaction {
             return try await groupCommit.write(on: db, GroupWrite(rows: batch, audit: events[0]))

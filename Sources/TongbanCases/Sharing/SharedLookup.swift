@@ -113,7 +113,7 @@ package struct SharedLookup {
                     source: "data:\(resource.code)", sourceName: resource.name, fields: allowed.filter { shown[$0] != nil },
                     purpose: purpose, basis: grantID.map { "grant:\($0.uuidString)" } ?? "unconditional")
             ],
-            requestID: context.requestID, on: context.db, groupCommit: groupCommit, at: now)
+            requestID: context.requestID, keys: context.keys, on: context.db, groupCommit: groupCommit, at: now)
         let maskedSubject = resource.subject == .enterprise ? subject : Masking.identityNumber(subject)
         return DataSharingAPI.LookupResult(
             resource: resource.code, subject: maskedSubject, fields: shown, masked: masked, grant: grantID, readAt: now,

@@ -142,7 +142,7 @@ package struct SharedMaterials {
                     consentUntil: until, note: note,
                     status: license.map { wording.t("licenseStatus.\($0.status)") }, readable: fields != nil, fields: fields ?? []))
         }
-        try await DataReads.record(reads, requestID: context.requestID, on: db, at: now)
+        try await DataReads.record(reads, requestID: context.requestID, keys: context.keys, on: db, at: now)
         return entries
     }
 }

@@ -237,7 +237,8 @@ package struct EnterpriseHandlers {
         let rows = try await AuditEntry.query(on: context.db).filter(\.$actorID == enterprise.requireID().uuidString)
             .sort(\.$id, .descending).limit(min(max(limit, 1), 500)).all()
         return rows.map { row in
-            Act(
+            row.opened(context.keys)
+            return Act(
                 at: Date(timeIntervalSince1970: Double(row.atMillis) / 1000), action: row.action, resource: row.resource,
                 actor: row.actorLabel, agentID: row.agentID.flatMap(UUID.init(uuidString:)))
         }

@@ -124,6 +124,7 @@ package struct UseCaseContext: Sendable {
             resource: resource, purpose: purpose, requestID: requestID, details: details)
         event.regionCode = account?.regionCode
         event.agentID = agency?.person.id
+        event.keys = keys
         return event
     }
 }

@@ -42,6 +42,32 @@ package final class AuditEntry: Model, @unchecked Sendable {
         hash = record.hash
     }
 
+    /// The parts of an entry that name or describe people, sealed to this entry's cells (the
+    /// sequence is its row key); without a key ring, as they are.
+    package static func sealed(_ record: AuditRecord, keys: KeyRing?) -> (actorLabel: String, purpose: String?, details: String?) {
+        guard let keys else { return (record.actorLabel, record.purpose, record.details) }
+        let row = String(record.sequence)
+        func seal(_ value: String, _ column: String) -> String { keys.seal(value, table: schema, rowKey: row, column: column) }
+        return (
+            seal(record.actorLabel, "actor_label"), record.purpose.map { seal($0, "purpose") }, record.details.map { seal($0, "details") }
+        )
+    }
+
+    /// The entry with its sealed parts opened (in place; a part that does not open is left sealed,
+    /// so the chain's check fails there).
+    @discardableResult
+    package func opened(_ keys: KeyRing) -> AuditEntry {
+        let row = String(id ?? 0)
+        func open(_ value: String, _ column: String) -> String {
+            guard value.hasPrefix(KeyRing.sealedPrefix) else { return value }
+            return keys.open(value, table: Self.schema, rowKey: row, column: column) ?? value
+        }
+        actorLabel = open(actorLabel, "actor_label")
+        purpose = purpose.map { open($0, "purpose") }
+        details = details.map { open($0, "details") }
+        return self
+    }
+
     package var record: AuditRecord {
         AuditRecord(
             sequence: id ?? 0, atMillis: atMillis, actorID: actorID, actorLabel: actorLabel, action: action,
@@ -100,4 +126,33 @@ package struct AddAuditRegion: AsyncMigration {
         try await database.sql.drop(index: "audit_entries_region").run()
         try await database.schema(AuditEntry.schema).deleteField("region_code").update()
     }
+}
+
+/// 36. The audit entries written before their personal parts were sealed: actor, purpose and
+/// details sealed to their cells, in pages (the chain, which hashes what they say, is unchanged).
+package struct SealAuditEntries: AsyncMigration {
+    let keys: KeyRing
+
+    package init(keys: KeyRing) { self.keys = keys }
+
+    package func prepare(on database: any Database) async throws {
+        let keys = self.keys
+        try await ResealInPages.run(
+            {
+                AuditEntry.query(on: $0).field(\.$id).field(\.$actorLabel).field(\.$purpose).field(\.$details)
+                    .filter(\.$actorLabel, .custom("NOT LIKE"), "v2:%")
+            }, on: database
+        ) { entry in
+            let sealed = AuditEntry.sealed(
+                AuditRecord(
+                    sequence: entry.id ?? 0, atMillis: 0, actorID: nil, actorLabel: entry.actorLabel, action: "", resource: "",
+                    purpose: entry.purpose, requestID: nil, details: entry.details, previousHash: ""),
+                keys: keys)
+            entry.actorLabel = sealed.actorLabel
+            entry.purpose = sealed.purpose
+            entry.details = sealed.details
+        }
+    }
+
+    package func revert(on database: any Database) async throws {}
 }

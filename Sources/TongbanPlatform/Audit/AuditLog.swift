@@ -18,6 +18,10 @@ package struct AuditEvent: Sendable {
     /// The person who acted for an enterprise (经办人), also named in `actorLabel`, which the
     /// chain seals; kept apart so the enterprise can list its handlers' acts.
     package var agentID: UUID? = nil
+    /// The key ring that seals the entry's personal parts (who acted, why, the details) to their
+    /// cells; set by `UseCaseContext.auditEvent`. An entry of the system's own (no one's data in
+    /// it) may go without.
+    package var keys: KeyRing? = nil
 
     package init(
         actorID: UUID? = nil, actorLabel: String, action: String, resource: String, purpose: String? = nil, requestID: String? = nil,
@@ -123,12 +127,14 @@ package enum AuditLog {
                     actorID: event.actorID?.uuidString, actorLabel: event.actorLabel, action: event.action,
                     resource: event.resource, purpose: event.purpose, requestID: event.requestID, details: event.details,
                     previousHash: last.hash))
+            // the chain hashes what the entry says; the table keeps its personal parts sealed
+            let stored = AuditEntry.sealed(record, keys: event.keys)
             batch.add(
                 AuditEntry.schema,
                 [
                     ("sequence", record.sequence), ("at_millis", record.atMillis), ("actor_id", record.actorID),
-                    ("actor_label", record.actorLabel), ("action", record.action), ("resource", record.resource),
-                    ("purpose", record.purpose), ("request_id", record.requestID), ("details", record.details),
+                    ("actor_label", stored.actorLabel), ("action", record.action), ("resource", record.resource),
+                    ("purpose", stored.purpose), ("request_id", record.requestID), ("details", stored.details),
                     ("previous_hash", record.previousHash), ("hash", record.hash), ("region_code", event.regionCode),
                     ("agent_id", event.agentID?.uuidString),
                 ])
@@ -137,13 +143,14 @@ package enum AuditLog {
         return last
     }
 
-    /// Walks the whole chain in pages of `pageSize`, oldest first.
-    package static func verify(on db: any Database, pageSize: Int = 1000) async throws -> AuditChain.Verdict {
+    /// Walks the whole chain in pages of `pageSize`, oldest first; sealed parts are opened with
+    /// `keys` (an entry whose parts do not open breaks the chain there).
+    package static func verify(on db: any Database, keys: KeyRing, pageSize: Int = 1000) async throws -> AuditChain.Verdict {
         var verifier = AuditChain.Verifier()
         var after: Int64 = 0
         while true {
             let page = try await AuditEntry.query(on: db).filter(\.$id > after).sort(\.$id).limit(pageSize).all()
-            for entry in page { verifier.feed(entry.record) }
+            for entry in page { verifier.feed(entry.opened(keys).record) }
             guard let last = page.last?.id, page.count == pageSize, verifier.failure == nil else { break }
             after = last
         }
@@ -159,11 +166,13 @@ package enum AuditLog {
 
     /// The newest entries first, for the supervisors' view.
     /// The newest entries (before `before`), only those of actors within `regionPrefix` when given.
-    package static func recent(on db: any Database, limit: Int, before: Int64?, regionPrefix: String? = nil) async throws -> [AuditEntry] {
+    package static func recent(on db: any Database, keys: KeyRing, limit: Int, before: Int64?, regionPrefix: String? = nil) async throws
+        -> [AuditEntry]
+    {
         var query = AuditEntry.query(on: db).sort(\.$id, .descending).limit(limit)
         if let before { query = query.filter(\.$id < before) }
         if let regionPrefix { query = query.filter(\.$regionCode, .custom("LIKE"), regionPrefix + "%") }
-        return try await query.all()
+        return try await query.all().map { $0.opened(keys) }
     }
 }
 

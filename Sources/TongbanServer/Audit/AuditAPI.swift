@@ -40,7 +40,8 @@ struct AuditAPI {
         let limit = try req.integerQuery("limit", in: 1...200, default: 50) ?? 50
         let before = try req.integerQuery("before", in: 1...OpenAPIDocument.maxSafeInteger, default: nil).map(Int64.init)
         let region = try req.requireAccount().actor.regionCode
-        let entries = try await AuditLog.recent(on: req.db, limit: limit, before: before, regionPrefix: region?.significantPrefix)
+        let entries = try await AuditLog.recent(
+            on: req.db, keys: req.application.keys, limit: limit, before: before, regionPrefix: region?.significantPrefix)
         return entries.map {
             EntryDTO(
                 sequence: $0.id ?? 0, at: Date(timeIntervalSince1970: Double($0.atMillis) / 1000), actorID: $0.actorID,
@@ -63,7 +64,7 @@ struct AuditAPI {
 
     func verify(req: Request) async throws -> VerifyResult {
         try req.authorize(.verify, .auditLog)
-        switch try await AuditLog.verify(on: req.db) {
+        switch try await AuditLog.verify(on: req.db, keys: req.application.keys) {
         case let .ok(entries): return VerifyResult(ok: true, entries: entries, brokenAt: nil, reason: nil)
         case let .broken(sequence, reason): return VerifyResult(ok: false, entries: nil, brokenAt: sequence, reason: reason.rawValue)
         }

@@ -103,7 +103,7 @@ struct AuditCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         try expect(signature.action, "verify", of: "audit", context)
-        switch try await AuditLog.verify(on: context.application.db) {
+        switch try await AuditLog.verify(on: context.application.db, keys: context.application.keys) {
         case let .ok(entries):
             context.console.print("ok: \(entries) entries")
         case let .broken(sequence, reason):

@@ -85,5 +85,7 @@ extension Migrations {
         add(SealLicenseContents(keys: keys))
         // 35. PostgreSQL: a sign-in's throttling decided in one round trip
         add(CreateLoginReserveFunction())
+        // 36. audit entries' actors, purposes and details sealed to their cells
+        add(SealAuditEntries(keys: keys))
     }
 }

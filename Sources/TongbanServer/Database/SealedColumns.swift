@@ -15,6 +15,7 @@ struct SealedColumn: Sendable {
     /// The primary key, and whether it is a UUID (else text, e.g. a licence key's `kid`).
     var idColumn = "id"
     var idIsUUID = true
+    var idIsInteger = false
     /// Other columns the binding needs, selected with the value.
     var context: [String] = []
     /// Whether the row's value is sealed at all (a message's text is sealed only when it says so).
@@ -33,6 +34,22 @@ struct SealedColumn: Sendable {
             seal: { keys, row, plain in keys.seal(plain, table: table, row: try row.decode(column: "id", as: UUID.self), column: column) })
     }
 
+    /// A part of an audit entry, sealed to its cell (the sequence is the row key); the entries of
+    /// the system's own, in clear, are passed over.
+    static func auditCell(_ column: String) -> SealedColumn {
+        SealedColumn(
+            table: AuditEntry.schema, column: column, idColumn: "sequence", idIsUUID: false, idIsInteger: true,
+            applies: { row in try row.decode(column: "sealed_value", as: String.self).hasPrefix(KeyRing.sealedPrefix) },
+            open: { keys, row, stored in
+                keys.open(
+                    stored, table: AuditEntry.schema, rowKey: String(try row.decode(column: "sequence", as: Int64.self)), column: column)
+            },
+            seal: { keys, row, plain in
+                keys.seal(
+                    plain, table: AuditEntry.schema, rowKey: String(try row.decode(column: "sequence", as: Int64.self)), column: column)
+            })
+    }
+
     /// A value sealed to the name of what it holds (`v1:`).
     static func field(_ table: String, _ column: String, _ field: String, idColumn: String = "id", idIsUUID: Bool = true) -> SealedColumn {
         SealedColumn(
@@ -46,6 +63,9 @@ struct SealedColumn: Sendable {
         .cell(ApplicationRecord.schema, "form"),
         .cell(ApplicationRecord.schema, "access_code"),
         .cell(LicenseRecord.schema, "fields"),
+        .auditCell("actor_label"),
+        .auditCell("purpose"),
+        .auditCell("details"),
         .cell(LicenseRecord.schema, "token"),
         SealedColumn(
             table: SharedRecord.schema, column: "data", context: ["resource_code", "subject_key"],
@@ -174,13 +194,15 @@ struct DataKeyRotation {
     }
 
     private static func idBind(_ row: any SQLRow, _ column: SealedColumn) throws -> any SQLExpression {
-        column.idIsUUID
+        if column.idIsInteger { return SQLBind(try row.decode(column: column.idColumn, as: Int64.self)) }
+        return column.idIsUUID
             ? SQLBind(try row.decode(column: column.idColumn, as: UUID.self))
             : SQLBind(try row.decode(column: column.idColumn, as: String.self))
     }
 
     private static func idText(_ row: any SQLRow, _ column: SealedColumn) throws -> String {
-        column.idIsUUID
+        if column.idIsInteger { return String(try row.decode(column: column.idColumn, as: Int64.self)) }
+        return column.idIsUUID
             ? try row.decode(column: column.idColumn, as: UUID.self).uuidString : try row.decode(column: column.idColumn, as: String.self)
     }
 }
