@@ -194,6 +194,11 @@ struct HandlerTests {
             #expect(switched.status == .seeOther && switched.headers.first(name: .location) == "/applications", "\(switched.body.string)")
             let applications = try await browser.get("/applications")
             #expect(applications.body.string.contains("您正在代表企业办理") && applications.body.string.contains("张晓明"))
+            // acting, the person still sees their enterprises (to switch to another)
+            let whileActing = try await browser.get("/account/enterprises")
+            #expect(whileActing.status == .ok && whileActing.body.string.contains("您正在以该企业身份办理"))
+            // and the account page offers no password change: the enterprise's credentials are its own
+            #expect(try await browser.get("/account").body.string.contains("name=\"currentPassword\"") == false)
             // the enterprise's handlers page is its representative's: a handler is told it is not theirs
             #expect(try await browser.get("/account/enterprises/\(enterpriseID)/handlers").status == .notFound)
             let back = try await browser.post("/account/acting/end", [:])

@@ -259,10 +259,12 @@ package struct EnterpriseHandlers {
         return enterprise
     }
 
-    /// The signed-in person as themselves (not acting for an enterprise).
+    /// The signed-in person: themselves, or the person behind the enterprise they act for (who
+    /// may switch to another of their enterprises).
     private func signedInPerson() throws -> Account {
         let account = try context.requireAccount()
-        guard account.kind == .person, context.agency == nil else { throw TongbanError.denied(.notApplicable) }
+        if let agency = context.agency { return agency.person }
+        guard account.kind == .person else { throw TongbanError.denied(.notApplicable) }
         return account
     }
 

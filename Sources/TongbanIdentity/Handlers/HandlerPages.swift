@@ -25,6 +25,8 @@ package struct HandlerPages {
         let role: String
         let scope: String
         let manages: Bool
+        /// The one the person acts for now.
+        let current: Bool
     }
 
     struct EnterprisesContext: Encodable {
@@ -35,7 +37,10 @@ package struct HandlerPages {
 
     package func enterprises(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/account/enterprises") }
-        if account.kind == .enterprise, let id = account.id { return req.redirect(to: "/account/enterprises/\(id)/handlers") }
+        // the enterprise's own sign-in manages its handlers; a person acting for it sees their enterprises
+        if account.kind == .enterprise, req.currentAgency == nil, let id = account.id {
+            return req.redirect(to: "/account/enterprises/\(id)/handlers")
+        }
         return try await enterprisesPage(req, failure: nil)
     }
 
@@ -46,7 +51,8 @@ package struct HandlerPages {
             EnterpriseView(
                 id: row.enterpriseID.uuidString, name: row.name, creditCode: row.creditCode,
                 role: req.t(row.role == "representative" ? "handlers.role.representative" : "handlers.role.handler"),
-                scope: Self.scope(req, items: row.itemCodes, until: row.validUntil), manages: row.role == "representative")
+                scope: Self.scope(req, items: row.itemCodes, until: row.validUntil), manages: row.role == "representative",
+                current: req.currentAgency != nil && req.currentAccount?.id == row.enterpriseID)
         }
         let context = EnterprisesContext(
             page: req.pageContext(title: req.t("handlers.enterprisesTitle")), enterprises: views, summary: shown.summary)

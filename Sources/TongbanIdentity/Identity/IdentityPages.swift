@@ -156,6 +156,8 @@ package struct IdentityPages {
         package let representations: [RepresentationView]
         /// A person's enterprises (as legal representative or handler); an enterprise's handlers.
         package let enterprisesHref: String?
+        /// Not for a person acting for an enterprise: its credentials are its own.
+        package let mayChangePassword: Bool
         package let roleLabels: [String]
         package let departmentName: String?
         package let regionName: String?
@@ -180,7 +182,8 @@ package struct IdentityPages {
 
     package func accountPage(_ req: Request, failure: (any Error)?, windowCode: InPersonCheck.WindowCode? = nil) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login") }
-        try req.authorize(.view, account.resource)
+        let own = try account.resource
+        try req.authorize(.view, own)
         let department = try await account.$department.get(on: req.db)
         let region = try await account.regionCode.asyncFlatMap { try await Region.find($0, on: req.db) }
         let shown = try FormFailure(failure, req)
@@ -194,12 +197,14 @@ package struct IdentityPages {
             mayShowCard: account.kind == .person && account.assurance < .verifiedInPerson,
             windowCode: windowCode.map { String($0.code.prefix(4)) + " " + String($0.code.suffix(4)) },
             windowCodeUntil: windowCode.map { VerificationPages.clockTime($0.expiresAt) },
-            mayAskRepresentative: account.kind == .enterprise && account.assurance < .verifiedRemotely,
+            mayAskRepresentative: account.kind == .enterprise && account.assurance < .verifiedRemotely
+                && req.allows(.verify, own),
             representations: try await req.representativeConfirmation.pending().map {
                 RepresentationView(id: $0.requestID.uuidString, title: "\($0.enterpriseName)（\($0.creditCode)）")
             },
-            enterprisesHref: account.kind == .person
+            enterprisesHref: account.kind == .person || req.currentAgency != nil
                 ? "/account/enterprises" : (account.kind == .enterprise ? "/account/enterprises/\(try account.requireID())/handlers" : nil),
+            mayChangePassword: req.allows(.changePassword, own),
             roleLabels: account.roles.map { req.t("role.\($0.rawValue)") },
             departmentName: department?.name, regionName: region?.name, errors: shown.fields, summary: shown.summary)
         return shown.apply(to: try await req.view.render("account", context).encodeResponse(status: shown.status, for: req))
