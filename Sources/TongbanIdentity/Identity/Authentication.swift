@@ -63,7 +63,7 @@ package struct SessionAuthenticator: AsyncMiddleware {
                 } else {
                     request.currentAccount = session.account
                     if let enterpriseID = session.actingForID {
-                        let enterprise = try await Account.find(enterpriseID, on: request.db)
+                        let enterprise = try await request.application.signedInAccounts.active(enterpriseID, on: request.db)
                         if let enterprise,
                             let agency = try await Agency.resolve(
                                 person: session.account, enterprise: enterprise, on: request.application.clock.today, db: request.db)

@@ -44,13 +44,13 @@ package final class AuditEntry: Model, @unchecked Sendable {
 
     /// The parts of an entry that name or describe people, sealed to this entry's cells (the
     /// sequence is its row key); without a key ring, as they are.
-    package static func sealed(_ record: AuditRecord, keys: KeyRing?) -> (actorLabel: String, purpose: String?, details: String?) {
-        guard let keys else { return (record.actorLabel, record.purpose, record.details) }
-        let row = String(record.sequence)
+    package static func sealed(
+        sequence: Int64, actorLabel: String, purpose: String?, details: String?, keys: KeyRing?
+    ) -> (actorLabel: String, purpose: String?, details: String?) {
+        guard let keys else { return (actorLabel, purpose, details) }
+        let row = String(sequence)
         func seal(_ value: String, _ column: String) -> String { keys.seal(value, table: schema, rowKey: row, column: column) }
-        return (
-            seal(record.actorLabel, "actor_label"), record.purpose.map { seal($0, "purpose") }, record.details.map { seal($0, "details") }
-        )
+        return (seal(actorLabel, "actor_label"), purpose.map { seal($0, "purpose") }, details.map { seal($0, "details") })
     }
 
     /// The entry with its sealed parts opened (in place; a part that does not open is left sealed,
@@ -144,10 +144,7 @@ package struct SealAuditEntries: AsyncMigration {
             }, on: database
         ) { entry in
             let sealed = AuditEntry.sealed(
-                AuditRecord(
-                    sequence: entry.id ?? 0, atMillis: 0, actorID: nil, actorLabel: entry.actorLabel, action: "", resource: "",
-                    purpose: entry.purpose, requestID: nil, details: entry.details, previousHash: ""),
-                keys: keys)
+                sequence: entry.id ?? 0, actorLabel: entry.actorLabel, purpose: entry.purpose, details: entry.details, keys: keys)
             entry.actorLabel = sealed.actorLabel
             entry.purpose = sealed.purpose
             entry.details = sealed.details

@@ -128,7 +128,9 @@ package enum AuditLog {
                     resource: event.resource, purpose: event.purpose, requestID: event.requestID, details: event.details,
                     previousHash: last.hash))
             // the chain hashes what the entry says; the table keeps its personal parts sealed
-            let stored = AuditEntry.sealed(record, keys: event.keys)
+            let stored = AuditEntry.sealed(
+                sequence: record.sequence, actorLabel: record.actorLabel, purpose: record.purpose, details: record.details, keys: event.keys
+            )
             batch.add(
                 AuditEntry.schema,
                 [

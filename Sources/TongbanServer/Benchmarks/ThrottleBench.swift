@@ -66,9 +66,7 @@ enum ThrottleBench {
         try await LoginFailure.query(on: app.db).filter(\.$loginKey, .custom("LIKE"), "bench:%").delete()
     }
 
-    static func ms(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
+    static func ms(_ duration: Duration) -> Double { CatalogBenchCommand.ms(duration) }
 
     static func summary(_ latencies: [Double]) -> String {
         let sorted = latencies.sorted()
