@@ -10,12 +10,13 @@
 # pgbench runs one submission per transaction, as the budget describes.
 # Usage: Benchmarks/applications.sh <postgres-url of an empty database> [seconds]
 #   on a server with fsync on (figures of one with fsync off flatter every design), e.g.
-#   Benchmarks/applications.sh "$(scripts/start-postgres.sh 55433 /tmp/pg-bench durable)"
+#   Benchmarks/applications.sh "$(scripts/start-postgres.sh 55433 /tmp/pg-bench)"
 # Prints figures only; nothing here fails on a slow result.
 set -euo pipefail
 pg=${1:?a PostgreSQL URL of an empty database}
 seconds=${2:-20}
 cd "$(dirname "$0")/.."
+case "${pg:-}" in postgres*) scripts/pg-settings.sh "$pg" ;; esac
 swift build -c release --product tongban >/dev/null 2>&1
 bin=$PWD/.build/release/tongban
 work=$(mktemp -d /tmp/tongban-apps-bench.XXXXXX)

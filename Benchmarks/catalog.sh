@@ -10,6 +10,7 @@ set -euo pipefail
 items=${1:-100000}
 pg=${2:-}
 cd "$(dirname "$0")/.."
+case "${pg:-}" in postgres*) scripts/pg-settings.sh "$pg" ;; esac
 swift build -c release --product tongban >/dev/null
 bin=.build/release/tongban
 data=$(mktemp -d /tmp/tongban-catalog-bench.XXXXXX)

@@ -6,6 +6,7 @@
 set -euo pipefail
 pg=${1:-}
 cd "$(dirname "$0")/.."
+case "${pg:-}" in postgres*) scripts/pg-settings.sh "$pg" ;; esac
 swift build -c release --product tongban >/dev/null 2>&1
 bin=$PWD/.build/release/tongban
 work=$(mktemp -d /tmp/tongban-crash.XXXXXX)

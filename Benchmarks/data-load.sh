@@ -4,12 +4,13 @@
 # every record checked, versions compared, upserted, the load audited). Loads BATCHES new batches
 # one after another, then the same batches again (all unchanged), on SQLite and PostgreSQL.
 # Usage: Benchmarks/data-load.sh [postgres-url] [batches]
-#   PostgreSQL with fsync on, e.g. "$(scripts/start-postgres.sh 55433 /tmp/pg-bench durable)"
+#   PostgreSQL with fsync on, e.g. "$(scripts/start-postgres.sh 55433 /tmp/pg-bench)"
 # Prints figures only.
 set -euo pipefail
 pg=${1:-}
 batches=${2:-10}
 cd "$(dirname "$0")/.."
+case "${pg:-}" in postgres*) scripts/pg-settings.sh "$pg" ;; esac
 if [ -z "${TONGBAN_BIN:-}" ]; then swift build -c release --product tongban >/dev/null 2>&1; fi
 bin=${TONGBAN_BIN:-$PWD/.build/release/tongban}
 work=$(mktemp -d /tmp/tongban-data-load.XXXXXX)

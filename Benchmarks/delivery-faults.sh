@@ -14,6 +14,7 @@ target=${1:?a PostgreSQL URL or sqlite}
 events=${2:-2000}
 down=${3:-5}
 cd "$(dirname "$0")/.."
+case "${target:-}" in postgres*) scripts/pg-settings.sh "$target" ;; esac
 if [ -z "${TONGBAN_BIN:-}" ]; then swift build -c release --product tongban >/dev/null 2>&1; fi
 bin=${TONGBAN_BIN:-$PWD/.build/release/tongban}
 work=$(mktemp -d /tmp/tongban-delivery-faults.XXXXXX)

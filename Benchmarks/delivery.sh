@@ -6,13 +6,14 @@
 # The receiver is `tongban webhooks receive` (it verifies every signature with the
 # subscription's secret, counts each webhook-id once and checks each subject's order).
 # Usage: Benchmarks/delivery.sh <postgres-url of an empty database> [backlog events]
-#   on a server with fsync on, e.g. Benchmarks/delivery.sh "$(scripts/start-postgres.sh 55433 /tmp/pg-bench durable)"
+#   on a server with fsync on, e.g. Benchmarks/delivery.sh "$(scripts/start-postgres.sh 55433 /tmp/pg-bench)"
 #   With "sqlite" instead of a URL: the same on a fresh SQLite file.
 # Prints figures only; nothing here fails on a slow result.
 set -euo pipefail
 target=${1:?a PostgreSQL URL of an empty database, or sqlite}
 backlog=${2:-100000}
 cd "$(dirname "$0")/.."
+case "${target:-}" in postgres*) scripts/pg-settings.sh "$target" ;; esac
 # TONGBAN_BIN: another build to run (a debug one, to try the script)
 if [ -z "${TONGBAN_BIN:-}" ]; then swift build -c release --product tongban >/dev/null 2>&1; fi
 bin=${TONGBAN_BIN:-$PWD/.build/release/tongban}

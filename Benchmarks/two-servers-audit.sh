@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two `tongban serve` processes on one PostgreSQL database, hammered at once with sign-ins (each
-# writes audit entries): the audit chain must come out whole, with every entry, and no sign-in
+# writes audit entries): the audit log must come out whole, with every entry, and no sign-in
 # may fail with a 5xx. Prints the counts and the time taken.
 # Usage: Benchmarks/two-servers-audit.sh [requests]   (needs PostgreSQL from Debian's packages)
 set -euo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 requests="${1:-400}"
 swift build --product tongban >/dev/null
 url=$(scripts/start-postgres.sh 55433 /tmp/tongban-bench-pg)
+case "${url:-}" in postgres*) scripts/pg-settings.sh "$url" ;; esac
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 work=$(mktemp -d)
 cleanup() {
@@ -26,7 +27,8 @@ for port in 18301 18302; do
 done
 for port in 18301 18302; do until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.1; done; done
 
-before=$(TONGBAN_LOG_LEVEL=error .build/debug/tongban audit verify | sed -E 's/ok: ([0-9]+) entries/\1/')
+TONGBAN_LOG_LEVEL=error .build/debug/tongban audit sequence >/dev/null
+before=$(TONGBAN_LOG_LEVEL=error .build/debug/tongban audit verify | sed -E 's/ok: ([0-9]+) entries.*/\1/')
 start=$(date +%s%N)
 # Alternate the two servers; half good sign-ins, half wrong passwords (to different accounts,
 # so that the throttle does not stop them).
@@ -37,8 +39,10 @@ seq 1 "$requests" | xargs -P 32 -I{} sh -c '
     -d "{\"login\":\"$login\",\"password\":\"$pw\"}" "http://127.0.0.1:$port/api/v1/auth/login"' > "$work/codes"
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "requests: $requests over two server processes in ${elapsed_ms} ms; status codes: $(sort "$work/codes" | uniq -c | tr -s ' ' | tr '\n' ',' | sed 's/,$//')"
+# the servers' sequencers place what is left within their batch interval; this takes the rest now
+TONGBAN_LOG_LEVEL=error .build/debug/tongban audit sequence >/dev/null
 result=$(TONGBAN_LOG_LEVEL=error .build/debug/tongban audit verify)
 echo "audit verify: $result (was $before before the run)"
-after=$(echo "$result" | sed -E 's/ok: ([0-9]+) entries/\1/')
-[ "$after" = $((before + requests)) ] && echo "every sign-in left exactly one audit entry; the chain is whole" || { echo "MISMATCH: expected $((before + requests))"; exit 1; }
+after=$(echo "$result" | sed -E 's/ok: ([0-9]+) entries.*/\1/')
+[ "$after" = $((before + requests)) ] && echo "every sign-in left exactly one audit entry; the log is whole" || { echo "MISMATCH: expected $((before + requests))"; exit 1; }
 ! grep -q '^5' "$work/codes" || { echo "a request failed with 5xx"; exit 1; }

@@ -96,7 +96,7 @@ struct DemoDataTests {
                 #expect(signIn.status == .unauthorized, "\(login)")
             }
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "demo.purge").count() == 1)
-            guard case .ok = try await AuditLog.verify(on: app.db, keys: app.keys) else {
+            guard case .ok = try await app.checkedAuditLog() else {
                 Issue.record("the audit chain does not verify after the purge")
                 return
             }

@@ -44,7 +44,7 @@ struct PolicyCoverageTests {
         "GET /readyz": "operations",
         "GET /metrics": "operations",
         "GET /openapi.json": "the contract",
-        "GET /.well-known/jwks.json": "licence verification keys",
+        "GET /.well-known/jwks.json": "the platform's public keys (licences, webhooks, the audit log's tree heads)",
         "GET /lang/:code": "language switch",
     ]
 
@@ -76,6 +76,8 @@ struct PolicyCoverageTests {
         "GET /api/v1/halls/:hall/slots": "a hall's free appointment slots",
         "GET /api/v1/halls/:hall/display": "the hall's public display",
         "GET /api/v1/hall-tickets/:id": "a ticket (its id is the secret)",
+        "GET /api/v1/audit/tree-head": "the audit log's signed tree head (hashes only), for anyone to hold the log to",
+        "GET /api/v1/audit/consistency": "the audit log's consistency proofs (hashes only)",
     ]
 
     static func key(_ route: Route) -> String {

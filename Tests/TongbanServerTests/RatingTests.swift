@@ -145,7 +145,7 @@ struct RatingTests {
             #expect(
                 try await app.send(.PUT, "/api/v1/ratings/\(rating.id)", json: ["level": 5], bearer: person).errorBody?.error.code
                     == "rating.alreadyRevised")
-            let verdict = try await AuditLog.verify(on: app.db, keys: app.keys)
+            let verdict = try await app.checkedAuditLog()
             if case .broken = verdict { Issue.record("audit chain broken: \(verdict)") }
         }
     }

@@ -108,6 +108,13 @@ func withTongban(
 let demoPassword = DemoSeed.password
 
 extension Application {
+    /// Places every entry waiting for the sequencer in the log (as a serving process does within
+    /// its batch interval), then checks the whole log.
+    func checkedAuditLog() async throws -> AuditLogCheck.Verdict {
+        let clock = self.clock
+        try await AuditSequencer.integrateAll(on: db, keys: keys, now: { clock.now() })
+        return try await AuditLog.verify(on: db, keys: keys)
+    }
     @discardableResult
     func send(
         _ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], json: (any Encodable & Sendable)? = nil,
@@ -215,4 +222,12 @@ enum TestClock {
     private static let started = Date()
 
     static func now() -> Date { origin.addingTimeInterval(Date().timeIntervalSince(started)) }
+}
+
+extension AuditLogCheck.Verdict {
+    /// How many entries a log that checks holds; nil for a broken one.
+    var entries: Int? {
+        if case let .ok(entries, _) = self { return Int(entries) }
+        return nil
+    }
 }

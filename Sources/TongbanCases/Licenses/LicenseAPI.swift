@@ -52,7 +52,11 @@ package struct LicenseAPI {
     /// licence with this document alone.
     package func jwks(req: Request) async throws -> Response {
         let response = Response(
-            status: .ok, body: .init(string: try await LicenseKeys.jwks(on: req.db, others: [req.application.keys.webhookJWK])))
+            status: .ok,
+            body: .init(
+                string: try await LicenseKeys.jwks(
+                    on: req.db,
+                    others: [req.application.keys.webhookJWK] + (try await AuditTree.jwks(on: req.db, keys: req.application.keys)))))
         response.headers.contentType = HTTPMediaType(type: "application", subType: "jwk-set+json")
         response.headers.cacheControl = .init(maxAge: 300)
         return response

@@ -6,8 +6,8 @@ import Vapor
 
 /// Reads of personal data under a consent or a grant. Each is written twice in one transaction:
 /// a row the data subject's access view lists, and an entry in the tamper-evident audit chain
-/// (action `data.read`, the purpose in its purpose) — so the view can be checked against the
-/// chain, and neither exists without the other.
+/// (action `data.read`, the purpose in its purpose) that the row names — so the subject can
+/// check the read is in the log, and neither exists without the other.
 package enum DataReads {
     package struct Read {
         /// nil when the subject has no account: the audit chain still records the read.
@@ -23,7 +23,7 @@ package enum DataReads {
 
     /// Writes the reads with their audit entries. A single read outside a transaction (a
     /// client system's lookup) shares its commit with the others arriving meanwhile, as
-    /// submissions do: one head update and one fsync for the lot, each caller answered after it.
+    /// submissions do: one flush for the lot, each caller answered after it.
     package static func record(
         _ reads: [Read], requestID: String?, keys: KeyRing, on db: any Database, groupCommit: GroupCommit? = nil, at now: Date
     ) async throws {
@@ -32,6 +32,7 @@ package enum DataReads {
         var events: [AuditEvent] = []
         for read in reads {
             let fields = read.fields.joined(separator: ",")
+            let entryKey = UUID()
             if let subject = read.subjectID {
                 batch.add(
                     DataRead.schema,
@@ -39,6 +40,7 @@ package enum DataReads {
                         ("id", UUID.timeOrdered(at: now)), ("subject_id", subject), ("reader_id", read.readerID),
                         ("reader_label", read.readerLabel), ("source", read.source), ("source_name", read.sourceName),
                         ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now),
+                        ("audit_key", entryKey.uuidString),
                     ])
             }
             var event = AuditEvent(
@@ -46,6 +48,7 @@ package enum DataReads {
                 purpose: read.purpose, requestID: requestID,
                 details: "subject \(read.subjectID?.uuidString ?? "-"); fields \(fields); basis \(read.basis)")
             event.keys = keys
+            event.entryKey = entryKey
             events.append(event)
         }
         if let groupCommit, events.count == 1, !db.inTransaction {

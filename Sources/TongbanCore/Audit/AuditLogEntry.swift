@@ -105,6 +105,9 @@ public struct AuditLogCheck: Sendable {
         case rootMismatch = "tree head root does not match the entries"
         /// A head's signature does not verify with the log's published key.
         case badSignature = "tree head signature does not verify"
+        /// Entries with a place in the log that no signed tree head covers: added behind the
+        /// sequencer's back.
+        case unsigned = "entry is in no signed tree head"
     }
 
     public enum Verdict: Sendable, Equatable {
@@ -149,5 +152,10 @@ public struct AuditLogCheck: Sendable {
         }
     }
 
-    public var verdict: Verdict { failure ?? .ok(entries: frontier.size, heads: heads) }
+    /// The verdict once every entry and head has been fed.
+    public var verdict: Verdict {
+        if let failure { return failure }
+        if frontier.size > lastHeadSize { return .broken(sequence: lastHeadSize + 1, reason: .unsigned) }
+        return .ok(entries: frontier.size, heads: heads)
+    }
 }

@@ -49,6 +49,9 @@ public enum Resource: Sendable, Equatable {
     case department(regionCode: RegionCode)
     case region
     case auditLog
+    /// One entry of the audit log, by the region of the account that acted (nil: the system or
+    /// an account without one).
+    case auditEntry(regionCode: RegionCode?)
     /// A service item or bundle implemented in a region (draft, published or retired).
     case catalogEntry(regionCode: RegionCode)
     /// An application: its applicant, the region it is made in, the departments that have review
@@ -260,6 +263,13 @@ public enum Policy {
         case .accountDirectory:
             guard action == .list else { return .deny(.notApplicable) }
             return actor.has(.systemAdmin) || actor.has(.supervisor) ? .allow : .deny(.roleMissing)
+
+        case let .auditEntry(region):
+            guard action == .view else { return .deny(.notApplicable) }
+            guard actor.has(.systemAdmin) || actor.has(.supervisor) else { return .deny(.roleMissing) }
+            // as the trail's list: a platform-level account reads all, others their region's
+            guard actor.regionCode != nil else { return .allow }
+            return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
 
         case .auditLog:
             switch action {

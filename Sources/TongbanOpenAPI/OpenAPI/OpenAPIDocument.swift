@@ -185,12 +185,33 @@ package enum OpenAPIDocument {
             response: ["type": "array", "items": ref("AuditEntry")], errors: [401, 403, 422],
             parameters: [
                 query("limit", "integer", "how many", range: 1...200),
-                query("before", "integer", "entries before this sequence number", range: 1...maxSafeInteger),
+                query("before", "integer", "entries before this row id", range: 1...maxSafeInteger),
             ]),
         Operation(
-            method: "get", path: "/api/v1/audit/verify", id: "verifyAudit", summary: "Check the audit hash chain (system admin)",
+            method: "get", path: "/api/v1/audit/verify", id: "verifyAudit",
+            summary: "Recompute the audit log's tree from its entries and check every signed head (system admin)",
             tag: "audit", auth: true,
             response: ref("AuditVerification"), errors: [401, 403]),
+        Operation(
+            method: "get", path: "/api/v1/audit/tree-head", id: "getAuditTreeHead",
+            summary: "The audit log's newest signed tree head (Ed25519, key in /.well-known/jwks.json)", tag: "audit",
+            response: ref("AuditTreeHead"), errors: [404]),
+        Operation(
+            method: "get", path: "/api/v1/audit/entries/{key}/proof", id: "getAuditInclusionProof",
+            summary: "An entry's inclusion proof (RFC 9162): for the subject of a data read, and the region's supervisors", tag: "audit",
+            auth: true, response: ref("AuditInclusion"), errors: [401, 404, 409, 422],
+            parameters: [
+                pathParameter("key"),
+                query("treeSize", "integer", "a signed head's size (default: the newest)", range: 1...maxSafeInteger),
+            ]),
+        Operation(
+            method: "get", path: "/api/v1/audit/consistency", id: "getAuditConsistencyProof",
+            summary: "The consistency proof between two tree sizes (RFC 9162)", tag: "audit",
+            response: ref("AuditConsistency"), errors: [422],
+            parameters: [
+                query("from", "integer", "the older tree size", range: 1...maxSafeInteger),
+                query("to", "integer", "the newer tree size", range: 1...maxSafeInteger),
+            ]),
     ]
 
     /// The catalog and the calendar.

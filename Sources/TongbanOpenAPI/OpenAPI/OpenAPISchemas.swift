@@ -237,19 +237,56 @@ extension OpenAPIDocument {
             "AuditEntry",
             object(
                 [
-                    ("sequence", ["type": "integer"]), ("at", string(format: "date-time")), ("actorID", nullableString),
-                    ("actorLabel", string()), ("action", string()), ("resource", string()), ("purpose", nullableString),
-                    ("requestID", nullableString), ("details", nullableString), ("hash", string()),
+                    ("id", ["type": "integer"]), ("entryKey", string()), ("sequence", ["type": ["integer", "null"]]),
+                    ("at", string(format: "date-time")), ("actorID", nullableString), ("actorLabel", string()), ("action", string()),
+                    ("resource", string()), ("purpose", nullableString), ("requestID", nullableString), ("details", nullableString),
+                    ("contentHash", string(pattern: "^[0-9a-f]{64}$")),
                 ],
-                required: ["sequence", "at", "actorLabel", "action", "resource", "hash"])
+                required: ["id", "entryKey", "at", "actorLabel", "action", "resource", "contentHash"])
         ),
         (
             "AuditVerification",
             object(
                 [
-                    ("ok", ["type": "boolean"]), ("entries", ["type": ["integer", "null"]]),
-                    ("brokenAt", ["type": ["integer", "null"]]), ("reason", nullableString),
-                ], required: ["ok"])
+                    ("ok", ["type": "boolean"]), ("entries", ["type": ["integer", "null"]]), ("heads", ["type": ["integer", "null"]]),
+                    ("pending", ["type": "integer"]), ("brokenAt", ["type": ["integer", "null"]]), ("reason", nullableString),
+                ], required: ["ok", "pending"])
+        ),
+        (
+            "AuditTreeHead",
+            object(
+                [
+                    ("treeSize", ["type": "integer"]), ("rootHash", string(pattern: "^[0-9a-f]{64}$")),
+                    ("timestamp", string(format: "date-time")), ("timestampMillis", ["type": "integer"]), ("keyID", string()),
+                    ("signature", string()), ("checkpoint", string()),
+                ], required: ["treeSize", "rootHash", "timestamp", "timestampMillis", "keyID", "signature", "checkpoint"])
+        ),
+        (
+            "AuditContent",
+            object(
+                [
+                    ("atMillis", ["type": "integer"]), ("actorID", nullableString), ("actorLabel", string()), ("action", string()),
+                    ("resource", string()), ("purpose", nullableString), ("requestID", nullableString), ("details", nullableString),
+                ], required: ["atMillis", "actorLabel", "action", "resource"])
+        ),
+        (
+            "AuditInclusion",
+            object(
+                [
+                    ("entryKey", string()), ("sequence", ["type": "integer"]), ("content", ref("AuditContent")), ("canonical", string()),
+                    ("contentHash", string(pattern: "^[0-9a-f]{64}$")), ("leafHash", string(pattern: "^[0-9a-f]{64}$")),
+                    ("path", ["type": "array", "items": string(pattern: "^[0-9a-f]{64}$")]), ("treeHead", ref("AuditTreeHead")),
+                ], required: ["entryKey", "sequence", "content", "canonical", "contentHash", "leafHash", "path", "treeHead"])
+        ),
+        (
+            "AuditConsistency",
+            object(
+                [
+                    ("from", ["type": "integer"]), ("to", ["type": "integer"]),
+                    ("path", ["type": "array", "items": string(pattern: "^[0-9a-f]{64}$")]),
+                    ("fromHead", ["oneOf": [ref("AuditTreeHead"), ["type": "null"]]]),
+                    ("toHead", ["oneOf": [ref("AuditTreeHead"), ["type": "null"]]]),
+                ], required: ["from", "to", "path"])
         ),
     ]
 

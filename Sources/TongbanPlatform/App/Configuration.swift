@@ -69,6 +69,9 @@ public struct TongbanConfiguration: Sendable {
     public var webhookRetry = RetryPolicy.standard
     /// How long a receiver may take to answer, in seconds (TONGBAN_WEBHOOK_TIMEOUT).
     public var webhookTimeout: TimeInterval = 10
+    /// How often the audit sequencer places committed entries in the log and signs a tree head,
+    /// in seconds (TONGBAN_AUDIT_BATCH_MS, in milliseconds: 10–5000, 200 by default).
+    public var auditBatchInterval: TimeInterval = 0.2
     /// Whether this process relays the outbox to subscribers (TONGBAN_WEBHOOK_RELAY=off to leave it to others).
     public var webhookRelay = true
     /// How long a rotated-out webhook secret still signs, in seconds (TONGBAN_WEBHOOK_SECRET_GRACE).
@@ -187,6 +190,15 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
+        var auditBatchInterval = 0.2
+        if let raw = value("TONGBAN_AUDIT_BATCH_MS") {
+            if let parsed = Int(raw), (10...5000).contains(parsed) {
+                auditBatchInterval = Double(parsed) / 1000
+            } else {
+                problems.append("TONGBAN_AUDIT_BATCH_MS: \"\(raw)\" is not a number of milliseconds between 10 and 5000")
+            }
+        }
+
         var followUpDays = FollowUpDeadline.defaultDays
         if let raw = value("TONGBAN_FOLLOW_UP_DAYS") {
             if let parsed = Int(raw), (1...60).contains(parsed) {
@@ -250,6 +262,7 @@ public struct TongbanConfiguration: Sendable {
         configuration.deadlineWatchInterval = watchInterval
         configuration.clockStart = clock?.instant
         configuration.followUpDays = followUpDays
+        configuration.auditBatchInterval = auditBatchInterval
         configuration.complaintDays = complaintDays
         configuration.kioskTicketsPerMinute = kioskTickets
         configuration.registrationsPerHour = registrations

@@ -3,12 +3,20 @@ import SQLKit
 import TongbanCore
 import Vapor
 
-/// One stored entry of the append-only, hash-chained audit trail.
+/// One stored entry of the audit log. The business transaction writes it with its content and
+/// content hash and nothing shared with other writers; the sequencer later gives it its place
+/// (`sequence`, 1-based) and its leaf in the log's Merkle tree.
 package final class AuditEntry: Model, @unchecked Sendable {
     package static let schema = "audit_entries"
 
     // managed fields
-    @ID(custom: "sequence", generatedBy: .user) package var id: Int64?
+    /// The row's number, given by the database in insertion order; not the place in the log.
+    @ID(custom: "id", generatedBy: .database) package var id: Int64?
+    /// The key the entry's sealed parts are bound to, and how a proof names the entry: a random
+    /// UUID (entries from before the log: their old sequence number).
+    @Field(key: "entry_key") package var entryKey: String
+    /// The place in the log; nil until the sequencer has taken the entry.
+    @OptionalField(key: "sequence") package var sequence: Int64?
 
     // data fields
     @Field(key: "at_millis") package var atMillis: Int64
@@ -20,60 +28,71 @@ package final class AuditEntry: Model, @unchecked Sendable {
     @OptionalField(key: "request_id") package var requestID: String?
     @OptionalField(key: "details") package var details: String?
     /// The acting account's region, when it has one: whose supervisors may read the entry. Not
-    /// part of the chain (it decides who reads, not what happened).
+    /// part of the content hash (it decides who reads, not what happened).
     @OptionalField(key: "region_code") package var regionCode: String?
     @OptionalField(key: "agent_id") package var agentID: String?
-    @Field(key: "previous_hash") package var previousHash: String
-    @Field(key: "hash") package var hash: String
+    /// SHA-256 of the content (`AuditContent.hash`), written with the entry.
+    @Field(key: "content_hash") package var contentHash: String
+    /// The Merkle leaf hash (`AuditLeaf`), written by the sequencer with the place.
+    @OptionalField(key: "leaf_hash") package var leafHash: String?
 
     package init() {}
 
-    package init(_ record: AuditRecord) {
-        id = record.sequence
-        atMillis = record.atMillis
-        actorID = record.actorID
-        actorLabel = record.actorLabel
-        action = record.action
-        resource = record.resource
-        purpose = record.purpose
-        requestID = record.requestID
-        details = record.details
-        previousHash = record.previousHash
-        hash = record.hash
-    }
-
-    /// The parts of an entry that name or describe people, sealed to this entry's cells (the
-    /// sequence is its row key); without a key ring, as they are.
+    /// The parts of an entry that name or describe people, sealed to this entry's cells (its
+    /// key is the row key); without a key ring, as they are.
     package static func sealed(
-        sequence: Int64, actorLabel: String, purpose: String?, details: String?, keys: KeyRing?
+        entryKey: String, actorLabel: String, purpose: String?, details: String?, keys: KeyRing?
     ) -> (actorLabel: String, purpose: String?, details: String?) {
         guard let keys else { return (actorLabel, purpose, details) }
-        let row = String(sequence)
-        func seal(_ value: String, _ column: String) -> String { keys.seal(value, table: schema, rowKey: row, column: column) }
+        func seal(_ value: String, _ column: String) -> String { keys.seal(value, table: schema, rowKey: entryKey, column: column) }
         return (seal(actorLabel, "actor_label"), purpose.map { seal($0, "purpose") }, details.map { seal($0, "details") })
     }
 
     /// The entry with its sealed parts opened (in place; a part that does not open is left sealed,
-    /// so the chain's check fails there).
+    /// so the content no longer matches its hash).
     @discardableResult
     package func opened(_ keys: KeyRing) -> AuditEntry {
-        let row = String(id ?? 0)
-        func open(_ value: String, _ column: String) -> String {
-            guard value.hasPrefix(KeyRing.sealedPrefix) else { return value }
-            return keys.open(value, table: Self.schema, rowKey: row, column: column) ?? value
-        }
-        actorLabel = open(actorLabel, "actor_label")
-        purpose = purpose.map { open($0, "purpose") }
-        details = details.map { open($0, "details") }
+        actorLabel = Self.open(actorLabel, "actor_label", entryKey: entryKey, keys: keys)
+        purpose = purpose.map { Self.open($0, "purpose", entryKey: entryKey, keys: keys) }
+        details = details.map { Self.open($0, "details", entryKey: entryKey, keys: keys) }
         return self
     }
 
-    package var record: AuditRecord {
-        AuditRecord(
-            sequence: id ?? 0, atMillis: atMillis, actorID: actorID, actorLabel: actorLabel, action: action,
-            resource: resource, purpose: purpose, requestID: requestID, details: details,
-            previousHash: previousHash, hash: hash)
+    /// A stored part opened (a value in clear as it is; one that does not open left sealed).
+    package static func open(_ value: String, _ column: String, entryKey: String, keys: KeyRing) -> String {
+        guard value.hasPrefix(KeyRing.sealedPrefix) else { return value }
+        return keys.open(value, table: schema, rowKey: entryKey, column: column) ?? value
     }
+
+    /// What a stored row says, read without the model (pages of a long log), its parts opened.
+    package static func content(_ row: StoredAuditRow, keys: KeyRing) -> AuditContent {
+        AuditContent(
+            atMillis: row.at_millis, actorID: row.actor_id,
+            actorLabel: open(row.actor_label, "actor_label", entryKey: row.entry_key, keys: keys),
+            action: row.action, resource: row.resource,
+            purpose: row.purpose.map { open($0, "purpose", entryKey: row.entry_key, keys: keys) },
+            requestID: row.request_id, details: row.details.map { open($0, "details", entryKey: row.entry_key, keys: keys) })
+    }
+
+    /// What the entry says (open it first).
+    package var content: AuditContent {
+        AuditContent(
+            atMillis: atMillis, actorID: actorID, actorLabel: actorLabel, action: action, resource: resource, purpose: purpose,
+            requestID: requestID, details: details)
+    }
+}
+
+/// The columns of an entry's content as a query reads them.
+package protocol StoredAuditRow {
+    var entry_key: String { get }
+    var at_millis: Int64 { get }
+    var actor_id: String? { get }
+    var actor_label: String { get }
+    var action: String { get }
+    var resource: String { get }
+    var purpose: String? { get }
+    var request_id: String? { get }
+    var details: String? { get }
 }
 
 /// The single row that holds the end of the chain. Every append first updates this row, which
@@ -130,24 +149,40 @@ package struct AddAuditRegion: AsyncMigration {
 
 /// 36. The audit entries written before their personal parts were sealed: actor, purpose and
 /// details sealed to their cells, in pages (the chain, which hashes what they say, is unchanged).
+/// Written against the table as it was then (its row key the sequence number), not the model.
 package struct SealAuditEntries: AsyncMigration {
     let keys: KeyRing
 
     package init(keys: KeyRing) { self.keys = keys }
 
+    private struct Row: Decodable {
+        let sequence: Int64
+        let actor_label: String
+        let purpose: String?
+        let details: String?
+    }
+
     package func prepare(on database: any Database) async throws {
-        let keys = self.keys
-        try await ResealInPages.run(
-            {
-                AuditEntry.query(on: $0).field(\.$id).field(\.$actorLabel).field(\.$purpose).field(\.$details)
-                    .filter(\.$actorLabel, .custom("NOT LIKE"), "v2:%")
-            }, on: database
-        ) { entry in
-            let sealed = AuditEntry.sealed(
-                sequence: entry.id ?? 0, actorLabel: entry.actorLabel, purpose: entry.purpose, details: entry.details, keys: keys)
-            entry.actorLabel = sealed.actorLabel
-            entry.purpose = sealed.purpose
-            entry.details = sealed.details
+        while true {
+            let page = try await database.sql.raw(
+                """
+                SELECT sequence, actor_label, purpose, details FROM audit_entries
+                WHERE actor_label NOT LIKE 'v2:%' ORDER BY sequence LIMIT \(bind: ResealInPages.pageSize)
+                """
+            ).all(decoding: Row.self)
+            if page.isEmpty { return }
+            try await database.transaction { tx in
+                for row in page {
+                    let sealed = AuditEntry.sealed(
+                        entryKey: String(row.sequence), actorLabel: row.actor_label, purpose: row.purpose, details: row.details, keys: keys)
+                    try await tx.sql.raw(
+                        """
+                        UPDATE audit_entries SET actor_label = \(bind: sealed.actorLabel), purpose = \(bind: sealed.purpose),
+                        details = \(bind: sealed.details) WHERE sequence = \(bind: row.sequence)
+                        """
+                    ).run()
+                }
+            }
         }
     }
 

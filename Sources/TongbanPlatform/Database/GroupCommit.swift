@@ -21,17 +21,15 @@ package struct GroupWrite: Sendable {
     }
 }
 
-/// Group commit for the hot audited writes (submissions). Each audited write locks the audit
-/// chain's head until its commit, so on either database such writes run one after another, and
-/// each pays its statements, its lock hand-over and its commit. Here the writes that arrive while
-/// one transaction is running wait, and then all of them go in the next transaction: their rows
-/// in one statement, their audit entries chained in one head update — a handful of statements
-/// however many writes. Every caller hears of its outcome only after the shared commit, so
-/// nothing is acknowledged before it is durable.
+/// Group commit for the hot audited writes (submissions, shared-data reads). Each write is a
+/// transaction that ends in a disk flush; here the writes that arrive while one transaction is
+/// running wait, and then all of them go in the next: their rows and audit entries in one
+/// statement, one flush for the lot. Every caller hears of its outcome only after the shared
+/// commit, so nothing is acknowledged before it is durable.
 ///
-/// If the group's transaction fails (a unique key raced, say), nothing
-/// of it is stored and each write is retried alone in its own transaction, so one bad write
-/// cannot sink the others and each caller gets its own answer.
+/// If the group's transaction fails (a unique key raced, say), nothing of it is stored and each
+/// write is retried alone in its own transaction, so one bad write cannot sink the others and
+/// each caller gets its own answer.
 package actor GroupCommit {
     private struct Job {
         let write: GroupWrite
@@ -40,12 +38,6 @@ package actor GroupCommit {
 
     private var waiting: [Job] = []
     private var running = false
-    /// PostgreSQL: where this queue's last commit left the audit chain, while no other write is
-    /// known to have moved it (see `AuditLog.append(_:after:on:with:now:)`).
-    private var chainEnd: AuditChainEnd?
-    /// PostgreSQL: commits made as one statement, and those redone because the chain had moved.
-    package private(set) var oneStatementCommits = 0
-    package private(set) var redoneCommits = 0
     package let maxBatch: Int
     /// Bound parameters per statement stay well under both databases' limits (PostgreSQL 65,535;
     /// SQLite 32,766).
@@ -54,11 +46,7 @@ package actor GroupCommit {
     // for operators (and for tuning): how many writes share a commit, and how long it takes
     private static let groupSize = Recorder(label: "tongban_group_commit_writes")
     private static let groupTime = Metrics.Timer(label: "tongban_group_commit_seconds")
-    /// One-statement commits that failed and were redone as a transaction: the chain had been
-    /// moved by another writer (the usual reason when several processes write), or a row was refused.
-    private static let redone = Counter(label: "tongban_group_commit_redone_total")
-
-    /// Seals each group's audit entries with the platform's time.
+    /// Dates each group's audit entries with the platform's time.
     package let clock: PlatformClock
 
     package init(clock: PlatformClock, maxBatch: Int = 64) {
@@ -104,7 +92,7 @@ package actor GroupCommit {
                 }
                 for job in batch {
                     do {
-                        chainEnd = try await db.write { tx in try await Self.run([job.write], on: tx, now: self.clock.now()) }
+                        try await db.write { tx in try await Self.run([job.write], on: tx, now: self.clock.now()) }
                         job.done.resume()
                     } catch {
                         job.done.resume(throwing: error)
@@ -115,45 +103,35 @@ package actor GroupCommit {
         running = false
     }
 
-    /// Commits the writes together. On PostgreSQL, while this queue knows where the chain ends,
-    /// as one statement (one round trip instead of four: begin, head, rows, commit); if another
-    /// writer moved the chain meanwhile, that statement writes nothing and the usual transaction
-    /// follows, which learns the new end.
+    /// Commits the writes together: on PostgreSQL, when they only insert, as one statement (one
+    /// round trip instead of three: begin, rows, commit); else in a transaction.
     private func commit(_ writes: [GroupWrite], on db: any Database) async throws {
-        guard db.isPostgres else { return try await db.write { tx in _ = try await Self.run(writes, on: tx, now: self.clock.now()) } }
         let binds = writes.reduce(0) { $0 + $1.rows.bindCount + AuditLog.bindsPerEntry }
         // changes to existing rows must be able to refuse the write: they run in a transaction
-        let insertsOnly = writes.allSatisfy(\.changes.isEmpty)
-        if let known = chainEnd, insertsOnly, binds <= Self.maxBinds {
-            chainEnd = nil
+        if db.isPostgres, writes.allSatisfy(\.changes.isEmpty), binds <= Self.maxBinds {
             var rows = InsertBatch()
             for write in writes { rows.append(write.rows) }
-            do {
-                chainEnd = try await AuditLog.append(writes.map(\.audit), after: known, on: db, with: rows, now: clock.now())
-                oneStatementCommits += 1
-                return
-            } catch {
-                redoneCommits += 1
-                Self.redone.increment()
-            }
+            AuditLog.add(writes.map(\.audit), to: &rows, now: clock.now())
+            return try await rows.run(on: db)
         }
-        chainEnd = try await db.write { tx in try await Self.run(writes, on: tx, now: self.clock.now()) }
+        try await db.write { tx in try await Self.run(writes, on: tx, now: self.clock.now()) }
     }
 
-    /// The writes' rows and their audit entries, inside one transaction; where the chain ends.
-    private static func run(_ writes: [GroupWrite], on tx: any Database, now: Date) async throws -> AuditChainEnd? {
+    /// The writes' rows and their audit entries, inside one transaction.
+    private static func run(_ writes: [GroupWrite], on tx: any Database, now: Date) async throws {
         for change in writes.flatMap(\.changes) {
             try await change.run(on: tx)
         }
         var rows = InsertBatch()
         for write in writes {
-            if rows.bindCount + write.rows.bindCount > maxBinds {
+            if rows.bindCount + write.rows.bindCount + AuditLog.bindsPerEntry > maxBinds {
                 try await rows.run(on: tx)
                 rows = InsertBatch()
             }
             rows.append(write.rows)
+            AuditLog.add([write.audit], to: &rows, now: now)
         }
-        return try await AuditLog.append(writes.map(\.audit), on: tx, with: rows, now: now)
+        try await rows.run(on: tx)
     }
 }
 

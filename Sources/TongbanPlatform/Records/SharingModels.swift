@@ -66,7 +66,8 @@ package final class MaterialReuse: Model, @unchecked Sendable {
 }
 
 /// One read of a person's or an enterprise's data under a consent or a sharing grant: the data
-/// subject's own record of who looked, what, when and why (the audit chain holds the same entry).
+/// subject's own record of who looked, what, when and why (the audit log holds the same entry,
+/// named by `auditKey`).
 package final class DataRead: Model, @unchecked Sendable {
     package static let schema = "data_reads"
 
@@ -84,6 +85,8 @@ package final class DataRead: Model, @unchecked Sendable {
     /// `consent:<reuse id>` or `grant:<grant id>`.
     @Field(key: "basis") package var basis: String
     @Field(key: "at") package var at: Date
+    /// The key of the audit entry recording this read (reads from before the log have none).
+    @OptionalField(key: "audit_key") package var auditKey: String?
 
     package init() {}
 }

@@ -31,6 +31,7 @@ extension Application {
         // Built now rather than by the first search, which would otherwise wait for it (seconds
         // with a large catalog).
         _ = try await catalogIndex.index(on: db)
+        AuditSequencer.schedule(self, every: tongban.auditBatchInterval)
         DeadlineWatch.schedule(self, every: tongban.deadlineWatchInterval)
         HandoffWatch.schedule(self, every: tongban.deadlineWatchInterval)
         SupervisionRollup.schedule(self, every: SupervisionRollup.interval)

@@ -29,7 +29,7 @@ package struct CatalogBenchCommand: AsyncCommand {
         package var writeQueries: String?
         @Option(name: "receiver", help: "webhooks: the receiver's URL to subscribe")
         package var receiver: String?
-        @Option(name: "events", help: "webhook-events: how many events to write")
+        @Option(name: "events", help: "webhook-events: how many events to write; audit: how many entries (default 1,000,000)")
         package var events: Int?
         @Option(name: "rate", help: "webhook-events: events a second (default: all at once)")
         package var rate: Int?
@@ -37,7 +37,7 @@ package struct CatalogBenchCommand: AsyncCommand {
         package var subjects: Int?
     }
     package var help: String {
-        "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark), `tongban bench licenses`, `tongban bench throttle`, `tongban bench supervision --applications 1000000`."
+        "Measures budgets in process: `tongban bench catalog --items 100000`, `tongban bench calendar`, `tongban bench applications` (prepares the submission benchmark), `tongban bench licenses`, `tongban bench throttle`, `tongban bench supervision --applications 1000000`, `tongban bench audit --events 1000000`."
     }
 
     package func run(using context: CommandContext, signature: Signature) async throws {
@@ -67,9 +67,13 @@ package struct CatalogBenchCommand: AsyncCommand {
         if signature.what == "throttle" {
             return try await ThrottleBench.run(context.application) { context.console.print($0) }
         }
+        if signature.what == "audit" {
+            let console = context.console
+            return try await AuditBench.run(context.application, events: signature.events ?? 1_000_000) { console.print($0) }
+        }
         try expect(
             signature.what, "catalog", of: "bench", context,
-            alsoKnown: ["calendar", "applications", "licenses", "throttle", "supervision", "webhooks", "webhook-events"])
+            alsoKnown: ["calendar", "applications", "licenses", "throttle", "supervision", "webhooks", "webhook-events", "audit"])
         let count = signature.items ?? 100_000
         let items = SyntheticCatalog.items(count)
         let say = { (line: String) in context.console.print(line) }

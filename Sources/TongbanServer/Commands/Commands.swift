@@ -93,22 +93,35 @@ struct ImportCommand: AsyncCommand {
     }
 }
 
-/// `tongban audit verify`: walks the hash chain; prints `ok: N entries` or the first bad entry.
+/// `tongban audit verify`: recomputes the log's tree from its entries and checks every signed
+/// head; prints `ok: N entries, H signed heads` or the first entry that is wrong (exit 2).
+/// `tongban audit sequence`: places the entries waiting for the sequencer now (a serving process
+/// does it by itself; this is for a database no server is running on).
 struct AuditCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "action", help: "verify")
+        @Argument(name: "action", help: "verify or sequence")
         var action: String
     }
-    var help: String { "Checks the audit trail: `tongban audit verify`." }
+    var help: String { "The audit log: `tongban audit verify` checks it; `tongban audit sequence` places waiting entries." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        try expect(signature.action, "verify", of: "audit", context)
-        switch try await AuditLog.verify(on: context.application.db, keys: context.application.keys) {
-        case let .ok(entries):
-            context.console.print("ok: \(entries) entries")
-        case let .broken(sequence, reason):
-            context.console.error("broken at entry \(sequence): \(reason.rawValue)")
-            throw ExitCode(2)
+        let app = context.application
+        switch signature.action {
+        case "verify":
+            let pending = try await AuditLog.pendingCount(on: app.db)
+            switch try await AuditLog.verify(on: app.db, keys: app.keys) {
+            case let .ok(entries, heads):
+                context.console.print("ok: \(entries) entries, \(heads) signed tree heads; \(pending) waiting for the sequencer")
+            case let .broken(sequence, reason):
+                context.console.error("broken at entry \(sequence): \(reason.rawValue)")
+                throw ExitCode(2)
+            }
+        case "sequence":
+            let clock = app.clock
+            let placed = try await AuditSequencer.integrateAll(on: app.db, keys: app.keys, now: { clock.now() })
+            context.console.print("placed \(placed) entries in the log")
+        default:
+            try expect(signature.action, "verify", of: "audit", context, alsoKnown: ["sequence"])
         }
     }
 }

@@ -87,5 +87,7 @@ extension Migrations {
         add(CreateLoginReserveFunction())
         // 36. audit entries' actors, purposes and details sealed to their cells
         add(SealAuditEntries(keys: keys))
+        // 37. the audit trail as a verifiable log: entries without a shared lock, a Merkle tree, signed tree heads
+        add(CreateAuditLogTree(keys: keys))
     }
 }

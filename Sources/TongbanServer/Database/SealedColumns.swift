@@ -34,19 +34,17 @@ struct SealedColumn: Sendable {
             seal: { keys, row, plain in keys.seal(plain, table: table, row: try row.decode(column: "id", as: UUID.self), column: column) })
     }
 
-    /// A part of an audit entry, sealed to its cell (the sequence is the row key); the entries of
-    /// the system's own, in clear, are passed over.
+    /// A part of an audit entry, sealed to its cell (the entry's key is the row key); the entries
+    /// of the system's own, in clear, are passed over.
     static func auditCell(_ column: String) -> SealedColumn {
         SealedColumn(
-            table: AuditEntry.schema, column: column, idColumn: "sequence", idIsUUID: false, idIsInteger: true,
+            table: AuditEntry.schema, column: column, idColumn: "id", idIsUUID: false, idIsInteger: true, context: ["entry_key"],
             applies: { row in try row.decode(column: "sealed_value", as: String.self).hasPrefix(KeyRing.sealedPrefix) },
             open: { keys, row, stored in
-                keys.open(
-                    stored, table: AuditEntry.schema, rowKey: String(try row.decode(column: "sequence", as: Int64.self)), column: column)
+                keys.open(stored, table: AuditEntry.schema, rowKey: try row.decode(column: "entry_key", as: String.self), column: column)
             },
             seal: { keys, row, plain in
-                keys.seal(
-                    plain, table: AuditEntry.schema, rowKey: String(try row.decode(column: "sequence", as: Int64.self)), column: column)
+                keys.seal(plain, table: AuditEntry.schema, rowKey: try row.decode(column: "entry_key", as: String.self), column: column)
             })
     }
 
