@@ -46,8 +46,9 @@ struct AuditLogProofTests {
 
             let proof = try await app.send(.GET, "/api/v1/audit/entries/\(key)/proof", bearer: token).content.decode(
                 AuditLogDesk.Inclusion.self)
-            #expect(proof.content.details?.contains(person.id!.uuidString) == true && proof.content.purpose == "办件审查")
-            #expect(proof.content.canonical == proof.canonical && proof.content.hash == proof.contentHash)
+            let content = try #require(proof.content)
+            #expect(content.details?.contains(person.id!.uuidString) == true && content.purpose == "办件审查")
+            #expect(content.canonical == proof.canonical && content.hash == proof.contentHash)
             let leaf = AuditLeaf.hash(sequence: proof.sequence, contentHash: proof.contentHash)
             #expect(leaf.hexDigits == proof.leafHash)
             let head = proof.treeHead

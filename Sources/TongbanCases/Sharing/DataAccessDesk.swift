@@ -27,6 +27,12 @@ package struct DataAccessDesk {
             .limit(500)
             .all()
         let reads = try await DataReads.of(subjectID: holderID, on: context.db)
+        let keys = reads.compactMap(\.auditKey)
+        let placed =
+            keys.isEmpty
+            ? [] : try await AuditEntry.query(on: context.db).filter(\.$entryKey ~~ keys).field(\.$entryKey).field(\.$sequence).all()
+        let sequences = Dictionary(
+            placed.compactMap { entry in entry.sequence.map { (entry.entryKey, $0) } }, uniquingKeysWith: { a, _ in a })
         return SharingAPI.AccessDTO(
             consents: try consents.map { c in
                 SharingAPI.AccessDTO.Consent(
@@ -39,7 +45,7 @@ package struct DataAccessDesk {
                 SharingAPI.AccessDTO.Read(
                     at: r.at, reader: r.readerLabel, source: r.source, sourceName: r.sourceName,
                     fields: r.fields.split(separator: ",").map(String.init), purpose: r.purpose,
-                    basis: r.basis)
+                    basis: r.basis, auditEntry: r.auditKey, logSequence: r.auditKey.flatMap { sequences[$0] })
             })
     }
 

@@ -45,6 +45,9 @@ package struct DataAccessPages {
         package let fields: String
         package let purpose: String
         package let basis: String
+        /// "审计日志第 12 条", with the page of its inclusion proof; nil for a read not yet placed.
+        package let logPlace: String?
+        package let proofHref: String?
     }
 
     package struct Context: Encodable {
@@ -53,6 +56,12 @@ package struct DataAccessPages {
         package let hasConsents: Bool
         package let reads: [ReadLine]
         package let hasReads: Bool
+    }
+
+    /// A consent the holder gave, a licence the holder showed, or a department's sharing grant.
+    static func basisKey(_ basis: String) -> String {
+        if basis.hasPrefix("consent:") { return "access.basisConsent" }
+        return basis == "presented" ? "access.basisPresented" : "access.basisGrant"
     }
 
     package func page(req: Request) async throws -> Response {
@@ -73,7 +82,9 @@ package struct DataAccessPages {
             let labels = r.fields.map { key in type?.fields.first { $0.key == key }.map { english ? $0.labelEn : $0.label } ?? key }
             return ReadLine(
                 at: CalendarDate.beijingTime(r.at), reader: r.reader, source: r.sourceName, fields: labels.joined(separator: "、"),
-                purpose: r.purpose, basis: req.t(r.basis.hasPrefix("consent:") ? "access.basisConsent" : "access.basisGrant"))
+                purpose: r.purpose, basis: req.t(Self.basisKey(r.basis)),
+                logPlace: r.logSequence.map { req.t("audit.place", ["sequence": String($0)]) },
+                proofHref: r.logSequence == nil ? nil : r.auditEntry.map { "/audit/entries/\($0)/proof" })
         }
         return try await req.view.render(
             "data-access",

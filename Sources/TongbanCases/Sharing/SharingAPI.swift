@@ -54,6 +54,10 @@ package struct SharingAPI {
             package let fields: [String]
             package let purpose: String
             package let basis: String
+            /// The audit entry recording the read (reads from before the log have none).
+            package let auditEntry: String?
+            /// Its place in the log; nil while it waits for the sequencer.
+            package let logSequence: Int64?
         }
         package let consents: [Consent]
         package let reads: [Read]

@@ -443,6 +443,21 @@ extension OpenAPIDocument {
                                 [
                                     ("at", instant), ("reader", text), ("source", text), ("sourceName", text),
                                     ("fields", texts), ("purpose", text), ("basis", text),
+                                    (
+                                        "auditEntry",
+                                        [
+                                            "type": ["string", "null"],
+                                            "description":
+                                                "the key of the audit entry recording the read: its inclusion proof is at /api/v1/audit/entries/{key}/proof",
+                                        ]
+                                    ),
+                                    (
+                                        "logSequence",
+                                        [
+                                            "type": ["integer", "null"],
+                                            "description": "the entry's place in the audit log; null while it waits for the sequencer",
+                                        ]
+                                    ),
                                 ],
                                 required: ["at", "reader", "source", "sourceName", "fields", "purpose", "basis"]))
                     ),

@@ -273,10 +273,12 @@ extension OpenAPIDocument {
             "AuditInclusion",
             object(
                 [
-                    ("entryKey", string()), ("sequence", ["type": "integer"]), ("content", ref("AuditContent")), ("canonical", string()),
+                    ("entryKey", string()), ("sequence", ["type": "integer"]),
+                    ("content", ["oneOf": [ref("AuditContent"), ["type": "null"]]]),
+                    ("canonical", nullableString),
                     ("contentHash", string(pattern: "^[0-9a-f]{64}$")), ("leafHash", string(pattern: "^[0-9a-f]{64}$")),
                     ("path", ["type": "array", "items": string(pattern: "^[0-9a-f]{64}$")]), ("treeHead", ref("AuditTreeHead")),
-                ], required: ["entryKey", "sequence", "content", "canonical", "contentHash", "leafHash", "path", "treeHead"])
+                ], required: ["entryKey", "sequence", "contentHash", "leafHash", "path", "treeHead"])
         ),
         (
             "AuditConsistency",

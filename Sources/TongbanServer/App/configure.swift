@@ -131,6 +131,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     WarningBoardPages().register(web)
     HandoffPages().register(web)
     FrozenAccountPages().register(web)
+    AuditPages().register(web)
     WebhookPages().register(web)
     InboxPages().register(web)
 }

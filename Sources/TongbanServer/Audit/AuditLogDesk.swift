@@ -36,9 +36,11 @@ struct AuditLogDesk {
     struct Inclusion: Codable, Equatable, Sendable {
         let entryKey: String
         let sequence: Int64
-        /// What the entry says: its content hash is SHA-256 of this content's canonical form.
-        let content: AuditContent
-        let canonical: String
+        /// What the entry says (its content hash is SHA-256 of `canonical`), for the data subject
+        /// of a read; a supervisor, who reads the trail with people's names masked, gets the
+        /// hashes alone.
+        let content: AuditContent?
+        let canonical: String?
         let contentHash: String
         /// SHA-256(0x00 ‖ "tongban-audit-leaf-v2|<sequence>|<contentHash>").
         let leafHash: String
@@ -68,7 +70,7 @@ struct AuditLogDesk {
         guard let entry = try await AuditEntry.query(on: context.db).filter(\.$entryKey == entryKey).first() else {
             throw TongbanError.notFound("audit entry")
         }
-        try await authorizeView(entry)
+        let subject = try await authorizeView(entry)
         guard let sequence = entry.sequence, let leafHash = entry.leafHash else { throw TongbanError.conflict("audit.notYetInLog") }
         guard let latest = try await AuditTree.latestHead(on: context.db) else { throw TongbanError.conflict("audit.notYetInLog") }
         let size = treeSize ?? latest.head.size
@@ -78,9 +80,9 @@ struct AuditLogDesk {
             throw TongbanError.invalid(field: "treeSize", "audit.noSignedHead")
         }
         let path = try await AuditTree.inclusionProof(sequence: sequence, size: size, on: context.db)
-        let content = entry.opened(context.keys).content
+        let content = subject ? entry.opened(context.keys).content : nil
         return Inclusion(
-            entryKey: entryKey, sequence: sequence, content: content, canonical: content.canonical, contentHash: entry.contentHash,
+            entryKey: entryKey, sequence: sequence, content: content, canonical: content?.canonical, contentHash: entry.contentHash,
             leafHash: leafHash, path: path.map(\.hexDigits), treeHead: TreeHead(head))
     }
 
@@ -97,16 +99,18 @@ struct AuditLogDesk {
             toHead: try await AuditTree.head(size: to, on: context.db).map(TreeHead.init))
     }
 
-    /// The subject of a read sees its entry; supervisors and admins, the entries of their region.
-    /// Anyone else learns nothing, not even that the entry exists.
-    private func authorizeView(_ entry: AuditEntry) async throws {
+    /// The subject of a read sees its entry (true); supervisors and admins, the entries of their
+    /// region (false). Anyone else learns nothing, not even that the entry exists.
+    private func authorizeView(_ entry: AuditEntry) async throws -> Bool {
         if let read = try await DataRead.query(on: context.db).filter(\.$auditKey == entry.entryKey).first(),
             context.account?.id == read.subjectID
         {
-            return try context.authorize(.view, .holderRecords(holderID: read.subjectID))
+            try context.authorize(.view, .holderRecords(holderID: read.subjectID))
+            return true
         }
         guard context.allows(.view, .auditEntry(regionCode: entry.regionCode.flatMap { try? RegionCode($0) })) else {
             throw TongbanError.notFound("audit entry")
         }
+        return false
     }
 }
