@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Crash safety (issue 4): submissions under load from 16 threads, the server killed with SIGKILL
 # in the middle, restarted; every submission that was answered 201 must be there, intact, and a
-# request cut off unanswered, retried with its Idempotency-Key, gives one application.
+# request cut off unanswered, retried with its Idempotency-Key, gives one application; the audit
+# log, its sequencer killed too, checks whole afterwards with one entry per stored submission.
 # Usage: Benchmarks/crash-safety.sh [postgres-url of an empty database]   (SQLite always; PostgreSQL when given)
 set -euo pipefail
 pg=${1:-}
@@ -47,6 +48,26 @@ PY
   start "$1" "$2"
   python3 scripts/crash_load.py check "$base" "$token" "$work/body.json" "$work/$1.json"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  # the audit log (issue 28): the sequencer was killed with the server, mid-batch or not; what
+  # it left is placed now, and the whole log checks, with one entry for every submission stored
+  "$bin" audit sequence
+  "$bin" audit verify
+  python3 - "$1" <<'PY'
+import os, sys, sqlite3, subprocess
+url = os.environ.get("TONGBAN_DATABASE_URL")
+queries = {
+    "applications": "select count(*) from applications where status <> 'draft'",
+    "audit entries": "select count(*) from audit_entries where action = 'application.submit'",
+    "unplaced": "select count(*) from audit_entries where sequence is null",
+}
+def ask(q):
+    if url: return int(subprocess.run(["psql", url.split("?")[0], "-Atc", q], capture_output=True, text=True).stdout.strip())
+    return sqlite3.connect(os.environ["TONGBAN_DATA_DIR"] + "/tongban.sqlite").execute(q).fetchone()[0]
+got = {k: ask(q) for k, q in queries.items()}
+print(f"audit log after the crash: {got['audit entries']} submission entries for {got['applications']} submitted applications, {got['unplaced']} unplaced")
+if got["audit entries"] != got["applications"] or got["unplaced"]:
+    sys.exit("FAILED: the audit log lost or kept back an entry")
+PY
 }
 
 export TONGBAN_DATA_DIR="$work/sqlite" TONGBAN_PORT=18420

@@ -120,7 +120,7 @@ struct AuditLogProofTests {
     /// clear, the others sealed to their sequence numbers).
     func chainedTrail(_ count: Int, app: Application) async throws -> [AuditRecord] {
         let sql = app.db.sql
-        for table in ["audit_entries", "audit_tree_nodes", "audit_tree_heads", "audit_log_keys"] {
+        for table in ["audit_entries", "audit_queue", "audit_leaves", "audit_tree_nodes", "audit_tree_heads", "audit_log_keys"] {
             try await sql.raw("DROP TABLE \(unsafeRaw: table)").run()
         }
         try await sql.raw("ALTER TABLE data_reads DROP COLUMN audit_key").run()
@@ -180,11 +180,13 @@ struct AuditLogProofTests {
                             atMillis: $0.atMillis, actorID: $0.actorID, actorLabel: $0.actorLabel, action: $0.action, resource: $0.resource,
                             purpose: $0.purpose, requestID: $0.requestID, details: $0.details)
                     })
-            #expect(migrated.map(\.sequence) == (1...2_345).map { Int64($0) } && migrated.allSatisfy { $0.regionCode == "330106" })
+            let places = try await app.logPlaces()
+            #expect(migrated.map { places[$0.id!] } == (1...2_345).map { Int64($0) } && migrated.allSatisfy { $0.regionCode == "330106" })
             try await AuditLog.append(AuditEvent(actorLabel: "test", action: "test.after", resource: "x"), on: app.db, now: app.clock.now())
             #expect(try await app.checkedAuditLog() == .ok(entries: 2_346, heads: 2))
             let newest = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "test.after").first())
-            #expect(newest.id == 2_346 && newest.sequence == 2_346)
+            let placesAfter = try await app.logPlaces()
+            #expect(newest.id == 2_346 && placesAfter[2_346] == 2_346)
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import NIOHTTP1
 import Prometheus
+import SQLKit
 import Testing
 import TongbanIdentity
 import TongbanPlatform
@@ -108,6 +109,15 @@ func withTongban(
 let demoPassword = DemoSeed.password
 
 extension Application {
+    /// Each placed entry's place in the log, by its row number.
+    func logPlaces() async throws -> [Int64: Int64] {
+        var places: [Int64: Int64] = [:]
+        for row in try await db.sql.raw("SELECT entry_id, sequence FROM audit_leaves").all() {
+            places[try row.decode(column: "entry_id", as: Int64.self)] = try row.decode(column: "sequence", as: Int64.self)
+        }
+        return places
+    }
+
     /// Places every entry waiting for the sequencer in the log (as a serving process does within
     /// its batch interval), then checks the whole log.
     func checkedAuditLog() async throws -> AuditLogCheck.Verdict {

@@ -27,12 +27,7 @@ package struct DataAccessDesk {
             .limit(500)
             .all()
         let reads = try await DataReads.of(subjectID: holderID, on: context.db)
-        let keys = reads.compactMap(\.auditKey)
-        let placed =
-            keys.isEmpty
-            ? [] : try await AuditEntry.query(on: context.db).filter(\.$entryKey ~~ keys).field(\.$entryKey).field(\.$sequence).all()
-        let sequences = Dictionary(
-            placed.compactMap { entry in entry.sequence.map { (entry.entryKey, $0) } }, uniquingKeysWith: { a, _ in a })
+        let sequences = try await AuditLog.places(ofKeys: reads.compactMap(\.auditKey), on: context.db)
         return SharingAPI.AccessDTO(
             consents: try consents.map { c in
                 SharingAPI.AccessDTO.Consent(

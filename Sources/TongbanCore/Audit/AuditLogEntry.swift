@@ -108,6 +108,8 @@ public struct AuditLogCheck: Sendable {
         /// Entries with a place in the log that no signed tree head covers: added behind the
         /// sequencer's back.
         case unsigned = "entry is in no signed tree head"
+        /// An entry neither in a leaf nor queued for one: written behind the sequencer's back.
+        case unplaced = "an entry is neither in the log nor queued for it"
     }
 
     public enum Verdict: Sendable, Equatable {

@@ -4,8 +4,8 @@ import TongbanCore
 import Vapor
 
 /// One stored entry of the audit log. The business transaction writes it with its content and
-/// content hash and nothing shared with other writers; the sequencer later gives it its place
-/// (`sequence`, 1-based) and its leaf in the log's Merkle tree.
+/// content hash and nothing shared with other writers, and it is never updated; the sequencer
+/// later gives it a place and a leaf in the log's Merkle tree (`audit_leaves`).
 package final class AuditEntry: Model, @unchecked Sendable {
     package static let schema = "audit_entries"
 
@@ -15,8 +15,6 @@ package final class AuditEntry: Model, @unchecked Sendable {
     /// The key the entry's sealed parts are bound to, and how a proof names the entry: a random
     /// UUID (entries from before the log: their old sequence number).
     @Field(key: "entry_key") package var entryKey: String
-    /// The place in the log; nil until the sequencer has taken the entry.
-    @OptionalField(key: "sequence") package var sequence: Int64?
 
     // data fields
     @Field(key: "at_millis") package var atMillis: Int64
@@ -33,8 +31,6 @@ package final class AuditEntry: Model, @unchecked Sendable {
     @OptionalField(key: "agent_id") package var agentID: String?
     /// SHA-256 of the content (`AuditContent.hash`), written with the entry.
     @Field(key: "content_hash") package var contentHash: String
-    /// The Merkle leaf hash (`AuditLeaf`), written by the sequencer with the place.
-    @OptionalField(key: "leaf_hash") package var leafHash: String?
 
     package init() {}
 

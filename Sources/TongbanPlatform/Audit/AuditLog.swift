@@ -41,8 +41,9 @@ package struct AuditEvent: Sendable {
 
 package enum AuditLog {
     /// Appends entries: rows of their own, written with `batch` (the change they record) in the
-    /// caller's transaction, or in one statement. Nothing here is shared with other writers: the
-    /// entries take their place in the log when the sequencer next runs (`AuditSequencer`).
+    /// caller's transaction, or in one statement, each with its row in the sequencer's queue.
+    /// Nothing here is shared with other writers: the entries take their place in the log when
+    /// the sequencer next runs (`AuditSequencer`).
     package static func append(_ event: AuditEvent, on db: any Database, with batch: InsertBatch = InsertBatch(), now: Date) async throws {
         try await append([event], on: db, with: batch, now: now)
     }
@@ -60,8 +61,8 @@ package enum AuditLog {
         try await batch.run(on: db)
     }
 
-    /// Columns bound for each entry written.
-    package static let bindsPerEntry = 14
+    /// Columns bound for each entry written (its row and its place in the sequencer's queue).
+    package static let bindsPerEntry = 15
 
     /// The entries' rows, added to `batch`.
     package static func add(_ events: [AuditEvent], to batch: inout InsertBatch, now: Date) {
@@ -82,6 +83,7 @@ package enum AuditLog {
                     ("request_id", content.requestID), ("details", stored.details), ("region_code", event.regionCode),
                     ("agent_id", event.agentID?.uuidString), ("content_hash", content.hash),
                 ])
+            batch.add("audit_queue", [("entry_key", key)])
         }
     }
 

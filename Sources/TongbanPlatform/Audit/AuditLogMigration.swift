@@ -4,11 +4,11 @@ import SQLKit
 import TongbanCore
 
 /// 37. The audit trail becomes a verifiable log (RFC 9162): entries written with a content hash
-/// and no lock, a sequencer that places them in a Merkle tree and signs its heads. The chained
-/// entries are checked once, link by link, and become the first leaves in their order (their
-/// keys, which their sealed parts are bound to, stay their sequence numbers); the tree they make
-/// is signed as the first head. A broken chain stops the migration: the log must not certify
-/// what the chain shows was changed.
+/// and no lock, never updated, each queued for the sequencer (`audit_queue`), which places them
+/// as leaves (`audit_leaves`) of a Merkle tree and signs its heads. The chained entries are checked once, link by link, and
+/// become the first leaves in their order (their keys, which their sealed parts are bound to, stay
+/// their sequence numbers); the tree they make is signed as the first head. A broken chain stops
+/// the migration: the log must not certify what the chain shows was changed.
 package struct CreateAuditLogTree: AsyncMigration {
     let keys: KeyRing
 
@@ -65,7 +65,6 @@ package struct CreateAuditLogTree: AsyncMigration {
             CREATE TABLE audit_entries (
                 id \(unsafeRaw: id),
                 entry_key TEXT NOT NULL,
-                sequence BIGINT,
                 at_millis BIGINT NOT NULL,
                 actor_id TEXT,
                 actor_label TEXT NOT NULL,
@@ -76,10 +75,14 @@ package struct CreateAuditLogTree: AsyncMigration {
                 details TEXT,
                 region_code TEXT,
                 agent_id TEXT,
-                content_hash TEXT NOT NULL,
-                leaf_hash TEXT
+                content_hash TEXT NOT NULL
             )
             """
+        ).run()
+        // the entries committed and not yet placed, in the order they were written
+        try await db.sql.raw("CREATE TABLE audit_queue (id \(unsafeRaw: id), entry_key TEXT NOT NULL)").run()
+        try await db.sql.raw(
+            "CREATE TABLE audit_leaves (sequence BIGINT PRIMARY KEY, entry_id BIGINT NOT NULL, leaf_hash TEXT NOT NULL)"
         ).run()
         try await db.sql.raw(
             "CREATE TABLE audit_tree_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, idx))"
@@ -97,12 +100,10 @@ package struct CreateAuditLogTree: AsyncMigration {
     }
 
     static func createIndexes(on db: any Database) async throws {
-        try await db.sql.raw("CREATE UNIQUE INDEX audit_entries_sequence ON audit_entries (sequence)").run()
         try await db.sql.raw("CREATE UNIQUE INDEX audit_entries_key ON audit_entries (entry_key)").run()
-        // the sequencer's work list: small, as entries leave it within a batch
-        try await db.sql.raw("CREATE INDEX audit_entries_pending ON audit_entries (id) WHERE sequence IS NULL").run()
         try await db.sql.raw("CREATE INDEX audit_entries_region ON audit_entries (region_code, id)").run()
         try await db.sql.raw("CREATE INDEX audit_entries_actor ON audit_entries (actor_id, id)").run()
+        try await db.sql.raw("CREATE UNIQUE INDEX audit_leaves_entry ON audit_leaves (entry_id)").run()
     }
 
     /// The chained entries, checked and copied in pages; how many.
@@ -137,12 +138,12 @@ package struct CreateAuditLogTree: AsyncMigration {
                 rows.add(
                     AuditEntry.schema,
                     [
-                        ("id", row.sequence), ("entry_key", key), ("sequence", row.sequence), ("at_millis", row.at_millis),
+                        ("id", row.sequence), ("entry_key", key), ("at_millis", row.at_millis),
                         ("actor_id", row.actor_id), ("actor_label", row.actor_label), ("action", row.action), ("resource", row.resource),
                         ("purpose", row.purpose), ("request_id", row.request_id), ("details", row.details),
                         ("region_code", row.region_code), ("agent_id", row.agent_id), ("content_hash", content.hash),
-                        ("leaf_hash", leaf.hexDigits),
                     ])
+                rows.add("audit_leaves", [("sequence", row.sequence), ("entry_id", row.sequence), ("leaf_hash", leaf.hexDigits)])
                 lastMillis = row.at_millis
             }
             try await rows.run(on: db)
@@ -156,7 +157,8 @@ package struct CreateAuditLogTree: AsyncMigration {
         let length = try head?.decode(column: "last_sequence", as: Int64.self) ?? 0
         if length != frontier.size { throw BrokenChain(sequence: frontier.size + 1, reason: "sequence number gap") }
         if frontier.size > 0 {
-            try await AuditSequencer.sign(frontier, on: db, keys: keys, atMillis: lastMillis)
+            try await AuditSequencer.sign(
+                frontier, on: db, keys: keys, atMillis: lastMillis)
         }
         return frontier.size
     }

@@ -5,26 +5,34 @@ import SQLKit
 import TongbanCore
 import Vapor
 
-/// Gives committed audit entries their place in the log: in batches, in the order the database
-/// numbered their rows, each batch appended to the Merkle tree and closed with a signed tree
-/// head, all in one transaction. One process at a time: on PostgreSQL whoever holds the advisory
-/// lock for the batch (the others pass), on SQLite the serving process. A process killed in a
-/// batch leaves nothing of it; the next batch goes on from the last signed head, so there is
-/// never a gap nor a number twice. An entry committed after a batch chose its rows, with a lower
-/// row number, simply goes in the next batch: nothing committed is left out.
+/// Gives committed audit entries their place in the log: in batches, in the order they were
+/// queued (`audit_queue`, written with each entry), each batch appended to the Merkle tree as
+/// leaves (`audit_leaves`; the entries themselves are never updated) and closed with a signed
+/// tree head, all in one transaction that also takes the batch off the queue. One process at a
+/// time: on PostgreSQL whoever holds the advisory lock for the batch (the others pass), on SQLite
+/// the serving process. A process killed in a batch leaves nothing of it; the next batch goes on
+/// from the last signed head, so there is never a gap nor a number twice; and an entry committed
+/// after a batch read the queue, however low its number, is still queued: nothing committed is
+/// left out.
 package enum AuditSequencer {
     /// The advisory lock's first key ("tbal"); the second is the schema's, so deployments that
     /// share a database in separate schemas each have their own sequencer.
     package static let lockKey: Int32 = 0x7462_616c
-    /// Entries per batch: the update binds three values each, and SQLite takes 32,766.
+    /// Entries per batch: the leaves' insert binds three values each, and SQLite takes 32,766.
     package static let batchLimit = 4_000
 
     private static let batchSize = Recorder(label: "tongban_audit_sequencer_entries")
     private static let batchTime = Metrics.Timer(label: "tongban_audit_sequencer_seconds")
 
     private struct Pending: Decodable {
+        let queued: Int64
         let id: Int64
         let content_hash: String
+    }
+
+    /// How many entries the newest signed head holds.
+    static func treeSize(on db: any Database) async throws -> Int64 {
+        try await AuditTree.latestHead(on: db)?.head.size ?? 0
     }
 
     /// Integrates up to `limit` pending entries and signs the new head; how many it took (0 when
@@ -46,31 +54,29 @@ package enum AuditSequencer {
                 }
             }
             let pending = try await tx.sql.raw(
-                "SELECT id, content_hash FROM audit_entries WHERE sequence IS NULL ORDER BY id LIMIT \(bind: limit)"
+                """
+                SELECT q.id AS queued, e.id, e.content_hash FROM audit_queue q JOIN audit_entries e ON e.entry_key = q.entry_key
+                ORDER BY q.id LIMIT \(bind: limit)
+                """
             ).all(decoding: Pending.self)
             guard !pending.isEmpty else { return 0 }
-            var frontier = try await AuditTree.frontier(size: try await AuditTree.latestHead(on: tx)?.head.size ?? 0, on: tx)
-            var places: [SQLQueryString] = []
+            var frontier = try await AuditTree.frontier(size: try await treeSize(on: tx), on: tx)
+            var leaves: [SQLQueryString] = []
             var nodes: [SQLQueryString] = []
             for entry in pending {
                 let sequence = frontier.size + 1
                 let leaf = AuditLeaf.hash(sequence: sequence, contentHash: entry.content_hash)
-                places.append("(\(bind: entry.id), \(bind: sequence), \(bind: leaf.hexDigits))")
+                leaves.append("(\(bind: sequence), \(bind: entry.id), \(bind: leaf.hexDigits))")
                 for (node, hash) in frontier.append(leafHash: leaf) {
                     nodes.append("(\(bind: node.level), \(bind: node.index), \(bind: hash.hexDigits))")
                 }
             }
-            try await tx.sql.raw(
-                """
-                WITH placed(id, seq, leaf) AS (VALUES \(places.joined(separator: ", ")))
-                UPDATE audit_entries SET sequence = placed.seq, leaf_hash = placed.leaf FROM placed
-                WHERE audit_entries.id = placed.id
-                """
-            ).run()
+            try await tx.sql.raw("INSERT INTO audit_leaves (sequence, entry_id, leaf_hash) VALUES \(leaves.joined(separator: ", "))").run()
             for chunk in stride(from: 0, to: nodes.count, by: batchLimit) {
                 let rows = nodes[chunk..<min(chunk + batchLimit, nodes.count)]
                 try await tx.sql.raw("INSERT INTO audit_tree_nodes (level, idx, hash) VALUES \(rows.joined(separator: ", "))").run()
             }
+            try await tx.sql.raw("DELETE FROM audit_queue WHERE id IN (\(SQLList(pending.map { SQLBind($0.queued) })))").run()
             try await sign(frontier, on: tx, keys: keys, atMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
             return pending.count
         }

@@ -11,8 +11,8 @@ package struct StoredTreeHead: Sendable, Equatable {
     package let signature: Data
 }
 
-/// The log's Merkle tree as the database holds it: leaves in `audit_entries.leaf_hash` (by
-/// sequence), every completed perfect subtree above them in `audit_tree_nodes`, and a signed
+/// The log's Merkle tree as the database holds it: leaves in `audit_leaves` (by sequence, each
+/// naming its entry), every completed perfect subtree above them in `audit_tree_nodes`, and a signed
 /// head per sequencer batch in `audit_tree_heads`. Any proof needs only stored nodes: a handful
 /// of rows by primary key.
 package enum AuditTree {
@@ -87,7 +87,7 @@ package enum AuditTree {
         let inner = nodes.filter { $0.level > 0 }
         if !leaves.isEmpty {
             let sequences = SQLList(leaves.map { SQLBind($0.index + 1) })
-            for row in try await db.sql.raw("SELECT sequence, leaf_hash FROM audit_entries WHERE sequence IN (\(sequences))").all() {
+            for row in try await db.sql.raw("SELECT sequence, leaf_hash FROM audit_leaves WHERE sequence IN (\(sequences))").all() {
                 let sequence = try row.decode(column: "sequence", as: Int64.self)
                 guard let hash = Data(hexDigits: try row.decode(column: "leaf_hash", as: String.self)) else {
                     throw TreeProblem.unreadable("leaf \(sequence)")

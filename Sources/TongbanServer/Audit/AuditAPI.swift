@@ -54,9 +54,11 @@ struct AuditAPI {
         let region = try req.requireAccount().actor.regionCode
         let entries = try await AuditLog.recent(
             on: req.db, keys: req.application.keys, limit: limit, before: before, regionPrefix: region?.significantPrefix)
+        let places = try await AuditLog.places(ofKeys: entries.map(\.entryKey), on: req.db)
         return entries.map {
             EntryDTO(
-                id: $0.id ?? 0, entryKey: $0.entryKey, sequence: $0.sequence, at: Date(timeIntervalSince1970: Double($0.atMillis) / 1000),
+                id: $0.id ?? 0, entryKey: $0.entryKey, sequence: places[$0.entryKey],
+                at: Date(timeIntervalSince1970: Double($0.atMillis) / 1000),
                 actorID: $0.actorID, actorLabel: Self.masked($0.actorLabel), action: $0.action, resource: $0.resource, purpose: $0.purpose,
                 requestID: $0.requestID, details: $0.details, contentHash: $0.contentHash)
         }
@@ -76,7 +78,7 @@ struct AuditAPI {
 
     func verify(req: Request) async throws -> VerifyResult {
         try req.authorize(.verify, .auditLog)
-        let pending = try await AuditLog.pendingCount(on: req.db)
+        let pending = try await AuditLog.waitingCount(on: req.db)
         switch try await AuditLog.verify(on: req.db, keys: req.application.keys) {
         case let .ok(entries, heads):
             return VerifyResult(ok: true, entries: entries, heads: heads, pending: pending, brokenAt: nil, reason: nil)

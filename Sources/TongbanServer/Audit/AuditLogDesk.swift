@@ -71,7 +71,9 @@ struct AuditLogDesk {
             throw TongbanError.notFound("audit entry")
         }
         let subject = try await authorizeView(entry)
-        guard let sequence = entry.sequence, let leafHash = entry.leafHash else { throw TongbanError.conflict("audit.notYetInLog") }
+        guard let (sequence, leafHash) = try await AuditLog.leaf(ofEntry: try entry.requireID(), on: context.db) else {
+            throw TongbanError.conflict("audit.notYetInLog")
+        }
         guard let latest = try await AuditTree.latestHead(on: context.db) else { throw TongbanError.conflict("audit.notYetInLog") }
         let size = treeSize ?? latest.head.size
         guard size <= latest.head.size else { throw TongbanError.invalid(field: "treeSize", "audit.beyondHead") }

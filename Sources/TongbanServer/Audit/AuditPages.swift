@@ -52,12 +52,13 @@ struct AuditPages {
         let entries = try await AuditLog.recent(
             on: req.db, keys: req.application.keys, limit: 50, before: before, regionPrefix: region?.significantPrefix)
         let head = try? await AuditLogDesk(context: req.context).latestHead()
+        let places = try await AuditLog.places(ofKeys: entries.map(\.entryKey), on: req.db)
         let rows = entries.map { entry in
             Row(
                 at: CalendarDate.beijingTime(Date(timeIntervalSince1970: Double(entry.atMillis) / 1000)),
                 actor: AuditAPI.masked(entry.actorLabel), action: entry.action, resource: entry.resource,
-                place: entry.sequence.map { req.t("audit.place", ["sequence": String($0)]) },
-                proofHref: entry.sequence == nil ? nil : "/audit/entries/\(entry.entryKey)/proof")
+                place: places[entry.entryKey].map { req.t("audit.place", ["sequence": String($0)]) },
+                proofHref: places[entry.entryKey] == nil ? nil : "/audit/entries/\(entry.entryKey)/proof")
         }
         let older = entries.count == 50 ? entries.last?.id.map { "/supervision/audit?before=\($0)" } : nil
         return try await req.view.render(

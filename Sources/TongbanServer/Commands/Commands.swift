@@ -108,7 +108,7 @@ struct AuditCommand: AsyncCommand {
         let app = context.application
         switch signature.action {
         case "verify":
-            let pending = try await AuditLog.pendingCount(on: app.db)
+            let pending = try await AuditLog.waitingCount(on: app.db)
             switch try await AuditLog.verify(on: app.db, keys: app.keys) {
             case let .ok(entries, heads):
                 context.console.print("ok: \(entries) entries, \(heads) signed tree heads; \(pending) waiting for the sequencer")
