@@ -58,7 +58,7 @@ url = os.environ.get("TONGBAN_DATABASE_URL")
 queries = {
     "applications": "select count(*) from applications where status <> 'draft'",
     "audit entries": "select count(*) from audit_entries where action = 'application.submit'",
-    "unplaced": "select count(*) from audit_entries where sequence is null",
+    "unplaced": "select count(*) from audit_queue",
 }
 def ask(q):
     if url: return int(subprocess.run(["psql", url.split("?")[0], "-Atc", q], capture_output=True, text=True).stdout.strip())

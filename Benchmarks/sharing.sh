@@ -50,10 +50,10 @@ LUA
   for c in 4 16; do
     echo "lookup under a grant, $c connections: $(wrk -t2 -c$c -d"${seconds}s" -s "$work/post.lua" "$base/api/v1/data/lookup" | grep '^wrk:') (budget p99 < 10 ms)"
   done
-  # every answered read left its audit entry: the chain still verifies end to end
+  # every answered read left its audit entry: the log still verifies end to end
   admin=$(curl -sf -H 'Content-Type: application/json' -d '{"login":"admin","password":"Tongban-demo-2026"}' "$base/api/v1/auth/login" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
-  curl -sf -H "Authorization: Bearer $admin" "$base/api/v1/audit/verify" | python3 -c 'import json,sys; v=json.load(sys.stdin); print("audit chain after the run:", v)'
+  curl -sf -H "Authorization: Bearer $admin" "$base/api/v1/audit/verify" | python3 -c 'import json,sys; v=json.load(sys.stdin); print("audit log after the run:", v)'
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
 

@@ -5,12 +5,12 @@ import TongbanPlatform
 import Vapor
 
 /// Reads of personal data under a consent or a grant. Each is written twice in one transaction:
-/// a row the data subject's access view lists, and an entry in the tamper-evident audit chain
+/// a row the data subject's access view lists, and an entry in the tamper-evident audit log
 /// (action `data.read`, the purpose in its purpose) that the row names — so the subject can
 /// check the read is in the log, and neither exists without the other.
 package enum DataReads {
     package struct Read {
-        /// nil when the subject has no account: the audit chain still records the read.
+        /// nil when the subject has no account: the audit log still records the read.
         package let subjectID: UUID?
         package let readerID: UUID?
         package let readerLabel: String

@@ -8,7 +8,7 @@ import Vapor
 /// A client system reads one subject's record of a resource: its key names the department, a
 /// grant of that department must cover the resource, the fields and the purpose (unless the
 /// resource is shared unconditionally), the client's clearance decides what is masked. The read
-/// and its audit entry are one transaction; a refusal is logged in the audit chain and nothing
+/// and its audit entry are one transaction; a refusal is logged in the audit log and nothing
 /// else is written.
 package struct SharedLookup {
     package let context: UseCaseContext
@@ -188,7 +188,7 @@ package struct SharedLookup {
         ).first(decoding: RecordRow.self)
     }
 
-    /// Logs the refused request in the audit chain, then refuses it.
+    /// Logs the refused request in the audit log, then refuses it.
     package func refuse(
         _ reason: String, resource: DataResource, client: SharingClients.Known, reader: String,
         purpose: String

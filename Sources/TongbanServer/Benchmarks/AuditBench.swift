@@ -113,7 +113,10 @@ enum AuditBench {
         _ = await sequencer.result
         try await AuditSequencer.integrateAll(on: app.db, keys: keys, now: { clock.now() })
         let entries = try await app.db.sql.raw(
-            "SELECT sequence, at_millis FROM audit_entries WHERE id > \(bind: firstID) ORDER BY sequence"
+            """
+            SELECT l.sequence, e.at_millis FROM audit_leaves l JOIN audit_entries e ON e.id = l.entry_id
+            WHERE e.id > \(bind: firstID) ORDER BY l.sequence
+            """
         ).all().map { (try $0.decode(column: "sequence", as: Int64.self), try $0.decode(column: "at_millis", as: Int64.self)) }
         let heads = try await AuditTree.heads(after: (entries.first?.0 ?? 1) - 1, limit: 1_000_000, on: app.db)
         var lags: [Double] = []
