@@ -209,8 +209,8 @@ package enum OpenAPIDocument {
             summary: "The consistency proof between two tree sizes (RFC 9162)", tag: "audit",
             response: ref("AuditConsistency"), errors: [422],
             parameters: [
-                query("from", "integer", "the older tree size", range: 1...maxSafeInteger),
-                query("to", "integer", "the newer tree size", range: 1...maxSafeInteger),
+                query("from", "integer", "the older tree size", range: 1...maxSafeInteger, required: true),
+                query("to", "integer", "the newer tree size", range: 1...maxSafeInteger, required: true),
             ]),
     ]
 
