@@ -123,6 +123,7 @@ struct AuditLogProofTests {
         for table in ["audit_entries", "audit_queue", "audit_leaves", "audit_tree_nodes", "audit_tree_heads", "audit_log_keys"] {
             try await sql.raw("DROP TABLE \(unsafeRaw: table)").run()
         }
+        try await sql.raw("DROP INDEX data_reads_audit_key").run()
         try await sql.raw("ALTER TABLE data_reads DROP COLUMN audit_key").run()
         // as migrations 3, 27 and 32 left it
         try await sql.raw(

@@ -55,6 +55,8 @@ package struct CreateAuditLogTree: AsyncMigration {
                 try await db.sql.raw("SELECT setval(pg_get_serial_sequence('audit_entries', 'id'), \(bind: migrated))").run()
             }
             try await db.schema("data_reads").field("audit_key", .string).update()
+            // a read's proof is asked for by its entry's key: who may see it is found by that key
+            try await db.sql.raw("CREATE INDEX data_reads_audit_key ON data_reads (audit_key)").run()
         }
     }
 

@@ -66,6 +66,11 @@ struct AuditLogDesk {
 
     /// Entry `entryKey`'s proof in the signed head of `treeSize` entries (default: the newest).
     func inclusion(entryKey: String, treeSize: Int64?) async throws -> Inclusion {
+        try await entryAndInclusion(entryKey: entryKey, treeSize: treeSize).proof
+    }
+
+    /// The entry as stored (a page shows it, masked for a supervisor) with its proof.
+    func entryAndInclusion(entryKey: String, treeSize: Int64?) async throws -> (entry: AuditEntry, proof: Inclusion) {
         _ = try context.requireAccount()
         guard let entry = try await AuditEntry.query(on: context.db).filter(\.$entryKey == entryKey).first() else {
             throw TongbanError.notFound("audit entry")
@@ -83,9 +88,10 @@ struct AuditLogDesk {
         }
         let path = try await AuditTree.inclusionProof(sequence: sequence, size: size, on: context.db)
         let content = subject ? entry.opened(context.keys).content : nil
-        return Inclusion(
+        let proof = Inclusion(
             entryKey: entryKey, sequence: sequence, content: content, canonical: content?.canonical, contentHash: entry.contentHash,
             leafHash: leafHash, path: path.map(\.hexDigits), treeHead: TreeHead(head))
+        return (entry, proof)
     }
 
     /// The proof that the tree of `to` entries extends the tree of `from`.

@@ -38,7 +38,7 @@ struct AuditPages {
         let olderHref: String?
     }
 
-    static func headView(_ head: AuditLogDesk.TreeHead, req: Request) -> HeadView {
+    static func headView(_ head: AuditLogDesk.TreeHead) -> HeadView {
         HeadView(
             size: head.treeSize.formatted(.number.grouping(.automatic)), root: head.rootHash, at: CalendarDate.beijingTime(head.timestamp),
             keyID: head.keyID)
@@ -64,7 +64,7 @@ struct AuditPages {
         return try await req.view.render(
             "audit",
             TrailPage(
-                page: req.pageContext(title: req.t("audit.title")), head: head.map { Self.headView($0, req: req) }, rows: rows,
+                page: req.pageContext(title: req.t("audit.title")), head: head.map(Self.headView), rows: rows,
                 olderHref: older)
         ).encodeResponse(for: req)
     }
@@ -91,15 +91,14 @@ struct AuditPages {
     func proof(req: Request) async throws -> Response {
         let key = try req.parameters.require("key")
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/audit/entries/\(key)/proof") }
-        let proof = try await AuditLogDesk(context: req.context).inclusion(entryKey: key, treeSize: nil)
+        let (stored, proof) = try await AuditLogDesk(context: req.context).entryAndInclusion(entryKey: key, treeSize: nil)
         if req.query[String.self, at: "format"] == "json" {
             let response = try await proof.encodeResponse(for: req)
             response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"audit-proof-\(proof.sequence).json\"")
             return response
         }
         // a supervisor sees the entry as the trail shows it (names masked) and the hashes
-        guard let entry = try await AuditEntry.query(on: req.db).filter(\.$entryKey == key).first()?.opened(req.application.keys)
-        else { throw TongbanError.notFound("audit entry") }
+        let entry = stored.opened(req.application.keys)
         let content = proof.content
         return try await req.view.render(
             "audit-proof",
@@ -109,7 +108,7 @@ struct AuditPages {
                 actor: content?.actorLabel ?? AuditAPI.masked(entry.actorLabel), action: entry.action, resource: entry.resource,
                 purpose: content?.purpose, details: content?.details, canonical: proof.canonical, contentHash: proof.contentHash,
                 leafHash: proof.leafHash, path: proof.path,
-                head: Self.headView(proof.treeHead, req: req), signature: proof.treeHead.signature, checkpoint: proof.treeHead.checkpoint,
+                head: Self.headView(proof.treeHead), signature: proof.treeHead.signature, checkpoint: proof.treeHead.checkpoint,
                 jsonHref: "/audit/entries/\(key)/proof?format=json")
         ).encodeResponse(for: req)
     }
