@@ -27,9 +27,10 @@ package struct ApplicationAPI {
         // who asks first: a stranger is told to sign in, whatever the body
         _ = try req.requireAccount()
         let body = try req.content.decode(ApplyBody.self)
-        let submission = ApplicationSubmission(context: req.context, parts: ApplyingParts(req.application))
+        let context = req.context
+        let submission = ApplicationSubmission(context: context, parts: ApplyingParts(req.application))
         let created = try await submission.apply(body, idempotencyKey: req.headers.first(name: "Idempotency-Key"))
-        let desk = ApplicationDesk(context: req.context)
+        let desk = ApplicationDesk(context: context)
         let dto: ApplicationDTO
         if let written = created.written {
             let loaded = ApplicationDesk.Loaded(

@@ -71,7 +71,7 @@ package struct SubmissionPlan: @unchecked Sendable {
         application.targetVersion = target.version
         application.targetName = target.name
         application.regionCode = target.regionCode.value
-        try application.sealForm(String(decoding: try encoder.encode(intent.form), as: UTF8.self), keys: keys)
+        try application.sealForm(intent.form, keys: keys)
         application.answers = String(decoding: try encoder.encode(intent.answers), as: UTF8.self)
         if intent.submit, let serial {
             application.number = ApplicationNumber(region: target.regionCode, date: today, serial: serial).value

@@ -22,10 +22,13 @@ package struct GroupWrite: Sendable {
 }
 
 /// Group commit for the hot audited writes (submissions, shared-data reads). Each write is a
-/// transaction that ends in a disk flush; here the writes that arrive while one transaction is
-/// running wait, and then all of them go in the next: their rows and audit entries in one
-/// statement, one flush for the lot. Every caller hears of its outcome only after the shared
-/// commit, so nothing is acknowledged before it is durable.
+/// transaction that ends in a disk flush; here the writes that arrive while the transactions in
+/// flight are running wait, and then all of them go in the next: their rows and audit entries in
+/// one statement, one flush for the lot. Every caller hears of its outcome only after the shared
+/// commit, so nothing is acknowledged before it is durable. On PostgreSQL several transactions
+/// are in flight at once (`maxInFlight`): no lock is shared between them (the audit entries wait
+/// for the sequencer, not for each other), so one flushes while the next is written. SQLite takes
+/// one writer at a time: there a second transaction would only wait for the first's lock.
 ///
 /// If the group's transaction fails (a unique key raced, say), nothing of it is stored and each
 /// write is retried alone in its own transaction, so one bad write cannot sink the others and
@@ -37,8 +40,10 @@ package actor GroupCommit {
     }
 
     private var waiting: [Job] = []
-    private var running = false
+    private var inFlight = 0
     package let maxBatch: Int
+    /// Transactions committing at once on PostgreSQL.
+    package let maxInFlight: Int
     /// Bound parameters per statement stay well under both databases' limits (PostgreSQL 65,535;
     /// SQLite 32,766).
     package static let maxBinds = 20_000
@@ -49,9 +54,10 @@ package actor GroupCommit {
     /// Dates each group's audit entries with the platform's time.
     package let clock: PlatformClock
 
-    package init(clock: PlatformClock, maxBatch: Int = 64) {
+    package init(clock: PlatformClock, maxBatch: Int = 64, maxInFlight: Int = 4) {
         self.clock = clock
         self.maxBatch = maxBatch
+        self.maxInFlight = maxInFlight
     }
 
     package nonisolated func write(on db: any Database, _ write: GroupWrite) async throws {
@@ -66,8 +72,8 @@ package actor GroupCommit {
 
     private func enqueue(_ job: Job, db: any Database) {
         waiting.append(job)
-        guard !running else { return }
-        running = true
+        guard inFlight < (db.isPostgres ? maxInFlight : 1) else { return }
+        inFlight += 1
         // The queue is the one place every submission waits for. Its transaction awaits each of
         // its statements; on the shared pool every resumption would queue behind the requests
         // being handled (their JSON, their answers), several times per commit. On a thread of its
@@ -100,7 +106,7 @@ package actor GroupCommit {
                 }
             }
         }
-        running = false
+        inFlight -= 1
     }
 
     /// Commits the writes together: on PostgreSQL, when they only insert, as one statement (one

@@ -48,7 +48,7 @@ package struct InsertBatch: Sendable {
     package func run(on db: any Database, followedBy last: SQLQueryString? = nil) async throws {
         if db.isPostgres {
             guard let statement = postgresStatement(endingWith: last) else { return }
-            try await db.sql.raw(statement).run()
+            try await db.sql.raw("\(statement)").run()
         } else {
             // SQLite: straight to the driver, the statement text with numbered parameters, the
             // values converted as Fluent's SQLite encoder would. These run inside the group
@@ -66,16 +66,14 @@ package struct InsertBatch: Sendable {
     /// PostgreSQL: the rows and then `last`, in one statement; the number of rows `last` returns.
     package func run(on db: any Database, returningFrom last: SQLQueryString) async throws -> Int {
         precondition(db.isPostgres)
-        return try await db.sql.raw(postgresStatement(endingWith: last)!).all().count
+        return try await db.sql.raw("\(postgresStatement(endingWith: last)!)").all().count
     }
 
     /// PostgreSQL: every table's INSERT as a data-modifying CTE, then `last` (or the final
     /// INSERT itself); nil when there is nothing to write.
-    private func postgresStatement(endingWith last: SQLQueryString?) -> SQLQueryString? {
-        var inserts = tables.map { Self.insert($0.table, $0.columns, $0.rows) }
-        guard let main = last ?? inserts.popLast() else { return nil }
-        let ctes = inserts.enumerated().map { index, insert -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(insert))" }
-        return ctes.isEmpty ? main : "WITH \(ctes.joined(separator: ", ")) \(main)"
+    private func postgresStatement(endingWith last: SQLQueryString?) -> PostgresInserts? {
+        guard !tables.isEmpty || last != nil else { return nil }
+        return PostgresInserts(tables: tables, last: last, bindCount: bindCount)
     }
 
     package static func sqliteInsert(_ table: String, _ columns: [String], _ rows: [[Value]]) throws -> (String, [SQLiteData]) {
@@ -106,19 +104,56 @@ package struct InsertBatch: Sendable {
         if let uuid = value as? UUID { return .text(uuid.uuidString) }
         return try sqliteEncoder.encode(value)
     }
+}
 
-    package static func insert(_ table: String, _ columns: [String], _ rows: [[Value]]) -> SQLQueryString {
-        let values: [SQLQueryString] = rows.map { row in
-            let cells: [SQLQueryString] = row.map { value in
-                switch value {
-                case let .bind(v): "\(bind: v)"
-                case .null: "NULL"
-                }
+/// The text of a batch's statement on PostgreSQL, written straight out with its numbered
+/// parameters: the group commit's thread builds one per commit, and building it through
+/// `SQLQueryString` interpolations (one per cell) cost more than the rest of the commit's work.
+private struct PostgresInserts: SQLExpression {
+    let tables: [(table: String, columns: [String], rows: [[InsertBatch.Value]])]
+    let last: SQLQueryString?
+    let bindCount: Int
+
+    func serialize(to serializer: inout SQLSerializer) {
+        var sql = ""
+        sql.reserveCapacity(64 + bindCount * 6)
+        var binds: [any Encodable & Sendable] = []
+        binds.reserveCapacity(bindCount)
+        var parameter = serializer.binds.count
+        let main = last == nil ? tables.count - 1 : tables.count
+        for (index, table) in tables.enumerated() {
+            if index < main {
+                sql += index == 0 ? "WITH " : ", "
+                sql += "w\(index) AS ("
+            } else if index > 0 {
+                sql += " "
             }
-            return "(\(cells.joined(separator: ", ")))"
+            // the table and column names are this program's own constants: quoted here, not escaped
+            sql += "INSERT INTO \"\(table.table)\" ("
+            sql += table.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+            sql += ") VALUES "
+            for (rowIndex, row) in table.rows.enumerated() {
+                sql += rowIndex == 0 ? "(" : ", ("
+                for (column, value) in row.enumerated() {
+                    if column > 0 { sql += ", " }
+                    switch value {
+                    case .null:
+                        sql += "NULL"
+                    case let .bind(value):
+                        parameter += 1
+                        binds.append(value)
+                        sql += "$\(parameter)"
+                    }
+                }
+                sql += ")"
+            }
+            if index < main { sql += ")" }
         }
-        // the table and column names are this program's own constants: quoted here once, not escaped
-        let names = columns.map { "\"\($0)\"" }.joined(separator: ", ")
-        return "INSERT INTO \(unsafeRaw: "\"\(table)\"") (\(unsafeRaw: names)) VALUES \(values.joined(separator: ", "))"
+        serializer.write(sql)
+        serializer.binds.append(contentsOf: binds)
+        if let last {
+            if !tables.isEmpty { serializer.write(" ") }
+            last.serialize(to: &serializer)
+        }
     }
 }

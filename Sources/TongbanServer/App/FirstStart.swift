@@ -3,6 +3,7 @@ import Foundation
 import SQLKit
 import TongbanCases
 import TongbanDelivery
+import TongbanIdentity
 import TongbanPlatform
 import TongbanSupervision
 import Vapor
@@ -31,6 +32,7 @@ extension Application {
         // Built now rather than by the first search, which would otherwise wait for it (seconds
         // with a large catalog).
         _ = try await catalogIndex.index(on: db)
+        AccountChanges.listen(self)
         AuditSequencer.schedule(self, every: tongban.auditBatchInterval)
         DeadlineWatch.schedule(self, every: tongban.deadlineWatchInterval)
         HandoffWatch.schedule(self, every: tongban.deadlineWatchInterval)

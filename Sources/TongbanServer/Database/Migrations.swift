@@ -89,5 +89,7 @@ extension Migrations {
         add(SealAuditEntries(keys: keys))
         // 37. the audit trail as a verifiable log: entries without a shared lock, a Merkle tree, signed tree heads
         add(CreateAuditLogTree(keys: keys))
+        // 38. PostgreSQL: a notice at every change of an account, so server processes trust the accounts they read until told
+        add(NotifyAccountChanges())
     }
 }
