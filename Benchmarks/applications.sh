@@ -80,15 +80,15 @@ echo "audit entries waiting for the sequencer after the run: $(psql "${pg%%\?*}"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 applicant=$(psql "${pg%%\?*}" -Atc "select id from accounts where kind = 'enterprise' limit 1")
-# The statements the endpoint sends, in the same order: the serial, then every row and the audit
-# entry (content hash, sealed actor) with its row in the sequencer's queue, in one statement, which
-# is its own transaction.
+# The statement the endpoint sends: every row and the audit entry (content hash, sealed actor) with
+# its row in the sequencer's queue, in one statement, which is its own transaction. (The endpoint
+# takes its application numbers from a block each process reserves, and asks nothing else per
+# submission; here the serial is taken inside the statement.)
 cat >"$work/submit.sql" <<SQL
-SELECT nextval('application_serial') AS serial \\gset
 WITH a AS (INSERT INTO applications (id, number, applicant_id, applicant_name, applicant_tail, entered_by, applicant_present, target,
     target_code, target_version, target_name, region_code, channel, status, form, answers, idempotency_key, request_digest,
     submitted_on, due_on, visits, created_at, submitted_at)
-  VALUES (gen_random_uuid(), '330106-20261123-' || lpad(CAST(:serial AS text), 8, '0') || '-P', '$applicant', '杭州西湖云帆科技有限公司',
+  VALUES (gen_random_uuid(), '330106-20261123-' || lpad(CAST(nextval('application_serial') AS text), 8, '0') || '-P', '$applicant', '杭州西湖云帆科技有限公司',
     'W08L', NULL, false, 'item', 'BENCH', 1, '基准测试事项', '330106', 'online', 'submitted',
     '{"category":"乙","count":"12","mobile":"13800138000","name":"基准测试","startDate":"2026-12-01"}', '{}', NULL, NULL,
     '2026-11-23', NULL, 0, now(), now()) RETURNING id),
