@@ -265,3 +265,118 @@ struct IdentityProofTests {
         }
     }
 }
+
+/// The takeover for a person whose population record holds no mobile: the window.
+@Suite("identity proven: a number taken back at a window")
+struct WindowReclaimTests {
+    struct Code: Decodable {
+        let code: String
+        let expiresAt: Date
+    }
+
+    @Test(
+        "no mobile on the record: the real person seals their registration under a window code, a clerk checks the card, the impostor is frozen and the person's account is Level 3 in the card's name",
+        arguments: TestDatabase.available)
+    func takeover(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let (number, impostor) = try await RealNameTests.unproven(app, stem: "33010619660606007")
+            let impostorID = try await app.accountID(login: number)
+            // the population record holds no mobile: no code can go anywhere
+            try await RealNameTests.setRecordMobile(app, number, nil)
+
+            let registration: [String: String] = [
+                "name": "王丽", "identityNumber": number, "mobile": "13700004444", "password": "Window-holder-2026",
+            ]
+            let online = try await app.send(.POST, "/api/v1/register/reclaim", json: registration)
+            #expect(online.status == .unprocessableEntity && online.errorBody?.error.code == "reclaim.noMobile", "\(online.body.string)")
+            #expect(online.errorBody?.error.message.contains("到窗口收回") == true)
+
+            // bad input changes nothing; the registration as typed gets a window code, nothing sent
+            var badMobile = registration
+            badMobile["mobile"] = "12345"
+            let bad = try await app.send(.POST, "/api/v1/register/reclaim/window", json: badMobile)
+            #expect(bad.status == .unprocessableEntity && bad.errorBody?.error.details?.first?.field == "mobile")
+            #expect(try await IdentityChallenge.query(on: app.db).filter(\.$purpose == .windowReclaim).count() == 0)
+            let asked = try await app.send(.POST, "/api/v1/register/reclaim/window", json: registration)
+            #expect(asked.status == .accepted, "\(asked.body.string)")
+            let code = try asked.content.decode(Code.self)
+            #expect(code.code.count == 8 && code.code.allSatisfy(\.isNumber))
+            #expect(abs(code.expiresAt.timeIntervalSince(app.clock.now()) - NumberReclaim.windowLifetime) < 60)
+            #expect(try await MessageSend.query(on: app.db).count() == 0)
+            let pending = try #require(
+                try await IdentityChallenge.query(on: app.db).filter(\.$purpose == .windowReclaim).first()?.pendingCipher)
+            #expect(!pending.contains("Window-holder") && !pending.contains(number))
+            // a few codes may wait at once, not more
+            let second = try await app.send(.POST, "/api/v1/register/reclaim/window", json: registration)
+            let spare = try second.content.decode(Code.self).code
+            #expect(try await app.send(.POST, "/api/v1/register/reclaim/window", json: registration).status == .accepted)
+            let flood = try await app.send(.POST, "/api/v1/register/reclaim/window", json: registration)
+            #expect(flood.status == .tooManyRequests && flood.errorBody?.error.code == "reclaim.windowCodes")
+
+            // at the window: another card, or no clerk, changes nothing
+            let clerk = try await app.token("clerk")
+            let stem = "11010519700101001"
+            let otherNumber = stem + String(IdentityNumber.checkCharacter(for: stem.compactMap(\.wholeNumberValue)))
+            let otherCard = try await app.send(
+                .POST, "/api/v1/identity-checks", json: ["code": code.code, "identityNumber": otherNumber, "name": "王丽"], bearer: clerk)
+            #expect(otherCard.status == .unprocessableEntity && otherCard.errorBody?.error.code == "realName.cardMismatch")
+            let notClerk = try await app.send(
+                .POST, "/api/v1/identity-checks", json: ["code": code.code, "identityNumber": number, "name": "王丽"], bearer: impostor)
+            #expect(notClerk.status == .forbidden)
+            #expect(try await Account.find(impostorID, on: app.db)?.status == .active)
+
+            // the card checked: the impostor frozen, the person's account made at Level 3 in the card's name
+            let checked = try await app.send(
+                .POST, "/api/v1/identity-checks", json: ["code": code.code, "identityNumber": number, "name": "王 丽"], bearer: clerk)
+            #expect(checked.status == .ok, "\(checked.body.string)")
+            struct Made: Decodable {
+                let id: UUID
+                let assuranceLevel: Int
+            }
+            let made = try checked.content.decode(Made.self)
+            #expect(made.assuranceLevel == 3)
+            let frozen = try #require(try await Account.find(impostorID, on: app.db))
+            #expect(frozen.status == .frozen && frozen.frozenBy == made.id)
+            #expect(try await app.send(.GET, "/api/v1/me", bearer: impostor).status == .unauthorized)
+            let holder = try await app.token(number, password: "Window-holder-2026")
+            #expect(try await RealNameTests.level(app, holder) == 3)
+            #expect(try await Account.find(made.id, on: app.db)?.displayName == "王 丽")
+            // the clerk is the actor; the person's region sees it; the other codes died with it
+            let entry = try #require(
+                try await AuditEntry.query(on: app.db).filter(\.$action == "account.reclaimed").first()?.opened(app.keys))
+            #expect(entry.actorLabel.hasPrefix("staff:") && entry.details?.contains("level=3") == true)
+            #expect(entry.details?.contains(impostorID.uuidString) == true)
+            #expect(try await OutboxEvent.query(on: app.db).filter(\.$topic == "account.reclaimed").count() == 1)
+            for used in [code.code, spare] {
+                let again = try await app.send(
+                    .POST, "/api/v1/identity-checks", json: ["code": used, "identityNumber": number, "name": "王丽"], bearer: clerk)
+                #expect(again.status == .unprocessableEntity && again.errorBody?.error.code == "realName.windowCodeUnknown")
+            }
+            #expect(
+                try await IdentityChallenge.query(on: app.db).filter(\.$purpose == .windowReclaim).filter(\.$state == .open).count() == 0)
+            // the number is proven now: no window code takes it back
+            let late = try await app.send(.POST, "/api/v1/register/reclaim/window", json: registration)
+            #expect(late.status == .conflict && late.errorBody?.error.details?.first?.code == "reclaim.holderProven")
+        }
+    }
+
+    @Test("the reclaim page offers the window and shows the code to take there", arguments: TestDatabase.available)
+    func page(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let (number, _) = try await RealNameTests.unproven(app, stem: "33010619660606008")
+            let browser = Browser(app)
+            let form = try await browser.get("/register/reclaim")
+            #expect(form.status == .ok && form.body.string.contains("到窗口收回"))
+            let shown = try await browser.post(
+                "/register/reclaim",
+                [
+                    "name": "王丽", "identityNumber": number, "mobile": "13700005555", "password": "Window-holder-2026",
+                    "passwordConfirm": "Window-holder-2026", "via": "window",
+                ])
+            #expect(shown.status == .ok, "\(shown.body.string)")
+            let body = shown.body.string
+            #expect(body.contains("您的现场核验码") && body.contains("class=\"big-code\""))
+            #expect(try await IdentityChallenge.query(on: app.db).filter(\.$purpose == .windowReclaim).count() == 1)
+        }
+    }
+}

@@ -57,6 +57,7 @@ struct PolicyCoverageTests {
         "POST /api/v1/register/enterprise": "registration",
         "POST /api/v1/register/reclaim": "registration: taking back a number an unproven account registered",
         "POST /api/v1/register/reclaim/code": "registration: taking back a number an unproven account registered",
+        "POST /api/v1/register/reclaim/window": "registration: taking back a number an unproven account registered",
         "GET /api/v1/regions": "reference data",
         "GET /api/v1/regions/:code": "reference data",
         "GET /api/v1/departments": "reference data",

@@ -31,16 +31,21 @@ struct RealNameTests {
     static func unproven(_ app: Application, stem: String = "33010619850601002") async throws -> (number: String, token: String) {
         let number = stem + String(IdentityNumber.checkCharacter(for: stem.compactMap(\.wholeNumberValue)))
         try await AssuranceTests.seedRecords(app, for: number, name: "王丽")
+        try await setRecordMobile(app, number, recordMobile)
+        return (number, try await AssuranceTests.register(app, number))
+    }
+
+    /// The mobile the person's population record holds (none: nil).
+    static func setRecordMobile(_ app: Application, _ number: String, _ mobile: String?) async throws {
         let hash = app.keys.lookupHash(number, field: "identity_number")
         let record = try #require(
             try await SharedRecord.query(on: app.db).filter(\.$resourceCode == "population_basic").filter(\.$subjectKey == hash).first())
         var values = record.values(app.keys)
-        values["mobile"] = recordMobile
+        values["mobile"] = mobile
         record.data = SharedRecord.sealed(
             String(decoding: try StoredJSON.encoder.encode(values), as: UTF8.self), resource: record.resourceCode,
             subjectKey: record.subjectKey, keys: app.keys)
         try await record.update(on: app.db)
-        return (number, try await AssuranceTests.register(app, number))
     }
 
     /// The codes handed to the SMS gateway since the last call.

@@ -41,6 +41,7 @@ package struct IdentityAPI {
         api.post("register", "enterprise", use: registerEnterprise)
         api.post("register", "reclaim", use: startReclaim)
         api.post("register", "reclaim", "code", use: confirmReclaim)
+        api.post("register", "reclaim", "window", use: startReclaimAtWindow)
         api.get("me", use: me)
         api.post("me", "password", use: changePassword)
         api.post("me", "verification", use: startVerification)
@@ -108,6 +109,11 @@ package struct IdentityAPI {
     package func startReclaim(req: Request) async throws -> Response {
         let input = try req.content.decode(PersonRegistration.self)
         return try await req.numberReclaim.start(input).encodeResponse(status: .accepted, for: req)
+    }
+
+    package func startReclaimAtWindow(req: Request) async throws -> Response {
+        let input = try req.content.decode(PersonRegistration.self)
+        return try await req.numberReclaim.startAtWindow(input).encodeResponse(status: .accepted, for: req)
     }
 
     package func confirmReclaim(req: Request) async throws -> Response {

@@ -195,7 +195,7 @@ package struct IdentityPages {
             assuranceLabel: account.kind == .staff ? nil : req.t("account.assurance.\(account.assurance.rawValue)"),
             mayVerify: account.kind == .person && account.assurance < .verifiedRemotely,
             mayShowCard: account.kind == .person && account.assurance < .verifiedInPerson,
-            windowCode: windowCode.map { String($0.code.prefix(4)) + " " + String($0.code.suffix(4)) },
+            windowCode: windowCode.map { VerificationPages.spaced($0.code) },
             windowCodeUntil: windowCode.map { VerificationPages.clockTime($0.expiresAt) },
             mayAskRepresentative: account.kind == .enterprise && account.assurance < .verifiedRemotely
                 && req.allows(.verify, own),

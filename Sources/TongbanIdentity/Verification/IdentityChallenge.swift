@@ -15,6 +15,9 @@ package final class IdentityChallenge: Model, @unchecked Sendable {
         case verify, reclaim
         /// A code the person shows at a window for the clerk's in-person check (not sent).
         case window
+        /// A window code that takes a number back (a reclaim proven by the identity card, not a
+        /// mobile); it holds the registration, sealed, as `reclaim` does.
+        case windowReclaim
         /// An enterprise's request that its legal representative confirm it (no code: the
         /// representative confirms signed in; `subjectHash` is their number's).
         case representative
@@ -126,7 +129,7 @@ package struct ChallengeLedger {
 
     /// Takes the subject's lock for the rest of the transaction (PostgreSQL; SQLite writes are
     /// one at a time already), so two requests cannot both pass the rate check.
-    private func lockSubject(_ subjectHash: String, on tx: any Database) async throws {
+    package func lockSubject(_ subjectHash: String, on tx: any Database) async throws {
         guard tx.isPostgres else { return }
         // advisory locks are the server's, not the schema's: the schema is part of the key
         try await tx.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "identity:" + subjectHash + " ") || current_schema()))").run()

@@ -8,12 +8,16 @@ import Vapor
 /// on their own phone, shows a window code (so the account checked is the one in the hand of
 /// the person at the window, not any account with that number); the clerk types it with the
 /// number and name on the card. The account is Level 3, its name the card's, and the check is
-/// audited with the clerk as the actor.
+/// audited with the clerk as the actor. The same form takes a number back for a person who asked
+/// for a window code on the reclaim page (`NumberReclaim.startAtWindow`): the clerk need not know
+/// which of the two the code is.
 package struct InPersonCheck {
     package let context: UseCaseContext
+    package let passwords: TongbanPlatform.PasswordHasher
 
-    package init(context: UseCaseContext) {
+    package init(context: UseCaseContext, passwords: TongbanPlatform.PasswordHasher) {
         self.context = context
+        self.passwords = passwords
     }
 
     /// Eight digits, good for ten minutes: read aloud or shown at a window, never sent.
@@ -25,8 +29,14 @@ package struct InPersonCheck {
         package let expiresAt: Date
     }
 
-    private static func lookup(_ code: String, keys: KeyRing) -> String {
+    /// What is stored of a window code: keyed, so a table read gives no code.
+    package static func lookup(_ code: String, keys: KeyRing) -> String {
         keys.lookupHash("window:" + code, field: "verification_code")
+    }
+
+    package static func newCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<codeDigits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
     }
 
     /// A window code for the signed-in person (any earlier one dies).
@@ -35,8 +45,7 @@ package struct InPersonCheck {
         try context.authorize(.verify, account.resource)
         guard account.kind == .person, let subjectHash = account.idNumberHash else { throw TongbanError.conflict("realName.personOnly") }
         guard account.assurance < .verifiedInPerson else { throw TongbanError.conflict("realName.already") }
-        var generator = SystemRandomNumberGenerator()
-        let code = (0..<Self.codeDigits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
+        let code = Self.newCode()
         let now = context.now
         let id = try account.requireID()
         let row = IdentityChallenge(
@@ -63,7 +72,8 @@ package struct InPersonCheck {
         }
     }
 
-    /// The card checked: the account the code names is Level 3, if the card's number is its own.
+    /// The card checked: the account the code names is Level 3, if the card's number is its own; or,
+    /// for a code that takes a number back, the account it holds made at Level 3.
     package func record(_ check: Check) async throws -> Account {
         let clerk = try context.requireAccount()
         // asked before anything is read: only a window clerk checks cards
@@ -82,20 +92,22 @@ package struct InPersonCheck {
 
         let now = context.now
         let keys = context.keys
-        let found = try await IdentityChallenge.query(on: context.db).filter(\.$purpose == .window).filter(\.$state == .open)
-            .filter(\.$codeHash == Self.lookup(code, keys: keys)).filter(\.$expiresAt > now).first()
-        guard let found, let accountID = found.accountID else {
+        let found = try await IdentityChallenge.query(on: context.db).filter(\.$purpose ~~ [.window, .windowReclaim])
+            .filter(\.$state == .open).filter(\.$codeHash == Self.lookup(code, keys: keys)).filter(\.$expiresAt > now).first()
+        guard let found else {
             throw TongbanError(
                 status: .unprocessableEntity, code: "realName.windowCodeUnknown",
                 fields: [FieldError(field: "code", key: "realName.windowCodeUnknown")])
         }
+        let challengeID = try found.requireID()
+        // the code of a number to take back names no account yet: its challenge stands for it
+        let resource = found.accountID.map { "account:\($0)" } ?? "identity-challenge:\(challengeID)"
         guard found.subjectHash == keys.lookupHash(number.value, field: "identity_number") else {
             // the card is not the account's: nothing changes, and the attempt is on the record
             try await context.db.write { tx in
                 try await AuditLog.append(
                     context.auditEvent(
-                        "account.inPerson.refused", resource: "account:\(accountID)",
-                        details: "the identity card's number is not the account's"),
+                        "account.inPerson.refused", resource: resource, details: "the identity card's number is not the account's"),
                     on: tx, now: now)
             }
             throw TongbanError(
@@ -103,13 +115,19 @@ package struct InPersonCheck {
                 fields: [FieldError(field: "identityNumber", key: "realName.cardMismatch")])
         }
         let clerkDepartment = clerk.$department.id
-        let challengeID = try found.requireID()
+        guard let accountID = found.accountID else {
+            let reclaim = NumberReclaim(context: context, passwords: passwords)
+            return try await context.db.write { tx in
+                // a code is used once, even by two clerks at the same moment
+                guard try await IdentityChallenge.claim(challengeID, on: tx) else { throw TongbanError.conflict("realName.noCode") }
+                return try await reclaim.completeAtWindow(found, cardName: name, department: clerkDepartment, on: tx)
+            }
+        }
         return try await context.db.write { tx in
             guard let account = try await Account.find(accountID, on: tx), account.status == .active else {
                 throw TongbanError.notFound("account")
             }
             try context.authorize(.verify, account.resource)
-            // a code is used once, even by two clerks at the same moment
             guard try await IdentityChallenge.claim(challengeID, on: tx) else { throw TongbanError.conflict("realName.noCode") }
             var details = "level=3; identity card checked at the window"
             if let clerkDepartment { details += "; department \(clerkDepartment)" }
@@ -129,5 +147,5 @@ package struct InPersonCheck {
 }
 
 extension Request {
-    package var inPersonCheck: InPersonCheck { InPersonCheck(context: context) }
+    package var inPersonCheck: InPersonCheck { InPersonCheck(context: context, passwords: application.passwords) }
 }

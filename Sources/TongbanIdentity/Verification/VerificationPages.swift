@@ -57,6 +57,11 @@ package struct VerificationPages {
         return shown.apply(to: try await req.view.render("account-verify", context).encodeResponse(status: shown.status, for: req))
     }
 
+    /// `1234 5678`: a window code as read aloud.
+    static func spaced(_ code: String) -> String {
+        String(code.prefix(4)) + " " + String(code.dropFirst(4))
+    }
+
     /// `14:05` in Beijing time: when an open code stops working.
     static func clockTime(_ instant: Date) -> String {
         CalendarDate.beijingTime(instant, format: "HH:mm")
@@ -93,17 +98,23 @@ package struct VerificationPages {
         /// The code's challenge and where it went, once the registration was checked.
         package let challengeID: String?
         package let sentTo: String?
+        /// A window code to take the number back in person (`1234 5678`), and its last day.
+        package let windowCode: String?
+        package let windowCodeUntil: String?
         package let errors: [String: String]
         package let summary: String?
     }
 
     private func reclaimPage(
-        _ req: Request, values: [String: String] = [:], sent: IdentityVerification.CodeSent? = nil, failure: (any Error)? = nil
+        _ req: Request, values: [String: String] = [:], sent: IdentityVerification.CodeSent? = nil,
+        windowCode: InPersonCheck.WindowCode? = nil, failure: (any Error)? = nil
     ) async throws -> Response {
         let shown = try FormFailure(failure, req)
         let context = ReclaimContext(
             page: req.pageContext(title: req.t("reclaim.title")), values: values, challengeID: sent?.challengeID.uuidString,
-            sentTo: sent.flatMap { $0.mobile.isEmpty ? nil : $0.mobile }, errors: shown.fields, summary: shown.summary)
+            sentTo: sent.flatMap { $0.mobile.isEmpty ? nil : $0.mobile }, windowCode: windowCode.map { Self.spaced($0.code) },
+            windowCodeUntil: windowCode.map { CalendarDate.beijingTime($0.expiresAt, format: "yyyy-MM-dd HH:mm") }, errors: shown.fields,
+            summary: shown.summary)
         return shown.apply(to: try await req.view.render("register-reclaim", context).encodeResponse(status: shown.status, for: req))
     }
 
@@ -117,6 +128,8 @@ package struct VerificationPages {
         var mobile: String?
         var password: String?
         var passwordConfirm: String?
+        /// `window`: a window code instead of a code to the record's mobile.
+        var via: String?
     }
 
     package func startReclaim(req: Request) async throws -> Response {
@@ -124,8 +137,13 @@ package struct VerificationPages {
         let values = ["name": input.name ?? "", "identityNumber": input.identityNumber ?? "", "mobile": input.mobile ?? ""]
         do {
             if input.password != input.passwordConfirm { throw TongbanError.invalid(field: "passwordConfirm", "password.mismatch") }
-            let sent = try await req.numberReclaim.start(
-                PersonRegistration(name: input.name, identityNumber: input.identityNumber, mobile: input.mobile, password: input.password))
+            let registration = PersonRegistration(
+                name: input.name, identityNumber: input.identityNumber, mobile: input.mobile, password: input.password)
+            if input.via == "window" {
+                let code = try await req.numberReclaim.startAtWindow(registration)
+                return try await reclaimPage(req, windowCode: code)
+            }
+            let sent = try await req.numberReclaim.start(registration)
             return try await reclaimPage(req, values: values, sent: sent)
         } catch {
             return try await reclaimPage(req, values: values, failure: error)

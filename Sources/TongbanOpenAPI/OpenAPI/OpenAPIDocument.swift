@@ -105,6 +105,11 @@ package enum OpenAPIDocument {
             summary: "The code sent: the earlier account is frozen for review, and the person's own made at Level 2", tag: "identity",
             body: "ReclaimCode", response: ref("Account"), success: 201, errors: [400, 409, 415, 422, 429]),
         Operation(
+            method: "post", path: "/api/v1/register/reclaim/window", id: "startReclaimAtWindow",
+            summary:
+                "Take back an identity number in person: the registration as typed, sealed under a window code (8 digits, 7 days) the person shows at any window with their identity card; the account made is Level 3",
+            tag: "identity", body: "PersonRegistration", response: ref("WindowCode"), success: 202, errors: [400, 409, 415, 422, 429]),
+        Operation(
             method: "post", path: "/api/v1/me/verification", id: "startVerification",
             summary: "实名认证二级: the name is checked against the population record, and a code sent to the mobile that record holds",
             tag: "identity", auth: true,
