@@ -111,6 +111,7 @@ struct ComplaintTests {
             #expect(try await DeadlineWatch.run(app: app).complaintsEscalated == 1)
             #expect(try await DeadlineWatch.run(app: app).complaintsEscalated == 0)
             #expect(try await OutboxEvent.query(on: app.db).filter(\.$topic == "complaint.escalated").count() == 1)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "complaint.escalated").count() == 1)
             #expect(try await app.send(.GET, "/api/v1/complaints/\(open.id!)", bearer: person).content.decode(ComplaintDTO.self).overdue)
 
             // supervision counts both: one answered on time, one not answered

@@ -58,6 +58,12 @@ struct DeadlineWatchTests {
             #expect(try await CaseRow.query(on: app.db).filter(\.$warning == .red).count() == 5)
             #expect(try await CaseRow.find(cases[5], on: app.db)?.warning == CaseClock.Warning.none)
             #expect(try await DeadlineWatch.run(app: app, today: after) == .init())
+            // each change on the audit record, once, the watch its actor, readable in the case's region
+            let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "case.warning").all().map { $0.opened(app.keys) }
+            #expect(entries.count == 10)
+            #expect(entries.filter { $0.details?.hasPrefix("warning=red") == true }.count == 5)
+            #expect(Set(entries.map(\.resource)) == Set(cases.prefix(5).map { "case:\($0)" }))
+            #expect(entries.allSatisfy { $0.actorLabel == "system:deadline-watch" && $0.regionCode != nil })
         }
     }
 

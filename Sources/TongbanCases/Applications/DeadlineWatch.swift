@@ -7,7 +7,7 @@ import TongbanPlatform
 import Vapor
 
 /// The deadline warnings (电子监察 yellow and red) and the 容缺 deadlines, moved on as the days
-/// pass. Each case carries its due date and the day its yellow warning starts, computed on the
+/// pass, each change audited with the watch as its actor. Each case carries its due date and the day its yellow warning starts, computed on the
 /// working-day calendar whenever it changes state; what is left for the passing days is one
 /// statement over the cases whose clock runs. Paused cases keep their colour: their clock
 /// stands still.
@@ -70,6 +70,16 @@ package enum DeadlineWatch {
                         at: now)
                 }
                 if !events.isEmpty { try await events.create(on: tx) }
+                // every colour change on the record, the cleared ones too: the figures and the
+                // supervisors' warnings rest on them
+                let entries = chunk.map { row in
+                    var entry = AuditEvent(
+                        actorLabel: "system:deadline-watch", action: "case.warning", resource: "case:\(row.id)",
+                        details: "warning=\(row.warning); application:\(row.application_id); as of \(day)")
+                    entry.regionCode = row.region_code
+                    return entry
+                }
+                try await AuditLog.append(entries, on: tx, now: now)
             }
             return rows
         }

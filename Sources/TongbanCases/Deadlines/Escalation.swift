@@ -7,7 +7,8 @@ import Vapor
 
 /// Work past its deadline, escalated to supervisors once: the rows still in one of the open
 /// states whose due day has passed are flagged in one statement (so of several processes running
-/// the watch, each row is escalated by exactly one) and an outbox event is written for each.
+/// the watch, each row is escalated by exactly one) and an outbox event and an audit entry are
+/// written for each.
 package enum Escalation {
     package struct Kind: Sendable {
         package let table: String
@@ -49,6 +50,16 @@ package enum Escalation {
                     audience: EventAudience(departmentID: $0.department_id, regionCode: try? RegionCode($0.region_code)), at: now)
             }
             if !events.isEmpty { try await events.create(on: tx) }
+            let entries = rows.map { row in
+                var entry = AuditEvent(
+                    actorLabel: "system:deadline-watch", action: "\(kind.key).escalated", resource: "\(kind.key):\(row.id)",
+                    details: "due \(row.due_on); department \(row.department_name)")
+                entry.regionCode = row.region_code
+                return entry
+            }
+            for start in stride(from: 0, to: entries.count, by: 500) {
+                try await AuditLog.append(Array(entries[start..<min(start + 500, entries.count)]), on: tx, now: now)
+            }
             return rows.count
         }
     }
