@@ -111,13 +111,10 @@ package struct EnterpriseHandlers {
         let now = context.now
         if let enterpriseID {
             let (enterprise, agency) = try await agency(for: enterpriseID)
+            let started = try actingStarted(enterprise, agency, in: "web session")
             try await context.db.write { tx in
                 try await WebSession.query(on: tx).filter(\.$id == tokenHash).set(\.$actingForID, to: enterpriseID).update()
-                try await AuditLog.append(
-                    context.acting(as: enterprise, through: agency).auditEvent(
-                        "enterprise.acting.start", resource: "account:\(enterpriseID)",
-                        details: agency.mandateID.map { "mandate \($0)" } ?? "legal representative"),
-                    on: tx, now: now)
+                try await AuditLog.append(started, on: tx, now: now)
             }
         } else {
             try await context.db.write { tx in
@@ -126,11 +123,67 @@ package struct EnterpriseHandlers {
         }
     }
 
+    package struct ActingToken: Content {
+        package let accessToken: String
+        package let tokenType: String
+        package let expiresIn: Int
+        package let enterpriseID: UUID
+        /// The items the person may act on; absent: every item.
+        package let itemCodes: [String]?
+    }
+
+    /// An access token whose subject is the enterprise and whose `act` claim names the person
+    /// (RFC 8693), at the lower of the two's assurance levels. No refresh token: the person asks
+    /// again with their own. The mandate is checked on every request, so a revocation takes
+    /// effect at once.
+    package func actingToken(
+        for enterpriseID: UUID?, lifetime: TimeInterval, sign: @Sendable (AccessTokenPayload) async throws -> String
+    ) async throws -> ActingToken {
+        let (enterprise, agency) = try await agency(for: enterpriseID)
+        let now = context.now
+        let id = try enterprise.requireID()
+        let level = min(enterprise.assurance, agency.person.assurance)
+        let payload = AccessTokenPayload(
+            sub: .init(value: id.uuidString), exp: .init(value: now.addingTimeInterval(lifetime)), iat: .init(value: now),
+            kind: enterprise.kind.rawValue, acr: AccessTokenPayload.acr(level), act: .init(sub: try agency.person.requireID().uuidString))
+        let token = try await sign(payload)
+        try await AuditLog.append(try actingStarted(enterprise, agency, in: "api token"), on: context.db, now: now)
+        return ActingToken(
+            accessToken: token, tokenType: "Bearer", expiresIn: Int(lifetime), enterpriseID: id,
+            itemCodes: agency.agent.itemCodes.map { $0.sorted() })
+    }
+
+    /// The entry that opens a stretch of acting for the enterprise, in a web session or with a token.
+    private func actingStarted(_ enterprise: Account, _ agency: Agency, in how: String) throws -> AuditEvent {
+        context.acting(as: enterprise, through: agency).auditEvent(
+            "enterprise.acting.start", resource: "account:\(try enterprise.requireID())",
+            details: how + "; " + (agency.mandateID.map { "mandate \($0)" } ?? "legal representative"))
+    }
+
     // MARK: the enterprise's side
 
     /// The enterprise's handlers, live first, then the ended ones (newest first).
     package func handlers(of enterpriseID: UUID?) async throws -> [Handler] {
+        try await handlers(of: try await load(enterpriseID))
+    }
+
+    /// The enterprise's handlers page in one: the enterprise, read once, its handlers and its
+    /// latest acts.
+    package struct Overview: Sendable {
+        package let enterprise: Account
+        package let resource: Resource
+        package let handlers: [Handler]
+        package let acts: [Act]
+    }
+
+    package func overview(of enterpriseID: UUID?, acts limit: Int) async throws -> Overview {
         let enterprise = try await load(enterpriseID)
+        return Overview(
+            enterprise: enterprise, resource: try Self.resource(enterprise), handlers: try await handlers(of: enterprise),
+            acts: try await acts(of: enterprise, limit: limit))
+    }
+
+    private func handlers(of enterprise: Account) async throws -> [Handler] {
         try context.authorize(.view, Self.resource(enterprise))
         let rows = try await EnterpriseMandate.query(on: context.db).filter(\.$enterpriseID == enterprise.requireID())
             .sort(\.$grantedAt, .descending).limit(200).all()
@@ -232,7 +285,10 @@ package struct EnterpriseHandlers {
 
     /// What was done in the enterprise's name, newest first: by its own sign-in and by each handler.
     package func acts(of enterpriseID: UUID?, limit: Int = 100) async throws -> [Act] {
-        let enterprise = try await load(enterpriseID)
+        try await acts(of: try await load(enterpriseID), limit: limit)
+    }
+
+    private func acts(of enterprise: Account, limit: Int) async throws -> [Act] {
         try context.authorize(.view, Self.resource(enterprise))
         let rows = try await AuditEntry.query(on: context.db).filter(\.$actorID == enterprise.requireID().uuidString)
             .sort(\.$id, .descending).limit(min(max(limit, 1), 500)).all()

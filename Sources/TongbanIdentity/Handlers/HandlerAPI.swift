@@ -19,43 +19,17 @@ package struct HandlerAPI {
         api.get("enterprises", ":enterpriseID", "acts", use: acts)
     }
 
-    package struct ActingToken: Content {
-        package let accessToken: String
-        package let tokenType: String
-        package let expiresIn: Int
-        package let enterpriseID: UUID
-        /// The items the person may act on; absent: every item.
-        package let itemCodes: [String]?
-    }
-
     package func represented(req: Request) async throws -> [EnterpriseHandlers.Represented] {
         try await req.enterpriseHandlers.represented()
     }
 
-    /// An access token whose subject is the enterprise and whose `act` claim names the person
-    /// (RFC 8693). No refresh token: the person asks again with their own. The mandate is checked
-    /// on every request, so a revocation takes effect at once.
+    /// An access token whose subject is the enterprise and whose `act` claim names the person.
     package func actingToken(req: Request) async throws -> Response {
-        let handlers = req.enterpriseHandlers
-        let (enterprise, agency) = try await handlers.agency(for: req.parameters.get("enterpriseID", as: UUID.self))
-        let now = req.context.now
-        let lifetime = req.application.tongban.accessTokenLifetime
-        let enterpriseID = try enterprise.requireID()
-        let level = min(enterprise.assurance, agency.person.assurance)
-        let payload = AccessTokenPayload(
-            sub: .init(value: enterpriseID.uuidString), exp: .init(value: now.addingTimeInterval(lifetime)), iat: .init(value: now),
-            kind: enterprise.kind.rawValue, acr: AccessTokenPayload.acr(level),
-            act: .init(sub: try agency.person.requireID().uuidString))
-        let token = try await req.application.jwt.keys.sign(payload)
-        try await AuditLog.append(
-            req.context.acting(as: enterprise, through: agency).auditEvent(
-                "enterprise.acting.start", resource: "account:\(enterpriseID)",
-                details: "api token; " + (agency.mandateID.map { "mandate \($0)" } ?? "legal representative")),
-            on: req.db, now: now)
-        return try await ActingToken(
-            accessToken: token, tokenType: "Bearer", expiresIn: Int(lifetime), enterpriseID: enterpriseID,
-            itemCodes: agency.agent.itemCodes.map { $0.sorted() }
-        ).encodeResponse(status: .created, for: req)
+        let keys = req.application.jwt.keys
+        let token = try await req.enterpriseHandlers.actingToken(
+            for: req.parameters.get("enterpriseID", as: UUID.self), lifetime: req.application.tongban.accessTokenLifetime
+        ) { try await keys.sign($0) }
+        return try await token.encodeResponse(status: .created, for: req)
     }
 
     package func handlers(req: Request) async throws -> [EnterpriseHandlers.Handler] {

@@ -129,21 +129,16 @@ package struct HandlerPages {
     }
 
     private func handlersPage(_ req: Request, values: [String: String], failure: (any Error)?) async throws -> Response {
-        let enterpriseID = req.parameters.get("enterpriseID", as: UUID.self)
-        let desk = req.enterpriseHandlers
-        let rows = try await desk.handlers(of: enterpriseID)
-        let acts = try await desk.acts(of: enterpriseID, limit: 50)
-        guard let enterpriseID, let enterprise = try await Account.find(enterpriseID, on: req.db) else {
-            throw TongbanError.notFound("enterprise")
-        }
-        let resource = Resource.enterpriseHandlers(enterpriseID: enterpriseID, representativeID: enterprise.representativeID)
+        let overview = try await req.enterpriseHandlers.overview(of: req.parameters.get("enterpriseID", as: UUID.self), acts: 50)
+        let enterprise = overview.enterprise
+        let resource = overview.resource
         let shown = try FormFailure(failure, req)
         let notice = req.query[String.self, at: "done"].flatMap { ["granted": "handlers.granted", "revoked": "handlers.revoked"][$0] }
             .map { req.t($0) }
         let context = HandlersContext(
             page: req.pageContext(title: req.t("handlers.title"), notice: notice),
-            enterpriseID: enterpriseID.uuidString, enterpriseName: enterprise.displayName,
-            handlers: rows.map { row in
+            enterpriseID: try enterprise.requireID().uuidString, enterpriseName: enterprise.displayName,
+            handlers: overview.handlers.map { row in
                 HandlerView(
                     id: row.id.uuidString, name: row.personName, scope: Self.scope(req, items: row.itemCodes, until: row.validUntil),
                     grantedAt: CalendarDate.beijingTime(row.grantedAt),
@@ -151,7 +146,7 @@ package struct HandlerPages {
                         row.live ? "handlers.state.live" : (row.revokedAt != nil ? "handlers.state.revoked" : "handlers.state.ended")),
                     live: row.live)
             },
-            acts: acts.map { act in
+            acts: overview.acts.map { act in
                 ActView(
                     at: CalendarDate.beijingTime(act.at), action: act.action, resource: act.resource,
                     actor: act.agentID == nil ? req.t("handlers.ownSignIn") : Self.personPart(act.actor))

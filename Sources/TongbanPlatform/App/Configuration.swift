@@ -117,6 +117,13 @@ public struct TongbanConfiguration: Sendable {
             guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             return raw
         }
+        /// A whole number within `range`, else `fallback` and a problem saying it is not `what`.
+        func integer(_ name: String, in range: ClosedRange<Int>, else fallback: Int, _ what: String) -> Int {
+            guard let raw = value(name) else { return fallback }
+            if let parsed = Int(raw), range.contains(parsed) { return parsed }
+            problems.append("\(name): \"\(raw)\" is not \(what)")
+            return fallback
+        }
 
         let dataDirectory = value("TONGBAN_DATA_DIR") ?? "./tongban-data"
         var database = DatabaseChoice.sqlite(path: (dataDirectory as NSString).appendingPathComponent("tongban.sqlite"))
@@ -137,14 +144,7 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
-        var port = 8080
-        if let raw = value("TONGBAN_PORT") {
-            if let parsed = Int(raw), (1...65535).contains(parsed) {
-                port = parsed
-            } else {
-                problems.append("TONGBAN_PORT: \"\(raw)\" is not a port number between 1 and 65535")
-            }
-        }
+        let port = integer("TONGBAN_PORT", in: 1...65535, else: 8080, "a port number between 1 and 65535")
 
         let hostname = value("TONGBAN_HOSTNAME") ?? "127.0.0.1"
         if hostname.contains(where: { $0.isWhitespace || $0 == "/" }) {
@@ -190,32 +190,14 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
-        var auditBatchInterval = 0.2
-        if let raw = value("TONGBAN_AUDIT_BATCH_MS") {
-            if let parsed = Int(raw), (10...5000).contains(parsed) {
-                auditBatchInterval = Double(parsed) / 1000
-            } else {
-                problems.append("TONGBAN_AUDIT_BATCH_MS: \"\(raw)\" is not a number of milliseconds between 10 and 5000")
-            }
-        }
+        let auditBatchInterval =
+            Double(integer("TONGBAN_AUDIT_BATCH_MS", in: 10...5000, else: 200, "a number of milliseconds between 10 and 5000")) / 1000
 
-        var followUpDays = FollowUpDeadline.defaultDays
-        if let raw = value("TONGBAN_FOLLOW_UP_DAYS") {
-            if let parsed = Int(raw), (1...60).contains(parsed) {
-                followUpDays = parsed
-            } else {
-                problems.append("TONGBAN_FOLLOW_UP_DAYS: \"\(raw)\" is not a number of working days between 1 and 60")
-            }
-        }
+        let followUpDays = integer(
+            "TONGBAN_FOLLOW_UP_DAYS", in: 1...60, else: FollowUpDeadline.defaultDays, "a number of working days between 1 and 60")
 
-        var complaintDays = ComplaintRules.defaultDays
-        if let raw = value("TONGBAN_COMPLAINT_DAYS") {
-            if let parsed = Int(raw), (1...60).contains(parsed) {
-                complaintDays = parsed
-            } else {
-                problems.append("TONGBAN_COMPLAINT_DAYS: \"\(raw)\" is not a number of working days between 1 and 60")
-            }
-        }
+        let complaintDays = integer(
+            "TONGBAN_COMPLAINT_DAYS", in: 1...60, else: ComplaintRules.defaultDays, "a number of working days between 1 and 60")
 
         var handoffRules = HandoffRules.standard
         if let raw = value("TONGBAN_HANDOFF_DAYS") {
@@ -230,23 +212,11 @@ public struct TongbanConfiguration: Sendable {
             }
         }
 
-        var kioskTickets = 30
-        if let raw = value("TONGBAN_KIOSK_TICKETS_PER_MINUTE") {
-            if let parsed = Int(raw), (0...1_000_000).contains(parsed) {
-                kioskTickets = parsed
-            } else {
-                problems.append("TONGBAN_KIOSK_TICKETS_PER_MINUTE: \"\(raw)\" is not a number of tickets a minute (0 for no limit)")
-            }
-        }
+        let kioskTickets = integer(
+            "TONGBAN_KIOSK_TICKETS_PER_MINUTE", in: 0...1_000_000, else: 30, "a number of tickets a minute (0 for no limit)")
 
-        var registrations = 10
-        if let raw = value("TONGBAN_REGISTRATIONS_PER_HOUR") {
-            if let parsed = Int(raw), (0...1_000_000).contains(parsed) {
-                registrations = parsed
-            } else {
-                problems.append("TONGBAN_REGISTRATIONS_PER_HOUR: \"\(raw)\" is not a number of registrations an hour (0 for no limit)")
-            }
-        }
+        let registrations = integer(
+            "TONGBAN_REGISTRATIONS_PER_HOUR", in: 0...1_000_000, else: 10, "a number of registrations an hour (0 for no limit)")
 
         let webhooks = WebhookSettings.read(value, problems: &problems)
         let messageChannels = MessageChannelSettings.read(value, problems: &problems)
