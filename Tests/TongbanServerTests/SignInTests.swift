@@ -1,10 +1,12 @@
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 import TongbanIdentity
 import TongbanPlatform
 import Vapor
 import VaporTesting
+@testable import TongbanCore
 @testable import TongbanServer
 
 @Suite("sign-in, tokens and throttling")
@@ -122,6 +124,54 @@ struct SignInTests {
             #expect(response.status == .unprocessableEntity)
             #expect(response.errorBody?.error.details?.first?.field == "currentPassword")
             #expect(try await app.send(.POST, "/api/v1/auth/login", json: ["login": "clerk", "password": demoPassword]).status == .ok)
+        }
+    }
+
+    @Test(
+        "a reservation is stored while both limits leave room: the login's limit, the address's, a place given back, the wait until the oldest leaves the window",
+        arguments: TestDatabase.available)
+    func reservations(database: TestDatabase) async throws {
+        try await withTongban(database, seed: false) { app, _ in
+            let config = app.tongban
+            let start = app.clock.now()
+            func reserve(_ login: String, _ client: String?, at offset: TimeInterval = 0) async throws -> UUID {
+                try await LoginThrottle.reserve(loginKey: login, client: client, config: config, on: app.db, now: start + offset)
+            }
+            func refusal(_ login: String, _ client: String?, at offset: TimeInterval) async -> TongbanError? {
+                do {
+                    _ = try await reserve(login, client, at: offset)
+                    return nil
+                } catch { return error as? TongbanError }
+            }
+            var first: UUID?
+            for attempt in 0..<config.loginFailureLimit {
+                let id = try await reserve("someone", nil, at: Double(attempt))
+                if attempt == 0 { first = id }
+            }
+            let refused = await refusal("someone", nil, at: 10)
+            #expect(refused?.code == "auth.tooManyAttempts")
+            // the wait: until the oldest of the five leaves the window
+            let wait: Int? = refused?.headers.first(name: "Retry-After").flatMap { Int($0) }
+            let untilOldestLeaves: Int = Int(config.loginFailureWindow) - 10
+            // whole seconds, rounded up (the stored time may be a hair past the one given)
+            #expect(wait.map { (untilOldestLeaves...untilOldestLeaves + 1).contains($0) } == true)
+            // a right password gives its place back
+            try await LoginThrottle.release(try #require(first), on: app.db)
+            _ = try await reserve("someone", nil, at: 11)
+            #expect(await refusal("someone", nil, at: 12) != nil)
+            // past the window, a place again; other logins are not held up by this one
+            _ = try await reserve("someone", nil, at: config.loginFailureWindow + 1)
+            _ = try await reserve("someone-else", nil, at: 12)
+
+            // one address trying many logins
+            for index in 0..<config.clientFailureLimit {
+                _ = try await reserve("login-\(index)", "192.0.2.7", at: 20)
+            }
+            #expect(await refusal("login-new", "192.0.2.7", at: 21)?.code == "auth.tooManyAttempts")
+            _ = try await reserve("login-new", "192.0.2.8", at: 21)
+            let stored = try await LoginFailure.query(on: app.db).count()
+            let expected: Int = config.loginFailureLimit + 2 + config.clientFailureLimit + 1
+            #expect(stored == expected)
         }
     }
 }

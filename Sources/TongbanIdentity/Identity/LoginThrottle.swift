@@ -22,23 +22,7 @@ package enum LoginThrottle {
             try await reserveOnPostgres(attempt, since: since, config: config, on: db, now: now)
             return try attempt.requireID()
         }
-        try await db.write { tx in
-            if let wait = try await retryAfter(
-                LoginFailure.query(on: tx).filter(\.$loginKey == loginKey), since: since, limit: config.loginFailureLimit, config: config,
-                now: now)
-            {
-                throw tooMany(retryAfter: wait)
-            }
-            if let client,
-                let wait = try await retryAfter(
-                    LoginFailure.query(on: tx).filter(\.$clientAddress == client), since: since, limit: config.clientFailureLimit,
-                    config: config,
-                    now: now)
-            {
-                throw tooMany(retryAfter: wait)
-            }
-            try await attempt.create(on: tx)
-        }
+        try await reserveOnSQLite(attempt, since: since, config: config, on: db, now: now)
         return try attempt.requireID()
     }
 
@@ -77,14 +61,52 @@ package enum LoginThrottle {
             retryAfter: decided.login_count >= config.loginFailureLimit ? wait(decided.login_oldest) : wait(decided.client_oldest))
     }
 
+    /// SQLite: one statement, stored only while both limits leave room (a statement is atomic,
+    /// and writes queue at the gate, so two attempts never both see the last free place). Only a
+    /// refusal reads again, to say how long to wait.
+    private static func reserveOnSQLite(
+        _ attempt: LoginFailure, since: Date, config: TongbanConfiguration, on db: any Database, now: Date
+    ) async throws {
+        let id = try attempt.requireID()
+        let login = attempt.loginKey
+        let client = attempt.clientAddress
+        let loginLimit = config.loginFailureLimit
+        let clientLimit = config.clientFailureLimit
+        let stored = try await db.writeAlone { db in
+            try await db.sql.raw(
+                """
+                INSERT INTO login_failures (id, login_key, at, client_address)
+                SELECT \(bind: id), \(bind: login), \(bind: now), \(bind: client)
+                WHERE (SELECT count(*) FROM (SELECT 1 FROM login_failures WHERE login_key = \(bind: login) AND at > \(bind: since)
+                    LIMIT \(bind: loginLimit))) < \(bind: loginLimit)
+                  AND (\(bind: client == nil) OR (SELECT count(*) FROM (SELECT 1 FROM login_failures
+                    WHERE client_address = \(bind: client) AND at > \(bind: since) LIMIT \(bind: clientLimit))) < \(bind: clientLimit))
+                RETURNING id
+                """
+            ).all().count
+        }
+        guard stored == 0 else { return }
+        if let wait = try await retryAfter(
+            LoginFailure.query(on: db).filter(\.$loginKey == login), since: since, limit: loginLimit, config: config, now: now)
+        {
+            throw tooMany(retryAfter: wait)
+        }
+        if let client,
+            let wait = try await retryAfter(
+                LoginFailure.query(on: db).filter(\.$clientAddress == client), since: since, limit: clientLimit, config: config, now: now)
+        {
+            throw tooMany(retryAfter: wait)
+        }
+        // the failures that refused it left the window in between: a second later it is decided afresh
+        throw tooMany(retryAfter: 1)
+    }
+
     /// The password was right: the attempt does not count.
     package static func release(_ reservation: UUID, on db: any Database) async throws {
-        // as the reservation: a counter, whose commit need not wait for the disk
-        if db.isPostgres {
+        // one statement, as the reservation
+        try await db.writeAlone { db in
             try await db.sql.raw("DELETE FROM login_failures WHERE id = \(bind: reservation)").run()
-            return
         }
-        try await db.write { tx in try await LoginFailure.query(on: tx).filter(\.$id == reservation).delete() }
     }
 
     /// Seconds to wait, or nil when a sign-in may be tried.

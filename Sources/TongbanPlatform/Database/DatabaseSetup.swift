@@ -35,6 +35,15 @@ extension Application {
     }
 }
 
+extension Application {
+    /// A SQLite file is written ahead (WAL), by `serve` and by whatever measures it: readers do
+    /// not wait for the writer, and a commit appends to the log. The mode stays with the file.
+    package func useWriteAheadLog() async throws {
+        guard tongban.database.isSQLite else { return }
+        try await db.sql.raw("PRAGMA journal_mode=WAL").run()
+    }
+}
+
 extension DatabaseID {
     package static let sqliteReads = DatabaseID(string: "sqlite-reads")
 }

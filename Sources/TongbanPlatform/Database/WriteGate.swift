@@ -32,13 +32,28 @@ extension Database {
         if inTransaction || isPostgres {
             return try await transaction(body)
         }
-        await WriteGate.sqlite.acquire()
+        return try await WriteGate.sqlite.passing { try await transaction(body) }
+    }
+
+    /// One statement that writes, atomic by itself, without a transaction around it: on SQLite it
+    /// queues at the write gate all the same (saving the BEGIN and COMMIT round trips of
+    /// `write`). Inside a transaction, or on PostgreSQL, it simply runs.
+    package func writeAlone<T: Sendable>(_ statement: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        if inTransaction || isPostgres { return try await statement(self) }
+        return try await WriteGate.sqlite.passing { try await statement(self) }
+    }
+}
+
+extension WriteGate {
+    /// `body` run once the gate is this caller's, and the gate passed on whatever happens.
+    nonisolated func passing<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
         do {
-            let result = try await transaction(body)
-            await WriteGate.sqlite.release()
+            let result = try await body()
+            await release()
             return result
         } catch {
-            await WriteGate.sqlite.release()
+            await release()
             throw error
         }
     }

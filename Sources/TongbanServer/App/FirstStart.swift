@@ -17,8 +17,8 @@ extension Application {
         try await autoMigrate()
         var logins: [DemoSeed.Login]?
         var notice: String?
+        try await useWriteAheadLog()
         if tongban.database.isSQLite {
-            try await db.sql.raw("PRAGMA journal_mode=WAL").run()
             if try await Account.query(on: db).count() == 0 {
                 if tongban.seedDemo ?? tongban.listensOnLoopback {
                     logins = try await DemoSeed.run(app: self, db: db, regionsFolder: TongbanResources.regions, hallHistory: true)

@@ -7,7 +7,7 @@ import Vapor
 /// `tongban bench throttle`: how long a throttling decision takes (issue 20's budget: ≤ 1 ms).
 /// The in-memory limiters (status lookups, kiosk tickets, registrations) decide in the process;
 /// a sign-in's reservation (`LoginThrottle.reserve`: the login's and the client's recent
-/// failures counted and the attempt stored, in one transaction) decides in the database, one
+/// failures counted and the attempt stored, in one statement) decides in the database, one
 /// decision after another and from 16 tasks at once on distinct logins. Prints figures; not a test.
 enum ThrottleBench {
     static func run(_ app: Application, say: (String) -> Void) async throws {
