@@ -456,6 +456,53 @@ struct SecurityFindingsTests {
     }
 
     @Test(
+        "M9 under concurrency: drafts, complaints and appointments sent all at once stop at their quotas exactly, not at whatever each request counted alone",
+        arguments: TestDatabase.available)
+    func quotasAtOnce(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            func together(_ count: Int, _ send: @escaping @Sendable (Int) async throws -> HTTPStatus) async throws -> [HTTPStatus] {
+                try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                    for index in 0..<count { group.addTask { try await send(index) } }
+                    var all: [HTTPStatus] = []
+                    for try await status in group { all.append(status) }
+                    return all
+                }
+            }
+            let person = try await app.token(app.demoPersonLogin)
+            let item = try await InstantApprovalTests.item(app, named: "就业登记")
+            let body = ApplyBody(item: item.code, form: Flow.fill(item.form, app: app), submit: false)
+            let drafts = try await together(Quotas.openDrafts + 8) { _ in
+                try await app.send(.POST, "/api/v1/applications", json: body, bearer: person).status
+            }
+            #expect(drafts.filter { $0 == .created }.count == Quotas.openDrafts, "\(drafts)")
+            #expect(drafts.filter { $0 == .conflict }.count == 8)
+            #expect(try await ApplicationRecord.query(on: app.db).filter(\.$status == .draft).count() == Quotas.openDrafts)
+
+            let amr = try #require(try await Department.query(on: app.db).filter(\.$name == "杭州市西湖区市场监督管理局").first())
+            let complaints = try await together(Quotas.complaintsPerDay + 7) { _ in
+                try await app.send(.POST, "/api/v1/complaints", json: ComplaintTests.Body(target: amr.id!.uuidString), bearer: person)
+                    .status
+            }
+            #expect(complaints.filter { $0 == .created }.count == Quotas.complaintsPerDay, "\(complaints)")
+            #expect(try await ComplaintRecord.query(on: app.db).count() == Quotas.complaintsPerDay)
+
+            HallTests.setClock(app, HallTests.at("10:00"))
+            let booker = try await app.token(app.demoEnterpriseLogin)
+            let hall = try await HallTests.hall(app)
+            let served = try await HallTests.anItem(app)
+            let days = ["2026-11-25", "2026-11-26", "2026-11-27", "2026-11-30", "2026-12-01", "2026-12-02"]
+            let booked = try await together(days.count) { index in
+                try await app.send(
+                    .POST, "/api/v1/halls/\(hall.id)/appointments", json: ["date": days[index], "start": "09:30", "item": served],
+                    bearer: booker
+                ).status
+            }
+            #expect(booked.filter { $0 == .created }.count == Quotas.upcomingAppointments, "\(booked)")
+            #expect(try await Appointment.query(on: app.db).filter(\.$status == .booked).count() == Quotas.upcomingAppointments)
+        }
+    }
+
+    @Test(
         "L1: a window clerk reads the personal data of people of their region, or with an application open there; a clerk elsewhere reads nothing",
         arguments: TestDatabase.available)
     func clerkReadsServedPeopleOnly(database: TestDatabase) async throws {

@@ -81,10 +81,9 @@ package struct ApplicationSubmission {
             body.licenses, target: target, applicantID: applicantID, byHolder: !onBehalf,
             today: today, on: db)
         let present = onBehalf && (body.applicantPresent ?? false)
-        if !submit {
-            let open = try await ApplicationRecord.query(on: db).filter(\.$applicantID == applicantID).filter(\.$status == .draft).count()
-            if open >= Quotas.openDrafts { throw TongbanError.conflict("quota.drafts", ["limit": String(Quotas.openDrafts)]) }
-        }
+        // asked first, so a full account is told before anything is fetched for it; and again as
+        // the draft is written
+        if !submit { try await Self.checkDraftRoom(applicantID, on: db) }
         let intent = SubmissionPlan.Intent(
             target: target, form: form, answers: body.answers ?? [:], caller: caller,
             callerLabel: context.timelineLabel ?? caller.auditLabel, applicant: applicant, submit: submit,
@@ -105,7 +104,18 @@ package struct ApplicationSubmission {
         let action = submit ? "application.submit" : "application.draft"
         let audit = plan.audit(context.auditEvent(action, resource: "application"), fromDraft: false)
         do {
-            try await parts.groupCommit.write(on: db, GroupWrite(rows: plan.rows, audit: audit))
+            if submit {
+                try await parts.groupCommit.write(on: db, GroupWrite(rows: plan.rows, audit: audit))
+            } else {
+                // a draft (not the hot path) is written alone, counted with the applicant's lock
+                // held: drafts saved together are counted one by one
+                let rows = plan.rows
+                try await db.write { tx in
+                    try await tx.lockUntilCommit("quota:\(applicantID)")
+                    try await Self.checkDraftRoom(applicantID, on: tx)
+                    try await AuditLog.append(audit, on: tx, with: rows, now: now)
+                }
+            }
             return Created(application: plan.application, isNew: true, written: plan.written)
         } catch  where error.isConstraintViolation && key != nil {
             // the same key raced in from another request: answer as the winner did
@@ -266,5 +276,13 @@ package struct ApplicationSubmission {
         else { return nil }
         guard earlier.requestDigest == digest else { throw TongbanError.conflict("application.idempotencyKeyReused") }
         return earlier
+    }
+}
+
+extension ApplicationSubmission {
+    /// Refuses a new draft to an applicant who keeps the most open already.
+    static func checkDraftRoom(_ applicantID: UUID, on db: any Database) async throws {
+        let open = try await ApplicationRecord.query(on: db).filter(\.$applicantID == applicantID).filter(\.$status == .draft).count()
+        if open >= Quotas.openDrafts { throw TongbanError.conflict("quota.drafts", ["limit": String(Quotas.openDrafts)]) }
     }
 }

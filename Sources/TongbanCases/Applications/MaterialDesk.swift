@@ -67,13 +67,9 @@ package struct MaterialDesk {
         guard let contentType else { throw TongbanError(status: .unsupportedMediaType, code: "material.forbiddenType") }
         let bytes = Array(buffer.readableBytesView)
         let id = try application.requireID()
-        // asked before the file is kept: a full application keeps nothing more
-        let kept = try await StoredMaterial.query(on: context.db).filter(\.$applicationID == id).all(\.$size)
-        if kept.count >= Quotas.materialsPerApplication || kept.reduce(0, +) + bytes.count > Quotas.bytesPerApplication {
-            throw TongbanError(
-                status: .payloadTooLarge, code: "quota.materials",
-                arguments: ["files": String(Quotas.materialsPerApplication), "megabytes": String(Quotas.bytesPerApplication >> 20)])
-        }
+        // asked before the file is kept (a full application keeps nothing more), and again in the
+        // write with the application's lock held (uploads sent together are counted one by one)
+        try await Self.checkRoom(for: bytes.count, in: id, on: context.db)
         let sha = try await files.keep(bytes)
         let now = context.now
         let material = StoredMaterial()
@@ -93,6 +89,8 @@ package struct MaterialDesk {
             applicationID: id, caseID: nil, at: now, actor: audit.actorLabel, action: "material.upload",
             from: nil, to: nil, detail: "\(key)：\(filename)")
         try await context.db.write { tx in
+            try await tx.lockUntilCommit("quota:\(id)")
+            try await Self.checkRoom(for: bytes.count, in: id, on: tx)
             try await material.create(on: tx)
             try await entry.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
@@ -100,6 +98,18 @@ package struct MaterialDesk {
         return MaterialStore.MaterialDTO(
             id: materialID, key: key, filename: filename, contentType: material.contentType,
             size: bytes.count, sha256: sha)
+    }
+}
+
+extension MaterialDesk {
+    /// Refuses a file that would take the application past its quota of files or bytes.
+    static func checkRoom(for size: Int, in applicationID: UUID, on db: any Database) async throws {
+        let kept = try await StoredMaterial.query(on: db).filter(\.$applicationID == applicationID).all(\.$size)
+        if kept.count >= Quotas.materialsPerApplication || kept.reduce(0, +) + size > Quotas.bytesPerApplication {
+            throw TongbanError(
+                status: .payloadTooLarge, code: "quota.materials",
+                arguments: ["files": String(Quotas.materialsPerApplication), "megabytes": String(Quotas.bytesPerApplication >> 20)])
+        }
     }
 }
 

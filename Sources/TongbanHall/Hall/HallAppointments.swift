@@ -145,11 +145,6 @@ package struct HallAppointments {
         {
             throw TongbanError.conflict("hall.alreadyBooked", ["date": date.description])
         }
-        let upcoming = try await Appointment.query(on: context.db).filter(\.$accountID == accountID).filter(\.$status == .booked)
-            .filter(\.$day >= context.today.description).count()
-        if upcoming >= Quotas.upcomingAppointments {
-            throw TongbanError.conflict("quota.appointments", ["limit": String(Quotas.upcomingAppointments)])
-        }
         let appointment = Appointment()
         appointment.id = UUID()
         appointment.hallID = hallID
@@ -165,6 +160,13 @@ package struct HallAppointments {
         appointment.version = 1
         do {
             try await context.db.write { tx in
+                // counted with the account's lock held: bookings sent together are counted one by one
+                try await tx.lockUntilCommit("quota:\(accountID)")
+                let upcoming = try await Appointment.query(on: tx).filter(\.$accountID == accountID).filter(\.$status == .booked)
+                    .filter(\.$day >= context.today.description).count()
+                if upcoming >= Quotas.upcomingAppointments {
+                    throw TongbanError.conflict("quota.appointments", ["limit": String(Quotas.upcomingAppointments)])
+                }
                 try await Self.takePlace(hall, day: date.description, start: start, on: tx)
                 try await appointment.create(on: tx)
                 for event in Self.events(.appointmentBooked, appointment, hall: hall, at: context.now) { try await event.create(on: tx) }

@@ -233,14 +233,16 @@ package struct EnterpriseHandlers {
         guard person.id != enterprise.representativeID else {
             throw TongbanError.invalid(field: "identityNumber", "handlers.isRepresentative")
         }
-        let live = try await EnterpriseMandate.query(on: context.db).filter(\.$enterpriseID == enterpriseID).filter(\.$revokedAt == nil)
-            .all().filter { $0.isLive(on: today) }.count
-        guard live < Self.mostLive else { throw TongbanError.conflict("quota.handlers", ["limit": String(Self.mostLive)]) }
         let now = context.now
         let grantor = try context.agency?.person.requireID() ?? context.requireAccount().requireID()
         let mandate = try EnterpriseMandate(enterpriseID: enterpriseID, person: person, terms: terms, grantedBy: grantor, at: now)
         let personID = try person.requireID()
         try await context.db.write { tx in
+            // counted with the enterprise's lock held: grants sent together are counted one by one
+            try await tx.lockUntilCommit("quota:\(enterpriseID)")
+            let live = try await EnterpriseMandate.query(on: tx).filter(\.$enterpriseID == enterpriseID).filter(\.$revokedAt == nil)
+                .all().filter { $0.isLive(on: today) }.count
+            guard live < Self.mostLive else { throw TongbanError.conflict("quota.handlers", ["limit": String(Self.mostLive)]) }
             try await mandate.create(on: tx)
             try await OutboxEvent(
                 .handlerNamed, subject: try mandate.requireID().uuidString,

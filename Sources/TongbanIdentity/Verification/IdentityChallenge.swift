@@ -130,9 +130,7 @@ package struct ChallengeLedger {
     /// Takes the subject's lock for the rest of the transaction (PostgreSQL; SQLite writes are
     /// one at a time already), so two requests cannot both pass the rate check.
     package func lockSubject(_ subjectHash: String, on tx: any Database) async throws {
-        guard tx.isPostgres else { return }
-        // advisory locks are the server's, not the schema's: the schema is part of the key
-        try await tx.sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "identity:" + subjectHash + " ") || current_schema()))").run()
+        try await tx.lockUntilCommit("identity:" + subjectHash)
     }
 
     /// Refuses with 429 unless a new code may go to the subject now.

@@ -44,6 +44,17 @@ extension Database {
     }
 }
 
+extension Database {
+    /// Holds `key`'s lock to the end of this transaction, for a count that must see every earlier
+    /// decision before it writes (a quota, a rate): on PostgreSQL an advisory lock (the server's,
+    /// so the schema is part of the key); on SQLite the write gate every write transaction holds
+    /// already does it.
+    package func lockUntilCommit(_ key: String) async throws {
+        guard isPostgres else { return }
+        try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: key + " ") || current_schema()))").run()
+    }
+}
+
 extension WriteGate {
     /// `body` run once the gate is this caller's, and the gate passed on whatever happens.
     nonisolated func passing<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {

@@ -69,11 +69,6 @@ package struct ComplaintDesk {
         case let .failure(problems): throw TongbanError.invalid(problems)
         }
         let today = context.today
-        let sentToday = try await ComplaintRecord.query(on: context.db).filter(\.$senderID == sender)
-            .filter(\.$sentOn == today.description).count()
-        if sentToday >= Quotas.complaintsPerDay {
-            throw TongbanError.conflict("quota.complaints", ["limit": String(Quotas.complaintsPerDay)])
-        }
         let route = try await self.route(checked.subject, checked.target, sender: sender)
         let due = try context.calendar.adding(workingDays: context.settings.complaintDays, to: today).value
         let now = context.now
@@ -107,6 +102,13 @@ package struct ComplaintDesk {
             payload: ["complaint": id.uuidString, "department": route.departmentName, "due": due.description],
             audience: record.audience, at: now)
         try await context.db.write { tx in
+            // counted with the sender's lock held: complaints sent together are counted one by one
+            try await tx.lockUntilCommit("quota:\(sender)")
+            let sentToday = try await ComplaintRecord.query(on: tx).filter(\.$senderID == sender)
+                .filter(\.$sentOn == today.description).count()
+            if sentToday >= Quotas.complaintsPerDay {
+                throw TongbanError.conflict("quota.complaints", ["limit": String(Quotas.complaintsPerDay)])
+            }
             try await record.create(on: tx)
             try await event.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
