@@ -338,6 +338,11 @@ struct SharedDataApplicationTests {
             #expect(
                 reads.count == 1 && reads[0].subjectID == personID && reads[0].source == "data:social_security_status"
                     && reads[0].basis == "consent:\(reuses[0].id!.uuidString)")
+            // who read and why are sealed to their row: neither is in the table in clear, nor opens in another row
+            #expect(reads[0].readerLabel.hasPrefix(KeyRing.sealedPrefix) && reads[0].purpose.hasPrefix(KeyRing.sealedPrefix))
+            #expect(app.keys.open(reads[0].purpose, table: DataRead.schema, row: UUID(), column: "purpose") == nil)
+            let opened = try await DataReads.of(subjectID: personID, keys: app.keys, on: app.db)
+            #expect(opened.count == 1 && !opened[0].readerLabel.hasPrefix(KeyRing.sealedPrefix) && opened[0].purpose.contains("办理"))
             // the clerk learns only that it was fetched
             let (_, byClerk) = try await LicenseReuseTests.entries(app, consented, try await app.token("clerk"))
             #expect(byClerk.count == 1 && !byClerk[0].readable)
@@ -351,6 +356,38 @@ struct SharedDataApplicationTests {
             let (_, afterWithdrawal) = try await LicenseReuseTests.entries(app, consented, hrss)
             #expect(afterWithdrawal.count == 1 && !afterWithdrawal[0].readable)
             #expect(try await DataRead.query(on: app.db).count() == 1)
+        }
+    }
+
+    @Test(
+        "migration 39 seals who read and why in the reads recorded before, once, and they open as they were",
+        arguments: TestDatabase.available)
+    func sealsEarlierReads(database: TestDatabase) async throws {
+        try await withTongban(database, seed: false) { app, _ in
+            var ids: [UUID] = []
+            for index in 0..<3 {
+                let read = DataRead()
+                read.id = UUID()
+                read.subjectID = UUID()
+                read.readerLabel = "杭州市西湖区市场监督管理局 · 审批员\(index)"
+                read.source = "data:population_basic"
+                read.sourceName = "人口基本信息"
+                read.fields = "name"
+                read.purpose = "办理「就业登记」（申请编号 \(index)）"
+                read.basis = "consent:x"
+                read.at = app.clock.now()
+                try await read.create(on: app.db)
+                ids.append(read.id!)
+            }
+            try await SealDataReads(keys: app.keys).prepare(on: app.db)
+            let sealed = try await DataRead.query(on: app.db).sort(\.$readerLabel).all()
+            #expect(sealed.allSatisfy { $0.readerLabel.hasPrefix(KeyRing.sealedPrefix) && $0.purpose.hasPrefix(KeyRing.sealedPrefix) })
+            let stored = sealed.map(\.readerLabel)
+            try await SealDataReads(keys: app.keys).prepare(on: app.db)
+            #expect(try await DataRead.query(on: app.db).sort(\.$readerLabel).all().map(\.readerLabel) == stored)
+            for row in sealed { row.open(app.keys) }
+            #expect(Set(sealed.map(\.readerLabel)) == Set((0..<3).map { "杭州市西湖区市场监督管理局 · 审批员\($0)" }))
+            #expect(sealed.allSatisfy { $0.purpose.hasPrefix("办理「就业登记」") })
         }
     }
 }

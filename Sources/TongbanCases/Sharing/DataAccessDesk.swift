@@ -26,7 +26,7 @@ package struct DataAccessDesk {
             .sort(\.$createdAt, .descending)
             .limit(500)
             .all()
-        let reads = try await DataReads.of(subjectID: holderID, on: context.db)
+        let reads = try await DataReads.of(subjectID: holderID, keys: context.keys, on: context.db)
         let sequences = try await AuditLog.places(ofKeys: reads.compactMap(\.auditKey), on: context.db)
         return SharingAPI.AccessDTO(
             consents: try consents.map { c in

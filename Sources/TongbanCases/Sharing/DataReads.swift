@@ -34,13 +34,16 @@ package enum DataReads {
             let fields = read.fields.joined(separator: ",")
             let entryKey = UUID()
             if let subject = read.subjectID {
+                let id = UUID.timeOrdered(at: now)
+                // who read and why, sealed to their cells as the audit entry's are
                 batch.add(
                     DataRead.schema,
                     [
-                        ("id", UUID.timeOrdered(at: now)), ("subject_id", subject), ("reader_id", read.readerID),
-                        ("reader_label", read.readerLabel), ("source", read.source), ("source_name", read.sourceName),
-                        ("fields", fields), ("purpose", read.purpose), ("basis", read.basis), ("at", now),
-                        ("audit_key", entryKey.uuidString),
+                        ("id", id), ("subject_id", subject), ("reader_id", read.readerID),
+                        ("reader_label", keys.seal(read.readerLabel, table: DataRead.schema, row: id, column: "reader_label")),
+                        ("source", read.source), ("source_name", read.sourceName), ("fields", fields),
+                        ("purpose", keys.seal(read.purpose, table: DataRead.schema, row: id, column: "purpose")), ("basis", read.basis),
+                        ("at", now), ("audit_key", entryKey.uuidString),
                     ])
             }
             var event = AuditEvent(
@@ -57,9 +60,11 @@ package enum DataReads {
         try await AuditLog.append(events, on: db, with: batch, now: now)
     }
 
-    /// The reads of a subject's data, newest first.
-    package static func of(subjectID: UUID, limit: Int = 200, on db: any Database) async throws -> [DataRead] {
-        try await DataRead.query(on: db).filter(\.$subjectID == subjectID).sort(\.$at, .descending).limit(limit).all()
+    /// The reads of a subject's data, newest first, who read and why opened.
+    package static func of(subjectID: UUID, limit: Int = 200, keys: KeyRing, on db: any Database) async throws -> [DataRead] {
+        let rows = try await DataRead.query(on: db).filter(\.$subjectID == subjectID).sort(\.$at, .descending).limit(limit).all()
+        for row in rows { row.open(keys) }
+        return rows
     }
 
     /// "杭州市西湖区市场监督管理局 · 陈审批" for a staff reader.

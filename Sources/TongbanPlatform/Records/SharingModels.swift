@@ -74,13 +74,14 @@ package final class DataRead: Model, @unchecked Sendable {
     @ID(key: .id) package var id: UUID?
     @Field(key: "subject_id") package var subjectID: UUID
     @OptionalField(key: "reader_id") package var readerID: UUID?
-    /// "杭州市西湖区市场监督管理局 · 陈审批", or a client system's name.
+    /// "杭州市西湖区市场监督管理局 · 陈审批", or a client system's name; sealed to its cell.
     @Field(key: "reader_label") package var readerLabel: String
     /// `license:<identifier>` or `data:<resource code>`.
     @Field(key: "source") package var source: String
     @Field(key: "source_name") package var sourceName: String
     /// The fields read, comma-separated.
     @Field(key: "fields") package var fields: String
+    /// Sealed to its cell.
     @Field(key: "purpose") package var purpose: String
     /// `consent:<reuse id>` or `grant:<grant id>`.
     @Field(key: "basis") package var basis: String
@@ -89,6 +90,54 @@ package final class DataRead: Model, @unchecked Sendable {
     @OptionalField(key: "audit_key") package var auditKey: String?
 
     package init() {}
+
+    /// Who read and why, opened in place (a part that does not open is left as stored).
+    package func open(_ keys: KeyRing) {
+        guard let id else { return }
+        for (column, value) in [("reader_label", readerLabel), ("purpose", purpose)] where value.hasPrefix(KeyRing.sealedPrefix) {
+            let opened = keys.open(value, table: Self.schema, row: id, column: column) ?? value
+            if column == "reader_label" { readerLabel = opened } else { purpose = opened }
+        }
+    }
+}
+
+/// 39. Who read a person's data and why, sealed to their cells in the reads recorded before
+/// (pages of 500, read and written as columns, not through the model).
+package struct SealDataReads: AsyncMigration {
+    let keys: KeyRing
+
+    package init(keys: KeyRing) { self.keys = keys }
+
+    private struct Row: Decodable {
+        let id: UUID
+        let reader_label: String
+        let purpose: String
+    }
+
+    package func prepare(on database: any Database) async throws {
+        while true {
+            let page = try await database.sql.raw(
+                """
+                SELECT id, reader_label, purpose FROM data_reads WHERE reader_label NOT LIKE 'v2:%'
+                ORDER BY id LIMIT \(bind: ResealInPages.pageSize)
+                """
+            ).all(decoding: Row.self)
+            if page.isEmpty { return }
+            try await database.transaction { tx in
+                for row in page {
+                    try await tx.sql.raw(
+                        """
+                        UPDATE data_reads SET reader_label = \(bind: keys.seal(row.reader_label, table: DataRead.schema, row: row.id, column: "reader_label")),
+                        purpose = \(bind: keys.seal(row.purpose, table: DataRead.schema, row: row.id, column: "purpose"))
+                        WHERE id = \(bind: row.id)
+                        """
+                    ).run()
+                }
+            }
+        }
+    }
+
+    package func revert(on database: any Database) async throws {}
 }
 
 package struct CreateMaterialReuses: AsyncMigration {

@@ -91,5 +91,7 @@ extension Migrations {
         add(CreateAuditLogTree(keys: keys))
         // 38. PostgreSQL: a notice at every change of an account, so server processes trust the accounts they read until told
         add(NotifyAccountChanges())
+        // 39. who read a person's data and why, sealed to their cells
+        add(SealDataReads(keys: keys))
     }
 }

@@ -65,6 +65,8 @@ struct SealedColumn: Sendable {
         .auditCell("purpose"),
         .auditCell("details"),
         .cell(LicenseRecord.schema, "token"),
+        .cell(DataRead.schema, "reader_label"),
+        .cell(DataRead.schema, "purpose"),
         SealedColumn(
             table: SharedRecord.schema, column: "data", context: ["resource_code", "subject_key"],
             open: { keys, row, stored in
