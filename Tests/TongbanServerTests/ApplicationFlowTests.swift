@@ -147,7 +147,7 @@ struct ApplicationFlowTests {
             }
             let stored = try await StoredMaterial.query(on: app.db).filter(\.$applicationID == draftID).all()
             #expect(stored.count == required.count)
-            #expect(FileManager.default.fileExists(atPath: MaterialStore.path(app, sha256: stored[0].sha256)))
+            #expect(try await MaterialContents.read(stored[0].sha256, on: app.db)?.readableBytes == stored[0].size)
 
             // the form may be given again when submitting (the page sends what the person last saw)
             let submitted = try await app.send(.POST, "/api/v1/applications/\(draftID)/submit", json: ["form": form], bearer: enterprise)

@@ -37,6 +37,7 @@ struct LicenseReuseTests {
             let at: Date
             let reader: String
             let source: String
+            let sourceName: String
             let fields: [String]
             let purpose: String
             let basis: String

@@ -414,7 +414,7 @@ struct SecurityFindingsTests {
             let key = try #require(item.materials.first { $0.source == .applicant }?.key)
             let owner = try #require(try await Account.find(draft.applicantID, on: app.db))
             let desk = MaterialDesk(
-                context: UseCaseTests.context(app, as: owner, at: app.clock.now()), caches: app.applicationCaches, files: MaterialFiles(app)
+                context: UseCaseTests.context(app, as: owner, at: app.clock.now()), caches: app.applicationCaches
             )
             for serial in 0..<6 {
                 var pdf = ByteBuffer(string: "%PDF-1.7 \(serial)\n")

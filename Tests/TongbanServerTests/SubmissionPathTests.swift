@@ -112,7 +112,7 @@ struct SubmissionPathTests {
             let materials = try await StoredMaterial.query(on: app.db).filter(\.$applicationID == webID).all()
             #expect(Set(materials.map(\.materialKey)) == Set(required))
             for material in materials {
-                #expect(FileManager.default.fileExists(atPath: MaterialStore.path(app, sha256: material.sha256)))
+                #expect(try await MaterialContents.read(material.sha256, on: app.db) != nil)
             }
             // one submission audit entry per application, the draft's saying it was a draft
             let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "application.submit").all().map { $0.opened(app.keys) }

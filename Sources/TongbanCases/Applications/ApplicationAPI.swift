@@ -14,6 +14,7 @@ package struct ApplicationAPI {
         api.post("applications", use: apply)
         api.get("applications", use: mine)
         api.get("applications", ":id", use: detail)
+        api.get("materials", ":id", use: material)
         api.post("applications", ":id", "visits", use: recordVisit)
         api.post("applications", ":id", "submit", use: submitDraft)
         api.post("cases", ":id", "actions", use: act)
@@ -21,6 +22,11 @@ package struct ApplicationAPI {
         api.get("verifications", use: verifications)
         api.post("tasks", ":id", ":verb", use: task)
         api.get("status", use: status)
+    }
+
+    /// An uploaded material's file, for those who work the case and its applicant.
+    package func material(req: Request) async throws -> Response {
+        try await MaterialViewer(context: req.context).open(req.parameters.get("id", as: UUID.self)).response()
     }
 
     package func apply(req: Request) async throws -> Response {

@@ -242,7 +242,9 @@ package struct ApplicationPages {
         let stored = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
         let reuses = try await SharedMaterials.reuses(of: id, on: req.db)
         let shared = try await req.sharedMaterials.view(application, cases: cases, tasks: tasks, reuses: reuses)
-        let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses)
+        let links = MaterialViewer.links(
+            stored, resource: try ApplicationDesk.resource(application, cases: cases, tasks: tasks), context: req.context)
+        let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses, links: links)
         let events = dto.events.reversed().map { e in
             EventView(
                 at: CalendarDate.beijingTime(e.at), actor: e.actor,

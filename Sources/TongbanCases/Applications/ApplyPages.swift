@@ -229,7 +229,7 @@ package struct ApplyPages {
             var uploads: [MaterialUpload] = []
             for (key, file) in files.sorted(by: { $0.key < $1.key }) {
                 let bytes = Array(file.data.readableBytesView)
-                let sha = try await MaterialStore.keep(bytes, app: req.application)
+                let sha = try await MaterialContents.keep(bytes, on: req.db)
                 let type = file.contentType.map { "\($0.type)/\($0.subType)" } ?? "application/octet-stream"
                 // the name as the browser sent it, without any folder, and not longer than an upload's may be
                 let filename = String((file.filename as NSString).lastPathComponent.prefix(200))

@@ -1,26 +1,23 @@
 import Crypto
 import Fluent
 import Foundation
-import NIOPosix
 import TongbanCore
 import TongbanPlatform
 import Vapor
 
 /// Adding a material to an application, the use case of its applicant and of the region's
 /// clerks: a material one of its items asks for, while a case is still open to materials, of a
-/// kind taken (checked by its first bytes) and not too large; the file is kept durably before
-/// the row that acknowledges it is committed with its timeline and audit entries.
+/// kind taken (checked by its first bytes) and not too large; the file is kept durably (in the
+/// database, `MaterialContents`) before the row that acknowledges it is committed with its
+/// timeline and audit entries.
 package struct MaterialDesk {
     package let context: UseCaseContext
     /// Decoded items, by code and version.
     package let caches: ApplicationCaches
-    /// Where the files are kept.
-    package let files: MaterialFiles
 
-    package init(context: UseCaseContext, caches: ApplicationCaches, files: MaterialFiles) {
+    package init(context: UseCaseContext, caches: ApplicationCaches) {
         self.context = context
         self.caches = caches
-        self.files = files
     }
 
     /// The application, if the acting account may add material `key` to it now.
@@ -70,7 +67,7 @@ package struct MaterialDesk {
         // asked before the file is kept (a full application keeps nothing more), and again in the
         // write with the application's lock held (uploads sent together are counted one by one)
         try await Self.checkRoom(for: bytes.count, in: id, on: context.db)
-        let sha = try await files.keep(bytes)
+        let sha = try await MaterialContents.keep(bytes, on: context.db)
         let now = context.now
         let material = StoredMaterial()
         let materialID = UUID()
@@ -110,27 +107,5 @@ extension MaterialDesk {
                 status: .payloadTooLarge, code: "quota.materials",
                 arguments: ["files": String(Quotas.materialsPerApplication), "megabytes": String(Quotas.bytesPerApplication >> 20)])
         }
-    }
-}
-
-/// Where uploaded files are kept: the data folder's `materials`, each under its SHA-256,
-/// written on the thread pool (a disk write never blocks an event loop).
-package struct MaterialFiles: Sendable {
-    package let folder: String
-    package let threadPool: NIOThreadPool
-
-    package init(_ app: Application) {
-        folder = MaterialStore.folder(app)
-        threadPool = app.threadPool
-    }
-
-    package func path(sha256: String) -> String { "\(folder)/\(sha256.prefix(2))/\(sha256)" }
-
-    /// Stores the bytes durably under their SHA-256 (before any row names them) and returns it.
-    package func keep(_ bytes: [UInt8]) async throws -> String {
-        let sha = SHA256.hash(data: bytes).hex
-        let target = path(sha256: sha)
-        try await threadPool.runIfActive { try MaterialStore.durableWrite(bytes, to: target) }
-        return sha
     }
 }

@@ -14,6 +14,13 @@ package struct MaterialPages {
     package func register(_ routes: any RoutesBuilder) {
         routes.form(.POST, "applications", ":id", "materials", max: "12mb", use: upload)
         routes.post("applications", ":id", "visits", use: visit)
+        routes.get("materials", ":id", use: open)
+    }
+
+    /// An uploaded material's file in the browser (its page links to it).
+    package func open(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        return try await MaterialViewer(context: req.context).open(req.parameters.get("id", as: UUID.self)).response()
     }
 
     package struct Choice: Encodable {
@@ -27,19 +34,30 @@ package struct MaterialPages {
         package let name: String
         /// 必须 / 容缺 / 可选, or where the platform gets it instead.
         package let kind: String
-        package let files: String
+        /// What the platform took instead of an upload (a licence, shared data), named.
+        package let sources: String
+        package let files: [FileLink]
         package let hasFiles: Bool
         /// ok, missing, owed, optional, fetched
         package let status: String
         package let statusLabel: String
     }
 
-    package static func checklist(_ req: Request, items: [ServiceItem], uploads: [StoredMaterial], reuses: [MaterialReuse])
-        -> [ChecklistLine]
-    {
+    /// An uploaded file on the checklist: a link to open it for those who may (`href`), an image
+    /// shown small beside it.
+    package struct FileLink: Encodable {
+        package let name: String
+        package let href: String?
+        package let isImage: Bool
+    }
+
+    package static func checklist(
+        _ req: Request, items: [ServiceItem], uploads: [StoredMaterial], reuses: [MaterialReuse], links: [UUID: String] = [:]
+    ) -> [ChecklistLine] {
         var seen = Set<String>()
         return items.flatMap(\.materials).filter { seen.insert($0.key).inserted }.map { m in
-            let files = uploads.filter { $0.materialKey == m.key }.map(\.filename)
+            let uploaded = uploads.filter { $0.materialKey == m.key }
+            let files = uploaded.map(\.filename)
             let reused = reuses.first { $0.materialKey == m.key }
             let status: String
             switch m.source {
@@ -53,9 +71,12 @@ package struct MaterialPages {
                 ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
                 : req.t(!m.required ? "checklist.optional" : m.tolerable ? "checklist.tolerable" : "checklist.required")
             // a licence by its type only: its identifier would open its verification to anyone who sees the page
-            let shown = (reused.map { [$0.via == .license ? $0.sourceName : "\($0.sourceName) \($0.sourceRef)"] } ?? []) + files
+            let sources = reused.map { $0.via == .license ? $0.sourceName : "\($0.sourceName) \($0.sourceRef)" }
+            let links = uploaded.map { file in
+                FileLink(name: file.filename, href: file.id.flatMap { links[$0] }, isImage: file.contentType.hasPrefix("image/"))
+            }
             return ChecklistLine(
-                name: m.name, kind: kind, files: shown.joined(separator: "、"), hasFiles: !shown.isEmpty, status: status,
+                name: m.name, kind: kind, sources: sources ?? "", files: links, hasFiles: sources != nil || !files.isEmpty, status: status,
                 statusLabel: req.t("checklist.\(status)"))
         }
     }
@@ -109,7 +130,7 @@ package struct MaterialPages {
         let form = try req.content.decode(UploadForm.self)
         do {
             guard let key = form.key, !key.isEmpty else { throw TongbanError.invalid(field: "key", "field.required") }
-            let desk = MaterialDesk(context: req.context, caches: req.application.applicationCaches, files: MaterialFiles(req.application))
+            let desk = MaterialDesk(context: req.context, caches: req.application.applicationCaches)
             let application = try await desk.checkUpload(applicationID: id, key: key)
             guard let file = form.file, file.data.readableBytes > 0 else { throw TongbanError.invalid(field: "file", "material.empty") }
             var names = FieldErrors()

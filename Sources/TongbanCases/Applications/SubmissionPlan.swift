@@ -203,7 +203,7 @@ package struct SubmissionPlan: @unchecked Sendable {
 }
 
 /// A material file uploaded with a submission: its bytes already stored durably under their
-/// hash (see `MaterialStore.keep`), its row written with the application.
+/// hash (see `MaterialContents.keep`), its row written with the application.
 package struct MaterialUpload: Sendable {
     package let key: String
     package let filename: String

@@ -152,7 +152,7 @@ public enum Decision: Sendable, Equatable {
 /// |---------------------|-------------------------------------------------------------------------|
 /// | region, department  | anyone may view                                                         |
 /// | own account         | view, viewPersonalData, changePassword; a person or enterprise: verify (prove their identity remotely) |
-/// | application         | its applicant: create (a draft), view; submit once Level 2 (实名认证); window clerk of the region: create, submit, handle |
+/// | application         | its applicant: create (a draft), view; submit once Level 2 (实名认证); window clerk of the region: create, submit, handle; its materials (viewPersonalData): the applicant, window clerks of the region, reviewers of its departments |
 /// | person / enterprise | window clerk of their region, or of a region where they have an application open: view and viewPersonalData (serving them at the window); any window clerk: verify (the identity card checked in person) |
 /// | staff account       | system admin of a region containing it: view, create, changeRoles, disable (not on themselves); supervisor of the region: view |
 /// | account directory   | system admin, supervisor: list (staff of their region)                  |
@@ -194,7 +194,7 @@ public enum Policy {
 
         case let .application(applicantID, region, departments, needed, target):
             let own = actor.accountID == applicantID && actor.kind != .staff
-            if own, let agent = actor.agent, [.create, .submit, .view].contains(action), !agent.covers(target) {
+            if own, let agent = actor.agent, [.create, .submit, .view, .viewPersonalData].contains(action), !agent.covers(target) {
                 return .deny(.outsideMandate)
             }
             switch action {
@@ -214,6 +214,16 @@ public enum Policy {
                     return .allow
                 }
                 guard actor.has(.windowClerk) || actor.has(.supervisor) else { return .deny(.notOwner) }
+                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+            case .viewPersonalData:
+                // its materials: the applicant, the window clerks who take it in, the reviewers of
+                // its departments; not a supervisor, who watches the work, not the papers
+                if own { return .allow }
+                guard actor.kind == .staff else { return .deny(.notOwner) }
+                if actor.has(.reviewer), let department = actor.departmentID, departments.contains(department), actor.governs(region) {
+                    return .allow
+                }
+                guard actor.has(.windowClerk) else { return .deny(.roleMissing) }
                 return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
             case .handle:
                 guard actor.has(.windowClerk) else { return .deny(.roleMissing) }

@@ -26,6 +26,8 @@ package enum OpenAPIDocument {
         package var fileTypes: [String] = []
         /// Other successes answered with the same schema (a first draft is 201, a later one 200).
         package var alsoSuccess: [Int] = []
+        /// An answer that is a file, in one of these media types, instead of JSON.
+        package var answerTypes: [String] = []
     }
 
     package static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
@@ -343,6 +345,12 @@ package enum OpenAPIDocument {
             body: "SubmitRequest", bodyOptional: true, response: ref("Application"), errors: [400, 401, 403, 404, 409, 422],
             parameters: [pathParameter("id", format: "uuid")]),
         Operation(
+            method: "get", path: "/api/v1/materials/{id}", id: "openMaterial",
+            summary:
+                "An uploaded material's file, inline in a sandbox (Content-Disposition, nosniff, CSP sandbox): for the applicant, the window clerks of the region and the reviewers of the application's departments; a staff view is recorded for the applicant; anyone else 404",
+            tag: "applications", auth: true, errors: [401, 404], parameters: [pathParameter("id", format: "uuid")],
+            answerTypes: ["application/pdf", "image/jpeg", "image/png"]),
+        Operation(
             method: "post", path: "/api/v1/applications/{id}/materials/{key}", id: "uploadMaterial",
             summary: "Upload one material (PDF, JPEG or PNG, at most 10 MB), kept under its SHA-256", tag: "applications", auth: true,
             response: ref("StoredMaterial"), success: 201, errors: [400, 401, 403, 404, 409, 413, 415, 422],
@@ -489,6 +497,9 @@ package enum OpenAPIDocument {
             for code in [op.success] + op.alsoSuccess {
                 responses.append((String(code), ["description": "success", "content": ["application/json": .object(media)]]))
             }
+        } else if !op.answerTypes.isEmpty {
+            let content = JSONValue.object(op.answerTypes.map { ($0, ["schema": ["type": "string", "format": "binary"]]) })
+            responses.append((String(op.success), ["description": "the file", "content": content]))
         } else {
             responses.append((String(op.success), ["description": "success"]))
         }

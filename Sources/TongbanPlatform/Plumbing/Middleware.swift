@@ -44,9 +44,14 @@ package struct SecurityHeadersMiddleware: Middleware {
         ("X-Frame-Options", "DENY"), ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
     ]
 
+    /// What a response may set for itself, stricter (a material in a sandbox of its own).
+    package static let ownable: Set<String> = ["Content-Security-Policy", "X-Frame-Options"]
+
     package func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         next.respond(to: request).map { response in
-            for (name, value) in Self.headers { response.headers.replaceOrAdd(name: name, value: value) }
+            for (name, value) in Self.headers where !(Self.ownable.contains(name) && response.headers.contains(name: name)) {
+                response.headers.replaceOrAdd(name: name, value: value)
+            }
             return response
         }
     }

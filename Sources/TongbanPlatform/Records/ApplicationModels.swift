@@ -211,8 +211,8 @@ package final class CaseEvent: Model, @unchecked Sendable {
     }
 }
 
-/// An uploaded material: its bytes are in the data folder under their SHA-256, written and
-/// synced before the row that acknowledges them.
+/// An uploaded material: its bytes are in `material_contents` under their SHA-256, committed
+/// before the row that acknowledges them.
 package final class StoredMaterial: Model, @unchecked Sendable {
     package static let schema = "application_materials"
 

@@ -57,7 +57,7 @@ public func configure(
     app.clock = configuration.clockStart.map { PlatformClock.starting(at: $0) } ?? .system
     app.groupCommit = GroupCommit(clock: app.clock)
     try app.useDatabase(configuration.database)
-    app.migrations.addTongbanMigrations(keys: keys)
+    app.migrations.addTongbanMigrations(keys: keys, materialsFolder: MaterialStore.folder(app))
     // the hall's shared caches, made before any request can race to make its own
     _ = (app.hallDirectory, app.hallEstimates, app.ticketDispenser, app.addressLimiter("kiosk"))
     _ = app.licenseRegistry

@@ -10,7 +10,7 @@ import TongbanSupervision
 
 extension Migrations {
     /// Every schema change, in order. Append only: a released migration is never edited.
-    func addTongbanMigrations(keys: KeyRing) {
+    func addTongbanMigrations(keys: KeyRing, materialsFolder: String) {
         // 1. regions and departments
         add(CreateRegion())
         add(CreateDepartment())
@@ -93,5 +93,7 @@ extension Migrations {
         add(NotifyAccountChanges())
         // 39. who read a person's data and why, sealed to their cells
         add(SealDataReads(keys: keys))
+        // 40. materials in the database, so every serving process reads them; the data folder's files copied in
+        add(CreateMaterialContents(folder: materialsFolder))
     }
 }
