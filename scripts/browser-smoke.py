@@ -255,6 +255,13 @@ try:
     submit("form.action input[value='requestCorrection'] ~ button")
     check("待补正" in driver.page_source, "the clerk requests a correction")
     check("材料清单核对" in driver.page_source and "material.pdf" in driver.page_source, "the clerk sees the checklist beside the files received")
+    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#checklist a[href*='/materials/']")]
+    check(len(links) >= 1, "the clerk's checklist links each file received")
+    case_page = driver.current_url
+    if links:
+        driver.get(links[0])
+        check(driver.execute_script("return document.contentType") == "application/pdf", "the clerk opens the uploaded PDF in the browser")
+        driver.get(case_page)
     submit("#visits button")
     check("实际跑动 1 次" in driver.page_source, "the applicant's visit is recorded and counted")
     shot("application-clerk-checklist")
