@@ -160,4 +160,47 @@ struct MaterialViewingTests {
             }
         }
     }
+
+    @Test(
+        "不合格: the case's reviewer marks a file deficient with the reason — on the timeline, in the audit, in the clerk's correction request; no reason, the applicant, a supervisor or another department change nothing",
+        arguments: TestDatabase.available)
+    func deficiency(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let person = try await app.token(app.demoPersonLogin)
+            let (id, pdf, _) = try await Self.applicationWithMaterials(app, person: person)
+            let reviewer = try await app.token("reviewer.amr")
+            let empty = try await app.send(.POST, "/api/v1/materials/\(pdf)/deficiency", json: ["reason": " "], bearer: reviewer)
+            #expect(empty.status == .unprocessableEntity && empty.errorBody?.error.details?.first?.field == "reason")
+            #expect(
+                try await app.send(.POST, "/api/v1/materials/\(pdf)/deficiency", json: ["reason": "x"], bearer: person).status == .forbidden
+            )
+            for other in ["supervisor", "reviewer.health"] {
+                let refused = try await app.send(
+                    .POST, "/api/v1/materials/\(pdf)/deficiency", json: ["reason": "x"], bearer: try await app.token(other))
+                #expect(refused.status == .notFound, "\(other)")
+            }
+            #expect(try await StoredMaterial.find(pdf, on: app.db)?.deficiency == nil)
+
+            let marked = try await app.send(
+                .POST, "/api/v1/materials/\(pdf)/deficiency", json: ["reason": "副本未加盖公章"], bearer: reviewer)
+            #expect(marked.status == .noContent, "\(marked.body.string)")
+            let material = try #require(try await StoredMaterial.find(pdf, on: app.db))
+            #expect(material.deficiency == "副本未加盖公章" && material.deficiencyBy?.contains("陈审批") == true)
+            let events = try await CaseEvent.query(on: app.db).filter(\.$applicationID == id).filter(\.$action == "material.deficient")
+                .all()
+            #expect(events.count == 1 && events[0].detail == "营业执照 副本.pdf：副本未加盖公章")
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "material.deficient").count() == 1)
+
+            // the clerk's correction request, once the case is prereviewed, names the file and why
+            let detail = try await app.send(.GET, "/api/v1/applications/\(id)", bearer: person)
+            let caseID = try #require(try detail.content.decode(ApplicationFlowTests.Application_.self).cases.first?.id)
+            _ = try await ApplicationFlowTests.act(app, caseID, try await app.token("clerk"), CaseActionBody(action: "passPrereview"))
+            let browser = Browser(app)
+            try await browser.get("/login")
+            try await browser.post("/login", ["login": "clerk", "password": demoPassword])
+            let page = try await browser.get("/applications/\(id)").body.string
+            #expect(page.contains("（营业执照 副本.pdf）：副本未加盖公章</textarea>"), "\(page)")
+            #expect(page.contains("副本未加盖公章（"))
+        }
+    }
 }

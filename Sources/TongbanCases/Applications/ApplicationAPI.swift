@@ -15,6 +15,7 @@ package struct ApplicationAPI {
         api.get("applications", use: mine)
         api.get("applications", ":id", use: detail)
         api.get("materials", ":id", use: material)
+        api.post("materials", ":id", "deficiency", use: markDeficient)
         api.post("applications", ":id", "visits", use: recordVisit)
         api.post("applications", ":id", "submit", use: submitDraft)
         api.post("cases", ":id", "actions", use: act)
@@ -27,6 +28,14 @@ package struct ApplicationAPI {
     /// An uploaded material's file, for those who work the case and its applicant.
     package func material(req: Request) async throws -> Response {
         try await MaterialViewer(context: req.context).open(req.parameters.get("id", as: UUID.self)).response()
+    }
+
+    /// 不合格: a reviewer or clerk marks an uploaded file deficient, with the reason.
+    package func markDeficient(req: Request) async throws -> HTTPStatus {
+        let viewer = MaterialViewer(context: req.context)
+        let id = req.parameters.get("id", as: UUID.self)
+        try await viewer.markDeficient(id, try req.content.decode(MaterialViewer.DeficiencyBody.self))
+        return .noContent
     }
 
     package func apply(req: Request) async throws -> Response {

@@ -203,6 +203,8 @@ package struct ApplicationPages {
         package let hasUploads: Bool
         package let checklist: [MaterialPages.ChecklistLine]
         package let hasChecklist: Bool
+        /// The correction request as the deficient files suggest it (the clerk may change it).
+        package let correctionDraft: String
         package let mayRecordVisit: Bool
         package let shared: [SharedMaterials.Entry]
         package let hasShared: Bool
@@ -242,9 +244,14 @@ package struct ApplicationPages {
         let stored = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
         let reuses = try await SharedMaterials.reuses(of: id, on: req.db)
         let shared = try await req.sharedMaterials.view(application, cases: cases, tasks: tasks, reuses: reuses)
-        let links = MaterialViewer.links(
-            stored, resource: try ApplicationDesk.resource(application, cases: cases, tasks: tasks), context: req.context)
-        let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses, links: links)
+        let resource = try ApplicationDesk.resource(application, cases: cases, tasks: tasks)
+        let links = MaterialViewer.links(stored, resource: resource, context: req.context)
+        let markable =
+            (req.allows(.review, resource) || req.allows(.handle, resource))
+            && cases.contains { MaterialStore.acceptingStates.contains($0.state) }
+        let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses, links: links, markable: markable)
+        var materialNames: [String: String] = [:]
+        for material in items.flatMap(\.materials) where materialNames[material.key] == nil { materialNames[material.key] = material.name }
         let events = dto.events.reversed().map { e in
             EventView(
                 at: CalendarDate.beijingTime(e.at), actor: e.actor,
@@ -274,6 +281,7 @@ package struct ApplicationPages {
             events: Array(events), notices: notices, hasNotices: !notices.isEmpty, error: failure,
             applicationID: id.uuidString, uploads: uploads, hasUploads: !uploads.isEmpty,
             checklist: checklist, hasChecklist: !checklist.isEmpty,
+            correctionDraft: MaterialViewer.correctionDraft(stored, names: materialNames),
             mayRecordVisit: try desk.mayRecordVisit(application),
             shared: shared, hasShared: !shared.isEmpty,
             rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id

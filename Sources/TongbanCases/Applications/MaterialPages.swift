@@ -15,6 +15,21 @@ package struct MaterialPages {
         routes.form(.POST, "applications", ":id", "materials", max: "12mb", use: upload)
         routes.post("applications", ":id", "visits", use: visit)
         routes.get("materials", ":id", use: open)
+        routes.post("applications", ":id", "materials", ":material", "deficiency", use: markDeficient)
+    }
+
+    /// A reviewer's or clerk's mark on a file, from the checklist; the page again with the reason
+    /// refused when it was.
+    package func markDeficient(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        do {
+            try await MaterialViewer(context: req.context).markDeficient(
+                req.parameters.get("material", as: UUID.self), of: id, try req.content.decode(MaterialViewer.DeficiencyBody.self))
+        } catch let error as TongbanError where Self.refusals.contains(error.status) {
+            return try await ApplicationPages().renderDetail(req, refused: error)
+        }
+        return req.redirect(to: "/applications/\(id)#checklist")
     }
 
     /// An uploaded material's file in the browser (its page links to it).
@@ -46,13 +61,19 @@ package struct MaterialPages {
     /// An uploaded file on the checklist: a link to open it for those who may (`href`), an image
     /// shown small beside it.
     package struct FileLink: Encodable {
+        package let id: String
         package let name: String
         package let href: String?
         package let isImage: Bool
+        /// Why it was found deficient, and who found it.
+        package let deficiency: String?
+        /// Whether the viewer may mark it deficient (a reviewer or clerk of the case, while open).
+        package let markable: Bool
     }
 
     package static func checklist(
-        _ req: Request, items: [ServiceItem], uploads: [StoredMaterial], reuses: [MaterialReuse], links: [UUID: String] = [:]
+        _ req: Request, items: [ServiceItem], uploads: [StoredMaterial], reuses: [MaterialReuse], links: [UUID: String] = [:],
+        markable: Bool = false
     ) -> [ChecklistLine] {
         var seen = Set<String>()
         return items.flatMap(\.materials).filter { seen.insert($0.key).inserted }.map { m in
@@ -73,7 +94,11 @@ package struct MaterialPages {
             // a licence by its type only: its identifier would open its verification to anyone who sees the page
             let sources = reused.map { $0.via == .license ? $0.sourceName : "\($0.sourceName) \($0.sourceRef)" }
             let links = uploaded.map { file in
-                FileLink(name: file.filename, href: file.id.flatMap { links[$0] }, isImage: file.contentType.hasPrefix("image/"))
+                FileLink(
+                    id: file.id?.uuidString ?? "", name: file.filename, href: file.id.flatMap { links[$0] },
+                    isImage: file.contentType.hasPrefix("image/"),
+                    deficiency: file.deficiency.map { "\($0)（\(file.deficiencyBy ?? "")）" },
+                    markable: markable && file.id.flatMap { links[$0] } != nil)
             }
             return ChecklistLine(
                 name: m.name, kind: kind, sources: sources ?? "", files: links, hasFiles: sources != nil || !files.isEmpty, status: status,

@@ -22,17 +22,38 @@ package struct MaterialViewer {
         package let bytes: ByteBuffer
     }
 
+    /// The material, its application and cases, and the application as the policy sees it, for
+    /// one who may open its files; "not found" for anyone else.
+    private struct Found {
+        let material: StoredMaterial
+        let application: ApplicationRecord
+        let applicationID: UUID
+        let cases: [CaseRow]
+        let resource: Resource
+    }
+
+    private func find(_ materialID: UUID?, of applicationID: UUID? = nil) async throws -> Found {
+        _ = try context.requireAccount()
+        let db = context.db
+        guard let materialID, let material = try await StoredMaterial.find(materialID, on: db),
+            applicationID == nil || applicationID == material.applicationID,
+            let application = try await ApplicationRecord.find(material.applicationID, on: db)
+        else { throw TongbanError.notFound("material") }
+        let id = try application.requireID()
+        let cases = try await CaseRow.query(on: db).filter(\.$applicationID == id).all()
+        let tasks = try await ReviewTask.query(on: db).filter(\.$applicationID == id).all()
+        let resource = try ApplicationDesk.resource(application, cases: cases, tasks: tasks)
+        guard context.allows(.viewPersonalData, resource) else { throw TongbanError.notFound("material") }
+        return Found(material: material, application: application, applicationID: id, cases: cases, resource: resource)
+    }
+
     package func open(_ materialID: UUID?) async throws -> Opened {
         let account = try context.requireAccount()
         let db = context.db
-        guard let materialID, let material = try await StoredMaterial.find(materialID, on: db),
-            let application = try await ApplicationRecord.find(material.applicationID, on: db)
-        else { throw TongbanError.notFound("material") }
-        let applicationID = try application.requireID()
-        let cases = try await CaseRow.query(on: db).filter(\.$applicationID == applicationID).all()
-        let tasks = try await ReviewTask.query(on: db).filter(\.$applicationID == applicationID).all()
-        let resource = try ApplicationDesk.resource(application, cases: cases, tasks: tasks)
-        guard context.allows(.viewPersonalData, resource) else { throw TongbanError.notFound("material") }
+        let found = try await find(materialID)
+        let material = found.material
+        let application = found.application
+        let applicationID = found.applicationID
         guard let bytes = try await MaterialContents.read(material.sha256, on: db) else { throw TongbanError.notFound("material") }
         if !context.allows(.view, .holderRecords(holderID: application.applicantID)) {
             let number = application.number ?? applicationID.uuidString
@@ -44,6 +65,54 @@ package struct MaterialViewer {
             try await DataReads.record([read], requestID: context.requestID, keys: context.keys, on: db, at: context.now)
         }
         return Opened(filename: material.filename, contentType: material.contentType, bytes: bytes)
+    }
+
+    package struct DeficiencyBody: Content {
+        package var reason: String?
+    }
+
+    /// 不合格: a reviewer of the application's departments, or a window clerk who handles it, marks
+    /// an uploaded file deficient with the reason (a later mark replaces it); the reason is on
+    /// the timeline and in the audit, and the correction request the clerk sends names it.
+    package func markDeficient(_ materialID: UUID?, of applicationID: UUID? = nil, _ body: DeficiencyBody) async throws {
+        let db = context.db
+        let found = try await find(materialID, of: applicationID)
+        let material = found.material
+        let application = found.application
+        let applicationID = found.applicationID
+        let cases = found.cases
+        let resource = found.resource
+        guard context.allows(.review, resource) || context.allows(.handle, resource) else { throw TongbanError.denied(.roleMissing) }
+        var problems = FieldErrors()
+        let reason = problems.text("reason", body.reason, maxLength: 200)
+        try problems.throwIfAny()
+        guard let reason else { throw problems }
+        guard cases.contains(where: { MaterialStore.acceptingStates.contains($0.state) }) else {
+            throw TongbanError.conflict("material.closed", ["state": cases.first?.state.rawValue ?? "-"])
+        }
+        let now = context.now
+        let label = context.timelineLabel ?? "staff"
+        material.deficiency = reason
+        material.deficiencyBy = label
+        material.deficiencyAt = now
+        let entry = CaseEvent(
+            applicationID: applicationID, caseID: nil, at: now, actor: label, action: "material.deficient", from: nil, to: nil,
+            detail: "\(material.filename)：\(reason)")
+        let audit = context.auditEvent(
+            "material.deficient", resource: "application:\(application.number ?? applicationID.uuidString)",
+            details: "\(material.materialKey) \(material.sha256.prefix(12)): \(reason)")
+        try await db.write { tx in
+            try await material.update(on: tx)
+            try await entry.create(on: tx)
+            try await AuditLog.append(audit, on: tx, now: now)
+        }
+    }
+
+    /// What the clerk's correction request says by default: each file found deficient, why.
+    package static func correctionDraft(_ materials: [StoredMaterial], names: [String: String]) -> String {
+        materials.filter { $0.deficiency != nil }.map { m in
+            "\(names[m.materialKey] ?? m.materialKey)（\(m.filename)）：\(m.deficiency ?? "")"
+        }.joined(separator: "\n")
     }
 
     /// Links to the application's materials for the acting account, by material id; none for one

@@ -351,6 +351,12 @@ package enum OpenAPIDocument {
             tag: "applications", auth: true, errors: [401, 404], parameters: [pathParameter("id", format: "uuid")],
             answerTypes: ["application/pdf", "image/jpeg", "image/png"]),
         Operation(
+            method: "post", path: "/api/v1/materials/{id}/deficiency", id: "markMaterialDeficient",
+            summary:
+                "不合格: a reviewer of the application's departments or a window clerk who handles it marks an uploaded file deficient with the reason (on the timeline, in the audit, in the clerk's correction request); while a case is open to materials",
+            tag: "applications", auth: true, body: "MaterialDeficiency", success: 204, errors: [400, 401, 403, 404, 409, 415, 422],
+            parameters: [pathParameter("id", format: "uuid")]),
+        Operation(
             method: "post", path: "/api/v1/applications/{id}/materials/{key}", id: "uploadMaterial",
             summary: "Upload one material (PDF, JPEG or PNG, at most 10 MB), kept under its SHA-256", tag: "applications", auth: true,
             response: ref("StoredMaterial"), success: 201, errors: [400, 401, 403, 404, 409, 413, 415, 422],

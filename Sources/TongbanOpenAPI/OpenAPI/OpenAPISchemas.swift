@@ -106,6 +106,10 @@ extension OpenAPIDocument {
         ),
         ("VerificationStart", object([("name", string("the name on the population record", maxLength: 50))], required: ["name"])),
         (
+            "MaterialDeficiency",
+            object([("reason", string("why the file is deficient, named in the correction request", maxLength: 200))], required: ["reason"])
+        ),
+        (
             "CodeSent",
             object(
                 [

@@ -224,8 +224,29 @@ package final class StoredMaterial: Model, @unchecked Sendable {
     @Field(key: "size") package var size: Int
     @Field(key: "sha256") package var sha256: String
     @Field(key: "uploaded_at") package var uploadedAt: Date
+    /// Why a reviewer or clerk found the file deficient (不合格), feeding the correction request.
+    @OptionalField(key: "deficiency") package var deficiency: String?
+    @OptionalField(key: "deficiency_by") package var deficiencyBy: String?
+    @OptionalField(key: "deficiency_at") package var deficiencyAt: Date?
 
     package init() {}
+}
+
+/// 41. A material found deficient: why, by whom, when.
+package struct AddMaterialDeficiency: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: any Database) async throws {
+        try await database.schema(StoredMaterial.schema).field("deficiency", .string).update()
+        try await database.schema(StoredMaterial.schema).field("deficiency_by", .string).update()
+        try await database.schema(StoredMaterial.schema).field("deficiency_at", .datetime).update()
+    }
+
+    package func revert(on database: any Database) async throws {
+        try await database.schema(StoredMaterial.schema).deleteField("deficiency_at").update()
+        try await database.schema(StoredMaterial.schema).deleteField("deficiency_by").update()
+        try await database.schema(StoredMaterial.schema).deleteField("deficiency").update()
+    }
 }
 
 /// An in-person visit an application actually took (跑动次数), recorded by the clerk who saw

@@ -95,5 +95,7 @@ extension Migrations {
         add(SealDataReads(keys: keys))
         // 40. materials in the database, so every serving process reads them; the data folder's files copied in
         add(CreateMaterialContents(folder: materialsFolder))
+        // 41. a material found deficient, with the reason that feeds the correction request
+        add(AddMaterialDeficiency())
     }
 }
