@@ -75,7 +75,7 @@ struct CommandsTests {
             #expect(try await Account.query(on: app.db).count() == 0)
             try await run(app, "seed", "--demo")
             let accounts = try await Account.query(on: app.db).count()
-            #expect(accounts == DemoSeed.staff.count + 3)
+            #expect(accounts == DemoSeed.staff.count + DemoSeed.bundleReviewers.count + 3)
             try await run(app, "seed", "--demo")
             #expect(try await Account.query(on: app.db).count() == accounts)
         }

@@ -81,7 +81,7 @@ struct DemoDataTests {
 
             // check: no sample row left, the real application and its figures kept, no banner
             #expect(summary.applications == sampleApplications && summary.cases == sampleCases && summary.tickets > 100)
-            #expect(summary.accounts == DemoSeed.staff.count + 3)
+            #expect(summary.accounts == DemoSeed.staff.count + DemoSeed.bundleReviewers.count + 3)
             for table in SampleTables.marked {
                 #expect(try await Self.sampleCount(app, table) == 0, "\(table)")
             }
@@ -116,6 +116,32 @@ struct DemoDataTests {
             }
             let purges = try await AuditEntry.query(on: app.db).filter(\.$action == "demo.purge").count()
             #expect(purges == 0)
+        }
+    }
+
+    @Test(
+        "every department that decides a member item of a demo bundle has a demo reviewer, who signs in", arguments: TestDatabase.available)
+    func bundleReviewers(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let bundles = try await CatalogEntry.query(on: app.db).filter(\.$kind == .bundle).filter(\.$status == .published).all()
+                .map { try $0.bundle() }
+            #expect(bundles.count == 9)
+            let items = try await CatalogEntry.query(on: app.db).filter(\.$kind == .item).filter(\.$status == .published).all()
+                .map { try $0.item() }
+            var departments = Set<String>()
+            for bundle in bundles {
+                for member in bundle.members {
+                    let item = try #require(items.first { $0.code == member.itemCode }, "\(bundle.name): \(member.itemCode)")
+                    departments.insert(item.department.code)
+                }
+            }
+            let reviewers = try await Account.query(on: app.db).filter(\.$kind == .staff).all().filter { $0.roles.contains(.reviewer) }
+            for code in departments.sorted() {
+                let department = try #require(try await Department.query(on: app.db).filter(\.$creditCode == code).first(), "\(code)")
+                #expect(reviewers.contains { $0.$department.id == department.id }, "no demo reviewer for \(department.name)")
+            }
+            #expect(departments.count == DemoSeed.bundleReviewers.count + 2)
+            _ = try await app.token("reviewer.tobacco")
         }
     }
 }

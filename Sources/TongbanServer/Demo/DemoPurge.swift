@@ -94,7 +94,7 @@ enum DemoPurge {
 
     /// The login keys of the accounts the demo seed creates.
     static func demoLoginKeys(_ app: Application) -> [String] {
-        var keys = DemoSeed.staff.map { Account.loginKey(staffUsername: $0.username) }
+        var keys = (DemoSeed.staff.map(\.username) + DemoSeed.bundleReviewers.map(\.username)).map { Account.loginKey(staffUsername: $0) }
         if let code = CreditCode.completing(DemoSeed.enterpriseCodeStem) {
             keys.append(Account.loginKey(creditCode: code))
         }

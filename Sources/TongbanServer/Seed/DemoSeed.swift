@@ -56,6 +56,28 @@ enum DemoSeed {
         DemoStaff(username: "data.amr", name: "孙登记", department: "amr", roles: [.dataAdmin]),
     ]
 
+    /// A reviewer for every other department of every demo bundle (the market regulator's and the
+    /// health bureau's are above), so each bundle can be applied for and completed with demo logins.
+    static let bundleReviewers: [(department: String, username: String, name: String)] = [
+        ("杭州市西湖区城市管理局", "reviewer.city", "杨城管"),
+        ("杭州市西湖区民政局", "reviewer.civil", "朱民政"),
+        ("杭州市西湖区文化和广电旅游体育局", "reviewer.culture", "秦文旅"),
+        ("杭州市西湖区消防救援大队", "reviewer.fire", "尤消防"),
+        ("杭州市西湖区人力资源和社会保障局", "reviewer.hrss", "许人社"),
+        ("杭州市公安局西湖区分局", "reviewer.police", "何户籍"),
+        ("国家税务总局杭州市西湖区税务局", "reviewer.tax", "吕税务"),
+        ("杭州住房公积金管理中心", "reviewer.fund", "孔公积"),
+        ("杭州市燃气集团有限公司", "reviewer.gas", "曹燃气"),
+        ("杭州市住房保障和房产管理局", "reviewer.housing", "郑房管"),
+        ("杭州市人力资源和社会保障局", "reviewer.hrss.city", "冯人社"),
+        ("杭州市医疗保障局", "reviewer.hsa", "陈医保"),
+        ("杭州市规划和自然资源局", "reviewer.land", "褚登记"),
+        ("国网浙江省电力有限公司杭州供电公司", "reviewer.power", "卫供电"),
+        ("中国电信股份有限公司杭州分公司", "reviewer.telecom", "蒋通信"),
+        ("杭州市烟草专卖局", "reviewer.tobacco", "沈烟草"),
+        ("杭州水务集团有限公司", "reviewer.water", "韩水务"),
+    ]
+
     static let personIDStem = "33010619900307123"
     static let personMobile = "13800138000"
     static let enterpriseCodeStem = "91330106MA2KXTW08"
@@ -78,7 +100,7 @@ enum DemoSeed {
         _ = try await RegionImport.run(folder: regionsFolder, provincePrefix: "33", on: db)
         let hash = try await passwordHash
         let keys = app.keys
-        let (logins, person, enterprise) = try await db.write { tx in
+        let (seeded, person, enterprise) = try await db.write { tx in
             var logins: [Login] = []
             var departmentIDs: [String: (UUID, String)] = [:]
             for item in departments {
@@ -136,9 +158,34 @@ enum DemoSeed {
         try await DemoLicenses.issue(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         try await DemoSharedData.seed(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         try await DemoHall.seed(app: app, db: db, history: hallHistory)
-        if catalog { try await seedCatalog(db: db, regionsFolder: regionsFolder, now: app.clock.now()) }
+        var logins = seeded
+        if catalog {
+            try await seedCatalog(db: db, regionsFolder: regionsFolder, now: app.clock.now())
+            logins += try await seedBundleReviewers(app: app, db: db, passwordHash: hash)
+        }
         if catalog && hallHistory { try await DemoFigures.seed(app: app, db: db) }
         return logins
+    }
+
+    /// The reviewers of `bundleReviewers`, each in the department the catalog made.
+    private static func seedBundleReviewers(app: Application, db: any Database, passwordHash hash: String) async throws -> [Login] {
+        try await db.write { tx in
+            var logins: [Login] = []
+            for reviewer in bundleReviewers {
+                guard let department = try await Department.query(on: tx).filter(\.$name == reviewer.department).first() else {
+                    throw Abort(.internalServerError, reason: "demo department \(reviewer.department) is not in the catalog")
+                }
+                let account = Account(
+                    kind: .staff, loginKey: Account.loginKey(staffUsername: reviewer.username), displayName: reviewer.name,
+                    passwordHash: hash, at: app.clock.now())
+                account.roles = [.reviewer]
+                account.$department.id = try department.requireID()
+                account.regionCode = department.regionCode
+                try await account.create(on: tx)
+                logins.append(Login(login: reviewer.username, who: "\(reviewer.name) — reviewer, \(department.name)"))
+            }
+            return logins
+        }
     }
 
     /// A demo person of West Lake, proven remotely (Level 2).
