@@ -73,11 +73,9 @@ package enum DeadlineWatch {
                 // every colour change on the record, the cleared ones too: the figures and the
                 // supervisors' warnings rest on them
                 let entries = chunk.map { row in
-                    var entry = AuditEvent(
-                        actorLabel: "system:deadline-watch", action: "case.warning", resource: "case:\(row.id)",
-                        details: "warning=\(row.warning); application:\(row.application_id); as of \(day)")
-                    entry.regionCode = row.region_code
-                    return entry
+                    AuditEvent.byDeadlineWatch(
+                        "case.warning", resource: "case:\(row.id)",
+                        details: "warning=\(row.warning); application:\(row.application_id); as of \(day)", region: row.region_code)
                 }
                 try await AuditLog.append(entries, on: tx, now: now)
             }

@@ -51,16 +51,23 @@ package enum Escalation {
             }
             if !events.isEmpty { try await events.create(on: tx) }
             let entries = rows.map { row in
-                var entry = AuditEvent(
-                    actorLabel: "system:deadline-watch", action: "\(kind.key).escalated", resource: "\(kind.key):\(row.id)",
-                    details: "due \(row.due_on); department \(row.department_name)")
-                entry.regionCode = row.region_code
-                return entry
+                AuditEvent.byDeadlineWatch(
+                    "\(kind.key).escalated", resource: "\(kind.key):\(row.id)",
+                    details: "due \(row.due_on); department \(row.department_name)", region: row.region_code)
             }
             for start in stride(from: 0, to: entries.count, by: 500) {
                 try await AuditLog.append(Array(entries[start..<min(start + 500, entries.count)]), on: tx, now: now)
             }
             return rows.count
         }
+    }
+}
+
+extension AuditEvent {
+    /// An entry of the deadline watch's own (no one acted): read by the supervisors of `region`.
+    static func byDeadlineWatch(_ action: String, resource: String, details: String, region: String?) -> AuditEvent {
+        var entry = AuditEvent(actorLabel: "system:deadline-watch", action: action, resource: resource, details: details)
+        entry.regionCode = region
+        return entry
     }
 }
