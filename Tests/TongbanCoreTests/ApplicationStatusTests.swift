@@ -17,14 +17,14 @@ struct ApplicationStatusTests {
             case .submitted, .returned, .prereviewed, .awaitingCorrection:
                 sent = true
                 open = true
-            case .underReview, .inProcedure, .suspended, .decided, .delivered:
+            case .waiting, .underReview, .inProcedure, .suspended, .decided, .delivered:
                 sent = true
                 open = true
                 pastWindow = true
             case .concluded:
                 sent = true
                 pastWindow = true
-            case .refused, .withdrawn, .revoked:
+            case .refused, .withdrawn, .revoked, .stopped:
                 sent = true
             }
         }

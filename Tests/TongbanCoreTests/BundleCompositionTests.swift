@@ -32,7 +32,7 @@ struct BundleCompositionTests {
         var rng = SplitMix64(seed: 21)
         for _ in 0..<3000 {
             let (bundle, items) = randomBundle(&rng, size: Int.random(in: 1...10, using: &rng))
-            #expect(BundleComposer.problems(bundle, items: items).isEmpty)
+            #expect(BundleComposer.problems(bundle, items: items).allSatisfy { if case .prerequisiteLeftOut = $0 { true } else { false } })
             let answers = ["q1": Bool.random(using: &rng) ? "yes" : "no", "q2": Bool.random(using: &rng) ? "yes" : "no"]
             let result = try BundleComposer.evaluate(bundle, answers: answers, items: items)
             let applicable = bundle.members.filter { $0.when.map { $0.values.contains(answers[$0.question]!) } ?? true }.map {
@@ -78,6 +78,40 @@ struct BundleCompositionTests {
             #expect(cost.daysCriticalPath == items.values.map(\.workingDays).max())
             #expect(cost.criticalPath.count == 1)
         }
+    }
+
+    @Test("random bundles: an item is reported left out exactly when some answers apply it without any of its prerequisites in the bundle")
+    func leftOutPrerequisites() throws {
+        var rng = SplitMix64(seed: 26)
+        var reported = 0
+        for _ in 0..<2000 {
+            let (bundle, items) = randomBundle(&rng, size: Int.random(in: 1...10, using: &rng))
+            let basics = Set(bundle.members.map { items[$0.itemCode]!.basicCode })
+            var expected: Set<String> = []
+            for q1 in ["yes", "no"] {
+                for q2 in ["yes", "no"] {
+                    let answers = ["q1": q1, "q2": q2]
+                    let evaluation = try BundleComposer.evaluate(bundle, answers: answers, items: items)
+                    let present = Set(evaluation.items.map(\.basicCode))
+                    for item in evaluation.items {
+                        let inBundle = item.prerequisites.filter(basics.contains)
+                        let waitsFor = evaluation.items.filter { item.prerequisites.contains($0.basicCode) }.map(\.code)
+                        // the case waits for exactly the applying items its prerequisites name
+                        #expect((evaluation.dependencies[item.code] ?? []) == waitsFor)
+                        if !inBundle.isEmpty && !inBundle.contains(where: present.contains) { expected.insert(item.code) }
+                    }
+                }
+            }
+            let problems = BundleComposer.problems(bundle, items: items)
+            let leftOut = problems.compactMap { problem -> String? in
+                if case let .prerequisiteLeftOut(item, _) = problem { item } else { nil }
+            }
+            #expect(Set(leftOut) == expected && leftOut.count == expected.count)
+            reported += leftOut.isEmpty ? 0 : 1
+            if let first = problems.first { #expect(first.messageKey == "bundle.prerequisiteLeftOut") }
+        }
+        // both outcomes are common in the generated bundles
+        #expect(reported > 100 && reported < 1_900)
     }
 
     @Test("a cycle in the prerequisites makes the bundle unpublishable and is shown")

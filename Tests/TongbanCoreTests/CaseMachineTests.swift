@@ -34,16 +34,28 @@ struct CaseMachineTests {
         case .withdraw: return .withdraw
         case .passVerification: return .passVerification
         case .failVerification: return .failVerification(reason: text)
+        case .prerequisitesMet: return .prerequisitesMet
+        case .stopForPrerequisite: return .stopForPrerequisite(reason: blank ? " " : "前置事项「营业执照」不予准予")
         }
     }
 
     /// Whether the clock stands still in a record's state.
-    static func isPaused(_ r: CaseRecord) -> Bool { r.state == .suspended || (r.state == .inProcedure && r.procedurePauses) }
+    static func isPaused(_ r: CaseRecord) -> Bool {
+        [.suspended, .waiting].contains(r.state) || (r.state == .inProcedure && r.procedurePauses)
+    }
+
+    /// The state the table sends an applied action to: an acceptance waits while a prerequisite is open.
+    static func expectedState(_ rule: CaseMachine.Rule, from state: CaseState, _ context: CaseMachine.Context) -> CaseState {
+        if [.accept, .acceptTolerantly].contains(rule.action) && context.openPrerequisites > 0 { return .waiting }
+        return rule.to ?? state
+    }
 
     static func checkInvariants(_ r: CaseRecord) {
         switch r.state {
-        case .underReview, .inProcedure, .suspended:
+        case .waiting, .underReview, .inProcedure, .suspended:
             #expect(r.acceptedOn != nil && r.decision == nil)
+        case .stopped:
+            #expect(r.decision == nil && r.stop.map { !$0.reason.isBlank } == true)
         case .decided, .delivered, .concluded, .revoked:
             #expect(r.decision != nil && r.acceptedOn != nil)
             if r.decision?.route == .reviewed { #expect(r.owed.isEmpty) }
@@ -74,6 +86,7 @@ struct CaseMachineTests {
         var applied: [CaseActionKind: Int] = [:]
         var refusedCount = 0
         var signing = SplitMix64(seed: 5)  // its own stream: the action sequences stay as they were
+        var waiting = SplitMix64(seed: 6)  // likewise: whether a bundle's prerequisite is still open
         for _ in 0..<5_000 {
             var record = CaseRecord(limit: Int.random(in: 0...20, using: &rng))
             // most applicants signed the commitment; a few signed texts were altered since
@@ -89,10 +102,15 @@ struct CaseMachineTests {
             var timeline: [(CalendarDate, Bool)] = []
             for _ in 0..<Int.random(in: 1...40, using: &rng) {
                 today = today.adding(days: Int.random(in: 0...4, using: &rng))!
+                // owed materials are sometimes left past their due date and the watch suspends the case
+                let overdue = record.owedDue != nil && record.state == .underReview && Int.random(in: 0..<3, using: &waiting) == 0
+                if overdue, let due = record.owedDue { today = max(today, due.adding(days: 1)!) }
                 // mostly an action the table has for this state (so deep states are reached), else anything
                 let rule =
-                    Int.random(in: 0..<10, using: &rng) < 7
-                    ? CaseMachine.rules.filter { $0.from.contains(record.state) }.randomElement(using: &rng) : nil
+                    overdue
+                    ? CaseMachine.rules.first { $0.action == .suspendForOwed }
+                    : Int.random(in: 0..<10, using: &rng) < 7
+                        ? CaseMachine.rules.filter { $0.from.contains(record.state) }.randomElement(using: &rng) : nil
                 let action = Self.randomAction(rule?.action ?? CaseActionKind.allCases.randomElement(using: &rng)!, &rng, today: today)
                 let actor =
                     rule.map { $0.by.sorted { $0.rawValue < $1.rawValue }.randomElement(using: &rng)! } ?? CaseActor.allCases.randomElement(
@@ -100,7 +118,8 @@ struct CaseMachineTests {
                 let context = CaseMachine.Context(
                     actor: actor, today: today,
                     openReviewTasks: Int.random(in: 0..<3, using: &rng) == 0 ? 1 : 0,
-                    commitmentAllowed: Bool.random(using: &rng), tolerableMaterials: ["a", "b"])
+                    commitmentAllowed: Bool.random(using: &rng), tolerableMaterials: ["a", "b"],
+                    openPrerequisites: Int.random(in: 0..<6, using: &waiting) == 0 ? 1 : 0)
                 let outcome: Result<CaseRecord, CaseMachine.Refusal>
                 do throws(CaseMachine.Refusal) { outcome = .success(try CaseMachine.apply(action, to: record, context)) } catch {
                     outcome = .failure(error)
@@ -109,7 +128,7 @@ struct CaseMachineTests {
                 case let .success(next):
                     let rule = try #require(CaseMachine.rules.first { $0.action == action.kind && $0.from.contains(record.state) })
                     #expect(rule.by.contains(context.actor))
-                    #expect(next.state == (rule.to ?? record.state))
+                    #expect(next.state == Self.expectedState(rule, from: record.state, context))
                     applied[action.kind, default: 0] += 1
                     record = next
                 case let .failure(error):
@@ -153,8 +172,11 @@ struct CaseMachineTests {
         var frontier: [CaseState] = [.draft]
         while let state = frontier.popLast() {
             for rule in CaseMachine.rules where rule.from.contains(state) {
-                let to = rule.to ?? state
-                if reached.insert(to).inserted { frontier.append(to) }
+                for open in [0, 1] {
+                    let to = Self.expectedState(
+                        rule, from: state, .init(actor: .system, today: CalendarDate(iso: "2026-11-02")!, openPrerequisites: open))
+                    if reached.insert(to).inserted { frontier.append(to) }
+                }
             }
         }
         #expect(reached == Set(CaseState.allCases))
@@ -233,5 +255,55 @@ struct CaseMachineTests {
         } catch {
             #expect(error.reason == .wrongState && error.state == .decided && error.allowed == [.deliver])
         }
+    }
+
+    @Test("a dependent case in a bundle waits with its clock still until its prerequisite is approved, or is stopped with the reason")
+    func waitingForPrerequisite() throws {
+        let monday = CalendarDate(iso: "2026-11-02")!
+        func ctx(_ actor: CaseActor, _ day: CalendarDate, open: Int) -> CaseMachine.Context {
+            .init(actor: actor, today: day, openPrerequisites: open)
+        }
+        var r = CaseRecord(limit: 10)
+        r = try CaseMachine.apply(.submit, to: r, ctx(.applicant, monday, open: 1))
+        r = try CaseMachine.apply(.passPrereview, to: r, ctx(.clerk, monday, open: 1))
+        #expect(throws: CaseMachine.Refusal.self) {
+            try CaseMachine.apply(.approveOnCommitment(verifyBy: monday.adding(days: 30)!), to: r, ctx(.clerk, monday, open: 1))
+        }
+        r = try CaseMachine.apply(.accept, to: r, ctx(.clerk, monday, open: 1))
+        #expect(r.state == .waiting && r.acceptedOn == monday)
+        // nine days later (two weekends) nothing has been counted
+        let later = monday.adding(days: 9)!
+        #expect(try #require(r.clock).reading(on: later, calendar: Self.calendar).used == 0)
+        #expect(try #require(r.clock).reading(on: later, calendar: Self.calendar).isPaused)
+        #expect(throws: CaseMachine.Refusal.self) {
+            try CaseMachine.apply(.decide(approved: true, reasons: "符合条件", legalBasis: "第三十四条"), to: r, ctx(.reviewer, later, open: 0))
+        }
+        do throws(CaseMachine.Refusal) {
+            _ = try CaseMachine.apply(.prerequisitesMet, to: r, ctx(.system, later, open: 1))
+            Issue.record("started while a prerequisite is open")
+        } catch {
+            #expect(error.reason == .condition && error.condition == "case.prerequisiteOpen")
+        }
+        #expect(throws: CaseMachine.Refusal.self) { try CaseMachine.apply(.prerequisitesMet, to: r, ctx(.clerk, later, open: 0)) }
+        var started = try CaseMachine.apply(.prerequisitesMet, to: r, ctx(.system, later, open: 0))
+        #expect(started.state == .underReview)
+        // counting starts the day after the prerequisite's approval: ten working days from Wednesday 11 November
+        let reading = try #require(started.clock).reading(on: later.adding(days: 2)!, calendar: Self.calendar)
+        #expect(reading.used == 2 && reading.dueDate == CalendarDate(iso: "2026-11-25") && !reading.isPaused)
+        started = try CaseMachine.apply(
+            .decide(approved: true, reasons: "符合条件", legalBasis: "第三十四条"), to: started, ctx(.reviewer, later, open: 0))
+        #expect(started.state == .decided)
+
+        let stopped = try CaseMachine.apply(.stopForPrerequisite(reason: "营业执照不予准予：名称不符合规定"), to: r, ctx(.system, later, open: 1))
+        #expect(stopped.state == .stopped && stopped.stop?.reason == "营业执照不予准予：名称不符合规定" && stopped.pauses.last?.until == later)
+        #expect(CaseActor.allCases.allSatisfy { CaseMachine.allowed(in: .stopped, by: $0).isEmpty })
+        // the applicant may not stop a case; the platform may stop one not yet accepted
+        #expect(throws: CaseMachine.Refusal.self) {
+            try CaseMachine.apply(.stopForPrerequisite(reason: "x"), to: r, ctx(.applicant, later, open: 1))
+        }
+        var early = CaseRecord(limit: 5)
+        early = try CaseMachine.apply(.submit, to: early, ctx(.applicant, monday, open: 1))
+        early = try CaseMachine.apply(.stopForPrerequisite(reason: "前置事项已撤回"), to: early, ctx(.system, monday, open: 1))
+        #expect(early.state == .stopped && early.acceptedOn == nil)
     }
 }

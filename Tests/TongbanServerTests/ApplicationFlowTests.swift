@@ -172,7 +172,13 @@ struct ApplicationFlowTests {
                 _ = try await Self.act(app, item.id, clerk, CaseActionBody(action: "accept"))
             }
             application = try await Self.get(app, draftID, enterprise)
-            #expect(application.cases.allSatisfy { $0.state == "underReview" && $0.dueOn != nil && $0.usedDays == 0 })
+            // 证照联办: the registration's review starts; the food and tobacco licences wait for the
+            // business licence it issues, their clocks still, their tasks not yet open
+            let registration = try #require(application.cases.first { $0.itemName.contains("设立登记") })
+            let dependents = application.cases.filter { $0.id != registration.id }
+            #expect(registration.state == "underReview" && registration.dueOn != nil && registration.usedDays == 0)
+            #expect(dependents.count == 2 && dependents.allSatisfy { $0.state == "waiting" && $0.dueOn == nil })
+            #expect(dependents.allSatisfy { $0.tasks.allSatisfy { $0.status == "waiting" } })
             let due = try app.workingDays.adding(workingDays: 20, to: app.today).value.description
             #expect(application.dueOn.map { $0 <= due } == true)
 
@@ -189,8 +195,13 @@ struct ApplicationFlowTests {
             let tobaccoCase = try #require(application.cases.first { $0.department.contains("烟草") })
             let tobacco = try await Self.reviewer(app, department: tobaccoCase.department, username: "reviewer.tobacco")
 
-            // each department's reviewers work their own tasks, in parallel; then decide
-            for item in application.cases {
+            // nothing can be decided while it waits
+            _ = try await Self.act(
+                app, dependents[0].id, amr,
+                CaseActionBody(action: "decide", reason: "符合条件", legalBasis: "《食品安全法》第三十五条", approved: true), expect: .conflict)
+
+            // each department's reviewers work their own tasks, the registration first; then decide
+            for item in [registration] + dependents {
                 let token = item.id == tobaccoCase.id ? tobacco : amr
                 var current = try #require(try await Self.get(app, draftID, token).cases.first { $0.id == item.id })
                 while let task = current.tasks.first(where: { $0.status == "open" }) {
@@ -206,6 +217,21 @@ struct ApplicationFlowTests {
                 _ = try await Self.act(
                     app, item.id, token,
                     CaseActionBody(action: "decide", reason: "符合条件，准予许可", legalBasis: "《中华人民共和国行政许可法》第三十八条", approved: true))
+                guard item.id == registration.id else { continue }
+                // in the same transaction: the business licence goes into both dependents as their
+                // material, recorded, and their review and clocks start
+                let licence = try #require(try await LicenseRecord.query(on: app.db).filter(\.$caseID == registration.id).first())
+                #expect(licence.typeCode == "yyzz")
+                let passed = try await MaterialReuse.query(on: app.db).filter(\.$applicationID == draftID).all()
+                let licensed = passed.filter { $0.materialKey == "business_license" && $0.sourceRef == licence.identifier }
+                #expect(Set(licensed.map(\.caseID)) == Set(dependents.map(\.id)) && licensed.count == 2)
+                let started = try await Self.get(app, draftID, enterprise)
+                for dependent in started.cases where dependent.id != registration.id {
+                    #expect(dependent.state == "underReview" && dependent.dueOn != nil && dependent.usedDays == 0)
+                    #expect(dependent.tasks.contains { $0.status == "open" })
+                }
+                #expect(started.events.filter { $0.action == "prerequisitesMet" }.count == 2)
+                #expect(started.events.filter { $0.action == "material.passed" }.count == 2)
             }
             // 审管衔接: the food licence's approval is handed to the department that supervises it, to sign for
             let handoffs = try await SupervisionHandoff.query(on: app.db).filter(\.$applicationID == draftID).all()

@@ -108,7 +108,8 @@ extension ApplicationDTO {
             return CaseDTO(
                 id: row.id!, itemCode: row.itemCode, itemVersion: row.itemVersion, itemName: row.itemName, department: row.departmentName,
                 state: row.state.rawValue, version: row.version, limitDays: record.limit, acceptedOn: record.acceptedOn?.description,
-                dueOn: row.dueOn ?? reading?.dueDate.description,
+                // a case waiting for its prerequisites has no due date: its clock has not started
+                dueOn: row.state == .waiting ? nil : row.dueOn ?? reading?.dueDate.description,
                 warning: running ? (reading?.warning ?? row.warning).rawValue : CaseClock.Warning.none.rawValue,
                 usedDays: running ? reading?.used : nil, leftDays: running ? reading?.left : nil, pausedDays: reading?.pausedDays,
                 dueDateOfficial: reading.map { $0.assumed == nil }, record: record,

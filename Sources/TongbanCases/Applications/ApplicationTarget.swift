@@ -61,11 +61,14 @@ package struct ApplicationTarget {
     /// The least level of proof its items ask of an applicant who submits online.
     package var assurance: AssuranceLevel { items.map(\.item.submissionAssurance).max() ?? .binding }
     package var form: [FormField]
+    /// A bundle's items (by code) that wait for others of the same application, and for which.
+    package var dependencies: [String: [String]]
 
     package init(
         kind: ApplicationRecord.Target, code: String, version: Int, name: String, regionCode: RegionCode,
-        items: [(item: ServiceItem, version: Int)], form: [FormField]
+        items: [(item: ServiceItem, version: Int)], form: [FormField], dependencies: [String: [String]] = [:]
     ) {
+        self.dependencies = dependencies
         self.kind = kind
         self.code = code
         self.version = version
@@ -120,7 +123,8 @@ package struct ApplicationTarget {
             let items = evaluation.items.compactMap { item in byCode[item.code].map { (item: $0.0, version: $0.1) } }
             return ApplicationTarget(
                 kind: .bundle, code: entry.code, version: entry.version, name: bundle.name,
-                regionCode: bundle.regionCode, items: items, form: evaluation.form.map(\.field))
+                regionCode: bundle.regionCode, items: items, form: evaluation.form.map(\.field),
+                dependencies: evaluation.dependencies)
         default:
             throw TongbanError.invalid(field: "item", "application.itemOrBundle")
         }

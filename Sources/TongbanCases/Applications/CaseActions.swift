@@ -96,6 +96,7 @@ package struct CaseActionBody: Content {
         case .withdraw: return .withdraw
         case .passVerification: return .passVerification
         case .failVerification: return .failVerification(reason: try text(reason, "reason"))
+        case .prerequisitesMet, .stopForPrerequisite: throw TongbanError.invalid(field: "action", "case.systemOnly")
         }
     }
 }
@@ -109,6 +110,8 @@ package enum CaseWork {
         package let application: ApplicationRecord
         package let item: ServiceItem
         package let tasks: [ReviewTask]
+        /// The cases of the same application this one depends on (a bundle's prerequisites).
+        package let prerequisites: [CaseRow]
     }
 
     package static func load(caseID: UUID, caches: ApplicationCaches, on db: any Database) async throws -> Loaded {
@@ -119,7 +122,11 @@ package enum CaseWork {
             throw TongbanError.notFound("case")
         }
         let tasks = try await ReviewTask.query(on: db).filter(\.$caseID == caseID).sort(\.$position).all()
-        return Loaded(row: row, record: try row.caseRecord(), application: application, item: try caches.item(entry), tasks: tasks)
+        let record = try row.caseRecord()
+        let prerequisiteIDs = (record.prerequisites ?? []).compactMap(UUID.init(uuidString:))
+        let prerequisites = prerequisiteIDs.isEmpty ? [] : try await CaseRow.query(on: db).filter(\.$id ~~ prerequisiteIDs).all()
+        return Loaded(
+            row: row, record: record, application: application, item: try caches.item(entry), tasks: tasks, prerequisites: prerequisites)
     }
 
     package static func resource(_ loaded: Loaded) throws -> Resource {
@@ -143,7 +150,8 @@ package enum CaseWork {
             actor: role, today: today,
             openReviewTasks: loaded.tasks.filter { $0.status != .done }.count,
             commitmentAllowed: loaded.item.commitmentAllowed,
-            tolerableMaterials: Set(loaded.item.materials.filter(\.tolerable).flatMap { [$0.key, $0.name] }))
+            tolerableMaterials: Set(loaded.item.materials.filter(\.tolerable).flatMap { [$0.key, $0.name] }),
+            openPrerequisites: BundleLinks.openPrerequisites(of: loaded.record, among: loaded.prerequisites))
         let next: CaseRecord
         do {
             next = try CaseMachine.apply(action, to: loaded.record, situation)
@@ -156,7 +164,6 @@ package enum CaseWork {
         auditEvent.details = "\(loaded.row.itemCode): \(loaded.record.state.rawValue) → \(next.state.rawValue)"
         auditEvent.purpose = role.rawValue
         let audit = auditEvent
-        let encoded = String(decoding: try StoredJSON.encoder.encode(next), as: UTF8.self)
         let detail = detailText(action)
         // an approval whose result is an e-licence issues it, signed before the transaction
         let license =
@@ -164,29 +171,14 @@ package enum CaseWork {
             ? try await signer.prepare(for: loaded, on: today, db: db) : nil
         let now = context.now
         try await db.write { tx in
-            let running = next.state.isAccepted && !(reading?.isPaused ?? true)
-            let updated = try await tx.sql.update(CaseRow.schema)
-                .set("state", to: next.state.rawValue).set("record", to: encoded)
-                .set("version", to: SQLRaw("version + 1"))
-                .set("due_on", to: next.state.isAccepted ? reading?.dueDate.description : loaded.row.dueOn)
-                .set("yellow_on", to: reading?.yellowDate.description)
-                .set("clock_running", to: running)
-                .set("owed_due", to: next.owed.isEmpty ? nil : next.owedDue?.description)
-                .set("verify_due", to: next.verificationDue?.description)
-                .set("warning", to: (next.state.isAccepted ? reading?.warning ?? .none : .none).rawValue)
-                .set("updated_at", to: now)
-                .set("decided_on", to: next.decision?.on.description)
-                .set("days_used", to: next.decision == nil ? nil : loaded.record.decision == nil ? reading?.used ?? 0 : loaded.row.daysUsed)
-                .where("id", .equal, caseID).where("version", .equal, loaded.row.version)
-                .returning("id").all()
-            guard updated.count == 1 else { throw conflict(loaded, role) }
+            let written = try await write(loaded.row, from: loaded.record, to: next, reading: reading, now: now, on: tx)
+            guard written else { throw conflict(loaded, role) }
             for task in opened { try await task.save(on: tx) }
             let applicationID = try loaded.application.requireID()
             try await CaseEvent(
                 applicationID: applicationID, caseID: caseID, at: now, actor: label, action: kind.rawValue,
                 from: loaded.record.state, to: next.state, detail: detail
             ).create(on: tx)
-            try await refreshApplication(applicationID, on: tx)
             let audience = EventAudience(
                 departmentID: loaded.row.departmentID, regionCode: try? RegionCode(loaded.application.regionCode))
             try await OutboxEvent(
@@ -223,8 +215,37 @@ package enum CaseWork {
                 try await LicenseRecord.query(on: tx).filter(\.$caseID == caseID).filter(\.$status == LicenseStatus.valid.rawValue)
                     .set(\.$status, to: LicenseStatus.revoked.rawValue).set(\.$statusReason, to: detail).set(\.$updatedAt, to: now).update()
             }
+            audits += try await BundleLinks.follow(
+                loaded, from: loaded.record, to: next, license: license, audit: auditBase, context: context, on: tx)
+            try await refreshApplication(applicationID, on: tx)
             try await AuditLog.append(audits, on: tx, now: now)
         }
+    }
+
+    /// Writes a case's move: its state and record, and the columns the lists and the deadline
+    /// watch read, only if nobody wrote the case since `row` was read. False when somebody did.
+    package static func write(
+        _ row: CaseRow, from before: CaseRecord, to next: CaseRecord, reading: CaseClock.Reading?, now: Date, on tx: any Database
+    ) async throws -> Bool {
+        let running = next.state.isAccepted && !(reading?.isPaused ?? true)
+        // a case waiting for a prerequisite has no due date yet: its clock has not started
+        let counting = next.state.isAccepted && next.state != .waiting
+        let encoded = String(decoding: try StoredJSON.encoder.encode(next), as: UTF8.self)
+        let updated = try await tx.sql.update(CaseRow.schema)
+            .set("state", to: next.state.rawValue).set("record", to: encoded)
+            .set("version", to: SQLRaw("version + 1"))
+            .set("due_on", to: counting ? reading?.dueDate.description : next.state == .waiting ? nil : row.dueOn)
+            .set("yellow_on", to: counting ? reading?.yellowDate.description : nil)
+            .set("clock_running", to: running)
+            .set("owed_due", to: next.owed.isEmpty ? nil : next.owedDue?.description)
+            .set("verify_due", to: next.verificationDue?.description)
+            .set("warning", to: (counting ? reading?.warning ?? .none : .none).rawValue)
+            .set("updated_at", to: now)
+            .set("decided_on", to: next.decision?.on.description)
+            .set("days_used", to: next.decision == nil ? nil : before.decision == nil ? reading?.used ?? 0 : row.daysUsed)
+            .where("id", .equal, try row.requireID()).where("version", .equal, row.version)
+            .returning("id").all()
+        return updated.count == 1
     }
 
     /// After acceptance, the first review tasks open: the first task and every task of its
@@ -233,7 +254,8 @@ package enum CaseWork {
         _ tasks: [ReviewTask], after before: CaseRecord, _ next: CaseRecord, today: CalendarDate,
         calendar: WorkingDayCalendar
     ) -> [ReviewTask] {
-        guard !before.state.isAccepted, next.state.isAccepted else { return [] }
+        // accepted, or started when the prerequisites it waited for were approved
+        guard next.state == .underReview, [.prereviewed, .waiting].contains(before.state) else { return [] }
         return nextWave(tasks, today: today, calendar: calendar)
     }
 
@@ -299,6 +321,7 @@ package enum CaseWork {
         case let .deliver(method, tracking): tracking.map { "\(method.rawValue) \($0)" } ?? method.rawValue
         case let .startProcedure(kind, pauses): "\(kind.rawValue)\(pauses ? " (clock paused)" : "")"
         case let .failVerification(reason): reason
+        case let .stopForPrerequisite(reason): reason
         default: nil
         }
     }

@@ -82,9 +82,16 @@ package struct SubmissionPlan: @unchecked Sendable {
         }
         self.application = application
 
+        // every case's id first: a bundle's case names the cases it waits for
+        var caseIDs: [String: UUID] = [:]
+        for (item, _) in target.items {
+            caseIDs[item.code] = draft?.cases.first { $0.itemCode == item.code }?.id ?? UUID.timeOrdered(at: now)
+        }
         for (position, (item, version)) in target.items.enumerated() {
             let earlier = draft?.cases.first { $0.itemCode == item.code }
+            let waitsFor = (target.dependencies[item.code] ?? []).compactMap { caseIDs[$0]?.uuidString }
             var record = CaseRecord(limit: item.workingDays)
+            record.prerequisites = waitsFor.isEmpty ? nil : waitsFor
             if let earlier {
                 record.commitment = try earlier.caseRecord().commitment
             } else if intent.commitment, item.commitmentAllowed {
@@ -95,10 +102,11 @@ package struct SubmissionPlan: @unchecked Sendable {
             var instant: InstantRules.Outcome? = nil
             if intent.submit {
                 record = try CaseMachine.apply(.submit, to: record, .init(actor: onBehalf ? .clerk : .applicant, today: today))
-                (record, instant) = InstantRules.decide(record, item: item, form: intent.form, today: today)
+                // a case waiting for another's result is not decided before it
+                if waitsFor.isEmpty { (record, instant) = InstantRules.decide(record, item: item, form: intent.form, today: today) }
             }
             let row = CaseRow()
-            row.id = earlier?.id ?? UUID.timeOrdered(at: now)
+            row.id = caseIDs[item.code]
             row.applicationID = applicationID
             row.position = position
             row.itemCode = item.code

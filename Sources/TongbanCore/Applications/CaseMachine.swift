@@ -7,10 +7,12 @@
 /// | draft, returned                       | submit              | submitted          | applicant, clerk   | clerk: 帮办, the applicant present                          |
 /// | submitted                             | passPrereview       | prereviewed        | clerk              |                                                            |
 /// | submitted                             | returnForCorrection | returned           | clerk              | reasons listed                                             |
-/// | submitted                             | approveInstantly    | decided            | system             | 秒批: all rules passed; trace kept; approved                |
-/// | prereviewed                           | accept              | underReview        | clerk              | the clock starts (acceptance date not counted)             |
-/// | prereviewed                           | acceptTolerantly    | underReview        | clerk              | 容缺: owed materials listed, due date after acceptance      |
-/// | prereviewed                           | approveOnCommitment | decided            | clerk              | 告知承诺: item allows it; applicant signed; approved        |
+/// | submitted                             | approveInstantly    | decided            | system             | 秒批: all rules passed; trace kept; approved; ‡             |
+/// | prereviewed                           | accept              | underReview        | clerk              | the clock starts (acceptance date not counted); waiting †  |
+/// | prereviewed                           | acceptTolerantly    | underReview        | clerk              | 容缺: owed materials listed, due date after acceptance; †   |
+/// | prereviewed                           | approveOnCommitment | decided            | clerk              | 告知承诺: item allows it; applicant signed; approved; ‡     |
+/// | waiting                               | prerequisitesMet    | underReview        | system             | every prerequisite approved; the clock starts counting     |
+/// | waiting                               | supplyOwed          | (unchanged)        | applicant, clerk   | owed list cleared                                          |
 /// | prereviewed                           | requestCorrection   | awaitingCorrection | clerk              | 补正: materials listed                                      |
 /// | prereviewed, awaitingCorrection       | refuse              | refused            | clerk              | reason and legal basis                                     |
 /// | awaitingCorrection                    | supplyCorrection    | prereviewed        | applicant, clerk   |                                                            |
@@ -24,6 +26,11 @@
 /// | decided, delivered, concluded         | passVerification    | (unchanged)        | reviewer           | a commitment verification is pending                       |
 /// | decided, delivered, concluded         | failVerification    | revoked            | reviewer           | a commitment verification is pending; approval revoked     |
 /// | submitted … suspended (not decided)   | withdraw            | withdrawn          | applicant          | before a decision                                          |
+/// | submitted … suspended (not decided)   | stopForPrerequisite | stopped            | system             | a prerequisite failed; the reason names it                 |
+///
+/// † Accepted while an item the case depends on (in the same bundle) is undecided, the case
+/// goes to `waiting` instead, its clock standing still from the day of acceptance.
+/// ‡ Refused while a prerequisite is undecided (`case.prerequisiteOpen`).
 public enum CaseMachine {
     public struct Rule: Sendable {
         public let from: Set<CaseState>
@@ -34,7 +41,7 @@ public enum CaseMachine {
     }
 
     static let beforeDecision: Set<CaseState> = [
-        .submitted, .returned, .prereviewed, .awaitingCorrection, .underReview, .inProcedure, .suspended,
+        .submitted, .returned, .prereviewed, .awaitingCorrection, .waiting, .underReview, .inProcedure, .suspended,
     ]
     static let afterDecision: Set<CaseState> = [.decided, .delivered, .concluded]
 
@@ -54,12 +61,15 @@ public enum CaseMachine {
         Rule(from: [.inProcedure], action: .finishProcedure, to: .underReview, by: [.reviewer]),
         Rule(from: [.underReview], action: .suspendForOwed, to: .suspended, by: [.system]),
         Rule(from: [.underReview, .suspended], action: .supplyOwed, to: .underReview, by: [.applicant, .clerk]),
+        Rule(from: [.waiting], action: .supplyOwed, to: nil, by: [.applicant, .clerk]),
+        Rule(from: [.waiting], action: .prerequisitesMet, to: .underReview, by: [.system]),
         Rule(from: [.underReview], action: .decide, to: .decided, by: [.reviewer]),
         Rule(from: [.decided], action: .deliver, to: .delivered, by: [.clerk, .system]),
         Rule(from: [.delivered], action: .conclude, to: .concluded, by: [.clerk, .system]),
         Rule(from: afterDecision, action: .passVerification, to: nil, by: [.reviewer]),
         Rule(from: afterDecision, action: .failVerification, to: .revoked, by: [.reviewer]),
         Rule(from: beforeDecision, action: .withdraw, to: .withdrawn, by: [.applicant]),
+        Rule(from: beforeDecision, action: .stopForPrerequisite, to: .stopped, by: [.system]),
     ]
 
     /// What the machine needs to know beyond the case itself.
@@ -71,16 +81,19 @@ public enum CaseMachine {
         /// The item's rules: whether it allows 告知承诺, which materials are tolerable.
         public var commitmentAllowed: Bool
         public var tolerableMaterials: Set<String>
+        /// Items of the same bundle this case depends on that are not yet approved.
+        public var openPrerequisites: Int
 
         public init(
             actor: CaseActor, today: CalendarDate, openReviewTasks: Int = 0, commitmentAllowed: Bool = false,
-            tolerableMaterials: Set<String> = []
+            tolerableMaterials: Set<String> = [], openPrerequisites: Int = 0
         ) {
             self.actor = actor
             self.today = today
             self.openReviewTasks = openReviewTasks
             self.commitmentAllowed = commitmentAllowed
             self.tolerableMaterials = tolerableMaterials
+            self.openPrerequisites = openPrerequisites
         }
     }
 
@@ -129,6 +142,7 @@ public enum CaseMachine {
             next.returnReasons = reasons
         case .accept:
             next.acceptedOn = today
+            next.waitIfPrerequisitesOpen(context)
         case let .acceptTolerantly(owed, due):
             guard !owed.isEmpty else { throw refuse(.condition, "case.owedRequired") }
             guard owed.allSatisfy(context.tolerableMaterials.contains) else { throw refuse(.condition, "case.notTolerable") }
@@ -136,7 +150,9 @@ public enum CaseMachine {
             next.acceptedOn = today
             next.owed = owed
             next.owedDue = due
+            next.waitIfPrerequisitesOpen(context)
         case let .approveOnCommitment(verifyBy):
+            guard context.openPrerequisites == 0 else { throw refuse(.condition, "case.prerequisiteOpen") }
             guard context.commitmentAllowed else { throw refuse(.condition, "case.commitmentNotAllowed") }
             guard record.commitment?.isIntact == true else { throw refuse(.condition, "case.commitmentNotSigned") }
             guard verifyBy > today else { throw refuse(.condition, "case.verificationDueInPast") }
@@ -144,6 +160,7 @@ public enum CaseMachine {
             next.decision = CaseRecord.Decision(approved: true, route: .commitment, on: today, reasons: "", legalBasis: "")
             next.verification = .pending(due: verifyBy)
         case let .approveInstantly(trace):
+            guard context.openPrerequisites == 0 else { throw refuse(.condition, "case.prerequisiteOpen") }
             guard !trace.isEmpty else { throw refuse(.condition, "case.traceRequired") }
             next.acceptedOn = today
             next.decision = CaseRecord.Decision(approved: true, route: .instant, on: today, reasons: "", legalBasis: "", trace: trace)
@@ -191,6 +208,13 @@ public enum CaseMachine {
             guard case .pending = record.verification else { throw refuse(.condition, "case.noVerificationPending") }
             guard !reason.isBlank else { throw refuse(.condition, "case.reasonsRequired") }
             next.verification = .failed(on: today, reason: reason)
+        case .prerequisitesMet:
+            guard context.openPrerequisites == 0 else { throw refuse(.condition, "case.prerequisiteOpen") }
+            next.endPause(on: today)
+        case let .stopForPrerequisite(reason):
+            guard !reason.isBlank else { throw refuse(.condition, "case.reasonsRequired") }
+            next.endPause(on: today)
+            next.stop = CaseRecord.Stop(reason: reason, on: today)
         }
         return next
     }
@@ -263,12 +287,32 @@ public struct CaseRecord: Codable, Sendable, Equatable {
     }
     public var concludedOn: CalendarDate?
     public var withdrawnOn: CalendarDate?
+    /// Cases of the same application this one depends on (their ids), from the bundle's items.
+    public var prerequisites: [String]?
+    /// Why the platform ended the case (a prerequisite failed).
+    public var stop: Stop?
+
+    public struct Stop: Codable, Sendable, Equatable {
+        public var reason: String
+        public var on: CalendarDate
+        public init(reason: String, on: CalendarDate) {
+            self.reason = reason
+            self.on = on
+        }
+    }
 
     public init(limit: Int) { self.limit = limit }
 
     /// The case's clock, once accepted.
     public var clock: CaseClock? {
         acceptedOn.map { CaseClock(start: $0, limit: limit, pauses: pauses) }
+    }
+
+    /// Accepted while a prerequisite is open: waiting, the clock standing still from today.
+    mutating func waitIfPrerequisitesOpen(_ context: CaseMachine.Context) {
+        guard context.openPrerequisites > 0 else { return }
+        state = .waiting
+        pauses.append(CaseClock.Pause(from: context.today))
     }
 
     mutating func endPause(on day: CalendarDate) {

@@ -12,6 +12,9 @@ public enum CaseState: String, Codable, Sendable, CaseIterable {
     case awaitingCorrection
     /// 不予受理, with reason and legal basis. Final.
     case refused
+    /// Accepted in a bundle while an item it depends on is undecided (营业执照 before 食品经营许可):
+    /// the clock stands still, and the review opens when the prerequisite is approved.
+    case waiting
     /// Accepted; the review tasks run (in parallel where the item says) and the clock counts.
     case underReview
     /// An inspection, hearing or expert review is under way (pausing the clock if the item says so).
@@ -28,10 +31,12 @@ public enum CaseState: String, Codable, Sendable, CaseIterable {
     case withdrawn
     /// A commitment approval failed its verification. Final.
     case revoked
+    /// Ended by the platform because an item it depends on was refused, denied or withdrawn. Final.
+    case stopped
 
-    public var isFinal: Bool { [.refused, .withdrawn, .revoked].contains(self) }
-    /// The states in which the case's time limit runs (before acceptance it has not started).
-    public var isAccepted: Bool { [.underReview, .inProcedure, .suspended].contains(self) }
+    public var isFinal: Bool { [.refused, .withdrawn, .revoked, .stopped].contains(self) }
+    /// The states in which the case's time limit runs or stands (before acceptance it has not started).
+    public var isAccepted: Bool { [.waiting, .underReview, .inProcedure, .suspended].contains(self) }
 }
 
 /// Who acts on a case.
@@ -83,6 +88,10 @@ public enum CaseAction: Sendable, Equatable {
     case withdraw
     case passVerification
     case failVerification(reason: String)
+    /// Every item the case depends on is approved: its review opens and its clock starts.
+    case prerequisitesMet
+    /// An item the case depends on was refused, denied or withdrawn: the case ends with why.
+    case stopForPrerequisite(reason: String)
 
     public var kind: CaseActionKind {
         switch self {
@@ -106,6 +115,8 @@ public enum CaseAction: Sendable, Equatable {
         case .withdraw: .withdraw
         case .passVerification: .passVerification
         case .failVerification: .failVerification
+        case .prerequisitesMet: .prerequisitesMet
+        case .stopForPrerequisite: .stopForPrerequisite
         }
     }
 }
@@ -113,5 +124,5 @@ public enum CaseAction: Sendable, Equatable {
 public enum CaseActionKind: String, Codable, Sendable, CaseIterable {
     case submit, passPrereview, returnForCorrection, accept, acceptTolerantly, approveOnCommitment, approveInstantly
     case requestCorrection, supplyCorrection, refuse, supplyOwed, suspendForOwed, startProcedure, finishProcedure
-    case decide, deliver, conclude, withdraw, passVerification, failVerification
+    case decide, deliver, conclude, withdraw, passVerification, failVerification, prerequisitesMet, stopForPrerequisite
 }

@@ -32,6 +32,9 @@ public struct BundleEvaluation: Sendable, Equatable {
     }
 
     public var items: [ServiceItem]
+    /// For each applying item (by code), the applying items whose result it waits for: the
+    /// items among them that its prerequisites name.
+    public var dependencies: [String: [String]]
     public var form: [MergedField]
     public var materials: [MergedMaterial]
     public var cost: Cost
@@ -48,6 +51,8 @@ public enum BundleProblem: Error, Sendable, Equatable {
     case missingAnswer(String)
     case fieldConflict(key: String, items: [String])
     case dependencyCycle([String])
+    /// For these answers the item applies but none of the bundle's items it depends on does.
+    case prerequisiteLeftOut(item: String, answers: String)
     case invalid(field: String, key: String)
 
     public var messageKey: String {
@@ -59,6 +64,7 @@ public enum BundleProblem: Error, Sendable, Equatable {
         case .missingAnswer: "bundle.missingAnswer"
         case .fieldConflict: "bundle.fieldConflict"
         case .dependencyCycle: "bundle.dependencyCycle"
+        case .prerequisiteLeftOut: "bundle.prerequisiteLeftOut"
         case let .invalid(_, key): key
         }
     }
@@ -71,6 +77,7 @@ public enum BundleProblem: Error, Sendable, Equatable {
         case let .unknownOption(question, value): "\(question)=\(value)"
         case let .fieldConflict(key, items): "\(key): \(items.joined(separator: ", "))"
         case let .dependencyCycle(codes): codes.joined(separator: " → ")
+        case let .prerequisiteLeftOut(item, answers): "\(item) (\(answers))"
         case let .invalid(field, _): field
         }
     }
@@ -99,7 +106,41 @@ public enum BundleComposer {
         let all = bundle.members.compactMap { items[$0.itemCode] }
         problems += mergeForm(all).conflicts
         if let cycle = findCycle(all) { problems.append(.dependencyCycle(cycle)) }
+        if problems.isEmpty { problems += leftOutPrerequisites(bundle, items: items) }
         return problems
+    }
+
+    /// The dependency graph holds for every answer: an item that depends on another of the
+    /// bundle never applies without one of those it depends on (it would wait for a case that
+    /// was never opened). At most 4,096 sets of answers are tried, the questionnaire's first.
+    static func leftOutPrerequisites(_ bundle: ServiceBundle, items: [String: ServiceItem]) -> [BundleProblem] {
+        let members = bundle.members.compactMap { items[$0.itemCode] }
+        let basics = Set(members.map(\.basicCode))
+        var found: [String: BundleProblem] = [:]
+        var answers: [String: String] = [:]
+        var tried = 0
+        func walk(_ index: Int) {
+            guard tried < 4_096 else { return }
+            guard index == bundle.questions.count else {
+                for option in bundle.questions[index].options {
+                    answers[bundle.questions[index].key] = option.value
+                    walk(index + 1)
+                }
+                return
+            }
+            tried += 1
+            let applying = bundle.members.filter { member in member.when.map { $0.values.contains(answers[$0.question] ?? "") } ?? true }
+                .compactMap { items[$0.itemCode] }
+            let present = Set(applying.map(\.basicCode))
+            for item in applying where found[item.code] == nil {
+                let inBundle = item.prerequisites.filter(basics.contains)
+                guard !inBundle.isEmpty, !inBundle.contains(where: present.contains) else { continue }
+                let said = bundle.questions.map { "\($0.key)=\(answers[$0.key] ?? "")" }.joined(separator: ", ")
+                found[item.code] = .prerequisiteLeftOut(item: item.code, answers: said)
+            }
+        }
+        walk(0)
+        return members.compactMap { found[$0.code] }
     }
 
     /// The bundle's own rules, which need no catalog to check: a name, a summary and a lead
@@ -153,6 +194,9 @@ public enum BundleComposer {
         if let conflict = conflicts.first { throw conflict }
         let materials = passResultsOn(mergeMaterials(applicable), applicable)
         let (criticalDays, path) = try criticalPath(applicable)
+        let needs = prerequisites(applicable)
+        var dependencies: [String: [String]] = [:]
+        for (i, item) in applicable.enumerated() where !needs[i].isEmpty { dependencies[item.code] = needs[i].map { applicable[$0].code } }
         let cost = BundleEvaluation.Cost(
             items: applicable.count,
             visitsSeparately: applicable.reduce(0) { $0 + $1.visits.count },
@@ -164,7 +208,7 @@ public enum BundleComposer {
             daysInSequence: applicable.reduce(0) { $0 + $1.workingDays },
             daysCriticalPath: criticalDays,
             criticalPath: path)
-        return BundleEvaluation(items: applicable, form: form, materials: materials, cost: cost)
+        return BundleEvaluation(items: applicable, dependencies: dependencies, form: form, materials: materials, cost: cost)
     }
 
     /// Fields merged by key, each asked once (required if any item requires it); a key that two

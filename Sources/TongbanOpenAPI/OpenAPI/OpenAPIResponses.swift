@@ -153,6 +153,8 @@ extension OpenAPIDocument {
                 ("correction", texts), ("owed", texts), ("owedDue", day), ("procedure", text), ("procedurePauses", boolean),
                 ("pauses", list(pause)), ("decision", decision), ("refusal", refusal), ("delivery", delivery),
                 ("verification", verification), ("commitment", commitment), ("concludedOn", day), ("withdrawnOn", day),
+                ("prerequisites", ["type": "array", "items": uuid, "description": "the cases of the same bundle this one waits for"]),
+                ("stop", object([("reason", text), ("on", day)], required: ["reason", "on"])),
             ],
             required: ["state", "limit"])
     }()
