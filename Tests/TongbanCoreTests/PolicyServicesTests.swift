@@ -60,6 +60,8 @@ struct PolicyServicesTests {
             return action == .review && roles(.reviewer) && a.departmentID != nil && a.departmentID == department
         case let .reviewInbox(department):
             return action == .list && roles(.reviewer) && a.departmentID == department
+        case let .leadDesk(department):
+            return action == .list && roles(.reviewer) && a.departmentID != nil && a.departmentID == department
         case let .windowDesk(region):
             return action == .handle && roles(.windowClerk) && inRegion(region)
         case let .inbox(owner):
@@ -86,7 +88,7 @@ struct PolicyServicesTests {
         let department = Int.random(in: 0..<2, using: &rng) == 0 ? actor.departmentID : departments.randomElement(using: &rng)
         let region = regions.randomElement(using: &rng)!
         let holder = Bool.random(using: &rng) ? actor.accountID : UUID()
-        switch Int.random(in: 0..<11, using: &rng) {
+        switch Int.random(in: 0..<12, using: &rng) {
         case 0: return .holderRecords(holderID: holder)
         case 1: return .complaint(senderID: holder, regionCode: region, departmentID: department)
         case 2: return .followUp(regionCode: region, departmentID: department)
@@ -97,6 +99,7 @@ struct PolicyServicesTests {
         case 7: return .windowDesk(regionCode: region)
         case 8: return .inbox(accountID: holder)
         case 9: return .handoff(regionCode: region, departmentID: department)
+        case 10: return .leadDesk(departmentID: department)
         default: return .webhooks(departmentID: department)
         }
     }

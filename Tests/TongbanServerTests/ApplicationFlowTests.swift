@@ -177,7 +177,7 @@ struct ApplicationFlowTests {
             let registration = try #require(application.cases.first { $0.itemName.contains("设立登记") })
             let dependents = application.cases.filter { $0.id != registration.id }
             #expect(registration.state == "underReview" && registration.dueOn != nil && registration.usedDays == 0)
-            #expect(dependents.count == 2 && dependents.allSatisfy { $0.state == "waiting" && $0.dueOn == nil })
+            #expect(dependents.count == 2 && dependents.allSatisfy { $0.state == "waiting" && $0.dueOn == nil && $0.usedDays == nil })
             #expect(dependents.allSatisfy { $0.tasks.allSatisfy { $0.status == "waiting" } })
             let due = try app.workingDays.adding(workingDays: 20, to: app.today).value.description
             #expect(application.dueOn.map { $0 <= due } == true)

@@ -89,6 +89,11 @@ struct BundleLinkTests {
             let told = try await OutboxEvent.query(on: app.db).filter(\.$topic == "case.stopForPrerequisite").all()
             #expect(told.count == 2 && told.allSatisfy { $0.subject == application.number })
             #expect(application.events.filter { $0.action == "stopForPrerequisite" }.count == 2)
+            let browser = Browser(app)
+            try await browser.get("/login")
+            try await browser.post("/login", ["login": "clerk", "password": demoPassword])
+            let page = try await browser.get("/applications/\(id)").body.string
+            #expect(page.contains("已终止（") && page.contains("名称与已登记企业近似"))
             // the registration itself still gets its decision delivered; then the application closes
             let clerk = try await app.token("clerk")
             _ = try await Flow.act(app, registration.id, clerk, CaseActionBody(action: "deliver", method: "electronic"))
@@ -158,9 +163,48 @@ struct BundleLinkTests {
             let stale = try #require(dependents.first)
             let clerk = try await app.token("clerk")
             _ = try await Flow.act(app, stale.id, clerk, CaseActionBody(action: "passPrereview", version: stale.version), expect: .conflict)
+            // the page shows the bundle as one piece of work: what waits for what, the critical path, the promise
+            let browser = Browser(app)
+            try await browser.get("/login")
+            try await browser.post("/login", ["login": "clerk", "password": demoPassword])
+            let page = try await browser.get("/applications/\(id)").body.string
+            #expect(page.contains("联办进度") && page.contains("关键路径") && page.contains("承诺沿关键路径"))
+            #expect(page.contains("class=\"critical\"") && page.contains("企业设立登记"))
             try await Self.accept(app, id, cases: dependents)
             let started = try await Flow.get(app, id, enterprise)
             #expect(Self.others(started, than: registration.id).allSatisfy { $0.state == "underReview" && $0.dueOn != nil })
+        }
+    }
+
+    @Test(
+        "the lead department's page lists its open bundles with each case's state and deadline; other departments and applicants see none",
+        arguments: TestDatabase.available)
+    func leadDepartmentPage(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let id = try await Self.submitRestaurant(app)
+            let enterprise = try await app.token(app.demoEnterpriseLogin)
+            let application = try await Flow.get(app, id, enterprise)
+            try await Self.accept(app, id, cases: application.cases)
+            let number = try #require(application.number)
+            let record = try #require(try await ApplicationRecord.find(id, on: app.db))
+            let amr = try #require(try await Department.query(on: app.db).filter(\.$name == application.cases[0].department).first())
+            #expect(record.leadDepartmentID == amr.id)
+
+            func page(_ login: String) async throws -> (HTTPStatus, String) {
+                let browser = Browser(app)
+                try await browser.get("/login")
+                try await browser.post("/login", ["login": login, "password": demoPassword])
+                let response = try await browser.get("/lead")
+                return (response.status, response.body.string)
+            }
+            let (status, lead) = try await page("reviewer.amr")
+            #expect(status == .ok && lead.contains(number) && lead.contains("企业设立登记") && lead.contains("href=\"/lead\""))
+            #expect(lead.contains("已受理，等待前置事项结果") && lead.contains("审查中") && lead.contains("承诺沿关键路径"))
+            _ = try await Flow.reviewer(app, department: application.cases[2].department, username: "reviewer.tobacco")
+            let (_, tobacco) = try await page("reviewer.tobacco")
+            #expect(!tobacco.contains(number) && tobacco.contains("目前没有本部门牵头"))
+            let (applicantStatus, _) = try await page(app.demoPersonLogin)
+            #expect(applicantStatus == .forbidden)
         }
     }
 }

@@ -104,7 +104,8 @@ extension ApplicationDTO {
         let caseDTOs = try cases.map { row in
             let record = try row.caseRecord()
             let reading = try? record.clock?.reading(on: today, calendar: calendar, warnAt: warnAt)
-            let running = record.state.isAccepted
+            // waiting for a prerequisite, the clock has not started: nothing to count yet
+            let running = record.state.isAccepted && record.state != .waiting
             return CaseDTO(
                 id: row.id!, itemCode: row.itemCode, itemVersion: row.itemVersion, itemName: row.itemName, department: row.departmentName,
                 state: row.state.rawValue, version: row.version, limitDays: record.limit, acceptedOn: record.acceptedOn?.description,

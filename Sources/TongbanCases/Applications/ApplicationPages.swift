@@ -210,6 +210,51 @@ package struct ApplicationPages {
         package let hasShared: Bool
         /// 一事一评: the applicant's link to rate the application once it is concluded.
         package let rateHref: String?
+        /// A bundle's cases as one piece of work (nil for one item).
+        package let progress: ProgressView?
+    }
+
+    /// 联办进度: each case's expected end, the critical path, and the whole against its promise.
+    package struct ProgressView: Encodable {
+        package struct Row: Encodable {
+            package let id: String
+            package let name: String
+            package let state: String
+            package let waitsFor: String
+            package let expectedEnd: String
+            package let critical: Bool
+        }
+        package let summary: String
+        package let path: String
+        package let late: Bool
+        package let rows: [Row]
+    }
+
+    /// The bundle's progress as the page shows it.
+    func progressView(
+        _ application: ApplicationRecord, cases: [CaseRow], today: CalendarDate, calendar: WorkingDayCalendar, req: Request
+    ) throws -> ProgressView? {
+        guard application.target == .bundle, application.status != .draft else { return nil }
+        let names = Dictionary(cases.map { ($0.id?.uuidString ?? "", $0.itemName) }) { first, _ in first }
+        let steps = try BundleLinks.steps(cases)
+        let progress = BundleProgress.of(
+            steps, submittedOn: application.submittedOn.flatMap(CalendarDate.init(iso:)), today: today, calendar: calendar)
+        let critical = Set(progress.criticalPath)
+        let rows = steps.map { step in
+            ProgressView.Row(
+                id: step.id, name: step.name, state: req.t("caseState.\(step.state.rawValue)"),
+                waitsFor: step.after.compactMap { names[$0] }.joined(separator: "、"),
+                expectedEnd: progress.expectedEnd[step.id]?.description ?? "—", critical: critical.contains(step.id))
+        }
+        let summary = req.t(
+            progress.late ? "bundleProgress.late" : "bundleProgress.onTime",
+            [
+                "days": String(progress.promisedDays), "promised": progress.promisedEnd?.description ?? "—",
+                "expected": progress.expectedEndOfAll?.description ?? "—",
+            ])
+        return ProgressView(
+            summary: summary, path: progress.criticalPath.compactMap { names[$0] }.joined(separator: " → "), late: progress.late,
+            rows: rows)
     }
 
     package func detail(req: Request) async throws -> Response {
@@ -238,7 +283,7 @@ package struct ApplicationPages {
             let item = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: req.db)
                 .map { try req.application.applicationCaches.item($0) }
             if let item { items.append(item) }
-            views.append(caseView(c, applicationID: id, item: item, req: req))
+            views.append(caseView(c, applicationID: id, item: item, siblings: dto.cases, req: req))
         }
         let uploads = try MaterialPages.choices(req, application: application, cases: cases, items: items)
         let stored = try await StoredMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$uploadedAt).all()
@@ -264,7 +309,8 @@ package struct ApplicationPages {
             req.t("application.visits", ["count": String(dto.visits)]),
         ]
         if let submitted = dto.submittedOn { facts.append(req.t("application.submittedOn", ["date": submitted])) }
-        if let due = dto.dueOn { facts.append(req.t("application.dueOn", ["date": due])) }
+        // a bundle's end is its progress section's, which counts the cases not yet started
+        if let due = dto.dueOn, application.target != .bundle { facts.append(req.t("application.dueOn", ["date": due])) }
         if let code = dto.accessCode { facts.append(req.t("application.accessCodeShown") + "：" + code) }
         let saved = Set(shared.map(\.materialKey)).count
         if saved > 0 { facts.append(req.t("shared.saved", ["count": String(saved)])) }
@@ -285,13 +331,16 @@ package struct ApplicationPages {
             mayRecordVisit: try desk.mayRecordVisit(application),
             shared: shared, hasShared: !shared.isEmpty,
             rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id
-                ? "/applications/\(id)/rating" : nil)
+                ? "/applications/\(id)/rating" : nil,
+            progress: try progressView(application, cases: cases, today: req.context.today, calendar: req.context.calendar, req: req))
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response
     }
 
-    package func caseView(_ c: ApplicationDTO.CaseDTO, applicationID: UUID, item: ServiceItem?, req: Request) -> CaseView {
+    package func caseView(
+        _ c: ApplicationDTO.CaseDTO, applicationID: UUID, item: ServiceItem?, siblings: [ApplicationDTO.CaseDTO] = [], req: Request
+    ) -> CaseView {
         let actor = req.currentActor
         // the tasks this reviewer's department may take
         let reviewerDepartment = actor.flatMap { actor in
@@ -312,6 +361,11 @@ package struct ApplicationPages {
             if !d.trace.isEmpty { facts.append(req.t("case.fact.trace", ["list": d.trace.joined(separator: "；")])) }
         }
         if let f = r.refusal { facts.append(req.t("case.fact.refused", ["reason": f.reason, "basis": f.legalBasis])) }
+        if c.record.state == .waiting {
+            let waitsFor = siblings.filter { (r.prerequisites ?? []).contains($0.id.uuidString) }.map(\.itemName)
+            facts.append(req.t("case.fact.waiting", ["list": waitsFor.joined(separator: "、")]))
+        }
+        if let stop = r.stop { facts.append(req.t("case.fact.stopped", ["reason": stop.reason, "date": stop.on.description])) }
         if let v = r.delivery {
             facts.append(req.t("case.fact.delivered.\(v.method.rawValue)", ["date": v.on.description, "tracking": v.trackingNumber ?? ""]))
         }

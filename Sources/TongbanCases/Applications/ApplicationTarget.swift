@@ -63,12 +63,16 @@ package struct ApplicationTarget {
     package var form: [FormField]
     /// A bundle's items (by code) that wait for others of the same application, and for which.
     package var dependencies: [String: [String]]
+    /// 牵头部门: a bundle's lead department and the region it is in.
+    package var lead: (department: ItemDepartment, region: RegionCode)?
 
     package init(
         kind: ApplicationRecord.Target, code: String, version: Int, name: String, regionCode: RegionCode,
-        items: [(item: ServiceItem, version: Int)], form: [FormField], dependencies: [String: [String]] = [:]
+        items: [(item: ServiceItem, version: Int)], form: [FormField], dependencies: [String: [String]] = [:],
+        lead: (department: ItemDepartment, region: RegionCode)? = nil
     ) {
         self.dependencies = dependencies
+        self.lead = lead
         self.kind = kind
         self.code = code
         self.version = version
@@ -124,7 +128,7 @@ package struct ApplicationTarget {
             return ApplicationTarget(
                 kind: .bundle, code: entry.code, version: entry.version, name: bundle.name,
                 regionCode: bundle.regionCode, items: items, form: evaluation.form.map(\.field),
-                dependencies: evaluation.dependencies)
+                dependencies: evaluation.dependencies, lead: (bundle.leadDepartment, bundle.regionCode))
         default:
             throw TongbanError.invalid(field: "item", "application.itemOrBundle")
         }

@@ -71,6 +71,7 @@ package struct SubmissionPlan: @unchecked Sendable {
         application.targetVersion = target.version
         application.targetName = target.name
         application.regionCode = target.regionCode.value
+        application.leadDepartmentID = target.lead.flatMap { departments.id(of: $0.department, in: $0.region) }
         try application.sealForm(intent.form, keys: keys)
         application.answers = String(decoding: try encoder.encode(intent.answers), as: UTF8.self)
         if intent.submit, let serial {

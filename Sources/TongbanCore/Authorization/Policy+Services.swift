@@ -93,6 +93,11 @@ extension Policy {
             guard staff, actor.has(.reviewer), let own = actor.departmentID else { return .deny(.roleMissing) }
             return own == department ? .allow : .deny(.roleMissing)
 
+        case let .leadDesk(department):
+            guard action == .list else { return .deny(.notApplicable) }
+            guard staff, actor.has(.reviewer), let own = actor.departmentID else { return .deny(.roleMissing) }
+            return own == department ? .allow : .deny(.notOwner)
+
         case let .reviewInbox(department):
             guard action == .list else { return .deny(.notApplicable) }
             guard staff, actor.has(.reviewer) else { return .deny(.roleMissing) }

@@ -80,6 +80,8 @@ public enum Resource: Sendable, Equatable {
     case license(departmentID: UUID?)
     /// The review tasks of a department (the reviewer's inbox).
     case reviewInbox(departmentID: UUID?)
+    /// 牵头部门: the bundle applications a department leads, with their cases' states.
+    case leadDesk(departmentID: UUID?)
     /// The window desk of a region: the applications waiting at its windows.
     case windowDesk(regionCode: RegionCode)
     /// A department's webhook subscriptions and their deliveries.
@@ -168,6 +170,7 @@ public enum Decision: Sendable, Equatable {
 /// | sharing grant       | data admin of the owner department: handle (approve, refuse, revoke); data admin or reviewer of either side: view |
 /// | licence             | reviewer of the issuing department: review (issue, reissue, change its status) |
 /// | review inbox        | reviewer of the department: list                                        |
+/// | lead desk           | reviewer of the lead department: list                                   |
 /// | window desk         | window clerk of a region containing it: handle                         |
 /// | webhooks            | data admin of the department: view, list, create, edit (subscriptions, secrets, dead letters) |
 /// | inbox               | the account itself (anyone signed in): view, edit (mark read, channels)  |
@@ -188,7 +191,8 @@ public enum Policy {
         case .region:
             return .deny(.roleMissing)
 
-        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .windowDesk, .webhooks, .inbox,
+        case .holderRecords, .complaint, .followUp, .dataSharing, .sharingGrant, .license, .reviewInbox, .leadDesk, .windowDesk, .webhooks,
+            .inbox,
             .handoff, .enterpriseHandlers:
             return decideService(actor, action, resource)
 

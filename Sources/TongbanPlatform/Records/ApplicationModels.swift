@@ -31,6 +31,8 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
     @Field(key: "target_version") package var targetVersion: Int
     @Field(key: "target_name") package var targetName: String
     @Field(key: "region_code") package var regionCode: String
+    /// 牵头部门: a bundle's lead department, which coordinates its cases (none for one item).
+    @OptionalField(key: "lead_department_id") package var leadDepartmentID: UUID?
     @Field(key: "channel") package var channel: Channel
     @Field(key: "status") package var status: ApplicationStatus
     /// JSON object: key → answer, as checked.
@@ -246,6 +248,22 @@ package struct AddMaterialDeficiency: AsyncMigration {
         try await database.schema(StoredMaterial.schema).deleteField("deficiency_at").update()
         try await database.schema(StoredMaterial.schema).deleteField("deficiency_by").update()
         try await database.schema(StoredMaterial.schema).deleteField("deficiency").update()
+    }
+}
+
+/// 牵头部门: a bundle application names its lead department, whose page lists the bundles it coordinates.
+package struct AddLeadDepartment: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: any Database) async throws {
+        try await database.schema(ApplicationRecord.schema).field("lead_department_id", .uuid).update()
+        try await database.sql.create(index: "applications_lead_department").on(ApplicationRecord.schema)
+            .column("lead_department_id").column("status").run()
+    }
+
+    package func revert(on database: any Database) async throws {
+        try await database.sql.raw("DROP INDEX applications_lead_department").run()
+        try await database.schema(ApplicationRecord.schema).deleteField("lead_department_id").update()
     }
 }
 

@@ -13,6 +13,8 @@ package struct PageContext: Encodable {
         package let isApplicant: Bool
         package let seesDesk: Bool
         package let seesInbox: Bool
+        /// Reviewers of a department: the bundles it leads (牵头部门).
+        package let seesLeadDesk: Bool
         /// Data administrators and reviewers: the data-sharing catalog and grants.
         package let seesSharing: Bool
         /// Data administrators: their department's webhooks.
@@ -60,6 +62,7 @@ extension Request {
                 isApplicant: actor.map { Policy.decide($0, .view, .holderRecords(holderID: $0.accountID)).isAllowed } ?? false,
                 seesDesk: may(.handle) { _, region in .windowDesk(regionCode: region) },
                 seesInbox: actor.map { Policy.decide($0, .list, .reviewInbox(departmentID: $0.departmentID)).isAllowed } ?? false,
+                seesLeadDesk: actor.map { Policy.decide($0, .list, .leadDesk(departmentID: $0.departmentID)).isAllowed } ?? false,
                 seesSharing: actor.map { Policy.decide($0, .view, .dataSharing(departmentID: $0.departmentID)).isAllowed } ?? false,
                 seesWebhooks: actor.map { Policy.decide($0, .list, .webhooks(departmentID: $0.departmentID)).isAllowed } ?? false,
                 unread: unreadMessages ?? 0,

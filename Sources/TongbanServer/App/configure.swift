@@ -118,6 +118,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     StaffPages().register(web)
     CatalogAdminPages().register(web)
     ApplicationPages().register(web)
+    LeadDeskPages().register(web)
     ApplicationNotices().register(web)
     ApplyPages().register(web)
     MaterialPages().register(web)

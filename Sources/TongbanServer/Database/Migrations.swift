@@ -97,5 +97,7 @@ extension Migrations {
         add(CreateMaterialContents(folder: materialsFolder))
         // 41. a material found deficient, with the reason that feeds the correction request
         add(AddMaterialDeficiency())
+        // 42. a bundle application's lead department (牵头部门), for its page of bundles in progress
+        add(AddLeadDepartment())
     }
 }

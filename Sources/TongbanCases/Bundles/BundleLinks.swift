@@ -21,6 +21,17 @@ package enum BundleLinks {
         return wanted.count - approved.count
     }
 
+    /// The cases of a bundle application as steps of its progress.
+    package static func steps(_ rows: [CaseRow]) throws -> [BundleProgress.Step] {
+        try rows.map { row in
+            let record = try row.caseRecord()
+            return BundleProgress.Step(
+                id: try row.requireID().uuidString, name: row.itemName, days: record.limit, after: record.prerequisites ?? [],
+                state: record.state, acceptedOn: record.acceptedOn, dueOn: row.dueOn.flatMap(CalendarDate.init(iso:)),
+                decidedOn: record.decision?.on)
+        }
+    }
+
     static func isApproved(_ row: CaseRow) -> Bool {
         guard [.decided, .delivered, .concluded].contains(row.state) else { return false }
         return (try? row.caseRecord().decision?.approved) == true
