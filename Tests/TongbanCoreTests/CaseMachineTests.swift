@@ -35,6 +35,7 @@ struct CaseMachineTests {
         case .passVerification: return .passVerification
         case .failVerification: return .failVerification(reason: text)
         case .prerequisitesMet: return .prerequisitesMet
+        case .reopenDelivery: return .reopenDelivery
         case .stopForPrerequisite: return .stopForPrerequisite(reason: blank ? " " : "前置事项「营业执照」不予准予")
         }
     }

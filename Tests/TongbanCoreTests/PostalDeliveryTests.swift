@@ -84,3 +84,81 @@ struct PostalDeliveryTests {
         }
     }
 }
+
+@Suite("Choosing how results are received")
+struct DeliveryChoiceTests {
+    @Test("5,000 generated choices: accepted exactly when every way is offered, a posted result has an address and together means one way")
+    func generated() {
+        var rng = SplitMix64(seed: 43)
+        let address = PostalAddress(regionCode: "330106", detail: "文三路90号", recipient: "张晓明", mobile: "13800138000")
+        for _ in 0..<5_000 {
+            let results = (0..<Int.random(in: 1...5, using: &rng)).map { i in
+                DeliveryChoice.Result(
+                    itemCode: "item\(i)", offered: DeliveryMethod.allCases.filter { _ in Bool.random(using: &rng) })
+            }
+            var asked: [String: DeliveryMethod] = [:]
+            for result in results where Bool.random(using: &rng) {
+                asked[result.itemCode] = DeliveryMethod.allCases.randomElement(using: &rng)!
+            }
+            let together = Bool.random(using: &rng)
+            let given = Bool.random(using: &rng) ? address : nil
+            // the rule, written out
+            var methods: [String: DeliveryMethod] = [:]
+            var ok = true
+            for result in results {
+                let offered = result.offered.isEmpty ? [DeliveryMethod.electronic] : result.offered
+                let method = asked[result.itemCode] ?? (offered.contains(.electronic) ? .electronic : offered[0])
+                if !offered.contains(method) { ok = false }
+                methods[result.itemCode] = method
+            }
+            if methods.values.contains(.post) && given == nil { ok = false }
+            if together && Set(methods.values.filter { $0 != .electronic }).count > 1 { ok = false }
+            do {
+                let choice = try DeliveryChoice.resolve(results, asked: asked, together: together, address: given)
+                #expect(ok && choice.methods == methods)
+                #expect(choice.address == (methods.values.contains(.post) ? given : nil))
+            } catch {
+                #expect(!ok && !error.isEmpty)
+            }
+        }
+    }
+
+    @Test("an item the application does not have is named")
+    func unknownItem() {
+        #expect(throws: FieldErrors.self) {
+            try DeliveryChoice.resolve([.init(itemCode: "a", offered: [.window])], asked: ["b": .window], together: false, address: nil)
+        }
+    }
+}
+
+@Suite("Dispatching a posted result within ten working days")
+struct DispatchDeadlineTests {
+    @Test("3,000 generated decisions: the colour follows the working days counted one by one on the official calendar")
+    func generated() throws {
+        let calendar = WorkingDayCalendarTests.calendar
+        var rng = SplitMix64(seed: 44)
+        for _ in 0..<3_000 {
+            let decided = CalendarDate(dayNumber: Int.random(in: 19_725...20_450, using: &rng))!
+            let today = decided.adding(days: Int.random(in: 0...25, using: &rng))!
+            let reading = try DispatchDeadline.reading(decidedOn: decided, today: today, calendar: calendar)
+            // the slow way: working days after the decision up to and including today
+            var used = 0
+            var day = decided
+            while day < today {
+                day = day.adding(days: 1)!
+                if try calendar.isWorkingDay(day).value { used += 1 }
+            }
+            let expected: CaseClock.Warning = today > reading.due ? .red : used >= 8 ? .yellow : .none
+            #expect(reading.warning == expected, "\(decided) \(today) used \(used)")
+            #expect(try calendar.isWorkingDay(reading.due).value)
+            // the due day is the tenth working day after the decision
+            var counted = 0
+            var walk = decided
+            while counted < 10 {
+                walk = walk.adding(days: 1)!
+                if try calendar.isWorkingDay(walk).value { counted += 1 }
+            }
+            #expect(walk == reading.due)
+        }
+    }
+}

@@ -47,6 +47,8 @@ struct TestStore: Sendable {
     }
 
     static let metricsToken = "metrics-scraper-token-for-tests"
+    /// The secret the tests' postal carrier signs its tracking callbacks with.
+    static let carrierSecret = try! WebhookSecret(bytes: Data(repeating: 7, count: 32))
 
     var configuration: TongbanConfiguration {
         var configuration = TongbanConfiguration(database: choice, dataDirectory: folder, logLevel: .warning)
@@ -61,6 +63,7 @@ struct TestStore: Sendable {
         configuration.accessTokenLifetime = 3 * 24 * 3600
         // in-memory requests have no peer address, so the tests scrape as a remote scraper does
         configuration.metricsToken = TestStore.metricsToken
+        configuration.carrierSecrets = [TestStore.carrierSecret]
         return configuration
     }
 

@@ -63,6 +63,8 @@ package struct ApplicationDTO: Content {
         package let tasks: [TaskDTO]
         /// What the caller may try next.
         package let allowedActions: [String]
+        /// How its result reaches the applicant, as they chose.
+        package var deliveryMethod: String? = nil
     }
 
     package struct EventDTO: Content {
@@ -114,7 +116,8 @@ extension ApplicationDTO {
                 warning: running ? (reading?.warning ?? row.warning).rawValue : CaseClock.Warning.none.rawValue,
                 usedDays: running ? reading?.used : nil, leftDays: running ? reading?.left : nil, pausedDays: reading?.pausedDays,
                 dueDateOfficial: reading.map { $0.assumed == nil }, record: record,
-                tasks: tasks.filter { $0.caseID == row.id }.map(TaskDTO.init), allowedActions: actions(row).map(\.rawValue))
+                tasks: tasks.filter { $0.caseID == row.id }.map(TaskDTO.init), allowedActions: actions(row).map(\.rawValue),
+                deliveryMethod: row.deliveryMethod?.rawValue)
         }
         return ApplicationDTO(
             id: application.id!, number: application.number,

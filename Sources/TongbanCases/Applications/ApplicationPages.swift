@@ -99,11 +99,24 @@ package struct ApplicationPages {
                 state: req.t("caseState.\(row.state.rawValue)"), dueOn: row.dueOn ?? "—", warning: row.warning.rawValue,
                 warningLabel: row.warning == .none ? nil : req.t("warning.\(row.warning.rawValue)"))
         }
+        // 邮寄送达: decided results to post, each due out within 10 working days of its decision
+        let posting = try cases.filter { $0.state == .decided && $0.deliveryMethod == .post }.compactMap { row -> Line? in
+            guard let a = applications.first(where: { $0.id == row.applicationID }),
+                let decided = row.decidedOn.flatMap(CalendarDate.init(iso:))
+            else { return nil }
+            let reading = try DispatchDeadline.reading(decidedOn: decided, today: req.context.today, calendar: req.context.calendar)
+            return Line(
+                href: "/applications/\(a.id!)", number: a.number ?? "—", title: "\(row.itemName) · \(a.applicantName)",
+                state: req.t("desk.toPost"), dueOn: reading.due.description, warning: reading.warning.rawValue,
+                warningLabel: reading.warning == .none ? nil : req.t("warning.\(reading.warning.rawValue)"))
+        }
+        .sorted { $0.dueOn < $1.dueOn }
         return try await req.view.render(
             "applications",
             ListContext(
                 page: req.pageContext(title: req.t("desk.title")), heading: req.t("desk.title"),
-                lines: lines, hasLines: !lines.isEmpty, empty: req.t("desk.none"), identityCheck: true)
+                lines: lines, hasLines: !lines.isEmpty, empty: req.t("desk.none"), extraHeading: req.t("desk.posting"),
+                extra: posting, identityCheck: true)
         ).encodeResponse(for: req)
     }
 
@@ -149,6 +162,8 @@ package struct ApplicationPages {
         package let method: Bool
         package let procedure: Bool
         package let danger: Bool
+        /// The way the applicant chose to receive the result (preselected when delivering).
+        package var chosen: String = "window"
     }
 
     package struct TaskView: Encodable {
@@ -312,6 +327,16 @@ package struct ApplicationPages {
         // a bundle's end is its progress section's, which counts the cases not yet started
         if let due = dto.dueOn, application.target != .bundle { facts.append(req.t("application.dueOn", ["date": due])) }
         if let code = dto.accessCode { facts.append(req.t("application.accessCodeShown") + "：" + code) }
+        for parcel in try await Parcel.query(on: req.db).filter(\.$applicationID == id).sort(\.$createdAt).all() {
+            facts.append(
+                req.t(
+                    "application.parcel",
+                    [
+                        "tracking": parcel.trackingNumber, "status": req.t("parcel.status.\(parcel.status.rawValue)"),
+                        "count": String(parcel.cases().count),
+                    ]))
+        }
+        if application.deliveryTogether == true { facts.append(req.t("application.together")) }
         let saved = Set(shared.map(\.materialKey)).count
         if saved > 0 { facts.append(req.t("shared.saved", ["count": String(saved)])) }
         let states = Set(cases.map(\.state))
@@ -366,6 +391,9 @@ package struct ApplicationPages {
             facts.append(req.t("case.fact.waiting", ["list": waitsFor.joined(separator: "、")]))
         }
         if let stop = r.stop { facts.append(req.t("case.fact.stopped", ["reason": stop.reason, "date": stop.on.description])) }
+        if let method = c.deliveryMethod, r.delivery == nil, !r.state.isFinal {
+            facts.append(req.t("case.fact.deliveryChosen", ["method": req.t("delivery.\(method)")]))
+        }
         if let v = r.delivery {
             facts.append(req.t("case.fact.delivered.\(v.method.rawValue)", ["date": v.on.description, "tracking": v.trackingNumber ?? ""]))
         }
@@ -401,7 +429,7 @@ package struct ApplicationPages {
                 materials: [.requestCorrection, .returnForCorrection].contains(kind), owed: kind == .acceptTolerantly,
                 owedChoices: tolerable,
                 approved: kind == .decide, method: kind == .deliver, procedure: kind == .startProcedure,
-                danger: [.refuse, .withdraw, .failVerification].contains(kind))
+                danger: [.refuse, .withdraw, .failVerification].contains(kind), chosen: c.deliveryMethod ?? "window")
         }
         return CaseView(
             applicationID: applicationID.uuidString, id: c.id.uuidString, itemName: c.itemName, department: c.department,

@@ -20,6 +20,7 @@ extension InsertBatch {
             ("applicant_present", a.applicantPresent),
             ("target", a.target.rawValue), ("target_code", a.targetCode), ("target_version", a.targetVersion),
             ("target_name", a.targetName), ("region_code", a.regionCode), ("lead_department_id", a.leadDepartmentID),
+            ("delivery_together", a.deliveryTogether), ("delivery_address", a.deliveryAddressCipher),
             ("channel", a.channel.rawValue), ("status", a.status.rawValue),
             ("form", a.form), ("answers", a.answers), ("idempotency_key", a.idempotencyKey), ("request_digest", a.requestDigest),
             ("submitted_on", a.submittedOn), ("due_on", a.dueOn), ("visits", a.visits), ("created_at", a.createdAt),
@@ -36,7 +37,7 @@ extension InsertBatch {
             ("due_on", c.dueOn), ("yellow_on", c.yellowOn), ("clock_running", c.clockRunning), ("owed_due", c.owedDue),
             ("verify_due", c.verifyDue),
             ("warning", c.warning.rawValue), ("updated_at", c.updatedAt), ("decided_on", c.decidedOn), ("days_used", c.daysUsed),
-            ("promised_days", c.promisedDays), ("region_code", c.regionCode),
+            ("promised_days", c.promisedDays), ("region_code", c.regionCode), ("delivery_method", c.deliveryMethod?.rawValue),
         ]
     }
 

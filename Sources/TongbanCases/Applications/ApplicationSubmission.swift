@@ -61,6 +61,7 @@ package struct ApplicationSubmission {
                 return relaxed
             }
         let form = try Self.checkedForm(body.form ?? [:], against: fields, today: today)
+        let delivery = try (body.delivery ?? DeliveryBody()).checked(for: target)
         let onBehalf = caller.kind == .staff
         if submit, !onBehalf {
             try Self.requireUploads(target, uploaded: Set(uploads.map(\.key)))
@@ -87,7 +88,8 @@ package struct ApplicationSubmission {
         let intent = SubmissionPlan.Intent(
             target: target, form: form, answers: body.answers ?? [:], caller: caller,
             callerLabel: context.timelineLabel ?? caller.auditLabel, applicant: applicant, submit: submit,
-            commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads)
+            commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads,
+            delivery: delivery)
         let serial = submit ? try await parts.serials.next(on: db) : nil
         let now = context.now
         var plan = try SubmissionPlan(
@@ -176,7 +178,8 @@ package struct ApplicationSubmission {
             target: target, form: form, answers: answers, caller: caller, callerLabel: context.timelineLabel ?? caller.auditLabel,
             applicant: applicant, submit: true,
             commitment: false, applicantPresent: application.applicantPresent, idempotencyKey: application.idempotencyKey,
-            requestDigest: application.requestDigest, uploads: [])
+            requestDigest: application.requestDigest, uploads: [],
+            delivery: try Self.savedDelivery(application, cases: cases, target: target, keys: context.keys))
         let serial = try await parts.serials.next(on: db)
         let plan = try SubmissionPlan(
             intent, draft: .init(application: application, cases: cases), serial: serial,
@@ -185,6 +188,18 @@ package struct ApplicationSubmission {
         let audit = plan.audit(context.auditEvent("application.submit", resource: "application"), fromDraft: true)
         try await parts.groupCommit.write(on: db, GroupWrite(rows: plan.rows, audit: audit, changes: plan.changes))
         return Created(application: plan.application, isNew: true, written: plan.written)
+    }
+
+    /// The choice a draft was saved with, checked again against the items as published now.
+    static func savedDelivery(_ application: ApplicationRecord, cases: [CaseRow], target: ApplicationTarget, keys: KeyRing) throws
+        -> DeliveryChoice
+    {
+        let address = application.deliveryAddress(keys)
+        let body = DeliveryBody(
+            methods: Dictionary(cases.compactMap { row in row.deliveryMethod.map { (row.itemCode, $0.rawValue) } }) { first, _ in first },
+            together: application.deliveryTogether ?? false,
+            address: address.map { .init(regionCode: $0.regionCode, detail: $0.detail, recipient: $0.recipient, mobile: $0.mobile) })
+        return try body.checked(for: target)
     }
 
     /// What a form sent with its files (the web apply page) is checked for before any file is
@@ -203,6 +218,11 @@ package struct ApplicationSubmission {
         var problems = FieldErrors()
         if case let .failure(formProblems) = FormCheck.check(body.form ?? [:], against: target.form, today: context.today) {
             for problem in formProblems.errors { problems.add(problem) }
+        }
+        do {
+            _ = try (body.delivery ?? DeliveryBody()).checked(for: target)
+        } catch let error as TongbanError {
+            for problem in error.fields { problems.add(problem) }
         }
         for key in Self.requiredUploads(target) where files[key] == nil {
             problems.add(Self.materialProblem("materials.\(key)", target))

@@ -30,6 +30,8 @@ package struct ApplyBody: Content {
     /// 告知承诺: the applicant signs the commitment of every item that allows approval on one (the
     /// text the apply page shows); a clerk may record it only with the applicant present.
     package var commitment: Bool? = nil
+    /// 送达方式: how each result is received (electronic where offered, unless chosen), and 统一出件.
+    package var delivery: DeliveryBody? = nil
 
     package init(
         item: String? = nil, bundle: String? = nil, answers: [String: String]? = nil, form: [String: String]? = nil,
@@ -46,6 +48,69 @@ package struct ApplyBody: Content {
         self.licenses = licenses
         self.dataConsent = dataConsent
         self.commitment = commitment
+    }
+}
+
+/// How the applicant receives the results: a way per item (`window`, `post`, `electronic`),
+/// the address for posted ones, and whether the handed-over results come together.
+package struct DeliveryBody: Content {
+    package struct Address: Content {
+        package var regionCode: String?
+        package var detail: String?
+        package var recipient: String?
+        package var mobile: String?
+
+        package init(regionCode: String? = nil, detail: String? = nil, recipient: String? = nil, mobile: String? = nil) {
+            self.regionCode = regionCode
+            self.detail = detail
+            self.recipient = recipient
+            self.mobile = mobile
+        }
+    }
+
+    package var methods: [String: String]?
+    package var together: Bool?
+    package var address: Address?
+
+    package init(methods: [String: String]? = nil, together: Bool? = nil, address: Address? = nil) {
+        self.methods = methods
+        self.together = together
+        self.address = address
+    }
+
+    /// The choice for the target's items, every problem named at once.
+    package func checked(for target: ApplicationTarget) throws -> DeliveryChoice {
+        var problems = FieldErrors()
+        var asked: [String: DeliveryMethod] = [:]
+        for (code, raw) in (methods ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let method = DeliveryMethod(rawValue: raw) else {
+                problems.add("delivery.methods.\(code)", "field.unknownValue")
+                continue
+            }
+            asked[code] = method
+        }
+        var postal: PostalAddress? = nil
+        var addressWrong = false
+        if let address, asked.values.contains(.post) {
+            do {
+                postal = try PostalAddress.checked(
+                    regionCode: address.regionCode, detail: address.detail, recipient: address.recipient, mobile: address.mobile,
+                    field: "delivery.address")
+            } catch {
+                addressWrong = true
+                for problem in error.errors { problems.add(problem) }
+            }
+        }
+        let results = target.items.map { DeliveryChoice.Result(itemCode: $0.item.code, offered: $0.item.result?.delivery ?? []) }
+        do {
+            let choice = try DeliveryChoice.resolve(results, asked: asked, together: together ?? false, address: postal)
+            guard problems.isEmpty else { throw TongbanError.invalid(problems) }
+            return choice
+        } catch let rules as FieldErrors {
+            // an address given but wrong is named as such, not also as missing
+            for problem in rules.errors where !(addressWrong && problem.field == "delivery.address") { problems.add(problem) }
+            throw TongbanError.invalid(problems)
+        }
     }
 }
 

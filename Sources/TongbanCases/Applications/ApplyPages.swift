@@ -56,6 +56,28 @@ package struct ApplyPages {
         package let error: String?
     }
 
+    /// How one result is to be received: the ways its item offers.
+    package struct DeliveryField: Encodable {
+        package struct Option: Encodable {
+            package let value: String
+            package let label: String
+            package let selected: Bool
+        }
+        package let name: String
+        package let label: String
+        package let options: [Option]
+        package let error: String?
+    }
+
+    /// The postal address's inputs, as typed, with their problems.
+    package struct AddressInput: Encodable {
+        package let name: String
+        package let label: String
+        package let value: String
+        package let inputType: String
+        package let error: String?
+    }
+
     package struct Context: Encodable {
         package let page: PageContext
         package let title: String
@@ -80,6 +102,52 @@ package struct ApplyPages {
         /// The applicant's identity is not proven: they are told what it takes to submit.
         package let assuranceNeeded: Bool
         package let assuranceNotice: String
+        /// 送达方式 and 统一出件.
+        package let deliveries: [DeliveryField]
+        package let hasDeliveries: Bool
+        package let offersTogether: Bool
+        package let togetherChecked: Bool
+        package let togetherError: String?
+        package let offersPost: Bool
+        package let address: [AddressInput]
+    }
+
+    /// The delivery section of the apply page: a way per result (electronic first where
+    /// offered), the choice of one pickup or parcel, and the address for a parcel.
+    static func deliverySection(_ req: Request, target: ApplicationTarget, values: [String: String], shown: FormFailure)
+        -> (fields: [DeliveryField], address: [AddressInput], offersPost: Bool)
+    {
+        let fields = target.items.compactMap { item, _ -> DeliveryField? in
+            guard let result = item.result, !result.delivery.isEmpty else { return nil }
+            let offered = result.delivery.sorted { ($0 == .electronic ? 0 : 1) < ($1 == .electronic ? 0 : 1) }
+            let chosen = values["d_\(item.code)"] ?? offered[0].rawValue
+            return DeliveryField(
+                name: "d_\(item.code)", label: "\(item.displayName)：\(result.name)",
+                options: offered.map {
+                    .init(value: $0.rawValue, label: req.t("delivery.\($0.rawValue)"), selected: $0.rawValue == chosen)
+                },
+                error: shown.fields["delivery.methods.\(item.code)"])
+        }
+        let address = [
+            ("regionCode", "text"), ("detail", "text"), ("recipient", "text"), ("mobile", "tel"),
+        ].map { key, type in
+            AddressInput(
+                name: "addr_\(key)", label: req.t("address.\(key)"), value: values["addr_\(key)"] ?? "", inputType: type,
+                error: shown.fields["delivery.address.\(key)"] ?? (key == "detail" ? shown.fields["delivery.address"] : nil))
+        }
+        let offersPost = target.items.contains { $0.item.result?.delivery.contains(.post) ?? false }
+        return (fields, address, offersPost)
+    }
+
+    /// The delivery choice as the page's inputs say it.
+    static func deliveryBody(_ values: [String: String]) -> DeliveryBody {
+        var methods: [String: String] = [:]
+        for (key, value) in values where key.hasPrefix("d_") { methods[String(key.dropFirst(2))] = value }
+        let typed = ["regionCode", "detail", "recipient", "mobile"].map { values["addr_\($0)"] ?? "" }
+        let address =
+            typed.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty })
+            ? nil : DeliveryBody.Address(regionCode: typed[0], detail: typed[1], recipient: typed[2], mobile: typed[3])
+        return DeliveryBody(methods: methods, together: values["deliveryTogether"] != nil, address: address)
     }
 
     /// The target named by the query or the form: `item`, or `bundle` with the questionnaire's
@@ -150,6 +218,7 @@ package struct ApplyPages {
         for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("a_") {
             hidden.append(Hidden(name: key, value: value))
         }
+        let delivery = Self.deliverySection(req, target: target, values: values, shown: shown)
         let context = Context(
             page: req.pageContext(title: req.t("apply.title", ["name": target.name])), title: target.name,
             hidden: hidden, fields: fields, uploads: uploads, hasUploads: !uploads.isEmpty,
@@ -160,7 +229,10 @@ package struct ApplyPages {
             commitments: commitments, hasCommitments: !commitments.isEmpty, commitmentChecked: values["commitment"] != nil,
             commitmentError: shown.fields["commitment"], summary: shown.summary,
             assuranceNeeded: unproven || inPersonNeeded,
-            assuranceNotice: req.t(inPersonNeeded && !unproven ? "apply.inPersonNeeded" : "apply.assuranceNeeded"))
+            assuranceNotice: req.t(inPersonNeeded && !unproven ? "apply.inPersonNeeded" : "apply.assuranceNeeded"),
+            deliveries: delivery.fields, hasDeliveries: !delivery.fields.isEmpty, offersTogether: delivery.fields.count > 1,
+            togetherChecked: values["deliveryTogether"] != nil, togetherError: shown.fields["delivery.together"],
+            offersPost: delivery.offersPost, address: delivery.address)
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
@@ -222,6 +294,7 @@ package struct ApplyPages {
         body.licenses = offered.isEmpty ? nil : offered
         body.dataConsent = values["dataConsent"] == nil ? nil : true
         body.commitment = values["commitment"] == nil ? nil : true
+        body.delivery = Self.deliveryBody(values)
         // everything checked first: the whole form, and a file for every material required now
         do {
             let submission = ApplicationSubmission(context: req.context, parts: ApplyingParts(req.application))

@@ -90,13 +90,18 @@ package struct CaseActionBody: Content {
             guard let method, let delivery = DeliveryMethod(rawValue: method) else {
                 throw TongbanError.invalid(field: "method", "field.unknownValue")
             }
-            if delivery == .post { _ = try text(trackingNumber, "trackingNumber") }
-            return .deliver(delivery, trackingNumber: trackingNumber?.trimmingCharacters(in: .whitespaces))
+            guard delivery == .post else { return .deliver(delivery, trackingNumber: nil) }
+            // EMS and China Post numbers are UPU S10, check digit and all
+            var problems = FieldErrors()
+            guard let typed = problems.text("trackingNumber", trackingNumber, maxLength: 40),
+                let number = problems.check("trackingNumber", { () throws(TrackingNumber.Problem) in try TrackingNumber(typed) })
+            else { throw TongbanError.invalid(problems) }
+            return .deliver(delivery, trackingNumber: number.value)
         case .conclude: return .conclude
         case .withdraw: return .withdraw
         case .passVerification: return .passVerification
         case .failVerification: return .failVerification(reason: try text(reason, "reason"))
-        case .prerequisitesMet, .stopForPrerequisite: throw TongbanError.invalid(field: "action", "case.systemOnly")
+        case .prerequisitesMet, .stopForPrerequisite, .reopenDelivery: throw TongbanError.invalid(field: "action", "case.systemOnly")
         }
     }
 }
@@ -170,6 +175,7 @@ package enum CaseWork {
             next.state == .decided && loaded.record.state != .decided && next.decision?.approved == true
             ? try await signer.prepare(for: loaded, on: today, db: db) : nil
         let now = context.now
+        let companions = try await ResultDelivery.companions(loaded, action, on: db)
         try await db.write { tx in
             let written = try await write(loaded.row, from: loaded.record, to: next, reading: reading, now: now, on: tx)
             guard written else { throw conflict(loaded, role) }
@@ -215,11 +221,60 @@ package enum CaseWork {
                 try await LicenseRecord.query(on: tx).filter(\.$caseID == caseID).filter(\.$status == LicenseStatus.valid.rawValue)
                     .set(\.$status, to: LicenseStatus.revoked.rawValue).set(\.$statusReason, to: detail).set(\.$updatedAt, to: now).update()
             }
+            audits += try await ResultDelivery.record(
+                loaded, action, companions: companions, actor: label, audit: auditBase, context: context, on: tx)
             audits += try await BundleLinks.follow(
                 loaded, from: loaded.record, to: next, license: license, audit: auditBase, context: context, on: tx)
             try await refreshApplication(applicationID, on: tx)
             try await AuditLog.append(audits, on: tx, now: now)
         }
+    }
+
+    /// One case moved inside a transaction already open, by the platform or along with another
+    /// (a bundle's dependent, a result delivered together): the state machine decides, the row is
+    /// written only if nobody wrote it since it was read, the review opens when it starts, and the
+    /// timeline, the outbox and the audit entry say so. The row is left as written.
+    package static func move(
+        _ row: CaseRow, _ action: CaseAction, as role: CaseActor, actor label: String, detail: String?, openPrerequisites: Int = 0,
+        application: ApplicationRecord, audit: AuditEvent, context: UseCaseContext, on tx: any Database
+    ) async throws -> AuditEvent {
+        let before = try row.caseRecord()
+        let today = context.today
+        let situation = CaseMachine.Context(actor: role, today: today, openPrerequisites: openPrerequisites)
+        let next: CaseRecord
+        do { next = try CaseMachine.apply(action, to: before, situation) } catch { throw refusal(error) }
+        let reading = try next.clock.map { try $0.reading(on: today, calendar: context.calendar, warnAt: context.settings.warnAt) }
+        let caseID = try row.requireID()
+        guard try await write(row, from: before, to: next, reading: reading, now: context.now, on: tx) else {
+            throw TongbanError(status: .conflict, code: "case.changedMeanwhile", arguments: ["state": before.state.rawValue])
+        }
+        if next.state == .underReview {
+            let tasks = try await ReviewTask.query(on: tx).filter(\.$caseID == caseID).sort(\.$position).all()
+            for task in openTasks(tasks, after: before, next, today: today, calendar: context.calendar) { try await task.save(on: tx) }
+        }
+        let kind = action.kind
+        try await CaseEvent(
+            applicationID: row.applicationID, caseID: caseID, at: context.now, actor: label, action: kind.rawValue,
+            from: before.state, to: next.state, detail: detail
+        ).create(on: tx)
+        try await OutboxEvent(
+            .caseAction(kind), subject: application.number ?? "-",
+            payload: [
+                "application": application.number ?? "", "item": row.itemCode, "itemName": row.itemName,
+                "from": before.state.rawValue, "to": next.state.rawValue,
+            ].merging(detail.map { ["detail": $0] } ?? [:]) { $1 },
+            audience: EventAudience(departmentID: row.departmentID, regionCode: try? RegionCode(application.regionCode)),
+            at: context.now
+        ).create(on: tx)
+        var entry = audit
+        entry.action = "case.\(kind.rawValue)"
+        entry.resource = "application:\(application.number ?? "-")"
+        entry.purpose = role.rawValue
+        entry.details = "\(row.itemCode): \(before.state.rawValue) → \(next.state.rawValue)"
+        row.state = next.state
+        try row.setRecord(next, encoder: StoredJSON.encoder)
+        row.version += 1
+        return entry
     }
 
     /// Writes a case's move: its state and record, and the columns the lists and the deadline

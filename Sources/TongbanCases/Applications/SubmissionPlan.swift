@@ -26,6 +26,8 @@ package struct SubmissionPlan: @unchecked Sendable {
         package let idempotencyKey: String?
         package let requestDigest: String?
         package let uploads: [MaterialUpload]
+        /// How each result is received.
+        package let delivery: DeliveryChoice
     }
 
     /// A saved draft being submitted: its row and its cases, which keep their ids.
@@ -72,6 +74,8 @@ package struct SubmissionPlan: @unchecked Sendable {
         application.targetName = target.name
         application.regionCode = target.regionCode.value
         application.leadDepartmentID = target.lead.flatMap { departments.id(of: $0.department, in: $0.region) }
+        application.deliveryTogether = intent.delivery.together
+        try application.sealDeliveryAddress(intent.delivery.address, keys: keys)
         try application.sealForm(intent.form, keys: keys)
         application.answers = String(decoding: try encoder.encode(intent.answers), as: UTF8.self)
         if intent.submit, let serial {
@@ -123,6 +127,7 @@ package struct SubmissionPlan: @unchecked Sendable {
             row.updatedAt = now
             row.promisedDays = record.limit
             row.regionCode = application.regionCode
+            row.deliveryMethod = intent.delivery.methods[item.code]
             // a 秒批 decision is a decision like any other: decided today, in no working days
             row.decidedOn = record.decision?.on.description
             row.daysUsed = record.decision == nil ? nil : 0

@@ -155,49 +155,13 @@ package enum BundleLinks {
             return materials.map(\.name)
         }
 
-        /// One dependent moved by the platform: the state machine decides, the row is written
-        /// only if nobody wrote it since this transaction read it.
+        /// One dependent moved by the platform.
         mutating func move(_ row: CaseRow, _ action: CaseAction, detail: String?) async throws {
-            let before = try row.caseRecord()
-            let today = context.today
-            let situation = CaseMachine.Context(
-                actor: .system, today: today, openPrerequisites: openPrerequisites(of: before, among: siblings))
-            let next: CaseRecord
-            do { next = try CaseMachine.apply(action, to: before, situation) } catch { throw CaseWork.refusal(error) }
-            let reading = try next.clock.map { try $0.reading(on: today, calendar: context.calendar, warnAt: context.settings.warnAt) }
-            let caseID = try row.requireID()
-            guard try await CaseWork.write(row, from: before, to: next, reading: reading, now: context.now, on: tx) else {
-                throw TongbanError(status: .conflict, code: "case.changedMeanwhile", arguments: ["state": before.state.rawValue])
-            }
-            if next.state == .underReview {
-                let tasks = try await ReviewTask.query(on: tx).filter(\.$caseID == caseID).sort(\.$position).all()
-                for task in CaseWork.openTasks(tasks, after: before, next, today: today, calendar: context.calendar) {
-                    try await task.save(on: tx)
-                }
-            }
-            let kind = action.kind
-            try await CaseEvent(
-                applicationID: row.applicationID, caseID: caseID, at: context.now, actor: Self.actor, action: kind.rawValue,
-                from: before.state, to: next.state, detail: detail
-            ).create(on: tx)
-            try await OutboxEvent(
-                .caseAction(kind), subject: application.number ?? "-",
-                payload: [
-                    "application": application.number ?? "", "item": row.itemCode, "itemName": row.itemName,
-                    "from": before.state.rawValue, "to": next.state.rawValue,
-                ].merging(detail.map { ["detail": $0] } ?? [:]) { $1 },
-                audience: EventAudience(departmentID: row.departmentID, regionCode: try? RegionCode(application.regionCode)),
-                at: context.now
-            ).create(on: tx)
-            var entry = audit
-            entry.action = "case.\(kind.rawValue)"
-            entry.resource = "application:\(application.number ?? "-")"
-            entry.purpose = CaseActor.system.rawValue
-            entry.details = "\(row.itemCode): \(before.state.rawValue) → \(next.state.rawValue)"
-            audits.append(entry)
-            row.state = next.state
-            try row.setRecord(next, encoder: StoredJSON.encoder)
-            row.version += 1
+            let open = openPrerequisites(of: try row.caseRecord(), among: siblings)
+            audits.append(
+                try await CaseWork.move(
+                    row, action, as: .system, actor: Self.actor, detail: detail, openPrerequisites: open, application: application,
+                    audit: audit, context: context, on: tx))
         }
 
         /// The dependent as it is now, its version moved on: whoever read it before this

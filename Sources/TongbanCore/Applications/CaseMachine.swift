@@ -23,6 +23,7 @@
 /// | underReview                           | decide              | decided            | reviewer           | nothing owed, no review task open; reasons and legal basis |
 /// | decided                               | deliver             | delivered          | clerk, system      | post needs a tracking number                               |
 /// | delivered                             | conclude            | concluded          | clerk, system      |                                                            |
+/// | delivered                             | reopenDelivery      | decided            | system             | the posted result came back; delivery forgotten            |
 /// | decided, delivered, concluded         | passVerification    | (unchanged)        | reviewer           | a commitment verification is pending                       |
 /// | decided, delivered, concluded         | failVerification    | revoked            | reviewer           | a commitment verification is pending; approval revoked     |
 /// | submitted … suspended (not decided)   | withdraw            | withdrawn          | applicant          | before a decision                                          |
@@ -66,6 +67,7 @@ public enum CaseMachine {
         Rule(from: [.underReview], action: .decide, to: .decided, by: [.reviewer]),
         Rule(from: [.decided], action: .deliver, to: .delivered, by: [.clerk, .system]),
         Rule(from: [.delivered], action: .conclude, to: .concluded, by: [.clerk, .system]),
+        Rule(from: [.delivered], action: .reopenDelivery, to: .decided, by: [.system]),
         Rule(from: afterDecision, action: .passVerification, to: nil, by: [.reviewer]),
         Rule(from: afterDecision, action: .failVerification, to: .revoked, by: [.reviewer]),
         Rule(from: beforeDecision, action: .withdraw, to: .withdrawn, by: [.applicant]),
@@ -208,6 +210,8 @@ public enum CaseMachine {
             guard case .pending = record.verification else { throw refuse(.condition, "case.noVerificationPending") }
             guard !reason.isBlank else { throw refuse(.condition, "case.reasonsRequired") }
             next.verification = .failed(on: today, reason: reason)
+        case .reopenDelivery:
+            next.delivery = nil
         case .prerequisitesMet:
             guard context.openPrerequisites == 0 else { throw refuse(.condition, "case.prerequisiteOpen") }
             next.endPause(on: today)

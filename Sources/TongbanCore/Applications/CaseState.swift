@@ -92,6 +92,8 @@ public enum CaseAction: Sendable, Equatable {
     case prerequisitesMet
     /// An item the case depends on was refused, denied or withdrawn: the case ends with why.
     case stopForPrerequisite(reason: String)
+    /// The posted result came back undelivered: delivering it is open again.
+    case reopenDelivery
 
     public var kind: CaseActionKind {
         switch self {
@@ -117,6 +119,7 @@ public enum CaseAction: Sendable, Equatable {
         case .failVerification: .failVerification
         case .prerequisitesMet: .prerequisitesMet
         case .stopForPrerequisite: .stopForPrerequisite
+        case .reopenDelivery: .reopenDelivery
         }
     }
 }
@@ -125,4 +128,5 @@ public enum CaseActionKind: String, Codable, Sendable, CaseIterable {
     case submit, passPrereview, returnForCorrection, accept, acceptTolerantly, approveOnCommitment, approveInstantly
     case requestCorrection, supplyCorrection, refuse, supplyOwed, suspendForOwed, startProcedure, finishProcedure
     case decide, deliver, conclude, withdraw, passVerification, failVerification, prerequisitesMet, stopForPrerequisite
+    case reopenDelivery
 }

@@ -148,3 +148,79 @@ public enum ParcelTracking {
         return status
     }
 }
+
+/// 送达方式: how the applicant receives each result, chosen when applying, and whether the
+/// results that are handed over (at a window or by post) come together (统一出件: one pickup or
+/// one parcel once every case is decided) or each as it is ready.
+public struct DeliveryChoice: Sendable, Equatable {
+    /// Item code → how its result reaches the applicant.
+    public var methods: [String: DeliveryMethod]
+    public var together: Bool
+    /// Where the posted results go (only when one is posted).
+    public var address: PostalAddress?
+
+    public init(methods: [String: DeliveryMethod], together: Bool, address: PostalAddress?) {
+        self.methods = methods
+        self.together = together
+        self.address = address
+    }
+
+    /// An item's result, as far as delivering it goes: its code and the ways the catalog offers.
+    public struct Result: Sendable, Equatable {
+        public var itemCode: String
+        public var offered: [DeliveryMethod]
+        public init(itemCode: String, offered: [DeliveryMethod]) {
+            self.itemCode = itemCode
+            self.offered = offered
+        }
+    }
+
+    /// The choice for `results`: what was asked for each, else electronic where offered, else
+    /// the first way offered (an item without a result is told electronically). A way the item
+    /// does not offer, a posted result without an address, or results "together" by more than
+    /// one way of handing over, are refused, each named. An address with nothing posted is dropped.
+    public static func resolve(
+        _ results: [Result], asked: [String: DeliveryMethod], together: Bool, address: PostalAddress?
+    ) throws(FieldErrors) -> DeliveryChoice {
+        var errors = FieldErrors()
+        var methods: [String: DeliveryMethod] = [:]
+        for code in asked.keys.sorted() where !results.contains(where: { $0.itemCode == code }) {
+            errors.add("delivery.methods.\(code)", "delivery.unknownItem")
+        }
+        for result in results {
+            let offered = result.offered.isEmpty ? [DeliveryMethod.electronic] : result.offered
+            let fallback = offered.contains(.electronic) ? DeliveryMethod.electronic : offered[0]
+            let method = asked[result.itemCode] ?? fallback
+            if !offered.contains(method) { errors.add("delivery.methods.\(result.itemCode)", "delivery.notOffered") }
+            methods[result.itemCode] = method
+        }
+        let posted = methods.values.contains(.post)
+        if posted && address == nil { errors.add("delivery.address", "delivery.addressRequired") }
+        let handedOver = Set(methods.values.filter { $0 != .electronic })
+        if together && handedOver.count > 1 { errors.add("delivery.together", "delivery.togetherMixed") }
+        guard errors.isEmpty else { throw errors }
+        return DeliveryChoice(methods: methods, together: together && !handedOver.isEmpty, address: posted ? address : nil)
+    }
+}
+
+/// 行政许可法第四十四条: a decision's result is served within 10 working days. A posted result
+/// not yet dispatched turns yellow with 2 working days left and red once the last day has passed.
+public enum DispatchDeadline {
+    public static let workingDays = 10
+    public static let yellowWhenLeft = 2
+
+    public struct Reading: Sendable, Equatable {
+        public let due: CalendarDate
+        public let warning: CaseClock.Warning
+    }
+
+    public static func reading(decidedOn: CalendarDate, today: CalendarDate, calendar: WorkingDayCalendar) throws(WorkingDayCalendar
+        .Problem)
+        -> Reading
+    {
+        let due = try calendar.adding(workingDays: workingDays, to: decidedOn).value
+        let yellow = try calendar.adding(workingDays: workingDays - yellowWhenLeft, to: decidedOn).value
+        let warning: CaseClock.Warning = today > due ? .red : today >= yellow ? .yellow : .none
+        return Reading(due: due, warning: warning)
+    }
+}

@@ -481,6 +481,11 @@ package enum OpenAPIDocument {
             summary: "The signed-in holder's e-licences (电子证照夹), newest first", tag: "licenses", auth: true,
             response: list(ref("WalletLicense")), errors: [401, 403]),
         Operation(
+            method: "post", path: "/api/v1/carrier/events", id: "carrierEvent",
+            summary:
+                "邮寄送达: a postal carrier's tracking callback for a parcel (S10 number), signed with the operator's carrier secret (Standard Webhooks headers webhook-id, webhook-timestamp, webhook-signature); forward-only, idempotent by webhook-id",
+            tag: "applications", body: "CarrierEvent", response: ref("CarrierEventAnswer"), errors: [400, 401, 404, 415, 422]),
+        Operation(
             method: "get", path: "/api/v1/status", id: "applicationStatus",
             summary:
                 "Public status lookup by application number and the code (查询码) given to the applicant at submission; nothing personal",

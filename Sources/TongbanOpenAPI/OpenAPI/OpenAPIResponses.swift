@@ -61,6 +61,7 @@ extension OpenAPIDocument {
                     ("warning", oneOf(["none", "yellow", "red"])), ("usedDays", integer), ("leftDays", integer),
                     ("pausedDays", integer), ("dueDateOfficial", boolean), ("record", ref("CaseRecord")),
                     ("tasks", list(ref("Task"))), ("allowedActions", texts),
+                    ("deliveryMethod", oneOf(["window", "post", "electronic"])),
                 ],
                 required: [
                     "id", "itemCode", "itemVersion", "itemName", "department", "state", "version", "limitDays",

@@ -366,6 +366,29 @@ extension OpenAPIDocument {
     /// What applying, licences, grants, appointments, ratings, complaints and the hall take.
     private static let requestShapes: [(String, JSONValue)] = [
         (
+            "CarrierEvent",
+            object(
+                [
+                    ("trackingNumber", string("UPU S10, e.g. EA123456785CN")),
+                    ("status", ["type": "string", "enum": ["accepted", "inTransit", "outForDelivery", "delivered", "returned"]]),
+                    ("at", string("when it happened", format: "date-time")), ("location", string(maxLength: 100)),
+                ],
+                required: ["trackingNumber", "status", "at"])
+        ),
+        (
+            "CarrierEventAnswer",
+            object(
+                [
+                    ("trackingNumber", string()),
+                    (
+                        "status",
+                        ["type": "string", "enum": ["dispatched", "accepted", "inTransit", "outForDelivery", "delivered", "returned"]]
+                    ),
+                    ("moved", ["type": "boolean", "description": "whether this event moved the parcel on"]),
+                ],
+                required: ["trackingNumber", "status", "moved"])
+        ),
+        (
             "ApplyRequest",
             object(
                 [
@@ -388,6 +411,30 @@ extension OpenAPIDocument {
                             "type": "boolean",
                             "description": "the applicant allows the asking departments to fetch the shared data the materials name",
                         ]
+                    ),
+                    ("commitment", ["type": "boolean", "description": "告知承诺: the applicant signs the items' commitments"]),
+                    (
+                        "delivery",
+                        object(
+                            [
+                                (
+                                    "methods",
+                                    [
+                                        "type": "object",
+                                        "additionalProperties": ["type": "string", "enum": ["window", "post", "electronic"]],
+                                        "description": "item code → how its result is received (electronic where offered, unless chosen)",
+                                    ]
+                                ),
+                                ("together", ["type": "boolean", "description": "统一出件: the results handed over come at once"]),
+                                (
+                                    "address",
+                                    object(
+                                        [
+                                            ("regionCode", string("a county or lower region code")), ("detail", string()),
+                                            ("recipient", string()), ("mobile", string()),
+                                        ], required: [])
+                                ),
+                            ], required: [])
                     ),
                 ],
                 required: [])

@@ -37,6 +37,10 @@ public struct TongbanConfiguration: Sendable {
     /// A bearer token that opens `/metrics` to a scraper elsewhere (TONGBAN_METRICS_TOKEN); without
     /// one only a direct connection from this machine reads it.
     public var metricsToken: String?
+    /// The secrets a postal carrier signs its tracking callbacks with, Standard Webhooks style
+    /// (TONGBAN_CARRIER_SECRETS, `whsec_…`, space-separated so a secret can be rotated); without
+    /// one every callback is refused.
+    public var carrierSecrets: [WebhookSecret] = []
     /// Whether `serve` seeds the demo data into an empty SQLite database (TONGBAN_DEMO); unset, it
     /// does so only when listening on a loopback address, where no one else can sign in.
     public var seedDemo: Bool?
@@ -224,6 +228,13 @@ public struct TongbanConfiguration: Sendable {
         let metricsToken = value("TONGBAN_METRICS_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
         if let metricsToken, metricsToken.count < 24 { problems.append("TONGBAN_METRICS_TOKEN: at least 24 characters") }
 
+        var carrierSecrets: [WebhookSecret] = []
+        for text in (value("TONGBAN_CARRIER_SECRETS") ?? "").split(separator: " ") {
+            do { carrierSecrets.append(try WebhookSecret(serialized: String(text))) } catch {
+                problems.append("TONGBAN_CARRIER_SECRETS: each a whsec_ secret of 24 to 64 bytes, base64")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(lines: problems) }
         var configuration = TongbanConfiguration(
             database: database, dataDirectory: dataDirectory, hostname: hostname, port: port,
@@ -239,6 +250,7 @@ public struct TongbanConfiguration: Sendable {
         configuration.trustProxy = value("TONGBAN_TRUST_PROXY").map { ["on", "1", "true", "yes"].contains($0.lowercased()) } ?? false
         configuration.handoffRules = handoffRules
         configuration.metricsToken = metricsToken
+        configuration.carrierSecrets = carrierSecrets
         configuration.seedDemo = value("TONGBAN_DEMO").map { ["on", "1", "true", "yes"].contains($0.lowercased()) }
         webhooks.apply(to: &configuration)
         messageChannels.apply(to: &configuration)

@@ -33,6 +33,10 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
     @Field(key: "region_code") package var regionCode: String
     /// 牵头部门: a bundle's lead department, which coordinates its cases (none for one item).
     @OptionalField(key: "lead_department_id") package var leadDepartmentID: UUID?
+    /// 统一出件: the results handed over (window, post) come together once every case is decided.
+    @OptionalField(key: "delivery_together") package var deliveryTogether: Bool?
+    /// Where posted results go (`PostalAddress` as JSON), sealed to this cell.
+    @OptionalField(key: "delivery_address") package var deliveryAddressCipher: String?
     @Field(key: "channel") package var channel: Channel
     @Field(key: "status") package var status: ApplicationStatus
     /// JSON object: key → answer, as checked.
@@ -62,6 +66,24 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
         if let openedForm { return openedForm }
         let json = form.hasPrefix(KeyRing.sealedPrefix) ? id.flatMap { keys.open(form, table: Self.schema, row: $0, column: "form") } : form
         return json.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+    }
+
+    /// Seals the address posted results go to (or clears it), to this row (its id must be set).
+    package func sealDeliveryAddress(_ address: PostalAddress?, keys: KeyRing) throws {
+        guard let address else {
+            deliveryAddressCipher = nil
+            return
+        }
+        let json = String(decoding: try StoredJSON.encoder.encode(address), as: UTF8.self)
+        deliveryAddressCipher = keys.seal(json, table: Self.schema, row: try requireID(), column: "delivery_address")
+    }
+
+    /// The address posted results go to, opened.
+    package func deliveryAddress(_ keys: KeyRing) -> PostalAddress? {
+        guard let id, let deliveryAddressCipher,
+            let json = keys.open(deliveryAddressCipher, table: Self.schema, row: id, column: "delivery_address")
+        else { return nil }
+        return try? JSONDecoder().decode(PostalAddress.self, from: Data(json.utf8))
     }
 
     /// Seals the form's JSON to this row (its id must be set).
@@ -134,6 +156,8 @@ package final class CaseRow: Model, @unchecked Sendable {
     @OptionalField(key: "promised_days") package var promisedDays: Int?
     /// The application's region, here too so the warnings board counts without a join.
     @OptionalField(key: "region_code") package var regionCode: String?
+    /// How its result reaches the applicant, as they chose when applying.
+    @OptionalField(key: "delivery_method") package var deliveryMethod: DeliveryMethod?
 
     package init() {}
 
@@ -264,6 +288,23 @@ package struct AddLeadDepartment: AsyncMigration {
     package func revert(on database: any Database) async throws {
         try await database.sql.raw("DROP INDEX applications_lead_department").run()
         try await database.schema(ApplicationRecord.schema).deleteField("lead_department_id").update()
+    }
+}
+
+/// 送达方式: how each result reaches the applicant, chosen when applying; the address is sealed.
+package struct AddDeliveryChoice: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: any Database) async throws {
+        try await database.schema(ApplicationRecord.schema).field("delivery_together", .bool).update()
+        try await database.schema(ApplicationRecord.schema).field("delivery_address", .string).update()
+        try await database.schema(CaseRow.schema).field("delivery_method", .string).update()
+    }
+
+    package func revert(on database: any Database) async throws {
+        try await database.schema(CaseRow.schema).deleteField("delivery_method").update()
+        try await database.schema(ApplicationRecord.schema).deleteField("delivery_address").update()
+        try await database.schema(ApplicationRecord.schema).deleteField("delivery_together").update()
     }
 }
 

@@ -86,6 +86,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     CatalogAPI().register(api)
     CalendarAPI().register(api)
     ApplicationAPI().register(api)
+    CarrierAPI().register(api)
     LicenseAPI().register(app, api: api)
     SharingAPI().register(api)
     DataSharingAPI().register(api)

@@ -99,5 +99,9 @@ extension Migrations {
         add(AddMaterialDeficiency())
         // 42. a bundle application's lead department (牵头部门), for its page of bundles in progress
         add(AddLeadDepartment())
+        // 43. how each result reaches the applicant (送达方式, 统一出件), the postal address sealed
+        add(AddDeliveryChoice())
+        // 44. 邮寄送达: parcels with their S10 numbers and the carriers' tracking events
+        add(CreateParcels())
     }
 }

@@ -60,6 +60,8 @@ struct SealedColumn: Sendable {
         .cell(Account.schema, "mobile_cipher"),
         .cell(ApplicationRecord.schema, "form"),
         .cell(ApplicationRecord.schema, "access_code"),
+        .cell(ApplicationRecord.schema, "delivery_address"),
+        .cell(Parcel.schema, "address"),
         .cell(LicenseRecord.schema, "fields"),
         .auditCell("actor_label"),
         .auditCell("purpose"),

@@ -78,12 +78,15 @@ package struct CreateSupervision: AsyncMigration {
             "UPDATE cases SET region_code = (SELECT a.region_code FROM applications a WHERE a.id = cases.application_id)"
         ).run()
         // what the cases and ratings of an existing database already say
-        for row in try await CaseRow.query(on: database).all() {
+        // (only the columns this migration knows: later ones do not exist yet)
+        for row in try await CaseRow.query(on: database).field(\.$id).field(\.$record).all() {
             let record = try row.caseRecord()
-            row.promisedDays = record.limit
-            row.decidedOn = record.decision?.on.description
-            row.daysUsed = record.decision.map { _ in 0 }
-            try await row.save(on: database)
+            try await database.sql.update(CaseRow.schema)
+                .set("promised_days", to: record.limit)
+                .set("decided_on", to: record.decision?.on.description)
+                .set("days_used", to: record.decision.map { _ in 0 })
+                .where("id", .equal, try row.requireID())
+                .run()
         }
         for rating in try await RatingRecord.query(on: database).all() {
             rating.ratedOn = CalendarDate(rating.createdAt).description
