@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A bundle's submission (issue 21's budget: five member cases, p99 < 50 ms at 16 connections on
-# both databases), release build, on this machine: the window clerk applies, for the demo person
-# at the window (帮办), for 二手房转移登记及水电气网联动过户 answered so that five items apply
-# (no mortgage, gas or broadband) — one application, five linked cases with their review tasks, timeline entries, a visit,
-# the outbox event and the audit entry, group-committed — with wrk at 16 connections, on SQLite
-# and (when given) PostgreSQL; run that one with fsync on (scripts/start-postgres.sh PORT DIR).
+# both databases), release build, on this machine: the window clerk applies, for the demo
+# enterprise at the window (帮办), for 开办餐饮店 answered so that five items apply (company
+# registration, food licence, signboard, public gathering safety, tobacco licence — three of
+# them waiting for the registration) — one application, five linked cases with their review
+# tasks, timeline entries, a visit, the outbox event and the audit entry, group-committed — with
+# wrk at 16 connections, on SQLite and (when given) PostgreSQL; run that one with fsync on
+# (scripts/start-postgres.sh PORT DIR).
 # Usage: Benchmarks/bundles.sh [postgres-url of an empty database] [seconds]
 # Prints figures only; nothing here fails on a slow result.
 set -euo pipefail
@@ -35,17 +37,18 @@ def call(method, path, body=None, token=None):
     with urllib.request.urlopen(request) as response: return json.loads(response.read() or b"null")
 def token(login):
     return call("POST", "/api/v1/auth/login", {"login": login, "password": "Tongban-demo-2026"})["accessToken"]
-person = call("GET", "/api/v1/me", token=token("330106199003071236"))["id"]
-answers = {"mortgage": "no", "gas": "no", "broadband": "no"}
-evaluation = call("POST", "/api/v1/catalog/bundles/ZJ-YJS-ESFGH/evaluate", {"answers": answers})
+person = call("GET", "/api/v1/me", token=token("91330106MA2KXTW08L"))["id"]
+answers = {"entity": "company", "signboard": "yes", "gathering": "yes", "tobacco": "yes"}
+evaluation = call("POST", "/api/v1/catalog/bundles/ZJ-YJS-CYDK/evaluate", {"answers": answers})
 values = {"identityNumber": "330106199003071236", "creditCode": "91330106MA2KXTW08L", "mobile": "13800138000", "region": "330106",
           "address": "浙江省杭州市西湖区文三路90号", "number": "88", "date": "2026-12-01"}
 form = {}
 for line in evaluation["form"]:
     field = line["field"]
     if field["type"] == "file": continue
-    form[field["key"]] = field["choices"][0] if field["type"] == "choice" else values.get(field["type"], "张晓明")
-body = {"bundle": "ZJ-YJS-ESFGH", "answers": answers, "form": form, "applicantID": person, "applicantPresent": True}
+    form[field["key"]] = field["choices"][0] if field["type"] == "choice" else values.get(field["type"], "云帆小馆")
+form["signboardSize"] = "6×1.2"
+body = {"bundle": "ZJ-YJS-CYDK", "answers": answers, "form": form, "applicantID": person, "applicantPresent": True}
 clerk = token("clerk")
 first = call("POST", "/api/v1/applications", body, token=clerk)
 print(f"{len(first['cases'])} member cases per application ({', '.join(c['itemName'][:12] for c in first['cases'])})")
