@@ -39,8 +39,8 @@ struct DeliveryTests {
         return try await app.send(.POST, "/api/v1/applications", json: body, bearer: enterprise)
     }
 
-    /// Submitted with every material, accepted, reviewed and approved: its id and its two cases.
-    static func decided(_ app: Application, delivery: DeliveryBody) async throws -> (UUID, [Flow.Application_.Case]) {
+    /// Submitted with every material: its id and its two cases.
+    static func submitted(_ app: Application, delivery: DeliveryBody) async throws -> (UUID, [Flow.Application_.Case]) {
         let draft = try await apply(app, delivery: delivery)
         #expect(draft.status == .created, "\(draft.body.string)")
         let id = try draft.content.decode(Flow.Application_.self).id
@@ -55,7 +55,12 @@ struct DeliveryTests {
         }
         let submitted = try await app.send(.POST, "/api/v1/applications/\(id)/submit", bearer: enterprise)
         #expect(submitted.status == .ok, "\(submitted.body.string)")
-        let cases = try submitted.content.decode(Flow.Application_.self).cases
+        return (id, try submitted.content.decode(Flow.Application_.self).cases)
+    }
+
+    /// Submitted with every material, accepted, reviewed and approved: its id and its two cases.
+    static func decided(_ app: Application, delivery: DeliveryBody) async throws -> (UUID, [Flow.Application_.Case]) {
+        let (id, cases) = try await submitted(app, delivery: delivery)
         try await BundleLinkTests.accept(app, id, cases: cases)
         let amr = try await app.token("reviewer.amr")
         for item in cases {
@@ -224,22 +229,8 @@ struct DeliveryTests {
         try await withTongban(database, catalog: true) { app, _ in
             let codes = try await Self.codes(app)
             let delivery = DeliveryBody(methods: [codes.registration: "window", codes.food: "window"], together: true)
-            let draft = try await Self.apply(app, delivery: delivery)
-            let id = try draft.content.decode(Flow.Application_.self).id
+            let (id, cases) = try await Self.submitted(app, delivery: delivery)
             let enterprise = try await app.token(app.demoEnterpriseLogin)
-            let evaluation = try await app.send(
-                .POST, "/api/v1/catalog/bundles/\(Flow.restaurant)/evaluate", json: ["answers": Self.answers]
-            )
-            .content.decode(Flow.Evaluation.self)
-            for material in evaluation.materials.map(\.material)
-            where material.required && material.source == .applicant && !material.tolerable {
-                _ = try await app.send(
-                    .POST, "/api/v1/applications/\(id)/materials/\(material.key)?filename=\(material.key).pdf",
-                    headers: ["Content-Type": "application/pdf"], bearer: enterprise, raw: Flow.pdf)
-            }
-            let cases = try await app.send(.POST, "/api/v1/applications/\(id)/submit", bearer: enterprise).content.decode(
-                Flow.Application_.self
-            ).cases
             try await BundleLinkTests.accept(app, id, cases: cases)
             let amr = try await app.token("reviewer.amr")
             try await BundleLinkTests.review(app, id, caseID: cases[0].id, token: amr)

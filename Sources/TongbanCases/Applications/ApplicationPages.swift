@@ -261,12 +261,7 @@ package struct ApplicationPages {
                 waitsFor: step.after.compactMap { names[$0] }.joined(separator: "、"),
                 expectedEnd: progress.expectedEnd[step.id]?.description ?? "—", critical: critical.contains(step.id))
         }
-        let summary = req.t(
-            progress.late ? "bundleProgress.late" : "bundleProgress.onTime",
-            [
-                "days": String(progress.promisedDays), "promised": progress.promisedEnd?.description ?? "—",
-                "expected": progress.expectedEndOfAll?.description ?? "—",
-            ])
+        let summary = req.progressSummary(progress)
         return ProgressView(
             summary: summary, path: progress.criticalPath.compactMap { names[$0] }.joined(separator: " → "), late: progress.late,
             rows: rows)

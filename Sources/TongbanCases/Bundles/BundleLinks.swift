@@ -5,6 +5,18 @@ import TongbanCore
 import TongbanPlatform
 import Vapor
 
+extension Request {
+    /// "承诺沿关键路径 N 个工作日办结（…前）；按当前进度预计 … 全部办结", late or on time.
+    package func progressSummary(_ progress: BundleProgress) -> String {
+        t(
+            progress.late ? "bundleProgress.late" : "bundleProgress.onTime",
+            [
+                "days": String(progress.promisedDays), "promised": progress.promisedEnd?.description ?? "—",
+                "expected": progress.expectedEndOfAll?.description ?? "—",
+            ])
+    }
+}
+
 /// 证照联办: what a decision on one case of a bundle does to the cases that depend on it, in the
 /// decision's own transaction. An approval passes the licence it issued into each dependent as
 /// its material (no upload; recorded like a consent) and starts the dependents that were waiting

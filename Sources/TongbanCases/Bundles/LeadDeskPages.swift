@@ -51,12 +51,7 @@ package struct LeadDeskPages {
                     dueOn: row.dueOn ?? "—", expectedEnd: entry.progress.expectedEnd[id]?.description ?? "—",
                     warning: row.clockRunning ? row.warning.rawValue : "none", critical: critical.contains(id))
             }
-            let summary = req.t(
-                entry.progress.late ? "bundleProgress.late" : "bundleProgress.onTime",
-                [
-                    "days": String(entry.progress.promisedDays), "promised": entry.progress.promisedEnd?.description ?? "—",
-                    "expected": entry.progress.expectedEndOfAll?.description ?? "—",
-                ])
+            let summary = req.progressSummary(entry.progress)
             return Card(
                 href: entry.mayOpen ? "/applications/\(try application.requireID())" : nil, number: application.number ?? "—",
                 title: application.targetName, applicant: application.applicantName, submittedOn: application.submittedOn ?? "—",

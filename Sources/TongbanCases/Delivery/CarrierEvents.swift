@@ -75,14 +75,13 @@ package struct CarrierEvents {
             row.receivedAt = context.now
             try await row.create(on: tx)
             let before = parcel.status
-            let next = ParcelTracking.next(before, since: parcel.statusAt ?? .min, after: event)
-            guard next != before || (next == status && event.atMillis > (parcel.statusAt ?? .min)) else {
-                return Answer(trackingNumber: number.value, status: before.rawValue, moved: false)
+            let (next, since) = ParcelTracking.step(before, since: parcel.statusAt ?? .min, after: event)
+            if since != parcel.statusAt {
+                parcel.status = next
+                parcel.statusAt = since
+                parcel.updatedAt = context.now
+                try await parcel.save(on: tx)
             }
-            parcel.status = next
-            parcel.statusAt = event.atMillis
-            parcel.updatedAt = context.now
-            try await parcel.save(on: tx)
             guard next != before else { return Answer(trackingNumber: number.value, status: next.rawValue, moved: false) }
             try await moved(parcel, to: next, location: location, on: tx)
             return Answer(trackingNumber: number.value, status: next.rawValue, moved: true)

@@ -132,20 +132,19 @@ public enum ParcelTracking {
         return current
     }
 
+    /// A parcel's status and the stamp of the event that set it (or the latest event of that
+    /// status), after `event` arrives.
+    public static func step(_ status: ParcelStatus, since: Int64, after event: Event) -> (status: ParcelStatus, since: Int64) {
+        let moved = next(status, since: since, after: event)
+        if moved != status { return (moved, event.atMillis) }
+        return (status, event.status == status ? max(since, event.atMillis) : since)
+    }
+
     /// The status a parcel reaches through `events` in the order they arrive.
     public static func fold(_ events: [Event], from start: ParcelStatus = .dispatched, since: Int64 = .min) -> ParcelStatus {
-        var status = start
-        var at = since
-        for event in events {
-            let moved = next(status, since: at, after: event)
-            if moved != status {
-                at = event.atMillis
-            } else if event.status == status {
-                at = max(at, event.atMillis)
-            }
-            status = moved
-        }
-        return status
+        var state = (status: start, since: since)
+        for event in events { state = step(state.status, since: state.since, after: event) }
+        return state.status
     }
 }
 
