@@ -45,7 +45,8 @@ values = {"identityNumber": "330106199003071236", "creditCode": "91330106MA2KXTW
 form = {}
 for line in evaluation["form"]:
     field = line["field"]
-    if field["type"] == "file": continue
+    # who applies (the enterprise's name and code) is filled in by the platform from the account
+    if field["type"] == "file" or field["key"] in ("enterpriseName", "creditCode"): continue
     form[field["key"]] = field["choices"][0] if field["type"] == "choice" else values.get(field["type"], "云帆小馆")
 form["signboardSize"] = "6×1.2"
 body = {"bundle": "ZJ-YJS-CYDK", "answers": answers, "form": form, "applicantID": person, "applicantPresent": True}

@@ -75,8 +75,12 @@ def apply_for_residence_permit(first_time):
         shot("apply-errors")
     values = {"identityNumber": "330106199003071236", "creditCode": "91330106MA2KXTW08L", "mobile": "13800138000", "region": "330106",
               "address": "杭州市西湖区文三路90号", "number": "10", "date": "2026-12-01", "text": "张晓明"}
+    if first_time:
+        check("来源：实名认证信息（不可修改）" in driver.page_source, "the form comes with the person's verified identity filled in and locked (只询问一次)")
     for field in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[data-kind], form[action='/apply'] select[data-kind]"):
         kind = field.get_attribute("data-kind")
+        if field.get_attribute("readonly"):
+            continue
         if field.tag_name == "select":
             field.find_elements(By.TAG_NAME, "option")[1].click()
         else:
@@ -505,6 +509,8 @@ try:
     values = {"identityNumber": "330106199003071236", "creditCode": "91330106MA2KXTW08L", "mobile": "13800138000", "region": "330106",
               "address": "杭州市西湖区文三路90号", "number": "60", "date": "2026-12-01", "text": "云帆小馆"}
     for field in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[data-kind], form[action='/apply'] select[data-kind]"):
+        if field.get_attribute("readonly"):
+            continue
         if field.tag_name == "select":
             field.find_elements(By.TAG_NAME, "option")[1].click()
         else:

@@ -59,10 +59,15 @@ struct ApplicationFlowTests {
     static let answers = ["entity": "company", "signboard": "no", "gathering": "no", "tobacco": "yes"]
     static let pdf = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
-    /// Answers any form as a careful applicant would.
+    /// Answers any form as a careful applicant would: the demo person's and the demo enterprise's
+    /// own names where a form asks who applies (a verified identity is not the form's to change).
     static func fill(_ fields: [FormField], app: Application) -> [String: String] {
         var form: [String: String] = [:]
         for field in fields where field.type != .file {
+            if let own = ["applicantName": "张晓明", "enterpriseName": "杭州西湖云帆科技有限公司"][field.key] {
+                form[field.key] = own
+                continue
+            }
             form[field.key] =
                 switch field.type {
                 case .number: String(Int(field.validation?.minimum ?? 1) + 9)

@@ -60,7 +60,8 @@ package struct ApplicationSubmission {
                 relaxed.required = false
                 return relaxed
             }
-        let form = try Self.checkedForm(body.form ?? [:], against: fields, today: today)
+        let identified = try Self.identified(body.form ?? [:], applicant: applicant, form: fields, keys: context.keys, today: today)
+        let form = try Self.checkedForm(identified, against: fields, today: today)
         let delivery = try (body.delivery ?? DeliveryBody()).checked(for: target)
         let onBehalf = caller.kind == .staff
         if submit, !onBehalf {
@@ -164,7 +165,9 @@ package struct ApplicationSubmission {
                 applicantID: application.applicantID, regionCode: target.regionCode, assurance: target.assurance,
                 targetCode: target.code))
         let today = context.today
-        let form = try Self.checkedForm(newForm ?? application.formAnswers(context.keys), against: target.form, today: today)
+        let identified = try Self.identified(
+            newForm ?? application.formAnswers(context.keys), applicant: applicant, form: target.form, keys: context.keys, today: today)
+        let form = try Self.checkedForm(identified, against: target.form, today: today)
         if !onBehalf {
             let uploaded = try await StoredMaterial.query(on: db).filter(\.$applicationID == id).all().map(\.materialKey)
             try Self.requireUploads(target, uploaded: Set(uploaded))
@@ -216,8 +219,18 @@ package struct ApplicationSubmission {
                     targetCode: target.code))
         }
         var problems = FieldErrors()
-        if case let .failure(formProblems) = FormCheck.check(body.form ?? [:], against: target.form, today: context.today) {
-            for problem in formProblems.errors { problems.add(problem) }
+        var answers = body.form ?? [:]
+        if let caller = context.account, let applicant = try? await Self.applicant(body, caller: caller, on: context.db) {
+            let identity = FormPrefilling.identity(applicant, keys: context.keys)
+            switch FormPrefill.withIdentity(answers, identity: identity, form: target.form, today: context.today) {
+            case let .success(filled): answers = filled
+            case let .failure(locked): for problem in locked.errors { problems.add(problem) }
+            }
+        }
+        if case let .failure(formProblems) = FormCheck.check(answers, against: target.form, today: context.today) {
+            for problem in formProblems.errors where !problems.errors.contains(where: { $0.field == problem.field }) {
+                problems.add(problem)
+            }
         }
         do {
             _ = try (body.delivery ?? DeliveryBody()).checked(for: target)
@@ -274,6 +287,18 @@ package struct ApplicationSubmission {
     {
         switch FormCheck.check(answers, against: fields, today: today) {
         case let .success(clean): return clean
+        case let .failure(problems): throw TongbanError.invalid(problems)
+        }
+    }
+
+    /// The answers with the applicant's verified identity in them (只询问一次): left out, it is
+    /// filled; answered otherwise, the form is refused at that field.
+    package static func identified(
+        _ answers: [String: String], applicant: Account, form: [FormField], keys: KeyRing, today: CalendarDate
+    ) throws -> [String: String] {
+        let identity = FormPrefilling.identity(applicant, keys: keys)
+        switch FormPrefill.withIdentity(answers, identity: identity, form: form, today: today) {
+        case let .success(filled): return filled
         case let .failure(problems): throw TongbanError.invalid(problems)
         }
     }

@@ -27,6 +27,10 @@ package struct ApplyPages {
         package let isChoice: Bool
         package let value: String
         package let error: String?
+        /// Where a prefilled value came from (只询问一次), shown under the field.
+        package let source: String?
+        /// The applicant's verified identity: shown, not editable.
+        package let locked: Bool
     }
 
     package struct Upload: Encodable {
@@ -110,6 +114,10 @@ package struct ApplyPages {
         package let togetherError: String?
         package let offersPost: Bool
         package let address: [AddressInput]
+        /// 只询问一次: how many answers were prefilled, and the shared data that could fill more.
+        package let prefillNote: String?
+        package let sharedPrefill: String?
+        package let sharedPrefillButton: String
     }
 
     /// The delivery section of the apply page: a way per result (electronic first where
@@ -182,17 +190,34 @@ package struct ApplyPages {
         return try await render(req, values: values, failure: nil)
     }
 
-    package func render(_ req: Request, values: [String: String], failure: (any Error)?) async throws -> Response {
+    package func render(_ req: Request, values: [String: String], failure: (any Error)?, readShared: Bool = false) async throws -> Response
+    {
         let target = try await ApplicationTarget.resolve(Self.body(values), parts: ApplyingParts(req.application), on: req.db)
         let shown = try FormFailure(failure, req)
         let english = req.language == .en
+        let prefilling = FormPrefilling(
+            context: req.context, dataResources: req.application.dataResources, licenseTypes: req.application.licenseTypes)
+        let applicantAccount = req.currentAccount.flatMap { $0.kind == .staff ? nil : $0 }
+        var prefilled: [String: FormPrefill.Answer] = [:]
+        if let applicantAccount {
+            prefilled = try await prefilling.answers(target, applicant: applicantAccount, readShared: readShared)
+        }
         let fields = target.form.filter { $0.type != .file }.map { f in
-            Field(
+            let typed = values["f_\(f.key)"] ?? ""
+            let offered = prefilled[f.key]
+            let locked = offered?.locked ?? false
+            // what the applicant typed stays; an empty field takes what the platform holds
+            let value = locked || typed.isEmpty ? (offered?.value ?? typed) : typed
+            return Field(
                 name: "f_\(f.key)", label: english ? f.labelEn : f.label, kind: f.type.rawValue,
                 inputType: Self.inputType(f.type),
-                required: f.required, choices: f.choices, isChoice: f.type == .choice, value: values["f_\(f.key)"] ?? "",
-                error: shown.fields["form.\(f.key)"])
+                required: f.required, choices: f.choices, isChoice: f.type == .choice, value: value,
+                error: shown.fields["form.\(f.key)"],
+                source: offered.flatMap { $0.value == value ? Self.sourceLabel($0.source, req) : nil }, locked: locked)
         }
+        let sharedLeft =
+            readShared
+            ? [] : applicantAccount.flatMap { FormPrefilling.proven($0) ? prefilling.sharedResources(target, applicant: $0) : nil } ?? []
         var seen: Set<String> = []
         let uploads = target.items.flatMap(\.item.materials).filter { $0.source == .applicant && seen.insert($0.key).inserted }.map { m in
             Upload(
@@ -232,10 +257,29 @@ package struct ApplyPages {
             assuranceNotice: req.t(inPersonNeeded && !unproven ? "apply.inPersonNeeded" : "apply.assuranceNeeded"),
             deliveries: delivery.fields, hasDeliveries: !delivery.fields.isEmpty, offersTogether: delivery.fields.count > 1,
             togetherChecked: values["deliveryTogether"] != nil, togetherError: shown.fields["delivery.together"],
-            offersPost: delivery.offersPost, address: delivery.address)
+            offersPost: delivery.offersPost, address: delivery.address,
+            prefillNote: fields.contains { $0.source != nil }
+                ? req.t("apply.prefillNote", ["count": String(fields.filter { $0.source != nil }.count)]) : nil,
+            sharedPrefill: sharedLeft.isEmpty
+                ? nil
+                : req.t(
+                    "apply.prefillShared",
+                    ["resources": sharedLeft.map { "\(english ? $0.nameEn : $0.name)（\($0.owner.name)）" }.joined(separator: "、")]),
+            sharedPrefillButton: req.t(
+                sharedLeft.contains(where: \.consentRequired) ? "apply.prefillSharedConsent" : "apply.prefillSharedRead"))
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
+    }
+
+    /// Where a prefilled answer came from, in the reader's words.
+    static func sourceLabel(_ source: FormPrefill.Source, _ req: Request) -> String {
+        switch source {
+        case .identity: req.t("prefill.identity")
+        case .account: req.t("prefill.account")
+        case let .license(typeName, identifier): req.t("prefill.license", ["type": typeName, "identifier": identifier])
+        case let .sharedData(_, name, owner): req.t("prefill.sharedData", ["resource": name, "owner": owner])
+        }
     }
 
     /// The licence materials of the target, each with the applicant's usable licence of its type
@@ -282,6 +326,10 @@ package struct ApplyPages {
             }
         } else {
             values = try req.content.decode([String: String].self)
+        }
+        // 只询问一次: the applicant asked to fill the form from their shared records, not to submit
+        if values["prefill"] == "shared" {
+            return try await render(req, values: values, failure: nil, readShared: true)
         }
         var form: [String: String] = [:]
         for (key, value) in values where key.hasPrefix("f_") && !value.trimmingCharacters(in: .whitespaces).isEmpty {

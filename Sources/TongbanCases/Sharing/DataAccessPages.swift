@@ -79,7 +79,11 @@ package struct DataAccessPages {
         let reads = access.reads.map { r in
             // the licence type's own labels for the fields read, where the source is a licence
             let type = types.first { $0.name == r.sourceName }
-            let labels = r.fields.map { key in type?.fields.first { $0.key == key }.map { english ? $0.labelEn : $0.label } ?? key }
+            let resource = r.source.hasPrefix("data:") ? req.application.dataResources[String(r.source.dropFirst(5))] : nil
+            let labels = r.fields.map { key in
+                type?.fields.first { $0.key == key }.map { english ? $0.labelEn : $0.label }
+                    ?? resource?.field(key).map { english ? $0.labelEn : $0.label } ?? key
+            }
             return ReadLine(
                 at: CalendarDate.beijingTime(r.at), reader: r.reader, source: r.sourceName, fields: labels.joined(separator: "、"),
                 purpose: r.purpose, basis: req.t(Self.basisKey(r.basis)),

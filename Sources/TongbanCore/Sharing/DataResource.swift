@@ -20,11 +20,14 @@ public struct DataResource: Codable, Sendable, Hashable {
         public var label: String
         public var labelEn: String
         public var sensitivity: Sensitivity
-        public init(key: String, label: String, labelEn: String, sensitivity: Sensitivity) {
+        /// The standard form field (标准字段) this field answers, for 只询问一次.
+        public var formField: String?
+        public init(key: String, label: String, labelEn: String, sensitivity: Sensitivity, formField: String? = nil) {
             self.key = key
             self.label = label
             self.labelEn = labelEn
             self.sensitivity = sensitivity
+            self.formField = formField
         }
     }
 

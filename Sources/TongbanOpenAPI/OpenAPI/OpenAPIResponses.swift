@@ -362,6 +362,8 @@ extension OpenAPIDocument {
                                 [
                                     ("key", text), ("label", text), ("labelEn", text),
                                     ("sensitivity", oneOf(["public", "internal", "sensitive", "core"])),
+                                    // 只询问一次: the standard form field the value answers
+                                    ("formField", text),
                                 ],
                                 required: ["key", "label", "labelEn", "sensitivity"]))
                     ),
