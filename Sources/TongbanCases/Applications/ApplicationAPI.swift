@@ -17,6 +17,7 @@ package struct ApplicationAPI {
         api.get("materials", ":id", use: material)
         api.post("materials", ":id", "deficiency", use: markDeficient)
         api.post("applications", ":id", "visits", use: recordVisit)
+        api.post("applications", ":id", "posted-materials", use: receivePostedMaterials)
         api.post("applications", ":id", "submit", use: submitDraft)
         api.post("cases", ":id", "actions", use: act)
         api.get("tasks", use: inbox)
@@ -101,6 +102,14 @@ package struct ApplicationAPI {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         let desk = ApplicationDesk(context: req.context)
         try await desk.recordVisit(id, purpose: try req.content.decode(VisitBody.self).purpose)
+        return try desk.dto(try await desk.load(id))
+    }
+
+    /// 邮寄收件: the window registers paper materials that came by post; no visit is counted.
+    package func receivePostedMaterials(req: Request) async throws -> ApplicationDTO {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
+        _ = try await PostedMaterialIntake(context: req.context).receive(id, try req.content.decode(PostedMaterialIntake.Body.self))
+        let desk = ApplicationDesk(context: req.context)
         return try desk.dto(try await desk.load(id))
     }
 

@@ -221,6 +221,8 @@ package struct ApplicationPages {
         /// The correction request as the deficient files suggest it (the clerk may change it).
         package let correctionDraft: String
         package let mayRecordVisit: Bool
+        /// 邮寄收件: the window's form, or the applicant's note that paper may come by post.
+        package let posted: PostedMaterialPages.Section?
         package let shared: [SharedMaterials.Entry]
         package let hasShared: Bool
         /// 一事一评: the applicant's link to rate the application once it is concluded.
@@ -304,12 +306,14 @@ package struct ApplicationPages {
         let markable =
             (req.allows(.review, resource) || req.allows(.handle, resource))
             && cases.contains { MaterialStore.acceptingStates.contains($0.state) }
-        let checklist = MaterialPages.checklist(req, items: items, uploads: stored, reuses: reuses, links: links, markable: markable)
+        let posted = try await PostedMaterial.query(on: req.db).filter(\.$applicationID == id).sort(\.$receivedAt).all()
+        let checklist = MaterialPages.checklist(
+            req, items: items, uploads: stored, reuses: reuses, posted: posted, links: links, markable: markable)
         var materialNames: [String: String] = [:]
         for material in items.flatMap(\.materials) where materialNames[material.key] == nil { materialNames[material.key] = material.name }
         let events = dto.events.reversed().map { e in
             EventView(
-                at: CalendarDate.beijingTime(e.at), actor: e.actor,
+                at: CalendarDate.beijingTime(e.at), actor: req.actorName(e.actor),
                 text: [req.t("event.\(e.action)"), e.to.map { "→ " + req.t("caseState.\($0)") }, e.detail].compactMap { $0 }.joined(
                     separator: " "))
         }
@@ -349,6 +353,7 @@ package struct ApplicationPages {
             checklist: checklist, hasChecklist: !checklist.isEmpty,
             correctionDraft: MaterialViewer.correctionDraft(stored, names: materialNames),
             mayRecordVisit: try desk.mayRecordVisit(application),
+            posted: try PostedMaterialPages.section(req, application: application, cases: cases, items: items, asked: !uploads.isEmpty),
             shared: shared, hasShared: !shared.isEmpty,
             rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id
                 ? "/applications/\(id)/rating" : nil,

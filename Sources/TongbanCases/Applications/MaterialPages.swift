@@ -72,17 +72,20 @@ package struct MaterialPages {
     }
 
     package static func checklist(
-        _ req: Request, items: [ServiceItem], uploads: [StoredMaterial], reuses: [MaterialReuse], links: [UUID: String] = [:],
-        markable: Bool = false
+        _ req: Request, items: [ServiceItem], uploads: [StoredMaterial], reuses: [MaterialReuse], posted: [PostedMaterial] = [],
+        links: [UUID: String] = [:], markable: Bool = false
     ) -> [ChecklistLine] {
         var seen = Set<String>()
         return items.flatMap(\.materials).filter { seen.insert($0.key).inserted }.map { m in
             let uploaded = uploads.filter { $0.materialKey == m.key }
             let files = uploaded.map(\.filename)
             let reused = reuses.first { $0.materialKey == m.key }
+            let mailed = posted.filter { $0.materialKey == m.key }
             let status: String
             switch m.source {
-            case .applicant: status = !files.isEmpty ? "ok" : !m.required ? "optional" : m.tolerable ? "owed" : "missing"
+            case .applicant:
+                status =
+                    !files.isEmpty ? "ok" : !mailed.isEmpty ? "posted" : !m.required ? "optional" : m.tolerable ? "owed" : "missing"
             case .eLicense: status = reused != nil ? "license" : !files.isEmpty ? "ok" : !m.required ? "optional" : "toVerify"
             case .sharedData: status = reused != nil ? "data" : !m.required ? "optional" : "toVerify"
             case .department: status = "fetched"
@@ -92,12 +95,17 @@ package struct MaterialPages {
                 ? req.t("source.\(m.source.rawValue)", ["who": m.producedBy ?? ""])
                 : req.t(!m.required ? "checklist.optional" : m.tolerable ? "checklist.tolerable" : "checklist.required")
             // a licence by its type only: its identifier would open its verification to anyone who sees the page
-            let sources = reused.map { $0.via == .license ? $0.sourceName : "\($0.sourceName) \($0.sourceRef)" }
+            let byPost = mailed.map { row in
+                req.t("posted.line", ["date": row.receivedOn, "tracking": row.trackingNumber.map { " · EMS \($0)" } ?? ""])
+            }
+            let sources =
+                reused.map { $0.via == .license ? $0.sourceName : "\($0.sourceName) \($0.sourceRef)" }
+                ?? (byPost.isEmpty ? nil : byPost.joined(separator: "；"))
             let links = uploaded.map { file in
                 FileLink(
                     id: file.id?.uuidString ?? "", name: file.filename, href: file.id.flatMap { links[$0] },
                     isImage: file.contentType.hasPrefix("image/"),
-                    deficiency: file.deficiency.map { "\($0)（\(file.deficiencyBy ?? "")）" },
+                    deficiency: file.deficiency.map { "\($0)（\(req.actorName(file.deficiencyBy ?? ""))）" },
                     markable: markable && file.id.flatMap { links[$0] } != nil)
             }
             return ChecklistLine(

@@ -339,6 +339,13 @@ package enum OpenAPIDocument {
             body: "VisitRequest", response: ref("Application"), errors: [400, 401, 403, 404, 422],
             parameters: [pathParameter("id", format: "uuid")]),
         Operation(
+            method: "post", path: "/api/v1/applications/{id}/posted-materials", id: "receivePostedMaterials",
+            summary:
+                "Register paper materials the applicant sent in by post (window clerk of the region, while a case is open): on the checklist and the timeline, no visit counted",
+            tag: "applications", auth: true,
+            body: "PostedMaterialsRequest", response: ref("Application"), errors: [400, 401, 403, 404, 409, 422],
+            parameters: [pathParameter("id", format: "uuid")]),
+        Operation(
             method: "post", path: "/api/v1/applications/{id}/submit", id: "submitDraft",
             summary: "Submit a saved draft (optionally with its final form): checked in full, numbered, every case submitted",
             tag: "applications", auth: true,

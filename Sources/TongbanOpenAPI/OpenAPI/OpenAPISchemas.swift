@@ -707,6 +707,15 @@ extension OpenAPIDocument {
         ("SubmitRequest", object([("form", ["type": "object", "additionalProperties": ["type": "string"]])], required: [])),
         ("VisitRequest", object([("purpose", string(maxLength: 200))], required: ["purpose"])),
         (
+            "PostedMaterialsRequest",
+            object(
+                [
+                    ("materials", ["type": "array", "items": string(), "minItems": 1, "description": "material keys of the items"]),
+                    ("trackingNumber", string(maxLength: 20)), ("note", string(maxLength: 200)),
+                ],
+                required: ["materials"])
+        ),
+        (
             "LicenseStatusChange",
             object(
                 [("status", ["type": "string", "enum": ["01", "02", "03", "04", "07"]]), ("reason", string(maxLength: 500))],

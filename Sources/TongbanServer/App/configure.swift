@@ -123,6 +123,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     ApplicationNotices().register(web)
     ApplyPages().register(web)
     MaterialPages().register(web)
+    PostedMaterialPages().register(web)
     LicensePages().register(web)
     DataAccessPages().register(web)
     DataSharingPages().register(web)

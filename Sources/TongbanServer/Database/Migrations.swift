@@ -103,5 +103,7 @@ extension Migrations {
         add(AddDeliveryChoice())
         // 44. 邮寄送达: parcels with their S10 numbers and the carriers' tracking events
         add(CreateParcels())
+        // 45. paper materials the applicant sent in by post, registered as received (no visit)
+        add(CreatePostedMaterials())
     }
 }
