@@ -23,6 +23,13 @@ package enum MaterialContents {
         return sha
     }
 
+    /// Stores bytes made from a material (its preview) under a key of their own, once.
+    package static func keep(_ bytes: [UInt8], as key: String, on db: any Database) async throws {
+        try await db.write { tx in
+            try await insert(bytes, sha256: key, on: tx)
+        }
+    }
+
     static func insert(_ bytes: [UInt8], sha256: String, on tx: any Database) async throws {
         var part = 0
         for start in stride(from: 0, to: max(bytes.count, 1), by: partSize) {

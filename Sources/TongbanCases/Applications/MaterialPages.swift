@@ -15,6 +15,7 @@ package struct MaterialPages {
         routes.form(.POST, "applications", ":id", "materials", max: "12mb", use: upload)
         routes.post("applications", ":id", "visits", use: visit)
         routes.get("materials", ":id", use: open)
+        routes.get("materials", ":id", "preview", use: preview)
         routes.post("applications", ":id", "materials", ":material", "deficiency", use: markDeficient)
     }
 
@@ -36,6 +37,15 @@ package struct MaterialPages {
     package func open(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         return try await MaterialViewer(context: req.context).open(req.parameters.get("id", as: UUID.self)).response()
+    }
+
+    /// The first page of an uploaded PDF as a picture (the checklist shows it).
+    package func preview(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        return try await MaterialViewer(context: req.context).preview(
+            req.parameters.get("id", as: UUID.self), previews: req.application.pdfPreviews,
+            unavailable: req.t("material.previewUnavailable")
+        ).response()
     }
 
     package struct Choice: Encodable {
@@ -65,6 +75,8 @@ package struct MaterialPages {
         package let name: String
         package let href: String?
         package let isImage: Bool
+        /// The first page of a PDF, as a picture, for those who may open it.
+        package let previewHref: String?
         /// Why it was found deficient, and who found it.
         package let deficiency: String?
         /// Whether the viewer may mark it deficient (a reviewer or clerk of the case, while open).
@@ -105,6 +117,7 @@ package struct MaterialPages {
                 FileLink(
                     id: file.id?.uuidString ?? "", name: file.filename, href: file.id.flatMap { links[$0] },
                     isImage: file.contentType.hasPrefix("image/"),
+                    previewHref: file.contentType == "application/pdf" ? file.id.flatMap { links[$0] }.map { $0 + "/preview" } : nil,
                     deficiency: file.deficiency.map { "\($0)（\(req.actorName(file.deficiencyBy ?? ""))）" },
                     markable: markable && file.id.flatMap { links[$0] } != nil)
             }

@@ -48,13 +48,35 @@ package struct MaterialViewer {
     }
 
     package func open(_ materialID: UUID?) async throws -> Opened {
+        let found = try await find(materialID)
+        let material = found.material
+        guard let bytes = try await MaterialContents.read(material.sha256, on: context.db) else { throw TongbanError.notFound("material") }
+        try await recordView(found)
+        return Opened(filename: material.filename, contentType: material.contentType, bytes: bytes)
+    }
+
+    /// 首页预览: the first page of an uploaded PDF as a picture, to those who may open the file
+    /// (a staff view recorded as opening it is); a picture saying so where it cannot be drawn.
+    package func preview(_ materialID: UUID?, previews: PDFPreviews, unavailable: String) async throws -> Opened {
+        let found = try await find(materialID)
+        let material = found.material
+        guard material.contentType == "application/pdf" else { throw TongbanError.notFound("material") }
+        let png = try await previews.firstPage(sha256: material.sha256, on: context.db)
+        try await recordView(found)
+        let name = (material.filename as NSString).deletingPathExtension
+        guard let png else {
+            return Opened(filename: name + ".svg", contentType: "image/svg+xml", bytes: PDFPreviews.unavailable(unavailable))
+        }
+        return Opened(filename: name + ".png", contentType: "image/png", bytes: png)
+    }
+
+    /// A view by anyone but the applicant goes into the applicant's data-access record.
+    private func recordView(_ found: Found) async throws {
         let account = try context.requireAccount()
         let db = context.db
-        let found = try await find(materialID)
         let material = found.material
         let application = found.application
         let applicationID = found.applicationID
-        guard let bytes = try await MaterialContents.read(material.sha256, on: db) else { throw TongbanError.notFound("material") }
         if !context.allows(.view, .holderRecords(holderID: application.applicantID)) {
             let number = application.number ?? applicationID.uuidString
             let read = DataReads.Read(
@@ -64,7 +86,6 @@ package struct MaterialViewer {
                 basis: "case:\(number)")
             try await DataReads.record([read], requestID: context.requestID, keys: context.keys, on: db, at: context.now)
         }
-        return Opened(filename: material.filename, contentType: material.contentType, bytes: bytes)
     }
 
     package struct DeficiencyBody: Content {

@@ -46,6 +46,7 @@ public func configure(
     app.catalogIndex = CatalogIndexHolder()
     app.catalogRevisionSource = app.catalogIndex
     app.applicationCaches = ApplicationCaches()
+    app.pdfPreviews = PDFPreviews()
     app.signedInAccounts = SignedInAccounts()
     app.applicationSerials = ApplicationSerials()
     app.licenseKeys = LicenseKeys()
