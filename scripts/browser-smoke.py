@@ -69,14 +69,16 @@ def apply_for_residence_permit(first_time):
     submit("a[href^='/apply?item=']")
     check("在线申请" in driver.title or "申请表" in driver.page_source, "the apply page shows the item's form")
     check("使用我的电子证照：居民身份证" in driver.page_source, "the apply page offers the person's e-ID card instead of a copy")
+    if first_time:
+        check("来源：实名认证信息（不可修改）" in driver.page_source, "the form comes with the person's verified identity filled in and locked (只询问一次)")
+        # the form came filled in: one answer taken out again, and no file chosen
+        driver.execute_script("document.getElementById('f_mobile').value = ''")
     submit("form[action='/apply'] button")
     if first_time:
-        check("请填写" in driver.page_source and "请先上传" in driver.page_source, "an empty application is refused, each field and material named")
+        check("请填写" in driver.page_source and "请先上传" in driver.page_source, "an application without an answer and its materials is refused, each field and material named")
         shot("apply-errors")
     values = {"identityNumber": "330106199003071236", "creditCode": "91330106MA2KXTW08L", "mobile": "13800138000", "region": "330106",
               "address": "杭州市西湖区文三路90号", "number": "10", "date": "2026-12-01", "text": "张晓明"}
-    if first_time:
-        check("来源：实名认证信息（不可修改）" in driver.page_source, "the form comes with the person's verified identity filled in and locked (只询问一次)")
     for field in driver.find_elements(By.CSS_SELECTOR, "form[action='/apply'] input[data-kind], form[action='/apply'] select[data-kind]"):
         kind = field.get_attribute("data-kind")
         if field.get_attribute("readonly"):

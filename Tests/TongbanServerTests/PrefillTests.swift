@@ -48,7 +48,7 @@ struct PrefillTests {
             #expect(page.contains("不动产登记信息") && page.contains("同意读取并预填"))
             #expect(!(try await browser.get("/account/data").body.string.contains("申请表预填")))
 
-            let filled = try await browser.post("/apply", ["item": item.code, "prefill": "shared"]).body.string
+            let filled = try await browser.post("/apply/prefill", ["item": item.code]).body.string
             #expect(Self.input(filled, "f_propertyAddress")! == ("西湖区文三路 90 号 3 幢 2 单元 501 室", false))
             #expect(filled.contains("来源：共享数据「不动产登记信息」"))
             #expect(!filled.contains("同意读取并预填"))
@@ -98,7 +98,7 @@ struct PrefillTests {
             #expect(Self.input(page, "f_applicantName")! == ("", false))
             #expect(!page.contains("来源：") && !page.contains("同意读取并预填"))
             // asking anyway reads nothing
-            let asked = try await browser.post("/apply", ["item": item.code, "prefill": "shared"]).body.string
+            let asked = try await browser.post("/apply/prefill", ["item": item.code]).body.string
             #expect(Self.input(asked, "f_propertyAddress")! == ("", false))
             #expect(!(try await browser.get("/account/data").body.string.contains("申请表预填")))
         }

@@ -14,6 +14,7 @@ package struct ApplyPages {
     package func register(_ routes: any RoutesBuilder) {
         routes.get("apply", use: page)
         routes.form(.POST, "apply", max: "40mb", use: submit)
+        routes.post("apply", "prefill", use: prefill)
     }
 
     package struct Field: Encodable {
@@ -310,6 +311,12 @@ package struct ApplyPages {
         }
     }
 
+    /// 只询问一次: the applicant asks to fill the form from their records in shared data.
+    package func prefill(req: Request) async throws -> Response {
+        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
+        return try await render(req, values: try req.content.decode([String: String].self), failure: nil, readShared: true)
+    }
+
     package func submit(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         var values: [String: String] = [:]
@@ -326,10 +333,6 @@ package struct ApplyPages {
             }
         } else {
             values = try req.content.decode([String: String].self)
-        }
-        // 只询问一次: the applicant asked to fill the form from their shared records, not to submit
-        if values["prefill"] == "shared" {
-            return try await render(req, values: values, failure: nil, readShared: true)
         }
         var form: [String: String] = [:]
         for (key, value) in values where key.hasPrefix("f_") && !value.trimmingCharacters(in: .whitespaces).isEmpty {
