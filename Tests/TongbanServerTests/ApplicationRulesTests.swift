@@ -31,6 +31,27 @@ struct ApplicationRulesTests {
             })
     }
 
+    @Test(
+        "a bundle resolved once is remembered only while the catalog stays as it is: retired, the next application for it is refused",
+        arguments: TestDatabase.available)
+    func bundleForgottenOnRetire(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            let enterprise = try await app.token(app.demoEnterpriseLogin)
+            let evaluation = try await app.send(
+                .POST, "/api/v1/catalog/bundles/\(Flow.restaurant)/evaluate", json: ["answers": Flow.answers]
+            ).content.decode(Flow.Evaluation.self)
+            let body = ApplyBody(
+                bundle: Flow.restaurant, answers: Flow.answers, form: Flow.fill(evaluation.form.map(\.field), app: app), submit: false)
+            let first = try await app.send(.POST, "/api/v1/applications", json: body, bearer: enterprise)
+            #expect(first.status == .created, "\(first.body.string)")
+            let retired = try await app.send(
+                .POST, "/api/v1/catalog/bundles/\(Flow.restaurant)/retire", bearer: try await app.token("catalog"))
+            #expect(retired.status == .noContent, "\(retired.body.string)")
+            let after = try await app.send(.POST, "/api/v1/applications", json: body, bearer: enterprise)
+            #expect(after.status == .unprocessableEntity && after.errorBody?.error.details?.map(\.code) == ["application.unknownBundle"])
+        }
+    }
+
     static func counts(_ app: Application) async throws -> [Int] {
         [
             try await ApplicationRecord.query(on: app.db).count(), try await CaseRow.query(on: app.db).count(),

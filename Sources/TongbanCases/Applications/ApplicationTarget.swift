@@ -116,7 +116,7 @@ package struct DeliveryBody: Content {
 
 /// What the platform applies for: the items (with their published versions) and the form they
 /// ask, for one item or for a bundle and a set of answers.
-package struct ApplicationTarget {
+package struct ApplicationTarget: Sendable {
     package var kind: ApplicationRecord.Target
     package var code: String
     package var version: Int
@@ -169,34 +169,48 @@ package struct ApplicationTarget {
                 kind: .item, code: entry.code, version: entry.version, name: item.displayName,
                 regionCode: item.regionCode, items: [(item, entry.version)], form: item.form)
         case let (nil, code?):
-            guard let entry = try await CatalogStore.published(.bundle, code: code, on: db) else {
-                throw TongbanError.invalid(field: "bundle", "application.unknownBundle")
-            }
-            let bundle = try entry.bundle()
-            let rows = try await CatalogEntry.query(on: db).filter(\.$kind == .item).filter(\.$status == .published)
-                .filter(\.$code ~~ bundle.members.map(\.itemCode)).all()
-            var byCode: [String: (ServiceItem, Int)] = [:]
-            for row in rows { byCode[row.code] = (try caches.item(row), row.version) }
-            let evaluation: BundleEvaluation
-            do {
-                evaluation = try BundleComposer.evaluate(bundle, answers: body.answers ?? [:], items: byCode.mapValues(\.0))
-            } catch {
-                let field =
-                    switch error {
-                    case let .missingAnswer(key), let .unknownQuestion(key): "answers.\(key)"
-                    case let .unknownOption(question, _): "answers.\(question)"
-                    default: "bundle"
-                    }
-                throw TongbanError.invalid(field: field, error.messageKey)
-            }
-            let items = evaluation.items.compactMap { item in byCode[item.code].map { (item: $0.0, version: $0.1) } }
-            return ApplicationTarget(
-                kind: .bundle, code: entry.code, version: entry.version, name: bundle.name,
-                regionCode: bundle.regionCode, items: items, form: evaluation.form.map(\.field),
-                dependencies: evaluation.dependencies, lead: (bundle.leadDepartment, bundle.regionCode))
+            // a bundle with the same answers resolves to the same target while the catalog stays as it is
+            let revision = try await parts.catalogRevision.revision(on: db)
+            let key = ApplicationCaches.bundleKey(code, answers: body.answers ?? [:])
+            if let known = caches.bundle(key, revision: revision) { return known }
+            let target = try await resolveBundle(code, answers: body.answers ?? [:], caches: caches, on: db)
+            caches.remember(bundle: key, target: target, revision: revision)
+            return target
         default:
             throw TongbanError.invalid(field: "item", "application.itemOrBundle")
         }
+    }
+
+    /// A bundle's published version, its items' published versions and the questionnaire's
+    /// answers evaluated: the items that apply, the merged form, the dependencies.
+    static func resolveBundle(_ code: String, answers: [String: String], caches: ApplicationCaches, on db: any Database) async throws
+        -> ApplicationTarget
+    {
+        guard let entry = try await CatalogStore.published(.bundle, code: code, on: db) else {
+            throw TongbanError.invalid(field: "bundle", "application.unknownBundle")
+        }
+        let bundle = try entry.bundle()
+        let rows = try await CatalogEntry.query(on: db).filter(\.$kind == .item).filter(\.$status == .published)
+            .filter(\.$code ~~ bundle.members.map(\.itemCode)).all()
+        var byCode: [String: (ServiceItem, Int)] = [:]
+        for row in rows { byCode[row.code] = (try caches.item(row), row.version) }
+        let evaluation: BundleEvaluation
+        do {
+            evaluation = try BundleComposer.evaluate(bundle, answers: answers, items: byCode.mapValues(\.0))
+        } catch {
+            let field =
+                switch error {
+                case let .missingAnswer(key), let .unknownQuestion(key): "answers.\(key)"
+                case let .unknownOption(question, _): "answers.\(question)"
+                default: "bundle"
+                }
+            throw TongbanError.invalid(field: field, error.messageKey)
+        }
+        let items = evaluation.items.compactMap { item in byCode[item.code].map { (item: $0.0, version: $0.1) } }
+        return ApplicationTarget(
+            kind: .bundle, code: entry.code, version: entry.version, name: bundle.name,
+            regionCode: bundle.regionCode, items: items, form: evaluation.form.map(\.field),
+            dependencies: evaluation.dependencies, lead: (bundle.leadDepartment, bundle.regionCode))
     }
 }
 
@@ -211,6 +225,23 @@ package final class ApplicationCaches: Sendable {
     private let decoded = NIOLockedValueBox([String: ServiceItem]())
     private let published = NIOLockedValueBox((revision: -1, items: [String: (Int, ServiceItem)]()))
     private let departments = NIOLockedValueBox((at: CacheAge?.none, directory: DepartmentDirectory([])))
+    private let bundles = NIOLockedValueBox((revision: -1, targets: [String: ApplicationTarget]()))
+
+    /// A bundle and a set of answers, as one key: the answers in the order of their questions' keys.
+    package static func bundleKey(_ code: String, answers: [String: String]) -> String {
+        ([code] + answers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\u{1F}")
+    }
+
+    package func bundle(_ key: String, revision: Int) -> ApplicationTarget? {
+        bundles.withLockedValue { $0.revision == revision ? $0.targets[key] : nil }
+    }
+
+    package func remember(bundle key: String, target: ApplicationTarget, revision: Int) {
+        bundles.withLockedValue {
+            if $0.revision != revision || $0.targets.count > 5_000 { $0 = (revision, [:]) }
+            $0.targets[key] = target
+        }
+    }
 
     package func item(_ entry: CatalogEntry) throws -> ServiceItem {
         let key = "\(entry.code)#\(entry.version)"
