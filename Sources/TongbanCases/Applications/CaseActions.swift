@@ -181,19 +181,9 @@ package enum CaseWork {
             guard written else { throw conflict(loaded, role) }
             for task in opened { try await task.save(on: tx) }
             let applicationID = try loaded.application.requireID()
-            try await CaseEvent(
-                applicationID: applicationID, caseID: caseID, at: now, actor: label, action: kind.rawValue,
-                from: loaded.record.state, to: next.state, detail: detail
-            ).create(on: tx)
-            let audience = EventAudience(
-                departmentID: loaded.row.departmentID, regionCode: try? RegionCode(loaded.application.regionCode))
-            try await OutboxEvent(
-                .caseAction(kind), subject: loaded.application.number ?? "-",
-                payload: [
-                    "application": loaded.application.number ?? "", "item": loaded.row.itemCode, "itemName": loaded.row.itemName,
-                    "from": loaded.record.state.rawValue, "to": next.state.rawValue,
-                ].merging(detail.map { ["detail": $0] } ?? [:]) { $1 }, audience: audience, at: now
-            ).create(on: tx)
+            let audience = try await announce(
+                loaded.row, kind, from: loaded.record.state, to: next.state, actor: label, detail: detail,
+                application: loaded.application, at: now, on: tx)
             var audits = [audit]
             if let license {
                 try await license.create(on: tx)
@@ -253,19 +243,8 @@ package enum CaseWork {
             for task in openTasks(tasks, after: before, next, today: today, calendar: context.calendar) { try await task.save(on: tx) }
         }
         let kind = action.kind
-        try await CaseEvent(
-            applicationID: row.applicationID, caseID: caseID, at: context.now, actor: label, action: kind.rawValue,
-            from: before.state, to: next.state, detail: detail
-        ).create(on: tx)
-        try await OutboxEvent(
-            .caseAction(kind), subject: application.number ?? "-",
-            payload: [
-                "application": application.number ?? "", "item": row.itemCode, "itemName": row.itemName,
-                "from": before.state.rawValue, "to": next.state.rawValue,
-            ].merging(detail.map { ["detail": $0] } ?? [:]) { $1 },
-            audience: EventAudience(departmentID: row.departmentID, regionCode: try? RegionCode(application.regionCode)),
-            at: context.now
-        ).create(on: tx)
+        try await announce(
+            row, kind, from: before.state, to: next.state, actor: label, detail: detail, application: application, at: context.now, on: tx)
         var entry = audit
         entry.action = "case.\(kind.rawValue)"
         entry.resource = "application:\(application.number ?? "-")"
@@ -275,6 +254,28 @@ package enum CaseWork {
         try row.setRecord(next, encoder: StoredJSON.encoder)
         row.version += 1
         return entry
+    }
+
+    /// What a case's move tells: its timeline entry, and the outbox event that notifies the
+    /// applicant and the department's subscribers. Returns who the event is for.
+    @discardableResult
+    static func announce(
+        _ row: CaseRow, _ kind: CaseActionKind, from: CaseState, to: CaseState, actor label: String, detail: String?,
+        application: ApplicationRecord, at now: Date, on tx: any Database
+    ) async throws -> EventAudience {
+        try await CaseEvent(
+            applicationID: row.applicationID, caseID: try row.requireID(), at: now, actor: label, action: kind.rawValue,
+            from: from, to: to, detail: detail
+        ).create(on: tx)
+        let audience = EventAudience(departmentID: row.departmentID, regionCode: try? RegionCode(application.regionCode))
+        try await OutboxEvent(
+            .caseAction(kind), subject: application.number ?? "-",
+            payload: [
+                "application": application.number ?? "", "item": row.itemCode, "itemName": row.itemName,
+                "from": from.rawValue, "to": to.rawValue,
+            ].merging(detail.map { ["detail": $0] } ?? [:]) { $1 }, audience: audience, at: now
+        ).create(on: tx)
+        return audience
     }
 
     /// Writes a case's move: its state and record, and the columns the lists and the deadline
