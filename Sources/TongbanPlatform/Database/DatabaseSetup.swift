@@ -30,7 +30,13 @@ extension Application {
             var configuration = try SQLPostgresConfiguration(url: url)
             if let searchPath { configuration.searchPath = [searchPath] }
             postgresConfiguration = configuration
-            databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+            // A write that counts a quota waits for the holder's lock with its connection held, so
+            // a burst of one holder's requests can keep the pool busy for seconds under load; a
+            // request then waits for a connection (up to 30 s) rather than failing after 10.
+            databases.use(
+                .postgres(
+                    configuration: configuration, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30), sqlLogLevel: .trace),
+                as: .psql)
         }
     }
 }
