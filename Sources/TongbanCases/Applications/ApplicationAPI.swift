@@ -108,7 +108,8 @@ package struct ApplicationAPI {
     /// 邮寄收件: the window registers paper materials that came by post; no visit is counted.
     package func receivePostedMaterials(req: Request) async throws -> ApplicationDTO {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
-        _ = try await PostedMaterialIntake(context: req.context).receive(id, try req.content.decode(PostedMaterialIntake.Body.self))
+        _ = try await PostedMaterialIntake(context: req.context, caches: req.application.applicationCaches).receive(
+            id, try req.content.decode(PostedMaterialIntake.Body.self))
         let desk = ApplicationDesk(context: req.context)
         return try desk.dto(try await desk.load(id))
     }

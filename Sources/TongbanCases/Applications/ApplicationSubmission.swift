@@ -221,10 +221,10 @@ package struct ApplicationSubmission {
         var problems = FieldErrors()
         var answers = body.form ?? [:]
         if let caller = context.account, let applicant = try? await Self.applicant(body, caller: caller, on: context.db) {
-            let identity = FormPrefilling.identity(applicant, keys: context.keys)
-            switch FormPrefill.withIdentity(answers, identity: identity, form: target.form, today: context.today) {
-            case let .success(filled): answers = filled
-            case let .failure(locked): for problem in locked.errors { problems.add(problem) }
+            do {
+                answers = try Self.identified(answers, applicant: applicant, form: target.form, keys: context.keys, today: context.today)
+            } catch let error as TongbanError {
+                for problem in error.fields { problems.add(problem) }
             }
         }
         if case let .failure(formProblems) = FormCheck.check(answers, against: target.form, today: context.today) {

@@ -69,10 +69,7 @@ package struct FormPrefilling {
 
     /// The applicant's valid licences, newest first, as answers.
     func licenseOffers(_ applicant: Account) async throws -> [FormPrefill.Offer] {
-        let today = context.today
-        let held = try await LicenseRecord.query(on: context.db).filter(\.$holderID == applicant.requireID())
-            .filter(\.$status == LicenseStatus.valid.rawValue).sort(\.$issuedOn, .descending).all()
-            .filter { $0.validUntil.flatMap(CalendarDate.init(iso:)).map { $0 >= today } ?? true }
+        let held = try await LicenseUse.usable(holderID: applicant.requireID(), types: nil, today: context.today, on: context.db)
         return held.flatMap { license -> [FormPrefill.Offer] in
             guard let type = licenseTypes[license.typeCode] else { return [] }
             let source = FormPrefill.Source.license(typeName: license.typeName, identifier: license.identifier)

@@ -125,7 +125,7 @@ extension Application {
     private struct PDFPreviewsKey: StorageKey { typealias Value = PDFPreviews }
 
     package var pdfPreviews: PDFPreviews {
-        get { storage[PDFPreviewsKey.self] ?? PDFPreviews() }
+        get { storage[PDFPreviewsKey.self]! }
         set { storage[PDFPreviewsKey.self] = newValue }
     }
 }

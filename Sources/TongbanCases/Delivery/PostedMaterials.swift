@@ -53,8 +53,13 @@ package struct CreatePostedMaterials: AsyncMigration {
 /// nothing written when there is one.
 package struct PostedMaterialIntake {
     package let context: UseCaseContext
+    /// The decoded published items, shared with applying.
+    package let caches: ApplicationCaches
 
-    package init(context: UseCaseContext) { self.context = context }
+    package init(context: UseCaseContext, caches: ApplicationCaches) {
+        self.context = context
+        self.caches = caches
+    }
 
     package struct Body: Content {
         package var materials: [String]?
@@ -68,10 +73,10 @@ package struct PostedMaterialIntake {
     }
 
     /// Whether the acting account may register post for the application (the page's form).
+    /// The same people as record visits (the window of the region), while a case is still worked.
     package func mayReceive(_ application: ApplicationRecord, cases: [CaseRow]) throws -> Bool {
-        let resource = Resource.application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
-        return context.allows(.handle, resource) && cases.contains { MaterialStore.acceptingStates.contains($0.state) }
+        try ApplicationDesk(context: context).mayRecordVisit(application)
+            && cases.contains { MaterialStore.acceptingStates.contains($0.state) }
     }
 
     package func receive(_ applicationID: UUID, _ body: Body) async throws -> [PostedMaterial] {
@@ -89,7 +94,7 @@ package struct PostedMaterialIntake {
         var items: [ServiceItem] = []
         for row in cases {
             if let entry = try await CatalogStore.entry(.item, code: row.itemCode, version: row.itemVersion, on: db) {
-                items.append(try entry.item())
+                items.append(try caches.item(entry))
             }
         }
         var problems = FieldErrors()
@@ -160,7 +165,8 @@ package struct PostedMaterialPages {
     package static func section(
         _ req: Request, application: ApplicationRecord, cases: [CaseRow], items: [ServiceItem], asked: Bool
     ) throws -> Section? {
-        let mayReceive = try PostedMaterialIntake(context: req.context).mayReceive(application, cases: cases)
+        let mayReceive = try PostedMaterialIntake(context: req.context, caches: req.application.applicationCaches).mayReceive(
+            application, cases: cases)
         let own = application.applicantID == req.currentAccount?.id
         guard mayReceive || (own && asked) else { return nil }
         var seen = Set<String>()
@@ -181,7 +187,7 @@ package struct PostedMaterialPages {
         guard let id = req.parameters.get("id", as: UUID.self) else { throw TongbanError.notFound("application") }
         do {
             let form = try req.content.decode(Form.self)
-            _ = try await PostedMaterialIntake(context: req.context).receive(
+            _ = try await PostedMaterialIntake(context: req.context, caches: req.application.applicationCaches).receive(
                 id, .init(materials: form.materials, trackingNumber: form.trackingNumber, note: form.note))
         } catch let error as TongbanError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await ApplicationPages().renderDetail(req, refused: error)

@@ -14,12 +14,16 @@ package enum LicenseUse {
         package let license: LicenseRecord
     }
 
-    /// The licences `holderID` may offer now for materials of `types`: valid and not past
-    /// their last day, newest first.
-    package static func usable(holderID: UUID, types: Set<String>, today: CalendarDate, on db: any Database) async throws -> [LicenseRecord]
+    /// The licences `holderID` may offer now for materials of `types` (nil: of every type): valid
+    /// and not past their last day, newest first.
+    package static func usable(holderID: UUID, types: Set<String>?, today: CalendarDate, on db: any Database) async throws
+        -> [LicenseRecord]
     {
-        guard !types.isEmpty else { return [] }
-        return try await LicenseRecord.query(on: db).filter(\.$holderID == holderID).filter(\.$typeCode ~~ types)
+        guard types?.isEmpty != true else { return [] }
+        let query = LicenseRecord.query(on: db).filter(\.$holderID == holderID)
+        if let types { query.filter(\.$typeCode ~~ types) }
+        return
+            try await query
             .filter(\.$status == LicenseStatus.valid.rawValue).sort(\.$issuedOn, .descending).all()
             .filter { $0.validUntil.flatMap(CalendarDate.init(iso:)).map { $0 >= today } ?? true }
     }
