@@ -55,6 +55,12 @@ def shot(name):
     driver.set_window_size(390, 900)
 
 
+def open_hall(name="杭州市西湖区政务服务中心"):
+    """The halls' list (nearest first to whoever reads it), then one hall's own page."""
+    driver.get(base + "/halls")
+    driver.get(driver.find_element(By.XPATH, "//a[strong='%s']" % name).get_attribute("href"))
+
+
 def sign_in(login, password="Tongban-demo-2026"):
     driver.get(base + "/login")
     driver.find_element(By.ID, "login").send_keys(login)
@@ -348,6 +354,10 @@ try:
     # the hall (the server runs with TONGBAN_CLOCK at 10:00 on a working day): a kiosk
     # ticket, an online ticket and a booking, the clerk calling at a window, the display, the figures
     driver.get(base + "/halls")
+    check(all(h in driver.page_source for h in ["杭州市民中心", "杭州市西湖区政务服务中心", "西溪街道便民服务中心"]) and "就近办" in driver.page_source,
+          "the halls' list names the city's hall, the district's centre and the street centre (就近办)")
+    shot("halls")
+    open_hall()
     check("杭州市西湖区政务服务中心" in driver.page_source and "办公中" in driver.page_source, "the hall page shows it open with its queues")
     submit("a[href*='/halls/'][href$='/kiosk']")
     submit(".kiosk form:nth-of-type(2) button")
@@ -357,17 +367,17 @@ try:
     check("前面还有" in driver.page_source, "the ticket shows the people ahead")
     shot("hall-ticket")
     sign_in("330106199003071236", "Tongban-demo-2026")
-    driver.get(base + "/halls")
+    open_hall()
     submit("ul.queues form button")
     check("A0" in driver.find_element(By.CSS_SELECTOR, ".ticket-number").text, "the person takes an A ticket online")
-    driver.get(base + "/halls")
+    open_hall()
     driver.find_element(By.CSS_SELECTOR, "#book input[name=item]").send_keys("NOT-AN-ITEM")
     submit("#book form[method=post] button")
     check("找不到该事项" in driver.page_source, "booking an unknown item is refused in Chinese")
     shot("hall")
     submit("form[action='/logout'] button")
     sign_in("clerk.hall", "Tongban-demo-2026")
-    driver.get(base + "/halls")
+    open_hall()
     submit("a[href*='/halls/'][href$='/desk']")
     submit("button[value=open]")
     submit("button[value=call]")
@@ -375,7 +385,7 @@ try:
     shot("hall-desk")
     submit("button[value=served]")
     check("叫下一位" in driver.page_source, "after serving, the clerk can call the next")
-    driver.get(base + "/halls")
+    open_hall()
     submit("a[href*='/halls/'][href$='/display']")
     check("正在叫号" in driver.page_source and "已叫号" in driver.page_source, "the display lists the calls")
     driver.set_window_size(1280, 720)
@@ -384,7 +394,7 @@ try:
     driver.get(base + "/")
     submit("form[action='/logout'] button")
     sign_in("supervisor", "Tongban-demo-2026")
-    driver.get(base + "/halls")
+    open_hall()
     submit("a[href*='/halls/'][href$='/statistics']")
     check("建议窗口" in driver.page_source and "<svg" in driver.page_source, "the figures show the staffing advice and its chart")
     shot("hall-statistics")
@@ -393,7 +403,7 @@ try:
     # longer Saturday hours saved and shown on the hall page
     submit("form[action='/logout'] button")
     sign_in("admin", "Tongban-demo-2026")
-    driver.get(base + "/halls")
+    open_hall()
     submit("a[href*='/halls/'][href$='/manage']")
     check("value=\"08:30-19:30\"" in driver.page_source, "the manager's form shows the hall's hours")
     saturday = driver.find_element(By.CSS_SELECTOR, "input[name=hours6]")
@@ -408,7 +418,7 @@ try:
     submit("form.hall-manage button[type=submit]")
     check("已保存大厅设置" in driver.page_source, "the setup is saved")
     shot("hall-manage")
-    driver.get(base + "/halls")
+    open_hall()
     check("09:00-12:30" in driver.page_source, "the hall page shows the new Saturday hours")
 
     # 一次一评: the kiosk ticket's holder rates the served visit through its link; the bad rating

@@ -69,7 +69,7 @@ struct DemoDataTests {
                 ).first(decoding: Busiest.self)
             ).item_code
             #expect(try await app.send(.GET, "/catalog/items/\(busiest)").body.string.contains(Self.demoBanner))
-            let hall = try #require(try await Hall.query(on: app.db).first())
+            let hall = try #require(try await Hall.query(on: app.db).filter(\.$regionCode == "330106").first())
             let browser = Browser(app)
             try await browser.get("/login")
             try await browser.post("/login", ["login": "supervisor", "password": demoPassword])

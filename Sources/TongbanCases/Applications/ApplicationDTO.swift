@@ -85,6 +85,8 @@ package struct ApplicationDTO: Content {
     package let applicantName: String
     package let target: Target
     package let regionCode: String
+    /// 收受分离: the region of the window that took it in (absent: made online).
+    package let takenIn: String?
     package let channel: String
     package let enteredOnBehalf: Bool
     package let applicantPresent: Bool
@@ -126,7 +128,8 @@ extension ApplicationDTO {
             target: Target(
                 kind: application.target.rawValue, code: application.targetCode, version: application.targetVersion,
                 name: application.targetName),
-            regionCode: application.regionCode, channel: application.channel.rawValue, enteredOnBehalf: application.enteredBy != nil,
+            regionCode: application.regionCode, takenIn: application.takenIn, channel: application.channel.rawValue,
+            enteredOnBehalf: application.enteredBy != nil,
             applicantPresent: application.applicantPresent, submittedOn: application.submittedOn, dueOn: application.dueOn,
             visits: application.visits, form: application.formAnswers(keys), cases: caseDTOs,
             events: events.map {

@@ -20,9 +20,7 @@ package struct ApplicationDesk {
     /// has a case or a task in it.
     package static func resource(_ application: ApplicationRecord, cases: [CaseRow], tasks: [ReviewTask]) throws -> Resource {
         let departments = Set(tasks.compactMap(\.departmentID) + cases.compactMap(\.departmentID))
-        return .application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
-            departmentIDs: departments, targetCode: application.targetCode)
+        return try application.resource(departmentIDs: departments)
     }
 
     /// Throws "not found" unless the acting account may see the application.
@@ -83,9 +81,7 @@ package struct ApplicationDesk {
 
     /// Whether the acting account may record the applicant's visits: a clerk of its region.
     package func mayRecordVisit(_ application: ApplicationRecord) throws -> Bool {
-        let resource = Resource.application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
-        return context.allows(.handle, resource)
+        context.allows(.handle, try application.resource())
     }
 
     /// 到场登记: a clerk of the region records one in-person visit with its purpose; the
@@ -95,8 +91,7 @@ package struct ApplicationDesk {
         guard let application = try await ApplicationRecord.find(id, on: context.db) else {
             throw TongbanError.notFound("application")
         }
-        let resource = Resource.application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
+        let resource = try application.resource()
         guard context.allows(.view, resource) else { throw TongbanError.notFound("application") }
         try context.authorize(.handle, resource)
         var problems = FieldErrors()

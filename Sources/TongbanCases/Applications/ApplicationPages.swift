@@ -78,16 +78,22 @@ package struct ApplicationPages {
         ).encodeResponse(for: req)
     }
 
-    /// 综合窗口: the cases of the clerk's region waiting at the window, oldest first.
+    /// 综合窗口: the cases waiting at the windows of the clerk's region, oldest first.
     package func desk(req: Request) async throws -> Response {
         guard let account = req.currentAccount else { return req.redirect(to: "/login?back=/desk") }
         let actor = try account.actor
         guard let region = actor.regionCode else { throw TongbanError.denied(.roleMissing) }
         try req.authorize(.handle, .windowDesk(regionCode: region))
         let waiting: [CaseState] = [.submitted, .prereviewed, .awaitingCorrection, .returned, .decided]
-        let applications = try await ApplicationRecord.query(on: req.db).filter(
-            \.$regionCode, .custom("LIKE"), region.significantPrefix + "%"
-        )
+        // 收受分离: what windows of the region took in, and what was made online for its items
+        let inRegion = region.significantPrefix + "%"
+        let applications = try await ApplicationRecord.query(on: req.db).group(.or) { or in
+            or.filter(\.$takenIn, .custom("LIKE"), inRegion)
+            or.group(.and) { online in
+                online.filter(\.$takenIn == nil)
+                online.filter(\.$regionCode, .custom("LIKE"), inRegion)
+            }
+        }
         .filter(\.$status != .draft).filter(\.$status != .closed).sort(\.$submittedAt).limit(300).all()
         let cases = try await CaseRow.query(on: req.db).filter(\.$applicationID ~~ applications.compactMap(\.id)).filter(
             \.$state ~~ waiting
@@ -322,6 +328,10 @@ package struct ApplicationPages {
             req.t("application.channel.\(dto.channel)"),
             req.t("application.visits", ["count": String(dto.visits)]),
         ]
+        // 收受分离: the window that took it in, beside the departments that decide it
+        if let hallID = application.takenInHallID, let hall = try await Hall.find(hallID, on: req.db) {
+            facts.append(req.t("application.takenIn", ["hall": req.language == .en ? hall.nameEn : hall.name]))
+        }
         if let submitted = dto.submittedOn { facts.append(req.t("application.submittedOn", ["date": submitted])) }
         // a bundle's end is its progress section's, which counts the cases not yet started
         if let due = dto.dueOn, application.target != .bundle { facts.append(req.t("application.dueOn", ["date": due])) }

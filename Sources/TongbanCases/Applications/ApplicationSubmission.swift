@@ -67,6 +67,7 @@ package struct ApplicationSubmission {
         if submit, !onBehalf {
             try Self.requireUploads(target, uploaded: Set(uploads.map(\.key)))
         }
+        let intake = try await windowIntake(target, by: caller)
         if body.commitment == true {
             if !target.items.contains(where: \.item.commitmentAllowed) {
                 throw TongbanError.invalid(field: "commitment", "application.commitmentNotOffered")
@@ -90,7 +91,7 @@ package struct ApplicationSubmission {
             target: target, form: form, answers: body.answers ?? [:], caller: caller,
             callerLabel: context.timelineLabel ?? caller.auditLabel, applicant: applicant, submit: submit,
             commitment: body.commitment == true, applicantPresent: present, idempotencyKey: key, requestDigest: digest, uploads: uploads,
-            delivery: delivery)
+            delivery: delivery, intake: intake)
         let serial = submit ? try await parts.serials.next(on: db) : nil
         let now = context.now
         var plan = try SubmissionPlan(
@@ -129,6 +130,14 @@ package struct ApplicationSubmission {
         }
     }
 
+    /// 收受分离: the window a clerk takes the application in at (nil for an applicant online).
+    private func windowIntake(_ target: ApplicationTarget, by caller: Account) async throws -> WindowIntake? {
+        guard caller.kind == .staff else { return nil }
+        guard let region = context.actor?.regionCode else { throw TongbanError.denied(.outsideJurisdiction) }
+        return try await WindowIntake.find(
+            clerk: try caller.requireID(), region: region, code: target.code, implementedIn: target.regionCode, on: context.db)
+    }
+
     /// Submits a saved draft: the form (the one sent now, or the one saved) is checked in full
     /// against the item's current published version, the required materials must be uploaded,
     /// and then the same plan as a direct submission is written over the draft's rows (its id,
@@ -138,8 +147,7 @@ package struct ApplicationSubmission {
         let db = context.db
         let caller = try context.requireAccount()
         guard let application = try await ApplicationRecord.find(id, on: db) else { throw TongbanError.notFound("application") }
-        let resource = Resource.application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
+        let resource = try application.resource()
         guard context.allows(.view, resource) else { throw TongbanError.notFound("application") }
         let onBehalf = caller.kind == .staff
         if onBehalf {

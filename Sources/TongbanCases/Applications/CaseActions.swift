@@ -135,10 +135,8 @@ package enum CaseWork {
     }
 
     package static func resource(_ loaded: Loaded) throws -> Resource {
-        .application(
-            applicantID: loaded.application.applicantID, regionCode: try RegionCode(loaded.application.regionCode),
-            departmentIDs: Set(loaded.tasks.compactMap(\.departmentID) + [loaded.row.departmentID].compactMap { $0 }),
-            targetCode: loaded.application.targetCode)
+        try loaded.application.resource(
+            departmentIDs: Set(loaded.tasks.compactMap(\.departmentID) + [loaded.row.departmentID].compactMap { $0 }))
     }
 
     /// The transition itself, for people (through `act`) and for the platform (deadline watch).

@@ -32,9 +32,7 @@ package struct CaseDesk {
         }
         if allowed.contains(.clerk), context.allows(.handle, resource) { return .clerk }
         if allowed.contains(.reviewer) {
-            let lead = Resource.application(
-                applicantID: loaded.application.applicantID, regionCode: try RegionCode(loaded.application.regionCode),
-                departmentIDs: Set([loaded.row.departmentID].compactMap { $0 }))
+            let lead = try loaded.application.resource(departmentIDs: Set([loaded.row.departmentID].compactMap { $0 }))
             if context.allows(.review, lead) { return .reviewer }
             if context.allows(.review, resource) { throw TongbanError.denied(.notLeadDepartment) }
         }

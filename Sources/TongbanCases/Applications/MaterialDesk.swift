@@ -27,8 +27,7 @@ package struct MaterialDesk {
         guard let application = try await ApplicationRecord.find(id, on: db) else {
             throw TongbanError.notFound("application")
         }
-        let resource = Resource.application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
+        let resource = try application.resource()
         guard context.allows(.view, resource) else { throw TongbanError.notFound("application") }
         let own = context.allows(.view, .holderRecords(holderID: application.applicantID))
         if !own { try context.authorize(.handle, resource) }

@@ -152,8 +152,7 @@ package struct MaterialPages {
             return owes && MaterialStore.acceptingStates.contains(row.state)
         }
         guard waiting, req.currentAccount != nil else { return [] }
-        let resource = Resource.application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
+        let resource = try application.resource()
         let own = req.allows(.view, .holderRecords(holderID: application.applicantID))
         guard own || Policy.decide(req.currentActor, .handle, resource).isAllowed else { return [] }
         var seen = Set<String>()

@@ -91,9 +91,7 @@ package struct ReviewTaskDesk {
             let application = try await ApplicationRecord.find(task.applicationID, on: db)
         else { throw TongbanError.notFound("task") }
         guard let verb = Verb(rawValue: rawVerb) else { throw TongbanError.notFound("task") }
-        let resource = Resource.application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
-            departmentIDs: Set([task.departmentID].compactMap { $0 }))
+        let resource = try application.resource(departmentIDs: Set([task.departmentID].compactMap { $0 }))
         guard context.allows(.view, resource) else { throw TongbanError.notFound("task") }
         try context.authorize(.review, resource)
         let me = try account.requireID()

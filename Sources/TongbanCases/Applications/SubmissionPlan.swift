@@ -28,6 +28,8 @@ package struct SubmissionPlan: @unchecked Sendable {
         package let uploads: [MaterialUpload]
         /// How each result is received.
         package let delivery: DeliveryChoice
+        /// 收受分离: the window that takes it in (nil: made online).
+        package var intake: WindowIntake? = nil
     }
 
     /// A saved draft being submitted: its row and its cases, which keep their ids.
@@ -59,7 +61,9 @@ package struct SubmissionPlan: @unchecked Sendable {
             application.applicantID = try intent.applicant.requireID()
             application.enteredBy = onBehalf ? try intent.caller.requireID() : nil
             application.applicantPresent = intent.applicantPresent
-            application.channel = onBehalf ? .window : .online
+            application.channel = intent.intake.map { $0.isNearby ? .nearby : .window } ?? .online
+            application.takenIn = intent.intake?.region.value
+            application.takenInHallID = intent.intake?.hall?.id
             application.idempotencyKey = intent.idempotencyKey
             application.requestDigest = intent.requestDigest
             application.visits = intent.applicantPresent ? 1 : 0

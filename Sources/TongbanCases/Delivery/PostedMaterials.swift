@@ -83,8 +83,7 @@ package struct PostedMaterialIntake {
         let db = context.db
         let clerk = try context.requireAccount().requireID()
         guard let application = try await ApplicationRecord.find(applicationID, on: db) else { throw TongbanError.notFound("application") }
-        let resource = Resource.application(
-            applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode), targetCode: application.targetCode)
+        let resource = try application.resource()
         guard context.allows(.view, resource) else { throw TongbanError.notFound("application") }
         try context.authorize(.handle, resource)
         let cases = try await CaseRow.query(on: db).filter(\.$applicationID == applicationID).all()

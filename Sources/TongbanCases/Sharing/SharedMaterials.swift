@@ -56,9 +56,7 @@ package struct SharedMaterials {
             try cases.filter { row in
                 let departments = Set(
                     tasks.filter { $0.caseID == row.id }.compactMap(\.departmentID) + [row.departmentID].compactMap { $0 })
-                let resource = Resource.application(
-                    applicantID: application.applicantID, regionCode: try RegionCode(application.regionCode),
-                    departmentIDs: departments)
+                let resource = try application.resource(departmentIDs: departments)
                 return Policy.decide(actor, .review, resource).isAllowed
             }.compactMap(\.id))
         let licenseIDs = Set(reuses.compactMap(\.licenseID))

@@ -17,6 +17,7 @@ package struct CatalogAPI {
         catalog.get("items", use: searchItems)
         catalog.get("items", ":code", use: item)
         catalog.get("items", ":code", "versions", use: itemVersions)
+        catalog.get("items", ":code", "places", use: places)
         catalog.get("items", ":code", "draft", use: itemDraft)
         catalog.put("items", ":code", "draft", use: saveItemDraft)
         catalog.post("items", ":code", "publish", use: publishItem)
@@ -47,6 +48,15 @@ package struct CatalogAPI {
             throw TongbanError.notFound("item")
         }
         return try EntryDTO(entry)
+    }
+
+    /// 就近办: the halls that take the item in, nearest first to `?near=` (a region code).
+    package func places(req: Request) async throws -> ItemPlaces.Answer {
+        let code = try req.parameters.require("code")
+        let near = req.query[String.self, at: "near"]
+        guard (near?.count ?? 0) <= 12 else { throw TongbanError.invalid(field: "near", "region.invalidCode") }
+        let limit = try req.integerQuery("limit", in: ItemPlaces.limits, default: 20)!
+        return try await ItemPlaces(db: req.db).places(code: code, near: near, limit: limit)
     }
 
     package func itemVersions(req: Request) async throws -> [VersionDTO] {

@@ -134,11 +134,28 @@ package struct CatalogPages {
         package let item: ItemGuideView
         /// "N applications so far took X visits on average", or nil before the first.
         package var actualVisits: String? = nil
+        /// 就近办: the halls that take the item in, nearest first to the reader (nil: online only).
+        package var places: [ItemPlaces.Place]? = nil
+        package var placesShown: Bool { places != nil }
+        package var placesEmpty: Bool { places?.isEmpty ?? false }
 
-        package init(page: PageContext, item: ItemGuideView, actualVisits: String? = nil) {
+        package init(page: PageContext, item: ItemGuideView, actualVisits: String? = nil, places: [ItemPlaces.Place]? = nil) {
             self.page = page
             self.item = item
             self.actualVisits = actualVisits
+            self.places = places
+        }
+
+        private enum CodingKeys: String, CodingKey { case page, item, actualVisits, places, placesShown, placesEmpty }
+
+        package func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(page, forKey: .page)
+            try c.encode(item, forKey: .item)
+            try c.encodeIfPresent(actualVisits, forKey: .actualVisits)
+            try c.encode(places ?? [], forKey: .places)
+            try c.encode(placesShown, forKey: .placesShown)
+            try c.encode(placesEmpty, forKey: .placesEmpty)
         }
     }
 
@@ -168,7 +185,12 @@ package struct CatalogPages {
                     : "；" + req.t("guide.materialsSaved", ["count": String(saved.applications), "materials": String(saved.materials)]))
         var page = req.pageContext(title: view.name)
         page.demoData = DemoNotice.text(max(actual.samples, saved.samples), .applications, req)
-        return try await req.view.render("guide", GuideContext(page: page, item: view, actualVisits: summary))
+        // nearest first to the signed-in reader's region, else to the item's
+        let reader = req.currentAccount?.regionCode
+        let places = try? await ItemPlaces(db: req.db).places(code: view.code, near: reader, limit: 10)
+        return try await req.view.render(
+            "guide",
+            GuideContext(page: page, item: view, actualVisits: summary, places: places.flatMap { $0.inPerson ? $0.places : nil }))
     }
 
     package struct NoticeContext: Encodable {

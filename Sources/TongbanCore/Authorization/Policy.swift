@@ -54,12 +54,14 @@ public enum Resource: Sendable, Equatable {
     case auditEntry(regionCode: RegionCode?)
     /// A service item or bundle implemented in a region (draft, published or retired).
     case catalogEntry(regionCode: RegionCode)
-    /// An application: its applicant, the region it is made in, the departments that have review
-    /// tasks in it, how far the applicant's identity must be proven, and the item or bundle it is
-    /// for (a handler's mandate may cover only some).
+    /// An application: its applicant, the region whose item or bundle it is (where the power to
+    /// decide lies), the departments that have review tasks in it, how far the applicant's
+    /// identity must be proven, the item or bundle it is for (a handler's mandate may cover only
+    /// some), and the region of the window that took it in (收受分离; nil: made online, its
+    /// windows are the item region's).
     case application(
         applicantID: UUID, regionCode: RegionCode, departmentIDs: Set<UUID> = [], assurance: AssuranceLevel = .binding,
-        targetCode: String? = nil)
+        targetCode: String? = nil, takenInAt: RegionCode? = nil)
     /// A service hall (政务服务大厅) of a region: its windows, queue and figures.
     case hall(regionCode: RegionCode)
     /// The supervision figures (电子监察) of a region, or of one department in it.
@@ -154,7 +156,7 @@ public enum Decision: Sendable, Equatable {
 /// |---------------------|-------------------------------------------------------------------------|
 /// | region, department  | anyone may view                                                         |
 /// | own account         | view, viewPersonalData, changePassword; a person or enterprise: verify (prove their identity remotely) |
-/// | application         | its applicant: create (a draft), view; submit once Level 2 (实名认证); window clerk of the region: create, submit, handle; its materials (viewPersonalData): the applicant, window clerks of the region, reviewers of its departments |
+/// | application         | its applicant: create (a draft), view; submit once Level 2 (实名认证); a window clerk where the item is offered (its region, a region inside it, or one containing it: 收受分离): create, submit; window clerks of the region that took it in (made online: the item's): view, handle; its materials (viewPersonalData): the applicant, those window clerks, reviewers of its departments; supervisor of the item's or the taking-in region: view |
 /// | person / enterprise | window clerk of their region, or of a region where they have an application open: view and viewPersonalData (serving them at the window); any window clerk: verify (the identity card checked in person) |
 /// | staff account       | system admin of a region containing it: view, create, changeRoles, disable (not on themselves); supervisor of the region: view |
 /// | account directory   | system admin, supervisor: list (staff of their region)                  |
@@ -196,7 +198,9 @@ public enum Policy {
             .handoff, .enterpriseHandlers:
             return decideService(actor, action, resource)
 
-        case let .application(applicantID, region, departments, needed, target):
+        case let .application(applicantID, region, departments, needed, target, takenIn):
+            // the windows that work it: the one that took it in, or the item region's
+            let windows = takenIn ?? region
             let own = actor.accountID == applicantID && actor.kind != .staff
             if own, let agent = actor.agent, [.create, .submit, .view, .viewPersonalData].contains(action), !agent.covers(target) {
                 return .deny(.outsideMandate)
@@ -210,15 +214,21 @@ public enum Policy {
                     return .deny(needed >= .verifiedInPerson ? .inPersonRequired : .assuranceTooLow)
                 }
                 guard actor.has(.windowClerk) else { return .deny(.notOwner) }
-                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+                // 收受分离: a window takes in whatever is offered in its area, whoever decides it
+                guard let own = actor.regionCode else { return .deny(.outsideJurisdiction) }
+                if let takenIn {
+                    return actor.governs(takenIn) && ServiceArea.offers(region, in: takenIn) ? .allow : .deny(.outsideJurisdiction)
+                }
+                return ServiceArea.offers(region, in: own) ? .allow : .deny(.outsideJurisdiction)
             case .view:
                 if own { return .allow }
                 guard actor.kind == .staff else { return .deny(.notOwner) }
                 if actor.has(.reviewer), let department = actor.departmentID, departments.contains(department), actor.governs(region) {
                     return .allow
                 }
+                if actor.has(.windowClerk), actor.governs(windows) { return .allow }
                 guard actor.has(.windowClerk) || actor.has(.supervisor) else { return .deny(.notOwner) }
-                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+                return actor.has(.supervisor) && (actor.governs(region) || actor.governs(takenIn)) ? .allow : .deny(.outsideJurisdiction)
             case .viewPersonalData:
                 // its materials: the applicant, the window clerks who take it in, the reviewers of
                 // its departments; not a supervisor, who watches the work, not the papers
@@ -228,10 +238,10 @@ public enum Policy {
                     return .allow
                 }
                 guard actor.has(.windowClerk) else { return .deny(.roleMissing) }
-                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+                return actor.governs(windows) ? .allow : .deny(.outsideJurisdiction)
             case .handle:
                 guard actor.has(.windowClerk) else { return .deny(.roleMissing) }
-                return actor.governs(region) ? .allow : .deny(.outsideJurisdiction)
+                return actor.governs(windows) ? .allow : .deny(.outsideJurisdiction)
             case .review:
                 guard actor.has(.reviewer) else { return .deny(.roleMissing) }
                 guard let department = actor.departmentID, departments.contains(department) else { return .deny(.notOwner) }

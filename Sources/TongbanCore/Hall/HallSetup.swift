@@ -28,10 +28,13 @@ public struct HallSetup: Sendable, Equatable, Codable {
     public var slotCapacity: Int
     public var bookingDays: Int
     public var defaultServiceMinutes: Double
+    /// 收件范围: the item and bundle codes its windows take in; nil: every item offered in its
+    /// area (`ServiceArea`).
+    public var intakeCodes: [String]?
 
     public init(
         name: String, nameEn: String, address: String, hours: OpeningHours, categories: [HallCategory], windows: [Window],
-        slotMinutes: Int, slotCapacity: Int, bookingDays: Int, defaultServiceMinutes: Double
+        slotMinutes: Int, slotCapacity: Int, bookingDays: Int, defaultServiceMinutes: Double, intakeCodes: [String]? = nil
     ) {
         self.name = name
         self.nameEn = nameEn
@@ -43,6 +46,7 @@ public struct HallSetup: Sendable, Equatable, Codable {
         self.slotCapacity = slotCapacity
         self.bookingDays = bookingDays
         self.defaultServiceMinutes = defaultServiceMinutes
+        self.intakeCodes = intakeCodes
     }
 
     public static let slotMinutesRange = 5...240
@@ -116,6 +120,11 @@ public struct HallSetup: Sendable, Equatable, Codable {
         if !Self.slotCapacityRange.contains(slotCapacity) { e.add("slotCapacity", "hall.outOfRange") }
         if !Self.bookingDaysRange.contains(bookingDays) { e.add("bookingDays", "hall.outOfRange") }
         if !Self.serviceMinutesRange.contains(defaultServiceMinutes) { e.add("defaultServiceMinutes", "hall.outOfRange") }
+        if let intakeCodes {
+            if intakeCodes.isEmpty { e.add("intakeCodes", "hall.intakeEmpty") }
+            if intakeCodes.count > HallIntake.maxCodes { e.add("intakeCodes", "hall.tooMany") }
+            if intakeCodes.contains(where: { $0.isEmpty || $0.count > 80 }) { e.add("intakeCodes", "hall.intakeBadCode") }
+        }
         return e
     }
 
@@ -133,6 +142,7 @@ public struct HallSetup: Sendable, Equatable, Codable {
                 departments: $0.departments)
         }
         s.windows = windows.map { Window(number: $0.number, name: trim($0.name), categories: Array(Set($0.categories)).sorted()) }
+        s.intakeCodes = intakeCodes.map { Array(Set($0.map(trim))).sorted() }
         return s
     }
 }

@@ -130,6 +130,7 @@ package struct HallManagePages {
         ]
         for day in 1...7 { f["hours\(day)"] = OpeningHours.typed(s.hours.weekdays[day] ?? []) }
         f["hoursholidays"] = OpeningHours.typed(s.hours.holidays)
+        f["intake"] = s.intakeCodes?.joined(separator: "\n") ?? ""
         for (i, c) in s.categories.enumerated() {
             f["cat\(i)code"] = c.code
             f["cat\(i)name"] = c.name
@@ -205,6 +206,8 @@ package struct HallManagePages {
             let codes = letters.uppercased().filter { $0.isLetter }.map(String.init)
             windows.append(HallSetup.Window(number: number("win\(i)number") ?? 0, name: name, categories: codes))
         }
+        // one code per line (or separated by spaces, commas, 、); none: everything offered in the area
+        let intake = value("intake").split(whereSeparator: { $0.isWhitespace || ",，、;；".contains($0) }).map(String.init)
         let setup = HallSetup(
             name: value("name"), nameEn: value("nameEn"), address: value("address"),
             hours: OpeningHours(weekdays: weekdays, holidays: holidays), categories: categories, windows: windows,
@@ -214,7 +217,8 @@ package struct HallManagePages {
                 ?? {
                     problems.add("defaultServiceMinutes", "field.notANumber")
                     return 0
-                }())
+                }(),
+            intakeCodes: intake.isEmpty ? nil : intake)
         if !problems.isEmpty { throw TongbanError.invalid(HallManagement.labelled(problems)) }
         return setup
     }

@@ -22,7 +22,7 @@ package struct HallManagement {
             windows: windows.filter { $0.retiredAt == nil }.sorted { $0.number < $1.number }
                 .map { HallSetup.Window(number: $0.number, name: $0.name, categories: $0.categories.sorted()) },
             slotMinutes: hall.slotMinutes, slotCapacity: hall.slotCapacity, bookingDays: hall.bookingDays,
-            defaultServiceMinutes: hall.defaultServiceMinutes)
+            defaultServiceMinutes: hall.defaultServiceMinutes, intakeCodes: hall.intakeCodes)
     }
 
     /// The hall as stored now (not the shared copy of `HallDirectory`) with its windows.
@@ -49,7 +49,7 @@ package struct HallManagement {
         try authorize(hall)
         guard let version else { throw TongbanError.invalid(field: "version", "field.required") }
         let setup = input.tidied
-        try await Self.check(setup, on: context.db)
+        try await Self.check(setup, region: hall.region, on: context.db)
         try await checkInUse(hall, windows: windows, becoming: setup)
         let hallID = try hall.requireID()
         let now = context.now
@@ -60,7 +60,8 @@ package struct HallManagement {
                 UPDATE halls SET name = \(bind: setup.name), name_en = \(bind: setup.nameEn), address = \(bind: setup.address),
                   hours = \(bind: try Self.json(setup.hours)), categories = \(bind: try Self.json(setup.categories)), slot_minutes = \(bind: setup.slotMinutes),
                   slot_capacity = \(bind: setup.slotCapacity), booking_days = \(bind: setup.bookingDays),
-                  default_service_minutes = \(bind: setup.defaultServiceMinutes), version = version + 1
+                  default_service_minutes = \(bind: setup.defaultServiceMinutes), intake_codes = \(bind: try Self.json(setup.intakeCodes)),
+                  version = version + 1
                 WHERE id = \(bind: hallID) AND version = \(bind: version) RETURNING id
                 """
             ).all()
@@ -97,7 +98,7 @@ package struct HallManagement {
         }
         try context.authorize(.edit, .hall(regionCode: region))
         let setup = input.tidied
-        try await Self.check(setup, on: context.db)
+        try await Self.check(setup, region: region, on: context.db)
         let hall = Hall()
         let hallID = UUID()
         hall.id = hallID
@@ -113,6 +114,7 @@ package struct HallManagement {
         hall.slotCapacity = setup.slotCapacity
         hall.bookingDays = setup.bookingDays
         hall.defaultServiceMinutes = setup.defaultServiceMinutes
+        hall.intakeCodesJSON = try Self.json(setup.intakeCodes)
         let audit = context.auditEvent("hall.create", resource: "hall:\(hallID.uuidString)", details: Self.summary(setup))
         try await context.db.write { tx in
             try await hall.create(on: tx)
@@ -122,9 +124,26 @@ package struct HallManagement {
         return hall
     }
 
-    /// The setup's own problems and the departments it names that do not exist, all at once.
-    package static func check(_ setup: HallSetup, on db: any Database) async throws {
+    /// The setup's own problems, the departments it names that do not exist, and the codes its
+    /// windows are to take in that are no published item or bundle offered in the hall's area,
+    /// all at once.
+    package static func check(_ setup: HallSetup, region: RegionCode?, on db: any Database) async throws {
         var problems = setup.problems
+        var stray: FieldError?
+        if let codes = setup.intakeCodes, !codes.isEmpty, !problems.errors.contains(where: { $0.field == "intakeCodes" }) {
+            let published = try await CatalogEntry.query(on: db).filter(\.$status == .published).filter(\.$code ~~ codes).all()
+            let offered = Set(
+                published.filter { entry in
+                    guard let region, let implemented = try? RegionCode(entry.regionCode) else { return false }
+                    return ServiceArea.offers(implemented, in: region)
+                }.map(\.code))
+            let strays = codes.filter { !offered.contains($0) }.prefix(5).joined(separator: "、")
+            if !strays.isEmpty {
+                // the codes named in the label, so the manager sees which
+                stray = FieldError(
+                    field: "intakeCodes", key: "hall.intakeNotOffered", label: "受理事项范围中的 \(strays)", labelEn: "items taken in: \(strays)")
+            }
+        }
         let named = Set(setup.categories.flatMap(\.departments))
         if !named.isEmpty {
             let known = Set(try await Department.query(on: db).filter(\.$creditCode ~~ Array(named)).all().map(\.creditCode))
@@ -135,7 +154,11 @@ package struct HallManagement {
                 problems.add("categories[\(i)].departments", "hall.unknownDepartment")
             }
         }
-        if !problems.isEmpty { throw TongbanError.invalid(labelled(problems)) }
+        guard problems.isEmpty, stray == nil else {
+            var labelledProblems = labelled(problems)
+            if let stray { labelledProblems.add(stray) }
+            throw TongbanError.invalid(labelledProblems)
+        }
     }
 
     /// Problems named as the manager's form names them: "第 2 个类别的字母", "the letter of
@@ -152,6 +175,7 @@ package struct HallManagement {
             "categories": ("服务类别", "categories"), "windows": ("窗口", "windows"), "slotMinutes": ("预约时段长度", "slot length"),
             "slotCapacity": ("每个时段可约人数", "places per slot"), "bookingDays": ("可提前预约天数", "days bookable ahead"),
             "defaultServiceMinutes": ("默认办理时长", "default service time"), "regionCode": ("所属区划", "region"), "version": ("版本", "version"),
+            "intakeCodes": ("受理事项范围", "items taken in"),
             "hours1": ("星期一的开放时间", "Monday's hours"), "hours2": ("星期二的开放时间", "Tuesday's hours"),
             "hours3": ("星期三的开放时间", "Wednesday's hours"),
             "hours4": ("星期四的开放时间", "Thursday's hours"), "hours5": ("星期五的开放时间", "Friday's hours"),

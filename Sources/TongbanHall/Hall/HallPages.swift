@@ -27,9 +27,41 @@ package struct HallPages {
 
     package static let weekdayKeys = ["", "hall.mon", "hall.tue", "hall.wed", "hall.thu", "hall.fri", "hall.sat", "hall.sun"]
 
+    package struct DirectoryLine: Encodable {
+        package let href: String
+        package let name: String
+        package let regionName: String
+        package let address: String
+        /// A town (street) or village centre: 就近办.
+        package let nearby: Bool
+    }
+
+    package struct DirectoryContext: Encodable {
+        package let page: PageContext
+        package let halls: [DirectoryLine]
+    }
+
+    /// The halls, nearest first to the signed-in reader's region (by name for anyone else); the
+    /// hall itself when there is only one.
     package func list(req: Request) async throws -> Response {
-        guard let first = try await Hall.query(on: req.db).sort(\.$name).first() else { throw TongbanError.notFound("hall") }
-        return req.redirect(to: "/halls/\(first.id!)")
+        let halls = try await Hall.query(on: req.db).sort(\.$name).all()
+        guard let first = halls.first else { throw TongbanError.notFound("hall") }
+        if halls.count == 1 { return req.redirect(to: "/halls/\(first.id!)") }
+        let reader = req.currentAccount?.regionCode.flatMap { try? RegionCode($0) }
+        let ordered =
+            reader.map { from in
+                ServiceArea.nearestFirst(halls, from: from, regionOf: { $0.region ?? from }, tieBreak: { $0.name < $1.name })
+            } ?? halls
+        let regions = try await Region.query(on: req.db).filter(\.$id ~~ Array(Set(halls.map(\.regionCode)))).all()
+        let names = Dictionary(uniqueKeysWithValues: regions.compactMap { r in r.id.map { ($0, r.name) } })
+        let english = req.language == .en
+        let lines = ordered.map { hall in
+            DirectoryLine(
+                href: "/halls/\(hall.id!)", name: english ? hall.nameEn : hall.name, regionName: names[hall.regionCode] ?? hall.regionCode,
+                address: hall.address, nearby: hall.region.map(HallIntake.isNearby) ?? false)
+        }
+        return try await req.view.render("halls", DirectoryContext(page: req.pageContext(title: req.t("halls.title")), halls: lines))
+            .encodeResponse(for: req)
     }
 
     package struct HoursLine: Encodable {

@@ -64,11 +64,13 @@ package struct AccountAdministration {
     /// the window clerks there (L1: a clerk elsewhere reads nothing of them).
     static func resourceServed(_ target: Account, on db: any Database) async throws -> Resource {
         guard target.kind != .staff else { return try target.resource }
-        let regions = try await ApplicationRecord.query(on: db).filter(\.$applicantID == target.requireID())
-            .filter(\.$status != .closed).unique().all(\.$regionCode)
+        let open = try await ApplicationRecord.query(on: db).filter(\.$applicantID == target.requireID())
+            .filter(\.$status != .closed).field(\.$regionCode).field(\.$takenIn).all()
+        // the windows that work them: where each was taken in (收受分离), or its item's region
+        let regions = Set(open.map { $0.takenIn ?? $0.regionCode })
         return .account(
             id: try target.requireID(), kind: target.kind, regionCode: target.regionCode.flatMap { try? RegionCode($0) },
-            openApplicationRegions: regions.compactMap { try? RegionCode($0) })
+            openApplicationRegions: regions.sorted().compactMap { try? RegionCode($0) })
     }
 
     /// Replaces a staff member's roles if the account is still at `version`.

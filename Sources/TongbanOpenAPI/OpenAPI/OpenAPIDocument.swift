@@ -250,6 +250,15 @@ package enum OpenAPIDocument {
             summary: "The versions of an item (drafts left out)", tag: "catalog",
             response: ["type": "array", "items": ref("Version")], errors: [404], parameters: [pathParameter("code")]),
         Operation(
+            method: "get", path: "/api/v1/catalog/items/{code}/places", id: "listItemPlaces",
+            summary: "就近办: the halls whose windows take the published item in (收受分离), nearest first to ?near=", tag: "catalog",
+            response: ref("ItemPlaces"), errors: [404, 422],
+            parameters: [
+                pathParameter("code"),
+                query("near", "string", "a region code to order from (default: the item's region)", pattern: orEmpty(regionPattern)),
+                query("limit", "integer", "the nearest this many (default 20)", range: 1...200),
+            ]),
+        Operation(
             method: "get", path: "/api/v1/catalog/items/{code}/draft", id: "getItemDraft", summary: "The draft of an item (catalog admin)",
             tag: "catalog", auth: true,
             response: ref("Entry"), errors: [401, 403, 404], parameters: [pathParameter("code")]),

@@ -164,6 +164,24 @@ extension OpenAPIDocument {
 
     package static let hallSchemas: [(String, JSONValue)] = [
         (
+            "ItemPlaces",
+            object(
+                [
+                    ("item", text), ("near", text), ("inPerson", boolean), ("total", integer),
+                    (
+                        "places",
+                        list(
+                            object(
+                                [
+                                    ("hall", uuid), ("name", text), ("nameEn", text), ("regionCode", text), ("regionName", text),
+                                    ("address", text), ("nearby", boolean), ("steps", integer),
+                                ],
+                                required: ["hall", "name", "nameEn", "regionCode", "regionName", "address", "nearby", "steps"]))
+                    ),
+                ],
+                required: ["item", "near", "inPerson", "total", "places"])
+        ),
+        (
             "Hall",
             object(
                 [

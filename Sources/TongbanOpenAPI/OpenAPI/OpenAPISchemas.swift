@@ -579,6 +579,14 @@ extension OpenAPIDocument {
                     ("slotCapacity", ["type": "integer", "minimum": 1, "maximum": 500]),
                     ("bookingDays", ["type": "integer", "minimum": 1, "maximum": 90]),
                     ("defaultServiceMinutes", ["type": "number", "minimum": 1, "maximum": 240]),
+                    (
+                        "intakeCodes",
+                        [
+                            "type": "array", "items": ["type": "string", "minLength": 1, "maxLength": 80], "minItems": 1, "maxItems": 2000,
+                            "description":
+                                "收件范围: the item and bundle codes its windows take in, each published and offered in the hall's area; left out: every item offered there (收受分离)",
+                        ]
+                    ),
                 ],
                 required: [
                     "name", "nameEn", "address", "hours", "categories", "windows", "slotMinutes", "slotCapacity", "bookingDays",
@@ -677,8 +685,16 @@ extension OpenAPIDocument {
                         string("查询码 for the public status lookup, shown to the applicant only", pattern: "^[0-9A-Z]{4}-[0-9A-Z]{4}$")
                     ),
                     ("status", ["type": "string", "enum": .array(ApplicationStatus.allCases.map { .string($0.rawValue) })]),
-                    ("applicantName", string()), ("target", ref("ApplicationTarget")), ("regionCode", string()),
-                    ("channel", ["type": "string", "enum": ["online", "window"]]),
+                    ("applicantName", string()), ("target", ref("ApplicationTarget")),
+                    ("regionCode", string("where the item or bundle is implemented: its departments decide")),
+                    ("takenIn", string("收受分离: the region of the window that took it in (absent: made online)")),
+                    (
+                        "channel",
+                        [
+                            "type": "string", "enum": ["online", "window", "nearby"],
+                            "description": "nearby: taken in at a town or village window (就近办)",
+                        ]
+                    ),
                     ("enteredOnBehalf", ["type": "boolean", "description": "帮办: a clerk entered it"]),
                     ("applicantPresent", ["type": "boolean"]), ("submittedOn", ["type": "string", "format": "date"]),
                     ("dueOn", ["type": "string", "format": "date"]), ("visits", ["type": "integer"]),

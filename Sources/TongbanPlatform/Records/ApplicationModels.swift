@@ -11,7 +11,8 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
     package static let schema = "applications"
 
     package enum Target: String, Codable, Sendable { case item, bundle }
-    package enum Channel: String, Codable, Sendable, CaseIterable { case online, window }
+    /// Online; at a window; or 就近办, at a window of a town (street) or village centre.
+    package enum Channel: String, Codable, Sendable, CaseIterable { case online, window, nearby }
 
     @ID(key: .id) package var id: UUID?
     /// Given at submission (a draft has none).
@@ -30,7 +31,13 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
     @Field(key: "target_code") package var targetCode: String
     @Field(key: "target_version") package var targetVersion: Int
     @Field(key: "target_name") package var targetName: String
+    /// Where the item or bundle is implemented: the power to decide lies there.
     @Field(key: "region_code") package var regionCode: String
+    /// 收受分离: the region of the window that took the application in (nil: made online, and the
+    /// windows of `regionCode` work it).
+    @OptionalField(key: "taken_in") package var takenIn: String?
+    /// The hall of that window, when it has one.
+    @OptionalField(key: "taken_in_hall_id") package var takenInHallID: UUID?
     /// 牵头部门: a bundle's lead department, which coordinates its cases (none for one item).
     @OptionalField(key: "lead_department_id") package var leadDepartmentID: UUID?
     /// 统一出件: the results handed over (window, post) come together once every case is decided.

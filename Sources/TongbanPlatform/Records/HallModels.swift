@@ -25,6 +25,9 @@ package final class Hall: Model, @unchecked Sendable {
     @Field(key: "booking_days") package var bookingDays: Int
     /// The service time assumed where none has been recorded yet (estimates, staffing).
     @Field(key: "default_service_minutes") package var defaultServiceMinutes: Double
+    /// 收件范围: the item and bundle codes its windows take in, as a JSON array; nil: every item
+    /// offered in its area (`ServiceArea`).
+    @OptionalField(key: "intake_codes") package var intakeCodesJSON: String?
     @Field(key: "created_at") package var createdAt: Date
     /// Moves on every change of the setup, so two managers saving at once do not overwrite
     /// each other unseen.
@@ -37,6 +40,13 @@ package final class Hall: Model, @unchecked Sendable {
     }
     package var categories: [HallCategory] { (try? JSONDecoder().decode([HallCategory].self, from: Data(categoriesJSON.utf8))) ?? [] }
     package var region: RegionCode? { try? RegionCode(regionCode) }
+
+    /// The codes its manager narrowed the hall to (nil: everything offered in its area).
+    package var intakeCodes: [String]? {
+        intakeCodesJSON.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+    }
+
+    package var intake: HallIntake? { region.map { HallIntake(region: $0, codes: intakeCodes.map(Set.init)) } }
 }
 
 /// A window (窗口) of a hall: comprehensive when it serves every category, dedicated otherwise.

@@ -105,5 +105,7 @@ extension Migrations {
         add(CreateParcels())
         // 45. paper materials the applicant sent in by post, registered as received (no visit)
         add(CreatePostedMaterials())
+        // 46. 收受分离: the window region and hall that took an application in; what a hall's windows take in
+        add(AddWindowIntake())
     }
 }

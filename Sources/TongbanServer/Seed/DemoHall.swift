@@ -35,37 +35,84 @@ enum DemoHall {
         (4, "4号 卫生健康", ["C"]), (5, "5号 户政出入境", ["D"]), (6, "6号 综合窗口", ["A", "B", "C", "D"]),
     ]
 
-    @discardableResult
-    static func seed(app: Application, db: any Database, history: Bool) async throws -> Hall {
+    /// A demo hall with its windows (number, name, category letters), not yet stored.
+    static func hall(
+        name: String, nameEn: String, region: String, address: String, hours: OpeningHours, categories: [HallCategory],
+        windows: [(Int, String, [String])], slotCapacity: Int, serviceMinutes: Double, at now: Date
+    ) throws -> (Hall, [HallWindow]) {
         let hall = Hall()
-        hall.id = UUID()
-        hall.name = "杭州市西湖区政务服务中心"
-        hall.nameEn = "West Lake District Government Service Centre"
-        hall.regionCode = "330106"
-        hall.address = "杭州市西湖区 · 政务服务中心一楼综合服务大厅（演示）"
+        let hallID = UUID()
+        hall.id = hallID
+        hall.name = name
+        hall.nameEn = nameEn
+        hall.regionCode = region
+        hall.address = address
         hall.hoursJSON = String(decoding: try JSONEncoder().encode(hours), as: UTF8.self)
-        hall.categoriesJSON = String(decoding: try StoredJSON.encoder.encode(categories()), as: UTF8.self)
+        hall.categoriesJSON = String(decoding: try StoredJSON.encoder.encode(categories), as: UTF8.self)
         hall.slotMinutes = 30
-        hall.slotCapacity = 4
+        hall.slotCapacity = slotCapacity
         hall.bookingDays = 14
-        hall.defaultServiceMinutes = 12
-        hall.createdAt = app.clock.now()
+        hall.defaultServiceMinutes = serviceMinutes
+        hall.createdAt = now
         hall.version = 1
         let rows = windows.map { number, name, categories in
             let w = HallWindow()
             w.id = UUID()
-            w.hallID = hall.id!
+            w.hallID = hallID
             w.number = number
             w.name = name
             w.categoryCodes = categories.joined(separator: ",")
             return w
         }
+        return (hall, rows)
+    }
+
+    @discardableResult
+    static func seed(app: Application, db: any Database, history: Bool) async throws -> Hall {
+        let (hall, rows) = try hall(
+            name: "杭州市西湖区政务服务中心", nameEn: "West Lake District Government Service Centre", region: "330106",
+            address: "杭州市西湖区 · 政务服务中心一楼综合服务大厅（演示）", hours: hours, categories: categories(), windows: windows,
+            slotCapacity: 4, serviceMinutes: 12, at: app.clock.now())
         try await db.write { tx in
             try await hall.create(on: tx)
             try await rows.create(on: tx)
         }
         if history { try await simulateWeek(hall, windows: rows, clerks: try await clerks(db), app: app, db: db) }
         return hall
+    }
+
+    /// 收受分离 and 就近办: the city's hall and a street centre of West Lake, each with
+    /// comprehensive windows only, taking in every item offered in their area (a city item at the
+    /// street centre, decided by the city).
+    static let areaHalls: [(name: String, nameEn: String, region: String, address: String, hours: OpeningHours, windows: Int)] = [
+        (
+            "杭州市民中心（杭州市政务服务中心）", "Hangzhou Citizen Centre (City Government Service Centre)", "330100",
+            "杭州市上城区市民中心 · 一楼综合受理大厅（演示）", hours, 4
+        ),
+        (
+            "杭州市西湖区西溪街道便民服务中心", "Xixi Subdistrict Citizen Service Centre, West Lake", "330106004",
+            "杭州市西湖区西溪街道 · 便民服务中心一楼（演示）",
+            OpeningHours(weekdays: [
+                1: [DaySpan("08:30-12:00")!, DaySpan("13:30-17:00")!], 2: [DaySpan("08:30-12:00")!, DaySpan("13:30-17:00")!],
+                3: [DaySpan("08:30-12:00")!, DaySpan("13:30-17:00")!], 4: [DaySpan("08:30-12:00")!, DaySpan("13:30-17:00")!],
+                5: [DaySpan("08:30-12:00")!, DaySpan("13:30-17:00")!], 6: [DaySpan("09:00-12:00")!],
+            ]), 2
+        ),
+    ]
+
+    static func seedAreaHalls(app: Application, db: any Database) async throws {
+        let general = [HallCategory(code: "A", name: "综合受理", nameEn: "General services", departments: [])]
+        let halls = try areaHalls.map { spec in
+            try hall(
+                name: spec.name, nameEn: spec.nameEn, region: spec.region, address: spec.address, hours: spec.hours, categories: general,
+                windows: (1...spec.windows).map { ($0, "\($0)号 综合窗口", ["A"]) }, slotCapacity: 2, serviceMinutes: 10, at: app.clock.now())
+        }
+        try await db.write { tx in
+            for (hall, rows) in halls {
+                try await hall.create(on: tx)
+                try await rows.create(on: tx)
+            }
+        }
     }
 
     static func clerks(_ db: any Database) async throws -> [Account] {

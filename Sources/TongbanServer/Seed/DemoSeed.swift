@@ -33,6 +33,9 @@ enum DemoSeed {
         DemoDepartment(key: "office", name: "杭州市西湖区人民政府办公室", region: "330106", creditCodeStem: "11330106002489006"),
         DemoDepartment(key: "data", name: "杭州市数据资源管理局", region: "330100", creditCodeStem: "11330100MB1B12345"),
         DemoDepartment(key: "police", name: "杭州市公安局西湖区分局", region: "330106", creditCodeStem: "11330106002489487"),
+        // the windows above and below the district's centre (收受分离, 就近办)
+        DemoDepartment(key: "citizen", name: "杭州市民中心（杭州市政务服务中心）", region: "330100", creditCodeStem: "11330100MB1C26831"),
+        DemoDepartment(key: "xixi", name: "杭州市西湖区西溪街道便民服务中心", region: "330106004", creditCodeStem: "11330106MB1D40512"),
     ]
 
     struct DemoStaff {
@@ -45,6 +48,8 @@ enum DemoSeed {
     static let staff = [
         DemoStaff(username: "clerk", name: "王晓窗", department: "center", roles: [.windowClerk]),
         DemoStaff(username: "clerk.hall", name: "李叫号", department: "center", roles: [.windowClerk]),
+        DemoStaff(username: "clerk.city", name: "方市民", department: "citizen", roles: [.windowClerk]),
+        DemoStaff(username: "clerk.street", name: "黄便民", department: "xixi", roles: [.windowClerk]),
         DemoStaff(username: "reviewer.amr", name: "陈审批", department: "amr", roles: [.reviewer]),
         DemoStaff(username: "reviewer.health", name: "刘卫审", department: "health", roles: [.reviewer]),
         DemoStaff(username: "supervisor", name: "赵监察", department: "office", roles: [.supervisor]),
@@ -158,6 +163,7 @@ enum DemoSeed {
         try await DemoLicenses.issue(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         try await DemoSharedData.seed(app: app, db: db, person: person, personID: idNumber, enterprise: enterprise)
         try await DemoHall.seed(app: app, db: db, history: hallHistory)
+        try await DemoHall.seedAreaHalls(app: app, db: db)
         var logins = seeded
         if catalog {
             try await seedCatalog(db: db, regionsFolder: regionsFolder, now: app.clock.now())

@@ -101,7 +101,8 @@ package enum SupervisionRollup {
             "cases": "COUNT(*)",
             "applications": "SUM(CASE WHEN c.position = 0 THEN 1 ELSE 0 END)",
             "online": "SUM(CASE WHEN a.channel = 'online' THEN 1 ELSE 0 END)",
-            "near": "SUM(CASE WHEN LENGTH(a.region_code) >= 9 THEN 1 ELSE 0 END)",
+            // 就近办: handled at a town (street) or village: taken in at a window there, or an item of that level
+            "near": "SUM(CASE WHEN LENGTH(COALESCE(a.taken_in, a.region_code)) >= 9 THEN 1 ELSE 0 END)",
             "decided": "SUM(CASE WHEN \(decided) THEN 1 ELSE 0 END)",
             "immediate": "SUM(CASE WHEN \(decided) AND c.decided_on <= a.submitted_on THEN 1 ELSE 0 END)",
             "on_time": "SUM(CASE WHEN \(decided) AND (c.due_on IS NULL OR c.decided_on <= c.due_on) THEN 1 ELSE 0 END)",
