@@ -4,6 +4,7 @@ import Testing
 import TongbanCases
 import TongbanCatalog
 import TongbanPlatform
+import TongbanSupervision
 import Vapor
 import VaporTesting
 @testable import TongbanCore
@@ -92,6 +93,13 @@ struct WindowIntakeTests {
             #expect(
                 try await app.send(.GET, "/api/v1/applications/\(taken.id)", bearer: try await app.token("reviewer.amr")).status
                     == .notFound)
+            // the window desks that work it list it: the street's, and the district's above it
+            for (clerk, listed) in [("clerk.street", true), ("clerk", true)] {
+                let desk = Browser(app)
+                _ = try await desk.get("/login")
+                _ = try await desk.post("/login", ["login": clerk, "password": demoPassword])
+                #expect(try await desk.get("/desk").body.string.contains("/applications/\(taken.id)") == listed, "\(clerk)'s desk")
+            }
             var application = try await Flow.get(app, taken.id, street)
             let caseID = application.cases[0].id
             _ = try await Flow.act(app, caseID, street, CaseActionBody(action: "passPrereview"))
@@ -124,6 +132,11 @@ struct WindowIntakeTests {
             let events = try await CaseEvent.query(on: app.db).filter(\.$applicationID == taken.id).all()
             #expect(events.first { $0.action == "accept" }?.actorLabel.contains("黄便民") == true)
             #expect(events.first { $0.action == "decide" }?.actorLabel.contains("冯人社") == true)
+
+            // 就近办 in the figures: taken in at a street centre, not online
+            try await SupervisionRollup.refresh(app: app, now: app.clock.now())
+            let figures = try await SupervisionQuery.totals(SupervisionScope(from: app.today, to: app.today), on: app.db)
+            #expect(figures.cases == 1 && figures.near == 1 && figures.online == 0, "\(figures)")
 
             // the window desk of the street lists what its windows took in
             let browser = Browser(app)
@@ -193,6 +206,7 @@ struct WindowIntakeTests {
                 bearer: admin)
             #expect(saved.status == .ok, "\(saved.body.string)")
             #expect(try await HallManagementTests.read(app, try hall.requireID(), admin).setup.intakeCodes == [certificate])
+            #expect(try await app.send(.GET, "/halls/\(try hall.requireID())").body.string.contains("收件范围：大厅管理员指定的 1 个事项"))
 
             let before = try await ApplicationRecord.query(on: app.db).count()
             let left = try await Self.takeIn(app, Self.socialSecurityCard, clerk: "clerk.street")

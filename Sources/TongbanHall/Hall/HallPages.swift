@@ -101,6 +101,8 @@ package struct HallPages {
         package let id: UUID
         package let name: String
         package let address: String
+        /// 收件范围: what its windows take in.
+        package let intake: String
         package let openNow: Bool
         package let today: String
         package let hours: [HoursLine]
@@ -207,6 +209,7 @@ package struct HallPages {
                 title: english ? hall.nameEn : hall.name,
                 notice: (try? req.query.get(String.self, at: "done")).map { req.t("hall.done.\($0)") }),
             id: hallID, name: english ? hall.nameEn : hall.name, address: hall.address,
+            intake: hall.intakeCodes.map { req.t("hall.intakeListed", ["count": String($0.count)]) } ?? req.t("hall.intakeAll"),
             openNow: todaySpans.contains { $0.contains(now.minute) },
             today: todaySpans.isEmpty ? req.t("hall.closedToday") : todaySpans.map(\.description).joined(separator: ", "),
             hours: hours, queues: queues, signedIn: account != nil, applicant: applicant,
