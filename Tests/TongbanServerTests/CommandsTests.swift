@@ -24,6 +24,10 @@ struct CommandsTests {
             #expect(beijing > 300 && chaoyang?.name == "朝阳区")
             try await run(app, "import", "regions", TongbanResources.regions, "--province", "11")
             #expect(try await Region.query(on: app.db).count() == beijing)
+            // a city without counties is listed twice in the reference data (东莞市 as a city and among the counties): imported once
+            try await run(app, "import", "regions", TongbanResources.regions, "--province", "44")
+            #expect(try await Region.find("441900", on: app.db)?.name == "东莞市")
+            #expect(try await Region.query(on: app.db).filter(\.$id == "441900").count() == 1)
 
             let code = CreditCode.completing("11110105MB0123456")!.value
             try await run(app, "department", "create", "--credit-code", code, "--name", "朝阳区政务服务管理局", "--region", "110105")

@@ -36,6 +36,9 @@ package enum RegionImport {
                 throw TongbanError(status: .badRequest, code: "import.badRow", arguments: ["problem": error.description])
             }
         }
+        // a city without counties (东莞市, 中山市, 儋州市) is listed again among the counties under its own code
+        var seen = Set<String>()
+        records = records.filter { seen.insert($0.code.value).inserted }
         var summary = Summary(read: records.count)
         let existing = Set(try await Region.query(on: db).field(\.$id).all().compactMap(\.id))
         let fresh = records.filter { !existing.contains($0.code.value) }
