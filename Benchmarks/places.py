@@ -11,8 +11,8 @@ def setup():
     regions = db.execute("SELECT COUNT(*) FROM regions").fetchone()[0]
     hours = db.execute("SELECT hours, categories FROM halls WHERE region_code = '330106004'").fetchone()
     places = [r[0] for r in db.execute(
-        "SELECT id FROM regions WHERE id LIKE '33%' AND (LENGTH(id) = 9 OR (LENGTH(id) = 6 AND id NOT LIKE '%00'))"
-        " AND id NOT IN (SELECT region_code FROM halls)")]
+        "SELECT code FROM regions WHERE code LIKE '33%' AND (LENGTH(code) = 9 OR (LENGTH(code) = 6 AND code NOT LIKE '%00'))"
+        " AND code NOT IN (SELECT region_code FROM halls)")]
     now = db.execute("SELECT created_at FROM halls LIMIT 1").fetchone()[0]
     rows = [(str(uuid.uuid4()).upper(), f"便民服务中心 {code}", f"Service centre {code}", code, f"{code} 便民服务中心（基准）",
              hours[0], hours[1], 30, 2, 14, 10.0, now, 1) for code in places]
@@ -25,7 +25,7 @@ def setup():
 
 
 def run(base, n, clients):
-    towns = [r[0] for r in db.execute("SELECT id FROM regions WHERE id LIKE '33%' AND LENGTH(id) = 9")]
+    towns = [r[0] for r in db.execute("SELECT code FROM regions WHERE code LIKE '33%' AND LENGTH(code) = 9")]
     items = {}
     for basic, label in [("332C0001000001", "city item (社会保障卡申领, Hangzhou)"), ("331A0008000001", "province item (食品生产许可, Zhejiang)")]:
         items[label] = db.execute(

@@ -56,7 +56,7 @@ package struct CatalogAPI {
         let near = req.query[String.self, at: "near"]
         guard (near?.count ?? 0) <= 12 else { throw TongbanError.invalid(field: "near", "region.invalidCode") }
         let limit = try req.integerQuery("limit", in: ItemPlaces.limits, default: 20)!
-        return try await ItemPlaces(db: req.db).places(code: code, near: near, limit: limit)
+        return try await ItemPlaces(db: req.db, areas: req.application.hallAreas).places(code: code, near: near, limit: limit)
     }
 
     package func itemVersions(req: Request) async throws -> [VersionDTO] {

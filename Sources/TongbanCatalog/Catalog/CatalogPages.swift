@@ -187,7 +187,7 @@ package struct CatalogPages {
         page.demoData = DemoNotice.text(max(actual.samples, saved.samples), .applications, req)
         // nearest first to the signed-in reader's region, else to the item's
         let reader = req.currentAccount?.regionCode
-        let places = try? await ItemPlaces(db: req.db).places(code: view.code, near: reader, limit: 10)
+        let places = try? await ItemPlaces(db: req.db, areas: req.application.hallAreas).places(code: view.code, near: reader, limit: 10)
         return try await req.view.render(
             "guide",
             GuideContext(page: page, item: view, actualVisits: summary, places: places.flatMap { $0.inPerson ? $0.places : nil }))

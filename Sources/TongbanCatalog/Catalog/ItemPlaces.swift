@@ -8,9 +8,11 @@ import Vapor
 /// (收受分离: a city's item at each street centre of the city), nearest first to a region.
 package struct ItemPlaces {
     package let db: any Database
+    package let areas: HallAreas
 
-    package init(db: any Database) {
+    package init(db: any Database, areas: HallAreas) {
         self.db = db
+        self.areas = areas
     }
 
     package struct Place: Content, Equatable {
@@ -56,22 +58,15 @@ package struct ItemPlaces {
         let item = try entry.item()
         let inPerson = item.channels.contains(.window) || item.channels.contains(.nearby)
         guard inPerson else { return Answer(item: entry.code, near: near.value, inPerson: false, total: 0, places: []) }
-        // only the halls where it is offered: inside its region, or at a region above it
-        let above = ServiceArea.lineage(implemented).map(\.value)
-        let candidates = try await Hall.query(on: db).group(.or) { or in
-            or.filter(\.$regionCode, .custom("LIKE"), implemented.significantPrefix + "%")
-            or.filter(\.$regionCode ~~ above)
-        }.all()
-        let halls = candidates.filter { $0.intake?.takes(entry.code, implementedIn: implemented) ?? false }
-        let ordered = ServiceArea.nearestFirst(halls, from: near, regionOf: { $0.region ?? implemented }, tieBreak: { $0.name < $1.name })
-            .prefix(limit)
-        let names = try await CatalogPages.regionNames(Set(ordered.map(\.regionCode)), on: db)
-        let places = try ordered.map { hall in
-            let region = hall.region ?? implemented
+        let halls = try await areas.all(on: db).filter { $0.intake.takes(entry.code, implementedIn: implemented) }
+        let ordered = ServiceArea.nearestFirst(halls, from: near, regionOf: \.intake.region, tieBreak: { $0.name < $1.name }).prefix(limit)
+        let names = try await CatalogPages.regionNames(Set(ordered.map(\.intake.region.value)), on: db)
+        let places = ordered.map { hall in
+            let region = hall.intake.region
             return Place(
-                hall: try hall.requireID(), name: hall.name, nameEn: hall.nameEn, regionCode: region.value,
-                regionName: names[region.value] ?? region.value, address: hall.address, nearby: HallIntake.isNearby(region),
-                steps: ServiceArea.distance(near, region))
+                hall: hall.id, name: hall.name, nameEn: hall.nameEn, regionCode: region.value,
+                regionName: names[region.value] ?? region.value,
+                address: hall.address, nearby: HallIntake.isNearby(region), steps: ServiceArea.distance(near, region))
         }
         return Answer(item: entry.code, near: near.value, inPerson: true, total: halls.count, places: places)
     }

@@ -24,7 +24,11 @@ public enum ServiceArea {
     /// 1 from a street to its district, 2 between two streets of one district; `Int.max` when
     /// they share no region (two provinces).
     public static func distance(_ a: RegionCode, _ b: RegionCode) -> Int {
-        let up = lineage(a)
+        distance(up: lineage(a), b)
+    }
+
+    /// `distance` from the region whose lineage is `up`, for many regions without tracing it again.
+    private static func distance(up: [RegionCode], _ b: RegionCode) -> Int {
         for (steps, ancestor) in up.enumerated() where ancestor.contains(b) {
             guard let down = lineage(b).firstIndex(of: ancestor) else { return Int.max }
             return steps + down
@@ -38,7 +42,8 @@ public enum ServiceArea {
     public static func nearestFirst<Place>(
         _ places: [Place], from region: RegionCode, regionOf: (Place) -> RegionCode, tieBreak: (Place, Place) -> Bool
     ) -> [Place] {
-        let keyed = places.map { (place: $0, distance: distance(region, regionOf($0)), level: regionOf($0).level) }
+        let up = lineage(region)
+        let keyed = places.map { (place: $0, distance: distance(up: up, regionOf($0)), level: regionOf($0).level) }
         return keyed.sorted { a, b in
             if a.distance != b.distance { return a.distance < b.distance }
             if a.level != b.level { return a.level > b.level }

@@ -121,6 +121,7 @@ package struct HallManagement {
             try await setup.windows.map { Self.window(of: hallID, $0) }.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: context.now)
         }
+        parts.areas.forget()
         return hall
     }
 
@@ -235,6 +236,7 @@ package struct HallManagement {
     /// This process sees the change at once (others within the directory's lifetime).
     package func forget(_ hall: UUID) {
         parts.directory.forget(hall: hall)
+        parts.areas.forget()
         parts.estimates.forget(hall: hall)
     }
 

@@ -8,6 +8,8 @@ import Vapor
 /// that may lag a moment go (a pool of their own on SQLite).
 package struct HallParts: Sendable {
     package let directory: HallDirectory
+    /// Every hall's area, for where an item can be handled in person.
+    package let areas: HallAreas
     package let estimates: HallEstimates
     package let dispenser: TicketDispenser
     package let kioskLimiter: AddressLimiter
@@ -17,7 +19,8 @@ package struct HallParts: Sendable {
 extension Request {
     package var hallParts: HallParts {
         HallParts(
-            directory: application.hallDirectory, estimates: application.hallEstimates, dispenser: application.ticketDispenser,
+            directory: application.hallDirectory, areas: application.hallAreas, estimates: application.hallEstimates,
+            dispenser: application.ticketDispenser,
             kioskLimiter: application.addressLimiter("kiosk"), readDB: readDB)
     }
 

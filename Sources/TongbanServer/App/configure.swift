@@ -60,7 +60,7 @@ public func configure(
     try app.useDatabase(configuration.database)
     app.migrations.addTongbanMigrations(keys: keys, materialsFolder: MaterialStore.folder(app))
     // the hall's shared caches, made before any request can race to make its own
-    _ = (app.hallDirectory, app.hallEstimates, app.ticketDispenser, app.addressLimiter("kiosk"))
+    _ = (app.hallDirectory, app.hallEstimates, app.hallAreas, app.ticketDispenser, app.addressLimiter("kiosk"))
     _ = app.licenseRegistry
 
     // Outermost first: every response, errors included, gets the request id and the headers.
