@@ -31,11 +31,13 @@ extension Application {
             if let searchPath { configuration.searchPath = [searchPath] }
             postgresConfiguration = configuration
             // A write that counts a quota waits for the holder's lock with its connection held, so
-            // a burst of one holder's requests can keep the pool busy for seconds under load; a
-            // request then waits for a connection (up to 30 s) rather than failing after 10.
+            // a burst of one holder's requests keeps the pool busy while they pass one by one: 28
+            // drafts at once took over 30 s on the loaded CI machine (about 1.3 s each; why a draft
+            // takes that long under the lock is open). A request waits for a connection (up to 60 s)
+            // rather than failing.
             databases.use(
                 .postgres(
-                    configuration: configuration, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30), sqlLogLevel: .trace),
+                    configuration: configuration, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace),
                 as: .psql)
         }
     }
