@@ -65,7 +65,9 @@ struct CatalogSearchTests {
                     kind: Bool.random(using: &rng) ? .licensing : nil,
                     departmentCode: Int.random(in: 0..<4, using: &rng) == 0 ? docs.randomElement(using: &rng)!.departmentName : nil,
                     region: Bool.random(using: &rng) ? try! RegionCode("330100") : nil,
-                    onlineOnly: Bool.random(using: &rng))
+                    onlineOnly: Bool.random(using: &rng),
+                    // 收受分离: what a window of a region takes in, its own and above and inside it
+                    offeredIn: Bool.random(using: &rng) ? try! RegionCode(regions.randomElement(using: &rng)!) : nil)
                 let expected = docs.filter { d in
                     [d.name, d.code.lowercased(), d.keywords.joined(separator: " "), d.departmentName, d.materials.joined(separator: " ")]
                         .contains { $0.contains(query) }
@@ -73,6 +75,7 @@ struct CatalogSearchTests {
                         && (filter.departmentCode == nil || d.departmentName == filter.departmentCode)
                         && (filter.region == nil || filter.region!.contains(d.regionCode))
                         && (!filter.onlineOnly || d.online)
+                        && (filter.offeredIn == nil || ServiceArea.offers(d.regionCode, in: filter.offeredIn!))
                 }
                 let results = index.search(query, filter: filter, limit: 1000)
                 #expect(results.total == expected.count)

@@ -20,7 +20,7 @@ extension InsertBatch {
             ("applicant_present", a.applicantPresent),
             ("target", a.target.rawValue), ("target_code", a.targetCode), ("target_version", a.targetVersion),
             ("target_name", a.targetName), ("region_code", a.regionCode), ("taken_in", a.takenIn),
-            ("taken_in_hall_id", a.takenInHallID), ("lead_department_id", a.leadDepartmentID),
+            ("taken_in_hall_id", a.takenInHallID), ("hall_ticket_id", a.hallTicketID), ("lead_department_id", a.leadDepartmentID),
             ("delivery_together", a.deliveryTogether), ("delivery_address", a.deliveryAddressCipher),
             ("channel", a.channel.rawValue), ("status", a.status.rawValue),
             ("form", a.form), ("answers", a.answers), ("idempotency_key", a.idempotencyKey), ("request_digest", a.requestDigest),

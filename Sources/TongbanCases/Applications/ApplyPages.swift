@@ -119,6 +119,9 @@ package struct ApplyPages {
         package let prefillNote: String?
         package let sharedPrefill: String?
         package let sharedPrefillButton: String
+        /// 帮办: a window clerk applying for the person at the window.
+        package let onBehalf: String?
+        package let applicantPresentChecked: Bool
     }
 
     /// The delivery section of the apply page: a way per result (electronic first where
@@ -181,13 +184,15 @@ package struct ApplyPages {
             return req.redirect(to: "/login?back=\(req.url.string.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")")
         }
         var values: [String: String] = [:]
-        for key in ["item", "bundle"] { if let v = req.query[String.self, at: key] { values[key] = v } }
+        for key in ["item", "bundle", "for"] { if let v = req.query[String.self, at: key] { values[key] = v } }
         if let raw = req.url.query {
             for pair in raw.split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-                if parts.count == 2, parts[0] != "item", parts[0] != "bundle" { values["a_" + parts[0]] = parts[1] }
+                if parts.count == 2, !["item", "bundle", "for"].contains(parts[0]) { values["a_" + parts[0]] = parts[1] }
             }
         }
+        // the person at the window is there when the clerk opens the form for them
+        if values["for"] != nil { values["present"] = "yes" }
         return try await render(req, values: values, failure: nil)
     }
 
@@ -199,9 +204,12 @@ package struct ApplyPages {
         let prefilling = FormPrefilling(
             context: req.context, dataResources: req.application.dataResources, licenseTypes: req.application.licenseTypes)
         let applicantAccount = req.currentAccount.flatMap { $0.kind == .staff ? nil : $0 }
+        let walkIn = try await Self.walkIn(req, values: values)
         var prefilled: [String: FormPrefill.Answer] = [:]
         if let applicantAccount {
             prefilled = try await prefilling.answers(target, applicant: applicantAccount, readShared: readShared)
+        } else if let walkIn {
+            prefilled = prefilling.answersAtWindow(target, applicant: walkIn)
         }
         let fields = target.form.filter { $0.type != .file }.map { f in
             let typed = values["f_\(f.key)"] ?? ""
@@ -234,13 +242,15 @@ package struct ApplyPages {
         let choices =
             unproven ? [] : try await licenseChoices(req, target: target, values: values, shown: shown, firstView: failure == nil)
         let fetched = unproven ? [] : DataFetch.materials(target, resources: req.application.dataResources)
-        let signer = req.currentAccount.map { $0.kind == .staff ? req.t("apply.theApplicant") : $0.displayName } ?? ""
+        let signer =
+            walkIn?.displayName ?? req.currentAccount.map { $0.kind == .staff ? req.t("apply.theApplicant") : $0.displayName } ?? ""
         let commitments = target.items.map(\.item).filter(\.commitmentAllowed).map { SignedCommitment.text(for: $0, applicant: signer) }
         let dataLines = fetched.map { m, r in
             req.t("apply.dataLine", ["material": m.name, "resource": english ? r.nameEn : r.name, "owner": r.owner.name])
         }
         let needConsent = Array(Set(fetched.filter { $0.1.consentRequired }.map { english ? $0.1.nameEn : $0.1.name })).sorted()
         var hidden = [Hidden(name: target.kind == .item ? "item" : "bundle", value: target.code)]
+        if let walkIn { hidden.append(Hidden(name: "for", value: try walkIn.requireID().uuidString)) }
         for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("a_") {
             hidden.append(Hidden(name: key, value: value))
         }
@@ -267,10 +277,27 @@ package struct ApplyPages {
                     "apply.prefillShared",
                     ["resources": sharedLeft.map { "\(english ? $0.nameEn : $0.name)（\($0.owner.name)）" }.joined(separator: "、")]),
             sharedPrefillButton: req.t(
-                sharedLeft.contains(where: \.consentRequired) ? "apply.prefillSharedConsent" : "apply.prefillSharedRead"))
+                sharedLeft.contains(where: \.consentRequired) ? "apply.prefillSharedConsent" : "apply.prefillSharedRead"),
+            onBehalf: walkIn.map {
+                req.t(
+                    "apply.onBehalf",
+                    ["name": $0.displayName, "number": $0.identityNumber(req.application.keys).map(Masking.identityNumber) ?? "—"])
+            },
+            applicantPresentChecked: values["present"] != nil)
         let response = try await req.view.render("apply", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response
+    }
+
+    /// 帮办: the person a window clerk applies for (`for`), whom any window clerk may serve with
+    /// their identity card in hand (the policy's `verify`).
+    static func walkIn(_ req: Request, values: [String: String]) async throws -> Account? {
+        guard let raw = values["for"], req.currentAccount?.kind == .staff else { return nil }
+        guard let id = UUID(uuidString: raw), let account = try await Account.find(id, on: req.db), account.kind != .staff else {
+            throw TongbanError.notFound("account")
+        }
+        try req.authorize(.verify, account.resource)
+        return account
     }
 
     /// Where a prefilled answer came from, in the reader's words.
@@ -346,6 +373,10 @@ package struct ApplyPages {
         body.dataConsent = values["dataConsent"] == nil ? nil : true
         body.commitment = values["commitment"] == nil ? nil : true
         body.delivery = Self.deliveryBody(values)
+        if let walkIn = try await Self.walkIn(req, values: values) {
+            body.applicantID = try walkIn.requireID()
+            body.applicantPresent = values["present"] != nil
+        }
         // everything checked first: the whole form, and a file for every material required now
         do {
             let submission = ApplicationSubmission(context: req.context, parts: ApplyingParts(req.application))

@@ -58,6 +58,14 @@ package struct FormPrefilling {
         return FormPrefill.answers(for: target.form, offers: offers, today: context.today)
     }
 
+    /// 帮办: what a window clerk's form for the person at the window is filled with: their
+    /// verified identity and their account (their licences and shared records are theirs to offer).
+    package func answersAtWindow(_ target: ApplicationTarget, applicant: Account) -> [String: FormPrefill.Answer] {
+        guard Self.proven(applicant) else { return [:] }
+        let offers = Self.identity(applicant, keys: context.keys) + accountOffers(applicant)
+        return FormPrefill.answers(for: target.form, offers: offers, today: context.today)
+    }
+
     func accountOffers(_ applicant: Account) -> [FormPrefill.Offer] {
         var offers: [FormPrefill.Offer] = []
         if let mobile = applicant.mobile(context.keys) { offers.append(.init(key: "mobile", value: mobile, source: .account)) }

@@ -64,6 +64,7 @@ package struct SubmissionPlan: @unchecked Sendable {
             application.channel = intent.intake.map { $0.isNearby ? .nearby : .window } ?? .online
             application.takenIn = intent.intake?.region.value
             application.takenInHallID = intent.intake?.hall?.id
+            application.hallTicketID = intent.intake?.ticketID
             application.idempotencyKey = intent.idempotencyKey
             application.requestDigest = intent.requestDigest
             application.visits = intent.applicantPresent ? 1 : 0

@@ -16,6 +16,8 @@ package struct WindowIntake: Sendable {
 
     package let region: RegionCode
     package let hall: HallRef?
+    /// 帮办: the ticket the clerk is serving at their window now, if any.
+    package var ticketID: UUID? = nil
 
     /// 就近办: taken in at a town (street) or village centre.
     package var isNearby: Bool { HallIntake.isNearby(region) }
@@ -35,7 +37,12 @@ package struct WindowIntake: Sendable {
         guard let first = halls.first else { return WindowIntake(region: region, hall: nil) }
         for hall in halls {
             guard let intake = hall.intake, intake.takes(code, implementedIn: implementedIn) else { continue }
-            return WindowIntake(region: intake.region, hall: HallRef(id: try hall.requireID(), name: hall.name))
+            var serving: UUID?
+            if let open {
+                serving = try await HallTicket.query(on: db).filter(\.$windowID == open.windowID).filter(\.$clerkID == clerk)
+                    .filter(\.$status == .called).first()?.requireID()
+            }
+            return WindowIntake(region: intake.region, hall: HallRef(id: try hall.requireID(), name: hall.name), ticketID: serving)
         }
         throw TongbanError.conflict("intake.notTaken", ["hall": first.name])
     }

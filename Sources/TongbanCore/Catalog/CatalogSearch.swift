@@ -180,6 +180,9 @@ public final class CatalogSearchIndex: Sendable {
     struct PreparedFilter {
         let filter: SearchFilter
         let regionRange: ClosedRange<UInt64>?
+        /// `offeredIn`: the codes of the regions inside it, and those of the regions above it.
+        let offeredRange: ClosedRange<UInt64>?
+        let offeredAbove: Set<UInt64>
         let kind: UInt8?
         let level: UInt8?
         let department: [UInt8]?
@@ -187,15 +190,20 @@ public final class CatalogSearchIndex: Sendable {
 
         init(_ filter: SearchFilter) {
             self.filter = filter
-            regionRange = filter.region.map { region in
-                let prefix = region.significantPrefix
-                return UInt64(prefix + String(repeating: "0", count: 12 - prefix.count))!...UInt64(
-                    prefix + String(repeating: "9", count: 12 - prefix.count))!
-            }
+            regionRange = filter.region.map(Self.range)
+            offeredRange = filter.offeredIn.map(Self.range)
+            offeredAbove = Set(filter.offeredIn.map { ServiceArea.lineage($0).dropFirst().compactMap { UInt64($0.twelveDigits) } } ?? [])
             kind = filter.kind.map { UInt8(ItemKind.allCases.firstIndex(of: $0)!) }
             level = filter.level.map { UInt8(RegionLevel.allCases.firstIndex(of: $0)!) }
             department = filter.departmentCode.map { Array($0.utf8) }
             isEmpty = filter == SearchFilter()
+        }
+
+        /// The twelve-digit codes of a region and everything inside it.
+        static func range(_ region: RegionCode) -> ClosedRange<UInt64> {
+            let prefix = region.significantPrefix
+            return UInt64(prefix + String(repeating: "0", count: 12 - prefix.count))!...UInt64(
+                prefix + String(repeating: "9", count: 12 - prefix.count))!
         }
     }
 
@@ -206,6 +214,10 @@ public final class CatalogSearchIndex: Sendable {
         if check.filter.onlineOnly, !facts.online { return false }
         if let department = check.department, !holdsDepartment(index, department) { return false }
         if let range = check.regionRange, !range.contains(columns.regionNumbers[index]) { return false }
+        if let inside = check.offeredRange {
+            let region = columns.regionNumbers[index]
+            if !inside.contains(region) && !check.offeredAbove.contains(region) { return false }
+        }
         return true
     }
 

@@ -53,15 +53,21 @@ public struct SearchFilter: Sendable, Equatable {
     public var region: RegionCode?
     public var level: RegionLevel?
     public var onlineOnly: Bool
+    /// 收受分离: the items a window of this region may take in (`ServiceArea.offers`): its own,
+    /// those of the regions above it and those of the regions inside it.
+    public var offeredIn: RegionCode?
 
     public init(
-        kind: ItemKind? = nil, departmentCode: String? = nil, region: RegionCode? = nil, level: RegionLevel? = nil, onlineOnly: Bool = false
+        kind: ItemKind? = nil, departmentCode: String? = nil, region: RegionCode? = nil, level: RegionLevel? = nil,
+        onlineOnly: Bool = false,
+        offeredIn: RegionCode? = nil
     ) {
         self.kind = kind
         self.departmentCode = departmentCode
         self.region = region
         self.level = level
         self.onlineOnly = onlineOnly
+        self.offeredIn = offeredIn
     }
 }
 

@@ -31,6 +31,8 @@ package struct HallDeskPages {
         package let window: String?
         package let windowID: UUID?
         package let current: HallAPI.TicketDTO?
+        /// 帮办: the applications made for the ticket being served.
+        package let ticketApplications: [PageLink]
         package let transferTo: [CategoryOption]
         package let queues: [HallQueue.Board.Queue]
         package let error: String?
@@ -49,8 +51,13 @@ package struct HallDeskPages {
         let taken = Set(try await HallQueue.openWindows(hall: hall.requireID(), on: req.db).map(\.id))
         let mine = session.flatMap { s in windows.first { $0.id == s.windowID } }
         var current: HallAPI.TicketDTO?
+        var ticketApplications: [PageLink] = []
         if let mine, let ticket = try await HallCalling.current(at: mine, on: req.db) {
             current = try await HallAPI.ticketDTO(ticket, hall: hall, req: req)
+            ticketApplications = try await ApplicationRecord.query(on: req.db).filter(\.$hallTicketID == ticket.requireID())
+                .sort(\.$createdAt).all().map {
+                    PageLink(href: "/applications/\($0.id!)", label: $0.number ?? req.t("application.draftLabel"), detail: $0.targetName)
+                }
         }
         let board = try await req.hallQueue.board(hall, english: english)
         let response = try await req.view.render(
@@ -61,7 +68,7 @@ package struct HallDeskPages {
                     WindowOption(
                         id: $0.id!, label: "\($0.name)（\($0.categories.sorted().joined(separator: " "))）", taken: taken.contains($0.id))
                 },
-                window: mine?.name, windowID: mine?.id, current: current,
+                window: mine?.name, windowID: mine?.id, current: current, ticketApplications: ticketApplications,
                 transferTo: hall.categories.filter { $0.code != current?.category }.map {
                     CategoryOption(code: $0.code, name: english ? $0.nameEn : $0.name)
                 },

@@ -38,6 +38,8 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
     @OptionalField(key: "taken_in") package var takenIn: String?
     /// The hall of that window, when it has one.
     @OptionalField(key: "taken_in_hall_id") package var takenInHallID: UUID?
+    /// 帮办: the hall ticket being served at the clerk's window when the application was made.
+    @OptionalField(key: "hall_ticket_id") package var hallTicketID: UUID?
     /// 牵头部门: a bundle's lead department, which coordinates its cases (none for one item).
     @OptionalField(key: "lead_department_id") package var leadDepartmentID: UUID?
     /// 统一出件: the results handed over (window, post) come together once every case is decided.

@@ -23,3 +23,19 @@ package struct AddWindowIntake: AsyncMigration {
         try await database.schema(ApplicationRecord.schema).deleteField("taken_in").update()
     }
 }
+
+/// 帮办: an application a clerk makes for the person at the window remembers the hall ticket
+/// being served there, so the ticket leads to what was done for it.
+package struct AddWalkInTicket: AsyncMigration {
+    package init() {}
+
+    package func prepare(on database: any Database) async throws {
+        try await database.schema(ApplicationRecord.schema).field("hall_ticket_id", .uuid).update()
+        try await database.sql.create(index: "applications_hall_ticket").on(ApplicationRecord.schema).column("hall_ticket_id").run()
+    }
+
+    package func revert(on database: any Database) async throws {
+        try await database.sql.raw("DROP INDEX applications_hall_ticket").run()
+        try await database.schema(ApplicationRecord.schema).deleteField("hall_ticket_id").update()
+    }
+}

@@ -116,6 +116,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     CatalogPages().register(web)
     IdentityPages().register(web)
     VerificationPages().register(web)
+    WalkInPages().register(web)
     HandlerPages().register(web)
     StaffPages().register(web)
     CatalogAdminPages().register(web)

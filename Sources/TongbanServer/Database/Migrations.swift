@@ -107,5 +107,7 @@ extension Migrations {
         add(CreatePostedMaterials())
         // 46. 收受分离: the window region and hall that took an application in; what a hall's windows take in
         add(AddWindowIntake())
+        // 47. 帮办: the hall ticket served when a clerk applied for the person at the window
+        add(AddWalkInTicket())
     }
 }
