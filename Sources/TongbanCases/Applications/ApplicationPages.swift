@@ -235,6 +235,8 @@ package struct ApplicationPages {
         package let rateHref: String?
         /// A bundle's cases as one piece of work (nil for one item).
         package let progress: ProgressView?
+        /// 首问负责: the owner and the handoff's forms, for staff.
+        package let ownership: OwnershipPages.Section?
     }
 
     /// 联办进度: each case's expected end, the critical path, and the whole against its promise.
@@ -332,6 +334,7 @@ package struct ApplicationPages {
         if let hallID = application.takenInHallID, let hall = try await Hall.find(hallID, on: req.db) {
             facts.append(req.t("application.takenIn", ["hall": req.language == .en ? hall.nameEn : hall.name]))
         }
+        if let owner = application.ownerName { facts.append(req.t("application.owner", ["name": owner])) }
         if let submitted = dto.submittedOn { facts.append(req.t("application.submittedOn", ["date": submitted])) }
         // a bundle's end is its progress section's, which counts the cases not yet started
         if let due = dto.dueOn, application.target != .bundle { facts.append(req.t("application.dueOn", ["date": due])) }
@@ -367,7 +370,8 @@ package struct ApplicationPages {
             shared: shared, hasShared: !shared.isEmpty,
             rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id
                 ? "/applications/\(id)/rating" : nil,
-            progress: try progressView(application, cases: cases, today: req.context.today, calendar: req.context.calendar, req: req))
+            progress: try progressView(application, cases: cases, today: req.context.today, calendar: req.context.calendar, req: req),
+            ownership: try await OwnershipPages.section(req, application: application))
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response

@@ -60,6 +60,9 @@ package struct SubmissionPlan: @unchecked Sendable {
             application.id = UUID.timeOrdered(at: now)
             application.applicantID = try intent.applicant.requireID()
             application.enteredBy = onBehalf ? try intent.caller.requireID() : nil
+            // 首问负责: the clerk who takes it in at the window answers for it first
+            application.ownerID = application.enteredBy
+            application.ownerName = onBehalf ? intent.caller.displayName : nil
             application.applicantPresent = intent.applicantPresent
             application.channel = intent.intake.map { $0.isNearby ? .nearby : .window } ?? .online
             application.takenIn = intent.intake?.region.value

@@ -580,9 +580,9 @@ extension OpenAPIDocument {
                             object(
                                 [
                                     ("department", text), ("yellow", integer), ("red", integer),
-                                    ("followUps", integer), ("complaints", integer), ("handoffs", integer),
+                                    ("followUps", integer), ("complaints", integer), ("handoffs", integer), ("ownerHandoffs", integer),
                                 ],
-                                required: ["department", "yellow", "red", "followUps", "complaints", "handoffs"]))
+                                required: ["department", "yellow", "red", "followUps", "complaints", "handoffs", "ownerHandoffs"]))
                     ),
                     (
                         "cases",
@@ -599,7 +599,7 @@ extension OpenAPIDocument {
                         list(
                             object(
                                 [
-                                    ("id", uuid), ("kind", oneOf(["followUp", "complaint", "handoff"])), ("title", text),
+                                    ("id", uuid), ("kind", oneOf(["followUp", "complaint", "handoff", "ownerHandoff"])), ("title", text),
                                     ("department", text), ("dueOn", day), ("escalated", boolean),
                                 ],
                                 required: ["id", "kind", "title", "department", "dueOn", "escalated"]))

@@ -40,6 +40,9 @@ package final class ApplicationRecord: Model, @unchecked Sendable {
     @OptionalField(key: "taken_in_hall_id") package var takenInHallID: UUID?
     /// 帮办: the hall ticket being served at the clerk's window when the application was made.
     @OptionalField(key: "hall_ticket_id") package var hallTicketID: UUID?
+    /// 首问负责: the staff member who answers for the application (the first to take it in hand).
+    @OptionalField(key: "owner_id") package var ownerID: UUID?
+    @OptionalField(key: "owner_name") package var ownerName: String?
     /// 牵头部门: a bundle's lead department, which coordinates its cases (none for one item).
     @OptionalField(key: "lead_department_id") package var leadDepartmentID: UUID?
     /// 统一出件: the results handed over (window, post) come together once every case is decided.

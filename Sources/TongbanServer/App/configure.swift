@@ -124,6 +124,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry?) throws {
     LeadDeskPages().register(web)
     ApplicationNotices().register(web)
     ApplyPages().register(web)
+    OwnershipPages().register(web)
     MaterialPages().register(web)
     PostedMaterialPages().register(web)
     LicensePages().register(web)

@@ -109,5 +109,7 @@ extension Migrations {
         add(AddWindowIntake())
         // 47. 帮办: the hall ticket served when a clerk applied for the person at the window
         add(AddWalkInTicket())
+        // 48. 首问负责: the owner of each application and the handoffs between owners
+        add(CreateOwnerHandoffs())
     }
 }

@@ -19,9 +19,11 @@ package enum WarningBoard {
         package var complaints: Int
         /// 审管衔接 handoffs not signed for in time.
         package var handoffs: Int
+        /// 首问负责 handoffs not acknowledged in time (counted for the recipient's department).
+        package var ownerHandoffs: Int
 
         static func empty(_ department: String) -> Count {
-            Count(department: department, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0)
+            Count(department: department, yellow: 0, red: 0, followUps: 0, complaints: 0, handoffs: 0, ownerHandoffs: 0)
         }
     }
     package struct CaseLine: Content {
@@ -135,6 +137,17 @@ package enum WarningBoard {
             FROM supervision_handoffs WHERE \(handoffFilter) ORDER BY yellow_on LIMIT \(unsafeRaw: String(listLimit))
             """
         ).all(decoding: Late.self)
+        // 首问负责: offers past their answer day, in the region where the application is worked
+        var ownerFilter: SQLQueryString =
+            "state = 'offered' AND due_on < \(bind: today.description) AND region_code LIKE \(bind: prefix)"
+        if let department = scope.departmentID { ownerFilter = ownerFilter + " AND to_department_id = \(bind: department)" }
+        let ownerHandoffs = try await db.sql.raw(
+            """
+            SELECT application_id AS id, application_label || ' → ' || to_name AS title, to_department_name AS department_name, due_on,
+              \(unsafeRaw: "(1 = 0)") AS escalated
+            FROM owner_handoffs WHERE \(ownerFilter) ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit))
+            """
+        ).all(decoding: Late.self)
 
         var counts: [String: Count] = [:]
         for g in grouped {
@@ -165,6 +178,9 @@ package enum WarningBoard {
             ]
             .handoffs += 1
         }
+        for o in ownerHandoffs {
+            counts[o.department_name, default: Count.empty(o.department_name)].ownerHandoffs += 1
+        }
         let late =
             followUps.map {
                 LateLine(
@@ -179,10 +195,15 @@ package enum WarningBoard {
                 LateLine(
                     id: $0.id, kind: "handoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated)
             }
+            + ownerHandoffs.map {
+                LateLine(
+                    id: $0.id, kind: "ownerHandoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on,
+                    escalated: $0.escalated)
+            }
         return Board(
             counts: counts.values.sorted {
-                ($0.red, $0.yellow, $0.followUps + $0.complaints + $0.handoffs, $1.department) > (
-                    $1.red, $1.yellow, $1.followUps + $1.complaints + $1.handoffs, $0.department
+                ($0.red, $0.yellow, $0.followUps + $0.complaints + $0.handoffs + $0.ownerHandoffs, $1.department) > (
+                    $1.red, $1.yellow, $1.followUps + $1.complaints + $1.handoffs + $1.ownerHandoffs, $0.department
                 )
             },
             cases: rows.map {
@@ -238,6 +259,16 @@ package struct WarningBoardPages {
         package let limit: Int
     }
 
+    /// Where a late line is worked: a 首问 handoff on its application's page.
+    static func href(_ line: WarningBoard.LateLine) -> String {
+        switch line.kind {
+        case "complaint": "/complaints/\(line.id)"
+        case "handoff": "/handoffs"
+        case "ownerHandoff": "/applications/\(line.id)#owner"
+        default: "/follow-ups"
+        }
+    }
+
     package func page(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login?back=/warnings") }
         let board = try await SupervisionDesk(context: req.context).warnings()
@@ -249,7 +280,7 @@ package struct WarningBoardPages {
         }
         let late = board.late.map {
             LateView(
-                href: $0.kind == "complaint" ? "/complaints/\($0.id)" : $0.kind == "handoff" ? "/handoffs" : "/follow-ups",
+                href: Self.href($0),
                 kind: req.t("warnings.kind.\($0.kind)"),
                 title: $0.title,
                 department: $0.department, dueOn: $0.dueOn, escalated: $0.escalated)
