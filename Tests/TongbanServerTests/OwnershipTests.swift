@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TongbanCases
 import TongbanPlatform
+import TongbanRatings
 import TongbanSupervision
 import Vapor
 import VaporTesting
@@ -116,6 +117,54 @@ struct OwnershipTests {
             #expect(late.counts.contains { $0.ownerHandoffs == 1 })
             let page = try await Self.signedIn(app, "supervisor").get("/warnings").body.string
             #expect(page.contains("/applications/\(id)#owner") && page.contains("首问负责移交超期未确认"))
+        }
+    }
+
+    @Test(
+        "an enquiry is owned by the staff member who takes it; a colleague of the answering department acknowledges the handoff; a late offer is on the board",
+        arguments: TestDatabase.available)
+    func enquiry(database: TestDatabase) async throws {
+        try await withTongban(database, catalog: true) { app, _ in
+            HallTests.setClock(app, HallTests.at("10:00"))
+            let person = try await app.token(app.demoPersonLogin)
+            let amr = try #require(try await Department.query(on: app.db).filter(\.$name == "杭州市西湖区市场监督管理局").first())
+            let sent = try await app.send(
+                .POST, "/api/v1/complaints", json: ComplaintTests.Body(target: amr.id!.uuidString), bearer: person)
+            let id = try sent.content.decode(ComplaintDTO.self).id
+            func record() async throws -> ComplaintRecord { try #require(try await ComplaintRecord.find(id, on: app.db)) }
+
+            let reviewer = try await Self.signedIn(app, "reviewer.amr")
+            let page = try await reviewer.get("/complaints/\(id)").body.string
+            #expect(page.contains("action=\"/complaints/\(id)/take\""))
+            // nobody owns it yet, so nobody can hand it on
+            #expect(try await reviewer.post("/complaints/\(id)/owner", ["to": "data.amr", "note": ""]).status == .forbidden)
+            #expect(try await reviewer.post("/complaints/\(id)/take", [:]).status == .seeOther)
+            #expect(try await record().ownerName == "陈审批")
+            let other = try await Self.signedIn(app, "data.amr")
+            #expect(try await other.post("/complaints/\(id)/take", [:]).status == .conflict)
+            // a window clerk does not answer for the market regulator
+            let refused = try await reviewer.post("/complaints/\(id)/owner", ["to": "clerk", "note": ""])
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("无权办理此件"))
+            #expect(try await reviewer.post("/complaints/\(id)/owner", ["to": "data.amr", "note": "涉及登记数据"]).status == .seeOther)
+
+            let supervisor = try await app.token("supervisor")
+            HallTests.setClock(app, HallTests.at("10:00", on: "2026-11-26"))
+            let board = try await app.send(.GET, "/api/v1/supervision/warnings", bearer: supervisor).content.decode(WarningBoard.Board.self)
+            let line = try #require(board.late.first { $0.kind == "enquiryHandoff" })
+            #expect(line.id == id && line.title.contains("孙登记") && line.department == amr.name)
+
+            let handoff = try #require(try await OwnerHandoff.query(on: app.db).filter(\.$subjectID == id).first())
+            // two days on, the colleague signs in again (a web session ends after 30 idle minutes)
+            let colleague = try await Self.signedIn(app, "data.amr")
+            #expect(
+                try await colleague.post("/owner-handoffs/\(handoff.id!)/acknowledge", [:]).headers.first(name: .location)
+                    == "/complaints/\(id)#owner")
+            #expect(try await record().ownerName == "孙登记")
+            let cleared = try await app.send(.GET, "/api/v1/supervision/warnings", bearer: supervisor).content.decode(
+                WarningBoard.Board.self)
+            #expect(cleared.late.allSatisfy { $0.kind != "enquiryHandoff" })
+            let audit = try await AuditEntry.query(on: app.db).filter(\.$resource == "complaint:\(id)").all().map(\.action)
+            #expect(audit.contains("owner.offered") && audit.contains("owner.acknowledged"))
         }
     }
 }

@@ -236,7 +236,7 @@ package struct ApplicationPages {
         /// A bundle's cases as one piece of work (nil for one item).
         package let progress: ProgressView?
         /// 首问负责: the owner and the handoff's forms, for staff.
-        package let ownership: OwnershipPages.Section?
+        package let ownership: OwnerHandoffPages.Section?
     }
 
     /// 联办进度: each case's expected end, the critical path, and the whole against its promise.
@@ -371,7 +371,9 @@ package struct ApplicationPages {
             rateHref: application.status == .closed && application.applicantID == req.currentAccount?.id
                 ? "/applications/\(id)/rating" : nil,
             progress: try progressView(application, cases: cases, today: req.context.today, calendar: req.context.calendar, req: req),
-            ownership: try await OwnershipPages.section(req, application: application))
+            ownership: try await OwnerHandoffPages.section(
+                req, subjectID: id, ownerID: application.ownerID, ownerName: application.ownerName,
+                offerAction: "/applications/\(id)/owner"))
         let response = try await req.view.render("application", context).encodeResponse(for: req)
         if failure != nil { response.status = .unprocessableEntity }
         return response

@@ -599,7 +599,8 @@ extension OpenAPIDocument {
                         list(
                             object(
                                 [
-                                    ("id", uuid), ("kind", oneOf(["followUp", "complaint", "handoff", "ownerHandoff"])), ("title", text),
+                                    ("id", uuid), ("kind", oneOf(["followUp", "complaint", "handoff", "ownerHandoff", "enquiryHandoff"])),
+                                    ("title", text),
                                     ("department", text), ("dueOn", day), ("escalated", boolean),
                                 ],
                                 required: ["id", "kind", "title", "department", "dueOn", "escalated"]))

@@ -198,6 +198,7 @@ package struct ComplaintDesk {
                 .returning("id")
                 .all()
             guard updated.count == 1 else { throw TongbanError.conflict("complaint.alreadyAnswered") }
+            try await Ownership.claimIfUnowned(.complaint, id, by: account, at: now, on: tx)
             try await event.create(on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }

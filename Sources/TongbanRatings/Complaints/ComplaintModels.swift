@@ -33,6 +33,9 @@ package final class ComplaintRecord: Model, @unchecked Sendable {
     @OptionalField(key: "rating") package var rating: Int?
     @OptionalField(key: "rating_comment") package var ratingComment: String?
     @Field(key: "escalated") package var escalated: Bool
+    /// 首问负责: the staff member who took it (or answered it first) and answers for it.
+    @OptionalField(key: "owner_id") package var ownerID: UUID?
+    @OptionalField(key: "owner_name") package var ownerName: String?
     @Field(key: "version") package var version: Int
     @Field(key: "created_at") package var createdAt: Date
     @Field(key: "updated_at") package var updatedAt: Date

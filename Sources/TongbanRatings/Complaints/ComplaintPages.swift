@@ -17,6 +17,7 @@ package struct ComplaintPages {
         routes.get("complaints", ":id", use: show)
         routes.post("complaints", ":id", "answer", use: answer)
         routes.post("complaints", ":id", "rating", use: rate)
+        ComplaintOwnerPages().register(routes)
     }
 
     package struct Option: Encodable {
@@ -150,9 +151,11 @@ package struct ComplaintPages {
         package let levels: [RatingPages.Choice]
         package let error: String?
         package let fieldErrors: [String: String]
+        /// 首问负责: who answers for it, taking it and handing it on (staff).
+        package let ownership: OwnerHandoffPages.Section?
     }
 
-    private func show(_ req: Request, id: UUID, failure: (any Error)?) async throws -> Response {
+    func show(_ req: Request, id: UUID, failure: (any Error)?) async throws -> Response {
         let record = try await ComplaintDesk(context: req.context).find(id)
         let account = try req.requireAccount()
         let shown = try FormFailure(failure, req)
@@ -163,7 +166,11 @@ package struct ComplaintPages {
             ratingLabel: record.rating.map { req.t("rating.level.\($0)") },
             mayAnswer: try ComplaintRules.mayAnswer(record.state) && req.allows(.handle, record.resource),
             mayRate: ComplaintRules.mayRate(record.state) && record.senderID == account.id, levels: RatingPages.levels(req),
-            error: shown.summary, fieldErrors: shown.fields)
+            error: shown.summary, fieldErrors: shown.fields,
+            ownership: req.allows(.handle, try record.resource)
+                ? try await OwnerHandoffPages.section(
+                    req, subjectID: id, ownerID: record.ownerID, ownerName: record.ownerName, offerAction: "/complaints/\(id)/owner",
+                    takeAction: ComplaintRules.mayAnswer(record.state) ? "/complaints/\(id)/take" : nil) : nil)
         let response = try await req.view.render("complaint", context).encodeResponse(for: req)
         if failure != nil { response.status = shown.status }
         return response

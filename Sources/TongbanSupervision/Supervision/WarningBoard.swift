@@ -141,13 +141,18 @@ package enum WarningBoard {
         var ownerFilter: SQLQueryString =
             "state = 'offered' AND due_on < \(bind: today.description) AND region_code LIKE \(bind: prefix)"
         if let department = scope.departmentID { ownerFilter = ownerFilter + " AND to_department_id = \(bind: department)" }
-        let ownerHandoffs = try await db.sql.raw(
-            """
-            SELECT application_id AS id, application_label || ' → ' || to_name AS title, to_department_name AS department_name, due_on,
-              \(unsafeRaw: "(1 = 0)") AS escalated
-            FROM owner_handoffs WHERE \(ownerFilter) ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit))
-            """
-        ).all(decoding: Late.self)
+        func ownerHandoffs(_ kind: OwnerHandoff.Kind) async throws -> [Late] {
+            try await db.sql.raw(
+                """
+                SELECT subject_id AS id, subject_label || ' → ' || to_name AS title, to_department_name AS department_name, due_on,
+                  \(unsafeRaw: "(1 = 0)") AS escalated
+                FROM owner_handoffs WHERE \(ownerFilter) AND subject_kind = \(bind: kind.rawValue)
+                ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit))
+                """
+            ).all(decoding: Late.self)
+        }
+        let applicationOwners = try await ownerHandoffs(.application)
+        let enquiryOwners = try await ownerHandoffs(.complaint)
 
         var counts: [String: Count] = [:]
         for g in grouped {
@@ -178,7 +183,7 @@ package enum WarningBoard {
             ]
             .handoffs += 1
         }
-        for o in ownerHandoffs {
+        for o in applicationOwners + enquiryOwners {
             counts[o.department_name, default: Count.empty(o.department_name)].ownerHandoffs += 1
         }
         let late =
@@ -195,9 +200,14 @@ package enum WarningBoard {
                 LateLine(
                     id: $0.id, kind: "handoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated)
             }
-            + ownerHandoffs.map {
+            + applicationOwners.map {
                 LateLine(
                     id: $0.id, kind: "ownerHandoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on,
+                    escalated: $0.escalated)
+            }
+            + enquiryOwners.map {
+                LateLine(
+                    id: $0.id, kind: "enquiryHandoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on,
                     escalated: $0.escalated)
             }
         return Board(
@@ -264,7 +274,8 @@ package struct WarningBoardPages {
         switch line.kind {
         case "complaint": "/complaints/\(line.id)"
         case "handoff": "/handoffs"
-        case "ownerHandoff": "/applications/\(line.id)#owner"
+        case "ownerHandoff": OwnerHandoff.Kind.application.href(line.id)
+        case "enquiryHandoff": OwnerHandoff.Kind.complaint.href(line.id)
         default: "/follow-ups"
         }
     }

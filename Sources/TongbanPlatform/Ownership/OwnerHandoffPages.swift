@@ -1,43 +1,47 @@
 import Fluent
 import Foundation
 import TongbanCore
-import TongbanPlatform
 import Vapor
 
-/// 首问负责 on the pages: the owner on the application page with the handoff's forms (offer,
+/// 首问负责 on the pages: the owner's section of an application's or an enquiry's page (offer,
 /// acknowledge or decline, withdraw), and the staff member's list of offers waiting.
-package struct OwnershipPages {
+package struct OwnerHandoffPages {
     package init() {}
 
     package func register(_ routes: any RoutesBuilder) {
-        routes.post("applications", ":id", "owner", use: offer)
         routes.post("owner-handoffs", ":handoffID", ":verb", use: answer)
         routes.get("owner-handoffs", use: list)
     }
 
-    /// What the application page shows of its owner.
+    /// What a subject's page shows of its owner (the shared `owner-section` template).
     package struct Section: Encodable {
         package let owner: String
         package let waiting: String?
         package let handoffID: UUID?
+        /// Where the owner's offer is posted.
+        package let offerAction: String
         /// The viewer owns it and no offer waits: they may offer it on.
         package let mayOffer: Bool
         package let mayAnswer: Bool
         package let mayWithdraw: Bool
+        /// An enquiry nobody owns yet: the viewer may take it (受理).
+        package let takeAction: String?
     }
 
-    /// The section for a staff viewer (the applicant sees the owner among the facts).
-    package static func section(_ req: Request, application: ApplicationRecord) async throws -> Section? {
+    /// The section for a staff viewer; nil for anyone else (an applicant sees the owner's name).
+    package static func section(
+        _ req: Request, subjectID: UUID, ownerID: UUID?, ownerName: String?, offerAction: String, takeAction: String? = nil
+    ) async throws -> Section? {
         guard let me = req.currentAccount, me.kind == .staff else { return nil }
-        let waiting = try await CaseOwnership.waiting(on: try application.requireID(), db: req.db)
-        let mine = application.ownerID != nil && application.ownerID == me.id
+        let waiting = try await Ownership.waiting(on: subjectID, db: req.db)
+        let mine = ownerID != nil && ownerID == me.id
         return Section(
-            owner: application.ownerName ?? req.t("owner.none"),
+            owner: ownerName ?? req.t("owner.none"),
             waiting: waiting.map {
                 req.t("owner.waiting", ["from": $0.fromName, "to": $0.toName, "due": $0.dueOn, "note": $0.note ?? ""])
             },
-            handoffID: waiting?.id, mayOffer: mine && waiting == nil, mayAnswer: waiting?.toID == me.id,
-            mayWithdraw: waiting?.fromID == me.id)
+            handoffID: waiting?.id, offerAction: offerAction, mayOffer: mine && waiting == nil, mayAnswer: waiting?.toID == me.id,
+            mayWithdraw: waiting?.fromID == me.id, takeAction: ownerID == nil ? takeAction : nil)
     }
 
     package struct OfferForm: Decodable {
@@ -45,20 +49,9 @@ package struct OwnershipPages {
         package var note: String?
     }
 
-    package func offer(req: Request) async throws -> Response {
-        guard req.currentAccount != nil else { return req.redirect(to: "/login") }
-        let id = req.parameters.get("id", as: UUID.self)
-        let form = try req.content.decode(OfferForm.self)
-        do {
-            _ = try await CaseOwnership(context: req.context).offer(applicationID: id, to: form.to, note: form.note)
-        } catch let error as TongbanError where [.unprocessableEntity, .conflict].contains(error.status) {
-            // the field's own words (who cannot take it, and why) rather than the form's summary
-            let shown = try FormFailure(error, req)
-            let response = try await ApplicationPages().renderDetail(req, failure: shown.fields.values.sorted().first ?? shown.summary)
-            response.status = error.status
-            return response
-        }
-        return req.redirect(to: "/applications/\(id?.uuidString ?? "")#owner")
+    /// A refused offer in the user's words: who cannot take it, and why.
+    package static func message(_ error: TongbanError, _ req: Request) throws -> String? {
+        try FormFailure(error, req).summary
     }
 
     package struct AnswerForm: Decodable {
@@ -68,10 +61,10 @@ package struct OwnershipPages {
     package func answer(req: Request) async throws -> Response {
         guard req.currentAccount != nil else { return req.redirect(to: "/login") }
         let form = try req.content.decode(AnswerForm.self)
-        let verb = req.parameters.get("verb") ?? ""
-        let handoff = try await CaseOwnership(context: req.context).answer(
-            handoffID: req.parameters.get("handoffID", as: UUID.self), verb: verb, note: form.note?.isEmpty == true ? nil : form.note)
-        return req.redirect(to: "/applications/\(handoff.applicationID)")
+        let handoff = try await Ownership(context: req.context).answer(
+            handoffID: req.parameters.get("handoffID", as: UUID.self), verb: req.parameters.get("verb") ?? "",
+            note: form.note?.isEmpty == true ? nil : form.note)
+        return req.redirect(to: handoff.subjectKind.href(handoff.subjectID))
     }
 
     package struct Line: Encodable {
@@ -92,10 +85,10 @@ package struct OwnershipPages {
     package func list(req: Request) async throws -> Response {
         guard let me = req.currentAccount else { return req.redirect(to: "/login?back=/owner-handoffs") }
         guard me.kind == .staff else { throw TongbanError.denied(.roleMissing) }
-        let waiting = try await CaseOwnership(context: req.context).waiting()
-        func line(_ offer: CaseOwnership.Offer, who: String) -> Line {
+        let waiting = try await Ownership(context: req.context).waiting()
+        func line(_ offer: Ownership.Offer, who: String) -> Line {
             Line(
-                href: "/applications/\(offer.handoff.applicationID)", label: offer.handoff.applicationLabel, who: who,
+                href: offer.handoff.subjectKind.href(offer.handoff.subjectID), label: offer.handoff.subjectLabel, who: who,
                 note: offer.handoff.note, due: offer.handoff.dueOn, overdue: offer.overdue)
         }
         let context = ListContext(
