@@ -213,11 +213,22 @@ try:
     submit("form.action input[value='passPrereview'] ~ button")
     submit("form.action input[value='accept'] ~ button")
     check("审查中" in driver.page_source and "个工作日" in driver.page_source, "accepted: under review, with working days used and left")
+    check("首问负责人：王晓窗" in driver.page_source, "首问负责: the clerk who first acted on it owns it, named on the page")
     shot("application-accepted")
     driver.get(base + f"/applications/{driver.current_url.split('/applications/')[1].split('?')[0]}/notices/acceptance")
     check("受理通知书" in driver.page_source and number in driver.page_source, "the acceptance notice carries the number")
     shot("notice-acceptance")
     application_url = driver.current_url.split("/notices/")[0]
+    # 帮办: the clerk finds the person at the window by their card, then the items the window takes in
+    driver.get(base + "/desk/walk-in")
+    driver.find_element(By.ID, "identityNumber").send_keys("330106199003071236")
+    driver.find_element(By.ID, "purpose").send_keys("冒烟测试帮办")
+    submit("form[action='/desk/walk-in'] button")
+    check("已找到账户" in driver.page_source and "张晓明" in driver.page_source, "帮办: the walk-in is found by the number on their card, with a purpose")
+    driver.find_element(By.ID, "q").send_keys("社会保障卡")
+    submit("form[action='/desk/walk-in/items'] button")
+    check("代为申请：社会保障卡申领" in driver.page_source, "帮办: the district's window lists the city's 社会保障卡申领 to apply for (收受分离)")
+    shot("walk-in-items")
     submit("form[action='/logout'] button")
     # the police reviewer added above finds the task in the inbox, completes it and decides
     sign_in("smoke.reviewer", "Smoke-test-2026")
