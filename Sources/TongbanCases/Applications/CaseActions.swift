@@ -214,7 +214,7 @@ package enum CaseWork {
             audits += try await BundleLinks.follow(
                 loaded, from: loaded.record, to: next, license: license, audit: auditBase, context: context, on: tx)
             try await refreshApplication(applicationID, on: tx)
-            if role != .system { try await CaseOwnership.claimIfUnowned(applicationID, by: context.account, at: now, on: tx) }
+            if role != .system { try await CaseOwnership.claimIfUnowned(loaded.application, by: context.account, at: now, on: tx) }
             try await AuditLog.append(audits, on: tx, now: now)
         }
     }

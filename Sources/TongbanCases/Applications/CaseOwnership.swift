@@ -13,9 +13,14 @@ package struct CaseOwnership {
         self.context = context
     }
 
-    /// In the transaction of a staff member's action on the application.
-    package static func claimIfUnowned(_ applicationID: UUID, by staff: Account?, at now: Date, on tx: any Database) async throws {
-        try await Ownership.claimIfUnowned(.application, applicationID, by: staff, at: now, on: tx)
+    /// In the transaction of a staff member's action on the application, as it was read for the
+    /// action: one that had an owner then keeps it, with no write (the conditional update covers
+    /// an owner claimed since).
+    package static func claimIfUnowned(_ application: ApplicationRecord, by staff: Account?, at now: Date, on tx: any Database)
+        async throws
+    {
+        guard application.ownerID == nil else { return }
+        try await Ownership.claimIfUnowned(.application, try application.requireID(), by: staff, at: now, on: tx)
     }
 
     /// The application as an owned subject, for the acting account (404 if they may not see it).

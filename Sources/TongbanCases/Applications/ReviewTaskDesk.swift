@@ -130,7 +130,7 @@ package struct ReviewTaskDesk {
                     action: "task.complete", from: nil, to: nil, detail: "\(task.name)：\(opinion ?? "")")
                 try await entry.create(on: tx)
             }
-            try await CaseOwnership.claimIfUnowned(applicationID, by: context.account, at: now, on: tx)
+            try await CaseOwnership.claimIfUnowned(application, by: context.account, at: now, on: tx)
             try await AuditLog.append(audit, on: tx, now: now)
         }
         return application

@@ -246,7 +246,7 @@ package struct AccountDesk {
         }
     }
 
-    private func save(_ account: Account, audit: AuditEvent, duplicateCode: String, duplicateField: String) async throws {
+    package func save(_ account: Account, audit: AuditEvent, duplicateCode: String, duplicateField: String) async throws {
         do {
             try await db.write { tx in
                 try await account.create(on: tx)

@@ -110,24 +110,13 @@ package struct WalkInDesk {
                 fields: [FieldError(field: "identityNumber", key: "register.duplicatePerson")])
         }
         let account = try await desk.newPerson(person, passwordHash: try await passwords.hash(person.password), on: context.db)
-        let now = context.now
         account.assuranceLevel = AssuranceLevel.verifiedInPerson.rawValue
-        account.assuranceAt = now
+        account.assuranceAt = context.now
         let department = try context.requireAccount().$department.id
         let details = "registered at the window, identity card checked: level=3" + (department.map { "; department \($0)" } ?? "")
-        do {
-            try await context.db.write { tx in
-                try await account.create(on: tx)
-                try await AuditLog.append(
-                    context.auditEvent(
-                        "account.registeredAtWindow", resource: "account:\(try account.requireID())", purpose: purpose, details: details),
-                    on: tx, now: now)
-            }
-        } catch  where error.isConstraintViolation {
-            throw TongbanError(
-                status: .conflict, code: "register.duplicatePerson",
-                fields: [FieldError(field: "identityNumber", key: "register.duplicatePerson")])
-        }
+        try await desk.save(
+            account, audit: context.auditEvent("account.registeredAtWindow", resource: "account", purpose: purpose, details: details),
+            duplicateCode: "register.duplicatePerson", duplicateField: "identityNumber")
         return account
     }
 }

@@ -141,18 +141,19 @@ package enum WarningBoard {
         var ownerFilter: SQLQueryString =
             "state = 'offered' AND due_on < \(bind: today.description) AND region_code LIKE \(bind: prefix)"
         if let department = scope.departmentID { ownerFilter = ownerFilter + " AND to_department_id = \(bind: department)" }
-        func ownerHandoffs(_ kind: OwnerHandoff.Kind) async throws -> [Late] {
-            try await db.sql.raw(
-                """
-                SELECT subject_id AS id, subject_label || ' → ' || to_name AS title, to_department_name AS department_name, due_on,
-                  \(unsafeRaw: "(1 = 0)") AS escalated
-                FROM owner_handoffs WHERE \(ownerFilter) AND subject_kind = \(bind: kind.rawValue)
-                ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit))
-                """
-            ).all(decoding: Late.self)
+        struct LateOwner: Decodable {
+            let id: UUID
+            let subject_kind: String
+            let title: String
+            let department_name: String
+            let due_on: String
         }
-        let applicationOwners = try await ownerHandoffs(.application)
-        let enquiryOwners = try await ownerHandoffs(.complaint)
+        let ownerHandoffs = try await db.sql.raw(
+            """
+            SELECT subject_id AS id, subject_kind, subject_label || ' → ' || to_name AS title, to_department_name AS department_name, due_on
+            FROM owner_handoffs WHERE \(ownerFilter) ORDER BY due_on LIMIT \(unsafeRaw: String(listLimit))
+            """
+        ).all(decoding: LateOwner.self)
 
         var counts: [String: Count] = [:]
         for g in grouped {
@@ -183,7 +184,7 @@ package enum WarningBoard {
             ]
             .handoffs += 1
         }
-        for o in applicationOwners + enquiryOwners {
+        for o in ownerHandoffs {
             counts[o.department_name, default: Count.empty(o.department_name)].ownerHandoffs += 1
         }
         let late =
@@ -200,15 +201,10 @@ package enum WarningBoard {
                 LateLine(
                     id: $0.id, kind: "handoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: $0.escalated)
             }
-            + applicationOwners.map {
+            + ownerHandoffs.map {
                 LateLine(
-                    id: $0.id, kind: "ownerHandoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on,
-                    escalated: $0.escalated)
-            }
-            + enquiryOwners.map {
-                LateLine(
-                    id: $0.id, kind: "enquiryHandoff", title: $0.title, department: $0.department_name, dueOn: $0.due_on,
-                    escalated: $0.escalated)
+                    id: $0.id, kind: $0.subject_kind == OwnerHandoff.Kind.complaint.rawValue ? "enquiryHandoff" : "ownerHandoff",
+                    title: $0.title, department: $0.department_name, dueOn: $0.due_on, escalated: false)
             }
         return Board(
             counts: counts.values.sorted {
